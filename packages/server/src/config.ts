@@ -1,0 +1,113 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/** Every environment variable Lumina reads, validated in one place. */
+const booleanString = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const byteSize = z
+  .string()
+  .regex(/^\d+(\.\d+)?\s*(b|kb|kib|mb|mib|gb|gib)?$/i, {
+    message: 'must be a size such as 1048576, 512kb or 1mib',
+  })
+  .transform(parseByteSize);
+
+const postgresUrl = z.string().refine((v) => /^postgres(ql)?:\/\/.+/.test(v) && URL.canParse(v), {
+  message: 'must be a postgres://user@host:port/database URL',
+});
+
+const redisUrl = z.string().refine((v) => /^rediss?:\/\/.+/.test(v) && URL.canParse(v), {
+  message: 'must be a redis://host:port URL',
+});
+
+export const envSchema = z.object({
+  PORT: z.coerce.number({ message: 'must be a number' }).int().min(0).max(65535).default(8080),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  LUMINA_DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_URL: postgresUrl.optional(),
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(500).default(10),
+  REDIS_URL: redisUrl.optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
+  LUMINA_BODY_LIMIT: byteSize.default(1024 * 1024),
+  LUMINA_TRUST_PROXY: booleanString.default(false),
+  LUMINA_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+  LUMINA_WEB_DIR: z.string().min(1).optional(),
+  LUMINA_PGLITE_SHARED_BUFFERS: z
+    .string()
+    .regex(/^\d+(kB|MB|GB)$/, { message: 'must be a PostgreSQL size such as 16MB' })
+    .default('16MB'),
+});
+
+export type Env = z.input<typeof envSchema>;
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  databasePoolMax: number;
+  redisUrl: string | undefined;
+  logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+  logFormat: 'json' | 'pretty';
+  bodyLimit: number;
+  trustProxy: boolean;
+  shutdownTimeoutMs: number;
+  webDir: string | undefined;
+  pgliteSharedBuffers: string;
+}
+
+/** Raised for a bad environment; its message is a single line meant for a terminal. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/**
+ * Reads and validates configuration from an environment object.
+ * @example const config = loadConfig({ PORT: '3000' }); // config.port === 3000
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  // An empty variable means "not set", as in most twelve-factor tools.
+  const cleaned = Object.fromEntries(
+    Object.keys(envSchema.shape).map((key) => [key, env[key] === '' ? undefined : env[key]]),
+  );
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const key = String(issue.path[0]);
+    const shown = key.endsWith('_URL') ? '' : ` (got ${JSON.stringify(cleaned[key])})`;
+    throw new ConfigError(`invalid configuration: ${key} ${issue.message}${shown}`);
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    dataDir: path.resolve(e.LUMINA_DATA_DIR),
+    databaseUrl: e.DATABASE_URL,
+    databasePoolMax: e.DATABASE_POOL_MAX,
+    redisUrl: e.REDIS_URL,
+    logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
+    bodyLimit: e.LUMINA_BODY_LIMIT,
+    trustProxy: e.LUMINA_TRUST_PROXY,
+    shutdownTimeoutMs: e.LUMINA_SHUTDOWN_TIMEOUT_MS,
+    webDir: e.LUMINA_WEB_DIR ? path.resolve(e.LUMINA_WEB_DIR) : undefined,
+    pgliteSharedBuffers: e.LUMINA_PGLITE_SHARED_BUFFERS,
+  };
+}
+
+const UNITS: Record<string, number> = {
+  b: 1,
+  kb: 1000,
+  kib: 1024,
+  mb: 1e6,
+  mib: 1024 ** 2,
+  gb: 1e9,
+  gib: 1024 ** 3,
+};
+
+function parseByteSize(value: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(value.trim())!;
+  return Math.floor(Number(match[1]) * (UNITS[(match[2] || 'b').toLowerCase()] ?? 1));
+}

@@ -1,0 +1,198 @@
+import fs from 'node:fs';
+import readline from 'node:readline';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import zlib from 'node:zlib';
+import { sql } from 'drizzle-orm';
+import { getTableConfig, type PgTable } from 'drizzle-orm/pg-core';
+import { type Database, queryRows } from './database.js';
+import { latestMigrationTag } from './migrate.js';
+import * as schema from './schema/index.js';
+
+/**
+ * Backups are gzip'd NDJSON: a header line, then `{table, rows}` batches in foreign-key order,
+ * then an end line with row counts (a file without it is truncated). Rows are `row_to_json`
+ * output and are loaded with `json_populate_recordset`, so one file moves between PGlite and
+ * PostgreSQL in either direction.
+ */
+export const BACKUP_FORMAT = 'lumina-backup';
+const BACKUP_VERSION = 1;
+const BATCH = 1000;
+
+export interface BackupSummary {
+  schema: string;
+  createdAt: string;
+  tables: Record<string, number>;
+}
+
+export class BackupError extends Error {
+  override name = 'BackupError';
+}
+
+interface TableInfo {
+  name: string;
+  columns: Set<string>;
+}
+
+/** Every table in the schema, parents before children. */
+export function tablesInDependencyOrder(): TableInfo[] {
+  const tables: PgTable[] = Object.values(schema).filter(isTable);
+  const configs = new Map(tables.map((t) => [t, configOf(t)]));
+  const ordered: PgTable[] = [];
+  const visit = (table: PgTable, path: Set<PgTable>) => {
+    if (ordered.includes(table) || path.has(table)) return;
+    path.add(table);
+    for (const fk of configs.get(table)!.foreignKeys) visit(fk.reference().foreignTable, path);
+    ordered.push(table);
+  };
+  for (const table of tables) visit(table, new Set());
+  return ordered.map((t) => {
+    const config = configs.get(t)!;
+    return { name: config.name, columns: new Set(config.columns.map((c) => c.name)) };
+  });
+}
+
+const configOf = (table: PgTable) => getTableConfig(table as Parameters<typeof getTableConfig>[0]);
+
+function isTable(value: unknown): value is PgTable {
+  try {
+    return (
+      typeof value === 'object' && value !== null && typeof getTableConfig(value as PgTable).name === 'string'
+    );
+  } catch {
+    return false;
+  }
+}
+
+/** Writes a consistent snapshot (one REPEATABLE READ transaction) of every table to `file`. */
+export async function backupDatabase(db: Database, file: string): Promise<BackupSummary> {
+  const summary: BackupSummary = {
+    schema: latestMigrationTag(),
+    createdAt: new Date().toISOString(),
+    tables: {},
+  };
+  const lines: string[] = [];
+  await db.transaction(
+    async (tx) => {
+      lines.push(
+        JSON.stringify({ format: BACKUP_FORMAT, version: BACKUP_VERSION, ...summary, tables: undefined }),
+      );
+      for (const table of tablesInDependencyOrder()) {
+        let count = 0;
+        for (let offset = 0; ; offset += BATCH) {
+          const rows = await queryRows<{ row: string }>(
+            tx,
+            sql`select row_to_json(t)::text as row from ${sql.identifier(table.name)} t order by 1 limit ${BATCH} offset ${offset}`,
+          );
+          if (rows.length === 0) break;
+          lines.push(`{"table":${JSON.stringify(table.name)},"rows":[${rows.map((r) => r.row).join(',')}]}`);
+          count += rows.length;
+          if (rows.length < BATCH) break;
+        }
+        summary.tables[table.name] = count;
+      }
+    },
+    { isolationLevel: 'repeatable read', accessMode: 'read only' },
+  );
+  lines.push(JSON.stringify({ end: true, tables: summary.tables }));
+  const tmp = `${file}.partial`;
+  await pipeline(
+    Readable.from(lines.map((l) => `${l}\n`)),
+    zlib.createGzip(),
+    fs.createWriteStream(tmp, { mode: 0o600 }),
+  );
+  fs.renameSync(tmp, file);
+  return summary;
+}
+
+export interface RestoreOptions {
+  /** Replace existing data; without it, restoring into a database that holds users is refused. */
+  force?: boolean;
+}
+
+/**
+ * Loads a backup into a migrated database, all or nothing (one transaction). The file is read
+ * and checked completely before anything is changed.
+ */
+export async function restoreDatabase(
+  db: Database,
+  file: string,
+  options: RestoreOptions = {},
+): Promise<BackupSummary> {
+  const { header, batches, counts } = await readBackup(file);
+  const known = new Map(tablesInDependencyOrder().map((t) => [t.name, t]));
+  if (header.schema > latestMigrationTag()) {
+    throw new BackupError(
+      `the backup was made by a newer Lumina (schema ${header.schema}, this one knows ${latestMigrationTag()}); upgrade first`,
+    );
+  }
+  for (const batch of batches) {
+    const table = known.get(batch.table);
+    if (!table) throw new BackupError(`the backup holds an unknown table "${batch.table}"`);
+    for (const row of batch.rows) {
+      const unknown = Object.keys(row).find((c) => !table.columns.has(c));
+      if (unknown) throw new BackupError(`the backup holds an unknown column "${batch.table}.${unknown}"`);
+    }
+  }
+  await db.transaction(async (tx) => {
+    const [existing] = await queryRows<{ n: number }>(tx, sql`select count(*)::int as n from users`);
+    if ((existing?.n ?? 0) > 0 && !options.force) {
+      throw new BackupError('the target database already holds data; pass --force to replace it');
+    }
+    for (const table of [...known.values()].reverse())
+      await tx.execute(sql`delete from ${sql.identifier(table.name)}`);
+    for (const batch of batches) {
+      const columns = [...new Set(batch.rows.flatMap((r) => Object.keys(r)))];
+      const list = sql.join(
+        columns.map((c) => sql.identifier(c)),
+        sql`, `,
+      );
+      await tx.execute(
+        sql`insert into ${sql.identifier(batch.table)} (${list}) select ${list} from json_populate_recordset(null::${sql.identifier(batch.table)}, ${JSON.stringify(batch.rows)}::json)`,
+      );
+    }
+  });
+  return { schema: header.schema, createdAt: header.createdAt, tables: counts };
+}
+
+interface Batch {
+  table: string;
+  rows: Record<string, unknown>[];
+}
+
+async function readBackup(file: string) {
+  if (!fs.existsSync(file)) throw new BackupError(`no backup file at ${file}`);
+  const lines = readline.createInterface({
+    input: fs.createReadStream(file).pipe(zlib.createGunzip()),
+    crlfDelay: Infinity,
+  });
+  let header: { format?: string; version?: number; schema: string; createdAt: string } | undefined;
+  let counts: Record<string, number> | undefined;
+  const batches: Batch[] = [];
+  try {
+    for await (const line of lines) {
+      if (!line) continue;
+      const parsed = JSON.parse(line) as Record<string, unknown>;
+      if (!header) {
+        if (parsed.format !== BACKUP_FORMAT || typeof parsed.schema !== 'string') {
+          throw new BackupError(`${file} is not a Lumina backup`);
+        }
+        if (parsed.version !== BACKUP_VERSION)
+          throw new BackupError(`unsupported backup version ${String(parsed.version)}`);
+        header = parsed as unknown as NonNullable<typeof header>;
+      } else if (parsed.end === true) {
+        counts = parsed.tables as Record<string, number>;
+      } else if (typeof parsed.table === 'string' && Array.isArray(parsed.rows)) {
+        batches.push({ table: parsed.table, rows: parsed.rows as Record<string, unknown>[] });
+      } else {
+        throw new BackupError(`${file} holds a line that is not part of a backup`);
+      }
+    }
+  } catch (err) {
+    if (err instanceof BackupError) throw err;
+    throw new BackupError(`${file} is damaged or not a Lumina backup (${(err as Error).message})`);
+  }
+  if (!header) throw new BackupError(`${file} is empty`);
+  if (!counts) throw new BackupError(`${file} is truncated (no end marker); it cannot be restored safely`);
+  return { header, batches, counts };
+}

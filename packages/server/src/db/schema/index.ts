@@ -1,0 +1,3 @@
+export * from './sessions.js';
+export * from './settings.js';
+export * from './users.js';

@@ -1,0 +1,76 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
+import { AppError, errorBody, payloadTooLarge } from '../errors.js';
+
+/** One place turns every thrown error into `{"error":{code,message,details}}` with the right status. */
+export function registerErrorHandler(app: FastifyInstance, bodyLimit: number) {
+  app.setErrorHandler((err: FastifyError, request, reply) => {
+    const appError = toAppError(err, bodyLimit);
+    if (appError) {
+      if (appError.status >= 500) request.log.error({ err }, appError.message);
+      return reply.status(appError.status).send(errorBody(appError, request.id));
+    }
+    if (isResponseSerializationError(err))
+      request.log.error({ err, issues: err.cause.issues }, 'bad response shape');
+    else request.log.error({ err }, 'unhandled error');
+    return reply.status(500).send(
+      errorBody(
+        {
+          code: 'internal_error',
+          message: 'Something went wrong on our side. Quote the request id if you report it.',
+        },
+        request.id,
+      ),
+    );
+  });
+}
+
+/** Unknown routes get a JSON 404; `fallback` gets first go (the web app answers browser navigations). */
+export function registerNotFoundHandler(
+  app: FastifyInstance,
+  fallback?: (request: FastifyRequest, reply: FastifyReply) => FastifyReply | undefined,
+) {
+  app.setNotFoundHandler(
+    (request, reply) =>
+      fallback?.(request, reply) ??
+      reply
+        .status(404)
+        .send(
+          errorBody(
+            { code: 'route_not_found', message: `No route ${request.method} ${request.url.split('?')[0]}` },
+            request.id,
+          ),
+        ),
+  );
+}
+
+function toAppError(err: FastifyError, bodyLimit: number): AppError | undefined {
+  if (err instanceof AppError) return err;
+  if (hasZodFastifySchemaValidationErrors(err)) {
+    return new AppError(400, 'invalid_request', 'The request is not valid', {
+      issues: err.validation.map((v) => ({
+        path: v.instancePath || `/${(v.params.issue as { path: PropertyKey[] }).path.join('/')}`,
+        message: v.message,
+        in: err.validationContext,
+      })),
+    });
+  }
+  switch (err.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new AppError(400, 'invalid_request', 'The request body is not valid JSON');
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return payloadTooLarge(bodyLimit);
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new AppError(415, 'unsupported_media_type', 'This content type is not accepted here');
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new AppError(400, 'invalid_request', 'The Content-Length header does not match the body');
+  }
+  if (err instanceof SyntaxError && err.statusCode === 400) {
+    return new AppError(400, 'invalid_request', 'The request body is not valid JSON');
+  }
+  if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
+    return new AppError(err.statusCode, 'invalid_request', err.message);
+  }
+  return undefined;
+}

@@ -1,0 +1,87 @@
+import closeWithGrace from 'close-with-grace';
+import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import { buildApp } from './app.js';
+import { ConfigError, loadConfig } from './config.js';
+import { DataDirLockedError } from './db/data-dir-lock.js';
+import { openStorage, type Storage, StorageError } from './db/storage.js';
+import { connectRedis, RedisConnectError } from './realtime/redis.js';
+
+export interface RunningServer {
+  app: FastifyInstance;
+  storage: Storage;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Errors an operator can fix; they print as one line, without a stack trace. */
+const OPERATOR_ERRORS = [ConfigError, StorageError, DataDirLockedError, RedisConnectError];
+
+/**
+ * config -> storage -> app -> listen, with graceful shutdown on SIGINT/SIGTERM: stop accepting,
+ * let in-flight requests finish (up to LUMINA_SHUTDOWN_TIMEOUT_MS), then close storage.
+ */
+export async function startServer(
+  env: Record<string, string | undefined> = process.env,
+): Promise<RunningServer> {
+  const config = loadConfig(env);
+  const started = performance.now();
+  const storage = await openStorage({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    poolMax: config.databasePoolMax,
+    pgliteSharedBuffers: config.pgliteSharedBuffers,
+  });
+  let redis: Redis | undefined;
+  try {
+    redis = config.redisUrl ? await connectRedis(config.redisUrl) : undefined;
+  } catch (err) {
+    await storage.close();
+    throw err;
+  }
+  const app = await buildApp({ config, storage, redis });
+  const close = async () => {
+    await app.close();
+    redis?.disconnect();
+    await storage.close();
+  };
+  try {
+    await app.listen({ port: config.port, host: config.host });
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  app.log.info(
+    {
+      url,
+      storage: storage.kind,
+      location: storage.location,
+      readyMs: Math.round(performance.now() - started),
+    },
+    `Lumina is ready at ${url}`,
+  );
+  return { app, storage, url, close };
+}
+
+/** Runs the server as the process's main job: exits 1 with one line when it cannot start. */
+export async function runServer(env: Record<string, string | undefined> = process.env): Promise<void> {
+  let server: RunningServer;
+  try {
+    server = await startServer(env);
+  } catch (err) {
+    const known =
+      OPERATOR_ERRORS.some((type) => err instanceof type) ||
+      (err as NodeJS.ErrnoException).code === 'EADDRINUSE';
+    console.error(`lumina: ${known ? (err as Error).message : (err as Error).stack}`);
+    process.exit(1);
+  }
+  const delay = loadConfig(env).shutdownTimeoutMs;
+  closeWithGrace({ delay }, async ({ signal, err }) => {
+    if (err) server.app.log.error({ err }, 'shutting down after an unexpected error');
+    else server.app.log.info({ signal }, 'shutting down: finishing in-flight requests');
+    await server.close();
+  });
+}

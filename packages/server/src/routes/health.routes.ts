@@ -1,0 +1,40 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { HealthService } from '../services/health.service.js';
+
+const check = z.object({
+  status: z.enum(['ok', 'error']),
+  latencyMs: z.number(),
+  message: z.string().optional(),
+});
+
+export const healthReportSchema = z
+  .object({
+    status: z.enum(['ok', 'error']),
+    version: z.string(),
+    uptimeSeconds: z.number(),
+    checks: z.object({
+      database: check.extend({ kind: z.enum(['pglite', 'postgres']), vector: z.boolean() }),
+      redis: check.optional(),
+    }),
+  })
+  .meta({ id: 'HealthReport' });
+
+export const healthRoutes =
+  (health: HealthService): FastifyPluginAsyncZod =>
+  async (app) => {
+    app.get(
+      '/health',
+      {
+        schema: {
+          tags: ['service'],
+          summary: 'Liveness and readiness: 200 when usable, 503 otherwise',
+          response: { 200: healthReportSchema, 503: healthReportSchema },
+        },
+      },
+      async (_request, reply) => {
+        const report = await health.check();
+        return reply.status(report.status === 'ok' ? 200 : 503).send(report);
+      },
+    );
+  };

@@ -1,0 +1,78 @@
+import type { Redis } from 'ioredis';
+import type { Storage } from '../db/storage.js';
+import { VERSION } from '../version.js';
+
+export interface CheckResult {
+  status: 'ok' | 'error';
+  latencyMs: number;
+  message?: string;
+}
+
+export interface HealthReport {
+  status: 'ok' | 'error';
+  version: string;
+  uptimeSeconds: number;
+  checks: {
+    database: CheckResult & { kind: Storage['kind']; vector: boolean };
+    redis?: CheckResult;
+  };
+}
+
+export interface HealthServiceDeps {
+  storage: Storage;
+  redis?: Redis | undefined;
+  timeoutMs?: number;
+}
+
+/**
+ * Checks what the server depends on. Only components that are really probed appear in the
+ * report; later features add their own checks here.
+ */
+export function createHealthService({ storage, redis, timeoutMs = 2000 }: HealthServiceDeps) {
+  const startedAt = Date.now();
+  return {
+    async check(): Promise<HealthReport> {
+      const [database, redisResult] = await Promise.all([
+        probe(() => storage.ping(), timeoutMs),
+        redis ? probe(() => redis.ping(), timeoutMs) : Promise.resolve(undefined),
+      ]);
+      const checks: HealthReport['checks'] = {
+        database: { ...database, kind: storage.kind, vector: storage.hasVector },
+        ...(redisResult ? { redis: redisResult } : {}),
+      };
+      const usable = database.status === 'ok' && (redisResult?.status ?? 'ok') === 'ok';
+      return {
+        status: usable ? 'ok' : 'error',
+        version: VERSION,
+        uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
+        checks,
+      };
+    },
+  };
+}
+
+export type HealthService = ReturnType<typeof createHealthService>;
+
+async function probe(fn: () => Promise<unknown>, timeoutMs: number): Promise<CheckResult> {
+  const started = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      fn(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+      }),
+    ]);
+    return { status: 'ok', latencyMs: round(performance.now() - started) };
+  } catch (err) {
+    return {
+      status: 'error',
+      latencyMs: round(performance.now() - started),
+      message: (err as Error).message,
+    };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const round = (ms: number) => Math.round(ms * 100) / 100;
