@@ -6,7 +6,12 @@ import fs from 'node:fs';
 const check = process.argv.includes('--check');
 const json = execFileSync(
   process.execPath,
-  ['--import', 'tsx', '-e', `import('./packages/server/src/openapi-document.ts').then(async (m) => process.stdout.write(JSON.stringify(await m.generateOpenApiDocument(), null, 2) + '\\n'))`],
+  [
+    '--import',
+    'tsx',
+    '-e',
+    `import('./packages/server/src/openapi-document.ts').then(async (m) => process.stdout.write(JSON.stringify(await m.generateOpenApiDocument(), null, 2) + '\\n'))`,
+  ],
   { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
 );
 if (check) {
@@ -18,6 +23,8 @@ if (check) {
   console.log('openapi.json is up to date');
 } else {
   fs.writeFileSync('openapi.json', json);
-  execFileSync('npx', ['openapi-typescript', 'openapi.json', '-o', 'packages/sdk/src/schema.d.ts'], { stdio: 'inherit' });
+  execFileSync('npx', ['openapi-typescript', 'openapi.json', '-o', 'packages/sdk/src/schema.d.ts'], {
+    stdio: 'inherit',
+  });
   console.log('wrote openapi.json and packages/sdk/src/schema.d.ts');
 }

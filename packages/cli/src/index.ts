@@ -1,0 +1,1 @@
+export { createProgram, type ProgramIo, runCli } from './program.js';

@@ -1,0 +1,132 @@
+import { createLuminaClient, LuminaNetworkError } from '@lumina/sdk';
+import {
+  BackupError,
+  backupDatabase,
+  ConfigError,
+  DataDirLockedError,
+  loadConfig,
+  openStorage,
+  restoreDatabase,
+  runServer,
+  StorageError,
+  VERSION,
+} from '@lumina/server';
+import { Command } from 'commander';
+
+/** A server that is down or unhealthy, for `lumina status`. */
+class StatusError extends Error {
+  override name = 'StatusError';
+}
+
+/** Problems a user can fix: shown as one line, exit code 1, no stack trace. */
+const USER_ERRORS = [
+  ConfigError,
+  StorageError,
+  DataDirLockedError,
+  BackupError,
+  StatusError,
+  LuminaNetworkError,
+];
+
+export interface ProgramIo {
+  env: Record<string, string | undefined>;
+  out: (line: string) => void;
+  fetch?: typeof globalThis.fetch;
+}
+
+/**
+ * The `lumina` command. Local commands (start, backup, restore) work on the data directory or
+ * DATABASE_URL from the environment, like the server does.
+ */
+export function createProgram(
+  io: ProgramIo = { env: process.env, out: (line) => console.log(line) },
+): Command {
+  const program = new Command('lumina')
+    .description(
+      'Lumina — local-first AI avatars. Configuration comes from environment variables (see README).',
+    )
+    .version(VERSION, '-v, --version', 'print the version')
+    .helpOption('-h, --help', 'show help')
+    .showHelpAfterError('(run "lumina --help" for usage)');
+
+  program
+    .command('start')
+    .description('start the server (PORT, HOST, LUMINA_DATA_DIR, DATABASE_URL, REDIS_URL …)')
+    .action(async () => {
+      await runServer(io.env);
+    });
+
+  program
+    .command('backup')
+    .description('write a consistent backup of the database to <file> (restorable into PGlite or PostgreSQL)')
+    .argument('<file>', 'where to write the backup, e.g. lumina-2026-01-01.lumina-backup')
+    .action(async (file: string) => {
+      const summary = await withStorage(io.env, (storage) => backupDatabase(storage.db, file));
+      io.out(`backup written to ${file}: ${describeCounts(summary.tables)} (schema ${summary.schema})`);
+    });
+
+  program
+    .command('restore')
+    .description('load a backup into the database (refuses a non-empty database unless --force)')
+    .argument('<file>', 'a file written by "lumina backup"')
+    .option('-f, --force', 'replace the data that is already there')
+    .action(async (file: string, options: { force?: boolean }) => {
+      const summary = await withStorage(io.env, (storage) =>
+        restoreDatabase(storage.db, file, { force: options.force ?? false }),
+      );
+      io.out(`restored ${file} (made ${summary.createdAt}): ${describeCounts(summary.tables)}`);
+    });
+  program
+    .command('status')
+    .description('ask a running server for its health')
+    .option('-u, --url <url>', 'server URL', io.env.LUMINA_URL ?? 'http://127.0.0.1:8080')
+    .action(async (options: { url: string }) => {
+      const lumina = createLuminaClient({ baseUrl: options.url, fetch: io.fetch });
+      const { data } = await lumina.GET('/health');
+      if (!data) throw new StatusError(`no health report from ${options.url}`);
+      io.out(`${options.url}: ${data.status} (version ${data.version}, up ${data.uptimeSeconds}s)`);
+      const checks: Record<string, { status: string; latencyMs: number; message?: string } | undefined> =
+        data.checks;
+      for (const [name, check] of Object.entries(checks)) {
+        if (check)
+          io.out(
+            `  ${name}: ${check.status} in ${check.latencyMs} ms${check.message ? ` — ${check.message}` : ''}`,
+          );
+      }
+      if (data.status !== 'ok') throw new StatusError(`${options.url} is not healthy`);
+    });
+  return program;
+}
+
+async function withStorage<T>(
+  env: Record<string, string | undefined>,
+  task: (storage: Awaited<ReturnType<typeof openStorage>>) => Promise<T>,
+): Promise<T> {
+  const config = loadConfig(env);
+  const storage = await openStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  try {
+    return await task(storage);
+  } finally {
+    await storage.close();
+  }
+}
+
+function describeCounts(tables: Record<string, number>): string {
+  return Object.entries(tables)
+    .map(([table, count]) => `${count} ${table}`)
+    .join(', ');
+}
+
+/** Runs the program; user errors become one line on stderr and exit code 1. */
+export async function runCli(argv: string[]): Promise<void> {
+  try {
+    await createProgram().parseAsync(argv);
+  } catch (err) {
+    if (USER_ERRORS.some((type) => err instanceof type)) {
+      console.error(`lumina: ${(err as Error).message}`);
+      process.exitCode = 1;
+      return;
+    }
+    throw err;
+  }
+}
