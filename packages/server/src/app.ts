@@ -48,6 +48,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  // During shutdown, requests still in flight answer with `Connection: close`; otherwise their
+  // keep-alive sockets outlive the response and close() waits for the whole shutdown timeout.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close');
+  });
 
   registerErrorHandler(app, config.bodyLimit);
   registerMetrics(app);

@@ -1,0 +1,68 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { openStorage, VERSION } from '@lumina/server';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { createUserRepository } from '../../server/src/repositories/user.repository.js';
+import { createProgram } from './program.js';
+
+const temp = fs.mkdtempSync(path.join(os.tmpdir(), 'lumina-cli-'));
+afterAll(() => fs.rmSync(temp, { recursive: true, force: true }));
+
+async function run(args: string[], env: Record<string, string | undefined> = {}) {
+  const lines: string[] = [];
+  const program = createProgram({ env: { LOG_LEVEL: 'silent', ...env }, out: (l) => lines.push(l) });
+  program.exitOverride().configureOutput({ writeOut: (s) => lines.push(s), writeErr: (s) => lines.push(s) });
+  await program.parseAsync(['node', 'lumina', ...args]);
+  return lines.join('\n');
+}
+
+function dataDir(name: string) {
+  const dir = path.join(temp, name);
+  fs.mkdirSync(dir);
+  fs.cpSync(inject('pgliteTemplateDir'), path.join(dir, 'db'), { recursive: true });
+  return dir;
+}
+
+describe('lumina', () => {
+  it('prints its version', async () => {
+    await expect(run(['--version'])).rejects.toMatchObject({ code: 'commander.version' });
+    expect(VERSION).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  it('lists its commands in --help', async () => {
+    const error = await run(['--help']).catch((e) => e);
+    expect(error.code).toBe('commander.helpDisplayed');
+  });
+
+  it('backs up one data dir and restores into another', async () => {
+    const source = dataDir('source');
+    const storage = await openStorage({ dataDir: source });
+    await createUserRepository(storage.db).create({
+      email: 'ada@example.org',
+      passwordHash: 'h',
+      name: 'Ada',
+    });
+    await storage.close();
+
+    const file = path.join(temp, 'backup.lumina-backup');
+    expect(await run(['backup', file], { LUMINA_DATA_DIR: source })).toMatch(
+      /^backup written to .*: 1 users, /,
+    );
+
+    const target = dataDir('target');
+    expect(await run(['restore', file], { LUMINA_DATA_DIR: target })).toMatch(/^restored .*: 1 users/);
+    await expect(run(['restore', file], { LUMINA_DATA_DIR: target })).rejects.toThrow(/--force/);
+    expect(await run(['restore', '--force', file], { LUMINA_DATA_DIR: target })).toMatch(/^restored/);
+
+    const restored = await openStorage({ dataDir: target });
+    expect((await createUserRepository(restored.db).findByEmail('ADA@example.org'))?.name).toBe('Ada');
+    await restored.close();
+  });
+
+  it('reports an unreachable server from status', async () => {
+    await expect(run(['status', '--url', 'http://127.0.0.1:1'])).rejects.toMatchObject({
+      code: 'network_error',
+    });
+  });
+});

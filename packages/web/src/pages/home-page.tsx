@@ -1,0 +1,159 @@
+import { Activity, ArrowRight, BookOpen, Database, Layers, RotateCcw } from 'lucide-react';
+import type { ReactNode } from 'react';
+import { Link } from 'react-router';
+import { describeError } from '../components/error-panel';
+import { PageHeader } from '../components/page-header';
+import { Skeleton } from '../components/skeleton';
+import { StatusBadge } from '../components/status-badge';
+import { useDocumentTitle } from '../lib/document-title';
+import { formatDuration } from '../lib/format';
+import { STORAGE_LABELS, useHealth } from '../lib/health';
+
+/** The welcome page: what Lumina is, whether this server is healthy, and where to go next. */
+export function HomePage() {
+  useDocumentTitle('Home');
+  return (
+    <>
+      <PageHeader
+        title="Welcome to Lumina"
+        description={
+          <>
+            Lumina is a local-first platform for AI avatars: create personalities, talk with them by text and
+            by voice, and let them remember what matters. It runs on this computer with nothing else to
+            install, and grows to PostgreSQL and Redis when a team needs it.
+          </>
+        }
+      />
+      <div className="grid gap-6 lg:grid-cols-5">
+        <ServerSummary />
+        <NextSteps />
+      </div>
+      <p className="mt-8 text-sm text-ink-muted">
+        This early build ships the server, its API and health monitoring. Avatars, conversations and voice
+        come next; each appears in the navigation when it is ready.
+      </p>
+    </>
+  );
+}
+
+function ServerSummary() {
+  const health = useHealth();
+  const report = health.data;
+
+  return (
+    <section aria-labelledby="server-heading" className="card flex flex-col p-5 sm:p-6 lg:col-span-2">
+      <div className="flex items-center justify-between gap-3">
+        <h2 id="server-heading" className="font-semibold text-ink">
+          Your server
+        </h2>
+        {health.isError ? (
+          <StatusBadge tone="bad">Unreachable</StatusBadge>
+        ) : report ? (
+          <StatusBadge tone={report.status === 'ok' ? 'ok' : 'warn'}>
+            {report.status === 'ok' ? 'Healthy' : 'Degraded'}
+          </StatusBadge>
+        ) : (
+          <Skeleton className="h-5 w-16 rounded-full" />
+        )}
+      </div>
+
+      {health.isError && !report ? (
+        <div className="mt-4 flex flex-1 flex-col items-start gap-3">
+          <p className="text-sm text-ink-muted">{describeError(health.error).message}</p>
+          <button type="button" className="btn-secondary" onClick={() => health.refetch()}>
+            <RotateCcw className="size-4" aria-hidden="true" />
+            Retry
+          </button>
+        </div>
+      ) : (
+        <dl className="mt-4 flex-1 divide-y divide-line text-sm">
+          <SummaryRow label="Version">
+            {report ? <span className="font-mono">{report.version}</span> : null}
+          </SummaryRow>
+          <SummaryRow label="Storage">
+            {report ? STORAGE_LABELS[report.checks.database.kind] : null}
+          </SummaryRow>
+          <SummaryRow label="Vector search">
+            {report ? (report.checks.database.vector ? 'pgvector available' : 'Not available') : null}
+          </SummaryRow>
+          <SummaryRow label="Up for">{report ? formatDuration(report.uptimeSeconds) : null}</SummaryRow>
+        </dl>
+      )}
+
+      <Link
+        to="/status"
+        className="mt-4 inline-flex items-center gap-1.5 self-start rounded text-sm font-medium text-accent-soft-ink hover:underline"
+      >
+        View full status
+        <ArrowRight className="size-4" aria-hidden="true" />
+      </Link>
+    </section>
+  );
+}
+
+function SummaryRow({ label, children }: { label: string; children: ReactNode }) {
+  return (
+    <div className="flex items-center justify-between gap-4 py-2.5">
+      <dt className="text-ink-muted">{label}</dt>
+      <dd className="min-w-0 truncate text-right font-medium text-ink">
+        {children ?? <Skeleton className="h-4 w-24" />}
+      </dd>
+    </div>
+  );
+}
+
+function NextSteps() {
+  return (
+    <section aria-labelledby="next-steps-heading" className="lg:col-span-3">
+      <h2 id="next-steps-heading" className="mb-3 font-semibold text-ink">
+        Next steps
+      </h2>
+      <ol className="flex flex-col gap-3">
+        <StepCard
+          icon={<Activity className="size-5" aria-hidden="true" />}
+          title={
+            <Link to="/status" className="after:absolute after:inset-0 hover:underline">
+              Check your system
+            </Link>
+          }
+        >
+          See every health check — database, vector search, Redis — refreshed every 10 seconds.
+        </StepCard>
+        <StepCard
+          icon={<BookOpen className="size-5" aria-hidden="true" />}
+          title={
+            <a href="/api/docs" className="after:absolute after:inset-0 hover:underline">
+              Explore the API
+            </a>
+          }
+        >
+          Browse and try every endpoint in the interactive reference. The spec is at{' '}
+          <code className="font-mono text-[13px]">/api/openapi.json</code>.
+        </StepCard>
+        <StepCard icon={<Layers className="size-5" aria-hidden="true" />} title="Scale out when you need to">
+          Set <code className="font-mono text-[13px]">DATABASE_URL</code> to use PostgreSQL and{' '}
+          <code className="font-mono text-[13px]">REDIS_URL</code> to run several instances side by side.
+        </StepCard>
+        <StepCard icon={<Database className="size-5" aria-hidden="true" />} title="Your data stays here">
+          Everything is stored in the data folder (
+          <code className="font-mono text-[13px]">LUMINA_DATA_DIR</code>
+          ). Back it up by copying that folder while the server is stopped.
+        </StepCard>
+      </ol>
+    </section>
+  );
+}
+
+function StepCard({ icon, title, children }: { icon: ReactNode; title: ReactNode; children: ReactNode }) {
+  return (
+    <li className="card relative flex gap-4 p-4 transition-colors has-[a:hover]:border-line-strong">
+      <span className="flex size-10 shrink-0 items-center justify-center rounded-lg bg-accent-soft text-accent-soft-ink">
+        {icon}
+      </span>
+      <div className="min-w-0">
+        <h3 className="font-medium text-ink">{title}</h3>
+        <p className="mt-0.5 text-sm text-ink-muted">{children}</p>
+      </div>
+    </li>
+  );
+}
