@@ -114,7 +114,10 @@ describe.each(modes)('restore of a bad file on %s changes nothing', (mode) => {
     ['truncated', () => write('truncated', lines().slice(0, -1).join('\n')), /truncated/],
     [
       'not gzip',
-      () => (fs.writeFileSync(path.join(dir, 'plain'), 'hello'), path.join(dir, 'plain')),
+      () => {
+        fs.writeFileSync(path.join(dir, 'plain'), 'hello');
+        return path.join(dir, 'plain');
+      },
       /damaged/,
     ],
     ['not a backup', () => write('other', '{"hello":1}\n'), /not a Lumina backup/],
