@@ -1,13 +1,17 @@
 import { defineConfig } from 'vitest/config';
 
-// Source conditions let tests import workspace packages from src/ without building them.
-const resolve = { conditions: ['lumina-source'] };
+// The `lumina-source` export condition lets tests import workspace packages from src/, so
+// nothing has to be built first. Node-environment tests resolve through Vite's SSR conditions;
+// the rest of each list is Vite's default.
+const resolve = { conditions: ['lumina-source', 'module', 'browser', 'development|production'] };
+const ssr = { resolve: { conditions: ['lumina-source', 'module', 'node', 'development|production'] } };
 
 export default defineConfig({
   test: {
     projects: [
       {
         resolve,
+        ssr,
         test: {
           name: 'unit',
           environment: 'node',
@@ -27,6 +31,7 @@ export default defineConfig({
       },
       {
         resolve,
+        ssr,
         test: {
           name: 'e2e',
           environment: 'node',
