@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm start`: builds the server, SDK, CLI and web app when their sources changed since the
-// last build, then runs the server in this process. Configuration: environment variables.
+// last build (`npm run build` writes .lumina-build-stamp when it succeeds), then runs the
+// server in this process. Configuration: environment variables.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -42,7 +43,6 @@ if (stale) {
     console.error('lumina: the build failed; see the output above');
     process.exit(result.status ?? 1);
   }
-  fs.writeFileSync(stamp, `${new Date().toISOString()}\n`);
 }
 
 const { runServer } = await import('../packages/server/dist/index.js');

@@ -53,7 +53,7 @@ export function AppLayout() {
     <div className="min-h-dvh md:flex">
       <a
         href="#main"
-        className="fixed top-3 left-3 z-50 -translate-y-16 rounded-lg bg-accent px-4 py-2 text-sm font-medium text-accent-ink shadow-pop transition-transform focus:translate-y-0"
+        className="fixed -top-24 left-3 z-50 rounded-lg bg-accent px-4 py-2 text-sm font-medium text-accent-ink shadow-pop focus:top-3"
       >
         Skip to content
       </a>

@@ -23,7 +23,7 @@ export function ThemeSwitcher() {
         <DropdownMenu.Content
           align="end"
           sideOffset={6}
-          className="z-50 min-w-40 animate-fade-in rounded-xl border border-line bg-surface-raised p-1 text-sm shadow-pop"
+          className="z-50 min-w-40 animate-fade-in rounded-xl border border-line dark:border-line-strong bg-surface-raised p-1 text-sm shadow-pop"
         >
           <DropdownMenu.Label className="px-2.5 pt-1.5 pb-1 text-xs font-medium text-ink-subtle">
             Theme

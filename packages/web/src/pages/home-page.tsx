@@ -24,7 +24,7 @@ export function HomePage() {
           </>
         }
       />
-      <div className="grid gap-6 lg:grid-cols-5">
+      <div className="flex flex-col gap-8">
         <ServerSummary />
         <NextSteps />
       </div>
@@ -41,8 +41,8 @@ function ServerSummary() {
   const report = health.data;
 
   return (
-    <section aria-labelledby="server-heading" className="card flex flex-col p-5 sm:p-6 lg:col-span-2">
-      <div className="flex items-center justify-between gap-3">
+    <section aria-labelledby="server-heading" className="card">
+      <div className="flex flex-wrap items-center gap-x-3 gap-y-2 border-b border-line px-5 py-4 sm:px-6">
         <h2 id="server-heading" className="font-semibold text-ink">
           Your server
         </h2>
@@ -55,34 +55,40 @@ function ServerSummary() {
         ) : (
           <Skeleton className="h-5 w-16 rounded-full" />
         )}
+        <Link
+          to="/status"
+          className="ml-auto hidden sm:inline-flex items-center gap-1 rounded text-sm font-medium text-accent-soft-ink hover:underline"
+        >
+          View full status
+          <ArrowRight className="size-4" aria-hidden="true" />
+        </Link>
       </div>
 
       {health.isError && !report ? (
-        <div className="mt-4 flex flex-1 flex-col items-start gap-3">
-          <p className="text-sm text-ink-muted">{describeError(health.error).message}</p>
+        <div className="flex flex-col items-start gap-3 px-5 py-5 sm:flex-row sm:items-center sm:px-6">
+          <p className="flex-1 text-sm text-ink-muted">{describeError(health.error).message}</p>
           <button type="button" className="btn-secondary" onClick={() => health.refetch()}>
             <RotateCcw className="size-4" aria-hidden="true" />
             Retry
           </button>
         </div>
       ) : (
-        <dl className="mt-4 flex-1 divide-y divide-line text-sm">
-          <SummaryRow label="Version">
+        <dl className="grid grid-cols-2 gap-px bg-line lg:grid-cols-4 [&>div]:bg-surface sm:rounded-b-xl sm:overflow-hidden">
+          <SummaryStat label="Version">
             {report ? <span className="font-mono">{report.version}</span> : null}
-          </SummaryRow>
-          <SummaryRow label="Storage">
+          </SummaryStat>
+          <SummaryStat label="Storage">
             {report ? STORAGE_LABELS[report.checks.database.kind] : null}
-          </SummaryRow>
-          <SummaryRow label="Vector search">
-            {report ? (report.checks.database.vector ? 'pgvector available' : 'Not available') : null}
-          </SummaryRow>
-          <SummaryRow label="Up for">{report ? formatDuration(report.uptimeSeconds) : null}</SummaryRow>
+          </SummaryStat>
+          <SummaryStat label="Vector search">
+            {report ? (report.checks.database.vector ? 'pgvector ready' : 'Not available') : null}
+          </SummaryStat>
+          <SummaryStat label="Up for">{report ? formatDuration(report.uptimeSeconds) : null}</SummaryStat>
         </dl>
       )}
-
       <Link
         to="/status"
-        className="mt-4 inline-flex items-center gap-1.5 self-start rounded text-sm font-medium text-accent-soft-ink hover:underline"
+        className="flex items-center justify-center gap-1 rounded-b-xl border-t border-line py-3 text-sm font-medium text-accent-soft-ink sm:hidden"
       >
         View full status
         <ArrowRight className="size-4" aria-hidden="true" />
@@ -91,12 +97,12 @@ function ServerSummary() {
   );
 }
 
-function SummaryRow({ label, children }: { label: string; children: ReactNode }) {
+function SummaryStat({ label, children }: { label: string; children: ReactNode }) {
   return (
-    <div className="flex items-center justify-between gap-4 py-2.5">
-      <dt className="text-ink-muted">{label}</dt>
-      <dd className="min-w-0 truncate text-right font-medium text-ink">
-        {children ?? <Skeleton className="h-4 w-24" />}
+    <div className="min-w-0 px-5 py-4 sm:px-6">
+      <dt className="text-xs font-medium text-ink-muted">{label}</dt>
+      <dd className="mt-1 font-semibold break-words text-ink">
+        {children ?? <Skeleton className="mt-1 h-5 w-24" />}
       </dd>
     </div>
   );
@@ -108,7 +114,7 @@ function NextSteps() {
       <h2 id="next-steps-heading" className="mb-3 font-semibold text-ink">
         Next steps
       </h2>
-      <ol className="flex flex-col gap-3">
+      <ol className="grid gap-3 sm:grid-cols-2">
         <StepCard
           icon={<Activity className="size-5" aria-hidden="true" />}
           title={
@@ -137,7 +143,8 @@ function NextSteps() {
         <StepCard icon={<Database className="size-5" aria-hidden="true" />} title="Your data stays here">
           Everything is stored in the data folder (
           <code className="font-mono text-[13px]">LUMINA_DATA_DIR</code>
-          ). Back it up by copying that folder while the server is stopped.
+          ). Back it up with <code className="font-mono text-[13px]">lumina backup &lt;file&gt;</code>; a
+          backup restores into the embedded database or into PostgreSQL.
         </StepCard>
       </ol>
     </section>

@@ -14,11 +14,11 @@ export function NotFoundPage() {
       </p>
       <h1 className="mt-4 text-2xl font-semibold tracking-tight text-ink">Page not found</h1>
       <p className="mt-2 max-w-md text-ink-muted">
-        There is no page at{' '}
+        Nothing lives at{' '}
         <code className="rounded bg-surface-sunken px-1.5 py-0.5 font-mono text-sm break-all text-ink">
           {pathname}
-        </code>
-        . The link may be mistyped, or the page may have moved.
+        </code>{' '}
+        — the link may be mistyped, or the page may have moved.
       </p>
       <div className="mt-8 flex flex-wrap justify-center gap-2">
         <Link to="/" className="btn-primary">

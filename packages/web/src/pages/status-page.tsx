@@ -55,6 +55,7 @@ export function StatusPage() {
             <ul className="grid gap-4 md:grid-cols-2">
               <CheckCard
                 name="Database"
+                purpose="Where Lumina keeps everything"
                 icon={<Database className="size-5" aria-hidden="true" />}
                 check={report.checks.database}
               >
@@ -66,11 +67,10 @@ export function StatusPage() {
               {report.checks.redis ? (
                 <CheckCard
                   name="Redis"
+                  purpose="Shares state between instances"
                   icon={<Zap className="size-5" aria-hidden="true" />}
                   check={report.checks.redis}
-                >
-                  <Fact label="Used for">Pub/sub, rate limits, jobs</Fact>
-                </CheckCard>
+                />
               ) : (
                 <RedisNotConfigured />
               )}
@@ -128,9 +128,11 @@ function CheckCard({
   name,
   icon,
   check,
+  purpose,
   children,
 }: {
   name: string;
+  purpose: string;
   icon: ReactNode;
   check: HealthCheck;
   children?: ReactNode;
@@ -144,7 +146,7 @@ function CheckCard({
         </span>
         <div className="min-w-0 flex-1">
           <h3 className="font-medium text-ink">{name}</h3>
-          <p className="text-sm text-ink-muted">Responded in {formatLatency(check.latencyMs)}</p>
+          <p className="text-sm text-ink-muted">{purpose}</p>
         </div>
         <StatusBadge tone={ok ? 'ok' : 'bad'}>{ok ? 'Operational' : 'Failing'}</StatusBadge>
       </div>
