@@ -34,6 +34,19 @@ export const envSchema = z.object({
   LUMINA_TRUST_PROXY: booleanString.default(false),
   LUMINA_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   LUMINA_WEB_DIR: z.string().min(1).optional(),
+  LUMINA_SECRET_KEY: z
+    .string()
+    .regex(/^[0-9a-fA-F]{64}$/, {
+      message: 'must be 64 hex characters (32 bytes), e.g. from: openssl rand -hex 32',
+    })
+    .optional(),
+  LUMINA_SESSION_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+  LUMINA_COOKIE_SECURE: z.enum(['auto', 'always', 'never']).default('auto'),
+  ARGON2_MEMORY_KIB: z.coerce.number().int().min(8192).max(4_194_304).default(19_456),
+  ARGON2_TIME_COST: z.coerce.number().int().min(1).max(20).default(2),
+  ARGON2_PARALLELISM: z.coerce.number().int().min(1).max(16).default(1),
+  LUMINA_LOGIN_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(10),
+  LUMINA_API_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(1200),
   LUMINA_PGLITE_SHARED_BUFFERS: z
     .string()
     .regex(/^\d+(kB|MB|GB)$/, { message: 'must be a PostgreSQL size such as 16MB' })
@@ -56,6 +69,14 @@ export interface Config {
   shutdownTimeoutMs: number;
   webDir: string | undefined;
   pgliteSharedBuffers: string;
+  /** 32-byte master key for secrets at rest; when unset, a key file in the data dir is used. */
+  secretKey: Buffer | undefined;
+  sessionTtlDays: number;
+  /** `auto`: Secure cookies when the request came over HTTPS (or a trusted proxy says so). */
+  cookieSecure: 'auto' | 'always' | 'never';
+  argon2: { memoryCost: number; timeCost: number; parallelism: number };
+  loginLimitPerMinute: number;
+  apiLimitPerMinute: number;
 }
 
 /** Raised for a bad environment; its message is a single line meant for a terminal. */
@@ -76,7 +97,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const key = String(issue.path[0]);
-    const shown = key.endsWith('_URL') ? '' : ` (got ${JSON.stringify(cleaned[key])})`;
+    const secret = key.endsWith('_URL') || key.endsWith('_KEY');
+    const shown = secret ? '' : ` (got ${JSON.stringify(cleaned[key])})`;
     throw new ConfigError(`invalid configuration: ${key} ${issue.message}${shown}`);
   }
   const e = parsed.data;
@@ -94,6 +116,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     shutdownTimeoutMs: e.LUMINA_SHUTDOWN_TIMEOUT_MS,
     webDir: e.LUMINA_WEB_DIR ? path.resolve(e.LUMINA_WEB_DIR) : undefined,
     pgliteSharedBuffers: e.LUMINA_PGLITE_SHARED_BUFFERS,
+    secretKey: e.LUMINA_SECRET_KEY ? Buffer.from(e.LUMINA_SECRET_KEY, 'hex') : undefined,
+    sessionTtlDays: e.LUMINA_SESSION_TTL_DAYS,
+    cookieSecure: e.LUMINA_COOKIE_SECURE,
+    argon2: {
+      memoryCost: e.ARGON2_MEMORY_KIB,
+      timeCost: e.ARGON2_TIME_COST,
+      parallelism: e.ARGON2_PARALLELISM,
+    },
+    loginLimitPerMinute: e.LUMINA_LOGIN_LIMIT_PER_MINUTE,
+    apiLimitPerMinute: e.LUMINA_API_LIMIT_PER_MINUTE,
   };
 }
 
