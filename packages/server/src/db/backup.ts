@@ -36,7 +36,7 @@ interface TableInfo {
 
 /** Every table in the schema, parents before children. */
 export function tablesInDependencyOrder(): TableInfo[] {
-  const tables: PgTable[] = Object.values(schema).filter(isTable);
+  const tables: PgTable[] = (Object.values(schema) as unknown[]).filter(isTable);
   const configs = new Map(tables.map((t) => [t, configOf(t)]));
   const ordered: PgTable[] = [];
   const visit = (table: PgTable, path: Set<PgTable>) => {
