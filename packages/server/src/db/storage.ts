@@ -67,13 +67,21 @@ async function openPglite(dir: string | undefined, sharedBuffers: string): Promi
   const lock: DataDirLock = dir ? lockDataDir(dir) : { release() {} };
   const created = !dir || !fs.existsSync(path.join(dir, 'PG_VERSION'));
   let client: PGlite;
-  try {
-    client = await PGlite.create(dir, {
+  const open = () =>
+    PGlite.create(dir, {
       extensions: { vector },
       relaxedDurability: false,
       postgresqlconf: [`shared_buffers = ${sharedBuffers}`],
     });
+  try {
+    client = await open();
     await client.exec('create extension if not exists vector');
+    if (created && dir) {
+      // initdb leaves ~650 MB of WASM heap that an idle server never returns; reopening the
+      // new database starts from a normal-sized heap (bench/results: 700 -> 330 MB RSS).
+      await client.close();
+      client = await open();
+    }
   } catch (err) {
     lock.release();
     throw new StorageError(

@@ -26,6 +26,7 @@ describe.runIf(redisUrl)('health with Redis (TEST_REDIS_URL)', () => {
     expect(ok.json().checks.redis).toMatchObject({ status: 'ok' });
 
     redis.disconnect();
+    await new Promise((r) => setTimeout(r, 1100)); // health reuses a probe result for up to 1 s
     const down = await app.inject({ method: 'GET', url: '/health' });
     expect(down.statusCode).toBe(503);
     expect(down.json().checks.redis).toMatchObject({ status: 'error' });

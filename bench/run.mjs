@@ -1,0 +1,74 @@
+// Runs every benchmark and prints one JSON document; also writes it to
+// bench/results/<YYYY-MM-DD>-<name>.json. Usage:
+//   npm run bench -- [--quick] [--pg-url postgres://user@host:5432/db] [--name label] [--no-save]
+//                    [--only startup,memory,health]
+// BENCH_DATABASE_URL works instead of --pg-url; without either, PostgreSQL mode is skipped.
+import fs from 'node:fs';
+import path from 'node:path';
+import { benchHealth } from './health.mjs';
+import { benchOptions, ensureBuilt, machineInfo, printJson, progress } from './lib/common.mjs';
+import { ROOT } from './lib/server.mjs';
+import { benchMemory } from './memory.mjs';
+import { benchStartup } from './startup.mjs';
+
+const BENCHES = { startup: benchStartup, memory: benchMemory, health: benchHealth };
+
+const options = benchOptions();
+const built = ensureBuilt();
+const startedAt = new Date();
+const machineBefore = machineInfo();
+const results = {};
+for (const [name, bench] of Object.entries(BENCHES)) {
+  if (options.only && !options.only.includes(name)) continue;
+  progress(`--- ${name}`);
+  results[name] = await bench(options);
+}
+const report = {
+  date: startedAt.toISOString(),
+  durationS: Math.round((Date.now() - startedAt.getTime()) / 1000),
+  options: { quick: options.quick, postgres: Boolean(options.pgUrl), builtNow: built },
+  machine: { ...machineBefore, loadAverage1mAtEnd: machineInfo().loadAverage1m },
+  targets: summarizeTargets(results),
+  results,
+};
+printJson(report);
+if (options.save) {
+  const file = path.join(
+    ROOT,
+    'bench',
+    'results',
+    `${startedAt.toISOString().slice(0, 10)}-${options.name}.json`,
+  );
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  progress(`results written to ${path.relative(ROOT, file)}`);
+}
+
+/** One line per target from the issue: the figure, the limit, and whether it is met. */
+function summarizeTargets({ startup, memory, health }) {
+  const targets = {};
+  if (startup) {
+    targets.firstStartMs = {
+      value: startup.pglite.first.startupMs,
+      limit: '< 8000',
+      met: startup.met.firstStart,
+    };
+    targets.laterStartMedianMs = {
+      value: startup.pglite.later.startupMs.median,
+      limit: '< 2000',
+      met: startup.met.laterStarts,
+    };
+  }
+  if (memory) {
+    targets.idleRssMB = { value: memory.pglite['16MB'].rssMB, limit: '< 400', met: memory.met.idleRss };
+  }
+  if (health) {
+    targets.healthReqPerSecPglite = {
+      value: health.pglite.info.reqPerSec,
+      valueAtWarn: health.pglite.warn.reqPerSec,
+      limit: '>= 5000 (50 connections, default LOG_LEVEL=info)',
+      met: health.met.defaultLogLevel,
+    };
+  }
+  return targets;
+}
