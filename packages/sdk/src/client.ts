@@ -24,6 +24,9 @@ export function createLuminaClient(options: LuminaClientOptions = {}) {
     baseUrl: options.baseUrl ?? '',
     credentials: 'include',
     headers: {
+      // Marks requests as coming from Lumina's own code; the server refuses cookie-authenticated
+      // changes without it (CSRF protection). Harmless with a bearer token.
+      'x-lumina-csrf': '1',
       ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
       ...options.headers,
     },

@@ -1,3 +1,5 @@
+import cookie from '@fastify/cookie';
+import websocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Redis } from 'ioredis';
@@ -7,10 +9,28 @@ import type { Storage } from './db/storage.js';
 import { registerErrorHandler, registerNotFoundHandler } from './http/error-handler.js';
 import { registerMetrics } from './http/metrics.js';
 import { registerOpenApi } from './http/openapi.js';
+import { registerSecurityHeaders } from './http/security-headers.js';
 import { defaultWebDir, registerWebApp } from './http/web-app.js';
 import { loggerOptions } from './logger.js';
+import { createApiTokenRepository } from './repositories/api-token.repository.js';
+import { createSessionRepository } from './repositories/session.repository.js';
+import { createUserRepository } from './repositories/user.repository.js';
+import { adminUserRoutes } from './routes/admin-users.routes.js';
+import { apiTokenRoutes } from './routes/api-tokens.routes.js';
+import { authRoutes } from './routes/auth.routes.js';
 import { healthRoutes } from './routes/health.routes.js';
+import { registerApiRateLimit } from './security/api-rate-limit.js';
+import { createMemoryAuthEpochs, createRedisAuthEpochs } from './security/auth-epoch.js';
+import { registerAuthentication } from './security/authenticate.js';
+import { createMemoryCounterStore, createRedisCounterStore } from './security/counter-store.js';
+import { createLoginGuard } from './security/login-guard.js';
+import { createLoginThrottle } from './security/login-throttle.js';
+import { createPasswordHasher } from './security/password.js';
+import { createApiTokenService } from './services/api-token.service.js';
+import { createAuthService } from './services/auth.service.js';
 import { createHealthService } from './services/health.service.js';
+import { createIdentityService } from './services/identity.service.js';
+import { createUserAdminService } from './services/user-admin.service.js';
 
 export interface AppDeps {
   config: Config;
@@ -60,12 +80,53 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   registerErrorHandler(app, config.bodyLimit);
   registerMetrics(app);
+  const webDir = deps.serveWeb === false ? undefined : (config.webDir ?? defaultWebDir);
+  await registerSecurityHeaders(app, webDir);
+  await app.register(cookie);
+  await app.register(websocket, { options: { maxPayload: 1024 * 1024 } });
   await registerOpenApi(app);
+
+  // Accounts: who is calling (session cookie or API token), and the limits on trying.
+  const sessionTtlMs = config.sessionTtlDays * 24 * 60 * 60 * 1000;
+  const epochs = redis ? createRedisAuthEpochs(redis) : createMemoryAuthEpochs();
+  const identities = createIdentityService({
+    users: createUserRepository(storage.db),
+    sessions: createSessionRepository(storage.db),
+    apiTokens: createApiTokenRepository(storage.db),
+    epochs,
+    sessionTtlMs,
+  });
+  registerAuthentication(app, identities);
+  await registerApiRateLimit(app, {
+    max: config.apiLimitPerMinute,
+    redis,
+    keyFor: (request) => (request.identity ? `user:${request.identity.user.id}` : undefined),
+  });
+  const counters = redis ? createRedisCounterStore(redis) : createMemoryCounterStore();
+  app.addHook('onClose', () => counters.close());
+  const guard = createLoginGuard({
+    login: createLoginThrottle({ store: counters, limitPerMinute: config.loginLimitPerMinute }),
+    signup: createLoginThrottle({
+      store: counters,
+      limitPerMinute: config.loginLimitPerMinute,
+      scope: 'signup',
+    }),
+  });
+  const invalidateUser = identities.invalidateUser;
+  const auth = createAuthService({
+    db: storage.db,
+    hasher: createPasswordHasher(config.argon2),
+    identities,
+    sessionTtlMs,
+  });
 
   const health = createHealthService({ storage, redis });
   await app.register(healthRoutes(health));
+  await app.register(authRoutes({ auth, guard, config }));
+  await app.register(apiTokenRoutes(createApiTokenService({ db: storage.db, invalidateUser })));
+  await app.register(adminUserRoutes(createUserAdminService({ db: storage.db, auth, invalidateUser })));
 
-  const web = deps.serveWeb === false ? undefined : await registerWebApp(app, config.webDir ?? defaultWebDir);
+  const web = webDir ? await registerWebApp(app, webDir) : undefined;
   registerNotFoundHandler(app, web?.handleNavigation);
   return app;
 }

@@ -8,6 +8,8 @@ export function registerErrorHandler(app: FastifyInstance, bodyLimit: number) {
     const appError = toAppError(err, bodyLimit);
     if (appError) {
       if (appError.status >= 500) request.log.error({ err }, appError.message);
+      const retryAfter = appError.details?.retryAfterSeconds;
+      if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
       return reply.status(appError.status).send(errorBody(appError, request.id));
     }
     if (isResponseSerializationError(err))

@@ -15,7 +15,11 @@ export async function registerOpenApi(app: FastifyInstance) {
         description: 'The HTTP API of Lumina, the local-first AI avatar platform.',
       },
       servers: [],
-      tags: [{ name: 'service', description: 'Health, metrics and API documents' }],
+      tags: [
+        { name: 'service', description: 'Health, metrics and API documents' },
+        { name: 'accounts', description: 'Sign-up, sign-in, sessions, profile and personal API tokens' },
+        { name: 'admin', description: 'Administration: users and instance settings (admins only)' },
+      ],
       components: {
         securitySchemes: {
           session: { type: 'apiKey', in: 'cookie', name: 'lumina_session' },
@@ -26,6 +30,7 @@ export async function registerOpenApi(app: FastifyInstance) {
     transform: jsonSchemaTransform,
     transformObject: jsonSchemaTransformObject,
   });
-  await app.register(swaggerUi, { routePrefix: '/api/docs', uiConfig: { deepLinking: true } });
+  // staticCSP: the UI's own strict policy (with hashes of its inline scripts) for its pages.
+  await app.register(swaggerUi, { routePrefix: '/api/docs', uiConfig: { deepLinking: true }, staticCSP: true });
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 }

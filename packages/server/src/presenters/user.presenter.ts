@@ -1,0 +1,53 @@
+import { z } from 'zod';
+import type { SessionRow, UserRow } from '../db/schema/index.js';
+
+export const userDto = z
+  .object({
+    id: z.uuid(),
+    email: z.string(),
+    name: z.string(),
+    preferredName: z.string().nullable(),
+    role: z.enum(['admin', 'user']),
+    disabled: z.boolean(),
+    createdAt: z.iso.datetime(),
+  })
+  .meta({ id: 'User' });
+
+export type UserDto = z.infer<typeof userDto>;
+
+/** The public face of a user row: never the password hash. */
+export function toUserDto(user: UserRow): UserDto {
+  return {
+    id: user.id,
+    email: user.email,
+    name: user.name,
+    preferredName: user.preferredName,
+    role: user.role,
+    disabled: user.disabledAt !== null,
+    createdAt: user.createdAt.toISOString(),
+  };
+}
+
+export const sessionDto = z
+  .object({
+    id: z.uuid(),
+    userAgent: z.string().nullable(),
+    ip: z.string().nullable(),
+    createdAt: z.iso.datetime(),
+    lastSeenAt: z.iso.datetime(),
+    expiresAt: z.iso.datetime(),
+    current: z.boolean(),
+  })
+  .meta({ id: 'Session' });
+
+export function toSessionDto(session: SessionRow, currentId: string | undefined): z.infer<typeof sessionDto> {
+  return {
+    id: session.id,
+    userAgent: session.userAgent,
+    ip: session.ip,
+    createdAt: session.createdAt.toISOString(),
+    lastSeenAt: session.lastSeenAt.toISOString(),
+    expiresAt: session.expiresAt.toISOString(),
+    current: session.id === currentId,
+  };
+}

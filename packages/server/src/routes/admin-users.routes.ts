@@ -1,0 +1,110 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { toUserDto, userDto } from '../presenters/user.presenter.js';
+import { requireAdmin } from '../security/authenticate.js';
+import type { UserAdminService } from '../services/user-admin.service.js';
+import { displayName, email, errorResponses, idParams, password } from './schemas.js';
+
+const instanceSettings = z.object({ signupOpen: z.boolean() }).meta({ id: 'InstanceSettings' });
+
+export const adminUserRoutes =
+  (admin: UserAdminService): FastifyPluginAsyncZod =>
+  async (app) => {
+    const tags = ['admin'];
+
+    app.get(
+      '/api/admin/users',
+      {
+        schema: {
+          tags,
+          summary: 'Every account on this server',
+          response: { 200: z.object({ users: z.array(userDto) }), ...errorResponses(401, 403) },
+        },
+      },
+      async (request) => {
+        requireAdmin(request);
+        return { users: (await admin.list()).map(toUserDto) };
+      },
+    );
+
+    app.post(
+      '/api/admin/users',
+      {
+        schema: {
+          tags,
+          summary: 'Create an account for someone (works when sign-up is closed)',
+          body: z.object({ email, password, name: displayName, preferredName: displayName.nullish() }),
+          response: { 201: z.object({ user: userDto }), ...errorResponses(400, 401, 403, 409) },
+        },
+      },
+      async (request, reply) => {
+        requireAdmin(request);
+        const user = await admin.create(request.body, { ip: request.ip, userAgent: undefined });
+        return reply.status(201).send({ user: toUserDto(user) });
+      },
+    );
+
+    app.get(
+      '/api/admin/users/:id',
+      {
+        schema: {
+          tags,
+          summary: 'One account',
+          params: idParams,
+          response: { 200: z.object({ user: userDto }), ...errorResponses(401, 403, 404) },
+        },
+      },
+      async (request) => {
+        requireAdmin(request);
+        return { user: toUserDto(await admin.get(request.params.id)) };
+      },
+    );
+
+    app.patch(
+      '/api/admin/users/:id',
+      {
+        schema: {
+          tags,
+          summary: "Change a user's role, or disable the account (its sessions and tokens stop at once)",
+          params: idParams,
+          body: z.object({ role: z.enum(['admin', 'user']).optional(), disabled: z.boolean().optional() }),
+          response: { 200: z.object({ user: userDto }), ...errorResponses(400, 401, 403, 404) },
+        },
+      },
+      async (request) => {
+        const actor = requireAdmin(request);
+        return { user: toUserDto(await admin.update(actor, request.params.id, request.body)) };
+      },
+    );
+
+    app.get(
+      '/api/admin/settings',
+      {
+        schema: {
+          tags,
+          summary: 'Instance settings',
+          response: { 200: instanceSettings, ...errorResponses(401, 403) },
+        },
+      },
+      async (request) => {
+        requireAdmin(request);
+        return admin.getInstanceSettings();
+      },
+    );
+
+    app.patch(
+      '/api/admin/settings',
+      {
+        schema: {
+          tags,
+          summary: 'Open or close sign-up',
+          body: instanceSettings.partial(),
+          response: { 200: instanceSettings, ...errorResponses(400, 401, 403) },
+        },
+      },
+      async (request) => {
+        requireAdmin(request);
+        return admin.updateInstanceSettings(request.body);
+      },
+    );
+  };

@@ -1,0 +1,173 @@
+import { sql } from 'drizzle-orm';
+import type { Database } from '../db/database.js';
+import type { SessionRow, UserRow } from '../db/schema/index.js';
+import { AppError, forbidden, notFound, unauthorized } from '../errors.js';
+import { createSessionRepository } from '../repositories/session.repository.js';
+import { createSettingsRepository } from '../repositories/settings.repository.js';
+import { createUserRepository } from '../repositories/user.repository.js';
+import { assertAcceptablePassword, assertPasswordSize, type PasswordHasher } from '../security/password.js';
+import { generateSessionToken, hashToken } from '../security/tokens.js';
+import type { IdentityService } from './identity.service.js';
+
+export interface SignupInput {
+  email: string;
+  password: string;
+  name: string;
+  preferredName?: string | null | undefined;
+}
+
+export interface ClientInfo {
+  ip: string;
+  userAgent: string | undefined;
+}
+
+export interface NewSession {
+  user: UserRow;
+  token: string;
+  session: SessionRow;
+}
+
+export interface AuthServiceDeps {
+  db: Database;
+  hasher: PasswordHasher;
+  identities: IdentityService;
+  sessionTtlMs: number;
+  now?: () => Date;
+}
+
+/** The instance setting that decides whether anyone may sign up (else an admin creates accounts). */
+export const SIGNUP_SETTING = 'signup';
+
+export const invalidCredentials = () =>
+  unauthorized('invalid_credentials', 'The email or password is incorrect.');
+
+/**
+ * Sign-up, login, logout, sessions, profile and password. The first account becomes admin;
+ * later ones are users. Unknown emails and wrong passwords fail identically and take the
+ * same time (a dummy argon2 verification).
+ */
+export function createAuthService(deps: AuthServiceDeps) {
+  const { db, hasher, identities } = deps;
+  const now = deps.now ?? (() => new Date());
+  const users = createUserRepository(db);
+  const sessions = createSessionRepository(db);
+  const settings = createSettingsRepository(db);
+
+  async function startSession(user: UserRow, client: ClientInfo): Promise<NewSession> {
+    const token = generateSessionToken();
+    const session = await sessions.create({
+      userId: user.id,
+      tokenHash: hashToken(token),
+      ip: client.ip,
+      userAgent: client.userAgent?.slice(0, 512) ?? null,
+      expiresAt: new Date(now().getTime() + deps.sessionTtlMs),
+    });
+    return { user, token, session };
+  }
+
+  async function isSignupOpen(): Promise<boolean> {
+    return (await settings.getSystem<{ open: boolean }>(SIGNUP_SETTING))?.open ?? true;
+  }
+
+  return {
+    isSignupOpen,
+
+    /** What the sign-in page needs to know before anyone is signed in. */
+    async publicConfig() {
+      return { signupOpen: await isSignupOpen(), needsFirstAdmin: (await users.count()) === 0 };
+    },
+
+    async signup(
+      input: SignupInput,
+      client: ClientInfo,
+      options: { byAdmin?: boolean } = {},
+    ): Promise<NewSession> {
+      assertAcceptablePassword(input.password, input.email);
+      const passwordHash = await hasher.hash(input.password);
+      // Serialise sign-ups so two simultaneous first sign-ups cannot both become admin.
+      const user = await db.transaction(async (tx) => {
+        await tx.execute(sql`select pg_advisory_xact_lock(7301947)`);
+        const txUsers = createUserRepository(tx);
+        const first = (await txUsers.count()) === 0;
+        if (!first && !options.byAdmin) {
+          const signup = await createSettingsRepository(tx).getSystem<{ open: boolean }>(SIGNUP_SETTING);
+          if (signup?.open === false) {
+            throw forbidden(
+              'signup_closed',
+              'Sign-up is by invitation on this server. Ask an administrator for an account.',
+            );
+          }
+        }
+        return txUsers.create({
+          email: input.email.trim(),
+          passwordHash,
+          name: input.name.trim(),
+          preferredName: input.preferredName?.trim() || null,
+          role: first ? 'admin' : 'user',
+        });
+      });
+      return startSession(user, client);
+    },
+
+    async login(email: string, password: string, client: ClientInfo): Promise<NewSession> {
+      assertPasswordSize(password);
+      const user = await users.findByEmail(email.trim());
+      if (!user) {
+        await hasher.verifyDummy(password);
+        throw invalidCredentials();
+      }
+      if (!(await hasher.verify(user.passwordHash, password))) throw invalidCredentials();
+      if (user.disabledAt) throw new AppError(401, 'account_disabled', 'This account has been disabled.');
+      return startSession(user, client);
+    },
+
+    async logout(userId: string, sessionId: string): Promise<void> {
+      await sessions.revoke(userId, sessionId, now());
+      await identities.invalidateUser(userId);
+    },
+
+    listSessions: (userId: string) => sessions.listActiveForUser(userId, now()),
+
+    async revokeSession(userId: string, sessionId: string): Promise<void> {
+      if (!(await sessions.revoke(userId, sessionId, now()))) throw notFound('session');
+      await identities.invalidateUser(userId);
+    },
+
+    async updateProfile(
+      userId: string,
+      changes: { name?: string | undefined; preferredName?: string | null | undefined },
+    ) {
+      const user = await users.update(userId, {
+        ...(changes.name !== undefined ? { name: changes.name.trim() } : {}),
+        ...(changes.preferredName !== undefined
+          ? { preferredName: changes.preferredName?.trim() || null }
+          : {}),
+      });
+      if (!user) throw notFound('user');
+      await identities.invalidateUser(userId);
+      return user;
+    },
+
+    /** Changes the password and signs out every other session of the user. */
+    async changePassword(
+      userId: string,
+      currentSessionId: string | undefined,
+      current: string,
+      next: string,
+    ) {
+      assertPasswordSize(current);
+      const user = await users.findById(userId);
+      if (!user) throw notFound('user');
+      if (!(await hasher.verify(user.passwordHash, current))) {
+        throw new AppError(400, 'wrong_password', 'Your current password is not correct.');
+      }
+      assertAcceptablePassword(next, user.email);
+      await users.update(userId, { passwordHash: await hasher.hash(next) });
+      const revoked = await sessions.revokeAllForUser(userId, currentSessionId, now());
+      await identities.invalidateUser(userId);
+      return { revokedSessions: revoked };
+    },
+  };
+}
+
+export type AuthService = ReturnType<typeof createAuthService>;

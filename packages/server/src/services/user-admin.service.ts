@@ -1,0 +1,73 @@
+import type { Database } from '../db/database.js';
+import type { UserRow } from '../db/schema/index.js';
+import { AppError, notFound } from '../errors.js';
+import { createSessionRepository } from '../repositories/session.repository.js';
+import { createSettingsRepository } from '../repositories/settings.repository.js';
+import { createUserRepository } from '../repositories/user.repository.js';
+import { type AuthService, type ClientInfo, SIGNUP_SETTING, type SignupInput } from './auth.service.js';
+import type { Identity } from './identity.service.js';
+
+/** What administrators do: list and change users, create accounts, open or close sign-up. */
+export function createUserAdminService(deps: {
+  db: Database;
+  auth: AuthService;
+  invalidateUser: (userId: string) => Promise<void>;
+}) {
+  const users = createUserRepository(deps.db);
+  const sessions = createSessionRepository(deps.db);
+  const settings = createSettingsRepository(deps.db);
+
+  async function get(id: string): Promise<UserRow> {
+    const user = await users.findById(id);
+    if (!user) throw notFound('user');
+    return user;
+  }
+
+  return {
+    list: () => users.list(),
+    get,
+
+    async create(input: SignupInput, client: ClientInfo): Promise<UserRow> {
+      const { user, session } = await deps.auth.signup(input, client, { byAdmin: true });
+      // The account is for someone else: do not leave the admin holding a session for it.
+      await sessions.revoke(user.id, session.id);
+      return user;
+    },
+
+    async update(
+      actor: Identity,
+      id: string,
+      changes: { role?: UserRow['role'] | undefined; disabled?: boolean | undefined },
+    ) {
+      const target = await get(id);
+      if (target.id === actor.user.id) {
+        // Admins cannot lock themselves out or demote the last admin by accident.
+        if (changes.disabled)
+          throw new AppError(400, 'cannot_disable_self', 'You cannot disable your own account.');
+        if (changes.role === 'user')
+          throw new AppError(400, 'cannot_demote_self', 'Another admin must change your role.');
+      }
+      const updated = await users.update(id, {
+        ...(changes.role ? { role: changes.role } : {}),
+        ...(changes.disabled !== undefined
+          ? { disabledAt: changes.disabled ? (target.disabledAt ?? new Date()) : null }
+          : {}),
+      });
+      if (changes.disabled) await sessions.revokeAllForUser(id);
+      await deps.invalidateUser(id);
+      return updated!;
+    },
+
+    async getInstanceSettings() {
+      return { signupOpen: await deps.auth.isSignupOpen() };
+    },
+
+    async updateInstanceSettings(changes: { signupOpen?: boolean | undefined }) {
+      if (changes.signupOpen !== undefined)
+        await settings.putSystem(SIGNUP_SETTING, { open: changes.signupOpen });
+      return { signupOpen: await deps.auth.isSignupOpen() };
+    },
+  };
+}
+
+export type UserAdminService = ReturnType<typeof createUserAdminService>;
