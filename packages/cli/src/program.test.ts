@@ -60,6 +60,21 @@ describe('lumina', () => {
     await restored.close();
   });
 
+  it('rotates the secrets key kept in the data dir', async () => {
+    const dir = dataDir('secrets');
+    const keyFile = path.join(dir, 'secret.key');
+    const { loadMasterKey } = await import('../../server/src/security/master-key.js');
+    const before = loadMasterKey({ secretKey: undefined, dataDir: dir }).keyring.current.id;
+    expect(fs.statSync(keyFile).mode & 0o777).toBe(0o600);
+    const out = await run(['secrets', 'rotate'], { LUMINA_DATA_DIR: dir });
+    expect(out).toMatch(/^re-encrypted 0 of 0 secrets; current key id [0-9a-f]{8}/);
+    const after = loadMasterKey({ secretKey: undefined, dataDir: dir }).keyring.current.id;
+    expect(after).not.toBe(before);
+    await expect(run(['secrets', 'rotate', '--key', 'nothex'], { LUMINA_DATA_DIR: dir })).rejects.toThrow(
+      /64 hex/,
+    );
+  });
+
   it('reports an unreachable server from status', async () => {
     await expect(run(['status', '--url', 'http://127.0.0.1:1'])).rejects.toMatchObject({
       code: 'network_error',

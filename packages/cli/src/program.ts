@@ -4,9 +4,12 @@ import {
   backupDatabase,
   ConfigError,
   DataDirLockedError,
+  finishRotation,
   loadConfig,
+  MasterKeyError,
   openStorage,
   restoreDatabase,
+  rotateSecrets,
   runServer,
   StorageError,
   VERSION,
@@ -26,6 +29,7 @@ const USER_ERRORS = [
   BackupError,
   StatusError,
   LuminaNetworkError,
+  MasterKeyError,
 ];
 
 export interface ProgramIo {
@@ -76,6 +80,43 @@ export function createProgram(
       );
       io.out(`restored ${file} (made ${summary.createdAt}): ${describeCounts(summary.tables)}`);
     });
+  program
+    .command('secrets')
+    .description('manage the master key that encrypts stored secrets (provider API keys …)')
+    .command('rotate')
+    .description('re-encrypt every secret with a new master key (stop the server first in embedded mode)')
+    .option('-k, --key <hex>', 'use this new key (64 hex characters) instead of a random one')
+    .option(
+      '--finish',
+      'after every instance runs with the new key: re-encrypt stragglers and retire old keys',
+    )
+    .action(async (options: { key?: string; finish?: boolean }) => {
+      const config = loadConfig(io.env);
+      const context = { dataDir: config.dataDir, secretKey: config.secretKey };
+      if (options.key !== undefined && !/^[0-9a-fA-F]{64}$/.test(options.key)) {
+        throw new StatusError('--key must be 64 hex characters (32 bytes), e.g. from: openssl rand -hex 32');
+      }
+      const result = await withStorage<{
+        reencrypted: number;
+        total: number;
+        keyId: string;
+        nextSteps: string[];
+        newSecretKey?: string | undefined;
+      }>(io.env, (storage) =>
+        options.finish
+          ? finishRotation({ db: storage.db, ...context })
+          : rotateSecrets({
+              db: storage.db,
+              ...context,
+              ...(options.key ? { newKey: Buffer.from(options.key, 'hex') } : {}),
+            }),
+      );
+      io.out(`re-encrypted ${result.reencrypted} of ${result.total} secrets; current key id ${result.keyId}`);
+      if ('newSecretKey' in result && result.newSecretKey)
+        io.out(`new LUMINA_SECRET_KEY=${result.newSecretKey}`);
+      for (const step of result.nextSteps) io.out(`- ${step}`);
+    });
+
   program
     .command('status')
     .description('ask a running server for its health')

@@ -30,12 +30,15 @@ import { createApiTokenService } from './services/api-token.service.js';
 import { createAuthService } from './services/auth.service.js';
 import { createHealthService } from './services/health.service.js';
 import { createIdentityService } from './services/identity.service.js';
+import type { SecretService } from './services/secret.service.js';
 import { createUserAdminService } from './services/user-admin.service.js';
 
 export interface AppDeps {
   config: Config;
   storage: Storage;
   redis?: Redis | undefined;
+  /** Encrypts provider keys and other secrets at rest (main.ts builds it from the master key). */
+  secrets?: SecretService | undefined;
   /** Overrides the logger built from config (tests pass a stream to capture logs). */
   logger?: FastifyServerOptions['logger'];
   /** Serve the built web app (default true). */

@@ -6,6 +6,10 @@ import { ConfigError, loadConfig } from './config.js';
 import { DataDirLockedError } from './db/data-dir-lock.js';
 import { openStorage, type Storage, StorageError } from './db/storage.js';
 import { connectRedis, RedisConnectError } from './realtime/redis.js';
+import { createSecretRepository } from './repositories/secret.repository.js';
+import { loadMasterKey, MasterKeyError } from './security/master-key.js';
+import { SecretBox } from './security/secret-box.js';
+import { createSecretService } from './services/secret.service.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -15,7 +19,7 @@ export interface RunningServer {
 }
 
 /** Errors an operator can fix; they print as one line, without a stack trace. */
-const OPERATOR_ERRORS = [ConfigError, StorageError, DataDirLockedError, RedisConnectError];
+const OPERATOR_ERRORS = [ConfigError, StorageError, DataDirLockedError, RedisConnectError, MasterKeyError];
 
 /**
  * config -> storage -> app -> listen, with graceful shutdown on SIGINT/SIGTERM: stop accepting,
@@ -26,6 +30,8 @@ export async function startServer(
 ): Promise<RunningServer> {
   const config = loadConfig(env);
   const started = performance.now();
+  // The master key first: a key file readable by others stops start-up before anything opens.
+  const masterKey = loadMasterKey({ secretKey: config.secretKey, dataDir: config.dataDir });
   const storage = await openStorage({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
@@ -39,7 +45,22 @@ export async function startServer(
     await storage.close();
     throw err;
   }
-  const app = await buildApp({ config, storage, redis });
+  const secrets = createSecretService({
+    repository: createSecretRepository(storage.db),
+    box: new SecretBox(masterKey.keyring),
+  });
+  const unreadable = await secrets.unknownKeyIds();
+  const app = await buildApp({ config, storage, redis, secrets });
+  app.log.info(
+    { keySource: masterKey.source, keyId: masterKey.keyring.current.id, created: masterKey.created },
+    'secrets key loaded',
+  );
+  if (unreadable.length > 0) {
+    app.log.warn(
+      { keyIds: unreadable },
+      'some stored secrets were encrypted with a key this server does not have (lost or wrong LUMINA_SECRET_KEY?); they cannot be read until the key is restored or they are entered again',
+    );
+  }
   const close = async () => {
     await app.close();
     redis?.disconnect();

@@ -31,6 +31,10 @@ export async function registerOpenApi(app: FastifyInstance) {
     transformObject: jsonSchemaTransformObject,
   });
   // staticCSP: the UI's own strict policy (with hashes of its inline scripts) for its pages.
-  await app.register(swaggerUi, { routePrefix: '/api/docs', uiConfig: { deepLinking: true }, staticCSP: true });
+  await app.register(swaggerUi, {
+    routePrefix: '/api/docs',
+    uiConfig: { deepLinking: true },
+    staticCSP: true,
+  });
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 }
