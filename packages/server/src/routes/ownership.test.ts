@@ -1,0 +1,111 @@
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CSRF, createTestApp, signup } from '../test-support/app.js';
+import { createTestStorage, storageModes, type TestStorage } from '../test-support/storage.js';
+
+/**
+ * Walks every route in openapi.json that takes an id and checks that user B cannot reach
+ * user A's resource (404, never 200/204). A new id-taking route fails this test until it is
+ * listed below with a way to create A's resource, so no route can skip the check.
+ */
+const spec = JSON.parse(
+  fs.readFileSync(fileURLToPath(new URL('../../../../openapi.json', import.meta.url)), 'utf8'),
+) as {
+  paths: Record<string, Record<string, unknown>>;
+};
+
+type Owner = { cookie: string; user: { id: string; email: string }; password: string };
+type Factory = (app: FastifyInstance, owner: Owner) => Promise<string>;
+
+/** How to create user A's resource for each id-taking path, and what B must get. */
+const resources: Record<string, { create: Factory; expect: number; why?: string }> = {
+  '/api/auth/sessions/{id}': {
+    create: async (app, owner) => {
+      // A second session, so deleting it does not sign A out of the one the walk uses.
+      await app.inject({
+        method: 'POST',
+        url: '/api/auth/login',
+        headers: CSRF,
+        payload: { email: owner.user.email, password: owner.password },
+      });
+      const res = await app.inject({
+        method: 'GET',
+        url: '/api/auth/sessions',
+        headers: { cookie: owner.cookie },
+      });
+      return res.json().sessions.find((s: { current: boolean }) => !s.current).id;
+    },
+    expect: 404,
+  },
+  '/api/auth/tokens/{id}': {
+    create: async (app, owner) => {
+      const res = await app.inject({
+        method: 'POST',
+        url: '/api/auth/tokens',
+        headers: { ...CSRF, cookie: owner.cookie },
+        payload: { name: 'a', scopes: ['read'] },
+      });
+      if (res.statusCode !== 201) throw new Error(res.body);
+      return res.json().token.id;
+    },
+    expect: 404,
+  },
+  '/api/admin/users/{id}': {
+    create: async (_app, owner) => owner.user.id,
+    expect: 403,
+    why: 'administration routes are closed to non-admins as a whole',
+  },
+};
+
+const idRoutes = Object.entries(spec.paths)
+  .filter(([path]) => path.includes('{id}'))
+  .flatMap(([path, methods]) =>
+    Object.keys(methods).map((method) => ({ path, method: method.toUpperCase() })),
+  );
+
+describe.each(storageModes())('ownership on %s', (mode) => {
+  let storage: TestStorage;
+  let app: FastifyInstance;
+  let a: Owner;
+  let b: Owner;
+  beforeAll(async () => {
+    storage = await createTestStorage(mode);
+    app = (await createTestApp(storage, { LUMINA_LOGIN_LIMIT_PER_MINUTE: '1000' })).app;
+    await signup(app, 'first-admin@example.org'); // A and B are ordinary users
+    a = await signup(app, 'a@example.org');
+    b = await signup(app, 'b@example.org');
+  });
+  afterAll(async () => {
+    await app?.close();
+    await storage?.close();
+  });
+
+  it('knows how to test every id-taking route in the API', () => {
+    expect(idRoutes.length).toBeGreaterThan(0);
+    const missing = [...new Set(idRoutes.map((r) => r.path))].filter((path) => !resources[path]);
+    expect(missing, 'add these paths to `resources` in ownership.test.ts').toEqual([]);
+  });
+
+  it.each(idRoutes)("user B cannot reach user A's resource: $method $path", async ({ path, method }) => {
+    const resource = resources[path]!;
+    const id = await resource.create(app, a);
+    const res = await app.inject({
+      method: method as 'GET',
+      url: path.replace('{id}', id),
+      headers: { ...CSRF, cookie: b.cookie },
+      payload: method === 'GET' || method === 'DELETE' ? undefined : {},
+    });
+    expect(res.statusCode, res.body).toBe(resource.expect);
+    // And A's resource is still there for A.
+    if (resource.expect === 404 && method === 'DELETE') {
+      const again = await app.inject({
+        method: 'DELETE',
+        url: path.replace('{id}', id),
+        headers: { ...CSRF, cookie: a.cookie },
+      });
+      expect(again.statusCode).toBe(204);
+    }
+  });
+});
