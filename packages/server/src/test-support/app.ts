@@ -19,6 +19,8 @@ export async function createTestApp(
   storage: Storage,
   env: Record<string, string> = {},
   redis?: Redis,
+  /** Adds test-only routes before the app is sealed. */
+  extend?: (app: FastifyInstance) => void,
 ): Promise<TestApp> {
   const logs: string[] = [];
   const stream = new Writable({
@@ -34,6 +36,7 @@ export async function createTestApp(
     serveWeb: false,
     logger: { level: 'debug', stream },
   });
+  extend?.(app);
   await app.ready();
   return { app, logs };
 }
