@@ -5,13 +5,14 @@
 // BENCH_DATABASE_URL works instead of --pg-url; without either, PostgreSQL mode is skipped.
 import fs from 'node:fs';
 import path from 'node:path';
+import { benchAuth } from './auth.mjs';
 import { benchHealth } from './health.mjs';
 import { benchOptions, ensureBuilt, machineInfo, printJson, progress } from './lib/common.mjs';
 import { ROOT } from './lib/server.mjs';
 import { benchMemory } from './memory.mjs';
 import { benchStartup } from './startup.mjs';
 
-const BENCHES = { startup: benchStartup, memory: benchMemory, health: benchHealth };
+const BENCHES = { startup: benchStartup, memory: benchMemory, health: benchHealth, auth: benchAuth };
 
 const options = benchOptions();
 const built = ensureBuilt();
@@ -45,7 +46,7 @@ if (options.save) {
 }
 
 /** One line per target from the issue: the figure, the limit, and whether it is met. */
-function summarizeTargets({ startup, memory, health }) {
+function summarizeTargets({ startup, memory, health, auth }) {
   const targets = {};
   if (startup) {
     targets.firstStartMs = {
@@ -61,6 +62,10 @@ function summarizeTargets({ startup, memory, health }) {
   }
   if (memory) {
     targets.idleRssMB = { value: memory.pglite['16MB'].rssMB, limit: '< 400', met: memory.met.idleRss };
+  }
+  if (auth) {
+    targets.authMeReqPerSecPglite = { value: auth.me.reqPerSec, limit: '>= 3000', met: auth.met };
+    targets.loginLatencyMedianMs = { value: auth.login.latencyMs.median, limit: 'reported', met: true };
   }
   if (health) {
     targets.healthReqPerSecPglite = {

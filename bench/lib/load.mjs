@@ -9,10 +9,11 @@ const AUTOCANNON = path.join(ROOT, 'node_modules', 'autocannon', 'autocannon.js'
  * Runs autocannon's CLI in its own process (so the load generator never shares an event loop
  * with the server) and returns its parsed `--json` report.
  */
-export function autocannon(url, { connections = 50, durationS = 10, pipelining = 1 } = {}) {
+export function autocannon(url, { connections = 50, durationS = 10, pipelining = 1, headers = {} } = {}) {
   return new Promise((resolve, reject) => {
     const args = [AUTOCANNON, '--json', '-c', String(connections), '-d', String(durationS)];
     if (pipelining > 1) args.push('-p', String(pipelining));
+    for (const [name, value] of Object.entries(headers)) args.push('-H', `${name}=${value}`);
     const child = spawn(process.execPath, [...args, url], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
