@@ -23,8 +23,8 @@ if (check) {
   console.log('openapi.json is up to date');
 } else {
   fs.writeFileSync('openapi.json', json);
-  execFileSync('npx', ['openapi-typescript', 'openapi.json', '-o', 'packages/sdk/src/schema.d.ts'], {
+  execFileSync('npx', ['openapi-typescript', 'openapi.json', '-o', 'packages/sdk/src/schema.ts'], {
     stdio: 'inherit',
   });
-  console.log('wrote openapi.json and packages/sdk/src/schema.d.ts');
+  console.log('wrote openapi.json and packages/sdk/src/schema.ts');
 }

@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 
 export const ARTIFACTS_DIR = fileURLToPath(new URL('../artifacts/', import.meta.url));
 
@@ -32,6 +32,8 @@ export function launchBrowser(): Promise<Browser> {
 export async function saveScreenshot(page: Page, name: string): Promise<string> {
   await fs.mkdir(ARTIFACTS_DIR, { recursive: true });
   const file = path.join(ARTIFACTS_DIR, `${name}.png`);
+  // From the top: a full-page capture of a scrolled page draws fixed and sticky parts mid-page.
+  await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: file, fullPage: true, animations: 'disabled' });
   return file;
 }
@@ -43,10 +45,16 @@ export interface AxeViolation {
   nodes: { target: string[]; failureSummary?: string }[];
 }
 
-/** Runs axe-core in the page and returns the serious and critical violations. */
+let axeSource: string | undefined;
+
+/**
+ * Runs axe-core in the page and returns the serious and critical violations. axe is evaluated
+ * through the DevTools protocol rather than added as a <script>: the app's Content-Security-Policy
+ * (rightly) refuses inline scripts.
+ */
 export async function seriousAxeViolations(page: Page): Promise<AxeViolation[]> {
-  const axePath = createRequire(import.meta.url).resolve('axe-core');
-  await page.addScriptTag({ path: axePath });
+  axeSource ??= await fs.readFile(createRequire(import.meta.url).resolve('axe-core'), 'utf8');
+  await page.evaluate(axeSource);
   const violations = await page.evaluate(async () => {
     const axe = (window as unknown as { axe: { run(): Promise<{ violations: AxeViolation[] }> } }).axe;
     const result = await axe.run();
@@ -58,4 +66,28 @@ export async function seriousAxeViolations(page: Page): Promise<AxeViolation[]> 
     }));
   });
   return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}
+
+/**
+ * Collects what must never happen in a browser context: Content-Security-Policy violations
+ * (Chromium reports them in the console) and uncaught errors, from every page it opens. Check
+ * `problems` at the end of a test.
+ * @example
+ * const watch = watchContext(context);
+ * await page.goto(url);
+ * expect(watch.problems).toEqual([]);
+ */
+export function watchContext(context: BrowserContext): { problems: string[] } {
+  const problems: string[] = [];
+  const watch = (page: Page) => {
+    page.on('console', (message) => {
+      const text = message.text();
+      if (/Content Security Policy|Refused to (execute|load|apply|connect|frame|evaluate)/i.test(text))
+        problems.push(`CSP on ${page.url()}: ${text}`);
+    });
+    page.on('pageerror', (error) => problems.push(`Uncaught on ${page.url()}: ${error.message}`));
+  };
+  for (const page of context.pages()) watch(page);
+  context.on('page', watch);
+  return { problems };
 }

@@ -20,15 +20,26 @@ export interface LuminaServer {
   stop(): Promise<void>;
 }
 
+export interface StartOptions {
+  /** Extra environment for the server, over the harness defaults. */
+  env?: Record<string, string>;
+}
+
+/**
+ * The harness signs in many times a minute; the real default (10 per minute per IP) would lock
+ * it out. The lock-out test starts its own server with a low limit.
+ */
+const HARNESS_ENV: Record<string, string> = { LUMINA_LOGIN_LIMIT_PER_MINUTE: '1000' };
+
 /**
  * Starts Lumina the way a user does (`npm start` = node scripts/start.mjs) on a free port
  * with a fresh data dir, and resolves once /health answers 200.
  * @example
- * const server = await startLumina();
+ * const server = await startLumina({ env: { LUMINA_LOGIN_LIMIT_PER_MINUTE: '3' } });
  * await fetch(`${server.url}/health`);
  * await server.stop();
  */
-export async function startLumina(): Promise<LuminaServer> {
+export async function startLumina(options: StartOptions = {}): Promise<LuminaServer> {
   const port = await freePort();
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'lumina-e2e-'));
   const url = `http://127.0.0.1:${port}`;
@@ -42,6 +53,8 @@ export async function startLumina(): Promise<LuminaServer> {
       HOST: '127.0.0.1',
       LUMINA_DATA_DIR: dataDir,
       LOG_LEVEL: 'info',
+      ...HARNESS_ENV,
+      ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
     // Its own process group, so stop() also reaches a build that start.mjs may be running.

@@ -17,6 +17,10 @@ const postgresUrl = z.string().refine((v) => /^postgres(ql)?:\/\/.+/.test(v) && 
   message: 'must be a postgres://user@host:port/database URL',
 });
 
+const httpUrl = z
+  .string()
+  .refine((v) => /^https?:\/\/.+/.test(v) && URL.canParse(v), { message: 'must be an http(s):// URL' });
+
 const redisUrl = z.string().refine((v) => /^rediss?:\/\/.+/.test(v) && URL.canParse(v), {
   message: 'must be a redis://host:port URL',
 });
@@ -47,6 +51,21 @@ export const envSchema = z.object({
   ARGON2_PARALLELISM: z.coerce.number().int().min(1).max(16).default(1),
   LUMINA_LOGIN_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(10),
   LUMINA_API_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(1200),
+  OLLAMA_BASE_URL: httpUrl.optional(),
+  OPENAI_API_KEY: z.string().min(1).optional(),
+  OPENAI_BASE_URL: httpUrl.optional(),
+  ANTHROPIC_API_KEY: z.string().min(1).optional(),
+  GOOGLE_API_KEY: z.string().min(1).optional(),
+  OPENROUTER_API_KEY: z.string().min(1).optional(),
+  GROQ_API_KEY: z.string().min(1).optional(),
+  MISTRAL_API_KEY: z.string().min(1).optional(),
+  LUMINA_LOCAL_ONLY: booleanString.default(false),
+  LUMINA_OLLAMA_AUTODETECT: booleanString.default(true),
+  LUMINA_PROVIDER_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  LUMINA_PROVIDER_FIRST_TOKEN_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
+  LUMINA_PROVIDER_IDLE_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
+  LUMINA_LLAMA_CONTEXT_SIZE: z.coerce.number().int().min(128).max(1_048_576).default(4096),
+  LUMINA_LLAMA_THREADS: z.coerce.number().int().min(0).max(256).default(0),
   LUMINA_PGLITE_SHARED_BUFFERS: z
     .string()
     .regex(/^\d+(kB|MB|GB)$/, { message: 'must be a PostgreSQL size such as 16MB' })
@@ -77,6 +96,22 @@ export interface Config {
   argon2: { memoryCost: number; timeCost: number; parallelism: number };
   loginLimitPerMinute: number;
   apiLimitPerMinute: number;
+  providers: {
+    ollamaBaseUrl: string | undefined;
+    /** Probe http://127.0.0.1:11434 at start-up when OLLAMA_BASE_URL is not set. */
+    ollamaAutodetect: boolean;
+    openaiApiKey: string | undefined;
+    openaiBaseUrl: string | undefined;
+    anthropicApiKey: string | undefined;
+    googleApiKey: string | undefined;
+    openrouterApiKey: string | undefined;
+    groqApiKey: string | undefined;
+    mistralApiKey: string | undefined;
+  };
+  /** System-wide privacy switch: refuse every cloud provider. */
+  localOnly: boolean;
+  providerTimeouts: { connectTimeoutMs: number; firstTokenTimeoutMs: number; idleTimeoutMs: number };
+  llama: { contextSize: number; threads: number };
 }
 
 /** Raised for a bad environment; its message is a single line meant for a terminal. */
@@ -126,6 +161,24 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     loginLimitPerMinute: e.LUMINA_LOGIN_LIMIT_PER_MINUTE,
     apiLimitPerMinute: e.LUMINA_API_LIMIT_PER_MINUTE,
+    providers: {
+      ollamaBaseUrl: e.OLLAMA_BASE_URL,
+      ollamaAutodetect: e.LUMINA_OLLAMA_AUTODETECT,
+      openaiApiKey: e.OPENAI_API_KEY,
+      openaiBaseUrl: e.OPENAI_BASE_URL,
+      anthropicApiKey: e.ANTHROPIC_API_KEY,
+      googleApiKey: e.GOOGLE_API_KEY,
+      openrouterApiKey: e.OPENROUTER_API_KEY,
+      groqApiKey: e.GROQ_API_KEY,
+      mistralApiKey: e.MISTRAL_API_KEY,
+    },
+    localOnly: e.LUMINA_LOCAL_ONLY,
+    providerTimeouts: {
+      connectTimeoutMs: e.LUMINA_PROVIDER_CONNECT_TIMEOUT_MS,
+      firstTokenTimeoutMs: e.LUMINA_PROVIDER_FIRST_TOKEN_TIMEOUT_MS,
+      idleTimeoutMs: e.LUMINA_PROVIDER_IDLE_TIMEOUT_MS,
+    },
+    llama: { contextSize: e.LUMINA_LLAMA_CONTEXT_SIZE, threads: e.LUMINA_LLAMA_THREADS },
   };
 }
 

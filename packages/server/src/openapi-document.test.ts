@@ -16,7 +16,7 @@ describe('the committed API contract', () => {
   it('the SDK types match openapi.json (run "npm run openapi")', async () => {
     const ast = await openapiTS(JSON.parse(read('openapi.json')));
     const generated = astToString(ast);
-    const committed = read('packages/sdk/src/schema.d.ts');
+    const committed = read('packages/sdk/src/schema.ts');
     // The CLI adds a banner comment; compare the generated body.
     expect(committed.replace(/^\/\*\*[\s\S]*?\*\/\s*/, '').trim()).toBe(generated.trim());
   });

@@ -1,18 +1,49 @@
-import type { RouteObject } from 'react-router';
+import { Navigate, type RouteObject } from 'react-router';
 import { AppLayout } from './components/app-layout';
+import { RequireAdmin, RequireAuth } from './components/require-auth';
+import { AdminUsersPage } from './pages/admin/users-page';
 import { HomePage } from './pages/home-page';
+import { LoginPage } from './pages/login-page';
 import { NotFoundPage } from './pages/not-found-page';
 import { RouteErrorPage } from './pages/route-error-page';
+import { ProfilePage } from './pages/settings/profile-page';
+import { SessionsPage } from './pages/settings/sessions-page';
+import { TokensPage } from './pages/settings/tokens-page';
+import { SignupPage } from './pages/signup-page';
 import { StatusPage } from './pages/status-page';
 
-/** Every page of the app. Add a route here and its entry in AppLayout's NAV_ITEMS together. */
+/**
+ * Every page of the app. Add a route here and its entry in AppLayout's navigation together.
+ * Home and System status are public (they show only the public /health report); account and
+ * admin pages need a signed-in user.
+ */
 export const routes: RouteObject[] = [
+  { path: 'login', element: <LoginPage />, errorElement: <RouteErrorPage /> },
+  { path: 'signup', element: <SignupPage />, errorElement: <RouteErrorPage /> },
   {
     element: <AppLayout />,
     errorElement: <RouteErrorPage />,
     children: [
       { index: true, element: <HomePage /> },
       { path: 'status', element: <StatusPage /> },
+      {
+        element: <RequireAuth />,
+        children: [
+          { path: 'settings', element: <Navigate to="/settings/profile" replace /> },
+          { path: 'settings/profile', element: <ProfilePage /> },
+          { path: 'settings/sessions', element: <SessionsPage /> },
+          { path: 'settings/tokens', element: <TokensPage /> },
+          { path: 'admin', element: <Navigate to="/admin/users" replace /> },
+          {
+            path: 'admin/users',
+            element: (
+              <RequireAdmin>
+                <AdminUsersPage />
+              </RequireAdmin>
+            ),
+          },
+        ],
+      },
       { path: '*', element: <NotFoundPage /> },
     ],
   },

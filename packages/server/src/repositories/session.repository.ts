@@ -21,6 +21,12 @@ export function createSessionRepository(db: Database) {
       return row;
     },
 
+    /** Any session with this token hash, live or not (to explain why it stopped working). */
+    async findByTokenHash(tokenHash: string): Promise<SessionRow | undefined> {
+      const [row] = await db.select().from(sessions).where(eq(sessions.tokenHash, tokenHash));
+      return row;
+    },
+
     async listActiveForUser(userId: string, now = new Date()): Promise<SessionRow[]> {
       return db
         .select()

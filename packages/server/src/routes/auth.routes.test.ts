@@ -103,7 +103,7 @@ describe.each(storageModes())('accounts on %s', (mode) => {
       await signup(real.app, 'timing@example.org');
       const median = async (email: string) => {
         const times: number[] = [];
-        for (let i = 0; i < 7; i++) {
+        for (let i = 0; i < 9; i++) {
           const started = performance.now();
           const res = await real.app.inject({
             method: 'POST',
@@ -114,14 +114,15 @@ describe.each(storageModes())('accounts on %s', (mode) => {
           expect(res.statusCode).toBe(401);
           times.push(performance.now() - started);
         }
-        return times.sort((a, b) => a - b)[3]!;
+        return times.sort((a, b) => a - b)[4]!;
       };
       const wrong = await median('timing@example.org');
       const unknown = await median('nobody@example.org');
       await real.app.close();
-      // Without the dummy verification an unknown email answers in a small fraction of the time.
-      expect(unknown / wrong).toBeGreaterThan(0.7);
-      expect(unknown / wrong).toBeLessThan(1.4);
+      // Without the dummy verification an unknown email answers in ~0.1 of the time; the bounds
+      // leave room for a busy machine.
+      expect(unknown / wrong).toBeGreaterThan(0.5);
+      expect(unknown / wrong).toBeLessThan(2);
     });
 
     it('refuses an oversized password with 400 before hashing', async () => {
@@ -366,7 +367,9 @@ describe.each(storageModes())('accounts on %s', (mode) => {
         disabled: true,
       });
       expect(disabled.json().user.disabled).toBe(true);
-      expect((await inject('GET', '/api/auth/me', carol.cookie)).statusCode).toBe(401);
+      const sessionAfter = await inject('GET', '/api/auth/me', carol.cookie);
+      expect(sessionAfter.statusCode).toBe(401);
+      expect(sessionAfter.json().error.code).toBe('account_disabled');
       const tokenAfter = await app.inject({
         method: 'GET',
         url: '/api/auth/me',

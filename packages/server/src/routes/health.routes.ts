@@ -16,6 +16,21 @@ export const healthReportSchema = z
     checks: z.object({
       database: check.extend({ kind: z.enum(['pglite', 'postgres']), vector: z.boolean() }),
       redis: check.optional(),
+      providers: z
+        .record(
+          z.string(),
+          z.object({
+            status: z.enum(['ok', 'error', 'unknown']),
+            code: z.string().nullable(),
+            message: z.string().nullable(),
+            latencyMs: z.number().nullable(),
+            checkedAt: z.string().nullable(),
+          }),
+        )
+        .optional()
+        .describe(
+          'Providers configured for the whole instance; a failing provider does not make the server unusable',
+        ),
     }),
   })
   .meta({ id: 'HealthReport' });

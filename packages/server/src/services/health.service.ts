@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Storage } from '../db/storage.js';
+import type { ProviderHealth } from '../providers/provider-registry.js';
 import { VERSION } from '../version.js';
 
 export interface CheckResult {
@@ -15,6 +16,8 @@ export interface HealthReport {
   checks: {
     database: CheckResult & { kind: Storage['kind']; vector: boolean };
     redis?: CheckResult;
+    /** Last known health of the instance's providers (probed in the background, not per request). */
+    providers?: Record<string, ProviderHealth>;
   };
 }
 
@@ -28,13 +31,20 @@ export interface HealthServiceDeps {
    * benchmark halves throughput (bench/results); results stay at most this old.
    */
   reuseMs?: number;
+  providers?: () => Record<string, ProviderHealth>;
 }
 
 /**
  * Checks what the server depends on. Only components that are really probed appear in the
  * report; later features add their own checks here.
  */
-export function createHealthService({ storage, redis, timeoutMs = 2000, reuseMs = 1000 }: HealthServiceDeps) {
+export function createHealthService({
+  storage,
+  redis,
+  timeoutMs = 2000,
+  reuseMs = 1000,
+  providers,
+}: HealthServiceDeps) {
   const startedAt = Date.now();
   let last: { at: number; results: Promise<[CheckResult, CheckResult | undefined]> } | undefined;
   const probeAll = () => {
@@ -56,6 +66,7 @@ export function createHealthService({ storage, redis, timeoutMs = 2000, reuseMs 
       const checks: HealthReport['checks'] = {
         database: { ...database, kind: storage.kind, vector: storage.hasVector },
         ...(redisResult ? { redis: redisResult } : {}),
+        ...(providers ? { providers: providers() } : {}),
       };
       const usable = database.status === 'ok' && (redisResult?.status ?? 'ok') === 'ok';
       return {

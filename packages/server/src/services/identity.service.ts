@@ -87,7 +87,12 @@ export function createIdentityService(deps: IdentityServiceDeps) {
       if (cached) return cached;
       const at = now();
       const session = await deps.sessions.findActiveByTokenHash(key.slice(2), at);
-      if (!session) throw sessionExpired();
+      if (!session) {
+        // Disabling an account revokes its sessions; say why rather than "session ended".
+        const ended = await deps.sessions.findByTokenHash(key.slice(2));
+        const owner = ended && (await deps.users.findById(ended.userId));
+        throw owner?.disabledAt ? accountDisabled() : sessionExpired();
+      }
       // Read the epoch before the user row: a bump racing with this load then invalidates us.
       const epoch = await deps.epochs.current(session.userId);
       const user = await loadUser(session.userId, sessionExpired);

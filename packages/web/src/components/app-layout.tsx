@@ -1,18 +1,51 @@
 import { QueryErrorResetBoundary } from '@tanstack/react-query';
 import clsx from 'clsx';
-import { Activity, BookOpen, ExternalLink, Home, type LucideIcon, Menu, X } from 'lucide-react';
+import {
+  Activity,
+  BookOpen,
+  ExternalLink,
+  Home,
+  KeyRound,
+  LogIn,
+  type LucideIcon,
+  Menu,
+  MonitorSmartphone,
+  UserRound,
+  Users,
+  X,
+} from 'lucide-react';
 import { useEffect, useRef, useState } from 'react';
-import { NavLink, Outlet, useLocation } from 'react-router';
+import { Link, NavLink, Outlet, useLocation } from 'react-router';
+import { loginPathFor } from '../lib/safe-next';
+import { useSession } from '../lib/session';
 import { ErrorBoundary } from './error-boundary';
 import { Logo } from './logo';
 import { ServerPill } from './server-pill';
 import { ThemeSwitcher } from './theme-switcher';
+import { UserMenu } from './user-menu';
+
+interface NavItem {
+  to: string;
+  label: string;
+  Icon: LucideIcon;
+  end?: boolean;
+}
 
 /** Only pages that exist; a feature gets its entry when it ships. */
-const NAV_ITEMS: { to: string; label: string; Icon: LucideIcon; end?: boolean }[] = [
+const NAV_ITEMS: NavItem[] = [
   { to: '/', label: 'Home', Icon: Home, end: true },
   { to: '/status', label: 'System status', Icon: Activity },
 ];
+
+/** Shown when signed in. */
+const ACCOUNT_ITEMS: NavItem[] = [
+  { to: '/settings/profile', label: 'Profile', Icon: UserRound },
+  { to: '/settings/sessions', label: 'Sessions', Icon: MonitorSmartphone },
+  { to: '/settings/tokens', label: 'API tokens', Icon: KeyRound },
+];
+
+/** Shown to administrators. */
+const ADMIN_ITEMS: NavItem[] = [{ to: '/admin/users', label: 'Users', Icon: Users }];
 
 const navItemClass =
   'flex items-center gap-3 rounded-lg px-3 py-2 text-sm font-medium transition-colors text-ink-muted hover:bg-surface-sunken hover:text-ink';
@@ -23,6 +56,8 @@ const navItemClass =
  */
 export function AppLayout() {
   const location = useLocation();
+  const user = useSession().data;
+  const loginHref = loginPathFor(location);
   const [menuOpen, setMenuOpen] = useState(false);
   const menuButton = useRef<HTMLButtonElement>(null);
   const main = useRef<HTMLElement>(null);
@@ -64,6 +99,15 @@ export function AppLayout() {
             <Logo />
           </NavLink>
           <ThemeSwitcher />
+          <div className="flex items-center md:hidden">
+            {user ? (
+              <UserMenu user={user} compact />
+            ) : user === null ? (
+              <Link to={loginHref} className="btn-ghost h-9 px-2.5 text-accent-soft-ink">
+                Sign in
+              </Link>
+            ) : null}
+          </div>
           <button
             ref={menuButton}
             type="button"
@@ -90,26 +134,9 @@ export function AppLayout() {
             menuOpen ? 'flex' : 'hidden',
           )}
         >
-          <ul className="flex flex-col gap-0.5">
-            {NAV_ITEMS.map(({ to, label, Icon, end }) => (
-              <li key={to}>
-                <NavLink
-                  to={to}
-                  end={end ?? false}
-                  className={({ isActive }) =>
-                    clsx(
-                      navItemClass,
-                      isActive &&
-                        'bg-accent-soft text-accent-soft-ink hover:bg-accent-soft hover:text-accent-soft-ink',
-                    )
-                  }
-                >
-                  <Icon className="size-[18px] shrink-0" aria-hidden="true" />
-                  {label}
-                </NavLink>
-              </li>
-            ))}
-          </ul>
+          <NavList items={NAV_ITEMS} />
+          {user ? <NavSection title="Account" items={ACCOUNT_ITEMS} /> : null}
+          {user?.role === 'admin' ? <NavSection title="Administration" items={ADMIN_ITEMS} /> : null}
 
           <div>
             <p className="px-3 pb-1.5 text-xs font-medium text-ink-subtle">Developers</p>
@@ -125,8 +152,18 @@ export function AppLayout() {
             </ul>
           </div>
 
-          <div className="mt-auto border-t border-line pt-3">
+          <div className="mt-auto flex flex-col gap-1 border-t border-line pt-3">
             <ServerPill />
+            <div className="max-md:hidden">
+              {user ? (
+                <UserMenu user={user} />
+              ) : user === null ? (
+                <Link to={loginHref} className={navItemClass}>
+                  <LogIn className="size-[18px] shrink-0" aria-hidden="true" />
+                  Sign in
+                </Link>
+              ) : null}
+            </div>
           </div>
         </nav>
       </header>
@@ -142,6 +179,40 @@ export function AppLayout() {
           </QueryErrorResetBoundary>
         </div>
       </main>
+    </div>
+  );
+}
+
+function NavList({ items }: { items: NavItem[] }) {
+  return (
+    <ul className="flex flex-col gap-0.5">
+      {items.map(({ to, label, Icon, end }) => (
+        <li key={to}>
+          <NavLink
+            to={to}
+            end={end ?? false}
+            className={({ isActive }) =>
+              clsx(
+                navItemClass,
+                isActive &&
+                  'bg-accent-soft text-accent-soft-ink hover:bg-accent-soft hover:text-accent-soft-ink',
+              )
+            }
+          >
+            <Icon className="size-[18px] shrink-0" aria-hidden="true" />
+            {label}
+          </NavLink>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function NavSection({ title, items }: { title: string; items: NavItem[] }) {
+  return (
+    <div>
+      <p className="px-3 pb-1.5 text-xs font-medium text-ink-subtle">{title}</p>
+      <NavList items={items} />
     </div>
   );
 }

@@ -1,8 +1,19 @@
 import { Check, Copy } from 'lucide-react';
 import { useEffect, useState } from 'react';
 
-/** Copies `text` to the clipboard and says so (visibly and to screen readers) for 2 s. */
-export function CopyButton({ text, label }: { text: string; label: string }) {
+/**
+ * Copies `text` to the clipboard and says so (visibly and to screen readers) for 2 s. The
+ * `button` variant shows its label ("Copy") next to the icon.
+ */
+export function CopyButton({
+  text,
+  label,
+  variant = 'icon',
+}: {
+  text: string;
+  label: string;
+  variant?: 'icon' | 'button';
+}) {
   const [copied, setCopied] = useState(false);
 
   useEffect(() => {
@@ -20,16 +31,32 @@ export function CopyButton({ text, label }: { text: string; label: string }) {
     }
   }
 
+  const icon = copied ? (
+    <Check className="size-3.5 text-ok" aria-hidden="true" />
+  ) : (
+    <Copy className="size-3.5" aria-hidden="true" />
+  );
+  const announcement = (
+    <span className="sr-only" aria-live="polite">
+      {copied ? 'Copied to clipboard' : ''}
+    </span>
+  );
+
+  if (variant === 'button') {
+    return (
+      <>
+        <button type="button" onClick={copy} className="btn-secondary h-8 shrink-0 px-2.5">
+          {icon}
+          {copied ? 'Copied' : label}
+        </button>
+        {announcement}
+      </>
+    );
+  }
   return (
     <button type="button" onClick={copy} className="icon-btn size-7" aria-label={copied ? 'Copied' : label}>
-      {copied ? (
-        <Check className="size-3.5 text-ok" aria-hidden="true" />
-      ) : (
-        <Copy className="size-3.5" aria-hidden="true" />
-      )}
-      <span className="sr-only" aria-live="polite">
-        {copied ? 'Copied to clipboard' : ''}
-      </span>
+      {icon}
+      {announcement}
     </button>
   );
 }

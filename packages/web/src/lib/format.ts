@@ -24,3 +24,36 @@ export function formatAge(then: number, now: number): string {
   if (seconds < 60) return `${seconds} s ago`;
   return `${Math.floor(seconds / 60)} min ago`;
 }
+
+const RELATIVE_UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
+  ['year', 365 * 86_400],
+  ['month', 30 * 86_400],
+  ['week', 7 * 86_400],
+  ['day', 86_400],
+  ['hour', 3600],
+  ['minute', 60],
+];
+
+/** "just now", "5 minutes ago", "yesterday", "in 3 days": for timestamps a person skims. */
+export function formatRelativeTime(iso: string, now = Date.now()): string {
+  const seconds = Math.round((Date.parse(iso) - now) / 1000);
+  if (Math.abs(seconds) < 45) return 'just now';
+  const format = new Intl.RelativeTimeFormat('en', { numeric: 'auto' });
+  for (const [unit, size] of RELATIVE_UNITS) {
+    if (Math.abs(seconds) >= size || unit === 'minute')
+      return format.format(Math.round(seconds / size), unit);
+  }
+  return 'just now';
+}
+
+/** "12 Mar 2026": a date without the time. */
+export function formatDate(iso: string): string {
+  return new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric' }).format(
+    new Date(iso),
+  );
+}
+
+/** "12 Mar 2026, 14:05": for a tooltip or a precise line. */
+export function formatDateTime(iso: string): string {
+  return new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso));
+}

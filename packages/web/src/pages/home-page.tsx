@@ -1,4 +1,4 @@
-import { Activity, ArrowRight, BookOpen, Database, Layers, RotateCcw } from 'lucide-react';
+import { Activity, ArrowRight, BookOpen, Database, Layers, LogIn, RotateCcw, Sparkles } from 'lucide-react';
 import type { ReactNode } from 'react';
 import { Link } from 'react-router';
 import { describeError } from '../components/error-panel';
@@ -8,14 +8,16 @@ import { StatusBadge } from '../components/status-badge';
 import { useDocumentTitle } from '../lib/document-title';
 import { formatDuration } from '../lib/format';
 import { STORAGE_LABELS, useHealth } from '../lib/health';
+import { callName, useAuthConfig, useSession } from '../lib/session';
 
 /** The welcome page: what Lumina is, whether this server is healthy, and where to go next. */
 export function HomePage() {
   useDocumentTitle('Home');
+  const user = useSession().data;
   return (
     <>
       <PageHeader
-        title="Welcome to Lumina"
+        title={user ? `Welcome, ${callName(user)}` : 'Welcome to Lumina'}
         description={
           <>
             Lumina is a local-first platform for AI avatars: create personalities, talk with them by text and
@@ -25,6 +27,7 @@ export function HomePage() {
         }
       />
       <div className="flex flex-col gap-8">
+        {user === null ? <SignInPrompt /> : null}
         <ServerSummary />
         <NextSteps />
       </div>
@@ -33,6 +36,47 @@ export function HomePage() {
         come next; each appears in the navigation when it is ready.
       </p>
     </>
+  );
+}
+
+/** For visitors: sign in, or, on a fresh server, create the administrator account. */
+function SignInPrompt() {
+  const config = useAuthConfig().data;
+  if (!config) return null;
+  const firstRun = config.needsFirstAdmin;
+  return (
+    <section
+      aria-labelledby="sign-in-heading"
+      className="card flex flex-col gap-4 p-5 sm:flex-row sm:items-center sm:p-6"
+    >
+      <span className="flex size-10 shrink-0 items-center justify-center rounded-lg bg-accent-soft text-accent-soft-ink">
+        {firstRun ? (
+          <Sparkles className="size-5" aria-hidden="true" />
+        ) : (
+          <LogIn className="size-5" aria-hidden="true" />
+        )}
+      </span>
+      <div className="min-w-0 flex-1">
+        <h2 id="sign-in-heading" className="font-semibold text-ink">
+          {firstRun ? 'Set up this server' : 'Sign in to meet your avatars'}
+        </h2>
+        <p className="text-sm text-ink-muted">
+          {firstRun
+            ? 'No one has an account yet. The first account you create becomes the administrator.'
+            : 'Your avatars, conversations and settings are waiting behind your account.'}
+        </p>
+      </div>
+      <div className="flex shrink-0 flex-wrap gap-2">
+        <Link to="/login" className="btn-primary">
+          {firstRun ? 'Create the first account' : 'Sign in'}
+        </Link>
+        {!firstRun && config.signupOpen ? (
+          <Link to="/signup" className="btn-secondary">
+            Create account
+          </Link>
+        ) : null}
+      </div>
+    </section>
   );
 }
 

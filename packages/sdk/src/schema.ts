@@ -1156,6 +1156,17 @@ export interface components {
                     latencyMs: number;
                     message?: string;
                 };
+                /** @description Providers configured for the whole instance; a failing provider does not make the server unusable */
+                providers?: {
+                    [key: string]: {
+                        /** @enum {string} */
+                        status: "ok" | "error" | "unknown";
+                        code: string | null;
+                        message: string | null;
+                        latencyMs: number | null;
+                        checkedAt: string | null;
+                    };
+                };
             };
         };
         User: {
@@ -1228,6 +1239,17 @@ export interface components {
                     status: "ok" | "error";
                     latencyMs: number;
                     message?: string;
+                };
+                /** @description Providers configured for the whole instance; a failing provider does not make the server unusable */
+                providers?: {
+                    [key: string]: {
+                        /** @enum {string} */
+                        status: "ok" | "error" | "unknown";
+                        code: string | null;
+                        message: string | null;
+                        latencyMs: number | null;
+                        checkedAt: string | null;
+                    };
                 };
             };
         };

@@ -1,0 +1,54 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+export interface SsePart {
+  type: string;
+  [key: string]: unknown;
+}
+
+/**
+ * Streams tagged parts as Server-Sent Events (`event:` = type, `data:` = JSON, `id:` = sequence),
+ * with a comment line every 15 s so proxies keep the connection open. When the client goes
+ * away, `abort` fires so the producer can stop.
+ * @example await sendServerSentEvents(request, reply, (signal) => produce(signal));
+ */
+export async function sendServerSentEvents(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  produce: (signal: AbortSignal) => AsyncIterable<SsePart>,
+  options: { heartbeatMs?: number; firstId?: number } = {},
+): Promise<void> {
+  const controller = new AbortController();
+  const raw = reply.raw;
+  reply.hijack();
+  raw.writeHead(200, {
+    ...(reply.getHeaders() as Record<string, string>),
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache, no-transform',
+    connection: 'keep-alive',
+    'x-accel-buffering': 'no',
+  });
+  raw.flushHeaders?.();
+  const onClose = () => controller.abort();
+  request.raw.on('close', onClose);
+  raw.on('close', onClose);
+  const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), options.heartbeatMs ?? 15_000);
+  let id = options.firstId ?? 1;
+  try {
+    for await (const part of produce(controller.signal)) {
+      if (raw.destroyed) break;
+      const { type, ...data } = part;
+      raw.write(`id: ${id++}\nevent: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
+    }
+  } catch (err) {
+    request.log.error({ err }, 'stream failed');
+    if (!raw.destroyed) {
+      raw.write(
+        `id: ${id++}\nevent: error\ndata: ${JSON.stringify({ code: 'internal_error', message: 'The stream failed on our side' })}\n\n`,
+      );
+    }
+  } finally {
+    clearInterval(heartbeat);
+    request.raw.off('close', onClose);
+    if (!raw.destroyed) raw.end();
+  }
+}

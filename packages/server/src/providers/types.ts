@@ -1,0 +1,158 @@
+import type { JSONSchema7 } from 'json-schema';
+
+/**
+ * The one interface every chat model implements (cloud adapters over the Vercel AI SDK
+ * provider packages, Ollama's native API, the embedded llama.cpp engine). Streams are tagged
+ * unions; failures inside a stream travel as `error` parts, never as thrown exceptions after
+ * the stream has started.
+ */
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant' | 'tool';
+  content: string;
+  /** For role `tool`: the call this answers. */
+  toolCallId?: string;
+  /** For role `assistant`: the tool calls it made. */
+  toolCalls?: ToolCall[];
+}
+
+export interface ToolDefinition {
+  name: string;
+  description: string;
+  /** JSON Schema of the tool's input. */
+  inputSchema: JSONSchema7;
+}
+
+export interface ToolCall {
+  toolCallId: string;
+  toolName: string;
+  input: unknown;
+}
+
+export interface Usage {
+  inputTokens: number;
+  outputTokens: number;
+  /** True when the provider reported the counts; false when we counted with a tokenizer. */
+  reported: boolean;
+}
+
+export type FinishReason =
+  | 'stop'
+  | 'length'
+  | 'tool-calls'
+  | 'content-filter'
+  | 'cancelled'
+  | 'error'
+  | 'other';
+
+/** Stable error codes a model call can end with (also used as AppError codes). */
+export type ProviderErrorCode =
+  | 'provider_auth_failed'
+  | 'model_not_found'
+  | 'provider_protocol_error'
+  | 'provider_timeout'
+  | 'provider_unavailable'
+  | 'provider_rate_limited'
+  | 'provider_bad_request'
+  | 'context_length_exceeded'
+  | 'local_only'
+  | 'cancelled';
+
+export type ChatStreamPart =
+  | { type: 'text-delta'; delta: string }
+  | { type: 'tool-call'; toolCallId: string; toolName: string; input: unknown }
+  | { type: 'usage'; usage: Usage }
+  | { type: 'finish'; finishReason: FinishReason }
+  | { type: 'error'; code: ProviderErrorCode; message: string; retryable: boolean };
+
+export interface ChatRequest {
+  messages: ChatMessage[];
+  tools?: ToolDefinition[];
+  temperature?: number;
+  topP?: number;
+  maxOutputTokens?: number;
+  stop?: string[];
+  /** Cancels the request; the stream then ends with finish `cancelled`. */
+  signal?: AbortSignal;
+}
+
+export interface ObjectRequest {
+  messages: ChatMessage[];
+  /** The JSON Schema the answer must satisfy (the result is validated against it). */
+  schema: JSONSchema7;
+  schemaName?: string;
+  signal?: AbortSignal;
+}
+
+export interface ObjectResult<T = unknown> {
+  object: T;
+  usage: Usage;
+}
+
+export interface Capabilities {
+  tools: boolean;
+  vision: boolean;
+  json: boolean;
+  embeddings: boolean;
+}
+
+export interface ModelInfo {
+  /** `<provider id>/<model name>`, unique across the catalogue. */
+  id: string;
+  provider: string;
+  name: string;
+  contextWindow: number | null;
+  capabilities: Capabilities;
+  local: boolean;
+}
+
+export interface ChatModel {
+  readonly info: ModelInfo;
+  /** Streams a reply. Never throws after returning: failures arrive as an `error` part. */
+  stream(request: ChatRequest): AsyncIterable<ChatStreamPart>;
+  /** Structured output validated against `schema`; throws a ProviderError on failure. */
+  generateObject<T = unknown>(request: ObjectRequest): Promise<ObjectResult<T>>;
+}
+
+export interface EmbeddingModel {
+  readonly info: ModelInfo;
+  readonly dimensions: number | null;
+  embed(
+    texts: string[],
+    signal?: AbortSignal,
+  ): Promise<{ embeddings: number[][]; usage: { inputTokens: number } }>;
+}
+
+/** A configured provider: lists its models, opens them, answers a health probe. */
+export interface ModelProvider {
+  readonly id: string;
+  readonly kind: ProviderKind;
+  readonly local: boolean;
+  listModels(signal?: AbortSignal): Promise<ModelInfo[]>;
+  chatModel(name: string): ChatModel;
+  embeddingModel?(name: string): EmbeddingModel;
+  /** A cheap request that proves the provider answers and the key works. */
+  probe(signal?: AbortSignal): Promise<void>;
+}
+
+export type ProviderKind =
+  | 'ollama'
+  | 'openai'
+  | 'anthropic'
+  | 'google'
+  | 'groq'
+  | 'mistral'
+  | 'openai-compatible'
+  | 'llama-cpp';
+
+/** An error with a stable code, thrown by non-streaming calls (probe, listModels, generateObject). */
+export class ProviderError extends Error {
+  override name = 'ProviderError';
+  constructor(
+    readonly code: ProviderErrorCode,
+    message: string,
+    readonly retryable: boolean,
+    readonly status?: number,
+  ) {
+    super(message);
+  }
+}

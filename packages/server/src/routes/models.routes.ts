@@ -1,0 +1,112 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { sendServerSentEvents } from '../http/sse.js';
+import { requireIdentity } from '../security/authenticate.js';
+import type { ModelService } from '../services/model.service.js';
+import { errorResponses } from './schemas.js';
+
+export const modelDto = z
+  .object({
+    id: z.string().describe('`<provider>/<model>`'),
+    provider: z.string(),
+    name: z.string(),
+    contextWindow: z.number().int().nullable(),
+    capabilities: z.object({
+      tools: z.boolean(),
+      vision: z.boolean(),
+      json: z.boolean(),
+      embeddings: z.boolean(),
+    }),
+    local: z.boolean(),
+  })
+  .meta({ id: 'Model' });
+
+export const modelRoutes =
+  (models: ModelService): FastifyPluginAsyncZod =>
+  async (app) => {
+    const tags = ['models'];
+
+    app.get(
+      '/api/models',
+      {
+        schema: {
+          tags,
+          summary: 'Every model you can use, across providers (local-only mode lists local ones only)',
+          response: { 200: z.object({ models: z.array(modelDto) }), ...errorResponses(401) },
+        },
+      },
+      async (request) => ({ models: await models.listModels(requireIdentity(request).user.id) }),
+    );
+
+    app.post(
+      '/api/models/test',
+      {
+        schema: {
+          tags,
+          summary: 'Send one prompt to a model (or your default chain) and stream the reply as SSE parts',
+          description:
+            'Events: `attempt`, `failed`, `skipped` (fallback progress), `model {modelId}`, `text-delta {delta}`, `usage`, `finish {finishReason}`, `error {code, message}`, `call-summary` (tokens, cost, timings).',
+          body: z.object({
+            prompt: z.string().trim().min(1).max(4000),
+            model: z.string().min(3).max(300).optional(),
+            maxOutputTokens: z.number().int().min(1).max(4096).default(256),
+          }),
+          response: { ...errorResponses(400, 401, 403, 404, 409) },
+        },
+      },
+      async (request, reply) => {
+        const userId = requireIdentity(request).user.id;
+        const { prompt, model, maxOutputTokens } = request.body;
+        // Resolve the chain first, so "no model" and "local only" are plain HTTP errors.
+        await models.chain(userId, model);
+        await sendServerSentEvents(request, reply, (signal) =>
+          models.stream(userId, {
+            messages: [{ role: 'user', content: prompt }],
+            ...(model ? { model } : {}),
+            maxOutputTokens,
+            purpose: 'test',
+            signal,
+          }),
+        );
+      },
+    );
+
+    app.post(
+      '/api/providers/:id/pull',
+      {
+        schema: {
+          tags,
+          summary:
+            'Download a model into a provider that supports it (Ollama); progress as SSE `progress` events',
+          params: z.object({ id: z.string().min(1).max(100) }),
+          body: z.object({
+            model: z
+              .string()
+              .trim()
+              .min(1)
+              .max(200)
+              .regex(/^[\w.:/-]+$/, { message: 'must be a model name like llama3.2:1b' }),
+          }),
+          response: { ...errorResponses(400, 401, 404) },
+        },
+      },
+      async (request, reply) => {
+        const userId = requireIdentity(request).user.id;
+        const { id } = request.params;
+        const cancel = new AbortController();
+        const progress = models.pull(userId, id, request.body.model, cancel.signal);
+        const first = await progress.next(); // errors before the download starts are plain HTTP errors
+        await sendServerSentEvents(request, reply, async function* (clientGone) {
+          clientGone.addEventListener('abort', () => cancel.abort(), { once: true });
+          try {
+            if (!first.done) yield { type: 'progress', ...first.value };
+            for await (const step of progress) yield { type: 'progress', ...step };
+            yield { type: 'done', model: request.body.model };
+          } catch (err) {
+            const e = err as { code?: string; message: string };
+            yield { type: 'error', code: e.code ?? 'provider_unavailable', message: e.message };
+          }
+        });
+      },
+    );
+  };

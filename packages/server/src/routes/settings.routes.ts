@@ -1,0 +1,140 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { UsageRepository } from '../repositories/usage.repository.js';
+import { requireAdmin, requireIdentity } from '../security/authenticate.js';
+import { type SettingsService, userSettingsSchema } from '../services/settings.service.js';
+import { errorResponses } from './schemas.js';
+
+const priceDto = z
+  .object({
+    pattern: z
+      .string()
+      .min(3)
+      .max(300)
+      .describe('A model id (`provider/model`) or a prefix ending in `*`, e.g. `openai/gpt-4o*`'),
+    inputUsdPerMillion: z.number().min(0).max(100_000),
+    outputUsdPerMillion: z.number().min(0).max(100_000),
+  })
+  .meta({ id: 'ModelPrice' });
+
+const privacyDto = z
+  .object({
+    localOnly: z.boolean(),
+    lockedByEnvironment: z
+      .boolean()
+      .describe('LUMINA_LOCAL_ONLY=true forces local-only; it cannot be turned off here'),
+  })
+  .meta({ id: 'InstancePrivacy' });
+
+export const settingsRoutes =
+  (deps: { settings: SettingsService; usage: UsageRepository }): FastifyPluginAsyncZod =>
+  async (app) => {
+    app.get(
+      '/api/settings',
+      {
+        schema: {
+          tags: ['accounts'],
+          summary: 'Your default model, fallback chain and privacy mode',
+          response: {
+            200: z.object({ settings: userSettingsSchema, instance: privacyDto }),
+            ...errorResponses(401),
+          },
+        },
+      },
+      async (request) => ({
+        settings: await deps.settings.get(requireIdentity(request).user.id),
+        instance: await deps.settings.instanceLocalOnly(),
+      }),
+    );
+
+    app.put(
+      '/api/settings',
+      {
+        schema: {
+          tags: ['accounts'],
+          summary: 'Change your settings (fields you leave out keep their value)',
+          body: userSettingsSchema.partial(),
+          response: {
+            200: z.object({ settings: userSettingsSchema, instance: privacyDto }),
+            ...errorResponses(400, 401),
+          },
+        },
+      },
+      async (request) => ({
+        settings: await deps.settings.update(requireIdentity(request).user.id, request.body),
+        instance: await deps.settings.instanceLocalOnly(),
+      }),
+    );
+
+    app.get(
+      '/api/admin/privacy',
+      {
+        schema: {
+          tags: ['admin'],
+          summary: 'The instance-wide local-only switch',
+          response: { 200: privacyDto, ...errorResponses(401, 403) },
+        },
+      },
+      async (request) => {
+        requireAdmin(request);
+        return deps.settings.instanceLocalOnly();
+      },
+    );
+
+    app.put(
+      '/api/admin/privacy',
+      {
+        schema: {
+          tags: ['admin'],
+          summary: 'Turn local-only mode on or off for everyone',
+          body: z.object({ localOnly: z.boolean() }),
+          response: { 200: privacyDto, ...errorResponses(400, 401, 403) },
+        },
+      },
+      async (request) => {
+        requireAdmin(request);
+        await deps.settings.setInstanceLocalOnly(request.body.localOnly);
+        return deps.settings.instanceLocalOnly();
+      },
+    );
+
+    app.get(
+      '/api/admin/pricing',
+      {
+        schema: {
+          tags: ['admin'],
+          summary: 'Model prices used for cost (USD per million tokens)',
+          response: { 200: z.object({ prices: z.array(priceDto) }), ...errorResponses(401, 403) },
+        },
+      },
+      async (request) => {
+        requireAdmin(request);
+        const prices = await deps.usage.listPrices();
+        return { prices: prices.map(({ updatedAt: _updatedAt, ...p }) => p) };
+      },
+    );
+
+    app.put(
+      '/api/admin/pricing',
+      {
+        schema: {
+          tags: ['admin'],
+          summary: 'Replace the price table',
+          body: z.object({
+            prices: z
+              .array(priceDto)
+              .max(1000)
+              .refine((prices) => new Set(prices.map((p) => p.pattern)).size === prices.length, {
+                message: 'each pattern may appear once',
+              }),
+          }),
+          response: { 200: z.object({ prices: z.array(priceDto) }), ...errorResponses(400, 401, 403) },
+        },
+      },
+      async (request) => {
+        requireAdmin(request);
+        await deps.usage.replacePrices(request.body.prices);
+        return { prices: request.body.prices };
+      },
+    );
+  };

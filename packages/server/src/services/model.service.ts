@@ -1,0 +1,119 @@
+import { AppError, notFound } from '../errors.js';
+import type { CircuitBreaker } from '../providers/circuit-breaker.js';
+import { type FallbackPart, streamWithFallback } from '../providers/fallback.js';
+import type { ProviderRegistry } from '../providers/provider-registry.js';
+import type { ChatMessage, ChatModel, ModelInfo } from '../providers/types.js';
+import { type CallSummary, recordUsage } from '../providers/usage-recorder.js';
+import type { UsageRepository } from '../repositories/usage.repository.js';
+import type { SettingsService } from './settings.service.js';
+
+/** A provider that can download models on request (Ollama). */
+export interface PullableProvider {
+  pullModel(
+    name: string,
+    signal?: AbortSignal,
+  ): AsyncIterable<{ status: string; completed?: number; total?: number }>;
+}
+
+export const noModelConfigured = () =>
+  new AppError(
+    409,
+    'no_model_configured',
+    'No model is set up yet. Connect Ollama, add a provider key, or download a model in Settings → Models.',
+  );
+
+/**
+ * The model catalogue and model calls for a user: picks the model chain (explicit model, or
+ * the user's default plus fallbacks), streams with retries and fallback, records usage.
+ */
+export function createModelService(deps: {
+  registry: ProviderRegistry;
+  settings: SettingsService;
+  usage: UsageRepository;
+  breaker: CircuitBreaker;
+}) {
+  const known = new Map<string, ModelInfo>();
+
+  async function listModels(userId: string): Promise<ModelInfo[]> {
+    const models = await deps.registry.listModels(userId);
+    for (const model of models) known.set(model.id, model);
+    return models;
+  }
+
+  /** The models to try in order; cloud ones are refused in local-only mode before any request. */
+  async function chain(
+    userId: string,
+    explicit: string | undefined,
+    fallbacks: string[] = [],
+  ): Promise<ChatModel[]> {
+    const settings = await deps.settings.get(userId);
+    const ids = [
+      ...new Set([explicit ?? settings.defaultModel, ...(explicit ? fallbacks : settings.fallbackModels)]),
+    ].filter((id): id is string => Boolean(id));
+    if (ids.length === 0) throw noModelConfigured();
+    const models: ChatModel[] = [];
+    let firstError: unknown;
+    for (const id of ids) {
+      try {
+        models.push(await deps.registry.chatModel(userId, id));
+      } catch (err) {
+        firstError ??= err;
+      }
+    }
+    if (models.length === 0) throw firstError;
+    return models;
+  }
+
+  return {
+    listModels,
+    chain,
+
+    /**
+     * Streams a reply from the first working model of the chain and records the call.
+     * @example for await (const part of models.stream(userId, { messages, purpose: 'chat' })) …
+     */
+    async *stream(
+      userId: string,
+      input: {
+        messages: ChatMessage[];
+        model?: string;
+        fallbacks?: string[];
+        purpose: string;
+        maxOutputTokens?: number;
+        signal?: AbortSignal;
+      },
+    ): AsyncGenerator<FallbackPart | { type: 'call-summary'; summary: CallSummary }> {
+      const models = await chain(userId, input.model, input.fallbacks);
+      const parts = streamWithFallback(
+        models,
+        {
+          messages: input.messages,
+          ...(input.maxOutputTokens ? { maxOutputTokens: input.maxOutputTokens } : {}),
+          ...(input.signal ? { signal: input.signal } : {}),
+        },
+        { breaker: deps.breaker },
+      );
+      yield* recordUsage(parts, {
+        userId,
+        purpose: input.purpose,
+        modelInfo: (id) => known.get(id) ?? models.find((m) => m.info.id === id)?.info,
+        prices: () => deps.usage.listPrices(),
+        usage: deps.usage,
+      });
+    },
+
+    /** Downloads a model into a provider that supports it (Ollama), with progress. */
+    async *pull(userId: string, providerId: string, model: string, signal: AbortSignal) {
+      const registered = (await deps.registry.providersFor(userId)).find((r) => r.spec.id === providerId);
+      if (!registered) throw notFound('provider');
+      const provider = registered.provider as Partial<PullableProvider>;
+      if (typeof provider.pullModel !== 'function') {
+        throw new AppError(400, 'pull_not_supported', `${registered.spec.name} cannot download models`);
+      }
+      yield* provider.pullModel(model, signal);
+      deps.registry.forget(providerId); // the model list changed
+    },
+  };
+}
+
+export type ModelService = ReturnType<typeof createModelService>;

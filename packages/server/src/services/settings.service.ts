@@ -1,0 +1,59 @@
+import { z } from 'zod';
+import type { Database } from '../db/database.js';
+import { createSettingsRepository } from '../repositories/settings.repository.js';
+
+/** A user's preferences; unknown keys in stored documents are dropped, missing ones defaulted. */
+export const userSettingsSchema = z
+  .object({
+    /** `<provider>/<model>` used when an avatar names none. */
+    defaultModel: z.string().min(3).max(300).nullable().default(null),
+    /** Tried in order when the default model fails before its first token. */
+    fallbackModels: z.array(z.string().min(3).max(300)).max(5).default([]),
+    /** Refuse every cloud provider for this user: nothing leaves the machine. */
+    localOnly: z.boolean().default(false),
+  })
+  .meta({ id: 'UserSettings' });
+
+export type UserSettings = z.infer<typeof userSettingsSchema>;
+
+const LOCAL_ONLY_SETTING = 'privacy';
+
+/** Per-user settings, and the instance-wide local-only switch (env or admin). */
+export function createSettingsService(deps: { db: Database; systemLocalOnly: boolean }) {
+  const settings = createSettingsRepository(deps.db);
+
+  async function get(userId: string): Promise<UserSettings> {
+    const parsed = userSettingsSchema.safeParse(await settings.getForUser(userId));
+    return parsed.success ? parsed.data : userSettingsSchema.parse({});
+  }
+
+  async function instanceLocalOnly(): Promise<{ localOnly: boolean; lockedByEnvironment: boolean }> {
+    if (deps.systemLocalOnly) return { localOnly: true, lockedByEnvironment: true };
+    const stored = await settings.getSystem<{ localOnly?: boolean }>(LOCAL_ONLY_SETTING);
+    return { localOnly: stored?.localOnly ?? false, lockedByEnvironment: false };
+  }
+
+  return {
+    get,
+
+    async update(userId: string, changes: Partial<UserSettings>): Promise<UserSettings> {
+      const next = userSettingsSchema.parse({ ...(await get(userId)), ...changes });
+      await settings.putForUser(userId, next);
+      return next;
+    },
+
+    instanceLocalOnly,
+
+    async setInstanceLocalOnly(localOnly: boolean): Promise<void> {
+      await settings.putSystem(LOCAL_ONLY_SETTING, { localOnly });
+    },
+
+    /** True when this user or the whole instance refuses cloud providers. */
+    async isLocalOnly(userId: string): Promise<boolean> {
+      if ((await instanceLocalOnly()).localOnly) return true;
+      return (await get(userId)).localOnly;
+    },
+  };
+}
+
+export type SettingsService = ReturnType<typeof createSettingsService>;

@@ -1,0 +1,77 @@
+import * as RadixDialog from '@radix-ui/react-dialog';
+import clsx from 'clsx';
+import { X } from 'lucide-react';
+import type { ReactNode } from 'react';
+
+interface DialogProps {
+  open: boolean;
+  onOpenChange: (open: boolean) => void;
+  title: string;
+  description?: ReactNode;
+  children: ReactNode;
+  /** Wider for forms with several fields. */
+  size?: 'sm' | 'md';
+  /** Block closing by Escape or a click outside (e.g. while a request runs). */
+  locked?: boolean;
+  /** Set false when a stray click outside would lose something (e.g. a secret shown once). */
+  closeOnOutsideClick?: boolean;
+}
+
+/**
+ * A modal dialog (Radix: focus trap, Escape, scroll lock, labelled by its title). On phones it
+ * becomes a sheet at the bottom of the screen.
+ */
+export function Dialog({
+  open,
+  onOpenChange,
+  title,
+  description,
+  children,
+  size = 'sm',
+  locked,
+  closeOnOutsideClick = true,
+}: DialogProps) {
+  return (
+    <RadixDialog.Root open={open} onOpenChange={(next) => (locked && !next ? undefined : onOpenChange(next))}>
+      <RadixDialog.Portal>
+        <RadixDialog.Overlay className="fixed inset-0 z-50 animate-fade-in bg-black/40 backdrop-blur-[2px] dark:bg-black/60" />
+        <RadixDialog.Content
+          className={clsx(
+            'fixed z-50 flex max-h-[calc(100dvh-2rem)] flex-col overflow-y-auto border border-line bg-surface-raised shadow-pop animate-fade-in outline-none dark:border-line-strong',
+            'inset-x-0 bottom-0 rounded-t-2xl px-5 pt-5 pb-[max(1.25rem,env(safe-area-inset-bottom))]',
+            'sm:inset-x-auto sm:top-1/2 sm:bottom-auto sm:left-1/2 sm:w-[calc(100vw-2rem)] sm:-translate-x-1/2 sm:-translate-y-1/2 sm:rounded-2xl sm:p-6',
+            size === 'sm' ? 'sm:max-w-md' : 'sm:max-w-lg',
+          )}
+          {...(description ? {} : { 'aria-describedby': undefined })}
+          onInteractOutside={(event) => {
+            if (!closeOnOutsideClick) event.preventDefault();
+          }}
+        >
+          <div className="flex items-start gap-3">
+            <div className="min-w-0 flex-1">
+              <RadixDialog.Title className="text-lg font-semibold text-ink">{title}</RadixDialog.Title>
+              {description ? (
+                <RadixDialog.Description className="mt-1 text-sm text-ink-muted">
+                  {description}
+                </RadixDialog.Description>
+              ) : null}
+            </div>
+            <RadixDialog.Close className="icon-btn -mt-1 -mr-2 size-8" aria-label="Close" disabled={locked}>
+              <X className="size-4" aria-hidden="true" />
+            </RadixDialog.Close>
+          </div>
+          <div className="mt-5">{children}</div>
+        </RadixDialog.Content>
+      </RadixDialog.Portal>
+    </RadixDialog.Root>
+  );
+}
+
+/** The row of buttons at the foot of a dialog: full width on phones, right-aligned above. */
+export function DialogActions({ children }: { children: ReactNode }) {
+  return (
+    <div className="mt-6 flex flex-col-reverse gap-2 sm:flex-row sm:justify-end [&>*]:max-sm:w-full">
+      {children}
+    </div>
+  );
+}
