@@ -75,6 +75,22 @@ describe('lumina', () => {
     );
   });
 
+  it('prints the health of a running server', async () => {
+    const { buildApp, loadConfig } = await import('@lumina/server');
+    const storage = await openStorage({ dataDir: dataDir('status') });
+    const app = await buildApp({ config: loadConfig({ LOG_LEVEL: 'silent' }), storage, serveWeb: false });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+    try {
+      const out = await run(['status', '--url', url]);
+      expect(out).toMatch(new RegExp(`^${url}: ok \\(version \\d+\\.\\d+\\.\\d+, up \\d+s\\)`));
+      expect(out).toMatch(/database \(pglite\): ok in [\d.]+ ms/);
+    } finally {
+      await app.close();
+      await storage.close();
+    }
+  });
+
   it('reports an unreachable server from status', async () => {
     await expect(run(['status', '--url', 'http://127.0.0.1:1'])).rejects.toMatchObject({
       code: 'network_error',

@@ -126,14 +126,15 @@ export function createProgram(
       const { data } = await lumina.GET('/health');
       if (!data) throw new StatusError(`no health report from ${options.url}`);
       io.out(`${options.url}: ${data.status} (version ${data.version}, up ${data.uptimeSeconds}s)`);
-      const checks: Record<string, { status: string; latencyMs: number; message?: string } | undefined> =
-        data.checks;
-      for (const [name, check] of Object.entries(checks)) {
-        if (check)
-          io.out(
-            `  ${name}: ${check.status} in ${check.latencyMs} ms${check.message ? ` — ${check.message}` : ''}`,
-          );
-      }
+      const { database, redis, providers } = data.checks;
+      const line = (
+        name: string,
+        check: { status: string; latencyMs: number | null; message?: string | null },
+      ) =>
+        `  ${name}: ${check.status}${check.latencyMs === null ? '' : ` in ${check.latencyMs} ms`}${check.message ? ` — ${check.message}` : ''}`;
+      io.out(line(`database (${database.kind})`, database));
+      if (redis) io.out(line('redis', redis));
+      for (const [id, provider] of Object.entries(providers ?? {})) io.out(line(`provider ${id}`, provider));
       if (data.status !== 'ok') throw new StatusError(`${options.url} is not healthy`);
     });
   return program;
