@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
 import cookie from '@fastify/cookie';
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
@@ -12,13 +14,24 @@ import { registerOpenApi } from './http/openapi.js';
 import { registerSecurityHeaders } from './http/security-headers.js';
 import { defaultWebDir, registerWebApp } from './http/web-app.js';
 import { loggerOptions } from './logger.js';
+import { createCircuitBreaker } from './providers/circuit-breaker.js';
+import { createProviderFactory } from './providers/provider-factory.js';
+import { createProviderRegistry } from './providers/provider-registry.js';
+import { type ProviderSpec, systemProviderSpecs } from './providers/provider-spec.js';
+import type { ModelProvider } from './providers/types.js';
 import { createApiTokenRepository } from './repositories/api-token.repository.js';
+import { createSecretRepository } from './repositories/secret.repository.js';
 import { createSessionRepository } from './repositories/session.repository.js';
+import { createUsageRepository } from './repositories/usage.repository.js';
 import { createUserRepository } from './repositories/user.repository.js';
 import { adminUserRoutes } from './routes/admin-users.routes.js';
 import { apiTokenRoutes } from './routes/api-tokens.routes.js';
 import { authRoutes } from './routes/auth.routes.js';
 import { healthRoutes } from './routes/health.routes.js';
+import { localModelRoutes } from './routes/local-models.routes.js';
+import { modelRoutes } from './routes/models.routes.js';
+import { providerRoutes } from './routes/providers.routes.js';
+import { settingsRoutes } from './routes/settings.routes.js';
 import { registerApiRateLimit } from './security/api-rate-limit.js';
 import { createMemoryAuthEpochs, createRedisAuthEpochs } from './security/auth-epoch.js';
 import { registerAuthentication } from './security/authenticate.js';
@@ -26,19 +39,31 @@ import { createMemoryCounterStore, createRedisCounterStore } from './security/co
 import { createLoginGuard } from './security/login-guard.js';
 import { createLoginThrottle } from './security/login-throttle.js';
 import { createPasswordHasher } from './security/password.js';
+import { keyEntry, SecretBox } from './security/secret-box.js';
 import { createApiTokenService } from './services/api-token.service.js';
 import { createAuthService } from './services/auth.service.js';
 import { createHealthService } from './services/health.service.js';
 import { createIdentityService } from './services/identity.service.js';
-import type { SecretService } from './services/secret.service.js';
+import { createLocalModelService } from './services/local-model.service.js';
+import { createModelService } from './services/model.service.js';
+import { createProviderService } from './services/provider.service.js';
+import { createSecretService, type SecretService } from './services/secret.service.js';
+import { createSettingsService } from './services/settings.service.js';
 import { createUserAdminService } from './services/user-admin.service.js';
 
 export interface AppDeps {
   config: Config;
   storage: Storage;
   redis?: Redis | undefined;
-  /** Encrypts provider keys and other secrets at rest (main.ts builds it from the master key). */
+  /**
+   * Encrypts provider keys and other secrets at rest. main.ts builds it from the master key;
+   * without it (tests that do not care), a throw-away key is used for this process only.
+   */
   secrets?: SecretService | undefined;
+  /** An Ollama found on its default port at start-up (main.ts looks), used as a system provider. */
+  detectedOllamaUrl?: string | undefined;
+  /** Builds the embedded llama.cpp provider (main.ts); listed once the engine or a model is present. */
+  llamaCpp?: (() => ModelProvider) | undefined;
   /** Overrides the logger built from config (tests pass a stream to capture logs). */
   logger?: FastifyServerOptions['logger'];
   /** Serve the built web app (default true). */
@@ -123,11 +148,65 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     sessionTtlMs,
   });
 
-  const health = createHealthService({ storage, redis });
+  // Models: the instance's providers (environment) and each user's own, behind one registry.
+  const secrets =
+    deps.secrets ??
+    createSecretService({
+      repository: createSecretRepository(storage.db),
+      box: new SecretBox({ current: keyEntry(randomBytes(32)) }),
+    });
+  const settings = createSettingsService({ db: storage.db, systemLocalOnly: config.localOnly });
+  const usage = createUsageRepository(storage.db);
+  const breaker = createCircuitBreaker();
+  const envSpecs = systemProviderSpecs(config, deps.detectedOllamaUrl);
+  const llamaSpec: ProviderSpec = {
+    id: 'llama-cpp',
+    kind: 'llama-cpp',
+    name: 'Embedded (llama.cpp)',
+    scope: 'system',
+  };
+  let llamaListed = false;
+  const systemSpecs = () => (llamaListed ? [...envSpecs, llamaSpec] : envSpecs);
+  let providers: ReturnType<typeof createProviderService> | undefined;
+  const registry = createProviderRegistry({
+    factory: createProviderFactory(config, deps.llamaCpp ? { 'llama-cpp': deps.llamaCpp } : {}),
+    systemSpecs,
+    userSpecs: (userId) => providers!.specsFor(userId),
+    isLocalOnly: (userId) => settings.isLocalOnly(userId),
+    breaker,
+  });
+  providers = createProviderService({ db: storage.db, secrets, registry });
+  const models = createModelService({ registry, settings, usage, breaker });
+  const localModels = createLocalModelService({
+    modelsDir: path.join(config.dataDir, 'models'),
+    onChange: () => {
+      registry.forget(llamaSpec.id);
+      void refreshLlama();
+    },
+  });
+  // The embedded engine appears once it is installed or a GGUF file is in the models folder.
+  const refreshLlama = async () => {
+    if (!deps.llamaCpp) return;
+    const status = await localModels.status();
+    llamaListed = status.engineInstalled || status.models.length > 0;
+  };
+  app.addHook('onReady', refreshLlama);
+  // The instance's providers are probed in the background, so /health never waits on them.
+  const probeSystem = () =>
+    void registry.probeSystem().catch((err) => app.log.warn({ err }, 'provider probe failed'));
+  const monitor = setInterval(probeSystem, 60_000).unref();
+  app.addHook('onReady', async () => probeSystem());
+  app.addHook('onClose', async () => clearInterval(monitor));
+
+  const health = createHealthService({ storage, redis, providers: () => registry.systemHealth() });
   await app.register(healthRoutes(health));
   await app.register(authRoutes({ auth, guard, config }));
   await app.register(apiTokenRoutes(createApiTokenService({ db: storage.db, invalidateUser })));
   await app.register(adminUserRoutes(createUserAdminService({ db: storage.db, auth, invalidateUser })));
+  await app.register(providerRoutes(providers));
+  await app.register(modelRoutes(models));
+  await app.register(settingsRoutes({ settings, usage }));
+  await app.register(localModelRoutes(localModels));
 
   const web = webDir ? await registerWebApp(app, webDir) : undefined;
   registerNotFoundHandler(app, web?.handleNavigation);

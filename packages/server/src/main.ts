@@ -1,3 +1,4 @@
+import path from 'node:path';
 import closeWithGrace from 'close-with-grace';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
@@ -5,6 +6,8 @@ import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { DataDirLockedError } from './db/data-dir-lock.js';
 import { openStorage, type Storage, StorageError } from './db/storage.js';
+import { createLlamaCppProvider } from './providers/llama-cpp/llama-cpp-provider.js';
+import { detectOllama } from './providers/ollama-detect.js';
 import { connectRedis, RedisConnectError } from './realtime/redis.js';
 import { createSecretRepository } from './repositories/secret.repository.js';
 import { loadMasterKey, MasterKeyError } from './security/master-key.js';
@@ -50,7 +53,18 @@ export async function startServer(
     box: new SecretBox(masterKey.keyring),
   });
   const unreadable = await secrets.unknownKeyIds();
-  const app = await buildApp({ config, storage, redis, secrets });
+  // A newcomer running Ollama gets it without configuring anything.
+  const detectedOllamaUrl =
+    !config.providers.ollamaBaseUrl && config.providers.ollamaAutodetect ? await detectOllama() : undefined;
+  const llama = createLlamaCppProvider({
+    modelsDir: path.join(config.dataDir, 'models'),
+    contextSize: config.llama.contextSize,
+    threads: config.llama.threads,
+    gpu: false,
+  });
+  const app = await buildApp({ config, storage, redis, secrets, detectedOllamaUrl, llamaCpp: () => llama });
+  app.addHook('onClose', async () => llama.close());
+  if (detectedOllamaUrl) app.log.info({ url: detectedOllamaUrl }, 'found a local Ollama');
   app.log.info(
     { keySource: masterKey.source, keyId: masterKey.keyring.current.id, created: masterKey.created },
     'secrets key loaded',

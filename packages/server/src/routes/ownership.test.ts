@@ -20,7 +20,22 @@ type Owner = { cookie: string; user: { id: string; email: string }; password: st
 type Factory = (app: FastifyInstance, owner: Owner) => Promise<string>;
 
 /** How to create user A's resource for each id-taking path, and what B must get. */
-const resources: Record<string, { create: Factory; expect: number; why?: string }> = {
+const createProvider: Factory = async (app, owner) => {
+  const res = await app.inject({
+    method: 'POST',
+    url: '/api/providers',
+    headers: { ...CSRF, cookie: owner.cookie },
+    // Nothing listens on port 1: the probe fails at once, the provider is still created.
+    payload: { kind: 'openai-compatible', name: 'A local server', baseUrl: 'http://127.0.0.1:1/v1' },
+  });
+  if (res.statusCode !== 201) throw new Error(res.body);
+  return res.json().provider.id;
+};
+
+const resources: Record<string, { create: Factory; expect: number; why?: string; body?: object }> = {
+  '/api/providers/{id}': { create: createProvider, expect: 404 },
+  '/api/providers/{id}/check': { create: createProvider, expect: 404 },
+  '/api/providers/{id}/pull': { create: createProvider, expect: 404, body: { model: 'llama3.2:1b' } },
   '/api/auth/sessions/{id}': {
     create: async (app, owner) => {
       // A second session, so deleting it does not sign A out of the one the walk uses.
@@ -95,7 +110,7 @@ describe.each(storageModes())('ownership on %s', (mode) => {
       method: method as 'GET',
       url: path.replace('{id}', id),
       headers: { ...CSRF, cookie: b.cookie },
-      payload: method === 'GET' || method === 'DELETE' ? undefined : {},
+      payload: method === 'GET' || method === 'DELETE' ? undefined : (resource.body ?? {}),
     });
     expect(res.statusCode, res.body).toBe(resource.expect);
     // And A's resource is still there for A.

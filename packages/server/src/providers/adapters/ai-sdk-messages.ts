@@ -1,0 +1,66 @@
+import { jsonSchema, type ModelMessage, type ToolSet } from 'ai';
+import type { ChatMessage, ToolDefinition } from '../types.js';
+
+/**
+ * Our chat messages in the AI SDK's shape. Tool results need the tool's name (Gemini sends it
+ * back as `functionResponse.name`), which our messages only carry on the assistant's call.
+ * @example toModelMessages([{ role: 'user', content: 'Hi' }]) // [{ role: 'user', content: 'Hi' }]
+ */
+export function toModelMessages(messages: ChatMessage[]): ModelMessage[] {
+  const toolNames = new Map<string, string>();
+  return messages.map((message) => toModelMessage(message, toolNames));
+}
+
+function toModelMessage(message: ChatMessage, toolNames: Map<string, string>): ModelMessage {
+  switch (message.role) {
+    case 'system':
+      return { role: 'system', content: message.content };
+    case 'user':
+      return { role: 'user', content: message.content };
+    case 'assistant': {
+      if (!message.toolCalls?.length) return { role: 'assistant', content: message.content };
+      for (const call of message.toolCalls) toolNames.set(call.toolCallId, call.toolName);
+      return {
+        role: 'assistant',
+        content: [
+          ...(message.content ? [{ type: 'text' as const, text: message.content }] : []),
+          ...message.toolCalls.map((call) => ({
+            type: 'tool-call' as const,
+            toolCallId: call.toolCallId,
+            toolName: call.toolName,
+            input: call.input,
+          })),
+        ],
+      };
+    }
+    case 'tool': {
+      const toolCallId = message.toolCallId ?? '';
+      return {
+        role: 'tool',
+        content: [
+          {
+            type: 'tool-result',
+            toolCallId,
+            toolName: toolNames.get(toolCallId) ?? 'tool',
+            output: { type: 'text', value: message.content },
+          },
+        ],
+      };
+    }
+  }
+}
+
+/**
+ * Tool definitions without `execute`: the AI SDK then reports each call and stops, and the
+ * caller (the chat service) decides what to run.
+ * @example toToolSet([{ name: 'get_time', description: 'Current time', inputSchema: { type: 'object' } }])
+ */
+export function toToolSet(tools: ToolDefinition[] | undefined): ToolSet | undefined {
+  if (!tools?.length) return undefined;
+  return Object.fromEntries(
+    tools.map((tool) => [
+      tool.name,
+      { description: tool.description, inputSchema: jsonSchema(tool.inputSchema) },
+    ]),
+  );
+}

@@ -1,0 +1,143 @@
+import { createAnthropic } from '@ai-sdk/anthropic';
+import { createGoogleGenerativeAI } from '@ai-sdk/google';
+import { createGroq } from '@ai-sdk/groq';
+import { createMistral } from '@ai-sdk/mistral';
+import { createOpenAI } from '@ai-sdk/openai';
+import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
+import type { EmbeddingModelV3, LanguageModelV3 } from '@ai-sdk/provider';
+import type { ChatModel, EmbeddingModel, ModelInfo, ModelProvider } from '../types.js';
+import { ProviderError } from '../types.js';
+import { AiSdkChatModel } from './ai-sdk-chat-model.js';
+import { AiSdkEmbeddingModel } from './ai-sdk-embedding-model.js';
+import { describeModel, knownModel } from './model-catalog.js';
+import { observeResponses } from './response-observer.js';
+import { resolveTimeouts, type StreamTimeouts } from './stream-timeouts.js';
+import { type CloudProviderKind, listVendorModels } from './vendor-model-lists.js';
+
+export type { CloudProviderKind } from './vendor-model-lists.js';
+
+export interface CloudProviderOptions {
+  /** Our id for this configured provider; model ids become `<id>/<model name>`. */
+  id: string;
+  kind: CloudProviderKind;
+  apiKey?: string;
+  /** The vendor's API root including its version (`https://api.openai.com/v1`). Required for openai-compatible. */
+  baseUrl?: string;
+  fetch?: typeof globalThis.fetch;
+  timeouts?: Partial<StreamTimeouts>;
+}
+
+/** Where each vendor's API lives, in the form its AI SDK package expects. */
+const DEFAULT_BASE_URLS: Record<Exclude<CloudProviderKind, 'openai-compatible'>, string> = {
+  openai: 'https://api.openai.com/v1',
+  anthropic: 'https://api.anthropic.com/v1',
+  google: 'https://generativelanguage.googleapis.com/v1beta',
+  groq: 'https://api.groq.com/openai/v1',
+  mistral: 'https://api.mistral.ai/v1',
+};
+
+interface VendorModels {
+  chat(name: string): LanguageModelV3;
+  embedding?(name: string): EmbeddingModelV3;
+}
+
+/**
+ * A ModelProvider for a cloud vendor or an OpenAI-compatible server (OpenRouter, Together,
+ * vLLM, LM Studio, llama.cpp server), built on the vendor's AI SDK provider package.
+ * @example
+ * const openai = createCloudProvider({ id: 'openai', kind: 'openai', apiKey: config.OPENAI_API_KEY });
+ * await openai.probe();
+ * const chat = openai.chatModel('gpt-4o-mini');
+ */
+export function createCloudProvider(options: CloudProviderOptions): ModelProvider {
+  const baseUrl = (options.baseUrl ?? defaultBaseUrl(options.kind)).replace(/\/+$/, '');
+  const timeouts = resolveTimeouts(options.timeouts);
+  const vendor = vendorModels(options, baseUrl);
+  const info = (name: string): ModelInfo =>
+    describeModel({ providerId: options.id, name, local: false, defaults: { tools: true, json: true } });
+  const listModels = (signal?: AbortSignal) =>
+    listVendorModels({
+      providerId: options.id,
+      kind: options.kind,
+      baseUrl,
+      apiKey: options.apiKey,
+      fetch: options.fetch,
+      signal,
+      timeoutMs: timeouts.connectTimeoutMs,
+    });
+  const embedding = vendor.embedding;
+
+  return {
+    id: options.id,
+    kind: options.kind,
+    local: false,
+    listModels,
+    chatModel: (name: string): ChatModel =>
+      new AiSdkChatModel({ info: info(name), model: vendor.chat(name), timeouts }),
+    ...(embedding && {
+      embeddingModel: (name: string): EmbeddingModel =>
+        new AiSdkEmbeddingModel({
+          info: info(name),
+          model: embedding(name),
+          dimensions: knownModel(name)?.dimensions ?? null,
+          timeoutMs: timeouts.connectTimeoutMs + timeouts.firstTokenTimeoutMs,
+        }),
+    }),
+    // Listing models is free on every vendor and fails with 401 on a bad key.
+    probe: async (signal?: AbortSignal) => {
+      await listModels(signal);
+    },
+  };
+}
+
+function defaultBaseUrl(kind: CloudProviderKind): string {
+  if (kind === 'openai-compatible') {
+    throw new ProviderError('provider_bad_request', 'an openai-compatible provider needs a baseUrl', false);
+  }
+  return DEFAULT_BASE_URLS[kind];
+}
+
+function vendorModels(options: CloudProviderOptions, baseURL: string): VendorModels {
+  // An empty key rather than undefined: the packages would otherwise read OPENAI_API_KEY & co.
+  // from the environment, and configuration only comes from config.ts.
+  const apiKey = options.apiKey ?? '';
+  const fetch = observeResponses(options.fetch ?? globalThis.fetch);
+  switch (options.kind) {
+    case 'openai': {
+      const openai = createOpenAI({ apiKey, baseURL, fetch });
+      // Chat Completions rather than Responses: the wire every OpenAI-style server shares.
+      return { chat: (name) => openai.chat(name), embedding: (name) => openai.embedding(name) };
+    }
+    case 'anthropic': {
+      const anthropic = createAnthropic({ apiKey, baseURL, fetch });
+      return { chat: (name) => anthropic.messages(name) };
+    }
+    case 'google': {
+      const google = createGoogleGenerativeAI({ apiKey, baseURL, fetch });
+      return { chat: (name) => google.chat(name), embedding: (name) => google.embedding(name) };
+    }
+    case 'groq': {
+      const groq = createGroq({ apiKey, baseURL, fetch });
+      return { chat: (name) => groq.languageModel(name) };
+    }
+    case 'mistral': {
+      const mistral = createMistral({ apiKey, baseURL, fetch });
+      return { chat: (name) => mistral.chat(name), embedding: (name) => mistral.embedding(name) };
+    }
+    case 'openai-compatible': {
+      const compatible = createOpenAICompatible({
+        name: options.id,
+        baseURL,
+        apiKey: options.apiKey,
+        fetch,
+        // vLLM, LM Studio, llama.cpp and OpenRouter all honour include_usage and json_schema.
+        includeUsage: true,
+        supportsStructuredOutputs: true,
+      });
+      return {
+        chat: (name) => compatible.chatModel(name),
+        embedding: (name) => compatible.embeddingModel(name),
+      };
+    }
+  }
+}

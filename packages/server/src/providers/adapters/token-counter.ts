@@ -1,0 +1,77 @@
+import type { Tiktoken } from 'js-tiktoken/lite';
+import type { ChatMessage, Usage } from '../types.js';
+
+type EncodingName = 'cl100k_base' | 'o200k_base';
+
+// Each rank file is megabytes: load on first use, once per process.
+const encoders = new Map<EncodingName, Promise<Tiktoken>>();
+
+// OpenAI's chat format adds a few tokens per message around the content.
+const TOKENS_PER_MESSAGE = 3;
+const TOKENS_PER_REPLY = 3;
+
+/**
+ * Which tokenizer approximates a model best: o200k for OpenAI's GPT-4o generation and later,
+ * cl100k for everything else (close enough for Llama, Mistral, Claude and Gemini budgets).
+ * @example encodingFor('gpt-4o-mini') // 'o200k_base'
+ */
+export function encodingFor(modelName: string): EncodingName {
+  return /(^|\/)(gpt-4o|gpt-4\.1|gpt-4\.5|gpt-5|o\d|chatgpt|gpt-oss)/i.test(modelName)
+    ? 'o200k_base'
+    : 'cl100k_base';
+}
+
+/**
+ * Counts tokens locally, for providers that report no usage.
+ * @example await countTokens('Hello world', 'gpt-4o') // 2
+ */
+export async function countTokens(text: string, modelName: string): Promise<number> {
+  if (!text) return 0;
+  const encoder = await loadEncoder(encodingFor(modelName));
+  return encoder.encode(text, [], []).length;
+}
+
+/**
+ * Fills usage the provider did not report by counting the prompt and the reply; counts the
+ * provider did report are kept, and `reported` is true only when both were reported.
+ * @example await completeUsage({ output: undefined, input: 12 }, messages, 'Hi there', 'llama3.2')
+ */
+export async function completeUsage(
+  reported: { input?: number; output?: number },
+  messages: ChatMessage[],
+  outputText: string,
+  modelName: string,
+): Promise<Usage> {
+  if (reported.input !== undefined && reported.output !== undefined) {
+    return { inputTokens: reported.input, outputTokens: reported.output, reported: true };
+  }
+  const inputTokens = reported.input ?? (await countPrompt(messages, modelName));
+  const outputTokens = reported.output ?? (await countTokens(outputText, modelName));
+  return { inputTokens, outputTokens, reported: false };
+}
+
+async function countPrompt(messages: ChatMessage[], modelName: string): Promise<number> {
+  let total = TOKENS_PER_REPLY;
+  for (const message of messages) {
+    const calls =
+      message.toolCalls?.map((call) => `${call.toolName}${JSON.stringify(call.input)}`).join('') ?? '';
+    total += TOKENS_PER_MESSAGE + (await countTokens(message.content + calls, modelName));
+  }
+  return total;
+}
+
+function loadEncoder(name: EncodingName): Promise<Tiktoken> {
+  let encoder = encoders.get(name);
+  if (!encoder) {
+    encoder = (async () => {
+      const { Tiktoken } = await import('js-tiktoken/lite');
+      const ranks =
+        name === 'o200k_base'
+          ? (await import('js-tiktoken/ranks/o200k_base')).default
+          : (await import('js-tiktoken/ranks/cl100k_base')).default;
+      return new Tiktoken(ranks);
+    })();
+    encoders.set(name, encoder);
+  }
+  return encoder;
+}
