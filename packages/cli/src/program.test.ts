@@ -91,6 +91,38 @@ describe('lumina', () => {
     }
   });
 
+  it('pulls a GGUF model from a URL into the data dir, with its checksum', async () => {
+    const http = await import('node:http');
+    const model = fs.readFileSync(path.resolve('../shared/models/stories260K.gguf'));
+    const server = http.createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': model.length });
+      res.end(model);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/stories260K.gguf`;
+    const dir = dataDir('pull');
+    try {
+      const out = await run(['models', 'pull', url], { LUMINA_DATA_DIR: dir });
+      expect(out).toContain(
+        'saved stories260K.gguf (1.2 MB, sha256 270cba1bd5109f42d03350f60406024560464db173c0e387d91f0426d3bd256d)',
+      );
+      expect(fs.existsSync(path.join(dir, 'models', 'stories260K.gguf'))).toBe(true);
+      await expect(
+        run(['models', 'pull', url.replace('stories', 'other'), '--sha256', '0'.repeat(64)], {
+          LUMINA_DATA_DIR: dir,
+        }),
+      ).rejects.toThrow(/checksum|sha/i);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('draws download progress', async () => {
+    const { describeProgress } = await import('./program.js');
+    expect(describeProgress(5e6, 10e6, 2e6)).toBe('[##########----------] 50% 5.0/10.0 MB at 2.0 MB/s');
+    expect(describeProgress(5e6, null, 2e6)).toBe('5.0 MB at 2.0 MB/s');
+  });
+
   it('reports an unreachable server from status', async () => {
     await expect(run(['status', '--url', 'http://127.0.0.1:1'])).rejects.toMatchObject({
       code: 'network_error',

@@ -1,13 +1,19 @@
+import path from 'node:path';
 import { createLuminaClient, LuminaNetworkError } from '@lumina/sdk';
 import {
+  AppError,
   BackupError,
   backupDatabase,
   ConfigError,
   DataDirLockedError,
+  downloadModel,
   finishRotation,
+  installEngine,
+  isEngineInstalled,
   loadConfig,
   MasterKeyError,
   openStorage,
+  ProviderError,
   restoreDatabase,
   rotateSecrets,
   runServer,
@@ -30,6 +36,8 @@ const USER_ERRORS = [
   StatusError,
   LuminaNetworkError,
   MasterKeyError,
+  AppError,
+  ProviderError,
 ];
 
 export interface ProgramIo {
@@ -117,6 +125,52 @@ export function createProgram(
       for (const step of result.nextSteps) io.out(`- ${step}`);
     });
 
+  const engine = program
+    .command('engine')
+    .description('the embedded llama.cpp engine (runs GGUF models in-process)');
+  engine
+    .command('install')
+    .description('install the engine (CPU build, ~85 MB from the npm registry; nothing else is downloaded)')
+    .action(async () => {
+      const result = await installEngine({ onOutput: (line) => io.out(line) });
+      io.out(`engine installed in ${result.engineDir} (${Math.round(result.durationMs / 1000)} s)`);
+    });
+  engine
+    .command('status')
+    .description('say whether the engine is installed')
+    .action(async () => {
+      io.out(
+        (await isEngineInstalled())
+          ? 'the embedded engine is installed'
+          : 'the embedded engine is not installed: run "lumina engine install"',
+      );
+    });
+
+  program
+    .command('models')
+    .description('GGUF models for the embedded engine, kept in <data dir>/models')
+    .command('pull')
+    .description('download a model with resume and checksum')
+    .argument('<source>', 'an https://… .gguf URL or hf:owner/repo/file.gguf')
+    .option('--sha256 <hex>', 'expected SHA-256 of the file')
+    .action(async (source: string, options: { sha256?: string }) => {
+      const config = loadConfig(io.env);
+      let lastShown = 0;
+      const model = await downloadModel({
+        source,
+        modelsDir: path.join(config.dataDir, 'models'),
+        ...(options.sha256 ? { sha256: options.sha256 } : {}),
+        onProgress: ({ receivedBytes, totalBytes, bytesPerSecond }) => {
+          if (Date.now() - lastShown < 1000) return;
+          lastShown = Date.now();
+          io.out(describeProgress(receivedBytes, totalBytes, bytesPerSecond));
+        },
+      });
+      io.out(
+        `saved ${model.fileName} (${(model.sizeBytes / 1e6).toFixed(1)} MB, sha256 ${model.sha256})${model.resumed ? ', resumed' : ''}`,
+      );
+    });
+
   program
     .command('status')
     .description('ask a running server for its health')
@@ -151,6 +205,16 @@ async function withStorage<T>(
   } finally {
     await storage.close();
   }
+}
+
+/** `[#####-----] 42% 12.3/29.1 MB at 4.2 MB/s` */
+export function describeProgress(received: number, total: number | null, bytesPerSecond: number): string {
+  const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
+  const speed = `${mb(bytesPerSecond)} MB/s`;
+  if (!total) return `${mb(received)} MB at ${speed}`;
+  const fraction = Math.min(1, received / total);
+  const bar = '#'.repeat(Math.round(fraction * 20)).padEnd(20, '-');
+  return `[${bar}] ${Math.floor(fraction * 100)}% ${mb(received)}/${mb(total)} MB at ${speed}`;
 }
 
 function describeCounts(tables: Record<string, number>): string {
