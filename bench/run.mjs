@@ -6,13 +6,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { benchAuth } from './auth.mjs';
+import { benchProviders } from './providers.mjs';
 import { benchHealth } from './health.mjs';
 import { benchOptions, ensureBuilt, machineInfo, printJson, progress } from './lib/common.mjs';
 import { ROOT } from './lib/server.mjs';
 import { benchMemory } from './memory.mjs';
 import { benchStartup } from './startup.mjs';
 
-const BENCHES = { startup: benchStartup, memory: benchMemory, health: benchHealth, auth: benchAuth };
+const BENCHES = { startup: benchStartup, memory: benchMemory, health: benchHealth, auth: benchAuth, providers: benchProviders };
 
 const options = benchOptions();
 const built = ensureBuilt();
@@ -46,7 +47,7 @@ if (options.save) {
 }
 
 /** One line per target from the issue: the figure, the limit, and whether it is met. */
-function summarizeTargets({ startup, memory, health, auth }) {
+function summarizeTargets({ startup, memory, health, auth, providers }) {
   const targets = {};
   if (startup) {
     targets.firstStartMs = {
@@ -63,6 +64,7 @@ function summarizeTargets({ startup, memory, health, auth }) {
   if (memory) {
     targets.idleRssMB = { value: memory.pglite['16MB'].rssMB, limit: '< 400', met: memory.met.idleRss };
   }
+  if (providers) Object.assign(targets, providers.targets);
   if (auth) {
     targets.authMeReqPerSecPglite = { value: auth.me.reqPerSec, limit: '>= 3000', met: auth.met };
     targets.loginLatencyMedianMs = { value: auth.login.latencyMs.median, limit: 'reported', met: true };
