@@ -2,15 +2,7 @@
 // PostgreSQL modes at LOG_LEVEL=info (the default) and warn. /health runs `select 1` on the
 // database, so it measures the whole stack: HTTP, hooks, logging, serialization and a DB round trip.
 import fs from 'node:fs';
-import {
-  benchOptions,
-  ensureBuilt,
-  isMain,
-  machineInfo,
-  printJson,
-  progress,
-  withPostgresDatabase,
-} from './lib/common.mjs';
+import { inPostgresMode, progress, runAsMain } from './lib/common.mjs';
 import { autocannon, summarizeLoad, withCpuUsage } from './lib/load.mjs';
 import { round, startServer, tempDir } from './lib/server.mjs';
 
@@ -65,17 +57,7 @@ export async function benchHealth(options) {
   } finally {
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
-  let postgres = null;
-  if (options.pgUrl) {
-    const pgDir = tempDir();
-    try {
-      postgres = await withPostgresDatabase(options.pgUrl, (url) =>
-        modeRuns('postgres', pgDir, { DATABASE_URL: url }, timing),
-      );
-    } finally {
-      fs.rmSync(pgDir, { recursive: true, force: true });
-    }
-  }
+  const postgres = await inPostgresMode(options, (dir, env) => modeRuns('postgres', dir, env, timing));
   return {
     description: `GET /health, ${CONNECTIONS} connections, ${timing.durationS} s after a ${timing.warmupS} s warm-up, autocannon in a separate process on the same machine; reqPerSec is the mean of per-second samples; cpu.serverPercentOfOneCore is the server process's CPU time over wall time`,
     target: { reqPerSec: TARGET_REQ_PER_SEC, connections: CONNECTIONS, mode: 'pglite' },
@@ -88,9 +70,4 @@ export async function benchHealth(options) {
   };
 }
 
-if (isMain(import.meta.url)) {
-  const options = benchOptions();
-  ensureBuilt();
-  const result = await benchHealth(options);
-  printJson({ bench: 'health', date: new Date().toISOString(), machine: machineInfo(), result });
-}
+await runAsMain(import.meta.url, 'health', benchHealth);

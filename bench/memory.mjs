@@ -3,15 +3,7 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import {
-  benchOptions,
-  ensureBuilt,
-  isMain,
-  machineInfo,
-  printJson,
-  progress,
-  withPostgresDatabase,
-} from './lib/common.mjs';
+import { progress, runAsMain, withPostgresDatabase } from './lib/common.mjs';
 import { fetchHeapMetrics, ROOT, sleep, startServer, tempDir } from './lib/server.mjs';
 
 const TARGET_IDLE_RSS_MB = 400;
@@ -112,9 +104,4 @@ export async function benchMemory(options) {
   };
 }
 
-if (isMain(import.meta.url)) {
-  const options = benchOptions();
-  ensureBuilt();
-  const result = await benchMemory(options);
-  printJson({ bench: 'memory', date: new Date().toISOString(), machine: machineInfo(), result });
-}
+await runAsMain(import.meta.url, 'memory', benchMemory);

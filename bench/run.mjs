@@ -6,14 +6,20 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { benchAuth } from './auth.mjs';
-import { benchProviders } from './providers.mjs';
 import { benchHealth } from './health.mjs';
 import { benchOptions, ensureBuilt, machineInfo, printJson, progress } from './lib/common.mjs';
 import { ROOT } from './lib/server.mjs';
 import { benchMemory } from './memory.mjs';
+import { benchProviders } from './providers.mjs';
 import { benchStartup } from './startup.mjs';
 
-const BENCHES = { startup: benchStartup, memory: benchMemory, health: benchHealth, auth: benchAuth, providers: benchProviders };
+const BENCHES = {
+  startup: benchStartup,
+  memory: benchMemory,
+  health: benchHealth,
+  auth: benchAuth,
+  providers: benchProviders,
+};
 
 const options = benchOptions();
 const built = ensureBuilt();

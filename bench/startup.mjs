@@ -1,15 +1,7 @@
 // Start-up time: spawn -> first 200 from /health, for a first start (fresh data dir: initdb +
 // migrations) and later starts (same data dir), plus the time to exit after SIGTERM.
 import fs from 'node:fs';
-import {
-  benchOptions,
-  ensureBuilt,
-  isMain,
-  machineInfo,
-  printJson,
-  progress,
-  withPostgresDatabase,
-} from './lib/common.mjs';
+import { inPostgresMode, progress, runAsMain } from './lib/common.mjs';
 import { startServer, summarize, tempDir } from './lib/server.mjs';
 
 const TARGETS = { firstStartMs: 8000, laterStartMedianMs: 2000 };
@@ -52,17 +44,7 @@ export async function benchStartup(options) {
   } finally {
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
-  let postgres = null;
-  if (options.pgUrl) {
-    const pgDir = tempDir();
-    try {
-      postgres = await withPostgresDatabase(options.pgUrl, (url) =>
-        startsOn('postgres', pgDir, { DATABASE_URL: url }, runs),
-      );
-    } finally {
-      fs.rmSync(pgDir, { recursive: true, force: true });
-    }
-  }
+  const postgres = await inPostgresMode(options, (dir, env) => startsOn('postgres', dir, env, runs));
   return {
     description:
       'ms from spawn of `lumina start` to the first 200 from GET /health (polled every 10 ms); serverReadyMs is the server-logged readyMs (storage open + migrate + listen, without Node boot/imports); exitMs is SIGTERM -> process exit',
@@ -76,9 +58,4 @@ export async function benchStartup(options) {
   };
 }
 
-if (isMain(import.meta.url)) {
-  const options = benchOptions();
-  ensureBuilt();
-  const result = await benchStartup(options);
-  printJson({ bench: 'startup', date: new Date().toISOString(), machine: machineInfo(), result });
-}
+await runAsMain(import.meta.url, 'startup', benchStartup);

@@ -113,3 +113,26 @@ export function progress(message) {
 }
 
 export { round };
+
+/**
+ * Runs `fn(dataDir, env)` against a throw-away PostgreSQL database when `--pg-url` (or
+ * BENCH_DATABASE_URL) was given; null otherwise. The data dir and database are removed after.
+ */
+export async function inPostgresMode(options, fn) {
+  if (!options.pgUrl) return null;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lumina-bench-'));
+  try {
+    return await withPostgresDatabase(options.pgUrl, (url) => fn(dir, { DATABASE_URL: url }, url));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** When the script is run directly: parse options, build if needed, run, print one JSON object. */
+export async function runAsMain(importMetaUrl, name, bench) {
+  if (!isMain(importMetaUrl)) return;
+  const options = benchOptions();
+  ensureBuilt();
+  const result = await bench(options);
+  printJson({ bench: name, date: new Date().toISOString(), machine: machineInfo(), result });
+}
