@@ -1,4 +1,5 @@
 export * from './api-tokens.js';
+export * from './avatars.js';
 export * from './providers.js';
 export * from './secrets.js';
 export * from './sessions.js';

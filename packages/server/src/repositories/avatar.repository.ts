@@ -1,0 +1,100 @@
+import { and, desc, eq, ilike, or, sql } from 'drizzle-orm';
+import type { Database } from '../db/database.js';
+import { type AvatarRow, avatars, type NewAvatarRow } from '../db/schema/index.js';
+
+export interface AvatarListFilter {
+  search?: string | undefined;
+  tag?: string | undefined;
+  /** `recent`: last used first (then newest); `name`; `created`. */
+  sort?: 'recent' | 'name' | 'created' | undefined;
+}
+
+/**
+ * Avatars. A user sees their own and those shared with the instance; only the owner may
+ * change or delete one.
+ */
+export function createAvatarRepository(db: Database) {
+  const visibleTo = (userId: string) => or(eq(avatars.ownerId, userId), eq(avatars.visibility, 'instance'));
+
+  return {
+    async create(row: NewAvatarRow): Promise<AvatarRow> {
+      const [created] = await db.insert(avatars).values(row).returning();
+      return created!;
+    },
+
+    async findVisible(userId: string, id: string): Promise<AvatarRow | undefined> {
+      const [row] = await db
+        .select()
+        .from(avatars)
+        .where(and(eq(avatars.id, id), visibleTo(userId)));
+      return row;
+    },
+
+    async findOwned(userId: string, id: string): Promise<AvatarRow | undefined> {
+      const [row] = await db
+        .select()
+        .from(avatars)
+        .where(and(eq(avatars.id, id), eq(avatars.ownerId, userId)));
+      return row;
+    },
+
+    list(userId: string, filter: AvatarListFilter = {}): Promise<AvatarRow[]> {
+      const pattern = filter.search ? `%${filter.search.replace(/[%_\\]/g, (c) => `\\${c}`)}%` : undefined;
+      const order =
+        filter.sort === 'name'
+          ? [sql`lower(${avatars.name})`]
+          : filter.sort === 'created'
+            ? [desc(avatars.createdAt)]
+            : [sql`${avatars.lastUsedAt} desc nulls last`, desc(avatars.createdAt)];
+      return db
+        .select()
+        .from(avatars)
+        .where(
+          and(
+            visibleTo(userId),
+            pattern
+              ? or(
+                  ilike(avatars.name, pattern),
+                  ilike(avatars.nickname, pattern),
+                  ilike(avatars.description, pattern),
+                )
+              : undefined,
+            filter.tag ? sql`${filter.tag} = any(${avatars.tags})` : undefined,
+          ),
+        )
+        .orderBy(...order);
+    },
+
+    async update(userId: string, id: string, changes: Partial<NewAvatarRow>): Promise<AvatarRow | undefined> {
+      const { id: _id, ownerId: _owner, createdAt: _created, ...allowed } = changes;
+      const [row] = await db
+        .update(avatars)
+        .set(allowed)
+        .where(and(eq(avatars.id, id), eq(avatars.ownerId, userId)))
+        .returning();
+      return row;
+    },
+
+    async delete(userId: string, id: string): Promise<boolean> {
+      const rows = await db
+        .delete(avatars)
+        .where(and(eq(avatars.id, id), eq(avatars.ownerId, userId)))
+        .returning({ id: avatars.id });
+      return rows.length > 0;
+    },
+
+    async touch(id: string, at = new Date()): Promise<void> {
+      await db.update(avatars).set({ lastUsedAt: at }).where(eq(avatars.id, id));
+    },
+
+    async countOwned(userId: string): Promise<number> {
+      const [row] = await db
+        .select({ n: sql<number>`count(*)::int` })
+        .from(avatars)
+        .where(eq(avatars.ownerId, userId));
+      return row?.n ?? 0;
+    },
+  };
+}
+
+export type AvatarRepository = ReturnType<typeof createAvatarRepository>;
