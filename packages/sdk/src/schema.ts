@@ -2008,6 +2008,550 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/avatar-templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Built-in personalities to start from */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            templates: components["schemas"]["AvatarTemplate"][];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/avatars": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your avatars and those shared with everyone on this server */
+        get: {
+            parameters: {
+                query?: {
+                    q?: string;
+                    tag?: string;
+                    sort?: "recent" | "name" | "created";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            avatars: components["schemas"]["Avatar"][];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Create an avatar: blank (name and any fields) or from a template */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        templateId: string;
+                    } | {
+                        name: string;
+                        nickname?: string | null;
+                        description?: string;
+                        persona?: string;
+                        traits?: string[];
+                        style?: {
+                            formality: number;
+                            verbosity: number;
+                            warmth: number;
+                            humor: number;
+                            directness: number;
+                            curiosity: number;
+                            custom: {
+                                name: string;
+                                value: number;
+                                low: string;
+                                high: string;
+                            }[];
+                        };
+                        backstory?: string;
+                        scenario?: string;
+                        greeting?: string;
+                        alternateGreetings?: string[];
+                        exampleDialogue?: string;
+                        tags?: string[];
+                        voice?: {
+                            engine: string | null;
+                            voice: string | null;
+                            rate: number;
+                            pitch: number;
+                        };
+                        defaultModel?: string | null;
+                        fallbackModels?: string[];
+                        memory?: {
+                            enabled: boolean;
+                            /** @enum {string} */
+                            scope: "private" | "shared";
+                        };
+                        /** @enum {string} */
+                        visibility?: "private" | "instance";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            avatar: components["schemas"]["Avatar"];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/avatars/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One avatar */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            avatar: components["schemas"]["Avatar"];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Delete your avatar */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /** Change any field of your avatar */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name?: string;
+                        nickname?: string | null;
+                        description?: string;
+                        persona?: string;
+                        traits?: string[];
+                        style?: {
+                            formality: number;
+                            verbosity: number;
+                            warmth: number;
+                            humor: number;
+                            directness: number;
+                            curiosity: number;
+                            custom: {
+                                name: string;
+                                value: number;
+                                low: string;
+                                high: string;
+                            }[];
+                        };
+                        backstory?: string;
+                        scenario?: string;
+                        greeting?: string;
+                        alternateGreetings?: string[];
+                        exampleDialogue?: string;
+                        tags?: string[];
+                        voice?: {
+                            engine: string | null;
+                            voice: string | null;
+                            rate: number;
+                            pitch: number;
+                        };
+                        defaultModel?: string | null;
+                        fallbackModels?: string[];
+                        memory?: {
+                            enabled: boolean;
+                            /** @enum {string} */
+                            scope: "private" | "shared";
+                        };
+                        /** @enum {string} */
+                        visibility?: "private" | "instance";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            avatar: components["schemas"]["Avatar"];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/avatars/{id}/image": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The avatar’s picture (uploaded WebP, or a generated SVG face) */
+        get: {
+            parameters: {
+                query?: {
+                    v?: string;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        /** Upload a picture (PNG, JPEG or WebP up to 5 MB, raw body); it is checked, cropped to 512×512 and re-encoded */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            avatar: components["schemas"]["Avatar"];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        /** Go back to the generated picture */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            avatar: components["schemas"]["Avatar"];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2061,6 +2605,69 @@ export interface components {
             lastUsedAt: string | null;
             /** Format: date-time */
             createdAt: string;
+        };
+        AvatarInput: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            nickname: string | null;
+            description: string;
+            persona: string;
+            traits: string[];
+            style: {
+                formality: number;
+                verbosity: number;
+                warmth: number;
+                humor: number;
+                directness: number;
+                curiosity: number;
+                custom: {
+                    name: string;
+                    value: number;
+                    low: string;
+                    high: string;
+                }[];
+            };
+            backstory: string;
+            scenario: string;
+            greeting: string;
+            alternateGreetings: string[];
+            exampleDialogue: string;
+            tags: string[];
+            voice: {
+                engine: string | null;
+                voice: string | null;
+                rate: number;
+                pitch: number;
+            };
+            defaultModel: string | null;
+            fallbackModels: string[];
+            memory: {
+                enabled: boolean;
+                /** @enum {string} */
+                scope: "private" | "shared";
+            };
+            /** @enum {string} */
+            visibility: "private" | "instance";
+            source: string;
+            /** @description Whether you can edit it (others’ shared avatars are read-only) */
+            owned: boolean;
+            imageUrl: string;
+            lastUsedAt: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        AvatarTemplateInput: {
+            id: string;
+            name: string;
+            nickname: string | null;
+            description: string;
+            traits: string[];
+            tags: string[];
+            greeting: string;
+            imageUrl: string;
         };
         HealthReportInput: {
             /** @enum {string} */
@@ -2214,6 +2821,69 @@ export interface components {
             lastUsedAt: string | null;
             /** Format: date-time */
             createdAt: string;
+        };
+        Avatar: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            nickname: string | null;
+            description: string;
+            persona: string;
+            traits: string[];
+            style: {
+                formality: number;
+                verbosity: number;
+                warmth: number;
+                humor: number;
+                directness: number;
+                curiosity: number;
+                custom: {
+                    name: string;
+                    value: number;
+                    low: string;
+                    high: string;
+                }[];
+            };
+            backstory: string;
+            scenario: string;
+            greeting: string;
+            alternateGreetings: string[];
+            exampleDialogue: string;
+            tags: string[];
+            voice: {
+                engine: string | null;
+                voice: string | null;
+                rate: number;
+                pitch: number;
+            };
+            defaultModel: string | null;
+            fallbackModels: string[];
+            memory: {
+                enabled: boolean;
+                /** @enum {string} */
+                scope: "private" | "shared";
+            };
+            /** @enum {string} */
+            visibility: "private" | "instance";
+            source: string;
+            /** @description Whether you can edit it (others’ shared avatars are read-only) */
+            owned: boolean;
+            imageUrl: string;
+            lastUsedAt: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        AvatarTemplate: {
+            id: string;
+            name: string;
+            nickname: string | null;
+            description: string;
+            traits: string[];
+            tags: string[];
+            greeting: string;
+            imageUrl: string;
         };
         HealthReport: {
             /** @enum {string} */

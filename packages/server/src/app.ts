@@ -27,6 +27,7 @@ import { createUserRepository } from './repositories/user.repository.js';
 import { adminUserRoutes } from './routes/admin-users.routes.js';
 import { apiTokenRoutes } from './routes/api-tokens.routes.js';
 import { authRoutes } from './routes/auth.routes.js';
+import { avatarRoutes } from './routes/avatars.routes.js';
 import { healthRoutes } from './routes/health.routes.js';
 import { localModelRoutes } from './routes/local-models.routes.js';
 import { modelRoutes } from './routes/models.routes.js';
@@ -42,6 +43,8 @@ import { createPasswordHasher } from './security/password.js';
 import { keyEntry, SecretBox } from './security/secret-box.js';
 import { createApiTokenService } from './services/api-token.service.js';
 import { createAuthService } from './services/auth.service.js';
+import { createAvatarService } from './services/avatar.service.js';
+import { createAvatarImageService } from './services/avatar-image.service.js';
 import { createHealthService } from './services/health.service.js';
 import { createIdentityService } from './services/identity.service.js';
 import { createLocalModelService } from './services/local-model.service.js';
@@ -141,11 +144,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }),
   });
   const invalidateUser = identities.invalidateUser;
+  const avatarService = createAvatarService({ db: storage.db });
   const auth = createAuthService({
     db: storage.db,
     hasher: createPasswordHasher(config.argon2),
     identities,
     sessionTtlMs,
+    onUserCreated: (userId) => avatarService.createDefaultFor(userId),
   });
 
   // Models: the instance's providers (environment) and each user's own, behind one registry.
@@ -207,6 +212,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(modelRoutes(models));
   await app.register(settingsRoutes({ settings, usage }));
   await app.register(localModelRoutes(localModels));
+  await app.register(
+    avatarRoutes({ avatars: avatarService, images: createAvatarImageService({ db: storage.db }) }),
+  );
 
   const web = webDir ? await registerWebApp(app, webDir) : undefined;
   registerNotFoundHandler(app, web?.handleNavigation);

@@ -67,6 +67,7 @@ export function createAvatarRepository(db: Database) {
 
     async update(userId: string, id: string, changes: Partial<NewAvatarRow>): Promise<AvatarRow | undefined> {
       const { id: _id, ownerId: _owner, createdAt: _created, ...allowed } = changes;
+      if (Object.keys(allowed).length === 0) return this.findOwned(userId, id); // nothing to change
       const [row] = await db
         .update(avatars)
         .set(allowed)

@@ -33,6 +33,8 @@ export interface AuthServiceDeps {
   identities: IdentityService;
   sessionTtlMs: number;
   now?: () => Date;
+  /** Runs once a new account exists (every new user gets the Lumina assistant avatar). */
+  onUserCreated?: (userId: string) => Promise<void>;
 }
 
 /** The instance setting that decides whether anyone may sign up (else an admin creates accounts). */
@@ -106,6 +108,7 @@ export function createAuthService(deps: AuthServiceDeps) {
           role: first ? 'admin' : 'user',
         });
       });
+      await deps.onUserCreated?.(user.id);
       return startSession(user, client);
     },
 

@@ -1,0 +1,98 @@
+import { z } from 'zod';
+import type { AvatarRow } from '../db/schema/index.js';
+
+const slider = z.number().int().min(0).max(100);
+
+export const avatarStyleDto = z.object({
+  formality: slider,
+  verbosity: slider,
+  warmth: slider,
+  humor: slider,
+  directness: slider,
+  curiosity: slider,
+  custom: z
+    .array(
+      z.object({
+        name: z.string().trim().min(1).max(40),
+        value: slider,
+        low: z.string().max(40),
+        high: z.string().max(40),
+      }),
+    )
+    .max(12),
+});
+
+export const avatarVoiceDto = z.object({
+  engine: z.string().max(40).nullable(),
+  voice: z.string().max(100).nullable(),
+  rate: z.number().min(0.25).max(4),
+  pitch: z.number().min(0.25).max(4),
+});
+
+export const avatarMemoryDto = z.object({ enabled: z.boolean(), scope: z.enum(['private', 'shared']) });
+
+/** The editable fields, shared by create and update bodies. */
+export const avatarFields = {
+  name: z.string().trim().min(1).max(100),
+  nickname: z.string().trim().max(100).nullable(),
+  description: z.string().max(2000),
+  persona: z.string().max(20_000),
+  traits: z.array(z.string().trim().min(1).max(60)).max(40),
+  style: avatarStyleDto,
+  backstory: z.string().max(20_000),
+  scenario: z.string().max(10_000),
+  greeting: z.string().max(10_000),
+  alternateGreetings: z.array(z.string().max(10_000)).max(50),
+  exampleDialogue: z.string().max(20_000),
+  tags: z.array(z.string().trim().min(1).max(40)).max(40),
+  voice: avatarVoiceDto,
+  defaultModel: z.string().min(3).max(300).nullable(),
+  fallbackModels: z.array(z.string().min(3).max(300)).max(5),
+  memory: avatarMemoryDto,
+  visibility: z.enum(['private', 'instance']),
+};
+
+export const avatarDto = z
+  .object({
+    id: z.uuid(),
+    ...avatarFields,
+    source: z.string(),
+    owned: z.boolean().describe('Whether you can edit it (others’ shared avatars are read-only)'),
+    imageUrl: z.string(),
+    lastUsedAt: z.iso.datetime().nullable(),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+  })
+  .meta({ id: 'Avatar' });
+
+export type AvatarDto = z.infer<typeof avatarDto>;
+
+export function toAvatarDto(avatar: AvatarRow, viewerId: string): AvatarDto {
+  return {
+    id: avatar.id,
+    name: avatar.name,
+    nickname: avatar.nickname,
+    description: avatar.description,
+    persona: avatar.persona,
+    traits: avatar.traits,
+    style: avatar.style,
+    backstory: avatar.backstory,
+    scenario: avatar.scenario,
+    greeting: avatar.greeting,
+    alternateGreetings: avatar.alternateGreetings,
+    exampleDialogue: avatar.exampleDialogue,
+    tags: avatar.tags,
+    voice: avatar.voice,
+    defaultModel: avatar.defaultModel,
+    fallbackModels: avatar.fallbackModels,
+    memory: avatar.memory,
+    visibility: avatar.visibility,
+    source: avatar.source,
+    owned: avatar.ownerId === viewerId,
+    // The version in the URL changes when the image does, so browsers may cache it for a year.
+    imageUrl: `/api/avatars/${avatar.id}/image?v=${avatar.imageId ?? avatar.updatedAt.getTime()}`,
+    lastUsedAt: avatar.lastUsedAt?.toISOString() ?? null,
+    createdAt: avatar.createdAt.toISOString(),
+    updatedAt: avatar.updatedAt.toISOString(),
+  };
+}

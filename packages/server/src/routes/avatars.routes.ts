@@ -1,0 +1,234 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { AVATAR_TEMPLATES } from '../avatars/templates.js';
+import { avatarDto, avatarFields, toAvatarDto } from '../presenters/avatar.presenter.js';
+import { requireIdentity } from '../security/authenticate.js';
+import type { AvatarService } from '../services/avatar.service.js';
+import { type AvatarImageService, MAX_IMAGE_BYTES } from '../services/avatar-image.service.js';
+import { errorResponses, idParams } from './schemas.js';
+
+const templateDto = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    nickname: z.string().nullable(),
+    description: z.string(),
+    traits: z.array(z.string()),
+    tags: z.array(z.string()),
+    greeting: z.string(),
+    imageUrl: z.string(),
+  })
+  .meta({ id: 'AvatarTemplate' });
+
+export const avatarRoutes =
+  (deps: { avatars: AvatarService; images: AvatarImageService }): FastifyPluginAsyncZod =>
+  async (app) => {
+    const tags = ['avatars'];
+    const { avatars, images } = deps;
+    // Image uploads arrive as the raw file; the content is checked by decoding, not by this header.
+    app.addContentTypeParser(
+      ['image/png', 'image/jpeg', 'image/webp', 'image/gif', 'application/octet-stream'],
+      { parseAs: 'buffer', bodyLimit: MAX_IMAGE_BYTES + 1024 },
+      (_request, body, done) => done(null, body),
+    );
+
+    app.get(
+      '/api/avatar-templates',
+      {
+        schema: {
+          tags,
+          summary: 'Built-in personalities to start from',
+          response: { 200: z.object({ templates: z.array(templateDto) }), ...errorResponses(401) },
+        },
+      },
+      async (request) => {
+        requireIdentity(request);
+        return {
+          templates: AVATAR_TEMPLATES.map((t) => ({
+            id: t.id,
+            name: t.name,
+            nickname: t.nickname,
+            description: t.description,
+            traits: t.traits,
+            tags: t.tags,
+            greeting: t.greeting,
+            imageUrl: `/api/avatar-templates/${t.id}/image`,
+          })),
+        };
+      },
+    );
+
+    app.get(
+      '/api/avatar-templates/:templateId/image',
+      { schema: { hide: true, params: z.object({ templateId: z.string().max(40) }) } },
+      async (request, reply) => {
+        const { generatedFace } = await import('../services/avatar-image.service.js');
+        return reply
+          .type('image/svg+xml')
+          .header('cache-control', 'public, max-age=86400')
+          .send(generatedFace(`template:${request.params.templateId}`));
+      },
+    );
+
+    app.get(
+      '/api/avatars',
+      {
+        schema: {
+          tags,
+          summary: 'Your avatars and those shared with everyone on this server',
+          querystring: z.object({
+            q: z.string().trim().max(100).optional(),
+            tag: z.string().trim().max(40).optional(),
+            sort: z.enum(['recent', 'name', 'created']).default('recent'),
+          }),
+          response: { 200: z.object({ avatars: z.array(avatarDto) }), ...errorResponses(401) },
+        },
+      },
+      async (request) => {
+        const userId = requireIdentity(request).user.id;
+        const { q, tag, sort } = request.query;
+        const rows = await avatars.list(userId, { search: q, tag, sort });
+        return { avatars: rows.map((a) => toAvatarDto(a, userId)) };
+      },
+    );
+
+    app.post(
+      '/api/avatars',
+      {
+        schema: {
+          tags,
+          summary: 'Create an avatar: blank (name and any fields) or from a template',
+          body: z.union([
+            z.object({ templateId: z.string().min(1).max(40) }),
+            z
+              .object({ ...avatarFields })
+              .partial()
+              .required({ name: true }),
+          ]),
+          response: { 201: z.object({ avatar: avatarDto }), ...errorResponses(400, 401, 404) },
+        },
+      },
+      async (request, reply) => {
+        const userId = requireIdentity(request).user.id;
+        const body = request.body;
+        const avatar =
+          'templateId' in body
+            ? await avatars.createFromTemplate(userId, body.templateId)
+            : await avatars.create(userId, body);
+        return reply.status(201).send({ avatar: toAvatarDto(avatar, userId) });
+      },
+    );
+
+    app.get(
+      '/api/avatars/:id',
+      {
+        schema: {
+          tags,
+          summary: 'One avatar',
+          params: idParams,
+          response: { 200: z.object({ avatar: avatarDto }), ...errorResponses(401, 404) },
+        },
+      },
+      async (request) => {
+        const userId = requireIdentity(request).user.id;
+        return { avatar: toAvatarDto(await avatars.get(userId, request.params.id), userId) };
+      },
+    );
+
+    app.patch(
+      '/api/avatars/:id',
+      {
+        schema: {
+          tags,
+          summary: 'Change any field of your avatar',
+          params: idParams,
+          body: z.object(avatarFields).partial(),
+          response: { 200: z.object({ avatar: avatarDto }), ...errorResponses(400, 401, 404) },
+        },
+      },
+      async (request) => {
+        const userId = requireIdentity(request).user.id;
+        return { avatar: toAvatarDto(await avatars.update(userId, request.params.id, request.body), userId) };
+      },
+    );
+
+    app.delete(
+      '/api/avatars/:id',
+      {
+        schema: {
+          tags,
+          summary: 'Delete your avatar',
+          params: idParams,
+          response: { 204: z.null(), ...errorResponses(401, 404) },
+        },
+      },
+      async (request, reply) => {
+        await avatars.remove(requireIdentity(request).user.id, request.params.id);
+        return reply.status(204).send(null);
+      },
+    );
+
+    app.get(
+      '/api/avatars/:id/image',
+      {
+        schema: {
+          tags,
+          summary: 'The avatar’s picture (uploaded WebP, or a generated SVG face)',
+          params: idParams,
+          querystring: z.object({ v: z.string().max(64).optional() }),
+        },
+      },
+      async (request, reply) => {
+        const avatar = await avatars.get(requireIdentity(request).user.id, request.params.id);
+        const { contentType, body } = await images.image(avatar);
+        // A versioned URL never changes content; an unversioned one must be revalidated.
+        reply.header(
+          'cache-control',
+          request.query.v ? 'private, max-age=31536000, immutable' : 'private, no-cache',
+        );
+        return reply.type(contentType).send(body);
+      },
+    );
+
+    app.put(
+      '/api/avatars/:id/image',
+      {
+        bodyLimit: MAX_IMAGE_BYTES + 1024,
+        schema: {
+          tags,
+          summary:
+            'Upload a picture (PNG, JPEG or WebP up to 5 MB, raw body); it is checked, cropped to 512×512 and re-encoded',
+          params: idParams,
+          response: { 200: z.object({ avatar: avatarDto }), ...errorResponses(400, 401, 404, 413, 415, 422) },
+        },
+      },
+      async (request) => {
+        const userId = requireIdentity(request).user.id;
+        const avatar = await avatars.getOwned(userId, request.params.id);
+        if (!Buffer.isBuffer(request.body)) throw new Error('expected a raw image body');
+        const { fileId } = await images.upload(userId, request.body);
+        const updated = await avatars.update(userId, avatar.id, { imageId: fileId });
+        if (avatar.imageId) await images.removeFile(avatar.imageId);
+        return { avatar: toAvatarDto(updated, userId) };
+      },
+    );
+
+    app.delete(
+      '/api/avatars/:id/image',
+      {
+        schema: {
+          tags,
+          summary: 'Go back to the generated picture',
+          params: idParams,
+          response: { 200: z.object({ avatar: avatarDto }), ...errorResponses(401, 404) },
+        },
+      },
+      async (request) => {
+        const userId = requireIdentity(request).user.id;
+        const avatar = await avatars.getOwned(userId, request.params.id);
+        const updated = await avatars.update(userId, avatar.id, { imageId: null });
+        if (avatar.imageId) await images.removeFile(avatar.imageId);
+        return { avatar: toAvatarDto(updated, userId) };
+      },
+    );
+  };

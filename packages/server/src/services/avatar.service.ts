@@ -1,0 +1,88 @@
+import { type AvatarTemplate, DEFAULT_TEMPLATE_ID, findTemplate } from '../avatars/templates.js';
+import type { Database } from '../db/database.js';
+import type { AvatarRow, AvatarStyle, NewAvatarRow } from '../db/schema/index.js';
+import { notFound } from '../errors.js';
+import { type AvatarListFilter, createAvatarRepository } from '../repositories/avatar.repository.js';
+
+export const NEUTRAL_STYLE: AvatarStyle = {
+  formality: 50,
+  verbosity: 50,
+  warmth: 50,
+  humor: 50,
+  directness: 50,
+  curiosity: 50,
+  custom: [],
+};
+
+/** The fields a user edits; everything optional on update. */
+export type AvatarInput = Omit<
+  NewAvatarRow,
+  'id' | 'ownerId' | 'createdAt' | 'updatedAt' | 'lastUsedAt' | 'imageId'
+>;
+
+/** Avatars: create (blank, from a template, from an import), edit, list, delete. */
+export function createAvatarService(deps: { db: Database }) {
+  const avatars = createAvatarRepository(deps.db);
+
+  function fromTemplate(template: AvatarTemplate): AvatarInput {
+    const { id, ...fields } = template;
+    return { ...fields, source: `template:${id}` };
+  }
+
+  return {
+    list: (userId: string, filter: AvatarListFilter) => avatars.list(userId, filter),
+
+    async get(userId: string, id: string): Promise<AvatarRow> {
+      const avatar = await avatars.findVisible(userId, id);
+      if (!avatar) throw notFound('avatar');
+      return avatar;
+    },
+
+    async getOwned(userId: string, id: string): Promise<AvatarRow> {
+      const avatar = await avatars.findOwned(userId, id);
+      if (!avatar) throw notFound('avatar');
+      return avatar;
+    },
+
+    create(userId: string, input: Partial<AvatarInput> & { name: string }): Promise<AvatarRow> {
+      return avatars.create({
+        style: NEUTRAL_STYLE,
+        voice: { engine: null, voice: null, rate: 1, pitch: 1 },
+        memory: { enabled: true, scope: 'private' },
+        ...input,
+        ownerId: userId,
+      });
+    },
+
+    async createFromTemplate(userId: string, templateId: string): Promise<AvatarRow> {
+      const template = findTemplate(templateId);
+      if (!template) throw notFound('template');
+      return avatars.create({ ...fromTemplate(template), ownerId: userId });
+    },
+
+    /** Every new user starts with Lumina, the default personal assistant. */
+    async createDefaultFor(userId: string): Promise<void> {
+      if ((await avatars.countOwned(userId)) === 0) {
+        await avatars.create({ ...fromTemplate(findTemplate(DEFAULT_TEMPLATE_ID)!), ownerId: userId });
+      }
+    },
+
+    async update(
+      userId: string,
+      id: string,
+      changes: Partial<AvatarInput> & { imageId?: string | null },
+    ): Promise<AvatarRow> {
+      const updated = await avatars.update(userId, id, changes);
+      if (!updated) throw notFound('avatar');
+      return updated;
+    },
+
+    async remove(userId: string, id: string): Promise<void> {
+      if (!(await avatars.delete(userId, id))) throw notFound('avatar');
+    },
+
+    markUsed: (id: string) => avatars.touch(id),
+  };
+}
+
+export type AvatarService = ReturnType<typeof createAvatarService>;
