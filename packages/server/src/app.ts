@@ -45,6 +45,7 @@ import { createApiTokenService } from './services/api-token.service.js';
 import { createAuthService } from './services/auth.service.js';
 import { createAvatarService } from './services/avatar.service.js';
 import { createAvatarImageService } from './services/avatar-image.service.js';
+import { createAvatarTransferService } from './services/avatar-transfer.service.js';
 import { createHealthService } from './services/health.service.js';
 import { createIdentityService } from './services/identity.service.js';
 import { createLocalModelService } from './services/local-model.service.js';
@@ -213,7 +214,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(settingsRoutes({ settings, usage }));
   await app.register(localModelRoutes(localModels));
   await app.register(
-    avatarRoutes({ avatars: avatarService, images: createAvatarImageService({ db: storage.db }) }),
+    avatarRoutes({
+      avatars: avatarService,
+      images: createAvatarImageService({ db: storage.db }),
+      transfer: createAvatarTransferService({ db: storage.db }),
+    }),
   );
 
   const web = webDir ? await registerWebApp(app, webDir) : undefined;

@@ -35,15 +35,15 @@ export const avatarMemoryDto = z.object({ enabled: z.boolean(), scope: z.enum(['
 export const avatarFields = {
   name: z.string().trim().min(1).max(100),
   nickname: z.string().trim().max(100).nullable(),
-  description: z.string().max(2000),
-  persona: z.string().max(20_000),
+  description: z.string().max(50_000),
+  persona: z.string().max(50_000),
   traits: z.array(z.string().trim().min(1).max(60)).max(40),
   style: avatarStyleDto,
-  backstory: z.string().max(20_000),
-  scenario: z.string().max(10_000),
-  greeting: z.string().max(10_000),
-  alternateGreetings: z.array(z.string().max(10_000)).max(50),
-  exampleDialogue: z.string().max(20_000),
+  backstory: z.string().max(50_000),
+  scenario: z.string().max(20_000),
+  greeting: z.string().max(20_000),
+  alternateGreetings: z.array(z.string().max(20_000)).max(100),
+  exampleDialogue: z.string().max(50_000),
   tags: z.array(z.string().trim().min(1).max(40)).max(40),
   voice: avatarVoiceDto,
   defaultModel: z.string().min(3).max(300).nullable(),
@@ -52,10 +52,25 @@ export const avatarFields = {
   visibility: z.enum(['private', 'instance']),
 };
 
+/** Limits apply to what users send; what is stored (imports included) is always presentable. */
+const storedText = z.string();
 export const avatarDto = z
   .object({
     id: z.uuid(),
     ...avatarFields,
+    name: storedText,
+    nickname: storedText.nullable(),
+    description: storedText,
+    persona: storedText,
+    traits: z.array(storedText),
+    backstory: storedText,
+    scenario: storedText,
+    greeting: storedText,
+    alternateGreetings: z.array(storedText),
+    exampleDialogue: storedText,
+    tags: z.array(storedText),
+    defaultModel: storedText.nullable(),
+    fallbackModels: z.array(storedText),
     source: z.string(),
     owned: z.boolean().describe('Whether you can edit it (others’ shared avatars are read-only)'),
     imageUrl: z.string(),

@@ -1,10 +1,13 @@
+import multipart from '@fastify/multipart';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AVATAR_TEMPLATES } from '../avatars/templates.js';
+import { AppError, invalidRequest } from '../errors.js';
 import { avatarDto, avatarFields, toAvatarDto } from '../presenters/avatar.presenter.js';
 import { requireIdentity } from '../security/authenticate.js';
 import type { AvatarService } from '../services/avatar.service.js';
 import { type AvatarImageService, MAX_IMAGE_BYTES } from '../services/avatar-image.service.js';
+import { type AvatarTransferService, MAX_IMPORT_BYTES } from '../services/avatar-transfer.service.js';
 import { errorResponses, idParams } from './schemas.js';
 
 const templateDto = z
@@ -21,10 +24,15 @@ const templateDto = z
   .meta({ id: 'AvatarTemplate' });
 
 export const avatarRoutes =
-  (deps: { avatars: AvatarService; images: AvatarImageService }): FastifyPluginAsyncZod =>
+  (deps: {
+    avatars: AvatarService;
+    images: AvatarImageService;
+    transfer: AvatarTransferService;
+  }): FastifyPluginAsyncZod =>
   async (app) => {
     const tags = ['avatars'];
-    const { avatars, images } = deps;
+    const { avatars, images, transfer } = deps;
+    await app.register(multipart, { limits: { fileSize: MAX_IMPORT_BYTES, files: 50, fields: 10 } });
     // Image uploads arrive as the raw file; the content is checked by decoding, not by this header.
     app.addContentTypeParser(
       ['image/png', 'image/jpeg', 'image/webp', 'image/gif', 'application/octet-stream'],
@@ -165,6 +173,89 @@ export const avatarRoutes =
       async (request, reply) => {
         await avatars.remove(requireIdentity(request).user.id, request.params.id);
         return reply.status(204).send(null);
+      },
+    );
+
+    app.post(
+      '/api/avatars/import',
+      {
+        schema: {
+          tags,
+          summary:
+            'Import Character Cards (PNG/APNG, JSON V1–V3, CHARX) or Lumina XML: multipart, one or many `file` fields',
+          description:
+            'Each file is imported on its own, in one transaction; the result lists every file with its avatar or error.',
+          consumes: ['multipart/form-data'],
+          response: {
+            200: z.object({
+              results: z.array(
+                z.union([
+                  z.object({
+                    fileName: z.string(),
+                    ok: z.literal(true),
+                    avatar: avatarDto,
+                    warnings: z.array(z.string()),
+                  }),
+                  z.object({
+                    fileName: z.string(),
+                    ok: z.literal(false),
+                    error: z.object({
+                      code: z.string(),
+                      message: z.string(),
+                      details: z.record(z.string(), z.unknown()).optional(),
+                    }),
+                  }),
+                ]),
+              ),
+            }),
+            ...errorResponses(400, 401, 413),
+          },
+        },
+      },
+      async (request) => {
+        const userId = requireIdentity(request).user.id;
+        if (!request.isMultipart())
+          throw invalidRequest('Send the files as multipart/form-data in `file` fields');
+        const files: { fileName: string; bytes: Buffer }[] = [];
+        for await (const part of request.files({ limits: { fileSize: MAX_IMPORT_BYTES, files: 50 } })) {
+          const bytes = await part.toBuffer().catch((err: { code?: string }) => {
+            if (err.code === 'FST_REQ_FILE_TOO_LARGE') {
+              throw new AppError(
+                413,
+                'card_too_large',
+                `${part.filename} is larger than ${MAX_IMPORT_BYTES / 1024 / 1024} MB`,
+              );
+            }
+            throw err;
+          });
+          files.push({ fileName: part.filename || 'upload', bytes });
+        }
+        if (files.length === 0) throw invalidRequest('No file was sent');
+        const results = await transfer.importMany(userId, files);
+        return {
+          results: results.map((r) => (r.ok ? { ...r, avatar: toAvatarDto(r.avatar, userId) } : r)),
+        };
+      },
+    );
+
+    app.get(
+      '/api/avatars/:id/export',
+      {
+        schema: {
+          tags,
+          summary: 'Download an avatar as a Character Card (png, json, charx) or Lumina XML',
+          params: idParams,
+          querystring: z.object({ format: z.enum(['png', 'json', 'charx', 'xml']).default('png') }),
+        },
+      },
+      async (request, reply) => {
+        const userId = requireIdentity(request).user.id;
+        const file = await transfer.export(userId, request.params.id, request.query.format);
+        return reply
+          .type(file.contentType)
+          .header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(file.fileName)}`)
+          .header('cache-control', 'no-store')
+          .send(file.body);
       },
     );
 

@@ -46,6 +46,7 @@ const createAvatar: Factory = async (app, owner) => {
 const resources: Record<string, { create: Factory; expect: number; why?: string; body?: object }> = {
   '/api/avatars/{id}': { create: createAvatar, expect: 404 },
   '/api/avatars/{id}/image': { create: createAvatar, expect: 404 },
+  '/api/avatars/{id}/export': { create: createAvatar, expect: 404 },
   '/api/providers/{id}': { create: createProvider, expect: 404 },
   '/api/providers/{id}/check': { create: createProvider, expect: 404 },
   '/api/providers/{id}/pull': { create: createProvider, expect: 404, body: { model: 'llama3.2:1b' } },
