@@ -45,6 +45,7 @@ import { createApiTokenService } from './services/api-token.service.js';
 import { createAuthService } from './services/auth.service.js';
 import { createAvatarService } from './services/avatar.service.js';
 import { createAvatarImageService } from './services/avatar-image.service.js';
+import { createAvatarSuggestionService } from './services/avatar-suggestion.service.js';
 import { createAvatarTransferService } from './services/avatar-transfer.service.js';
 import { createHealthService } from './services/health.service.js';
 import { createIdentityService } from './services/identity.service.js';
@@ -218,6 +219,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       avatars: avatarService,
       images: createAvatarImageService({ db: storage.db }),
       transfer: createAvatarTransferService({ db: storage.db }),
+      suggestions: createAvatarSuggestionService({ models }),
     }),
   );
 

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { AppError, errorBody, payloadTooLarge } from '../errors.js';
+import { ProviderError } from '../providers/types.js';
 
 /** One place turns every thrown error into `{"error":{code,message,details}}` with the right status. */
 export function registerErrorHandler(app: FastifyInstance, bodyLimit: number) {
@@ -46,8 +47,24 @@ export function registerNotFoundHandler(
   );
 }
 
+/** HTTP status for a model provider's failure surfacing from a non-streaming call. */
+const PROVIDER_STATUS: Record<ProviderError['code'], number> = {
+  provider_auth_failed: 502,
+  model_not_found: 404,
+  provider_protocol_error: 502,
+  provider_timeout: 504,
+  provider_unavailable: 503,
+  provider_rate_limited: 429,
+  provider_bad_request: 400,
+  context_length_exceeded: 400,
+  local_only: 403,
+  cancelled: 499,
+};
+
 function toAppError(err: FastifyError, bodyLimit: number): AppError | undefined {
   if (err instanceof AppError) return err;
+  if (err instanceof ProviderError)
+    return new AppError(PROVIDER_STATUS[err.code] ?? 502, err.code, err.message);
   if (hasZodFastifySchemaValidationErrors(err)) {
     return new AppError(400, 'invalid_request', 'The request is not valid', {
       issues: err.validation.map((v) => ({

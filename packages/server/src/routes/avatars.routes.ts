@@ -7,6 +7,10 @@ import { avatarDto, avatarFields, toAvatarDto } from '../presenters/avatar.prese
 import { requireIdentity } from '../security/authenticate.js';
 import type { AvatarService } from '../services/avatar.service.js';
 import { type AvatarImageService, MAX_IMAGE_BYTES } from '../services/avatar-image.service.js';
+import {
+  type AvatarSuggestionService,
+  avatarSuggestionSchema,
+} from '../services/avatar-suggestion.service.js';
 import { type AvatarTransferService, MAX_IMPORT_BYTES } from '../services/avatar-transfer.service.js';
 import { errorResponses, idParams } from './schemas.js';
 
@@ -28,6 +32,7 @@ export const avatarRoutes =
     avatars: AvatarService;
     images: AvatarImageService;
     transfer: AvatarTransferService;
+    suggestions: AvatarSuggestionService;
   }): FastifyPluginAsyncZod =>
   async (app) => {
     const tags = ['avatars'];
@@ -125,6 +130,30 @@ export const avatarRoutes =
             : await avatars.create(userId, body);
         return reply.status(201).send({ avatar: toAvatarDto(avatar, userId) });
       },
+    );
+
+    app.post(
+      '/api/avatars/suggest',
+      {
+        schema: {
+          tags,
+          summary: 'Suggest traits, style sliders and a greeting from a backstory, using your model',
+          body: z.object({
+            backstory: z
+              .string()
+              .trim()
+              .min(10, { message: 'tell a little more (at least 10 characters)' })
+              .max(20_000),
+            name: z.string().trim().max(100).optional(),
+            model: z.string().min(3).max(300).optional(),
+          }),
+          response: {
+            200: z.object({ suggestion: avatarSuggestionSchema, modelId: z.string() }),
+            ...errorResponses(400, 401, 403, 404, 409, 502),
+          },
+        },
+      },
+      async (request) => deps.suggestions.suggest(requireIdentity(request).user.id, request.body),
     );
 
     app.get(

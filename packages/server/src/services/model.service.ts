@@ -1,6 +1,8 @@
+import type { JSONSchema7 } from 'json-schema';
 import { AppError, notFound } from '../errors.js';
 import type { CircuitBreaker } from '../providers/circuit-breaker.js';
 import { type FallbackPart, streamWithFallback } from '../providers/fallback.js';
+import { costOf, priceFor } from '../providers/pricing.js';
 import type { ProviderRegistry } from '../providers/provider-registry.js';
 import type { ChatMessage, ChatModel, ModelInfo } from '../providers/types.js';
 import { type CallSummary, recordUsage } from '../providers/usage-recorder.js';
@@ -64,6 +66,31 @@ export function createModelService(deps: {
     return models;
   }
 
+  async function recordCall(
+    userId: string,
+    model: ChatModel,
+    purpose: string,
+    started: number,
+    outcome: { usage?: { inputTokens: number; outputTokens: number; reported: boolean }; errorCode?: string },
+  ) {
+    const usage = outcome.usage;
+    const price = priceFor(model.info.id, await deps.usage.listPrices());
+    await deps.usage.record({
+      userId,
+      provider: model.info.provider,
+      model: model.info.id,
+      purpose,
+      inputTokens: usage?.inputTokens ?? 0,
+      outputTokens: usage?.outputTokens ?? 0,
+      tokensReported: usage?.reported ?? false,
+      costUsd: usage ? costOf(usage, price, model.info.local) : null,
+      timeToFirstTokenMs: null,
+      durationMs: Math.round(performance.now() - started),
+      status: outcome.errorCode ? 'error' : 'complete',
+      errorCode: outcome.errorCode ?? null,
+    });
+  }
+
   return {
     listModels,
     chain,
@@ -100,6 +127,45 @@ export function createModelService(deps: {
         prices: () => deps.usage.listPrices(),
         usage: deps.usage,
       });
+    },
+
+    /**
+     * Structured output from the first model of the chain that answers, validated against the
+     * schema by the adapter; every attempt is recorded in usage.
+     */
+    async generateObject<T>(
+      userId: string,
+      input: {
+        messages: ChatMessage[];
+        schema: JSONSchema7;
+        schemaName: string;
+        model?: string;
+        purpose: string;
+        signal?: AbortSignal;
+      },
+    ): Promise<{ object: T; modelId: string }> {
+      const models = await chain(userId, input.model);
+      let lastError: unknown;
+      for (const model of models) {
+        const started = performance.now();
+        try {
+          const result = await model.generateObject<T>({
+            messages: input.messages,
+            schema: input.schema,
+            schemaName: input.schemaName,
+            ...(input.signal ? { signal: input.signal } : {}),
+          });
+          await recordCall(userId, model, input.purpose, started, { usage: result.usage });
+          return { object: result.object, modelId: model.info.id };
+        } catch (err) {
+          lastError = err;
+          await recordCall(userId, model, input.purpose, started, {
+            errorCode: (err as { code?: string }).code ?? 'error',
+          });
+          if (input.signal?.aborted) break;
+        }
+      }
+      throw lastError;
     },
 
     /** Downloads a model into a provider that supports it (Ollama), with progress. */
