@@ -2629,6 +2629,62 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/avatars/{id}/prompt-preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The system prompt this avatar compiles to for you, section by section with token counts */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PromptPreview"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/avatars/{id}/image": {
         parameters: {
             query?: never;
@@ -3007,6 +3063,22 @@ export interface components {
             /** @description LUMINA_LOCAL_ONLY=true forces local-only; it cannot be turned off here */
             lockedByEnvironment: boolean;
         };
+        PromptPreviewInput: {
+            text: string;
+            tokens: number;
+            sections: {
+                name: string;
+                title: string;
+                text: string;
+                tokens: number;
+            }[];
+            postHistoryInstructions: {
+                name: string;
+                title: string;
+                text: string;
+                tokens: number;
+            } | null;
+        };
         User: {
             /** Format: uuid */
             id: string;
@@ -3222,6 +3294,22 @@ export interface components {
             localOnly: boolean;
             /** @description LUMINA_LOCAL_ONLY=true forces local-only; it cannot be turned off here */
             lockedByEnvironment: boolean;
+        };
+        PromptPreview: {
+            text: string;
+            tokens: number;
+            sections: {
+                name: string;
+                title: string;
+                text: string;
+                tokens: number;
+            }[];
+            postHistoryInstructions: {
+                name: string;
+                title: string;
+                text: string;
+                tokens: number;
+            } | null;
         };
     };
     responses: never;

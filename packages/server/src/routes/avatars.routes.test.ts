@@ -183,6 +183,24 @@ describe.each(storageModes())('avatars on %s', (mode) => {
     expect(huge.statusCode).toBe(413);
   });
 
+  it('previews the compiled system prompt: sliders become instructions, {{user}} the preferred name', async () => {
+    await call('PATCH', '/api/auth/me', ada, { preferredName: 'Countess' });
+    const nova = (await call('GET', '/api/avatars?q=Nova')).json().avatars[0];
+    const preview = (await call('GET', `/api/avatars/${nova.id}/prompt-preview`)).json();
+    expect(preview.text).toContain('Nova Prime');
+    expect(preview.text).toContain('Countess');
+    expect(preview.text).not.toContain('{{user}}');
+    expect(preview.text).toContain('Talk very casually'); // formality 10
+    expect(preview.text).toContain('Give rich, detailed replies'); // verbosity 90
+    expect(preview.sections.map((s: { name: string }) => s.name)).toEqual(
+      expect.arrayContaining(['style', 'backstory', 'scenario']),
+    );
+    expect(preview.tokens).toBeGreaterThan(20);
+    await call('PATCH', `/api/avatars/${nova.id}`, ada, { style: { ...nova.style, formality: 95 } });
+    const formal = (await call('GET', `/api/avatars/${nova.id}/prompt-preview`)).json();
+    expect(formal.text).toContain('Use formal, polished language');
+  });
+
   it('deletes an avatar', async () => {
     const sage = (await call('GET', '/api/avatars?q=Sage')).json().avatars[0];
     expect((await call('DELETE', `/api/avatars/${sage.id}`)).statusCode).toBe(204);

@@ -1,9 +1,11 @@
 import multipart from '@fastify/multipart';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { toAvatarPersona } from '../avatars/avatar-persona-mapping.js';
 import { AVATAR_TEMPLATES } from '../avatars/templates.js';
 import { AppError, invalidRequest } from '../errors.js';
 import { avatarDto, avatarFields, toAvatarDto } from '../presenters/avatar.presenter.js';
+import { compileSystemPrompt } from '../prompt/compile-system-prompt.js';
 import { requireIdentity } from '../security/authenticate.js';
 import type { AvatarService } from '../services/avatar.service.js';
 import { type AvatarImageService, MAX_IMAGE_BYTES } from '../services/avatar-image.service.js';
@@ -285,6 +287,51 @@ export const avatarRoutes =
           .header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(file.fileName)}`)
           .header('cache-control', 'no-store')
           .send(file.body);
+      },
+    );
+
+    app.get(
+      '/api/avatars/:id/prompt-preview',
+      {
+        schema: {
+          tags,
+          summary: 'The system prompt this avatar compiles to for you, section by section with token counts',
+          params: idParams,
+          response: {
+            200: z
+              .object({
+                text: z.string(),
+                tokens: z.number().int(),
+                sections: z.array(
+                  z.object({
+                    name: z.string(),
+                    title: z.string(),
+                    text: z.string(),
+                    tokens: z.number().int(),
+                  }),
+                ),
+                postHistoryInstructions: z
+                  .object({ name: z.string(), title: z.string(), text: z.string(), tokens: z.number().int() })
+                  .nullable(),
+              })
+              .meta({ id: 'PromptPreview' }),
+            ...errorResponses(401, 404),
+          },
+        },
+      },
+      async (request) => {
+        const { user } = requireIdentity(request);
+        const avatar = await avatars.get(user.id, request.params.id);
+        const compiled = await compileSystemPrompt(toAvatarPersona(avatar), {
+          name: user.name,
+          ...(user.preferredName ? { preferredName: user.preferredName } : {}),
+        });
+        return {
+          text: compiled.text,
+          tokens: compiled.tokens,
+          sections: compiled.sections,
+          postHistoryInstructions: compiled.postHistoryInstructions,
+        };
       },
     );
 
