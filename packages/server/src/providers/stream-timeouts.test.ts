@@ -93,16 +93,22 @@ describe('guardStream', () => {
   });
 
   it('keeps a model that is producing reasoning alive past the first-token limit', async () => {
+    // 12 × 40 ms of "reasoning" outlasts the 300 ms first-token limit; each 40 ms gap stays far
+    // inside the idle limit even on a busy machine.
+    const timeouts = { connectTimeoutMs: 300, firstTokenTimeoutMs: 300, idleTimeoutMs: 300 };
     const parts = await collect(
-      guard(async function* (_signal, live) {
-        live.connected();
-        for (let i = 0; i < 6; i++) {
-          await sleep(40);
-          live.producing();
-        }
-        yield { type: 'text-delta', delta: 'answer' };
-        yield { type: 'finish', finishReason: 'stop' };
-      }),
+      guardStream(
+        async function* (_signal, live) {
+          live.connected();
+          for (let i = 0; i < 12; i++) {
+            await sleep(40);
+            live.producing();
+          }
+          yield { type: 'text-delta', delta: 'answer' };
+          yield { type: 'finish', finishReason: 'stop' };
+        },
+        { timeouts, toError: toProviderError },
+      ),
     );
     expect(parts).toEqual([
       { type: 'text-delta', delta: 'answer' },
