@@ -17,7 +17,7 @@ const APP_HEADERS = { 'x-lumina-csrf': '1' };
 export async function api(
   context: BrowserContext,
   baseUrl: string,
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
   path: string,
   body?: unknown,
 ): Promise<{ status: number; json: Record<string, unknown> }> {

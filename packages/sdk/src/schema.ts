@@ -1594,11 +1594,8 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        /** @default null */
                         defaultModel?: string | null;
-                        /** @default [] */
                         fallbackModels?: string[];
-                        /** @default false */
                         localOnly?: boolean;
                     };
                 };
@@ -2944,6 +2941,13 @@ export interface components {
             /** @description Whether you can edit it (others’ shared avatars are read-only) */
             owned: boolean;
             imageUrl: string;
+            /** @description An uploaded picture (false: the generated face) */
+            hasCustomImage: boolean;
+            /** @description The World Info attached to this avatar (imported with a card) */
+            lorebook: {
+                name: string | null;
+                entryCount: number;
+            } | null;
             lastUsedAt: string | null;
             /** Format: date-time */
             createdAt: string;
@@ -3176,6 +3180,13 @@ export interface components {
             /** @description Whether you can edit it (others’ shared avatars are read-only) */
             owned: boolean;
             imageUrl: string;
+            /** @description An uploaded picture (false: the generated face) */
+            hasCustomImage: boolean;
+            /** @description The World Info attached to this avatar (imported with a card) */
+            lorebook: {
+                name: string | null;
+                entryCount: number;
+            } | null;
             lastUsedAt: string | null;
             /** Format: date-time */
             createdAt: string;

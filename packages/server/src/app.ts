@@ -191,11 +191,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       void refreshLlama();
     },
   });
-  // The embedded engine appears once it is installed or a GGUF file is in the models folder.
+  // The embedded engine appears once a GGUF model is in the models folder.
   const refreshLlama = async () => {
     if (!deps.llamaCpp) return;
     const status = await localModels.status();
-    llamaListed = status.engineInstalled || status.models.length > 0;
+    llamaListed = status.models.length > 0; // no model, nothing to offer (Admin → Models shows the engine)
   };
   app.addHook('onReady', refreshLlama);
   // The instance's providers are probed in the background, so /health never waits on them.

@@ -1,11 +1,15 @@
 import { Navigate, type RouteObject } from 'react-router';
 import { AppLayout } from './components/app-layout';
 import { RequireAdmin, RequireAuth } from './components/require-auth';
+import { AdminModelsPage } from './pages/admin/models-page';
 import { AdminUsersPage } from './pages/admin/users-page';
+import { AvatarEditorPage } from './pages/avatars/avatar-editor-page';
+import { AvatarsPage } from './pages/avatars/avatars-page';
 import { HomePage } from './pages/home-page';
 import { LoginPage } from './pages/login-page';
 import { NotFoundPage } from './pages/not-found-page';
 import { RouteErrorPage } from './pages/route-error-page';
+import { ModelsPage } from './pages/settings/models/models-page';
 import { ProfilePage } from './pages/settings/profile-page';
 import { SessionsPage } from './pages/settings/sessions-page';
 import { TokensPage } from './pages/settings/tokens-page';
@@ -29,11 +33,22 @@ export const routes: RouteObject[] = [
       {
         element: <RequireAuth />,
         children: [
+          { path: 'avatars', element: <AvatarsPage /> },
+          { path: 'avatars/:id', element: <AvatarEditorPage /> },
           { path: 'settings', element: <Navigate to="/settings/profile" replace /> },
           { path: 'settings/profile', element: <ProfilePage /> },
+          { path: 'settings/models', element: <ModelsPage /> },
           { path: 'settings/sessions', element: <SessionsPage /> },
           { path: 'settings/tokens', element: <TokensPage /> },
           { path: 'admin', element: <Navigate to="/admin/users" replace /> },
+          {
+            path: 'admin/models',
+            element: (
+              <RequireAdmin>
+                <AdminModelsPage />
+              </RequireAdmin>
+            ),
+          },
           {
             path: 'admin/users',
             element: (

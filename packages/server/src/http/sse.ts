@@ -28,8 +28,11 @@ export async function sendServerSentEvents(
     'x-accel-buffering': 'no',
   });
   raw.flushHeaders?.();
-  const onClose = () => controller.abort();
-  request.raw.on('close', onClose);
+  // The response closing before we finished it means the client went away. (The request's own
+  // 'close' fires as soon as its body has been read, which is not a disconnect.)
+  const onClose = () => {
+    if (!raw.writableFinished) controller.abort();
+  };
   raw.on('close', onClose);
   const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), options.heartbeatMs ?? 15_000);
   let id = options.firstId ?? 1;
@@ -48,7 +51,7 @@ export async function sendServerSentEvents(
     }
   } finally {
     clearInterval(heartbeat);
-    request.raw.off('close', onClose);
+    raw.off('close', onClose);
     if (!raw.destroyed) raw.end();
   }
 }

@@ -74,6 +74,11 @@ export const avatarDto = z
     source: z.string(),
     owned: z.boolean().describe('Whether you can edit it (others’ shared avatars are read-only)'),
     imageUrl: z.string(),
+    hasCustomImage: z.boolean().describe('An uploaded picture (false: the generated face)'),
+    lorebook: z
+      .object({ name: z.string().nullable(), entryCount: z.number().int() })
+      .nullable()
+      .describe('The World Info attached to this avatar (imported with a card)'),
     lastUsedAt: z.iso.datetime().nullable(),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
@@ -106,6 +111,13 @@ export function toAvatarDto(avatar: AvatarRow, viewerId: string): AvatarDto {
     owned: avatar.ownerId === viewerId,
     // The version in the URL changes when the image does, so browsers may cache it for a year.
     imageUrl: `/api/avatars/${avatar.id}/image?v=${avatar.imageId ?? avatar.updatedAt.getTime()}`,
+    hasCustomImage: avatar.imageId !== null,
+    lorebook: avatar.lorebook
+      ? {
+          name: typeof avatar.lorebook.name === 'string' ? avatar.lorebook.name : null,
+          entryCount: Array.isArray(avatar.lorebook.entries) ? avatar.lorebook.entries.length : 0,
+        }
+      : null,
     lastUsedAt: avatar.lastUsedAt?.toISOString() ?? null,
     createdAt: avatar.createdAt.toISOString(),
     updatedAt: avatar.updatedAt.toISOString(),

@@ -66,6 +66,8 @@ describe('avatar import and export', () => {
     expect(result.avatar.name).toBe('Seraphina');
     expect(result.avatar.greeting).toContain('Seraphina');
     expect(result.avatar.source).toBe('import:v2');
+    expect(result.avatar.lorebook.entryCount).toBeGreaterThan(0);
+    expect(result.avatar.hasCustomImage).toBe(true);
     const image = await app.inject({
       method: 'GET',
       url: result.avatar.imageUrl,

@@ -169,6 +169,15 @@ describe.each(storageModes())('providers and models on %s', (mode) => {
     );
   });
 
+  it('keeps settings left out of a change', async () => {
+    await call('PUT', '/api/settings', { defaultModel: 'ollama/llama3.2:latest' });
+    const res = await call('PUT', '/api/settings', { fallbackModels: ['ollama/all-minilm:latest'] });
+    expect(res.json().settings).toMatchObject({
+      defaultModel: 'ollama/llama3.2:latest',
+      fallbackModels: ['ollama/all-minilm:latest'],
+    });
+  });
+
   it('retries, then falls back to the next model when the first fails before its first token', async () => {
     await call('PUT', '/api/settings', {
       defaultModel: `${cloudId}/gpt-4o-mini`,

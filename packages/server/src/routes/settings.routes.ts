@@ -2,7 +2,11 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { UsageRepository } from '../repositories/usage.repository.js';
 import { requireAdmin, requireIdentity } from '../security/authenticate.js';
-import { type SettingsService, userSettingsSchema } from '../services/settings.service.js';
+import {
+  type SettingsService,
+  userSettingsPatchSchema,
+  userSettingsSchema,
+} from '../services/settings.service.js';
 import { errorResponses } from './schemas.js';
 
 const priceDto = z
@@ -53,7 +57,7 @@ export const settingsRoutes =
         schema: {
           tags: ['accounts'],
           summary: 'Change your settings (fields you leave out keep their value)',
-          body: userSettingsSchema.partial(),
+          body: userSettingsPatchSchema,
           response: {
             200: z.object({ settings: userSettingsSchema, instance: privacyDto }),
             ...errorResponses(400, 401),

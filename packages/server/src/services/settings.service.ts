@@ -16,6 +16,13 @@ export const userSettingsSchema = z
 
 export type UserSettings = z.infer<typeof userSettingsSchema>;
 
+/** A change to some settings: no defaults, so fields left out keep their value. */
+export const userSettingsPatchSchema = z.object({
+  defaultModel: z.string().min(3).max(300).nullable().optional(),
+  fallbackModels: z.array(z.string().min(3).max(300)).max(5).optional(),
+  localOnly: z.boolean().optional(),
+});
+
 const LOCAL_ONLY_SETTING = 'privacy';
 
 /** Per-user settings, and the instance-wide local-only switch (env or admin). */
@@ -36,8 +43,9 @@ export function createSettingsService(deps: { db: Database; systemLocalOnly: boo
   return {
     get,
 
-    async update(userId: string, changes: Partial<UserSettings>): Promise<UserSettings> {
-      const next = userSettingsSchema.parse({ ...(await get(userId)), ...changes });
+    async update(userId: string, changes: z.infer<typeof userSettingsPatchSchema>): Promise<UserSettings> {
+      const defined = Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined));
+      const next = userSettingsSchema.parse({ ...(await get(userId)), ...defined });
       await settings.putForUser(userId, next);
       return next;
     },

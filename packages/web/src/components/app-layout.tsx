@@ -3,6 +3,8 @@ import clsx from 'clsx';
 import {
   Activity,
   BookOpen,
+  Boxes,
+  Drama,
   ExternalLink,
   Home,
   KeyRound,
@@ -10,6 +12,7 @@ import {
   type LucideIcon,
   Menu,
   MonitorSmartphone,
+  SlidersHorizontal,
   UserRound,
   Users,
   X,
@@ -29,23 +32,30 @@ interface NavItem {
   label: string;
   Icon: LucideIcon;
   end?: boolean;
+  /** Only shown to signed-in people. */
+  signedIn?: boolean;
 }
 
 /** Only pages that exist; a feature gets its entry when it ships. */
 const NAV_ITEMS: NavItem[] = [
   { to: '/', label: 'Home', Icon: Home, end: true },
+  { to: '/avatars', label: 'Avatars', Icon: Drama, signedIn: true },
   { to: '/status', label: 'System status', Icon: Activity },
 ];
 
 /** Shown when signed in. */
 const ACCOUNT_ITEMS: NavItem[] = [
   { to: '/settings/profile', label: 'Profile', Icon: UserRound },
+  { to: '/settings/models', label: 'Models', Icon: Boxes },
   { to: '/settings/sessions', label: 'Sessions', Icon: MonitorSmartphone },
   { to: '/settings/tokens', label: 'API tokens', Icon: KeyRound },
 ];
 
 /** Shown to administrators. */
-const ADMIN_ITEMS: NavItem[] = [{ to: '/admin/users', label: 'Users', Icon: Users }];
+const ADMIN_ITEMS: NavItem[] = [
+  { to: '/admin/users', label: 'Users', Icon: Users },
+  { to: '/admin/models', label: 'Models & pricing', Icon: SlidersHorizontal },
+];
 
 const navItemClass =
   'flex items-center gap-3 rounded-lg px-3 py-2 text-sm font-medium transition-colors text-ink-muted hover:bg-surface-sunken hover:text-ink';
@@ -134,7 +144,7 @@ export function AppLayout() {
             menuOpen ? 'flex' : 'hidden',
           )}
         >
-          <NavList items={NAV_ITEMS} />
+          <NavList items={NAV_ITEMS.filter((item) => !item.signedIn || user)} />
           {user ? <NavSection title="Account" items={ACCOUNT_ITEMS} /> : null}
           {user?.role === 'admin' ? <NavSection title="Administration" items={ADMIN_ITEMS} /> : null}
 

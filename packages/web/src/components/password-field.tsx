@@ -7,10 +7,18 @@ import { TextField } from './form-field';
 type PasswordFieldProps = Omit<ComponentProps<typeof TextField>, 'type' | 'trailing'> & {
   /** Show the strength meter and the policy hint (for new passwords). */
   showStrength?: boolean;
+  /** What the show/hide button names: "password" (default), "API key"… */
+  subject?: string;
 };
 
 /** A password input with a show/hide toggle and, for new passwords, a strength hint. */
-export function PasswordField({ showStrength = false, hint, value, ...props }: PasswordFieldProps) {
+export function PasswordField({
+  showStrength = false,
+  subject = 'password',
+  hint,
+  value,
+  ...props
+}: PasswordFieldProps) {
   const [visible, setVisible] = useState(false);
   const text = typeof value === 'string' ? value : '';
 
@@ -26,7 +34,7 @@ export function PasswordField({ showStrength = false, hint, value, ...props }: P
         <button
           type="button"
           className="icon-btn size-8"
-          aria-label={visible ? 'Hide password' : 'Show password'}
+          aria-label={visible ? `Hide ${subject}` : `Show ${subject}`}
           aria-pressed={visible}
           onClick={() => setVisible((v) => !v)}
         >

@@ -1,21 +1,30 @@
 import * as DropdownMenu from '@radix-ui/react-dropdown-menu';
 import clsx from 'clsx';
-import { ChevronsUpDown, KeyRound, LogOut, MonitorSmartphone, ShieldCheck, UserRound } from 'lucide-react';
+import {
+  Boxes,
+  ChevronsUpDown,
+  KeyRound,
+  LogOut,
+  MonitorSmartphone,
+  ShieldCheck,
+  UserRound,
+} from 'lucide-react';
 import { Link } from 'react-router';
 import { initials, type User, useSignOut } from '../lib/session';
 
 /** A round badge with the person's initials. */
 export function UserAvatar({ name, className }: { name: string; className?: string }) {
   return (
+    // The initials are drawn by CSS, not DOM text: they are decoration, and as text they would
+    // make a button's visible label differ from its accessible name (axe label-content-name-mismatch).
     <span
       aria-hidden="true"
+      data-initials={initials(name)}
       className={clsx(
-        'flex shrink-0 items-center justify-center rounded-full bg-gradient-to-br from-violet-500 to-pink-500 font-semibold text-white',
+        'flex shrink-0 items-center justify-center rounded-full bg-gradient-to-br from-violet-500 to-pink-500 font-semibold text-white before:content-[attr(data-initials)]',
         className ?? 'size-8 text-xs',
       )}
-    >
-      {initials(name)}
-    </span>
+    />
   );
 }
 
@@ -71,6 +80,12 @@ export function UserMenu({ user, compact = false }: { user: User; compact?: bool
             <Link to="/settings/profile">
               <UserRound className="size-4 text-ink-muted" aria-hidden="true" />
               Profile
+            </Link>
+          </DropdownMenu.Item>
+          <DropdownMenu.Item asChild className={itemClass}>
+            <Link to="/settings/models">
+              <Boxes className="size-4 text-ink-muted" aria-hidden="true" />
+              Models
             </Link>
           </DropdownMenu.Item>
           <DropdownMenu.Item asChild className={itemClass}>

@@ -1,7 +1,9 @@
 import { Activity, ArrowRight, BookOpen, Database, Layers, LogIn, RotateCcw, Sparkles } from 'lucide-react';
 import type { ReactNode } from 'react';
 import { Link } from 'react-router';
+import { ActiveAvatarCard } from '../components/avatars/active-avatar-card';
 import { describeError } from '../components/error-panel';
+import { ModelSetupCard } from '../components/models/model-setup-card';
 import { PageHeader } from '../components/page-header';
 import { Skeleton } from '../components/skeleton';
 import { StatusBadge } from '../components/status-badge';
@@ -28,12 +30,14 @@ export function HomePage() {
       />
       <div className="flex flex-col gap-8">
         {user === null ? <SignInPrompt /> : null}
+        {user ? <ActiveAvatarCard user={user} /> : null}
+        {user ? <ModelSetupCard isAdmin={user.role === 'admin'} /> : null}
         <ServerSummary />
         <NextSteps />
       </div>
       <p className="mt-8 text-sm text-ink-muted">
-        This early build ships the server, its API and health monitoring. Avatars, conversations and voice
-        come next; each appears in the navigation when it is ready.
+        This early build ships the server, its API, models and avatars. Conversations and voice come next;
+        each appears in the navigation when it is ready.
       </p>
     </>
   );

@@ -1,0 +1,121 @@
+import type { components, paths } from '@lumina/sdk';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useLuminaClient } from './lumina-client';
+
+export type Provider = components['schemas']['Provider'];
+export type ProviderHealth = Provider['health'];
+export type Model = components['schemas']['Model'];
+export type UserSettings = components['schemas']['UserSettings'];
+export type InstancePrivacy = components['schemas']['InstancePrivacy'];
+export type ModelPrice = components['schemas']['ModelPrice'];
+export type LocalModels = components['schemas']['LocalModels'];
+export type AddProviderBody = paths['/api/providers']['post']['requestBody']['content']['application/json'];
+export type ProviderKind = AddProviderBody['kind'];
+
+export const PROVIDERS_QUERY_KEY = ['providers'] as const;
+export const MODELS_QUERY_KEY = ['models'] as const;
+export const SETTINGS_QUERY_KEY = ['settings'] as const;
+
+/** Providers (the instance's and the person's own) with their last known health. */
+export function useProviders() {
+  const lumina = useLuminaClient();
+  return useQuery({
+    queryKey: PROVIDERS_QUERY_KEY,
+    queryFn: async ({ signal }): Promise<Provider[]> => {
+      const { data } = await lumina.GET('/api/providers', { signal });
+      return data?.providers ?? [];
+    },
+  });
+}
+
+/** Every model the person can use right now (local-only mode lists local ones only). */
+export function useModels() {
+  const lumina = useLuminaClient();
+  return useQuery({
+    queryKey: MODELS_QUERY_KEY,
+    queryFn: async ({ signal }): Promise<Model[]> => {
+      const { data } = await lumina.GET('/api/models', { signal });
+      return data?.models ?? [];
+    },
+  });
+}
+
+export interface SettingsAnswer {
+  settings: UserSettings;
+  instance: InstancePrivacy;
+}
+
+/** The person's default model, fallback chain and privacy mode, and the instance's mode. */
+export function useUserSettings() {
+  const lumina = useLuminaClient();
+  return useQuery({
+    queryKey: SETTINGS_QUERY_KEY,
+    queryFn: async ({ signal }): Promise<SettingsAnswer> => {
+      const { data } = await lumina.GET('/api/settings', { signal });
+      if (!data) throw new Error('The server answered /api/settings without a body');
+      return data;
+    },
+  });
+}
+
+/**
+ * Changes some settings. The whole settings object is sent, merged over the last known one:
+ * the server fills fields a PUT leaves out with their defaults (so a partial PUT would reset
+ * them). The cache is updated from the answer; a change of privacy mode also changes which
+ * models and providers can be used, so those are fetched again.
+ */
+export function useUpdateSettings() {
+  const lumina = useLuminaClient();
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: async (changes: Partial<UserSettings>): Promise<SettingsAnswer> => {
+      const current =
+        queryClient.getQueryData<SettingsAnswer>(SETTINGS_QUERY_KEY)?.settings ??
+        (await lumina.GET('/api/settings')).data?.settings;
+      const { data } = await lumina.PUT('/api/settings', { body: { ...current, ...changes } });
+      return data!;
+    },
+    onSuccess: (answer, changes) => {
+      queryClient.setQueryData(SETTINGS_QUERY_KEY, answer);
+      if (changes.localOnly !== undefined) void invalidateModelData(queryClient);
+    },
+  });
+}
+
+/** Fetches providers, models and settings again (after anything that changes what is usable). */
+export function invalidateModelData(queryClient: ReturnType<typeof useQueryClient>) {
+  return Promise.all([
+    queryClient.invalidateQueries({ queryKey: PROVIDERS_QUERY_KEY }),
+    queryClient.invalidateQueries({ queryKey: MODELS_QUERY_KEY }),
+    queryClient.invalidateQueries({ queryKey: SETTINGS_QUERY_KEY }),
+    queryClient.invalidateQueries({ queryKey: ['health'] }),
+  ]);
+}
+
+/** Models that can hold a conversation (embedding-only models cannot). */
+export function chatModels(models: readonly Model[]): Model[] {
+  return models.filter((m) => !m.capabilities.embeddings);
+}
+
+/** "128K", "8K", "512": a context window as people quote it. */
+export function formatContextWindow(tokens: number | null): string | null {
+  if (!tokens || tokens <= 0) return null;
+  if (tokens >= 1_000_000) return `${+(tokens / 1_048_576).toFixed(1)}M`;
+  if (tokens >= 1024) return `${Math.round(tokens / 1024)}K`;
+  return String(tokens);
+}
+
+/**
+ * A model id as people read it. The instance's providers have readable ids ("ollama/llama3.2");
+ * a person's own providers are UUIDs, so their models read "gpt-4o-mini (Work OpenAI)".
+ * @example modelDisplayName('0199…/gpt-4o-mini', providers) // 'gpt-4o-mini (Work OpenAI)'
+ */
+export function modelDisplayName(
+  id: string,
+  providers: readonly Pick<Provider, 'id' | 'name' | 'scope'>[],
+): string {
+  const slash = id.indexOf('/');
+  if (slash <= 0) return id;
+  const provider = providers.find((p) => p.id === id.slice(0, slash));
+  return provider?.scope === 'user' ? `${id.slice(slash + 1)} (${provider.name})` : id;
+}
