@@ -146,4 +146,53 @@ describe('avatar import and export', () => {
     ]);
     expect(await avatarCount()).toBe(before);
   });
+
+  it('attaches the real Eldoria World Info to an avatar and gives it back', async () => {
+    const eldoria = JSON.parse(fixture('Eldoria.json').toString());
+    const lumina = (
+      await app.inject({ method: 'GET', url: '/api/avatars?q=Lumina', headers: { cookie: user.cookie } })
+    ).json().avatars[0];
+    const res = await app.inject({
+      method: 'PUT',
+      url: `/api/avatars/${lumina.id}/lorebook`,
+      headers: { ...CSRF, cookie: user.cookie },
+      payload: eldoria,
+    });
+    expect(res.statusCode).toBe(200);
+    const entries = Object.keys(eldoria.entries).length;
+    expect(res.json().avatar.lorebook.entryCount).toBe(entries);
+    const back = await app.inject({
+      method: 'GET',
+      url: `/api/avatars/${lumina.id}/lorebook`,
+      headers: { cookie: user.cookie },
+    });
+    const file = back.json();
+    expect(Object.keys(file.entries)).toHaveLength(entries);
+    const first = Object.values(eldoria.entries)[0] as { key: string[]; content: string };
+    expect(Object.values(file.entries).map((e) => (e as { content: string }).content)).toContain(
+      first.content,
+    );
+    const bad = await app.inject({
+      method: 'PUT',
+      url: `/api/avatars/${lumina.id}/lorebook`,
+      headers: { ...CSRF, cookie: user.cookie },
+      payload: { entries: 'nope' },
+    });
+    expect(bad.statusCode).toBe(422);
+    expect(
+      (
+        await app.inject({
+          method: 'GET',
+          url: `/api/avatars/${lumina.id}`,
+          headers: { cookie: user.cookie },
+        })
+      ).json().avatar.lorebook.entryCount,
+    ).toBe(entries);
+    const detached = await app.inject({
+      method: 'DELETE',
+      url: `/api/avatars/${lumina.id}/lorebook`,
+      headers: { ...CSRF, cookie: user.cookie },
+    });
+    expect(detached.json().avatar.lorebook).toBeNull();
+  });
 });

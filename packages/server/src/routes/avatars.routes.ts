@@ -3,7 +3,9 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { toAvatarPersona } from '../avatars/avatar-persona-mapping.js';
 import { AVATAR_TEMPLATES } from '../avatars/templates.js';
-import { AppError, invalidRequest } from '../errors.js';
+import { parseLorebook, toWorldInfo } from '../cards/lorebook.js';
+import type { Lorebook } from '../cards/lorebook-types.js';
+import { AppError, invalidRequest, notFound } from '../errors.js';
 import { avatarDto, avatarFields, toAvatarDto } from '../presenters/avatar.presenter.js';
 import { compileSystemPrompt } from '../prompt/compile-system-prompt.js';
 import { requireIdentity } from '../security/authenticate.js';
@@ -331,6 +333,74 @@ export const avatarRoutes =
           tokens: compiled.tokens,
           sections: compiled.sections,
           postHistoryInstructions: compiled.postHistoryInstructions,
+        };
+      },
+    );
+
+    app.put(
+      '/api/avatars/:id/lorebook',
+      {
+        bodyLimit: 10 * 1024 * 1024,
+        schema: {
+          tags,
+          summary:
+            'Attach World Info to your avatar: a SillyTavern World Info file or a character_book (JSON body)',
+          params: idParams,
+          body: z.record(z.string(), z.unknown()),
+          response: {
+            200: z.object({ avatar: avatarDto, warnings: z.array(z.string()) }),
+            ...errorResponses(400, 401, 404, 413, 422),
+          },
+        },
+      },
+      async (request) => {
+        const userId = requireIdentity(request).user.id;
+        await avatars.getOwned(userId, request.params.id);
+        const { lorebook, warnings } = parseLorebook(request.body);
+        const updated = await avatars.update(userId, request.params.id, {
+          lorebook: lorebook as unknown as Record<string, unknown>,
+        });
+        return { avatar: toAvatarDto(updated, userId), warnings };
+      },
+    );
+
+    app.get(
+      '/api/avatars/:id/lorebook',
+      {
+        schema: {
+          tags,
+          summary: 'The avatar’s World Info as a SillyTavern World Info file (404 when it has none)',
+          params: idParams,
+        },
+      },
+      async (request, reply) => {
+        const avatar = await avatars.get(requireIdentity(request).user.id, request.params.id);
+        if (!avatar.lorebook) throw notFound('lorebook');
+        return reply
+          .type('application/json')
+          .header(
+            'content-disposition',
+            `attachment; filename*=UTF-8''${encodeURIComponent(`${avatar.name} lorebook.json`)}`,
+          )
+          .send(JSON.stringify(toWorldInfo(avatar.lorebook as unknown as Lorebook), null, 2));
+      },
+    );
+
+    app.delete(
+      '/api/avatars/:id/lorebook',
+      {
+        schema: {
+          tags,
+          summary: 'Detach the World Info from your avatar',
+          params: idParams,
+          response: { 200: z.object({ avatar: avatarDto }), ...errorResponses(401, 404) },
+        },
+      },
+      async (request) => {
+        const userId = requireIdentity(request).user.id;
+        await avatars.getOwned(userId, request.params.id);
+        return {
+          avatar: toAvatarDto(await avatars.update(userId, request.params.id, { lorebook: null }), userId),
         };
       },
     );

@@ -48,6 +48,7 @@ const resources: Record<string, { create: Factory; expect: number; why?: string;
   '/api/avatars/{id}/image': { create: createAvatar, expect: 404 },
   '/api/avatars/{id}/export': { create: createAvatar, expect: 404 },
   '/api/avatars/{id}/prompt-preview': { create: createAvatar, expect: 404 },
+  '/api/avatars/{id}/lorebook': { create: createAvatar, expect: 404, body: { entries: {} } },
   '/api/providers/{id}': { create: createProvider, expect: 404 },
   '/api/providers/{id}/check': { create: createProvider, expect: 404 },
   '/api/providers/{id}/pull': { create: createProvider, expect: 404, body: { model: 'llama3.2:1b' } },
