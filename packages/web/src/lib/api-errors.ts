@@ -15,6 +15,11 @@ const plural = (n: number, unit: string) => `${n} ${unit}${n === 1 ? '' : 's'}`;
  * A sentence a person understands for any error the app meets: stable error codes map to
  * friendly text; anything else falls back to the server's own message.
  */
+/** The request id worth showing: only for server faults (5xx), where support needs it. */
+export function serverErrorRequestId(error: unknown): string | undefined {
+  return error instanceof LuminaApiError && error.status >= 500 ? error.requestId : undefined;
+}
+
 export function friendlyMessage(error: unknown): string {
   if (error instanceof LuminaNetworkError)
     return 'Can’t reach the Lumina server. Check that it is running, then try again.';

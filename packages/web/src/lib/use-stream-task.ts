@@ -1,6 +1,6 @@
 import { LuminaApiError } from '@lumina/sdk';
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { friendlyMessage } from './api-errors';
+import { friendlyMessage, serverErrorRequestId } from './api-errors';
 import { isAbort, readEvents } from './event-stream';
 
 export type TaskPhase = 'idle' | 'running' | 'done' | 'failed' | 'cancelled';
@@ -84,7 +84,7 @@ export function useStreamTask<S, D = Record<string, unknown>>(
             error: {
               code: error instanceof LuminaApiError ? error.code : 'network_error',
               message: friendlyMessage(error),
-              requestId: error instanceof LuminaApiError && error.status >= 500 ? error.requestId : undefined,
+              requestId: serverErrorRequestId(error),
             },
           }));
         }

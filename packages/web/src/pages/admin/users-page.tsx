@@ -19,7 +19,7 @@ import { Skeleton } from '../../components/skeleton';
 import { StatusBadge } from '../../components/status-badge';
 import { SubmitButton } from '../../components/submit-button';
 import { UserAvatar } from '../../components/user-menu';
-import { type FormErrors, friendlyMessage } from '../../lib/api-errors';
+import { type FormErrors, friendlyMessage, serverErrorRequestId } from '../../lib/api-errors';
 import { useDocumentTitle } from '../../lib/document-title';
 import { formatDate } from '../../lib/format';
 import { useLuminaClient } from '../../lib/lumina-client';
@@ -334,11 +334,7 @@ function DisableDialog({ user, onClose }: { user: User | null; onClose: () => vo
       tone={disabling ? 'danger' : 'primary'}
       pending={toggle.isPending}
       error={toggle.isError ? friendlyMessage(toggle.error) : null}
-      requestId={
-        toggle.error instanceof LuminaApiError && toggle.error.status >= 500
-          ? toggle.error.requestId
-          : undefined
-      }
+      requestId={serverErrorRequestId(toggle.error)}
       onConfirm={() => target && toggle.mutate({ id: target.id, disabled: disabling })}
     />
   );

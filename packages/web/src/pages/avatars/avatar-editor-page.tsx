@@ -51,6 +51,7 @@ import {
   avatarErrorMessage,
   changedFields,
   draftOf,
+  EDITABLE_FIELDS,
   lorebookEntryCount,
   promptPreviewQueryKey,
   STYLE_SLIDERS,
@@ -65,26 +66,7 @@ import { useLuminaClient } from '../../lib/lumina-client';
 import { useSession } from '../../lib/session';
 import { NotFoundPage } from '../not-found-page';
 
-const FIELDS = [
-  'name',
-  'nickname',
-  'description',
-  'persona',
-  'traits',
-  'style',
-  'backstory',
-  'scenario',
-  'greeting',
-  'alternateGreetings',
-  'exampleDialogue',
-  'tags',
-  'voice',
-  'defaultModel',
-  'fallbackModels',
-  'memory',
-  'visibility',
-] as const;
-type Field = (typeof FIELDS)[number];
+type Field = (typeof EDITABLE_FIELDS)[number];
 
 const isMac = typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.platform);
 const SAVE_KEYS = isMac ? '⌘S' : 'Ctrl+S';
@@ -174,7 +156,7 @@ function AvatarEditor({ avatar }: { avatar: Avatar }) {
       void queryClient.invalidateQueries({ queryKey: promptPreviewQueryKey(avatar.id) });
     },
   });
-  const saveErrors = save.error ? formErrorsFrom(save.error, FIELDS) : null;
+  const saveErrors = save.error ? formErrorsFrom(save.error, EDITABLE_FIELDS) : null;
 
   const submit = useCallback(() => {
     if (readOnly || save.isPending) return;

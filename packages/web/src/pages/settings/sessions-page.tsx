@@ -8,7 +8,7 @@ import { ErrorPanel } from '../../components/error-panel';
 import { PageHeader } from '../../components/page-header';
 import { Skeleton } from '../../components/skeleton';
 import { StatusBadge } from '../../components/status-badge';
-import { friendlyMessage } from '../../lib/api-errors';
+import { friendlyMessage, serverErrorRequestId } from '../../lib/api-errors';
 import { useDocumentTitle } from '../../lib/document-title';
 import { formatDateTime, formatRelativeTime } from '../../lib/format';
 import { useLuminaClient } from '../../lib/lumina-client';
@@ -143,11 +143,7 @@ function RevokeSessionDialog({ session, onClose }: { session: Session | null; on
       pendingLabel="Revoking…"
       pending={revoke.isPending}
       error={revoke.isError ? friendlyMessage(revoke.error) : null}
-      requestId={
-        revoke.error instanceof LuminaApiError && revoke.error.status >= 500
-          ? revoke.error.requestId
-          : undefined
-      }
+      requestId={serverErrorRequestId(revoke.error)}
       onConfirm={() => session && revoke.mutate(session.id)}
     />
   );

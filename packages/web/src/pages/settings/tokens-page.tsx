@@ -14,7 +14,7 @@ import { PageHeader } from '../../components/page-header';
 import { Skeleton } from '../../components/skeleton';
 import { StatusBadge } from '../../components/status-badge';
 import { SubmitButton } from '../../components/submit-button';
-import { type FormErrors, formErrorsFrom, friendlyMessage } from '../../lib/api-errors';
+import { type FormErrors, formErrorsFrom, friendlyMessage, serverErrorRequestId } from '../../lib/api-errors';
 import { useDocumentTitle } from '../../lib/document-title';
 import { formatDate, formatRelativeTime } from '../../lib/format';
 import { useLuminaClient } from '../../lib/lumina-client';
@@ -438,11 +438,7 @@ function RevokeTokenDialog({ token, onClose }: { token: ApiToken | null; onClose
       pendingLabel="Revoking…"
       pending={revoke.isPending}
       error={revoke.isError ? friendlyMessage(revoke.error) : null}
-      requestId={
-        revoke.error instanceof LuminaApiError && revoke.error.status >= 500
-          ? revoke.error.requestId
-          : undefined
-      }
+      requestId={serverErrorRequestId(revoke.error)}
       onConfirm={() => token && revoke.mutate(token.id)}
     />
   );
