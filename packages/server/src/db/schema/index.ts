@@ -1,5 +1,6 @@
 export * from './api-tokens.js';
 export * from './avatars.js';
+export * from './conversations.js';
 export * from './providers.js';
 export * from './secrets.js';
 export * from './sessions.js';

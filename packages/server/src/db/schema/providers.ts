@@ -48,6 +48,8 @@ export const usageEvents = pgTable(
     model: text('model').notNull(),
     /** What the call was for (chat, suggestion, summary, embedding, test …). */
     purpose: text('purpose').notNull(),
+    /** The avatar the call spoke for, when there was one (chat, summaries, suggestions). */
+    avatarId: uuid('avatar_id'),
     inputTokens: integer('input_tokens').notNull(),
     outputTokens: integer('output_tokens').notNull(),
     /** False when the provider did not report usage and we counted with a tokenizer. */

@@ -1,0 +1,128 @@
+import { sql } from 'drizzle-orm';
+import {
+  type AnyPgColumn,
+  boolean,
+  check,
+  customType,
+  index,
+  integer,
+  jsonb,
+  numeric,
+  pgTable,
+  text,
+  timestamp,
+  uuid,
+} from 'drizzle-orm/pg-core';
+import { avatars } from './avatars.js';
+import { createdAt, id, updatedAt } from './columns.js';
+import { users } from './users.js';
+
+const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
+
+export const MESSAGE_ROLES = ['user', 'assistant', 'system'] as const;
+export type MessageRole = (typeof MESSAGE_ROLES)[number];
+
+/**
+ * `streaming` while a reply is being written; it ends `complete`, `cancelled` or `error`, or
+ * becomes `interrupted` when the process that wrote it died before finishing.
+ */
+export const MESSAGE_STATUSES = ['complete', 'streaming', 'cancelled', 'error', 'interrupted'] as const;
+export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
+
+/** A chat between one user and one avatar: a tree of messages whose active leaf is the visible branch. */
+export const conversations = pgTable(
+  'conversations',
+  {
+    id: id(),
+    ownerId: uuid('owner_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    avatarId: uuid('avatar_id')
+      .notNull()
+      .references(() => avatars.id, { onDelete: 'cascade' }),
+    title: text('title').notNull().default(''),
+    /** `auto` titles may be replaced by the automatic titler; `user` titles never are. */
+    titleSource: text('title_source', { enum: ['auto', 'user'] })
+      .notNull()
+      .default('auto'),
+    tags: text('tags').array().notNull().default(sql`'{}'::text[]`),
+    pinned: boolean('pinned').notNull().default(false),
+    archived: boolean('archived').notNull().default(false),
+    /** The last message of the visible branch; null for an empty conversation. */
+    activeLeafId: uuid('active_leaf_id').references((): AnyPgColumn => messages.id, {
+      onDelete: 'set null',
+    }),
+    /** Model for this conversation (`provider/model`); null = the avatar's, then the user's default. */
+    model: text('model'),
+    messageCount: integer('message_count').notNull().default(0),
+    lastMessageAt: timestamp('last_message_at', { withTimezone: true, mode: 'date' }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index('conversations_owner_recent_idx').on(t.ownerId, t.pinned, t.lastMessageAt),
+    index('conversations_avatar_id_idx').on(t.avatarId),
+    index('conversations_active_leaf_id_idx').on(t.activeLeafId),
+    check('conversations_title_source_check', sql`${t.titleSource} in ('auto', 'user')`),
+  ],
+);
+
+export interface MessageError {
+  code: string;
+  message: string;
+}
+
+/**
+ * One message of a conversation tree. Siblings share a parent and sort by id (UUIDv7).
+ * `summary` is a running summary of the branch from the root through this message (written by
+ * the background summarizer), so any branch below it can reuse it.
+ */
+export const messages = pgTable(
+  'messages',
+  {
+    id: id(),
+    conversationId: uuid('conversation_id')
+      .notNull()
+      .references(() => conversations.id, { onDelete: 'cascade' }),
+    ownerId: uuid('owner_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    parentId: uuid('parent_id').references((): AnyPgColumn => messages.id, { onDelete: 'cascade' }),
+    role: text('role', { enum: MESSAGE_ROLES }).notNull(),
+    content: text('content').notNull().default(''),
+    status: text('status', { enum: MESSAGE_STATUSES }).notNull().default('complete'),
+    error: jsonb('error').$type<MessageError | null>(),
+    model: text('model'),
+    finishReason: text('finish_reason'),
+    inputTokens: integer('input_tokens'),
+    outputTokens: integer('output_tokens'),
+    costUsd: numeric('cost_usd', { precision: 14, scale: 8, mode: 'number' }),
+    timeToFirstTokenMs: integer('time_to_first_token_ms'),
+    durationMs: integer('duration_ms'),
+    /** The server instance writing a `streaming` reply (crash recovery checks whether it is alive). */
+    writerId: text('writer_id'),
+    summary: text('summary'),
+    /** Anything an import brought that has no column (SillyTavern swipes, ChatGPT metadata …). */
+    metadata: jsonb('metadata').$type<Record<string, unknown>>().notNull().default({}),
+    tsv: tsvector('tsv').generatedAlwaysAs(sql`to_tsvector('simple', content)`),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index('messages_conversation_parent_idx').on(t.conversationId, t.parentId),
+    index('messages_parent_id_idx').on(t.parentId),
+    index('messages_owner_created_idx').on(t.ownerId, t.createdAt),
+    index('messages_tsv_idx').using('gin', t.tsv),
+    index('messages_streaming_idx').on(t.writerId).where(sql`${t.status} = 'streaming'`),
+    check('messages_role_check', sql`${t.role} in ('user', 'assistant', 'system')`),
+    check(
+      'messages_status_check',
+      sql`${t.status} in ('complete', 'streaming', 'cancelled', 'error', 'interrupted')`,
+    ),
+  ],
+);
+
+export type ConversationRow = typeof conversations.$inferSelect;
+export type NewConversationRow = typeof conversations.$inferInsert;
+export type MessageRow = typeof messages.$inferSelect;
+export type NewMessageRow = typeof messages.$inferInsert;

@@ -1,0 +1,100 @@
+import { z } from 'zod';
+import { MESSAGE_ROLES, MESSAGE_STATUSES } from '../db/schema/conversations.js';
+import type { ConversationRow, MessageRow } from '../db/schema/index.js';
+
+export const conversationDto = z
+  .object({
+    id: z.uuid(),
+    avatarId: z.uuid(),
+    title: z.string(),
+    titleSource: z.enum(['auto', 'user']),
+    tags: z.array(z.string()),
+    pinned: z.boolean(),
+    archived: z.boolean(),
+    activeLeafId: z.uuid().nullable(),
+    model: z
+      .string()
+      .nullable()
+      .describe('`provider/model` for this conversation; null = avatar or user default'),
+    messageCount: z.number().int(),
+    lastMessageAt: z.iso.datetime().nullable(),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+  })
+  .meta({ id: 'Conversation' });
+
+export const messageDto = z
+  .object({
+    id: z.uuid(),
+    conversationId: z.uuid(),
+    parentId: z.uuid().nullable(),
+    role: z.enum(MESSAGE_ROLES),
+    content: z.string(),
+    status: z.enum(MESSAGE_STATUSES),
+    error: z.object({ code: z.string(), message: z.string() }).nullable(),
+    model: z.string().nullable(),
+    finishReason: z.string().nullable(),
+    usage: z
+      .object({
+        inputTokens: z.number().int().nullable(),
+        outputTokens: z.number().int().nullable(),
+        costUsd: z.number().nullable(),
+      })
+      .nullable(),
+    timings: z
+      .object({ timeToFirstTokenMs: z.number().int().nullable(), durationMs: z.number().int().nullable() })
+      .nullable(),
+    /** Ids of this message and its siblings, oldest first (for `< 2/3 >`); only in the branch view. */
+    siblingIds: z.array(z.uuid()).optional(),
+    /** True when a running summary covers the branch through this message. */
+    hasSummary: z.boolean(),
+    metadata: z.record(z.string(), z.unknown()),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+  })
+  .meta({ id: 'Message' });
+
+export type ConversationDto = z.infer<typeof conversationDto>;
+export type MessageDto = z.infer<typeof messageDto>;
+
+export function toConversationDto(row: ConversationRow): ConversationDto {
+  return {
+    id: row.id,
+    avatarId: row.avatarId,
+    title: row.title,
+    titleSource: row.titleSource,
+    tags: row.tags,
+    pinned: row.pinned,
+    archived: row.archived,
+    activeLeafId: row.activeLeafId,
+    model: row.model,
+    messageCount: row.messageCount,
+    lastMessageAt: row.lastMessageAt?.toISOString() ?? null,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}
+
+export function toMessageDto(row: MessageRow, siblingIds?: string[]): MessageDto {
+  const isReply = row.role === 'assistant';
+  return {
+    id: row.id,
+    conversationId: row.conversationId,
+    parentId: row.parentId,
+    role: row.role,
+    content: row.content,
+    status: row.status,
+    error: row.error ?? null,
+    model: row.model,
+    finishReason: row.finishReason,
+    usage: isReply
+      ? { inputTokens: row.inputTokens, outputTokens: row.outputTokens, costUsd: row.costUsd }
+      : null,
+    timings: isReply ? { timeToFirstTokenMs: row.timeToFirstTokenMs, durationMs: row.durationMs } : null,
+    ...(siblingIds ? { siblingIds } : {}),
+    hasSummary: row.summary !== null,
+    metadata: row.metadata,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}

@@ -1,0 +1,148 @@
+import { and, desc, eq, ilike, lt, or, sql } from 'drizzle-orm';
+import type { Database } from '../db/database.js';
+import { type ConversationRow, conversations, type NewConversationRow } from '../db/schema/index.js';
+
+export interface ConversationListFilter {
+  avatarId?: string | undefined;
+  tag?: string | undefined;
+  /** Default false: archived conversations are listed only when asked for. */
+  archived?: boolean | undefined;
+  /** Matches the title. */
+  search?: string | undefined;
+  /** The `sortKey` of the last conversation of the previous page. */
+  cursor?: string | undefined;
+  limit: number;
+}
+
+/** Orders the list: pinned first, then by last activity; ties broken by id. */
+const sortKey = sql<string>`(case when ${conversations.pinned} then '1' else '0' end) || to_char(coalesce(${conversations.lastMessageAt}, ${conversations.createdAt}) at time zone 'UTC', 'YYYYMMDDHH24MISSUS') || ${conversations.id}::text`;
+
+/** Conversations; every query is scoped to the owner. */
+export function createConversationRepository(db: Database) {
+  return {
+    async create(row: NewConversationRow): Promise<ConversationRow> {
+      const [created] = await db.insert(conversations).values(row).returning();
+      return created!;
+    },
+
+    async findOwned(userId: string, id: string): Promise<ConversationRow | undefined> {
+      const [row] = await db
+        .select()
+        .from(conversations)
+        .where(and(eq(conversations.id, id), eq(conversations.ownerId, userId)));
+      return row;
+    },
+
+    /** One page, newest activity first (pinned on top); `nextCursor` is null on the last page. */
+    async list(
+      userId: string,
+      filter: ConversationListFilter,
+    ): Promise<{ rows: ConversationRow[]; nextCursor: string | null }> {
+      const pattern = filter.search ? `%${filter.search.replace(/[%_\\]/g, (c) => `\\${c}`)}%` : undefined;
+      const rows = await db
+        .select({ row: conversations, key: sortKey })
+        .from(conversations)
+        .where(
+          and(
+            eq(conversations.ownerId, userId),
+            eq(conversations.archived, filter.archived ?? false),
+            filter.avatarId ? eq(conversations.avatarId, filter.avatarId) : undefined,
+            filter.tag ? sql`${filter.tag} = any(${conversations.tags})` : undefined,
+            pattern ? ilike(conversations.title, pattern) : undefined,
+            filter.cursor ? lt(sortKey, filter.cursor) : undefined,
+          ),
+        )
+        .orderBy(desc(sortKey))
+        .limit(filter.limit + 1);
+      const page = rows.slice(0, filter.limit);
+      return {
+        rows: page.map((r) => r.row),
+        nextCursor: rows.length > filter.limit ? (page.at(-1)?.key ?? null) : null,
+      };
+    },
+
+    async update(
+      userId: string,
+      id: string,
+      changes: Partial<
+        Pick<
+          NewConversationRow,
+          'title' | 'titleSource' | 'tags' | 'pinned' | 'archived' | 'activeLeafId' | 'model'
+        >
+      >,
+    ): Promise<ConversationRow | undefined> {
+      if (Object.keys(changes).length === 0) return this.findOwned(userId, id);
+      const [row] = await db
+        .update(conversations)
+        .set(changes)
+        .where(and(eq(conversations.id, id), eq(conversations.ownerId, userId)))
+        .returning();
+      return row;
+    },
+
+    /** Sets the title only while it is still automatic (a user's rename always wins). */
+    async setAutoTitle(id: string, title: string): Promise<void> {
+      await db
+        .update(conversations)
+        .set({ title })
+        .where(and(eq(conversations.id, id), eq(conversations.titleSource, 'auto')));
+    },
+
+    /** A message was added: move the visible branch to it and count it. */
+    async messageAdded(id: string, leafId: string, at: Date): Promise<void> {
+      await db
+        .update(conversations)
+        .set({
+          activeLeafId: leafId,
+          messageCount: sql`${conversations.messageCount} + 1`,
+          lastMessageAt: at,
+        })
+        .where(eq(conversations.id, id));
+    },
+
+    /** Recounts after a branch was deleted. */
+    async recount(id: string): Promise<void> {
+      await db.execute(
+        sql`update conversations set message_count = (select count(*) from messages where conversation_id = ${id}) where id = ${id}`,
+      );
+    },
+
+    async delete(userId: string, id: string): Promise<boolean> {
+      const rows = await db
+        .delete(conversations)
+        .where(and(eq(conversations.id, id), eq(conversations.ownerId, userId)))
+        .returning({ id: conversations.id });
+      return rows.length > 0;
+    },
+
+    /** Conversations and messages per avatar, for the avatar's usage statistics. */
+    async statsByAvatar(
+      userId: string,
+    ): Promise<{ avatarId: string; conversations: number; messages: number; lastUsedAt: Date | null }[]> {
+      const rows = await db
+        .select({
+          avatarId: conversations.avatarId,
+          conversations: sql<number>`count(*)::int`,
+          messages: sql<number>`coalesce(sum(${conversations.messageCount}), 0)::int`,
+          lastUsedAt: sql<Date | null>`max(${conversations.lastMessageAt})`,
+        })
+        .from(conversations)
+        .where(eq(conversations.ownerId, userId))
+        .groupBy(conversations.avatarId);
+      return rows.map((r) => ({ ...r, lastUsedAt: r.lastUsedAt ? new Date(r.lastUsedAt) : null }));
+    },
+
+    /** Titles containing the text, for the search box (alongside message hits). */
+    async searchTitles(userId: string, text: string, limit: number): Promise<ConversationRow[]> {
+      const pattern = `%${text.replace(/[%_\\]/g, (c) => `\\${c}`)}%`;
+      return db
+        .select()
+        .from(conversations)
+        .where(and(eq(conversations.ownerId, userId), or(ilike(conversations.title, pattern))))
+        .orderBy(desc(conversations.lastMessageAt))
+        .limit(limit);
+    },
+  };
+}
+
+export type ConversationRepository = ReturnType<typeof createConversationRepository>;

@@ -1,0 +1,188 @@
+import { and, asc, eq, getTableColumns, inArray, ne, sql } from 'drizzle-orm';
+import { type Database, queryRows } from '../db/database.js';
+import { type MessageRow, messages, type NewMessageRow } from '../db/schema/index.js';
+
+// Every column except the search vector, which no caller reads.
+const { tsv: _tsv, ...messageColumns } = getTableColumns(messages);
+const columnList = sql.raw(
+  Object.values(messageColumns)
+    .map((column) => `m.${column.name}`)
+    .join(', '),
+);
+
+/** Maps a raw SQL row (snake_case, driver types) to the Drizzle row shape. */
+function fromRaw(raw: Record<string, unknown>): MessageRow {
+  const row: Record<string, unknown> = {};
+  for (const [key, column] of Object.entries(messageColumns)) {
+    const value = raw[column.name];
+    row[key] = value === undefined ? null : value;
+  }
+  if (row.costUsd !== null) row.costUsd = Number(row.costUsd);
+  for (const key of ['createdAt', 'updatedAt'] as const) {
+    if (!(row[key] instanceof Date)) row[key] = new Date(row[key] as string);
+  }
+  return row as unknown as MessageRow;
+}
+
+export type MessageFinish = Partial<
+  Pick<
+    NewMessageRow,
+    | 'content'
+    | 'status'
+    | 'error'
+    | 'model'
+    | 'finishReason'
+    | 'inputTokens'
+    | 'outputTokens'
+    | 'costUsd'
+    | 'timeToFirstTokenMs'
+    | 'durationMs'
+    | 'writerId'
+  >
+>;
+
+/** Messages of conversation trees; reads take the owner so no query crosses users. */
+export function createMessageRepository(db: Database) {
+  return {
+    async insert(row: NewMessageRow): Promise<MessageRow> {
+      const [created] = await db.insert(messages).values(row).returning(messageColumns);
+      return created as MessageRow;
+    },
+
+    /** Inserts many at once (fork, import); parents must come before their children. */
+    async insertMany(rows: NewMessageRow[]): Promise<void> {
+      for (let i = 0; i < rows.length; i += 500) {
+        await db.insert(messages).values(rows.slice(i, i + 500));
+      }
+    },
+
+    async findOwned(userId: string, id: string): Promise<MessageRow | undefined> {
+      const [row] = await db
+        .select(messageColumns)
+        .from(messages)
+        .where(and(eq(messages.id, id), eq(messages.ownerId, userId)));
+      return row as MessageRow | undefined;
+    },
+
+    /** The path from the root to `leafId`, root first. */
+    async branch(userId: string, leafId: string): Promise<MessageRow[]> {
+      const rows = await queryRows<Record<string, unknown>>(
+        db,
+        sql`with recursive path as (
+              select id, parent_id, 0 as depth from messages where id = ${leafId} and owner_id = ${userId}
+              union all
+              select p.id, p.parent_id, path.depth + 1 from messages p join path on p.id = path.parent_id
+            )
+            select ${columnList} from path join messages m on m.id = path.id order by path.depth desc`,
+      );
+      return rows.map(fromRaw);
+    },
+
+    /** Every message of a conversation, oldest first. */
+    async tree(conversationId: string): Promise<MessageRow[]> {
+      const rows = await db
+        .select(messageColumns)
+        .from(messages)
+        .where(eq(messages.conversationId, conversationId))
+        .orderBy(asc(messages.id));
+      return rows as MessageRow[];
+    },
+
+    /** The places where the tree forks: parent id (or null for the roots) → children, oldest first. */
+    async forks(conversationId: string): Promise<Map<string | null, string[]>> {
+      const rows = await queryRows<{ parent_id: string | null; ids: string[] }>(
+        db,
+        sql`select parent_id, array_agg(id order by id) as ids from messages
+            where conversation_id = ${conversationId} group by parent_id having count(*) > 1`,
+      );
+      return new Map(rows.map((r) => [r.parent_id, r.ids]));
+    },
+
+    /** The children of one message (or the roots when `parentId` is null), oldest first. */
+    async children(conversationId: string, parentId: string | null): Promise<MessageRow[]> {
+      const rows = await db
+        .select(messageColumns)
+        .from(messages)
+        .where(
+          and(
+            eq(messages.conversationId, conversationId),
+            parentId ? eq(messages.parentId, parentId) : sql`${messages.parentId} is null`,
+          ),
+        )
+        .orderBy(asc(messages.id));
+      return rows as MessageRow[];
+    },
+
+    /** Follows the newest child down from `id` to a leaf (what a sibling switch shows). */
+    async newestLeafUnder(id: string): Promise<string> {
+      const rows = await queryRows<{ id: string }>(
+        db,
+        sql`with recursive down as (
+              select ${id}::uuid as id, 0 as depth
+              union all
+              select (select c.id from messages c where c.parent_id = down.id order by c.id desc limit 1), depth + 1
+              from down where down.id is not null
+            )
+            select id from down where id is not null order by depth desc limit 1`,
+      );
+      return rows[0]?.id ?? id;
+    },
+
+    /** Saves the text written so far of a streaming reply (also its heartbeat). */
+    async flush(id: string, content: string): Promise<void> {
+      await db.update(messages).set({ content }).where(eq(messages.id, id));
+    },
+
+    async finish(id: string, fields: MessageFinish): Promise<MessageRow | undefined> {
+      const [row] = await db
+        .update(messages)
+        .set(fields)
+        .where(eq(messages.id, id))
+        .returning(messageColumns);
+      return row as MessageRow | undefined;
+    },
+
+    async setSummary(id: string, summary: string): Promise<void> {
+      await db.update(messages).set({ summary }).where(eq(messages.id, id));
+    },
+
+    /** Deletes a message and everything below it. */
+    async deleteSubtree(userId: string, id: string): Promise<number> {
+      const rows = await db
+        .delete(messages)
+        .where(and(eq(messages.id, id), eq(messages.ownerId, userId)))
+        .returning({ id: messages.id });
+      return rows.length;
+    },
+
+    /** Writers with replies still marked streaming, other than `except`. */
+    async streamingWriters(except: string): Promise<string[]> {
+      const rows = await db
+        .selectDistinct({ writerId: messages.writerId })
+        .from(messages)
+        .where(and(eq(messages.status, 'streaming'), ne(messages.writerId, except)));
+      return rows.map((r) => r.writerId).filter((w): w is string => w !== null);
+    },
+
+    /** Marks the replies of dead writers `interrupted` (their text up to the last flush stays). */
+    async markInterrupted(writerIds: string[] | 'all'): Promise<number> {
+      const rows = await db
+        .update(messages)
+        .set({
+          status: 'interrupted',
+          finishReason: 'error',
+          error: { code: 'interrupted', message: 'The server stopped while this reply was being written' },
+        })
+        .where(
+          and(
+            eq(messages.status, 'streaming'),
+            writerIds === 'all' ? undefined : inArray(messages.writerId, writerIds),
+          ),
+        )
+        .returning({ id: messages.id });
+      return rows.length;
+    },
+  };
+}
+
+export type MessageRepository = ReturnType<typeof createMessageRepository>;
