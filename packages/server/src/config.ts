@@ -66,6 +66,9 @@ export const envSchema = z.object({
   LUMINA_PROVIDER_IDLE_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
   LUMINA_LLAMA_CONTEXT_SIZE: z.coerce.number().int().min(128).max(1_048_576).default(4096),
   LUMINA_LLAMA_THREADS: z.coerce.number().int().min(0).max(256).default(0),
+  CHAT_MAX_MESSAGE_CHARS: z.coerce.number().int().min(1).max(1_000_000).default(32_000),
+  CHAT_FLUSH_INTERVAL_MS: z.coerce.number().int().min(50).max(1000).default(500),
+  CHAT_CONTINUE_ON_DISCONNECT: booleanString.default(true),
   LUMINA_PGLITE_SHARED_BUFFERS: z
     .string()
     .regex(/^\d+(kB|MB|GB)$/, { message: 'must be a PostgreSQL size such as 16MB' })
@@ -112,6 +115,14 @@ export interface Config {
   localOnly: boolean;
   providerTimeouts: { connectTimeoutMs: number; firstTokenTimeoutMs: number; idleTimeoutMs: number };
   llama: { contextSize: number; threads: number };
+  chat: {
+    /** Longest user message accepted, in characters. */
+    maxMessageChars: number;
+    /** How often a streaming reply's text is written to the database. */
+    flushIntervalMs: number;
+    /** Keep generating (and store the reply) when the client disconnects. */
+    continueOnDisconnect: boolean;
+  };
 }
 
 /** Raised for a bad environment; its message is a single line meant for a terminal. */
@@ -179,6 +190,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       idleTimeoutMs: e.LUMINA_PROVIDER_IDLE_TIMEOUT_MS,
     },
     llama: { contextSize: e.LUMINA_LLAMA_CONTEXT_SIZE, threads: e.LUMINA_LLAMA_THREADS },
+    chat: {
+      maxMessageChars: e.CHAT_MAX_MESSAGE_CHARS,
+      flushIntervalMs: e.CHAT_FLUSH_INTERVAL_MS,
+      continueOnDisconnect: e.CHAT_CONTINUE_ON_DISCONNECT,
+    },
   };
 }
 
