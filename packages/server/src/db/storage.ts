@@ -23,8 +23,20 @@ export interface Storage {
   hasVector: boolean;
   /** Whether start-up had to create a new database (first run). */
   created: boolean;
+  /** Which server processes are alive, for recovering replies a dead process left `streaming`. */
+  writerLocks: WriterLocks;
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * A process holds its writer id while it lives. PGlite: one process owns the data dir, so any
+ * other writer is dead. PostgreSQL: a session advisory lock on a dedicated connection, which the
+ * server releases when the process dies, so every instance can tell a live writer from a dead one.
+ */
+export interface WriterLocks {
+  hold(writerId: string): Promise<void>;
+  isHeld(writerId: string): Promise<boolean>;
 }
 
 export interface StorageOptions {
@@ -95,6 +107,7 @@ async function openPglite(dir: string | undefined, sharedBuffers: string): Promi
     location: dir ?? 'memory://',
     hasVector: true,
     created,
+    writerLocks: pgliteWriterLocks(),
     ping: async () => {
       await client.query('select 1');
     },
@@ -124,16 +137,78 @@ async function openPostgres(url: string, max: number): Promise<Storage> {
     throw new StorageError(`cannot connect to PostgreSQL at ${location}: ${describe(err)}`);
   }
   const db = drizzlePg({ client: pool, schema }) as unknown as Database;
+  const locks = postgresWriterLocks(pool);
   return {
     kind: 'postgres',
     db,
     location,
     hasVector,
     created: false,
+    writerLocks: locks,
     ping: async () => {
       await db.execute(sql`select 1`);
     },
-    close: () => pool.end(),
+    close: async () => {
+      await locks.release();
+      await pool.end();
+    },
+  };
+}
+
+function pgliteWriterLocks(): WriterLocks {
+  const held = new Set<string>();
+  return {
+    hold: async (writerId) => {
+      held.add(writerId);
+    },
+    isHeld: async (writerId) => held.has(writerId),
+  };
+}
+
+/** Advisory lock keys: a class id for Lumina writers, then the writer id's hash. */
+const WRITER_LOCK_CLASS = 0x4c756d;
+
+function postgresWriterLocks(pool: pg.Pool): WriterLocks & { release(): Promise<void> } {
+  let holder: pg.PoolClient | undefined;
+  let heldId: string | undefined;
+  const acquire = async () => {
+    const client = await pool.connect();
+    // A broken connection loses the lock: take it again on a fresh one.
+    client.on('error', () => {
+      client.release(true);
+      if (holder === client) holder = undefined;
+      setTimeout(() => void acquire().catch(() => {}), 1000).unref();
+    });
+    await client.query('select pg_advisory_lock($1, hashtext($2))', [WRITER_LOCK_CLASS, heldId]);
+    holder = client;
+  };
+  return {
+    async hold(writerId) {
+      heldId = writerId;
+      await acquire();
+    },
+    async isHeld(writerId) {
+      const client = await pool.connect();
+      try {
+        const { rows } = await client.query<{ got: boolean }>(
+          'select pg_try_advisory_lock($1, hashtext($2)) as got',
+          [WRITER_LOCK_CLASS, writerId],
+        );
+        if (rows[0]?.got) {
+          await client.query('select pg_advisory_unlock($1, hashtext($2))', [WRITER_LOCK_CLASS, writerId]);
+          return false;
+        }
+        return true;
+      } finally {
+        client.release();
+      }
+    },
+    async release() {
+      const client = holder;
+      holder = undefined;
+      heldId = undefined;
+      client?.release(true); // closing the session drops the lock
+    },
   };
 }
 

@@ -17,6 +17,27 @@ export async function sendServerSentEvents(
   produce: (signal: AbortSignal) => AsyncIterable<SsePart>,
   options: { heartbeatMs?: number; firstId?: number } = {},
 ): Promise<void> {
+  let id = options.firstId ?? 1;
+  await sendNumberedEvents(
+    request,
+    reply,
+    async function* (signal) {
+      for await (const part of produce(signal)) yield { seq: id++, part };
+    },
+    options,
+  );
+}
+
+/**
+ * Like sendServerSentEvents, for parts that already carry their sequence number (a reply
+ * followed from the bus, so `Last-Event-ID` means the same thing on every connection).
+ */
+export async function sendNumberedEvents(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  produce: (signal: AbortSignal) => AsyncIterable<{ seq: number; part: SsePart }>,
+  options: { heartbeatMs?: number } = {},
+): Promise<void> {
   const controller = new AbortController();
   const raw = reply.raw;
   reply.hijack();
@@ -35,18 +56,19 @@ export async function sendServerSentEvents(
   };
   raw.on('close', onClose);
   const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), options.heartbeatMs ?? 15_000);
-  let id = options.firstId ?? 1;
+  let lastSeq = 0;
   try {
-    for await (const part of produce(controller.signal)) {
+    for await (const { seq, part } of produce(controller.signal)) {
       if (raw.destroyed) break;
       const { type, ...data } = part;
-      raw.write(`id: ${id++}\nevent: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
+      lastSeq = seq;
+      raw.write(`id: ${seq}\nevent: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
     }
   } catch (err) {
     request.log.error({ err }, 'stream failed');
     if (!raw.destroyed) {
       raw.write(
-        `id: ${id++}\nevent: error\ndata: ${JSON.stringify({ code: 'internal_error', message: 'The stream failed on our side' })}\n\n`,
+        `id: ${lastSeq + 1}\nevent: error\ndata: ${JSON.stringify({ code: 'internal_error', message: 'The stream failed on our side' })}\n\n`,
       );
     }
   } finally {

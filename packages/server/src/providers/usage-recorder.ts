@@ -6,6 +6,7 @@ import type { ModelInfo, Usage } from './types.js';
 export interface UsageContext {
   userId: string;
   purpose: string;
+  avatarId?: string;
   /** Looks up a model's metadata (local or not) by id. */
   modelInfo: (modelId: string) => ModelInfo | undefined;
   prices: () => Promise<Price[]>;
@@ -62,6 +63,7 @@ export async function* recordUsage(
       provider: modelId?.split('/')[0] ?? 'none',
       model: modelId ?? 'none',
       purpose: context.purpose,
+      avatarId: context.avatarId ?? null,
       inputTokens: usage?.inputTokens ?? 0,
       outputTokens: usage?.outputTokens ?? 0,
       tokensReported: usage?.reported ?? false,

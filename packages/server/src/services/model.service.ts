@@ -108,9 +108,13 @@ export function createModelService(deps: {
         purpose: string;
         maxOutputTokens?: number;
         signal?: AbortSignal;
+        /** The avatar the call speaks for (kept with the usage record). */
+        avatarId?: string;
+        /** A chain already resolved by the caller (skips resolving `model` again). */
+        chain?: ChatModel[];
       },
     ): AsyncGenerator<FallbackPart | { type: 'call-summary'; summary: CallSummary }> {
-      const models = await chain(userId, input.model, input.fallbacks);
+      const models = input.chain ?? (await chain(userId, input.model, input.fallbacks));
       const parts = streamWithFallback(
         models,
         {
@@ -123,6 +127,7 @@ export function createModelService(deps: {
       yield* recordUsage(parts, {
         userId,
         purpose: input.purpose,
+        ...(input.avatarId ? { avatarId: input.avatarId } : {}),
         modelInfo: (id) => known.get(id) ?? models.find((m) => m.info.id === id)?.info,
         prices: () => deps.usage.listPrices(),
         usage: deps.usage,

@@ -1,0 +1,136 @@
+import type { Redis } from 'ioredis';
+import { createMemoryReplyBus, type ReplyBus, type ReplyEvent } from './reply-bus.js';
+
+const logKey = (replyId: string) => `lumina:reply:${replyId}`;
+const channel = (replyId: string) => `lumina:reply:${replyId}`;
+const CANCEL_CHANNEL = 'lumina:reply-cancel';
+const END = -1;
+
+/**
+ * The reply bus across instances. The writing instance keeps the log in memory (its own
+ * followers never wait on Redis) and mirrors each part to a Redis list plus a channel; another
+ * instance replays the list and then follows the channel. Cancels travel on one channel.
+ */
+export function createRedisReplyBus(
+  redis: Redis,
+  options: { retainMs?: number; maxLifetimeMs?: number } = {},
+): ReplyBus {
+  const retainSeconds = Math.ceil((options.retainMs ?? 60_000) / 1000);
+  const lifetimeSeconds = Math.ceil((options.maxLifetimeMs ?? 3_600_000) / 1000);
+  const local = createMemoryReplyBus(options);
+  const subscriber = redis.duplicate({ lazyConnect: false });
+  const followers = new Map<string, Set<(event: ReplyEvent) => void>>();
+  const cancelListeners = new Set<(replyId: string) => void>();
+  let cancelSubscribed = false;
+
+  subscriber.on('error', () => {}); // reconnects on its own; a follower just sees a pause
+  subscriber.on('message', (from: string, message: string) => {
+    if (from === CANCEL_CHANNEL) {
+      for (const listener of cancelListeners) listener(message);
+      return;
+    }
+    const replyId = from.slice('lumina:reply:'.length);
+    const event = JSON.parse(message) as ReplyEvent;
+    for (const deliver of followers.get(replyId) ?? []) deliver(event);
+  });
+
+  const mirror = (replyId: string, event: ReplyEvent, ttlSeconds?: number) => {
+    const json = JSON.stringify(event);
+    const pipeline = redis.multi().rpush(logKey(replyId), json).publish(channel(replyId), json);
+    if (ttlSeconds) pipeline.expire(logKey(replyId), ttlSeconds);
+    pipeline.exec().catch(() => {}); // Redis down: local followers still get every part
+  };
+
+  async function* followRemote(replyId: string, afterSeq: number, signal: AbortSignal) {
+    // Subscribe before reading the backlog so nothing published in between is missed.
+    const queue: ReplyEvent[] = [];
+    let wake: (() => void) | undefined;
+    const deliver = (event: ReplyEvent) => {
+      queue.push(event);
+      wake?.();
+    };
+    let set = followers.get(replyId);
+    if (!set) {
+      set = new Set();
+      followers.set(replyId, set);
+      await subscriber.subscribe(channel(replyId));
+    }
+    set.add(deliver);
+    const onAbort = () => wake?.();
+    signal.addEventListener('abort', onAbort);
+    try {
+      const backlog = (await redis.lrange(logKey(replyId), 0, -1)).map((j) => JSON.parse(j) as ReplyEvent);
+      if (backlog.length === 0) return; // unknown reply
+      let last = afterSeq;
+      for (const event of [...backlog, ...queue.splice(0)]) {
+        if (event.seq === END) return;
+        if (event.seq <= last) continue;
+        last = event.seq;
+        yield event;
+      }
+      while (!signal.aborted) {
+        if (queue.length === 0) {
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+          });
+          wake = undefined;
+          continue;
+        }
+        const event = queue.shift()!;
+        if (event.seq === END) return;
+        if (event.seq <= last) continue;
+        last = event.seq;
+        yield event;
+      }
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      set.delete(deliver);
+      if (set.size === 0) {
+        followers.delete(replyId);
+        await subscriber.unsubscribe(channel(replyId)).catch(() => {});
+      }
+    }
+  }
+
+  return {
+    publish(replyId, event) {
+      local.publish(replyId, event);
+      mirror(replyId, event, event.seq === 1 || event.seq % 100 === 0 ? lifetimeSeconds : undefined);
+    },
+
+    end(replyId) {
+      local.end(replyId);
+      mirror(replyId, { seq: END, part: { type: 'end' } }, retainSeconds);
+    },
+
+    async has(replyId) {
+      return local.hasLocal(replyId) || (await redis.exists(logKey(replyId))) > 0;
+    },
+
+    follow(replyId, afterSeq, signal) {
+      return local.hasLocal(replyId)
+        ? local.follow(replyId, afterSeq, signal)
+        : followRemote(replyId, afterSeq, signal);
+    },
+
+    async cancel(replyId) {
+      await redis.publish(CANCEL_CHANNEL, replyId);
+    },
+
+    onCancel(listener) {
+      cancelListeners.add(listener);
+      if (!cancelSubscribed) {
+        cancelSubscribed = true;
+        subscriber.subscribe(CANCEL_CHANNEL).catch(() => {
+          cancelSubscribed = false;
+        });
+      }
+      return () => cancelListeners.delete(listener);
+    },
+
+    async close() {
+      await local.close();
+      subscriber.disconnect();
+    },
+  };
+}

@@ -1,0 +1,120 @@
+/** One part of a reply stream (see docs/conversations.md), with its sequence number in the reply. */
+export interface ReplyEvent {
+  seq: number;
+  part: { type: string; [key: string]: unknown };
+}
+
+/**
+ * Carries the parts of replies being written, so any request (the one that started the reply,
+ * another tab, a reconnect after a dropped connection, another instance) can follow a reply from
+ * a sequence number on, and so a cancel reaches the instance doing the writing.
+ * In-process by default; with Redis, across instances (realtime/redis-reply-bus.ts).
+ */
+export interface ReplyBus {
+  /** Appends a part to the reply's log (the writer numbers them 1, 2, 3 …). */
+  publish(replyId: string, event: ReplyEvent): void;
+  /** The reply is finished; its log is kept a short while for late followers. */
+  end(replyId: string): void;
+  /** Whether the bus knows the reply (in flight, or finished moments ago). */
+  has(replyId: string): Promise<boolean>;
+  /**
+   * The parts after `afterSeq`, then the live ones, until the reply ends or `signal` aborts.
+   * Ends at once when the bus does not know the reply.
+   */
+  follow(replyId: string, afterSeq: number, signal: AbortSignal): AsyncIterable<ReplyEvent>;
+  /** Asks whoever writes the reply to stop. */
+  cancel(replyId: string): Promise<void>;
+  /** Called with the reply id of every cancel request (from any instance). */
+  onCancel(listener: (replyId: string) => void): () => void;
+  close(): Promise<void>;
+}
+
+interface ReplyLog {
+  events: ReplyEvent[];
+  ended: boolean;
+  wake: Set<() => void>;
+}
+
+/** The in-process bus: logs in memory, kept `retainMs` after the reply ends. */
+export function createMemoryReplyBus(options: { retainMs?: number } = {}): ReplyBus & {
+  /** True when this process holds the reply's log (it is the writer). */
+  hasLocal(replyId: string): boolean;
+} {
+  const retainMs = options.retainMs ?? 60_000;
+  const logs = new Map<string, ReplyLog>();
+  const listeners = new Set<(replyId: string) => void>();
+  const timers = new Set<NodeJS.Timeout>();
+
+  const logFor = (replyId: string): ReplyLog => {
+    let log = logs.get(replyId);
+    if (!log) {
+      log = { events: [], ended: false, wake: new Set() };
+      logs.set(replyId, log);
+    }
+    return log;
+  };
+  const wakeAll = (log: ReplyLog) => {
+    for (const wake of log.wake) wake();
+    log.wake.clear();
+  };
+
+  return {
+    publish(replyId, event) {
+      const log = logFor(replyId);
+      log.events.push(event);
+      wakeAll(log);
+    },
+
+    end(replyId) {
+      const log = logFor(replyId);
+      log.ended = true;
+      wakeAll(log);
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        logs.delete(replyId);
+      }, retainMs);
+      timer.unref();
+      timers.add(timer);
+    },
+
+    has: async (replyId) => logs.has(replyId),
+    hasLocal: (replyId) => logs.has(replyId),
+
+    async *follow(replyId, afterSeq, signal) {
+      const log = logs.get(replyId);
+      if (!log) return;
+      let index = log.events.findIndex((e) => e.seq > afterSeq);
+      if (index === -1) index = log.events.length;
+      while (!signal.aborted) {
+        while (index < log.events.length) yield log.events[index++]!;
+        if (log.ended || signal.aborted) return;
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            signal.removeEventListener('abort', done);
+            resolve();
+          };
+          log.wake.add(done);
+          signal.addEventListener('abort', done, { once: true });
+        });
+      }
+    },
+
+    async cancel(replyId) {
+      for (const listener of listeners) listener(replyId);
+    },
+
+    onCancel(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+
+    async close() {
+      for (const timer of timers) clearTimeout(timer);
+      for (const log of logs.values()) {
+        log.ended = true;
+        wakeAll(log);
+      }
+      logs.clear();
+    },
+  };
+}

@@ -1,0 +1,205 @@
+import { v7 as uuidv7 } from 'uuid';
+import { toAvatarPersona } from '../avatars/avatar-persona-mapping.js';
+import type { Database } from '../db/database.js';
+import type { ConversationRow, MessageRow, NewMessageRow } from '../db/schema/index.js';
+import { invalidRequest, notFound } from '../errors.js';
+import { createPersonaMacroContext } from '../prompt/compile-system-prompt.js';
+import { expandMacros } from '../prompt/macros.js';
+import { createAvatarRepository } from '../repositories/avatar.repository.js';
+import {
+  type ConversationListFilter,
+  createConversationRepository,
+} from '../repositories/conversation.repository.js';
+import { createMessageRepository } from '../repositories/message.repository.js';
+import { createUserRepository } from '../repositories/user.repository.js';
+
+export interface ConversationChanges {
+  title?: string | undefined;
+  tags?: string[] | undefined;
+  pinned?: boolean | undefined;
+  archived?: boolean | undefined;
+  model?: string | null | undefined;
+  activeLeafId?: string | undefined;
+}
+
+/** A message on the visible branch, with the ids of its siblings (itself included). */
+export interface BranchMessage {
+  message: MessageRow;
+  siblingIds: string[];
+}
+
+/**
+ * Conversations and their message trees: create (with the avatar's greetings), list, rename,
+ * tag, pin, archive, switch branch, fork, delete a branch, delete.
+ */
+export function createConversationService(deps: { db: Database }) {
+  const conversations = createConversationRepository(deps.db);
+  const messages = createMessageRepository(deps.db);
+  const avatars = createAvatarRepository(deps.db);
+  const users = createUserRepository(deps.db);
+
+  async function get(userId: string, id: string): Promise<ConversationRow> {
+    const conversation = await conversations.findOwned(userId, id);
+    if (!conversation) throw notFound('conversation');
+    return conversation;
+  }
+
+  async function getMessage(userId: string, id: string): Promise<MessageRow> {
+    const message = await messages.findOwned(userId, id);
+    if (!message) throw notFound('message');
+    return message;
+  }
+
+  /** The visible branch, root first, each message with its siblings for `< 2/3 >`. */
+  async function branch(userId: string, conversation: ConversationRow): Promise<BranchMessage[]> {
+    if (!conversation.activeLeafId) return [];
+    const [path, forks] = await Promise.all([
+      messages.branch(userId, conversation.activeLeafId),
+      messages.forks(conversation.id),
+    ]);
+    return path.map((message) => ({
+      message,
+      siblingIds: forks.get(message.parentId) ?? [message.id],
+    }));
+  }
+
+  /** The avatar's greeting and alternate greetings, macros filled in for this user, as root siblings. */
+  async function greetings(
+    userId: string,
+    conversationId: string,
+    avatarId: string,
+  ): Promise<NewMessageRow[]> {
+    const [avatar, user] = await Promise.all([avatars.findVisible(userId, avatarId), users.findById(userId)]);
+    if (!avatar || !user) return [];
+    const context = createPersonaMacroContext(toAvatarPersona(avatar), {
+      name: user.name,
+      ...(user.preferredName ? { preferredName: user.preferredName } : {}),
+    });
+    return [avatar.greeting, ...avatar.alternateGreetings]
+      .filter((text) => text.trim() !== '')
+      .map((text, index) => ({
+        id: uuidv7(),
+        conversationId,
+        ownerId: userId,
+        parentId: null,
+        role: 'assistant' as const,
+        content: expandMacros(text, context),
+        metadata: { greeting: index },
+      }));
+  }
+
+  return {
+    get,
+    getMessage,
+    branch,
+
+    list: (userId: string, filter: ConversationListFilter) => conversations.list(userId, filter),
+
+    async create(
+      userId: string,
+      input: { avatarId: string; title?: string | undefined; model?: string | null | undefined },
+    ): Promise<{ conversation: ConversationRow; branch: BranchMessage[] }> {
+      const avatar = await avatars.findVisible(userId, input.avatarId);
+      if (!avatar) throw notFound('avatar');
+      let conversation = await conversations.create({
+        ownerId: userId,
+        avatarId: avatar.id,
+        title: input.title?.trim() ?? '',
+        titleSource: input.title?.trim() ? 'user' : 'auto',
+        model: input.model ?? null,
+      });
+      const rows = await greetings(userId, conversation.id, avatar.id);
+      if (rows.length > 0) {
+        await messages.insertMany(rows);
+        await conversations.messageAdded(conversation.id, rows[0]!.id!, new Date());
+        conversation = await get(userId, conversation.id);
+      }
+      return { conversation, branch: await branch(userId, conversation) };
+    },
+
+    async update(userId: string, id: string, changes: ConversationChanges): Promise<ConversationRow> {
+      const conversation = await get(userId, id);
+      const { activeLeafId, title, ...rest } = changes;
+      let leaf: string | undefined;
+      if (activeLeafId !== undefined) {
+        const message = await messages.findOwned(userId, activeLeafId);
+        if (!message || message.conversationId !== conversation.id) {
+          throw invalidRequest('activeLeafId must be a message of this conversation');
+        }
+        leaf = await messages.newestLeafUnder(message.id);
+      }
+      const updated = await conversations.update(userId, id, {
+        ...Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)),
+        ...(title !== undefined ? { title: title.trim(), titleSource: 'user' as const } : {}),
+        ...(leaf ? { activeLeafId: leaf } : {}),
+      });
+      if (!updated) throw notFound('conversation');
+      return updated;
+    },
+
+    async delete(userId: string, id: string): Promise<void> {
+      if (!(await conversations.delete(userId, id))) throw notFound('conversation');
+    },
+
+    async tree(userId: string, conversation: ConversationRow): Promise<MessageRow[]> {
+      if (conversation.ownerId !== userId) throw notFound('conversation');
+      return messages.tree(conversation.id);
+    },
+
+    /** Deletes a message and its descendants; the visible branch moves to the nearest survivor. */
+    async deleteBranch(userId: string, messageId: string): Promise<ConversationRow> {
+      const message = await getMessage(userId, messageId);
+      const conversation = await get(userId, message.conversationId);
+      await messages.deleteSubtree(userId, message.id);
+      await conversations.recount(conversation.id);
+      const current = await get(userId, conversation.id);
+      if (current.activeLeafId) return current; // the visible branch survived
+      // Fall back to the newest remaining sibling, else the parent, else the newest root.
+      const siblings = await messages.children(conversation.id, message.parentId);
+      const anchor = siblings.at(-1)?.id ?? message.parentId;
+      const leaf = anchor ? await messages.newestLeafUnder(anchor) : null;
+      return (await conversations.update(userId, conversation.id, { activeLeafId: leaf })) ?? current;
+    },
+
+    /** A new conversation holding the path from the root to `messageId` (copied, with new ids). */
+    async fork(userId: string, conversationId: string, messageId: string): Promise<ConversationRow> {
+      const source = await get(userId, conversationId);
+      const message = await messages.findOwned(userId, messageId);
+      if (!message || message.conversationId !== source.id) {
+        throw invalidRequest('messageId must be a message of this conversation');
+      }
+      const path = await messages.branch(userId, message.id);
+      const fork = await conversations.create({
+        ownerId: userId,
+        avatarId: source.avatarId,
+        title: source.title ? `${source.title} (fork)` : '',
+        titleSource: source.titleSource,
+        tags: source.tags,
+        model: source.model,
+      });
+      let parentId: string | null = null;
+      const copies: NewMessageRow[] = path.map((m) => {
+        const copy: NewMessageRow = {
+          ...m,
+          id: uuidv7(),
+          conversationId: fork.id,
+          parentId,
+          status: m.status === 'streaming' ? 'interrupted' : m.status,
+          writerId: null,
+          metadata: { ...m.metadata, forkedFrom: { conversationId: source.id, messageId: m.id } },
+        };
+        parentId = copy.id!;
+        return copy;
+      });
+      await messages.insertMany(copies);
+      await conversations.update(userId, fork.id, { activeLeafId: parentId });
+      await conversations.recount(fork.id);
+      return get(userId, fork.id);
+    },
+
+    /** Conversations, messages and last use per avatar. */
+    statsByAvatar: (userId: string) => conversations.statsByAvatar(userId),
+  };
+}
+
+export type ConversationService = ReturnType<typeof createConversationService>;

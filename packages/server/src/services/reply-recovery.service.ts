@@ -1,0 +1,46 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Database } from '../db/database.js';
+import type { WriterLocks } from '../db/storage.js';
+import { createMessageRepository } from '../repositories/message.repository.js';
+
+/**
+ * Replies a dead process left `streaming` become `interrupted` (their text up to the last flush
+ * stays). This process holds its writer lock while it lives; at start-up and then every
+ * `intervalMs`, writers of `streaming` rows that nobody holds are dead.
+ */
+export function createReplyRecoveryService(deps: {
+  db: Database;
+  locks: WriterLocks;
+  writerId: string;
+  log: FastifyBaseLogger;
+  intervalMs?: number;
+}) {
+  const messages = createMessageRepository(deps.db);
+  let timer: NodeJS.Timeout | undefined;
+
+  async function sweep(): Promise<number> {
+    const writers = await messages.streamingWriters(deps.writerId);
+    const dead: string[] = [];
+    for (const writer of writers) if (!(await deps.locks.isHeld(writer))) dead.push(writer);
+    if (dead.length === 0) return 0;
+    const count = await messages.markInterrupted(dead);
+    if (count > 0) deps.log.info({ count }, 'replies left streaming by a stopped server marked interrupted');
+    return count;
+  }
+
+  return {
+    sweep,
+    async start(): Promise<void> {
+      await deps.locks.hold(deps.writerId);
+      await sweep();
+      timer = setInterval(
+        () => void sweep().catch((err) => deps.log.warn({ err }, 'reply recovery failed')),
+        deps.intervalMs ?? 30_000,
+      );
+      timer.unref();
+    },
+    stop(): void {
+      clearInterval(timer);
+    },
+  };
+}
