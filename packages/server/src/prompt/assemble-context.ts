@@ -1,0 +1,236 @@
+import { toEngineLorebook } from '../avatars/avatar-lorebook-mapping.js';
+import { toAvatarPersona } from '../avatars/avatar-persona-mapping.js';
+import type { AvatarRow, MessageRow } from '../db/schema/index.js';
+import type { ChatMessage, ModelInfo } from '../providers/types.js';
+import { characterDisplayName, type UserIdentity, userDisplayName } from './avatar-persona.js';
+import {
+  type CompileOptions,
+  compileSystemPrompt,
+  createPersonaMacroContext,
+} from './compile-system-prompt.js';
+import { fitHistory, fitPrefix, TOKENS_PER_MESSAGE, TOKENS_PER_REPLY } from './context-budget.js';
+import { layoutContext } from './context-layout.js';
+import { type ContextLore, describeLore, emptyLore, scanLore } from './context-lore.js';
+import { memorySectionText, summarySectionText } from './context-sections.js';
+import { type TokenCounter, tokenCounterFor } from './prompt-token-counter.js';
+
+/** Window used when the model does not say (CHAT_DEFAULT_CONTEXT_WINDOW). */
+export const DEFAULT_CONTEXT_WINDOW = 8192;
+/** Share of the window above which older turns should be summarized (CHAT_SUMMARY_THRESHOLD). */
+export const DEFAULT_SUMMARY_THRESHOLD = 0.75;
+
+export interface ContextInput {
+  avatar: AvatarRow;
+  user: UserIdentity;
+  /**
+   * Root → the message being answered (usually the user's last message). Messages with empty
+   * content are skipped; assistant messages of every status are kept (partial text is real context).
+   */
+  branch: MessageRow[];
+  model: ModelInfo | undefined;
+  /** Tokens reserved for the reply. */
+  replyBudget: number;
+  /** Recalled memories, most relevant first; the ones that fit are sent as their own section. */
+  memories?: string[];
+  /** For time macros; the current time when omitted. */
+  now?: Date;
+  /** Default: the tokenizer that approximates the model (js-tiktoken). */
+  countTokens?: TokenCounter;
+  /** Used when the model's context window is unknown. Default {@link DEFAULT_CONTEXT_WINDOW}. */
+  defaultContextWindow?: number;
+  /** 0–1; default {@link DEFAULT_SUMMARY_THRESHOLD}. */
+  summaryThreshold?: number;
+}
+
+export type ContextPartKind = 'system' | 'lore' | 'memory' | 'summary' | 'message' | 'post_history';
+
+/** One piece of the context, for a preview. `text` is exactly what is sent. */
+export interface ContextPart {
+  kind: ContextPartKind;
+  title: string;
+  role: 'system' | 'user' | 'assistant';
+  text: string;
+  /** Tokens of `text` (message framing is counted in the total, not here). */
+  tokens: number;
+  /** For `message` parts: the stored message. */
+  messageId?: string;
+  /** Index in `messages` of the chat message this part is (or is in: system, memory and summary share the first). */
+  messageIndex: number;
+}
+
+export interface AssembledContext {
+  /** Exactly what is sent to the model. */
+  messages: ChatMessage[];
+  /** The same, explained, in order. */
+  parts: ContextPart[];
+  tokens: {
+    /** Everything sent, message framing included. */
+    total: number;
+    window: number;
+    /** `model`: the model's own context window; `default`: unknown, so the configured default. */
+    windowSource: 'model' | 'default';
+    replyBudget: number;
+    /** What the prompt may use: the window minus the reply budget. */
+    available: number;
+    /** True when the system prompt and the newest message alone exceed `available`. */
+    overBudget: boolean;
+  };
+  model: ModelInfo | null;
+  /** Display names of the two speakers (`{{user}}` and `{{char}}`). */
+  speakers: { user: string; char: string };
+  /** The running summary that stands in for the older messages, when one is used. */
+  summary: { throughMessageId: string; tokens: number; coveredMessages: number } | null;
+  /** Messages that did not fit and are not covered by the summary, oldest first. */
+  dropped: { messageIds: string[] };
+  memories: { given: number; included: number };
+  lore: ContextLore;
+  /** The window is nearly full (or messages were dropped): older turns should be summarized. */
+  needsSummary: boolean;
+}
+
+/**
+ * Builds what is sent to the model for the next reply: the compiled system prompt (with the
+ * lorebook entries the branch activates), recalled memories, the running summary of older
+ * turns, as many recent messages as fit the window minus the reply budget (newest kept,
+ * oldest dropped, `at_depth` lore inserted among them), and the post-history instructions.
+ * When space is short, the system prompt, lore, post-history instructions and the newest
+ * message come first, then the summary, then memories (best first), then older messages.
+ * Same input (including `now`), same output.
+ * @example
+ * const context = await assembleContext({ avatar, user: { name: 'Sam' }, branch, model, replyBudget: 1024 });
+ * context.messages[0]?.role // 'system'
+ */
+export async function assembleContext(input: ContextInput): Promise<AssembledContext> {
+  const countTokens = input.countTokens ?? tokenCounterFor(input.model?.id);
+  const persona = toAvatarPersona(input.avatar);
+  const speakers = { user: userDisplayName(input.user), char: characterDisplayName(persona) };
+  const window =
+    input.model?.contextWindow && input.model.contextWindow > 0
+      ? input.model.contextWindow
+      : (input.defaultContextWindow ?? DEFAULT_CONTEXT_WINDOW);
+  const replyBudget = Math.max(0, Math.floor(input.replyBudget));
+  const available = Math.max(0, window - replyBudget);
+
+  const { branch } = input;
+  const history = branch.filter((message) => message.content.trim() !== '');
+  const target = branch.at(-1);
+  const options: CompileOptions = {
+    now: input.now ?? new Date(),
+    // Per turn, so {{random}} varies between turns but never between two builds of one turn.
+    seed: target?.id ?? 0,
+    ...(target ? { pickSeed: target.conversationId } : {}),
+    conversation: conversationFacts(history),
+    countTokens,
+  };
+
+  const book = toEngineLorebook(input.avatar);
+  const activation = book
+    ? await scanLore(
+        book,
+        history,
+        speakers,
+        createPersonaMacroContext(persona, input.user, options),
+        options,
+      )
+    : null;
+  const compiled = await compileSystemPrompt(persona, input.user, {
+    ...options,
+    ...(activation ? { worldInfo: activation.activation } : {}),
+  });
+  const postHistory = compiled.postHistoryInstructions;
+  const injections = activation?.injections ?? [];
+
+  // Fixed costs: everything that is sent whatever the history holds.
+  let used = TOKENS_PER_REPLY + compiled.tokens + TOKENS_PER_MESSAGE;
+  for (const injection of injections) used += injection.tokens + TOKENS_PER_MESSAGE;
+  if (postHistory) used += postHistory.tokens + TOKENS_PER_MESSAGE;
+
+  // The summary: the nearest ancestor of the answered message that carries one.
+  const summaryIndex = findSummaryIndex(branch);
+  const summaryRow = summaryIndex >= 0 ? branch[summaryIndex]! : null;
+  const candidates = (summaryRow ? branch.slice(summaryIndex + 1) : branch)
+    .filter((message) => message.content.trim() !== '')
+    .map((message) => ({ item: message, text: message.content }));
+  const newest = candidates.length > 0 ? await fitHistory(candidates.slice(-1), 0, countTokens, true) : null;
+  if (newest) used += newest.used;
+
+  // Separators joining sections into the first system message cost about a token each.
+  const summaryText = summaryRow ? summarySectionText(summaryRow.summary ?? '') : '';
+  const summaryTokens = summaryText ? await countTokens(summaryText) : 0;
+  const useSummary = Boolean(summaryText) && used + summaryTokens + 1 <= available;
+  if (useSummary) used += summaryTokens + 1;
+
+  const memories = input.memories ?? [];
+  const memoryFit = await fitPrefix(memories, memorySectionText, available - used - 1, countTokens);
+  if (memoryFit.count > 0) used += memoryFit.tokens + 1;
+
+  const older = await fitHistory(candidates.slice(0, -1), Math.max(0, available - used), countTokens);
+  used += older.used;
+  const dropped = older.dropped.map((message) => message.id);
+  const covered = summaryRow ? branch.slice(0, summaryIndex + 1).filter((m) => m.content.trim() !== '') : [];
+  // A summary too large to send leaves the messages it covers out as well.
+  if (!useSummary) dropped.unshift(...covered.map((message) => message.id));
+
+  const { messages, parts, total } = await layoutContext(
+    {
+      system: { title: 'System prompt', text: compiled.text, tokens: compiled.tokens },
+      memory: memoryFit.count > 0 ? { title: `Memories (${memoryFit.count})`, ...memoryFit } : null,
+      summary: useSummary
+        ? { title: 'Summary of earlier messages', text: summaryText, tokens: summaryTokens }
+        : null,
+      history: [...older.kept, ...(newest?.kept ?? [])],
+      injections,
+      postHistory,
+      speakers,
+    },
+    countTokens,
+  );
+  const threshold = input.summaryThreshold ?? DEFAULT_SUMMARY_THRESHOLD;
+  const summarizable = candidates.length >= 2;
+
+  return {
+    messages,
+    parts,
+    tokens: {
+      total,
+      window,
+      windowSource: window === input.model?.contextWindow ? 'model' : 'default',
+      replyBudget,
+      available,
+      overBudget: total > available,
+    },
+    model: input.model ?? null,
+    speakers,
+    summary:
+      useSummary && summaryRow
+        ? {
+            throughMessageId: summaryRow.id,
+            tokens: summaryTokens,
+            coveredMessages: covered.length,
+          }
+        : null,
+    dropped: { messageIds: dropped },
+    memories: { given: memories.length, included: memoryFit.count },
+    lore: activation ? describeLore(activation.activation) : emptyLore(),
+    needsSummary: summarizable && (dropped.length > 0 || total >= threshold * available),
+  };
+}
+
+/** The nearest message above the last one that carries a running summary, or -1. */
+function findSummaryIndex(branch: readonly MessageRow[]): number {
+  for (let index = branch.length - 2; index >= 0; index--) {
+    if (branch[index]!.summary?.trim()) return index;
+  }
+  return -1;
+}
+
+/** `{{lastMessage}}`, `{{lastUserMessage}}`, `{{lastCharMessage}}` from the branch. */
+function conversationFacts(history: readonly MessageRow[]): CompileOptions['conversation'] {
+  const last = (role?: MessageRow['role']) =>
+    history.findLast((message) => role === undefined || message.role === role)?.content;
+  return {
+    lastMessage: last() ?? '',
+    lastUserMessage: last('user') ?? '',
+    lastCharMessage: last('assistant') ?? '',
+  };
+}
