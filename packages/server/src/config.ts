@@ -69,6 +69,14 @@ export const envSchema = z.object({
   CHAT_MAX_MESSAGE_CHARS: z.coerce.number().int().min(1).max(1_000_000).default(32_000),
   CHAT_FLUSH_INTERVAL_MS: z.coerce.number().int().min(50).max(1000).default(500),
   CHAT_CONTINUE_ON_DISCONNECT: booleanString.default(true),
+  CHAT_REPLY_TOKENS: z.coerce.number().int().min(16).max(1_000_000).default(1024),
+  CHAT_DEFAULT_CONTEXT_WINDOW: z.coerce.number().int().min(512).max(100_000_000).default(8192),
+  CHAT_SUMMARY_THRESHOLD: z.coerce.number().min(0.1).max(1).default(0.75),
+  CHAT_SUMMARY_MODEL: z
+    .string()
+    .regex(/^[^/\s]+\/\S/, { message: 'must be a model id such as ollama/llama3.2:1b (provider/model)' })
+    .optional(),
+  CHAT_SUMMARY_TIMEOUT_MS: z.coerce.number().int().min(1000).max(3_600_000).default(120_000),
   LUMINA_PGLITE_SHARED_BUFFERS: z
     .string()
     .regex(/^\d+(kB|MB|GB)$/, { message: 'must be a PostgreSQL size such as 16MB' })
@@ -122,6 +130,15 @@ export interface Config {
     flushIntervalMs: number;
     /** Keep generating (and store the reply) when the client disconnects. */
     continueOnDisconnect: boolean;
+    /** Tokens of the context window kept free for the reply. */
+    replyTokens: number;
+    /** Context window assumed when a model does not report its own. */
+    defaultContextWindow: number;
+    /** Share of the window (minus the reply) above which older turns are summarized, 0.1–1. */
+    summaryThreshold: number;
+    /** `provider/model` that writes running summaries; unset = the conversation's model. */
+    summaryModel: string | undefined;
+    summaryTimeoutMs: number;
   };
 }
 
@@ -194,6 +211,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxMessageChars: e.CHAT_MAX_MESSAGE_CHARS,
       flushIntervalMs: e.CHAT_FLUSH_INTERVAL_MS,
       continueOnDisconnect: e.CHAT_CONTINUE_ON_DISCONNECT,
+      replyTokens: e.CHAT_REPLY_TOKENS,
+      defaultContextWindow: e.CHAT_DEFAULT_CONTEXT_WINDOW,
+      summaryThreshold: e.CHAT_SUMMARY_THRESHOLD,
+      summaryModel: e.CHAT_SUMMARY_MODEL,
+      summaryTimeoutMs: e.CHAT_SUMMARY_TIMEOUT_MS,
     },
   };
 }

@@ -1,0 +1,151 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Config } from '../config.js';
+import type { Database } from '../db/database.js';
+import type { AvatarRow, ConversationRow, MessageRow } from '../db/schema/index.js';
+import { AppError, notFound } from '../errors.js';
+import { type AssembledContext, assembleContext } from '../prompt/assemble-context.js';
+import type { UserIdentity } from '../prompt/avatar-persona.js';
+import { type ChatModel, ProviderError } from '../providers/types.js';
+import { createAvatarRepository } from '../repositories/avatar.repository.js';
+import { createConversationRepository } from '../repositories/conversation.repository.js';
+import { createMessageRepository } from '../repositories/message.repository.js';
+import { createUserRepository } from '../repositories/user.repository.js';
+import { createConversationSummaryService, type SummaryOutcome } from './conversation-summary.service.js';
+import type { ModelService } from './model.service.js';
+
+/** What `GET /api/conversations/:id/context` shows. */
+export interface ContextPreview {
+  conversation: ConversationRow;
+  assembled: AssembledContext;
+  /** Why no model is shown, when none could be resolved (the context is then sized with the default window). */
+  modelError: { code: string; message: string } | null;
+  /** A summary of this conversation is being written in this process right now. */
+  summarizing: boolean;
+}
+
+/**
+ * Context assembly for conversations: loads the avatar, the user's names and the model chain,
+ * and assembles what the model is sent for the next reply (prompt/assemble-context.ts); after
+ * a reply, summarizes older turns in the background when the window is nearly full.
+ */
+export function createConversationContextService(deps: {
+  db: Database;
+  models: Pick<ModelService, 'chain' | 'stream'>;
+  config: Pick<Config, 'chat'>;
+  log: Pick<FastifyBaseLogger, 'warn' | 'debug'>;
+}) {
+  const avatars = createAvatarRepository(deps.db);
+  const users = createUserRepository(deps.db);
+  const conversations = createConversationRepository(deps.db);
+  const messages = createMessageRepository(deps.db);
+  const summaries = createConversationSummaryService({ ...deps, config: deps.config.chat });
+  const chat = deps.config.chat;
+
+  async function load(userId: string, conversation: ConversationRow): Promise<[AvatarRow, UserIdentity]> {
+    const [avatar, user] = await Promise.all([
+      avatars.findVisible(userId, conversation.avatarId),
+      users.findById(userId),
+    ]);
+    if (!avatar) throw notFound('avatar');
+    if (!user) throw notFound('user');
+    return [
+      avatar,
+      { name: user.name, ...(user.preferredName ? { preferredName: user.preferredName } : {}) },
+    ];
+  }
+
+  function assemble(avatar: AvatarRow, user: UserIdentity, branch: MessageRow[], chain: ChatModel[]) {
+    return assembleContext({
+      avatar,
+      user,
+      branch,
+      model: chain[0]?.info,
+      replyBudget: chat.replyTokens,
+      defaultContextWindow: chat.defaultContextWindow,
+      summaryThreshold: chat.summaryThreshold,
+    });
+  }
+
+  const modelFor = (conversation: ConversationRow, avatar: AvatarRow) =>
+    conversation.model ?? avatar.defaultModel ?? undefined;
+
+  /** The context for the next reply on `branch` (root → the message being answered) and the models to try. */
+  async function build(
+    userId: string,
+    conversation: ConversationRow,
+    branch: MessageRow[],
+  ): Promise<{ assembled: AssembledContext; chain: ChatModel[] }> {
+    const [avatar, user] = await load(userId, conversation);
+    const chain = await deps.models.chain(userId, modelFor(conversation, avatar), avatar.fallbackModels);
+    return { assembled: await assemble(avatar, user, branch, chain), chain };
+  }
+
+  /** Summarizes older turns when the context is nearly full. Never rejects. */
+  async function summarizeAfterReply(
+    userId: string,
+    conversation: ConversationRow,
+    branch: MessageRow[],
+    assembled?: AssembledContext,
+  ): Promise<SummaryOutcome> {
+    try {
+      const context = assembled ?? (await build(userId, conversation, branch)).assembled;
+      return await summaries.summarizeIfNeeded(userId, conversation.id, branch, context);
+    } catch (err) {
+      deps.log.warn({ err, conversationId: conversation.id }, 'conversation summary failed');
+      return { status: 'failed', reason: err instanceof Error ? err.message : String(err) };
+    }
+  }
+
+  return {
+    build,
+
+    /**
+     * Called after a reply completes, with the branch including the reply: summarizes older turns
+     * in the background when needed (not awaited; failures are logged, never thrown). Pass the
+     * context when one was built for this very branch, else it is rebuilt.
+     * @example context.afterReply(userId, conversation, [...branch, reply]);
+     */
+    afterReply(
+      userId: string,
+      conversation: ConversationRow,
+      branch: MessageRow[],
+      assembled?: AssembledContext,
+    ): void {
+      void summarizeAfterReply(userId, conversation, branch, assembled);
+    },
+
+    summarizeAfterReply,
+
+    /** What the next reply on the visible branch would be sent. Throws 404 for another user's conversation. */
+    async preview(userId: string, conversationId: string): Promise<ContextPreview> {
+      const conversation = await conversations.findOwned(userId, conversationId);
+      if (!conversation) throw notFound('conversation');
+      const [avatar, user] = await load(userId, conversation);
+      const branch = conversation.activeLeafId
+        ? await messages.branch(userId, conversation.activeLeafId)
+        : [];
+      let chain: ChatModel[] = [];
+      let modelError: ContextPreview['modelError'] = null;
+      try {
+        chain = await deps.models.chain(userId, modelFor(conversation, avatar), avatar.fallbackModels);
+      } catch (err) {
+        // The preview still shows the context, sized for the default window.
+        if (!(err instanceof AppError || err instanceof ProviderError)) throw err;
+        modelError = { code: err.code, message: err.message };
+      }
+      return {
+        conversation,
+        assembled: await assemble(avatar, user, branch, chain),
+        modelError,
+        summarizing: summaries.isRunning(conversation.id),
+      };
+    },
+
+    /** Resolves when background summaries have ended (tests, shutdown). */
+    idle: () => summaries.idle(),
+    /** Cancels background summaries and waits for them. */
+    close: () => summaries.close(),
+  };
+}
+
+export type ConversationContextService = ReturnType<typeof createConversationContextService>;
