@@ -1858,6 +1858,207 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your model calls: tokens, cost and timings, grouped by model, day, avatar or purpose */
+        get: {
+            parameters: {
+                query?: {
+                    groupBy?: "model" | "day" | "avatar" | "purpose";
+                    /** @description Start (inclusive): ISO date-time, or a date for the start of that day (UTC) */
+                    from?: string;
+                    /** @description End (exclusive): ISO date-time, or a date to include that whole day (UTC) */
+                    to?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["UsageReport"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Full-text search over your messages, best matches first, with highlighted snippets
+         * @description Web-search syntax: `"exact phrase"`, `or`, `-exclude`; the last word also matches as a prefix while it is typed (no trailing space). Only the newest 1,000 matches are ranked (`truncated` says older ones exist).
+         */
+        get: {
+            parameters: {
+                query: {
+                    q: string;
+                    avatarId?: string;
+                    /** @description Replies written by this model (`provider/model`) */
+                    model?: string;
+                    /** @description A tag of the conversation */
+                    tag?: string;
+                    role?: "user" | "assistant" | "system";
+                    /** @description Start (inclusive): ISO date-time, or a date for the start of that day (UTC) */
+                    from?: string;
+                    /** @description End (exclusive): ISO date-time, or a date to include that whole day (UTC) */
+                    to?: string;
+                    cursor?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            hits: components["schemas"]["SearchHit"][];
+                            nextCursor: string | null;
+                            /** @description Older matches exist beyond the ranked window */
+                            truncated: boolean;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/search/jump/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Where a message (a search hit) is, and the active leaf to set to show it */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SearchJump"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/admin/local-models": {
         parameters: {
             query?: never;
@@ -3202,6 +3403,43 @@ export interface components {
                 checkedAt: string | null;
             };
         };
+        SnippetSegmentInput: {
+            /** @description Plain text: render as text, never as HTML */
+            text: string;
+            /** @description True for a term the search matched (show highlighted) */
+            match: boolean;
+        };
+        SearchHitInput: {
+            /** Format: uuid */
+            messageId: string;
+            /** Format: uuid */
+            conversationId: string;
+            conversationTitle: string;
+            /** Format: uuid */
+            avatarId: string;
+            /** @enum {string} */
+            role: "user" | "assistant" | "system";
+            model: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** @description The best fragments of the message, terms marked */
+            snippet: components["schemas"]["SnippetSegmentInput"][];
+            /** @description Relevance (higher is better); only comparable within one search */
+            rank: number;
+        };
+        SearchJumpInput: {
+            /** Format: uuid */
+            conversationId: string;
+            /** Format: uuid */
+            messageId: string;
+            /**
+             * Format: uuid
+             * @description The active leaf that shows the message: the current one when it already does
+             */
+            activeLeafId: string;
+            /** @description The message is already on the visible branch */
+            onActiveBranch: boolean;
+        };
         UserSettingsInput: {
             /** @default null */
             defaultModel: string | null;
@@ -3220,6 +3458,48 @@ export interface components {
             localOnly: boolean;
             /** @description LUMINA_LOCAL_ONLY=true forces local-only; it cannot be turned off here */
             lockedByEnvironment: boolean;
+        };
+        UsageRowInput: {
+            /** @description Model id, UTC day (YYYY-MM-DD), avatar id or purpose; null = calls without an avatar */
+            key: string | null;
+            /** @description The avatar's name when grouped by avatar */
+            label: string | null;
+            calls: number;
+            inputTokens: number;
+            outputTokens: number;
+            /** @description Sum over the calls of known cost */
+            costUsd: number;
+            /** @description Calls of unknown cost (no price for the model, or no usage reported) */
+            unpricedCalls: number;
+            /** @description Over streamed calls that produced text */
+            avgTimeToFirstTokenMs: number | null;
+            p50DurationMs: number | null;
+            p95DurationMs: number | null;
+            errors: number;
+            cancelled: number;
+        };
+        UsageTotalsInput: {
+            calls: number;
+            inputTokens: number;
+            outputTokens: number;
+            /** @description Sum over the calls of known cost */
+            costUsd: number;
+            /** @description Calls of unknown cost (no price for the model, or no usage reported) */
+            unpricedCalls: number;
+            /** @description Over streamed calls that produced text */
+            avgTimeToFirstTokenMs: number | null;
+            p50DurationMs: number | null;
+            p95DurationMs: number | null;
+            errors: number;
+            cancelled: number;
+        };
+        UsageReportInput: {
+            /** @enum {string} */
+            groupBy: "model" | "day" | "avatar" | "purpose";
+            from: string | null;
+            to: string | null;
+            rows: components["schemas"]["UsageRowInput"][];
+            totals: components["schemas"]["UsageTotalsInput"];
         };
         PromptPreviewInput: {
             text: string;
@@ -3441,6 +3721,43 @@ export interface components {
                 checkedAt: string | null;
             };
         };
+        SnippetSegment: {
+            /** @description Plain text: render as text, never as HTML */
+            text: string;
+            /** @description True for a term the search matched (show highlighted) */
+            match: boolean;
+        };
+        SearchHit: {
+            /** Format: uuid */
+            messageId: string;
+            /** Format: uuid */
+            conversationId: string;
+            conversationTitle: string;
+            /** Format: uuid */
+            avatarId: string;
+            /** @enum {string} */
+            role: "user" | "assistant" | "system";
+            model: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** @description The best fragments of the message, terms marked */
+            snippet: components["schemas"]["SnippetSegment"][];
+            /** @description Relevance (higher is better); only comparable within one search */
+            rank: number;
+        };
+        SearchJump: {
+            /** Format: uuid */
+            conversationId: string;
+            /** Format: uuid */
+            messageId: string;
+            /**
+             * Format: uuid
+             * @description The active leaf that shows the message: the current one when it already does
+             */
+            activeLeafId: string;
+            /** @description The message is already on the visible branch */
+            onActiveBranch: boolean;
+        };
         UserSettings: {
             /** @default null */
             defaultModel: string | null;
@@ -3459,6 +3776,48 @@ export interface components {
             localOnly: boolean;
             /** @description LUMINA_LOCAL_ONLY=true forces local-only; it cannot be turned off here */
             lockedByEnvironment: boolean;
+        };
+        UsageRow: {
+            /** @description Model id, UTC day (YYYY-MM-DD), avatar id or purpose; null = calls without an avatar */
+            key: string | null;
+            /** @description The avatar's name when grouped by avatar */
+            label: string | null;
+            calls: number;
+            inputTokens: number;
+            outputTokens: number;
+            /** @description Sum over the calls of known cost */
+            costUsd: number;
+            /** @description Calls of unknown cost (no price for the model, or no usage reported) */
+            unpricedCalls: number;
+            /** @description Over streamed calls that produced text */
+            avgTimeToFirstTokenMs: number | null;
+            p50DurationMs: number | null;
+            p95DurationMs: number | null;
+            errors: number;
+            cancelled: number;
+        };
+        UsageTotals: {
+            calls: number;
+            inputTokens: number;
+            outputTokens: number;
+            /** @description Sum over the calls of known cost */
+            costUsd: number;
+            /** @description Calls of unknown cost (no price for the model, or no usage reported) */
+            unpricedCalls: number;
+            /** @description Over streamed calls that produced text */
+            avgTimeToFirstTokenMs: number | null;
+            p50DurationMs: number | null;
+            p95DurationMs: number | null;
+            errors: number;
+            cancelled: number;
+        };
+        UsageReport: {
+            /** @enum {string} */
+            groupBy: "model" | "day" | "avatar" | "purpose";
+            from: string | null;
+            to: string | null;
+            rows: components["schemas"]["UsageRow"][];
+            totals: components["schemas"]["UsageTotals"];
         };
         PromptPreview: {
             text: string;

@@ -32,7 +32,9 @@ import { healthRoutes } from './routes/health.routes.js';
 import { localModelRoutes } from './routes/local-models.routes.js';
 import { modelRoutes } from './routes/models.routes.js';
 import { providerRoutes } from './routes/providers.routes.js';
+import { searchRoutes } from './routes/search.routes.js';
 import { settingsRoutes } from './routes/settings.routes.js';
+import { usageRoutes } from './routes/usage.routes.js';
 import { registerApiRateLimit } from './security/api-rate-limit.js';
 import { createMemoryAuthEpochs, createRedisAuthEpochs } from './security/auth-epoch.js';
 import { registerAuthentication } from './security/authenticate.js';
@@ -52,8 +54,10 @@ import { createIdentityService } from './services/identity.service.js';
 import { createLocalModelService } from './services/local-model.service.js';
 import { createModelService } from './services/model.service.js';
 import { createProviderService } from './services/provider.service.js';
+import { createSearchService } from './services/search.service.js';
 import { createSecretService, type SecretService } from './services/secret.service.js';
 import { createSettingsService } from './services/settings.service.js';
+import { createUsageReportService } from './services/usage-report.service.js';
 import { createUserAdminService } from './services/user-admin.service.js';
 
 export interface AppDeps {
@@ -213,6 +217,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(providerRoutes(providers));
   await app.register(modelRoutes(models));
   await app.register(settingsRoutes({ settings, usage }));
+  await app.register(usageRoutes(createUsageReportService({ db: storage.db })));
+  await app.register(searchRoutes(createSearchService({ db: storage.db })));
   await app.register(localModelRoutes(localModels));
   await app.register(
     avatarRoutes({
