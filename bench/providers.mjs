@@ -2,41 +2,13 @@
 // accounting) over a local OpenAI-wire server, compared with reading the same SSE stream raw.
 // Prints JSON. Targets: per-token overhead p50 < 0.2 ms, time-to-first-token overhead p50 < 5 ms,
 // 200 concurrent streams without errors.
-import http from 'node:http';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ensureBuilt, isMain, machineInfo, printJson, progress } from './lib/common.mjs';
+import { startOpenAiWireServer } from './lib/openai-wire-server.mjs';
 import { ROOT } from './lib/server.mjs';
 
 const dist = (file) => pathToFileURL(path.join(ROOT, 'packages/server/dist', file)).href;
-
-/** A minimal OpenAI chat-completions SSE server: `tokens` chunks, then usage and [DONE]. */
-function startWireServer() {
-  const server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => {
-      body += c;
-    });
-    req.on('end', () => {
-      if (req.url.endsWith('/models')) {
-        res.writeHead(200, { 'content-type': 'application/json' });
-        return res.end(JSON.stringify({ object: 'list', data: [{ id: 'bench-model', object: 'model' }] }));
-      }
-      const tokens = Number(
-        new URL(req.url, 'http://x').searchParams.get('tokens') ?? JSON.parse(body).max_tokens ?? 50,
-      );
-      res.writeHead(200, { 'content-type': 'text/event-stream' });
-      const chunk = (delta, extra = {}) =>
-        `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'bench-model', choices: [{ index: 0, delta, finish_reason: null }], ...extra })}\n\n`;
-      let out = chunk({ role: 'assistant', content: '' });
-      for (let i = 0; i < tokens; i++) out += chunk({ content: ` t${i}` });
-      out += `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'bench-model', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }], usage: { prompt_tokens: 5, completion_tokens: tokens, total_tokens: tokens + 5 } })}\n\n`;
-      out += 'data: [DONE]\n\n';
-      res.end(out);
-    });
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-}
 
 const percentile = (values, p) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -89,7 +61,7 @@ async function layerStream(streamWithFallback, breaker, model, tokens) {
 export async function benchProviders(options = {}) {
   const runs = options.quick ? 30 : 200;
   const longTokens = options.quick ? 500 : 2000;
-  const server = await startWireServer();
+  const server = await startOpenAiWireServer();
   const origin = `http://127.0.0.1:${server.address().port}`;
   const { createCloudProvider } = await import(dist('providers/adapters/cloud-providers.js'));
   const { streamWithFallback } = await import(dist('providers/fallback.js'));

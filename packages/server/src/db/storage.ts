@@ -37,6 +37,8 @@ export interface Storage {
 export interface WriterLocks {
   hold(writerId: string): Promise<void>;
   isHeld(writerId: string): Promise<boolean>;
+  /** This writer stops (its replies are finished or interrupted). */
+  release(writerId: string): Promise<void>;
 }
 
 export interface StorageOptions {
@@ -149,7 +151,7 @@ async function openPostgres(url: string, max: number): Promise<Storage> {
       await db.execute(sql`select 1`);
     },
     close: async () => {
-      await locks.release();
+      locks.releaseAll();
       await pool.end();
     },
   };
@@ -162,32 +164,34 @@ function pgliteWriterLocks(): WriterLocks {
       held.add(writerId);
     },
     isHeld: async (writerId) => held.has(writerId),
+    release: async (writerId) => {
+      held.delete(writerId);
+    },
   };
 }
 
 /** Advisory lock keys: a class id for Lumina writers, then the writer id's hash. */
 const WRITER_LOCK_CLASS = 0x4c756d;
 
-function postgresWriterLocks(pool: pg.Pool): WriterLocks & { release(): Promise<void> } {
-  let holder: pg.PoolClient | undefined;
-  let heldId: string | undefined;
-  const acquire = async () => {
+function postgresWriterLocks(pool: pg.Pool): WriterLocks & { releaseAll(): void } {
+  // One held connection per writer id (tests run several apps on one storage).
+  const holders = new Map<string, pg.PoolClient>();
+  const acquire = async (writerId: string) => {
     const client = await pool.connect();
     // A broken connection loses the lock: take it again on a fresh one.
     client.on('error', () => {
       client.release(true);
-      if (holder === client) holder = undefined;
-      setTimeout(() => void acquire().catch(() => {}), 1000).unref();
+      if (holders.get(writerId) !== client) return;
+      holders.delete(writerId);
+      setTimeout(() => void acquire(writerId).catch(() => {}), 1000).unref();
     });
-    await client.query('select pg_advisory_lock($1, hashtext($2))', [WRITER_LOCK_CLASS, heldId]);
-    holder = client;
+    await client.query('select pg_advisory_lock($1, hashtext($2))', [WRITER_LOCK_CLASS, writerId]);
+    holders.set(writerId, client);
   };
   return {
-    async hold(writerId) {
-      heldId = writerId;
-      await acquire();
-    },
+    hold: acquire,
     async isHeld(writerId) {
+      if (holders.has(writerId)) return true;
       const client = await pool.connect();
       try {
         const { rows } = await client.query<{ got: boolean }>(
@@ -203,11 +207,14 @@ function postgresWriterLocks(pool: pg.Pool): WriterLocks & { release(): Promise<
         client.release();
       }
     },
-    async release() {
-      const client = holder;
-      holder = undefined;
-      heldId = undefined;
+    async release(writerId) {
+      const client = holders.get(writerId);
+      holders.delete(writerId);
       client?.release(true); // closing the session drops the lock
+    },
+    releaseAll() {
+      for (const client of holders.values()) client.release(true);
+      holders.clear();
     },
   };
 }

@@ -225,6 +225,19 @@ describe.each(storageModes())('conversations and streaming replies (%s)', (mode)
     expect(after.messages[1].siblingIds).toHaveLength(1);
   });
 
+  it('counts conversations and messages per avatar, with the last use', async () => {
+    const stats = (await app.inject({ method: 'GET', url: '/api/avatar-stats', headers: headers() })).json()
+      .stats;
+    const aria = stats.find((s: { avatarId: string }) => s.avatarId === avatarId);
+    expect(aria.conversations).toBeGreaterThanOrEqual(3);
+    expect(aria.messages).toBeGreaterThanOrEqual(aria.conversations * 2);
+    expect(Date.parse(aria.lastUsedAt)).toBeGreaterThan(Date.now() - 60_000);
+    const avatar = (
+      await app.inject({ method: 'GET', url: `/api/avatars/${avatarId}`, headers: headers() })
+    ).json();
+    expect(avatar.avatar.lastUsedAt).not.toBeNull();
+  });
+
   it('refuses bad input with stable codes and stores nothing', async () => {
     const { conversation } = await createConversation();
     const other = await createConversation();
@@ -260,13 +273,18 @@ describe.each(storageModes())('conversations and streaming replies (%s)', (mode)
   });
 
   it('stores two concurrent sends on the same branch as siblings', async () => {
-    const { conversation } = await createConversation();
+    // Two tabs showing the same branch both answer its last message.
+    const { conversation, messages } = await createConversation();
+    const parentId = messages[0]!.id;
     ollama.script(
       { kind: 'text', tokens: ['A'] },
       { kind: 'text', tokens: ['B'] },
       { kind: 'text', tokens: ['T'] },
     );
-    await Promise.all([send(conversation.id, { content: 'one' }), send(conversation.id, { content: 'two' })]);
+    await Promise.all([
+      send(conversation.id, { content: 'one', parentId }),
+      send(conversation.id, { content: 'two', parentId }),
+    ]);
     const tree = (
       await app.inject({
         method: 'GET',
@@ -330,17 +348,28 @@ describe.each(storageModes())('conversations and streaming replies (%s)', (mode)
     await until(async () => (await branch(conversation.id)).messages.at(-1).status === 'complete');
     expect((await branch(conversation.id)).messages.at(-1).content).toBe('Still here after you left');
 
-    // 4. A finished reply no longer on the bus replays as one snapshot.
-    const snapshot = parseSse(
-      (
-        await app.inject({
-          method: 'GET',
-          url: `/api/messages/${leftId}/stream?lastEventId=0`,
-          headers: { cookie },
-        })
-      ).body,
-    );
-    expect(snapshot.at(-1)).toMatchObject({ event: 'finish', data: { status: 'complete' } });
+    // 4. An instance whose bus does not know the reply replays it from the database: one
+    // message-start carrying the whole text, then finish.
+    const other = (await createTestApp(storage, { OLLAMA_BASE_URL: ollama.origin })).app;
+    try {
+      const snapshot = parseSse(
+        (
+          await other.inject({
+            method: 'GET',
+            url: `/api/messages/${leftId}/stream?lastEventId=7`,
+            headers: { cookie },
+          })
+        ).body,
+      );
+      expect(snapshot.map((e) => [e.id, e.event])).toEqual([
+        [8, 'message-start'],
+        [9, 'finish'],
+      ]);
+      expect(snapshot[0]!.data.content).toBe('Still here after you left');
+      expect(snapshot[1]!.data).toMatchObject({ status: 'complete' });
+    } finally {
+      await other.close();
+    }
   });
 
   it('streams over WebSocket, and answers a garbage frame with an error while staying open', async () => {

@@ -187,6 +187,35 @@ export const conversationRoutes =
       },
     );
 
+    app.get(
+      '/api/avatar-stats',
+      {
+        schema: {
+          tags: ['avatars'],
+          summary: 'Usage of each of your avatars: conversations, messages, last used',
+          response: {
+            200: z.object({
+              stats: z.array(
+                z.object({
+                  avatarId: z.uuid(),
+                  conversations: z.number().int(),
+                  messages: z.number().int(),
+                  lastUsedAt: z.iso.datetime().nullable(),
+                }),
+              ),
+            }),
+            ...errorResponses(401),
+          },
+        },
+      },
+      async (request) => ({
+        stats: (await conversations.statsByAvatar(requireIdentity(request).user.id)).map((s) => ({
+          ...s,
+          lastUsedAt: s.lastUsedAt?.toISOString() ?? null,
+        })),
+      }),
+    );
+
     app.post(
       '/api/conversations/:id/fork',
       {

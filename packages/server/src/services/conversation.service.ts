@@ -112,6 +112,7 @@ export function createConversationService(deps: { db: Database }) {
       if (rows.length > 0) {
         await messages.insertMany(rows);
         await conversations.messageAdded(conversation.id, rows[0]!.id!, new Date());
+        await conversations.recount(conversation.id);
         conversation = await get(userId, conversation.id);
       }
       return { conversation, branch: await branch(userId, conversation) };

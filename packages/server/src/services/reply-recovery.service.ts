@@ -39,8 +39,10 @@ export function createReplyRecoveryService(deps: {
       );
       timer.unref();
     },
-    stop(): void {
+    /** After this process's replies were finished: stop sweeping and let go of the writer lock. */
+    async stop(): Promise<void> {
       clearInterval(timer);
+      await deps.locks.release(deps.writerId);
     },
   };
 }

@@ -280,7 +280,13 @@ export function createReplyService(deps: {
         }
         parentId = parent.id;
       }
-      await deps.models.chain(userId, conversation.model ?? undefined); // no model → 409 before storing
+      // No usable model → 409 before anything is stored.
+      const avatar = await avatars.findVisible(userId, conversation.avatarId);
+      await deps.models.chain(
+        userId,
+        conversation.model ?? avatar?.defaultModel ?? undefined,
+        avatar?.fallbackModels,
+      );
       const message = await addMessage({
         conversationId: conversation.id,
         ownerId: userId,
