@@ -1,0 +1,190 @@
+import { z } from 'zod';
+import { MESSAGE_ROLES, MESSAGE_STATUSES } from '../db/schema/conversations.js';
+import type { ConversationRow, MessageRow } from '../db/schema/index.js';
+import { conversationFileErrors } from './conversation-format-errors.js';
+import type { ImportedAvatar, ImportedConversation } from './imported-conversation.js';
+import { orderParentsFirst } from './tree-order.js';
+
+export const LUMINA_CONVERSATION_FORMAT = 'lumina-conversation';
+
+const text = z.string();
+const count = z
+  .number()
+  .int()
+  .min(0)
+  .max(2 ** 31 - 1);
+const datetime = z.iso.datetime({ offset: true });
+
+const avatarSchema = z.object({
+  id: z.string().max(100).optional(),
+  name: z.string().trim().min(1).max(100),
+  nickname: z.string().max(100).nullable().optional(),
+  description: text.optional(),
+  persona: text.optional(),
+  traits: z.array(text.max(60)).max(40).optional(),
+  backstory: text.optional(),
+  scenario: text.optional(),
+  greeting: text.optional(),
+  alternateGreetings: z.array(text).max(100).optional(),
+  exampleDialogue: text.optional(),
+  tags: z.array(text.max(40)).max(40).optional(),
+});
+
+const messageSchema = z.object({
+  id: z.string().min(1).max(200),
+  parentId: z.string().min(1).max(200).nullable(),
+  role: z.enum(MESSAGE_ROLES),
+  content: text,
+  status: z.enum(MESSAGE_STATUSES).default('complete'),
+  error: z.object({ code: z.string(), message: z.string() }).nullable().default(null),
+  model: z.string().nullable().default(null),
+  finishReason: z.string().nullable().default(null),
+  usage: z
+    .object({
+      inputTokens: count.nullable(),
+      outputTokens: count.nullable(),
+      costUsd: z.number().min(0).nullable(),
+    })
+    .partial()
+    .nullable()
+    .default(null),
+  timings: z
+    .object({ timeToFirstTokenMs: count.nullable(), durationMs: count.nullable() })
+    .partial()
+    .nullable()
+    .default(null),
+  metadata: z.record(z.string(), z.unknown()).default({}),
+  summary: z.string().nullable().default(null),
+  createdAt: datetime,
+});
+
+/** The Lumina conversation file, version 1: one conversation with its whole message tree. */
+export const luminaConversationFileSchema = z.object({
+  format: z.literal(LUMINA_CONVERSATION_FORMAT),
+  version: z.literal(1),
+  exportedAt: datetime.optional(),
+  conversation: z.object({
+    title: z.string().max(500),
+    titleSource: z.enum(['auto', 'user']).default('user'),
+    tags: z.array(z.string().trim().min(1).max(40)).max(40).default([]),
+    pinned: z.boolean().default(false),
+    archived: z.boolean().default(false),
+    model: z.string().max(300).nullable().default(null),
+    createdAt: datetime,
+    avatar: avatarSchema,
+  }),
+  activeLeafId: z.string().min(1).max(200).nullable(),
+  messages: z.array(messageSchema),
+});
+
+export type LuminaConversationFile = z.input<typeof luminaConversationFileSchema>;
+
+export interface LuminaExportInput {
+  conversation: Pick<
+    ConversationRow,
+    'title' | 'titleSource' | 'tags' | 'pinned' | 'archived' | 'model' | 'createdAt' | 'activeLeafId'
+  >;
+  avatar: ImportedAvatar;
+  /** Every message of the conversation, in any order. */
+  messages: MessageRow[];
+  exportedAt?: Date;
+}
+
+/**
+ * A conversation as a Lumina JSON file: lossless, the whole tree, parents before children.
+ *
+ * @example JSON.stringify(toLuminaJson({ conversation, avatar, messages }), null, 2)
+ */
+export function toLuminaJson(input: LuminaExportInput): LuminaConversationFile {
+  const { conversation, avatar } = input;
+  const { ordered } = orderParentsFirst(
+    [...input.messages].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
+    (m) => m.id,
+    (m) => m.parentId,
+  );
+  return {
+    format: LUMINA_CONVERSATION_FORMAT,
+    version: 1,
+    exportedAt: (input.exportedAt ?? new Date()).toISOString(),
+    conversation: {
+      title: conversation.title,
+      titleSource: conversation.titleSource,
+      tags: conversation.tags,
+      pinned: conversation.pinned,
+      archived: conversation.archived,
+      model: conversation.model,
+      createdAt: conversation.createdAt.toISOString(),
+      avatar,
+    },
+    activeLeafId: conversation.activeLeafId,
+    messages: ordered.map((m) => ({
+      id: m.id,
+      parentId: m.parentId,
+      role: m.role,
+      content: m.content,
+      status: m.status,
+      error: m.error ?? null,
+      model: m.model,
+      finishReason: m.finishReason,
+      usage:
+        m.inputTokens === null && m.outputTokens === null && m.costUsd === null
+          ? null
+          : { inputTokens: m.inputTokens, outputTokens: m.outputTokens, costUsd: m.costUsd },
+      timings:
+        m.timeToFirstTokenMs === null && m.durationMs === null
+          ? null
+          : { timeToFirstTokenMs: m.timeToFirstTokenMs, durationMs: m.durationMs },
+      metadata: m.metadata,
+      summary: m.summary,
+      createdAt: m.createdAt.toISOString(),
+    })),
+  };
+}
+
+/**
+ * Reads a parsed Lumina JSON file. Its ids are kept as keys only: the importer gives every message
+ * a fresh id, so importing the same file twice makes two conversations.
+ */
+export function parseLuminaJson(value: unknown): ImportedConversation {
+  const version = (value as { version?: unknown } | null)?.version;
+  if (typeof version === 'number' && version !== 1) throw conversationFileErrors.versionUnsupported(version);
+  const parsed = luminaConversationFileSchema.safeParse(value);
+  if (!parsed.success) {
+    throw conversationFileErrors.invalid(
+      'The Lumina conversation file does not have the expected shape',
+      {},
+      parsed.error.issues,
+    );
+  }
+  const file = parsed.data;
+  return {
+    format: 'lumina-json',
+    title: file.conversation.title,
+    titleSource: file.conversation.titleSource,
+    tags: file.conversation.tags,
+    pinned: file.conversation.pinned,
+    archived: file.conversation.archived,
+    model: file.conversation.model,
+    createdAt: new Date(file.conversation.createdAt),
+    avatar: file.conversation.avatar,
+    activeLeafKey: file.activeLeafId,
+    messages: file.messages.map((m) => ({
+      key: m.id,
+      parentKey: m.parentId,
+      role: m.role,
+      content: m.content,
+      status: m.status,
+      error: m.error,
+      model: m.model,
+      finishReason: m.finishReason,
+      inputTokens: m.usage?.inputTokens ?? null,
+      outputTokens: m.usage?.outputTokens ?? null,
+      costUsd: m.usage?.costUsd ?? null,
+      timeToFirstTokenMs: m.timings?.timeToFirstTokenMs ?? null,
+      durationMs: m.timings?.durationMs ?? null,
+      summary: m.summary,
+      metadata: m.metadata,
+      createdAt: new Date(m.createdAt),
+    })),
+  };
+}

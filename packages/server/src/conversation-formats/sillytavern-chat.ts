@@ -1,0 +1,235 @@
+import { z } from 'zod';
+import type { MessageRole } from '../db/schema/conversations.js';
+import { conversationFileErrors } from './conversation-format-errors.js';
+import type { ImportedConversation, ImportedMessage } from './imported-conversation.js';
+import { shortReason } from './json-text.js';
+import { parseSillyTavernDate } from './sillytavern-date.js';
+
+const when = z.union([z.string(), z.number()]);
+// Chub writes a swipe as `{message}`; SillyTavern flattens that on import, and so do we.
+const swipeText = z.union([z.string(), z.looseObject({ message: z.string() }).transform((s) => s.message)]);
+
+const headerSchema = z.looseObject({
+  user_name: z.string().optional(),
+  character_name: z.string().optional(),
+  create_date: when.optional(),
+  chat_metadata: z.record(z.string(), z.unknown()).optional(),
+});
+
+const messageSchema = z.looseObject({
+  name: z.string().optional(),
+  is_user: z.boolean().optional(),
+  is_system: z.boolean().optional(),
+  send_date: when.optional(),
+  mes: z.string(),
+  swipes: z.array(swipeText).optional(),
+  swipe_id: z.number().int().nullable().optional(),
+  swipe_info: z.array(z.unknown()).nullable().optional(),
+  extra: z.record(z.string(), z.unknown()).optional(),
+  gen_started: when.optional(),
+  gen_finished: when.optional(),
+});
+type MessageLine = z.infer<typeof messageSchema>;
+
+const swipeInfoSchema = z.looseObject({
+  send_date: when.optional(),
+  gen_started: when.optional(),
+  gen_finished: when.optional(),
+  extra: z.record(z.string(), z.unknown()).optional(),
+});
+type SwipeInfo = z.infer<typeof swipeInfoSchema>;
+
+/** Names SillyTavern writes in the header when the real ones live elsewhere. */
+const PLACEHOLDER_NAMES = new Set(['', 'unused']);
+
+/**
+ * Reads a SillyTavern chat file (JSONL): an optional header line (`user_name`, `character_name`,
+ * `create_date`, `chat_metadata`), then one message per line. SillyTavern chats are a single line
+ * of turns whose alternatives are kept as `swipes`; here each swipe becomes a sibling message and
+ * the selected one (`swipe_id`) carries the conversation on. Fields with no column here are kept
+ * in each message's `metadata.sillyTavern`, the header in the first message's
+ * `metadata.importedConversation`.
+ *
+ * @example parseSillyTavernChat(fs.readFileSync('Seraphina - 2025-09-26@15h04m33s.jsonl', 'utf8'), 'Seraphina - 2025-09-26@15h04m33s.jsonl')
+ */
+export function parseSillyTavernChat(text: string, fileName: string): ImportedConversation {
+  const lines = readLines(text);
+  let header: z.infer<typeof headerSchema> | undefined;
+  if (lines[0] && !('mes' in lines[0].value) && looksLikeHeader(lines[0].value)) {
+    const parsed = headerSchema.safeParse(lines.shift()!.value);
+    if (!parsed.success) throw lineInvalid(1, parsed.error);
+    header = parsed.data;
+  }
+  if (lines.length === 0) throw conversationFileErrors.empty('The chat');
+
+  const entries = lines.map(({ number, value }) => {
+    const parsed = messageSchema.safeParse(value);
+    if (!parsed.success) throw lineInvalid(number, parsed.error);
+    return { number, line: parsed.data };
+  });
+
+  const characterName =
+    realName(header?.character_name) ??
+    entries
+      .map(({ line }) => (roleOf(line) === 'assistant' ? realName(line.name) : undefined))
+      .find(Boolean) ??
+    realName(stem(fileName).split(' - ')[0]) ??
+    'Imported character';
+  const createdAt =
+    parseSillyTavernDate(header?.create_date) ??
+    entries.map(({ line }) => parseSillyTavernDate(line.send_date)).find((d) => d !== undefined) ??
+    new Date();
+
+  const messages: ImportedMessage[] = [];
+  let parentKey: string | null = null;
+  let previousAt = createdAt;
+  for (const { number, line } of entries) {
+    const { mes, swipes, swipe_id, swipe_info, ...rest } = line;
+    const role = roleOf(line);
+    const at = parseSillyTavernDate(line.send_date) ?? previousAt;
+    const common = {
+      parentKey,
+      role,
+      metadata: {
+        source: 'sillytavern',
+        ...(realName(line.name) ? { speakerName: line.name } : {}),
+      },
+    };
+    if (!swipes || swipes.length < 2) {
+      const key = `line-${number}`;
+      messages.push({
+        ...common,
+        key,
+        content: mes,
+        createdAt: at,
+        ...generation(line, line.extra, role),
+        metadata: { ...common.metadata, sillyTavern: { ...rest, ...(swipes ? { swipes } : {}) } },
+      });
+      parentKey = key;
+      previousAt = at;
+      continue;
+    }
+    const selected = selectedSwipe(swipes, swipe_id, mes);
+    for (const [index, swipe] of swipes.entries()) {
+      const info = swipeInfo(swipe_info?.[index]);
+      const isSelected = index === selected;
+      const swipeMeta = {
+        swipeIndex: index,
+        swipeCount: swipes.length,
+        ...(info ? { swipeInfo: info } : {}),
+      };
+      messages.push({
+        ...common,
+        key: `line-${number}-swipe-${index}`,
+        // `mes` is what SillyTavern shows for the selected swipe (an edit lands there first).
+        content: isSelected ? mes : swipe,
+        createdAt: parseSillyTavernDate(info?.send_date) ?? at,
+        ...generation(isSelected ? line : (info ?? {}), isSelected ? line.extra : info?.extra, role),
+        metadata: {
+          ...common.metadata,
+          sillyTavern: isSelected
+            ? { ...rest, ...swipeMeta }
+            : { name: line.name, is_user: line.is_user, is_system: line.is_system, ...swipeMeta },
+        },
+      });
+    }
+    parentKey = `line-${number}-swipe-${selected}`;
+    previousAt = at;
+  }
+  messages[0]!.metadata = {
+    ...messages[0]!.metadata,
+    importedConversation: { format: 'sillytavern-jsonl', fileName, ...(header ? { header } : {}) },
+  };
+
+  const title = stem(fileName);
+  return {
+    format: 'sillytavern-jsonl',
+    title: title && !/^(upload|blob|chat)$/i.test(title) ? title : `Chat with ${characterName}`,
+    titleSource: 'auto',
+    createdAt,
+    avatar: { name: characterName.slice(0, 100) },
+    activeLeafKey: parentKey,
+    messages,
+  };
+}
+
+/** Parses every non-blank line as a JSON object, with its 1-based line number. */
+function readLines(text: string): { number: number; value: Record<string, unknown> }[] {
+  const out: { number: number; value: Record<string, unknown> }[] = [];
+  const raw = text.replace(/^\uFEFF/, '').split('\n');
+  for (const [index, line] of raw.entries()) {
+    if (line.trim() === '') continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch (err) {
+      throw conversationFileErrors.badLine(index + 1, shortReason(err instanceof Error ? err.message : ''));
+    }
+    if (!value || typeof value !== 'object' || Array.isArray(value))
+      throw conversationFileErrors.badLine(index + 1, 'expected an object');
+    out.push({ number: index + 1, value: value as Record<string, unknown> });
+  }
+  return out;
+}
+
+function looksLikeHeader(value: Record<string, unknown>): boolean {
+  return ['chat_metadata', 'user_name', 'character_name', 'create_date'].some((k) => k in value);
+}
+
+/**
+ * Narrator and other system messages (`extra.type` set, `is_system`) become system messages.
+ * A message hidden from the prompt with /hide is also `is_system` but has no type: it keeps its
+ * speaker (and `is_system: true` stays in its metadata).
+ */
+function roleOf(line: MessageLine): MessageRole {
+  if (line.is_user) return 'user';
+  const type = line.extra?.type;
+  if (typeof type === 'string' && (line.is_system || type === 'narrator')) return 'system';
+  return 'assistant';
+}
+
+/** Model and generation time of a reply, from the message or its swipe's `swipe_info`. */
+function generation(
+  source: { gen_started?: unknown; gen_finished?: unknown },
+  extra: Record<string, unknown> | undefined,
+  role: MessageRole,
+): Pick<ImportedMessage, 'model' | 'durationMs'> {
+  if (role !== 'assistant') return {};
+  const model = typeof extra?.model === 'string' && extra.model ? extra.model.slice(0, 300) : null;
+  const started = parseSillyTavernDate(source.gen_started);
+  const finished = parseSillyTavernDate(source.gen_finished);
+  const durationMs = started && finished ? finished.getTime() - started.getTime() : -1;
+  return { model, durationMs: durationMs >= 0 && durationMs < 2 ** 31 ? durationMs : null };
+}
+
+function selectedSwipe(swipes: string[], swipeId: number | null | undefined, mes: string): number {
+  if (typeof swipeId === 'number' && swipeId >= 0 && swipeId < swipes.length) return swipeId;
+  const matching = swipes.indexOf(mes);
+  return matching >= 0 ? matching : 0;
+}
+
+function swipeInfo(value: unknown): SwipeInfo | undefined {
+  const parsed = swipeInfoSchema.safeParse(value);
+  return parsed.success ? parsed.data : undefined;
+}
+
+function realName(name: string | undefined): string | undefined {
+  const trimmed = name?.trim();
+  return trimmed && !PLACEHOLDER_NAMES.has(trimmed) ? trimmed : undefined;
+}
+
+/** The file name without folders or extension. */
+function stem(fileName: string): string {
+  return (fileName.split(/[\\/]/).at(-1) ?? '').replace(/\.(jsonl|json|txt)$/i, '').trim();
+}
+
+function lineInvalid(line: number, error: z.ZodError) {
+  return conversationFileErrors.invalid(
+    `Line ${line} is not a SillyTavern chat message: ${error.issues
+      .slice(0, 3)
+      .map((i) => `${i.path.join('.') || 'line'}: ${i.message}`)
+      .join('; ')}`,
+    { line },
+    error.issues,
+  );
+}
