@@ -5,6 +5,9 @@ import { AdminModelsPage } from './pages/admin/models-page';
 import { AdminUsersPage } from './pages/admin/users-page';
 import { AvatarEditorPage } from './pages/avatars/avatar-editor-page';
 import { AvatarsPage } from './pages/avatars/avatars-page';
+import { ChatLayout } from './pages/chat/chat-layout';
+import { ChatStartPage } from './pages/chat/chat-start-page';
+import { ConversationPage } from './pages/chat/conversation-page';
 import { HomePage } from './pages/home-page';
 import { LoginPage } from './pages/login-page';
 import { NotFoundPage } from './pages/not-found-page';
@@ -33,6 +36,14 @@ export const routes: RouteObject[] = [
       {
         element: <RequireAuth />,
         children: [
+          {
+            path: 'chat',
+            element: <ChatLayout />,
+            children: [
+              { index: true, element: <ChatStartPage /> },
+              { path: ':conversationId', element: <ConversationPage /> },
+            ],
+          },
           { path: 'avatars', element: <AvatarsPage /> },
           { path: 'avatars/:id', element: <AvatarEditorPage /> },
           { path: 'settings', element: <Navigate to="/settings/profile" replace /> },

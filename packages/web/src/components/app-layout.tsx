@@ -11,6 +11,7 @@ import {
   LogIn,
   type LucideIcon,
   Menu,
+  MessageSquare,
   MonitorSmartphone,
   SlidersHorizontal,
   UserRound,
@@ -39,6 +40,7 @@ interface NavItem {
 /** Only pages that exist; a feature gets its entry when it ships. */
 const NAV_ITEMS: NavItem[] = [
   { to: '/', label: 'Home', Icon: Home, end: true },
+  { to: '/chat', label: 'Chat', Icon: MessageSquare, signedIn: true },
   { to: '/avatars', label: 'Avatars', Icon: Drama, signedIn: true },
   { to: '/status', label: 'System status', Icon: Activity },
 ];
@@ -72,6 +74,8 @@ export function AppLayout() {
   const menuButton = useRef<HTMLButtonElement>(null);
   const main = useRef<HTMLElement>(null);
   const shownPath = useRef(location.pathname);
+  // Chat fills the screen and scrolls its own message list.
+  const fullHeight = location.pathname === '/chat' || location.pathname.startsWith('/chat/');
 
   // After a client-side navigation, move focus to the new page (as a full load would) and
   // close the phone menu. Not on first load, so Tab still starts at the skip link.
@@ -178,8 +182,22 @@ export function AppLayout() {
         </nav>
       </header>
 
-      <main id="main" ref={main} tabIndex={-1} className="min-w-0 flex-1 outline-none">
-        <div className="mx-auto w-full max-w-5xl px-4 py-8 sm:px-6 md:px-10 md:py-12">
+      <main
+        id="main"
+        ref={main}
+        tabIndex={-1}
+        className={clsx(
+          'min-w-0 flex-1 outline-none',
+          fullHeight && 'flex h-[calc(100dvh-3.5rem-1px)] flex-col md:h-dvh',
+        )}
+      >
+        <div
+          className={
+            fullHeight
+              ? 'flex min-h-0 flex-1 flex-col'
+              : 'mx-auto w-full max-w-5xl px-4 py-8 sm:px-6 md:px-10 md:py-12'
+          }
+        >
           <QueryErrorResetBoundary>
             {({ reset }) => (
               <ErrorBoundary resetKey={location.pathname} onReset={reset}>

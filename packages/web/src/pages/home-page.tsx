@@ -2,6 +2,7 @@ import { Activity, ArrowRight, BookOpen, Database, Layers, LogIn, RotateCcw, Spa
 import type { ReactNode } from 'react';
 import { Link } from 'react-router';
 import { ActiveAvatarCard } from '../components/avatars/active-avatar-card';
+import { HomeChatCard } from '../components/chat/home-chat-card';
 import { describeError } from '../components/error-panel';
 import { ModelSetupCard } from '../components/models/model-setup-card';
 import { PageHeader } from '../components/page-header';
@@ -30,14 +31,15 @@ export function HomePage() {
       />
       <div className="flex flex-col gap-8">
         {user === null ? <SignInPrompt /> : null}
+        {user ? <HomeChatCard user={user} /> : null}
         {user ? <ActiveAvatarCard user={user} /> : null}
         {user ? <ModelSetupCard isAdmin={user.role === 'admin'} /> : null}
         <ServerSummary />
         <NextSteps />
       </div>
       <p className="mt-8 text-sm text-ink-muted">
-        This early build ships the server, its API, models and avatars. Conversations and voice come next;
-        each appears in the navigation when it is ready.
+        This early build ships the server, its API, models, avatars and chat. Voice and memory come next; each
+        appears in the navigation when it is ready.
       </p>
     </>
   );

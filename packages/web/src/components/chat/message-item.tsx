@@ -1,0 +1,299 @@
+import clsx from 'clsx';
+import { CircleAlert, GitFork, Pencil, RotateCcw, Square, Trash2, TriangleAlert } from 'lucide-react';
+import { memo, useEffect, useId, useRef, useState } from 'react';
+import { isPendingId } from '../../lib/chat-stream';
+import type { ChatMessage } from '../../lib/conversations';
+import { AvatarPicture } from '../avatars/avatar-picture';
+import { textareaClass } from '../avatars/fields';
+import { CopyButton } from '../copy-button';
+import { actionButtonClass } from './chat-styles';
+import { Markdown } from './markdown';
+import { MessageDetails } from './message-details';
+import { SiblingNavigator } from './sibling-navigator';
+
+export interface MessageActions {
+  onRegenerate: (messageId: string) => void;
+  onEdit: (messageId: string, content: string) => void;
+  onSwitch: (messageId: string) => void;
+  onFork: (messageId: string) => void;
+  onDelete: (messageId: string) => void;
+}
+
+interface MessageItemProps {
+  message: ChatMessage;
+  avatar: { name: string; imageUrl: string } | null;
+  /** A reply is being written somewhere in this conversation: no branching meanwhile. */
+  busy: boolean;
+  /** The message a search led to: marked until the next one. */
+  highlighted: boolean;
+  /** The last message of the branch (its details stay visible). */
+  last: boolean;
+  actions: MessageActions;
+}
+
+/** One message of the branch: text, status, alternatives and what can be done with it. */
+export const MessageItem = memo(function MessageItem({
+  message,
+  avatar,
+  busy,
+  highlighted,
+  last,
+  actions,
+}: MessageItemProps) {
+  const [editing, setEditing] = useState(false);
+  const mine = message.role === 'user';
+  const pending = isPendingId(message.id);
+  const writing = message.role === 'assistant' && message.status === 'streaming';
+  const author = mine ? 'You' : (avatar?.name ?? 'Avatar');
+
+  return (
+    <article
+      id={`message-${message.id}`}
+      data-message-id={message.id}
+      data-status={message.status}
+      aria-label={`${author} said`}
+      aria-busy={writing || undefined}
+      className={clsx(
+        'chat-message group/message scroll-mt-20 rounded-xl px-1 py-3 transition-colors',
+        highlighted && 'bg-accent-soft/60 ring-2 ring-accent/40',
+      )}
+    >
+      {mine ? (
+        <div className="flex flex-col items-end gap-1">
+          {editing ? (
+            <EditBox
+              initial={message.content}
+              onCancel={() => setEditing(false)}
+              onSave={(content) => {
+                setEditing(false);
+                if (content !== message.content) actions.onEdit(message.id, content);
+              }}
+            />
+          ) : (
+            <div
+              className={clsx(
+                'max-w-[min(85%,40rem)] rounded-2xl rounded-br-md bg-accent-soft px-4 py-2.5 text-ink whitespace-pre-wrap break-words',
+                pending && 'opacity-70',
+              )}
+            >
+              {message.content}
+            </div>
+          )}
+        </div>
+      ) : (
+        <div className="flex gap-3">
+          {avatar ? (
+            <AvatarPicture src={avatar.imageUrl} className="mt-0.5 size-8 rounded-full" />
+          ) : (
+            <span className="mt-0.5 size-8 shrink-0 rounded-full bg-surface-sunken" aria-hidden="true" />
+          )}
+          <div className="min-w-0 flex-1">
+            <p className="mb-0.5 text-sm font-semibold text-ink">{author}</p>
+            {message.content ? (
+              <div className={clsx(writing && 'chat-writing')}>
+                <Markdown text={message.content} streaming={writing} />
+              </div>
+            ) : writing ? (
+              <TypingDots name={author} />
+            ) : message.status === 'complete' ? (
+              <p className="text-ink-muted italic">(empty reply)</p>
+            ) : null}
+            <MessageStatusNote
+              message={message}
+              busy={busy}
+              onRetry={() => actions.onRegenerate(message.id)}
+            />
+          </div>
+        </div>
+      )}
+
+      {pending || editing ? null : (
+        <div
+          className={clsx(
+            'mt-1 flex min-h-7 flex-wrap items-center gap-x-1 gap-y-1',
+            mine ? 'justify-end' : 'pl-11',
+            // Shown on hover or keyboard focus where there is a pointer; always on touch screens.
+            !last &&
+              '[@media(hover:hover)]:opacity-0 [@media(hover:hover)]:group-hover/message:opacity-100 [@media(hover:hover)]:group-focus-within/message:opacity-100',
+          )}
+        >
+          <SiblingNavigator message={message} disabled={busy} onSwitch={actions.onSwitch} />
+          {writing ? null : (
+            <>
+              <CopyButton text={message.content} label={mine ? 'Copy message' : 'Copy reply'} />
+              {mine ? (
+                <button
+                  type="button"
+                  className={actionButtonClass}
+                  aria-label="Edit message"
+                  title="Edit"
+                  disabled={busy}
+                  onClick={() => setEditing(true)}
+                >
+                  <Pencil aria-hidden="true" />
+                </button>
+              ) : message.parentId ? (
+                <button
+                  type="button"
+                  className={actionButtonClass}
+                  aria-label="Regenerate reply"
+                  title="Regenerate"
+                  disabled={busy}
+                  onClick={() => actions.onRegenerate(message.id)}
+                >
+                  <RotateCcw aria-hidden="true" />
+                </button>
+              ) : null}
+              <button
+                type="button"
+                className={actionButtonClass}
+                aria-label="Fork from here"
+                title="Fork: a new conversation up to this message"
+                disabled={busy}
+                onClick={() => actions.onFork(message.id)}
+              >
+                <GitFork aria-hidden="true" />
+              </button>
+              <button
+                type="button"
+                className={actionButtonClass}
+                aria-label="Delete from here"
+                title="Delete this message and everything after it"
+                disabled={busy}
+                onClick={() => actions.onDelete(message.id)}
+              >
+                <Trash2 aria-hidden="true" />
+              </button>
+            </>
+          )}
+          {mine ? null : (
+            <div className="ml-2 min-w-0">
+              <MessageDetails message={message} />
+            </div>
+          )}
+        </div>
+      )}
+    </article>
+  );
+});
+
+function TypingDots({ name }: { name: string }) {
+  return (
+    <p className="flex h-6 items-center gap-1" role="status">
+      <span className="sr-only">{name} is writing…</span>
+      {[0, 150, 300].map((delay) => (
+        <span
+          key={delay}
+          aria-hidden="true"
+          className="size-1.5 animate-bounce rounded-full bg-ink-subtle"
+          style={{ animationDelay: `${delay}ms` }}
+        />
+      ))}
+    </p>
+  );
+}
+
+/** Cancelled, failed and interrupted replies say so in words, with a way to try again. */
+function MessageStatusNote({
+  message,
+  busy,
+  onRetry,
+}: {
+  message: ChatMessage;
+  busy: boolean;
+  onRetry: () => void;
+}) {
+  if (message.status === 'cancelled')
+    return (
+      <p className="mt-1.5 inline-flex items-center gap-1.5 rounded-full bg-surface-sunken px-2.5 py-0.5 text-xs font-medium text-ink-muted">
+        <Square className="size-3" aria-hidden="true" />
+        Stopped
+      </p>
+    );
+  if (message.status !== 'error' && message.status !== 'interrupted') return null;
+  const failed = message.status === 'error';
+  return (
+    <div
+      role={failed ? 'alert' : undefined}
+      className={clsx(
+        'mt-2 flex flex-col gap-2 rounded-lg border px-3 py-2.5 text-sm text-ink sm:flex-row sm:items-center',
+        failed ? 'border-bad/30 bg-bad-soft' : 'border-warn/30 bg-warn-soft',
+      )}
+    >
+      {failed ? (
+        <CircleAlert className="size-4 shrink-0 text-bad max-sm:hidden" aria-hidden="true" />
+      ) : (
+        <TriangleAlert className="size-4 shrink-0 text-warn max-sm:hidden" aria-hidden="true" />
+      )}
+      <p className="min-w-0 flex-1">
+        {failed
+          ? `The reply failed${message.content ? ' part-way' : ''}: ${message.error?.message ?? 'the model returned an error.'}`
+          : 'This reply was interrupted: the server stopped while writing it. The text up to that point is kept.'}
+      </p>
+      {message.parentId ? (
+        <button type="button" className="btn-secondary h-8 shrink-0 px-2.5" disabled={busy} onClick={onRetry}>
+          <RotateCcw className="size-3.5" aria-hidden="true" />
+          Try again
+        </button>
+      ) : null}
+    </div>
+  );
+}
+
+function EditBox({
+  initial,
+  onSave,
+  onCancel,
+}: {
+  initial: string;
+  onSave: (content: string) => void;
+  onCancel: () => void;
+}) {
+  const [text, setText] = useState(initial);
+  const field = useRef<HTMLTextAreaElement>(null);
+  const id = useId();
+  useEffect(() => {
+    const element = field.current;
+    if (!element) return;
+    element.focus();
+    element.setSelectionRange(element.value.length, element.value.length);
+  }, []);
+  return (
+    <form
+      className="flex w-full max-w-[40rem] flex-col gap-2"
+      onSubmit={(event) => {
+        event.preventDefault();
+        if (text.trim()) onSave(text);
+      }}
+    >
+      <label htmlFor={id} className="sr-only">
+        Edit your message
+      </label>
+      <textarea
+        id={id}
+        ref={field}
+        className={clsx(textareaClass, 'field-sizing-content max-h-72')}
+        value={text}
+        onChange={(event) => setText(event.target.value)}
+        onKeyDown={(event) => {
+          if (event.key === 'Escape') {
+            event.preventDefault();
+            event.stopPropagation();
+            onCancel();
+          } else if (event.key === 'Enter' && !event.shiftKey && !event.nativeEvent.isComposing) {
+            event.preventDefault();
+            if (text.trim()) onSave(text);
+          }
+        }}
+      />
+      <div className="flex justify-end gap-2">
+        <button type="button" className="btn-secondary" onClick={onCancel}>
+          Cancel
+        </button>
+        <button type="submit" className="btn-primary" disabled={!text.trim()}>
+          Save and send
+        </button>
+      </div>
+    </form>
+  );
+}

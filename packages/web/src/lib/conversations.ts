@@ -1,0 +1,240 @@
+import type { LuminaClient } from '@lumina/sdk';
+import {
+  type InfiniteData,
+  keepPreviousData,
+  type QueryClient,
+  useInfiniteQuery,
+  useMutation,
+  useQuery,
+  useQueryClient,
+} from '@tanstack/react-query';
+import { useLuminaClient } from './lumina-client';
+
+/** A conversation as GET /api/conversations answers (presenters/conversation.presenter.ts). */
+export interface Conversation {
+  id: string;
+  avatarId: string;
+  title: string;
+  titleSource: 'auto' | 'user';
+  tags: string[];
+  pinned: boolean;
+  archived: boolean;
+  activeLeafId: string | null;
+  model: string | null;
+  messageCount: number;
+  lastMessageAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type MessageStatus = 'streaming' | 'complete' | 'cancelled' | 'error' | 'interrupted';
+
+export interface ChatMessage {
+  id: string;
+  conversationId: string;
+  parentId: string | null;
+  role: 'user' | 'assistant' | 'system';
+  content: string;
+  status: MessageStatus;
+  error: { code: string; message: string } | null;
+  model: string | null;
+  finishReason: string | null;
+  usage: { inputTokens: number | null; outputTokens: number | null; costUsd: number | null } | null;
+  timings: { timeToFirstTokenMs: number | null; durationMs: number | null } | null;
+  siblingIds?: string[];
+  hasSummary: boolean;
+  metadata: Record<string, unknown>;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface Branch {
+  conversation: Conversation;
+  messages: ChatMessage[];
+}
+
+export type ConversationPatch = Partial<
+  Pick<Conversation, 'title' | 'tags' | 'pinned' | 'archived' | 'model' | 'activeLeafId'>
+>;
+
+export interface ConversationFilters {
+  avatarId?: string | undefined;
+  tag?: string | undefined;
+  archived?: boolean | undefined;
+}
+
+/**
+ * The conversation routes through the SDK client. Paths and bodies follow docs/conversations.md;
+ * the answers are typed here by the presenters' DTOs.
+ */
+type Init = {
+  params?: unknown;
+  body?: unknown;
+  signal?: AbortSignal;
+  parseAs?: 'stream';
+  keepalive?: boolean;
+};
+type Answer = Promise<{ data?: unknown; response: Response }>;
+interface ChatRoutes {
+  GET(path: string, init?: Init): Answer;
+  POST(path: string, init?: Init): Answer;
+  PATCH(path: string, init?: Init): Answer;
+  DELETE(path: string, init?: Init): Answer;
+}
+export function chatRoutes(client: LuminaClient): ChatRoutes {
+  return client as unknown as ChatRoutes;
+}
+
+export const CONVERSATIONS_QUERY_KEY = ['conversations'] as const;
+export const conversationListKey = (filters: ConversationFilters) =>
+  ['conversations', 'list', filters] as const;
+export const branchQueryKey = (id: string) => ['conversation', id, 'branch'] as const;
+export const contextQueryKey = (id: string) => ['conversation', id, 'context'] as const;
+
+interface ListPage {
+  conversations: Conversation[];
+  nextCursor: string | null;
+}
+
+/** The person's conversations (pinned first, then by last activity), page by page. */
+export function useConversations(filters: ConversationFilters, enabled = true) {
+  const lumina = useLuminaClient();
+  return useInfiniteQuery({
+    queryKey: conversationListKey(filters),
+    enabled,
+    initialPageParam: null as string | null,
+    getNextPageParam: (page: ListPage) => page.nextCursor,
+    placeholderData: keepPreviousData,
+    queryFn: async ({ pageParam, signal }): Promise<ListPage> => {
+      const query: Record<string, string> = { limit: '50' };
+      if (filters.avatarId) query.avatarId = filters.avatarId;
+      if (filters.tag) query.tag = filters.tag;
+      if (filters.archived !== undefined) query.archived = String(filters.archived);
+      if (pageParam) query.cursor = pageParam;
+      const { data } = await chatRoutes(lumina).GET('/api/conversations', { params: { query }, signal });
+      const page = data as Partial<ListPage> | undefined;
+      return { conversations: page?.conversations ?? [], nextCursor: page?.nextCursor ?? null };
+    },
+  });
+}
+
+/** The visible branch of a conversation, root first, each message with its siblings. */
+export function useBranch(id: string) {
+  const lumina = useLuminaClient();
+  return useQuery({
+    queryKey: branchQueryKey(id),
+    queryFn: async ({ signal }): Promise<Branch> => {
+      const { data } = await chatRoutes(lumina).GET('/api/conversations/{id}/messages', {
+        params: { path: { id }, query: { view: 'branch' } },
+        signal,
+      });
+      if (!data) throw new Error('The server answered without the conversation');
+      return data as Branch;
+    },
+  });
+}
+
+/** Every cached list page and the branch agree on a conversation after a change. */
+export function putConversation(queryClient: QueryClient, conversation: Conversation) {
+  queryClient.setQueriesData<InfiniteData<ListPage>>({ queryKey: ['conversations', 'list'] }, (data) =>
+    data
+      ? {
+          ...data,
+          pages: data.pages.map((page) => ({
+            ...page,
+            conversations: page.conversations.map((c) => (c.id === conversation.id ? conversation : c)),
+          })),
+        }
+      : data,
+  );
+  queryClient.setQueryData<Branch>(branchQueryKey(conversation.id), (branch) =>
+    branch ? { ...branch, conversation } : branch,
+  );
+}
+
+export function usePatchConversation() {
+  const lumina = useLuminaClient();
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: async ({ id, patch }: { id: string; patch: ConversationPatch }): Promise<Conversation> => {
+      const { data } = await chatRoutes(lumina).PATCH('/api/conversations/{id}', {
+        params: { path: { id } },
+        body: patch,
+      });
+      return (data as { conversation: Conversation }).conversation;
+    },
+    onSuccess: (conversation, { patch }) => {
+      putConversation(queryClient, conversation);
+      if (patch.activeLeafId !== undefined)
+        void queryClient.invalidateQueries({ queryKey: branchQueryKey(conversation.id) });
+      // Pinning and archiving move it between groups and filters; the server orders the list.
+      if (patch.pinned !== undefined || patch.archived !== undefined || patch.tags !== undefined)
+        void queryClient.invalidateQueries({ queryKey: CONVERSATIONS_QUERY_KEY });
+    },
+  });
+}
+
+export function useCreateConversation() {
+  const lumina = useLuminaClient();
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: async (avatarId: string): Promise<Branch> => {
+      const { data } = await chatRoutes(lumina).POST('/api/conversations', { body: { avatarId } });
+      return data as Branch;
+    },
+    onSuccess: (branch) => {
+      queryClient.setQueryData(branchQueryKey(branch.conversation.id), branch);
+      void queryClient.invalidateQueries({ queryKey: CONVERSATIONS_QUERY_KEY });
+    },
+  });
+}
+
+export function useForkConversation() {
+  const lumina = useLuminaClient();
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: async ({ id, messageId }: { id: string; messageId: string }): Promise<Conversation> => {
+      const { data } = await chatRoutes(lumina).POST('/api/conversations/{id}/fork', {
+        params: { path: { id } },
+        body: { messageId },
+      });
+      return (data as { conversation: Conversation }).conversation;
+    },
+    onSuccess: () => void queryClient.invalidateQueries({ queryKey: CONVERSATIONS_QUERY_KEY }),
+  });
+}
+
+/** Deletes a message and everything below it (a branch). */
+export function useDeleteMessage(conversationId: string) {
+  const lumina = useLuminaClient();
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: async (messageId: string) => {
+      await chatRoutes(lumina).DELETE('/api/messages/{id}', { params: { path: { id: messageId } } });
+    },
+    onSuccess: () => {
+      void queryClient.invalidateQueries({ queryKey: branchQueryKey(conversationId) });
+      void queryClient.invalidateQueries({ queryKey: CONVERSATIONS_QUERY_KEY });
+    },
+  });
+}
+
+/** Deletes a conversation now; `keepalive` lets the request outlive a closing page. */
+export async function deleteConversation(client: LuminaClient, id: string, keepalive = false) {
+  await chatRoutes(client).DELETE('/api/conversations/{id}', { params: { path: { id } }, keepalive });
+}
+
+export const EXPORT_FORMATS = [
+  { format: 'json', label: 'Lumina JSON', hint: 'Every branch; imports back losslessly' },
+  { format: 'md', label: 'Markdown', hint: 'The visible branch, for reading' },
+] as const;
+export type ConversationExportFormat = (typeof EXPORT_FORMATS)[number]['format'];
+
+export function conversationExportUrl(id: string, format: ConversationExportFormat): string {
+  return `/api/conversations/${encodeURIComponent(id)}/export?format=${format}`;
+}
+
+/** The title to show: the stored one, or a placeholder while the automatic one is being made. */
+export function displayTitle(conversation: Pick<Conversation, 'title'>): string {
+  return conversation.title.trim() || 'New conversation';
+}

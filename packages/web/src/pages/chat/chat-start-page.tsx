@@ -1,0 +1,127 @@
+import { ArrowRight, MessageSquarePlus } from 'lucide-react';
+import { useState } from 'react';
+import { Link, useNavigate } from 'react-router';
+import { AvatarPicture } from '../../components/avatars/avatar-picture';
+import { FormAlert } from '../../components/form-alert';
+import { Skeleton } from '../../components/skeleton';
+import { Spinner } from '../../components/submit-button';
+import { friendlyMessage, serverErrorRequestId } from '../../lib/api-errors';
+import { useCreateConversation } from '../../lib/conversations';
+import { useDocumentTitle } from '../../lib/document-title';
+import { fillNameMacros } from '../../lib/greeting-macros';
+import { chatModels, useModels } from '../../lib/models';
+import { callName, useSession } from '../../lib/session';
+import { useChatContext } from './chat-layout';
+
+/**
+ * /chat without a conversation open: a friendly start panel with the active avatar (and the
+ * way to set up a model first, when there is none). On phones the list above is the page.
+ */
+export function ChatStartPage() {
+  useDocumentTitle('Chat');
+  const { activeAvatar, avatars, avatarsLoaded, wide } = useChatContext();
+  const user = useSession().data;
+  const models = useModels();
+  const create = useCreateConversation();
+  const navigate = useNavigate();
+  const [others, setOthers] = useState(false);
+  const noModel = models.data !== undefined && chatModels(models.data).length === 0;
+
+  const start = (avatarId: string) =>
+    create.mutate(avatarId, { onSuccess: (branch) => navigate(`/chat/${branch.conversation.id}`) });
+
+  if (!wide) return null; // the list is the page on phones
+
+  return (
+    <div className="flex min-h-0 flex-1 overflow-y-auto">
+      <div className="m-auto flex w-full max-w-lg flex-col items-center px-6 py-12 text-center">
+        <h1 className="sr-only">Chat</h1>
+        {!avatarsLoaded ? (
+          <div className="flex flex-col items-center gap-3" aria-busy="true">
+            <Skeleton className="size-20 rounded-full" />
+            <Skeleton className="h-6 w-48" />
+            <Skeleton className="h-16 w-80 rounded-2xl" />
+          </div>
+        ) : activeAvatar ? (
+          <>
+            <AvatarPicture src={activeAvatar.imageUrl} className="size-20 rounded-full" />
+            <h2 className="mt-4 text-xl font-semibold text-ink">Talk with {activeAvatar.name}</h2>
+            {activeAvatar.greeting && user ? (
+              <p className="mt-3 line-clamp-4 rounded-2xl rounded-tl-sm bg-surface-sunken px-4 py-3 text-left text-[15px] whitespace-pre-wrap text-ink">
+                {fillNameMacros(activeAvatar.greeting, { char: activeAvatar.name, user: callName(user) })}
+              </p>
+            ) : activeAvatar.description ? (
+              <p className="mt-2 text-ink-muted">{activeAvatar.description}</p>
+            ) : null}
+            {noModel ? (
+              <FormAlert tone="info" className="mt-5 text-left">
+                No model is set up yet, so {activeAvatar.name} can’t answer.{' '}
+                <Link to="/" className="link">
+                  Set one up on the Home page
+                </Link>{' '}
+                — it takes a minute.
+              </FormAlert>
+            ) : null}
+            <button
+              type="button"
+              className="btn-primary mt-6 h-10 px-5"
+              disabled={create.isPending}
+              onClick={() => start(activeAvatar.id)}
+            >
+              {create.isPending ? <Spinner /> : <MessageSquarePlus className="size-4" aria-hidden="true" />}
+              Start a conversation
+            </button>
+            {create.error ? (
+              <FormAlert className="mt-4 text-left" requestId={serverErrorRequestId(create.error)}>
+                {friendlyMessage(create.error)}
+              </FormAlert>
+            ) : null}
+            {avatars.length > 1 ? (
+              <div className="mt-6 w-full">
+                <button
+                  type="button"
+                  className="link text-sm"
+                  aria-expanded={others}
+                  onClick={() => setOthers((o) => !o)}
+                >
+                  {others ? 'Hide other avatars' : 'Or talk with another avatar'}
+                </button>
+                {others ? (
+                  <ul className="mt-3 grid grid-cols-2 gap-2 text-left">
+                    {avatars
+                      .filter((a) => a.id !== activeAvatar.id)
+                      .map((avatar) => (
+                        <li key={avatar.id}>
+                          <button
+                            type="button"
+                            className="flex w-full items-center gap-2 rounded-lg border border-line bg-surface px-2.5 py-2 text-sm text-ink hover:border-line-strong hover:bg-surface-sunken"
+                            disabled={create.isPending}
+                            onClick={() => start(avatar.id)}
+                          >
+                            <AvatarPicture src={avatar.imageUrl} className="size-7 rounded-full" />
+                            <span className="truncate">{avatar.name}</span>
+                          </button>
+                        </li>
+                      ))}
+                  </ul>
+                ) : null}
+              </div>
+            ) : null}
+          </>
+        ) : (
+          <>
+            <MessageSquarePlus className="size-10 text-ink-subtle" aria-hidden="true" />
+            <h2 className="mt-3 text-xl font-semibold text-ink">No avatar to talk with yet</h2>
+            <p className="mt-1 text-ink-muted">
+              Pick a personality from the templates or import a character card.
+            </p>
+            <Link to="/avatars" className="btn-primary mt-5">
+              Go to Avatars
+              <ArrowRight className="size-4" aria-hidden="true" />
+            </Link>
+          </>
+        )}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,303 @@
+import { LuminaApiError } from '@lumina/sdk';
+import { ArrowLeft, Menu, RotateCcw, WifiOff } from 'lucide-react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
+import { Composer } from '../../components/chat/composer';
+import { ContextIndicator } from '../../components/chat/context-indicator';
+import type { MessageActions } from '../../components/chat/message-item';
+import { MessageList } from '../../components/chat/message-list';
+import { ConfirmDialog } from '../../components/confirm-dialog';
+import { ErrorPanel } from '../../components/error-panel';
+import { FormAlert } from '../../components/form-alert';
+import { DEFAULT_CHAIN, ModelPicker } from '../../components/models/model-picker';
+import { Skeleton } from '../../components/skeleton';
+import { friendlyMessage, serverErrorRequestId } from '../../lib/api-errors';
+import { useChatShortcuts } from '../../lib/chat-shortcuts';
+import {
+  displayTitle,
+  useBranch,
+  useDeleteMessage,
+  useForkConversation,
+  usePatchConversation,
+} from '../../lib/conversations';
+import { useDocumentTitle } from '../../lib/document-title';
+import { chatModels, useModels, useProviders } from '../../lib/models';
+import { useReplyStream } from '../../lib/use-reply-stream';
+import { useChatContext } from './chat-layout';
+
+/** /chat/:conversationId — one conversation: its visible branch, streaming replies, the message box. */
+export function ConversationPage() {
+  const { conversationId = '' } = useParams();
+  const branch = useBranch(conversationId);
+
+  if (branch.isPending) return <ConversationSkeleton />;
+  if (branch.isError && !branch.data) {
+    const gone = branch.error instanceof LuminaApiError && branch.error.status === 404;
+    return (
+      <div className="overflow-y-auto p-4 sm:p-8">
+        {gone ? (
+          <div className="card flex flex-col items-center px-6 py-10 text-center">
+            <h1 className="text-lg font-semibold text-ink">This conversation doesn’t exist</h1>
+            <p className="mt-1.5 text-ink-muted">It may have been deleted, or the link is incomplete.</p>
+            <Link to="/chat" className="btn-primary mt-5">
+              <ArrowLeft className="size-4" aria-hidden="true" />
+              All conversations
+            </Link>
+          </div>
+        ) : (
+          <ErrorPanel error={branch.error} onRetry={() => branch.refetch()} headingLevel="h1" />
+        )}
+      </div>
+    );
+  }
+  return <Conversation key={conversationId} conversationId={conversationId} />;
+}
+
+function Conversation({ conversationId }: { conversationId: string }) {
+  const { avatars, openList, wide } = useChatContext();
+  const branch = useBranch(conversationId);
+  const data = branch.data!;
+  const stream = useReplyStream(conversationId, data);
+  const patch = usePatchConversation();
+  const fork = useForkConversation();
+  const removeBranch = useDeleteMessage(conversationId);
+  const models = useModels();
+  const providers = useProviders();
+  const navigate = useNavigate();
+  const [params, setParams] = useSearchParams();
+  const [draft, setDraft] = useState('');
+  const [followKey, setFollowKey] = useState(0);
+  const [deleting, setDeleting] = useState<string | null>(null);
+  const [actionError, setActionError] = useState<unknown>(null);
+  const composer = useRef<HTMLTextAreaElement>(null);
+  const resumed = useRef<string | null>(null);
+
+  const conversation = data.conversation;
+  const messages = stream.live?.messages ?? data.messages;
+  const title = stream.live?.title ?? displayTitle(conversation);
+  const avatar = avatars.find((a) => a.id === conversation.avatarId) ?? null;
+  const avatarLook = useMemo(
+    () => (avatar ? { name: avatar.name, imageUrl: avatar.imageUrl } : null),
+    [avatar],
+  );
+  const usable = useMemo(() => chatModels(models.data ?? []), [models.data]);
+  const noModel = models.data !== undefined && usable.length === 0;
+  const busy = stream.streaming || patch.isPending;
+  const highlightId = params.get('message');
+  useDocumentTitle(title);
+
+  // A reply still being written (after a reload, or from another tab): follow it.
+  const last = data.messages.at(-1);
+  useEffect(() => {
+    if (last?.role !== 'assistant' || last.status !== 'streaming') return;
+    if (stream.live || resumed.current === last.id) return;
+    resumed.current = last.id;
+    void stream.resume(last.id);
+  }, [last, stream]);
+
+  // Focus the message box when the conversation opens (after the layout moved focus to <main>).
+  const focusOnOpen = useRef(!highlightId && wide);
+  useEffect(() => {
+    const timer = setTimeout(() => {
+      if (focusOnOpen.current) composer.current?.focus({ preventScroll: true });
+    }, 0);
+    return () => clearTimeout(timer);
+  }, []);
+
+  // Give back what was typed when a send failed before the server took it.
+  useEffect(() => {
+    const back = stream.requestError?.draft;
+    if (back !== undefined) setDraft((current) => current || back);
+  }, [stream.requestError]);
+
+  useChatShortcuts({ onStop: stream.stop, streaming: stream.streaming });
+
+  const send = useCallback(() => {
+    const content = draft.trim();
+    if (!content || stream.streaming) return;
+    setDraft('');
+    setFollowKey((k) => k + 1);
+    if (highlightId) setParams({}, { replace: true });
+    void stream.send(content);
+  }, [draft, stream, highlightId, setParams]);
+
+  // Stable callbacks, so a streamed token re-renders only the reply it belongs to (MessageItem is memoised).
+  const { regenerate, edit } = stream;
+  const { mutate: patchConversation } = patch;
+  const { mutate: forkConversation } = fork;
+  const actions = useMemo<MessageActions>(
+    () => ({
+      onRegenerate: (id) => {
+        setFollowKey((k) => k + 1);
+        void regenerate(id);
+      },
+      onEdit: (id, content) => {
+        setFollowKey((k) => k + 1);
+        void edit(id, content);
+      },
+      onSwitch: (id) =>
+        patchConversation({ id: conversationId, patch: { activeLeafId: id } }, { onError: setActionError }),
+      onFork: (id) =>
+        forkConversation(
+          { id: conversationId, messageId: id },
+          { onSuccess: (created) => navigate(`/chat/${created.id}`), onError: setActionError },
+        ),
+      onDelete: setDeleting,
+    }),
+    [regenerate, edit, patchConversation, forkConversation, conversationId, navigate],
+  );
+
+  const requestError = stream.requestError;
+  const noModelError = requestError?.message.startsWith('No model is set up');
+
+  return (
+    <div className="flex min-h-0 flex-1 flex-col">
+      <header className="flex shrink-0 flex-wrap items-center gap-x-3 gap-y-2 border-b border-line bg-surface px-3 py-2 sm:px-5">
+        {wide ? null : (
+          <button type="button" className="icon-btn -ml-1 size-9" aria-label="Open chats" onClick={openList}>
+            <Menu className="size-5" aria-hidden="true" />
+          </button>
+        )}
+        <div className="min-w-0 flex-1">
+          <h1 className="truncate font-semibold text-ink" title={title}>
+            {title}
+          </h1>
+          <p className="truncate text-xs text-ink-muted">
+            with {avatar?.name ?? 'an avatar'}
+            {conversation.archived ? ' · archived' : ''}
+          </p>
+        </div>
+        <div className="flex w-full min-w-0 items-center gap-3 sm:w-auto">
+          <span id={`model-label-${conversationId}`} className="sr-only">
+            Model for this conversation
+          </span>
+          <ModelPicker
+            className="min-w-0 flex-1 sm:w-64 sm:flex-none"
+            label="Model for this conversation"
+            labelledBy={`model-label-${conversationId}`}
+            value={conversation.model ?? DEFAULT_CHAIN}
+            onChange={(id) =>
+              patch.mutate(
+                { id: conversationId, patch: { model: id === DEFAULT_CHAIN ? null : id } },
+                { onError: setActionError },
+              )
+            }
+            models={usable}
+            providers={providers.data ?? []}
+            defaultOption={{
+              label: avatar?.defaultModel ? `${avatar.name}’s model` : 'Your default model',
+              description: avatar?.defaultModel ?? 'As set in Settings → Models',
+            }}
+            disabled={stream.streaming}
+          />
+        </div>
+      </header>
+
+      <MessageList
+        messages={messages}
+        avatar={avatarLook}
+        busy={busy}
+        actions={actions}
+        highlightId={highlightId}
+        followKey={followKey}
+        footer={
+          stream.connectionLost ? (
+            <div className="mt-2 flex items-center gap-3 rounded-lg border border-warn/30 bg-warn-soft px-3 py-2.5 text-sm text-ink">
+              <WifiOff className="size-4 shrink-0 text-warn" aria-hidden="true" />
+              <p className="flex-1">{stream.connectionLost} The server keeps writing it.</p>
+              <button type="button" className="btn-secondary h-8 px-2.5" onClick={() => branch.refetch()}>
+                <RotateCcw className="size-3.5" aria-hidden="true" />
+                Reload
+              </button>
+            </div>
+          ) : null
+        }
+      />
+
+      <Composer
+        ref={composer}
+        value={draft}
+        onChange={setDraft}
+        onSend={send}
+        onStop={stream.stop}
+        streaming={stream.streaming}
+        placeholder={`Message ${avatar?.name ?? 'the avatar'}…`}
+        toolbar={
+          <>
+            <p className="text-xs text-ink-subtle max-sm:hidden">
+              Enter to send · Shift+Enter for a new line{stream.streaming ? ' · Esc to stop' : ''}
+            </p>
+            <ContextIndicator conversationId={conversationId} />
+          </>
+        }
+      >
+        {noModel || noModelError ? (
+          <FormAlert tone="info">
+            No model is set up yet, so there is no one to answer.{' '}
+            <Link to="/" className="link">
+              Set one up on the Home page
+            </Link>
+            .
+          </FormAlert>
+        ) : requestError ? (
+          <FormAlert requestId={requestError.requestId}>
+            {requestError.message}{' '}
+            <button type="button" className="link" onClick={stream.clearRequestError}>
+              Dismiss
+            </button>
+          </FormAlert>
+        ) : null}
+        {actionError ? (
+          <FormAlert requestId={serverErrorRequestId(actionError)}>
+            {friendlyMessage(actionError)}{' '}
+            <button type="button" className="link" onClick={() => setActionError(null)}>
+              Dismiss
+            </button>
+          </FormAlert>
+        ) : null}
+      </Composer>
+
+      <ConfirmDialog
+        open={deleting !== null}
+        onOpenChange={(open) => {
+          if (!open) {
+            setDeleting(null);
+            removeBranch.reset();
+          }
+        }}
+        title="Delete from here?"
+        description="This message and everything after it, on every branch below it, will be deleted. This can’t be undone."
+        confirmLabel="Delete"
+        pendingLabel="Deleting…"
+        pending={removeBranch.isPending}
+        error={removeBranch.error ? friendlyMessage(removeBranch.error) : null}
+        requestId={serverErrorRequestId(removeBranch.error)}
+        onConfirm={() => deleting && removeBranch.mutate(deleting, { onSuccess: () => setDeleting(null) })}
+      />
+    </div>
+  );
+}
+
+function ConversationSkeleton() {
+  return (
+    <div className="flex min-h-0 flex-1 flex-col" aria-busy="true">
+      <div className="flex h-[57px] items-center gap-3 border-b border-line px-5">
+        <Skeleton className="h-5 w-48" />
+      </div>
+      <div className="mx-auto flex w-full max-w-3xl flex-1 flex-col gap-6 px-6 pt-6">
+        <div className="flex gap-3">
+          <Skeleton className="size-8 rounded-full" />
+          <div className="flex-1">
+            <Skeleton className="h-4 w-24" />
+            <Skeleton className="mt-2 h-16 w-4/5 rounded-xl" />
+          </div>
+        </div>
+        <Skeleton className="ml-auto h-10 w-1/2 rounded-2xl" />
+        <div className="flex gap-3">
+          <Skeleton className="size-8 rounded-full" />
+          <Skeleton className="h-24 flex-1 rounded-xl" />
+        </div>
+      </div>
+    </div>
+  );
+}
