@@ -175,7 +175,7 @@ describe('avatars', () => {
     await page
       .getByLabel('Greeting', { exact: true })
       .fill('Well met, {{user}}. {{char}} has been expecting you.');
-    await page.getByText('Unsaved changes').waitFor();
+    await page.getByText('Unsaved changes', { exact: true }).waitFor();
 
     await page.keyboard.press('Control+s');
     await page.getByText(/^(Saved|All changes saved)$/).waitFor();
@@ -205,17 +205,32 @@ describe('avatars', () => {
     expect(watch.problems).toEqual([]);
   });
 
-  it('shows the compiled prompt beside the editor and updates it after a save', async () => {
+  it('shows the compiled prompt beside the editor, unsaved edits included, with {{char}} as the nickname', async () => {
     const { context, page, watch } = await open(admin);
-    const [avatar] = await listAvatars(context);
+    const avatar = (await listAvatars(context)).find((a) => a.name === 'Lumina');
     await page.goto(`${server.url}/avatars/${avatar!.id}`);
     const preview = page.getByTestId('prompt-preview');
     await preview.locator('details').first().waitFor();
     expect(await preview.textContent()).not.toContain('Keeper of the lighthouse');
-    await page.getByLabel('Scenario').fill('Keeper of the lighthouse at the end of the world.');
-    await page.getByText(/^Showing the saved version/).waitFor();
+    // Typing updates the preview without saving: the server compiles the draft.
+    await page.getByLabel('Scenario').fill('{{char}} keeps the lighthouse at the end of the world.');
+    await page.getByLabel('Nickname').fill('Lumi');
+    await page.getByText('Includes your unsaved changes.').waitFor();
+    await expect
+      .poll(() => preview.textContent(), { timeout: 10_000 })
+      .toContain('Lumi keeps the lighthouse at the end of the world.');
+    const stored = (await api(context, server.url, 'GET', `/api/avatars/${avatar!.id}`)).json
+      .avatar as ApiAvatar;
+    expect(stored.scenario).not.toContain('lighthouse');
     await page.keyboard.press('Control+s');
-    await expect.poll(() => preview.textContent(), { timeout: 10_000 }).toContain('Keeper of the lighthouse');
+    await page.getByText(/^(Saved|All changes saved)$/).waitFor();
+    await page.getByText('Includes your unsaved changes.').waitFor({ state: 'detached' });
+    expect(await preview.textContent()).toContain('Lumi keeps the lighthouse');
+    // Home (Lumina is this new browser's active avatar) fills the greeting by the same rule.
+    await page.goto(`${server.url}/`);
+    await expect.poll(() => page.getByTestId('active-greeting').textContent()).toContain('I’m Lumi.');
+    // Put the name back for the tests that follow.
+    await api(context, server.url, 'PATCH', `/api/avatars/${avatar!.id}`, { nickname: null });
     expect(watch.problems).toEqual([]);
   });
 

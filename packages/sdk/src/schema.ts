@@ -2827,216 +2827,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/avatars/{id}/prompt-preview": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The system prompt this avatar compiles to for you, section by section with token counts */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["PromptPreview"];
-                    };
-                };
-                /** @description Default Response */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Default Response */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/avatars/{id}/lorebook": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The avatar’s World Info as a SillyTavern World Info file (404 when it has none) */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
-        /** Attach World Info to your avatar: a SillyTavern World Info file or a character_book (JSON body) */
-        put: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            avatar: components["schemas"]["Avatar"];
-                            warnings: string[];
-                        };
-                    };
-                };
-                /** @description Default Response */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Default Response */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Default Response */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Default Response */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Default Response */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
-        post?: never;
-        /** Detach the World Info from your avatar */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            avatar: components["schemas"]["Avatar"];
-                        };
-                    };
-                };
-                /** @description Default Response */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Default Response */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/avatars/{id}/image": {
         parameters: {
             query?: never;
@@ -3195,6 +2985,445 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/avatars/{id}/prompt-preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The system prompt this avatar compiles to for you, section by section with token counts */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PromptPreview"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * The system prompt with unsaved changes: any avatar fields (as for PATCH) over the saved ones
+         * @description Nothing is saved. Fields are validated exactly as `PATCH /api/avatars/{id}` validates them, so a draft the editor could not save is refused the same way.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name?: string;
+                        nickname?: string | null;
+                        description?: string;
+                        persona?: string;
+                        traits?: string[];
+                        style?: {
+                            formality: number;
+                            verbosity: number;
+                            warmth: number;
+                            humor: number;
+                            directness: number;
+                            curiosity: number;
+                            custom: {
+                                name: string;
+                                value: number;
+                                low: string;
+                                high: string;
+                            }[];
+                        };
+                        backstory?: string;
+                        scenario?: string;
+                        greeting?: string;
+                        alternateGreetings?: string[];
+                        exampleDialogue?: string;
+                        tags?: string[];
+                        voice?: {
+                            engine: string | null;
+                            voice: string | null;
+                            rate: number;
+                            pitch: number;
+                        };
+                        defaultModel?: string | null;
+                        fallbackModels?: string[];
+                        memory?: {
+                            enabled: boolean;
+                            /** @enum {string} */
+                            scope: "private" | "shared";
+                        };
+                        /** @enum {string} */
+                        visibility?: "private" | "instance";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PromptPreview"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/avatars/{id}/lorebook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The avatar’s World Info as a SillyTavern World Info file (404 when it has none) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        /**
+         * Attach World Info to your avatar: a SillyTavern World Info file or a character_book (JSON body)
+         * @description Replaces the lorebook the avatar had.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            avatar: components["schemas"]["Avatar"];
+                            warnings: string[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        /** Detach the World Info from your avatar */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            avatar: components["schemas"]["Avatar"];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/avatars/{id}/lorebook/document": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The avatar’s lorebook for editing: book settings and every entry (404 when it has none) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            lorebook: components["schemas"]["Lorebook"];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        /**
+         * Save an edited lorebook (creates one when the avatar has none)
+         * @description Send the document as read, with your changes: `extensions` and `extra` carry settings of other applications and must be sent back unchanged to keep them. Entries without an `id` get the next free number. Invalid regular-expression keys are kept as plain text and reported in `warnings`.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        lorebook: components["schemas"]["LorebookInput"];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            avatar: components["schemas"]["Avatar"];
+                            lorebook: components["schemas"]["Lorebook"];
+                            warnings: string[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -3248,6 +3477,72 @@ export interface components {
             lastUsedAt: string | null;
             /** Format: date-time */
             createdAt: string;
+        };
+        LorebookEntryInput: {
+            /** @description Kept across saves; new entries get the next free number */
+            id?: number | string;
+            /** @description Card-spec name (AgnAI, Risu); never sent to the model */
+            name?: string;
+            /** @description The title people see; never sent to the model */
+            comment: string;
+            /** @description Any of these in the chat activates the entry; `/pattern/flags` is a regular expression */
+            keys: string[];
+            secondaryKeys: string[];
+            /** @description What the model is told when the entry is active */
+            content: string;
+            enabled: boolean;
+            /** @description Always active, whatever the keys */
+            constant: boolean;
+            /** @description Secondary keys are checked, combined by selectiveLogic */
+            selective: boolean;
+            /** @enum {string} */
+            selectiveLogic: "and_any" | "not_all" | "not_any" | "and_all";
+            /** @description Every key is a regular expression */
+            useRegex: boolean;
+            /** @description null: the book’s default (off) */
+            caseSensitive: boolean | null;
+            /** @description null: the book’s default (off) */
+            matchWholeWords: boolean | null;
+            /** @description Lower is inserted earlier */
+            insertionOrder: number;
+            priority?: number;
+            /** @enum {string} */
+            position: "before_char" | "after_char" | "an_top" | "an_bottom" | "at_depth" | "em_top" | "em_bottom" | "outlet";
+            /** @description Messages from the end of the chat, for at_depth */
+            depth: number;
+            /** @description null: the book’s scan depth */
+            scanDepth: number | null;
+            probability: number | null;
+            useProbability: boolean;
+            group: string;
+            excludeRecursion: boolean;
+            preventRecursion: boolean;
+            delayUntilRecursion: boolean;
+            /** @description Other applications’ settings, kept as they came */
+            extensions: {
+                [key: string]: unknown;
+            };
+            /** @description Unknown fields of the imported entry, kept as they came */
+            extra: {
+                [key: string]: unknown;
+            };
+        };
+        LorebookInput: {
+            name?: string;
+            description?: string;
+            /** @description Recent messages scanned for keys; null: 2 */
+            scanDepth: number | null;
+            /** @description Tokens all active entries may use; null: no limit */
+            tokenBudget: number | null;
+            /** @description Active entries can activate others; null: on */
+            recursiveScanning: boolean | null;
+            extensions: {
+                [key: string]: unknown;
+            };
+            extra: {
+                [key: string]: unknown;
+            };
+            entries: components["schemas"]["LorebookEntryInput"][];
         };
         AvatarInput: {
             /** Format: uuid */
@@ -3566,6 +3861,72 @@ export interface components {
             lastUsedAt: string | null;
             /** Format: date-time */
             createdAt: string;
+        };
+        LorebookEntry: {
+            /** @description Kept across saves; new entries get the next free number */
+            id?: number | string;
+            /** @description Card-spec name (AgnAI, Risu); never sent to the model */
+            name?: string;
+            /** @description The title people see; never sent to the model */
+            comment: string;
+            /** @description Any of these in the chat activates the entry; `/pattern/flags` is a regular expression */
+            keys: string[];
+            secondaryKeys: string[];
+            /** @description What the model is told when the entry is active */
+            content: string;
+            enabled: boolean;
+            /** @description Always active, whatever the keys */
+            constant: boolean;
+            /** @description Secondary keys are checked, combined by selectiveLogic */
+            selective: boolean;
+            /** @enum {string} */
+            selectiveLogic: "and_any" | "not_all" | "not_any" | "and_all";
+            /** @description Every key is a regular expression */
+            useRegex: boolean;
+            /** @description null: the book’s default (off) */
+            caseSensitive: boolean | null;
+            /** @description null: the book’s default (off) */
+            matchWholeWords: boolean | null;
+            /** @description Lower is inserted earlier */
+            insertionOrder: number;
+            priority?: number;
+            /** @enum {string} */
+            position: "before_char" | "after_char" | "an_top" | "an_bottom" | "at_depth" | "em_top" | "em_bottom" | "outlet";
+            /** @description Messages from the end of the chat, for at_depth */
+            depth: number;
+            /** @description null: the book’s scan depth */
+            scanDepth: number | null;
+            probability: number | null;
+            useProbability: boolean;
+            group: string;
+            excludeRecursion: boolean;
+            preventRecursion: boolean;
+            delayUntilRecursion: boolean;
+            /** @description Other applications’ settings, kept as they came */
+            extensions: {
+                [key: string]: unknown;
+            };
+            /** @description Unknown fields of the imported entry, kept as they came */
+            extra: {
+                [key: string]: unknown;
+            };
+        };
+        Lorebook: {
+            name?: string;
+            description?: string;
+            /** @description Recent messages scanned for keys; null: 2 */
+            scanDepth: number | null;
+            /** @description Tokens all active entries may use; null: no limit */
+            tokenBudget: number | null;
+            /** @description Active entries can activate others; null: on */
+            recursiveScanning: boolean | null;
+            extensions: {
+                [key: string]: unknown;
+            };
+            extra: {
+                [key: string]: unknown;
+            };
+            entries: components["schemas"]["LorebookEntry"][];
         };
         Avatar: {
             /** Format: uuid */

@@ -27,6 +27,8 @@ import { createUserRepository } from './repositories/user.repository.js';
 import { adminUserRoutes } from './routes/admin-users.routes.js';
 import { apiTokenRoutes } from './routes/api-tokens.routes.js';
 import { authRoutes } from './routes/auth.routes.js';
+import { avatarLorebookRoutes } from './routes/avatar-lorebook.routes.js';
+import { avatarPromptRoutes } from './routes/avatar-prompt.routes.js';
 import { avatarRoutes } from './routes/avatars.routes.js';
 import { healthRoutes } from './routes/health.routes.js';
 import { localModelRoutes } from './routes/local-models.routes.js';
@@ -47,6 +49,8 @@ import { createApiTokenService } from './services/api-token.service.js';
 import { createAuthService } from './services/auth.service.js';
 import { createAvatarService } from './services/avatar.service.js';
 import { createAvatarImageService } from './services/avatar-image.service.js';
+import { createAvatarLorebookService } from './services/avatar-lorebook.service.js';
+import { createAvatarPromptService } from './services/avatar-prompt.service.js';
 import { createAvatarSuggestionService } from './services/avatar-suggestion.service.js';
 import { createAvatarTransferService } from './services/avatar-transfer.service.js';
 import { createHealthService } from './services/health.service.js';
@@ -228,6 +232,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       suggestions: createAvatarSuggestionService({ models }),
     }),
   );
+  await app.register(avatarPromptRoutes(createAvatarPromptService({ avatars: avatarService })));
+  await app.register(avatarLorebookRoutes(createAvatarLorebookService({ avatars: avatarService })));
 
   const web = webDir ? await registerWebApp(app, webDir) : undefined;
   registerNotFoundHandler(app, web?.handleNavigation);

@@ -4,6 +4,7 @@ import type { AvatarMemoryPolicy, AvatarStyle, AvatarVoice } from '../db/schema/
 export interface AvatarTemplate {
   id: string;
   name: string;
+  /** Replaces the name wherever `{{char}}` appears (Card V3), so it must read as a name, not a title like "the tutor". */
   nickname: string | null;
   description: string;
   persona: string;
@@ -59,7 +60,7 @@ export const AVATAR_TEMPLATES: AvatarTemplate[] = [
   {
     id: 'sage',
     name: 'Sage',
-    nickname: 'the tutor',
+    nickname: null,
     description: 'A Socratic tutor who helps you understand, not just memorise.',
     persona:
       '{{char}} teaches by asking good questions. {{char}} finds out what {{user}} already knows, builds on it one step at a time, uses concrete examples and analogies, checks understanding before moving on, and celebrates progress without flattery. When {{user}} is stuck, {{char}} gives a hint before the answer.',
@@ -104,7 +105,7 @@ export const AVATAR_TEMPLATES: AvatarTemplate[] = [
   {
     id: 'vera',
     name: 'Vera',
-    nickname: 'coach',
+    nickname: null,
     description: 'An upbeat wellbeing coach for habits, movement, sleep and focus.',
     persona:
       '{{char}} helps {{user}} build small, sustainable habits. {{char}} asks about goals and constraints, suggests one realistic next step at a time, follows up on what {{user}} said last time, and is kind about setbacks. {{char}} is not a doctor: for symptoms, injuries or medical questions, {{char}} recommends seeing a professional.',
@@ -145,7 +146,7 @@ export const AVATAR_TEMPLATES: AvatarTemplate[] = [
   {
     id: 'ember',
     name: 'Ember',
-    nickname: 'the storyteller',
+    nickname: null,
     description: 'A game master who runs interactive fantasy adventures where your choices matter.',
     persona:
       '{{char}} narrates a living fantasy world in the second person, describing scenes with all the senses in a few vivid sentences, voicing characters distinctly, and always ending a turn with a situation that invites {{user}} to act. {{char}} never decides what {{user}}’s character does or feels, keeps track of the story’s facts, and makes choices have consequences.',

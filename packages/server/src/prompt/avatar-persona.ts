@@ -71,15 +71,19 @@ export interface UserIdentity {
 }
 
 /**
- * The name the avatar should use for the user: the preferred name when there is one.
+ * The name `{{user}}` stands for: the preferred name when set, else the first word of the name
+ * (what the profile page promises: "Leave empty to use your first name"). The web app fills
+ * greetings by the same rule (packages/web/src/lib/greeting-macros.ts).
  * @example userDisplayName({ name: 'Samuel', preferredName: 'Sam' }) // 'Sam'
+ * @example userDisplayName({ name: 'Grace Hopper' }) // 'Grace'
  */
 export function userDisplayName(user: UserIdentity): string {
-  return user.preferredName?.trim() || user.name.trim() || 'User';
+  return user.preferredName?.trim() || user.name.trim().split(/\s+/)[0] || 'User';
 }
 
 /**
  * The name `{{char}}` stands for: the nickname when set (Character Card V3), else the name.
+ * The web app fills greetings by the same rule (packages/web/src/lib/greeting-macros.ts).
  * @example characterDisplayName({ name: 'Seraphina', nickname: 'Sera' }) // 'Sera'
  */
 export function characterDisplayName(persona: AvatarPersona): string {

@@ -126,6 +126,23 @@ describe('compileSystemPrompt', () => {
     expect(result.postHistoryInstructions).toBeNull();
   });
 
+  it('uses the preferred name for {{user}}, else the first name (the rule the web app fills greetings by)', async () => {
+    const persona: AvatarPersona = { name: 'Sage', nickname: ' Sal ', scenario: '{{char}} meets {{user}}.' };
+    const result = await compileSystemPrompt(
+      persona,
+      { name: ' Grace Hopper ' },
+      { countTokens: countWords },
+    );
+    expect(result.text).toContain('## Scenario\nSal meets Grace.');
+    expect(result.text).toContain('You are talking with Grace Hopper. Address them as Grace.');
+    const named = await compileSystemPrompt(
+      { ...persona, nickname: '  ' },
+      { name: 'Grace Hopper', preferredName: 'Amazing Grace' },
+      { countTokens: countWords },
+    );
+    expect(named.text).toContain('## Scenario\nSage meets Amazing Grace.');
+  });
+
   it('uses the preferred name for {{user}} and the name otherwise', async () => {
     const persona: AvatarPersona = { name: 'Aria', scenario: '{{user}} arrives.' };
     const preferred = await compileSystemPrompt(

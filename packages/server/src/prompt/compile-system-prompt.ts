@@ -213,7 +213,7 @@ function userParagraph(user: UserIdentity, expand: Expand): string {
       `You are talking with ${name}. They prefer to be called ${preferred}, so address them as ${preferred}.`,
     );
   } else if (name || preferred) {
-    lines.push(`You are talking with ${preferred || name}. Address them as ${preferred || name}.`);
+    lines.push(`You are talking with ${preferred || name}. Address them as ${userDisplayName(user)}.`);
   }
   const about = expand(user.description);
   if (about) lines.push(`What they have shared about themselves: ${about}`);

@@ -1,13 +1,9 @@
 import multipart from '@fastify/multipart';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { toAvatarPersona } from '../avatars/avatar-persona-mapping.js';
 import { AVATAR_TEMPLATES } from '../avatars/templates.js';
-import { parseLorebook, toWorldInfo } from '../cards/lorebook.js';
-import type { Lorebook } from '../cards/lorebook-types.js';
-import { AppError, invalidRequest, notFound } from '../errors.js';
+import { AppError, invalidRequest } from '../errors.js';
 import { avatarDto, avatarFields, toAvatarDto } from '../presenters/avatar.presenter.js';
-import { compileSystemPrompt } from '../prompt/compile-system-prompt.js';
 import { requireIdentity } from '../security/authenticate.js';
 import type { AvatarService } from '../services/avatar.service.js';
 import { type AvatarImageService, MAX_IMAGE_BYTES } from '../services/avatar-image.service.js';
@@ -289,119 +285,6 @@ export const avatarRoutes =
           .header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(file.fileName)}`)
           .header('cache-control', 'no-store')
           .send(file.body);
-      },
-    );
-
-    app.get(
-      '/api/avatars/:id/prompt-preview',
-      {
-        schema: {
-          tags,
-          summary: 'The system prompt this avatar compiles to for you, section by section with token counts',
-          params: idParams,
-          response: {
-            200: z
-              .object({
-                text: z.string(),
-                tokens: z.number().int(),
-                sections: z.array(
-                  z.object({
-                    name: z.string(),
-                    title: z.string(),
-                    text: z.string(),
-                    tokens: z.number().int(),
-                  }),
-                ),
-                postHistoryInstructions: z
-                  .object({ name: z.string(), title: z.string(), text: z.string(), tokens: z.number().int() })
-                  .nullable(),
-              })
-              .meta({ id: 'PromptPreview' }),
-            ...errorResponses(401, 404),
-          },
-        },
-      },
-      async (request) => {
-        const { user } = requireIdentity(request);
-        const avatar = await avatars.get(user.id, request.params.id);
-        const compiled = await compileSystemPrompt(toAvatarPersona(avatar), {
-          name: user.name,
-          ...(user.preferredName ? { preferredName: user.preferredName } : {}),
-        });
-        return {
-          text: compiled.text,
-          tokens: compiled.tokens,
-          sections: compiled.sections,
-          postHistoryInstructions: compiled.postHistoryInstructions,
-        };
-      },
-    );
-
-    app.put(
-      '/api/avatars/:id/lorebook',
-      {
-        bodyLimit: 10 * 1024 * 1024,
-        schema: {
-          tags,
-          summary:
-            'Attach World Info to your avatar: a SillyTavern World Info file or a character_book (JSON body)',
-          params: idParams,
-          body: z.record(z.string(), z.unknown()),
-          response: {
-            200: z.object({ avatar: avatarDto, warnings: z.array(z.string()) }),
-            ...errorResponses(400, 401, 404, 413, 422),
-          },
-        },
-      },
-      async (request) => {
-        const userId = requireIdentity(request).user.id;
-        await avatars.getOwned(userId, request.params.id);
-        const { lorebook, warnings } = parseLorebook(request.body);
-        const updated = await avatars.update(userId, request.params.id, {
-          lorebook: lorebook as unknown as Record<string, unknown>,
-        });
-        return { avatar: toAvatarDto(updated, userId), warnings };
-      },
-    );
-
-    app.get(
-      '/api/avatars/:id/lorebook',
-      {
-        schema: {
-          tags,
-          summary: 'The avatar’s World Info as a SillyTavern World Info file (404 when it has none)',
-          params: idParams,
-        },
-      },
-      async (request, reply) => {
-        const avatar = await avatars.get(requireIdentity(request).user.id, request.params.id);
-        if (!avatar.lorebook) throw notFound('lorebook');
-        return reply
-          .type('application/json')
-          .header(
-            'content-disposition',
-            `attachment; filename*=UTF-8''${encodeURIComponent(`${avatar.name} lorebook.json`)}`,
-          )
-          .send(JSON.stringify(toWorldInfo(avatar.lorebook as unknown as Lorebook), null, 2));
-      },
-    );
-
-    app.delete(
-      '/api/avatars/:id/lorebook',
-      {
-        schema: {
-          tags,
-          summary: 'Detach the World Info from your avatar',
-          params: idParams,
-          response: { 200: z.object({ avatar: avatarDto }), ...errorResponses(401, 404) },
-        },
-      },
-      async (request) => {
-        const userId = requireIdentity(request).user.id;
-        await avatars.getOwned(userId, request.params.id);
-        return {
-          avatar: toAvatarDto(await avatars.update(userId, request.params.id, { lorebook: null }), userId),
-        };
       },
     );
 

@@ -49,6 +49,20 @@ const resources: Record<string, { create: Factory; expect: number; why?: string;
   '/api/avatars/{id}/export': { create: createAvatar, expect: 404 },
   '/api/avatars/{id}/prompt-preview': { create: createAvatar, expect: 404 },
   '/api/avatars/{id}/lorebook': { create: createAvatar, expect: 404, body: { entries: {} } },
+  '/api/avatars/{id}/lorebook/document': {
+    create: createAvatar,
+    expect: 404,
+    body: {
+      lorebook: {
+        scanDepth: null,
+        tokenBudget: null,
+        recursiveScanning: null,
+        extensions: {},
+        extra: {},
+        entries: [],
+      },
+    },
+  },
   '/api/providers/{id}': { create: createProvider, expect: 404 },
   '/api/providers/{id}/check': { create: createProvider, expect: 404 },
   '/api/providers/{id}/pull': { create: createProvider, expect: 404, body: { model: 'llama3.2:1b' } },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fillNameMacros } from './greeting-macros';
+import { fillNameMacros, macroNames } from './greeting-macros';
 
 describe('fillNameMacros', () => {
   const names = { char: 'Seraphina', user: 'Ada' };
@@ -26,5 +26,39 @@ describe('fillNameMacros', () => {
     expect(fillNameMacros('{{char}} meets {{user}}', { char: '{{user}}', user: '$& $1' })).toBe(
       '{{user}} meets $& $1',
     );
+  });
+});
+
+describe('macroNames', () => {
+  // The same examples as the server's compile-system-prompt test and docs/prompt-compiler.md.
+  it('uses the nickname for {{char}} when set, else the name', () => {
+    expect(
+      macroNames({ name: 'Seraphina', nickname: 'Sera' }, { name: 'Ada', preferredName: null }).char,
+    ).toBe('Sera');
+    expect(macroNames({ name: 'Sage', nickname: ' Sal ' }, { name: 'Ada', preferredName: null }).char).toBe(
+      'Sal',
+    );
+    expect(macroNames({ name: 'Sage', nickname: '  ' }, { name: 'Ada', preferredName: null }).char).toBe(
+      'Sage',
+    );
+    expect(macroNames({ name: 'Sage', nickname: null }, { name: 'Ada', preferredName: null }).char).toBe(
+      'Sage',
+    );
+  });
+
+  it('uses the preferred name for {{user}} when set, else the first name', () => {
+    const sage = { name: 'Sage', nickname: null };
+    expect(macroNames(sage, { name: ' Grace Hopper ', preferredName: null }).user).toBe('Grace');
+    expect(macroNames(sage, { name: 'Grace Hopper', preferredName: 'Amazing Grace' }).user).toBe(
+      'Amazing Grace',
+    );
+  });
+
+  it('fills a greeting the way the server expands it', () => {
+    const names = macroNames(
+      { name: 'Sage', nickname: 'Sal' },
+      { name: 'Grace Hopper', preferredName: null },
+    );
+    expect(fillNameMacros('{{char}} meets {{user}}.', names)).toBe('Sal meets Grace.');
   });
 });

@@ -2,8 +2,8 @@ import { ArrowRight, RotateCcw, Sparkles } from 'lucide-react';
 import { Link } from 'react-router';
 import { resolveActiveAvatar, useActiveAvatarId } from '../../lib/active-avatar';
 import { useAvatars } from '../../lib/avatars';
-import { fillNameMacros } from '../../lib/greeting-macros';
-import { callName, type User } from '../../lib/session';
+import { fillNameMacros, macroNames } from '../../lib/greeting-macros';
+import type { User } from '../../lib/session';
 import { Skeleton } from '../skeleton';
 import { AvatarPicture } from './avatar-picture';
 
@@ -84,7 +84,7 @@ export function ActiveAvatarCard({ user }: { user: User }) {
                 className="mt-3 rounded-2xl rounded-tl-sm bg-surface-sunken px-4 py-3 text-[15px] whitespace-pre-wrap text-ink"
                 data-testid="active-greeting"
               >
-                {fillNameMacros(avatar.greeting, { char: avatar.name, user: callName(user) })}
+                {fillNameMacros(avatar.greeting, macroNames(avatar, user))}
               </blockquote>
             ) : (
               <p className="mt-3 text-sm text-ink-muted italic">

@@ -1,28 +1,45 @@
 import { type components, LuminaApiError } from '@lumina/sdk';
-import { useQuery } from '@tanstack/react-query';
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { ChevronRight, RotateCcw, ScrollText } from 'lucide-react';
+import { useRef } from 'react';
 import { friendlyMessage } from '../../lib/api-errors';
-import { promptPreviewQueryKey } from '../../lib/avatars';
+import { type AvatarPatch, promptPreviewQueryKey } from '../../lib/avatars';
 import { useLuminaClient } from '../../lib/lumina-client';
+import { useDebouncedValue } from '../../lib/use-debounced-value';
 import { CopyButton } from '../copy-button';
 import { Skeleton } from '../skeleton';
 import { Spinner } from '../submit-button';
 
 export type PromptPreview = components['schemas']['PromptPreview'];
 
-export function usePromptPreview(avatarId: string) {
+/** How long typing must pause before the preview asks the server again. */
+export const PREVIEW_DEBOUNCE_MS = 400;
+
+/**
+ * The compiled prompt for the saved avatar with `changes` (the editor's unsaved fields) laid
+ * over it: the server compiles the draft without saving it. Asks again once typing pauses, and
+ * keeps showing the last answer meanwhile.
+ */
+export function usePromptPreview(avatarId: string, changes: AvatarPatch = {}) {
   const lumina = useLuminaClient();
-  return useQuery({
-    queryKey: promptPreviewQueryKey(avatarId),
+  const draft = useDebouncedValue(changes, PREVIEW_DEBOUNCE_MS);
+  const query = useQuery({
+    queryKey: [...promptPreviewQueryKey(avatarId), draft],
     queryFn: async ({ signal }): Promise<PromptPreview> => {
-      const { data } = await lumina.GET('/api/avatars/{id}/prompt-preview', {
-        params: { path: { id: avatarId } },
-        signal,
-      });
+      const params = { path: { id: avatarId } };
+      const { data } =
+        Object.keys(draft).length === 0
+          ? await lumina.GET('/api/avatars/{id}/prompt-preview', { params, signal })
+          : await lumina.POST('/api/avatars/{id}/prompt-preview', { params, body: draft, signal });
       if (!data) throw new Error('The server answered without a preview');
       return data;
     },
+    placeholderData: keepPreviousData,
   });
+  // A draft the server refuses (an empty name, say) keeps the last good preview on screen.
+  const lastGood = useRef<PromptPreview | undefined>(undefined);
+  if (query.data) lastGood.current = query.data;
+  return { ...query, shown: query.data ?? lastGood.current, settling: draft !== changes };
 }
 
 const SECTION_LABELS: Record<string, string> = {
@@ -43,19 +60,19 @@ const sectionLabel = (name: string) =>
   SECTION_LABELS[name] ?? name.replace(/[_-]+/g, ' ').replace(/^\w/, (c) => c.toUpperCase());
 
 /**
- * The system prompt Lumina compiles from the saved avatar, section by section with token
- * counts, so the person sees what each field contributes.
+ * The system prompt Lumina compiles from the avatar — including the editor's unsaved changes —
+ * section by section with token counts, so the person sees what each field contributes.
  */
-export function PromptPreviewPanel({ avatarId, stale }: { avatarId: string; stale: boolean }) {
-  const preview = usePromptPreview(avatarId);
-  const total = preview.data?.tokens ?? 0;
-  const sections = preview.data
-    ? [
-        ...preview.data.sections,
-        ...(preview.data.postHistoryInstructions ? [preview.data.postHistoryInstructions] : []),
-      ]
+export function PromptPreviewPanel({ avatarId, changes }: { avatarId: string; changes: AvatarPatch }) {
+  const preview = usePromptPreview(avatarId, changes);
+  const shown = preview.shown;
+  const total = shown?.tokens ?? 0;
+  const sections = shown
+    ? [...shown.sections, ...(shown.postHistoryInstructions ? [shown.postHistoryInstructions] : [])]
     : [];
   const missing = preview.error instanceof LuminaApiError && preview.error.status === 404;
+  const refused = preview.error instanceof LuminaApiError && preview.error.status === 400;
+  const unsaved = Object.keys(changes).length > 0;
 
   return (
     <section aria-labelledby="prompt-preview-heading" className="card flex min-h-0 flex-col">
@@ -64,19 +81,38 @@ export function PromptPreviewPanel({ avatarId, stale }: { avatarId: string; stal
         <h2 id="prompt-preview-heading" className="font-semibold text-ink">
           Prompt preview
         </h2>
-        {preview.isFetching && preview.data ? <Spinner className="text-ink-subtle" /> : null}
+        {shown && (preview.isFetching || preview.settling) ? <Spinner className="text-ink-subtle" /> : null}
         <span className="ml-auto text-xs text-ink-muted tabular-nums" aria-live="polite">
-          {preview.data ? `${total.toLocaleString()} tokens` : ''}
+          {shown ? `${total.toLocaleString()} tokens` : ''}
         </span>
-        {preview.data ? <CopyButton text={preview.data.text} label="Copy prompt" /> : null}
+        {shown ? <CopyButton text={shown.text} label="Copy prompt" /> : null}
       </div>
-      {stale ? (
-        <p className="border-b border-line bg-warn-soft px-4 py-2 text-[13px] text-ink">
-          Showing the saved version. Save to see your changes here.
+      {shown && preview.isError ? (
+        <div
+          className="flex items-start gap-2 border-b border-line bg-warn-soft px-4 py-2 text-[13px] text-ink"
+          role="status"
+        >
+          <p className="min-w-0 flex-1">
+            {refused
+              ? 'Showing the last valid version: some fields need attention before the preview can include them.'
+              : `Showing the last version that could be built. ${friendlyMessage(preview.error)}`}
+          </p>
+          {refused ? null : (
+            <button type="button" className="link shrink-0" onClick={() => preview.refetch()}>
+              Retry
+            </button>
+          )}
+        </div>
+      ) : unsaved ? (
+        <p
+          className="border-b border-line px-4 py-2 text-[13px] text-ink-muted"
+          data-testid="prompt-preview-draft"
+        >
+          Includes your unsaved changes.
         </p>
       ) : null}
       <div className="min-h-0 flex-1 overflow-y-auto p-2" data-testid="prompt-preview">
-        {preview.data ? (
+        {shown ? (
           sections.length === 0 ? (
             <p className="p-3 text-sm text-ink-muted">
               The prompt is empty. Write a persona or a description to give this avatar a voice.

@@ -712,7 +712,7 @@ function AvatarEditor({ avatar }: { avatar: Avatar }) {
             tab !== 'preview' && 'max-lg:hidden',
           )}
         >
-          <PromptPreviewPanel avatarId={avatar.id} stale={dirty} />
+          <PromptPreviewPanel avatarId={avatar.id} changes={changes} />
         </aside>
       </div>
 
