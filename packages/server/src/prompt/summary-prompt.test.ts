@@ -113,6 +113,16 @@ describe('planSummary', () => {
     expect(planSummary(three, await assemble(three, 150))?.cutMessageId).toBe('m1');
   });
 
+  it('counts a reply added after the context was built instead of folding it in', async () => {
+    const branch = branchOf(turns(21));
+    const context = await assemble(branch.slice(0, 20), 1000);
+    const reply = branch[20]!;
+    const withoutCount = planSummary(branch, context)!;
+    expect(withoutCount.cutMessageId).toBe('m19'); // unknown size: only the last exchange stays
+    const counted = planSummary(branch, context, new Map([[reply.id, countWords(reply.content)]]))!;
+    expect(Number(counted.cutMessageId.slice(1))).toBeLessThan(19);
+  });
+
   it('never cuts at a reply still being written', async () => {
     const branch = branchOf(turns(6));
     const context = await assemble(branch, 150);

@@ -32,10 +32,16 @@ export interface SummaryPlan {
  * Chooses the cut for the next summary from a context built for `branch`: the newest messages
  * that fit in half of the room left for history (after the system prompt, lore, memories and
  * a full-size summary) stay verbatim, at least the last exchange; everything older that no
- * summary covers yet is folded in. Null when there is nothing new to fold in.
+ * summary covers yet is folded in. Null when there is nothing new to fold in. Messages the
+ * context left out count as too large to keep, so they are always folded in.
  * @example planSummary(branch, assembled)?.cutMessageId
  */
-export function planSummary(branch: readonly MessageRow[], assembled: AssembledContext): SummaryPlan | null {
+export function planSummary(
+  branch: readonly MessageRow[],
+  assembled: AssembledContext,
+  /** Token counts of messages added to the branch after the context was built (the reply). */
+  laterTokens: ReadonlyMap<string, number> = new Map(),
+): SummaryPlan | null {
   let previousIndex = -1;
   for (let index = branch.length - 2; index >= 0; index--) {
     if (branch[index]!.summary?.trim()) {
@@ -43,7 +49,7 @@ export function planSummary(branch: readonly MessageRow[], assembled: AssembledC
       break;
     }
   }
-  const messageTokens = new Map<string, number>();
+  const messageTokens = new Map<string, number>(laterTokens);
   let historyTokens = 0;
   for (const part of assembled.parts) {
     if (part.kind === 'message' && part.messageId) messageTokens.set(part.messageId, part.tokens);

@@ -10,6 +10,8 @@ import type { ModelService } from './model.service.js';
 
 /** Each run folds in at most this many chunks (a long imported chat catches up over several replies). */
 const MAX_STEPS_PER_RUN = 4;
+/** Messages added after the context was built that are counted (more are simply folded in). */
+const MAX_LATER_MESSAGES = 8;
 /** Room for the instructions and framing of a summary request, besides the previous summary. */
 const REQUEST_OVERHEAD_TOKENS = 256;
 
@@ -45,7 +47,7 @@ export function createConversationSummaryService(deps: {
     branch: readonly MessageRow[],
     assembled: AssembledContext,
   ): Promise<SummaryOutcome> {
-    const plan = planSummary(branch, assembled);
+    const plan = planSummary(branch, assembled, await countLater(branch, assembled));
     if (!plan) return { status: 'not_needed' };
     const conversationModel = assembled.model?.id;
     const modelId = deps.config.summaryModel ?? conversationModel;
@@ -95,6 +97,18 @@ export function createConversationSummaryService(deps: {
     return { status: 'stored', messageIds: stored, modelId: usedModel };
   }
 
+  /** Counts the messages added after the context was built (usually the reply that just ended). */
+  async function countLater(branch: readonly MessageRow[], assembled: AssembledContext) {
+    const inContext = new Set(assembled.parts.flatMap((part) => part.messageId ?? []));
+    const countTokens = tokenCounterFor(assembled.model?.id);
+    const later = new Map<string, number>();
+    const oldest = Math.max(0, branch.length - MAX_LATER_MESSAGES);
+    for (let index = branch.length - 1; index >= oldest && !inContext.has(branch[index]!.id); index--) {
+      later.set(branch[index]!.id, await countTokens(branch[index]!.content));
+    }
+    return later;
+  }
+
   async function generate(
     userId: string,
     request: ReturnType<typeof summaryRequest>,
@@ -111,12 +125,15 @@ export function createConversationSummaryService(deps: {
       maxOutputTokens: maxTokens,
       signal,
     })) {
+      if (signal.aborted) {
+        throw new SummaryFailure(closing.signal.aborted ? 'the server is shutting down' : 'timed out');
+      }
       if (part.type === 'text-delta') text += part.delta;
       else if (part.type === 'model') modelId = part.modelId;
       else if (part.type === 'error') throw new SummaryFailure(`${part.code}: ${part.message}`);
-      else if (part.type === 'finish' && part.finishReason === 'cancelled') {
-        throw new SummaryFailure(closing.signal.aborted ? 'the server is shutting down' : 'timed out');
-      }
+    }
+    if (signal.aborted) {
+      throw new SummaryFailure(closing.signal.aborted ? 'the server is shutting down' : 'timed out');
     }
     const summary = text.trim();
     if (!summary) throw new SummaryFailure('the model returned an empty summary');
