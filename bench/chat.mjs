@@ -158,6 +158,9 @@ async function runMode(label, dataDir, extraEnv, model, options) {
     const streamed = results.filter(
       (r) => r.status === 'fulfilled' && r.value.status === 'complete' && r.value.text === EXPECTED,
     ).length;
+    const firstFailure = results.find(
+      (r) => r.status === 'rejected' || r.value.status !== 'complete' || r.value.text !== EXPECTED,
+    );
     let stored = 0;
     for (const id of many) {
       const branch = await call('GET', `/api/conversations/${id}/messages`);
@@ -185,6 +188,11 @@ async function runMode(label, dataDir, extraEnv, model, options) {
         streamedComplete: streamed,
         storedComplete: stored,
         wallMs: Math.round(concurrentMs),
+        firstFailure: firstFailure
+          ? firstFailure.status === 'rejected'
+            ? String(firstFailure.reason?.message ?? firstFailure.reason)
+            : { status: firstFailure.value.status, chars: firstFailure.value.text.length }
+          : null,
       },
       targets: {
         ttftOverheadP50Ms: { limit: 15, value: round(ttft.p50, 2), met: ttft.p50 < 15 },

@@ -180,9 +180,9 @@ function postgresWriterLocks(pool: pg.Pool): WriterLocks & { releaseAll(): void 
     const client = await pool.connect();
     // A broken connection loses the lock: take it again on a fresh one.
     client.on('error', () => {
-      client.release(true);
-      if (holders.get(writerId) !== client) return;
+      if (holders.get(writerId) !== client) return; // released on purpose
       holders.delete(writerId);
+      client.release(true);
       setTimeout(() => void acquire(writerId).catch(() => {}), 1000).unref();
     });
     await client.query('select pg_advisory_lock($1, hashtext($2))', [WRITER_LOCK_CLASS, writerId]);

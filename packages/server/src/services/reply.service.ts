@@ -4,25 +4,18 @@ import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
 import type { ConversationRow, MessageError, MessageRow } from '../db/schema/index.js';
 import { AppError, invalidRequest } from '../errors.js';
-import type { ChatMessage, ChatModel, FinishReason } from '../providers/types.js';
+import type { ChatModel, FinishReason } from '../providers/types.js';
 import type { ReplyBus, ReplyEvent } from '../realtime/reply-bus.js';
 import { createAvatarRepository } from '../repositories/avatar.repository.js';
 import { createConversationRepository } from '../repositories/conversation.repository.js';
 import { createMessageRepository } from '../repositories/message.repository.js';
 import type { ConversationService } from './conversation.service.js';
+import type { ConversationContextService } from './conversation-context.service.js';
 import type { ConversationTitleService } from './conversation-title.service.js';
 import type { ModelService } from './model.service.js';
 
-/** What the reply service needs from context assembly (services/conversation-context.service.ts). */
-export interface ReplyContext {
-  build(
-    userId: string,
-    conversation: ConversationRow,
-    branch: MessageRow[],
-  ): Promise<{ assembled: { messages: ChatMessage[]; tokens: { replyBudget: number } }; chain: ChatModel[] }>;
-  /** After a reply: background work such as summarizing older turns. Must not throw. */
-  afterReply(userId: string, conversation: ConversationRow, branch: MessageRow[]): void;
-}
+/** What the reply service needs from context assembly. */
+export type ReplyContext = Pick<ConversationContextService, 'build' | 'afterReply'>;
 
 type Part = ReplyEvent['part'];
 
@@ -79,21 +72,32 @@ export function createReplyService(deps: {
     return content;
   }
 
+  // "Last used" needs minutes, not milliseconds: one write per avatar per minute at most.
+  const touched = new Map<string, number>();
+  function touchAvatar(avatarId: string) {
+    if (Date.now() - (touched.get(avatarId) ?? 0) < 60_000) return;
+    touched.set(avatarId, Date.now());
+    if (touched.size > 10_000) touched.clear();
+    void avatars.touch(avatarId).catch(() => {});
+  }
+
   async function addMessage(row: Parameters<typeof messages.insert>[0]): Promise<MessageRow> {
     const message = await messages.insert(row);
     await conversationRows.messageAdded(message.conversationId, message.id, message.createdAt);
     return message;
   }
 
-  /** Starts the reply to `parent` (the last message of the branch it answers). */
+  type Built = Awaited<ReturnType<ReplyContext['build']>>;
+
+  /** Starts the reply to the last message of `branch`, with the context built for it. */
   async function startReply(
     userId: string,
     conversation: ConversationRow,
-    parent: MessageRow,
+    branch: MessageRow[],
+    { assembled, chain }: Built,
     preface: Part[],
   ): Promise<StartedReply> {
-    const branch = await messages.branch(userId, parent.id);
-    const { assembled, chain } = await deps.context.build(userId, conversation, branch);
+    const parent = branch.at(-1)!;
     const reply = await addMessage({
       id: uuidv7(),
       conversationId: conversation.id,
@@ -104,7 +108,7 @@ export function createReplyService(deps: {
       model: chain[0]?.info.id ?? null,
       writerId: deps.writerId,
     });
-    void avatars.touch(conversation.avatarId).catch(() => {});
+    touchAvatar(conversation.avatarId);
     let seq = 0;
     const publish = (part: Part) => deps.bus.publish(reply.id, { seq: ++seq, part });
     for (const part of preface) publish(part);
@@ -126,7 +130,7 @@ export function createReplyService(deps: {
     branch: MessageRow[];
     reply: MessageRow;
     chain: ChatModel[];
-    assembled: { messages: ChatMessage[]; tokens: { replyBudget: number } };
+    assembled: Built['assembled'];
     publish: (part: Part) => void;
     controller: AbortController;
   }): Promise<void> {
@@ -231,7 +235,13 @@ export function createReplyService(deps: {
       await nameConversation(run, content, publish).catch((err) =>
         deps.log.warn({ err }, 'automatic title failed'),
       );
-      deps.context.afterReply(run.userId, run.conversation, [...run.branch, ...(finished ? [finished] : [])]);
+      // The context built for this turn tells whether the window is filling up.
+      deps.context.afterReply(
+        run.userId,
+        run.conversation,
+        [...run.branch, ...(finished ? [finished] : [])],
+        run.assembled,
+      );
     }
   }
 
@@ -253,6 +263,46 @@ export function createReplyService(deps: {
     });
     await conversationRows.setAutoTitle(current.id, title);
     publish({ type: 'title', conversationId: current.id, title });
+  }
+
+  /**
+   * Stores a user message and starts its reply. The context is built first, with the message
+   * not yet stored, so "no model" or "local only" refuses before anything is written.
+   */
+  async function answerUserMessage(
+    userId: string,
+    conversation: ConversationRow,
+    input: { parentId: string | null; content: string; metadata: Record<string, unknown> },
+  ): Promise<StartedReply> {
+    const above = input.parentId ? await messages.branch(userId, input.parentId) : [];
+    const now = new Date();
+    const pending: MessageRow = {
+      id: uuidv7(),
+      conversationId: conversation.id,
+      ownerId: userId,
+      parentId: input.parentId,
+      role: 'user',
+      content: input.content,
+      status: 'complete',
+      error: null,
+      model: null,
+      finishReason: null,
+      inputTokens: null,
+      outputTokens: null,
+      costUsd: null,
+      timeToFirstTokenMs: null,
+      durationMs: null,
+      writerId: null,
+      summary: null,
+      tsv: null,
+      metadata: input.metadata,
+      createdAt: now,
+      updatedAt: now,
+    };
+    const built = await deps.context.build(userId, conversation, [...above, pending]);
+    const { id, conversationId, ownerId, parentId, role, content, metadata } = pending;
+    const message = await addMessage({ id, conversationId, ownerId, parentId, role, content, metadata });
+    return startReply(userId, conversation, [...above, message], built, [messageStart(message, true)]);
   }
 
   async function getReply(userId: string, messageId: string): Promise<MessageRow> {
@@ -280,21 +330,7 @@ export function createReplyService(deps: {
         }
         parentId = parent.id;
       }
-      // No usable model → 409 before anything is stored.
-      const avatar = await avatars.findVisible(userId, conversation.avatarId);
-      await deps.models.chain(
-        userId,
-        conversation.model ?? avatar?.defaultModel ?? undefined,
-        avatar?.fallbackModels,
-      );
-      const message = await addMessage({
-        conversationId: conversation.id,
-        ownerId: userId,
-        parentId,
-        role: 'user',
-        content,
-      });
-      return startReply(userId, conversation, message, [messageStart(message, true)]);
+      return answerUserMessage(userId, conversation, { parentId, content, metadata: {} });
     },
 
     /** A new reply: a sibling of a reply, or another answer to a user message. */
@@ -305,8 +341,14 @@ export function createReplyService(deps: {
       if (!parentId) {
         throw new AppError(400, 'cannot_regenerate_greeting', 'A greeting has no question to answer again');
       }
-      const parent = await deps.conversations.getMessage(userId, parentId);
-      return startReply(userId, conversation, parent, []);
+      const branch = await messages.branch(userId, parentId);
+      return startReply(
+        userId,
+        conversation,
+        branch,
+        await deps.context.build(userId, conversation, branch),
+        [],
+      );
     },
 
     /**
@@ -317,19 +359,19 @@ export function createReplyService(deps: {
       const content = checkContent(input.content);
       const message = await deps.conversations.getMessage(userId, messageId);
       const conversation = await deps.conversations.get(userId, message.conversationId);
-      const sibling = {
+      const metadata = { editedFrom: message.id };
+      if (message.role === 'user') {
+        return answerUserMessage(userId, conversation, { parentId: message.parentId, content, metadata });
+      }
+      const edited = await addMessage({
         conversationId: conversation.id,
         ownerId: userId,
         parentId: message.parentId,
         role: message.role,
         content,
-        metadata: { editedFrom: message.id },
-      };
-      if (message.role === 'user') {
-        const edited = await addMessage(sibling);
-        return startReply(userId, conversation, edited, [messageStart(edited, true)]);
-      }
-      const edited = await addMessage({ ...sibling, model: message.model });
+        metadata,
+        model: message.model,
+      });
       const events: Part[] = [
         messageStart(edited, false),
         { type: 'text-delta', delta: content },

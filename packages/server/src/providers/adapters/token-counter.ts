@@ -27,9 +27,23 @@ export function encodingFor(modelName: string): EncodingName {
  */
 export async function countTokens(text: string, modelName: string): Promise<number> {
   if (!text) return 0;
-  const encoder = await loadEncoder(encodingFor(modelName));
-  return encoder.encode(text, [], []).length;
+  const encoding = encodingFor(modelName);
+  // Context assembly counts the same system prompt and history every turn: remember counts.
+  const key = text.length <= MAX_CACHED_CHARS ? `${encoding}\u0000${text}` : undefined;
+  const cached = key ? counted.get(key) : undefined;
+  if (cached !== undefined) return cached;
+  const encoder = await loadEncoder(encoding);
+  const count = encoder.encode(text, [], []).length;
+  if (key) {
+    if (counted.size >= MAX_CACHED_COUNTS) counted.delete(counted.keys().next().value!);
+    counted.set(key, count);
+  }
+  return count;
 }
+
+const MAX_CACHED_COUNTS = 20_000;
+const MAX_CACHED_CHARS = 32_000;
+const counted = new Map<string, number>();
 
 /**
  * Fills usage the provider did not report by counting the prompt and the reply; counts the
