@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { benchAuth } from './auth.mjs';
+import { benchContext } from './context.mjs';
 import { benchHealth } from './health.mjs';
 import { benchOptions, ensureBuilt, machineInfo, printJson, progress } from './lib/common.mjs';
 import { ROOT } from './lib/server.mjs';
@@ -19,6 +20,7 @@ const BENCHES = {
   health: benchHealth,
   auth: benchAuth,
   providers: benchProviders,
+  context: benchContext,
 };
 
 const options = benchOptions();

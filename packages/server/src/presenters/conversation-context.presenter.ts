@@ -66,7 +66,8 @@ export const conversationContextDto = z
           position: z.string(),
           depth: z.number().int().nullable(),
           tokens: z.number().int(),
-          explanation: z.string(),
+          explanation: z.string().describe('Why it activated; "message 0" is the oldest message scanned'),
+          messageId: z.uuid().nullable().describe('The message whose text activated it'),
         }),
       ),
       dropped: z.array(

@@ -354,10 +354,22 @@ describe('assembleContext', () => {
         ['entry 1', 'after_char'],
         ['Dragons', 'before_char'],
       ]);
-      expect(context.lore.entries.find((e) => e.label === 'Dragons')?.explanation).toBe(
-        'key "dragon" matched message 2',
-      );
+      // The default scan depth is 2: the last two messages are scanned, oldest first.
+      expect(context.lore.entries.find((e) => e.label === 'Dragons')).toMatchObject({
+        explanation: 'key "dragon" matched message 1',
+        messageId: 'm0003',
+      });
       expect(context.tokens.total).toBe(sentTokens(context));
+    });
+
+    it('scans as deep as the book or an entry asks, and no deeper', async () => {
+      const branch = branchOf(['A unicorn!', 'Where?', 'Never mind.', 'Fine.', 'Go on.']);
+      const shallow = await assembleContext(input({ branch, avatar: avatarRow({ lorebook }) }));
+      expect(shallow.messages[0]!.content).not.toContain('Unicorns are extinct.');
+      const deep = { ...lorebook, scanDepth: 5 };
+      const context = await assembleContext(input({ branch, avatar: avatarRow({ lorebook: deep }) }));
+      expect(context.messages[0]!.content).toContain('Unicorns are extinct.');
+      expect(context.lore.entries.find((e) => e.label === 'unicorn')?.messageId).toBe('m0001');
     });
 
     it('counts injected lore against the budget', async () => {

@@ -211,7 +211,7 @@ export async function assembleContext(input: ContextInput): Promise<AssembledCon
         : null,
     dropped: { messageIds: dropped },
     memories: { given: memories.length, included: memoryFit.count },
-    lore: activation ? describeLore(activation.activation) : emptyLore(),
+    lore: activation ? describeLore(activation.activation, activation.scanned) : emptyLore(),
     needsSummary: summarizable && (dropped.length > 0 || total >= threshold * available),
   };
 }

@@ -3,7 +3,9 @@ import type { CompileOptions } from './compile-system-prompt.js';
 import { groupDepthInjections, loreEntryLabel } from './context-sections.js';
 import {
   type ActivatedLoreEntry,
+  type ActivationReason,
   activateLorebook,
+  DEFAULT_SCAN_DEPTH,
   type Lorebook,
   type LorebookActivation,
   type LorebookPosition,
@@ -21,7 +23,10 @@ export interface ContextLore {
     position: LorebookPosition;
     depth: number | null;
     tokens: number;
+    /** Counts the scanned messages oldest first ("message 0" is the oldest one scanned). */
     explanation: string;
+    /** The message whose text activated the entry (null for constant entries and recursion). */
+    messageId: string | null;
   }[];
   dropped: { label: string; cause: 'budget' | 'probability'; explanation: string }[];
   warnings: string[];
@@ -38,9 +43,10 @@ export interface LoreInjection {
 }
 
 /**
- * Activates an avatar's lorebook against the branch (each message scanned as `Name: text`, so
- * keys can match speakers) with macros expanded in keys and content, and prepares the `at_depth`
- * entries as history messages.
+ * Activates an avatar's lorebook against the end of the branch (each message scanned as
+ * `Name: text`, so keys can match speakers; only as many messages as the deepest scan reaches)
+ * with macros expanded in keys and content, and prepares the `at_depth` entries as history
+ * messages.
  * @example const { activation, injections } = await scanLore(book, history, { user: 'Sam', char: 'Aria' }, macros, options);
  */
 export async function scanLore(
@@ -49,10 +55,12 @@ export async function scanLore(
   speakers: { user: string; char: string },
   macros: MacroContext,
   options: Pick<CompileOptions, 'seed' | 'countTokens'>,
-): Promise<{ activation: LorebookActivation; injections: LoreInjection[] }> {
+): Promise<{ activation: LorebookActivation; injections: LoreInjection[]; scanned: MessageRow[] }> {
   const countTokens = options.countTokens ?? tokenCounterFor();
+  // Only the deepest scan any entry makes is read: a long branch costs what its tail costs.
+  const scanned = history.slice(-deepestScan(book));
   const activation = await activateLorebook(book, {
-    messages: history.map((message) => ({
+    messages: scanned.map((message) => ({
       name: message.role === 'user' ? speakers.user : message.role === 'assistant' ? speakers.char : '',
       content: message.content,
     })),
@@ -70,17 +78,29 @@ export async function scanLore(
       tokens: await countTokens(group.text),
     });
   }
-  return { activation, injections };
+  return { activation, injections, scanned };
+}
+
+/** Messages the book's scan can reach (the engine allows at most 1,000). */
+function deepestScan(book: Lorebook): number {
+  const depths = [book.scanDepth ?? DEFAULT_SCAN_DEPTH, ...book.entries.map((entry) => entry.scanDepth ?? 0)];
+  return Math.min(1000, Math.max(1, ...depths.map((depth) => Math.floor(depth) || 0)));
 }
 
 /** The preview's account of an activation. */
-export function describeLore(activation: LorebookActivation): ContextLore {
+export function describeLore(activation: LorebookActivation, scanned: readonly MessageRow[]): ContextLore {
+  // The engine numbers the messages it scanned; the preview names the stored message instead.
+  const matched = (reason: ActivationReason) =>
+    reason.type !== 'constant' && reason.match.source.type === 'message'
+      ? (scanned[reason.match.source.index]?.id ?? null)
+      : null;
   const entry = (activated: ActivatedLoreEntry) => ({
     label: loreEntryLabel(activated),
     position: activated.position,
     depth: activated.depth ?? null,
     tokens: activated.tokens,
     explanation: activated.explanation,
+    messageId: matched(activated.reason),
   });
   return {
     activated: activation.activated.length,
