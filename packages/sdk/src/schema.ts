@@ -2059,6 +2059,129 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/conversations/{id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download a conversation: Lumina JSON (the whole tree) or Markdown (the visible branch) */
+        get: {
+            parameters: {
+                query?: {
+                    format?: "json" | "md";
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/conversations/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import conversations: Lumina JSON, SillyTavern chat JSONL or ChatGPT conversations.json (multipart, one or more `file` fields)
+         * @description The format is recognised from the content. An optional `avatarId` field attaches every conversation to that avatar; otherwise the avatar is matched by name among yours, or a minimal one is created. Each conversation is stored in one transaction; `results` has one entry per conversation (a ChatGPT export holds many) or per unreadable file.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            results: {
+                                file: string;
+                                ok: boolean;
+                                /** @enum {string} */
+                                format?: "lumina-json" | "sillytavern-jsonl" | "chatgpt-json";
+                                /** Format: uuid */
+                                conversationId?: string;
+                                conversation?: components["schemas"]["Conversation"];
+                                title?: string;
+                                messages?: number;
+                                error?: {
+                                    code: string;
+                                    message: string;
+                                    details?: {
+                                        [key: string]: unknown;
+                                    };
+                                };
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/admin/local-models": {
         parameters: {
             query?: never;
@@ -3614,6 +3737,63 @@ export interface components {
             greeting: string;
             imageUrl: string;
         };
+        ConversationInput: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            avatarId: string;
+            title: string;
+            /** @enum {string} */
+            titleSource: "auto" | "user";
+            tags: string[];
+            pinned: boolean;
+            archived: boolean;
+            activeLeafId: string | null;
+            /** @description `provider/model` for this conversation; null = avatar or user default */
+            model: string | null;
+            messageCount: number;
+            lastMessageAt: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        MessageInput: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            conversationId: string;
+            parentId: string | null;
+            /** @enum {string} */
+            role: "user" | "assistant" | "system";
+            content: string;
+            /** @enum {string} */
+            status: "complete" | "streaming" | "cancelled" | "error" | "interrupted";
+            error: {
+                code: string;
+                message: string;
+            } | null;
+            model: string | null;
+            finishReason: string | null;
+            usage: {
+                inputTokens: number | null;
+                outputTokens: number | null;
+                costUsd: number | null;
+            } | null;
+            timings: {
+                timeToFirstTokenMs: number | null;
+                durationMs: number | null;
+            } | null;
+            siblingIds?: string[];
+            hasSummary: boolean;
+            metadata: {
+                [key: string]: unknown;
+            };
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
         HealthReportInput: {
             /** @enum {string} */
             status: "ok" | "error";
@@ -3997,6 +4177,63 @@ export interface components {
             tags: string[];
             greeting: string;
             imageUrl: string;
+        };
+        Conversation: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            avatarId: string;
+            title: string;
+            /** @enum {string} */
+            titleSource: "auto" | "user";
+            tags: string[];
+            pinned: boolean;
+            archived: boolean;
+            activeLeafId: string | null;
+            /** @description `provider/model` for this conversation; null = avatar or user default */
+            model: string | null;
+            messageCount: number;
+            lastMessageAt: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        Message: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            conversationId: string;
+            parentId: string | null;
+            /** @enum {string} */
+            role: "user" | "assistant" | "system";
+            content: string;
+            /** @enum {string} */
+            status: "complete" | "streaming" | "cancelled" | "error" | "interrupted";
+            error: {
+                code: string;
+                message: string;
+            } | null;
+            model: string | null;
+            finishReason: string | null;
+            usage: {
+                inputTokens: number | null;
+                outputTokens: number | null;
+                costUsd: number | null;
+            } | null;
+            timings: {
+                timeToFirstTokenMs: number | null;
+                durationMs: number | null;
+            } | null;
+            siblingIds?: string[];
+            hasSummary: boolean;
+            metadata: {
+                [key: string]: unknown;
+            };
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
         };
         HealthReport: {
             /** @enum {string} */

@@ -30,6 +30,7 @@ import { authRoutes } from './routes/auth.routes.js';
 import { avatarLorebookRoutes } from './routes/avatar-lorebook.routes.js';
 import { avatarPromptRoutes } from './routes/avatar-prompt.routes.js';
 import { avatarRoutes } from './routes/avatars.routes.js';
+import { conversationTransferRoutes } from './routes/conversation-transfer.routes.js';
 import { healthRoutes } from './routes/health.routes.js';
 import { localModelRoutes } from './routes/local-models.routes.js';
 import { modelRoutes } from './routes/models.routes.js';
@@ -53,6 +54,7 @@ import { createAvatarLorebookService } from './services/avatar-lorebook.service.
 import { createAvatarPromptService } from './services/avatar-prompt.service.js';
 import { createAvatarSuggestionService } from './services/avatar-suggestion.service.js';
 import { createAvatarTransferService } from './services/avatar-transfer.service.js';
+import { createConversationTransferService } from './services/conversation-transfer.service.js';
 import { createHealthService } from './services/health.service.js';
 import { createIdentityService } from './services/identity.service.js';
 import { createLocalModelService } from './services/local-model.service.js';
@@ -223,6 +225,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(settingsRoutes({ settings, usage }));
   await app.register(usageRoutes(createUsageReportService({ db: storage.db })));
   await app.register(searchRoutes(createSearchService({ db: storage.db })));
+  await app.register(conversationTransferRoutes(createConversationTransferService({ db: storage.db })));
   await app.register(localModelRoutes(localModels));
   await app.register(
     avatarRoutes({

@@ -8,12 +8,13 @@ import { AppError } from '../errors.js';
  * content are 422, oversize input is 413, files of no known format are 415.
  */
 export const conversationFileErrors = {
-  tooLarge: (sizeBytes: number, limitBytes: number) =>
+  /** `sizeBytes` is unknown when the upload was cut off at the limit. */
+  tooLarge: (limitBytes: number, sizeBytes?: number) =>
     new AppError(
       413,
       'conversation_file_too_large',
       `The file is larger than the ${Math.round(limitBytes / 1024 / 1024)} MB limit`,
-      { sizeBytes, limitBytes },
+      { limitBytes, ...(sizeBytes === undefined ? {} : { sizeBytes }) },
     ),
 
   tooManyMessages: (count: number, limit: number) =>

@@ -43,7 +43,7 @@ const messageSchema = z.object({
     .object({
       inputTokens: count.nullable(),
       outputTokens: count.nullable(),
-      costUsd: z.number().min(0).nullable(),
+      costUsd: z.number().min(0).max(999_999).nullable(),
     })
     .partial()
     .nullable()
@@ -66,7 +66,7 @@ export const luminaConversationFileSchema = z.object({
   conversation: z.object({
     title: z.string().max(500),
     titleSource: z.enum(['auto', 'user']).default('user'),
-    tags: z.array(z.string().trim().min(1).max(40)).max(40).default([]),
+    tags: z.array(z.string().trim().min(1).max(40)).max(20).default([]),
     pinned: z.boolean().default(false),
     archived: z.boolean().default(false),
     model: z.string().max(300).nullable().default(null),

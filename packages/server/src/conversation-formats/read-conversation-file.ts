@@ -29,7 +29,7 @@ export interface ConversationFile {
  */
 export function readConversationFile(bytes: Buffer, fileName: string): ConversationFile {
   if (bytes.length > MAX_CONVERSATION_FILE_BYTES)
-    throw conversationFileErrors.tooLarge(bytes.length, MAX_CONVERSATION_FILE_BYTES);
+    throw conversationFileErrors.tooLarge(MAX_CONVERSATION_FILE_BYTES, bytes.length);
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);

@@ -43,11 +43,39 @@ const createAvatar: Factory = async (app, owner) => {
   return res.json().avatar.id;
 };
 
+/** A conversation of A's, imported from a small Lumina JSON file. */
+const importedConversationId: Factory = async (app, owner) => {
+  const file = {
+    format: 'lumina-conversation',
+    version: 1,
+    conversation: {
+      title: 'Private chat',
+      createdAt: '2025-01-01T00:00:00Z',
+      avatar: { name: 'Private friend' },
+    },
+    activeLeafId: null,
+    messages: [{ id: '1', parentId: null, role: 'user', content: 'hi', createdAt: '2025-01-01T00:00:00Z' }],
+  };
+  const form = new FormData();
+  form.append('file', new Blob([JSON.stringify(file)]), 'chat.json');
+  const request = new Request('http://x/', { method: 'POST', body: form });
+  const res = await app.inject({
+    method: 'POST',
+    url: '/api/conversations/import',
+    headers: { ...CSRF, cookie: owner.cookie, 'content-type': request.headers.get('content-type')! },
+    payload: Buffer.from(await request.arrayBuffer()),
+  });
+  const id = res.json().results?.[0]?.conversationId;
+  if (res.statusCode !== 201 || !id) throw new Error(res.body);
+  return id;
+};
+
 const resources: Record<string, { create: Factory; expect: number; why?: string; body?: object }> = {
   '/api/avatars/{id}': { create: createAvatar, expect: 404 },
   '/api/avatars/{id}/image': { create: createAvatar, expect: 404 },
   '/api/avatars/{id}/export': { create: createAvatar, expect: 404 },
   '/api/avatars/{id}/prompt-preview': { create: createAvatar, expect: 404 },
+  '/api/conversations/{id}/export': { create: importedConversationId, expect: 404 },
   '/api/avatars/{id}/lorebook': { create: createAvatar, expect: 404, body: { entries: {} } },
   '/api/avatars/{id}/lorebook/document': {
     create: createAvatar,

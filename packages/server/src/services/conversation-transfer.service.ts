@@ -1,0 +1,234 @@
+import { conversationFileErrors } from '../conversation-formats/conversation-format-errors.js';
+import {
+  type ConversationFileFormat,
+  type ImportedAvatar,
+  type ImportedConversation,
+  MAX_CONVERSATION_FILE_BYTES,
+} from '../conversation-formats/imported-conversation.js';
+import { toLuminaJson } from '../conversation-formats/lumina-json.js';
+import { toMarkdown } from '../conversation-formats/markdown-export.js';
+import { planConversationImport } from '../conversation-formats/plan-import.js';
+import { readConversationFile } from '../conversation-formats/read-conversation-file.js';
+import type { Database } from '../db/database.js';
+import type { AvatarRow, ConversationRow } from '../db/schema/index.js';
+import { AppError, notFound } from '../errors.js';
+import { createAvatarRepository } from '../repositories/avatar.repository.js';
+import { createConversationRepository } from '../repositories/conversation.repository.js';
+import { createConversationTransferRepository } from '../repositories/conversation-transfer.repository.js';
+import { createMessageRepository } from '../repositories/message.repository.js';
+import { createUserRepository } from '../repositories/user.repository.js';
+import { createAvatarService } from './avatar.service.js';
+
+export type ConversationExportFormat = 'json' | 'md';
+
+export interface ConversationImportResult {
+  file: string;
+  ok: boolean;
+  format?: ConversationFileFormat;
+  conversation?: ConversationRow;
+  title?: string;
+  messages?: number;
+  error?: { code: string; message: string; details?: Record<string, unknown> };
+}
+
+/** A file as the route received it; `tooLarge` when the upload was cut off at the size limit. */
+export interface UploadedConversationFile {
+  fileName: string;
+  bytes: Buffer;
+  tooLarge?: boolean;
+}
+
+const TITLE_LIMIT = 200;
+const TAG_LIMIT = 20;
+
+/**
+ * Export of a conversation (Lumina JSON: the whole tree, losslessly; Markdown: the visible branch)
+ * and import of conversation files (Lumina JSON, SillyTavern chats, ChatGPT exports). Every
+ * conversation is read and checked completely before anything is written, then stored in one
+ * transaction together with its avatar when one has to be created, so a bad file never leaves half
+ * a conversation behind.
+ */
+export function createConversationTransferService(deps: { db: Database }) {
+  const conversations = createConversationRepository(deps.db);
+  const messages = createMessageRepository(deps.db);
+  const avatars = createAvatarRepository(deps.db);
+  const users = createUserRepository(deps.db);
+
+  /** The avatar a conversation goes to: the one named, the one it came from, one of that name, or a new one. */
+  async function resolveAvatar(db: Database, userId: string, conversation: ImportedConversation) {
+    const wanted = conversation.avatar;
+    if (wanted.id && /^[0-9a-f-]{36}$/i.test(wanted.id)) {
+      const same = await createAvatarRepository(db).findVisible(userId, wanted.id);
+      if (same) return same.id;
+    }
+    const named = await createConversationTransferRepository(db).findOwnedAvatarByName(userId, wanted.name);
+    if (named) return named.id;
+    const created = await createAvatarService({ db }).create(userId, {
+      ...standInAvatar(wanted),
+      source: `import:${conversation.format}`,
+    });
+    return created.id;
+  }
+
+  async function importConversation(
+    userId: string,
+    conversation: ImportedConversation,
+    avatarId: string | undefined,
+  ): Promise<ConversationRow> {
+    const plan = planConversationImport(conversation);
+    return deps.db.transaction(async (tx) => {
+      const chosen = avatarId ?? (await resolveAvatar(tx, userId, conversation));
+      return createConversationTransferRepository(tx).insertConversationTree(
+        {
+          ownerId: userId,
+          avatarId: chosen,
+          title: conversation.title.trim().slice(0, TITLE_LIMIT),
+          titleSource: conversation.titleSource ?? 'user',
+          tags: [...new Set(conversation.tags ?? [])].slice(0, TAG_LIMIT),
+          pinned: conversation.pinned ?? false,
+          archived: conversation.archived ?? false,
+          model: conversation.model ?? null,
+          lastMessageAt: plan.lastMessageAt,
+          createdAt: conversation.createdAt,
+        },
+        plan.messages,
+        plan.activeLeafId,
+      );
+    });
+  }
+
+  async function importFile(
+    userId: string,
+    file: UploadedConversationFile,
+    avatarId: string | undefined,
+  ): Promise<ConversationImportResult[]> {
+    const failed = (err: AppError, title?: string): ConversationImportResult => ({
+      file: file.fileName,
+      ok: false,
+      ...(title ? { title } : {}),
+      error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) },
+    });
+    try {
+      if (file.tooLarge) throw conversationFileErrors.tooLarge(MAX_CONVERSATION_FILE_BYTES);
+      const { format, conversations: entries } = readConversationFile(file.bytes, file.fileName);
+      const results: ConversationImportResult[] = [];
+      for (const entry of entries) {
+        if (!entry.ok) {
+          results.push({ ...failed(entry.error, entry.title), format });
+          continue;
+        }
+        try {
+          const conversation = await importConversation(userId, entry.conversation, avatarId);
+          results.push({
+            file: file.fileName,
+            ok: true,
+            format,
+            conversation,
+            title: conversation.title,
+            messages: conversation.messageCount,
+          });
+        } catch (err) {
+          if (!(err instanceof AppError)) throw err;
+          results.push({ ...failed(err, entry.conversation.title), format });
+        }
+      }
+      return results;
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err;
+      return [failed(err)];
+    }
+  }
+
+  /** Fails with 404 unless the user may attach conversations to this avatar. */
+  async function checkAvatar(userId: string, avatarId: string): Promise<void> {
+    if (!(await avatars.findVisible(userId, avatarId))) throw notFound('avatar');
+  }
+
+  return {
+    /** Imports each file; a file holding several conversations gives one result per conversation. */
+    async importFiles(
+      userId: string,
+      files: UploadedConversationFile[],
+      options: { avatarId?: string | undefined } = {},
+    ): Promise<ConversationImportResult[]> {
+      if (options.avatarId) await checkAvatar(userId, options.avatarId);
+      const results: ConversationImportResult[] = [];
+      for (const file of files) results.push(...(await importFile(userId, file, options.avatarId)));
+      return results;
+    },
+
+    async export(
+      userId: string,
+      id: string,
+      format: ConversationExportFormat,
+    ): Promise<{ body: string; contentType: string; fileName: string }> {
+      const conversation = await conversations.findOwned(userId, id);
+      if (!conversation) throw notFound('conversation');
+      const avatar = await avatars.findVisible(userId, conversation.avatarId);
+      const fileName = `${safeFileName(conversation.title)}.${format}`;
+      if (format === 'json') {
+        const file = toLuminaJson({
+          conversation,
+          avatar: avatar ? describeAvatar(avatar) : { id: conversation.avatarId, name: 'Avatar' },
+          messages: await messages.tree(conversation.id),
+        });
+        return {
+          body: `${JSON.stringify(file, null, 2)}\n`,
+          contentType: 'application/json; charset=utf-8',
+          fileName,
+        };
+      }
+      const [branch, user] = await Promise.all([
+        conversation.activeLeafId ? messages.branch(userId, conversation.activeLeafId) : [],
+        users.findById(userId),
+      ]);
+      const body = toMarkdown({
+        title: conversation.title,
+        avatarName: avatar?.name ?? 'Avatar',
+        userName: user?.preferredName || user?.name || 'You',
+        messages: branch,
+      });
+      return { body, contentType: 'text/markdown; charset=utf-8', fileName };
+    },
+  };
+}
+
+export type ConversationTransferService = ReturnType<typeof createConversationTransferService>;
+
+/** What a Lumina JSON file carries about the avatar: enough to find it again or to recreate it. */
+function describeAvatar(avatar: AvatarRow): ImportedAvatar {
+  return {
+    id: avatar.id,
+    name: avatar.name,
+    nickname: avatar.nickname,
+    description: avatar.description,
+    persona: avatar.persona,
+    traits: avatar.traits,
+    backstory: avatar.backstory,
+    scenario: avatar.scenario,
+    greeting: avatar.greeting,
+    alternateGreetings: avatar.alternateGreetings,
+    exampleDialogue: avatar.exampleDialogue,
+    tags: avatar.tags,
+  };
+}
+
+/** The fields of a file's avatar that a new avatar takes (never its id). */
+function standInAvatar(avatar: ImportedAvatar) {
+  const { id: _id, ...fields } = avatar;
+  const defined = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
+  return { ...defined, name: avatar.name.trim().slice(0, 100) || 'Imported avatar' };
+}
+
+/** A file name from a title: letters, digits, spaces, dots, dashes and underscores only. */
+export function safeFileName(title: string): string {
+  return (
+    title
+      .normalize('NFC')
+      .replace(/[^\p{L}\p{N} ._-]+/gu, ' ')
+      .replace(/\s+/g, ' ')
+      .replace(/^[ .]+|[ .]+$/g, '')
+      .slice(0, 80)
+      .trim() || 'conversation'
+  );
+}
