@@ -1,4 +1,4 @@
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Account, api, signInByApi } from './support/auth.js';
 import {
@@ -22,6 +22,9 @@ let server: LuminaServer;
 let browser: Browser;
 let ollama: OllamaE2eServer;
 const opened: BrowserContext[] = [];
+/** The conversation most tests continue, and the one forked from it. */
+let mainId = '';
+let forkId = '';
 
 beforeAll(async () => {
   ollama = await new OllamaE2eServer().listen();
@@ -84,11 +87,6 @@ async function conversationIdOf(page: Page): Promise<string> {
   return match[1]!;
 }
 
-async function rowMenu(page: Page, title: string): Promise<Locator> {
-  await page.getByRole('button', { name: `More for ${title}` }).click();
-  return page.getByRole('menu');
-}
-
 describe('chat', () => {
   it('signs up, and Home’s main path starts a conversation whose first message is the greeting', async () => {
     const context = await browser.newContext({ viewport: VIEWPORTS.desktop });
@@ -133,6 +131,7 @@ describe('chat', () => {
     await page.getByRole('navigation', { name: 'Conversations' }).getByRole('link').first().click();
     await page.waitForURL(/\/chat\/[0-9a-f-]{36}$/);
     await messages(page).first().waitFor();
+    mainId = await conversationIdOf(page);
 
     ollama.script({
       kind: 'text',
@@ -252,6 +251,300 @@ describe('chat', () => {
     );
     await expect.poll(() => messages(page).count()).toBe(4);
     expect(await lastMessage(page).textContent()).toContain('Count to three');
+    forkId = await conversationIdOf(page);
     expect(watch.problems).toEqual([]);
   });
+
+  it('picks a reply that is still being written up again after a reload', async () => {
+    const { page, watch } = await open();
+    await page.goto(`${server.url}/chat/${mainId}`);
+    await messages(page).first().waitFor();
+    const tokens = Array.from({ length: 30 }, (_, i) => ` t${i}`);
+    ollama.script({ kind: 'text', tokens, delayMs: 120 });
+    const before = await lastMessage(page).getAttribute('data-message-id');
+    await send(page, 'Say thirty things');
+    await expect.poll(() => lastMessage(page).textContent(), { timeout: 10_000 }).toContain('t3');
+    await page.reload();
+    await expect
+      .poll(() => lastMessage(page).getAttribute('data-status'), { timeout: 10_000 })
+      .toBe('streaming');
+    await page.getByRole('button', { name: 'Stop the reply' }).waitFor();
+    const text = await settledReply(page, before);
+    // Every word once, in order: the replay did not double what was shown before.
+    expect(text).toContain(tokens.join('').trim());
+    expect(text.match(/ t5 /g)).toHaveLength(1);
+    expect(await lastMessage(page).getAttribute('data-status')).toBe('complete');
+    expect(watch.problems).toEqual([]);
+  });
+
+  it('organises conversations: rename, tags and tag filter, pin, archive, delete with Undo', async () => {
+    const { context, page, watch } = await open();
+    await page.goto(`${server.url}/chat/${forkId}`);
+    await messages(page).first().waitFor();
+    const list = page.getByRole('navigation', { name: 'Conversations' });
+    const row = list.locator('li', { has: page.locator(`a[href="/chat/${forkId}"]`) });
+    const menuOf = async () => {
+      await row.hover();
+      await row.getByRole('button', { name: /^More for/ }).click();
+      return page.getByRole('menu');
+    };
+
+    await (await menuOf()).getByRole('menuitem', { name: 'Rename…' }).click();
+    const rename = page.getByRole('dialog', { name: 'Rename conversation' });
+    await rename.getByLabel('Title').fill('Counting practice');
+    await rename.getByRole('button', { name: 'Rename' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Counting practice' }).waitFor();
+    await row.getByText('Counting practice').waitFor();
+
+    await (await menuOf()).getByRole('menuitem', { name: 'Tags…' }).click();
+    const tagsDialog = page.getByRole('dialog', { name: 'Tags' });
+    await tagsDialog.getByLabel('Tags', { exact: true }).fill('math');
+    await tagsDialog.getByLabel('Tags', { exact: true }).press('Enter');
+    await tagsDialog.getByRole('button', { name: 'Save tags' }).click();
+    await row.getByText('#math').waitFor();
+
+    await (await menuOf()).getByRole('menuitem', { name: 'Pin' }).click();
+    await page.getByRole('region', { name: 'Pinned' }).getByText('Counting practice').waitFor();
+    await saveScreenshot(page, 'chat-pinned-desktop-light');
+
+    // Filter by tag: only the tagged conversation is listed.
+    await page.getByRole('button', { name: 'Filters' }).click();
+    await page.getByLabel('Tag', { exact: true }).selectOption('math');
+    await expect.poll(() => list.getByRole('link').count()).toBe(1);
+    await page.getByLabel('Tag', { exact: true }).selectOption('');
+    await expect.poll(() => list.getByRole('link').count()).toBeGreaterThan(1);
+
+    // Archive hides it; "Show archived" lists it again.
+    await (await menuOf()).getByRole('menuitem', { name: 'Archive' }).click();
+    await expect.poll(() => row.count()).toBe(0);
+    await page.getByLabel('Show archived conversations').check();
+    await row.waitFor();
+    await (await menuOf()).getByRole('menuitem', { name: 'Unarchive' }).click();
+    await page.getByLabel('Show archived conversations').uncheck();
+    await row.waitFor();
+
+    // Delete: hidden at once, Undo brings it back, nothing was deleted on the server.
+    await (await menuOf()).getByRole('menuitem', { name: 'Delete' }).click();
+    await page.waitForURL(`${server.url}/chat`);
+    const toast = page.getByRole('status').filter({ hasText: 'Deleted “Counting practice”' });
+    await toast.waitFor();
+    await saveViewportScreenshot(page, 'chat-delete-undo-desktop-light');
+    expect(await row.count()).toBe(0);
+    await toast.getByRole('button', { name: 'Undo' }).click();
+    await row.waitFor();
+    expect((await api(context, server.url, 'GET', `/api/conversations/${forkId}`)).status).toBe(200);
+
+    // Delete again and let the toast run out: then it is gone on the server too.
+    await (await menuOf()).getByRole('menuitem', { name: 'Delete' }).click();
+    await toast.waitFor();
+    expect((await api(context, server.url, 'GET', `/api/conversations/${forkId}`)).status).toBe(200);
+    await expect
+      .poll(async () => (await api(context, server.url, 'GET', `/api/conversations/${forkId}`)).status, {
+        timeout: 12_000,
+        interval: 500,
+      })
+      .toBe(404);
+
+    // A delete still waiting when the page goes away is sent on the way out (keepalive).
+    const spare = await api(context, server.url, 'POST', '/api/conversations', {
+      avatarId: (
+        (await api(context, server.url, 'GET', `/api/conversations/${mainId}`)).json.conversation as {
+          avatarId: string;
+        }
+      ).avatarId,
+      title: 'Throwaway',
+    });
+    const spareId = (spare.json.conversation as { id: string }).id;
+    await page.reload();
+    const spareRow = list.locator('li', { has: page.locator(`a[href="/chat/${spareId}"]`) });
+    await spareRow.hover();
+    await spareRow.getByRole('button', { name: /^More for/ }).click();
+    await page.getByRole('menuitem', { name: 'Delete' }).click();
+    await page.getByRole('status').filter({ hasText: 'Deleted “Throwaway”' }).waitFor();
+    await page.goto(`${server.url}/status`);
+    await expect
+      .poll(async () => (await api(context, server.url, 'GET', `/api/conversations/${spareId}`)).status, {
+        timeout: 5000,
+      })
+      .toBe(404);
+    expect(watch.problems).toEqual([]);
+  });
+
+  it('Ctrl+K searches every message; a hit on another branch opens that branch at the message', async () => {
+    const { page, watch } = await open();
+    await page.goto(`${server.url}/chat/${mainId}`);
+    await messages(page).first().waitFor();
+    await page.keyboard.press('Control+k');
+    const search = page.getByRole('searchbox', { name: 'Search messages' });
+    await expect.poll(() => search.evaluate((el) => el === document.activeElement)).toBe(true);
+    // The question that was edited away ("Count slowly to sixty") is not on the visible branch.
+    expect(await page.locator('article', { hasText: 'Count slowly to sixty' }).count()).toBe(0);
+    await search.fill('sixty');
+    const results = page.getByRole('region', { name: 'Search results' });
+    const hit = results.getByRole('button', { name: /Count slowly to sixty/ });
+    await hit.waitFor();
+    expect(await hit.locator('mark').first().textContent()).toBe('sixty');
+    await saveScreenshot(page, 'chat-search-desktop-light');
+    await hit.click();
+    await page.waitForURL(/\?message=/);
+    const messageId = new URL(page.url()).searchParams.get('message')!;
+    const target = page.locator(`article[data-message-id="${messageId}"]`);
+    await target.waitFor();
+    expect(await target.textContent()).toContain('Count slowly to sixty');
+    await target.getByRole('group', { name: 'Alternative 1 of 2' }).waitFor();
+    await expect.poll(() => target.getAttribute('class')).toContain('ring-2');
+    await expect
+      .poll(() =>
+        target.evaluate((el) => {
+          const box = el.getBoundingClientRect();
+          return box.top >= 0 && box.bottom <= window.innerHeight;
+        }),
+      )
+      .toBe(true);
+    expect(watch.problems).toEqual([]);
+  });
+
+  it('exports Markdown and Lumina JSON, and imports a dropped file', async () => {
+    const { page, watch } = await open();
+    await page.goto(`${server.url}/chat/${mainId}`);
+    await messages(page).first().waitFor();
+    const row = page
+      .getByRole('navigation', { name: 'Conversations' })
+      .locator('li', { has: page.locator(`a[href="/chat/${mainId}"]`) });
+    const exportAs = async (name: RegExp) => {
+      await row.hover();
+      await row.getByRole('button', { name: /^More for/ }).click();
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByRole('menuitem', { name }).click(),
+      ]);
+      const file = await download.path();
+      return {
+        name: download.suggestedFilename(),
+        text: await import('node:fs/promises').then((fs) => fs.readFile(file!, 'utf8')),
+      };
+    };
+    const markdown = await exportAs(/^Markdown/);
+    expect(markdown.name).toMatch(/\.md$/);
+    expect(markdown.text).toContain('Tell me about lighthouses');
+    const json = await exportAs(/^Lumina JSON/);
+    expect(json.name).toMatch(/\.json$/);
+    expect(JSON.parse(json.text)).toBeTruthy();
+
+    // Drop the exported file on the list: it comes back as a new conversation.
+    await page.evaluate(
+      ({ text, name }) => {
+        const transfer = new DataTransfer();
+        transfer.items.add(new File([text], name, { type: 'application/json' }));
+        const target = document.querySelector('aside[aria-label="Chats"] > div')!;
+        for (const type of ['dragenter', 'dragover', 'drop'])
+          target.dispatchEvent(
+            new DragEvent(type, { dataTransfer: transfer, bubbles: true, cancelable: true }),
+          );
+      },
+      { text: json.text, name: json.name },
+    );
+    await page.getByText('Imported 1 conversation.').waitFor();
+    await page.waitForURL(
+      (url) => /\/chat\/[0-9a-f-]{36}$/.test(url.pathname) && !url.pathname.endsWith(mainId),
+    );
+    await expect
+      .poll(() => page.locator('article', { hasText: 'Tell me about lighthouses' }).count())
+      .toBe(1);
+    expect(watch.problems).toEqual([]);
+  });
+
+  it('shows an XSS attempt in a message and in a reply as inert text', async () => {
+    const { page, watch } = await open();
+    const dialogs: string[] = [];
+    page.on('dialog', (dialog) => {
+      dialogs.push(dialog.message());
+      void dialog.dismiss();
+    });
+    await page.goto(`${server.url}/chat`);
+    await page.getByRole('button', { name: 'New chat', exact: true }).click();
+    await page.waitForURL(/\/chat\/[0-9a-f-]{36}$/);
+    await messages(page).first().waitFor();
+    const payload = '<img src=x onerror=alert(1)> <script>alert(2)</script> [click me](javascript:alert(3))';
+    ollama.script({
+      kind: 'text',
+      tokens: [
+        'Echo: ',
+        '<img src=x onerror=alert(4)>',
+        ' <script>alert(5)</script>',
+        ' [tap](javascript:alert(6))',
+        ' ![pic](https://evil.example/x.png)',
+      ],
+      delayMs: 20,
+    });
+    const before = await lastMessage(page).getAttribute('data-message-id');
+    await send(page, payload);
+    const reply = await settledReply(page, before);
+    expect(reply).toContain('<img src=x onerror=alert(4)>');
+    expect(reply).toContain('<script>alert(5)</script>');
+    const question = messages(page).nth(1);
+    expect(await question.textContent()).toContain(payload);
+    const thread = page.locator('article[data-message-id]');
+    expect(await thread.locator('.md img, [onerror], script, iframe').count()).toBe(0);
+    expect(await thread.locator('a[href^="javascript"]').count()).toBe(0);
+    expect(await thread.locator('a[href="https://evil.example/x.png"]').count()).toBe(1);
+    // Every <img> left in the thread is an avatar picture from this server.
+    for (const src of await thread
+      .locator('img')
+      .evaluateAll((els) => els.map((el) => (el as HTMLImageElement).src)))
+      expect(src.startsWith(server.url)).toBe(true);
+    await lastMessage(page).getByText('tap').click();
+    await page.waitForTimeout(300);
+    expect(dialogs).toEqual([]);
+    await saveScreenshot(page, 'chat-xss-inert-desktop-light');
+    expect(watch.problems).toEqual([]);
+  });
+
+  it('dark mode: the conversation reads well and is axe-clean', async () => {
+    const { page, watch } = await open({ colorScheme: 'dark' });
+    await page.goto(`${server.url}/chat/${mainId}`);
+    await messages(page).first().waitFor();
+    await page.waitForLoadState('networkidle');
+    await saveViewportScreenshot(page, 'chat-conversation-desktop-dark');
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    await page.goto(`${server.url}/chat`);
+    await page.getByRole('button', { name: 'Start a conversation' }).waitFor();
+    await saveViewportScreenshot(page, 'chat-start-desktop-dark');
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    expect(watch.problems).toEqual([]);
+  });
+
+  for (const colorScheme of ['light', 'dark'] as const) {
+    it(`phone (${colorScheme}): the list is the page, a conversation fits the screen, the list is a drawer`, async () => {
+      const { page, watch } = await open({ viewport: VIEWPORTS.phone, colorScheme });
+      await page.goto(`${server.url}/chat`);
+      await page.getByRole('navigation', { name: 'Conversations' }).waitFor();
+      await page.getByRole('button', { name: 'New chat', exact: true }).waitFor();
+      await saveViewportScreenshot(page, `chat-list-phone-${colorScheme}`);
+      expect(await seriousAxeViolations(page)).toEqual([]);
+
+      await page.goto(`${server.url}/chat/${mainId}`);
+      await messages(page).first().waitFor();
+      await page.waitForLoadState('networkidle');
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow).toBeLessThanOrEqual(0);
+      await saveViewportScreenshot(page, `chat-conversation-phone-${colorScheme}`);
+      expect(await seriousAxeViolations(page)).toEqual([]);
+
+      if (colorScheme === 'light') {
+        ollama.script({ kind: 'text', tokens: ['Short', ' and', ' sweet', '.'], delayMs: 20 });
+        const before = await lastMessage(page).getAttribute('data-message-id');
+        await send(page, 'A short one please');
+        expect(await settledReply(page, before)).toContain('Short and sweet.');
+      }
+
+      await page.getByRole('button', { name: 'Open chats' }).click();
+      const drawer = page.getByRole('dialog', { name: 'Chats' });
+      await drawer.getByRole('navigation', { name: 'Conversations' }).waitFor();
+      await saveViewportScreenshot(page, `chat-drawer-phone-${colorScheme}`);
+      await drawer.getByRole('link').first().click();
+      await expect.poll(() => drawer.count()).toBe(0);
+      expect(watch.problems).toEqual([]);
+    });
+  }
 });

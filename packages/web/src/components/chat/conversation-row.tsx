@@ -47,7 +47,7 @@ export function ConversationRow({
         }
       >
         {avatar ? (
-          <AvatarPicture src={avatar.imageUrl} className="size-7 rounded-full" />
+          <AvatarPicture src={avatar.imageUrl} className="size-7 rounded-full!" />
         ) : (
           <span className="size-7 shrink-0 rounded-full bg-surface-sunken" aria-hidden="true" />
         )}

@@ -1,13 +1,19 @@
 import { useQueryClient } from '@tanstack/react-query';
 import clsx from 'clsx';
-import { Archive, ListFilter, MessageSquareText, Search, X } from 'lucide-react';
-import { forwardRef, useId, useMemo, useState } from 'react';
+import { Archive, FileUp, ListFilter, MessageSquareText, Search, X } from 'lucide-react';
+import { type DragEvent, forwardRef, useId, useMemo, useRef, useState } from 'react';
 import { useNavigate } from 'react-router';
 import { friendlyMessage } from '../../lib/api-errors';
 import type { Avatar } from '../../lib/avatars';
 import { prepareJump, useMessageSearch, useSettledValue } from '../../lib/chat-search';
 import { groupConversations } from '../../lib/conversation-groups';
 import {
+  CONVERSATION_FILE_TYPES,
+  type ConversationImportResult,
+  importConversationFiles,
+} from '../../lib/conversation-import';
+import {
+  CONVERSATIONS_QUERY_KEY,
   type Conversation,
   type ConversationFilters,
   useConversations,
@@ -23,6 +29,10 @@ import { RenameDialog, TagsDialog } from './conversation-dialogs';
 import { ConversationRow, type ConversationRowActions } from './conversation-row';
 import { HighlightedSnippet } from './highlighted-snippet';
 import { NewChatButton } from './new-chat-button';
+
+/** What Ctrl/Cmd+K looks like on this computer. */
+const SEARCH_KEYS =
+  typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.userAgent) ? '⌘K' : 'Ctrl K';
 
 interface SidebarProps {
   avatars: readonly Avatar[];
@@ -45,6 +55,12 @@ export const ConversationSidebar = forwardRef<HTMLInputElement, SidebarProps>(fu
   const [renaming, setRenaming] = useState<Conversation | null>(null);
   const [tagging, setTagging] = useState<Conversation | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
+  const [imported, setImported] = useState<ConversationImportResult[] | null>(null);
+  const [importing, setImporting] = useState(false);
+  const [dragging, setDragging] = useState(false);
+  const fileInput = useRef<HTMLInputElement>(null);
+  const lumina = useLuminaClient();
+  const queryClient = useQueryClient();
   const settled = useSettledValue(query, 250);
   const searching = settled.trim().length > 0;
   const list = useConversations(filters);
@@ -81,8 +97,48 @@ export const ConversationSidebar = forwardRef<HTMLInputElement, SidebarProps>(fu
     },
   };
 
+  async function importFiles(files: File[]) {
+    if (files.length === 0) return;
+    setImporting(true);
+    setImported(null);
+    const results = await importConversationFiles(lumina, files);
+    setImporting(false);
+    setImported(results);
+    void queryClient.invalidateQueries({ queryKey: CONVERSATIONS_QUERY_KEY });
+    const first = results.find((r) => r.ok && r.conversationId);
+    if (first) {
+      navigate(`/chat/${first.conversationId}`);
+      onNavigate?.();
+    }
+  }
+
+  const dropProps = {
+    onDragOver: (event: DragEvent) => {
+      if (!event.dataTransfer.types.includes('Files')) return;
+      event.preventDefault();
+      setDragging(true);
+    },
+    onDragLeave: (event: DragEvent) => {
+      if (!event.currentTarget.contains(event.relatedTarget as Node | null)) setDragging(false);
+    },
+    onDrop: (event: DragEvent) => {
+      if (!event.dataTransfer.types.includes('Files')) return;
+      event.preventDefault();
+      setDragging(false);
+      void importFiles([...event.dataTransfer.files]);
+    },
+  };
+
   return (
-    <div className="flex h-full min-h-0 flex-col">
+    <div
+      className={clsx('relative flex h-full min-h-0 flex-col', dragging && 'bg-accent-soft/40')}
+      {...dropProps}
+    >
+      {dragging ? (
+        <div className="pointer-events-none absolute inset-2 z-10 flex items-center justify-center rounded-xl border-2 border-dashed border-accent bg-surface/80 text-sm font-medium text-accent-soft-ink">
+          Drop conversation files to import them
+        </div>
+      ) : null}
       <div className="flex flex-col gap-3 border-b border-line p-3">
         <NewChatButton
           avatars={avatars}
@@ -132,7 +188,7 @@ export const ConversationSidebar = forwardRef<HTMLInputElement, SidebarProps>(fu
               </button>
             ) : (
               <kbd className="pointer-events-none absolute top-1/2 right-2 -translate-y-1/2 rounded border border-line px-1 font-sans text-[11px] text-ink-subtle max-md:hidden">
-                Ctrl K
+                {SEARCH_KEYS}
               </kbd>
             )}
           </form>
@@ -149,6 +205,30 @@ export const ConversationSidebar = forwardRef<HTMLInputElement, SidebarProps>(fu
               <span className="absolute top-1.5 right-1.5 size-2 rounded-full bg-accent" aria-hidden="true" />
             ) : null}
           </button>
+          <button
+            type="button"
+            className="icon-btn shrink-0"
+            aria-label="Import conversations"
+            title="Import conversations (Lumina JSON, SillyTavern JSONL, ChatGPT export), or drop files here"
+            disabled={importing}
+            onClick={() => fileInput.current?.click()}
+          >
+            {importing ? <Spinner /> : <FileUp className="size-4" aria-hidden="true" />}
+          </button>
+          <input
+            ref={fileInput}
+            type="file"
+            multiple
+            accept={CONVERSATION_FILE_TYPES}
+            className="hidden"
+            aria-hidden="true"
+            tabIndex={-1}
+            data-testid="conversation-import-input"
+            onChange={(event) => {
+              void importFiles([...(event.target.files ?? [])]);
+              event.target.value = '';
+            }}
+          />
         </div>
         {showFilters ? (
           <fieldset id={`${searchId}-filters`} className="flex flex-col gap-2">
@@ -191,6 +271,12 @@ export const ConversationSidebar = forwardRef<HTMLInputElement, SidebarProps>(fu
               Dismiss
             </button>
           </FormAlert>
+        </div>
+      ) : null}
+
+      {imported ? (
+        <div className="px-3 pt-3">
+          <ImportSummary results={imported} onDismiss={() => setImported(null)} />
         </div>
       ) : null}
 
@@ -284,12 +370,12 @@ function FilterSelect({
   const id = useId();
   return (
     <div className="flex items-center gap-2">
-      <label htmlFor={id} className="w-14 shrink-0 text-sm text-ink-muted">
+      <label htmlFor={id} className="w-12 shrink-0 text-sm text-ink-muted">
         {label}
       </label>
       <select
         id={id}
-        className={clsx(selectClass, 'h-9 text-sm')}
+        className={clsx(selectClass, 'h-9! text-sm')}
         value={value}
         onChange={(e) => onChange(e.target.value)}
       >
@@ -392,5 +478,36 @@ function SearchResults({
         })}
       </ul>
     </section>
+  );
+}
+
+function ImportSummary({
+  results,
+  onDismiss,
+}: {
+  results: ConversationImportResult[];
+  onDismiss: () => void;
+}) {
+  const done = results.filter((r) => r.ok);
+  const failed = results.filter((r) => !r.ok);
+  return (
+    <FormAlert tone={failed.length ? 'error' : 'success'}>
+      {done.length
+        ? `Imported ${done.length} conversation${done.length === 1 ? '' : 's'}.`
+        : 'Nothing was imported.'}
+      {failed.length ? (
+        <ul className="mt-1 list-disc pl-4">
+          {failed.map((r, index) => (
+            // biome-ignore lint/suspicious/noArrayIndexKey: one file may fail more than once
+            <li key={index}>
+              <span className="font-medium">{r.file}</span>: {r.error?.message ?? 'could not be read.'}
+            </li>
+          ))}
+        </ul>
+      ) : null}{' '}
+      <button type="button" className="link" onClick={onDismiss}>
+        Dismiss
+      </button>
+    </FormAlert>
   );
 }

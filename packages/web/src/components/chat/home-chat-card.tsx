@@ -27,7 +27,7 @@ export function HomeChatCard({ user }: { user: User }) {
     <section aria-labelledby="chat-heading" className="card overflow-hidden">
       <div className="flex flex-col gap-4 p-5 sm:flex-row sm:items-center sm:p-6">
         {avatar ? (
-          <AvatarPicture src={avatar.imageUrl} className="size-12 rounded-full" />
+          <AvatarPicture src={avatar.imageUrl} className="size-12 rounded-full!" />
         ) : (
           <span className="flex size-12 shrink-0 items-center justify-center rounded-full bg-accent-soft text-accent-soft-ink">
             <MessageSquarePlus className="size-5" aria-hidden="true" />
@@ -94,7 +94,7 @@ export function HomeChatCard({ user }: { user: User }) {
                     to={`/chat/${conversation.id}`}
                     className="flex items-center gap-3 rounded-lg px-3 py-2 text-sm hover:bg-surface-sunken"
                   >
-                    {other ? <AvatarPicture src={other.imageUrl} className="size-7 rounded-full" /> : null}
+                    {other ? <AvatarPicture src={other.imageUrl} className="size-7 rounded-full!" /> : null}
                     <span className="min-w-0 flex-1 truncate font-medium text-ink">
                       {displayTitle(conversation)}
                     </span>

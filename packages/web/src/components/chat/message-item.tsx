@@ -54,7 +54,7 @@ export const MessageItem = memo(function MessageItem({
       aria-label={`${author} said`}
       aria-busy={writing || undefined}
       className={clsx(
-        'chat-message group/message scroll-mt-20 rounded-xl px-1 py-3 transition-colors',
+        'chat-message group/message scroll-mt-20 rounded-xl px-1 py-1.5 transition-colors',
         highlighted && 'bg-accent-soft/60 ring-2 ring-accent/40',
       )}
     >
@@ -83,7 +83,7 @@ export const MessageItem = memo(function MessageItem({
       ) : (
         <div className="flex gap-3">
           {avatar ? (
-            <AvatarPicture src={avatar.imageUrl} className="mt-0.5 size-8 rounded-full" />
+            <AvatarPicture src={avatar.imageUrl} className="mt-0.5 size-8 rounded-full!" />
           ) : (
             <span className="mt-0.5 size-8 shrink-0 rounded-full bg-surface-sunken" aria-hidden="true" />
           )}
@@ -110,7 +110,7 @@ export const MessageItem = memo(function MessageItem({
       {pending || editing ? null : (
         <div
           className={clsx(
-            'mt-1 flex min-h-7 flex-wrap items-center gap-x-1 gap-y-1',
+            'mt-0.5 flex min-h-7 flex-wrap items-center gap-x-1 gap-y-1',
             mine ? 'justify-end' : 'pl-11',
             // Shown on hover or keyboard focus where there is a pointer; always on touch screens.
             !last &&

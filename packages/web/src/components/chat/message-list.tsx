@@ -120,7 +120,10 @@ export function MessageList({
         className="h-full overflow-y-auto overscroll-contain"
         data-testid="message-scroller"
       >
-        <div ref={content} className="mx-auto flex w-full max-w-3xl flex-col px-3 pt-4 pb-6 sm:px-6">
+        <div
+          ref={content}
+          className="relative mx-auto flex w-full max-w-3xl flex-col gap-1 px-3 pt-4 pb-6 sm:px-6"
+        >
           {first > 0 ? (
             <button type="button" className="btn-ghost mx-auto mb-2 h-8 text-xs" onClick={revealOlder}>
               <ChevronUp className="size-3.5" aria-hidden="true" />

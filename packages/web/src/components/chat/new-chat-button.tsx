@@ -68,7 +68,7 @@ export function NewChatButton({
             </DropdownMenu.Label>
             {avatars.map((avatar) => (
               <DropdownMenu.Item key={avatar.id} className={menuItemClass} onSelect={() => start(avatar.id)}>
-                <AvatarPicture src={avatar.imageUrl} className="size-6 rounded-full" />
+                <AvatarPicture src={avatar.imageUrl} className="size-6 rounded-full!" />
                 <span className="truncate">{avatar.name}</span>
                 {avatar.id === active?.id ? (
                   <span className="ml-auto text-xs text-ink-muted">active</span>

@@ -44,7 +44,7 @@ export function ChatStartPage() {
           </div>
         ) : activeAvatar ? (
           <>
-            <AvatarPicture src={activeAvatar.imageUrl} className="size-20 rounded-full" />
+            <AvatarPicture src={activeAvatar.imageUrl} className="size-20 rounded-full!" />
             <h2 className="mt-4 text-xl font-semibold text-ink">Talk with {activeAvatar.name}</h2>
             {activeAvatar.greeting && user ? (
               <p className="mt-3 line-clamp-4 rounded-2xl rounded-tl-sm bg-surface-sunken px-4 py-3 text-left text-[15px] whitespace-pre-wrap text-ink">
@@ -98,7 +98,7 @@ export function ChatStartPage() {
                             disabled={create.isPending}
                             onClick={() => start(avatar.id)}
                           >
-                            <AvatarPicture src={avatar.imageUrl} className="size-7 rounded-full" />
+                            <AvatarPicture src={avatar.imageUrl} className="size-7 rounded-full!" />
                             <span className="truncate">{avatar.name}</span>
                           </button>
                         </li>

@@ -1,5 +1,5 @@
 import { LuminaApiError } from '@lumina/sdk';
-import { ArrowLeft, Menu, RotateCcw, WifiOff } from 'lucide-react';
+import { ArrowLeft, MessagesSquare, RotateCcw, WifiOff } from 'lucide-react';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import { Composer } from '../../components/chat/composer';
@@ -155,7 +155,7 @@ function Conversation({ conversationId }: { conversationId: string }) {
       <header className="flex shrink-0 flex-wrap items-center gap-x-3 gap-y-2 border-b border-line bg-surface px-3 py-2 sm:px-5">
         {wide ? null : (
           <button type="button" className="icon-btn -ml-1 size-9" aria-label="Open chats" onClick={openList}>
-            <Menu className="size-5" aria-hidden="true" />
+            <MessagesSquare className="size-5" aria-hidden="true" />
           </button>
         )}
         <div className="min-w-0 flex-1">
