@@ -5,7 +5,7 @@ import type { MessageRow } from '../db/schema/index.js';
 import type { AssembledContext } from '../prompt/assemble-context.js';
 import { tokenCounterFor } from '../prompt/prompt-token-counter.js';
 import { fitTranscript, planSummary, summaryRequest, summaryTokenLimit } from '../prompt/summary-prompt.js';
-import { createMessageRepository } from '../repositories/message.repository.js';
+import { createMessageSummaryRepository } from '../repositories/message-summary.repository.js';
 import type { ModelService } from './model.service.js';
 
 /** Each run folds in at most this many chunks (a long imported chat catches up over several replies). */
@@ -27,8 +27,9 @@ class SummaryFailure extends Error {}
  * (the previous summary plus the messages after it, up to a cut that leaves the recent turns
  * verbatim) are summarized with CHAT_SUMMARY_MODEL (default: the conversation's model, which is
  * also the fallback) and stored on the cut message, where every branch through it can use it.
- * One run at a time per conversation in this process; across instances, a cut that already
- * carries a summary is left alone, so a race costs one redundant model call, never a conflict.
+ * One run at a time per conversation in this process; across instances, a summary is only
+ * stored on a message that has none (one conditional UPDATE), so a race costs one redundant
+ * model call, never an overwrite.
  * Never throws: failures are logged and reported in the outcome.
  */
 export function createConversationSummaryService(deps: {
@@ -37,7 +38,7 @@ export function createConversationSummaryService(deps: {
   config: Pick<Config['chat'], 'summaryModel' | 'summaryTimeoutMs' | 'defaultContextWindow'>;
   log: Pick<FastifyBaseLogger, 'warn' | 'debug'>;
 }) {
-  const messages = createMessageRepository(deps.db);
+  const summaries = createMessageSummaryRepository(deps.db);
   const running = new Map<string, Promise<SummaryOutcome>>();
   const closing = new AbortController();
 
@@ -70,7 +71,7 @@ export function createConversationSummaryService(deps: {
       remaining = remaining.slice(chunk.messages.length);
       const cut = chunk.messages.at(-1)!;
       // Another instance may have summarized this far already: build on its summary.
-      const existing = (await messages.findOwned(userId, cut.id))?.summary?.trim();
+      const existing = (await summaries.summaryOf(userId, cut.id))?.trim();
       if (existing) {
         previous = existing;
         continue;
@@ -83,15 +84,15 @@ export function createConversationSummaryService(deps: {
       });
       const result = await generate(userId, request, chain, maxTokens, signal);
       usedModel = result.modelId ?? usedModel;
-      const current = await messages.findOwned(userId, cut.id);
-      if (!current) throw new SummaryFailure('the message to summarize into was deleted');
-      if (current.summary?.trim()) {
-        previous = current.summary.trim();
+      if (await summaries.storeIfAbsent(userId, cut.id, result.text)) {
+        stored.push(cut.id);
+        previous = result.text;
         continue;
       }
-      await messages.setSummary(cut.id, result.text);
-      stored.push(cut.id);
-      previous = result.text;
+      // Another instance stored one meanwhile (theirs stays), or the message was deleted.
+      const theirs = (await summaries.summaryOf(userId, cut.id))?.trim();
+      if (!theirs) throw new SummaryFailure('the message to summarize into was deleted');
+      previous = theirs;
     }
     deps.log.debug({ conversationId, stored }, 'conversation summary written');
     return { status: 'stored', messageIds: stored, modelId: usedModel };
