@@ -76,6 +76,7 @@ const resources: Record<string, { create: Factory; expect: number; why?: string;
   '/api/avatars/{id}/export': { create: createAvatar, expect: 404 },
   '/api/avatars/{id}/prompt-preview': { create: createAvatar, expect: 404 },
   '/api/conversations/{id}/export': { create: importedConversationId, expect: 404 },
+  '/api/conversations/{id}/context': { create: importedConversationId, expect: 404 },
   '/api/avatars/{id}/lorebook': { create: createAvatar, expect: 404, body: { entries: {} } },
   '/api/avatars/{id}/lorebook/document': {
     create: createAvatar,
