@@ -64,7 +64,7 @@ export const luminaConversationFileSchema = z.object({
   version: z.literal(1),
   exportedAt: datetime.optional(),
   conversation: z.object({
-    title: z.string().max(500),
+    title: z.string(),
     titleSource: z.enum(['auto', 'user']).default('user'),
     tags: z.array(z.string().trim().min(1).max(40)).max(20).default([]),
     pinned: z.boolean().default(false),

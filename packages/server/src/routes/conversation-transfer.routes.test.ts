@@ -338,6 +338,18 @@ describe.each(storageModes())('conversation import and export on %s', (mode) => 
     expect(json.statusCode).toBe(400);
   });
 
+  it('refuses more files than one request may carry', async () => {
+    const before = await counts();
+    const many = Array.from({ length: 21 }, (_, i) => ({
+      name: `chat-${i}.jsonl`,
+      bytes: fixture(ST_FIXTURE),
+    }));
+    const res = await upload(many);
+    expect(res.statusCode).toBe(413);
+    expect(res.json().error).toMatchObject({ code: 'too_many_files', details: { limit: 20 } });
+    expect(await counts()).toEqual(before);
+  });
+
   it("does not export another user's conversation", async () => {
     const [st] = results(await upload([{ name: ST_FIXTURE, bytes: fixture(ST_FIXTURE) }]));
     const res = await exportAs(st!.conversationId!, 'json', other.cookie);
