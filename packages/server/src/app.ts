@@ -19,6 +19,8 @@ import { createProviderFactory } from './providers/provider-factory.js';
 import { createProviderRegistry } from './providers/provider-registry.js';
 import { type ProviderSpec, systemProviderSpecs } from './providers/provider-spec.js';
 import type { ModelProvider } from './providers/types.js';
+import { createRedisReplyBus } from './realtime/redis-reply-bus.js';
+import { createMemoryReplyBus } from './realtime/reply-bus.js';
 import { createApiTokenRepository } from './repositories/api-token.repository.js';
 import { createSecretRepository } from './repositories/secret.repository.js';
 import { createSessionRepository } from './repositories/session.repository.js';
@@ -30,9 +32,13 @@ import { authRoutes } from './routes/auth.routes.js';
 import { avatarLorebookRoutes } from './routes/avatar-lorebook.routes.js';
 import { avatarPromptRoutes } from './routes/avatar-prompt.routes.js';
 import { avatarRoutes } from './routes/avatars.routes.js';
+import { conversationContextRoutes } from './routes/conversation-context.routes.js';
 import { conversationTransferRoutes } from './routes/conversation-transfer.routes.js';
+import { conversationRoutes } from './routes/conversations.routes.js';
+import { conversationSocketRoutes } from './routes/conversations-socket.routes.js';
 import { healthRoutes } from './routes/health.routes.js';
 import { localModelRoutes } from './routes/local-models.routes.js';
+import { messageRoutes } from './routes/messages.routes.js';
 import { modelRoutes } from './routes/models.routes.js';
 import { providerRoutes } from './routes/providers.routes.js';
 import { searchRoutes } from './routes/search.routes.js';
@@ -54,12 +60,17 @@ import { createAvatarLorebookService } from './services/avatar-lorebook.service.
 import { createAvatarPromptService } from './services/avatar-prompt.service.js';
 import { createAvatarSuggestionService } from './services/avatar-suggestion.service.js';
 import { createAvatarTransferService } from './services/avatar-transfer.service.js';
+import { createConversationService } from './services/conversation.service.js';
+import { createConversationContextService } from './services/conversation-context.service.js';
+import { createConversationTitleService } from './services/conversation-title.service.js';
 import { createConversationTransferService } from './services/conversation-transfer.service.js';
 import { createHealthService } from './services/health.service.js';
 import { createIdentityService } from './services/identity.service.js';
 import { createLocalModelService } from './services/local-model.service.js';
 import { createModelService } from './services/model.service.js';
 import { createProviderService } from './services/provider.service.js';
+import { createReplyService } from './services/reply.service.js';
+import { createReplyRecoveryService } from './services/reply-recovery.service.js';
 import { createSearchService } from './services/search.service.js';
 import { createSecretService, type SecretService } from './services/secret.service.js';
 import { createSettingsService } from './services/settings.service.js';
@@ -237,6 +248,47 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   );
   await app.register(avatarPromptRoutes(createAvatarPromptService({ avatars: avatarService })));
   await app.register(avatarLorebookRoutes(createAvatarLorebookService({ avatars: avatarService })));
+
+  // Conversations: replies are written detached from requests and carried on the reply bus, so
+  // any tab or instance can follow (and cancel) them; a dead writer's replies are recovered.
+  const writerId = uuidv7();
+  const bus = redis ? createRedisReplyBus(redis) : createMemoryReplyBus();
+  const conversations = createConversationService({ db: storage.db });
+  const conversationContext = createConversationContextService({
+    db: storage.db,
+    models,
+    config,
+    log: app.log,
+  });
+  app.addHook('preClose', () => conversationContext.close());
+  const replies = createReplyService({
+    db: storage.db,
+    config: config.chat,
+    models,
+    conversations,
+    context: conversationContext,
+    titles: createConversationTitleService({ models }),
+    bus,
+    writerId,
+    log: app.log,
+  });
+  const recovery = createReplyRecoveryService({
+    db: storage.db,
+    locks: storage.writerLocks,
+    writerId,
+    log: app.log,
+  });
+  app.addHook('onReady', () => recovery.start());
+  app.addHook('preClose', async () => {
+    await replies.close();
+    await recovery.stop();
+    await bus.close();
+  });
+  const chatDeps = { conversations, replies, continueOnDisconnect: config.chat.continueOnDisconnect };
+  await app.register(conversationRoutes(chatDeps));
+  await app.register(messageRoutes(chatDeps));
+  await app.register(conversationSocketRoutes({ replies }));
+  await app.register(conversationContextRoutes(conversationContext));
 
   const web = webDir ? await registerWebApp(app, webDir) : undefined;
   registerNotFoundHandler(app, web?.handleNavigation);

@@ -43,6 +43,27 @@ const createAvatar: Factory = async (app, owner) => {
   return res.json().avatar.id;
 };
 
+/** A conversation of A's (with the avatar's greeting as its first message). */
+const createConversation = async (app: FastifyInstance, owner: Owner) => {
+  const avatarId = await createAvatar(app, owner);
+  await app.inject({
+    method: 'PATCH',
+    url: `/api/avatars/${avatarId}`,
+    headers: { ...CSRF, cookie: owner.cookie },
+    payload: { greeting: 'Hello!' },
+  });
+  const res = await app.inject({
+    method: 'POST',
+    url: '/api/conversations',
+    headers: { ...CSRF, cookie: owner.cookie },
+    payload: { avatarId },
+  });
+  if (res.statusCode !== 201) throw new Error(res.body);
+  return res.json() as { conversation: { id: string }; messages: { id: string }[] };
+};
+const conversationId: Factory = async (app, owner) => (await createConversation(app, owner)).conversation.id;
+const messageId: Factory = async (app, owner) => (await createConversation(app, owner)).messages[0]!.id;
+
 /** A conversation of A's, imported from a small Lumina JSON file. */
 const importedConversationId: Factory = async (app, owner) => {
   const file = {
@@ -92,6 +113,19 @@ const resources: Record<string, { create: Factory; expect: number; why?: string;
       },
     },
   },
+  '/api/conversations/{id}': { create: conversationId, expect: 404 },
+  '/api/conversations/{id}/messages': { create: conversationId, expect: 404, body: { content: 'hi' } },
+  '/api/conversations/{id}/fork': {
+    create: conversationId,
+    expect: 404,
+    body: { messageId: '01900000-0000-7000-8000-000000000000' },
+  },
+  '/api/messages/{id}': { create: messageId, expect: 404 },
+  '/api/messages/{id}/regenerate': { create: messageId, expect: 404 },
+  '/api/messages/{id}/edit': { create: messageId, expect: 404, body: { content: 'edited' } },
+  '/api/messages/{id}/cancel': { create: messageId, expect: 404 },
+  '/api/messages/{id}/stream': { create: messageId, expect: 404 },
+  '/api/search/jump/{id}': { create: messageId, expect: 404 },
   '/api/providers/{id}': { create: createProvider, expect: 404 },
   '/api/providers/{id}/check': { create: createProvider, expect: 404 },
   '/api/providers/{id}/pull': { create: createProvider, expect: 404, body: { model: 'llama3.2:1b' } },
