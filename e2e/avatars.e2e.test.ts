@@ -7,6 +7,7 @@ import { type Account, api, signInByApi, signUpByApi } from './support/auth.js';
 import {
   launchBrowser,
   saveScreenshot,
+  saveViewportScreenshot,
   seriousAxeViolations,
   VIEWPORTS,
   watchContext,
@@ -17,6 +18,7 @@ import { type LuminaServer, startLumina } from './support/server.js';
 
 const repoRoot = fileURLToPath(new URL('../', import.meta.url));
 const SERAPHINA = path.resolve(repoRoot, '../shared/fixtures/sillytavern/default_Seraphina.png');
+const ELDORIA = path.resolve(repoRoot, '../shared/fixtures/sillytavern/Eldoria.json');
 
 const admin: Account = { email: 'admin@example.org', password: 'lighthouse keeper 7', name: 'Grace Hopper' };
 const member: Account = {
@@ -39,6 +41,7 @@ interface ApiAvatar {
 let server: LuminaServer;
 let browser: Browser;
 let seraphinaBytes: Buffer;
+let eldoriaBytes: Buffer;
 const opened: BrowserContext[] = [];
 
 beforeAll(async () => {
@@ -50,6 +53,7 @@ beforeAll(async () => {
         `The import tests need it. ${(error as Error).message}`,
     );
   }
+  eldoriaBytes = await fs.readFile(ELDORIA);
   server = await startLumina();
   browser = await launchBrowser();
   const setup = await browser.newContext();
@@ -339,6 +343,62 @@ describe('avatars', () => {
     expect(watch.problems).toEqual([]);
   });
 
+  it('attaches the Eldoria World Info in the editor, edits an entry, and keeps it across a reload', async () => {
+    const { context, page, watch } = await open(admin);
+    const created = await api(context, server.url, 'POST', '/api/avatars', { name: 'Glade Keeper' });
+    const id = (created.json.avatar as ApiAvatar).id;
+    await page.goto(`${server.url}/avatars/${id}`);
+    await page.getByRole('heading', { level: 1, name: 'Glade Keeper' }).waitFor();
+    const lorebook = page.getByRole('region', { name: 'Lorebook' });
+    await lorebook.getByText('No lorebook yet').waitFor();
+
+    await lorebook.getByTestId('world-info-input').setInputFiles({
+      name: 'Eldoria.json',
+      mimeType: 'application/json',
+      buffer: eldoriaBytes,
+    });
+    const entryCount = Object.keys(JSON.parse(eldoriaBytes.toString()).entries).length;
+    await lorebook.getByText(`Attached Eldoria.json: ${entryCount} entries.`).waitFor();
+    const entries = lorebook.getByRole('list', { name: 'Lorebook entries' });
+    await expect.poll(() => entries.getByRole('heading', { level: 3 }).count()).toBe(entryCount);
+    await page.getByText(`Lorebook · ${entryCount} entries`).waitFor();
+
+    await lorebook.getByRole('button', { name: 'Edit eldoria, wood, forest' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Edit “eldoria, wood, forest”' });
+    await dialog.getByLabel('Title (optional)').fill('The forest of Eldoria');
+    await dialog
+      .getByLabel('Content')
+      .fill('Eldoria is the forest {{char}} guards; the Shadowfangs roam beyond it.');
+    await dialog.getByLabel('Keywords', { exact: true }).fill('glade');
+    await dialog.getByLabel('Keywords', { exact: true }).press('Enter');
+    await dialog.getByRole('switch', { name: 'Always on' }).click();
+    await page.waitForLoadState('networkidle');
+    await saveViewportScreenshot(page, 'avatars-lorebook-entry-dialog');
+    await dialog.getByRole('button', { name: 'Save entry' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await lorebook.getByText('Saved “The forest of Eldoria”.').waitFor();
+
+    await page.reload();
+    const edited = page
+      .getByRole('region', { name: 'Lorebook' })
+      .getByRole('listitem')
+      .filter({ has: page.getByRole('heading', { name: 'The forest of Eldoria' }) });
+    await edited.getByText('Always on').waitFor();
+    await edited.getByText(/the Shadowfangs roam beyond it/).waitFor();
+    await edited.getByText('glade', { exact: true }).waitFor();
+    await lorebook.scrollIntoViewIfNeeded();
+    await saveViewportScreenshot(page, 'avatars-lorebook');
+
+    // The World Info export carries the edit, and the other entries as they came.
+    const exported = await page.request.get(`${server.url}/api/avatars/${id}/lorebook`);
+    const file = (await exported.json()) as { entries: Record<string, { comment: string; content: string }> };
+    expect(Object.keys(file.entries)).toHaveLength(entryCount);
+    expect(file.entries['0']).toMatchObject({ comment: 'The forest of Eldoria', constant: true });
+    const original = JSON.parse(eldoriaBytes.toString()).entries as Record<string, { content: string }>;
+    expect(file.entries['1']?.content).toBe(original['1']?.content);
+    expect(watch.problems).toEqual([]);
+  });
+
   it('says how to set up a model when suggestions have none', async () => {
     const { page, watch } = await open(member);
     await gallery(page);
@@ -467,6 +527,36 @@ describe('avatar screens', () => {
           await page.getByRole('tab', { name: 'Edit' }).click();
         }
         await page.getByRole('button', { name: 'Discard' }).click();
+
+        // The lorebook editor: Lumina gets the Eldoria World Info, then one entry is opened.
+        expect(
+          (
+            await api(
+              context,
+              server.url,
+              'PUT',
+              `/api/avatars/${lumina.id}/lorebook`,
+              JSON.parse(eldoriaBytes.toString()),
+            )
+          ).status,
+        ).toBe(200);
+        await page.reload();
+        const lorebook = page.getByRole('region', { name: 'Lorebook' });
+        await lorebook.getByRole('list', { name: 'Lorebook entries' }).waitFor();
+        await page.waitForLoadState('networkidle');
+        await check('lorebook');
+        await lorebook.scrollIntoViewIfNeeded();
+        await saveViewportScreenshot(page, `avatars-lorebook-${suffix}`);
+        await lorebook
+          .getByRole('button', { name: /^Edit / })
+          .first()
+          .click();
+        const entryDialog = page.getByRole('dialog', { name: /^Edit “/ });
+        await entryDialog.waitFor();
+        await check('lorebook entry dialog');
+        await saveViewportScreenshot(page, `avatars-lorebook-entry-${suffix}`);
+        await page.keyboard.press('Escape');
+        await entryDialog.waitFor({ state: 'detached' });
 
         await page.goto(`${server.url}/`);
         await page.getByTestId('active-greeting').waitFor();

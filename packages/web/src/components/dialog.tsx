@@ -9,8 +9,8 @@ interface DialogProps {
   title: string;
   description?: ReactNode;
   children: ReactNode;
-  /** Wider for forms with several fields. */
-  size?: 'sm' | 'md';
+  /** Wider for forms with several fields (`lg`: two columns of fields). */
+  size?: 'sm' | 'md' | 'lg';
   /** Block closing by Escape or a click outside (e.g. while a request runs). */
   locked?: boolean;
   /** Set false when a stray click outside would lose something (e.g. a secret shown once). */
@@ -40,7 +40,7 @@ export function Dialog({
             'fixed z-50 flex max-h-[calc(100dvh-2rem)] flex-col overflow-y-auto border border-line bg-surface-raised shadow-pop animate-fade-in outline-none dark:border-line-strong',
             'inset-x-0 bottom-0 rounded-t-2xl px-5 pt-5 pb-[max(1.25rem,env(safe-area-inset-bottom))]',
             'sm:inset-x-auto sm:top-1/2 sm:bottom-auto sm:left-1/2 sm:w-[calc(100vw-2rem)] sm:-translate-x-1/2 sm:-translate-y-1/2 sm:rounded-2xl sm:p-6',
-            size === 'sm' ? 'sm:max-w-md' : 'sm:max-w-lg',
+            size === 'sm' ? 'sm:max-w-md' : size === 'md' ? 'sm:max-w-lg' : 'sm:max-w-2xl',
           )}
           {...(description ? {} : { 'aria-describedby': undefined })}
           onInteractOutside={(event) => {

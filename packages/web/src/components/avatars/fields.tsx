@@ -3,10 +3,13 @@ import { X } from 'lucide-react';
 import { type ComponentProps, type ReactNode, useId, useState } from 'react';
 import { FieldError, inputClass } from '../form-field';
 
-/** A native select with the input look (Chrome matches selects as :read-only, which would grey them). */
+/**
+ * A native select with the input look. Chrome matches selects as :read-only, so the input's
+ * read-only greying is left out (an override class would lose to it by stylesheet order).
+ */
 export const selectClass = clsx(
-  inputClass,
-  'read-only:bg-surface read-only:text-ink disabled:bg-surface-sunken disabled:text-ink-muted',
+  inputClass.replace('read-only:bg-surface-sunken read-only:text-ink-muted', ''),
+  'disabled:bg-surface-sunken disabled:text-ink-muted',
 );
 
 export const textareaClass = clsx(inputClass.replace('h-10 ', ''), 'min-h-20 resize-y py-2 leading-6');
@@ -71,6 +74,9 @@ export function ChipInput({
   maxLength = 60,
   readOnly,
   prefix = '',
+  error,
+  splitsOnComma = () => true,
+  mono,
 }: {
   label: string;
   values: readonly string[];
@@ -81,15 +87,20 @@ export function ChipInput({
   maxLength?: number;
   readOnly?: boolean;
   prefix?: string;
+  /** Shown under the field, which is then marked invalid. */
+  error?: string | undefined;
+  /** Whether a comma in this text separates words (false keeps `/a{1,3}/` whole). Default always. */
+  splitsOnComma?: (text: string) => boolean;
+  mono?: boolean;
 }) {
   const [text, setText] = useState('');
   const inputId = useId();
   const hintId = useId();
+  const errorId = useId();
   const full = values.length >= max;
 
   function add(raw: string) {
-    const words = raw
-      .split(',')
+    const words = (splitsOnComma(raw) ? raw.split(',') : [raw])
       .map((w) => w.trim().slice(0, maxLength))
       .filter(Boolean);
     const next = [...values];
@@ -112,6 +123,7 @@ export function ChipInput({
           readOnly
             ? 'bg-surface-sunken'
             : 'bg-surface focus-within:border-accent focus-within:outline-2 focus-within:outline-ring/40',
+          error && 'border-bad',
         )}
       >
         {values.length === 0 && readOnly ? <span className="px-1 text-sm text-ink-subtle">None</span> : null}
@@ -121,7 +133,7 @@ export function ChipInput({
               key={value}
               className="inline-flex h-7 max-w-full items-center gap-1 rounded-md bg-accent-soft pr-1 pl-2 text-sm text-accent-soft-ink"
             >
-              <span className="truncate">
+              <span className={clsx('truncate', mono && 'font-mono text-[13px]')}>
                 {prefix}
                 {value}
               </span>
@@ -148,7 +160,7 @@ export function ChipInput({
             maxLength={maxLength * 4}
             onChange={(event) => {
               const value = event.target.value;
-              if (value.includes(',')) add(value);
+              if (value.includes(',') && splitsOnComma(value)) add(value);
               else setText(value);
             }}
             onKeyDown={(event) => {
@@ -161,14 +173,48 @@ export function ChipInput({
             }}
             onBlur={() => (text.trim() ? add(text) : undefined)}
             placeholder={full ? `At most ${max}` : values.length ? 'Add another…' : placeholder}
-            aria-describedby={hintId}
-            className="h-7 min-w-32 flex-1 bg-transparent px-1 text-[15px] text-ink outline-none placeholder:text-ink-subtle"
+            aria-describedby={error ? `${errorId} ${hintId}` : hintId}
+            aria-invalid={error ? true : undefined}
+            className={clsx(
+              'h-7 min-w-32 flex-1 bg-transparent px-1 text-[15px] text-ink outline-none placeholder:text-ink-subtle',
+              mono && 'font-mono text-[13px]',
+            )}
           />
         )}
       </div>
+      {error ? <FieldError id={errorId}>{error}</FieldError> : null}
       <p id={hintId} className="text-[13px] leading-5 text-ink-muted">
         {hint ?? 'Press Enter or type a comma to add. Backspace removes the last one.'}
       </p>
+    </div>
+  );
+}
+
+/** A labelled native select with the input look, hint wired like TextField's. */
+export function SelectField({
+  label,
+  hint,
+  className,
+  id,
+  children,
+  ...select
+}: ComponentProps<'select'> & { label: string; hint?: ReactNode }) {
+  const generated = useId();
+  const fieldId = id ?? generated;
+  const hintId = hint ? `${fieldId}-hint` : undefined;
+  return (
+    <div className={clsx('flex flex-col gap-1.5', className)}>
+      <label htmlFor={fieldId} className="text-sm font-medium text-ink">
+        {label}
+      </label>
+      <select id={fieldId} aria-describedby={hintId} className={selectClass} {...select}>
+        {children}
+      </select>
+      {hint ? (
+        <div id={hintId} className="text-[13px] leading-5 text-ink-muted">
+          {hint}
+        </div>
+      ) : null}
     </div>
   );
 }

@@ -24,6 +24,7 @@ import { ChoiceCards } from '../../components/avatars/choice-cards';
 import { ExportMenu } from '../../components/avatars/export-menu';
 import { ChipInput, TextAreaField } from '../../components/avatars/fields';
 import { AlternateGreetings } from '../../components/avatars/greetings-editor';
+import { LorebookEditor } from '../../components/avatars/lorebook-editor';
 import { menuContentClass, menuItemClass } from '../../components/avatars/menu';
 import { ModelPicker } from '../../components/avatars/model-picker';
 import { PictureField } from '../../components/avatars/picture-field';
@@ -543,6 +544,17 @@ function AvatarEditor({ avatar }: { avatar: Avatar }) {
                 </>
               }
             />
+          </Section>
+
+          <Section
+            title="Lorebook"
+            description={
+              readOnly
+                ? 'World Info: facts that join the prompt when their keywords come up in the chat.'
+                : 'World Info: facts that join the prompt when their keywords come up in the chat. Changes here are saved as soon as you confirm them.'
+            }
+          >
+            <LorebookEditor avatar={avatar} readOnly={readOnly} />
           </Section>
 
           <Section title="Tags" description="Words to find and group avatars by in the gallery.">
