@@ -28,6 +28,11 @@ export interface AiSdkChatModelOptions {
   /** A model from any AI SDK provider package (`createOpenAI(…).chat('gpt-4o')`, …). */
   model: Exclude<LanguageModel, string>;
   timeouts?: Partial<StreamTimeouts>;
+  /**
+   * `leading`: the vendor accepts system messages only before the conversation (Anthropic,
+   * Gemini); later ones (depth lore, post-history instructions) are sent as user-side notes.
+   */
+  systemMessages?: 'anywhere' | 'leading';
 }
 
 const FINISH_REASONS: Record<AiFinishReason, FinishReason> = {
@@ -51,9 +56,11 @@ export class AiSdkChatModel implements ChatModel {
   readonly info: ModelInfo;
   private readonly model: Exclude<LanguageModel, string>;
   private readonly timeouts: StreamTimeouts;
+  private readonly leadingSystemOnly: boolean;
 
   constructor(options: AiSdkChatModelOptions) {
     this.info = options.info;
+    this.leadingSystemOnly = options.systemMessages === 'leading';
     this.model = options.model;
     this.timeouts = resolveTimeouts(options.timeouts);
   }
@@ -76,7 +83,7 @@ export class AiSdkChatModel implements ChatModel {
     try {
       const result = await generateText({
         model: this.model,
-        messages: toModelMessages(request.messages),
+        messages: toModelMessages(request.messages, { leadingSystemOnly: this.leadingSystemOnly }),
         allowSystemInMessages: true,
         output: Output.object({ schema, name: request.schemaName }),
         maxRetries: 0,
@@ -107,7 +114,7 @@ export class AiSdkChatModel implements ChatModel {
     const result = withResponseObserver(liveness.connected, () =>
       streamText({
         model: this.model,
-        messages: toModelMessages(request.messages),
+        messages: toModelMessages(request.messages, { leadingSystemOnly: this.leadingSystemOnly }),
         // Our system messages come from the persona and lorebook, never from the end user.
         allowSystemInMessages: true,
         tools: toToolSet(request.tools),

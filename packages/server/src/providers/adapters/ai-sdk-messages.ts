@@ -6,9 +6,20 @@ import type { ChatMessage, ToolDefinition } from '../types.js';
  * back as `functionResponse.name`), which our messages only carry on the assistant's call.
  * @example toModelMessages([{ role: 'user', content: 'Hi' }]) // [{ role: 'user', content: 'Hi' }]
  */
-export function toModelMessages(messages: ChatMessage[]): ModelMessage[] {
+export function toModelMessages(
+  messages: ChatMessage[],
+  options: { leadingSystemOnly?: boolean } = {},
+): ModelMessage[] {
   const toolNames = new Map<string, string>();
-  return messages.map((message) => toModelMessage(message, toolNames));
+  let leading = true;
+  return messages.map((message) => {
+    if (message.role !== 'system') leading = false;
+    else if (!leading && options.leadingSystemOnly) {
+      // Vendors that take instructions only up front still get them, as a note on the user's side.
+      return { role: 'user', content: `[Instructions: ${message.content}]` };
+    }
+    return toModelMessage(message, toolNames);
+  });
 }
 
 function toModelMessage(message: ChatMessage, toolNames: Map<string, string>): ModelMessage {

@@ -73,7 +73,12 @@ export function createCloudProvider(options: CloudProviderOptions): ModelProvide
     local: false,
     listModels,
     chatModel: (name: string): ChatModel =>
-      new AiSdkChatModel({ info: info(name), model: vendor.chat(name), timeouts }),
+      new AiSdkChatModel({
+        info: info(name),
+        model: vendor.chat(name),
+        timeouts,
+        systemMessages: options.kind === 'anthropic' || options.kind === 'google' ? 'leading' : 'anywhere',
+      }),
     ...(embedding && {
       embeddingModel: (name: string): EmbeddingModel =>
         new AiSdkEmbeddingModel({
