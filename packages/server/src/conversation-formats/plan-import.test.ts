@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ImportedConversation, ImportedMessage } from './imported-conversation.js';
-import { planConversationImport } from './plan-import.js';
+import { idSequence, planConversationImport } from './plan-import.js';
 import { branchOf } from './test-helpers.js';
 
 const at = (minute: number) => new Date(Date.UTC(2025, 0, 1, 12, minute));
@@ -134,5 +134,18 @@ describe('planConversationImport', () => {
     const messages = Array.from({ length: 20_000 }, (_, i) => message(`m${i}`, i === 0 ? null : `m${i - 1}`));
     const plan = planConversationImport(conversation(messages));
     expect(branchOf(plan.messages, plan.activeLeafId)).toHaveLength(20_000);
+  });
+});
+
+describe('idSequence', () => {
+  it('gives distinct UUIDv7s that sort in the order they were taken', () => {
+    const next = idSequence(5000);
+    const ids = Array.from({ length: 5000 }, next);
+    expect(new Set(ids).size).toBe(5000);
+    expect([...ids].sort()).toEqual(ids);
+    for (const id of ids)
+      expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    // Asking for more than announced still continues the order.
+    expect(ids.at(-1)! < next()).toBe(true);
   });
 });
