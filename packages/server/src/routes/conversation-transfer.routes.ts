@@ -70,7 +70,7 @@ export const conversationTransferRoutes =
           consumes: ['multipart/form-data'],
           response: {
             201: z.object({ results: z.array(importResult) }),
-            ...errorResponses(400, 401, 404),
+            ...errorResponses(400, 401, 404, 413),
           },
         },
       },
