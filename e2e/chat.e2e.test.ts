@@ -269,7 +269,11 @@ describe('chat', () => {
       .poll(() => lastMessage(page).getAttribute('data-status'), { timeout: 10_000 })
       .toBe('streaming');
     await page.getByRole('button', { name: 'Stop the reply' }).waitFor();
-    const text = await settledReply(page, before);
+    await saveViewportScreenshot(page, 'chat-resumed-desktop-light');
+    const text = await settledReply(page, before).catch(async (error) => {
+      await saveViewportScreenshot(page, 'chat-resume-failed');
+      throw error;
+    });
     // Every word once, in order: the replay did not double what was shown before.
     expect(text).toContain(tokens.join('').trim());
     expect(text.match(/ t5 /g)).toHaveLength(1);
@@ -497,6 +501,49 @@ describe('chat', () => {
     await page.waitForTimeout(300);
     expect(dialogs).toEqual([]);
     await saveScreenshot(page, 'chat-xss-inert-desktop-light');
+    expect(watch.problems).toEqual([]);
+  });
+
+  it('a reply cut off mid-way shows its error and partial text with Try again; Delete from here; the model picker', async () => {
+    const { context, page, watch } = await open();
+    await page.goto(`${server.url}/chat/${mainId}`);
+    await messages(page).first().waitFor();
+    const count = await messages(page).count();
+
+    ollama.script({ kind: 'cut', tokens: ['Half', ' an', ' answer'] });
+    const before = await lastMessage(page).getAttribute('data-message-id');
+    await send(page, 'Tell me a long story');
+    await settledReply(page, before);
+    expect(await lastMessage(page).getAttribute('data-status')).toBe('error');
+    const failure = lastMessage(page).getByRole('alert');
+    await expect.poll(() => failure.textContent()).toMatch(/^The reply failed part-way: /);
+    expect(await lastMessage(page).textContent()).toContain('Half an answer');
+    await saveScreenshot(page, 'chat-reply-error-desktop-light');
+
+    // Try again: a new reply next to the failed one.
+    const failedId = await lastMessage(page).getAttribute('data-message-id');
+    await failure.getByRole('button', { name: 'Try again' }).click();
+    expect(await settledReply(page, failedId)).toContain('Hello, I am a local model.');
+    await lastMessage(page).getByRole('group', { name: 'Alternative 2 of 2' }).waitFor();
+
+    // Delete from the question down: the branch ends where it was before.
+    const question = messages(page).nth(count);
+    await question.hover();
+    await question.getByRole('button', { name: 'Delete from here' }).click();
+    const confirm = page.getByRole('dialog', { name: 'Delete from here?' });
+    await confirm.getByRole('button', { name: 'Delete' }).click();
+    await expect.poll(() => messages(page).count()).toBe(count);
+    expect(await page.locator('article', { hasText: 'Tell me a long story' }).count()).toBe(0);
+
+    // The conversation's own model.
+    await page.getByRole('button', { name: /Model for this conversation/ }).click();
+    await page.getByRole('option', { name: /llama3.2:1b/ }).click();
+    await expect
+      .poll(async () => {
+        const answer = await api(context, server.url, 'GET', `/api/conversations/${mainId}`);
+        return (answer.json.conversation as { model: string | null }).model;
+      })
+      .toBe(LOCAL_MODEL);
     expect(watch.problems).toEqual([]);
   });
 

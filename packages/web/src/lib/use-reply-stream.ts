@@ -49,14 +49,20 @@ export function useReplyStream(conversationId: string, branch: Branch | undefine
   const branchRef = useRef(branch);
   branchRef.current = branch;
 
-  // Leaving the conversation closes the connection; the server keeps writing (and a return resumes).
-  useEffect(
-    () => () => {
-      controller.current?.abort();
-      controller.current = null;
-    },
-    [],
-  );
+  // Leaving the conversation closes the connection; the server keeps writing (and a return
+  // resumes). Checked a moment later, so React's development double mount does not cut a stream.
+  const mounted = useRef(false);
+  useEffect(() => {
+    mounted.current = true;
+    return () => {
+      mounted.current = false;
+      setTimeout(() => {
+        if (mounted.current) return;
+        controller.current?.abort();
+        controller.current = null;
+      }, 0);
+    };
+  }, []);
 
   const cancelOnServer = useCallback(
     (replyId: string) =>
