@@ -57,11 +57,22 @@ export async function sendNumberedEvents(
   raw.on('close', onClose);
   const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), options.heartbeatMs ?? 15_000);
   let lastSeq = 0;
+  // Parts that arrive in the same tick go out in one write (a fast model sends many at once).
+  let corked = false;
+  const uncork = () => {
+    corked = false;
+    raw.uncork();
+  };
   try {
     for await (const { seq, part } of produce(controller.signal)) {
       if (raw.destroyed) break;
       const { type, ...data } = part;
       lastSeq = seq;
+      if (!corked) {
+        corked = true;
+        raw.cork();
+        setImmediate(uncork);
+      }
       raw.write(`id: ${seq}\nevent: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
     }
   } catch (err) {

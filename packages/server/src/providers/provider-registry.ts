@@ -183,6 +183,32 @@ export function createProviderRegistry(deps: ProviderRegistryDeps) {
       return registered.provider.chatModel(modelId.slice(slash + 1));
     },
 
+    /**
+     * Opens several models at once (a fallback chain): the providers and the local-only switch
+     * are looked up once. Each entry is the model or the error `chatModel` would have thrown.
+     */
+    async chatModels(userId: string, modelIds: string[]): Promise<(ChatModel | Error)[]> {
+      const registered = await providersFor(userId);
+      let localOnly: Promise<boolean> | undefined;
+      const results: (ChatModel | Error)[] = [];
+      for (const modelId of modelIds) {
+        const slash = modelId.indexOf('/');
+        const providerId = slash > 0 ? modelId.slice(0, slash) : '';
+        const found = registered.find((r) => r.spec.id === providerId);
+        if (!found || slash === modelId.length - 1) {
+          results.push(new AppError(404, 'model_not_found', `No provider serves the model "${modelId}"`));
+          continue;
+        }
+        localOnly ??= found.local ? undefined : deps.isLocalOnly(userId);
+        if (!found.local && (await localOnly)) {
+          results.push(localOnlyRefused(found.spec.name));
+          continue;
+        }
+        results.push(found.provider.chatModel(modelId.slice(slash + 1)));
+      }
+      return results;
+    },
+
     /** Forgets cached instances and lists of a provider (after its settings changed). */
     forget(providerId: string) {
       instances.delete(providerId);

@@ -1,25 +1,29 @@
 import { and, asc, eq, getTableColumns, inArray, ne, sql } from 'drizzle-orm';
 import { type Database, queryRows } from '../db/database.js';
-import { type MessageRow, messages, type NewMessageRow } from '../db/schema/index.js';
+import { conversations, type MessageRow, messages, type NewMessageRow } from '../db/schema/index.js';
 
 // Every column except the search vector, which no caller reads.
 const { tsv: _tsv, ...messageColumns } = getTableColumns(messages);
-const columnList = sql.raw(
-  Object.values(messageColumns)
-    .map((column) => `m.${column.name}`)
-    .join(', '),
+
+const columnEntries = Object.entries(messageColumns);
+const isTimestamp = columnEntries.map(([, column]) => column.columnType === 'PgTimestamp');
+const ID = columnEntries.findIndex(([key]) => key === 'id');
+const PARENT_ID = columnEntries.findIndex(([key]) => key === 'parentId');
+/**
+ * A whole conversation as one JSON text of row arrays. Both drivers decode a wide result field
+ * by field in JavaScript, which for 10,000 rows cost ~50 ms (pg) and ~200 ms (PGlite); one
+ * JSON.parse costs a fraction of that (bench/search.mjs, docs/performance.md).
+ */
+const conversationJson = sql.raw(
+  `json_agg(json_build_array(${columnEntries.map(([, column]) => column.name).join(', ')}))::text`,
 );
 
-/** Maps a raw SQL row (snake_case, driver types) to the Drizzle row shape. */
-function fromRaw(raw: Record<string, unknown>): MessageRow {
+function fromJsonRow(values: unknown[]): MessageRow {
   const row: Record<string, unknown> = {};
-  for (const [key, column] of Object.entries(messageColumns)) {
-    const value = raw[column.name];
-    row[key] = value === undefined ? null : value;
-  }
-  if (row.costUsd !== null) row.costUsd = Number(row.costUsd);
-  for (const key of ['createdAt', 'updatedAt'] as const) {
-    if (!(row[key] instanceof Date)) row[key] = new Date(row[key] as string);
+  for (let i = 0; i < columnEntries.length; i++) {
+    const value = values[i] ?? null;
+    // JSON has timestamps as ISO 8601 text.
+    row[columnEntries[i]![0]] = isTimestamp[i] && value !== null ? new Date(value as string) : value;
   }
   return row as unknown as MessageRow;
 }
@@ -49,6 +53,26 @@ export function createMessageRepository(db: Database) {
       return created as MessageRow;
     },
 
+    /**
+     * Adds messages (a user message and its reply, parents first) and moves the conversation's
+     * visible branch to the last one, in one transaction: one commit per turn.
+     */
+    async append(conversationId: string, rows: NewMessageRow[]): Promise<MessageRow[]> {
+      return db.transaction(async (tx) => {
+        const inserted = (await tx.insert(messages).values(rows).returning(messageColumns)) as MessageRow[];
+        const last = inserted.at(-1)!;
+        await tx
+          .update(conversations)
+          .set({
+            activeLeafId: last.id,
+            messageCount: sql`${conversations.messageCount} + ${inserted.length}`,
+            lastMessageAt: last.createdAt,
+          })
+          .where(eq(conversations.id, conversationId));
+        return inserted;
+      });
+    },
+
     /** Inserts many at once (fork, import); parents must come before their children. */
     async insertMany(rows: NewMessageRow[]): Promise<void> {
       for (let i = 0; i < rows.length; i += 500) {
@@ -64,18 +88,28 @@ export function createMessageRepository(db: Database) {
       return row as MessageRow | undefined;
     },
 
-    /** The path from the root to `leafId`, root first. */
+    /**
+     * The path from the root to `leafId`, root first: the conversation in one range scan, walked
+     * in memory. (A recursive CTE pays an index lookup per ancestor: 200+ ms for a
+     * 10,000-message branch; docs/performance.md.)
+     */
     async branch(userId: string, leafId: string): Promise<MessageRow[]> {
-      const rows = await queryRows<Record<string, unknown>>(
+      const [result] = await queryRows<{ rows: string | null }>(
         db,
-        sql`with recursive path as (
-              select id, parent_id, 0 as depth from messages where id = ${leafId} and owner_id = ${userId}
-              union all
-              select p.id, p.parent_id, path.depth + 1 from messages p join path on p.id = path.parent_id
-            )
-            select ${columnList} from path join messages m on m.id = path.id order by path.depth desc`,
+        sql`select ${conversationJson} as rows from messages
+            where conversation_id = (select conversation_id from messages where id = ${leafId} and owner_id = ${userId})`,
       );
-      return rows.map(fromRaw);
+      const all = result?.rows ? (JSON.parse(result.rows) as unknown[][]) : [];
+      const byId = new Map(all.map((values) => [values[ID] as string, values]));
+      const path: MessageRow[] = [];
+      let values = byId.get(leafId);
+      // The length check stops a (corrupt) cycle from looping forever.
+      while (values && path.length < all.length) {
+        path.push(fromJsonRow(values));
+        const parentId = values[PARENT_ID] as string | null;
+        values = parentId ? byId.get(parentId) : undefined;
+      }
+      return path.reverse();
     },
 
     /** Every message of a conversation, oldest first. */

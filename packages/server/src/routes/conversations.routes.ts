@@ -183,7 +183,16 @@ export const conversationRoutes =
       async (request, reply) => {
         const userId = requireIdentity(request).user.id;
         const started = await replies.send(userId, request.params.id, request.body);
-        await streamReply(request, reply, replies, userId, started.replyId, 0, deps.continueOnDisconnect);
+        await streamReply(
+          request,
+          reply,
+          replies,
+          userId,
+          started.replyId,
+          0,
+          deps.continueOnDisconnect,
+          true,
+        );
       },
     );
 

@@ -39,7 +39,16 @@ export const messageRoutes =
       async (request, reply) => {
         const userId = requireIdentity(request).user.id;
         const started = await replies.regenerate(userId, request.params.id);
-        await streamReply(request, reply, replies, userId, started.replyId, 0, deps.continueOnDisconnect);
+        await streamReply(
+          request,
+          reply,
+          replies,
+          userId,
+          started.replyId,
+          0,
+          deps.continueOnDisconnect,
+          true,
+        );
       },
     );
 
@@ -59,7 +68,16 @@ export const messageRoutes =
       async (request, reply) => {
         const userId = requireIdentity(request).user.id;
         const started = await replies.edit(userId, request.params.id, request.body);
-        await streamReply(request, reply, replies, userId, started.replyId, 0, deps.continueOnDisconnect);
+        await streamReply(
+          request,
+          reply,
+          replies,
+          userId,
+          started.replyId,
+          0,
+          deps.continueOnDisconnect,
+          true,
+        );
       },
     );
 

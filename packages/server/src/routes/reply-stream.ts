@@ -14,14 +14,19 @@ export async function streamReply(
   replyId: string,
   afterSeq: number,
   continueOnDisconnect: boolean,
+  /** True when this request started the reply (no need to look it up again). */
+  started = false,
 ): Promise<void> {
   reply.header('x-lumina-reply-id', replyId);
   // Resolve (and authorize) before the stream starts, so a 404 is a plain HTTP error.
-  await replies.getReply(userId, replyId);
+  if (!started) await replies.getReply(userId, replyId);
   await sendNumberedEvents(request, reply, async function* (signal) {
     let finished = false;
     try {
-      for await (const event of replies.follow(userId, replyId, afterSeq, signal)) {
+      const events = started
+        ? replies.followStarted(replyId, signal)
+        : replies.follow(userId, replyId, afterSeq, signal);
+      for await (const event of events) {
         if (event.part.type === 'finish') finished = true;
         yield event;
       }

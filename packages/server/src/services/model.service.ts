@@ -35,6 +35,19 @@ export function createModelService(deps: {
   breaker: CircuitBreaker;
 }) {
   const known = new Map<string, ModelInfo>();
+  // Prices change rarely (an admin edits them); every call reads them to cost the answer.
+  let priceCache:
+    | { at: number; prices: Promise<Awaited<ReturnType<UsageRepository['listPrices']>>> }
+    | undefined;
+  const prices = () => {
+    if (!priceCache || Date.now() - priceCache.at > 5000) {
+      priceCache = { at: Date.now(), prices: deps.usage.listPrices() };
+      priceCache.prices.catch(() => {
+        priceCache = undefined;
+      });
+    }
+    return priceCache.prices;
+  };
 
   async function listModels(userId: string): Promise<ModelInfo[]> {
     const models = await deps.registry.listModels(userId);
@@ -53,16 +66,9 @@ export function createModelService(deps: {
       ...new Set([explicit ?? settings.defaultModel, ...(explicit ? fallbacks : settings.fallbackModels)]),
     ].filter((id): id is string => Boolean(id));
     if (ids.length === 0) throw noModelConfigured();
-    const models: ChatModel[] = [];
-    let firstError: unknown;
-    for (const id of ids) {
-      try {
-        models.push(await deps.registry.chatModel(userId, id));
-      } catch (err) {
-        firstError ??= err;
-      }
-    }
-    if (models.length === 0) throw firstError;
+    const opened = await deps.registry.chatModels(userId, ids);
+    const models = opened.filter((m): m is ChatModel => !(m instanceof Error));
+    if (models.length === 0) throw opened[0];
     return models;
   }
 
@@ -74,7 +80,7 @@ export function createModelService(deps: {
     outcome: { usage?: { inputTokens: number; outputTokens: number; reported: boolean }; errorCode?: string },
   ) {
     const usage = outcome.usage;
-    const price = priceFor(model.info.id, await deps.usage.listPrices());
+    const price = priceFor(model.info.id, await prices());
     await deps.usage.record({
       userId,
       provider: model.info.provider,
@@ -129,7 +135,7 @@ export function createModelService(deps: {
         purpose: input.purpose,
         ...(input.avatarId ? { avatarId: input.avatarId } : {}),
         modelInfo: (id) => known.get(id) ?? models.find((m) => m.info.id === id)?.info,
-        prices: () => deps.usage.listPrices(),
+        prices,
         usage: deps.usage,
       });
     },

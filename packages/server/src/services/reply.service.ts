@@ -2,7 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { v7 as uuidv7 } from 'uuid';
 import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
-import type { ConversationRow, MessageError, MessageRow } from '../db/schema/index.js';
+import type { ConversationRow, MessageError, MessageRow, NewMessageRow } from '../db/schema/index.js';
 import { AppError, invalidRequest } from '../errors.js';
 import type { ChatModel, FinishReason } from '../providers/types.js';
 import type { ReplyBus, ReplyEvent } from '../realtime/reply-bus.js';
@@ -82,9 +82,8 @@ export function createReplyService(deps: {
   }
 
   async function addMessage(row: Parameters<typeof messages.insert>[0]): Promise<MessageRow> {
-    const message = await messages.insert(row);
-    await conversationRows.messageAdded(message.conversationId, message.id, message.createdAt);
-    return message;
+    const [message] = await messages.append(row.conversationId, [row]);
+    return message!;
   }
 
   type Built = Awaited<ReturnType<ReplyContext['build']>>;
@@ -96,18 +95,24 @@ export function createReplyService(deps: {
     branch: MessageRow[],
     { assembled, chain }: Built,
     preface: Part[],
+    /** A user message to store with the reply (in the same transaction); it ends `branch`. */
+    question?: NewMessageRow,
   ): Promise<StartedReply> {
     const parent = branch.at(-1)!;
-    const reply = await addMessage({
-      id: uuidv7(),
-      conversationId: conversation.id,
-      ownerId: userId,
-      parentId: parent.id,
-      role: 'assistant',
-      status: 'streaming',
-      model: chain[0]?.info.id ?? null,
-      writerId: deps.writerId,
-    });
+    const rows = await messages.append(conversation.id, [
+      ...(question ? [question] : []),
+      {
+        id: uuidv7(),
+        conversationId: conversation.id,
+        ownerId: userId,
+        parentId: parent.id,
+        role: 'assistant',
+        status: 'streaming',
+        model: chain[0]?.info.id ?? null,
+        writerId: deps.writerId,
+      },
+    ]);
+    const reply = rows.at(-1)!;
     touchAvatar(conversation.avatarId);
     let seq = 0;
     const publish = (part: Part) => deps.bus.publish(reply.id, { seq: ++seq, part });
@@ -251,6 +256,7 @@ export function createReplyService(deps: {
     replyText: string,
     publish: (part: Part) => void,
   ) {
+    if (run.conversation.titleSource !== 'auto' || run.conversation.title !== '') return;
     const current = await deps.conversations.get(run.userId, run.conversation.id);
     if (current.titleSource !== 'auto' || current.title !== '') return;
     const userText = run.branch.findLast((m) => m.role === 'user')?.content ?? '';
@@ -300,9 +306,18 @@ export function createReplyService(deps: {
       updatedAt: now,
     };
     const built = await deps.context.build(userId, conversation, [...above, pending]);
-    const { id, conversationId, ownerId, parentId, role, content, metadata } = pending;
-    const message = await addMessage({ id, conversationId, ownerId, parentId, role, content, metadata });
-    return startReply(userId, conversation, [...above, message], built, [messageStart(message, true)]);
+    const { id, conversationId, ownerId, parentId, role, content, metadata, createdAt } = pending;
+    return startReply(userId, conversation, [...above, pending], built, [messageStart(pending, true)], {
+      id,
+      conversationId,
+      ownerId,
+      parentId,
+      role,
+      content,
+      metadata,
+      createdAt,
+      updatedAt: createdAt,
+    });
   }
 
   async function getReply(userId: string, messageId: string): Promise<MessageRow> {
@@ -313,6 +328,9 @@ export function createReplyService(deps: {
 
   return {
     getReply,
+
+    /** Follows a reply this request just started (already authorized: it created it). */
+    followStarted: (replyId: string, signal: AbortSignal) => deps.bus.follow(replyId, 0, signal),
 
     /** Adds the user's message (committed before the model is called) and starts the reply. */
     async send(
