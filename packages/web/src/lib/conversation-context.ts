@@ -1,5 +1,6 @@
+import type { components } from '@lumina/sdk';
 import { useQuery } from '@tanstack/react-query';
-import { chatRoutes, contextQueryKey } from './conversations';
+import { contextQueryKey } from './conversations';
 import { useLuminaClient } from './lumina-client';
 
 /** What the context indicator needs from GET /api/conversations/:id/context. */
@@ -18,23 +19,17 @@ export interface ContextUse {
   dropped: number;
 }
 
-/** Reads the preview loosely: the indicator shows what it finds and nothing when it finds nothing. */
-export function toContextUse(raw: unknown): ContextUse | null {
-  const data = (raw ?? {}) as Record<string, unknown>;
-  const context = (data.context ?? data) as Record<string, unknown>;
-  const tokens = (context.tokens ?? {}) as Record<string, unknown>;
-  const used = Number(tokens.total ?? tokens.used);
-  const window = Number(tokens.window ?? tokens.contextWindow);
-  if (!Number.isFinite(used) || !Number.isFinite(window) || window <= 0) return null;
-  const summary = context.summary as { coveredMessages?: number } | null | undefined;
-  const dropped = context.dropped as { messageIds?: unknown[]; count?: number } | undefined;
+export type ConversationContext = components['schemas']['ConversationContext'];
+
+/** The preview reduced to what the indicator shows. */
+export function toContextUse(context: ConversationContext): ContextUse {
   return {
-    used,
-    window,
-    windowGuessed: tokens.windowSource === 'default',
-    summary: summary ? { coveredMessages: Number(summary.coveredMessages ?? 0) } : null,
-    summarizing: Boolean(context.summarizing ?? data.summarizing),
-    dropped: Array.isArray(dropped?.messageIds) ? dropped.messageIds.length : Number(dropped?.count ?? 0),
+    used: context.tokens.total,
+    window: context.tokens.window,
+    windowGuessed: context.tokens.windowSource === 'default',
+    summary: context.summary ? { coveredMessages: context.summary.coveredMessages } : null,
+    summarizing: context.summarizing,
+    dropped: context.dropped.count,
   };
 }
 
@@ -47,11 +42,11 @@ export function useContextUse(conversationId: string, enabled: boolean) {
     retry: false,
     staleTime: 30_000,
     queryFn: async ({ signal }) => {
-      const { data } = await chatRoutes(lumina).GET('/api/conversations/{id}/context', {
+      const { data } = await lumina.GET('/api/conversations/{id}/context', {
         params: { path: { id: conversationId } },
         signal,
       });
-      return toContextUse(data);
+      return data ? toContextUse(data) : null;
     },
   });
 }

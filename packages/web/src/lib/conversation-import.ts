@@ -1,16 +1,9 @@
-import { LuminaApiError, type LuminaClient } from '@lumina/sdk';
+import { LuminaApiError, type LuminaClient, type paths } from '@lumina/sdk';
 import { friendlyMessage } from './api-errors';
-import { chatRoutes } from './conversations';
 
 /** One conversation imported, or one file (or conversation in it) that could not be. */
-export interface ConversationImportResult {
-  file: string;
-  ok: boolean;
-  conversationId?: string;
-  title?: string;
-  messages?: number;
-  error?: { code: string; message: string };
-}
+export type ConversationImportResult =
+  paths['/api/conversations/import']['post']['responses'][201]['content']['application/json']['results'][number];
 
 /** Lumina JSON, SillyTavern chat JSONL and ChatGPT's conversations.json are recognised by content. */
 export const CONVERSATION_FILE_TYPES = '.json,.jsonl,application/json';
@@ -27,8 +20,8 @@ export async function importConversationFiles(
   for (const file of files) form.append('file', file, file.name);
   try {
     // openapi-fetch passes FormData as it is; the browser sets the multipart boundary.
-    const { data } = await chatRoutes(client).POST('/api/conversations/import', { body: form });
-    return (data as { results?: ConversationImportResult[] } | undefined)?.results ?? [];
+    const { data } = await client.POST('/api/conversations/import', { body: form as never });
+    return data?.results ?? [];
   } catch (error) {
     const code = error instanceof LuminaApiError ? error.code : 'network_error';
     return files.map((file) => ({

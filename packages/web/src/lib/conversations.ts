@@ -1,4 +1,4 @@
-import type { LuminaClient } from '@lumina/sdk';
+import type { components, LuminaClient, paths } from '@lumina/sdk';
 import {
   type InfiniteData,
   keepPreviousData,
@@ -10,79 +10,25 @@ import {
 } from '@tanstack/react-query';
 import { useLuminaClient } from './lumina-client';
 
-/** A conversation as GET /api/conversations answers (presenters/conversation.presenter.ts). */
-export interface Conversation {
-  id: string;
-  avatarId: string;
-  title: string;
-  titleSource: 'auto' | 'user';
-  tags: string[];
-  pinned: boolean;
-  archived: boolean;
-  activeLeafId: string | null;
-  model: string | null;
-  messageCount: number;
-  lastMessageAt: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export type MessageStatus = 'streaming' | 'complete' | 'cancelled' | 'error' | 'interrupted';
-
-export interface ChatMessage {
-  id: string;
-  conversationId: string;
-  parentId: string | null;
-  role: 'user' | 'assistant' | 'system';
-  content: string;
-  status: MessageStatus;
-  error: { code: string; message: string } | null;
-  model: string | null;
-  finishReason: string | null;
-  usage: { inputTokens: number | null; outputTokens: number | null; costUsd: number | null } | null;
-  timings: { timeToFirstTokenMs: number | null; durationMs: number | null } | null;
-  siblingIds?: string[];
-  hasSummary: boolean;
-  metadata: Record<string, unknown>;
-  createdAt: string;
-  updatedAt: string;
-}
+/** A conversation as the API presents it (presenters/conversation.presenter.ts). */
+export type Conversation = components['schemas']['Conversation'];
+/** One message of the tree; `siblingIds` in the branch view. */
+export type ChatMessage = components['schemas']['Message'];
+export type MessageStatus = ChatMessage['status'];
 
 export interface Branch {
   conversation: Conversation;
   messages: ChatMessage[];
 }
 
-export type ConversationPatch = Partial<
-  Pick<Conversation, 'title' | 'tags' | 'pinned' | 'archived' | 'model' | 'activeLeafId'>
->;
+export type ConversationPatch = NonNullable<
+  paths['/api/conversations/{id}']['patch']['requestBody']
+>['content']['application/json'];
 
 export interface ConversationFilters {
   avatarId?: string | undefined;
   tag?: string | undefined;
   archived?: boolean | undefined;
-}
-
-/**
- * The conversation routes through the SDK client. Paths and bodies follow docs/conversations.md;
- * the answers are typed here by the presenters' DTOs.
- */
-type Init = {
-  params?: unknown;
-  body?: unknown;
-  signal?: AbortSignal;
-  parseAs?: 'stream';
-  keepalive?: boolean;
-};
-type Answer = Promise<{ data?: unknown; response: Response }>;
-interface ChatRoutes {
-  GET(path: string, init?: Init): Answer;
-  POST(path: string, init?: Init): Answer;
-  PATCH(path: string, init?: Init): Answer;
-  DELETE(path: string, init?: Init): Answer;
-}
-export function chatRoutes(client: LuminaClient): ChatRoutes {
-  return client as unknown as ChatRoutes;
 }
 
 export const CONVERSATIONS_QUERY_KEY = ['conversations'] as const;
@@ -111,9 +57,8 @@ export function useConversations(filters: ConversationFilters, enabled = true) {
       if (filters.tag) query.tag = filters.tag;
       if (filters.archived !== undefined) query.archived = String(filters.archived);
       if (pageParam) query.cursor = pageParam;
-      const { data } = await chatRoutes(lumina).GET('/api/conversations', { params: { query }, signal });
-      const page = data as Partial<ListPage> | undefined;
-      return { conversations: page?.conversations ?? [], nextCursor: page?.nextCursor ?? null };
+      const { data } = await lumina.GET('/api/conversations', { params: { query }, signal });
+      return { conversations: data?.conversations ?? [], nextCursor: data?.nextCursor ?? null };
     },
   });
 }
@@ -124,12 +69,12 @@ export function useBranch(id: string) {
   return useQuery({
     queryKey: branchQueryKey(id),
     queryFn: async ({ signal }): Promise<Branch> => {
-      const { data } = await chatRoutes(lumina).GET('/api/conversations/{id}/messages', {
+      const { data } = await lumina.GET('/api/conversations/{id}/messages', {
         params: { path: { id }, query: { view: 'branch' } },
         signal,
       });
       if (!data) throw new Error('The server answered without the conversation');
-      return data as Branch;
+      return data;
     },
   });
 }
@@ -157,11 +102,11 @@ export function usePatchConversation() {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: async ({ id, patch }: { id: string; patch: ConversationPatch }): Promise<Conversation> => {
-      const { data } = await chatRoutes(lumina).PATCH('/api/conversations/{id}', {
+      const { data } = await lumina.PATCH('/api/conversations/{id}', {
         params: { path: { id } },
         body: patch,
       });
-      return (data as { conversation: Conversation }).conversation;
+      return data!.conversation;
     },
     onSuccess: (conversation, { patch }) => {
       putConversation(queryClient, conversation);
@@ -179,8 +124,8 @@ export function useCreateConversation() {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: async (avatarId: string): Promise<Branch> => {
-      const { data } = await chatRoutes(lumina).POST('/api/conversations', { body: { avatarId } });
-      return data as Branch;
+      const { data } = await lumina.POST('/api/conversations', { body: { avatarId } });
+      return data!;
     },
     onSuccess: (branch) => {
       queryClient.setQueryData(branchQueryKey(branch.conversation.id), branch);
@@ -194,11 +139,11 @@ export function useForkConversation() {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: async ({ id, messageId }: { id: string; messageId: string }): Promise<Conversation> => {
-      const { data } = await chatRoutes(lumina).POST('/api/conversations/{id}/fork', {
+      const { data } = await lumina.POST('/api/conversations/{id}/fork', {
         params: { path: { id } },
         body: { messageId },
       });
-      return (data as { conversation: Conversation }).conversation;
+      return data!.conversation;
     },
     onSuccess: () => void queryClient.invalidateQueries({ queryKey: CONVERSATIONS_QUERY_KEY }),
   });
@@ -210,7 +155,7 @@ export function useDeleteMessage(conversationId: string) {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: async (messageId: string) => {
-      await chatRoutes(lumina).DELETE('/api/messages/{id}', { params: { path: { id: messageId } } });
+      await lumina.DELETE('/api/messages/{id}', { params: { path: { id: messageId } } });
     },
     onSuccess: () => {
       void queryClient.invalidateQueries({ queryKey: branchQueryKey(conversationId) });
@@ -221,7 +166,7 @@ export function useDeleteMessage(conversationId: string) {
 
 /** Deletes a conversation now; `keepalive` lets the request outlive a closing page. */
 export async function deleteConversation(client: LuminaClient, id: string, keepalive = false) {
-  await chatRoutes(client).DELETE('/api/conversations/{id}', { params: { path: { id } }, keepalive });
+  await client.DELETE('/api/conversations/{id}', { params: { path: { id } }, keepalive });
 }
 
 export const EXPORT_FORMATS = [

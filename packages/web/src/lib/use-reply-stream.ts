@@ -10,13 +10,7 @@ import {
   type ReplyPart,
   withPendingMessage,
 } from './chat-stream';
-import {
-  type Branch,
-  branchQueryKey,
-  CONVERSATIONS_QUERY_KEY,
-  chatRoutes,
-  contextQueryKey,
-} from './conversations';
+import { type Branch, branchQueryKey, CONVERSATIONS_QUERY_KEY, contextQueryKey } from './conversations';
 import { isAbort } from './event-stream';
 import { useLuminaClient } from './lumina-client';
 
@@ -66,9 +60,7 @@ export function useReplyStream(conversationId: string, branch: Branch | undefine
 
   const cancelOnServer = useCallback(
     (replyId: string) =>
-      chatRoutes(lumina)
-        .POST('/api/messages/{id}/cancel', { params: { path: { id: replyId } } })
-        .catch(() => undefined),
+      lumina.POST('/api/messages/{id}/cancel', { params: { path: { id: replyId } } }).catch(() => undefined),
     [lumina],
   );
 
@@ -127,10 +119,10 @@ export function useReplyStream(conversationId: string, branch: Branch | undefine
   const resumeResponse = useCallback(
     async (replyId: string, signal: AbortSignal) => {
       const lastEventId = stateRef.current?.lastEventId ?? 0;
-      const { response } = await chatRoutes(lumina).GET('/api/messages/{id}/stream', {
+      const { response } = await lumina.GET('/api/messages/{id}/stream', {
         params: {
           path: { id: replyId },
-          ...(lastEventId ? { query: { lastEventId: String(lastEventId) } } : {}),
+          ...(lastEventId ? { query: { lastEventId } } : {}),
         },
         parseAs: 'stream',
         signal,
@@ -195,7 +187,7 @@ export function useReplyStream(conversationId: string, branch: Branch | undefine
       return run(
         withPendingMessage(base(), content, parent),
         (signal) =>
-          chatRoutes(lumina).POST('/api/conversations/{id}/messages', {
+          lumina.POST('/api/conversations/{id}/messages', {
             params: { path: { id: conversationId } },
             body: { content, ...(parent ? { parentId: parent } : {}) },
             parseAs: 'stream',
@@ -210,7 +202,7 @@ export function useReplyStream(conversationId: string, branch: Branch | undefine
   const regenerate = useCallback(
     (messageId: string) =>
       run(base(), (signal) =>
-        chatRoutes(lumina).POST('/api/messages/{id}/regenerate', {
+        lumina.POST('/api/messages/{id}/regenerate', {
           params: { path: { id: messageId } },
           parseAs: 'stream',
           signal,
@@ -225,7 +217,7 @@ export function useReplyStream(conversationId: string, branch: Branch | undefine
       const original = start.messages.find((m) => m.id === messageId);
       const shown = original ? withPendingMessage(start, content, original.parentId) : start;
       return run(shown, (signal) =>
-        chatRoutes(lumina).POST('/api/messages/{id}/edit', {
+        lumina.POST('/api/messages/{id}/edit', {
           params: { path: { id: messageId } },
           body: { content },
           parseAs: 'stream',
