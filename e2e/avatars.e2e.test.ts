@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Automatic1111Server } from '../packages/server/src/test-support/protocol-servers/image-servers.js';
 import { type Account, api, signInByApi, signUpByApi } from './support/auth.js';
 import {
   launchBrowser,
@@ -566,4 +567,50 @@ describe('avatar screens', () => {
       });
     }
   }
+});
+
+describe('picture generation', () => {
+  let painter: LuminaServer;
+  let a1111: Automatic1111Server;
+  beforeAll(async () => {
+    a1111 = await new Automatic1111Server().listen();
+    painter = await startLumina({
+      env: { IMAGE_GENERATION_BACKEND: 'automatic1111', IMAGE_GENERATION_URL: a1111.origin },
+    });
+  });
+  afterAll(async () => {
+    await painter?.stop();
+    await a1111?.close();
+  });
+
+  it('generates an avatar’s picture with the configured image service, showing progress', async () => {
+    const context = await browser.newContext({ viewport: VIEWPORTS.desktop });
+    opened.push(context);
+    const watch = watchContext(context);
+    await signUpByApi(context, painter.url, admin);
+    const lumina = ((await api(context, painter.url, 'GET', '/api/avatars')).json.avatars as ApiAvatar[])[0]!;
+    const page = await context.newPage();
+    await page.goto(`${painter.url}/avatars/${lumina.id}`);
+    await page.getByRole('heading', { level: 1, name: 'Lumina' }).waitFor();
+
+    a1111.script({ kind: 'text', tokens: [], delayMs: 1500 });
+    await page.getByRole('button', { name: 'Generate picture' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Generate a picture' });
+    await dialog.getByLabel(/What should it show/).fill('A glowing lantern spirit, watercolour');
+    await dialog.getByRole('button', { name: 'Generate' }).click();
+    await dialog.getByRole('progressbar', { name: 'Generating the picture' }).waitFor();
+    await saveViewportScreenshot(page, 'avatars-generate-picture');
+    await dialog.waitFor({ state: 'detached', timeout: 20_000 });
+    await page.getByRole('button', { name: 'Use generated face' }).waitFor();
+    expect(a1111.lastRequest('/sdapi/v1/txt2img').body).toMatchObject({
+      prompt: 'A glowing lantern spirit, watercolour',
+      width: 512,
+      height: 512,
+    });
+    const stored = (await api(context, painter.url, 'GET', `/api/avatars/${lumina.id}`)).json
+      .avatar as ApiAvatar;
+    const image = await page.request.get(`${painter.url}${stored.imageUrl}`);
+    expect(image.headers()['content-type']).toBe('image/webp');
+    expect(watch.problems).toEqual([]);
+  });
 });

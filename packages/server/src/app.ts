@@ -13,6 +13,7 @@ import { registerMetrics } from './http/metrics.js';
 import { registerOpenApi } from './http/openapi.js';
 import { registerSecurityHeaders } from './http/security-headers.js';
 import { defaultWebDir, registerWebApp } from './http/web-app.js';
+import { createImageGenerator } from './image-generation/create-image-generator.js';
 import { loggerOptions } from './logger.js';
 import { createCircuitBreaker } from './providers/circuit-breaker.js';
 import { createProviderFactory } from './providers/provider-factory.js';
@@ -37,6 +38,7 @@ import { conversationTransferRoutes } from './routes/conversation-transfer.route
 import { conversationRoutes } from './routes/conversations.routes.js';
 import { conversationSocketRoutes } from './routes/conversations-socket.routes.js';
 import { healthRoutes } from './routes/health.routes.js';
+import { imageGenerationRoutes } from './routes/image-generation.routes.js';
 import { localModelRoutes } from './routes/local-models.routes.js';
 import { messageRoutes } from './routes/messages.routes.js';
 import { modelRoutes } from './routes/models.routes.js';
@@ -56,6 +58,7 @@ import { createApiTokenService } from './services/api-token.service.js';
 import { createAuthService } from './services/auth.service.js';
 import { createAvatarService } from './services/avatar.service.js';
 import { createAvatarImageService } from './services/avatar-image.service.js';
+import { createAvatarImageGenerationService } from './services/avatar-image-generation.service.js';
 import { createAvatarLorebookService } from './services/avatar-lorebook.service.js';
 import { createAvatarPromptService } from './services/avatar-prompt.service.js';
 import { createAvatarSuggestionService } from './services/avatar-suggestion.service.js';
@@ -248,6 +251,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   );
   await app.register(avatarPromptRoutes(createAvatarPromptService({ avatars: avatarService })));
   await app.register(avatarLorebookRoutes(createAvatarLorebookService({ avatars: avatarService })));
+  await app.register(
+    imageGenerationRoutes(
+      createAvatarImageGenerationService({
+        generator: createImageGenerator(config.imageGeneration),
+        timeoutMs: config.imageGeneration?.timeoutMs ?? 0,
+        avatars: avatarService,
+        images: createAvatarImageService({ db: storage.db }),
+        settings,
+      }),
+    ),
+  );
 
   // Conversations: replies are written detached from requests and carried on the reply bus, so
   // any tab or instance can follow (and cancel) them; a dead writer's replies are recovered.

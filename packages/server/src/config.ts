@@ -77,6 +77,14 @@ export const envSchema = z.object({
     .regex(/^[^/\s]+\/\S/, { message: 'must be a model id such as ollama/llama3.2:1b (provider/model)' })
     .optional(),
   CHAT_SUMMARY_TIMEOUT_MS: z.coerce.number().int().min(1000).max(3_600_000).default(120_000),
+  IMAGE_GENERATION_BACKEND: z
+    .enum(['openai', 'automatic1111', 'comfyui'], { message: 'must be openai, automatic1111 or comfyui' })
+    .optional(),
+  IMAGE_GENERATION_URL: httpUrl.optional(),
+  IMAGE_GENERATION_API_KEY: z.string().min(1).optional(),
+  IMAGE_GENERATION_MODEL: z.string().min(1).max(300).optional(),
+  IMAGE_GENERATION_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(120_000),
+  IMAGE_GENERATION_COMFYUI_WORKFLOW: z.string().min(1).optional(),
   LUMINA_PGLITE_SHARED_BUFFERS: z
     .string()
     .regex(/^\d+(kB|MB|GB)$/, { message: 'must be a PostgreSQL size such as 16MB' })
@@ -123,6 +131,8 @@ export interface Config {
   localOnly: boolean;
   providerTimeouts: { connectTimeoutMs: number; firstTokenTimeoutMs: number; idleTimeoutMs: number };
   llama: { contextSize: number; threads: number };
+  /** Avatar pictures drawn by an image service; undefined when none is configured. */
+  imageGeneration: ImageGenerationConfig | undefined;
   chat: {
     /** Longest user message accepted, in characters. */
     maxMessageChars: number;
@@ -207,6 +217,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       idleTimeoutMs: e.LUMINA_PROVIDER_IDLE_TIMEOUT_MS,
     },
     llama: { contextSize: e.LUMINA_LLAMA_CONTEXT_SIZE, threads: e.LUMINA_LLAMA_THREADS },
+    imageGeneration: imageGenerationConfig(e),
     chat: {
       maxMessageChars: e.CHAT_MAX_MESSAGE_CHARS,
       flushIntervalMs: e.CHAT_FLUSH_INTERVAL_MS,
@@ -217,6 +228,49 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       summaryModel: e.CHAT_SUMMARY_MODEL,
       summaryTimeoutMs: e.CHAT_SUMMARY_TIMEOUT_MS,
     },
+  };
+}
+
+export interface ImageGenerationConfig {
+  backend: 'openai' | 'automatic1111' | 'comfyui';
+  /** The service's base URL (for OpenAI-compatible servers with or without `/v1`). */
+  url: string;
+  apiKey: string | undefined;
+  /** OpenAI: the image model (default gpt-image-1); Automatic1111 and ComfyUI: the checkpoint. */
+  model: string | undefined;
+  timeoutMs: number;
+  /** ComfyUI: a workflow file in API format, used instead of the built-in text-to-image graph. */
+  comfyWorkflow: string | undefined;
+}
+
+/** Only OpenAI has a well-known address; the self-hosted services need theirs. */
+const IMAGE_SERVICE_DEFAULT_URLS: Partial<Record<ImageGenerationConfig['backend'], string>> = {
+  openai: 'https://api.openai.com',
+};
+
+function imageGenerationConfig(e: z.infer<typeof envSchema>): ImageGenerationConfig | undefined {
+  const backend = e.IMAGE_GENERATION_BACKEND;
+  if (!backend) {
+    if (e.IMAGE_GENERATION_URL)
+      throw new ConfigError(
+        'invalid configuration: IMAGE_GENERATION_URL is set but IMAGE_GENERATION_BACKEND is not (openai, automatic1111 or comfyui)',
+      );
+    return undefined;
+  }
+  const url = e.IMAGE_GENERATION_URL ?? IMAGE_SERVICE_DEFAULT_URLS[backend];
+  if (!url)
+    throw new ConfigError(
+      `invalid configuration: IMAGE_GENERATION_URL is required when IMAGE_GENERATION_BACKEND=${backend} (e.g. http://127.0.0.1:${backend === 'comfyui' ? 8188 : 7860})`,
+    );
+  return {
+    backend,
+    url,
+    apiKey: e.IMAGE_GENERATION_API_KEY,
+    model: e.IMAGE_GENERATION_MODEL,
+    timeoutMs: e.IMAGE_GENERATION_TIMEOUT_MS,
+    comfyWorkflow: e.IMAGE_GENERATION_COMFYUI_WORKFLOW
+      ? path.resolve(e.IMAGE_GENERATION_COMFYUI_WORKFLOW)
+      : undefined,
   };
 }
 

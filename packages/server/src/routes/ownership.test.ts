@@ -99,6 +99,7 @@ const resources: Record<string, { create: Factory; expect: number; why?: string;
   '/api/conversations/{id}/export': { create: importedConversationId, expect: 404 },
   '/api/conversations/{id}/context': { create: importedConversationId, expect: 404 },
   '/api/avatars/{id}/lorebook': { create: createAvatar, expect: 404, body: { entries: {} } },
+  '/api/avatars/{id}/image/generate': { create: createAvatar, expect: 404 },
   '/api/avatars/{id}/lorebook/document': {
     create: createAvatar,
     expect: 404,

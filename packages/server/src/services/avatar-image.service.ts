@@ -31,14 +31,17 @@ export function createAvatarImageService(deps: { db: Database }) {
       return { contentType: 'image/svg+xml', body: generatedFace(avatar.id) };
     },
 
-    /** Stores an uploaded image for an avatar the user owns and returns the new file id. */
-    async upload(ownerId: string, bytes: Buffer): Promise<{ fileId: string; width: number; height: number }> {
-      if (bytes.length > MAX_IMAGE_BYTES) {
-        throw new AppError(
-          413,
-          'image_too_large',
-          `Images may be at most ${MAX_IMAGE_BYTES / 1024 / 1024} MB`,
-        );
+    /**
+     * Stores an image for an avatar the user owns and returns the new file id. Uploads keep the
+     * 5 MB limit; generated pictures (which the server fetched itself) may pass a larger one.
+     */
+    async upload(
+      ownerId: string,
+      bytes: Buffer,
+      { maxBytes = MAX_IMAGE_BYTES }: { maxBytes?: number } = {},
+    ): Promise<{ fileId: string; width: number; height: number }> {
+      if (bytes.length > maxBytes) {
+        throw new AppError(413, 'image_too_large', `Images may be at most ${maxBytes / 1024 / 1024} MB`);
       }
       let format: string | undefined;
       try {

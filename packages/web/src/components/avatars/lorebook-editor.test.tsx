@@ -61,6 +61,12 @@ function server(withBook: Avatar) {
   });
 }
 
+/** The lorebook a recorded PUT sent (fails the test when there was no PUT). */
+function sentBook(request: { body: unknown } | undefined): Lorebook {
+  if (!request) throw new Error('no lorebook was sent');
+  return (request.body as { lorebook: Lorebook }).lorebook;
+}
+
 const worldInfoFile = (body: unknown, name = 'Eldoria.json') =>
   new File([typeof body === 'string' ? body : JSON.stringify(body)], name, { type: 'application/json' });
 
@@ -85,7 +91,7 @@ describe('LorebookEditor', () => {
     await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
     const put = api.requests.find((r) => r.method === 'PUT');
     expect(put?.path).toBe(`/api/avatars/${seraphina.id}/lorebook/document`);
-    expect((put?.body as { lorebook: Lorebook }).lorebook.entries).toEqual([
+    expect(sentBook(put).entries).toEqual([
       expect.objectContaining({
         comment: 'The glade',
         keys: ['glade', 'clearing'],
@@ -132,7 +138,7 @@ describe('LorebookEditor', () => {
     await user.click(within(dialog).getByRole('button', { name: 'Save entry' }));
 
     await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
-    const sent = (api.requests.find((r) => r.method === 'PUT')?.body as { lorebook: Lorebook }).lorebook;
+    const sent = sentBook(api.requests.find((r) => r.method === 'PUT'));
     expect(sent.extra).toEqual(book.extra);
     expect(sent.entries[0]).toEqual({
       ...forest,
@@ -165,7 +171,7 @@ describe('LorebookEditor', () => {
     await user.type(within(settings).getByLabelText('Scan depth (optional)'), '4');
     await user.click(within(settings).getByRole('button', { name: 'Save settings' }));
     await screen.findByText(/600 tokens at most · Scans the last 4 messages · Entries can trigger entries/);
-    const first = (api.requests.find((r) => r.method === 'PUT')?.body as { lorebook: Lorebook }).lorebook;
+    const first = sentBook(api.requests.find((r) => r.method === 'PUT'));
     // Recursion was left alone, so it stays unset (the default) rather than written as true.
     expect(first).toMatchObject({ tokenBudget: 600, scanDepth: 4, recursiveScanning: null });
 
@@ -173,8 +179,7 @@ describe('LorebookEditor', () => {
     const confirm = await screen.findByRole('dialog', { name: 'Delete “The Shadowfangs”?' });
     await user.click(within(confirm).getByRole('button', { name: 'Delete entry' }));
     await screen.findByText('Deleted “The Shadowfangs”.');
-    const last = (api.requests.filter((r) => r.method === 'PUT').at(-1)?.body as { lorebook: Lorebook })
-      .lorebook;
+    const last = sentBook(api.requests.filter((r) => r.method === 'PUT').at(-1));
     expect(last.entries.map((e) => e.id)).toEqual([0]);
   });
 

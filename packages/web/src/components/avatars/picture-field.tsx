@@ -1,6 +1,6 @@
 import { useMutation } from '@tanstack/react-query';
 import clsx from 'clsx';
-import { ImageUp, RotateCcw } from 'lucide-react';
+import { ImageUp, RotateCcw, WandSparkles } from 'lucide-react';
 import { useEffect, useId, useRef, useState } from 'react';
 import { friendlyMessage } from '../../lib/api-errors';
 import {
@@ -10,10 +10,12 @@ import {
   IMAGE_TYPES,
   useAvatarCache,
 } from '../../lib/avatars';
+import { useImageGeneration } from '../../lib/image-generation';
 import { useLuminaClient } from '../../lib/lumina-client';
 import { FormAlert } from '../form-alert';
 import { Spinner } from '../submit-button';
 import { AvatarPicture } from './avatar-picture';
+import { GeneratePictureDialog } from './generate-picture-dialog';
 
 /** Whether the picture is an upload (its version is a file id) rather than the generated face. */
 export function hasUploadedPicture(avatar: Pick<Avatar, 'imageUrl'>): boolean {
@@ -23,7 +25,8 @@ export function hasUploadedPicture(avatar: Pick<Avatar, 'imageUrl'>): boolean {
 
 /**
  * The avatar's picture: click or drop a PNG, JPEG or WebP (up to 5 MB) to upload it at once,
- * with a preview while it uploads; "Use generated face" goes back to the drawn one.
+ * with a preview while it uploads; "Generate picture" asks the server's image service (shown
+ * only when one is set up); "Use generated face" goes back to the drawn one.
  */
 export function PictureField({ avatar, readOnly }: { avatar: Avatar; readOnly: boolean }) {
   const lumina = useLuminaClient();
@@ -32,6 +35,9 @@ export function PictureField({ avatar, readOnly }: { avatar: Avatar; readOnly: b
   const [preview, setPreview] = useState<string | null>(null);
   const [localError, setLocalError] = useState<string | null>(null);
   const [over, setOver] = useState(false);
+  const [generating, setGenerating] = useState(false);
+  const [generated, setGenerated] = useState(false);
+  const generation = useImageGeneration();
   const hintId = useId();
 
   useEffect(() => () => (preview ? URL.revokeObjectURL(preview) : undefined), [preview]);
@@ -118,15 +124,31 @@ export function PictureField({ avatar, readOnly }: { avatar: Avatar; readOnly: b
           </span>
         </button>
         <div className="flex min-w-0 flex-col items-start gap-2">
-          <button
-            type="button"
-            className="btn-secondary"
-            onClick={() => input.current?.click()}
-            disabled={busy}
-          >
-            <ImageUp className="size-4" aria-hidden="true" />
-            Upload picture
-          </button>
+          <div className="flex flex-wrap gap-2">
+            <button
+              type="button"
+              className="btn-secondary"
+              onClick={() => input.current?.click()}
+              disabled={busy}
+            >
+              <ImageUp className="size-4" aria-hidden="true" />
+              Upload picture
+            </button>
+            {generation.data?.available ? (
+              <button
+                type="button"
+                className="btn-secondary"
+                onClick={() => {
+                  setGenerated(false);
+                  setGenerating(true);
+                }}
+                disabled={busy}
+              >
+                <WandSparkles className="size-4" aria-hidden="true" />
+                Generate picture
+              </button>
+            ) : null}
+          </div>
           {hasUploadedPicture(avatar) ? (
             <button
               type="button"
@@ -141,12 +163,33 @@ export function PictureField({ avatar, readOnly }: { avatar: Avatar; readOnly: b
           <p id={hintId} className="text-[13px] leading-5 text-ink-muted">
             PNG, JPEG or WebP up to 5 MB, or drop one on the picture. It’s cropped to a square.
           </p>
+          {generation.data?.reason === 'local_only' ? (
+            <p className="text-[13px] leading-5 text-ink-muted">
+              Picture generation is off: privacy mode keeps everything on this machine, and the image service
+              isn’t local.
+            </p>
+          ) : null}
         </div>
       </div>
       <p className="sr-only" aria-live="polite">
-        {upload.isPending ? 'Uploading picture…' : upload.isSuccess ? 'Picture updated.' : ''}
+        {upload.isPending
+          ? 'Uploading picture…'
+          : upload.isSuccess
+            ? 'Picture updated.'
+            : generated
+              ? 'Picture generated.'
+              : ''}
       </p>
       {message ? <FormAlert>{message}</FormAlert> : null}
+      {generation.data?.available ? (
+        <GeneratePictureDialog
+          avatar={avatar}
+          status={generation.data}
+          open={generating}
+          onOpenChange={setGenerating}
+          onGenerated={() => setGenerated(true)}
+        />
+      ) : null}
       <input
         ref={input}
         type="file"

@@ -1,0 +1,63 @@
+import { createOpenAI } from '@ai-sdk/openai';
+import { APICallError, generateImage } from 'ai';
+import {
+  assertImage,
+  type ImageGenerator,
+  type ImageRequest,
+  imageGenerationErrors,
+  trimSlash,
+} from './image-generator.js';
+
+/** OpenAI's own sizes; other OpenAI-compatible servers (LocalAI, …) accept them too. */
+const SIZES = [256, 512, 1024] as const;
+
+/**
+ * The OpenAI images API and compatible servers: `POST {base}/v1/images/generations`, answered
+ * with `b64_json`. Spoken through the AI SDK's OpenAI provider, which also knows which models
+ * (gpt-image-*) must not be asked for a response format.
+ */
+export function createOpenAiImageGenerator(options: {
+  url: string;
+  apiKey?: string | undefined;
+  model?: string | undefined;
+}): ImageGenerator {
+  const baseUrl = trimSlash(options.url);
+  const provider = createOpenAI({
+    baseURL: baseUrl.endsWith('/v1') ? baseUrl : `${baseUrl}/v1`,
+    // Local servers often need no key; the SDK still wants one.
+    apiKey: options.apiKey ?? 'not-needed',
+  });
+  const model = provider.image(options.model ?? 'gpt-image-1');
+  return {
+    backend: 'openai',
+    baseUrl,
+    async generate(request: ImageRequest): Promise<Buffer> {
+      const side = SIZES.find((size) => size >= request.size) ?? 1024;
+      let bytes: Buffer;
+      try {
+        const { image } = await generateImage({
+          model,
+          prompt: request.prompt,
+          size: `${side}x${side}`,
+          n: 1,
+          maxRetries: 0,
+          abortSignal: request.signal,
+        });
+        bytes = Buffer.from(image.uint8Array);
+      } catch (error) {
+        if (request.signal.aborted) throw error;
+        if (APICallError.isInstance(error)) {
+          throw imageGenerationErrors.failed(
+            'openai',
+            `images/generations answered ${error.statusCode ?? 'nothing'}: ${error.message.slice(0, 300)}`,
+            {
+              ...(error.statusCode ? { status: error.statusCode } : {}),
+            },
+          );
+        }
+        throw imageGenerationErrors.failed('openai', (error as Error).message.slice(0, 300));
+      }
+      return assertImage('openai', bytes);
+    },
+  };
+}
