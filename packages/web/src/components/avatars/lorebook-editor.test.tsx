@@ -209,6 +209,35 @@ describe('LorebookEditor', () => {
     expect(await within(again).findByText(/isn’t a World Info lorebook Lumina can read/)).toBeTruthy();
   });
 
+  it('finds entries by title, keyword or content in a big book, and edits the one found', async () => {
+    const many = Array.from({ length: 12 }, (_, i) => ({
+      ...newLorebookEntry(),
+      id: i,
+      comment: `Place ${i}`,
+      keys: [`place${i}`],
+      content: i === 7 ? 'Home of the Shadowfangs.' : 'A quiet spot.',
+    }));
+    const seraphina = avatar({ name: 'Seraphina', lorebook: { name: null, entryCount: 12 } });
+    const api = fakeApi({
+      [`GET /api/avatars/${seraphina.id}/lorebook/document`]: () => ({
+        lorebook: { ...book, entries: many },
+      }),
+    });
+    const user = userEvent.setup();
+    renderWithApp(<LorebookEditor avatar={seraphina} readOnly={false} />, { fetch: api.fetch });
+    const list = await screen.findByRole('list', { name: 'Lorebook entries' });
+    const search = screen.getByRole('searchbox', { name: 'Find an entry' });
+    await user.type(search, 'shadowfang{Enter}');
+    const headings = within(list).getAllByRole('heading');
+    expect(headings.map((h) => h.textContent)).toEqual(['Place 7']);
+    await user.click(screen.getByRole('button', { name: 'Edit Place 7' }));
+    expect(await screen.findByRole('dialog', { name: 'Edit “Place 7”' })).toBeTruthy();
+    await user.keyboard('{Escape}');
+    await user.clear(search);
+    await user.type(search, 'nowhere');
+    expect(screen.getByText('No entry matches “nowhere”.')).toBeTruthy();
+  });
+
   it('shows someone else’s lorebook read-only, with the export', async () => {
     const shared = avatar({ name: 'Guide', owned: false, lorebook: { name: null, entryCount: 2 } });
     renderWithApp(<LorebookEditor avatar={shared} readOnly />, { fetch: server(shared).fetch });

@@ -8,6 +8,7 @@ import {
   Pencil,
   Plus,
   RotateCcw,
+  Search,
   Settings2,
   Trash2,
 } from 'lucide-react';
@@ -30,6 +31,7 @@ import {
 } from '../../lib/lorebooks';
 import { ConfirmDialog } from '../confirm-dialog';
 import { FormAlert } from '../form-alert';
+import { inputClass } from '../form-field';
 import { Skeleton } from '../skeleton';
 import { Spinner } from '../submit-button';
 import { Badge } from './avatar-card';
@@ -38,6 +40,8 @@ import { LorebookSettingsDialog, settingsSummary } from './lorebook-settings-dia
 import { menuContentClass, menuItemClass } from './menu';
 
 const MAX_FILE_BYTES = 10 * 1024 * 1024;
+/** Books with more entries than this get a search field. */
+const FILTER_FROM = 8;
 
 type Editing = { index: number | null; entry: LorebookEntry } | null;
 
@@ -62,6 +66,7 @@ export function LorebookEditor({ avatar, readOnly }: { avatar: Avatar; readOnly:
   );
   const [fileError, setFileError] = useState<string | null>(null);
   const [notice, setNotice] = useState<{ text: string; warnings: string[] } | null>(null);
+  const [filter, setFilter] = useState('');
 
   const hasBook = avatar.lorebook !== null;
   const current: Lorebook | undefined = hasBook ? book.data : emptyLorebook();
@@ -113,6 +118,7 @@ export function LorebookEditor({ avatar, readOnly }: { avatar: Avatar; readOnly:
   }
 
   const busy = save.isPending || attach.isPending || remove.isPending;
+  const shown = matching(entries, entries.length > FILTER_FROM ? filter : '');
   const nextOrder = entries.length ? Math.max(...entries.map((e) => e.insertionOrder)) : 100;
 
   const picker = (
@@ -280,15 +286,36 @@ export function LorebookEditor({ avatar, readOnly }: { avatar: Avatar; readOnly:
         <p className="text-[13px] text-ink-muted">
           {entries.length} {entries.length === 1 ? 'entry' : 'entries'} · {settingsSummary(current)}
         </p>
+        {entries.length > FILTER_FROM ? (
+          <label className="relative block">
+            <span className="sr-only">Find an entry</span>
+            <Search
+              className="pointer-events-none absolute top-1/2 left-3 size-4 -translate-y-1/2 text-ink-subtle"
+              aria-hidden="true"
+            />
+            <input
+              type="search"
+              value={filter}
+              onChange={(event) => setFilter(event.target.value)}
+              // Enter here must not submit the avatar form around the lorebook.
+              onKeyDown={(event) => (event.key === 'Enter' ? event.preventDefault() : undefined)}
+              placeholder="Find by title, keyword or content…"
+              className={clsx(inputClass, 'pl-9')}
+            />
+          </label>
+        ) : null}
         {entries.length === 0 ? (
           <p className="rounded-xl border border-dashed border-line-strong px-4 py-6 text-center text-sm text-ink-muted">
             {readOnly ? 'This lorebook has no entries.' : 'No entries yet. Use Add entry to write one.'}
           </p>
+        ) : shown.length === 0 ? (
+          <p className="px-1 text-sm text-ink-muted" role="status">
+            No entry matches “{filter.trim()}”.
+          </p>
         ) : (
           <ul className="flex flex-col gap-3" aria-label="Lorebook entries">
-            {entries.map((entry, index) => (
+            {shown.map(({ entry, index }) => (
               <EntryRow
-                // biome-ignore lint/suspicious/noArrayIndexKey: new entries have no id until saved
                 key={`${entry.id ?? 'new'}-${index}`}
                 entry={entry}
                 readOnly={readOnly}
@@ -531,5 +558,17 @@ function Notice({
         </button>
       </span>
     </FormAlert>
+  );
+}
+
+/** The entries whose title, keywords or content contain the text (any case), with their index in the book. */
+function matching(entries: LorebookEntry[], text: string): { entry: LorebookEntry; index: number }[] {
+  const needle = text.trim().toLowerCase();
+  const all = entries.map((entry, index) => ({ entry, index }));
+  if (!needle) return all;
+  return all.filter(({ entry }) =>
+    [entryTitle(entry), ...entry.keys, ...entry.secondaryKeys, entry.content].some((field) =>
+      field.toLowerCase().includes(needle),
+    ),
   );
 }
