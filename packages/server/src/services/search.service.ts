@@ -50,6 +50,32 @@ function decodeCursor(text: string): MessageSearchCursor {
   throw invalidRequest('The cursor is not one this search returned', { field: 'cursor' });
 }
 
+/** A conversation tree in memory: parent and children by id (siblings sort by id, UUIDv7). */
+function treeOf(links: { id: string; parentId: string | null }[]) {
+  const parentOf = new Map(links.map((l) => [l.id, l.parentId]));
+  const newestChild = new Map<string, string>();
+  for (const { id, parentId } of links) {
+    if (parentId && id > (newestChild.get(parentId) ?? '')) newestChild.set(parentId, id);
+  }
+  return {
+    /** True when `id` is `leafId` or one of its ancestors. */
+    isOnPath(id: string, leafId: string): boolean {
+      let at: string | null | undefined = leafId;
+      for (let steps = 0; at && steps <= links.length; steps++) {
+        if (at === id) return true;
+        at = parentOf.get(at);
+      }
+      return false;
+    },
+    /** Follows the newest child down from `id` to a leaf (what a sibling switch shows). */
+    newestLeafUnder(id: string): string {
+      let at = id;
+      for (let steps = 0; newestChild.has(at) && steps <= links.length; steps++) at = newestChild.get(at)!;
+      return at;
+    },
+  };
+}
+
 /** Full-text search over the caller's messages, and the way from a hit to its branch. */
 export function createSearchService(deps: { db: Database }) {
   const search = createMessageSearchRepository(deps.db);
@@ -74,22 +100,21 @@ export function createSearchService(deps: { db: Database }) {
     /**
      * The active leaf to show a message: the conversation's current one when the message is
      * on the visible branch already (the user's chosen siblings stay), else the newest leaf
-     * below the message.
+     * below the message (as a sibling switch would show).
      */
     async jump(userId: string, messageId: string): Promise<SearchJump> {
       const message = await messages.findOwned(userId, messageId);
       if (!message) throw notFound('message');
       const conversation = await conversations.findOwned(userId, message.conversationId);
       if (!conversation) throw notFound('message');
+      const tree = treeOf(await search.links(conversation.id));
       const current = conversation.activeLeafId;
-      if (current && (await search.isOnBranch(current, messageId))) {
-        return { conversationId: conversation.id, messageId, activeLeafId: current, onActiveBranch: true };
-      }
+      const onActiveBranch = current !== null && tree.isOnPath(messageId, current);
       return {
         conversationId: conversation.id,
         messageId,
-        activeLeafId: await messages.newestLeafUnder(messageId),
-        onActiveBranch: false,
+        activeLeafId: onActiveBranch ? current : tree.newestLeafUnder(messageId),
+        onActiveBranch,
       };
     },
   };

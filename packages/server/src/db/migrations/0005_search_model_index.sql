@@ -1,0 +1,1 @@
+CREATE INDEX "messages_owner_model_idx" ON "messages" USING btree ("owner_id","model","created_at") WHERE "messages"."model" is not null;

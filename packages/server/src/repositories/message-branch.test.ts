@@ -1,0 +1,68 @@
+import { v7 as uuidv7 } from 'uuid';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MessageRow } from '../db/schema/index.js';
+import { createTestStorage, storageModes, type TestStorage } from '../test-support/storage.js';
+import { createAvatarRepository } from './avatar.repository.js';
+import { createConversationRepository } from './conversation.repository.js';
+import { createMessageRepository } from './message.repository.js';
+import { createUserRepository } from './user.repository.js';
+
+describe.each(storageModes())('message branch on %s', (mode) => {
+  let storage: TestStorage;
+  beforeAll(async () => {
+    storage = await createTestStorage(mode);
+  });
+  afterAll(() => storage?.close());
+
+  it('walks from a leaf to the root through the right siblings, for the owner only', async () => {
+    const users = createUserRepository(storage.db);
+    const owner = await users.create({ email: 'tree@example.org', passwordHash: 'x', name: 'Tree' });
+    const other = await users.create({ email: 'other@example.org', passwordHash: 'x', name: 'Other' });
+    const avatar = await createAvatarRepository(storage.db).create({
+      ownerId: owner.id,
+      name: 'A',
+      style: {
+        formality: 50,
+        verbosity: 50,
+        warmth: 50,
+        humor: 50,
+        directness: 50,
+        curiosity: 50,
+        custom: [],
+      },
+      voice: { engine: null, voice: null, rate: 1, pitch: 1 },
+      memory: { enabled: true, scope: 'private' },
+    });
+    const conversation = await createConversationRepository(storage.db).create({
+      ownerId: owner.id,
+      avatarId: avatar.id,
+    });
+    const messages = createMessageRepository(storage.db);
+    const add = (parentId: string | null, content: string): Promise<MessageRow> =>
+      messages.insert({
+        id: uuidv7(),
+        conversationId: conversation.id,
+        ownerId: owner.id,
+        parentId,
+        role: 'user',
+        content,
+      });
+    // root → a → (b1 → c1 | b2 → c2), and a second root.
+    const root = await add(null, 'root');
+    const a = await add(root.id, 'a');
+    const b1 = await add(a.id, 'b1');
+    const c1 = await add(b1.id, 'c1');
+    const b2 = await add(a.id, 'b2');
+    const c2 = await add(b2.id, 'c2');
+    await add(null, 'another root');
+
+    expect((await messages.branch(owner.id, c1.id)).map((m) => m.content)).toEqual(['root', 'a', 'b1', 'c1']);
+    expect((await messages.branch(owner.id, c2.id)).map((m) => m.content)).toEqual(['root', 'a', 'b2', 'c2']);
+    expect((await messages.branch(owner.id, root.id)).map((m) => m.id)).toEqual([root.id]);
+    const [first] = await messages.branch(owner.id, a.id);
+    expect(first).toMatchObject({ id: root.id, conversationId: conversation.id, status: 'complete' });
+    expect(first!.createdAt).toBeInstanceOf(Date);
+    expect(await messages.branch(other.id, c1.id)).toEqual([]);
+    expect(await messages.branch(owner.id, uuidv7())).toEqual([]);
+  });
+});
