@@ -1,11 +1,14 @@
+import { sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queryRows } from '../db/database.js';
 import { CSRF, createTestApp, signup } from '../test-support/app.js';
 import {
   Automatic1111Server,
   ComfyUiServer,
   OpenAiImagesServer,
+  testPicture,
 } from '../test-support/protocol-servers/image-servers.js';
 import { createTestStorage, storageModes, type TestStorage } from '../test-support/storage.js';
 
@@ -101,6 +104,25 @@ describe.each(storageModes())('avatar picture generation on %s', (mode) => {
     expect(failed.json().error.message).toContain('CUDA out of memory');
     const after = (await call('GET', `/api/avatars/${avatarId}`)).json().avatar;
     expect(after.imageUrl).toBe(again.json().avatar.imageUrl);
+
+    // An upload that lands while the service draws is the picture the generated one replaces:
+    // exactly one picture file is left.
+    a1111.script({ kind: 'text', tokens: [], delayMs: 400 });
+    const drawing = call('POST', `/api/avatars/${avatarId}/image/generate`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const uploaded = await app.inject({
+      method: 'PUT',
+      url: `/api/avatars/${avatarId}/image`,
+      headers: { ...CSRF, cookie: user.cookie, 'content-type': 'image/png' },
+      payload: await testPicture(),
+    });
+    expect(uploaded.statusCode).toBe(200);
+    expect((await drawing).statusCode).toBe(200);
+    const files = await queryRows<{ n: number }>(
+      storage.db,
+      sql`select count(*)::int as n from files where owner_id = ${user.user.id}`,
+    );
+    expect(files[0]!.n).toBe(1);
 
     // Someone else's avatar is not found, and nothing is generated for it.
     const stranger = await signup(app, 'stranger@example.org');

@@ -98,8 +98,11 @@ export function createAvatarImageGenerationService(deps: {
           );
         throw error;
       }
+      // Read again: the picture may have changed while the service was drawing (an upload, or
+      // another generation), and that one is the picture this one replaces.
+      const current = await deps.avatars.getOwned(user.id, avatar.id);
       const updated = await deps.avatars.update(user.id, avatar.id, { imageId: fileId });
-      if (avatar.imageId) await deps.images.removeFile(avatar.imageId);
+      if (current.imageId) await deps.images.removeFile(current.imageId);
       return updated;
     },
   };
