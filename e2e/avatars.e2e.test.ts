@@ -594,6 +594,8 @@ describe('picture generation', () => {
     await page.getByRole('heading', { level: 1, name: 'Lumina' }).waitFor();
 
     a1111.script({ kind: 'text', tokens: [], delayMs: 1500 });
+    await page.waitForLoadState('networkidle');
+    await saveViewportScreenshot(page, 'avatars-picture-field');
     await page.getByRole('button', { name: 'Generate picture' }).click();
     const dialog = page.getByRole('dialog', { name: 'Generate a picture' });
     await dialog.getByLabel(/What should it show/).fill('A glowing lantern spirit, watercolour');

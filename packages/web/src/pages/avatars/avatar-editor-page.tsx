@@ -390,7 +390,7 @@ function AvatarEditor({ avatar }: { avatar: Avatar }) {
                   maxLength={100}
                   value={draft.nickname ?? ''}
                   onChange={(event) => set('nickname', event.target.value || null)}
-                  hint="What it calls itself in chat, if not its name."
+                  hint="Stands in for the name wherever {{char}} is written, e.g. “Sera” for Seraphina."
                   error={fieldError('nickname')}
                 />
               </div>
