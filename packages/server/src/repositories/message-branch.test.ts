@@ -59,9 +59,29 @@ describe.each(storageModes())('message branch on %s', (mode) => {
     expect((await messages.branch(owner.id, c1.id)).map((m) => m.content)).toEqual(['root', 'a', 'b1', 'c1']);
     expect((await messages.branch(owner.id, c2.id)).map((m) => m.content)).toEqual(['root', 'a', 'b2', 'c2']);
     expect((await messages.branch(owner.id, root.id)).map((m) => m.id)).toEqual([root.id]);
-    const [first] = await messages.branch(owner.id, a.id);
-    expect(first).toMatchObject({ id: root.id, conversationId: conversation.id, status: 'complete' });
-    expect(first!.createdAt).toBeInstanceOf(Date);
+    // Every field as the ordinary select reads it (dates, numbers, JSON, nulls).
+    await messages.finish(b2.id, {
+      status: 'error',
+      error: { code: 'provider_error', message: 'It failed' },
+      model: 'openai/gpt-4o',
+      finishReason: 'error',
+      inputTokens: 12,
+      outputTokens: 34,
+      costUsd: 0.00123456,
+      timeToFirstTokenMs: 250,
+      durationMs: 1500,
+      writerId: 'w1',
+    });
+    await messages.setSummary(b2.id, 'So far: a question.');
+    const tree = new Map((await messages.tree(conversation.id)).map((m) => [m.id, m]));
+    const path = await messages.branch(owner.id, c2.id);
+    expect(path).toEqual([root, a, b2, c2].map((m) => tree.get(m.id)));
+    expect(path[2]).toMatchObject({
+      costUsd: 0.00123456,
+      error: { code: 'provider_error' },
+      summary: 'So far: a question.',
+    });
+    expect(path[0]!.createdAt).toBeInstanceOf(Date);
     expect(await messages.branch(other.id, c1.id)).toEqual([]);
     expect(await messages.branch(owner.id, uuidv7())).toEqual([]);
   });
