@@ -30,9 +30,14 @@ export function createReplyRecoveryService(deps: {
 
   return {
     sweep,
+    /** Never fails start-up: a database that is away now is retried on the next sweep. */
     async start(): Promise<void> {
-      await deps.locks.hold(deps.writerId);
-      await sweep();
+      try {
+        await deps.locks.hold(deps.writerId);
+        await sweep();
+      } catch (err) {
+        deps.log.warn({ err }, 'reply recovery could not run at start-up');
+      }
       timer = setInterval(
         () => void sweep().catch((err) => deps.log.warn({ err }, 'reply recovery failed')),
         deps.intervalMs ?? 30_000,
