@@ -1,6 +1,7 @@
 import type { components, paths } from '@lumina/sdk';
 import { LuminaApiError } from '@lumina/sdk';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { formatRelativeTime } from './format';
 import { useLuminaClient } from './lumina-client';
 
 export type Avatar = components['schemas']['Avatar'];
@@ -138,6 +139,34 @@ export function useAvatar(id: string) {
       return data.avatar;
     },
   });
+}
+
+export interface AvatarUsage {
+  conversations: number;
+  messages: number;
+  lastUsedAt: string | null;
+}
+
+/** Conversations, messages and last use of each of the user's avatars, by avatar id. */
+export function useAvatarStats() {
+  const lumina = useLuminaClient();
+  return useQuery({
+    queryKey: ['avatar-stats'],
+    queryFn: async ({ signal }): Promise<Map<string, AvatarUsage>> => {
+      const { data } = await lumina.GET('/api/avatar-stats', { signal });
+      return new Map((data?.stats ?? []).map(({ avatarId, ...usage }) => [avatarId, usage]));
+    },
+    staleTime: 30_000,
+  });
+}
+
+/** "3 chats · 41 messages · used 2 hours ago", or "No chats yet". */
+export function describeUsage(usage: AvatarUsage | undefined, now = Date.now()): string {
+  if (!usage || usage.conversations === 0) return 'No chats yet';
+  const plural = (n: number, word: string) => `${n.toLocaleString('en')} ${word}${n === 1 ? '' : 's'}`;
+  const parts = [plural(usage.conversations, 'chat'), plural(usage.messages, 'message')];
+  if (usage.lastUsedAt) parts.push(`used ${formatRelativeTime(usage.lastUsedAt, now)}`);
+  return parts.join(' · ');
 }
 
 export function useAvatarTemplates(enabled = true) {

@@ -2,7 +2,7 @@ import * as DropdownMenu from '@radix-ui/react-dropdown-menu';
 import clsx from 'clsx';
 import { CircleCheck, Ellipsis, Pencil, Star, Trash2, Users } from 'lucide-react';
 import { Link } from 'react-router';
-import type { Avatar } from '../../lib/avatars';
+import { type Avatar, type AvatarUsage, describeUsage } from '../../lib/avatars';
 import { AvatarPicture } from './avatar-picture';
 import { ExportMenuItems } from './export-menu';
 import { menuContentClass, menuItemClass } from './menu';
@@ -37,8 +37,11 @@ export function AvatarCard({
   onSetActive,
   onDelete,
   onTag,
+  usage,
 }: {
   avatar: Avatar;
+  /** Conversations, messages and last use (undefined while loading or for shared avatars). */
+  usage?: AvatarUsage | undefined;
   active: boolean;
   onSetActive: () => void;
   onDelete: () => void;
@@ -136,6 +139,7 @@ export function AvatarCard({
       >
         {avatar.description || 'No description yet.'}
       </p>
+      {avatar.owned ? <p className="text-xs text-ink-subtle">{describeUsage(usage)}</p> : null}
 
       <div className="mt-auto flex items-end justify-between gap-3">
         {avatar.tags.length > 0 ? (

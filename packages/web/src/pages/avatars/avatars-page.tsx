@@ -26,7 +26,7 @@ import { PageHeader } from '../../components/page-header';
 import { Skeleton } from '../../components/skeleton';
 import { resolveActiveAvatar, useActiveAvatarId } from '../../lib/active-avatar';
 import { formErrorsFrom, friendlyMessage } from '../../lib/api-errors';
-import { type Avatar, type AvatarSort, useAvatars, useDeleteAvatar } from '../../lib/avatars';
+import { type Avatar, type AvatarSort, useAvatarStats, useAvatars, useDeleteAvatar } from '../../lib/avatars';
 import { useDocumentTitle } from '../../lib/document-title';
 import { useSession } from '../../lib/session';
 import { useImportQueue } from '../../lib/use-import-queue';
@@ -55,6 +55,7 @@ export function AvatarsPage() {
   const remove = useDeleteAvatar();
   const all = useAvatars({ sort });
   const filtered = useAvatars({ q, tag, sort });
+  const stats = useAvatarStats();
   const [storedActiveId, setActiveId] = useActiveAvatarId(user?.id);
   const active = all.data ? resolveActiveAvatar(all.data, storedActiveId) : null;
   const searchId = useId();
@@ -229,6 +230,7 @@ export function AvatarsPage() {
                 key={avatar.id}
                 avatar={avatar}
                 active={active?.id === avatar.id}
+                usage={stats.data?.get(avatar.id)}
                 onSetActive={() => setActiveId(avatar.id)}
                 onDelete={() => {
                   remove.reset();
