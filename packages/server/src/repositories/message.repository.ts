@@ -1,69 +1,10 @@
 import { and, asc, eq, getTableColumns, inArray, ne, sql } from 'drizzle-orm';
 import { type Database, queryRows } from '../db/database.js';
 import { conversations, type MessageRow, messages, type NewMessageRow } from '../db/schema/index.js';
+import { loadConversationRows, toMessageRow } from './conversation-rows.js';
 
 // Every column except the search vector, which no caller reads.
 const { tsv: _tsv, ...messageColumns } = getTableColumns(messages);
-
-/**
- * A conversation's messages as one JSON text of row arrays, in the order `fromJsonRow` reads them
- * (conversation and owner are the same on every row, so they are not repeated). Both drivers
- * decode a wide result field by field in JavaScript, which for 10,000 rows cost ~50 ms (pg) and
- * ~200 ms (PGlite); one JSON.parse costs a fraction of that (docs/performance.md).
- */
-const BRANCH_ROWS_JSON = sql.raw(
-  `json_agg(json_build_array(id, parent_id, role, content, status, error, model, finish_reason,
-     input_tokens, output_tokens, cost_usd, time_to_first_token_ms, duration_ms, writer_id, summary,
-     metadata, created_at, updated_at))::text`,
-);
-
-type JsonRow = [
-  id: string,
-  parentId: string | null,
-  role: MessageRow['role'],
-  content: string,
-  status: MessageRow['status'],
-  error: MessageRow['error'],
-  model: string | null,
-  finishReason: string | null,
-  inputTokens: number | null,
-  outputTokens: number | null,
-  costUsd: number | null,
-  timeToFirstTokenMs: number | null,
-  durationMs: number | null,
-  writerId: string | null,
-  summary: string | null,
-  metadata: Record<string, unknown>,
-  createdAt: string,
-  updatedAt: string,
-];
-
-/** One object literal (one hidden class): several times faster than assigning keys in a loop. */
-function fromJsonRow(v: JsonRow, conversationId: string, ownerId: string): MessageRow {
-  const row: Omit<MessageRow, 'tsv'> = {
-    id: v[0],
-    conversationId,
-    ownerId,
-    parentId: v[1],
-    role: v[2],
-    content: v[3],
-    status: v[4],
-    error: v[5],
-    model: v[6],
-    finishReason: v[7],
-    inputTokens: v[8],
-    outputTokens: v[9],
-    costUsd: v[10],
-    timeToFirstTokenMs: v[11],
-    durationMs: v[12],
-    writerId: v[13],
-    summary: v[14],
-    metadata: v[15],
-    createdAt: new Date(v[16]),
-    updatedAt: new Date(v[17]),
-  };
-  return row as MessageRow;
-}
 
 export type MessageFinish = Partial<
   Pick<
@@ -131,20 +72,14 @@ export function createMessageRepository(db: Database) {
      * 10,000-message branch; docs/performance.md.)
      */
     async branch(userId: string, leafId: string): Promise<MessageRow[]> {
-      const [result] = await queryRows<{ conversation_id: string; rows: string }>(
-        db,
-        sql`select l.conversation_id,
-                   (select ${BRANCH_ROWS_JSON} from messages where conversation_id = l.conversation_id) as rows
-            from messages l where l.id = ${leafId} and l.owner_id = ${userId}`,
-      );
-      if (!result) return [];
-      const all = JSON.parse(result.rows) as JsonRow[];
-      const byId = new Map(all.map((values) => [values[0], values]));
+      const conversation = await loadConversationRows(db, userId, leafId);
+      if (!conversation) return [];
+      const byId = new Map(conversation.rows.map((values) => [values[0], values]));
       const path: MessageRow[] = [];
       let values = byId.get(leafId);
       // The length check stops a (corrupt) cycle from looping forever.
-      while (values && path.length < all.length) {
-        path.push(fromJsonRow(values, result.conversation_id, userId));
+      while (values && path.length < conversation.rows.length) {
+        path.push(toMessageRow(values, conversation));
         values = values[1] ? byId.get(values[1]) : undefined;
       }
       return path.reverse();
