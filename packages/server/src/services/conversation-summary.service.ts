@@ -119,19 +119,33 @@ export function createConversationSummaryService(deps: {
   ): Promise<{ text: string; modelId: string | null }> {
     let text = '';
     let modelId: string | null = chain[0]?.info.id ?? null;
-    for await (const part of deps.models.stream(userId, {
-      messages: request,
-      chain,
-      purpose: 'summary',
-      maxOutputTokens: maxTokens,
-      signal,
-    })) {
-      if (signal.aborted) {
-        throw new SummaryFailure(closing.signal.aborted ? 'the server is shutting down' : 'timed out');
+    const stopped = () =>
+      new SummaryFailure(closing.signal.aborted ? 'the server is shutting down' : 'timed out');
+    // The time limit holds even if a stream does not end promptly when aborted.
+    let onAbort = () => {};
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => reject(stopped());
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+    aborted.catch(() => {});
+    const parts = deps.models
+      .stream(userId, { messages: request, chain, purpose: 'summary', maxOutputTokens: maxTokens, signal })
+      [Symbol.asyncIterator]();
+    try {
+      while (true) {
+        const next = await Promise.race([parts.next(), aborted]);
+        if (next.done) break;
+        const part = next.value;
+        if (signal.aborted) throw stopped();
+        if (part.type === 'text-delta') text += part.delta;
+        else if (part.type === 'model') modelId = part.modelId;
+        else if (part.type === 'error') throw new SummaryFailure(`${part.code}: ${part.message}`);
       }
-      if (part.type === 'text-delta') text += part.delta;
-      else if (part.type === 'model') modelId = part.modelId;
-      else if (part.type === 'error') throw new SummaryFailure(`${part.code}: ${part.message}`);
+    } catch (err) {
+      void parts.return?.(undefined)?.catch(() => {});
+      throw err;
+    } finally {
+      signal.removeEventListener('abort', onAbort);
     }
     if (signal.aborted) {
       throw new SummaryFailure(closing.signal.aborted ? 'the server is shutting down' : 'timed out');
