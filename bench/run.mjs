@@ -12,6 +12,7 @@ import { benchOptions, ensureBuilt, machineInfo, printJson, progress } from './l
 import { ROOT } from './lib/server.mjs';
 import { benchMemory } from './memory.mjs';
 import { benchProviders } from './providers.mjs';
+import { benchSearch } from './search.mjs';
 import { benchStartup } from './startup.mjs';
 
 const BENCHES = {
@@ -21,6 +22,7 @@ const BENCHES = {
   auth: benchAuth,
   providers: benchProviders,
   context: benchContext,
+  search: benchSearch,
 };
 
 const options = benchOptions();
@@ -55,7 +57,7 @@ if (options.save) {
 }
 
 /** One line per target from the issue: the figure, the limit, and whether it is met. */
-function summarizeTargets({ startup, memory, health, auth, providers }) {
+function summarizeTargets({ startup, memory, health, auth, providers, search }) {
   const targets = {};
   if (startup) {
     targets.firstStartMs = {
@@ -84,6 +86,25 @@ function summarizeTargets({ startup, memory, health, auth, providers }) {
       limit: '>= 5000 (50 connections, default LOG_LEVEL=info)',
       met: health.met.defaultLogLevel,
     };
+  }
+  if (search) {
+    for (const [mode, result] of [
+      ['Postgres', search.postgres],
+      ['Pglite', search.pglite],
+    ]) {
+      if (!result) continue;
+      targets[`searchWorstP95Ms${mode}`] = {
+        value: result.worstSearchP95Ms,
+        messages: result.counts.messages,
+        limit: mode === 'Postgres' ? '< 100 over 1,000,000 messages' : 'reported',
+        met: mode === 'Postgres' ? search.met.searchPostgres : true,
+      };
+      targets[`branch10kP95Ms${mode}`] = {
+        value: result.branch.p95,
+        limit: '< 50',
+        met: result.branch.p95 < search.target.branchP95Ms,
+      };
+    }
   }
   return targets;
 }

@@ -114,9 +114,7 @@ export const messages = pgTable(
     index('messages_owner_created_idx').on(t.ownerId, t.createdAt),
     index('messages_tsv_idx').using('gin', t.tsv),
     /** Search by model: ANDed with the text index, or read newest first (bench/search.mjs). */
-    index('messages_owner_model_idx')
-      .on(t.ownerId, t.model, t.createdAt)
-      .where(sql`${t.model} is not null`),
+    index('messages_owner_model_idx').on(t.ownerId, t.model, t.createdAt).where(sql`${t.model} is not null`),
     index('messages_streaming_idx').on(t.writerId).where(sql`${t.status} = 'streaming'`),
     check('messages_role_check', sql`${t.role} in ('user', 'assistant', 'system')`),
     check(
