@@ -5,6 +5,7 @@
 // - complete turns per second with 50-token replies — target >= 100 on 2 cores;
 // - 200 concurrent streams: every reply complete and stored — target: no loss.
 import { inPostgresMode, progress, runAsMain } from './lib/common.mjs';
+import { withCpuUsage } from './lib/load.mjs';
 import { startOpenAiWireServer } from './lib/openai-wire-server.mjs';
 import { round, startServer, tempDir } from './lib/server.mjs';
 
@@ -139,14 +140,16 @@ async function runMode(label, dataDir, extraEnv, model, options) {
     let failed = 0;
     const deadline = performance.now() + seconds * 1000;
     const started = performance.now();
-    await Promise.all(
-      ids.map(async (id) => {
-        while (performance.now() < deadline) {
-          const result = await turn(id).catch(() => ({ status: 'failed' }));
-          if (result.status === 'complete' && result.text === EXPECTED) complete++;
-          else failed++;
-        }
-      }),
+    const { cpu } = await withCpuUsage(server.pid, () =>
+      Promise.all(
+        ids.map(async (id) => {
+          while (performance.now() < deadline) {
+            const result = await turn(id).catch(() => ({ status: 'failed' }));
+            if (result.status === 'complete' && result.text === EXPECTED) complete++;
+            else failed++;
+          }
+        }),
+      ),
     );
     const elapsedS = (performance.now() - started) / 1000;
 
@@ -182,6 +185,9 @@ async function runMode(label, dataDir, extraEnv, model, options) {
         clients,
         seconds: round(elapsedS, 1),
         tokensPerReply: TOKENS,
+        // The bench client and the model server share the two cores with Lumina.
+        cpu,
+        serverCpuMsPerTurn: round(cpu.serverCpuMs / complete, 2),
       },
       concurrentStreams: {
         streams: 200,

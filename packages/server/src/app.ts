@@ -5,7 +5,6 @@ import websocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Redis } from 'ioredis';
-import { v7 as uuidv7 } from 'uuid';
 import type { Config } from './config.js';
 import type { Storage } from './db/storage.js';
 import { registerErrorHandler, registerNotFoundHandler } from './http/error-handler.js';
@@ -13,6 +12,7 @@ import { registerMetrics } from './http/metrics.js';
 import { registerOpenApi } from './http/openapi.js';
 import { registerSecurityHeaders } from './http/security-headers.js';
 import { defaultWebDir, registerWebApp } from './http/web-app.js';
+import { newId } from './ids.js';
 import { createImageGenerator } from './image-generation/create-image-generator.js';
 import { loggerOptions } from './logger.js';
 import { createCircuitBreaker } from './providers/circuit-breaker.js';
@@ -115,7 +115,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     requestIdHeader: false,
     genReqId: (req) => {
       const incoming = req.headers['x-request-id'];
-      return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : uuidv7();
+      return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : newId();
     },
     logController: new LogController({ requestIdLogLabel: 'requestId' }),
     return503OnClosing: true,
@@ -265,7 +265,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   // Conversations: replies are written detached from requests and carried on the reply bus, so
   // any tab or instance can follow (and cancel) them; a dead writer's replies are recovered.
-  const writerId = uuidv7();
+  const writerId = newId();
   const bus = redis ? createRedisReplyBus(redis) : createMemoryReplyBus();
   const conversations = createConversationService({ db: storage.db });
   const conversationContext = createConversationContextService({

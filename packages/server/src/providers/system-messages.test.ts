@@ -72,6 +72,8 @@ describe('system messages after the conversation started', () => {
     });
     const parts = await collect(provider, 'gpt-4o-mini');
     expect(parts.find((p) => p.type === 'error')).toBeUndefined();
+    // The header that links a call to its response observer never leaves the process.
+    expect(servers.openai.requests.at(-1)!.headers['x-lumina-observer']).toBeUndefined();
     const sent = servers.openai.requests.at(-1)!.body.messages;
     expect(sent.filter((m: { role: string }) => m.role === 'system')).toHaveLength(3);
   });

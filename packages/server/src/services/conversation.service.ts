@@ -1,8 +1,8 @@
-import { v7 as uuidv7 } from 'uuid';
 import { toAvatarPersona } from '../avatars/avatar-persona-mapping.js';
 import type { Database } from '../db/database.js';
 import type { ConversationRow, MessageRow, NewMessageRow } from '../db/schema/index.js';
 import { invalidRequest, notFound } from '../errors.js';
+import { newId } from '../ids.js';
 import { createPersonaMacroContext } from '../prompt/compile-system-prompt.js';
 import { expandMacros } from '../prompt/macros.js';
 import { createAvatarRepository } from '../repositories/avatar.repository.js';
@@ -78,7 +78,7 @@ export function createConversationService(deps: { db: Database }) {
     return [avatar.greeting, ...avatar.alternateGreetings]
       .filter((text) => text.trim() !== '')
       .map((text, index) => ({
-        id: uuidv7(),
+        id: newId(),
         conversationId,
         ownerId: userId,
         parentId: null,
@@ -182,7 +182,7 @@ export function createConversationService(deps: { db: Database }) {
       const copies: NewMessageRow[] = path.map((m) => {
         const copy: NewMessageRow = {
           ...m,
-          id: uuidv7(),
+          id: newId(),
           conversationId: fork.id,
           parentId,
           status: m.status === 'streaming' ? 'interrupted' : m.status,

@@ -1,9 +1,9 @@
 import type { FastifyBaseLogger } from 'fastify';
-import { v7 as uuidv7 } from 'uuid';
 import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
 import type { ConversationRow, MessageError, MessageRow, NewMessageRow } from '../db/schema/index.js';
 import { AppError, invalidRequest } from '../errors.js';
+import { newId } from '../ids.js';
 import type { ChatModel, FinishReason } from '../providers/types.js';
 import type { ReplyBus, ReplyEvent } from '../realtime/reply-bus.js';
 import { createAvatarRepository } from '../repositories/avatar.repository.js';
@@ -102,7 +102,7 @@ export function createReplyService(deps: {
     const rows = await messages.append(conversation.id, [
       ...(question ? [question] : []),
       {
-        id: uuidv7(),
+        id: newId(),
         conversationId: conversation.id,
         ownerId: userId,
         parentId: parent.id,
@@ -283,7 +283,7 @@ export function createReplyService(deps: {
     const above = input.parentId ? await messages.branch(userId, input.parentId) : [];
     const now = new Date();
     const pending: MessageRow = {
-      id: uuidv7(),
+      id: newId(),
       conversationId: conversation.id,
       ownerId: userId,
       parentId: input.parentId,

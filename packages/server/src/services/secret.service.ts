@@ -1,6 +1,6 @@
-import { v7 as uuidv7 } from 'uuid';
 import type { SecretRow } from '../db/schema/index.js';
 import { AppError, notFound } from '../errors.js';
+import { newId } from '../ids.js';
 import type { SecretMetadata, SecretRepository } from '../repositories/secret.repository.js';
 import { SecretBox } from '../security/secret-box.js';
 
@@ -59,7 +59,7 @@ export function createSecretService(deps: SecretServiceDeps) {
 
   return {
     async store(ownerId: string | null, purpose: string, plaintext: string): Promise<{ id: string }> {
-      const id = uuidv7();
+      const id = newId();
       const ciphertext = box.encrypt(plaintext, secretAad({ id, ownerId, purpose }));
       await repository.create({ id, ownerId, purpose, ciphertext, keyId: box.currentKeyId });
       return { id };

@@ -19,7 +19,7 @@ import { ProviderError } from '../types.js';
 import { toModelMessages, toToolSet } from './ai-sdk-messages.js';
 import { validateAgainstSchema } from './json-schema-validator.js';
 import { toProviderError } from './provider-errors.js';
-import { withResponseObserver } from './response-observer.js';
+import { observeResponse } from './response-observer.js';
 import { guardStream, resolveTimeouts, type StreamLiveness, type StreamTimeouts } from './stream-timeouts.js';
 import { completeUsage } from './token-counter.js';
 
@@ -111,23 +111,36 @@ export class AiSdkChatModel implements ChatModel {
     signal: AbortSignal,
     liveness: StreamLiveness,
   ): AsyncGenerator<ChatStreamPart> {
-    const result = withResponseObserver(liveness.connected, () =>
-      streamText({
-        model: this.model,
-        messages: toModelMessages(request.messages, { leadingSystemOnly: this.leadingSystemOnly }),
-        // Our system messages come from the persona and lorebook, never from the end user.
-        allowSystemInMessages: true,
-        tools: toToolSet(request.tools),
-        temperature: request.temperature,
-        topP: request.topP,
-        maxOutputTokens: request.maxOutputTokens,
-        stopSequences: request.stop,
-        maxRetries: 0,
-        abortSignal: signal,
-        // Errors reach us as `error` parts; the default handler would also print them.
-        onError: () => {},
-      }),
-    );
+    const observed = observeResponse(liveness.connected);
+    try {
+      yield* this.readStream(request, signal, liveness, observed.headers);
+    } finally {
+      observed.release();
+    }
+  }
+
+  private async *readStream(
+    request: ChatRequest,
+    signal: AbortSignal,
+    liveness: StreamLiveness,
+    headers: Record<string, string>,
+  ): AsyncGenerator<ChatStreamPart> {
+    const result = streamText({
+      model: this.model,
+      headers,
+      messages: toModelMessages(request.messages, { leadingSystemOnly: this.leadingSystemOnly }),
+      // Our system messages come from the persona and lorebook, never from the end user.
+      allowSystemInMessages: true,
+      tools: toToolSet(request.tools),
+      temperature: request.temperature,
+      topP: request.topP,
+      maxOutputTokens: request.maxOutputTokens,
+      stopSequences: request.stop,
+      maxRetries: 0,
+      abortSignal: signal,
+      // Errors reach us as `error` parts; the default handler would also print them.
+      onError: () => {},
+    });
     let text = '';
     let finishReason: FinishReason = 'other';
     let reported: { input?: number; output?: number } = {};
