@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { benchAuth } from './auth.mjs';
+import { benchChat } from './chat.mjs';
 import { benchContext } from './context.mjs';
 import { benchHealth } from './health.mjs';
 import { benchOptions, ensureBuilt, machineInfo, printJson, progress } from './lib/common.mjs';
@@ -22,6 +23,7 @@ const BENCHES = {
   auth: benchAuth,
   providers: benchProviders,
   context: benchContext,
+  chat: benchChat,
   search: benchSearch,
 };
 
