@@ -5,6 +5,7 @@ import type { ProviderHealth, ProviderRegistry } from '../providers/provider-reg
 import { isLocalSpec, type ProviderSpec } from '../providers/provider-spec.js';
 import type { ProviderKind } from '../providers/types.js';
 import { createProviderConfigRepository } from '../repositories/provider-config.repository.js';
+import { createShortLivedCache } from '../short-lived-cache.js';
 import type { SecretService } from './secret.service.js';
 
 export const USER_PROVIDER_KINDS = [
@@ -52,9 +53,14 @@ export function createProviderService(deps: {
   const configs = createProviderConfigRepository(deps.db);
   const purpose = (kind: string) => `provider:${kind}`;
 
-  async function specsFor(userId: string): Promise<ProviderSpec[]> {
-    const rows = (await configs.listForUser(userId)).filter((r) => r.enabled);
-    return Promise.all(rows.map((row) => toSpec(userId, row)));
+  // Every chat turn opens models through these; another instance's change shows within a second.
+  const specCache = createShortLivedCache<ProviderSpec[]>(1000);
+
+  function specsFor(userId: string): Promise<ProviderSpec[]> {
+    return specCache.get(userId, async () => {
+      const rows = (await configs.listForUser(userId)).filter((r) => r.enabled);
+      return Promise.all(rows.map((row) => toSpec(userId, row)));
+    });
   }
 
   async function toSpec(userId: string, row: ProviderConfigRow): Promise<ProviderSpec> {
@@ -129,6 +135,7 @@ export function createProviderService(deps: {
         baseUrl: input.baseUrl ?? null,
         secretId,
       });
+      specCache.delete(userId);
       const registered = (await deps.registry.providersFor(userId)).find((r) => r.spec.id === row.id)!;
       await deps.registry.probe(registered);
       return viewOne(userId, row.id);
@@ -162,6 +169,7 @@ export function createProviderService(deps: {
         secretId,
         ...(changes.enabled !== undefined ? { enabled: changes.enabled } : {}),
       });
+      specCache.delete(userId);
       deps.registry.forget(id);
       return viewOne(userId, id);
     },
@@ -170,6 +178,7 @@ export function createProviderService(deps: {
       const row = await configs.delete(userId, id);
       if (!row) throw notFound('provider');
       if (row.secretId) await deps.secrets.remove(userId, row.secretId);
+      specCache.delete(userId);
       deps.registry.forget(id);
     },
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Database } from '../db/database.js';
 import { createSettingsRepository } from '../repositories/settings.repository.js';
+import { createShortLivedCache } from '../short-lived-cache.js';
 
 /** A user's preferences; unknown keys in stored documents are dropped, missing ones defaulted. */
 export const userSettingsSchema = z
@@ -29,15 +30,23 @@ const LOCAL_ONLY_SETTING = 'privacy';
 export function createSettingsService(deps: { db: Database; systemLocalOnly: boolean }) {
   const settings = createSettingsRepository(deps.db);
 
-  async function get(userId: string): Promise<UserSettings> {
-    const parsed = userSettingsSchema.safeParse(await settings.getForUser(userId));
-    return parsed.success ? parsed.data : userSettingsSchema.parse({});
+  // Every chat turn reads these; another instance's change shows within a second.
+  const userCache = createShortLivedCache<UserSettings>(1000);
+  const systemCache = createShortLivedCache<{ localOnly: boolean; lockedByEnvironment: boolean }>(1000);
+
+  function get(userId: string): Promise<UserSettings> {
+    return userCache.get(userId, async () => {
+      const parsed = userSettingsSchema.safeParse(await settings.getForUser(userId));
+      return parsed.success ? parsed.data : userSettingsSchema.parse({});
+    });
   }
 
-  async function instanceLocalOnly(): Promise<{ localOnly: boolean; lockedByEnvironment: boolean }> {
-    if (deps.systemLocalOnly) return { localOnly: true, lockedByEnvironment: true };
-    const stored = await settings.getSystem<{ localOnly?: boolean }>(LOCAL_ONLY_SETTING);
-    return { localOnly: stored?.localOnly ?? false, lockedByEnvironment: false };
+  function instanceLocalOnly(): Promise<{ localOnly: boolean; lockedByEnvironment: boolean }> {
+    if (deps.systemLocalOnly) return Promise.resolve({ localOnly: true, lockedByEnvironment: true });
+    return systemCache.get(LOCAL_ONLY_SETTING, async () => {
+      const stored = await settings.getSystem<{ localOnly?: boolean }>(LOCAL_ONLY_SETTING);
+      return { localOnly: stored?.localOnly ?? false, lockedByEnvironment: false };
+    });
   }
 
   return {
@@ -47,6 +56,7 @@ export function createSettingsService(deps: { db: Database; systemLocalOnly: boo
       const defined = Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined));
       const next = userSettingsSchema.parse({ ...(await get(userId)), ...defined });
       await settings.putForUser(userId, next);
+      userCache.delete(userId);
       return next;
     },
 
@@ -54,6 +64,7 @@ export function createSettingsService(deps: { db: Database; systemLocalOnly: boo
 
     async setInstanceLocalOnly(localOnly: boolean): Promise<void> {
       await settings.putSystem(LOCAL_ONLY_SETTING, { localOnly });
+      systemCache.clear();
     },
 
     /** True when this user or the whole instance refuses cloud providers. */
