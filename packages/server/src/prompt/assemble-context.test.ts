@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseWorldInfo } from '../cards/lorebook.js';
+import { messageRow } from '../db/message-row.js';
 import type { AvatarRow, MessageRow } from '../db/schema/index.js';
 import { countTokens as tiktokenCount } from '../providers/adapters/token-counter.js';
 import type { ModelInfo } from '../providers/types.js';
@@ -47,29 +48,19 @@ function branchOf(
   contents: string[],
   extra: (index: number) => Partial<MessageRow> = () => ({}),
 ): MessageRow[] {
-  return contents.map((content, index) => ({
-    id: `m${String(index + 1).padStart(4, '0')}`,
-    conversationId: 'c1',
-    ownerId: 'u1',
-    parentId: index === 0 ? null : `m${String(index).padStart(4, '0')}`,
-    role: index % 2 === 0 ? 'user' : 'assistant',
-    content,
-    status: 'complete',
-    error: null,
-    model: null,
-    finishReason: null,
-    inputTokens: null,
-    outputTokens: null,
-    costUsd: null,
-    timeToFirstTokenMs: null,
-    durationMs: null,
-    writerId: null,
-    summary: null,
-    metadata: {},
-    createdAt: created,
-    updatedAt: created,
-    ...extra(index),
-  }));
+  return contents.map((content, index) =>
+    messageRow({
+      id: `m${String(index + 1).padStart(4, '0')}`,
+      conversationId: 'c1',
+      ownerId: 'u1',
+      parentId: index === 0 ? null : `m${String(index).padStart(4, '0')}`,
+      role: index % 2 === 0 ? ('user' as const) : ('assistant' as const),
+      content,
+      createdAt: created,
+      updatedAt: created,
+      ...extra(index),
+    }),
+  );
 }
 
 const model = (contextWindow: number | null): ModelInfo => ({

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { messageRow } from '../db/message-row.js';
 import type { MessageRow } from '../db/schema/index.js';
 import { assembleContext } from './assemble-context.js';
 import { insertAtDepth } from './context-sections.js';
@@ -9,28 +10,18 @@ const created = new Date('2025-03-01T10:00:00Z');
 const names = { user: 'Sam', char: 'Aria' };
 
 function branchOf(contents: string[]): MessageRow[] {
-  return contents.map((content, index) => ({
-    id: `m${index + 1}`,
-    conversationId: 'c1',
-    ownerId: 'u1',
-    parentId: index === 0 ? null : `m${index}`,
-    role: index % 2 === 0 ? 'user' : 'assistant',
-    content,
-    status: 'complete',
-    error: null,
-    model: null,
-    finishReason: null,
-    inputTokens: null,
-    outputTokens: null,
-    costUsd: null,
-    timeToFirstTokenMs: null,
-    durationMs: null,
-    writerId: null,
-    summary: null,
-    metadata: {},
-    createdAt: created,
-    updatedAt: created,
-  }));
+  return contents.map((content, index) =>
+    messageRow({
+      id: `m${index + 1}`,
+      conversationId: 'c1',
+      ownerId: 'u1',
+      parentId: index === 0 ? null : `m${index}`,
+      role: index % 2 === 0 ? ('user' as const) : ('assistant' as const),
+      content,
+      createdAt: created,
+      updatedAt: created,
+    }),
+  );
 }
 
 const avatar = {

@@ -2,16 +2,10 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CSRF, createTestApp, signup } from '../test-support/app.js';
 import { OllamaServer } from '../test-support/protocol-servers/ollama-server.js';
+import { waitUntil } from '../test-support/sse.js';
 import { createTestStorage, storageModes, type TestStorage } from '../test-support/storage.js';
 
 const MODEL = 'ollama/llama3.2:latest';
-const until = async (check: () => Promise<boolean>, ms = 10_000) => {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-};
 
 describe.each(storageModes())('GET /api/conversations/:id/context (%s)', (mode) => {
   let storage: TestStorage;
@@ -184,7 +178,7 @@ describe.each(storageModes())('GET /api/conversations/:id/context (%s)', (mode) 
     }
     expect(shown.needsSummary, 'the window fills within 12 turns').toBe(true);
     // The reply that filled the window started a summary in the background.
-    await until(async () => {
+    await waitUntil(async () => {
       shown = (await context(id)).json();
       return shown.summary !== null && !shown.summarizing;
     });

@@ -5,28 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { CSRF, createTestApp, signup } from '../test-support/app.js';
 import { OllamaServer } from '../test-support/protocol-servers/ollama-server.js';
+import { parseSse, type SseEvent, waitUntil } from '../test-support/sse.js';
 import { createTestStorage, storageModes, type TestStorage } from '../test-support/storage.js';
-
-export interface SseEvent {
-  id: number;
-  event: string;
-  data: Record<string, unknown>;
-}
-
-/** Parses a complete `text/event-stream` body. */
-export function parseSse(body: string): SseEvent[] {
-  return body
-    .split('\n\n')
-    .filter((block) => block.includes('event:'))
-    .map((block) => {
-      const field = (name: string) =>
-        block
-          .split('\n')
-          .find((line) => line.startsWith(`${name}: `))
-          ?.slice(name.length + 2) ?? '';
-      return { id: Number(field('id')), event: field('event'), data: JSON.parse(field('data')) };
-    });
-}
 
 const textOf = (events: SseEvent[]) =>
   events
@@ -35,13 +15,6 @@ const textOf = (events: SseEvent[]) =>
     .join('');
 
 const MODEL = 'ollama/llama3.2:latest';
-const until = async (check: () => Promise<boolean>, ms = 5000) => {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-};
 
 describe.each(storageModes())('conversations and streaming replies (%s)', (mode) => {
   let storage: TestStorage;
@@ -315,7 +288,7 @@ describe.each(storageModes())('conversations and streaming replies (%s)', (mode)
       body: JSON.stringify({ content: 'Start talking' }),
     });
     const replyId = response.headers.get('x-lumina-reply-id')!;
-    await until(async () => (await branch(conversation.id)).messages.at(-1).content === 'Partial text');
+    await waitUntil(async () => (await branch(conversation.id)).messages.at(-1).content === 'Partial text');
     const cancelled = await app.inject({
       method: 'POST',
       url: `/api/messages/${replyId}/cancel`,
@@ -345,7 +318,7 @@ describe.each(storageModes())('conversations and streaming replies (%s)', (mode)
     );
     expect(resumed[0]!.id).toBe(3);
     expect(textOf(resumed)).toBe('Still here after you left');
-    await until(async () => (await branch(conversation.id)).messages.at(-1).status === 'complete');
+    await waitUntil(async () => (await branch(conversation.id)).messages.at(-1).status === 'complete');
     expect((await branch(conversation.id)).messages.at(-1).content).toBe('Still here after you left');
 
     // 4. An instance whose bus does not know the reply replays it from the database: one
@@ -388,7 +361,7 @@ describe.each(storageModes())('conversations and streaming replies (%s)', (mode)
     socket.send(
       JSON.stringify({ type: 'send', ref: 'r1', conversationId: conversation.id, content: 'Hi by socket' }),
     );
-    await until(async () => frames.some((f) => f.type === 'finish'));
+    await waitUntil(async () => frames.some((f) => f.type === 'finish'));
     socket.close();
     expect(frames.slice(0, 2).map((f) => f.code)).toEqual(['invalid_frame', 'invalid_frame']);
     const parts = frames.filter((f) => f.ref === 'r1');

@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
+import { messageRow } from '../db/message-row.js';
 import type { ConversationRow, MessageError, MessageRow, NewMessageRow } from '../db/schema/index.js';
 import { AppError, invalidRequest } from '../errors.js';
 import { newId } from '../ids.js';
@@ -281,30 +282,15 @@ export function createReplyService(deps: {
     input: { parentId: string | null; content: string; metadata: Record<string, unknown> },
   ): Promise<StartedReply> {
     const above = input.parentId ? await messages.branch(userId, input.parentId) : [];
-    const now = new Date();
-    const pending: MessageRow = {
+    const pending = messageRow({
       id: newId(),
       conversationId: conversation.id,
       ownerId: userId,
       parentId: input.parentId,
       role: 'user',
       content: input.content,
-      status: 'complete',
-      error: null,
-      model: null,
-      finishReason: null,
-      inputTokens: null,
-      outputTokens: null,
-      costUsd: null,
-      timeToFirstTokenMs: null,
-      durationMs: null,
-      writerId: null,
-      summary: null,
-      tsv: null,
       metadata: input.metadata,
-      createdAt: now,
-      updatedAt: now,
-    };
+    });
     const built = await deps.context.build(userId, conversation, [...above, pending]);
     const { id, conversationId, ownerId, parentId, role, content, metadata, createdAt } = pending;
     return startReply(userId, conversation, [...above, pending], built, [messageStart(pending, true)], {
