@@ -23,6 +23,8 @@ export interface LuminaServer {
 export interface StartOptions {
   /** Extra environment for the server, over the harness defaults. */
   env?: Record<string, string>;
+  /** Fills the fresh data dir before the server starts (e.g. puts a GGUF model in `models/`). */
+  prepare?: (dataDir: string) => Promise<void>;
 }
 
 /**
@@ -42,6 +44,7 @@ const HARNESS_ENV: Record<string, string> = { LUMINA_LOGIN_LIMIT_PER_MINUTE: '10
 export async function startLumina(options: StartOptions = {}): Promise<LuminaServer> {
   const port = await freePort();
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'lumina-e2e-'));
+  await options.prepare?.(dataDir);
   const url = `http://127.0.0.1:${port}`;
   let output = '';
 

@@ -111,6 +111,11 @@ export interface ChatModel {
   stream(request: ChatRequest): AsyncIterable<ChatStreamPart>;
   /** Structured output validated against `schema`; throws a ProviderError on failure. */
   generateObject<T = unknown>(request: ObjectRequest): Promise<ObjectResult<T>>;
+  /**
+   * Counts tokens with the model's own tokenizer, when the adapter has it (the embedded engine).
+   * Without it, context assembly estimates with tiktoken.
+   */
+  countTokens?(text: string): Promise<number>;
 }
 
 export interface EmbeddingModel {

@@ -60,6 +60,8 @@ export function createConversationContextService(deps: {
       user,
       branch,
       model: chain[0]?.info,
+      // The model's own tokenizer where the adapter has one (the embedded engine).
+      ...(chain[0]?.countTokens ? { countTokens: (text: string) => chain[0]!.countTokens!(text) } : {}),
       replyBudget: chat.replyTokens,
       defaultContextWindow: chat.defaultContextWindow,
       summaryThreshold: chat.summaryThreshold,

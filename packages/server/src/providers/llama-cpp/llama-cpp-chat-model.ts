@@ -33,9 +33,28 @@ export interface LlamaCppChatModelDeps {
  *   if (part.type === 'text-delta') process.stdout.write(part.delta);
  * }
  */
+// Context assembly counts the same history every turn; the tokenizer is exact but not free.
+// Chat model objects are made per request, so the counts live here, keyed by file and text.
+const counted = new Map<string, number>();
+
 export function createLlamaCppChatModel(deps: LlamaCppChatModelDeps): ChatModel {
   return {
     info: deps.info,
+
+    async countTokens(text: string): Promise<number> {
+      if (!text) return 0;
+      const key = `${deps.fileName}\u0000${text}`;
+      const cached = counted.get(key);
+      if (cached !== undefined) return cached;
+      const count = await deps.models.use(
+        deps.fileName,
+        undefined,
+        async (loaded) => loaded.model.tokenize(text).length,
+      );
+      if (counted.size >= 5000) counted.delete(counted.keys().next().value!);
+      counted.set(key, count);
+      return count;
+    },
 
     async *stream(request: ChatRequest): AsyncIterable<ChatStreamPart> {
       const controller = new AbortController();

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GgufReader } from '../../models/gguf-reader.js';
+import { countTokens } from '../adapters/token-counter.js';
 import type { ChatModel, ChatRequest, ChatStreamPart } from '../types.js';
 import { ENGINE_VERSION, isEngineInstalled } from './engine-install.js';
 import { createLlamaCppProvider, type LlamaCppProvider } from './llama-cpp-provider.js';
@@ -187,6 +188,15 @@ describe('llama-cpp provider', () => {
     expect(usage?.type === 'usage' && usage.usage.outputTokens).toBe(60);
     // One model at a time: the random model made room for this one.
     expect(provider.loadedModels()).toEqual([STORIES]);
+  });
+
+  it('counts tokens with the model’s own tokenizer (stories260K’s small vocabulary splits words)', async () => {
+    const model = provider.chatModel(STORIES);
+    const text = 'The lighthouse keeper polished the enormous brass lantern every evening.';
+    const own = await model.countTokens!(text);
+    expect(own).toBeGreaterThan(await countTokens(text, 'stories260K'));
+    expect(await model.countTokens!(text)).toBe(own); // remembered
+    expect(await model.countTokens!('')).toBe(0);
   });
 
   it('honours maxOutputTokens', async () => {
