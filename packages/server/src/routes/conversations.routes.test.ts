@@ -375,6 +375,59 @@ describe.each(storageModes())('conversations and streaming replies (%s)', (mode)
   });
 });
 
+describe('with CHAT_CONTINUE_ON_DISCONNECT=false', () => {
+  it('cancels the reply when the client goes away, keeping the text so far', async () => {
+    const ollama = await new OllamaServer().listen();
+    const storage = await createTestStorage('pglite');
+    const app = (
+      await createTestApp(storage, {
+        OLLAMA_BASE_URL: ollama.origin,
+        CHAT_CONTINUE_ON_DISCONNECT: 'false',
+        CHAT_FLUSH_INTERVAL_MS: '50',
+      })
+    ).app;
+    try {
+      const { cookie } = await signup(app, 'leaver@example.org');
+      const headers = { ...CSRF, cookie };
+      await app.inject({ method: 'PUT', url: '/api/settings', payload: { defaultModel: MODEL }, headers });
+      const avatars = (await app.inject({ method: 'GET', url: '/api/avatars', headers })).json().avatars;
+      const conversation = (
+        await app.inject({
+          method: 'POST',
+          url: '/api/conversations',
+          headers,
+          payload: { avatarId: avatars[0].id },
+        })
+      ).json().conversation;
+      await app.listen({ port: 0, host: '127.0.0.1' });
+      const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+      ollama.script({ kind: 'hang', tokens: ['Said', ' so', ' far'] });
+      const controller = new AbortController();
+      const response = await fetch(`${base}/api/conversations/${conversation.id}/messages`, {
+        method: 'POST',
+        headers: { ...headers, 'content-type': 'application/json' },
+        body: JSON.stringify({ content: 'Talk to me' }),
+        signal: controller.signal,
+      });
+      const replyId = response.headers.get('x-lumina-reply-id')!;
+      const reader = response.body!.getReader();
+      let seen = '';
+      while (!seen.includes(' far')) seen += new TextDecoder().decode((await reader.read()).value);
+      controller.abort();
+      const reply = async () =>
+        (await app.inject({ method: 'GET', url: `/api/conversations/${conversation.id}/messages`, headers }))
+          .json()
+          .messages.find((m: { id: string }) => m.id === replyId);
+      await waitUntil(async () => (await reply()).status === 'cancelled');
+      expect((await reply()).content).toBe('Said so far');
+    } finally {
+      await app.close();
+      await storage.close();
+      await ollama.close();
+    }
+  });
+});
+
 describe.runIf(process.env.TEST_REDIS_URL)('replies across two instances sharing Redis', () => {
   it('follows and cancels a reply written by the other instance', async () => {
     const ollama = await new OllamaServer().listen();
