@@ -372,6 +372,24 @@ describe.each(storageModes())('conversations and streaming replies (%s)', (mode)
         .map((f) => f.delta)
         .join(''),
     ).toBe('Over the socket');
+
+    // A read-only API token may follow replies but not start one.
+    const token = (
+      await app.inject({
+        method: 'POST',
+        url: '/api/auth/tokens',
+        headers: headers(),
+        payload: { name: 'reader', scopes: ['read'] },
+      })
+    ).json().secret;
+    const reader = new WebSocket(`ws://127.0.0.1:${port}/ws/conversations?token=${token}`);
+    const answers: Record<string, unknown>[] = [];
+    reader.on('message', (data) => answers.push(JSON.parse(String(data))));
+    await new Promise((resolve) => reader.on('open', resolve));
+    reader.send(JSON.stringify({ type: 'send', ref: 'w', conversationId: conversation.id, content: 'Hi' }));
+    await waitUntil(async () => answers.length > 0);
+    reader.close();
+    expect(answers[0]).toMatchObject({ type: 'error', code: 'insufficient_scope', ref: 'w' });
   });
 });
 
