@@ -170,13 +170,16 @@ describe.each(storageModes())('GET /api/conversations/:id/context (%s)', (mode) 
     const story = (i: number) => `Story ${i}: ${'the lighthouse keeper told another story '.repeat(20)}`;
     ollama.defaultReply = { kind: 'text', tokens: ['Sam told Aria', ' many lighthouse stories.'] };
     let shown = (await context(id)).json();
-    for (let i = 0; !shown.needsSummary && i < 12; i++) {
+    // The summary starts in the background as soon as a reply fills the window, so by the next
+    // look it may already be written (or being written): any of the three ends the filling.
+    const filled = () => shown.needsSummary || shown.summarizing || shown.summary !== null;
+    for (let i = 0; !filled() && i < 12; i++) {
       ollama.script({ kind: 'text', tokens: [`Reply ${i}.`] });
       if (i === 0) ollama.script({ kind: 'text', tokens: ['Stories'] }); // the automatic title
       expect((await send(id, story(i))).statusCode).toBe(200);
       shown = (await context(id)).json();
     }
-    expect(shown.needsSummary, 'the window fills within 12 turns').toBe(true);
+    expect(filled(), 'the window fills within 12 turns').toBe(true);
     // The reply that filled the window started a summary in the background.
     await waitUntil(async () => {
       shown = (await context(id)).json();
