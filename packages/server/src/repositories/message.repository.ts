@@ -72,8 +72,20 @@ export function createMessageRepository(db: Database) {
      * 10,000-message branch; docs/performance.md.)
      */
     async branch(userId: string, leafId: string): Promise<MessageRow[]> {
+      return (await this.branchWithForks(userId, leafId)).path;
+    },
+
+    /**
+     * The branch, plus where the tree forks (parent id, or null for the roots → children oldest
+     * first, only where there are two or more), from the one read of the conversation.
+     */
+    async branchWithForks(
+      userId: string,
+      leafId: string,
+    ): Promise<{ path: MessageRow[]; forks: Map<string | null, string[]> }> {
       const conversation = await loadConversationRows(db, userId, leafId);
-      if (!conversation) return [];
+      const forks = new Map<string | null, string[]>();
+      if (!conversation) return { path: [], forks };
       const byId = new Map(conversation.rows.map((values) => [values[0], values]));
       const path: MessageRow[] = [];
       let values = byId.get(leafId);
@@ -82,7 +94,14 @@ export function createMessageRepository(db: Database) {
         path.push(toMessageRow(values, conversation));
         values = values[1] ? byId.get(values[1]) : undefined;
       }
-      return path.reverse();
+      const children = new Map<string | null, string[]>();
+      for (const [id, parentId] of conversation.rows) {
+        const list = children.get(parentId);
+        if (list) list.push(id);
+        else children.set(parentId, [id]);
+      }
+      for (const [parentId, ids] of children) if (ids.length > 1) forks.set(parentId, ids.sort());
+      return { path: path.reverse(), forks };
     },
 
     /** Every message of a conversation, oldest first. */
@@ -93,16 +112,6 @@ export function createMessageRepository(db: Database) {
         .where(eq(messages.conversationId, conversationId))
         .orderBy(asc(messages.id));
       return rows as MessageRow[];
-    },
-
-    /** The places where the tree forks: parent id (or null for the roots) → children, oldest first. */
-    async forks(conversationId: string): Promise<Map<string | null, string[]>> {
-      const rows = await queryRows<{ parent_id: string | null; ids: string[] }>(
-        db,
-        sql`select parent_id, array_agg(id order by id) as ids from messages
-            where conversation_id = ${conversationId} group by parent_id having count(*) > 1`,
-      );
-      return new Map(rows.map((r) => [r.parent_id, r.ids]));
     },
 
     /** The children of one message (or the roots when `parentId` is null), oldest first. */

@@ -53,10 +53,7 @@ export function createConversationService(deps: { db: Database }) {
   /** The visible branch, root first, each message with its siblings for `< 2/3 >`. */
   async function branch(userId: string, conversation: ConversationRow): Promise<BranchMessage[]> {
     if (!conversation.activeLeafId) return [];
-    const [path, forks] = await Promise.all([
-      messages.branch(userId, conversation.activeLeafId),
-      messages.forks(conversation.id),
-    ]);
+    const { path, forks } = await messages.branchWithForks(userId, conversation.activeLeafId);
     return path.map((message) => ({
       message,
       siblingIds: forks.get(message.parentId) ?? [message.id],
