@@ -9,7 +9,7 @@ import {
 import { requireIdentity } from '../security/authenticate.js';
 import type { ConversationService } from '../services/conversation.service.js';
 import type { ReplyService } from '../services/reply.service.js';
-import { streamReply } from './reply-stream.js';
+import { streamStartedReply } from './reply-stream.js';
 import { errorResponses, idParams } from './schemas.js';
 
 const tagList = z.array(z.string().trim().min(1).max(40)).max(20);
@@ -183,16 +183,7 @@ export const conversationRoutes =
       async (request, reply) => {
         const userId = requireIdentity(request).user.id;
         const started = await replies.send(userId, request.params.id, request.body);
-        await streamReply(
-          request,
-          reply,
-          replies,
-          userId,
-          started.replyId,
-          0,
-          deps.continueOnDisconnect,
-          true,
-        );
+        await streamStartedReply(request, reply, replies, { ...started, userId }, deps.continueOnDisconnect);
       },
     );
 

@@ -9,7 +9,7 @@ import {
 import { requireIdentity } from '../security/authenticate.js';
 import type { ConversationService } from '../services/conversation.service.js';
 import type { ReplyService } from '../services/reply.service.js';
-import { streamReply } from './reply-stream.js';
+import { resumeReply, streamStartedReply } from './reply-stream.js';
 import { errorResponses, idParams } from './schemas.js';
 
 const STREAM = 'Answers `text/event-stream` with the parts of docs/conversations.md.';
@@ -39,16 +39,7 @@ export const messageRoutes =
       async (request, reply) => {
         const userId = requireIdentity(request).user.id;
         const started = await replies.regenerate(userId, request.params.id);
-        await streamReply(
-          request,
-          reply,
-          replies,
-          userId,
-          started.replyId,
-          0,
-          deps.continueOnDisconnect,
-          true,
-        );
+        await streamStartedReply(request, reply, replies, { ...started, userId }, deps.continueOnDisconnect);
       },
     );
 
@@ -68,16 +59,7 @@ export const messageRoutes =
       async (request, reply) => {
         const userId = requireIdentity(request).user.id;
         const started = await replies.edit(userId, request.params.id, request.body);
-        await streamReply(
-          request,
-          reply,
-          replies,
-          userId,
-          started.replyId,
-          0,
-          deps.continueOnDisconnect,
-          true,
-        );
+        await streamStartedReply(request, reply, replies, { ...started, userId }, deps.continueOnDisconnect);
       },
     );
 
@@ -112,7 +94,7 @@ export const messageRoutes =
       async (request, reply) => {
         const userId = requireIdentity(request).user.id;
         const after = request.headers['last-event-id'] ?? request.query.lastEventId ?? 0;
-        await streamReply(request, reply, replies, userId, request.params.id, after, true);
+        await resumeReply(request, reply, replies, userId, request.params.id, after);
       },
     );
 
