@@ -4,6 +4,7 @@ import { messageRow } from '../db/message-row.js';
 import type { AvatarRow, MessageRow } from '../db/schema/index.js';
 import { countTokens as tiktokenCount } from '../providers/adapters/token-counter.js';
 import type { ModelInfo } from '../providers/types.js';
+import { avatarRow as baseAvatarRow } from '../test-support/avatar-rows.js';
 import { type AssembledContext, assembleContext, type ContextInput } from './assemble-context.js';
 import { TOKENS_PER_MESSAGE, TOKENS_PER_REPLY } from './context-budget.js';
 
@@ -11,37 +12,8 @@ const countWords = (text: string) => text.split(/\s+/).filter(Boolean).length;
 const now = new Date('2025-03-05T14:07:00Z');
 const created = new Date('2025-03-01T10:00:00Z');
 
-function avatarRow(overrides: Partial<AvatarRow> = {}): AvatarRow {
-  return {
-    id: '00000000-0000-7000-8000-00000000a001',
-    ownerId: '00000000-0000-7000-8000-00000000u001',
-    name: 'Aria',
-    nickname: null,
-    description: '',
-    persona: '',
-    traits: [],
-    style: { formality: 50, verbosity: 50, warmth: 50, humor: 50, directness: 50, curiosity: 50, custom: [] },
-    backstory: '',
-    scenario: '',
-    greeting: '',
-    alternateGreetings: [],
-    exampleDialogue: '',
-    tags: [],
-    voice: { engine: null, voice: null, rate: 1, pitch: 1 },
-    defaultModel: null,
-    fallbackModels: [],
-    memory: { enabled: true, scope: 'private' },
-    visibility: 'private',
-    lorebook: null,
-    cardExtras: {},
-    source: 'manual',
-    imageId: null,
-    lastUsedAt: null,
-    createdAt: created,
-    updatedAt: created,
-    ...overrides,
-  };
-}
+const avatarRow = (overrides: Partial<AvatarRow> = {}) =>
+  baseAvatarRow({ createdAt: created, updatedAt: created, ...overrides });
 
 /** A branch of `contents` alternating user/assistant (user first); ids m0001, m0002 … */
 function branchOf(

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { messageRow } from '../db/message-row.js';
 import type { MessageRow } from '../db/schema/index.js';
+import { avatarRow } from '../test-support/avatar-rows.js';
 import { assembleContext } from './assemble-context.js';
 import { insertAtDepth } from './context-sections.js';
 import { fitTranscript, planSummary, summaryRequest, summaryTokenLimit } from './summary-prompt.js';
@@ -24,34 +25,7 @@ function branchOf(contents: string[]): MessageRow[] {
   );
 }
 
-const avatar = {
-  id: 'a1',
-  ownerId: 'u1',
-  name: 'Aria',
-  nickname: null,
-  description: '',
-  persona: '',
-  traits: [],
-  style: { formality: 50, verbosity: 50, warmth: 50, humor: 50, directness: 50, curiosity: 50, custom: [] },
-  backstory: '',
-  scenario: '',
-  greeting: '',
-  alternateGreetings: [],
-  exampleDialogue: '',
-  tags: [],
-  voice: { engine: null, voice: null, rate: 1, pitch: 1 },
-  defaultModel: null,
-  fallbackModels: [],
-  memory: { enabled: true, scope: 'private' as const },
-  visibility: 'private' as const,
-  lorebook: null,
-  cardExtras: {},
-  source: 'manual',
-  imageId: null,
-  lastUsedAt: null,
-  createdAt: created,
-  updatedAt: created,
-};
+const avatar = avatarRow({ id: 'a1', ownerId: 'u1', createdAt: created, updatedAt: created });
 
 const assemble = (branch: MessageRow[], contextWindow: number) =>
   assembleContext({
