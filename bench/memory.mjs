@@ -15,7 +15,7 @@ async function idleMemory(dataDir, env, settleMs) {
   try {
     await sleep(settleMs);
     const memory = server.memory();
-    const heap = await fetchHeapMetrics(server.url);
+    const heap = await fetchHeapMetrics(server);
     return { ...memory, ...(heap ?? {}), startupMs: server.startupMs };
   } finally {
     await server.stop();
@@ -82,7 +82,7 @@ export async function benchMemory(options) {
         try {
           await sleep(settleMs);
           const memory = server.memory();
-          const heap = await fetchHeapMetrics(server.url);
+          const heap = await fetchHeapMetrics(server);
           const backends = await postgresBackends(url, new URL(url).pathname.slice(1));
           return { ...memory, ...(heap ?? {}), startupMs: server.startupMs, postgresBackends: backends };
         } finally {

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -82,9 +83,12 @@ export async function startServer({
   const host = '127.0.0.1';
   const logFile = path.join(tempDir('lumina-bench-log-'), 'server.log');
   const logFd = fs.openSync(logFile, 'w');
+  // /metrics is served only with a token (docs/security.md); fetchHeapMetrics sends this one.
+  const metricsToken = randomBytes(24).toString('hex');
   const childEnv = {
     ...process.env,
     LOG_LEVEL: 'info',
+    LUMINA_METRICS_TOKEN: metricsToken,
     ...env,
     PORT: String(port),
     HOST: host,
@@ -128,6 +132,7 @@ export async function startServer({
     url,
     port,
     logFile,
+    metricsToken: childEnv.LUMINA_METRICS_TOKEN,
     /** Wall time from spawn to the first 200 from /health, ms. */
     startupMs: round(startupMs, 1),
     /** The server's own `readyMs` (storage open -> listening) from its ready log line, if logged. */
@@ -215,11 +220,11 @@ export function summarize(values) {
 /**
  * The server's own view of its memory from GET /metrics (prom-client default metrics), in MB:
  * V8 heap used/total and "external" memory (ArrayBuffers, which include PGlite's WASM memory).
- * Null when /metrics is not available.
+ * Null when /metrics is not available. Takes the server startServer returned (its URL and token).
  */
-export async function fetchHeapMetrics(url) {
+export async function fetchHeapMetrics({ url, metricsToken }) {
   try {
-    const res = await fetch(`${url}/metrics`);
+    const res = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${metricsToken}` } });
     if (!res.ok) return null;
     const text = await res.text();
     const gauge = (name) => {

@@ -136,7 +136,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   registerErrorHandler(app, config.bodyLimit);
-  registerMetrics(app);
+  registerMetrics(app, { token: config.metricsToken });
   const webDir = deps.serveWeb === false ? undefined : (config.webDir ?? defaultWebDir);
   await registerSecurityHeaders(app, webDir);
   await app.register(cookie);

@@ -31,6 +31,7 @@ export const envSchema = z.object({
   LUMINA_DATA_DIR: z.string().min(1).default('./data'),
   DATABASE_URL: postgresUrl.optional(),
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(500).default(10),
+  DATABASE_POOL_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5000),
   REDIS_URL: redisUrl.optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
@@ -51,6 +52,7 @@ export const envSchema = z.object({
   ARGON2_PARALLELISM: z.coerce.number().int().min(1).max(16).default(1),
   LUMINA_LOGIN_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(10),
   LUMINA_API_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(1200),
+  LUMINA_METRICS_TOKEN: z.string().min(16, { message: 'must be at least 16 characters' }).optional(),
   OLLAMA_BASE_URL: httpUrl.optional(),
   OPENAI_API_KEY: z.string().min(1).optional(),
   OPENAI_BASE_URL: httpUrl.optional(),
@@ -99,6 +101,8 @@ export interface Config {
   dataDir: string;
   databaseUrl: string | undefined;
   databasePoolMax: number;
+  /** How long a request waits for a free PostgreSQL connection before answering 503 `service_busy`. */
+  databasePoolTimeoutMs: number;
   redisUrl: string | undefined;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
   logFormat: 'json' | 'pretty';
@@ -115,6 +119,8 @@ export interface Config {
   argon2: { memoryCost: number; timeCost: number; parallelism: number };
   loginLimitPerMinute: number;
   apiLimitPerMinute: number;
+  /** Bearer token that unlocks /metrics; without one, /metrics is not served. */
+  metricsToken: string | undefined;
   providers: {
     ollamaBaseUrl: string | undefined;
     /** Probe http://127.0.0.1:11434 at start-up when OLLAMA_BASE_URL is not set. */
@@ -181,6 +187,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dataDir: path.resolve(e.LUMINA_DATA_DIR),
     databaseUrl: e.DATABASE_URL,
     databasePoolMax: e.DATABASE_POOL_MAX,
+    databasePoolTimeoutMs: e.DATABASE_POOL_TIMEOUT_MS,
     redisUrl: e.REDIS_URL,
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT,
@@ -199,6 +206,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     loginLimitPerMinute: e.LUMINA_LOGIN_LIMIT_PER_MINUTE,
     apiLimitPerMinute: e.LUMINA_API_LIMIT_PER_MINUTE,
+    metricsToken: e.LUMINA_METRICS_TOKEN,
     providers: {
       ollamaBaseUrl: e.OLLAMA_BASE_URL,
       ollamaAutodetect: e.LUMINA_OLLAMA_AUTODETECT,

@@ -6,6 +6,8 @@ import { buildApp } from '../app.js';
 import { loadConfig } from '../config.js';
 import { createTestStorage, storageModes, type TestStorage } from '../test-support/storage.js';
 
+const METRICS_TOKEN = 'scrape-token-for-tests';
+
 describe.each(storageModes())('HTTP service on %s', (mode) => {
   let storage: TestStorage;
   let app: FastifyInstance;
@@ -20,7 +22,7 @@ describe.each(storageModes())('HTTP service on %s', (mode) => {
       },
     });
     app = await buildApp({
-      config: loadConfig({ LUMINA_BODY_LIMIT: '1kb' }),
+      config: loadConfig({ LUMINA_BODY_LIMIT: '1kb', LUMINA_METRICS_TOKEN: METRICS_TOKEN }),
       storage,
       serveWeb: false,
       logger: { level: 'info', stream },
@@ -132,7 +134,11 @@ describe.each(storageModes())('HTTP service on %s', (mode) => {
 
   it('exposes Prometheus metrics with a latency histogram by route pattern', async () => {
     await app.inject({ method: 'GET', url: '/health' });
-    const res = await app.inject({ method: 'GET', url: '/metrics' });
+    const res = await app.inject({
+      method: 'GET',
+      url: '/metrics',
+      headers: { authorization: `Bearer ${METRICS_TOKEN}` },
+    });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toContain('text/plain');
     expect(res.body).toMatch(

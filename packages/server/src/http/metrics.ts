@@ -1,11 +1,24 @@
-import type { FastifyInstance } from 'fastify';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { errorBody, unauthorized } from '../errors.js';
+
+export interface MetricsOptions {
+  /**
+   * The bearer token a scraper must send (config `metricsToken`, LUMINA_METRICS_TOKEN). Without
+   * one, /metrics is not served at all (404): process and route metrics tell an outsider what
+   * runs and how busy it is, and "reachable from the network" is not the same as "trusted".
+   */
+  token?: string | undefined;
+}
 
 /**
  * Prometheus metrics: process metrics plus an HTTP latency histogram labelled by route
- * pattern (never the raw URL, which would explode cardinality).
+ * pattern (never the raw URL, which would explode cardinality). Served at /metrics only when a
+ * token is configured, and only to requests carrying `Authorization: Bearer <token>`.
+ * @example registerMetrics(app, { token: config.metricsToken });
  */
-export function registerMetrics(app: FastifyInstance): Registry {
+export function registerMetrics(app: FastifyInstance, options: MetricsOptions = {}): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const duration = new Histogram({
@@ -27,9 +40,31 @@ export function registerMetrics(app: FastifyInstance): Registry {
     );
   });
 
-  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+  const { token } = options;
+  if (!token) return registry;
+  const expected = digest(token);
+  app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
+    if (!presentsToken(request, expected)) {
+      const err = unauthorized(
+        'metrics_token_required',
+        'Send the metrics token as "Authorization: Bearer <token>".',
+      );
+      return reply
+        .status(err.status)
+        .header('www-authenticate', 'Bearer realm="metrics"')
+        .send(errorBody(err, request.id));
+    }
     reply.type(registry.contentType);
     return registry.metrics();
   });
   return registry;
+}
+
+// Both sides are hashed to a fixed length first, so the comparison takes the same time whatever
+// the presented value's length or content (timingSafeEqual needs equal lengths).
+const digest = (value: string) => createHash('sha256').update(value).digest();
+
+function presentsToken(request: FastifyRequest, expected: Buffer): boolean {
+  const match = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '');
+  return match !== null && timingSafeEqual(digest(match[1]!), expected);
 }
