@@ -236,7 +236,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(adminUserRoutes(createUserAdminService({ db: storage.db, auth, invalidateUser })));
   await app.register(providerRoutes(providers));
   await app.register(modelRoutes(models));
-  await app.register(settingsRoutes({ settings, usage }));
+  await app.register(
+    settingsRoutes({ settings, usage, limits: { maxMessageChars: config.chat.maxMessageChars } }),
+  );
   await app.register(usageRoutes(createUsageReportService({ db: storage.db })));
   await app.register(searchRoutes(createSearchService({ db: storage.db })));
   await app.register(conversationTransferRoutes(createConversationTransferService({ db: storage.db })));

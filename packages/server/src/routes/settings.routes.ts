@@ -30,17 +30,35 @@ const privacyDto = z
   })
   .meta({ id: 'InstancePrivacy' });
 
+/** Limits the web app checks before it sends, so a person sees them while typing. */
+const limitsDto = z
+  .object({
+    maxMessageChars: z
+      .number()
+      .int()
+      .describe(
+        'CHAT_MAX_MESSAGE_CHARS: the longest message accepted, counted in UTF-16 code units (JavaScript string length); longer ones get 400 `message_too_long`',
+      ),
+  })
+  .meta({ id: 'InstanceLimits' });
+
+const settingsAnswer = z.object({ settings: userSettingsSchema, instance: privacyDto, limits: limitsDto });
+
 export const settingsRoutes =
-  (deps: { settings: SettingsService; usage: UsageRepository }): FastifyPluginAsyncZod =>
+  (deps: {
+    settings: SettingsService;
+    usage: UsageRepository;
+    limits: z.infer<typeof limitsDto>;
+  }): FastifyPluginAsyncZod =>
   async (app) => {
     app.get(
       '/api/settings',
       {
         schema: {
           tags: ['accounts'],
-          summary: 'Your default model, fallback chain and privacy mode',
+          summary: 'Your default model, fallback chain and privacy mode, and the instance’s limits',
           response: {
-            200: z.object({ settings: userSettingsSchema, instance: privacyDto }),
+            200: settingsAnswer,
             ...errorResponses(401),
           },
         },
@@ -48,6 +66,7 @@ export const settingsRoutes =
       async (request) => ({
         settings: await deps.settings.get(requireIdentity(request).user.id),
         instance: await deps.settings.instanceLocalOnly(),
+        limits: deps.limits,
       }),
     );
 
@@ -59,7 +78,7 @@ export const settingsRoutes =
           summary: 'Change your settings (fields you leave out keep their value)',
           body: userSettingsPatchSchema,
           response: {
-            200: z.object({ settings: userSettingsSchema, instance: privacyDto }),
+            200: settingsAnswer,
             ...errorResponses(400, 401),
           },
         },
@@ -67,6 +86,7 @@ export const settingsRoutes =
       async (request) => ({
         settings: await deps.settings.update(requireIdentity(request).user.id, request.body),
         instance: await deps.settings.instanceLocalOnly(),
+        limits: deps.limits,
       }),
     );
 
