@@ -1,8 +1,7 @@
 import fs from 'node:fs/promises';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fixturePath } from '../packages/server/src/test-support/fixtures.js';
 import { Automatic1111Server } from '../packages/server/src/test-support/protocol-servers/image-servers.js';
 import { type Account, api, signInByApi, signUpByApi } from './support/auth.js';
 import {
@@ -17,9 +16,8 @@ import { type LuminaServer, startLumina } from './support/server.js';
 
 // The avatars gallery, the editor, pictures, import and export, against a real Lumina.
 
-const repoRoot = fileURLToPath(new URL('../', import.meta.url));
-const SERAPHINA = path.resolve(repoRoot, '../shared/fixtures/sillytavern/default_Seraphina.png');
-const ELDORIA = path.resolve(repoRoot, '../shared/fixtures/sillytavern/Eldoria.json');
+const SERAPHINA = fixturePath('sillytavern', 'default_Seraphina.png');
+const ELDORIA = fixturePath('sillytavern', 'Eldoria.json');
 
 const admin: Account = { email: 'admin@example.org', password: 'lighthouse keeper 7', name: 'Grace Hopper' };
 const member: Account = {
@@ -46,14 +44,7 @@ let eldoriaBytes: Buffer;
 const opened: BrowserContext[] = [];
 
 beforeAll(async () => {
-  try {
-    seraphinaBytes = await fs.readFile(SERAPHINA);
-  } catch (error) {
-    throw new Error(
-      `The SillyTavern fixture is missing: ${SERAPHINA} (../shared/fixtures/sillytavern/default_Seraphina.png from the project root). ` +
-        `The import tests need it. ${(error as Error).message}`,
-    );
-  }
+  seraphinaBytes = await fs.readFile(SERAPHINA);
   eldoriaBytes = await fs.readFile(ELDORIA);
   server = await startLumina();
   browser = await launchBrowser();

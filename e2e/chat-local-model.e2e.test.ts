@@ -1,17 +1,18 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fixturePath } from '../packages/server/src/test-support/fixtures.js';
 import { type Account, api, signUpByApi } from './support/auth.js';
 import { launchBrowser, saveScreenshot, watchContext } from './support/browser.js';
 import { type LuminaServer, startLumina } from './support/server.js';
 
-// The chat flow on a real local model: the embedded llama.cpp engine (installed by .ci/run, as
-// `lumina engine install` does) running stories260K from ../shared/models, no network at all.
+// The chat flow on a real local model: the embedded llama.cpp engine (installed before the tests
+// by scripts/ensure-test-engine.mjs, as `lumina engine install` does) running stories260K from
+// fixtures/models, no network at all.
 
 const MODEL_FILE = 'stories260K.gguf';
-const sharedModel = fileURLToPath(new URL(`../../shared/models/${MODEL_FILE}`, import.meta.url));
+const testModel = fixturePath('models', MODEL_FILE);
 const person: Account = {
   email: 'grace@example.org',
   password: 'compiler pioneer 1952',
@@ -22,14 +23,11 @@ let server: LuminaServer;
 let browser: Browser;
 
 beforeAll(async () => {
-  await fs.access(sharedModel).catch(() => {
-    throw new Error(`${sharedModel} is missing: the project expects ../shared beside the checkout`);
-  });
   server = await startLumina({
     env: { LUMINA_OLLAMA_AUTODETECT: 'false', LUMINA_LOCAL_ONLY: 'true', CHAT_REPLY_TOKENS: '48' },
     prepare: async (dataDir) => {
       await fs.mkdir(path.join(dataDir, 'models'), { recursive: true });
-      await fs.copyFile(sharedModel, path.join(dataDir, 'models', MODEL_FILE));
+      await fs.copyFile(testModel, path.join(dataDir, 'models', MODEL_FILE));
     },
   });
   browser = await launchBrowser();

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { openStorage, VERSION } from '@lumina/server';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { createUserRepository } from '../../server/src/repositories/user.repository.js';
+import { fixturePath } from '../../server/src/test-support/fixtures.js';
 import { createProgram } from './program.js';
 
 const temp = fs.mkdtempSync(path.join(os.tmpdir(), 'lumina-cli-'));
@@ -93,7 +94,7 @@ describe('lumina', () => {
 
   it('pulls a GGUF model from a URL into the data dir, with its checksum', async () => {
     const http = await import('node:http');
-    const model = fs.readFileSync(path.resolve('../shared/models/stories260K.gguf'));
+    const model = fs.readFileSync(fixturePath('models', 'stories260K.gguf'));
     const server = http.createServer((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': model.length });
       res.end(model);

@@ -1,7 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { fixturePath } from '../test-support/fixtures.js';
 import {
   type CardExportFormat,
   type CardFile,
@@ -12,11 +11,8 @@ import {
 import type { CardV3 } from './card-types.js';
 import { pngDimensions } from './png-card.js';
 
-const projectRoot = fileURLToPath(new URL('../../../../', import.meta.url));
 const fixture = (name: string) => {
-  const file = path.resolve(projectRoot, '../shared/fixtures/sillytavern', name);
-  if (!existsSync(file))
-    throw new Error(`Fixture missing: ${file} (expected ../shared/fixtures/sillytavern/${name})`);
+  const file = fixturePath('sillytavern', name);
   return readFileSync(file);
 };
 

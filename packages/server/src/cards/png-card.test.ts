@@ -1,14 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { fixturePath } from '../test-support/fixtures.js';
 import { encodePng, pngDimensions, readPngCard, readPngChunks, textChunk, writePngCard } from './png-card.js';
 
-const projectRoot = fileURLToPath(new URL('../../../../', import.meta.url));
 const fixture = (name: string) => {
-  const file = path.resolve(projectRoot, '../shared/fixtures/sillytavern', name);
-  if (!existsSync(file))
-    throw new Error(`Fixture missing: ${file} (expected ../shared/fixtures/sillytavern/${name})`);
+  const file = fixturePath('sillytavern', name);
   return readFileSync(file);
 };
 

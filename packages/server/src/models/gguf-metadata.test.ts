@@ -1,21 +1,18 @@
-import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { fixturePath } from '../test-support/fixtures.js';
 import { readGgufMetadata } from './gguf-metadata.js';
 
-const projectRoot = fileURLToPath(new URL('../../../../', import.meta.url));
-const sharedModel = (name: string) => {
-  const file = path.resolve(projectRoot, '../shared/models', name);
-  if (!existsSync(file)) throw new Error(`Test model missing: ${file} (expected ../shared/models/${name})`);
+const testModel = (name: string) => {
+  const file = fixturePath('models', name);
   return file;
 };
 
 describe('readGgufMetadata', () => {
   it('reads the header of stories260K', async () => {
-    expect(await readGgufMetadata(sharedModel('stories260K.gguf'))).toEqual({
+    expect(await readGgufMetadata(testModel('stories260K.gguf'))).toEqual({
       version: 3,
       architecture: 'llama',
       name: 'llama',
@@ -32,7 +29,7 @@ describe('readGgufMetadata', () => {
   });
 
   it('reads the 32k-entry vocabulary of the tiny random Llama 2', async () => {
-    const meta = await readGgufMetadata(sharedModel('llama-2-tiny-random.gguf'));
+    const meta = await readGgufMetadata(testModel('llama-2-tiny-random.gguf'));
     expect(meta).toMatchObject({
       name: 'LLaMA v2',
       contextLength: 4096,
@@ -47,7 +44,7 @@ describe('readGgufMetadata', () => {
     try {
       await writeFile(path.join(dir, 'text.gguf'), 'hello world, not a model');
       await expect(readGgufMetadata(path.join(dir, 'text.gguf'))).rejects.toThrow(/Not a GGUF file/);
-      const head = (await readFile(sharedModel('stories260K.gguf'))).subarray(0, 300);
+      const head = (await readFile(testModel('stories260K.gguf'))).subarray(0, 300);
       await writeFile(path.join(dir, 'cut.gguf'), head);
       await expect(readGgufMetadata(path.join(dir, 'cut.gguf'))).rejects.toThrow(/Truncated/);
     } finally {

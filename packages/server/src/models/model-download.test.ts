@@ -1,19 +1,16 @@
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { fixturePath } from '../test-support/fixtures.js';
 import { type DownloadProgress, downloadModel } from './model-download.js';
 
 // A real HTTP server on 127.0.0.1 serving a copy of a real GGUF file, with Range support and
 // the failure modes a download meets: a connection cut mid-body, a server that ignores Range,
 // a file that is not GGUF.
-const projectRoot = fileURLToPath(new URL('../../../../', import.meta.url));
-const MODEL_PATH = path.resolve(projectRoot, '../shared/models/stories260K.gguf');
 
 let model: Buffer;
 let modelSha256: string;
@@ -46,12 +43,7 @@ function serveFile(req: IncomingMessage, res: ServerResponse, body: Buffer, hono
 }
 
 beforeAll(async () => {
-  if (!existsSync(MODEL_PATH)) {
-    throw new Error(
-      `Test model missing: ${MODEL_PATH} (the download tests serve ../shared/models/stories260K.gguf)`,
-    );
-  }
-  model = await readFile(MODEL_PATH);
+  model = await readFile(fixturePath('models', 'stories260K.gguf'));
   modelSha256 = createHash('sha256').update(model).digest('hex');
   server = createServer((req, res) => {
     rangeHeaders.push(req.headers.range);

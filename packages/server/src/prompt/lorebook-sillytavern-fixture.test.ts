@@ -1,6 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { fixturePath } from '../test-support/fixtures.js';
 import {
   activateLorebook,
   type Lorebook,
@@ -10,9 +10,7 @@ import {
 } from './lorebook-engine.js';
 
 // The real SillyTavern World Info file shipped with the default Seraphina character.
-const FIXTURE = fileURLToPath(
-  new URL('../../../../../shared/fixtures/sillytavern/Eldoria.json', import.meta.url),
-);
+const FIXTURE = fixturePath('sillytavern', 'Eldoria.json');
 
 interface SillyTavernEntry {
   uid: number;
@@ -58,10 +56,6 @@ function fromSillyTavern(file: { entries: Record<string, SillyTavernEntry> }): L
 }
 
 describe('SillyTavern World Info: Eldoria.json', () => {
-  it('is present', () => {
-    expect(existsSync(FIXTURE), `missing fixture ${FIXTURE}`).toBe(true);
-  });
-
   const book = fromSillyTavern(JSON.parse(readFileSync(FIXTURE, 'utf8')));
 
   it('maps every entry', () => {

@@ -1,12 +1,12 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LorebookDocument } from '../cards/lorebook-document.js';
 import { CSRF, createTestApp, signup } from '../test-support/app.js';
+import { fixturePath } from '../test-support/fixtures.js';
 import { createTestStorage, storageModes, type TestStorage } from '../test-support/storage.js';
 
-const ELDORIA = path.resolve('../shared/fixtures/sillytavern/Eldoria.json');
+const ELDORIA = fixturePath('sillytavern', 'Eldoria.json');
 
 type WorldInfoEntry = {
   uid: number;
@@ -25,8 +25,6 @@ describe.each(storageModes())('lorebook editing on %s', (mode) => {
   let avatarId: string;
 
   beforeAll(async () => {
-    if (!fs.existsSync(ELDORIA))
-      throw new Error(`missing test fixture ${ELDORIA} (../shared from the project root)`);
     eldoria = JSON.parse(fs.readFileSync(ELDORIA, 'utf8'));
     storage = await createTestStorage(mode);
     app = (await createTestApp(storage, { LUMINA_LOGIN_LIMIT_PER_MINUTE: '1000' })).app;

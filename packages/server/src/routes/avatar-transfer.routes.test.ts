@@ -1,18 +1,13 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../db/database.js';
 import { CSRF, createTestApp, signup } from '../test-support/app.js';
+import { fixturePath } from '../test-support/fixtures.js';
 import { createTestStorage, type TestStorage } from '../test-support/storage.js';
 
-const fixture = (name: string) => {
-  const file = path.resolve('../shared/fixtures/sillytavern', name);
-  if (!fs.existsSync(file))
-    throw new Error(`missing test fixture ${file} (expected at ../shared from the project root)`);
-  return fs.readFileSync(file);
-};
+const fixture = (name: string) => fs.readFileSync(fixturePath('sillytavern', name));
 
 describe('avatar import and export', () => {
   let storage: TestStorage;

@@ -1,12 +1,12 @@
 import fs from 'node:fs';
 import http from 'node:http';
-import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CSRF, createTestApp, signup } from '../test-support/app.js';
+import { fixturePath } from '../test-support/fixtures.js';
 import { createTestStorage, type TestStorage } from '../test-support/storage.js';
 
-const MODEL = path.resolve('../shared/models/stories260K.gguf');
+const MODEL = fixturePath('models', 'stories260K.gguf');
 
 describe('downloading GGUF models from the admin API', () => {
   let storage: TestStorage;
@@ -17,8 +17,6 @@ describe('downloading GGUF models from the admin API', () => {
   let member: Awaited<ReturnType<typeof signup>>;
 
   beforeAll(async () => {
-    if (!fs.existsSync(MODEL))
-      throw new Error(`missing test model ${MODEL} (expected at ../shared from the project root)`);
     const bytes = fs.readFileSync(MODEL);
     server = http.createServer((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': bytes.length });

@@ -1,33 +1,22 @@
-import { existsSync } from 'node:fs';
 import { copyFile, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GgufReader } from '../../models/gguf-reader.js';
+import { fixturePath } from '../../test-support/fixtures.js';
 import { countTokens } from '../adapters/token-counter.js';
 import type { ChatModel, ChatRequest, ChatStreamPart } from '../types.js';
 import { ENGINE_VERSION, isEngineInstalled } from './engine-install.js';
 import { createLlamaCppProvider, type LlamaCppProvider } from './llama-cpp-provider.js';
 
 // Real inference on the CPU build of node-llama-cpp with two tiny GGUF models that the project
-// keeps beside the repo in shared/models: llama-2-tiny-random (random weights, a real Llama 2
+// keeps in fixtures/models: llama-2-tiny-random (random weights, a real Llama 2
 // tokenizer) and stories260K (a 260K-parameter TinyStories model that writes English).
-const projectRoot = fileURLToPath(new URL('../../../../../', import.meta.url));
-const sharedModels = path.resolve(projectRoot, '../shared/models');
 const STORIES = 'stories260K.gguf';
 const TINY_RANDOM = 'llama-2-tiny-random.gguf';
 const CHAT_MODEL = 'tiny-random-chatml.gguf';
 
-function requireTestModel(name: string): string {
-  const file = path.join(sharedModels, name);
-  if (!existsSync(file)) {
-    throw new Error(
-      `Test model missing: ${file} (the engine tests need ../shared/models/${name} beside the repo)`,
-    );
-  }
-  return file;
-}
+const requireTestModel = (name: string): string => fixturePath('models', name);
 
 async function collect(model: ChatModel, request: ChatRequest): Promise<ChatStreamPart[]> {
   const parts: ChatStreamPart[] = [];
