@@ -53,9 +53,9 @@ describe('loadEngine', () => {
   it('loads the installed engine with the API the provider relies on', async () => {
     const engine = await loadEngine().catch((error: Error) => {
       throw new Error(
-        `${error.message}. The engine tests need node-llama-cpp (CPU build) in node_modules/.lumina-engine: ` +
-          `npm install --prefix node_modules/.lumina-engine --omit=optional --ignore-scripts ` +
-          `node-llama-cpp@${ENGINE_VERSION} @node-llama-cpp/linux-x64@${ENGINE_VERSION}`,
+        `${error.message}. The engine tests need node-llama-cpp ${ENGINE_VERSION} (CPU build) in ` +
+          'node_modules/.lumina-engine: `npm test` and `npm run test:unit` install it first; after a bare ' +
+          '`npx vitest` run: node scripts/ensure-test-engine.mjs',
       );
     });
     expect(typeof engine.getLlama).toBe('function');

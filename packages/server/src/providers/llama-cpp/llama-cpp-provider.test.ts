@@ -85,9 +85,9 @@ beforeAll(async () => {
   const sources = [requireTestModel(STORIES), requireTestModel(TINY_RANDOM)];
   if (!(await isEngineInstalled())) {
     throw new Error(
-      'node-llama-cpp is not installed, so the embedded-engine tests cannot run. Install the CPU build ' +
-        '(85 MB, ~10 s) with: npm install --prefix node_modules/.lumina-engine --omit=optional --ignore-scripts ' +
-        `node-llama-cpp@${ENGINE_VERSION} @node-llama-cpp/linux-x64@${ENGINE_VERSION}  (or: lumina engine install)`,
+      `node-llama-cpp ${ENGINE_VERSION} is not installed, so the embedded-engine tests cannot run. ` +
+        '`npm test` and `npm run test:unit` install the CPU build (85 MB, ~10 s) first; after a bare ' +
+        '`npx vitest` run: node scripts/ensure-test-engine.mjs (what `lumina engine install` does)',
     );
   }
   modelsDir = await mkdtemp(path.join(os.tmpdir(), 'lumina-llama-models-'));
