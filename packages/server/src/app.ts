@@ -285,6 +285,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     context: conversationContext,
     titles: createConversationTitleService({ models }),
     bus,
+    locks: storage.writerLocks,
     writerId,
     log: app.log,
   });
@@ -292,6 +293,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     db: storage.db,
     locks: storage.writerLocks,
     writerId,
+    isWriting: replies.isWriting,
     log: app.log,
   });
   app.addHook('onReady', () => recovery.start());

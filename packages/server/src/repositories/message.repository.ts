@@ -3,6 +3,19 @@ import { type Database, queryRows } from '../db/database.js';
 import { conversations, type MessageRow, messages, type NewMessageRow } from '../db/schema/index.js';
 import { loadConversationRows, toMessageRow } from './conversation-rows.js';
 
+export const INTERRUPTED_ERROR = {
+  code: 'interrupted',
+  message: 'The server stopped while this reply was being written',
+};
+
+/** How a reply whose writer stopped before finishing is stored (its text up to the last flush stays). */
+const INTERRUPTED = {
+  status: 'interrupted',
+  finishReason: 'error',
+  writerId: null,
+  error: INTERRUPTED_ERROR,
+} satisfies MessageFinish;
+
 // Every column except the search vector, which no caller reads.
 const { tsv: _tsv, ...messageColumns } = getTableColumns(messages);
 
@@ -180,15 +193,20 @@ export function createMessageRepository(db: Database) {
       return rows.map((r) => r.writerId).filter((w): w is string => w !== null);
     },
 
+    /** Ids of the replies `writerId` has marked streaming. */
+    async streamingReplies(writerId: string): Promise<string[]> {
+      const rows = await db
+        .select({ id: messages.id })
+        .from(messages)
+        .where(and(eq(messages.status, 'streaming'), eq(messages.writerId, writerId)));
+      return rows.map((r) => r.id);
+    },
+
     /** Marks the replies of dead writers `interrupted` (their text up to the last flush stays). */
     async markInterrupted(writerIds: string[] | 'all'): Promise<number> {
       const rows = await db
         .update(messages)
-        .set({
-          status: 'interrupted',
-          finishReason: 'error',
-          error: { code: 'interrupted', message: 'The server stopped while this reply was being written' },
-        })
+        .set(INTERRUPTED)
         .where(
           and(
             eq(messages.status, 'streaming'),
@@ -197,6 +215,20 @@ export function createMessageRepository(db: Database) {
         )
         .returning({ id: messages.id });
       return rows.length;
+    },
+
+    /**
+     * Marks these replies `interrupted` when they are still streaming (a reply that ended in the
+     * meantime keeps its status); answers the rows that changed.
+     */
+    async interruptReplies(ids: string[]): Promise<MessageRow[]> {
+      if (ids.length === 0) return [];
+      const rows = await db
+        .update(messages)
+        .set(INTERRUPTED)
+        .where(and(eq(messages.status, 'streaming'), inArray(messages.id, ids)))
+        .returning(messageColumns);
+      return rows as MessageRow[];
     },
   };
 }

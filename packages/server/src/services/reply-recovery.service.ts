@@ -4,28 +4,52 @@ import type { WriterLocks } from '../db/storage.js';
 import { createMessageRepository } from '../repositories/message.repository.js';
 
 /**
- * Replies a dead process left `streaming` become `interrupted` (their text up to the last flush
- * stays). This process holds its writer lock while it lives; at start-up and then every
- * `intervalMs`, writers of `streaming` rows that nobody holds are dead.
+ * Replies nobody is writing any more become `interrupted` (their text up to the last flush
+ * stays). At start-up and then every `intervalMs`:
+ * - a `streaming` row of another writer whose writer lock nobody holds was left by a dead process;
+ * - a `streaming` row of this process's own writer id that this process is not writing (not in
+ *   `isWriting`) was orphaned: its final write failed (the database was away) and the writer
+ *   gave up retrying, so nothing else would ever end it.
+ * A sweep that fails (the database is away) is retried on the next one, which is how rows are
+ * marked once the database is back.
  */
 export function createReplyRecoveryService(deps: {
   db: Database;
   locks: WriterLocks;
   writerId: string;
+  /** Whether this process is writing (or still storing) the reply: `replies.isWriting`. */
+  isWriting: (replyId: string) => boolean;
   log: FastifyBaseLogger;
   intervalMs?: number;
 }) {
   const messages = createMessageRepository(deps.db);
   let timer: NodeJS.Timeout | undefined;
+  let running: Promise<number> | undefined;
 
-  async function sweep(): Promise<number> {
+  /** One sweep at a time: against a database that hangs, sweeps would otherwise pile up. */
+  function sweep(): Promise<number> {
+    running ??= sweepOnce().finally(() => {
+      running = undefined;
+    });
+    return running;
+  }
+
+  async function sweepOnce(): Promise<number> {
+    // The lock's connection may have been cut (a database restart) and not taken again; without
+    // it, other instances would take this live process for a dead one.
+    if (!(await deps.locks.isHeld(deps.writerId))) await deps.locks.hold(deps.writerId);
     const writers = await messages.streamingWriters(deps.writerId);
     const dead: string[] = [];
     for (const writer of writers) if (!(await deps.locks.isHeld(writer))) dead.push(writer);
-    if (dead.length === 0) return 0;
-    const count = await messages.markInterrupted(dead);
-    if (count > 0) deps.log.info({ count }, 'replies left streaming by a stopped server marked interrupted');
-    return count;
+    const fromDead = dead.length > 0 ? await messages.markInterrupted(dead) : 0;
+    if (fromDead > 0)
+      deps.log.info({ count: fromDead }, 'replies left streaming by a stopped server marked interrupted');
+    // Read before filtering: a reply is registered as in flight before its row is inserted.
+    const orphans = (await messages.streamingReplies(deps.writerId)).filter((id) => !deps.isWriting(id));
+    const fromSelf = (await messages.interruptReplies(orphans)).length;
+    if (fromSelf > 0)
+      deps.log.info({ count: fromSelf }, 'replies this server stopped writing marked interrupted');
+    return fromDead + fromSelf;
   }
 
   return {

@@ -3,17 +3,20 @@ import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
 import { messageRow } from '../db/message-row.js';
 import type { ConversationRow, MessageError, MessageRow, NewMessageRow } from '../db/schema/index.js';
+import type { WriterLocks } from '../db/storage.js';
 import { AppError, invalidRequest } from '../errors.js';
 import { newId } from '../ids.js';
 import type { ChatModel, FinishReason } from '../providers/types.js';
 import type { ReplyBus, ReplyEvent } from '../realtime/reply-bus.js';
 import { createAvatarRepository } from '../repositories/avatar.repository.js';
 import { createConversationRepository } from '../repositories/conversation.repository.js';
-import { createMessageRepository } from '../repositories/message.repository.js';
+import { createMessageRepository, type MessageFinish } from '../repositories/message.repository.js';
 import type { ConversationService } from './conversation.service.js';
 import type { ConversationContextService } from './conversation-context.service.js';
 import type { ConversationTitleService } from './conversation-title.service.js';
 import type { ModelService } from './model.service.js';
+import { DATABASE_UNAVAILABLE, replyFailure } from './reply-failure.js';
+import { followReply, messageStart } from './reply-follow.js';
 
 /** What the reply service needs from context assembly. */
 export type ReplyContext = Pick<ConversationContextService, 'build' | 'afterReply'>;
@@ -26,15 +29,17 @@ export interface StartedReply {
   conversationId: string;
 }
 
-const messageStart = (message: MessageRow, withContent: boolean): Part => ({
-  type: 'message-start',
-  messageId: message.id,
-  parentId: message.parentId,
-  role: message.role,
-  model: message.model,
-  ...(withContent ? { content: message.content } : {}),
-  createdAt: message.createdAt.toISOString(),
-});
+/** How long the writer waits on the database at the end of a reply, and how it follows one. */
+export interface ReplyLimits {
+  /** The final write may take this long before the client is told the reply was interrupted. */
+  finishWaitMs: number;
+  /** After that, the writer keeps trying to store the reply this long (then the sweep does). */
+  storeRetryMs: number;
+  /** A silent follower checks this often that the writer still lives (default 4 flushes). */
+  writerCheckMs: number;
+  /** A follower waits this long for a database that cannot answer before it ends. */
+  followGiveUpMs: number;
+}
 
 /**
  * Writes replies: commits the user's message, creates the reply row before the first token,
@@ -50,14 +55,30 @@ export function createReplyService(deps: {
   context: ReplyContext;
   titles: ConversationTitleService;
   bus: ReplyBus;
+  /** Tells whether the writer of a reply another process writes still lives. */
+  locks: WriterLocks;
   writerId: string;
   log: FastifyBaseLogger;
+  limits?: Partial<ReplyLimits>;
 }) {
+  const limits: ReplyLimits = {
+    finishWaitMs: 5_000,
+    storeRetryMs: 5 * 60_000,
+    writerCheckMs: 4 * deps.config.flushIntervalMs,
+    followGiveUpMs: 60_000,
+    ...deps.limits,
+  };
   const messages = createMessageRepository(deps.db);
   const conversationRows = createConversationRepository(deps.db);
   const avatars = createAvatarRepository(deps.db);
   let closing = false;
   const running = new Map<string, { controller: AbortController; done: Promise<void> }>();
+  // Replies whose row is being inserted (not yet running), and replies that ended while the
+  // database was away and are still being stored: both are this process's, not orphans.
+  const starting = new Set<string>();
+  const storing = new Set<string>();
+  const isWriting = (replyId: string) =>
+    running.has(replyId) || starting.has(replyId) || storing.has(replyId);
   const stopListening = deps.bus.onCancel((replyId) => running.get(replyId)?.controller.abort());
 
   function checkContent(content: string): string {
@@ -100,19 +121,27 @@ export function createReplyService(deps: {
     question?: NewMessageRow,
   ): Promise<StartedReply> {
     const parent = branch.at(-1)!;
-    const rows = await messages.append(conversation.id, [
-      ...(question ? [question] : []),
-      {
-        id: newId(),
-        conversationId: conversation.id,
-        ownerId: userId,
-        parentId: parent.id,
-        role: 'assistant',
-        status: 'streaming',
-        model: chain[0]?.info.id ?? null,
-        writerId: deps.writerId,
-      },
-    ]);
+    const replyId = newId();
+    // Registered before the row exists, so the recovery sweep never takes it for an orphan.
+    starting.add(replyId);
+    let rows: MessageRow[];
+    try {
+      rows = await messages.append(conversation.id, [
+        ...(question ? [question] : []),
+        {
+          id: replyId,
+          conversationId: conversation.id,
+          ownerId: userId,
+          parentId: parent.id,
+          role: 'assistant',
+          status: 'streaming',
+          model: chain[0]?.info.id ?? null,
+          writerId: deps.writerId,
+        },
+      ]);
+    } finally {
+      starting.delete(replyId);
+    }
     const reply = rows.at(-1)!;
     touchAvatar(conversation.avatarId);
     let seq = 0;
@@ -202,25 +231,31 @@ export function createReplyService(deps: {
         }
       }
     } catch (err) {
-      // Resolving the chain or the stream itself failed outside the part protocol.
-      const appError = err as { code?: string; message?: string };
-      error = { code: appError.code ?? 'internal_error', message: appError.message ?? 'The reply failed' };
+      // The stream failed outside the part protocol (resolving the chain, or recording usage
+      // when the database went away). The client sees a stable code and our own words, never
+      // the error's text (a driver error carries the SQL and its parameters).
+      error = replyFailure(err);
+      if (error.code === 'internal_error') deps.log.error({ err, replyId: reply.id }, 'reply failed');
+      else deps.log.warn({ err, replyId: reply.id }, 'reply stopped');
       publish({ type: 'error', ...error });
     } finally {
       clearInterval(flusher);
       await flushing;
     }
-    // Stopped by a person → cancelled; stopped because the server is shutting down → interrupted.
+    // Stopped by a person → cancelled; stopped because the server is shutting down, or because
+    // the database went away → interrupted.
     const status = run.controller.signal.aborted
       ? closing
         ? 'interrupted'
         : 'cancelled'
-      : error
-        ? 'error'
-        : 'complete';
-    if (status === 'interrupted')
+      : error?.code === DATABASE_UNAVAILABLE.code
+        ? 'interrupted'
+        : error
+          ? 'error'
+          : 'complete';
+    if (status === 'interrupted' && !error)
       error = { code: 'interrupted', message: 'The server stopped while this reply was being written' };
-    const finished = await messages.finish(reply.id, {
+    const fields: MessageFinish = {
       content,
       status,
       error,
@@ -234,7 +269,27 @@ export function createReplyService(deps: {
       timeToFirstTokenMs: timings.timeToFirstTokenMs,
       durationMs: timings.durationMs,
       writerId: null,
-    });
+    };
+    const attempt = messages.finish(reply.id, fields);
+    const outcome = await settleWithin(attempt, limits.finishWaitMs);
+    if (!('row' in outcome)) {
+      // The client is not kept waiting on the database: it learns now that the reply stopped,
+      // and the row is stored `interrupted` (with all the text written) once the database is back.
+      if ('err' in outcome)
+        deps.log.warn({ err: outcome.err, replyId: reply.id }, 'storing the reply failed');
+      const failure = 'err' in outcome ? replyFailure(outcome.err) : DATABASE_UNAVAILABLE;
+      if (error?.code !== failure.code) publish({ type: 'error', ...failure });
+      if (usage) publish({ type: 'usage', ...usage, costUsd });
+      publish({ type: 'finish', status: 'interrupted', finishReason: 'error', timings });
+      keepStoring(reply.id, attempt, {
+        ...fields,
+        status: 'interrupted',
+        finishReason: 'error',
+        error: failure,
+      });
+      return;
+    }
+    const finished = outcome.row;
     if (usage) publish({ type: 'usage', ...usage, costUsd });
     publish({ type: 'finish', status, finishReason: finished?.finishReason ?? null, timings });
     if (status === 'complete') {
@@ -249,6 +304,28 @@ export function createReplyService(deps: {
         run.assembled,
       );
     }
+  }
+
+  /**
+   * Stores a reply whose final write failed or hangs: the first attempt may still land (then the
+   * reply is stored as it really ended); else `fields` are written with back-off until
+   * `storeRetryMs` is spent or the server shuts down. What is still `streaming` after that is an
+   * orphan the recovery sweep marks once the database answers.
+   */
+  function keepStoring(replyId: string, first: Promise<unknown>, fields: MessageFinish) {
+    storing.add(replyId);
+    const until = Date.now() + limits.storeRetryMs;
+    const landed = async (attempt: Promise<unknown>) =>
+      'row' in (await settleWithin(attempt, Math.max(0, until - Date.now())));
+    void (async () => {
+      let stored = await landed(first);
+      for (let delay = 250; !stored && !closing && Date.now() < until; delay = Math.min(delay * 2, 5_000)) {
+        await new Promise((resolve) => setTimeout(resolve, delay).unref());
+        stored = await landed(messages.finish(replyId, fields));
+      }
+      if (stored) deps.log.info({ replyId }, 'reply stored after the database came back');
+      else deps.log.warn({ replyId }, 'reply not stored; the recovery sweep marks it interrupted');
+    })().finally(() => storing.delete(replyId));
   }
 
   /** After the first exchange, an automatic title (unless the user already named it). */
@@ -405,40 +482,30 @@ export function createReplyService(deps: {
       return deps.conversations.getMessage(userId, messageId);
     },
 
-    /**
-     * The parts of a reply after `afterSeq`: live from the bus while it is known there, else a
-     * snapshot from the database (a `message-start` carrying the text so far, replacing what the
-     * client has), followed by polling while another process is still writing it.
-     */
+    /** The parts of a reply after `afterSeq`, ending with `finish` (reply-follow.ts). */
     async *follow(userId: string, messageId: string, afterSeq: number, signal: AbortSignal) {
       const message = await getReply(userId, messageId);
-      if (await deps.bus.has(message.id)) {
-        yield* deps.bus.follow(message.id, afterSeq, signal);
-        return;
-      }
-      let seq = afterSeq;
-      let current = message;
-      yield { seq: ++seq, part: messageStart(current, true) };
-      let sent = current.content;
-      while (current.status === 'streaming' && !signal.aborted) {
-        await new Promise((resolve) => setTimeout(resolve, deps.config.flushIntervalMs));
-        current = await deps.conversations.getMessage(userId, messageId);
-        if (current.content.startsWith(sent) && current.content.length > sent.length) {
-          yield { seq: ++seq, part: { type: 'text-delta', delta: current.content.slice(sent.length) } };
-          sent = current.content;
-        }
-      }
-      if (current.error) yield { seq: ++seq, part: { type: 'error', ...current.error } };
-      yield {
-        seq: ++seq,
-        part: {
-          type: 'finish',
-          status: current.status,
-          finishReason: current.finishReason,
-          timings: { timeToFirstTokenMs: current.timeToFirstTokenMs, durationMs: current.durationMs },
+      yield* followReply(
+        {
+          bus: deps.bus,
+          load: (id) => deps.conversations.getMessage(userId, id),
+          writerAlive: async (row) =>
+            row.writerId === deps.writerId
+              ? isWriting(row.id)
+              : row.writerId !== null && (await deps.locks.isHeld(row.writerId)),
+          interrupt: async (id) => (await messages.interruptReplies([id]))[0],
+          pollMs: deps.config.flushIntervalMs,
+          checkMs: limits.writerCheckMs,
+          giveUpMs: limits.followGiveUpMs,
         },
-      };
+        message,
+        afterSeq,
+        signal,
+      );
     },
+
+    /** Whether this process writes the reply (or is still storing it): not an orphan. */
+    isWriting,
 
     /** Replies being written by this process (for shutdown and tests). */
     inFlight: () => running.size,
@@ -454,3 +521,25 @@ export function createReplyService(deps: {
 }
 
 export type ReplyService = ReturnType<typeof createReplyService>;
+
+/** How `promise` settled within `ms`: its value, its error, or neither yet. */
+async function settleWithin<T>(
+  promise: Promise<T>,
+  ms: number,
+): Promise<{ row: T } | { err: unknown } | { slow: true }> {
+  let timer: NodeJS.Timeout | undefined;
+  const slow = new Promise<{ slow: true }>((resolve) => {
+    timer = setTimeout(() => resolve({ slow: true }), ms);
+  });
+  try {
+    return await Promise.race([
+      promise.then(
+        (row) => ({ row }),
+        (err: unknown) => ({ err }),
+      ),
+      slow,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
