@@ -2,19 +2,20 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import cookie from '@fastify/cookie';
 import websocket from '@fastify/websocket';
-import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
+import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Redis } from 'ioredis';
 import type { Config } from './config.js';
 import type { Storage } from './db/storage.js';
 import { registerErrorHandler, registerNotFoundHandler } from './http/error-handler.js';
 import { registerMetrics } from './http/metrics.js';
+import { registerNulGuard } from './http/nul-characters.js';
 import { registerOpenApi } from './http/openapi.js';
 import { registerSecurityHeaders } from './http/security-headers.js';
 import { defaultWebDir, registerWebApp } from './http/web-app.js';
 import { newId } from './ids.js';
 import { createImageGenerator } from './image-generation/create-image-generator.js';
-import { loggerOptions } from './logger.js';
+import { type LogOverrides, loggerOptions } from './logger.js';
 import { createCircuitBreaker } from './providers/circuit-breaker.js';
 import { createProviderFactory } from './providers/provider-factory.js';
 import { createProviderRegistry } from './providers/provider-registry.js';
@@ -93,8 +94,8 @@ export interface AppDeps {
   detectedOllamaUrl?: string | undefined;
   /** Builds the embedded llama.cpp provider (main.ts); listed once the engine or a model is present. */
   llamaCpp?: (() => ModelProvider) | undefined;
-  /** Overrides the logger built from config (tests pass a stream to capture logs). */
-  logger?: FastifyServerOptions['logger'];
+  /** Level and destination of the logs (tests pass a stream to capture them); redaction stays. */
+  logger?: LogOverrides;
   /** Serve the built web app (default true). */
   serveWeb?: boolean;
 }
@@ -108,7 +109,7 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config, storage, redis } = deps;
   const app = Fastify({
-    logger: deps.logger ?? loggerOptions(config),
+    logger: loggerOptions(config, deps.logger),
     bodyLimit: config.bodyLimit,
     trustProxy: config.trustProxy,
     // Accept a caller's request id (from a proxy) when it is sane, else make a sortable one.
@@ -136,6 +137,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   registerErrorHandler(app, config.bodyLimit);
+  registerNulGuard(app);
   registerMetrics(app, { token: config.metricsToken });
   const webDir = deps.serveWeb === false ? undefined : (config.webDir ?? defaultWebDir);
   await registerSecurityHeaders(app, webDir);

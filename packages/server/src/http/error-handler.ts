@@ -1,13 +1,20 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
-import { AppError, errorBody, payloadTooLarge } from '../errors.js';
+import { databaseOutageError } from '../db/database-outage.js';
+import { AppError, errorBody, notFound, payloadTooLarge } from '../errors.js';
 import { ProviderError } from '../providers/types.js';
 
 /** One place turns every thrown error into `{"error":{code,message,details}}` with the right status. */
 export function registerErrorHandler(app: FastifyInstance, bodyLimit: number) {
   app.setErrorHandler((err: FastifyError, request, reply) => {
-    const appError = toAppError(err, bodyLimit);
+    const appError =
+      malformedIdNotFound(err, request) ??
+      toAppError(err, bodyLimit) ??
+      unstorableInput(err) ??
+      databaseOutageError(err);
     if (appError) {
+      if (appError.details?.reason === UNSTORABLE)
+        request.log.warn({ err }, 'input reached the database unvalidated: add it to the route schema');
       if (appError.status >= 500) request.log.error({ err }, appError.message);
       const retryAfter = appError.details?.retryAfterSeconds;
       if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
@@ -47,6 +54,40 @@ export function registerNotFoundHandler(
   );
 }
 
+/**
+ * A path id that is not a UUID names nothing that exists: 404 with the code of the resource
+ * (`/api/avatars/x` → `avatar_not_found`), as for a well-formed id that matches nothing. The
+ * resource is the path segment before `:id`, singular; `/api/search/jump/:id` jumps to a message.
+ */
+function malformedIdNotFound(err: FastifyError, request: FastifyRequest): AppError | undefined {
+  if (!hasZodFastifySchemaValidationErrors(err) || err.validationContext !== 'params') return undefined;
+  if (!err.validation.every((v) => v.instancePath === '/id')) return undefined;
+  const segments = (request.routeOptions.url ?? '').split('/');
+  const before = segments[segments.indexOf(':id') - 1] ?? '';
+  const resource = before === 'jump' ? 'message' : before.replace(/s$/, '');
+  return resource ? notFound(resource) : undefined;
+}
+
+const UNSTORABLE = 'unstorable_value';
+/** PostgreSQL's codes for a value its types cannot hold: bad UUID/number text, U+0000, bad escapes. */
+const UNSTORABLE_CODES = new Set(['22P02', '22021', '22P05', '22003', '22007', '22008']);
+
+/**
+ * Safety net for input a route schema let through but the database refuses (a non-UUID where a
+ * uuid column is compared, U+0000 in text, an out-of-range number): the caller's mistake, so a
+ * 400, not a 500. Logged as a warning so the missing validation gets added where it belongs.
+ */
+function unstorableInput(err: FastifyError): AppError | undefined {
+  for (let cause: unknown = err, depth = 0; cause instanceof Error && depth < 5; cause = cause.cause, depth++) {
+    const code = (cause as { code?: unknown }).code;
+    if (typeof code === 'string' && UNSTORABLE_CODES.has(code))
+      return new AppError(400, 'invalid_request', 'The request holds a value that cannot be stored', {
+        reason: UNSTORABLE,
+      });
+  }
+  return undefined;
+}
+
 /** HTTP status for a model provider's failure surfacing from a non-streaming call. */
 const PROVIDER_STATUS: Record<ProviderError['code'], number> = {
   provider_auth_failed: 502,
@@ -58,6 +99,7 @@ const PROVIDER_STATUS: Record<ProviderError['code'], number> = {
   provider_bad_request: 400,
   context_length_exceeded: 400,
   local_only: 403,
+  outbound_address_blocked: 400,
   cancelled: 499,
 };
 

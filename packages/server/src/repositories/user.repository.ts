@@ -40,6 +40,11 @@ export function createUserRepository(db: Database) {
       id: string,
       changes: Partial<Pick<UserRow, 'name' | 'preferredName' | 'role' | 'disabledAt' | 'passwordHash'>>,
     ): Promise<UserRow | undefined> {
+      // An empty PATCH changes nothing and answers the user as they are (SQL has no empty SET).
+      if (Object.values(changes).every((v) => v === undefined)) {
+        const [row] = await db.select().from(users).where(eq(users.id, id));
+        return row;
+      }
       const [row] = await db.update(users).set(changes).where(eq(users.id, id)).returning();
       return row;
     },
