@@ -139,7 +139,7 @@ describe.each(storageModes())('GET /api/conversations/:id/context (%s)', (mode) 
     expect(res.statusCode).toBe(404);
     expect(res.json().error.code).toBe('conversation_not_found');
     expect((await context('01900000-0000-7000-8000-000000000000')).statusCode).toBe(404);
-    expect((await context('not-an-id')).statusCode).toBe(400);
+    expect((await context('not-an-id')).statusCode).toBe(404); // names nothing that exists
     expect((await app.inject({ method: 'GET', url: `/api/conversations/${id}/context` })).statusCode).toBe(
       401,
     );
