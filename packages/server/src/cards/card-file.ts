@@ -1,6 +1,8 @@
+import { assertJsonTextDepth, MAX_JSON_DEPTH } from '../json-depth.js';
 import { cardErrors } from './card-errors.js';
 import type { CardSpec, CardV3 } from './card-types.js';
 import { type CharxAsset, type CharxLimits, readCharx, writeCharx } from './charx-card.js';
+import type { DecompressionBudget } from './decompression-budget.js';
 import { parseCard, toV2, toV3 } from './normalize-card.js';
 import { isPng, readPngCard, writePngCard } from './png-card.js';
 
@@ -26,6 +28,8 @@ export interface CardFileLimits {
   /** Size of the uploaded file itself. */
   maxBytes: number;
   charx: Partial<CharxLimits>;
+  /** The request's inflate allowance, shared by every file of a bulk import; one per call if unset. */
+  budget?: DecompressionBudget;
 }
 
 export const DEFAULT_CARD_FILE_LIMITS: CardFileLimits = { maxBytes: 100 * 1024 * 1024, charx: {} };
@@ -58,13 +62,15 @@ export async function readCardFile(
     return { format, card, sourceSpec, image: bytes, warnings: [...warnings, ...found] };
   }
   if (format === 'charx') {
-    const { card, sourceSpec, assets, warnings: found } = await readCharx(bytes, max.charx);
+    const { card, sourceSpec, assets, warnings: found } = await readCharx(bytes, max.charx, max.budget);
     const image = mainIcon(card, assets);
     return { format, card, sourceSpec, assets, ...(image && { image }), warnings: [...warnings, ...found] };
   }
+  const text = bytes.toString('utf8').replace(/^\uFEFF/, '');
+  assertJsonTextDepth(text, MAX_JSON_DEPTH, 'the file');
   let json: unknown;
   try {
-    json = JSON.parse(bytes.toString('utf8').replace(/^\uFEFF/, ''));
+    json = JSON.parse(text);
   } catch (err) {
     throw cardErrors.notJson('the file', (err as Error).message);
   }

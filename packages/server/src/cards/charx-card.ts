@@ -2,8 +2,10 @@ import { buffer as readAll } from 'node:stream/consumers';
 import yauzl from 'yauzl';
 import yazl from 'yazl';
 import { AppError } from '../errors.js';
+import { assertJsonTextDepth, MAX_JSON_DEPTH } from '../json-depth.js';
 import { cardErrors } from './card-errors.js';
 import type { CardV3 } from './card-types.js';
+import { DecompressionBudget } from './decompression-budget.js';
 import { type ParsedCard, parseCard, toV3 } from './normalize-card.js';
 
 /*
@@ -26,18 +28,25 @@ export interface CharxAsset {
 export interface CharxLimits {
   /** Entries in the central directory, directories included. */
   maxEntries: number;
+  /** Uncompressed bytes of one entry. */
+  maxEntryBytes: number;
   /** Uncompressed bytes of all entries together. */
   maxTotalBytes: number;
-  /** Uncompressed / compressed, checked for entries larger than `ratioCheckMinBytes`. */
+  /** Uncompressed / compressed of one entry, checked for entries larger than `ratioCheckMinBytes`. */
   maxCompressionRatio: number;
+  /** All entries' declared uncompressed bytes / the archive's size, checked past `ratioCheckMinBytes`. */
+  maxArchiveRatio: number;
   ratioCheckMinBytes: number;
 }
 
 export const DEFAULT_CHARX_LIMITS: CharxLimits = {
   maxEntries: 2_000,
-  maxTotalBytes: 100 * 1024 * 1024,
-  // Text JSON rarely compresses past 20:1 and media barely compresses; 1000:1 is a bomb.
+  maxEntryBytes: 32 * 1024 * 1024,
+  maxTotalBytes: 64 * 1024 * 1024,
+  // Text JSON rarely compresses past 20:1 and media barely compresses; 1000:1 is a bomb. One
+  // entry may be a long text; the archive as a whole, with its pictures, has no excuse past 100:1.
   maxCompressionRatio: 200,
+  maxArchiveRatio: 100,
   ratioCheckMinBytes: 1024 * 1024,
 };
 
@@ -51,13 +60,20 @@ const CARD_PATH = 'card.json';
 const STORED_EXTENSIONS = /\.(png|apng|jpe?g|webp|avif|gif|mp3|ogg|opus|m4a|mp4|webm|zip|charx)$/i;
 
 /**
- * Reads a CHARX archive within `limits`: a zip bomb is stopped as soon as it inflates past its
- * declared size or the total budget, before the memory it claims is ever allocated.
+ * Reads a CHARX archive within `limits` and the request's `budget`. Every entry is listed from
+ * the central directory first, and the declared sizes and ratios (per entry and over the whole
+ * archive) are checked before anything is inflated; then a zip bomb whose headers lie is
+ * stopped as soon as it inflates past its declared size, the per-entry or total limit, or the
+ * budget, before the memory it claims is ever allocated.
  *
  * @example
  * const { card, assets } = await readCharx(bytes, { maxTotalBytes: 20 * 1024 * 1024 });
  */
-export async function readCharx(bytes: Buffer, limits: Partial<CharxLimits> = {}): Promise<CharxCard> {
+export async function readCharx(
+  bytes: Buffer,
+  limits: Partial<CharxLimits> = {},
+  budget = new DecompressionBudget(),
+): Promise<CharxCard> {
   const max = { ...DEFAULT_CHARX_LIMITS, ...limits };
   const zip = await yauzl
     .fromBufferPromise(bytes, { lazyEntries: true, decodeStrings: false, validateEntrySizes: false })
@@ -72,16 +88,25 @@ export async function readCharx(bytes: Buffer, limits: Partial<CharxLimits> = {}
         limit: max.maxEntries,
       });
     }
+    const listed = new Map<string, yauzl.Entry>();
     let declaredTotal = 0;
-    let inflatedTotal = 0;
     for await (const entry of zip.eachEntry()) {
       const path = checkedPath(entry);
       if (path.endsWith('/')) continue;
-      if (files.has(path)) throw cardErrors.charxInvalid(`the entry ${path} appears twice`);
+      if (listed.has(path)) throw cardErrors.charxInvalid(`the entry ${path} appears twice`);
       if (entry.isEncrypted()) throw cardErrors.charxInvalid(`the entry ${path} is encrypted`);
       declaredTotal += entry.uncompressedSize;
       checkDeclaredSize(entry, path, declaredTotal, max);
-      const data = await inflate(zip, entry, path, max.maxTotalBytes - inflatedTotal);
+      listed.set(path, entry);
+    }
+    checkArchiveRatio(declaredTotal, bytes.length, max);
+    budget.reserve(declaredTotal, 'the CHARX archive');
+    let inflatedTotal = 0;
+    for (const [path, entry] of listed) {
+      const data = await inflate(zip, entry, path, {
+        maxBytes: Math.min(entry.uncompressedSize, max.maxEntryBytes, max.maxTotalBytes - inflatedTotal),
+        budget,
+      });
       inflatedTotal += data.length;
       files.set(path, data);
     }
@@ -130,6 +155,12 @@ export function unsafePathReason(path: string): string | undefined {
 
 function checkDeclaredSize(entry: yauzl.Entry, path: string, declaredTotal: number, max: CharxLimits): void {
   const details = { path, declaredBytes: entry.uncompressedSize, compressedBytes: entry.compressedSize };
+  if (entry.uncompressedSize > max.maxEntryBytes) {
+    throw cardErrors.charxTooLarge(`${path} is larger than ${max.maxEntryBytes} bytes`, {
+      ...details,
+      limitEntryBytes: max.maxEntryBytes,
+    });
+  }
   if (declaredTotal > max.maxTotalBytes) {
     throw cardErrors.charxTooLarge(`its entries add up to more than ${max.maxTotalBytes} bytes`, {
       ...details,
@@ -145,11 +176,23 @@ function checkDeclaredSize(entry: yauzl.Entry, path: string, declaredTotal: numb
   }
 }
 
+/** The whole archive's declared size against its real size: many modest entries add up. */
+function checkArchiveRatio(declaredTotal: number, archiveBytes: number, max: CharxLimits): void {
+  const ratio = declaredTotal / Math.max(archiveBytes, 1);
+  if (declaredTotal > max.ratioCheckMinBytes && ratio > max.maxArchiveRatio) {
+    throw cardErrors.charxTooLarge(`the archive is compressed ${Math.round(ratio)}:1 overall`, {
+      declaredBytes: declaredTotal,
+      archiveBytes,
+      limitArchiveRatio: max.maxArchiveRatio,
+    });
+  }
+}
+
 async function inflate(
   zip: yauzl.ZipFile,
   entry: yauzl.Entry,
   path: string,
-  budget: number,
+  { maxBytes, budget }: { maxBytes: number; budget: DecompressionBudget },
 ): Promise<Buffer> {
   const stream = await zip.openReadStreamPromise(entry);
   const chunks: Buffer[] = [];
@@ -157,8 +200,9 @@ async function inflate(
   // Breaking out of the loop destroys the stream, so inflating stops right there.
   for await (const chunk of stream as AsyncIterable<Buffer>) {
     size += chunk.length;
+    budget.spend(chunk.length, path);
     // The declared size was checked against the limits, so the header must not lie.
-    if (size > entry.uncompressedSize || size > budget) {
+    if (size > maxBytes) {
       throw cardErrors.charxTooLarge(`${path} inflates past its declared size or the size limit`, {
         path,
         declaredBytes: entry.uncompressedSize,
@@ -173,8 +217,10 @@ async function inflate(
 }
 
 function parseJson(bytes: Buffer): unknown {
+  const text = bytes.toString('utf8').replace(/^\uFEFF/, '');
+  assertJsonTextDepth(text, MAX_JSON_DEPTH, 'the CHARX card.json');
   try {
-    return JSON.parse(bytes.toString('utf8').replace(/^\uFEFF/, '')) as unknown;
+    return JSON.parse(text) as unknown;
   } catch (err) {
     throw cardErrors.notJson('the CHARX card.json', (err as Error).message);
   }

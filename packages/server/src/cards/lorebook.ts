@@ -1,3 +1,4 @@
+import { assertJsonValueDepth, MAX_JSON_DEPTH } from '../json-depth.js';
 import { cardErrors } from './card-errors.js';
 import { fromCharacterBook } from './lorebook-character-book.js';
 import type { ParsedLorebook } from './lorebook-types.js';
@@ -23,6 +24,8 @@ export { parseWorldInfo, toWorldInfo, type WorldInfo } from './lorebook-world-in
  * source; // 'world_info'
  */
 export function parseLorebook(json: unknown, name?: string): ParsedLorebook {
+  // `extensions` and `extra` are kept as given and stored with JSON.stringify, which recurses.
+  assertJsonValueDepth(json, MAX_JSON_DEPTH, 'the lorebook');
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     throw cardErrors.lorebookInvalid('A lorebook must be a JSON object');
   }

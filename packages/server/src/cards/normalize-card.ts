@@ -1,3 +1,4 @@
+import { assertJsonValueDepth, MAX_JSON_DEPTH } from '../json-depth.js';
 import { cardErrors } from './card-errors.js';
 import {
   type CardSpec,
@@ -59,6 +60,9 @@ const TOP_LEVEL_MIRRORS: Record<string, string> = {
  * sourceSpec; // 'v2' -> export with toV2(card) to give the author back what they gave us
  */
 export function parseCard(json: unknown): ParsedCard {
+  // Unknown extension fields are kept and later stored with JSON.stringify, which recurses: a
+  // hostile depth must stop here, whichever decoder the value came from.
+  assertJsonValueDepth(json, MAX_JSON_DEPTH, 'the character card');
   if (!isObject(json)) throw cardErrors.invalid('A character card must be a JSON object');
   const warnings: string[] = [];
   const { spec } = json;

@@ -1,4 +1,5 @@
 import { crc32 } from 'node:zlib';
+import { assertJsonTextDepth, MAX_JSON_DEPTH } from '../json-depth.js';
 import { cardErrors } from './card-errors.js';
 import type { CardV3 } from './card-types.js';
 import { type ParsedCard, parseCard, toV2, toV3 } from './normalize-card.js';
@@ -156,6 +157,7 @@ function decodeCardText(text: string, where: string): unknown {
     if (!/^[A-Za-z0-9+/_-]*={0,2}$/.test(base64)) throw cardErrors.notJson(where, 'it is not base64');
     json = Buffer.from(base64, 'base64').toString('utf8');
   }
+  assertJsonTextDepth(json, MAX_JSON_DEPTH, where);
   try {
     return JSON.parse(json) as unknown;
   } catch (err) {

@@ -1,12 +1,16 @@
+import { assertJsonTextDepth, MAX_JSON_DEPTH } from '../json-depth.js';
 import { conversationFileErrors } from './conversation-format-errors.js';
 import { findJsonErrorOffset } from './json-error-offset.js';
 
 /**
  * JSON.parse whose failure names the line and column, so a person can open the file and look.
  *
+ * Text nested deeper than MAX_JSON_DEPTH is refused first (`json_too_deep`).
+ *
  * @example parseJsonText('{"a": }') // throws conversation_file_not_json {line: 1, column: 7}
  */
 export function parseJsonText(text: string): unknown {
+  assertJsonTextDepth(text, MAX_JSON_DEPTH, 'the file');
   try {
     return JSON.parse(text);
   } catch (err) {

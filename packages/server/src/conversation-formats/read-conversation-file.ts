@@ -1,4 +1,5 @@
 import type { AppError } from '../errors.js';
+import { assertJsonTextDepth, MAX_JSON_DEPTH } from '../json-depth.js';
 import { isChatGptExport, parseChatGptExport } from './chatgpt-conversations.js';
 import { conversationFileErrors } from './conversation-format-errors.js';
 import {
@@ -65,7 +66,9 @@ function single(format: ConversationFileFormat, conversation: ImportedConversati
   return { format, conversations: [{ ok: true, conversation }] };
 }
 
+/** Too deep is not "not JSON": it is refused outright, whatever format the file turns out to be. */
 function tryJson(text: string): { ok: boolean; value?: unknown } {
+  assertJsonTextDepth(text, MAX_JSON_DEPTH, 'the file');
   try {
     return { ok: true, value: JSON.parse(text) };
   } catch {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { MessageRole } from '../db/schema/conversations.js';
+import { assertJsonTextDepth, MAX_JSON_DEPTH } from '../json-depth.js';
 import { conversationFileErrors } from './conversation-format-errors.js';
 import type { ImportedConversation, ImportedMessage } from './imported-conversation.js';
 import { shortReason } from './json-text.js';
@@ -159,6 +160,7 @@ function readLines(text: string): { number: number; value: Record<string, unknow
   const raw = text.replace(/^\uFEFF/, '').split('\n');
   for (const [index, line] of raw.entries()) {
     if (line.trim() === '') continue;
+    assertJsonTextDepth(line, MAX_JSON_DEPTH, `line ${index + 1}`);
     let value: unknown;
     try {
       value = JSON.parse(line);

@@ -2,10 +2,17 @@ import { createHash } from 'node:crypto';
 import { lorelei } from '@dicebear/collection';
 import { createAvatar } from '@dicebear/core';
 import { eq } from 'drizzle-orm';
-import sharp from 'sharp';
 import type { Database } from '../db/database.js';
 import { type AvatarRow, files } from '../db/schema/index.js';
 import { AppError } from '../errors.js';
+import {
+  boundedSharp,
+  checkPictureHeader,
+  PICTURE_LIMITS,
+  type PictureHeader,
+  readPictureHeader,
+  withDecodeSlot,
+} from './picture-limits.js';
 
 export const MAX_IMAGE_BYTES = 5 * 1024 * 1024;
 const ACCEPTED = new Set(['png', 'jpeg', 'webp']);
@@ -18,8 +25,9 @@ export interface ImageResponse {
 
 /**
  * Avatar pictures: a deterministic generated face (DiceBear "lorelei", seeded by the avatar id)
- * until the owner uploads one; uploads are checked by content (not by name or header),
- * re-encoded to a 512×512 WebP, and stored in the database so backups include them.
+ * until the owner uploads one; uploads are checked by content (not by name or header) and
+ * against PICTURE_LIMITS before decoding, re-encoded to a 512×512 WebP, and stored in the
+ * database so backups include them.
  */
 export function createAvatarImageService(deps: { db: Database }) {
   return {
@@ -41,11 +49,14 @@ export function createAvatarImageService(deps: { db: Database }) {
       { maxBytes = MAX_IMAGE_BYTES }: { maxBytes?: number } = {},
     ): Promise<{ fileId: string; width: number; height: number }> {
       if (bytes.length > maxBytes) {
-        throw new AppError(413, 'image_too_large', `Images may be at most ${maxBytes / 1024 / 1024} MB`);
+        throw new AppError(413, 'image_too_large', `Images may be at most ${megabytes(maxBytes)}`, {
+          sizeBytes: bytes.length,
+          limitBytes: maxBytes,
+        });
       }
-      let format: string | undefined;
+      let header: PictureHeader;
       try {
-        format = (await sharp(bytes, { limitInputPixels: 40_000_000 }).metadata()).format;
+        header = await readPictureHeader(bytes);
       } catch {
         throw new AppError(
           415,
@@ -53,21 +64,35 @@ export function createAvatarImageService(deps: { db: Database }) {
           'This file is not an image Lumina can read (use PNG, JPEG or WebP)',
         );
       }
-      if (!format || !ACCEPTED.has(format)) {
+      if (!header.format || !ACCEPTED.has(header.format)) {
         throw new AppError(
           415,
           'image_unsupported',
-          `Images must be PNG, JPEG or WebP (this one is ${format ?? 'unknown'})`,
+          `Images must be PNG, JPEG or WebP (this one is ${header.format ?? 'unknown'})`,
         );
       }
+      // Sides, aspect ratio and frames are refused from the header, before anything is decoded.
+      checkPictureHeader(header);
       let encoded: Buffer;
       try {
-        encoded = await sharp(bytes, { limitInputPixels: 40_000_000 })
-          .rotate() // honour EXIF orientation, then drop the metadata
-          .resize(SIZE, SIZE, { fit: 'cover', position: 'attention' })
-          .webp({ quality: 85 })
-          .toBuffer();
-      } catch {
+        encoded = await withDecodeSlot(() =>
+          boundedSharp(bytes)
+            .rotate() // honour EXIF orientation, then drop the metadata
+            // Scales the short side to 512 and crops the long one; with the aspect ratio
+            // bounded, the scaled picture is at most 512 × (512 × maxAspectRatio).
+            .resize(SIZE, SIZE, { fit: 'cover', position: 'attention' })
+            .webp({ quality: 85 })
+            .toBuffer(),
+        );
+      } catch (err) {
+        if (err instanceof Error && /^timeout/i.test(err.message)) {
+          throw new AppError(
+            422,
+            'image_too_complex',
+            `The image took longer than ${PICTURE_LIMITS.timeoutSeconds} s to read; save it again at a smaller size`,
+            { timeoutSeconds: PICTURE_LIMITS.timeoutSeconds },
+          );
+        }
         throw new AppError(422, 'image_corrupt', 'The image is damaged and could not be read');
       }
       const [row] = await deps.db
@@ -90,6 +115,11 @@ export function createAvatarImageService(deps: { db: Database }) {
       await deps.db.delete(files).where(eq(files.id, fileId));
     },
   };
+}
+
+/** `5 MB`, or `5.5 MB` for a limit that is not whole megabytes. */
+function megabytes(bytes: number): string {
+  return `${Number((bytes / 1024 / 1024).toFixed(2))} MB`;
 }
 
 /** The same face for the same avatar, always. */

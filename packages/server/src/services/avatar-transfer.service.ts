@@ -1,7 +1,7 @@
-import sharp from 'sharp';
 import { avatarToCard, cardToAvatar } from '../cards/avatar-card-mapping.js';
 import { avatarToXml, xmlToAvatar } from '../cards/avatar-xml-mapping.js';
 import { readCardFile, writeCardFile } from '../cards/card-file.js';
+import { DecompressionBudget } from '../cards/decompression-budget.js';
 import { parseAvatarXml } from '../cards/xml/parse-avatar-xml.js';
 import { writeAvatarXml } from '../cards/xml/write-avatar-xml.js';
 import type { Database } from '../db/database.js';
@@ -9,6 +9,7 @@ import type { AvatarRow } from '../db/schema/index.js';
 import { AppError } from '../errors.js';
 import { type AvatarInput, createAvatarService } from './avatar.service.js';
 import { createAvatarImageService } from './avatar-image.service.js';
+import { boundedSharp, withDecodeSlot } from './picture-limits.js';
 
 export const MAX_IMPORT_BYTES = 10 * 1024 * 1024;
 export type ExportFormat = 'png' | 'json' | 'charx' | 'xml';
@@ -33,11 +34,12 @@ export function createAvatarTransferService(deps: { db: Database }) {
   async function decode(
     bytes: Buffer,
     fileName: string,
+    budget: DecompressionBudget,
   ): Promise<{ input: AvatarInput; image?: Buffer; warnings: string[] }> {
     if (bytes.length > MAX_IMPORT_BYTES) {
       throw new AppError(413, 'card_too_large', `Files may be at most ${MAX_IMPORT_BYTES / 1024 / 1024} MB`);
     }
-    const file = await readCardFile(bytes, fileName, { maxBytes: MAX_IMPORT_BYTES });
+    const file = await readCardFile(bytes, fileName, { maxBytes: MAX_IMPORT_BYTES, budget });
     if (file.format === 'xml') return { input: xmlToAvatar(parseAvatarXml(bytes)), warnings: [] };
     return {
       input: cardToAvatar(file.card, file.sourceSpec),
@@ -46,9 +48,15 @@ export function createAvatarTransferService(deps: { db: Database }) {
     };
   }
 
-  async function importOne(userId: string, fileName: string, bytes: Buffer): Promise<ImportResult> {
+  /** `budget` is the request's: pass the same one for every file of a bulk import. */
+  async function importOne(
+    userId: string,
+    fileName: string,
+    bytes: Buffer,
+    budget = new DecompressionBudget(),
+  ): Promise<ImportResult> {
     try {
-      const { input, image, warnings } = await decode(bytes, fileName);
+      const { input, image, warnings } = await decode(bytes, fileName, budget);
       const avatar = await deps.db.transaction(async (tx) => {
         const txAvatars = createAvatarService({ db: tx });
         const created = await txAvatars.create(userId, input);
@@ -81,18 +89,24 @@ export function createAvatarTransferService(deps: { db: Database }) {
   /** The avatar's picture as a PNG (cards embed into PNGs). */
   async function pictureAsPng(avatar: AvatarRow): Promise<Buffer> {
     const { body } = await images.image(avatar);
-    return sharp(typeof body === 'string' ? Buffer.from(body) : body)
-      .resize(512, 512)
-      .png()
-      .toBuffer();
+    // Stored pictures were made by us (512×512 WebP or the generated SVG), but they are
+    // decoded under the same bounds as any other.
+    return withDecodeSlot(() =>
+      boundedSharp(typeof body === 'string' ? Buffer.from(body) : body)
+        .resize(512, 512)
+        .png()
+        .toBuffer(),
+    );
   }
 
   return {
     importOne,
 
+    /** One request's files: they share one decompression budget, so 50 archives cannot each inflate their own. */
     async importMany(userId: string, files: { fileName: string; bytes: Buffer }[]): Promise<ImportResult[]> {
+      const budget = new DecompressionBudget();
       const results: ImportResult[] = [];
-      for (const file of files) results.push(await importOne(userId, file.fileName, file.bytes));
+      for (const file of files) results.push(await importOne(userId, file.fileName, file.bytes, budget));
       return results;
     },
 

@@ -1,3 +1,4 @@
+import { jsonTextDepth, MAX_JSON_DEPTH } from '../../json-depth.js';
 import type { AttributeRule, ElementRule, ValueType } from './avatar-xml-grammar.js';
 import { XMLNS_URI, type XmlAttributeNode, type XmlElementNode } from './read-xml-tree.js';
 import type { XmlIssue, XmlPosition } from './xml-issue.js';
@@ -177,6 +178,9 @@ function describeInteger(type: { min?: number; max?: number }) {
 
 function parseJsonObject(text: string): Record<string, unknown> | string {
   if (text === '') return {};
+  if (jsonTextDepth(text, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) {
+    return `must hold JSON nested at most ${MAX_JSON_DEPTH} levels deep`;
+  }
   let value: unknown;
   try {
     value = JSON.parse(text);
