@@ -7,6 +7,8 @@ export type ProviderHealth = Provider['health'];
 export type Model = components['schemas']['Model'];
 export type UserSettings = components['schemas']['UserSettings'];
 export type InstancePrivacy = components['schemas']['InstancePrivacy'];
+/** The server's limits the web app checks while typing (`maxMessageChars`). */
+export type InstanceLimits = components['schemas']['InstanceLimits'];
 export type ModelPrice = components['schemas']['ModelPrice'];
 export type LocalModels = components['schemas']['LocalModels'];
 export type AddProviderBody = paths['/api/providers']['post']['requestBody']['content']['application/json'];
@@ -43,9 +45,10 @@ export function useModels() {
 export interface SettingsAnswer {
   settings: UserSettings;
   instance: InstancePrivacy;
+  limits: InstanceLimits;
 }
 
-/** The person's default model, fallback chain and privacy mode, and the instance's mode. */
+/** The person's default model, fallback chain and privacy mode, the instance's mode and limits. */
 export function useUserSettings() {
   const lumina = useLuminaClient();
   return useQuery({

@@ -3,6 +3,7 @@ import { LuminaApiError } from '@lumina/sdk';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useNavigate } from 'react-router';
 import { useLuminaClient } from './lumina-client';
+import { forgetDrafts } from './message-drafts';
 
 export type User = components['schemas']['User'];
 
@@ -64,6 +65,9 @@ export function useSignOut() {
       }
     },
     onSuccess: async () => {
+      // Unsent drafts stay through an expired session, not past a chosen sign-out (shared computers).
+      const userId = queryClient.getQueryData<User | null>(SESSION_QUERY_KEY)?.id;
+      if (userId) forgetDrafts(userId);
       // Leave the page first, so a protected page does not redirect with ?next= on the way out.
       await navigate('/login', { replace: true, state: { notice: 'signed_out' } });
       queryClient.clear();

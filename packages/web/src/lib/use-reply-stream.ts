@@ -15,13 +15,25 @@ import { isAbort } from './event-stream';
 import { useLuminaClient } from './lumina-client';
 
 export interface StreamRequestError {
+  /** What the person reads. */
   message: string;
+  /** Lumina's error code; `network_error` when the server could not be reached. */
+  code: string;
   requestId?: string | undefined;
-  /** The text the person had typed, given back to the composer when the send failed. */
-  draft?: string;
+  /** A send the server never accepted: the message was not stored (its text is still in the box). */
+  notSent: boolean;
+  /** Sending the same text again may work: a network error, a busy or failing server, a rate limit. */
+  retryable: boolean;
+  /** The server's message limit, when it refused the message as too long. */
+  maxChars?: number | undefined;
 }
 
 type Opener = (signal: AbortSignal) => Promise<{ response: Response }>;
+
+/** A send's hook into its stream: `onAccepted` runs once the server has stored the message. */
+export interface SendOptions {
+  onAccepted?: () => void;
+}
 
 /** Attempts to pick a dropped reply up again before saying the connection was lost. */
 const RESUME_ATTEMPTS = 3;
@@ -84,7 +96,7 @@ export function useReplyStream(conversationId: string, branch: Branch | undefine
 
   /** Reads one response into the live state; true when the reply finished. */
   const follow = useCallback(
-    async (response: Response, abort: AbortController) => {
+    async (response: Response, abort: AbortController, watch?: (part: ReplyPart) => void) => {
       let batch: { part: ReplyPart; seq?: number }[] = [];
       let frame = 0;
       const flush = () => {
@@ -102,6 +114,7 @@ export function useReplyStream(conversationId: string, branch: Branch | undefine
       try {
         for await (const raw of readStreamParts(response.body!, abort.signal)) {
           const { id, ...part } = raw as unknown as ReplyPart & { id?: string };
+          watch?.(part as ReplyPart);
           batch.push({ part: part as ReplyPart, ...(id ? { seq: Number(id) } : {}) });
           // A message-start is applied at once: a stop may be waiting for the reply's id.
           if (part.type === 'message-start' || part.type === 'finish') flush();
@@ -133,7 +146,7 @@ export function useReplyStream(conversationId: string, branch: Branch | undefine
   );
 
   const run = useCallback(
-    async (start: BranchState, open: Opener, draft?: string) => {
+    async (start: BranchState, open: Opener, sending?: SendOptions) => {
       controller.current?.abort();
       const abort = new AbortController();
       controller.current = abort;
@@ -143,9 +156,24 @@ export function useReplyStream(conversationId: string, branch: Branch | undefine
       setRequestError(null);
       setConnectionLost(null);
       let finished = false;
+      // A send is accepted when the stream names the stored user message (its message-start,
+      // the first part the server sends); an error before that means it was not stored.
+      let accepted = !sending;
+      let refusal: { code: string; message: string } | null = null;
+      const watch = (part: ReplyPart) => {
+        if (accepted) return;
+        if (part.type === 'message-start' && part.role === 'user') {
+          accepted = true;
+          sending?.onAccepted?.();
+        } else if (part.type === 'error') refusal = { code: part.code, message: part.message };
+      };
       try {
         const { response } = await open(abort.signal);
-        finished = await follow(response, abort);
+        finished = await follow(response, abort, watch);
+        if (!accepted) {
+          if (!abort.signal.aborted) setRequestError(notAcceptedError(refusal));
+          return;
+        }
         for (let attempt = 1; !finished && !abort.signal.aborted && attempt <= RESUME_ATTEMPTS; attempt++) {
           const replyId = stateRef.current?.replyId;
           if (!replyId) break;
@@ -160,12 +188,7 @@ export function useReplyStream(conversationId: string, branch: Branch | undefine
           setConnectionLost('The connection dropped before the reply finished.');
       } catch (error) {
         if (!(abort.signal.aborted || isAbort(error))) {
-          const sent = stateRef.current?.messages.some((m) => m.role === 'user' && !isPendingId(m.id));
-          setRequestError({
-            message: chatErrorMessage(error),
-            requestId: serverErrorRequestId(error),
-            ...(draft !== undefined && !sent ? { draft } : {}),
-          });
+          setRequestError(requestErrorOf(error, !accepted));
         }
       } finally {
         if (controller.current === abort) controller.current = null;
@@ -182,7 +205,8 @@ export function useReplyStream(conversationId: string, branch: Branch | undefine
   );
 
   const send = useCallback(
-    (content: string, parentId?: string | null) => {
+    (content: string, options: SendOptions & { parentId?: string | null } = {}) => {
+      const { parentId, ...sending } = options;
       const parent = parentId ?? branchRef.current?.messages.at(-1)?.id ?? null;
       return run(
         withPendingMessage(base(), content, parent),
@@ -193,7 +217,7 @@ export function useReplyStream(conversationId: string, branch: Branch | undefine
             parseAs: 'stream',
             signal,
           }),
-        content,
+        sending,
       );
     },
     [base, conversationId, lumina, run],
@@ -261,27 +285,83 @@ export function useReplyStream(conversationId: string, branch: Branch | undefine
   };
 }
 
+const plural = (n: number, unit: string) => `${n} ${unit}${n === 1 ? '' : 's'}`;
+
+/** "Try again in 12 seconds." from the server's `retryAfterSeconds` (it sends Retry-After too). */
+function tryAgainIn(details: Record<string, unknown> | undefined, otherwise: string): string {
+  const seconds = Number(details?.retryAfterSeconds);
+  return Number.isFinite(seconds) && seconds > 0
+    ? `Try again in ${plural(Math.ceil(seconds), 'second')}.`
+    : otherwise;
+}
+
+/** The sentence for a stable error code, or undefined for codes without their own. */
+function codeMessage(code: string, message: string, details?: Record<string, unknown>): string | undefined {
+  switch (code) {
+    case 'no_model_configured':
+      return 'No model is set up yet, so there is no one to answer. Set one up on the Home page or in Settings → Models.';
+    case 'local_only':
+      return 'Privacy mode keeps everything on this machine, and this conversation’s model isn’t local. Choose a local model.';
+    case 'message_too_long':
+      return `${message.replace(/\.$/, '') || 'That message is too long'}. Shorten it and send again.`;
+    case 'message_empty':
+      return 'That message is empty. Type something to send.';
+    case 'conversation_not_found':
+      return 'This conversation no longer exists. It may have been deleted.';
+    case 'message_not_found':
+      return 'That message no longer exists. Reload the conversation.';
+    case 'reply_in_progress':
+      return 'A reply is still being written. Stop it or wait for it to finish.';
+    case 'rate_limited':
+      return `You are sending too fast. ${tryAgainIn(details, 'Wait a moment, then try again.')}`;
+    case 'service_busy':
+    case 'database_unavailable':
+      return `The server is busy right now. ${tryAgainIn(details, 'Try again in a moment.')}`;
+    case 'session_expired':
+    case 'unauthorized':
+      return 'Your session ended. Sign in again; your message is saved here as a draft.';
+    default:
+      return undefined;
+  }
+}
+
 /** What a person reads when a reply could not even start. */
 export function chatErrorMessage(error: unknown): string {
   if (error instanceof LuminaApiError) {
-    switch (error.code) {
-      case 'no_model_configured':
-        return 'No model is set up yet, so there is no one to answer. Set one up on the Home page or in Settings → Models.';
-      case 'local_only':
-        return 'Privacy mode keeps everything on this machine, and this conversation’s model isn’t local. Choose a local model.';
-      case 'message_too_long':
-        return error.message || 'That message is too long. Shorten it and send again.';
-      case 'conversation_not_found':
-        return 'This conversation no longer exists. It may have been deleted.';
-      case 'message_not_found':
-        return 'That message no longer exists. Reload the conversation.';
-      case 'reply_in_progress':
-        return 'A reply is still being written. Stop it or wait for it to finish.';
-      case 'invalid_request':
-        return error.message || 'That message can’t be sent as it is.';
-      default:
-        break;
-    }
+    const known = codeMessage(error.code, error.message, error.details);
+    if (known) return known;
+    if (error.code === 'invalid_request') return error.message || 'That message can’t be sent as it is.';
   }
   return friendlyMessage(error);
+}
+
+/** Whether sending the same request again may succeed: not for a refusal (4xx) that would repeat. */
+function retryable(error: unknown): boolean {
+  if (!(error instanceof LuminaApiError)) return true; // the network
+  return error.status >= 500 || error.status === 429;
+}
+
+function requestErrorOf(error: unknown, notSent: boolean): StreamRequestError {
+  const api = error instanceof LuminaApiError ? error : null;
+  const maxChars = api?.code === 'message_too_long' ? Number(api.details?.maxChars) : Number.NaN;
+  return {
+    message: chatErrorMessage(error),
+    code: api?.code ?? 'network_error',
+    requestId: serverErrorRequestId(error),
+    notSent,
+    retryable: retryable(error),
+    ...(Number.isInteger(maxChars) && maxChars > 0 ? { maxChars } : {}),
+  };
+}
+
+/** The stream ended (with an error part, or none) before the server named the stored message. */
+function notAcceptedError(refusal: { code: string; message: string } | null): StreamRequestError {
+  return {
+    message: refusal
+      ? (codeMessage(refusal.code, refusal.message) ?? refusal.message)
+      : 'The connection ended before the server took the message.',
+    code: refusal?.code ?? 'stream_ended',
+    notSent: true,
+    retryable: true,
+  };
 }

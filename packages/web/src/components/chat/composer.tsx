@@ -1,7 +1,8 @@
 import clsx from 'clsx';
 import { ArrowUp, Square } from 'lucide-react';
-import { forwardRef, type ReactNode, useId } from 'react';
+import { forwardRef, type ReactNode, useEffect, useId, useRef, useState } from 'react';
 import { composerKeyAction } from '../../lib/chat-shortcuts';
+import { type LimitLevel, limitLevel, messageLength } from '../../lib/message-limit';
 
 interface ComposerProps {
   value: string;
@@ -16,18 +17,30 @@ interface ComposerProps {
   children?: ReactNode;
   /** Under the box, at its right: the model picker and the context indicator. */
   toolbar?: ReactNode;
+  /** Under the box, at its left, on wide screens: the keyboard hint. The counter takes its place. */
+  hint?: ReactNode;
+  /** The server's longest message (GET /api/settings `limits`); no counter while unknown. */
+  maxChars?: number | null | undefined;
 }
 
 /**
  * The message box. Enter sends, Shift+Enter starts a new line, Escape stops a reply. It grows
- * with its text up to a limit, then scrolls.
+ * with its text up to a limit, then scrolls. Near the server's length limit a counter appears;
+ * over it the counter turns red and Send is off.
  */
 export const Composer = forwardRef<HTMLTextAreaElement, ComposerProps>(function Composer(
-  { value, onChange, onSend, onStop, streaming, disabled, placeholder, children, toolbar },
+  { value, onChange, onSend, onStop, streaming, disabled, placeholder, children, toolbar, hint, maxChars },
   ref,
 ) {
   const id = useId();
-  const canSend = value.trim().length > 0 && !disabled && !streaming;
+  const counterId = `${id}-counter`;
+  const length = messageLength(value);
+  const level = limitLevel(length, maxChars);
+  const tooLong = level === 'over';
+  const canSend = length > 0 && !tooLong && !disabled && !streaming;
+  const tooLongReason = maxChars
+    ? `Too long to send: shorten it to ${maxChars.toLocaleString('en')} characters`
+    : undefined;
   return (
     <div className="shrink-0 border-t border-line bg-canvas/95 px-3 pt-2 pb-[max(0.75rem,env(safe-area-inset-bottom))] backdrop-blur sm:px-6">
       <div className="mx-auto flex w-full max-w-3xl flex-col gap-2">
@@ -54,6 +67,8 @@ export const Composer = forwardRef<HTMLTextAreaElement, ComposerProps>(function 
             disabled={disabled}
             placeholder={placeholder}
             aria-keyshortcuts="Enter Shift+Enter Escape"
+            aria-invalid={tooLong || undefined}
+            aria-describedby={level === 'under' ? undefined : counterId}
             onChange={(event) => onChange(event.target.value)}
             onKeyDown={(event) => {
               const action = composerKeyAction(event.nativeEvent, streaming);
@@ -84,16 +99,70 @@ export const Composer = forwardRef<HTMLTextAreaElement, ComposerProps>(function 
               disabled={!canSend}
               className="inline-flex size-9 shrink-0 items-center justify-center rounded-xl bg-accent text-accent-ink transition-colors hover:bg-accent-hover disabled:bg-surface-sunken disabled:text-ink-subtle"
               aria-label="Send"
-              title="Send (Enter)"
+              aria-describedby={tooLong ? counterId : undefined}
+              title={tooLong ? tooLongReason : 'Send (Enter)'}
             >
               <ArrowUp className="size-4" aria-hidden="true" />
             </button>
           )}
         </form>
-        {toolbar ? (
-          <div className="flex min-w-0 flex-wrap items-center justify-between gap-2">{toolbar}</div>
-        ) : null}
+        <div className="flex min-w-0 flex-wrap items-center justify-between gap-x-3 gap-y-1 empty:hidden">
+          {level === 'under' ? (
+            hint
+          ) : (
+            <CharacterCounter id={counterId} length={length} max={maxChars!} level={level} />
+          )}
+          {toolbar}
+        </div>
+        <LimitAnnouncer level={level} max={maxChars} />
       </div>
     </div>
   );
 });
+
+/** "31,250 / 32,000", red with how many are too many once over. Read with the box (aria-describedby). */
+function CharacterCounter({
+  id,
+  length,
+  max,
+  level,
+}: {
+  id: string;
+  length: number;
+  max: number;
+  level: LimitLevel;
+}) {
+  const over = level === 'over';
+  return (
+    <p id={id} className={clsx('text-xs tabular-nums', over ? 'font-medium text-bad' : 'text-ink-muted')}>
+      {length.toLocaleString('en')} / {max.toLocaleString('en')}
+      {over ? ` · ${(length - max).toLocaleString('en')} too many, shorten it to send` : null}
+    </p>
+  );
+}
+
+/**
+ * Tells screen readers when the message crosses a threshold (near the limit, over it, back
+ * under it), once each time, rather than on every keystroke as a live counter would.
+ */
+function LimitAnnouncer({ level, max }: { level: LimitLevel; max: number | null | undefined }) {
+  const [message, setMessage] = useState('');
+  const previous = useRef<LimitLevel>(level);
+  useEffect(() => {
+    const from = previous.current;
+    previous.current = level;
+    if (from === level || !max) return;
+    const limit = max.toLocaleString('en');
+    if (level === 'over')
+      setMessage(`The message is over the limit of ${limit} characters. Shorten it to send.`);
+    else if (level === 'near' && from === 'under')
+      setMessage(`The message is close to the limit of ${limit} characters.`);
+    else if (from === 'over') setMessage('The message is within the limit again.');
+    else setMessage('');
+  }, [level, max]);
+  return (
+    <p className="sr-only" aria-live="polite">
+      {message}
+    </p>
+  );
+}

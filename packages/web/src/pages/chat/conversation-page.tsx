@@ -21,9 +21,15 @@ import {
   usePatchConversation,
 } from '../../lib/conversations';
 import { useDocumentTitle } from '../../lib/document-title';
-import { chatModels, useModels, useProviders } from '../../lib/models';
+import { textAfterAccepted, useDraft } from '../../lib/message-drafts';
+import { messageLength } from '../../lib/message-limit';
+import { chatModels, useModels, useProviders, useUserSettings } from '../../lib/models';
+import { useSession } from '../../lib/session';
 import { useReplyStream } from '../../lib/use-reply-stream';
 import { useChatContext } from './chat-layout';
+
+/** Refusals whose own message already tells what to do with the text in the box. */
+const SAYS_WHAT_TO_DO = new Set(['message_too_long', 'message_empty', 'session_expired', 'unauthorized']);
 
 /** /chat/:conversationId — one conversation: its visible branch, streaming replies, the message box. */
 export function ConversationPage() {
@@ -63,9 +69,12 @@ function Conversation({ conversationId }: { conversationId: string }) {
   const removeBranch = useDeleteMessage(conversationId);
   const models = useModels();
   const providers = useProviders();
+  const settings = useUserSettings();
+  const user = useSession().data;
   const navigate = useNavigate();
   const [params, setParams] = useSearchParams();
-  const [draft, setDraft] = useState('');
+  // The box's text is saved per conversation, so a reload or a new sign-in gives it back.
+  const [draft, setDraft] = useDraft(user?.id, conversationId);
   const [followKey, setFollowKey] = useState(0);
   const [deleting, setDeleting] = useState<string | null>(null);
   const [actionError, setActionError] = useState<unknown>(null);
@@ -104,22 +113,23 @@ function Conversation({ conversationId }: { conversationId: string }) {
     return () => clearTimeout(timer);
   }, []);
 
-  // Give back what was typed when a send failed before the server took it.
-  useEffect(() => {
-    const back = stream.requestError?.draft;
-    if (back !== undefined) setDraft((current) => current || back);
-  }, [stream.requestError]);
-
   useChatShortcuts({ onStop: stream.stop, streaming: stream.streaming });
 
+  const requestError = stream.requestError;
+  // The server's limit; a `message_too_long` answer also tells it, should settings not have loaded.
+  const maxChars = settings.data?.limits?.maxMessageChars ?? requestError?.maxChars ?? null;
+
+  // The text stays in the box until the server has stored the message: every failure before
+  // that (refused, unreachable, busy, session ended) leaves it where it was, to send again.
   const send = useCallback(() => {
     const content = draft.trim();
     if (!content || stream.streaming) return;
-    setDraft('');
+    if (maxChars !== null && messageLength(draft) > maxChars) return;
+    const sent = draft;
     setFollowKey((k) => k + 1);
     if (highlightId) setParams({}, { replace: true });
-    void stream.send(content);
-  }, [draft, stream, highlightId, setParams]);
+    void stream.send(content, { onAccepted: () => setDraft((current) => textAfterAccepted(current, sent)) });
+  }, [draft, stream, highlightId, setParams, maxChars, setDraft]);
 
   // Stable callbacks, so a streamed token re-renders only the reply it belongs to (MessageItem is memoised).
   const { regenerate, edit } = stream;
@@ -147,8 +157,7 @@ function Conversation({ conversationId }: { conversationId: string }) {
     [regenerate, edit, patchConversation, forkConversation, conversationId, navigate],
   );
 
-  const requestError = stream.requestError;
-  const noModelError = requestError?.message.startsWith('No model is set up');
+  const noModelError = requestError?.code === 'no_model_configured';
 
   return (
     <div className="flex min-h-0 flex-1 flex-col">
@@ -221,19 +230,19 @@ function Conversation({ conversationId }: { conversationId: string }) {
         onSend={send}
         onStop={stream.stop}
         streaming={stream.streaming}
+        maxChars={maxChars}
         placeholder={`Message ${avatar?.name ?? 'the avatar'}…`}
-        toolbar={
-          <>
-            <p className="text-xs text-ink-subtle max-sm:hidden">
-              Enter to send · Shift+Enter for a new line{stream.streaming ? ' · Esc to stop' : ''}
-            </p>
-            <ContextIndicator conversationId={conversationId} />
-          </>
+        hint={
+          <p className="text-xs text-ink-subtle max-sm:hidden">
+            Enter to send · Shift+Enter for a new line{stream.streaming ? ' · Esc to stop' : ''}
+          </p>
         }
+        toolbar={<ContextIndicator conversationId={conversationId} />}
       >
-        {noModel || noModelError ? (
-          <FormAlert tone="info">
-            No model is set up yet, so there is no one to answer.{' '}
+        {noModelError ? (
+          <FormAlert>
+            <strong className="font-semibold">Not sent.</strong> No model is set up yet, so there is no one to
+            answer. Your message is still in the box.{' '}
             <Link to="/" className="link">
               Set one up on the Home page
             </Link>
@@ -241,10 +250,32 @@ function Conversation({ conversationId }: { conversationId: string }) {
           </FormAlert>
         ) : requestError ? (
           <FormAlert requestId={requestError.requestId}>
-            {requestError.message}{' '}
-            <button type="button" className="link" onClick={stream.clearRequestError}>
-              Dismiss
-            </button>
+            {requestError.notSent ? <strong className="font-semibold">Not sent. </strong> : null}
+            {requestError.message}
+            {requestError.notSent && !SAYS_WHAT_TO_DO.has(requestError.code)
+              ? ' Your message is still in the box.'
+              : null}{' '}
+            <span className="whitespace-nowrap">
+              {requestError.notSent && requestError.retryable ? (
+                <>
+                  <button type="button" className="link" onClick={send} disabled={stream.streaming}>
+                    Try again
+                  </button>
+                  {' · '}
+                </>
+              ) : null}
+              <button type="button" className="link" onClick={stream.clearRequestError}>
+                Dismiss
+              </button>
+            </span>
+          </FormAlert>
+        ) : noModel ? (
+          <FormAlert tone="info">
+            No model is set up yet, so there is no one to answer.{' '}
+            <Link to="/" className="link">
+              Set one up on the Home page
+            </Link>
+            .
           </FormAlert>
         ) : null}
         {actionError ? (

@@ -1,0 +1,264 @@
+import { act, cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ChatMessage, Conversation } from '../../lib/conversations';
+import { draftKey } from '../../lib/message-drafts';
+import { ada, avatar } from '../../test/avatar-fixtures';
+import { model, sseResponse } from '../../test/model-fixtures';
+import { apiError, fakeApi, renderApp } from '../../test/render';
+
+// The message box never loses what was typed: every way a send can fail leaves the text in the
+// box (and saved as a draft), with a message saying it was not sent; only a message the server
+// stored clears it. Near the server's limit a counter appears, and over it Send is off.
+
+const ID = '0199a1b2-0000-7000-8000-00000000c0c0';
+const GREETING_ID = '0199a1b2-0000-7000-8000-00000000c0c1';
+const LIMIT = 100;
+const lumina = avatar({ name: 'Lumina', source: 'template:lumina' });
+
+const conversation: Conversation = {
+  id: ID,
+  avatarId: lumina.id,
+  title: 'A chat',
+  titleSource: 'user',
+  model: null,
+  pinned: false,
+  archived: false,
+  tags: [],
+  activeLeafId: GREETING_ID,
+  messageCount: 1,
+  lastMessageAt: '2026-01-03T00:00:00.000Z',
+  createdAt: '2026-01-03T00:00:00.000Z',
+  updatedAt: '2026-01-03T00:00:00.000Z',
+} as Conversation;
+
+const greeting: ChatMessage = {
+  id: GREETING_ID,
+  conversationId: ID,
+  parentId: null,
+  role: 'assistant',
+  content: 'Hi Ada! I’m Lumina.',
+  status: 'complete',
+  error: null,
+  model: null,
+  finishReason: null,
+  usage: null,
+  timings: null,
+  siblingIds: [GREETING_ID],
+  hasSummary: false,
+  metadata: {},
+  createdAt: '2026-01-03T00:00:00.000Z',
+  updatedAt: '2026-01-03T00:00:00.000Z',
+};
+
+/** The server's answer to a send that it stored: the user message, then a short reply. */
+function acceptedStream(content: string) {
+  const userId = '0199a1b2-0000-7000-8000-00000000c0d0';
+  const replyId = '0199a1b2-0000-7000-8000-00000000c0d1';
+  return sseResponse([
+    ['message-start', { messageId: userId, parentId: GREETING_ID, role: 'user', model: null, content }],
+    ['message-start', { messageId: replyId, parentId: userId, role: 'assistant', model: 'ollama/llama3.2' }],
+    ['text-delta', { delta: 'Sure.' }],
+    ['finish', { status: 'complete', finishReason: 'stop', timings: null }],
+  ]);
+}
+
+type SendHandler = (request: Request) => unknown | Promise<unknown>;
+
+function server(onSend: SendHandler) {
+  return fakeApi({
+    'GET /api/auth/me': () => ({ user: ada }),
+    'GET /api/auth/config': () => ({ signupOpen: true, needsFirstAdmin: false }),
+    'GET /api/avatars': () => ({ avatars: [lumina] }),
+    'GET /api/conversations': () => ({ conversations: [conversation], nextCursor: null }),
+    [`GET /api/conversations/${ID}/messages`]: () => ({ conversation, messages: [greeting] }),
+    [`POST /api/conversations/${ID}/messages`]: onSend,
+    'GET /api/models': () => ({ models: [model('ollama/llama3.2')] }),
+    'GET /api/providers': () => ({ providers: [] }),
+    'GET /api/settings': () => ({
+      settings: { defaultModel: 'ollama/llama3.2', fallbackModels: [], localOnly: false },
+      instance: { localOnly: false, lockedByEnvironment: false },
+      limits: { maxMessageChars: LIMIT },
+    }),
+    'GET /health': () => ({ status: 'ok', version: '0.1.0', uptimeSeconds: 1, checks: {} }),
+  });
+}
+
+const box = () => screen.getByRole('textbox', { name: 'Message' }) as HTMLTextAreaElement;
+const sendButton = () => screen.getByRole('button', { name: 'Send' }) as HTMLButtonElement;
+const savedDraft = () => {
+  const raw = window.localStorage.getItem(draftKey(ada.id, ID));
+  return raw ? (JSON.parse(raw) as { text: string }).text : null;
+};
+
+async function openConversation(onSend: SendHandler) {
+  const api = server(onSend);
+  const view = renderApp({ fetch: api.fetch, path: `/chat/${ID}` });
+  await screen.findByText('Hi Ada! I’m Lumina.');
+  // The limit comes with the settings; wait for it so the counter tests see it.
+  await waitFor(() => expect(api.requests.some((r) => r.path === '/api/settings')).toBe(true));
+  return { api, ...view };
+}
+
+async function type(text: string) {
+  fireEvent.change(box(), { target: { value: text } });
+}
+
+describe('the message box keeps what was typed', () => {
+  beforeEach(() => window.localStorage.clear());
+  afterEach(cleanup);
+
+  const failures: [string, SendHandler, RegExp][] = [
+    [
+      '400 message_too_long',
+      () => apiError(400, 'message_too_long', 'The message is longer than 100 characters', { maxChars: 100 }),
+      /The message is longer than 100 characters\. Shorten it and send again\./,
+    ],
+    [
+      '409 no_model_configured',
+      () => apiError(409, 'no_model_configured', 'No model is set up yet.'),
+      /No model is set up yet, so there is no one to answer/,
+    ],
+    [
+      '429 rate_limited',
+      () => apiError(429, 'rate_limited', 'Too many requests.', { retryAfterSeconds: 12 }),
+      /You are sending too fast\. Try again in 12 seconds\./,
+    ],
+    [
+      '503 service_busy',
+      () => apiError(503, 'service_busy', 'Busy.', { retryAfterSeconds: 5 }),
+      /The server is busy right now\. Try again in 5 seconds\./,
+    ],
+    [
+      '503 database_unavailable',
+      () => apiError(503, 'database_unavailable', 'The database is unavailable.'),
+      /The server is busy right now\. Try again in a moment\./,
+    ],
+    [
+      '500 internal_error',
+      () => apiError(500, 'internal_error', 'Something went wrong on our side.'),
+      /Something went wrong on the server/,
+    ],
+    [
+      'a network error (fetch throws)',
+      () => {
+        throw new TypeError('Failed to fetch');
+      },
+      /Can’t reach the Lumina server/,
+    ],
+    [
+      'an error as the stream’s first part, before the message is stored',
+      () =>
+        sseResponse([
+          ['error', { code: 'service_busy', message: 'The database is busy.' }],
+          ['finish', { status: 'error', finishReason: null, timings: null }],
+        ]),
+      /The server is busy right now/,
+    ],
+    [
+      'a stream that ends before naming the stored message',
+      () => sseResponse([]),
+      /The connection ended before the server took the message\./,
+    ],
+  ];
+
+  it.each(failures)(
+    'after %s: the text stays, the pending message goes, the error says so',
+    async (_, onSend, says) => {
+      await openConversation(onSend);
+      await type('Tell me about the Analytical Engine');
+      fireEvent.click(sendButton());
+
+      const alert = await screen.findByRole('alert');
+      expect(alert.textContent).toMatch(/Not sent\./);
+      expect(alert.textContent).toMatch(says);
+      expect(box().value).toBe('Tell me about the Analytical Engine');
+      expect(savedDraft()).toBe('Tell me about the Analytical Engine');
+      // The optimistic copy of the message is gone from the conversation.
+      await waitFor(() =>
+        expect(document.querySelectorAll('article[data-message-id^="pending:"]').length).toBe(0),
+      );
+    },
+  );
+
+  it('Try again sends the text in the box again, and a stored message clears box and draft', async () => {
+    let calls = 0;
+    const { api } = await openConversation(async (request) => {
+      calls++;
+      if (calls === 1) return apiError(503, 'service_busy', 'Busy.', { retryAfterSeconds: 1 });
+      const { content } = (await request.json()) as { content: string };
+      return acceptedStream(content);
+    });
+    await type('  Hello there  ');
+    fireEvent.click(sendButton());
+    fireEvent.click(await screen.findByRole('button', { name: 'Try again' }));
+    await waitFor(() => expect(box().value).toBe(''));
+    expect(savedDraft()).toBeNull();
+    const sends = api.requests.filter((r) => r.method === 'POST');
+    expect(sends.map((r) => (r.body as { content: string }).content)).toEqual(['Hello there', 'Hello there']);
+    expect(screen.queryByRole('alert')).toBeNull();
+  });
+
+  it('keeps what was typed while the send was on its way', async () => {
+    let answer: ((response: Response) => void) | undefined;
+    await openConversation(() => new Promise<Response>((resolve) => (answer = resolve)));
+    await type('First question');
+    fireEvent.click(sendButton());
+    await waitFor(() => expect(answer).toBeDefined());
+    // The person keeps typing at the end while the server has not answered yet.
+    await type('First question\nAnd a second thought');
+    await act(async () => answer?.(acceptedStream('First question')));
+    await waitFor(() => expect(box().value).toBe('And a second thought'));
+    expect(savedDraft()).toBe('And a second thought');
+  });
+
+  it('after 401 session_expired the draft waits in storage for the next sign-in', async () => {
+    const first = await openConversation(() => apiError(401, 'session_expired', 'Your session has ended.'));
+    await type('Do not lose me');
+    fireEvent.click(sendButton());
+    expect((await screen.findByRole('alert')).textContent).toMatch(/Your session ended\. Sign in again/);
+    expect(savedDraft()).toBe('Do not lose me');
+    first.unmount();
+
+    await openConversation(() => acceptedStream('Do not lose me'));
+    expect(box().value).toBe('Do not lose me');
+  });
+
+  it('a draft survives a reload, per conversation and person', async () => {
+    const first = await openConversation(() => acceptedStream(''));
+    await type('Half a thought');
+    first.unmount();
+    await openConversation(() => acceptedStream(''));
+    expect(box().value).toBe('Half a thought');
+    expect(window.localStorage.getItem(draftKey('someone-else', ID))).toBeNull();
+  });
+});
+
+describe('the character counter', () => {
+  beforeEach(() => window.localStorage.clear());
+  afterEach(cleanup);
+
+  it('appears at 90% of the server’s limit, and over it turns Send off with the reason', async () => {
+    const { api } = await openConversation(() => acceptedStream(''));
+    await type('x'.repeat(89));
+    expect(screen.queryByText(`89 / ${LIMIT}`)).toBeNull();
+    await type('x'.repeat(90));
+    const counter = await screen.findByText(`90 / ${LIMIT}`);
+    expect(box().getAttribute('aria-describedby')).toBe(counter.id);
+    expect(sendButton().disabled).toBe(false);
+
+    // Counted as the server counts: an emoji is two UTF-16 code units; outer spaces are not sent.
+    await type(`  ${'😀'.repeat(50)}  `);
+    expect(screen.getByText(`100 / ${LIMIT}`)).toBeTruthy();
+    expect(sendButton().disabled).toBe(false);
+    await type(`${'😀'.repeat(50)}x`);
+    expect(screen.getByText(/101 \/ 100 · 1 too many, shorten it to send/)).toBeTruthy();
+    expect(sendButton().disabled).toBe(true);
+    expect(sendButton().title).toBe('Too long to send: shorten it to 100 characters');
+    expect(box().getAttribute('aria-invalid')).toBe('true');
+    expect(screen.getByText(/over the limit of 100 characters/)).toBeTruthy(); // the polite announcement
+
+    fireEvent.keyDown(box(), { key: 'Enter' });
+    expect(api.requests.filter((r) => r.method === 'POST')).toEqual([]);
+    expect(box().value).toBe(`${'😀'.repeat(50)}x`);
+  });
+});
