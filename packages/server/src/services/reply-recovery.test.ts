@@ -1,0 +1,88 @@
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newId } from '../ids.js';
+import { createMessageRepository } from '../repositories/message.repository.js';
+import { CSRF, createTestApp, signup } from '../test-support/app.js';
+import { createTestStorage, storageModes, type TestStorage } from '../test-support/storage.js';
+import { createReplyRecoveryService } from './reply-recovery.service.js';
+
+describe.each(storageModes())('the reply recovery sweep (%s)', (mode) => {
+  let storage: TestStorage;
+  let app: FastifyInstance;
+  let userId: string;
+  let conversationId: string;
+  let greetingId: string;
+
+  beforeAll(async () => {
+    storage = await createTestStorage(mode);
+    app = (await createTestApp(storage)).app;
+    const account = await signup(app, 'sweep@example.org');
+    userId = account.user.id;
+    const headers = { ...CSRF, cookie: account.cookie };
+    const avatarId = (await app.inject({ method: 'GET', url: '/api/avatars', headers })).json().avatars[0].id;
+    const created = (
+      await app.inject({ method: 'POST', url: '/api/conversations', headers, payload: { avatarId } })
+    ).json();
+    conversationId = created.conversation.id;
+    greetingId = created.messages[0].id;
+    // Only the sweep under test may run against these rows, not the app's own.
+    await app.close();
+  });
+  afterAll(async () => {
+    await storage?.close();
+  });
+
+  it("marks this process's orphaned replies and dead writers' replies interrupted, and nothing else", async () => {
+    const messages = createMessageRepository(storage.db);
+    const self = newId();
+    const live = newId();
+    const dead = newId();
+    const streamingReply = async (writerId: string, content: string) =>
+      (
+        await messages.append(conversationId, [
+          {
+            conversationId,
+            ownerId: userId,
+            parentId: greetingId,
+            role: 'assistant',
+            status: 'streaming',
+            content,
+            writerId,
+          },
+        ])
+      )[0]!;
+    const inFlight = await streamingReply(self, 'still being written here');
+    // Its final write failed while the database was away, and the writer gave up retrying.
+    const orphan = await streamingReply(self, 'saved before the outage');
+    const otherLive = await streamingReply(live, 'written by a live instance');
+    const leftByDead = await streamingReply(dead, 'left by a dead instance');
+    await storage.writerLocks.hold(live);
+
+    const recovery = createReplyRecoveryService({
+      db: storage.db,
+      locks: storage.writerLocks,
+      writerId: self,
+      isWriting: (replyId) => replyId === inFlight.id,
+      log: app.log,
+    });
+    try {
+      await recovery.start();
+      const status = async (id: string) => (await messages.findOwned(userId, id))!;
+      expect(await status(inFlight.id)).toMatchObject({ status: 'streaming' });
+      expect(await status(otherLive.id)).toMatchObject({ status: 'streaming' });
+      expect(await status(orphan.id)).toMatchObject({
+        status: 'interrupted',
+        content: 'saved before the outage',
+        error: { code: 'interrupted' },
+      });
+      expect(await status(leftByDead.id)).toMatchObject({
+        status: 'interrupted',
+        content: 'left by a dead instance',
+      });
+    } finally {
+      await recovery.stop();
+      await storage.writerLocks.release(live);
+      await messages.interruptReplies([inFlight.id, otherLive.id]);
+    }
+  });
+});
