@@ -17,6 +17,8 @@ import { newId } from './ids.js';
 import { createImageGenerator } from './image-generation/create-image-generator.js';
 import { type LogOverrides, loggerOptions } from './logger.js';
 import { createCircuitBreaker } from './providers/circuit-breaker.js';
+import { createOutboundClient } from './net/outbound-client.js';
+import { DOWNLOAD_LIMITS, IMAGE_SERVICE_LIMITS, PICTURE_IMPORT_LIMITS } from './net/outbound-limits.js';
 import { createProviderFactory } from './providers/provider-factory.js';
 import { createProviderRegistry } from './providers/provider-registry.js';
 import { type ProviderSpec, systemProviderSpecs } from './providers/provider-spec.js';
@@ -32,6 +34,7 @@ import { adminUserRoutes } from './routes/admin-users.routes.js';
 import { apiTokenRoutes } from './routes/api-tokens.routes.js';
 import { authRoutes } from './routes/auth.routes.js';
 import { avatarLorebookRoutes } from './routes/avatar-lorebook.routes.js';
+import { avatarPictureImportRoutes } from './routes/avatar-picture-import.routes.js';
 import { avatarPromptRoutes } from './routes/avatar-prompt.routes.js';
 import { avatarRoutes } from './routes/avatars.routes.js';
 import { conversationContextRoutes } from './routes/conversation-context.routes.js';
@@ -58,9 +61,10 @@ import { keyEntry, SecretBox } from './security/secret-box.js';
 import { createApiTokenService } from './services/api-token.service.js';
 import { createAuthService } from './services/auth.service.js';
 import { createAvatarService } from './services/avatar.service.js';
-import { createAvatarImageService } from './services/avatar-image.service.js';
+import { createAvatarImageService, MAX_IMAGE_BYTES } from './services/avatar-image.service.js';
 import { createAvatarImageGenerationService } from './services/avatar-image-generation.service.js';
 import { createAvatarLorebookService } from './services/avatar-lorebook.service.js';
+import { createAvatarPictureImportService } from './services/avatar-picture-import.service.js';
 import { createAvatarPromptService } from './services/avatar-prompt.service.js';
 import { createAvatarSuggestionService } from './services/avatar-suggestion.service.js';
 import { createAvatarTransferService } from './services/avatar-transfer.service.js';
@@ -182,6 +186,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   // Models: the instance's providers (environment) and each user's own, behind one registry.
+  // Every request a user (or the operator) aims at another server goes through this client.
+  const outbound = createOutboundClient({ allow: config.outbound.allow });
+  app.addHook('onClose', () => outbound.close());
   const secrets =
     deps.secrets ??
     createSecretService({
@@ -197,21 +204,31 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     kind: 'llama-cpp',
     name: 'Embedded (llama.cpp)',
     scope: 'system',
+    trusted: true,
   };
   let llamaListed = false;
   const systemSpecs = () => (llamaListed ? [...envSpecs, llamaSpec] : envSpecs);
   let providers: ReturnType<typeof createProviderService> | undefined;
   const registry = createProviderRegistry({
-    factory: createProviderFactory(config, deps.llamaCpp ? { 'llama-cpp': deps.llamaCpp } : {}),
+    factory: createProviderFactory(config, deps.llamaCpp ? { 'llama-cpp': deps.llamaCpp } : {}, outbound),
     systemSpecs,
     userSpecs: (userId) => providers!.specsFor(userId),
     isLocalOnly: (userId) => settings.isLocalOnly(userId),
     breaker,
   });
-  providers = createProviderService({ db: storage.db, secrets, registry });
+  const users = createUserRepository(storage.db);
+  providers = createProviderService({
+    db: storage.db,
+    secrets,
+    registry,
+    outbound,
+    isAdmin: async (userId) => (await users.findById(userId))?.role === 'admin',
+  });
   const models = createModelService({ registry, settings, usage, breaker });
   const localModels = createLocalModelService({
     modelsDir: path.join(config.dataDir, 'models'),
+    // Admin-only routes: the administrator's trust.
+    fetch: outbound.fetch('trusted', DOWNLOAD_LIMITS),
     onChange: () => {
       registry.forget(llamaSpec.id);
       void refreshLlama();
@@ -256,9 +273,21 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(avatarPromptRoutes(createAvatarPromptService({ avatars: avatarService })));
   await app.register(avatarLorebookRoutes(createAvatarLorebookService({ avatars: avatarService })));
   await app.register(
+    avatarPictureImportRoutes(
+      createAvatarPictureImportService({
+        avatars: avatarService,
+        images: createAvatarImageService({ db: storage.db }),
+        fetch: outbound.fetch('untrusted', { ...PICTURE_IMPORT_LIMITS, maxResponseBytes: MAX_IMAGE_BYTES }),
+      }),
+    ),
+  );
+  await app.register(
     imageGenerationRoutes(
       createAvatarImageGenerationService({
-        generator: createImageGenerator(config.imageGeneration),
+        generator: createImageGenerator(
+          config.imageGeneration,
+          outbound.fetch('trusted', IMAGE_SERVICE_LIMITS), // the operator set its URL
+        ),
         timeoutMs: config.imageGeneration?.timeoutMs ?? 0,
         avatars: avatarService,
         images: createAvatarImageService({ db: storage.db }),

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { parseAllowList } from './net/outbound-policy.js';
 
 /** Every environment variable Lumina reads, validated in one place. */
 const booleanString = z
@@ -63,6 +64,22 @@ export const envSchema = z.object({
   MISTRAL_API_KEY: z.string().min(1).optional(),
   LUMINA_LOCAL_ONLY: booleanString.default(false),
   LUMINA_OLLAMA_AUTODETECT: booleanString.default(true),
+  LUMINA_OUTBOUND_ALLOW: z
+    .string()
+    .transform((value) =>
+      value
+        .split(',')
+        .map((entry) => entry.trim())
+        .filter(Boolean),
+    )
+    .superRefine((entries, context) => {
+      try {
+        parseAllowList(entries);
+      } catch (error) {
+        context.addIssue({ code: 'custom', message: (error as Error).message });
+      }
+    })
+    .default([]),
   LUMINA_PROVIDER_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
   LUMINA_PROVIDER_FIRST_TOKEN_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
   LUMINA_PROVIDER_IDLE_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
@@ -135,6 +152,8 @@ export interface Config {
   };
   /** System-wide privacy switch: refuse every cloud provider. */
   localOnly: boolean;
+  /** Outbound requests: non-public targets that ordinary users may reach too (hosts, IPs, CIDRs). */
+  outbound: { allow: string[] };
   providerTimeouts: { connectTimeoutMs: number; firstTokenTimeoutMs: number; idleTimeoutMs: number };
   llama: { contextSize: number; threads: number };
   /** Avatar pictures drawn by an image service; undefined when none is configured. */
@@ -219,6 +238,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       mistralApiKey: e.MISTRAL_API_KEY,
     },
     localOnly: e.LUMINA_LOCAL_ONLY,
+    outbound: { allow: e.LUMINA_OUTBOUND_ALLOW },
     providerTimeouts: {
       connectTimeoutMs: e.LUMINA_PROVIDER_CONNECT_TIMEOUT_MS,
       firstTokenTimeoutMs: e.LUMINA_PROVIDER_FIRST_TOKEN_TIMEOUT_MS,

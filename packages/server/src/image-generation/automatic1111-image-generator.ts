@@ -3,6 +3,7 @@ import {
   decodeBase64Image,
   type ImageGenerator,
   type ImageRequest,
+  type ImageServiceFetch,
   imageGenerationErrors,
   readJson,
   trimSlash,
@@ -16,8 +17,10 @@ export function createAutomatic1111ImageGenerator(options: {
   url: string;
   model?: string | undefined;
   apiKey?: string | undefined;
+  fetch?: ImageServiceFetch | undefined;
 }): ImageGenerator {
   const baseUrl = trimSlash(options.url);
+  const fetch = options.fetch ?? globalThis.fetch;
   return {
     backend: 'automatic1111',
     baseUrl,

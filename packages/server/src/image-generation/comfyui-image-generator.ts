@@ -3,6 +3,7 @@ import {
   assertImage,
   type ImageGenerator,
   type ImageRequest,
+  type ImageServiceFetch,
   imageGenerationErrors,
   readJson,
   trimSlash,
@@ -62,8 +63,10 @@ export function createComfyUiImageGenerator(options: {
   workflow?: ComfyWorkflow | undefined;
   /** How often the history is asked; tests shorten it. */
   pollIntervalMs?: number;
+  fetch?: ImageServiceFetch | undefined;
 }): ImageGenerator {
   const baseUrl = trimSlash(options.url);
+  const fetch = options.fetch ?? globalThis.fetch;
   const workflow = options.workflow ?? DEFAULT_COMFY_WORKFLOW;
   const pollMs = options.pollIntervalMs ?? 500;
   return {
@@ -92,7 +95,7 @@ export function createComfyUiImageGenerator(options: {
         throw imageGenerationErrors.failed('comfyui', 'POST /prompt answered without a prompt_id');
       const promptId = queued.prompt_id;
       try {
-        const image = await waitForImage(baseUrl, promptId, pollMs, request.signal);
+        const image = await waitForImage(fetch, baseUrl, promptId, pollMs, request.signal);
         const params = new URLSearchParams({
           filename: image.filename,
           subfolder: image.subfolder ?? '',
@@ -116,7 +119,13 @@ export function createComfyUiImageGenerator(options: {
   };
 }
 
-async function waitForImage(baseUrl: string, promptId: string, pollMs: number, signal: AbortSignal) {
+async function waitForImage(
+  fetch: ImageServiceFetch,
+  baseUrl: string,
+  promptId: string,
+  pollMs: number,
+  signal: AbortSignal,
+) {
   for (;;) {
     const history = (await readJson(
       'comfyui',
@@ -124,10 +133,9 @@ async function waitForImage(baseUrl: string, promptId: string, pollMs: number, s
       'GET /history',
     )) as Record<string, HistoryEntry>;
     const entry = history[promptId];
+    // ComfyUI's own messages about the failure stay out: a user reads this error.
     if (entry?.status?.status_str === 'error')
-      throw imageGenerationErrors.failed('comfyui', 'the workflow failed', {
-        messages: entry.status.messages?.slice(-3),
-      });
+      throw imageGenerationErrors.failed('comfyui', 'the workflow failed');
     const images = Object.values(entry?.outputs ?? {}).flatMap((output) => output.images ?? []);
     if (images[0]) return images[0];
     if (entry?.status?.completed)

@@ -2,24 +2,29 @@ import fs from 'node:fs';
 import { ConfigError, type ImageGenerationConfig } from '../config.js';
 import { createAutomatic1111ImageGenerator } from './automatic1111-image-generator.js';
 import { type ComfyWorkflow, createComfyUiImageGenerator } from './comfyui-image-generator.js';
-import type { ImageGenerator } from './image-generator.js';
+import type { ImageGenerator, ImageServiceFetch } from './image-generator.js';
 import { createOpenAiImageGenerator } from './openai-image-generator.js';
 
 /**
  * The configured image service, or undefined when none is. A ComfyUI workflow file is read
  * here, at start-up, so a missing or broken file stops the server with one clear line.
  */
-export function createImageGenerator(config: ImageGenerationConfig | undefined): ImageGenerator | undefined {
+export function createImageGenerator(
+  config: ImageGenerationConfig | undefined,
+  /** The guarded outbound client, with the operator's trust (the operator set the URL). */
+  fetch?: ImageServiceFetch,
+): ImageGenerator | undefined {
   if (!config) return undefined;
   switch (config.backend) {
     case 'openai':
-      return createOpenAiImageGenerator(config);
+      return createOpenAiImageGenerator({ ...config, fetch });
     case 'automatic1111':
-      return createAutomatic1111ImageGenerator(config);
+      return createAutomatic1111ImageGenerator({ ...config, fetch });
     case 'comfyui':
       return createComfyUiImageGenerator({
         url: config.url,
         model: config.model,
+        fetch,
         workflow: config.comfyWorkflow ? readWorkflow(config.comfyWorkflow) : undefined,
       });
   }

@@ -18,6 +18,9 @@ export interface ImageRequest {
  * conformance suite (test-support/image-generator-conformance.ts) against a local server that
  * speaks its real wire format.
  */
+/** The fetch every generator sends its requests with: the guarded outbound client in the app. */
+export type ImageServiceFetch = typeof globalThis.fetch;
+
 export interface ImageGenerator {
   readonly backend: ImageBackend;
   /** Where requests go, for the local-only check. */
@@ -55,46 +58,22 @@ export const trimSlash = (url: string) => url.replace(/\/+$/, '');
 
 /**
  * Reads a response that should be JSON, turning HTTP errors and garbage into
- * image_generation_failed with what the service said.
+ * image_generation_failed with the status only: the service's own words stay in its logs, never
+ * in an error a user reads (docs/security.md, "Outbound requests").
  */
 export async function readJson(backend: ImageBackend, response: Response, what: string): Promise<unknown> {
-  const text = await response.text();
   if (!response.ok) {
-    throw imageGenerationErrors.failed(backend, `${what} answered ${response.status}: ${errorText(text)}`, {
+    await response.body?.cancel().catch(() => {});
+    throw imageGenerationErrors.failed(backend, `${what} answered ${response.status}`, {
       status: response.status,
     });
   }
   try {
-    return JSON.parse(text);
-  } catch {
+    return JSON.parse(await response.text());
+  } catch (error) {
+    if (error instanceof AppError) throw error; // the guarded client's size limit
     throw imageGenerationErrors.failed(backend, `${what} did not answer with JSON`);
   }
-}
-
-/** The message inside a service's error body, or the start of the body. */
-function errorText(body: string): string {
-  try {
-    const json = JSON.parse(body) as Record<string, unknown>;
-    const error = json.error as Record<string, unknown> | string | undefined;
-    // Automatic1111: { error: 'OutOfMemoryError', errors: 'CUDA out of memory…' }; FastAPI 422: { detail: [{ msg }] }
-    if (typeof json.errors === 'string' && json.errors)
-      return `${typeof error === 'string' ? `${error}: ` : ''}${json.errors}`.slice(0, 300);
-    if (Array.isArray(json.detail))
-      return json.detail
-        .map((item: { msg?: unknown }) => (typeof item?.msg === 'string' ? item.msg : ''))
-        .filter(Boolean)
-        .join('; ')
-        .slice(0, 300);
-    const message =
-      (typeof error === 'object' && error && typeof error.message === 'string' && error.message) ||
-      (typeof error === 'string' && error) ||
-      (typeof json.detail === 'string' && json.detail) ||
-      (typeof json.message === 'string' && json.message);
-    if (message) return message.slice(0, 300);
-  } catch {
-    // not JSON: fall through to the raw text
-  }
-  return body.slice(0, 300) || '(no body)';
 }
 
 /** Decodes base64 image data (with or without a `data:` prefix); refuses what is not base64. */

@@ -1,9 +1,11 @@
 import { createOpenAI } from '@ai-sdk/openai';
 import { APICallError, generateImage } from 'ai';
+import { findOutboundError } from '../net/outbound-errors.js';
 import {
   assertImage,
   type ImageGenerator,
   type ImageRequest,
+  type ImageServiceFetch,
   imageGenerationErrors,
   trimSlash,
 } from './image-generator.js';
@@ -20,12 +22,14 @@ export function createOpenAiImageGenerator(options: {
   url: string;
   apiKey?: string | undefined;
   model?: string | undefined;
+  fetch?: ImageServiceFetch | undefined;
 }): ImageGenerator {
   const baseUrl = trimSlash(options.url);
   const provider = createOpenAI({
     baseURL: baseUrl.endsWith('/v1') ? baseUrl : `${baseUrl}/v1`,
     // Local servers often need no key; the SDK still wants one.
     apiKey: options.apiKey ?? 'not-needed',
+    ...(options.fetch ? { fetch: options.fetch } : {}),
   });
   const model = provider.image(options.model ?? 'gpt-image-1');
   return {
@@ -46,16 +50,15 @@ export function createOpenAiImageGenerator(options: {
         bytes = Buffer.from(image.uint8Array);
       } catch (error) {
         if (request.signal.aborted) throw error;
-        if (APICallError.isInstance(error)) {
-          throw imageGenerationErrors.failed(
-            'openai',
-            `images/generations answered ${error.statusCode ?? 'nothing'}: ${error.message.slice(0, 300)}`,
-            {
-              ...(error.statusCode ? { status: error.statusCode } : {}),
-            },
-          );
+        const outbound = findOutboundError(error);
+        if (outbound) throw outbound;
+        // Status only: the service's words (and the SDK's quotes of them) stay out of errors.
+        if (APICallError.isInstance(error) && error.statusCode !== undefined) {
+          throw imageGenerationErrors.failed('openai', `images/generations answered ${error.statusCode}`, {
+            status: error.statusCode,
+          });
         }
-        throw imageGenerationErrors.failed('openai', (error as Error).message.slice(0, 300));
+        throw imageGenerationErrors.failed('openai', 'images/generations could not be reached or understood');
       }
       return assertImage('openai', bytes);
     },

@@ -25,7 +25,7 @@ export interface DownloadModelOptions {
   onProgress?: (progress: DownloadProgress) => void;
   /** Give up when no byte arrives for this long (the partial file is kept). Default 60 s. */
   idleTimeoutMs?: number;
-  /** Injected for tests. */
+  /** The guarded outbound client in the app (downloads are admin-only: trusted); tests inject theirs. */
   fetch?: typeof fetch;
   /** Free bytes on the disk holding `dir`; injected for tests. */
   freeBytes?: (dir: string) => Promise<number>;
@@ -132,7 +132,8 @@ export async function downloadModel(options: DownloadModelOptions): Promise<Down
       });
     }
     if (idle.fired) throw downloadFailed('no data arrived for too long', receivedBytes);
-    throw downloadFailed((error as Error).message, receivedBytes);
+    // Socket errors name addresses and ports; the reason stays ours.
+    throw downloadFailed('the connection failed', receivedBytes);
   } finally {
     idle.clear();
     options.signal?.removeEventListener('abort', stopOnCallerAbort);

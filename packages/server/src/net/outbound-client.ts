@@ -2,7 +2,7 @@ import { lookup as dnsLookup } from 'node:dns/promises';
 import { Agent, buildConnector, Response as UndiciResponse, fetch as undiciFetch } from 'undici';
 import { canonicalAddress } from './ip-address.js';
 import { findOutboundError, outboundErrors } from './outbound-errors.js';
-import { createOutboundPolicy, type OutboundPolicy, type OutboundTrust } from './outbound-policy.js';
+import { createOutboundPolicy, type OutboundTrust } from './outbound-policy.js';
 import { capBytes, capLines } from './response-limits.js';
 
 export type FetchFunction = typeof globalThis.fetch;

@@ -53,8 +53,27 @@ describe('httpProviderError', () => {
     expect(error.status).toBe(status);
   });
 
-  it('puts the vendor message into ours', () => {
-    expect(httpProviderError(429, '{"error":{"message":"slow down"}}').message).toContain('slow down');
+  it('never puts the remote text into ours: the body picks the code, the message is our own', () => {
+    const secret = 'INTERNAL-SECRET-7f3a';
+    for (const status of [400, 401, 404, 429, 500, 503]) {
+      const error = httpProviderError(status, `{"error":{"message":"${secret}"}} ${secret}`);
+      expect(error.message).not.toContain(secret);
+      expect(error.message).toContain(String(status));
+    }
+  });
+
+  it('keeps socket and SDK messages (addresses, ports, quoted bodies) out of its messages', () => {
+    const secret = 'INTERNAL-SECRET-7f3a';
+    const refused = new TypeError('fetch failed', {
+      cause: Object.assign(new Error(`connect ECONNREFUSED 10.0.0.5:6379 ${secret}`), {
+        code: 'ECONNREFUSED',
+      }),
+    });
+    const parse = Object.assign(new Error(`JSON parsing failed: Text: ${secret}`), {
+      name: 'AI_JSONParseError',
+    });
+    const odd = new Error(secret);
+    for (const error of [refused, parse, odd]) expect(toProviderError(error).message).not.toContain(secret);
   });
 });
 

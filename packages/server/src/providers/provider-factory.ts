@@ -1,4 +1,6 @@
 import type { Config } from '../config.js';
+import { createOutboundClient, type OutboundClient } from '../net/outbound-client.js';
+import { PROVIDER_LIMITS } from '../net/outbound-limits.js';
 import { createCloudProvider } from './adapters/cloud-providers.js';
 import { createOllamaProvider } from './adapters/ollama-provider.js';
 import type { ProviderFactory } from './provider-registry.js';
@@ -9,20 +11,24 @@ export type ProviderFactoryExtensions = Partial<Record<'llama-cpp', () => ModelP
 
 /**
  * Builds the adapter for a provider spec: Ollama's native API, the embedded engine, or one of
- * the cloud adapters (Vercel AI SDK provider packages), all with the configured timeouts.
+ * the cloud adapters (Vercel AI SDK provider packages), all with the configured timeouts and
+ * every request through the guarded outbound client, with the trust of whoever aimed the spec.
  */
 export function createProviderFactory(
   config: Pick<Config, 'providerTimeouts'>,
   extensions: ProviderFactoryExtensions = {},
+  outbound: OutboundClient = createOutboundClient(),
 ): ProviderFactory {
   const timeouts = config.providerTimeouts;
   return (spec) => {
+    const fetch = outbound.fetch(spec.trusted ? 'trusted' : 'untrusted', PROVIDER_LIMITS);
     switch (spec.kind) {
       case 'ollama':
         return createOllamaProvider({
           id: spec.id,
           ...(spec.baseUrl ? { baseUrl: spec.baseUrl } : {}),
           timeouts,
+          fetch,
         });
       case 'llama-cpp': {
         const make = extensions['llama-cpp'];
@@ -36,6 +42,7 @@ export function createProviderFactory(
           ...(spec.apiKey ? { apiKey: spec.apiKey } : {}),
           ...(spec.baseUrl ? { baseUrl: spec.baseUrl } : {}),
           timeouts,
+          fetch,
         });
     }
   };

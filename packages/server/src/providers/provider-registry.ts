@@ -86,7 +86,7 @@ export function createProviderRegistry(deps: ProviderRegistryDeps) {
           : signal.aborted
             ? 'provider_timeout'
             : 'provider_unavailable';
-      const message = signal.aborted ? 'The provider did not answer in time' : (err as Error).message;
+      const message = signal.aborted ? 'The provider did not answer in time' : healthMessage(err);
       deps.breaker.failure(registered.spec.id, message);
       result = {
         status: 'error',
@@ -157,7 +157,7 @@ export function createProviderRegistry(deps: ProviderRegistryDeps) {
             health.set(r.spec.id, {
               status: 'error',
               code,
-              message: (err as Error).message,
+              message: healthMessage(err),
               latencyMs: null,
               checkedAt: new Date().toISOString(),
             });
@@ -219,3 +219,8 @@ export function createProviderRegistry(deps: ProviderRegistryDeps) {
 }
 
 export type ProviderRegistry = ReturnType<typeof createProviderRegistry>;
+
+/** Only our own messages reach a health entry: anything else might quote a remote answer. */
+function healthMessage(error: unknown): string {
+  return error instanceof ProviderError ? error.message : 'The provider could not be reached';
+}

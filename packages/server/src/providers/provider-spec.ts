@@ -10,6 +10,12 @@ export interface ProviderSpec {
   baseUrl?: string | undefined;
   apiKey?: string | undefined;
   scope: 'system' | 'user';
+  /**
+   * Aimed by someone trusted with the network: the operator (environment) or an administrator's
+   * own entry. Trusted providers may reach private addresses; others only public ones and the
+   * allow-list (docs/security.md, "Outbound requests").
+   */
+  trusted: boolean;
 }
 
 export const OPENROUTER_BASE_URL = 'https://openrouter.ai/api/v1';
@@ -23,7 +29,15 @@ export function systemProviderSpecs(
   const p = config.providers;
   const specs: ProviderSpec[] = [];
   const ollama = p.ollamaBaseUrl ?? detectedOllamaUrl;
-  if (ollama) specs.push({ id: 'ollama', kind: 'ollama', name: 'Ollama', baseUrl: ollama, scope: 'system' });
+  if (ollama)
+    specs.push({
+      id: 'ollama',
+      kind: 'ollama',
+      name: 'Ollama',
+      baseUrl: ollama,
+      scope: 'system',
+      trusted: true,
+    });
   if (p.openaiApiKey) {
     specs.push({
       id: 'openai',
@@ -32,6 +46,7 @@ export function systemProviderSpecs(
       apiKey: p.openaiApiKey,
       baseUrl: p.openaiBaseUrl,
       scope: 'system',
+      trusted: true,
     });
   }
   if (p.anthropicApiKey)
@@ -41,6 +56,7 @@ export function systemProviderSpecs(
       name: 'Anthropic',
       apiKey: p.anthropicApiKey,
       scope: 'system',
+      trusted: true,
     });
   if (p.googleApiKey)
     specs.push({
@@ -49,6 +65,7 @@ export function systemProviderSpecs(
       name: 'Google Gemini',
       apiKey: p.googleApiKey,
       scope: 'system',
+      trusted: true,
     });
   if (p.openrouterApiKey) {
     specs.push({
@@ -58,12 +75,27 @@ export function systemProviderSpecs(
       apiKey: p.openrouterApiKey,
       baseUrl: OPENROUTER_BASE_URL,
       scope: 'system',
+      trusted: true,
     });
   }
   if (p.groqApiKey)
-    specs.push({ id: 'groq', kind: 'groq', name: 'Groq', apiKey: p.groqApiKey, scope: 'system' });
+    specs.push({
+      id: 'groq',
+      kind: 'groq',
+      name: 'Groq',
+      apiKey: p.groqApiKey,
+      scope: 'system',
+      trusted: true,
+    });
   if (p.mistralApiKey)
-    specs.push({ id: 'mistral', kind: 'mistral', name: 'Mistral', apiKey: p.mistralApiKey, scope: 'system' });
+    specs.push({
+      id: 'mistral',
+      kind: 'mistral',
+      name: 'Mistral',
+      apiKey: p.mistralApiKey,
+      scope: 'system',
+      trusted: true,
+    });
   return specs;
 }
 

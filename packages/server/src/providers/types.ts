@@ -55,6 +55,7 @@ export type ProviderErrorCode =
   | 'provider_bad_request'
   | 'context_length_exceeded'
   | 'local_only'
+  | 'outbound_address_blocked'
   | 'cancelled';
 
 export type ChatStreamPart =

@@ -1,11 +1,11 @@
 import { sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { queryRows } from '../db/database.js';
 import { CSRF, createTestApp, signup } from '../test-support/app.js';
 import { OllamaServer } from '../test-support/protocol-servers/ollama-server.js';
 import { OpenAiServer } from '../test-support/protocol-servers/openai-server.js';
-import { createTestStorage, storageModes, type TestStorage } from '../test-support/storage.js';
+import { createTestStorage, describeStorage, type TestStorage } from '../test-support/storage.js';
 
 /** The events of an SSE body, in order, with their JSON data. */
 function events(body: string): { event: string; data: Record<string, unknown> }[] {
@@ -18,7 +18,7 @@ function events(body: string): { event: string; data: Record<string, unknown> }[
     }));
 }
 
-describe.each(storageModes())('providers and models on %s', (mode) => {
+describeStorage('providers and models on %s', (mode) => {
   let storage: TestStorage;
   let app: FastifyInstance;
   let ollama: OllamaServer;
@@ -38,6 +38,8 @@ describe.each(storageModes())('providers and models on %s', (mode) => {
         LUMINA_PROVIDER_FIRST_TOKEN_TIMEOUT_MS: '700',
         LUMINA_PROVIDER_IDLE_TIMEOUT_MS: '700',
         LUMINA_LOGIN_LIMIT_PER_MINUTE: '1000',
+        // The protocol servers listen on loopback, which ordinary users may not reach otherwise.
+        LUMINA_OUTBOUND_ALLOW: '127.0.0.1',
       })
     ).app;
     admin = await signup(app, 'admin@example.org');

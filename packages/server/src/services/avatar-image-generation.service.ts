@@ -81,10 +81,8 @@ export function createAvatarImageGenerationService(deps: {
         if (timeout.aborted) throw imageGenerationErrors.timeout(generator.backend, deps.timeoutMs);
         if (signal?.aborted) throw imageGenerationErrors.cancelled();
         if (error instanceof AppError) throw error;
-        throw imageGenerationErrors.failed(
-          generator.backend,
-          `could not be reached (${(error as Error).message})`,
-        );
+        // Socket errors name addresses and ports: the user reads only that it failed.
+        throw imageGenerationErrors.failed(generator.backend, 'could not be reached');
       }
       let fileId: string;
       try {

@@ -19,6 +19,8 @@ export function createLocalModelService(deps: {
   modelsDir: string;
   engineDir?: string | undefined;
   onChange: () => void;
+  /** Downloads go through the guarded outbound client (admin-only routes: trusted, capped redirects). */
+  fetch?: typeof globalThis.fetch;
 }) {
   const engine = deps.engineDir ? { engineDir: deps.engineDir } : {};
   return {
@@ -65,6 +67,7 @@ export function createLocalModelService(deps: {
         modelsDir: deps.modelsDir,
         ...(input.sha256 ? { sha256: input.sha256 } : {}),
         ...(signal ? { signal } : {}),
+        ...(deps.fetch ? { fetch: deps.fetch } : {}),
         onProgress,
       });
       deps.onChange();

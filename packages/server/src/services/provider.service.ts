@@ -1,6 +1,8 @@
 import type { Database } from '../db/database.js';
 import type { ProviderConfigRow } from '../db/schema/index.js';
 import { invalidRequest, notFound } from '../errors.js';
+import type { OutboundClient } from '../net/outbound-client.js';
+import type { OutboundTrust } from '../net/outbound-policy.js';
 import type { ProviderHealth, ProviderRegistry } from '../providers/provider-registry.js';
 import { isLocalSpec, type ProviderSpec } from '../providers/provider-spec.js';
 import type { ProviderKind } from '../providers/types.js';
@@ -49,6 +51,13 @@ export function createProviderService(deps: {
   db: Database;
   secrets: SecretService;
   registry: ProviderRegistry;
+  /** Checks a base URL against the outbound policy before it is saved. */
+  outbound: Pick<OutboundClient, 'assertAllowed'>;
+  /**
+   * Whether the user is an administrator now: an administrator's entries may reach private
+   * addresses (their own Ollama on localhost), an ordinary user's only public ones.
+   */
+  isAdmin: (userId: string) => Promise<boolean>;
 }) {
   const configs = createProviderConfigRepository(deps.db);
   const purpose = (kind: string) => `provider:${kind}`;
@@ -59,11 +68,13 @@ export function createProviderService(deps: {
   function specsFor(userId: string): Promise<ProviderSpec[]> {
     return specCache.get(userId, async () => {
       const rows = (await configs.listForUser(userId)).filter((r) => r.enabled);
-      return Promise.all(rows.map((row) => toSpec(userId, row)));
+      if (rows.length === 0) return [];
+      const trusted = await deps.isAdmin(userId);
+      return Promise.all(rows.map((row) => toSpec(userId, row, trusted)));
     });
   }
 
-  async function toSpec(userId: string, row: ProviderConfigRow): Promise<ProviderSpec> {
+  async function toSpec(userId: string, row: ProviderConfigRow, trusted: boolean): Promise<ProviderSpec> {
     return {
       id: row.id,
       kind: row.kind as ProviderKind,
@@ -71,7 +82,15 @@ export function createProviderService(deps: {
       baseUrl: row.baseUrl ?? undefined,
       apiKey: row.secretId ? await deps.secrets.reveal(userId, row.secretId) : undefined,
       scope: 'user',
+      trusted,
     };
+  }
+
+  /** Refuses a base URL the user may not aim at (`outbound_address_blocked`, 400). */
+  async function checkTarget(userId: string, baseUrl: string | null | undefined) {
+    if (!baseUrl) return;
+    const trust: OutboundTrust = (await deps.isAdmin(userId)) ? 'trusted' : 'untrusted';
+    await deps.outbound.assertAllowed(baseUrl, trust);
   }
 
   function validate(kind: ProviderKind, baseUrl: string | null | undefined, hasKey: boolean) {
@@ -125,6 +144,7 @@ export function createProviderService(deps: {
 
     async create(userId: string, input: ProviderInput): Promise<ProviderView> {
       validate(input.kind, input.baseUrl, Boolean(input.apiKey));
+      await checkTarget(userId, input.baseUrl);
       const secretId = input.apiKey
         ? (await deps.secrets.store(userId, purpose(input.kind), input.apiKey)).id
         : null;
@@ -153,6 +173,7 @@ export function createProviderService(deps: {
     ): Promise<ProviderView> {
       const row = await configs.findForUser(userId, id);
       if (!row) throw notFound('provider');
+      if (changes.baseUrl) await checkTarget(userId, changes.baseUrl);
       let secretId = row.secretId;
       if (changes.apiKey) {
         if (secretId) await deps.secrets.replace(userId, secretId, changes.apiKey);

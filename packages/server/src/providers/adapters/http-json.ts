@@ -20,9 +20,10 @@ export async function requestJson<T>(url: string, request: JsonRequest): Promise
   try {
     return JSON.parse(text) as T;
   } catch {
+    // The text itself stays out: it may be some other service's page (docs/security.md).
     throw new ProviderError(
       'provider_protocol_error',
-      `provider answered non-JSON: ${text.slice(0, 120)}`,
+      'the provider answered something that is not JSON',
       false,
     );
   }

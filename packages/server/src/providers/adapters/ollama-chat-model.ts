@@ -75,11 +75,7 @@ export class OllamaChatModel implements ChatModel {
     try {
       parsed = JSON.parse(text);
     } catch {
-      throw new ProviderError(
-        'provider_protocol_error',
-        `model answered invalid JSON: ${text.slice(0, 120)}`,
-        false,
-      );
+      throw new ProviderError('provider_protocol_error', 'the model answered invalid JSON', false);
     }
     const checked = validateAgainstSchema<T>(request.schema, parsed);
     if (!checked.success) throw new ProviderError('provider_protocol_error', checked.error.message, false);
@@ -102,7 +98,8 @@ export class OllamaChatModel implements ChatModel {
       signal,
     });
     liveness.connected();
-    if (!response.ok || !response.body) throw httpProviderError(response.status, await response.text());
+    if (!response.ok || !response.body)
+      throw httpProviderError(response.status, await response.text().catch(() => ''));
     let text = '';
     let toolCalls = 0;
     let last: OllamaChatLine | undefined;

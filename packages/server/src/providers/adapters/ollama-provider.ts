@@ -143,7 +143,7 @@ async function* pull(args: {
       clearTimeout(timer);
       timer = setTimeout(() => stalled.abort(), args.timeouts.idleTimeoutMs);
       if (typeof line.error === 'string') throw pullError(args.name, line.error);
-      const progress: PullProgress = { status: String(line.status ?? '') };
+      const progress: PullProgress = { status: pullStatus(line.status) };
       if (typeof line.completed === 'number') progress.completed = line.completed;
       if (typeof line.total === 'number') progress.total = line.total;
       args.onProgress?.(progress);
@@ -161,8 +161,26 @@ async function* pull(args: {
 }
 
 function pullError(name: string, message: string): ProviderError {
+  // Ollama's text picks the code; the message is ours (it could be any service's answer).
   if (/file does not exist|not found|manifest unknown/i.test(message)) {
-    return new ProviderError('model_not_found', `no model ${name} in the registry: ${message}`, false);
+    return new ProviderError('model_not_found', `no model ${name} in the registry`, false);
   }
-  return new ProviderError('provider_unavailable', `pulling ${name} failed: ${message}`, true);
+  return new ProviderError('provider_unavailable', `pulling ${name} failed`, true);
+}
+
+/** Ollama's pull steps; any other text is reported as `downloading`, never passed through. */
+const PULL_STEPS = new Set([
+  'pulling manifest',
+  'verifying sha256 digest',
+  'writing manifest',
+  'removing any unused layers',
+  'removing unused layers',
+  'success',
+]);
+
+function pullStatus(status: unknown): string {
+  const text = typeof status === 'string' ? status.trim().toLowerCase() : '';
+  if (PULL_STEPS.has(text)) return text;
+  const layer = /^(pulling|downloading) (?:sha256:)?([0-9a-f]{12})[0-9a-f]*$/.exec(text);
+  return layer ? `pulling ${layer[2]}` : 'downloading';
 }

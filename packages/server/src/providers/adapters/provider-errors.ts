@@ -1,4 +1,5 @@
 import { type AISDKError, APICallError, RetryError } from 'ai';
+import { findOutboundError } from '../../net/outbound-errors.js';
 import { ProviderError } from '../types.js';
 
 /** Socket-level failures: the provider is down or the connection broke mid-way. */
@@ -48,75 +49,82 @@ const BAD_KEY =
  */
 export function toProviderError(error: unknown): ProviderError {
   if (error instanceof ProviderError) return error;
+  // The guarded client's refusals and limits come first: they may sit inside an AI SDK error.
+  const outbound = findOutboundError(error);
+  if (outbound) return fromOutboundError(outbound.code, outbound.message);
   if (RetryError.isInstance(error)) return toProviderError(error.lastError);
   if (APICallError.isInstance(error) && error.statusCode !== undefined && error.statusCode >= 400) {
-    return httpProviderError(error.statusCode, error.responseBody, error.message);
+    return httpProviderError(error.statusCode, error.responseBody);
   }
+  // Every message below is ours: SDK and socket messages quote remote bodies and addresses.
   const named = error as Partial<AISDKError> & { name?: string; code?: string };
   if (named?.name === 'AI_NoSuchModelError')
-    return new ProviderError('model_not_found', messageOf(error), false);
+    return new ProviderError('model_not_found', 'the provider does not offer this model', false);
   if (named?.name === 'TimeoutError')
     return new ProviderError('provider_timeout', 'the provider did not answer in time', true);
   if (named?.name === 'AbortError') return new ProviderError('cancelled', 'the request was cancelled', false);
   const network = networkCause(error);
   if (network === 'timeout')
-    return new ProviderError('provider_timeout', `provider timed out: ${messageOf(error)}`, true);
-  if (network === 'unavailable') {
-    return new ProviderError(
-      'provider_unavailable',
-      `provider connection failed: ${describeChain(error)}`,
-      true,
-    );
-  }
+    return new ProviderError('provider_timeout', 'the provider did not answer in time', true);
+  if (network === 'unavailable')
+    return new ProviderError('provider_unavailable', 'the connection to the provider failed', true);
   if (named?.name && PROTOCOL_ERROR_NAMES.has(named.name)) {
     return new ProviderError(
       'provider_protocol_error',
-      `unexpected provider response: ${messageOf(error)}`,
+      `the provider's answer could not be understood (${named.name})`,
       false,
     );
   }
-  return new ProviderError('provider_protocol_error', `provider call failed: ${messageOf(error)}`, false);
+  return new ProviderError(
+    'provider_protocol_error',
+    `the provider call failed (${error instanceof Error ? error.name : typeof error})`,
+    false,
+  );
+}
+
+/** The guarded client's codes in the provider vocabulary; blocked keeps its own code. */
+function fromOutboundError(code: string, message: string): ProviderError {
+  switch (code) {
+    case 'outbound_address_blocked':
+      return new ProviderError('outbound_address_blocked', message, false);
+    case 'outbound_timeout':
+      return new ProviderError('provider_timeout', 'the provider did not answer in time', true);
+    case 'outbound_unreachable':
+      return new ProviderError('provider_unavailable', 'the connection to the provider failed', true);
+    case 'outbound_url_refused':
+      return new ProviderError('provider_bad_request', message, false);
+    default: // outbound_line_too_long, outbound_response_too_large
+      return new ProviderError(
+        'provider_protocol_error',
+        `the provider's answer broke a limit: ${message}`,
+        false,
+      );
+  }
 }
 
 /**
  * Maps an HTTP error answer to a ProviderError, reading the vendor's error body: the status
  * decides most cases, the message the rest (Gemini reports a bad key as 400, Mistral an
- * unknown model as 400 `invalid_model`, everyone reports an over-long prompt as 400).
+ * unknown model as 400 `invalid_model`, everyone reports an over-long prompt as 400). The body
+ * only picks the code: the message is ours, so a provider aimed at some internal service cannot
+ * read that service's answers back through errors (docs/security.md, "Outbound requests").
  * @example throw httpProviderError(response.status, await response.text());
  */
-export function httpProviderError(status: number, body?: string, fallbackMessage?: string): ProviderError {
-  const detail = vendorMessage(body) ?? fallbackMessage ?? `HTTP ${status}`;
-  const text = `${detail} ${body ?? ''}`;
-  const message = `provider answered ${status}: ${detail}`;
+export function httpProviderError(status: number, body?: string): ProviderError {
+  const text = body ?? '';
+  const error = (code: ProviderError['code'], what: string, retryable: boolean) =>
+    new ProviderError(code, `${what} (HTTP ${status})`, retryable, status);
   if (status === 401 || status === 403 || (status === 400 && BAD_KEY.test(text))) {
-    return new ProviderError('provider_auth_failed', message, false, status);
+    return error('provider_auth_failed', 'the provider refused the credentials', false);
   }
-  if (status === 429) return new ProviderError('provider_rate_limited', message, true, status);
-  if (status === 408 || status === 504) return new ProviderError('provider_timeout', message, true, status);
-  if (status >= 500) return new ProviderError('provider_unavailable', message, true, status);
+  if (status === 429) return error('provider_rate_limited', 'the provider is limiting requests', true);
+  if (status === 408 || status === 504) return error('provider_timeout', 'the provider timed out', true);
+  if (status >= 500) return error('provider_unavailable', 'the provider failed', true);
   if (CONTEXT_TOO_LONG.test(text))
-    return new ProviderError('context_length_exceeded', message, false, status);
+    return error('context_length_exceeded', "the prompt is longer than the model's context window", false);
   if (status === 404 || MODEL_NOT_FOUND.test(text))
-    return new ProviderError('model_not_found', message, false, status);
-  return new ProviderError('provider_bad_request', message, false, status);
-}
-
-/** The human message inside the usual vendor error bodies, if any. */
-function vendorMessage(body?: string): string | undefined {
-  if (!body) return undefined;
-  try {
-    const parsed = JSON.parse(body) as Record<string, unknown>;
-    const error = parsed.error;
-    if (typeof error === 'string') return error; // Ollama: {"error":"…"}
-    if (error && typeof error === 'object' && typeof (error as { message?: unknown }).message === 'string') {
-      return (error as { message: string }).message; // OpenAI, Anthropic, Gemini, Groq
-    }
-    if (typeof parsed.message === 'string') return parsed.message; // Mistral
-    if (typeof parsed.detail === 'string') return parsed.detail;
-  } catch {
-    // Not JSON (a proxy's HTML page): fall through to the truncated text.
-  }
-  return body.slice(0, 200);
+    return error('model_not_found', 'the provider does not know this model', false);
+  return error('provider_bad_request', 'the provider refused the request', false);
 }
 
 function networkCause(error: unknown): 'timeout' | 'unavailable' | null {
@@ -130,17 +138,4 @@ function networkCause(error: unknown): 'timeout' | 'unavailable' | null {
     current = cause;
   }
   return null;
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-function describeChain(error: unknown): string {
-  const parts: string[] = [];
-  for (let current = error, depth = 0; current && depth < 4; depth++) {
-    parts.push(messageOf(current));
-    current = (current as { cause?: unknown }).cause;
-  }
-  return parts.join(': ');
 }
