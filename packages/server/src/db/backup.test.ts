@@ -3,14 +3,14 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createSessionRepository } from '../repositories/session.repository.js';
 import { createSettingsRepository } from '../repositories/settings.repository.js';
 import { createUserRepository } from '../repositories/user.repository.js';
 import {
   createTestStorage,
-  type StorageMode,
-  storageModes,
+  describeStorage,
+  describeStoragePairs,
   type TestStorage,
 } from '../test-support/storage.js';
 import { BackupError, backupDatabase, restoreDatabase, tablesInDependencyOrder } from './backup.js';
@@ -54,12 +54,7 @@ async function snapshot(storage: TestStorage) {
   return out;
 }
 
-const modes = storageModes();
-const pairs: [StorageMode, StorageMode][] = modes.flatMap((from) =>
-  modes.map((to) => [from, to] as [StorageMode, StorageMode]),
-);
-
-describe.each(pairs)('backup from %s, restore into %s', (from, to) => {
+describeStoragePairs('backup from %s, restore into %s', (from, to) => {
   let source: TestStorage;
   let target: TestStorage;
   beforeAll(async () => {
@@ -92,7 +87,7 @@ describe.each(pairs)('backup from %s, restore into %s', (from, to) => {
   });
 });
 
-describe.each(modes)('restore of a bad file on %s changes nothing', (mode) => {
+describeStorage('restore of a bad file on %s changes nothing', (mode) => {
   let storage: TestStorage;
   let good: string;
   beforeAll(async () => {

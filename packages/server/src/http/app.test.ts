@@ -1,14 +1,14 @@
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { z } from 'zod';
 import { buildApp } from '../app.js';
 import { loadConfig } from '../config.js';
-import { createTestStorage, storageModes, type TestStorage } from '../test-support/storage.js';
+import { createTestStorage, describeStorage, type TestStorage } from '../test-support/storage.js';
 
 const METRICS_TOKEN = 'scrape-token-for-tests';
 
-describe.each(storageModes())('HTTP service on %s', (mode) => {
+describeStorage('HTTP service on %s', (mode) => {
   let storage: TestStorage;
   let app: FastifyInstance;
   const logs: string[] = [];

@@ -1,13 +1,13 @@
 import { v7 as uuidv7 } from 'uuid';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { MessageRow } from '../db/schema/index.js';
-import { createTestStorage, storageModes, type TestStorage } from '../test-support/storage.js';
+import { createTestStorage, describeStorage, type TestStorage } from '../test-support/storage.js';
 import { createAvatarRepository } from './avatar.repository.js';
 import { createConversationRepository } from './conversation.repository.js';
 import { createMessageRepository } from './message.repository.js';
 import { createUserRepository } from './user.repository.js';
 
-describe.each(storageModes())('message branch on %s', (mode) => {
+describeStorage('message branch on %s', (mode) => {
   let storage: TestStorage;
   beforeAll(async () => {
     storage = await createTestStorage(mode);

@@ -1,11 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { migrate } from '../db/migrate.js';
-import { createTestStorage, storageModes, type TestStorage } from '../test-support/storage.js';
+import { createTestStorage, describeStorage, type TestStorage } from '../test-support/storage.js';
 import { createSessionRepository } from './session.repository.js';
 import { createSettingsRepository } from './settings.repository.js';
 import { createUserRepository } from './user.repository.js';
 
-describe.each(storageModes())('repositories on %s', (mode) => {
+describeStorage('repositories on %s', (mode) => {
   let storage: TestStorage;
   beforeAll(async () => {
     storage = await createTestStorage(mode);

@@ -1,12 +1,12 @@
 import { eq } from 'drizzle-orm';
 import { v7 as uuidv7 } from 'uuid';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { users } from '../db/schema/index.js';
-import { createTestStorage, storageModes, type TestStorage } from '../test-support/storage.js';
+import { createTestStorage, describeStorage, type TestStorage } from '../test-support/storage.js';
 import { createSecretRepository, type NewSecret } from './secret.repository.js';
 import { createUserRepository } from './user.repository.js';
 
-describe.each(storageModes())('secret repository on %s', (mode) => {
+describeStorage('secret repository on %s', (mode) => {
   let storage: TestStorage;
   let alice: string;
   let bob: string;

@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CSRF, createTestApp, sessionCookie, signup, type TestApp } from '../test-support/app.js';
-import { createTestStorage, storageModes, type TestStorage } from '../test-support/storage.js';
+import { createTestStorage, describeStorage, type TestStorage } from '../test-support/storage.js';
 
-describe.each(storageModes())('accounts on %s', (mode) => {
+describeStorage('accounts on %s', (mode) => {
   let storage: TestStorage;
   let test: TestApp;
   let app: FastifyInstance;

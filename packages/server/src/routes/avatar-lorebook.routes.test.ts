@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { LorebookDocument } from '../cards/lorebook-document.js';
 import { CSRF, createTestApp, signup } from '../test-support/app.js';
 import { fixturePath } from '../test-support/fixtures.js';
-import { createTestStorage, storageModes, type TestStorage } from '../test-support/storage.js';
+import { createTestStorage, describeStorage, type TestStorage } from '../test-support/storage.js';
 
 const ELDORIA = fixturePath('sillytavern', 'Eldoria.json');
 
@@ -16,7 +16,7 @@ type WorldInfoEntry = {
   [field: string]: unknown;
 };
 
-describe.each(storageModes())('lorebook editing on %s', (mode) => {
+describeStorage('lorebook editing on %s', (mode) => {
   let storage: TestStorage;
   let app: FastifyInstance;
   let ada: Awaited<ReturnType<typeof signup>>;

@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { CSRF, createTestApp, signup } from '../test-support/app.js';
-import { createTestStorage, storageModes, type TestStorage } from '../test-support/storage.js';
+import { createTestStorage, describeStorage, type TestStorage } from '../test-support/storage.js';
 
-describe.each(storageModes())('prompt previews on %s', (mode) => {
+describeStorage('prompt previews on %s', (mode) => {
   let storage: TestStorage;
   let app: FastifyInstance;
   let ada: Awaited<ReturnType<typeof signup>>;

@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { CSRF, createTestApp, signup } from '../test-support/app.js';
-import { createTestStorage, storageModes, type TestStorage } from '../test-support/storage.js';
+import { createTestStorage, describeStorage, type TestStorage } from '../test-support/storage.js';
 
-describe.each(storageModes())('avatars on %s', (mode) => {
+describeStorage('avatars on %s', (mode) => {
   let storage: TestStorage;
   let app: FastifyInstance;
   let ada: Awaited<ReturnType<typeof signup>>;

@@ -1,13 +1,13 @@
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { CSRF, createTestApp, signup } from '../test-support/app.js';
 import { OllamaServer } from '../test-support/protocol-servers/ollama-server.js';
 import { waitUntil } from '../test-support/sse.js';
-import { createTestStorage, storageModes, type TestStorage } from '../test-support/storage.js';
+import { createTestStorage, describeStorage, type TestStorage } from '../test-support/storage.js';
 
 const MODEL = 'ollama/llama3.2:latest';
 
-describe.each(storageModes())('GET /api/conversations/:id/context (%s)', (mode) => {
+describeStorage('GET /api/conversations/:id/context (%s)', (mode) => {
   let storage: TestStorage;
   let ollama: OllamaServer;
   let app: FastifyInstance;

@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import { sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { MAX_CONVERSATION_FILE_BYTES } from '../conversation-formats/imported-conversation.js';
 import { queryRows } from '../db/database.js';
 import { CSRF, createTestApp, signup } from '../test-support/app.js';
-import { createTestStorage, storageModes, type TestStorage } from '../test-support/storage.js';
+import { createTestStorage, describeStorage, type TestStorage } from '../test-support/storage.js';
 
 const ST_FIXTURE = 'Seraphina - 2025-09-26@15h04m33s123ms.jsonl';
 const fixture = (name: string) => {
@@ -30,7 +30,7 @@ type LuminaFile = {
   messages: { id: string; parentId: string | null; content: string; [k: string]: unknown }[];
 };
 
-describe.each(storageModes())('conversation import and export on %s', (mode) => {
+describeStorage('conversation import and export on %s', (mode) => {
   let storage: TestStorage;
   let app: FastifyInstance;
   let user: Awaited<ReturnType<typeof signup>>;

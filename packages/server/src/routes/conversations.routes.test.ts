@@ -6,7 +6,12 @@ import { WebSocket } from 'ws';
 import { CSRF, createTestApp, signup } from '../test-support/app.js';
 import { OllamaServer } from '../test-support/protocol-servers/ollama-server.js';
 import { parseSse, type SseEvent, waitUntil } from '../test-support/sse.js';
-import { createTestStorage, storageModes, type TestStorage } from '../test-support/storage.js';
+import {
+  createTestStorage,
+  describeStorage,
+  storageModes,
+  type TestStorage,
+} from '../test-support/storage.js';
 
 const textOf = (events: SseEvent[]) =>
   events
@@ -16,7 +21,7 @@ const textOf = (events: SseEvent[]) =>
 
 const MODEL = 'ollama/llama3.2:latest';
 
-describe.each(storageModes())('conversations and streaming replies (%s)', (mode) => {
+describeStorage('conversations and streaming replies (%s)', (mode) => {
   let storage: TestStorage;
   let ollama: OllamaServer;
   let app: FastifyInstance;

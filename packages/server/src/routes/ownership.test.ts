@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { CSRF, createTestApp, signup } from '../test-support/app.js';
-import { createTestStorage, storageModes, type TestStorage } from '../test-support/storage.js';
+import { createTestStorage, describeStorage, type TestStorage } from '../test-support/storage.js';
 
 /**
  * Walks every route in openapi.json that takes an id and checks that user B cannot reach
@@ -174,7 +174,7 @@ const idRoutes = Object.entries(spec.paths)
     Object.keys(methods).map((method) => ({ path, method: method.toUpperCase() })),
   );
 
-describe.each(storageModes())('ownership on %s', (mode) => {
+describeStorage('ownership on %s', (mode) => {
   let storage: TestStorage;
   let app: FastifyInstance;
   let a: Owner;

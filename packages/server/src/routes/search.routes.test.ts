@@ -6,7 +6,7 @@ import { createConversationRepository } from '../repositories/conversation.repos
 import { createMessageRepository } from '../repositories/message.repository.js';
 import { RANK_WINDOW } from '../repositories/message-search.repository.js';
 import { CSRF, createTestApp, signup } from '../test-support/app.js';
-import { createTestStorage, storageModes, type TestStorage } from '../test-support/storage.js';
+import { createTestStorage, describeStorage, type TestStorage } from '../test-support/storage.js';
 
 type User = Awaited<ReturnType<typeof signup>>;
 type Hit = {
@@ -24,7 +24,7 @@ type Hit = {
 const plain = (hit: Hit) => hit.snippet.map((s) => s.text).join('');
 const matches = (hit: Hit) => hit.snippet.filter((s) => s.match).map((s) => s.text);
 
-describe.each(storageModes())('search on %s', (mode) => {
+describeStorage('search on %s', (mode) => {
   let storage: TestStorage;
   let app: FastifyInstance;
   let ada: User;

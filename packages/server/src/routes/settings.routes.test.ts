@@ -1,11 +1,11 @@
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { CSRF, createTestApp, signup } from '../test-support/app.js';
-import { createTestStorage, storageModes, type TestStorage } from '../test-support/storage.js';
+import { createTestStorage, describeStorage, type TestStorage } from '../test-support/storage.js';
 
 // The web app's character counter reads the message limit from GET /api/settings and counts
 // the way the server does (JavaScript string length, UTF-16 code units). These tests pin both.
-describe.each(storageModes())('the message limit in /api/settings (%s)', (mode) => {
+describeStorage('the message limit in /api/settings (%s)', (mode) => {
   let storage: TestStorage;
   let app: FastifyInstance;
   let cookie: string;

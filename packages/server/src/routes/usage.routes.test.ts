@@ -1,13 +1,13 @@
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { NewUsageEventRow } from '../db/schema/index.js';
 import { createUsageRepository } from '../repositories/usage.repository.js';
 import { CSRF, createTestApp, signup } from '../test-support/app.js';
-import { createTestStorage, storageModes, type TestStorage } from '../test-support/storage.js';
+import { createTestStorage, describeStorage, type TestStorage } from '../test-support/storage.js';
 
 type User = Awaited<ReturnType<typeof signup>>;
 
-describe.each(storageModes())('usage report on %s', (mode) => {
+describeStorage('usage report on %s', (mode) => {
   let storage: TestStorage;
   let app: FastifyInstance;
   let ada: User;

@@ -1,5 +1,5 @@
 import { v7 as uuidv7 } from 'uuid';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
 import { type Config, loadConfig } from '../config.js';
 import type { ConversationRow, MessageRow } from '../db/schema/index.js';
 import { createCircuitBreaker } from '../providers/circuit-breaker.js';
@@ -12,7 +12,7 @@ import { createMessageRepository } from '../repositories/message.repository.js';
 import { createUsageRepository } from '../repositories/usage.repository.js';
 import { createUserRepository } from '../repositories/user.repository.js';
 import { OllamaServer } from '../test-support/protocol-servers/ollama-server.js';
-import { createTestStorage, storageModes, type TestStorage } from '../test-support/storage.js';
+import { createTestStorage, describeStorage, type TestStorage } from '../test-support/storage.js';
 import { createConversationContextService } from './conversation-context.service.js';
 import { createModelService } from './model.service.js';
 import { createSettingsService } from './settings.service.js';
@@ -22,7 +22,7 @@ const SUMMARY_MODEL = 'ollama/tiny:latest';
 const summaryCalls = (ollama: OllamaServer) =>
   ollama.requests.filter((r) => r.path === '/api/chat' && r.body.model === 'tiny:latest');
 
-describe.each(storageModes())('conversation summaries (%s)', (mode) => {
+describeStorage('conversation summaries (%s)', (mode) => {
   let storage: TestStorage;
   let ollama: OllamaServer;
   let userId: string;

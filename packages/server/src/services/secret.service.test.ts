@@ -1,11 +1,11 @@
 import crypto from 'node:crypto';
 import { sql } from 'drizzle-orm';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
 import { queryRows } from '../db/database.js';
 import { createSecretRepository, type SecretRepository } from '../repositories/secret.repository.js';
 import { createUserRepository } from '../repositories/user.repository.js';
 import { deriveKeyId, keyEntry, SecretBox } from '../security/secret-box.js';
-import { createTestStorage, storageModes, type TestStorage } from '../test-support/storage.js';
+import { createTestStorage, describeStorage, type TestStorage } from '../test-support/storage.js';
 import { createSecretService, secretAad } from './secret.service.js';
 
 interface RawSecret {
@@ -31,7 +31,7 @@ async function makeUsers(storage: TestStorage, ...names: string[]): Promise<stri
   return ids;
 }
 
-describe.each(storageModes())('secret service on %s', (mode) => {
+describeStorage('secret service on %s', (mode) => {
   let storage: TestStorage;
   let alice: string;
   let bob: string;
@@ -111,7 +111,7 @@ describe.each(storageModes())('secret service on %s', (mode) => {
   });
 });
 
-describe.each(storageModes())('secret rotation on %s', (mode) => {
+describeStorage('secret rotation on %s', (mode) => {
   let storage: TestStorage;
   let owners: (string | null)[];
   const oldKey = crypto.randomBytes(32);

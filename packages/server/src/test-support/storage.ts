@@ -2,14 +2,44 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { inject } from 'vitest';
+import { describe, inject } from 'vitest';
 import { openStorage, type Storage } from '../db/storage.js';
 
-export type StorageMode = 'pglite' | 'postgres';
+export const STORAGE_MODES = ['pglite', 'postgres'] as const;
+export type StorageMode = (typeof STORAGE_MODES)[number];
 
-/** PGlite always; PostgreSQL too when TEST_DATABASE_URL is set (CI sets it). */
+/** PGlite always runs; PostgreSQL needs a server: TEST_DATABASE_URL (CI must set it, see global-setup). */
+export function storageAvailable(mode: StorageMode): boolean {
+  return mode === 'pglite' || Boolean(process.env.TEST_DATABASE_URL);
+}
+
+/** The modes this run can use: PGlite always; PostgreSQL too when TEST_DATABASE_URL is set. */
 export function storageModes(): StorageMode[] {
-  return process.env.TEST_DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
+  return STORAGE_MODES.filter(storageAvailable);
+}
+
+/**
+ * One describe block per storage mode, named by `name` with `%s` replaced by the mode. The
+ * PostgreSQL block is always registered, as skipped when TEST_DATABASE_URL is unset, so a run
+ * without the server reports its tests as skipped instead of silently having fewer of them.
+ *
+ * @example
+ * describeStorage('avatars on %s', (mode) => {
+ *   beforeAll(async () => { storage = await createTestStorage(mode); });
+ * });
+ */
+export function describeStorage(name: string, body: (mode: StorageMode) => void): void {
+  for (const mode of STORAGE_MODES) describe.skipIf(!storageAvailable(mode)).each([mode])(name, body);
+}
+
+/** describeStorage for every (from, to) pair of modes, e.g. backups moved between them. */
+export function describeStoragePairs(name: string, body: (from: StorageMode, to: StorageMode) => void): void {
+  for (const from of STORAGE_MODES) {
+    for (const to of STORAGE_MODES) {
+      const runs = storageAvailable(from) && storageAvailable(to);
+      describe.skipIf(!runs).each([[from, to] as [StorageMode, StorageMode]])(name, body);
+    }
+  }
 }
 
 export interface TestStorage extends Storage {
