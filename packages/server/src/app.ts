@@ -16,9 +16,9 @@ import { defaultWebDir, registerWebApp } from './http/web-app.js';
 import { newId } from './ids.js';
 import { createImageGenerator } from './image-generation/create-image-generator.js';
 import { type LogOverrides, loggerOptions } from './logger.js';
-import { createCircuitBreaker } from './providers/circuit-breaker.js';
 import { createOutboundClient } from './net/outbound-client.js';
 import { DOWNLOAD_LIMITS, IMAGE_SERVICE_LIMITS, PICTURE_IMPORT_LIMITS } from './net/outbound-limits.js';
+import { createCircuitBreaker } from './providers/circuit-breaker.js';
 import { createProviderFactory } from './providers/provider-factory.js';
 import { createProviderRegistry } from './providers/provider-registry.js';
 import { type ProviderSpec, systemProviderSpecs } from './providers/provider-spec.js';
@@ -50,14 +50,13 @@ import { providerRoutes } from './routes/providers.routes.js';
 import { searchRoutes } from './routes/search.routes.js';
 import { settingsRoutes } from './routes/settings.routes.js';
 import { usageRoutes } from './routes/usage.routes.js';
-import { registerApiRateLimit } from './security/api-rate-limit.js';
-import { createMemoryAuthEpochs, createRedisAuthEpochs } from './security/auth-epoch.js';
+import { createApiLimiter, registerApiRateLimit } from './security/api-rate-limit.js';
 import { registerAuthentication } from './security/authenticate.js';
-import { createMemoryCounterStore, createRedisCounterStore } from './security/counter-store.js';
 import { createLoginGuard } from './security/login-guard.js';
 import { createLoginThrottle } from './security/login-throttle.js';
 import { createPasswordHasher } from './security/password.js';
 import { keyEntry, SecretBox } from './security/secret-box.js';
+import { createSecurityStores } from './security/security-stores.js';
 import { createApiTokenService } from './services/api-token.service.js';
 import { createAuthService } from './services/auth.service.js';
 import { createAvatarService } from './services/avatar.service.js';
@@ -151,7 +150,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   // Accounts: who is calling (session cookie or API token), and the limits on trying.
   const sessionTtlMs = config.sessionTtlDays * 24 * 60 * 60 * 1000;
-  const epochs = redis ? createRedisAuthEpochs(redis) : createMemoryAuthEpochs();
+  const stores = createSecurityStores(storage.db, redis);
+  app.addHook('onClose', () => stores.close());
+  const { epochs } = stores;
   const identities = createIdentityService({
     users: createUserRepository(storage.db),
     sessions: createSessionRepository(storage.db),
@@ -160,13 +161,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     sessionTtlMs,
   });
   registerAuthentication(app, identities);
+  const apiLimiter = createApiLimiter({ max: config.apiLimitPerMinute, store: stores.apiCounters });
   await registerApiRateLimit(app, {
-    max: config.apiLimitPerMinute,
-    redis,
+    limiter: apiLimiter,
     keyFor: (request) => (request.identity ? `user:${request.identity.user.id}` : undefined),
   });
-  const counters = redis ? createRedisCounterStore(redis) : createMemoryCounterStore();
-  app.addHook('onClose', () => counters.close());
+  const counters = stores.loginCounters;
   const guard = createLoginGuard({
     login: createLoginThrottle({ store: counters, limitPerMinute: config.loginLimitPerMinute }),
     signup: createLoginThrottle({
@@ -336,7 +336,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const chatDeps = { conversations, replies, continueOnDisconnect: config.chat.continueOnDisconnect };
   await app.register(conversationRoutes(chatDeps));
   await app.register(messageRoutes(chatDeps));
-  await app.register(conversationSocketRoutes({ replies }));
+  await app.register(conversationSocketRoutes({ replies, identities, epochs, limiter: apiLimiter }));
   await app.register(conversationContextRoutes(conversationContext));
 
   const web = webDir ? await registerWebApp(app, webDir) : undefined;

@@ -39,6 +39,7 @@ export async function startServer(
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
     poolMax: config.databasePoolMax,
+    poolTimeoutMs: config.databasePoolTimeoutMs,
     pgliteSharedBuffers: config.pgliteSharedBuffers,
   });
   let redis: Redis | undefined;

@@ -46,6 +46,11 @@ export interface StorageOptions {
   /** A directory, or `memory://` for a throw-away in-memory database. */
   dataDir: string;
   poolMax?: number;
+  /**
+   * How long a query waits for a free pooled connection (default 5000 ms). When it runs out,
+   * pg-pool's "timeout exceeded when trying to connect" becomes 503 `service_busy`.
+   */
+  poolTimeoutMs?: number;
   pgliteSharedBuffers?: string;
   /** Apply pending migrations (default true). */
   migrate?: boolean;
@@ -62,7 +67,7 @@ export class StorageError extends Error {
  */
 export async function openStorage(options: StorageOptions): Promise<Storage> {
   const storage = options.databaseUrl
-    ? await openPostgres(options.databaseUrl, options.poolMax ?? 10)
+    ? await openPostgres(options.databaseUrl, options.poolMax ?? 10, options.poolTimeoutMs ?? 5000)
     : options.dataDir === 'memory://'
       ? await openPglite(undefined, options.pgliteSharedBuffers ?? '16MB')
       : await openPglite(path.join(options.dataDir, 'db'), options.pgliteSharedBuffers ?? '16MB');
@@ -123,9 +128,9 @@ async function openPglite(dir: string | undefined, sharedBuffers: string): Promi
   };
 }
 
-async function openPostgres(url: string, max: number): Promise<Storage> {
+async function openPostgres(url: string, max: number, connectionTimeoutMillis: number): Promise<Storage> {
   const location = redactUrl(url);
-  const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 5000 });
+  const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis });
   // An idle client that errors (server restart) must not crash the process; the pool replaces it.
   pool.on('error', () => {});
   let hasVector = false;

@@ -1,4 +1,6 @@
 import type { Redis } from 'ioredis';
+import { serviceUnavailable } from '../errors.js';
+import { subscriberOf } from './redis.js';
 import { createMemoryReplyBus, type ReplyBus, type ReplyEvent } from './reply-bus.js';
 
 const logKey = (replyId: string) => `lumina:reply:${replyId}`;
@@ -18,12 +20,12 @@ export function createRedisReplyBus(
   const retainSeconds = Math.ceil((options.retainMs ?? 60_000) / 1000);
   const lifetimeSeconds = Math.ceil((options.maxLifetimeMs ?? 3_600_000) / 1000);
   const local = createMemoryReplyBus(options);
-  const subscriber = redis.duplicate({ lazyConnect: false });
+  // Queues its SUBSCRIBEs until connected: the command client fails fast instead (redis.ts).
+  const subscriber = subscriberOf(redis);
   const followers = new Map<string, Set<(event: ReplyEvent) => void>>();
   const cancelListeners = new Set<(replyId: string) => void>();
   let cancelSubscribed = false;
 
-  subscriber.on('error', () => {}); // reconnects on its own; a follower just sees a pause
   subscriber.on('message', (from: string, message: string) => {
     if (from === CANCEL_CHANNEL) {
       for (const listener of cancelListeners) listener(message);
@@ -104,7 +106,9 @@ export function createRedisReplyBus(
     },
 
     async has(replyId) {
-      return local.hasLocal(replyId) || (await redis.exists(logKey(replyId))) > 0;
+      if (local.hasLocal(replyId)) return true;
+      // Redis down: only the database can tell how the reply goes (reply-follow.ts reads it).
+      return (await redis.exists(logKey(replyId)).catch(() => 0)) > 0;
     },
 
     follow(replyId, afterSeq, signal) {
@@ -114,7 +118,12 @@ export function createRedisReplyBus(
     },
 
     async cancel(replyId) {
-      await redis.publish(CANCEL_CHANNEL, replyId);
+      await redis.publish(CANCEL_CHANNEL, replyId).catch(() => {
+        throw serviceUnavailable(
+          'cancel_unreachable',
+          'The reply is being written by another server that cannot be reached right now. Try again shortly.',
+        );
+      });
     },
 
     onCancel(listener) {

@@ -10,7 +10,11 @@ const check = z.object({
 
 export const healthReportSchema = z
   .object({
-    status: z.enum(['ok', 'error']),
+    status: z
+      .enum(['ok', 'degraded', 'error'])
+      .describe(
+        'degraded: usable, but Redis does not answer and this instance runs on its local fallbacks (docs/security.md)',
+      ),
     version: z.string(),
     uptimeSeconds: z.number(),
     checks: z.object({
@@ -43,13 +47,14 @@ export const healthRoutes =
       {
         schema: {
           tags: ['service'],
-          summary: 'Liveness and readiness: 200 when usable, 503 otherwise',
+          summary: 'Liveness and readiness: 200 when usable (ok or degraded), 503 otherwise',
           response: { 200: healthReportSchema, 503: healthReportSchema },
         },
       },
       async (_request, reply) => {
         const report = await health.check();
-        return reply.status(report.status === 'ok' ? 200 : 503).send(report);
+        // A degraded instance still serves every request, so a load balancer must keep it.
+        return reply.status(report.status === 'error' ? 503 : 200).send(report);
       },
     );
   };

@@ -2,8 +2,13 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
-import { connectRedis } from '../realtime/redis.js';
-import { type ApiRateLimitOptions, registerApiRateLimit } from './api-rate-limit.js';
+import { connectRedis, createRedisGate } from '../realtime/redis.js';
+import { type ApiLimiterOptions, createApiLimiter, registerApiRateLimit } from './api-rate-limit.js';
+import {
+  createFallbackCounterStore,
+  createMemoryCounterStore,
+  createRedisCounterStore,
+} from './counter-store.js';
 
 const apps: FastifyInstance[] = [];
 afterEach(async () => {
@@ -11,18 +16,17 @@ afterEach(async () => {
 });
 
 /** A bare Fastify app: this plugin, a dummy API route, and the routes that must stay unlimited. */
-async function buildTestApp(options: Partial<ApiRateLimitOptions> = {}) {
+async function buildTestApp(options: Partial<ApiLimiterOptions> = {}) {
   const app = Fastify({ logger: false });
   apps.push(app);
   // Registered before the limiter on purpose: the limit must cover it all the same.
   app.get('/api/early', async () => ({ ok: true }));
   await registerApiRateLimit(app, {
-    max: 3,
+    limiter: createApiLimiter({ max: 3, ...options }),
     keyFor: (request) => {
       const user = request.headers['x-test-user'];
       return typeof user === 'string' ? `user:${user}` : undefined;
     },
-    ...options,
   });
   app.get('/api/ping', async () => ({ pong: true }));
   app.get('/health', async () => ({ status: 'ok' }));
@@ -95,7 +99,7 @@ describe('API rate limit', () => {
       (request as unknown as { caller: string }).caller = String(request.headers.authorization ?? '');
     });
     await registerApiRateLimit(app, {
-      max: 1,
+      limiter: createApiLimiter({ max: 1 }),
       keyFor: (request) => (request as unknown as { caller: string }).caller || undefined,
     });
     app.get('/api/ping', async () => ({ pong: true }));
@@ -113,12 +117,13 @@ describe.runIf(redisUrl)('API rate limit on Redis', () => {
   const clients: Redis[] = [];
   const nameSpaces: string[] = [];
   afterEach(async () => {
-    const [cleaner] = clients.filter((client) => client.status === 'ready');
-    for (const nameSpace of nameSpaces.splice(0)) {
-      const keys = (await cleaner?.keys(`${nameSpace}*`)) ?? [];
-      if (keys.length > 0) await cleaner!.del(...keys);
-    }
     for (const client of clients.splice(0)) client.disconnect();
+    const cleaner = await connectRedis(redisUrl!); // a test may have cut its own clients off
+    for (const nameSpace of nameSpaces.splice(0)) {
+      const keys = await cleaner.keys(`${nameSpace}*`);
+      if (keys.length > 0) await cleaner.del(...keys);
+    }
+    cleaner.disconnect();
   });
   const connect = async () => {
     const client = await connectRedis(redisUrl!);
@@ -133,8 +138,12 @@ describe.runIf(redisUrl)('API rate limit on Redis', () => {
 
   it('two app instances against the same Redis share one counter', async () => {
     const nameSpace = uniqueNameSpace();
-    const one = await buildTestApp({ redis: await connect(), nameSpace });
-    const two = await buildTestApp({ redis: await connect(), nameSpace });
+    const one = await buildTestApp({
+      store: createRedisCounterStore(await connect(), { prefix: nameSpace }),
+    });
+    const two = await buildTestApp({
+      store: createRedisCounterStore(await connect(), { prefix: nameSpace }),
+    });
     expect((await ping(one)).statusCode).toBe(200);
     expect((await ping(two)).statusCode).toBe(200);
     expect((await ping(one)).statusCode).toBe(200);
@@ -146,10 +155,18 @@ describe.runIf(redisUrl)('API rate limit on Redis', () => {
     expect((await ping(one, {}, '10.0.0.2')).statusCode).toBe(200);
   });
 
-  it('serves requests unlimited while Redis is unreachable', async () => {
+  it('keeps limiting with local counters while Redis is unreachable', async () => {
     const redis = await connect();
-    const app = await buildTestApp({ redis, nameSpace: uniqueNameSpace() });
+    const store = createFallbackCounterStore(
+      createRedisCounterStore(redis, { prefix: uniqueNameSpace() }),
+      createMemoryCounterStore(),
+      createRedisGate(redis),
+    );
+    const app = await buildTestApp({ store });
+    expect((await ping(app)).statusCode).toBe(200); // counted in Redis
     redis.disconnect();
-    for (let i = 0; i < 5; i++) expect((await ping(app)).statusCode).toBe(200);
+    const codes: number[] = [];
+    for (let i = 0; i < 4; i++) codes.push((await ping(app)).statusCode);
+    expect(codes).toEqual([200, 200, 200, 429]);
   });
 });

@@ -1,22 +1,55 @@
 import rateLimit, { normalizeIP } from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Redis } from 'ioredis';
 import { AppError, errorBody } from '../errors.js';
+import { type CounterStore, createMemoryCounterStore } from './counter-store.js';
+
+export interface ApiLimiterOptions {
+  /** Requests (and WebSocket frames) per client per window (config `apiLimitPerMinute`). */
+  max: number;
+  /**
+   * Where the counters live: shared between instances in Redis (with local counters while Redis
+   * is down), or in memory for one process (the default).
+   */
+  store?: CounterStore | undefined;
+  timeWindowMs?: number;
+}
+
+/** One budget of API calls per client, spent by HTTP requests and WebSocket frames alike. */
+export interface ApiLimiter {
+  readonly max: number;
+  readonly timeWindowMs: number;
+  readonly store: CounterStore;
+  /** Counts one call of `key`; throws 429 `rate_limited` when it is over the limit. */
+  spend(key: string): Promise<void>;
+}
+
+/**
+ * @example
+ * const limiter = createApiLimiter({ max: config.apiLimitPerMinute, store });
+ * await limiter.spend(`user:${userId}`); // a WebSocket frame costs what a request costs
+ */
+export function createApiLimiter(options: ApiLimiterOptions): ApiLimiter {
+  const timeWindowMs = options.timeWindowMs ?? 60_000;
+  const store = options.store ?? createMemoryCounterStore();
+  return {
+    max: options.max,
+    timeWindowMs,
+    store,
+    async spend(key) {
+      const window = await store.increment(key, timeWindowMs);
+      if (window.count > options.max) throw rateLimited(Math.ceil((window.resetAt - Date.now()) / 1000));
+    },
+  };
+}
 
 export interface ApiRateLimitOptions {
-  /** Requests per client per window (config `apiLimitPerMinute`). */
-  max: number;
-  /** Shares the counters between instances; without it each process counts on its own. */
-  redis?: Redis | undefined;
+  limiter: ApiLimiter;
   /**
    * The caller's identity (`user:<id>`, `token:<id>`), or undefined for an anonymous request,
    * which is then counted by IP. It runs in an onRequest hook, after the root onRequest hooks
    * registered before this one, so register authentication first and read what it resolved.
    */
   keyFor?: (request: FastifyRequest) => string | undefined | Promise<string | undefined>;
-  timeWindowMs?: number;
-  /** Redis key prefix (default `lumina:ratelimit:api:`). */
-  nameSpace?: string;
 }
 
 const API_PATH = /^\/api(?:[/?]|$)/;
@@ -28,27 +61,26 @@ const API_PATH = /^\/api(?:[/?]|$)/;
  * @example
  * registerAuthentication(app, identities); // first: it sets request.identity
  * await registerApiRateLimit(app, {
- *   max: config.apiLimitPerMinute,
- *   redis,
+ *   limiter: createApiLimiter({ max: config.apiLimitPerMinute, store }),
  *   keyFor: (request) => request.identity && `user:${request.identity.user.id}`,
  * });
  */
 export async function registerApiRateLimit(
   app: FastifyInstance,
-  options: ApiRateLimitOptions,
+  { limiter, keyFor }: ApiRateLimitOptions,
 ): Promise<void> {
   await app.register(rateLimit, {
     // Not global: the plugin would hook only routes registered after it and never the 404
     // handler, so unknown /api paths would be free to scan. One onRequest hook covers all.
     global: false,
-    max: options.max,
-    timeWindow: options.timeWindowMs ?? 60_000,
-    redis: options.redis,
-    nameSpace: options.nameSpace ?? 'lumina:ratelimit:api:',
-    // If Redis stops answering, serve requests unlimited rather than fail them all;
-    // /health reports Redis as down meanwhile.
+    max: limiter.max,
+    timeWindow: limiter.timeWindowMs,
+    // The plugin counts in our CounterStore, the same counters WebSocket frames spend.
+    store: pluginStore(limiter.store),
+    // A store that still fails (the in-memory one does not) lets requests through rather than
+    // failing them all.
     skipOnError: true,
-    keyGenerator: async (request) => (await options.keyFor?.(request)) ?? `ip:${normalizeIP(request.ip)}`,
+    keyGenerator: async (request) => (await keyFor?.(request)) ?? `ip:${normalizeIP(request.ip)}`,
     errorResponseBuilder: (_request, context) => rateLimited(Math.ceil(context.ttl / 1000)),
   });
 
@@ -66,9 +98,27 @@ export async function registerApiRateLimit(
   });
 }
 
-function rateLimited(retryAfterSeconds: number) {
-  const unit = retryAfterSeconds === 1 ? 'second' : 'seconds';
-  return new AppError(429, 'rate_limited', `Too many requests. Try again in ${retryAfterSeconds} ${unit}.`, {
-    retryAfterSeconds,
+type IncrCallback = (err: Error | null, result?: { current: number; ttl: number }) => void;
+
+/** @fastify/rate-limit's store interface (a class it instantiates) over a CounterStore. */
+function pluginStore(store: CounterStore) {
+  return class CounterStorePlugin {
+    incr(key: string, callback: IncrCallback, timeWindow: number) {
+      store.increment(key, timeWindow).then(
+        (window) => callback(null, { current: window.count, ttl: Math.max(0, window.resetAt - Date.now()) }),
+        (err: Error) => callback(err),
+      );
+    }
+    child() {
+      return this;
+    }
+  };
+}
+
+export function rateLimited(retryAfterSeconds: number) {
+  const seconds = Math.max(1, retryAfterSeconds);
+  const unit = seconds === 1 ? 'second' : 'seconds';
+  return new AppError(429, 'rate_limited', `Too many requests. Try again in ${seconds} ${unit}.`, {
+    retryAfterSeconds: seconds,
   });
 }

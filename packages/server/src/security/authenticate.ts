@@ -100,6 +100,24 @@ export function authenticateUpgrade(request: FastifyRequest): Identity {
   return requireIdentity(request);
 }
 
+/**
+ * Resolves the credential a request (a WebSocket upgrade, typically) authenticated with once
+ * more, through the same cache and auth-epoch check as any HTTP request, so a socket opened
+ * before a logout, revoke, token delete or account disable is refused on its next frame.
+ * Throws the same 401 AppError a new request with that credential would get.
+ * @example const identity = await reauthenticate(request, identities); // before each frame
+ */
+export async function reauthenticate(
+  request: FastifyRequest,
+  identities: IdentityService,
+): Promise<Identity> {
+  const bearer = bearerToken(request) ?? upgradeQueryToken(request);
+  if (bearer) return identities.resolveApiToken(bearer);
+  const token = request.cookies[SESSION_COOKIE];
+  if (!token) throw unauthorized();
+  return identities.resolveSession(token);
+}
+
 function upgradeQueryToken(request: FastifyRequest): string | undefined {
   if (!request.url.startsWith('/ws/')) return undefined;
   const token = (request.query as Record<string, unknown> | undefined)?.token;

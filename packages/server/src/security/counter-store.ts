@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { RedisGate } from '../realtime/redis.js';
 
 /** One fixed window of a counter: how many hits so far and when (epoch ms) the window ends. */
 export interface CounterWindow {
@@ -156,5 +157,55 @@ export function createRedisCounterStore(redis: Redis, options: RedisCounterStore
       return until === null ? undefined : Number(until);
     },
     async close() {},
+  };
+}
+
+/**
+ * Redis while it answers, the process's own counters while it does not: a stopped or frozen
+ * Redis must not turn every sign-in and API call into a wait and an error, and counting locally
+ * still limits each instance (docs/rate-limits.md). Counts made during an outage stay local;
+ * Redis's own counters resume where they were when it comes back.
+ * @example createFallbackCounterStore(createRedisCounterStore(redis), createMemoryCounterStore(), gate)
+ */
+export function createFallbackCounterStore(
+  primary: CounterStore,
+  fallback: CounterStore,
+  gate: RedisGate,
+): CounterStore {
+  return {
+    increment: (key, windowMs) =>
+      gate.run(
+        () => primary.increment(key, windowMs),
+        () => fallback.increment(key, windowMs),
+      ),
+    get: (key) =>
+      gate.run(
+        () => primary.get(key),
+        () => fallback.get(key),
+      ),
+    reset: async (key) => {
+      // Both, so a lock-out counted locally during an outage is cleared as well.
+      await fallback.reset(key);
+      await gate.run(
+        () => primary.reset(key),
+        () => undefined,
+      );
+    },
+    setLock: (key, untilMs) =>
+      gate.run(
+        () => primary.setLock(key, untilMs),
+        () => fallback.setLock(key, untilMs),
+      ),
+    getLock: async (key) => {
+      const local = await fallback.getLock(key);
+      const shared = await gate.run(
+        () => primary.getLock(key),
+        () => undefined,
+      );
+      return local === undefined ? shared : shared === undefined ? local : Math.max(local, shared);
+    },
+    close: async () => {
+      await Promise.all([primary.close(), fallback.close()]);
+    },
   };
 }

@@ -10,7 +10,12 @@ export interface CheckResult {
 }
 
 export interface HealthReport {
-  status: 'ok' | 'error';
+  /**
+   * `ok`: everything answers. `degraded`: usable, but Redis does not answer, so this instance
+   * runs on its fallbacks (auth epochs from the database, rate limits counted locally, replies
+   * followed only on the instance writing them). `error`: the database does not answer.
+   */
+  status: 'ok' | 'degraded' | 'error';
   version: string;
   uptimeSeconds: number;
   checks: {
@@ -68,9 +73,10 @@ export function createHealthService({
         ...(redisResult ? { redis: redisResult } : {}),
         ...(providers ? { providers: providers() } : {}),
       };
-      const usable = database.status === 'ok' && (redisResult?.status ?? 'ok') === 'ok';
+      const status =
+        database.status !== 'ok' ? 'error' : (redisResult?.status ?? 'ok') === 'ok' ? 'ok' : 'degraded';
       return {
-        status: usable ? 'ok' : 'error',
+        status,
         version: VERSION,
         uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
         checks,

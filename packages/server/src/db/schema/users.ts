@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { check, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { check, integer, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import { createdAt, id, updatedAt } from './columns.js';
 
 export const users = pgTable(
@@ -14,6 +14,11 @@ export const users = pgTable(
       .notNull()
       .default('user'),
     disabledAt: timestamp('disabled_at', { withTimezone: true, mode: 'date' }),
+    /**
+     * Bumped whenever the user's access changes (security/auth-epoch.ts). Redis mirrors it for
+     * speed; this column is the truth every instance falls back to when Redis is down.
+     */
+    authEpoch: integer('auth_epoch').notNull().default(0),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
