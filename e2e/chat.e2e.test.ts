@@ -161,7 +161,8 @@ describe('chat', () => {
     expect(await composer(page).inputValue()).toBe('Tell me about lighthouses\nplease');
     const greetingId = await lastMessage(page).getAttribute('data-message-id');
     await composer(page).press('Enter');
-    expect(await composer(page).inputValue()).toBe('');
+    // The box empties once the server has stored the message (not before: a failed send keeps it).
+    await expect.poll(() => composer(page).inputValue()).toBe('');
 
     // The text appears while it is being written, before the reply has finished.
     await expect.poll(() => lastMessage(page).textContent(), { timeout: 10_000 }).toContain('Lighthouses');

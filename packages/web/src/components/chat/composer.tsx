@@ -48,8 +48,8 @@ export const Composer = forwardRef<HTMLTextAreaElement, ComposerProps>(function 
         <form
           aria-label="Send a message"
           className={clsx(
-            'flex items-end gap-2 rounded-2xl border border-line-strong bg-surface p-1.5 pl-3.5 shadow-card transition-colors',
-            'focus-within:border-accent',
+            'flex items-end gap-2 rounded-2xl border bg-surface p-1.5 pl-3.5 shadow-card transition-colors',
+            tooLong ? 'border-bad' : 'border-line-strong focus-within:border-accent',
           )}
           onSubmit={(event) => {
             event.preventDefault();
