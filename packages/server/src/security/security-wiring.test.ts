@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
@@ -135,8 +136,9 @@ describe.runIf(process.env.TEST_REDIS_URL)('two instances sharing Redis', () => 
   let b: FastifyInstance;
   beforeAll(async () => {
     storage = await createTestStorage(process.env.TEST_DATABASE_URL ? 'postgres' : 'pglite');
-    redis = [new Redis(process.env.TEST_REDIS_URL!), new Redis(process.env.TEST_REDIS_URL!)];
-    await redis[0]!.flushdb();
+    // Keys of its own instead of FLUSHDB: other test files use the same Redis at the same time.
+    const keyPrefix = `lumina-test:${randomUUID()}:`;
+    redis = [0, 1].map(() => new Redis(process.env.TEST_REDIS_URL!, { keyPrefix }));
     a = (await createTestApp(storage, { LUMINA_LOGIN_LIMIT_PER_MINUTE: '3' }, redis[0])).app;
     b = (await createTestApp(storage, { LUMINA_LOGIN_LIMIT_PER_MINUTE: '3' }, redis[1])).app;
   });
