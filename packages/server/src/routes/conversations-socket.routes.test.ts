@@ -8,7 +8,12 @@ import { connectRedis } from '../realtime/redis.js';
 import { CSRF, createTestApp, sessionCookie, signup } from '../test-support/app.js';
 import { OllamaServer } from '../test-support/protocol-servers/ollama-server.js';
 import { waitUntil } from '../test-support/sse.js';
-import { createTestStorage, storageModes, type TestStorage } from '../test-support/storage.js';
+import {
+  createTestStorage,
+  describeStorage,
+  storageModes,
+  type TestStorage,
+} from '../test-support/storage.js';
 import { SESSION_EXPIRED_CLOSE } from './conversations-socket.routes.js';
 
 const MODEL = 'ollama/llama3.2:latest';
@@ -137,7 +142,7 @@ async function revokeUnderOpenSocket(
   return { expired, stored, chat };
 }
 
-describe.each(storageModes())('the conversation socket after its credential ends (%s)', (mode) => {
+describeStorage('the conversation socket after its credential ends (%s)', (mode) => {
   let storage: TestStorage;
   let ollama: OllamaServer;
   let app: FastifyInstance;
@@ -177,4 +182,110 @@ describe.each(storageModes())('the conversation socket after its credential ends
       expect(await messagesIn(storage, chat.conversation.id)).toBe(stored);
     });
   }
+});
+
+describeStorage('the conversation socket under load (%s)', (mode) => {
+  let storage: TestStorage;
+  let ollama: OllamaServer;
+  let app: FastifyInstance;
+  beforeAll(async () => {
+    ollama = await new OllamaServer().listen();
+    storage = await createTestStorage(mode);
+    app = (
+      await createTestApp(storage, {
+        OLLAMA_BASE_URL: ollama.origin,
+        LUMINA_LOGIN_LIMIT_PER_MINUTE: '1000',
+        LUMINA_API_LIMIT_PER_MINUTE: '40',
+        CHAT_FLUSH_INTERVAL_MS: '50',
+      })
+    ).app;
+    await app.listen({ port: 0, host: '127.0.0.1' });
+  });
+  afterAll(async () => {
+    await app?.close();
+    await storage?.close();
+    await ollama?.close();
+  });
+
+  it('runs at most 4 replies per socket; a fifth answers too_many_replies and cancel still works', async () => {
+    const chat = await chatUser(app, `bound-${mode}@example.org`);
+    const client = await openSocket(app, { cookie: chat.cookie });
+    ollama.script({ kind: 'hang', tokens: ['Thinking'] });
+    client.send({ type: 'send', ref: 'r0', conversationId: chat.conversation.id, content: 'Go' });
+    const start = await client.next(
+      (f) => f.ref === 'r0' && f.type === 'message-start' && f.role === 'assistant',
+    );
+    const replyId = start.replyId as string;
+    for (const ref of ['r1', 'r2', 'r3']) client.send({ type: 'resume', ref, messageId: replyId });
+    await client.next((f) => f.ref === 'r3' && f.type === 'text-delta');
+    client.send({ type: 'resume', ref: 'r4', messageId: replyId });
+    const refused = await client.next((f) => f.ref === 'r4' && f.type === 'error');
+    expect(refused).toMatchObject({ code: 'too_many_replies', details: { maxReplies: 4 } });
+    client.send({ type: 'cancel', ref: 'stop', messageId: replyId });
+    expect(await client.next((f) => f.ref === 'stop')).toMatchObject({
+      type: 'cancelled',
+      status: 'cancelled',
+    });
+    // The followers end, so the socket may run replies again.
+    await client.next((f) => f.ref === 'r3' && f.type === 'finish');
+    client.send({ type: 'resume', ref: 'r5', messageId: replyId });
+    await client.next((f) => f.ref === 'r5' && f.type === 'finish');
+    client.socket.close();
+  });
+
+  it('spends the same per-user budget as HTTP: rate_limited frames, the socket stays open', async () => {
+    const chat = await chatUser(app, `budget-${mode}@example.org`);
+    const client = await openSocket(app, { cookie: chat.cookie });
+    const unknown = '01900000-0000-7000-8000-000000000000';
+    let sent = 0;
+    while (!client.frames.some((f) => f.code === 'rate_limited')) {
+      client.send({ type: 'cancel', ref: `c${sent}`, messageId: unknown });
+      sent += 1;
+      await client.next((f) => f.ref === `c${sent - 1}`);
+      expect(sent).toBeLessThanOrEqual(40);
+    }
+    const limited = client.frames.find((f) => f.code === 'rate_limited')!;
+    expect(limited).toMatchObject({ type: 'error', ref: `c${sent - 1}` });
+    expect((limited.details as { retryAfterSeconds: number }).retryAfterSeconds).toBeGreaterThan(0);
+    expect(client.socket.readyState).toBe(WebSocket.OPEN);
+    // The frames spent the budget HTTP requests draw on.
+    const http = await app.inject({ method: 'GET', url: '/api/auth/me', headers: { cookie: chat.cookie } });
+    expect(http.statusCode).toBe(429);
+    client.socket.close();
+  });
+});
+
+describe.skipIf(!process.env.TEST_REDIS_URL)('the conversation socket on two instances sharing Redis', () => {
+  it('a revoke on instance A closes the socket open on instance B', async () => {
+    const ollama = await new OllamaServer().listen();
+    const storage = await createTestStorage(storageModes().at(-1)!);
+    const clients: Redis[] = [
+      await connectRedis(process.env.TEST_REDIS_URL!),
+      await connectRedis(process.env.TEST_REDIS_URL!),
+    ];
+    const env = {
+      OLLAMA_BASE_URL: ollama.origin,
+      LUMINA_LOGIN_LIMIT_PER_MINUTE: '1000',
+      CHAT_FLUSH_INTERVAL_MS: '50',
+    };
+    const a = (await createTestApp(storage, env, clients[0])).app;
+    const b = (await createTestApp(storage, env, clients[1])).app;
+    try {
+      const admin = await signup(a, 'admin-two@example.org');
+      await b.listen({ port: 0, host: '127.0.0.1' });
+      for (const how of REVOCATIONS) {
+        const email = `two-${how.replace(' ', '-')}@example.org`;
+        const { expired } = await revokeUnderOpenSocket(how, b, a, admin, ollama, email, (id) =>
+          messagesIn(storage, id),
+        );
+        expect(expired).toMatchObject({ code: 'session_expired' });
+      }
+    } finally {
+      await a.close();
+      await b.close();
+      for (const client of clients) client.disconnect();
+      await storage.close();
+      await ollama.close();
+    }
+  });
 });

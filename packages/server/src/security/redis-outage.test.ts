@@ -1,7 +1,10 @@
+import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import { connectRedis } from '../realtime/redis.js';
+import { SESSION_EXPIRED_CLOSE } from '../routes/conversations-socket.routes.js';
 import { CSRF, createTestApp, sessionCookie, signup } from '../test-support/app.js';
 import { PrivateRedis, privateRedisAvailable } from '../test-support/redis-server.js';
 import { waitUntil } from '../test-support/sse.js';
@@ -110,5 +113,40 @@ describe.runIf(privateRedisAvailable())('a Redis outage', () => {
     }
     await waitUntil(async () => (await health(a)).status === 'ok');
     expect((await me(a, cookie)).statusCode).toBe(200);
+  });
+
+  it('a socket on B is refused at its next frame after a revoke on A while Redis is down', async () => {
+    const { cookie, password, user } = await signup(a, 'socket-outage@example.org');
+    const second = sessionCookie(await login(a, user.email, password));
+    if (!b.server.listening) await b.listen({ port: 0, host: '127.0.0.1' });
+    const port = (b.server.address() as AddressInfo).port;
+    const socket = new WebSocket(`ws://127.0.0.1:${port}/ws/conversations`, {
+      headers: { cookie: second, origin: `http://127.0.0.1:${port}` },
+    });
+    const frames: { code?: string }[] = [];
+    let closeCode: number | undefined;
+    socket.on('message', (data) => frames.push(JSON.parse(String(data))));
+    socket.on('close', (code) => {
+      closeCode = code;
+    });
+    await new Promise((resolve) => socket.once('open', resolve));
+    const cancelUnknown = () =>
+      socket.send(JSON.stringify({ type: 'cancel', messageId: '01900000-0000-7000-8000-000000000000' }));
+    cancelUnknown();
+    await waitUntil(async () => frames.length === 1);
+    expect(frames[0]!.code).toBe('message_not_found'); // admitted: the socket works
+
+    await redisServer.stop();
+    try {
+      // No bump notice can cross without Redis; the frame's own check reads the database.
+      for (const id of await otherSessionIds(a, cookie))
+        await a.inject({ method: 'DELETE', url: `/api/auth/sessions/${id}`, headers: { ...CSRF, cookie } });
+      cancelUnknown();
+      await waitUntil(async () => closeCode !== undefined);
+      expect(frames.at(-1)).toMatchObject({ type: 'error', code: 'session_expired' });
+      expect(closeCode).toBe(SESSION_EXPIRED_CLOSE);
+    } finally {
+      await redisServer.restart();
+    }
   });
 });
