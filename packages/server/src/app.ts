@@ -8,6 +8,7 @@ import type { Redis } from 'ioredis';
 import type { Config } from './config.js';
 import type { Storage } from './db/storage.js';
 import { registerErrorHandler, registerNotFoundHandler } from './http/error-handler.js';
+import { registerJsonBodyParser } from './http/json-body-parser.js';
 import { registerMetrics } from './http/metrics.js';
 import { registerNulGuard } from './http/nul-characters.js';
 import { registerOpenApi } from './http/openapi.js';
@@ -140,6 +141,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   registerErrorHandler(app, config.bodyLimit);
+  registerJsonBodyParser(app);
   registerNulGuard(app);
   registerMetrics(app, { token: config.metricsToken });
   const webDir = deps.serveWeb === false ? undefined : (config.webDir ?? defaultWebDir);

@@ -1,6 +1,8 @@
 import { crc32, deflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { deeplyNestedJson } from '../test-support/hostile-inputs.js';
 import { readCharx, unsafePathReason, writeCharx } from './charx-card.js';
+import { DecompressionBudget } from './decompression-budget.js';
 import { parseCard } from './normalize-card.js';
 
 interface RawEntry {
@@ -180,6 +182,63 @@ describe('readCharx / writeCharx', () => {
       code: 'charx_too_large',
       details: { entries: 6, limit: 5 },
     });
+  });
+
+  it('refuses many modest entries whose whole archive is compressed past 100:1, before inflating any', async () => {
+    // Each 512 KiB entry is under the per-entry ratio check (1 MiB); together they are 32 MiB
+    // declared from about 40 KB of archive.
+    const entries = Array.from({ length: 64 }, (_, i) => ({
+      name: `assets/zeros-${i}.bin`,
+      data: Buffer.alloc(512 * 1024),
+    }));
+    const zip = rawZip([{ name: 'card.json', data: cardJson }, ...entries]);
+    const budget = new DecompressionBudget();
+    await expect(readCharx(zip, {}, budget)).rejects.toMatchObject({
+      status: 413,
+      code: 'charx_too_large',
+      details: { declaredBytes: cardJson.length + 64 * 512 * 1024, limitArchiveRatio: 100 },
+    });
+    expect(budget.usedBytes).toBe(0);
+  });
+
+  it('refuses one entry declared past the per-entry cap', async () => {
+    const zip = rawZip([
+      { name: 'card.json', data: cardJson },
+      { name: 'assets/big.bin', data: Buffer.alloc(300 * 1024) },
+    ]);
+    await expect(readCharx(zip, { maxEntryBytes: 256 * 1024 })).rejects.toMatchObject({
+      code: 'charx_too_large',
+      details: { path: 'assets/big.bin', limitEntryBytes: 256 * 1024 },
+    });
+  });
+
+  it('counts the bytes it really inflates against the request budget, across archives', async () => {
+    const honest = rawZip([
+      { name: 'card.json', data: cardJson },
+      { name: 'assets/a.bin', data: Buffer.alloc(600 * 1024) },
+    ]);
+    const budget = new DecompressionBudget(1024 * 1024);
+    await readCharx(honest, {}, budget);
+    expect(budget.usedBytes).toBe(cardJson.length + 600 * 1024);
+    await expect(readCharx(honest, {}, budget)).rejects.toMatchObject({
+      status: 413,
+      code: 'import_budget_exceeded',
+      details: { limitBytes: 1024 * 1024 },
+    });
+
+    // Headers that lie: what was inflated before the lie was caught is spent all the same.
+    const liar = rawZip([
+      { name: 'card.json', data: cardJson },
+      { name: 'assets/bomb.bin', data: Buffer.alloc(1024 * 1024), declaredSize: 100 },
+    ]);
+    const fresh = new DecompressionBudget(1024 * 1024);
+    await expect(readCharx(liar, {}, fresh)).rejects.toMatchObject({ code: 'charx_too_large' });
+    expect(fresh.usedBytes).toBeGreaterThan(cardJson.length + 100);
+  });
+
+  it('refuses a card.json nested 10,000 levels deep before parsing it', async () => {
+    const zip = rawZip([{ name: 'card.json', data: Buffer.from(deeplyNestedJson(10_000)) }]);
+    await expect(readCharx(zip)).rejects.toMatchObject({ status: 400, code: 'json_too_deep' });
   });
 
   it.each([

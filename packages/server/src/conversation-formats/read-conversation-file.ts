@@ -1,5 +1,5 @@
 import type { AppError } from '../errors.js';
-import { assertJsonTextDepth, MAX_JSON_DEPTH } from '../json-depth.js';
+import { jsonTextDepth, MAX_JSON_DEPTH } from '../json-depth.js';
 import { isChatGptExport, parseChatGptExport } from './chatgpt-conversations.js';
 import { conversationFileErrors } from './conversation-format-errors.js';
 import {
@@ -66,9 +66,12 @@ function single(format: ConversationFileFormat, conversation: ImportedConversati
   return { format, conversations: [{ ok: true, conversation }] };
 }
 
-/** Too deep is not "not JSON": it is refused outright, whatever format the file turns out to be. */
+/**
+ * Too deep counts as "not one JSON document" here, unparsed: the caller then reads the file as
+ * JSON lines (each line checked on its own) or reports json_too_deep through parseJsonText.
+ */
 function tryJson(text: string): { ok: boolean; value?: unknown } {
-  assertJsonTextDepth(text, MAX_JSON_DEPTH, 'the file');
+  if (jsonTextDepth(text, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) return { ok: false };
   try {
     return { ok: true, value: JSON.parse(text) };
   } catch {
