@@ -243,10 +243,9 @@ describeStorage('conversation summaries (%s)', (mode) => {
     const service = contextService({ summaryTimeoutMs: 300, summaryModel: undefined });
     const { conversation, branch } = await conversationWith(26);
     ollama.script({ kind: 'hang', tokens: ['Never', ' finished'] });
-    const started = Date.now();
+    // The provider never finishes, so an answer at all (and this one) is the time limit at work.
     const outcome = await service.summarizeAfterReply(userId, conversation, branch);
     expect(outcome, JSON.stringify(outcome)).toEqual({ status: 'failed', reason: 'timed out' });
-    expect(Date.now() - started).toBeLessThan(5000);
   });
 
   it('afterReply runs in the background; close() cancels what is in flight', async () => {

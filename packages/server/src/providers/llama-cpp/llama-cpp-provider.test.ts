@@ -202,7 +202,6 @@ describe('llama-cpp provider', () => {
     const controller = new AbortController();
     const parts: ChatStreamPart[] = [];
     let deltas = 0;
-    const started = performance.now();
     for await (const part of provider.chatModel(STORIES).stream({
       messages: user('Once upon a time'),
       maxOutputTokens: 100_000,
@@ -212,8 +211,8 @@ describe('llama-cpp provider', () => {
       if (part.type === 'text-delta' && ++deltas === 3) controller.abort();
     }
     expect(lastOf(parts)).toEqual({ type: 'finish', finishReason: 'cancelled' });
+    // Promptly in tokens, not in milliseconds: a few more deltas at most out of 100,000 allowed.
     expect(deltas).toBeLessThan(50);
-    expect(performance.now() - started).toBeLessThan(5_000);
     // The lock was released: the next request runs.
     const next = await collect(provider.chatModel(STORIES), { messages: user('Once'), maxOutputTokens: 2 });
     expect(lastOf(next)).toEqual({ type: 'finish', finishReason: 'length' });
