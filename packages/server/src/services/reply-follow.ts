@@ -32,6 +32,12 @@ export interface FollowDeps {
   giveUpMs: number;
 }
 
+/** How following the bus ended: with the writer's `finish`, or with what the writer watch found. */
+interface BusEnd {
+  finished: boolean;
+  ending?: Ending;
+}
+
 type Ending =
   | { kind: 'stored'; row: MessageRow }
   | { kind: 'deleted' }
@@ -56,21 +62,29 @@ export async function* followReply(
   const watch = writerWatch(deps, message.id);
   let seq = afterSeq;
   let current = message;
-  if (await deps.bus.has(message.id)) {
-    const live = followBus(deps, message.id, afterSeq, signal, watch);
-    let step = await live.next();
-    while (!step.done) {
-      seq = step.value.seq;
-      yield step.value;
-      step = await live.next();
+  // A bus that fails (Redis is away) is no reason to stop following: the database tells.
+  if (await deps.bus.has(message.id).catch(() => false)) {
+    let end: BusEnd = { finished: false };
+    try {
+      const live = followBus(deps, message.id, afterSeq, signal, watch);
+      for (let step = await live.next(); ; step = await live.next()) {
+        if (step.done) {
+          end = step.value;
+          break;
+        }
+        seq = step.value.seq;
+        yield step.value;
+      }
+    } catch {
+      end = { finished: false };
     }
-    const { finished, ending } = step.value;
+    const { finished, ending } = end;
     if (finished || signal.aborted) return;
     if (ending) {
       yield* endWith(deps, ending, seq, null);
       return;
     }
-    // The bus stopped knowing the reply without a finish (its log expired): the database tells.
+    // The bus ended without a finish (its log expired, or it failed): the database tells.
     try {
       current = await deps.load(message.id);
     } catch (err) {
@@ -112,7 +126,7 @@ async function* followBus(
   afterSeq: number,
   signal: AbortSignal,
   watch: WriterWatch,
-): AsyncGenerator<ReplyEvent, { finished: boolean; ending?: Ending }> {
+): AsyncGenerator<ReplyEvent, BusEnd> {
   // Our own signal, so the bus stops following when we stop waiting for it.
   const inner = new AbortController();
   const stop = () => inner.abort();
