@@ -9,7 +9,8 @@ export function registerErrorHandler(app: FastifyInstance, bodyLimit: number) {
   app.setErrorHandler((err: FastifyError, request, reply) => {
     const appError =
       malformedIdNotFound(err, request) ??
-      toAppError(err, bodyLimit) ??
+      // A route's own bodyLimit (pictures, lorebooks) is the one that applied, not the server's.
+      toAppError(err, request.routeOptions.bodyLimit ?? bodyLimit) ??
       unstorableInput(err) ??
       databaseOutageError(err);
     if (appError) {
