@@ -10,11 +10,16 @@ import { createProgram } from './program.js';
 const temp = fs.mkdtempSync(path.join(os.tmpdir(), 'lumina-cli-'));
 afterAll(() => fs.rmSync(temp, { recursive: true, force: true }));
 
+/** Runs the CLI in-process; what it printed comes back, or rides on the error as `output`. */
 async function run(args: string[], env: Record<string, string | undefined> = {}) {
   const lines: string[] = [];
   const program = createProgram({ env: { LOG_LEVEL: 'silent', ...env }, out: (l) => lines.push(l) });
   program.exitOverride().configureOutput({ writeOut: (s) => lines.push(s), writeErr: (s) => lines.push(s) });
-  await program.parseAsync(['node', 'lumina', ...args]);
+  try {
+    await program.parseAsync(['node', 'lumina', ...args]);
+  } catch (error) {
+    throw Object.assign(error as Error, { output: lines.join('\n') });
+  }
   return lines.join('\n');
 }
 
@@ -27,13 +32,19 @@ function dataDir(name: string) {
 
 describe('lumina', () => {
   it('prints its version', async () => {
-    await expect(run(['--version'])).rejects.toMatchObject({ code: 'commander.version' });
+    const exit = await run(['--version']).catch((e) => e);
+    expect(exit.code).toBe('commander.version');
+    expect(exit.output.trim()).toBe(VERSION);
     expect(VERSION).toMatch(/^\d+\.\d+\.\d+$/);
   });
 
   it('lists its commands in --help', async () => {
     const error = await run(['--help']).catch((e) => e);
     expect(error.code).toBe('commander.helpDisplayed');
+    expect(error.output).toMatch(/^Usage: lumina /);
+    for (const command of ['start', 'backup', 'restore', 'secrets', 'engine', 'models', 'status']) {
+      expect(error.output).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
+    }
   });
 
   it('backs up one data dir and restores into another', async () => {
@@ -125,8 +136,15 @@ describe('lumina', () => {
   });
 
   it('reports an unreachable server from status', async () => {
-    await expect(run(['status', '--url', 'http://127.0.0.1:1'])).rejects.toMatchObject({
-      code: 'network_error',
-    });
+    const failure = await run(['status', '--url', 'http://127.0.0.1:1']).catch((e) => e);
+    expect(failure).toMatchObject({ code: 'network_error' });
+    expect(failure.message).toMatch(/^Cannot reach the Lumina server \(/);
+    // Nothing is printed as if a health report had arrived.
+    expect(failure.output).toBe('');
+  });
+
+  it('says whether the embedded engine is installed', async () => {
+    // The test command installs the engine before the tests (scripts/ensure-test-engine.mjs).
+    expect(await run(['engine', 'status'])).toBe('the embedded engine is installed');
   });
 });
