@@ -76,8 +76,10 @@ describe('the guarded outbound client', () => {
     });
     const open = await failure(fetch(`http://127.0.0.1:${server.port}/`));
     const closed = await failure(fetch(`http://127.0.0.1:${closedPort}/`));
+    const fetchBadPort = await failure(fetch('http://127.0.0.1:1/')); // on fetch's own "bad port" list
     expect(open).toMatchObject({ code: 'outbound_address_blocked' });
     expect(closed).toMatchObject({ code: 'outbound_address_blocked', message: open.message });
+    expect(fetchBadPort).toMatchObject({ code: 'outbound_address_blocked', message: open.message });
     expect(server.seen).toHaveLength(0);
   });
 
@@ -110,16 +112,27 @@ describe('the guarded outbound client', () => {
     expect(server.seen).toHaveLength(0);
   });
 
-  it('connects to the address it checked, not to a second DNS answer (rebinding)', async () => {
-    // The first answer is allowed; any later one points at a blocked address.
+  it('refuses when the name points elsewhere by the time it connects (DNS rebinding)', async () => {
+    // The request's first look at the name sees an allowed address; the connection's look a blocked one.
     let answers = 0;
     const dns = fakeDns({ 'rebind.test': () => (answers++ === 0 ? ['127.0.0.1'] : ['10.0.0.1']) });
+    const fetch = client({ lookup: dns.lookup, allow: ['127.0.0.1'] }).fetch('untrusted');
+    expect(await failure(fetch(`http://rebind.test:${server.port}/`))).toMatchObject({
+      code: 'outbound_address_blocked',
+    });
+    expect(server.seen).toHaveLength(0);
+  });
+
+  it('connects to the address it checked, never to a later DNS answer', async () => {
+    // Two looks (the request's and the connection's) see an allowed address; any later one would not.
+    let answers = 0;
+    const dns = fakeDns({ 'pinned.test': () => (answers++ < 2 ? ['127.0.0.1'] : ['10.0.0.1']) });
     const outbound = client({ lookup: dns.lookup, allow: ['127.0.0.1'] });
-    const response = await outbound.fetch('untrusted')(`http://rebind.test:${server.port}/pinned`);
+    const response = await outbound.fetch('untrusted')(`http://pinned.test:${server.port}/pinned`);
     expect(await response.text()).toBe('ok');
     expect(server.seen.map((s) => s.path)).toEqual(['/pinned']);
-    expect(server.seen[0]!.headers.host).toBe(`rebind.test:${server.port}`);
-    expect(dns.calls).toEqual(['rebind.test']);
+    expect(server.seen[0]!.headers.host).toBe(`pinned.test:${server.port}`);
+    expect(dns.calls).toEqual(['pinned.test', 'pinned.test']);
   });
 
   it('opens what LUMINA_OUTBOUND_ALLOW lists: addresses, ranges and names', async () => {

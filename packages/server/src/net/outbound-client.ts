@@ -96,7 +96,7 @@ export function createOutboundClient(options: OutboundClientOptions = {}) {
      */
     fetch(trust: OutboundTrust, limits: OutboundLimits = {}): FetchFunction {
       const guarded = async (input: Parameters<FetchFunction>[0], init: RequestInit = {}) =>
-        guardedFetch(agentFor(trust), input, init, limits);
+        guardedFetch(agentFor(trust), (hostname) => resolveAllowed(hostname, trust), input, init, limits);
       return guarded as FetchFunction;
     },
 
@@ -125,6 +125,7 @@ export type OutboundClient = ReturnType<typeof createOutboundClient>;
 
 async function guardedFetch(
   agent: Agent,
+  preflight: (hostname: string) => Promise<unknown>,
   input: Parameters<FetchFunction>[0],
   init: RequestInit,
   limits: OutboundLimits,
@@ -142,6 +143,9 @@ async function guardedFetch(
   const maxRedirects = limits.maxRedirects ?? DEFAULT_MAX_REDIRECTS;
   try {
     for (let hop = 0; ; hop++) {
+      // Checked here too, so a refused target fails the same way whatever its port (fetch's own
+      // "bad port" list would otherwise answer first); the connect step checks what it connects to.
+      await preflight(url.hostname);
       const response = await undiciFetch(url, {
         method,
         headers: [...headers],
