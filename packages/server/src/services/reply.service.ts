@@ -17,6 +17,7 @@ import type { ConversationTitleService } from './conversation-title.service.js';
 import type { ModelService } from './model.service.js';
 import { DATABASE_UNAVAILABLE, replyFailure } from './reply-failure.js';
 import { followReply, messageStart } from './reply-follow.js';
+import { createLateReplyStore, settleWithin } from './reply-late-store.js';
 
 /** What the reply service needs from context assembly. */
 export type ReplyContext = Pick<ConversationContextService, 'build' | 'afterReply'>;
@@ -76,9 +77,14 @@ export function createReplyService(deps: {
   // Replies whose row is being inserted (not yet running), and replies that ended while the
   // database was away and are still being stored: both are this process's, not orphans.
   const starting = new Set<string>();
-  const storing = new Set<string>();
-  const isWriting = (replyId: string) =>
-    running.has(replyId) || starting.has(replyId) || storing.has(replyId);
+  const late = createLateReplyStore({
+    messages,
+    attemptMs: limits.finishWaitMs,
+    forMs: limits.storeRetryMs,
+    stopped: () => closing,
+    log: deps.log,
+  });
+  const isWriting = (replyId: string) => running.has(replyId) || starting.has(replyId) || late.has(replyId);
   const stopListening = deps.bus.onCancel((replyId) => running.get(replyId)?.controller.abort());
 
   function checkContent(content: string): string {
@@ -179,15 +185,21 @@ export function createReplyService(deps: {
     let costUsd: number | null = null;
     let timings = { timeToFirstTokenMs: null as number | null, durationMs: 0 };
     let flushing: Promise<void> | undefined;
+    let flushFailures = 0;
     const flush = () => {
       if (flushing || content === flushed) return;
       const text = content;
+      // A failed flush is retried by the next one (each writes the whole text); while the
+      // database is away that is every interval, so only the first failure in a row is a warning.
       flushing = messages
         .flush(reply.id, text)
         .then(() => {
           flushed = text;
+          flushFailures = 0;
         })
-        .catch((err) => deps.log.warn({ err, replyId: reply.id }, 'flush failed'))
+        .catch((err) =>
+          deps.log[flushFailures++ === 0 ? 'warn' : 'debug']({ err, replyId: reply.id }, 'flush failed'),
+        )
         .finally(() => {
           flushing = undefined;
         });
@@ -240,7 +252,8 @@ export function createReplyService(deps: {
       publish({ type: 'error', ...error });
     } finally {
       clearInterval(flusher);
-      await flushing;
+      // A flush stuck on a database that does not answer must not hold the end of the reply.
+      if (flushing) await settleWithin(flushing, limits.finishWaitMs);
     }
     // Stopped by a person → cancelled; stopped because the server is shutting down, or because
     // the database went away → interrupted.
@@ -281,7 +294,7 @@ export function createReplyService(deps: {
       if (error?.code !== failure.code) publish({ type: 'error', ...failure });
       if (usage) publish({ type: 'usage', ...usage, costUsd });
       publish({ type: 'finish', status: 'interrupted', finishReason: 'error', timings });
-      keepStoring(reply.id, attempt, {
+      late.store(reply.id, attempt, {
         ...fields,
         status: 'interrupted',
         finishReason: 'error',
@@ -304,28 +317,6 @@ export function createReplyService(deps: {
         run.assembled,
       );
     }
-  }
-
-  /**
-   * Stores a reply whose final write failed or hangs: the first attempt may still land (then the
-   * reply is stored as it really ended); else `fields` are written with back-off until
-   * `storeRetryMs` is spent or the server shuts down. What is still `streaming` after that is an
-   * orphan the recovery sweep marks once the database answers.
-   */
-  function keepStoring(replyId: string, first: Promise<unknown>, fields: MessageFinish) {
-    storing.add(replyId);
-    const until = Date.now() + limits.storeRetryMs;
-    const landed = async (attempt: Promise<unknown>) =>
-      'row' in (await settleWithin(attempt, Math.max(0, until - Date.now())));
-    void (async () => {
-      let stored = await landed(first);
-      for (let delay = 250; !stored && !closing && Date.now() < until; delay = Math.min(delay * 2, 5_000)) {
-        await new Promise((resolve) => setTimeout(resolve, delay).unref());
-        stored = await landed(messages.finish(replyId, fields));
-      }
-      if (stored) deps.log.info({ replyId }, 'reply stored after the database came back');
-      else deps.log.warn({ replyId }, 'reply not stored; the recovery sweep marks it interrupted');
-    })().finally(() => storing.delete(replyId));
   }
 
   /** After the first exchange, an automatic title (unless the user already named it). */
@@ -521,25 +512,3 @@ export function createReplyService(deps: {
 }
 
 export type ReplyService = ReturnType<typeof createReplyService>;
-
-/** How `promise` settled within `ms`: its value, its error, or neither yet. */
-async function settleWithin<T>(
-  promise: Promise<T>,
-  ms: number,
-): Promise<{ row: T } | { err: unknown } | { slow: true }> {
-  let timer: NodeJS.Timeout | undefined;
-  const slow = new Promise<{ slow: true }>((resolve) => {
-    timer = setTimeout(() => resolve({ slow: true }), ms);
-  });
-  try {
-    return await Promise.race([
-      promise.then(
-        (row) => ({ row }),
-        (err: unknown) => ({ err }),
-      ),
-      slow,
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
