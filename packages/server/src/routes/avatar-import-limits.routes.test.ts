@@ -107,6 +107,20 @@ describe.each(storageModes())('hostile card imports on %s', (mode) => {
     }
   });
 
+  it('answers more files than one request may carry with a 413 that states the limit', async () => {
+    const files = Array.from({ length: 51 }, (_, i) => ({
+      name: `card-${i}.json`,
+      bytes: Buffer.from(JSON.stringify(card(`Card ${i}`))),
+    }));
+    const res = await upload(files);
+    expect(res.statusCode).toBe(413);
+    expect(res.json().error).toMatchObject({
+      code: 'too_many_files',
+      message: 'At most 50 files can be imported in one request',
+      details: { limitFiles: 50 },
+    });
+  });
+
   it('shares one decompression budget between the archives of a request', async () => {
     // Each archive inflates to 24 MiB from about 1.3 MB: within every per-archive limit.
     const archive = await writeCharx(card('Packed'), [

@@ -14,6 +14,9 @@ import {
 import { type AvatarTransferService, MAX_IMPORT_BYTES } from '../services/avatar-transfer.service.js';
 import { errorResponses, idParams } from './schemas.js';
 
+/** Card files in one import request. */
+const MAX_IMPORT_FILES = 50;
+
 const templateDto = z
   .object({
     id: z.string(),
@@ -37,7 +40,9 @@ export const avatarRoutes =
   async (app) => {
     const tags = ['avatars'];
     const { avatars, images, transfer } = deps;
-    await app.register(multipart, { limits: { fileSize: MAX_IMPORT_BYTES, files: 50, fields: 10 } });
+    await app.register(multipart, {
+      limits: { fileSize: MAX_IMPORT_BYTES, files: MAX_IMPORT_FILES, fields: 10 },
+    });
     // Image uploads arrive as the raw file; the content is checked by decoding, not by this header.
     // The size limit is the picture route's own bodyLimit, so the 413 can state it.
     app.addContentTypeParser(
@@ -247,7 +252,8 @@ export const avatarRoutes =
         if (!request.isMultipart())
           throw invalidRequest('Send the files as multipart/form-data in `file` fields');
         const files: { fileName: string; bytes: Buffer }[] = [];
-        for await (const part of request.files({ limits: { fileSize: MAX_IMPORT_BYTES, files: 50 } })) {
+        const parts = request.files({ limits: { fileSize: MAX_IMPORT_BYTES, files: MAX_IMPORT_FILES } });
+        for await (const part of tooManyFilesStated(parts)) {
           const bytes = await part.toBuffer().catch((err: { code?: string }) => {
             if (err.code === 'FST_REQ_FILE_TOO_LARGE') {
               throw new AppError(
@@ -353,3 +359,18 @@ export const avatarRoutes =
       },
     );
   };
+
+/** The multipart plugin's bare "reach files limit" (413) as an error that states the limit. */
+async function* tooManyFilesStated<T>(parts: AsyncIterable<T>): AsyncGenerator<T> {
+  try {
+    yield* parts;
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'FST_FILES_LIMIT') throw err;
+    throw new AppError(
+      413,
+      'too_many_files',
+      `At most ${MAX_IMPORT_FILES} files can be imported in one request`,
+      { limitFiles: MAX_IMPORT_FILES },
+    );
+  }
+}
