@@ -68,11 +68,13 @@ export const conversationSocketRoutes =
         try {
           identity = authenticateUpgrade(request);
         } catch (err) {
+          // Only our own errors carry words meant for a client; anything else says nothing more.
+          const known = err instanceof AppError;
           socket.send(
             JSON.stringify({
               type: 'error',
-              code: (err as AppError).code ?? 'unauthorized',
-              message: (err as Error).message,
+              code: known ? err.code : 'unauthorized',
+              message: known ? err.message : 'Sign in to use this connection',
             }),
           );
           socket.close(4401, 'unauthorized');
