@@ -24,7 +24,8 @@ export function createRedisReplyBus(
   const subscriber = subscriberOf(redis);
   const followers = new Map<string, Set<(event: ReplyEvent) => void>>();
   const cancelListeners = new Set<(replyId: string) => void>();
-  let cancelSubscribed = false;
+  // The SUBSCRIBE to the cancel channel, once a listener asked for it (undefined after a failure).
+  let cancelSubscription: Promise<void> | undefined;
 
   subscriber.on('message', (from: string, message: string) => {
     if (from === CANCEL_CHANNEL) {
@@ -128,14 +129,18 @@ export function createRedisReplyBus(
 
     onCancel(listener) {
       cancelListeners.add(listener);
-      if (!cancelSubscribed) {
-        cancelSubscribed = true;
-        subscriber.subscribe(CANCEL_CHANNEL).catch(() => {
-          cancelSubscribed = false;
+      if (!cancelSubscription) {
+        const subscribing = subscriber.subscribe(CANCEL_CHANNEL).then(() => {});
+        cancelSubscription = subscribing;
+        subscribing.catch(() => {
+          if (cancelSubscription === subscribing) cancelSubscription = undefined;
         });
       }
       return () => cancelListeners.delete(listener);
     },
+
+    // Nobody listens yet: nothing to wait for.
+    ready: () => cancelSubscription ?? Promise.resolve(),
 
     async close() {
       await local.close();

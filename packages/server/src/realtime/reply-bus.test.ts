@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { v7 as uuidv7 } from 'uuid';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { createRedisReplyBus } from './redis-reply-bus.js';
 import { createMemoryReplyBus, type ReplyBus, type ReplyEvent } from './reply-bus.js';
 
@@ -10,6 +10,18 @@ async function collect(iterable: AsyncIterable<ReplyEvent>): Promise<number[]> {
   const seqs: number[] = [];
   for await (const event of iterable) seqs.push(event.seq);
   return seqs;
+}
+
+/** The sequence numbers an iterator still yields, to its end. */
+async function rest(iterator: AsyncIterator<ReplyEvent>): Promise<number[]> {
+  const seqs: number[] = [];
+  for (let next = await iterator.next(); !next.done; next = await iterator.next()) seqs.push(next.value.seq);
+  return seqs;
+}
+
+/** Published parts reach another instance through Redis a moment later: wait until it knows the reply. */
+async function knownTo(bus: ReplyBus, replyId: string): Promise<void> {
+  await vi.waitFor(async () => expect(await bus.has(replyId)).toBe(true));
 }
 
 const delta = (seq: number): ReplyEvent => ({ seq, part: { type: 'text-delta', delta: `t${seq}` } });
@@ -27,13 +39,14 @@ function replyBusSuite(name: string, make: () => { writer: ReplyBus; reader: Rep
       const id = uuidv7();
       writer.publish(id, delta(1));
       writer.publish(id, delta(2));
-      await new Promise((r) => setTimeout(r, 50));
-      const following = collect(reader.follow(id, 1, new AbortController().signal));
-      await new Promise((r) => setTimeout(r, 50));
+      await knownTo(reader, id);
+      const following = reader.follow(id, 1, new AbortController().signal)[Symbol.asyncIterator]();
+      // Part 2 came from the replay; once it is out, the follower listens for live parts.
+      expect((await following.next()).value?.seq).toBe(2);
       writer.publish(id, delta(3));
       writer.publish(id, delta(4));
       writer.end(id);
-      expect(await following).toEqual([2, 3, 4]);
+      expect(await rest(following)).toEqual([3, 4]);
     });
 
     it('ends at once for a reply it does not know', async () => {
@@ -45,26 +58,29 @@ function replyBusSuite(name: string, make: () => { writer: ReplyBus; reader: Rep
       const id = uuidv7();
       writer.publish(id, delta(1));
       writer.end(id);
-      await new Promise((r) => setTimeout(r, 50));
-      expect(await reader.has(id)).toBe(true);
+      await knownTo(reader, id);
       expect(await collect(reader.follow(id, 0, new AbortController().signal))).toEqual([1]);
     });
 
     it('stops following when the signal aborts', async () => {
       const id = uuidv7();
       writer.publish(id, delta(1));
-      await new Promise((r) => setTimeout(r, 50));
+      await knownTo(reader, id);
       const controller = new AbortController();
-      const following = collect(reader.follow(id, 0, controller.signal));
-      setTimeout(() => controller.abort(), 50);
-      expect(await following).toEqual([1]);
+      const following = reader.follow(id, 0, controller.signal)[Symbol.asyncIterator]();
+      expect((await following.next()).value?.seq).toBe(1);
+      // `rest` asks for the next part at once; the follower waits for one (the reply goes on)
+      // until the abort ends it.
+      const remaining = rest(following);
+      controller.abort();
+      expect(await remaining).toEqual([]);
       writer.end(id);
     });
 
     it('delivers a cancel request to the writer', async () => {
       const id = uuidv7();
       const heard = new Promise<string>((resolve) => writer.onCancel(resolve));
-      await new Promise((r) => setTimeout(r, 50)); // the subscription is asynchronous with Redis
+      await writer.ready();
       await reader.cancel(id);
       expect(await heard).toBe(id);
     });

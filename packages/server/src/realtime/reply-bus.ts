@@ -26,6 +26,13 @@ export interface ReplyBus {
   cancel(replyId: string): Promise<void>;
   /** Called with the reply id of every cancel request (from any instance). */
   onCancel(listener: (replyId: string) => void): () => void;
+  /**
+   * Resolves once the listeners given to `onCancel` hear cancels sent from any instance. With
+   * Redis that takes a confirmed SUBSCRIBE, so a cancel sent before then can be missed; rejects
+   * when the subscription fails (a later `onCancel` tries again). In-process: at once.
+   * @example bus.onCancel(stop); await bus.ready();
+   */
+  ready(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -107,6 +114,8 @@ export function createMemoryReplyBus(options: { retainMs?: number } = {}): Reply
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
+
+    ready: async () => {},
 
     async close() {
       for (const timer of timers) clearTimeout(timer);
