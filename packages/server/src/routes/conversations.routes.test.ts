@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { CSRF, createTestApp, signup } from '../test-support/app.js';
 import { OllamaServer } from '../test-support/protocol-servers/ollama-server.js';
-import { parseSse, type SseEvent, waitUntil } from '../test-support/sse.js';
+import { parseSse, type SseEvent, sseReader, waitUntil } from '../test-support/sse.js';
 import {
   createTestStorage,
   describeStorage,
@@ -20,6 +20,9 @@ const textOf = (events: SseEvent[]) =>
     .join('');
 
 const MODEL = 'ollama/llama3.2:latest';
+
+/** The text of the complete events in a stream read so far. */
+const textSoFar = (text: string) => textOf(parseSse(text.slice(0, text.lastIndexOf('\n\n') + 2)));
 
 describeStorage('conversations and streaming replies (%s)', (mode) => {
   let storage: TestStorage;
@@ -473,29 +476,33 @@ describe.runIf(process.env.TEST_REDIS_URL)('replies across two instances sharing
           payload: { avatarId: avatars[0].id },
         })
       ).json().conversation;
-      await a.listen({ port: 0, host: '127.0.0.1' });
-      const base = `http://127.0.0.1:${(a.server.address() as AddressInfo).port}`;
+      const origin = async (app: FastifyInstance) => {
+        await app.listen({ port: 0, host: '127.0.0.1' });
+        return `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+      };
+      const [baseA, baseB] = [await origin(a), await origin(b)];
       ollama.script({ kind: 'hang', tokens: ['Written', ' on', ' A'] });
-      const response = await fetch(`${base}/api/conversations/${conversation.id}/messages`, {
+      const response = await fetch(`${baseA}/api/conversations/${conversation.id}/messages`, {
         method: 'POST',
         headers: { ...headers, 'content-type': 'application/json' },
         body: JSON.stringify({ content: 'hello' }),
       });
       const replyId = response.headers.get('x-lumina-reply-id')!;
-      await new Promise((r) => setTimeout(r, 300));
-      // Instance B replays what A wrote so far, then B's cancel reaches A.
-      const followed = b.inject({
-        method: 'GET',
-        url: `/api/messages/${replyId}/stream`,
-        headers: { cookie },
-      });
-      await new Promise((r) => setTimeout(r, 200));
+      const writing = sseReader(response);
+      // A has published every token once its own stream carries them (the model then goes silent).
+      await writing.until((text) => textSoFar(text) === 'Written on A');
+      // Instance B replays what A wrote so far (its follower is attached once the replay is
+      // out), then B's cancel reaches A.
+      const following = sseReader(
+        await fetch(`${baseB}/api/messages/${replyId}/stream`, { headers: { cookie } }),
+      );
+      await following.until((text) => textSoFar(text) === 'Written on A');
       const cancelled = await b.inject({ method: 'POST', url: `/api/messages/${replyId}/cancel`, headers });
       expect(cancelled.json().message).toMatchObject({ status: 'cancelled', content: 'Written on A' });
-      const events = parseSse((await followed).body);
+      const events = await following.rest();
       expect(textOf(events)).toBe('Written on A');
       expect(events.at(-1)).toMatchObject({ event: 'finish', data: { status: 'cancelled' } });
-      await response.text();
+      await writing.rest();
     } finally {
       await a.close();
       await b.close();

@@ -12,7 +12,7 @@ import { newId } from '../ids.js';
 import { createMessageRepository } from '../repositories/message.repository.js';
 import { CSRF, createTestApp, signup } from '../test-support/app.js';
 import { OllamaServer } from '../test-support/protocol-servers/ollama-server.js';
-import { parseSse, type SseEvent, waitUntil } from '../test-support/sse.js';
+import { parseSse, sseReader, waitUntil } from '../test-support/sse.js';
 import {
   createPostgresDatabase,
   createTestStorage,
@@ -37,30 +37,6 @@ async function startConversation(app: FastifyInstance, email: string) {
     headers,
     conversationId: created.conversation.id as string,
     greetingId: created.messages[0].id as string,
-  };
-}
-
-/** An SSE response read as it arrives. */
-function sseReader(response: Response) {
-  const reader = response.body!.getReader();
-  const decoder = new TextDecoder();
-  let text = '';
-  return {
-    /** Reads until `seen` holds for what arrived so far. */
-    async until(seen: (text: string) => boolean) {
-      while (!seen(text)) {
-        const { value, done } = await reader.read();
-        if (done) throw new Error(`the stream ended early:\n${text}`);
-        text += decoder.decode(value, { stream: true });
-      }
-    },
-    /** Reads to the end of the stream (the test fails by timeout if it never ends). */
-    async rest(): Promise<SseEvent[]> {
-      for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
-        text += decoder.decode(chunk.value, { stream: true });
-      }
-      return parseSse(text);
-    },
   };
 }
 
