@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, inject, it, vi } from 'vitest';
 import { buildApp } from './app.js';
 import { loadConfig } from './config.js';
 import { createTestStorage } from './test-support/storage.js';
@@ -44,13 +44,23 @@ function startProcess(env: Record<string, string>): Run {
   return { child, output: () => output, exit };
 }
 
-async function waitForReady(run: Run): Promise<string> {
-  for (let i = 0; i < 300; i++) {
-    const match = /Lumina is ready at (http:\/\/[\d.:]+)/.exec(run.output());
-    if (match) return match[1]!;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`server did not start:\n${run.output()}`);
+/** The address the process prints once it listens; rejects when it exits first. */
+function waitForReady(run: Run): Promise<string> {
+  const address = () => /Lumina is ready at (http:\/\/[\d.:]+)/.exec(run.output())?.[1];
+  return new Promise((resolve, reject) => {
+    const streams = [run.child.stdout, run.child.stderr];
+    const check = () => {
+      const found = address();
+      if (found === undefined) return;
+      for (const stream of streams) stream?.off('data', check);
+      resolve(found);
+    };
+    for (const stream of streams) stream?.on('data', check);
+    check();
+    void run.exit.then((code) =>
+      reject(new Error(`server exited (${code}) before it was ready:\n${run.output()}`)),
+    );
+  });
 }
 
 describe('the server process', () => {
@@ -103,15 +113,28 @@ describe('graceful close', () => {
   it('lets an in-flight request finish and refuses new ones', async () => {
     const storage = await createTestStorage('pglite');
     const app = await buildApp({ config: loadConfig({ LOG_LEVEL: 'silent' }), storage, serveWeb: false });
+    // The handler holds its answer until the test lets it go, once the server is closing.
+    let arrived!: () => void;
+    const inHandler = new Promise<void>((resolve) => {
+      arrived = resolve;
+    });
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
     app.get('/test/slow', async () => {
-      await new Promise((r) => setTimeout(r, 500));
+      arrived();
+      await released;
       return { finished: true };
     });
     await app.listen({ port: 0, host: '127.0.0.1' });
     const { port } = app.server.address() as { port: number };
     const inFlight = fetch(`http://127.0.0.1:${port}/test/slow`).then((r) => r.json());
-    await new Promise((r) => setTimeout(r, 100));
+    await inHandler;
     const closing = app.close();
+    // The listener is closed (no new connections) while the request is still being answered.
+    await vi.waitFor(() => expect(app.server.listening).toBe(false));
+    release();
     expect(await inFlight).toEqual({ finished: true });
     await closing;
     await expect(fetch(`http://127.0.0.1:${port}/health`)).rejects.toThrow();
