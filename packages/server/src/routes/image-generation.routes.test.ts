@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import sharp from 'sharp';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { queryRows } from '../db/database.js';
 import { CSRF, createTestApp, signup } from '../test-support/app.js';
 import {
@@ -107,9 +107,10 @@ describeStorage('avatar picture generation on %s', (mode) => {
 
     // An upload that lands while the service draws is the picture the generated one replaces:
     // exactly one picture file is left.
-    a1111.script({ kind: 'text', tokens: [], delayMs: 400 });
+    const finishDrawing = a1111.hold();
+    const asked = a1111.requests.length;
     const drawing = call('POST', `/api/avatars/${avatarId}/image/generate`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await vi.waitFor(() => expect(a1111.requests.length).toBe(asked + 1));
     const uploaded = await app.inject({
       method: 'PUT',
       url: `/api/avatars/${avatarId}/image`,
@@ -117,6 +118,7 @@ describeStorage('avatar picture generation on %s', (mode) => {
       payload: await testPicture(),
     });
     expect(uploaded.statusCode).toBe(200);
+    finishDrawing();
     expect((await drawing).statusCode).toBe(200);
     const files = await queryRows<{ n: number }>(
       storage.db,

@@ -1,10 +1,10 @@
 import type { ServerResponse } from 'node:http';
 import sharp from 'sharp';
-import { ProtocolServer, type RecordedRequest, type ScriptedReply, sleep } from './protocol-server.js';
+import { ProtocolServer, type RecordedRequest, type ScriptedReply } from './protocol-server.js';
 
 /*
  * Image services as tests meet them: each speaks its real wire format on 127.0.0.1 and plays
- * the scripted replies — `text` draws a picture (after `delayMs`, for Automatic1111), `http-error` answers with the service's own
+ * the scripted replies — `text` draws a picture (Automatic1111 can be held mid-drawing), `http-error` answers with the service's own
  * error body, `malformed` sends something that is not an image, `hang` never answers and
  * `cut` drops the connection.
  */
@@ -70,6 +70,24 @@ export class OpenAiImagesServer extends ProtocolServer {
 
 /** Automatic1111's `POST /sdapi/v1/txt2img` → `{ images: [base64 PNG], parameters, info }`. */
 export class Automatic1111Server extends ProtocolServer {
+  private drawing: Promise<void> | undefined;
+
+  /**
+   * Holds every drawing from now on until the returned function is called, so a test can act
+   * while the service is busy (see `requests` for when a request has arrived).
+   * @example const finish = server.hold(); …; finish();
+   */
+  hold(): () => void {
+    let finish!: () => void;
+    this.drawing = new Promise((resolve) => {
+      finish = resolve;
+    });
+    return () => {
+      this.drawing = undefined;
+      finish();
+    };
+  }
+
   protected async handle(req: RecordedRequest, res: ServerResponse): Promise<void> {
     if (req.method !== 'POST' || req.path !== '/sdapi/v1/txt2img') {
       return this.sendJson(res, 404, { detail: 'Not Found' });
@@ -81,7 +99,7 @@ export class Automatic1111Server extends ProtocolServer {
         ? { detail: [{ loc: ['body', 'prompt'], msg: message, type: 'value_error' }] }
         : { error: 'RuntimeError', detail: '', body: '', errors: message };
     if (playFailure(reply, res, errorBody, (s, b) => this.sendJson(res, s, b))) return;
-    if (reply.kind === 'text' && reply.delayMs) await sleep(reply.delayMs); // drawing takes a while
+    if (this.drawing) await this.drawing;
     const image =
       reply.kind === 'malformed' ? '%%% not base64 %%%' : (await testPicture()).toString('base64');
     this.sendJson(res, 200, { images: [image], parameters: req.body ?? {}, info: '{"seed": 1}' });
