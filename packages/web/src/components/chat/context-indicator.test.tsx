@@ -1,5 +1,6 @@
-import { cleanup, screen } from '@testing-library/react';
+import { cleanup, screen, waitFor } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
+import { useContextUse } from '../../lib/conversation-context';
 import { fakeApi, renderWithApp } from '../../test/render';
 import { ContextIndicator } from './context-indicator';
 
@@ -30,6 +31,12 @@ function context(overrides: Record<string, unknown> = {}) {
   };
 }
 
+/** The status of the query the indicator reads; it re-renders in the same batch as the indicator. */
+function ContextQueryStatus() {
+  const { status } = useContextUse(ID, true);
+  return <output aria-label="context query">{status}</output>;
+}
+
 describe('ContextIndicator', () => {
   afterEach(cleanup);
 
@@ -58,8 +65,18 @@ describe('ContextIndicator', () => {
 
   it('shows nothing when the server cannot say', async () => {
     const api = fakeApi({});
-    const { container } = renderWithApp(<ContextIndicator conversationId={ID} />, { fetch: api.fetch });
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(container.textContent).toBe('');
+    renderWithApp(
+      <>
+        <div data-testid="indicator">
+          <ContextIndicator conversationId={ID} />
+        </div>
+        <ContextQueryStatus />
+      </>,
+      { fetch: api.fetch },
+    );
+    // Empty while loading proves nothing: wait until the server's answer has been taken in.
+    await waitFor(() => expect(screen.getByLabelText('context query').textContent).not.toBe('pending'));
+    expect(api.requests.map((r) => r.path)).toEqual([`/api/conversations/${ID}/context`]);
+    expect(screen.getByTestId('indicator').textContent).toBe('');
   });
 });
