@@ -23,6 +23,25 @@ async function chooseTheme(page: Page, label: 'Light' | 'Dark' | 'System') {
   await page.getByRole('menuitemradio', { name: label }).click();
 }
 
+/**
+ * Runs `change` and waits until the page has dispatched the media query's change event. The
+ * app's listener is older than this one, so it has run by then: what it did is visible, and
+ * so is what it did not do.
+ */
+async function osSchemeChange(page: Page, change: () => Promise<void>) {
+  // Wrapped in an object: a handle to a bare promise would wait for it to settle.
+  const listening = await page.evaluateHandle(() => ({
+    heard: new Promise<boolean>((resolve) =>
+      window
+        .matchMedia('(prefers-color-scheme: dark)')
+        .addEventListener('change', () => resolve(true), { once: true }),
+    ),
+  }));
+  await change();
+  expect(await page.evaluate((handle) => handle.heard, listening)).toBe(true);
+  await listening.dispose();
+}
+
 describe('theme', () => {
   it('keeps the chosen theme across a reload, applied before the app script runs', async () => {
     const context = await browser.newContext({ colorScheme: 'light' });
@@ -58,8 +77,7 @@ describe('theme', () => {
     await page.goto(server.url);
     await page.getByRole('heading', { level: 1 }).waitFor();
     await chooseTheme(page, 'Light');
-    await page.emulateMedia({ colorScheme: 'dark' });
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await osSchemeChange(page, () => page.emulateMedia({ colorScheme: 'dark' }));
     expect(await isDark(page)).toBe(false);
 
     await chooseTheme(page, 'System');
