@@ -100,6 +100,11 @@ const resources: Record<string, { create: Factory; expect: number; why?: string;
   '/api/conversations/{id}/context': { create: importedConversationId, expect: 404 },
   '/api/avatars/{id}/lorebook': { create: createAvatar, expect: 404, body: { entries: {} } },
   '/api/avatars/{id}/image/generate': { create: createAvatar, expect: 404 },
+  '/api/avatars/{id}/image/url': {
+    create: createAvatar,
+    expect: 404,
+    body: { url: 'http://127.0.0.1:9/picture.png' },
+  },
   '/api/avatars/{id}/lorebook/document': {
     create: createAvatar,
     expect: 404,
@@ -181,7 +186,13 @@ describeStorage('ownership on %s', (mode) => {
   let b: Owner;
   beforeAll(async () => {
     storage = await createTestStorage(mode);
-    app = (await createTestApp(storage, { LUMINA_LOGIN_LIMIT_PER_MINUTE: '1000' })).app;
+    app = (
+      await createTestApp(storage, {
+        LUMINA_LOGIN_LIMIT_PER_MINUTE: '1000',
+        // A's provider points at loopback, which ordinary users may reach only when allowed.
+        LUMINA_OUTBOUND_ALLOW: '127.0.0.1',
+      })
+    ).app;
     await signup(app, 'first-admin@example.org'); // A and B are ordinary users
     a = await signup(app, 'a@example.org');
     b = await signup(app, 'b@example.org');
