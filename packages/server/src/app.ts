@@ -7,7 +7,7 @@ import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod
 import type { Redis } from 'ioredis';
 import type { Config } from './config.js';
 import type { Storage } from './db/storage.js';
-import { registerErrorHandler, registerNotFoundHandler } from './http/error-handler.js';
+import { answerFrameworkError, registerErrorHandler, registerNotFoundHandler } from './http/error-handler.js';
 import { registerJsonBodyParser } from './http/json-body-parser.js';
 import { registerMetrics } from './http/metrics.js';
 import { registerNulGuard } from './http/nul-characters.js';
@@ -124,6 +124,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     logController: new LogController({ requestIdLogLabel: 'requestId' }),
     return503OnClosing: true,
+    frameworkErrors: answerFrameworkError,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

@@ -36,6 +36,21 @@ export function registerErrorHandler(app: FastifyInstance, bodyLimit: number) {
   });
 }
 
+/**
+ * Errors Fastify's router raises before any hook runs (a path with a broken %-escape, a path
+ * parameter past the length limit), in our shape and with the request id like every answer.
+ */
+export function answerFrameworkError(err: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  reply.header('x-request-id', request.id);
+  const known: Record<string, [number, string, string]> = {
+    FST_ERR_BAD_URL: [400, 'invalid_request', 'The URL is not valid: a %-escape in its path is broken'],
+    FST_ERR_MAX_PARAM_LENGTH: [414, 'uri_too_long', 'A part of the URL path is too long'],
+  };
+  const [status, code, message] = known[err.code] ?? [500, 'internal_error', 'Something went wrong on our side'];
+  if (status >= 500) request.log.error({ err }, 'router error');
+  return reply.status(status).send(errorBody({ code, message }, request.id));
+}
+
 /** Unknown routes get a JSON 404; `fallback` gets first go (the web app answers browser navigations). */
 export function registerNotFoundHandler(
   app: FastifyInstance,

@@ -332,7 +332,9 @@ export const avatarRoutes =
       async (request) => {
         const userId = requireIdentity(request).user.id;
         const avatar = await avatars.getOwned(userId, request.params.id);
-        if (!Buffer.isBuffer(request.body)) throw new Error('expected a raw image body');
+        // No body, or one of a type parsed as something else (JSON, text): not a picture.
+        if (!Buffer.isBuffer(request.body))
+          throw new AppError(415, 'unsupported_media_type', 'Send the picture as the raw body: PNG, JPEG or WebP');
         const { fileId } = await images.upload(userId, request.body);
         const updated = await avatars.update(userId, avatar.id, { imageId: fileId });
         if (avatar.imageId) await images.removeFile(avatar.imageId);

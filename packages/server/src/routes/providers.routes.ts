@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { requireIdentity } from '../security/authenticate.js';
 import { type ProviderService, USER_PROVIDER_KINDS } from '../services/provider.service.js';
-import { errorResponses } from './schemas.js';
+import { errorResponses, idParams } from './schemas.js';
 
 const health = z.object({
   status: z.enum(['ok', 'error', 'unknown']),
@@ -26,6 +26,7 @@ export const providerDto = z
   })
   .meta({ id: 'Provider' });
 
+/** Instance providers have names for ids (`ollama`); the ones users add, and edit, have UUIDs. */
 const providerParams = z.object({ id: z.string().min(1).max(100) });
 const baseUrl = z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).max(500);
 const apiKey = z.string().trim().min(1).max(2000);
@@ -74,7 +75,7 @@ export const providerRoutes =
         schema: {
           tags,
           summary: 'Rename, change the URL or key (null removes it), enable or disable',
-          params: providerParams,
+          params: idParams,
           body: z.object({
             name: z.string().trim().min(1).max(100).optional(),
             baseUrl: baseUrl.nullish(),
@@ -95,7 +96,7 @@ export const providerRoutes =
         schema: {
           tags,
           summary: 'Remove one of your providers and its stored key',
-          params: providerParams,
+          params: idParams,
           response: { 204: z.null(), ...errorResponses(401, 404) },
         },
       },

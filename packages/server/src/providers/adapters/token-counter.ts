@@ -32,13 +32,33 @@ export async function countTokens(text: string, modelName: string): Promise<numb
   const key = text.length <= MAX_CACHED_CHARS ? `${encoding}\u0000${text}` : undefined;
   const cached = key ? counted.get(key) : undefined;
   if (cached !== undefined) return cached;
-  const encoder = await loadEncoder(encoding);
-  const count = encoder.encode(text, [], []).length;
+  const count = encodedLength(await loadEncoder(encoding), text);
   if (key) {
     if (counted.size >= MAX_CACHED_COUNTS) counted.delete(counted.keys().next().value!);
     counted.set(key, count);
   }
   return count;
+}
+
+/**
+ * js-tiktoken merges each pre-token piece in worse than quadratic time: 8,000 `x` in a row take
+ * about 20 s, so a single long "word" (or run of spaces) in a message would hold the process.
+ * Runs longer than this are counted in slices of this length (at most one token more per
+ * slice than an exact count); ordinary text has no such runs and is counted exactly.
+ */
+const MAX_RUN = 64;
+const LONG_RUN = new RegExp(`\\S{${MAX_RUN + 1},}|\\s{${MAX_RUN + 1},}`, 'g');
+
+function encodedLength(encoder: Tiktoken, text: string): number {
+  let total = 0;
+  let last = 0;
+  for (const run of text.matchAll(LONG_RUN)) {
+    total += encoder.encode(text.slice(last, run.index), [], []).length;
+    for (let i = 0; i < run[0].length; i += MAX_RUN)
+      total += encoder.encode(run[0].slice(i, i + MAX_RUN), [], []).length;
+    last = run.index + run[0].length;
+  }
+  return total + encoder.encode(text.slice(last), [], []).length;
 }
 
 const MAX_CACHED_COUNTS = 20_000;
