@@ -1,15 +1,15 @@
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { MAX_JSON_DEPTH } from '../json-depth.js';
 import { CSRF, createTestApp, signup } from '../test-support/app.js';
 import { deeplyNestedJson } from '../test-support/hostile-inputs.js';
-import { createTestStorage, storageModes, type TestStorage } from '../test-support/storage.js';
+import { createTestStorage, describeStorage, type TestStorage } from '../test-support/storage.js';
 
 /** `value` as JSON text with the string "DEEP" replaced by JSON nested `depth` levels. */
 const withDeep = (value: unknown, depth: number) =>
   JSON.stringify(value).replace('"DEEP"', deeplyNestedJson(depth));
 
-describe.each(storageModes())('JSON request bodies nested too deep on %s', (mode) => {
+describeStorage('JSON request bodies nested too deep on %s', (mode) => {
   let storage: TestStorage;
   let app: FastifyInstance;
   let ada: Awaited<ReturnType<typeof signup>>;

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { buffer } from 'node:stream/consumers';
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import yazl from 'yazl';
 import type { CardV3 } from '../cards/card-types.js';
 import { writeCharx } from '../cards/charx-card.js';
@@ -9,7 +9,7 @@ import { MAX_DECOMPRESSED_BYTES_PER_REQUEST } from '../cards/decompression-budge
 import { MAX_JSON_DEPTH } from '../json-depth.js';
 import { CSRF, createTestApp, signup } from '../test-support/app.js';
 import { deeplyNestedJson, hostilePng, pngTextChunk } from '../test-support/hostile-inputs.js';
-import { createTestStorage, storageModes, type TestStorage } from '../test-support/storage.js';
+import { createTestStorage, describeStorage, type TestStorage } from '../test-support/storage.js';
 
 const card = (name: string): CardV3 =>
   ({
@@ -37,7 +37,7 @@ function compressibleData(bytes: number): Buffer {
   return data;
 }
 
-describe.each(storageModes())('hostile card imports on %s', (mode) => {
+describeStorage('hostile card imports on %s', (mode) => {
   let storage: TestStorage;
   let app: FastifyInstance;
   let user: Awaited<ReturnType<typeof signup>>;

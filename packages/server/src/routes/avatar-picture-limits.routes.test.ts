@@ -1,12 +1,12 @@
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { MAX_IMAGE_BYTES } from '../services/avatar-image.service.js';
 import { PICTURE_LIMITS } from '../services/picture-limits.js';
 import { CSRF, createTestApp, signup } from '../test-support/app.js';
 import { hostilePng } from '../test-support/hostile-inputs.js';
-import { createTestStorage, storageModes, type TestStorage } from '../test-support/storage.js';
+import { createTestStorage, describeStorage, type TestStorage } from '../test-support/storage.js';
 
-describe.each(storageModes())('picture upload limits over HTTP on %s', (mode) => {
+describeStorage('picture upload limits over HTTP on %s', (mode) => {
   let storage: TestStorage;
   let app: FastifyInstance;
   let ada: Awaited<ReturnType<typeof signup>>;

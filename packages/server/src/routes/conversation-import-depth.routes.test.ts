@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { MAX_JSON_DEPTH } from '../json-depth.js';
 import { CSRF, createTestApp, signup } from '../test-support/app.js';
 import { deeplyNestedJson } from '../test-support/hostile-inputs.js';
-import { createTestStorage, storageModes, type TestStorage } from '../test-support/storage.js';
+import { createTestStorage, describeStorage, type TestStorage } from '../test-support/storage.js';
 
 const luminaFile = (metadata: string) =>
   JSON.stringify({
@@ -23,7 +23,7 @@ const luminaFile = (metadata: string) =>
     ],
   }).replace('"M"', metadata);
 
-describe.each(storageModes())('conversation import of JSON nested too deep on %s', (mode) => {
+describeStorage('conversation import of JSON nested too deep on %s', (mode) => {
   let storage: TestStorage;
   let app: FastifyInstance;
   let user: Awaited<ReturnType<typeof signup>>;

@@ -5,7 +5,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createProviderConfigRepository } from '../repositories/provider-config.repository.js';
 import { CSRF, createTestApp, signup } from '../test-support/app.js';
-import { createTestStorage, storageModes, type TestStorage } from '../test-support/storage.js';
+import { createTestStorage, describeStorage, type TestStorage } from '../test-support/storage.js';
 
 /** What an internal service would answer; it must never come back through Lumina's API. */
 const SECRET = 'INTERNAL-SECRET-d41d8cd9';
@@ -34,7 +34,7 @@ class LocalService {
   }
 }
 
-describe.each(storageModes())('outbound requests on %s', (mode) => {
+describeStorage('outbound requests on %s', (mode) => {
   let storage: TestStorage;
   /** No allow-list: loopback is private, ordinary users cannot reach it. */
   let strict: FastifyInstance;

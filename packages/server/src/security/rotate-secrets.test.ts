@@ -1,12 +1,12 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { sql } from 'drizzle-orm';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, expect, it } from 'vitest';
 import { queryRows } from '../db/database.js';
 import { createSecretRepository } from '../repositories/secret.repository.js';
 import { createUserRepository } from '../repositories/user.repository.js';
 import { createSecretService } from '../services/secret.service.js';
-import { createTestStorage, storageModes, type TestStorage } from '../test-support/storage.js';
+import { createTestStorage, describeStorage, type TestStorage } from '../test-support/storage.js';
 import {
   keyFilePath,
   loadMasterKey,
@@ -18,7 +18,7 @@ import {
 import { finishRotation, rotateSecrets } from './rotate-secrets.js';
 import { deriveKeyId, keyEntry, SecretBox } from './secret-box.js';
 
-describe.each(storageModes())('rotateSecrets on %s', (mode) => {
+describeStorage('rotateSecrets on %s', (mode) => {
   let storage: TestStorage;
   let dataDir: string;
   let stored: { owner: string | null; id: string; plaintext: string }[];

@@ -2,7 +2,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUserRepository } from '../repositories/user.repository.js';
 import { hostilePng } from '../test-support/hostile-inputs.js';
-import { createTestStorage, storageModes, type TestStorage } from '../test-support/storage.js';
+import { createTestStorage, describeStorage, type TestStorage } from '../test-support/storage.js';
 import { createAvatarImageService, MAX_IMAGE_BYTES } from './avatar-image.service.js';
 import {
   boundedSharp,
@@ -17,7 +17,7 @@ import {
  * from the header, before decoding; the "few pixels" files prove it, since their pixel data is
  * cut short and decoding them would fail with image_corrupt instead of the size code.
  */
-describe.each(storageModes())('avatar pictures against hostile files on %s', (mode) => {
+describeStorage('avatar pictures against hostile files on %s', (mode) => {
   let storage: TestStorage;
   let ownerId: string;
   let images: ReturnType<typeof createAvatarImageService>;

@@ -16,7 +16,7 @@ import { parseSse, sseReader, waitUntil } from '../test-support/sse.js';
 import {
   createPostgresDatabase,
   createTestStorage,
-  storageModes,
+  describeStorage,
   type TestStorage,
 } from '../test-support/storage.js';
 
@@ -40,7 +40,7 @@ async function startConversation(app: FastifyInstance, email: string) {
   };
 }
 
-describe.each(storageModes())('following a reply nobody writes any more (%s)', (mode) => {
+describeStorage('following a reply nobody writes any more (%s)', (mode) => {
   let storage: TestStorage;
   let ollama: OllamaServer;
   let app: FastifyInstance;

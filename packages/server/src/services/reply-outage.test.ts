@@ -6,14 +6,14 @@ import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { queryRows } from '../db/database.js';
 import { openStorage, type Storage } from '../db/storage.js';
 import { CSRF, createTestApp, signup } from '../test-support/app.js';
 import { OllamaServer } from '../test-support/protocol-servers/ollama-server.js';
 import type { RecordedRequest } from '../test-support/protocol-servers/protocol-server.js';
 import { parseSse, waitUntil } from '../test-support/sse.js';
-import { createPostgresDatabase, createTestStorage, storageModes } from '../test-support/storage.js';
+import { createPostgresDatabase, createTestStorage, describeStorage } from '../test-support/storage.js';
 
 /**
  * A TCP link to PostgreSQL that the test cuts (every open connection is reset and new ones are
@@ -161,7 +161,7 @@ async function pgliteOutage(): Promise<Outage> {
 const INTERNAL_TEXT =
   /select|insert|update|usage_events|messages"|params|failed query|terminat|administrator|connection|ECONN|\bat .*\.ts/i;
 
-describe.each(storageModes())('the database goes away mid-reply (%s)', (mode) => {
+describeStorage('the database goes away mid-reply (%s)', (mode) => {
   let outage: Outage;
   let ollama: GatedOllama;
   let app: FastifyInstance;

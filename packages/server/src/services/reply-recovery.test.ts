@@ -1,12 +1,12 @@
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { newId } from '../ids.js';
 import { createMessageRepository } from '../repositories/message.repository.js';
 import { CSRF, createTestApp, signup } from '../test-support/app.js';
-import { createTestStorage, storageModes, type TestStorage } from '../test-support/storage.js';
+import { createTestStorage, describeStorage, type TestStorage } from '../test-support/storage.js';
 import { createReplyRecoveryService } from './reply-recovery.service.js';
 
-describe.each(storageModes())('the reply recovery sweep (%s)', (mode) => {
+describeStorage('the reply recovery sweep (%s)', (mode) => {
   let storage: TestStorage;
   let app: FastifyInstance;
   let userId: string;
