@@ -10,7 +10,7 @@ import type { Storage } from './db/storage.js';
 import { answerFrameworkError, registerErrorHandler, registerNotFoundHandler } from './http/error-handler.js';
 import { registerJsonBodyParser } from './http/json-body-parser.js';
 import { registerMetrics } from './http/metrics.js';
-import { registerNulGuard } from './http/nul-characters.js';
+import { registerTextGuard } from './http/text-guard.js';
 import { registerOpenApi } from './http/openapi.js';
 import { registerSecurityHeaders } from './http/security-headers.js';
 import { defaultWebDir, registerWebApp } from './http/web-app.js';
@@ -143,7 +143,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   registerErrorHandler(app, config.bodyLimit);
   registerJsonBodyParser(app);
-  registerNulGuard(app);
+  registerTextGuard(app);
   registerMetrics(app, { token: config.metricsToken });
   const webDir = deps.serveWeb === false ? undefined : (config.webDir ?? defaultWebDir);
   await registerSecurityHeaders(app, webDir);

@@ -1,29 +1,34 @@
+import type { AddressInfo } from 'node:net';
 import { sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import { CSRF, createTestApp, signup, type TestApp } from '../test-support/app.js';
+import { waitUntil } from '../test-support/sse.js';
 import { createTestStorage, describeStorage, type TestStorage } from '../test-support/storage.js';
-import { findNul, stripNul } from './nul-characters.js';
+import { findUnstorableText, stripUnstorableText } from '../unstorable-text.js';
 
-describe('findNul and stripNul', () => {
+describe('findUnstorableText and stripUnstorableText', () => {
   it('finds U+0000 in nested strings and keys, as a JSON pointer', () => {
-    expect(findNul({ a: ['ok', { 'b/c': 'x\u0000' }] })).toBe('/a/1/b~1c');
-    expect(findNul({ ['k\u0000']: 1 })).toBe('/k\u0000');
-    expect(findNul('\u0000')).toBe('/');
-    expect(findNul({ a: 'clean', n: 1, z: null })).toBeUndefined();
-    expect(findNul(Buffer.from([0, 0, 0]))).toBeUndefined(); // binary uploads may hold zero bytes
+    expect(findUnstorableText({ a: ['ok', { 'b/c': 'x\u0000' }] })).toBe('/a/1/b~1c');
+    expect(findUnstorableText({ 'k\u0000': 1 })).toBe('/k\u0000');
+    expect(findUnstorableText('\u0000')).toBe('/');
+    expect(findUnstorableText({ a: 'ok \ud83d\ude00', b: ['x\ud800'] })).toBe('/b/0'); // a lone surrogate
+    expect(findUnstorableText('\udc00x')).toBe('/');
+    expect(findUnstorableText({ a: 'clean', n: 1, z: null })).toBeUndefined();
+    expect(findUnstorableText(Buffer.from([0, 0, 0]))).toBeUndefined(); // binary uploads may hold zero bytes
   });
 
   it('walks a deeply nested value without overflowing the stack', () => {
     let deep: unknown = 'a\u0000';
     for (let i = 0; i < 100_000; i++) deep = [deep];
-    expect(findNul(deep)?.startsWith('/0/0/0')).toBe(true);
+    expect(findUnstorableText(deep)?.startsWith('/0/0/0')).toBe(true);
   });
 
   it('strips U+0000 from strings and keys, leaving backslashes and other text alone', () => {
-    expect(stripNul({ ['na\u0000me']: 'A\u0000da \\u0000', list: ['\u0000x'] })).toEqual({
+    expect(stripUnstorableText({ 'na\u0000me': 'A\u0000da \\u0000', list: ['\u0000x', 'y\ud800'] })).toEqual({
       name: 'Ada \\u0000',
-      list: ['x'],
+      list: ['x', 'y\ufffd'],
     });
   });
 });
@@ -101,10 +106,21 @@ describeStorage('input the validators refuse (%s)', (mode) => {
         method: 'PATCH',
         url: `/api/conversations/${conversationId}`,
         headers: headers(),
-        payload: { title: 'x', ['\u0000']: 1 },
+        payload: { title: 'x', '\u0000': 1 },
       }),
       'body',
     );
+  });
+
+  it('refuses an unpaired surrogate escape in a JSON body (jsonb cannot hold it)', async () => {
+    const res = await app.inject({
+      method: 'PUT',
+      url: `/api/avatars/${avatarId}/lorebook/document`,
+      headers: { ...headers(), 'content-type': 'application/json' },
+      payload: '{"lorebook":{"name":"L","extensions":{"k":"\\ud800"},"entries":[]}}',
+    });
+    expectNulRefused(res, 'body');
+    expect(res.json().error.details.issues[0].path).toBe('/lorebook/extensions/k');
   });
 
   it('answers a path id that is not a UUID with 404 and the resource code', async () => {
@@ -144,6 +160,63 @@ describeStorage('input the validators refuse (%s)', (mode) => {
     const res = await app.inject({ method: 'PATCH', url: '/api/auth/me', headers: headers() });
     expect(res.statusCode).toBe(400);
     expect(res.json().error.code).toBe('invalid_request');
+  });
+
+  it('answers a WebSocket frame holding U+0000 with an invalid_frame error, and stores nothing', async () => {
+    if (!app.server.listening) await app.listen({ port: 0, host: '127.0.0.1' });
+    const port = (app.server.address() as AddressInfo).port;
+    const socket = new WebSocket(`ws://127.0.0.1:${port}/ws/conversations`, {
+      headers: { cookie, origin: `http://127.0.0.1:${port}` },
+    });
+    const frames: Record<string, unknown>[] = [];
+    socket.on('message', (data) => frames.push(JSON.parse(String(data))));
+    await new Promise((resolve) => socket.on('open', resolve));
+    socket.send(JSON.stringify({ type: 'send', ref: 'n1', conversationId, content: 'a\u0000b' }));
+    await waitUntil(async () => frames.some((f) => f.ref === 'n1'));
+    socket.close();
+    expect(frames.find((f) => f.ref === 'n1')).toMatchObject({
+      type: 'error',
+      code: 'invalid_frame',
+      details: { path: '/content' },
+    });
+    const branch = await app.inject({
+      method: 'GET',
+      url: `/api/conversations/${conversationId}/messages`,
+      headers: headers(),
+    });
+    expect(branch.json().messages.some((m: { role: string }) => m.role === 'user')).toBe(false);
+  });
+
+  const importFile = async (url: string, name: string, content: string) => {
+    const form = new FormData();
+    form.append('file', new Blob([content], { type: 'application/json' }), name);
+    const request = new Request('http://x/', { method: 'POST', body: form });
+    return app.inject({
+      method: 'POST',
+      url,
+      headers: { ...headers(), 'content-type': request.headers.get('content-type')! },
+      payload: Buffer.from(await request.arrayBuffer()),
+    });
+  };
+
+  it('imports a card whose text holds U+0000 with the NUL characters removed', async () => {
+    const card = {
+      spec: 'chara_card_v2',
+      spec_version: '2.0',
+      data: {
+        name: 'A\u0000da',
+        description: 'Line\u0000one',
+        first_mes: 'Hi\u0000',
+        tags: ['t\u0000ag'],
+        extensions: { 'k\u0000ey': 'v\u0000' },
+      },
+    };
+    const res = await importFile('/api/avatars/import', 'nul.json', JSON.stringify(card));
+    expect(res.statusCode, res.body).toBe(200);
+    const [result] = res.json().results;
+    expect(result.ok, JSON.stringify(result)).toBe(true);
+    expect(result.avatar).toMatchObject({ name: 'Ada', description: 'Lineone', tags: ['tag'] });
+    expect(JSON.stringify(result.avatar)).not.toContain('\\u0000');
   });
 
   it('keeps search terms and message text out of the logs, even when the request fails with a 500', async () => {

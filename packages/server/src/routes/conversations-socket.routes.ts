@@ -2,11 +2,13 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { WebSocket } from 'ws';
 import { z } from 'zod';
 import { AppError } from '../errors.js';
+import { UNSTORABLE_TEXT_MESSAGE } from '../http/text-guard.js';
 import type { ApiLimiter } from '../security/api-rate-limit.js';
 import type { AuthEpochs } from '../security/auth-epoch.js';
 import { authenticateUpgrade, reauthenticate } from '../security/authenticate.js';
 import type { Identity, IdentityService } from '../services/identity.service.js';
 import type { ReplyService, StartedReply } from '../services/reply.service.js';
+import { findUnstorableText } from '../unstorable-text.js';
 
 const ref = z.string().max(100).optional();
 const frameSchema = z.discriminatedUnion('type', [
@@ -221,6 +223,17 @@ export const conversationSocketRoutes =
               new AppError(400, 'invalid_frame', 'The frame does not match any message type', {
                 issues: parsed.error.issues,
               }),
+            );
+            return;
+          }
+          // As for HTTP bodies (http/text-guard.ts): PostgreSQL cannot store U+0000 or lone surrogates.
+          const nulAt = findUnstorableText(parsed.data);
+          if (nulAt !== undefined) {
+            fail(
+              new AppError(400, 'invalid_frame', UNSTORABLE_TEXT_MESSAGE, {
+                path: nulAt,
+              }),
+              parsed.data.ref,
             );
             return;
           }

@@ -7,6 +7,7 @@ import { writeAvatarXml } from '../cards/xml/write-avatar-xml.js';
 import type { Database } from '../db/database.js';
 import type { AvatarRow } from '../db/schema/index.js';
 import { AppError } from '../errors.js';
+import { stripUnstorableText } from '../unstorable-text.js';
 import { type AvatarInput, createAvatarService } from './avatar.service.js';
 import { createAvatarImageService } from './avatar-image.service.js';
 import { boundedSharp, withDecodeSlot } from './picture-limits.js';
@@ -40,9 +41,11 @@ export function createAvatarTransferService(deps: { db: Database }) {
       throw new AppError(413, 'card_too_large', `Files may be at most ${MAX_IMPORT_BYTES / 1024 / 1024} MB`);
     }
     const file = await readCardFile(bytes, fileName, { maxBytes: MAX_IMPORT_BYTES, budget });
-    if (file.format === 'xml') return { input: xmlToAvatar(parseAvatarXml(bytes)), warnings: [] };
+    // Cards from the wild may carry U+0000 or broken surrogates, which PostgreSQL cannot store.
+    if (file.format === 'xml')
+      return { input: stripUnstorableText(xmlToAvatar(parseAvatarXml(bytes))), warnings: [] };
     return {
-      input: cardToAvatar(file.card, file.sourceSpec),
+      input: stripUnstorableText(cardToAvatar(file.card, file.sourceSpec)),
       ...(file.image ? { image: file.image } : {}),
       warnings: file.warnings,
     };
