@@ -3,8 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { openStorage, VERSION } from '@lumina/server';
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import { connectRedis } from '../../server/src/realtime/redis.js';
 import { createUserRepository } from '../../server/src/repositories/user.repository.js';
 import { fixturePath } from '../../server/src/test-support/fixtures.js';
+import { PrivateRedis, privateRedisAvailable } from '../../server/src/test-support/redis-server.js';
 import { createProgram } from './program.js';
 
 const temp = fs.mkdtempSync(path.join(os.tmpdir(), 'lumina-cli-'));
@@ -102,6 +104,31 @@ describe('lumina', () => {
       await storage.close();
     }
   });
+
+  it.runIf(privateRedisAvailable())(
+    'says a degraded server works on its fallbacks and exits normally',
+    async () => {
+      const { buildApp, loadConfig } = await import('@lumina/server');
+      const redisServer = await PrivateRedis.start();
+      const redis = await connectRedis(redisServer.url);
+      const storage = await openStorage({ dataDir: dataDir('status-degraded') });
+      const config = loadConfig({ LOG_LEVEL: 'silent', REDIS_URL: redisServer.url });
+      const app = await buildApp({ config, storage, redis, serveWeb: false });
+      await app.listen({ port: 0, host: '127.0.0.1' });
+      const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+      try {
+        await redisServer.stop(); // Redis goes away: the server keeps serving on its local fallbacks
+        const out = await run(['status', '--url', url]);
+        expect(out).toMatch(new RegExp(`^${url}: degraded \\(version`));
+        expect(out).toMatch(/redis: error/);
+        expect(out).toContain(`${url} is degraded: it works on its local fallbacks`);
+      } finally {
+        await app.close();
+        redis.disconnect();
+        await storage.close();
+      }
+    },
+  );
 
   it('pulls a GGUF model from a URL into the data dir, with its checksum', async () => {
     const http = await import('node:http');

@@ -189,7 +189,9 @@ export function createProgram(
       io.out(line(`database (${database.kind})`, database));
       if (redis) io.out(line('redis', redis));
       for (const [id, provider] of Object.entries(providers ?? {})) io.out(line(`provider ${id}`, provider));
-      if (data.status !== 'ok') throw new StatusError(`${options.url} is not healthy`);
+      // Degraded still serves every request (Redis away, local fallbacks in use): exit 0, but say so.
+      if (data.status === 'degraded') io.out(`${options.url} is degraded: it works on its local fallbacks`);
+      else if (data.status !== 'ok') throw new StatusError(`${options.url} is not healthy`);
     });
   return program;
 }

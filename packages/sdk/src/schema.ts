@@ -11,7 +11,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness and readiness: 200 when usable, 503 otherwise */
+        /** Liveness and readiness: 200 when usable (ok or degraded), 503 otherwise */
         get: {
             parameters: {
                 query?: never;
@@ -1550,7 +1550,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Your default model, fallback chain and privacy mode */
+        /** Your default model, fallback chain and privacy mode, and the instance’s limits */
         get: {
             parameters: {
                 query?: never;
@@ -1569,6 +1569,7 @@ export interface paths {
                         "application/json": {
                             settings: components["schemas"]["UserSettings"];
                             instance: components["schemas"]["InstancePrivacy"];
+                            limits: components["schemas"]["InstanceLimits"];
                         };
                     };
                 };
@@ -1610,6 +1611,7 @@ export interface paths {
                         "application/json": {
                             settings: components["schemas"]["UserSettings"];
                             instance: components["schemas"]["InstancePrivacy"];
+                            limits: components["schemas"]["InstanceLimits"];
                         };
                     };
                 };
@@ -3556,6 +3558,128 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/avatars/{id}/image/url": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Set the picture from a URL (PNG, JPEG or WebP up to 5 MB); the server fetches it
+         * @description Only public addresses (and those an administrator allows with LUMINA_OUTBOUND_ALLOW) are fetched: others answer 400 outbound_address_blocked. The picture is checked, cropped to 512×512 and re-encoded like an upload.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** Format: uri */
+                        url: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            avatar: components["schemas"]["Avatar"];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                502: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                504: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/image-generation": {
         parameters: {
             query?: never;
@@ -5006,8 +5130,11 @@ export interface components {
             updatedAt: string;
         };
         HealthReportInput: {
-            /** @enum {string} */
-            status: "ok" | "error";
+            /**
+             * @description degraded: usable, but Redis does not answer and this instance runs on its local fallbacks (docs/security.md)
+             * @enum {string}
+             */
+            status: "ok" | "degraded" | "error";
             version: string;
             uptimeSeconds: number;
             checks: {
@@ -5144,6 +5271,10 @@ export interface components {
             localOnly: boolean;
             /** @description LUMINA_LOCAL_ONLY=true forces local-only; it cannot be turned off here */
             lockedByEnvironment: boolean;
+        };
+        InstanceLimitsInput: {
+            /** @description CHAT_MAX_MESSAGE_CHARS: the longest message accepted, counted in UTF-16 code units (JavaScript string length); longer ones get 400 `message_too_long` */
+            maxMessageChars: number;
         };
         UsageRowInput: {
             /** @description Model id, UTC day (YYYY-MM-DD), avatar id or purpose; null = calls without an avatar */
@@ -5549,8 +5680,11 @@ export interface components {
             updatedAt: string;
         };
         HealthReport: {
-            /** @enum {string} */
-            status: "ok" | "error";
+            /**
+             * @description degraded: usable, but Redis does not answer and this instance runs on its local fallbacks (docs/security.md)
+             * @enum {string}
+             */
+            status: "ok" | "degraded" | "error";
             version: string;
             uptimeSeconds: number;
             checks: {
@@ -5687,6 +5821,10 @@ export interface components {
             localOnly: boolean;
             /** @description LUMINA_LOCAL_ONLY=true forces local-only; it cannot be turned off here */
             lockedByEnvironment: boolean;
+        };
+        InstanceLimits: {
+            /** @description CHAT_MAX_MESSAGE_CHARS: the longest message accepted, counted in UTF-16 code units (JavaScript string length); longer ones get 400 `message_too_long` */
+            maxMessageChars: number;
         };
         UsageRow: {
             /** @description Model id, UTC day (YYYY-MM-DD), avatar id or purpose; null = calls without an avatar */

@@ -19,9 +19,14 @@ export function ServerPill() {
   );
 }
 
-function summarize(isError: boolean, status: 'ok' | 'error' | undefined): { tone: Tone; text: string } {
+function summarize(
+  isError: boolean,
+  status: 'ok' | 'degraded' | 'error' | undefined,
+): { tone: Tone; text: string } {
   if (isError) return { tone: 'bad', text: 'Server unreachable' };
   if (status === 'ok') return { tone: 'ok', text: 'Server online' };
-  if (status === 'error') return { tone: 'warn', text: 'Server degraded' };
+  // Degraded: still serving everyone (e.g. Redis is away and local fallbacks are in use).
+  if (status === 'degraded') return { tone: 'warn', text: 'Server degraded' };
+  if (status === 'error') return { tone: 'bad', text: 'Server has a problem' };
   return { tone: 'neutral', text: 'Checking server…' };
 }

@@ -11,7 +11,7 @@ const healthy: HealthReport = {
   uptimeSeconds: 3725,
   checks: {
     database: { status: 'ok', latencyMs: 1.6, kind: 'pglite', vector: true },
-    redis: { status: 'error', latencyMs: 2003, message: 'connect ECONNREFUSED 127.0.0.1:6379' },
+    redis: { status: 'ok', latencyMs: 0.4 },
   },
 };
 
@@ -38,20 +38,37 @@ describe('StatusPage', () => {
     expect(within(database).getAllByText('2 ms').length).toBeGreaterThan(0);
 
     const redis = screen.getByRole('heading', { name: 'Redis' }).closest('li')!;
+    expect(within(redis).getByText('Operational')).toBeTruthy();
+  });
+
+  it('shows a degraded server (Redis away, local fallbacks in use) as working', async () => {
+    const degraded: HealthReport = {
+      ...healthy,
+      status: 'degraded',
+      checks: {
+        ...healthy.checks,
+        redis: { status: 'error', latencyMs: 2003, message: 'Redis did not answer' },
+      },
+    };
+    renderWithApp(<StatusPage />, { fetch: jsonFetch(degraded) });
+
+    expect(await screen.findByText('Running with reduced capacity')).toBeTruthy();
+    expect(screen.queryByText('Some checks are failing')).toBeNull();
+    const redis = screen.getByRole('heading', { name: 'Redis' }).closest('li')!;
     expect(within(redis).getByText('Failing')).toBeTruthy();
-    expect(within(redis).getByText('connect ECONNREFUSED 127.0.0.1:6379')).toBeTruthy();
+    expect(within(redis).getByText('Redis did not answer')).toBeTruthy();
     expect(within(redis).getAllByText('2.0 s').length).toBeGreaterThan(0);
   });
 
-  it('shows a degraded server from a 503 answer, with Redis not configured', async () => {
-    const degraded: HealthReport = {
+  it('shows a failing server from a 503 answer, with Redis not configured', async () => {
+    const failing: HealthReport = {
       ...healthy,
       status: 'error',
       checks: {
         database: { status: 'error', latencyMs: 5000, kind: 'postgres', vector: false, message: 'timeout' },
       },
     };
-    renderWithApp(<StatusPage />, { fetch: jsonFetch(degraded, { status: 503 }) });
+    renderWithApp(<StatusPage />, { fetch: jsonFetch(failing, { status: 503 }) });
 
     expect(await screen.findByText('Some checks are failing')).toBeTruthy();
     const database = screen.getByRole('heading', { name: 'Database' }).closest('li')!;

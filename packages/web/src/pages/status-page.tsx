@@ -1,6 +1,16 @@
 import type { HealthReport } from '@lumina/sdk';
 import clsx from 'clsx';
-import { CircleCheck, CircleX, Database, RefreshCw, RotateCcw, Server, WifiOff, Zap } from 'lucide-react';
+import {
+  CircleAlert,
+  CircleCheck,
+  CircleX,
+  Database,
+  RefreshCw,
+  RotateCcw,
+  Server,
+  WifiOff,
+  Zap,
+} from 'lucide-react';
 import { type ReactNode, useEffect, useState } from 'react';
 import { describeError, ErrorPanel } from '../components/error-panel';
 import { PageHeader } from '../components/page-header';
@@ -87,19 +97,15 @@ export function StatusPage() {
 }
 
 function Overview({ report }: { report: HealthReport }) {
-  const ok = report.status === 'ok';
-  const Icon = ok ? CircleCheck : CircleX;
+  const view = OVERVIEW[report.status];
+  const Icon = view.icon;
   return (
     <section aria-label="Overview" className="card overflow-hidden">
-      <div className={clsx('flex items-center gap-4 p-5 sm:p-6', ok ? 'bg-ok-soft/60' : 'bg-bad-soft/60')}>
-        <Icon className={clsx('size-8 shrink-0', ok ? 'text-ok' : 'text-bad')} aria-hidden="true" />
+      <div className={clsx('flex items-center gap-4 p-5 sm:p-6', view.band)}>
+        <Icon className={clsx('size-8 shrink-0', view.iconClass)} aria-hidden="true" />
         <div>
-          <p className="text-lg font-semibold text-ink">
-            {ok ? 'All systems operational' : 'Some checks are failing'}
-          </p>
-          <p className="text-sm text-ink-muted">
-            {ok ? 'Lumina is ready to use.' : 'Lumina may not work until the failing checks below recover.'}
-          </p>
+          <p className="text-lg font-semibold text-ink">{view.title}</p>
+          <p className="text-sm text-ink-muted">{view.text}</p>
         </div>
       </div>
       <dl className="grid grid-cols-2 divide-line border-t border-line sm:grid-cols-3 sm:divide-x">
@@ -114,6 +120,31 @@ function Overview({ report }: { report: HealthReport }) {
     </section>
   );
 }
+
+/** How the overview band reads for each server status. */
+const OVERVIEW = {
+  ok: {
+    icon: CircleCheck,
+    band: 'bg-ok-soft/60',
+    iconClass: 'text-ok',
+    title: 'All systems operational',
+    text: 'Lumina is ready to use.',
+  },
+  degraded: {
+    icon: CircleAlert,
+    band: 'bg-warn-soft/60',
+    iconClass: 'text-warn',
+    title: 'Running with reduced capacity',
+    text: 'Everything works; a shared service is away, so this server uses its local fallbacks until it returns.',
+  },
+  error: {
+    icon: CircleX,
+    band: 'bg-bad-soft/60',
+    iconClass: 'text-bad',
+    title: 'Some checks are failing',
+    text: 'Lumina may not work until the failing checks below recover.',
+  },
+} as const;
 
 function Stat({ label, children, className }: { label: string; children: ReactNode; className?: string }) {
   return (
