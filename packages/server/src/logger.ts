@@ -66,8 +66,13 @@ export function requestForLog(request: LoggedRequest) {
  */
 export function errorForLog(err: unknown): unknown {
   if (!(err instanceof Error)) return err;
-  const serialized = stdSerializers.err(err) as ReturnType<typeof stdSerializers.err> & Record<string, unknown>;
-  for (let cause: unknown = err, depth = 0; cause instanceof Error && depth < 10; cause = cause.cause, depth++) {
+  const serialized = stdSerializers.err(err) as ReturnType<typeof stdSerializers.err> &
+    Record<string, unknown>;
+  for (
+    let cause: unknown = err, depth = 0;
+    cause instanceof Error && depth < 10;
+    cause = cause.cause, depth++
+  ) {
     const { params, query } = cause as { params?: unknown; query?: unknown };
     if (params === undefined || typeof query !== 'string') continue;
     const safe = `Failed query: ${query}`;

@@ -46,7 +46,11 @@ export function answerFrameworkError(err: FastifyError, request: FastifyRequest,
     FST_ERR_BAD_URL: [400, 'invalid_request', 'The URL is not valid: a %-escape in its path is broken'],
     FST_ERR_MAX_PARAM_LENGTH: [414, 'uri_too_long', 'A part of the URL path is too long'],
   };
-  const [status, code, message] = known[err.code] ?? [500, 'internal_error', 'Something went wrong on our side'];
+  const [status, code, message] = known[err.code] ?? [
+    500,
+    'internal_error',
+    'Something went wrong on our side',
+  ];
   if (status >= 500) request.log.error({ err }, 'router error');
   return reply.status(status).send(errorBody({ code, message }, request.id));
 }
@@ -94,7 +98,11 @@ const UNSTORABLE_CODES = new Set(['22P02', '22021', '22P05', '22003', '22007', '
  * 400, not a 500. Logged as a warning so the missing validation gets added where it belongs.
  */
 function unstorableInput(err: FastifyError): AppError | undefined {
-  for (let cause: unknown = err, depth = 0; cause instanceof Error && depth < 5; cause = cause.cause, depth++) {
+  for (
+    let cause: unknown = err, depth = 0;
+    cause instanceof Error && depth < 5;
+    cause = cause.cause, depth++
+  ) {
     const code = (cause as { code?: unknown }).code;
     if (typeof code === 'string' && UNSTORABLE_CODES.has(code))
       return new AppError(400, 'invalid_request', 'The request holds a value that cannot be stored', {
