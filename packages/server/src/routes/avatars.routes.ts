@@ -334,7 +334,11 @@ export const avatarRoutes =
         const avatar = await avatars.getOwned(userId, request.params.id);
         // No body, or one of a type parsed as something else (JSON, text): not a picture.
         if (!Buffer.isBuffer(request.body))
-          throw new AppError(415, 'unsupported_media_type', 'Send the picture as the raw body: PNG, JPEG or WebP');
+          throw new AppError(
+            415,
+            'unsupported_media_type',
+            'Send the picture as the raw body: PNG, JPEG or WebP',
+          );
         const { fileId } = await images.upload(userId, request.body);
         const updated = await avatars.update(userId, avatar.id, { imageId: fileId });
         if (avatar.imageId) await images.removeFile(avatar.imageId);
