@@ -237,6 +237,13 @@ export function checkImageFile(file: Pick<File, 'type' | 'size'>): string | null
   return null;
 }
 
+/** "1000000×40" from a picture error's details, or null when it does not say. */
+function pictureSize(details: Record<string, unknown> | undefined): string | null {
+  const width = Number(details?.width);
+  const height = Number(details?.height);
+  return width > 0 && height > 0 ? `${width.toLocaleString('en')}×${height.toLocaleString('en')}` : null;
+}
+
 /** Plain words for the avatar API's own error codes; null for codes it does not own. */
 export function avatarErrorMessage(error: unknown): string | null {
   if (!(error instanceof LuminaApiError)) return null;
@@ -247,6 +254,20 @@ export function avatarErrorMessage(error: unknown): string | null {
       return 'That file isn’t a picture Lumina can use. Choose a PNG, JPEG or WebP picture.';
     case 'image_corrupt':
       return 'That picture looks damaged and can’t be read. Try saving it again, or choose another.';
+    case 'image_dimensions_too_large': {
+      const size = pictureSize(error.details);
+      const maxSide = Number(error.details?.maxSide) || 8192;
+      return `That picture is ${size ? `${size} pixels, ` : ''}too big to read: at most ${maxSide.toLocaleString('en')} pixels per side. Choose a smaller one.`;
+    }
+    case 'image_aspect_ratio_unsupported': {
+      const size = pictureSize(error.details);
+      const ratio = Number(error.details?.maxAspectRatio) || 20;
+      return `That picture is ${size ? `${size} pixels, ` : ''}too long and narrow to crop into a square. Choose one whose long side is at most ${ratio} times its short side.`;
+    }
+    case 'image_too_many_frames':
+      return 'That animated picture has too many frames. Choose a still picture.';
+    case 'image_too_complex':
+      return 'That picture took too long to read. Save it again at a smaller size, or choose another.';
     case 'avatar_not_found':
       return 'This avatar no longer exists. It may have been deleted.';
     case 'avatar_not_owned':
@@ -266,5 +287,45 @@ export function avatarErrorMessage(error: unknown): string | null {
       return 'The model’s answer couldn’t be used. Try again, or try another model.';
     default:
       return null;
+  }
+}
+
+/**
+ * Plain words for "From a link" (POST /api/avatars/{id}/image/url): what the server's fetch of
+ * the link ran into, then the picture's own problems as for an upload. The server never passes
+ * on what the other site said, so neither can this; a status number is all there is.
+ */
+export function pictureLinkErrorMessage(error: unknown): string | null {
+  if (!(error instanceof LuminaApiError)) return null;
+  switch (error.code) {
+    case 'outbound_address_blocked':
+      return 'That address is on a private network, which this server doesn’t fetch from. An administrator can allow it.';
+    case 'outbound_url_refused':
+    case 'invalid_request':
+      return 'That link can’t be fetched. Use a full address that starts with http:// or https://, without a user name or password in it.';
+    case 'outbound_response_too_large': {
+      const limit = Number(error.details?.limitBytes);
+      const megabytes = limit > 0 ? Math.round(limit / (1024 * 1024)) : 5;
+      return `The picture is larger than ${megabytes} MB. Choose a smaller one.`;
+    }
+    case 'outbound_http_error': {
+      const status = Number(error.details?.status);
+      const said = status > 0 ? ` (it answered ${status})` : '';
+      if (status === 404 || status === 410)
+        return `There’s no picture at that link${said}. Check that the address is right.`;
+      if (status === 401 || status === 403)
+        return `That site wouldn’t hand over the picture${said}. It may only show it to people signed in there; download it and use Upload picture instead.`;
+      if (status === 429) return `That site is turning requests away for now${said}. Try again later.`;
+      if (status >= 500) return `That site had a problem sending the picture${said}. Try again later.`;
+      return `That site answered with an error${said}. Check the link, or download the picture and upload it.`;
+    }
+    case 'outbound_unreachable':
+      return 'The server couldn’t reach that site. Check the address, or try again later.';
+    case 'outbound_timeout':
+      return 'That site took too long to send the picture. Try again, or use another link.';
+    case 'image_unsupported':
+      return 'That link doesn’t lead to a PNG, JPEG or WebP picture. It may be the web page around it: open the picture on its own and copy that address.';
+    default:
+      return avatarErrorMessage(error);
   }
 }

@@ -1,6 +1,6 @@
 import { useMutation } from '@tanstack/react-query';
 import clsx from 'clsx';
-import { ImageUp, RotateCcw, WandSparkles } from 'lucide-react';
+import { ImageUp, Link2, RotateCcw, WandSparkles } from 'lucide-react';
 import { useEffect, useId, useRef, useState } from 'react';
 import { friendlyMessage } from '../../lib/api-errors';
 import {
@@ -16,6 +16,7 @@ import { FormAlert } from '../form-alert';
 import { Spinner } from '../submit-button';
 import { AvatarPicture } from './avatar-picture';
 import { GeneratePictureDialog } from './generate-picture-dialog';
+import { PictureLinkDialog } from './picture-link-dialog';
 
 /** Whether the picture is an upload (its version is a file id) rather than the generated face. */
 export function hasUploadedPicture(avatar: Pick<Avatar, 'imageUrl'>): boolean {
@@ -25,7 +26,7 @@ export function hasUploadedPicture(avatar: Pick<Avatar, 'imageUrl'>): boolean {
 
 /**
  * The avatar's picture: click or drop a PNG, JPEG or WebP (up to 5 MB) to upload it at once,
- * with a preview while it uploads; "Generate picture" asks the server's image service (shown
+ * with a preview while it uploads; "From a link" has the server download one; "Generate picture" asks the server's image service (shown
  * only when one is set up); "Use generated face" goes back to the drawn one.
  */
 export function PictureField({ avatar, readOnly }: { avatar: Avatar; readOnly: boolean }) {
@@ -37,6 +38,8 @@ export function PictureField({ avatar, readOnly }: { avatar: Avatar; readOnly: b
   const [over, setOver] = useState(false);
   const [generating, setGenerating] = useState(false);
   const [generated, setGenerated] = useState(false);
+  const [linking, setLinking] = useState(false);
+  const [linked, setLinked] = useState(false);
   const generation = useImageGeneration();
   const hintId = useId();
 
@@ -134,12 +137,30 @@ export function PictureField({ avatar, readOnly }: { avatar: Avatar; readOnly: b
               <ImageUp className="size-4" aria-hidden="true" />
               Upload picture
             </button>
+            <button
+              type="button"
+              className="btn-secondary"
+              onClick={() => {
+                // What is said about an earlier upload no longer applies.
+                upload.reset();
+                reset.reset();
+                setLocalError(null);
+                setGenerated(false);
+                setLinked(false);
+                setLinking(true);
+              }}
+              disabled={busy}
+            >
+              <Link2 className="size-4" aria-hidden="true" />
+              From a link
+            </button>
             {generation.data?.available ? (
               <button
                 type="button"
                 className="btn-secondary"
                 onClick={() => {
                   setGenerated(false);
+                  setLinked(false);
                   setGenerating(true);
                 }}
                 disabled={busy}
@@ -178,9 +199,17 @@ export function PictureField({ avatar, readOnly }: { avatar: Avatar; readOnly: b
             ? 'Picture updated.'
             : generated
               ? 'Picture generated.'
-              : ''}
+              : linked
+                ? 'Picture imported from the link.'
+                : ''}
       </p>
       {message ? <FormAlert>{message}</FormAlert> : null}
+      <PictureLinkDialog
+        avatar={avatar}
+        open={linking}
+        onOpenChange={setLinking}
+        onImported={() => setLinked(true)}
+      />
       {generation.data?.available ? (
         <GeneratePictureDialog
           avatar={avatar}
