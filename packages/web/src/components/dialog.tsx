@@ -1,7 +1,7 @@
 import * as RadixDialog from '@radix-ui/react-dialog';
 import clsx from 'clsx';
 import { X } from 'lucide-react';
-import type { ReactNode } from 'react';
+import { type ReactNode, type RefObject, useRef } from 'react';
 
 interface DialogProps {
   open: boolean;
@@ -15,6 +15,11 @@ interface DialogProps {
   locked?: boolean;
   /** Set false when a stray click outside would lose something (e.g. a secret shown once). */
   closeOnOutsideClick?: boolean;
+  /**
+   * What gets focus when it opens (else the first focusable element, the Close button). Use this
+   * rather than `autoFocus`, which runs before Radix notes the element to return focus to on close.
+   */
+  initialFocus?: RefObject<HTMLElement | null>;
 }
 
 /**
@@ -30,7 +35,11 @@ export function Dialog({
   size = 'sm',
   locked,
   closeOnOutsideClick = true,
+  initialFocus,
 }: DialogProps) {
+  // Radix returns focus to its Trigger, which these dialogs (opened from state) do not use; so
+  // the element that had focus when it opened gets it back, as a keyboard user expects.
+  const opener = useRef<HTMLElement | null>(null);
   return (
     <RadixDialog.Root open={open} onOpenChange={(next) => (locked && !next ? undefined : onOpenChange(next))}>
       <RadixDialog.Portal>
@@ -43,6 +52,21 @@ export function Dialog({
             size === 'sm' ? 'sm:max-w-md' : size === 'md' ? 'sm:max-w-lg' : 'sm:max-w-2xl',
           )}
           {...(description ? {} : { 'aria-describedby': undefined })}
+          onOpenAutoFocus={(event) => {
+            opener.current = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+            if (!initialFocus?.current) return;
+            event.preventDefault();
+            initialFocus.current.focus();
+          }}
+          onCloseAutoFocus={(event) => {
+            const target = opener.current;
+            opener.current = null;
+            // Leave focus alone when the page moved it on purpose while closing (or the opener is gone).
+            const active = document.activeElement;
+            if (!target?.isConnected || (active && active !== document.body)) return;
+            event.preventDefault();
+            target.focus();
+          }}
           onInteractOutside={(event) => {
             if (!closeOnOutsideClick) event.preventDefault();
           }}

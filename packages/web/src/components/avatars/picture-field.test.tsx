@@ -159,6 +159,10 @@ describe('PictureField picture from a link', () => {
     expect(picture()).toBe(painted.imageUrl);
     expect(screen.getByText('Picture imported from the link.')).toBeTruthy();
     expect(screen.getByRole('button', { name: 'Use generated face' })).toBeTruthy();
+    // Focus goes back to the button that opened the dialog.
+    await waitFor(() =>
+      expect(document.activeElement).toBe(screen.getByRole('button', { name: 'From a link' })),
+    );
   });
 
   it('checks the link before sending it', async () => {

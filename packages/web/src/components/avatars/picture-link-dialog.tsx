@@ -46,6 +46,7 @@ export function PictureLinkDialog({
       title="Picture from a link"
       description={`Paste the address of a PNG, JPEG or WebP picture up to 5 MB. Your Lumina server downloads it, and it replaces ${avatar.name}’s current picture.`}
       closeOnOutsideClick={!importLink.isPending}
+      initialFocus={input}
     >
       <form
         noValidate
@@ -77,7 +78,6 @@ export function PictureLinkDialog({
           autoCapitalize="off"
           spellCheck={false}
           required
-          autoFocus
           placeholder="https://example.org/picture.png"
           value={url}
           readOnly={importLink.isPending}
@@ -87,7 +87,7 @@ export function PictureLinkDialog({
             if (importLink.isError) importLink.reset();
           }}
           error={problem}
-          hint="Use the picture’s own address (right-click it → Copy image address), not the page it’s on."
+          hint="The address of the picture itself (“Copy image address”), not of the page it’s on."
         />
         <p className="sr-only" role="status">
           {importLink.isPending ? 'Downloading the picture…' : ''}
