@@ -1,8 +1,7 @@
 import type { components } from '@lumina/sdk';
 import { LuminaApiError } from '@lumina/sdk';
-import { useMutation, useQuery } from '@tanstack/react-query';
-import { useRef } from 'react';
-import { type Avatar, useAvatarCache } from './avatars';
+import { useQuery } from '@tanstack/react-query';
+import { useAvatarPictureRequest } from './avatar-picture-request';
 import { useLuminaClient } from './lumina-client';
 
 export type ImageGenerationStatus = components['schemas']['ImageGenerationStatus'];
@@ -32,32 +31,13 @@ export function useImageGeneration() {
  * the image service.
  */
 export function useGeneratePicture(avatarId: string) {
-  const lumina = useLuminaClient();
-  const cache = useAvatarCache();
-  const controller = useRef<AbortController | null>(null);
-  const mutation = useMutation({
-    mutationFn: async (prompt: string): Promise<Avatar> => {
-      controller.current = new AbortController();
-      const { data } = await lumina.POST('/api/avatars/{id}/image/generate', {
-        params: { path: { id: avatarId } },
-        body: prompt.trim() ? { prompt: prompt.trim() } : {},
-        signal: controller.current.signal,
-      });
-      if (!data) throw new Error('The server answered without the avatar');
-      return data.avatar;
-    },
-    onSuccess: (avatar) => cache.put(avatar),
-    onSettled: () => {
-      controller.current = null;
-    },
-  });
-  return {
-    ...mutation,
-    cancel() {
-      controller.current?.abort();
-      mutation.reset();
-    },
-  };
+  return useAvatarPictureRequest((lumina, prompt: string, signal) =>
+    lumina.POST('/api/avatars/{id}/image/generate', {
+      params: { path: { id: avatarId } },
+      body: prompt.trim() ? { prompt: prompt.trim() } : {},
+      signal,
+    }),
+  );
 }
 
 /** Plain words for picture generation errors; null for other codes. */

@@ -1,7 +1,4 @@
-import { useMutation } from '@tanstack/react-query';
-import { useRef } from 'react';
-import { type Avatar, useAvatarCache } from './avatars';
-import { useLuminaClient } from './lumina-client';
+import { useAvatarPictureRequest } from './avatar-picture-request';
 
 /** The longest link the server takes (its request schema says the same). */
 export const MAX_PICTURE_LINK_LENGTH = 2000;
@@ -60,30 +57,11 @@ function parse(value: string): URL | null {
  * `cancel()` stops the request (the server then stops its download).
  */
 export function useImportPictureFromLink(avatarId: string) {
-  const lumina = useLuminaClient();
-  const cache = useAvatarCache();
-  const controller = useRef<AbortController | null>(null);
-  const mutation = useMutation({
-    mutationFn: async (url: string): Promise<Avatar> => {
-      controller.current = new AbortController();
-      const { data } = await lumina.POST('/api/avatars/{id}/image/url', {
-        params: { path: { id: avatarId } },
-        body: { url: url.trim() },
-        signal: controller.current.signal,
-      });
-      if (!data) throw new Error('The server answered without the avatar');
-      return data.avatar;
-    },
-    onSuccess: (avatar) => cache.put(avatar),
-    onSettled: () => {
-      controller.current = null;
-    },
-  });
-  return {
-    ...mutation,
-    cancel() {
-      controller.current?.abort();
-      mutation.reset();
-    },
-  };
+  return useAvatarPictureRequest((lumina, url: string, signal) =>
+    lumina.POST('/api/avatars/{id}/image/url', {
+      params: { path: { id: avatarId } },
+      body: { url: url.trim() },
+      signal,
+    }),
+  );
 }
