@@ -36,7 +36,15 @@ beforeAll(async () => {
     sizeBytes: 6_000_000,
     durationMs: 3000,
   });
-  server = await startLumina({ env: { OLLAMA_BASE_URL: ollama.origin, LUMINA_OLLAMA_AUTODETECT: 'false' } });
+  server = await startLumina({
+    env: {
+      OLLAMA_BASE_URL: ollama.origin,
+      LUMINA_OLLAMA_AUTODETECT: 'false',
+      // The stand-ins for cloud providers listen on loopback, which members may not reach unless
+      // the administrator allows it; 127.0.0.2 stays refused (the blocked-address case below).
+      LUMINA_OUTBOUND_ALLOW: '127.0.0.1',
+    },
+  });
   browser = await launchBrowser();
   const setup = await browser.newContext();
   await signUpByApi(setup, server.url, admin);
@@ -157,6 +165,13 @@ describe('models', () => {
     await dialog.getByLabel('Name').fill('Work OpenAI');
     await dialog.getByLabel('Base URL').fill(`${openai.origin}/v1`);
     await dialog.getByLabel('API key', { exact: true }).fill('sk-wrong-key');
+    // A loopback address the administrator did not allow is refused before anything is sent.
+    await dialog.getByLabel('Base URL').fill('http://127.0.0.2:9/v1');
+    await dialog.getByRole('button', { name: 'Add provider' }).click();
+    await dialog.getByText(/private network, which Lumina only connects to for administrators/).waitFor();
+    expect(await dialog.getByLabel('Base URL').getAttribute('aria-invalid')).toBe('true');
+    await saveScreenshot(page, 'models-add-provider-blocked-desktop-light');
+    await dialog.getByLabel('Base URL').fill(`${openai.origin}/v1`);
     await saveScreenshot(page, 'models-add-provider-dialog-desktop-light');
     await dialog.getByRole('button', { name: 'Add provider' }).click();
     await dialog.waitFor({ state: 'detached' });

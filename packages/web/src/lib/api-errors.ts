@@ -59,6 +59,10 @@ export function friendlyMessage(error: unknown): string {
       return 'Your session ended. Sign in again.';
     case 'user_not_found':
       return 'That account no longer exists. Reload the page to see the current list.';
+    case 'outbound_address_blocked':
+      return 'That address is on this machine or a private network, which Lumina only connects to for administrators. Use a public address, or ask an administrator to allow this one.';
+    case 'outbound_url_refused':
+      return 'Only http:// and https:// addresses without a user name or password can be used.';
     case 'session_not_found':
       return 'That session has already ended.';
     case 'token_not_found':

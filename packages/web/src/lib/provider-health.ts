@@ -64,6 +64,11 @@ const PROBLEMS: Record<string, { badge: string; summary: string; advice: string 
     summary: 'No model is set up yet',
     advice: 'Choose a default model, or pick one to try.',
   },
+  outbound_address_blocked: {
+    badge: 'Address blocked',
+    summary: 'This address is on a private network, which Lumina only connects to for administrators',
+    advice: 'Use a public address, or ask an administrator to allow this one (LUMINA_OUTBOUND_ALLOW).',
+  },
   cancelled: { badge: 'Stopped', summary: 'Stopped', advice: '' },
 };
 

@@ -135,7 +135,13 @@ function ProviderForm({
       onSaved(saved);
     },
     onError: (error) => {
-      setErrors(formErrorsFrom(error, FIELDS));
+      // An address the server will not connect to is a problem of the address field.
+      setErrors(
+        formErrorsFrom(error, FIELDS, {
+          outbound_address_blocked: 'baseUrl',
+          outbound_url_refused: 'baseUrl',
+        }),
+      );
       setAttempt((n) => n + 1);
     },
   });
