@@ -1,7 +1,7 @@
 // Runs every benchmark and prints one JSON document; also writes it to
 // bench/results/<YYYY-MM-DD>-<name>.json. Usage:
 //   npm run bench -- [--quick] [--pg-url postgres://user@host:5432/db] [--name label] [--no-save]
-//                    [--only startup,memory,health]
+//                    [--only startup,memory,health,hostile]
 // BENCH_DATABASE_URL works instead of --pg-url; without either, PostgreSQL mode is skipped.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -9,6 +9,7 @@ import { benchAuth } from './auth.mjs';
 import { benchChat } from './chat.mjs';
 import { benchContext } from './context.mjs';
 import { benchHealth } from './health.mjs';
+import { benchHostile } from './hostile.mjs';
 import { benchOptions, ensureBuilt, machineInfo, printJson, progress } from './lib/common.mjs';
 import { ROOT } from './lib/server.mjs';
 import { benchMemory } from './memory.mjs';
@@ -25,6 +26,7 @@ const BENCHES = {
   context: benchContext,
   chat: benchChat,
   search: benchSearch,
+  hostile: benchHostile,
 };
 
 const options = benchOptions();
@@ -59,7 +61,7 @@ if (options.save) {
 }
 
 /** One line per target from the issue: the figure, the limit, and whether it is met. */
-function summarizeTargets({ startup, memory, health, auth, providers, search }) {
+function summarizeTargets({ startup, memory, health, auth, providers, search, hostile }) {
   const targets = {};
   if (startup) {
     targets.firstStartMs = {
@@ -87,6 +89,15 @@ function summarizeTargets({ startup, memory, health, auth, providers, search }) 
       valueAtWarn: health.pglite.warn.reqPerSec,
       limit: '>= 5000 (50 connections, default LOG_LEVEL=info)',
       met: health.met.defaultLogLevel,
+    };
+  }
+  if (hostile) {
+    const peaks = Object.values(hostile.cases).map((c) => c.memoryMB?.peakOverBefore ?? null);
+    targets.hostileInputsAnsweredAsDocumented = {
+      value: hostile.allAsExpected,
+      worstPeakOverBeforeMB: peaks.includes(null) ? null : Math.max(...peaks),
+      limit: 'every case answered as docs/security.md says, server alive',
+      met: hostile.allAsExpected,
     };
   }
   if (search) {
