@@ -178,25 +178,105 @@ function pgliteWriterLocks(): WriterLocks {
 /** Advisory lock keys: a class id for Lumina writers, then the writer id's hash. */
 const WRITER_LOCK_CLASS = 0x4c756d;
 
+/** Back-off between attempts to take a lost writer lock again: 0.5 s doubling up to 10 s. */
+const RETAKE_FIRST_MS = 500;
+const RETAKE_MAX_MS = 10_000;
+
+/**
+ * Each writer id has one holder: the connection that holds its lock, the attempt in flight (every
+ * caller of `hold` and the retry timer share it, so one process never has two sessions asking for
+ * the same lock) and the retry timer. Locks are only ever taken with `pg_try_advisory_lock`: a
+ * blocking `pg_advisory_lock` on a pooled connection would wait forever when another session of
+ * this process (or a session the server has not yet noticed is dead) holds it, keeping that pool
+ * connection away from every query. A lost lock is tried again, with back-off, while the process
+ * lives; `release`/`close` stop it.
+ */
+interface LockHolder {
+  client: pg.PoolClient | undefined;
+  attempt: Promise<void> | undefined;
+  timer: NodeJS.Timeout | undefined;
+  delayMs: number;
+}
+
 function postgresWriterLocks(pool: pg.Pool): WriterLocks & { releaseAll(): void } {
-  // One held connection per writer id (tests run several apps on one storage).
-  const holders = new Map<string, pg.PoolClient>();
-  const acquire = async (writerId: string) => {
-    const client = await pool.connect();
-    // A broken connection loses the lock: take it again on a fresh one.
-    client.on('error', () => {
-      if (holders.get(writerId) !== client) return; // released on purpose
-      holders.delete(writerId);
-      client.release(true);
-      setTimeout(() => void acquire(writerId).catch(() => {}), 1000).unref();
-    });
-    await client.query('select pg_advisory_lock($1, hashtext($2))', [WRITER_LOCK_CLASS, writerId]);
-    holders.set(writerId, client);
+  // One holder per writer id (tests run several apps on one storage).
+  const holders = new Map<string, LockHolder>();
+  let closed = false;
+
+  const active = (writerId: string, holder: LockHolder) => !closed && holders.get(writerId) === holder;
+
+  const scheduleRetry = (writerId: string, holder: LockHolder) => {
+    if (!active(writerId, holder) || holder.client || holder.timer) return;
+    const delay = holder.delayMs;
+    holder.delayMs = Math.min(delay * 2, RETAKE_MAX_MS);
+    holder.timer = setTimeout(() => {
+      holder.timer = undefined;
+      void attempt(writerId, holder).catch(() => {}); // a failed attempt schedules the next one
+    }, delay);
+    holder.timer.unref();
   };
+
+  const take = async (writerId: string, holder: LockHolder): Promise<void> => {
+    const client = await pool.connect();
+    let got = false;
+    try {
+      const { rows } = await client.query<{ got: boolean }>(
+        'select pg_try_advisory_lock($1, hashtext($2)) as got',
+        [WRITER_LOCK_CLASS, writerId],
+      );
+      got = rows[0]?.got === true;
+    } catch (err) {
+      client.release(true);
+      throw err;
+    }
+    if (!got || !active(writerId, holder)) {
+      client.release(true); // closing the session drops a lock taken after release/close
+      if (!got) throw new Error('the writer lock is held by another session');
+      return;
+    }
+    // A broken connection loses the lock: take it again on a fresh one.
+    const lost = () => {
+      if (holder.client !== client) return; // released on purpose
+      holder.client = undefined;
+      client.release(true);
+      holder.delayMs = RETAKE_FIRST_MS;
+      scheduleRetry(writerId, holder);
+    };
+    client.on('error', lost);
+    client.on('end', lost);
+    holder.client = client;
+    holder.delayMs = RETAKE_FIRST_MS;
+  };
+
+  const attempt = (writerId: string, holder: LockHolder): Promise<void> => {
+    if (holder.client) return Promise.resolve();
+    holder.attempt ??= take(writerId, holder)
+      .catch((err) => {
+        scheduleRetry(writerId, holder);
+        throw err;
+      })
+      .finally(() => {
+        holder.attempt = undefined;
+      });
+    return holder.attempt;
+  };
+
   return {
-    hold: acquire,
+    /**
+     * Takes the lock now, or joins the attempt already under way. Rejects when this attempt fails
+     * (the database is away, or another session still holds the lock); the lock is then tried
+     * again in the background.
+     */
+    hold(writerId) {
+      let holder = holders.get(writerId);
+      if (!holder) {
+        holder = { client: undefined, attempt: undefined, timer: undefined, delayMs: RETAKE_FIRST_MS };
+        holders.set(writerId, holder);
+      }
+      return attempt(writerId, holder);
+    },
     async isHeld(writerId) {
-      if (holders.has(writerId)) return true;
+      if (holders.get(writerId)?.client) return true;
       const client = await pool.connect();
       try {
         const { rows } = await client.query<{ got: boolean }>(
@@ -213,15 +293,25 @@ function postgresWriterLocks(pool: pg.Pool): WriterLocks & { releaseAll(): void 
       }
     },
     async release(writerId) {
-      const client = holders.get(writerId);
+      const holder = holders.get(writerId);
       holders.delete(writerId);
-      client?.release(true); // closing the session drops the lock
+      if (holder) drop(holder);
     },
     releaseAll() {
-      for (const client of holders.values()) client.release(true);
+      closed = true;
+      for (const holder of holders.values()) drop(holder);
       holders.clear();
     },
   };
+}
+
+/** Stops retrying and closes the lock's session, which drops the lock. */
+function drop(holder: LockHolder): void {
+  clearTimeout(holder.timer);
+  holder.timer = undefined;
+  const client = holder.client;
+  holder.client = undefined;
+  client?.release(true);
 }
 
 /** postgres://user:secret@host/db -> postgres://user@host/db */

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import type { ServerResponse } from 'node:http';
-import net, { type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
@@ -10,56 +10,11 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { queryRows } from '../db/database.js';
 import { openStorage, type Storage } from '../db/storage.js';
 import { CSRF, createTestApp, signup } from '../test-support/app.js';
+import { DatabaseLink } from '../test-support/database-link.js';
 import { OllamaServer } from '../test-support/protocol-servers/ollama-server.js';
 import type { RecordedRequest } from '../test-support/protocol-servers/protocol-server.js';
 import { parseSse, waitUntil } from '../test-support/sse.js';
 import { createPostgresDatabase, createTestStorage, describeStorage } from '../test-support/storage.js';
-
-/**
- * A TCP link to PostgreSQL that the test cuts (every open connection is reset and new ones are
- * refused, as when the server stops) and restores: the machine's PostgreSQL is shared, so the
- * outage is made between the app and it.
- */
-class DatabaseLink {
-  private readonly sockets = new Set<net.Socket>();
-  private down = false;
-  private readonly server = net.createServer((client) => {
-    if (this.down) return void client.destroy();
-    const upstream = net.connect(this.target.port, this.target.host);
-    for (const socket of [client, upstream]) {
-      this.sockets.add(socket);
-      socket.on('error', () => {});
-      socket.on('close', () => this.sockets.delete(socket));
-    }
-    client.on('close', () => upstream.destroy());
-    upstream.on('close', () => client.destroy());
-    client.pipe(upstream).pipe(client);
-  });
-
-  constructor(private readonly target: { host: string; port: number }) {}
-
-  /** The database URL `url`, through this link. */
-  async listen(url: string): Promise<string> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    const through = new URL(url);
-    through.host = `127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-    return through.toString();
-  }
-
-  cut() {
-    this.down = true;
-    for (const socket of this.sockets) socket.destroy();
-  }
-
-  restore() {
-    this.down = false;
-  }
-
-  async close() {
-    this.cut();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
-}
 
 /** Ollama whose next chat reply sends `before`, waits for `release()`, then sends `after` and ends. */
 class GatedOllama extends OllamaServer {
