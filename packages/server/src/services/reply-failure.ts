@@ -10,6 +10,7 @@ export const DATABASE_UNAVAILABLE: MessageError = {
     'The database became unavailable while this reply was being written. It stopped here; the text is kept as far as it could be saved.',
 };
 
+/** Migration 0007_reply_error_words writes these same words into rows older versions stored. */
 const INTERNAL: MessageError = { code: 'internal_error', message: 'The reply failed on our side' };
 
 /**
