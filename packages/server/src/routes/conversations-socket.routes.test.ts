@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { connectRedis } from '../realtime/redis.js';
 import { CSRF, createTestApp, sessionCookie, signup } from '../test-support/app.js';
+import { startChat } from '../test-support/conversations.js';
 import { OllamaServer } from '../test-support/protocol-servers/ollama-server.js';
 import { waitUntil } from '../test-support/sse.js';
 import {
@@ -51,19 +52,8 @@ async function openSocket(app: FastifyInstance, auth: { cookie?: string; token?:
 
 /** A user with a model, an avatar and a conversation, on `app`. */
 async function chatUser(app: FastifyInstance, email: string) {
-  const { cookie, password, user } = await signup(app, email);
-  const headers = { ...CSRF, cookie };
-  await app.inject({ method: 'PUT', url: '/api/settings', payload: { defaultModel: MODEL }, headers });
-  const avatars = (await app.inject({ method: 'GET', url: '/api/avatars', headers })).json().avatars;
-  const conversation = (
-    await app.inject({
-      method: 'POST',
-      url: '/api/conversations',
-      headers,
-      payload: { avatarId: avatars[0].id },
-    })
-  ).json().conversation as { id: string };
-  return { cookie, password, user, headers, conversation };
+  const chat = await startChat(app, email, { model: MODEL });
+  return { ...chat, conversation: { id: chat.conversationId } };
 }
 
 const login = async (app: FastifyInstance, email: string, password: string) =>

@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStorage, type Storage } from '../db/storage.js';
 import { newId } from '../ids.js';
 import { createMessageRepository } from '../repositories/message.repository.js';
-import { CSRF, createTestApp, signup } from '../test-support/app.js';
+import { createTestApp } from '../test-support/app.js';
+import { startChat, storeStreamingReply } from '../test-support/conversations.js';
 import { OllamaServer } from '../test-support/protocol-servers/ollama-server.js';
 import { parseSse, sseReader, waitUntil } from '../test-support/sse.js';
 import {
@@ -22,23 +23,6 @@ import {
 
 const MODEL = 'ollama/llama3.2:latest';
 const SECRET = { LUMINA_SECRET_KEY: 'cd'.repeat(32) };
-
-/** A signed-in user with a conversation (its greeting is the first message). */
-async function startConversation(app: FastifyInstance, email: string) {
-  const account = await signup(app, email);
-  const headers = { ...CSRF, cookie: account.cookie };
-  await app.inject({ method: 'PUT', url: '/api/settings', payload: { defaultModel: MODEL }, headers });
-  const avatarId = (await app.inject({ method: 'GET', url: '/api/avatars', headers })).json().avatars[0].id;
-  const created = (
-    await app.inject({ method: 'POST', url: '/api/conversations', headers, payload: { avatarId } })
-  ).json();
-  return {
-    userId: account.user.id as string,
-    headers,
-    conversationId: created.conversation.id as string,
-    greetingId: created.messages[0].id as string,
-  };
-}
 
 describeStorage('following a reply nobody writes any more (%s)', (mode) => {
   let storage: TestStorage;
@@ -58,25 +42,11 @@ describeStorage('following a reply nobody writes any more (%s)', (mode) => {
   });
 
   it('ends with what is stored and finish, for a dead writer and for an orphan of this process', async () => {
-    const { userId, headers, conversationId, greetingId } = await startConversation(
-      app,
-      'follow@example.org',
-    );
+    const chat = await startChat(app, 'follow@example.org', { model: MODEL });
+    const { userId, headers, conversationId } = chat;
     const messages = createMessageRepository(storage.db);
     const leftStreaming = async (writerId: string, content: string) =>
-      (
-        await messages.append(conversationId, [
-          {
-            conversationId,
-            ownerId: userId,
-            parentId: greetingId,
-            role: 'assistant',
-            status: 'streaming',
-            content,
-            writerId,
-          },
-        ])
-      )[0]!.id;
+      (await storeStreamingReply(messages, chat, writerId, content)).id;
     const follow = async (replyId: string) =>
       parseSse((await app.inject({ method: 'GET', url: `/api/messages/${replyId}/stream`, headers })).body);
 
@@ -188,7 +158,9 @@ describe.runIf(process.env.TEST_DATABASE_URL && process.env.TEST_REDIS_URL)(
     });
 
     it('end with what is stored and finish interrupted instead of waiting forever', async () => {
-      const { userId, headers, conversationId } = await startConversation(viaBus, 'instances@example.org');
+      const { userId, headers, conversationId } = await startChat(viaBus, 'instances@example.org', {
+        model: MODEL,
+      });
       writer = startServer({
         ...SECRET,
         DATABASE_URL: database.url,

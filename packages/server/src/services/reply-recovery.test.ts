@@ -2,29 +2,20 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { newId } from '../ids.js';
 import { createMessageRepository } from '../repositories/message.repository.js';
-import { CSRF, createTestApp, signup } from '../test-support/app.js';
+import { createTestApp } from '../test-support/app.js';
+import { startChat, storeStreamingReply } from '../test-support/conversations.js';
 import { createTestStorage, describeStorage, type TestStorage } from '../test-support/storage.js';
 import { createReplyRecoveryService } from './reply-recovery.service.js';
 
 describeStorage('the reply recovery sweep (%s)', (mode) => {
   let storage: TestStorage;
   let app: FastifyInstance;
-  let userId: string;
-  let conversationId: string;
-  let greetingId: string;
+  let chat: Awaited<ReturnType<typeof startChat>>;
 
   beforeAll(async () => {
     storage = await createTestStorage(mode);
     app = (await createTestApp(storage)).app;
-    const account = await signup(app, 'sweep@example.org');
-    userId = account.user.id;
-    const headers = { ...CSRF, cookie: account.cookie };
-    const avatarId = (await app.inject({ method: 'GET', url: '/api/avatars', headers })).json().avatars[0].id;
-    const created = (
-      await app.inject({ method: 'POST', url: '/api/conversations', headers, payload: { avatarId } })
-    ).json();
-    conversationId = created.conversation.id;
-    greetingId = created.messages[0].id;
+    chat = await startChat(app, 'sweep@example.org');
     // Only the sweep under test may run against these rows, not the app's own.
     await app.close();
   });
@@ -37,20 +28,8 @@ describeStorage('the reply recovery sweep (%s)', (mode) => {
     const self = newId();
     const live = newId();
     const dead = newId();
-    const streamingReply = async (writerId: string, content: string) =>
-      (
-        await messages.append(conversationId, [
-          {
-            conversationId,
-            ownerId: userId,
-            parentId: greetingId,
-            role: 'assistant',
-            status: 'streaming',
-            content,
-            writerId,
-          },
-        ])
-      )[0]!;
+    const streamingReply = (writerId: string, content: string) =>
+      storeStreamingReply(messages, chat, writerId, content);
     const inFlight = await streamingReply(self, 'still being written here');
     // Its final write failed while the database was away, and the writer gave up retrying.
     const orphan = await streamingReply(self, 'saved before the outage');
@@ -67,7 +46,7 @@ describeStorage('the reply recovery sweep (%s)', (mode) => {
     });
     try {
       await recovery.start();
-      const status = async (id: string) => (await messages.findOwned(userId, id))!;
+      const status = async (id: string) => (await messages.findOwned(chat.userId, id))!;
       expect(await status(inFlight.id)).toMatchObject({ status: 'streaming' });
       expect(await status(otherLive.id)).toMatchObject({ status: 'streaming' });
       expect(await status(orphan.id)).toMatchObject({
