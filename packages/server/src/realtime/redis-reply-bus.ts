@@ -7,6 +7,10 @@ const logKey = (replyId: string) => `lumina:reply:${replyId}`;
 const channel = (replyId: string) => `lumina:reply:${replyId}`;
 const CANCEL_CHANNEL = 'lumina:reply-cancel';
 const END = -1;
+/** What the Redis list and channel carry: the reply's events, then one end marker. */
+type EndMarker = { seq: typeof END; part: { type: 'end' } };
+type WireEvent = ReplyEvent | EndMarker;
+const isEnd = (event: WireEvent): event is EndMarker => event.part.type === 'end';
 
 /**
  * The reply bus across instances. The writing instance keeps the log in memory (its own
@@ -22,7 +26,7 @@ export function createRedisReplyBus(
   const local = createMemoryReplyBus(options);
   // Queues its SUBSCRIBEs until connected: the command client fails fast instead (redis.ts).
   const subscriber = subscriberOf(redis);
-  const followers = new Map<string, Set<(event: ReplyEvent) => void>>();
+  const followers = new Map<string, Set<(event: WireEvent) => void>>();
   const cancelListeners = new Set<(replyId: string) => void>();
   // The SUBSCRIBE to the cancel channel, once a listener asked for it (undefined after a failure).
   let cancelSubscription: Promise<void> | undefined;
@@ -33,11 +37,11 @@ export function createRedisReplyBus(
       return;
     }
     const replyId = from.slice('lumina:reply:'.length);
-    const event = JSON.parse(message) as ReplyEvent;
+    const event = JSON.parse(message) as WireEvent;
     for (const deliver of followers.get(replyId) ?? []) deliver(event);
   });
 
-  const mirror = (replyId: string, event: ReplyEvent, ttlSeconds?: number) => {
+  const mirror = (replyId: string, event: WireEvent, ttlSeconds?: number) => {
     const json = JSON.stringify(event);
     const pipeline = redis.multi().rpush(logKey(replyId), json).publish(channel(replyId), json);
     if (ttlSeconds) pipeline.expire(logKey(replyId), ttlSeconds);
@@ -46,9 +50,9 @@ export function createRedisReplyBus(
 
   async function* followRemote(replyId: string, afterSeq: number, signal: AbortSignal) {
     // Subscribe before reading the backlog so nothing published in between is missed.
-    const queue: ReplyEvent[] = [];
+    const queue: WireEvent[] = [];
     let wake: (() => void) | undefined;
-    const deliver = (event: ReplyEvent) => {
+    const deliver = (event: WireEvent) => {
       queue.push(event);
       wake?.();
     };
@@ -62,11 +66,11 @@ export function createRedisReplyBus(
     const onAbort = () => wake?.();
     signal.addEventListener('abort', onAbort);
     try {
-      const backlog = (await redis.lrange(logKey(replyId), 0, -1)).map((j) => JSON.parse(j) as ReplyEvent);
+      const backlog = (await redis.lrange(logKey(replyId), 0, -1)).map((j) => JSON.parse(j) as WireEvent);
       if (backlog.length === 0) return; // unknown reply
       let last = afterSeq;
       for (const event of [...backlog, ...queue.splice(0)]) {
-        if (event.seq === END) return;
+        if (isEnd(event)) return;
         if (event.seq <= last) continue;
         last = event.seq;
         yield event;
@@ -80,7 +84,7 @@ export function createRedisReplyBus(
           continue;
         }
         const event = queue.shift()!;
-        if (event.seq === END) return;
+        if (isEnd(event)) return;
         if (event.seq <= last) continue;
         last = event.seq;
         yield event;

@@ -1,7 +1,9 @@
-/** One part of a reply stream (see docs/conversations.md), with its sequence number in the reply. */
+import type { StreamPart } from './stream-parts.js';
+
+/** One part of a reply stream (realtime/stream-parts.ts), with its sequence number in the reply. */
 export interface ReplyEvent {
   seq: number;
-  part: { type: string; [key: string]: unknown };
+  part: StreamPart;
 }
 
 /**

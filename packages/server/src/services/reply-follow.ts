@@ -10,7 +10,9 @@ export const messageStart = (message: MessageRow, withContent: boolean): Part =>
   type: 'message-start',
   messageId: message.id,
   parentId: message.parentId,
+  turnId: null,
   role: message.role,
+  participant: null,
   model: message.model,
   ...(withContent ? { content: message.content } : {}),
   createdAt: message.createdAt.toISOString(),
@@ -242,7 +244,8 @@ async function* endWith(
     seq: ++seq,
     part: {
       type: 'finish',
-      status: row.status,
+      // A row read as it ended is never `streaming`; were it so, the follower stops here.
+      status: row.status === 'streaming' ? 'interrupted' : row.status,
       finishReason: row.finishReason,
       timings: { timeToFirstTokenMs: row.timeToFirstTokenMs, durationMs: row.durationMs },
     },
