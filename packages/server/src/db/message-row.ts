@@ -1,7 +1,9 @@
+import { partsOfText } from '../domain/message-parts.js';
 import type { MessageRow } from './schema/index.js';
 
 /**
- * A complete message row with no usage, timings, error or summary: what a message looks like
+ * A complete message row with no usage, timings, error or summary, its parts the one text part of
+ * `content` unless given: what a message looks like
  * before it is stored (the reply service builds the context with the user's message before
  * writing it) and the usual starting point of a test.
  * @example messageRow({ id, conversationId, ownerId, parentId: null, role: 'user', content: 'Hi' })
@@ -24,6 +26,12 @@ export function messageRow(
     writerId: null,
     summary: null,
     metadata: {},
+    parts: partsOfText(fields.content),
+    turnId: null,
+    speakerAvatarId: null,
+    speakerUserId: null,
+    tokenCount: null,
+    tokenCounter: null,
     tsv: null,
     createdAt: now,
     updatedAt: now,

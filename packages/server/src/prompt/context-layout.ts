@@ -54,7 +54,13 @@ export async function layoutContext(
   const { user, char } = pieces.speakers;
   const history = pieces.history.map(({ item, tokens }) => {
     const title = item.role === 'user' ? user : item.role === 'assistant' ? char : 'System';
-    return part('message', item.role, { title, text: item.content, tokens }, item.id);
+    // Tool messages reach the model as tool results (message parts); until then, their text as system.
+    return part(
+      'message',
+      item.role === 'tool' ? 'system' : item.role,
+      { title, text: item.content, tokens },
+      item.id,
+    );
   });
   const lore = pieces.injections.map((injection) => ({
     depth: injection.depth,

@@ -32,6 +32,12 @@ type RowValues = [
   writerId: string | null,
   summary: string | null,
   metadata: Record<string, unknown>,
+  parts: MessageRow['parts'],
+  turnId: string | null,
+  speakerAvatarId: string | null,
+  speakerUserId: string | null,
+  tokenCount: number | null,
+  tokenCounter: string | null,
   createdAt: string | number,
   updatedAt: string | number,
 ];
@@ -43,7 +49,8 @@ export interface ConversationRows {
 }
 
 const SHARED_COLUMNS = `id, parent_id, role, content, status, error, model, finish_reason, input_tokens,
-  output_tokens, cost_usd, time_to_first_token_ms, duration_ms, writer_id, summary, metadata`;
+  output_tokens, cost_usd, time_to_first_token_ms, duration_ms, writer_id, summary, metadata, parts, turn_id,
+  speaker_avatar_id, speaker_user_id, token_count, token_counter`;
 
 const ROWS_SQL = `select ${SHARED_COLUMNS.replace('cost_usd', 'cost_usd::float8')},
     date_part('epoch', created_at) * 1000, date_part('epoch', updated_at) * 1000, conversation_id
@@ -68,7 +75,7 @@ export async function loadConversationRows(
     const first = result.rows[0];
     if (!first) return undefined;
     return {
-      conversationId: first[18] as string,
+      conversationId: first[24] as string,
       ownerId: userId,
       rows: result.rows as unknown as RowValues[],
     };
@@ -108,8 +115,14 @@ export function toMessageRow(v: RowValues, conversation: ConversationRows): Mess
     writerId: v[13],
     summary: v[14],
     metadata: v[15],
-    createdAt: new Date(v[16]),
-    updatedAt: new Date(v[17]),
+    parts: v[16],
+    turnId: v[17],
+    speakerAvatarId: v[18],
+    speakerUserId: v[19],
+    tokenCount: v[20],
+    tokenCounter: v[21],
+    createdAt: new Date(v[22]),
+    updatedAt: new Date(v[23]),
   };
   return row as MessageRow;
 }

@@ -11,23 +11,24 @@ import {
   pgTable,
   text,
   timestamp,
+  uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+import {
+  MESSAGE_ROLES,
+  MESSAGE_STATUSES,
+  type MessagePart,
+  type MessageRole,
+  type MessageStatus,
+} from '../../domain/message-parts.js';
+import { PARTICIPANT_ROLES } from '../../domain/participant.js';
 import { avatars } from './avatars.js';
 import { createdAt, id, updatedAt } from './columns.js';
 import { users } from './users.js';
 
 const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
 
-export const MESSAGE_ROLES = ['user', 'assistant', 'system'] as const;
-export type MessageRole = (typeof MESSAGE_ROLES)[number];
-
-/**
- * `streaming` while a reply is being written; it ends `complete`, `cancelled` or `error`, or
- * becomes `interrupted` when the process that wrote it died before finishing.
- */
-export const MESSAGE_STATUSES = ['complete', 'streaming', 'cancelled', 'error', 'interrupted'] as const;
-export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
+export { MESSAGE_ROLES, MESSAGE_STATUSES, type MessageRole, type MessageStatus };
 
 /** A chat between one user and one avatar: a tree of messages whose active leaf is the visible branch. */
 export const conversations = pgTable(
@@ -89,7 +90,21 @@ export const messages = pgTable(
       .references(() => users.id, { onDelete: 'cascade' }),
     parentId: uuid('parent_id').references((): AnyPgColumn => messages.id, { onDelete: 'cascade' }),
     role: text('role', { enum: MESSAGE_ROLES }).notNull(),
+    /** The text parts joined: what search (`tsv`), previews and plain-text readers use. */
     content: text('content').notNull().default(''),
+    /** The message, in order: text, reasoning, tool calls and results, files (domain/message-parts.ts). */
+    parts: jsonb('parts').$type<MessagePart[]>().notNull().default([]),
+    /**
+     * The turn: everything one user message started (its replies from one or several avatars or
+     * models, their tool messages) shares the id of that user message; a greeting is its own turn.
+     */
+    turnId: uuid('turn_id'),
+    /** Who speaks it: an avatar (replies) or a person (user messages); both null for system text. */
+    speakerAvatarId: uuid('speaker_avatar_id').references(() => avatars.id, { onDelete: 'set null' }),
+    speakerUserId: uuid('speaker_user_id').references(() => users.id, { onDelete: 'set null' }),
+    /** Prompt tokens of this message as `tokenCounter` counts them, so history is not counted again each turn. */
+    tokenCount: integer('token_count'),
+    tokenCounter: text('token_counter'),
     status: text('status', { enum: MESSAGE_STATUSES }).notNull().default('complete'),
     error: jsonb('error').$type<MessageError | null>(),
     model: text('model'),
@@ -116,7 +131,11 @@ export const messages = pgTable(
     /** Search by model: ANDed with the text index, or read newest first (bench/search.mjs). */
     index('messages_owner_model_idx').on(t.ownerId, t.model, t.createdAt).where(sql`${t.model} is not null`),
     index('messages_streaming_idx').on(t.writerId).where(sql`${t.status} = 'streaming'`),
-    check('messages_role_check', sql`${t.role} in ('user', 'assistant', 'system')`),
+    index('messages_conversation_turn_idx').on(t.conversationId, t.turnId),
+    index('messages_speaker_avatar_id_idx').on(t.speakerAvatarId),
+    index('messages_speaker_user_id_idx').on(t.speakerUserId),
+    check('messages_role_check', sql`${t.role} in ('user', 'assistant', 'system', 'tool')`),
+    check('messages_one_speaker_check', sql`${t.speakerAvatarId} is null or ${t.speakerUserId} is null`),
     check(
       'messages_status_check',
       sql`${t.status} in ('complete', 'streaming', 'cancelled', 'error', 'interrupted')`,
@@ -124,6 +143,42 @@ export const messages = pgTable(
   ],
 );
 
+/**
+ * The avatars and people of a conversation, with their role (domain/participant.ts). Exactly one
+ * of `avatarId` and `userId` is set. `conversations.avatar_id` stays the avatar that answers by
+ * default; the owner is also `conversations.owner_id`.
+ */
+export const conversationParticipants = pgTable(
+  'conversation_participants',
+  {
+    id: id(),
+    conversationId: uuid('conversation_id')
+      .notNull()
+      .references(() => conversations.id, { onDelete: 'cascade' }),
+    avatarId: uuid('avatar_id').references(() => avatars.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id').references(() => users.id, { onDelete: 'cascade' }),
+    role: text('role', { enum: PARTICIPANT_ROLES }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('conversation_participants_avatar_idx')
+      .on(t.conversationId, t.avatarId)
+      .where(sql`${t.avatarId} is not null`),
+    uniqueIndex('conversation_participants_user_idx')
+      .on(t.conversationId, t.userId)
+      .where(sql`${t.userId} is not null`),
+    index('conversation_participants_avatar_id_idx').on(t.avatarId),
+    index('conversation_participants_user_id_idx').on(t.userId),
+    check('conversation_participants_role_check', sql`${t.role} in ('owner', 'participant', 'viewer')`),
+    check('conversation_participants_one_kind_check', sql`(${t.avatarId} is null) <> (${t.userId} is null)`),
+    check(
+      'conversation_participants_avatar_role_check',
+      sql`${t.avatarId} is null or ${t.role} = 'participant'`,
+    ),
+  ],
+);
+
+export type ConversationParticipantRow = typeof conversationParticipants.$inferSelect;
 export type ConversationRow = typeof conversations.$inferSelect;
 export type NewConversationRow = typeof conversations.$inferInsert;
 export type MessageRow = typeof messages.$inferSelect;
