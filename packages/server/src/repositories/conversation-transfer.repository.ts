@@ -8,6 +8,7 @@ import {
   messages,
   type NewConversationRow,
 } from '../db/schema/index.js';
+import { withConsistentParts } from './message.repository.js';
 
 /** A message ready to insert: its id and parent already chosen (parents come first). */
 export type TransferMessageRow = Omit<typeof messages.$inferInsert, 'conversationId' | 'ownerId'> & {
@@ -35,7 +36,9 @@ export function createConversationTransferRepository(db: Database) {
       for (let i = 0; i < rows.length; i += 500) {
         await db
           .insert(messages)
-          .values(rows.slice(i, i + 500).map((row) => ({ ...row, conversationId, ownerId })));
+          .values(
+            rows.slice(i, i + 500).map((row) => withConsistentParts({ ...row, conversationId, ownerId })),
+          );
       }
       const [linked] = await db
         .update(conversations)

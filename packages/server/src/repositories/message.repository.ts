@@ -1,6 +1,7 @@
 import { and, asc, eq, getTableColumns, inArray, ne, sql } from 'drizzle-orm';
 import { type Database, queryRows } from '../db/database.js';
 import { conversations, type MessageRow, messages, type NewMessageRow } from '../db/schema/index.js';
+import { type MessagePart, partsOfText, textOfParts } from '../domain/message-parts.js';
 import { loadConversationRows, toMessageRow } from './conversation-rows.js';
 
 export const INTERRUPTED_ERROR = {
@@ -23,6 +24,7 @@ export type MessageFinish = Partial<
   Pick<
     NewMessageRow,
     | 'content'
+    | 'parts'
     | 'status'
     | 'error'
     | 'model'
@@ -36,11 +38,32 @@ export type MessageFinish = Partial<
   >
 >;
 
+/**
+ * What a streaming reply has written so far: its text (a text-only reply), or its parts in order
+ * (then `content` is their text, derived here).
+ */
+export type MessageProgress = string | { parts: MessagePart[] };
+
+/**
+ * A row whose `parts` and `content` agree: given parts, `content` becomes their text (parts win
+ * when both are given); given only `content`, parts become its one text part. Every write of a
+ * message goes through this, so search (which reads `content`) and readers of parts never differ.
+ * Rows that give neither (an update of other columns) are left alone.
+ * @example withConsistentParts({ ...row, parts: [{ type: 'reasoning', text: '…' }, { type: 'text', text: 'Hi' }] }) // content 'Hi'
+ */
+export function withConsistentParts<
+  T extends { content?: string | undefined; parts?: MessagePart[] | undefined },
+>(row: T): T {
+  if (row.parts !== undefined) return { ...row, content: textOfParts(row.parts) };
+  if (row.content !== undefined) return { ...row, parts: partsOfText(row.content) };
+  return row;
+}
+
 /** Messages of conversation trees; reads take the owner so no query crosses users. */
 export function createMessageRepository(db: Database) {
   return {
     async insert(row: NewMessageRow): Promise<MessageRow> {
-      const [created] = await db.insert(messages).values(row).returning(messageColumns);
+      const [created] = await db.insert(messages).values(withConsistentParts(row)).returning(messageColumns);
       return created as MessageRow;
     },
 
@@ -50,7 +73,10 @@ export function createMessageRepository(db: Database) {
      */
     async append(conversationId: string, rows: NewMessageRow[]): Promise<MessageRow[]> {
       return db.transaction(async (tx) => {
-        const inserted = (await tx.insert(messages).values(rows).returning(messageColumns)) as MessageRow[];
+        const inserted = (await tx
+          .insert(messages)
+          .values(rows.map(withConsistentParts))
+          .returning(messageColumns)) as MessageRow[];
         const last = inserted.at(-1)!;
         await tx
           .update(conversations)
@@ -67,7 +93,7 @@ export function createMessageRepository(db: Database) {
     /** Inserts many at once (fork, import); parents must come before their children. */
     async insertMany(rows: NewMessageRow[]): Promise<void> {
       for (let i = 0; i < rows.length; i += 500) {
-        await db.insert(messages).values(rows.slice(i, i + 500));
+        await db.insert(messages).values(rows.slice(i, i + 500).map(withConsistentParts));
       }
     },
 
@@ -157,15 +183,26 @@ export function createMessageRepository(db: Database) {
       return rows[0]?.id ?? id;
     },
 
-    /** Saves the text written so far of a streaming reply (also its heartbeat). */
-    async flush(id: string, content: string): Promise<void> {
-      await db.update(messages).set({ content }).where(eq(messages.id, id));
+    /**
+     * Saves what a streaming reply has written so far (also its heartbeat), in one UPDATE: its
+     * text (`flush(id, 'Hel')`, stored as one text part) or its parts in order
+     * (`flush(id, { parts })`, `content` becomes the text of their text parts). Each flush writes
+     * the whole reply so far, so a failed one is repaired by the next.
+     */
+    async flush(id: string, progress: MessageProgress): Promise<void> {
+      const written = typeof progress === 'string' ? { content: progress } : { parts: progress.parts };
+      await db.update(messages).set(withConsistentParts(written)).where(eq(messages.id, id));
     },
 
+    /**
+     * Stores how a reply ended, in one UPDATE. With `parts`, `content` is derived from them (a
+     * `content` given beside them is ignored); with `content` alone, parts become its text part;
+     * with neither, both stay as last flushed.
+     */
     async finish(id: string, fields: MessageFinish): Promise<MessageRow | undefined> {
       const [row] = await db
         .update(messages)
-        .set(fields)
+        .set(withConsistentParts(fields))
         .where(eq(messages.id, id))
         .returning(messageColumns);
       return row as MessageRow | undefined;
