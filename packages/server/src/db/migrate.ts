@@ -13,10 +13,12 @@ export interface MigrationResult {
 
 /**
  * Applies pending migrations in one transaction, under an advisory lock so several instances
- * starting together against one PostgreSQL never race.
+ * starting together against one PostgreSQL never race. `through` stops after that tag: upgrade
+ * tests build the schema an older version had, fill it, then migrate the rest of the way.
  */
-export async function migrate(db: Database): Promise<MigrationResult> {
-  const migrations = readMigrationFiles({ migrationsFolder });
+export async function migrate(db: Database, options: { through?: string } = {}): Promise<MigrationResult> {
+  const all = readMigrationFiles({ migrationsFolder });
+  const migrations = options.through === undefined ? all : all.slice(0, Number(options.through) + 1);
   const applied: string[] = [];
   await db.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(7301946)`);
@@ -36,7 +38,7 @@ export async function migrate(db: Database): Promise<MigrationResult> {
       applied.push(tag);
     }
   });
-  return { applied, latest: migrationTag(migrations.length - 1) };
+  return { applied, latest: migrationTag(all.length - 1) };
 }
 
 /** The name of the newest migration, used to tag backups with the schema they hold. */
