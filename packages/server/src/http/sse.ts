@@ -1,5 +1,10 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { StreamPart } from '../realtime/stream-parts.js';
 
+/**
+ * Any tagged event (progress streams: model pulls, local model downloads). A reply's stream is
+ * always typed by the stream contract (`StreamPart`), never by this.
+ */
 export interface SsePart {
   type: string;
   [key: string]: unknown;
@@ -18,7 +23,7 @@ export async function sendServerSentEvents(
   options: { heartbeatMs?: number; firstId?: number } = {},
 ): Promise<void> {
   let id = options.firstId ?? 1;
-  await sendNumberedEvents(
+  await writeEvents(
     request,
     reply,
     async function* (signal) {
@@ -29,14 +34,25 @@ export async function sendServerSentEvents(
 }
 
 /**
- * Like sendServerSentEvents, for parts that already carry their sequence number (a reply
- * followed from the bus, so `Last-Event-ID` means the same thing on every connection).
+ * Like sendServerSentEvents, for a reply's parts, which already carry their sequence number (a
+ * reply followed from the bus, so `Last-Event-ID` means the same thing on every connection).
+ * Typed by the stream contract: what goes out is what the OpenAPI document's `StreamPart` says.
  */
 export async function sendNumberedEvents(
   request: FastifyRequest,
   reply: FastifyReply,
-  produce: (signal: AbortSignal) => AsyncIterable<{ seq: number; part: SsePart }>,
+  produce: (signal: AbortSignal) => AsyncIterable<{ seq: number; part: StreamPart }>,
   options: { heartbeatMs?: number } = {},
+): Promise<void> {
+  await writeEvents(request, reply, produce, options);
+}
+
+/** Writes numbered parts as SSE until the producer ends or the client goes away. */
+async function writeEvents(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  produce: (signal: AbortSignal) => AsyncIterable<{ seq: number; part: SsePart | StreamPart }>,
+  options: { heartbeatMs?: number },
 ): Promise<void> {
   const controller = new AbortController();
   const raw = reply.raw;

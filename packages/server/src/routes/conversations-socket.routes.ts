@@ -1,8 +1,13 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { WebSocket } from 'ws';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { AppError } from '../errors.js';
 import { UNSTORABLE_TEXT_MESSAGE } from '../http/text-guard.js';
+import {
+  type SocketClientFrame,
+  type SocketServerFrame,
+  socketClientFrameSchema,
+} from '../realtime/socket-frames.js';
 import type { ApiLimiter } from '../security/api-rate-limit.js';
 import type { AuthEpochs } from '../security/auth-epoch.js';
 import { authenticateUpgrade, reauthenticate } from '../security/authenticate.js';
@@ -10,26 +15,7 @@ import type { Identity, IdentityService } from '../services/identity.service.js'
 import type { ReplyService, StartedReply } from '../services/reply.service.js';
 import { findUnstorableText } from '../unstorable-text.js';
 
-const ref = z.string().max(100).optional();
-const frameSchema = z.discriminatedUnion('type', [
-  z.object({
-    type: z.literal('send'),
-    ref,
-    conversationId: z.uuid(),
-    content: z.string(),
-    parentId: z.uuid().optional(),
-  }),
-  z.object({ type: z.literal('regenerate'), ref, messageId: z.uuid() }),
-  z.object({ type: z.literal('edit'), ref, messageId: z.uuid(), content: z.string() }),
-  z.object({ type: z.literal('cancel'), ref, messageId: z.uuid() }),
-  z.object({
-    type: z.literal('resume'),
-    ref,
-    messageId: z.uuid(),
-    lastEventId: z.number().int().min(0).optional(),
-  }),
-]);
-type Frame = z.infer<typeof frameSchema>;
+type Frame = SocketClientFrame;
 
 const MAX_FRAME_BYTES = 256 * 1024;
 /** Close code when the credential the socket was opened with stops working (HTTP's 401). */
@@ -52,8 +38,9 @@ export interface ConversationSocketDeps {
 }
 
 /**
- * The reply streams over one WebSocket (docs/conversations.md): JSON frames in, every stream
- * part out as `{type, id, replyId, ref?, …}`. A bad frame answers an `error` frame and the socket
+ * The reply streams over one WebSocket (docs/conversations.md): JSON frames in
+ * (`SocketClientFrame`), every stream part out as `{type, id, replyId, ref?, …}`
+ * (`SocketServerFrame`, realtime/socket-frames.ts). A bad frame answers an `error` frame and the socket
  * stays open; closing the socket stops following (replies keep being written, as over SSE).
  * Every frame re-checks the credential the socket was opened with (a revoked one answers
  * `session_expired` and closes the socket with 4401), spends the user's API rate limit, and may
@@ -72,13 +59,12 @@ export const conversationSocketRoutes =
         } catch (err) {
           // Only our own errors carry words meant for a client; anything else says nothing more.
           const known = err instanceof AppError;
-          socket.send(
-            JSON.stringify({
-              type: 'error',
-              code: known ? err.code : 'unauthorized',
-              message: known ? err.message : 'Sign in to use this connection',
-            }),
-          );
+          const refused: SocketServerFrame = {
+            type: 'error',
+            code: known ? err.code : 'unauthorized',
+            message: known ? err.message : 'Sign in to use this connection',
+          };
+          socket.send(JSON.stringify(refused));
           socket.close(4401, 'unauthorized');
           return;
         }
@@ -86,7 +72,7 @@ export const conversationSocketRoutes =
         const maxReplies = deps.maxRepliesPerSocket ?? 4;
         let running = 0;
         const closed = new AbortController();
-        const send = (data: Record<string, unknown>) => {
+        const send = (data: SocketServerFrame) => {
           if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(data));
         };
 
@@ -213,7 +199,7 @@ export const conversationSocketRoutes =
           }
           let parsed: z.ZodSafeParseResult<Frame>;
           try {
-            parsed = frameSchema.safeParse(JSON.parse(data.toString('utf8')));
+            parsed = socketClientFrameSchema.safeParse(JSON.parse(data.toString('utf8')));
           } catch {
             fail(new AppError(400, 'invalid_frame', 'The frame is not valid JSON'));
             return;

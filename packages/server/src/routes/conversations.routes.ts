@@ -9,14 +9,14 @@ import {
 import { requireIdentity } from '../security/authenticate.js';
 import type { ConversationService } from '../services/conversation.service.js';
 import type { ReplyService } from '../services/reply.service.js';
-import { streamStartedReply } from './reply-stream.js';
+import { replyStreamResponse, streamStartedReply } from './reply-stream.js';
 import { errorResponses, idParams } from './schemas.js';
 
 const tagList = z.array(z.string().trim().min(1).max(40)).max(20);
 const modelId = z.string().min(3).max(300);
 
 const STREAM_DESCRIPTION =
-  'Answers `text/event-stream`. Events (`id:` = sequence within the reply, for `Last-Event-ID`): `message-start`, `model`, `text-delta`, `usage`, `finish`, `error`, `title` — see docs/conversations.md.';
+  'Answers `text/event-stream`: the stored user message (`message-start`), then the reply, one `StreamPart` per event — see docs/conversations.md.';
 
 export const conversationRoutes =
   (deps: {
@@ -177,7 +177,7 @@ export const conversationRoutes =
           description: STREAM_DESCRIPTION,
           params: idParams,
           body: z.object({ content: z.string(), parentId: z.uuid().optional() }),
-          response: errorResponses(400, 401, 403, 404, 409),
+          response: { ...replyStreamResponse, ...errorResponses(400, 401, 403, 404, 409) },
         },
       },
       async (request, reply) => {

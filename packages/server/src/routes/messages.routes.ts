@@ -9,10 +9,10 @@ import {
 import { requireIdentity } from '../security/authenticate.js';
 import type { ConversationService } from '../services/conversation.service.js';
 import type { ReplyService } from '../services/reply.service.js';
-import { resumeReply, streamStartedReply } from './reply-stream.js';
+import { replyStreamResponse, resumeReply, streamStartedReply } from './reply-stream.js';
 import { errorResponses, idParams } from './schemas.js';
 
-const STREAM = 'Answers `text/event-stream` with the parts of docs/conversations.md.';
+const STREAM = 'Answers `text/event-stream`, one `StreamPart` per event (docs/conversations.md).';
 
 export const messageRoutes =
   (deps: {
@@ -23,7 +23,7 @@ export const messageRoutes =
   async (app) => {
     const tags = ['conversations'];
     const { replies } = deps;
-    const stream = { response: errorResponses(400, 401, 403, 404, 409) };
+    const stream = { response: { ...replyStreamResponse, ...errorResponses(400, 401, 403, 404, 409) } };
 
     app.post(
       '/api/messages/:id/regenerate',
@@ -88,7 +88,7 @@ export const messageRoutes =
           params: idParams,
           querystring: z.object({ lastEventId: z.coerce.number().int().min(0).optional() }),
           headers: z.object({ 'last-event-id': z.coerce.number().int().min(0).optional() }).loose(),
-          response: errorResponses(400, 401, 404),
+          response: { ...replyStreamResponse, ...errorResponses(400, 401, 404) },
         },
       },
       async (request, reply) => {

@@ -1,6 +1,20 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { sendNumberedEvents } from '../http/sse.js';
+import { streamPartSchema } from '../realtime/stream-parts.js';
 import type { ReplyService, StartedReply } from '../services/reply.service.js';
+
+/**
+ * The 200 answer of every route that streams a reply, for the OpenAPI document: each event is a
+ * `StreamPart` (realtime/stream-parts.ts). Never serialized by Fastify: the routes write the
+ * stream themselves (http/sse.ts).
+ */
+export const replyStreamResponse = {
+  200: {
+    description:
+      "The reply as Server-Sent Events, one `StreamPart` per event: `event:` is the part's `type`, `data:` the rest of the part as JSON, `id:` its sequence number within the reply (send the last one as `Last-Event-ID` to resume). The stream ends after `finish`.",
+    content: { 'text/event-stream': { schema: streamPartSchema } },
+  },
+} as const;
 
 /**
  * Streams a reply this request just started, as SSE from its first part. When the client goes
