@@ -1,26 +1,42 @@
 // Chat turns end to end through a running Lumina (`npm start`'s server), with a local OpenAI-wire
-// server as the model. Measures, in PGlite mode (and PostgreSQL with --pg-url):
-// - time from the request to the first `text-delta` minus the model's own time to first token
-//   (the same request made straight to the model server), p50 — target < 15 ms;
-// - complete turns per second with 50-token replies — target >= 100 on 2 cores;
-// - 200 concurrent streams: every reply complete and stored — target: no loss.
+// server (its own process) as the model. Measures exactly the targets of issue 11, in PGlite mode
+// and in PostgreSQL mode with --pg-url:
+// - 200 concurrent streams, 100 tokens 20 ms apart: 0 errors, all 200 stored complete, first
+//   content p50 <= 300 ms and p95 <= 1,000 ms (and the same 200 calls made straight to the model,
+//   for comparison);
+// - sequential 50-token turns: server CPU per turn <= 8 ms (PostgreSQL) / <= 12 ms (PGlite), and
+//   first content minus the model's own first-token time, p50 <= 5 ms;
+// - >= 150 complete 50-token turns/s with 16 clients.
+// Options: --quick (fewer turns, shorter load), --pg-url <admin url>.
 import { inPostgresMode, progress, runAsMain } from './lib/common.mjs';
 import { withCpuUsage } from './lib/load.mjs';
-import { startOpenAiWireServer } from './lib/openai-wire-server.mjs';
+import { spawnOpenAiWireServer } from './lib/openai-wire-server.mjs';
 import { round, startServer, tempDir } from './lib/server.mjs';
 
+/** Nearest-rank percentile. */
 const percentile = (values, p) => {
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+  return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)];
 };
-const summarize = (values) => ({
-  p50: percentile(values, 50),
-  p90: percentile(values, 90),
-  p99: percentile(values, 99),
+const spread = (values) => ({
+  p50: round(percentile(values, 50), 1),
+  p95: round(percentile(values, 95), 1),
+  p99: round(percentile(values, 99), 1),
+  max: round(Math.max(...values), 1),
 });
 
-const TOKENS = 50;
-const EXPECTED = Array.from({ length: TOKENS }, (_, i) => ` t${i}`).join('');
+const SEQUENTIAL = { fixedTokens: 50, intervalMs: 0 };
+const CONCURRENT = { fixedTokens: 100, intervalMs: 20, streams: 200 };
+const expectedText = (tokens) => Array.from({ length: tokens }, (_, i) => ` t${i}`).join('');
+
+/** The targets of issue 11 (per storage mode where they differ). */
+const TARGETS = {
+  concurrentFirstContentP50Ms: 300,
+  concurrentFirstContentP95Ms: 1000,
+  cpuPerTurnMs: { pglite: 12, postgres: 8 },
+  firstContentOverheadP50Ms: 5,
+  turnsPerSecond16Clients: 150,
+};
 
 /** Reads an SSE response; returns time to the first text-delta, the text and the final status. */
 async function readTurn(response, started) {
@@ -48,8 +64,8 @@ async function readTurn(response, started) {
   return { firstDeltaMs: firstDelta, text, status };
 }
 
-/** The model's own time to first token: the same streaming request, straight to the model server. */
-async function modelTtft(origin) {
+/** The model's own time to first token: a streaming request straight to the model server. */
+async function modelTurn(origin) {
   const started = performance.now();
   const res = await fetch(`${origin}/v1/chat/completions`, {
     method: 'POST',
@@ -57,11 +73,13 @@ async function modelTtft(origin) {
     body: JSON.stringify({ model: 'bench-model', stream: true, messages: [{ role: 'user', content: 'hi' }] }),
   });
   let first = null;
+  let text = '';
   const decoder = new TextDecoder();
   for await (const bytes of res.body) {
-    if (first === null && decoder.decode(bytes).includes('" t0"')) first = performance.now() - started;
+    text += decoder.decode(bytes, { stream: true });
+    if (first === null && text.includes('" t0"')) first = performance.now() - started;
   }
-  return first;
+  return { firstDeltaMs: first, totalMs: performance.now() - started };
 }
 
 async function session(url) {
@@ -87,6 +105,11 @@ async function session(url) {
   // A user-given title: no automatic-title call after the first exchange.
   const conversation = async () =>
     (await call('POST', '/api/conversations', { avatarId, title: 'bench' })).conversation.id;
+  const conversations = async (count) => {
+    const ids = [];
+    for (let i = 0; i < count; i++) ids.push(await conversation());
+    return ids;
+  };
   const turn = async (conversationId, content = 'Hello there') => {
     const started = performance.now();
     const res = await fetch(`${url}/api/conversations/${conversationId}/messages`, {
@@ -97,140 +120,232 @@ async function session(url) {
     if (res.status !== 200) throw new Error(`send: ${res.status} ${await res.text()}`);
     return { ...(await readTurn(res, started)), totalMs: performance.now() - started };
   };
-  return { call, conversation, turn };
+  return { call, conversation, conversations, turn };
 }
 
-async function runMode(label, dataDir, extraEnv, model, options) {
+/** Sequential turns on fresh conversations: server CPU per turn and first-content overhead. */
+async function sequentialTurns(server, client, model, runs) {
+  const ids = await client.conversations(runs);
+  const overhead = [];
+  const lumina = [];
+  const own = [];
+  let complete = 0;
+  const expected = expectedText(SEQUENTIAL.fixedTokens);
+  // The direct model calls never touch the server, so its CPU over the loop is the turns' alone.
+  const { cpu } = await withCpuUsage(server.pid, async () => {
+    for (const id of ids) {
+      const result = await client.turn(id);
+      const raw = await modelTurn(model.origin);
+      if (result.status === 'complete' && result.text === expected) complete++;
+      lumina.push(result.firstDeltaMs);
+      own.push(raw.firstDeltaMs);
+      overhead.push(result.firstDeltaMs - raw.firstDeltaMs);
+    }
+  });
+  return {
+    runs,
+    complete,
+    serverCpuMsPerTurn: round(cpu.serverCpuMs / runs, 2),
+    cpu,
+    firstContentMs: spread(lumina),
+    modelOwnFirstTokenMs: spread(own),
+    firstContentOverheadMs: spread(overhead),
+  };
+}
+
+/** `clients` conversations each sending turns back to back for `seconds`. */
+async function turnsPerSecond(server, client, clients, seconds) {
+  const ids = await client.conversations(clients);
+  const expected = expectedText(SEQUENTIAL.fixedTokens);
+  let complete = 0;
+  let failed = 0;
+  let firstFailure = null;
+  const started = performance.now();
+  const deadline = started + seconds * 1000;
+  const { cpu } = await withCpuUsage(server.pid, () =>
+    Promise.all(
+      ids.map(async (id) => {
+        while (performance.now() < deadline) {
+          const result = await client.turn(id).catch((err) => ({ status: 'failed', error: err.message }));
+          if (result.status === 'complete' && result.text === expected) complete++;
+          else {
+            failed++;
+            firstFailure ??= result.error ?? { status: result.status, chars: result.text?.length };
+          }
+        }
+      }),
+    ),
+  );
+  const elapsedS = (performance.now() - started) / 1000;
+  return {
+    value: round(complete / elapsedS, 1),
+    complete,
+    failed,
+    firstFailure,
+    clients,
+    seconds: round(elapsedS, 1),
+    tokensPerReply: SEQUENTIAL.fixedTokens,
+    serverCpuMsPerTurn: round(cpu.serverCpuMs / Math.max(1, complete), 2),
+    // The bench client and the model server share the cores with Lumina.
+    cpu,
+  };
+}
+
+/** 200 streams started at once; each reply checked as streamed and as stored. */
+async function concurrentStreams(server, client) {
+  const { streams, fixedTokens } = CONCURRENT;
+  const expected = expectedText(fixedTokens);
+  const ids = await client.conversations(streams);
+  const started = performance.now();
+  const { value: results, cpu } = await withCpuUsage(server.pid, () =>
+    Promise.allSettled(ids.map((id) => client.turn(id, 'concurrent'))),
+  );
+  const wallMs = performance.now() - started;
+  const ok = (r) => r.status === 'fulfilled' && r.value.status === 'complete' && r.value.text === expected;
+  const errors = results.filter((r) => !ok(r));
+  const first = errors[0];
+  let stored = 0;
+  for (const id of ids) {
+    const branch = await client.call('GET', `/api/conversations/${id}/messages`);
+    const reply = branch.messages.at(-1);
+    if (reply.role === 'assistant' && reply.status === 'complete' && reply.content === expected) stored++;
+  }
+  const firsts = results.filter(ok).map((r) => r.value.firstDeltaMs);
+  return {
+    streams,
+    tokensPerReply: fixedTokens,
+    tokenIntervalMs: CONCURRENT.intervalMs,
+    errors: errors.length,
+    firstError: first
+      ? first.status === 'rejected'
+        ? String(first.reason?.message ?? first.reason)
+        : { status: first.value.status, chars: first.value.text.length }
+      : null,
+    storedComplete: stored,
+    firstContentMs: firsts.length ? spread(firsts) : null,
+    allDoneWallMs: Math.round(wallMs),
+    serverCpuMs: cpu.serverCpuMs,
+    cpu,
+  };
+}
+
+/** The same 200 paced calls straight to the model server: what the client and model alone cost. */
+async function concurrentDirect(model) {
+  // A first round warms the model process and opens the connections; the second is measured.
+  await Promise.all(Array.from({ length: CONCURRENT.streams }, () => modelTurn(model.origin)));
+  const started = performance.now();
+  const results = await Promise.all(
+    Array.from({ length: CONCURRENT.streams }, () => modelTurn(model.origin)),
+  );
+  return {
+    firstContentMs: spread(results.map((r) => r.firstDeltaMs)),
+    allDoneWallMs: Math.round(performance.now() - started),
+  };
+}
+
+function targetsOf(kind, { sequential, throughput, concurrent }) {
+  const cpuLimit = TARGETS.cpuPerTurnMs[kind];
+  const p50 = concurrent.firstContentMs?.p50 ?? null;
+  const p95 = concurrent.firstContentMs?.p95 ?? null;
+  return {
+    concurrentErrors: { limit: 0, value: concurrent.errors, met: concurrent.errors === 0 },
+    concurrentStoredComplete: {
+      limit: CONCURRENT.streams,
+      value: concurrent.storedComplete,
+      met: concurrent.storedComplete === CONCURRENT.streams,
+    },
+    concurrentFirstContentP50Ms: {
+      limit: TARGETS.concurrentFirstContentP50Ms,
+      value: p50,
+      met: p50 !== null && p50 <= TARGETS.concurrentFirstContentP50Ms,
+    },
+    concurrentFirstContentP95Ms: {
+      limit: TARGETS.concurrentFirstContentP95Ms,
+      value: p95,
+      met: p95 !== null && p95 <= TARGETS.concurrentFirstContentP95Ms,
+    },
+    serverCpuMsPerSequentialTurn: {
+      limit: cpuLimit,
+      value: sequential.serverCpuMsPerTurn,
+      met: sequential.serverCpuMsPerTurn <= cpuLimit,
+    },
+    firstContentOverheadP50Ms: {
+      limit: TARGETS.firstContentOverheadP50Ms,
+      value: sequential.firstContentOverheadMs.p50,
+      met: sequential.firstContentOverheadMs.p50 <= TARGETS.firstContentOverheadP50Ms,
+    },
+    turnsPerSecond16Clients: {
+      limit: TARGETS.turnsPerSecond16Clients,
+      value: throughput.value,
+      met: throughput.value >= TARGETS.turnsPerSecond16Clients && throughput.failed === 0,
+    },
+  };
+}
+
+async function runMode(kind, dataDir, extraEnv, model, options) {
+  const label = `chat (${kind})`;
   const server = await startServer({
     dataDir,
     env: {
       LOG_LEVEL: 'warn',
       OPENAI_API_KEY: 'bench',
-      OPENAI_BASE_URL: `${model}/v1`,
+      OPENAI_BASE_URL: `${model.origin}/v1`,
       LUMINA_OLLAMA_AUTODETECT: 'false',
       LUMINA_API_LIMIT_PER_MINUTE: '1000000',
       ...extraEnv,
     },
   });
   try {
-    const { conversation, turn, call } = await session(server.url);
+    const client = await session(server.url);
+    await model.setMode(SEQUENTIAL);
     progress(`${label}: warm-up`);
-    const warm = await conversation();
-    for (let i = 0; i < 20; i++) await turn(warm);
+    const warm = await client.conversation();
+    for (let i = 0; i < 30; i++) await client.turn(warm);
 
-    const runs = options.quick ? 40 : 200;
-    progress(`${label}: time to first text-delta, ${runs} sequential turns (fresh conversations)`);
-    const overhead = [];
-    const lumina = [];
-    const own = [];
-    for (let i = 0; i < runs; i++) {
-      const id = await conversation();
-      const result = await turn(id);
-      const raw = await modelTtft(model);
-      lumina.push(result.firstDeltaMs);
-      own.push(raw);
-      overhead.push(result.firstDeltaMs - raw);
-    }
+    const runs = options.quick ? 50 : 200;
+    progress(`${label}: ${runs} sequential 50-token turns (fresh conversations)`);
+    const sequential = await sequentialTurns(server, client, model, runs);
 
-    const seconds = options.quick ? 5 : 15;
     const clients = 16;
+    const seconds = options.quick ? 5 : 15;
     progress(`${label}: turns per second, ${clients} clients for ${seconds} s`);
-    const ids = await Promise.all(Array.from({ length: clients }, () => conversation()));
-    let complete = 0;
-    let failed = 0;
-    const deadline = performance.now() + seconds * 1000;
-    const started = performance.now();
-    const { cpu } = await withCpuUsage(server.pid, () =>
-      Promise.all(
-        ids.map(async (id) => {
-          while (performance.now() < deadline) {
-            const result = await turn(id).catch(() => ({ status: 'failed' }));
-            if (result.status === 'complete' && result.text === EXPECTED) complete++;
-            else failed++;
-          }
-        }),
-      ),
-    );
-    const elapsedS = (performance.now() - started) / 1000;
+    const throughput = await turnsPerSecond(server, client, clients, seconds);
 
-    progress(`${label}: 200 concurrent streams`);
-    const many = await Promise.all(Array.from({ length: 200 }, () => conversation()));
-    const concurrentStarted = performance.now();
-    const results = await Promise.allSettled(many.map((id) => turn(id, 'concurrent')));
-    const concurrentMs = performance.now() - concurrentStarted;
-    const streamed = results.filter(
-      (r) => r.status === 'fulfilled' && r.value.status === 'complete' && r.value.text === EXPECTED,
-    ).length;
-    const firstFailure = results.find(
-      (r) => r.status === 'rejected' || r.value.status !== 'complete' || r.value.text !== EXPECTED,
+    progress(
+      `${label}: ${CONCURRENT.streams} concurrent streams, ${CONCURRENT.fixedTokens} tokens ${CONCURRENT.intervalMs} ms apart`,
     );
-    let stored = 0;
-    for (const id of many) {
-      const branch = await call('GET', `/api/conversations/${id}/messages`);
-      const reply = branch.messages.at(-1);
-      if (reply.role === 'assistant' && reply.status === 'complete' && reply.content === EXPECTED) stored++;
-    }
-    const ttft = summarize(overhead);
-    return {
-      timeToFirstDeltaMs: {
-        luminaP50: round(summarize(lumina).p50, 2),
-        modelOwnP50: round(summarize(own).p50, 2),
-        overhead: { p50: round(ttft.p50, 2), p90: round(ttft.p90, 2), p99: round(ttft.p99, 2) },
-        runs,
-      },
-      turnsPerSecond: {
-        value: round(complete / elapsedS, 1),
-        complete,
-        failed,
-        clients,
-        seconds: round(elapsedS, 1),
-        tokensPerReply: TOKENS,
-        // The bench client and the model server share the two cores with Lumina.
-        cpu,
-        serverCpuMsPerTurn: round(cpu.serverCpuMs / complete, 2),
-      },
-      concurrentStreams: {
-        streams: 200,
-        streamedComplete: streamed,
-        storedComplete: stored,
-        wallMs: Math.round(concurrentMs),
-        firstFailure: firstFailure
-          ? firstFailure.status === 'rejected'
-            ? String(firstFailure.reason?.message ?? firstFailure.reason)
-            : { status: firstFailure.value.status, chars: firstFailure.value.text.length }
-          : null,
-      },
-      targets: {
-        ttftOverheadP50Ms: { limit: 15, value: round(ttft.p50, 2), met: ttft.p50 < 15 },
-        turnsPerSecond: { limit: 100, value: round(complete / elapsedS, 1), met: complete / elapsedS >= 100 },
-        concurrentStreamsNoLoss: {
-          limit: 200,
-          value: Math.min(streamed, stored),
-          met: streamed === 200 && stored === 200,
-        },
-      },
-    };
+    await model.setMode(CONCURRENT);
+    const concurrent = await concurrentStreams(server, client).finally(() => model.setMode(SEQUENTIAL));
+
+    const results = { sequential, throughput, concurrent };
+    return { ...results, targets: targetsOf(kind, results) };
   } finally {
     await server.stop();
   }
 }
 
 export async function benchChat(options = {}) {
-  const model = await startOpenAiWireServer({ fixedTokens: TOKENS });
-  const origin = `http://127.0.0.1:${model.address().port}`;
+  const model = await spawnOpenAiWireServer(SEQUENTIAL);
   try {
-    const pglite = await runMode('chat (PGlite)', tempDir(), {}, origin, options);
+    progress(`chat: ${CONCURRENT.streams} concurrent paced calls straight to the model (baseline)`);
+    await model.setMode(CONCURRENT);
+    const direct = await concurrentDirect(model);
+    await model.setMode(SEQUENTIAL);
+    const pglite = await runMode('pglite', tempDir(), {}, model, options);
     const postgres = await inPostgresMode(options, (dir, env) =>
-      runMode('chat (PostgreSQL)', dir, env, origin, options),
+      runMode('postgres', dir, env, model, options),
     );
+    const modes = { pglite, ...(postgres ? { postgres } : {}) };
+    const allMet = Object.values(modes).every((mode) => Object.values(mode.targets).every((t) => t.met));
     return {
       description:
-        'POST /api/conversations/:id/messages through the built server (SSE), model = local OpenAI-wire server streaming 50 tokens at once',
-      pglite,
-      postgres,
+        'POST /api/conversations/:id/messages through the built server (SSE); the model is a local OpenAI-wire server in its own process. Sequential and 16-client turns: 50 tokens sent at once; concurrent: 200 streams of 100 tokens 20 ms apart. First content = request sent -> first text-delta at the client.',
+      targetsMet: postgres ? allMet : `${allMet} (PGlite only: no --pg-url)`,
+      concurrentDirectToModel: direct,
+      ...modes,
     };
   } finally {
-    model.close();
+    model.stop();
   }
 }
 

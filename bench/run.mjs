@@ -61,19 +61,22 @@ if (options.save) {
 }
 
 /** One line per target from the issue: the figure, the limit, and whether it is met. */
-function summarizeTargets({ startup, memory, health, auth, providers, search, hostile }) {
+function summarizeTargets({ startup, memory, health, auth, providers, chat, search, hostile }) {
   const targets = {};
   if (startup) {
-    targets.firstStartMs = {
-      value: startup.pglite.first.startupMs,
-      limit: '< 8000',
-      met: startup.met.firstStart,
-    };
-    targets.laterStartMedianMs = {
-      value: startup.pglite.later.startupMs.median,
-      limit: '< 2000',
-      met: startup.met.laterStarts,
-    };
+    for (const mode of ['pglite', 'postgres']) {
+      if (!startup[mode]) continue;
+      for (const [name, target] of Object.entries(startup[mode].targets)) {
+        targets[`startup.${mode}.${name}`] = target;
+      }
+    }
+  }
+  if (chat) {
+    for (const mode of ['pglite', 'postgres']) {
+      if (!chat[mode]) continue;
+      for (const [name, target] of Object.entries(chat[mode].targets))
+        targets[`chat.${mode}.${name}`] = target;
+    }
   }
   if (memory) {
     targets.idleRssMB = { value: memory.pglite['16MB'].rssMB, limit: '< 400', met: memory.met.idleRss };
