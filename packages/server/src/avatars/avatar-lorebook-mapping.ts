@@ -3,7 +3,7 @@ import type {
   LorebookEntry as CardLorebookEntry,
   LorebookPosition as CardPosition,
 } from '../cards/lorebook-types.js';
-import type { AvatarRow } from '../db/schema/index.js';
+import type { Avatar } from '../domain/avatar.js';
 import {
   DEFAULT_INJECTION_DEPTH,
   type Lorebook,
@@ -44,7 +44,7 @@ const ROLES = ['system', 'user', 'assistant'] as const;
  * see cards/lorebook-types.ts); null when the avatar has none.
  * @example toEngineLorebook(avatar)?.entries[0]?.keys // ['eldoria', 'wood']
  */
-export function toEngineLorebook(avatar: Pick<AvatarRow, 'lorebook'>): Lorebook | null {
+export function toEngineLorebook(avatar: Pick<Avatar, 'lorebook'>): Lorebook | null {
   const book = avatar.lorebook as unknown as CardLorebook | null;
   if (!book || !Array.isArray(book.entries) || book.entries.length === 0) return null;
   return {

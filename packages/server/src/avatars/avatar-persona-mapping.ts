@@ -1,8 +1,8 @@
-import type { AvatarRow } from '../db/schema/index.js';
+import type { Avatar } from '../domain/avatar.js';
 import type { AvatarPersona } from '../prompt/avatar-persona.js';
 
 /** The compiler's view of an avatar row, including the kept card prompts (system prompt, post-history). */
-export function toAvatarPersona(avatar: AvatarRow): AvatarPersona {
+export function toAvatarPersona(avatar: Avatar): AvatarPersona {
   const kept = ((avatar.cardExtras as { card?: { data?: Record<string, unknown> } }).card?.data ??
     {}) as Record<string, unknown>;
   const text = (key: string) =>

@@ -1,4 +1,4 @@
-import type { AvatarMemoryPolicy, AvatarStyle, AvatarVoice } from '../db/schema/index.js';
+import type { AvatarMemoryPolicy, AvatarStyle, AvatarVoice } from '../domain/avatar.js';
 
 /** A built-in personality users start from; `lumina` is every new user's default assistant. */
 export interface AvatarTemplate {

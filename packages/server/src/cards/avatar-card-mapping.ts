@@ -1,6 +1,4 @@
-import type { AvatarRow, AvatarStyle } from '../db/schema/index.js';
-import type { AvatarInput } from '../services/avatar.service.js';
-import { NEUTRAL_STYLE } from '../services/avatar.service.js';
+import { type Avatar, type AvatarInput, type AvatarStyle, NEUTRAL_STYLE } from '../domain/avatar.js';
 import type { CardSpec, CardV3 } from './card-types.js';
 import { fromCharacterBook, toCharacterBook } from './lorebook.js';
 import type { Lorebook } from './lorebook-types.js';
@@ -10,8 +8,8 @@ interface LuminaExtension {
   backstory?: string;
   traits?: string[];
   style?: AvatarStyle;
-  voice?: AvatarRow['voice'];
-  memory?: AvatarRow['memory'];
+  voice?: Avatar['voice'];
+  memory?: Avatar['memory'];
   defaultModel?: string | null;
   fallbackModels?: string[];
 }
@@ -75,7 +73,7 @@ export function cardToAvatar(card: CardV3, sourceSpec: CardSpec): AvatarInput {
 }
 
 /** An avatar as a V3 card, with the kept card fields merged back and Lumina's under extensions.lumina. */
-export function avatarToCard(avatar: AvatarRow): { card: CardV3; sourceSpec: CardSpec } {
+export function avatarToCard(avatar: Avatar): { card: CardV3; sourceSpec: CardSpec } {
   const extras = avatar.cardExtras as unknown as Partial<CardExtras>;
   const kept = extras.card ?? { data: {} };
   const keptData = kept.data ?? {};

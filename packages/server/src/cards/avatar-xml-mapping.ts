@@ -1,6 +1,4 @@
-import type { AvatarRow } from '../db/schema/index.js';
-import type { AvatarInput } from '../services/avatar.service.js';
-import { NEUTRAL_STYLE } from '../services/avatar.service.js';
+import { type Avatar, type AvatarInput, NEUTRAL_STYLE } from '../domain/avatar.js';
 import type { LorebookEntry as CardLorebookEntry, Lorebook } from './lorebook-types.js';
 import type { AvatarXml, AvatarXmlInput } from './xml/avatar-xml-types.js';
 
@@ -8,7 +6,7 @@ const BUILT_IN = ['formality', 'verbosity', 'warmth', 'humor', 'directness', 'cu
 
 /** A parsed Lumina XML document as avatar fields. */
 export function xmlToAvatar(xml: AvatarXml): AvatarInput {
-  const style = { ...NEUTRAL_STYLE, custom: [] as AvatarRow['style']['custom'] };
+  const style = { ...NEUTRAL_STYLE, custom: [] as Avatar['style']['custom'] };
   for (const slider of xml.style) {
     if ((BUILT_IN as readonly string[]).includes(slider.name))
       style[slider.name as (typeof BUILT_IN)[number]] = slider.value;
@@ -58,7 +56,7 @@ export function xmlToAvatar(xml: AvatarXml): AvatarInput {
 }
 
 /** An avatar as a Lumina XML document (validated by the writer). */
-export function avatarToXml(avatar: AvatarRow): AvatarXmlInput {
+export function avatarToXml(avatar: Avatar): AvatarXmlInput {
   const kept = ((avatar.cardExtras as { card?: { data?: Record<string, unknown> } }).card?.data ??
     {}) as Record<string, unknown>;
   const text = (key: string) =>

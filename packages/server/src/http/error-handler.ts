@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { databaseOutageError } from '../db/database-outage.js';
+import { type ErrorCode, isErrorCode, type NotFoundResource } from '../domain/error-codes.js';
 import { AppError, errorBody, notFound, payloadTooLarge } from '../errors.js';
 import { ProviderError } from '../providers/types.js';
 
@@ -42,7 +43,7 @@ export function registerErrorHandler(app: FastifyInstance, bodyLimit: number) {
  */
 export function answerFrameworkError(err: FastifyError, request: FastifyRequest, reply: FastifyReply) {
   reply.header('x-request-id', request.id);
-  const known: Record<string, [number, string, string]> = {
+  const known: Record<string, [number, ErrorCode, string]> = {
     FST_ERR_BAD_URL: [400, 'invalid_request', 'The URL is not valid: a %-escape in its path is broken'],
     FST_ERR_MAX_PARAM_LENGTH: [414, 'uri_too_long', 'A part of the URL path is too long'],
   };
@@ -85,7 +86,7 @@ function malformedIdNotFound(err: FastifyError, request: FastifyRequest): AppErr
   const segments = (request.routeOptions.url ?? '').split('/');
   const before = segments[segments.indexOf(':id') - 1] ?? '';
   const resource = before === 'jump' ? 'message' : before.replace(/s$/, '');
-  return resource ? notFound(resource) : undefined;
+  return isErrorCode(`${resource}_not_found`) ? notFound(resource as NotFoundResource) : undefined;
 }
 
 const UNSTORABLE = 'unstorable_value';

@@ -1,6 +1,7 @@
 import { toEngineLorebook } from '../avatars/avatar-lorebook-mapping.js';
 import { toAvatarPersona } from '../avatars/avatar-persona-mapping.js';
-import type { AvatarRow, MessageRow } from '../db/schema/index.js';
+import type { Avatar } from '../domain/avatar.js';
+import type { Message } from '../domain/message.js';
 import type { ChatMessage, ModelInfo } from '../providers/types.js';
 import { characterDisplayName, type UserIdentity, userDisplayName } from './avatar-persona.js';
 import {
@@ -20,13 +21,13 @@ export const DEFAULT_CONTEXT_WINDOW = 8192;
 export const DEFAULT_SUMMARY_THRESHOLD = 0.75;
 
 export interface ContextInput {
-  avatar: AvatarRow;
+  avatar: Avatar;
   user: UserIdentity;
   /**
    * Root → the message being answered (usually the user's last message). Messages with empty
    * content are skipped; assistant messages of every status are kept (partial text is real context).
    */
-  branch: MessageRow[];
+  branch: Message[];
   model: ModelInfo | undefined;
   /** Tokens reserved for the reply. */
   replyBudget: number;
@@ -217,7 +218,7 @@ export async function assembleContext(input: ContextInput): Promise<AssembledCon
 }
 
 /** The nearest message above the last one that carries a running summary, or -1. */
-function findSummaryIndex(branch: readonly MessageRow[]): number {
+function findSummaryIndex(branch: readonly Message[]): number {
   for (let index = branch.length - 2; index >= 0; index--) {
     if (branch[index]!.summary?.trim()) return index;
   }
@@ -225,8 +226,8 @@ function findSummaryIndex(branch: readonly MessageRow[]): number {
 }
 
 /** `{{lastMessage}}`, `{{lastUserMessage}}`, `{{lastCharMessage}}` from the branch. */
-function conversationFacts(history: readonly MessageRow[]): CompileOptions['conversation'] {
-  const last = (role?: MessageRow['role']) =>
+function conversationFacts(history: readonly Message[]): CompileOptions['conversation'] {
+  const last = (role?: Message['role']) =>
     history.findLast((message) => role === undefined || message.role === role)?.content;
   return {
     lastMessage: last() ?? '',

@@ -1,4 +1,4 @@
-import type { MessageRow } from '../db/schema/index.js';
+import type { Message } from '../domain/message.js';
 import type { ChatMessage } from '../providers/types.js';
 import type { ContextPart } from './assemble-context.js';
 import { TOKENS_PER_MESSAGE, TOKENS_PER_REPLY } from './context-budget.js';
@@ -15,7 +15,7 @@ export interface ContextPieces {
   memory: Section | null;
   summary: Section | null;
   /** Kept history, oldest first, with each message's token count. */
-  history: { item: MessageRow; tokens: number }[];
+  history: { item: Message; tokens: number }[];
   injections: readonly LoreInjection[];
   postHistory: Section | null;
   speakers: { user: string; char: string };

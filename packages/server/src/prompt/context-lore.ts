@@ -1,4 +1,4 @@
-import type { MessageRow } from '../db/schema/index.js';
+import type { Message } from '../domain/message.js';
 import type { CompileOptions } from './compile-system-prompt.js';
 import { groupDepthInjections, loreEntryLabel } from './context-sections.js';
 import {
@@ -51,11 +51,11 @@ export interface LoreInjection {
  */
 export async function scanLore(
   book: Lorebook,
-  history: readonly MessageRow[],
+  history: readonly Message[],
   speakers: { user: string; char: string },
   macros: MacroContext,
   options: Pick<CompileOptions, 'seed' | 'countTokens'>,
-): Promise<{ activation: LorebookActivation; injections: LoreInjection[]; scanned: MessageRow[] }> {
+): Promise<{ activation: LorebookActivation; injections: LoreInjection[]; scanned: Message[] }> {
   const countTokens = options.countTokens ?? tokenCounterFor();
   // Only the deepest scan any entry makes is read: a long branch costs what its tail costs.
   const scanned = history.slice(-deepestScan(book));
@@ -88,7 +88,7 @@ function deepestScan(book: Lorebook): number {
 }
 
 /** The preview's account of an activation. */
-export function describeLore(activation: LorebookActivation, scanned: readonly MessageRow[]): ContextLore {
+export function describeLore(activation: LorebookActivation, scanned: readonly Message[]): ContextLore {
   // The engine numbers the messages it scanned; the preview names the stored message instead.
   const matched = (reason: ActivationReason) =>
     reason.type !== 'constant' && reason.match.source.type === 'message'

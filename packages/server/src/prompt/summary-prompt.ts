@@ -1,4 +1,4 @@
-import type { MessageRow } from '../db/schema/index.js';
+import type { Message } from '../domain/message.js';
 import type { ChatMessage } from '../providers/types.js';
 import type { AssembledContext } from './assemble-context.js';
 import { TOKENS_PER_MESSAGE } from './context-budget.js';
@@ -23,7 +23,7 @@ export interface SummaryPlan {
   /** The stored summary it extends (the nearest one above the cut), or null. */
   previous: { messageId: string; text: string } | null;
   /** Non-empty messages after the previous summary up to and including the cut, oldest first. */
-  messages: MessageRow[];
+  messages: Message[];
   /** Where the new summary is stored: it covers root → this message. */
   cutMessageId: string;
 }
@@ -37,7 +37,7 @@ export interface SummaryPlan {
  * @example planSummary(branch, assembled)?.cutMessageId
  */
 export function planSummary(
-  branch: readonly MessageRow[],
+  branch: readonly Message[],
   assembled: AssembledContext,
   /** Token counts of messages added to the branch after the context was built (the reply). */
   laterTokens: ReadonlyMap<string, number> = new Map(),
@@ -92,13 +92,13 @@ export function planSummary(
  * @example await fitTranscript(messages, names, 3000, countTokens) // { messages: [...], transcript: 'Sam: …' }
  */
 export async function fitTranscript(
-  messages: readonly MessageRow[],
+  messages: readonly Message[],
   names: { user: string; char: string },
   budget: number,
   countTokens: TokenCounter,
-): Promise<{ messages: MessageRow[]; transcript: string }> {
+): Promise<{ messages: Message[]; transcript: string }> {
   const lines: string[] = [];
-  const taken: MessageRow[] = [];
+  const taken: Message[] = [];
   let used = 0;
   for (const message of messages) {
     const line = transcriptLine(message, names);
@@ -118,7 +118,7 @@ export async function fitTranscript(
   return { messages: taken, transcript: lines.join('\n\n') };
 }
 
-function transcriptLine(message: MessageRow, names: { user: string; char: string }): string {
+function transcriptLine(message: Message, names: { user: string; char: string }): string {
   const speaker = message.role === 'user' ? names.user : message.role === 'assistant' ? names.char : 'System';
   const unfinished = message.role === 'assistant' && message.status !== 'complete' ? ' [unfinished]' : '';
   return `${speaker}:${unfinished} ${message.content.trim()}`;

@@ -1,4 +1,5 @@
 import type { JSONSchema7 } from 'json-schema';
+import type { PROVIDER_ERROR_CODES } from '../domain/error-codes.js';
 
 /**
  * The one interface every chat model implements (cloud adapters over the Vercel AI SDK
@@ -44,19 +45,8 @@ export type FinishReason =
   | 'error'
   | 'other';
 
-/** Stable error codes a model call can end with (also used as AppError codes). */
-export type ProviderErrorCode =
-  | 'provider_auth_failed'
-  | 'model_not_found'
-  | 'provider_protocol_error'
-  | 'provider_timeout'
-  | 'provider_unavailable'
-  | 'provider_rate_limited'
-  | 'provider_bad_request'
-  | 'context_length_exceeded'
-  | 'local_only'
-  | 'outbound_address_blocked'
-  | 'cancelled';
+/** Stable error codes a model call can end with (also used as AppError codes; domain/error-codes.ts). */
+export type ProviderErrorCode = (typeof PROVIDER_ERROR_CODES)[number];
 
 export type ChatStreamPart =
   | { type: 'text-delta'; delta: string }

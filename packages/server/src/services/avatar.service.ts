@@ -1,24 +1,11 @@
 import { type AvatarTemplate, DEFAULT_TEMPLATE_ID, findTemplate } from '../avatars/templates.js';
 import type { Database } from '../db/database.js';
-import type { AvatarRow, AvatarStyle, NewAvatarRow } from '../db/schema/index.js';
+import type { AvatarRow } from '../db/schema/index.js';
+import { type AvatarInput, NEUTRAL_STYLE } from '../domain/avatar.js';
 import { notFound } from '../errors.js';
 import { type AvatarListFilter, createAvatarRepository } from '../repositories/avatar.repository.js';
 
-export const NEUTRAL_STYLE: AvatarStyle = {
-  formality: 50,
-  verbosity: 50,
-  warmth: 50,
-  humor: 50,
-  directness: 50,
-  curiosity: 50,
-  custom: [],
-};
-
-/** The fields a user edits; everything optional on update. */
-export type AvatarInput = Omit<
-  NewAvatarRow,
-  'id' | 'ownerId' | 'createdAt' | 'updatedAt' | 'lastUsedAt' | 'imageId'
->;
+export { type AvatarInput, NEUTRAL_STYLE };
 
 /** Avatars: create (blank, from a template, from an import), edit, list, delete. */
 export function createAvatarService(deps: { db: Database }) {

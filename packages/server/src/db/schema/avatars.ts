@@ -11,6 +11,12 @@ import {
   timestamp,
   uuid,
 } from 'drizzle-orm/pg-core';
+import {
+  AVATAR_VISIBILITIES,
+  type AvatarMemoryPolicy,
+  type AvatarStyle,
+  type AvatarVoice,
+} from '../../domain/avatar.js';
 import { createdAt, id, updatedAt } from './columns.js';
 import { users } from './users.js';
 
@@ -19,29 +25,7 @@ const bytea = customType<{ data: Buffer; driverData: Buffer | Uint8Array }>({
   fromDriver: (value) => (Buffer.isBuffer(value) ? value : Buffer.from(value)),
 });
 
-/** Communication style sliders, 0–100; extra named sliders carry their own pole labels. */
-export interface AvatarStyle {
-  formality: number;
-  verbosity: number;
-  warmth: number;
-  humor: number;
-  directness: number;
-  curiosity: number;
-  custom: { name: string; value: number; low: string; high: string }[];
-}
-
-export interface AvatarVoice {
-  engine: string | null;
-  voice: string | null;
-  rate: number;
-  pitch: number;
-}
-
-export interface AvatarMemoryPolicy {
-  enabled: boolean;
-  /** `private`: this avatar's memories only; `shared`: memories shared with the user's other shared avatars. */
-  scope: 'private' | 'shared';
-}
+export type { AvatarMemoryPolicy, AvatarStyle, AvatarVoice };
 
 /** An AI personality. Card fields Lumina does not use are kept in `cardExtras` for lossless export. */
 export const avatars = pgTable(
@@ -67,9 +51,7 @@ export const avatars = pgTable(
     defaultModel: text('default_model'),
     fallbackModels: text('fallback_models').array().notNull().default(sql`'{}'::text[]`),
     memory: jsonb('memory').$type<AvatarMemoryPolicy>().notNull(),
-    visibility: text('visibility', { enum: ['private', 'instance'] })
-      .notNull()
-      .default('private'),
+    visibility: text('visibility', { enum: AVATAR_VISIBILITIES }).notNull().default('private'),
     /** World Info entries (the internal lorebook shape of prompt/lorebook-engine.ts). */
     lorebook: jsonb('lorebook').$type<Record<string, unknown> | null>(),
     /** Everything from an imported card that has no column here, kept verbatim. */

@@ -14,6 +14,8 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+import { TITLE_SOURCES } from '../../domain/conversation.js';
+import type { MessageError } from '../../domain/message.js';
 import {
   MESSAGE_ROLES,
   MESSAGE_STATUSES,
@@ -43,9 +45,7 @@ export const conversations = pgTable(
       .references(() => avatars.id, { onDelete: 'cascade' }),
     title: text('title').notNull().default(''),
     /** `auto` titles may be replaced by the automatic titler; `user` titles never are. */
-    titleSource: text('title_source', { enum: ['auto', 'user'] })
-      .notNull()
-      .default('auto'),
+    titleSource: text('title_source', { enum: TITLE_SOURCES }).notNull().default('auto'),
     tags: text('tags').array().notNull().default(sql`'{}'::text[]`),
     pinned: boolean('pinned').notNull().default(false),
     archived: boolean('archived').notNull().default(false),
@@ -68,10 +68,7 @@ export const conversations = pgTable(
   ],
 );
 
-export interface MessageError {
-  code: string;
-  message: string;
-}
+export type { MessageError };
 
 /**
  * One message of a conversation tree. Siblings share a parent and sort by id (UUIDv7).

@@ -1,0 +1,27 @@
+/** `auto` titles may be replaced by the automatic titler; `user` titles never are. */
+export const TITLE_SOURCES = ['auto', 'user'] as const;
+export type TitleSource = (typeof TITLE_SOURCES)[number];
+
+/**
+ * A conversation as the product sees it (the `conversations` row satisfies this structurally): a
+ * tree of messages whose active leaf is the visible branch. `avatarId` is the avatar that answers
+ * by default; everyone taking part is in its participants (domain/participant.ts).
+ */
+export interface Conversation {
+  id: string;
+  ownerId: string;
+  avatarId: string;
+  title: string;
+  titleSource: TitleSource;
+  tags: string[];
+  pinned: boolean;
+  archived: boolean;
+  /** The last message of the visible branch; null for an empty conversation. */
+  activeLeafId: string | null;
+  /** Model for this conversation (`provider/model`); null = the avatar's, then the user's default. */
+  model: string | null;
+  messageCount: number;
+  lastMessageAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
