@@ -1,14 +1,29 @@
 import { z } from 'zod';
+import { MESSAGE_ROLES } from '../domain/message-parts.js';
 import type { ContextPreview } from '../services/conversation-context.service.js';
 
-const role = z.enum(['system', 'user', 'assistant']);
+const role = z.enum(MESSAGE_ROLES);
+
+const contextMessageDto = z
+  .object({
+    role,
+    content: z.string(),
+    toolCalls: z
+      .array(z.object({ toolCallId: z.string(), toolName: z.string(), input: z.unknown() }))
+      .optional()
+      .describe('For `assistant`: the tool calls it made'),
+    toolCallId: z.string().optional().describe('For `tool`: the call this result answers'),
+    toolName: z.string().optional().describe('For `tool`: the tool that answered'),
+    isError: z.boolean().optional().describe('For `tool`: the tool failed and `content` says why'),
+  })
+  .meta({ id: 'ContextMessage' });
 
 const contextPartDto = z
   .object({
     kind: z.enum(['system', 'lore', 'memory', 'summary', 'message', 'post_history']),
     title: z.string(),
     role,
-    text: z.string().describe('Exactly what is sent'),
+    text: z.string().describe('Exactly what is sent: the text, then each tool call as `name(input)`'),
     tokens: z.number().int().describe('Tokens of `text` (message framing is in the total)'),
     messageId: z.uuid().optional().describe('For `message` parts: the stored message'),
     messageIndex: z
@@ -33,7 +48,7 @@ export const conversationContextDto = z
       .describe('The first model of the chain; null when none could be resolved (see `modelError`)'),
     modelError: z.object({ code: z.string(), message: z.string() }).nullable(),
     messages: z
-      .array(z.object({ role: z.enum(['system', 'user', 'assistant', 'tool']), content: z.string() }))
+      .array(contextMessageDto)
       .describe('Exactly what the model is sent for the next reply on the visible branch'),
     parts: z.array(contextPartDto),
     tokens: z.object({
@@ -100,7 +115,14 @@ export function toConversationContextDto(preview: ContextPreview): ConversationC
         }
       : null,
     modelError: preview.modelError,
-    messages: assembled.messages.map((message) => ({ role: message.role, content: message.content })),
+    messages: assembled.messages.map((message) => ({
+      role: message.role,
+      content: message.content,
+      ...(message.toolCalls ? { toolCalls: message.toolCalls } : {}),
+      ...(message.toolCallId ? { toolCallId: message.toolCallId } : {}),
+      ...(message.toolName ? { toolName: message.toolName } : {}),
+      ...(message.isError ? { isError: true } : {}),
+    })),
     parts: assembled.parts,
     tokens: assembled.tokens,
     summary: assembled.summary,

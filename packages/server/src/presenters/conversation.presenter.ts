@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { MESSAGE_ROLES, MESSAGE_STATUSES } from '../db/schema/conversations.js';
 import type { ConversationRow, MessageRow } from '../db/schema/index.js';
+import { MESSAGE_ROLES, MESSAGE_STATUSES, messagePartSchema } from '../domain/message-parts.js';
 
 export const conversationDto = z
   .object({
@@ -29,7 +29,10 @@ export const messageDto = z
     conversationId: z.uuid(),
     parentId: z.uuid().nullable(),
     role: z.enum(MESSAGE_ROLES),
-    content: z.string(),
+    content: z.string().describe('The text of the `text` parts, joined (what search and previews read)'),
+    parts: z
+      .array(messagePartSchema)
+      .describe('The message in order: text, reasoning, tool calls and results, files'),
     status: z.enum(MESSAGE_STATUSES),
     error: z.object({ code: z.string(), message: z.string() }).nullable(),
     model: z.string().nullable(),
@@ -83,6 +86,7 @@ export function toMessageDto(row: MessageRow, siblingIds?: string[]): MessageDto
     parentId: row.parentId,
     role: row.role,
     content: row.content,
+    parts: row.parts,
     status: row.status,
     error: row.error ?? null,
     model: row.model,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MESSAGE_ROLES } from '../db/schema/conversations.js';
+import { MESSAGE_ROLES } from '../domain/message-parts.js';
 import {
   LESS_THAN,
   MATCH_END,

@@ -98,7 +98,7 @@ describe('assembleContext', () => {
             ? { status: 'streaming' }
             : {},
     );
-    branch[4]!.content = '   ';
+    branch[4] = { ...branch[4]!, content: '   ', parts: [{ type: 'text', text: '   ' }] };
     const context = await assembleContext(input({ branch }));
     expect(messageIds(context)).toEqual(['m0001', 'm0002', 'm0003', 'm0004']);
   });

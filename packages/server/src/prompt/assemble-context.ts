@@ -13,6 +13,7 @@ import { fitHistory, fitPrefix, TOKENS_PER_MESSAGE, TOKENS_PER_REPLY } from './c
 import { layoutContext } from './context-layout.js';
 import { type ContextLore, describeLore, emptyLore, scanLore } from './context-lore.js';
 import { memorySectionText, summarySectionText } from './context-sections.js';
+import { sentTextOfMessage } from './history-messages.js';
 import { type TokenCounter, tokenCounterFor } from './prompt-token-counter.js';
 
 /** Window used when the model does not say (CHAT_DEFAULT_CONTEXT_WINDOW). */
@@ -24,8 +25,10 @@ export interface ContextInput {
   avatar: Avatar;
   user: UserIdentity;
   /**
-   * Root → the message being answered (usually the user's last message). Messages with empty
-   * content are skipped; assistant messages of every status are kept (partial text is real context).
+   * Root → the message being answered (usually the user's last message). Each is sent as its
+   * parts say (prompt/history-messages.ts: no reasoning, tool calls and results in the model's
+   * shapes); messages with nothing to send are skipped; assistant messages of every status are
+   * kept (partial text is real context).
    */
   branch: Message[];
   model: ModelInfo | undefined;
@@ -49,7 +52,8 @@ export type ContextPartKind = 'system' | 'lore' | 'memory' | 'summary' | 'messag
 export interface ContextPart {
   kind: ContextPartKind;
   title: string;
-  role: 'system' | 'user' | 'assistant';
+  role: 'system' | 'user' | 'assistant' | 'tool';
+  /** What is sent: the message's text, then each tool call as `name(input)`. */
   text: string;
   /** Tokens of `text` (message framing is counted in the total, not here). */
   tokens: number;
@@ -149,9 +153,12 @@ export async function assembleContext(input: ContextInput): Promise<AssembledCon
   // The summary: the nearest ancestor of the answered message that carries one.
   const summaryIndex = findSummaryIndex(branch);
   const summaryRow = summaryIndex >= 0 ? branch[summaryIndex]! : null;
+  // What each message sends (text, tool calls, results; never reasoning), counted as sent.
+  const sentText = new Map(branch.map((message) => [message, sentTextOfMessage(message)]));
+  const sends = (message: Message) => sentText.get(message)!.trim() !== '';
   const candidates = (summaryRow ? branch.slice(summaryIndex + 1) : branch)
-    .filter((message) => message.content.trim() !== '')
-    .map((message) => ({ item: message, text: message.content }));
+    .filter(sends)
+    .map((message) => ({ item: message, text: sentText.get(message)! }));
   const newest = candidates.length > 0 ? await fitHistory(candidates.slice(-1), 0, countTokens, true) : null;
   if (newest) used += newest.used;
 
@@ -168,7 +175,7 @@ export async function assembleContext(input: ContextInput): Promise<AssembledCon
   const older = await fitHistory(candidates.slice(0, -1), Math.max(0, available - used), countTokens);
   used += older.used;
   const dropped = older.dropped.map((message) => message.id);
-  const covered = summaryRow ? branch.slice(0, summaryIndex + 1).filter((m) => m.content.trim() !== '') : [];
+  const covered = summaryRow ? branch.slice(0, summaryIndex + 1).filter(sends) : [];
   // A summary too large to send leaves the messages it covers out as well.
   if (!useSummary) dropped.unshift(...covered.map((message) => message.id));
 
@@ -179,7 +186,10 @@ export async function assembleContext(input: ContextInput): Promise<AssembledCon
       summary: useSummary
         ? { title: 'Summary of earlier messages', text: summaryText, tokens: summaryTokens }
         : null,
-      history: [...older.kept, ...(newest?.kept ?? [])],
+      history: [...older.kept, ...(newest?.kept ?? [])].map((kept) => ({
+        ...kept,
+        text: sentText.get(kept.item)!,
+      })),
       injections,
       postHistory,
       speakers,

@@ -4,6 +4,7 @@ import type { ContextPart } from './assemble-context.js';
 import { TOKENS_PER_MESSAGE, TOKENS_PER_REPLY } from './context-budget.js';
 import type { LoreInjection } from './context-lore.js';
 import { insertAtDepth } from './context-sections.js';
+import { chatMessagesOf, pairToolCalls, sentTextOf } from './history-messages.js';
 import type { TokenCounter } from './prompt-token-counter.js';
 
 type Role = ContextPart['role'];
@@ -14,8 +15,8 @@ export interface ContextPieces {
   system: Section;
   memory: Section | null;
   summary: Section | null;
-  /** Kept history, oldest first, with each message's token count. */
-  history: { item: Message; tokens: number }[];
+  /** Kept history, oldest first, with the text its tokens were counted on (history-messages.ts). */
+  history: { item: Message; text: string; tokens: number }[];
   injections: readonly LoreInjection[];
   postHistory: Section | null;
   speakers: { user: string; char: string };
@@ -52,37 +53,51 @@ export async function layoutContext(
     ...(pieces.summary ? [part('summary', 'system', pieces.summary)] : []),
   ];
   const { user, char } = pieces.speakers;
-  const history = pieces.history.map(({ item, tokens }) => {
-    const title = item.role === 'user' ? user : item.role === 'assistant' ? char : 'System';
-    // Tool messages reach the model as tool results (message parts); until then, their text as system.
-    return part(
-      'message',
-      item.role === 'tool' ? 'system' : item.role,
-      { title, text: item.content, tokens },
-      item.id,
-    );
-  });
+  // Each stored message is sent as its parts say (history-messages.ts); a call and its result
+  // the budget cut apart are both left out, and a message sent differently from the text the
+  // budget counted is counted again, so `total` counts exactly what is sent.
+  const sent = pairToolCalls(pieces.history.map(({ item }) => chatMessagesOf(item)));
+  const history: Entry[] = [];
+  for (const [index, { item, text: counted, tokens }] of pieces.history.entries()) {
+    const title = item.role === 'user' ? user : item.role === 'assistant' ? char : TITLES[item.role];
+    for (const message of sent[index]!) {
+      const text = sentTextOf(message);
+      const section = { title, text, tokens: text === counted ? tokens : await countTokens(text) };
+      history.push({ part: part('message', message.role, section, item.id), message });
+    }
+  }
   const lore = pieces.injections.map((injection) => ({
     depth: injection.depth,
-    item: part('lore', injection.role, injection),
+    item: plain(part('lore', injection.role, injection)),
   }));
   const body = [
     ...insertAtDepth(history, lore),
-    ...(pieces.postHistory ? [part('post_history', 'system', pieces.postHistory)] : []),
+    ...(pieces.postHistory ? [plain(part('post_history', 'system', pieces.postHistory))] : []),
   ];
-  body.forEach((item, index) => {
-    item.messageIndex = index + 1;
+  body.forEach((entry, index) => {
+    entry.part.messageIndex = index + 1;
   });
 
   const leadText = lead.map((item) => item.text).join('\n\n');
   const leadTokens = lead.length === 1 ? pieces.system.tokens : await countTokens(leadText);
   const messages: ChatMessage[] = [
     { role: 'system', content: leadText },
-    ...body.map((item) => ({ role: item.role, content: item.text })),
+    ...body.map((entry) => entry.message),
   ];
   const total = body.reduce(
-    (sum, item) => sum + item.tokens + TOKENS_PER_MESSAGE,
+    (sum, entry) => sum + entry.part.tokens + TOKENS_PER_MESSAGE,
     TOKENS_PER_REPLY + leadTokens + TOKENS_PER_MESSAGE,
   );
-  return { messages, parts: [...lead, ...body], total };
+  return { messages, parts: [...lead, ...body.map((entry) => entry.part)], total };
 }
+
+/** A part shown in the preview and the chat message it is sent as. */
+interface Entry {
+  part: ContextPart;
+  message: ChatMessage;
+}
+
+const TITLES = { system: 'System', tool: 'Tool' } as const;
+
+/** A part sent as its own text. */
+const plain = (part: ContextPart): Entry => ({ part, message: { role: part.role, content: part.text } });

@@ -12,6 +12,10 @@ export interface ChatMessage {
   content: string;
   /** For role `tool`: the call this answers. */
   toolCallId?: string;
+  /** For role `tool`: the tool that answered (the call may be outside the messages sent). */
+  toolName?: string;
+  /** For role `tool`: the tool failed and `content` says why. */
+  isError?: boolean;
   /** For role `assistant`: the tool calls it made. */
   toolCalls?: ToolCall[];
 }

@@ -1,6 +1,6 @@
 import { type SQL, sql } from 'drizzle-orm';
 import { type Database, queryRows } from '../db/database.js';
-import type { MessageRole } from '../db/schema/index.js';
+import type { MessageRole } from '../domain/message-parts.js';
 
 /** Brackets a highlighted term in `snippet` (Unicode private use: never produced by the text itself). */
 export const MATCH_START = '\uE000';

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { MESSAGE_ROLES } from '../db/schema/conversations.js';
+import { MESSAGE_ROLES } from '../domain/message-parts.js';
 import { searchHitDto, searchJumpDto, toSearchHitDto } from '../presenters/search.presenter.js';
 import { requireIdentity } from '../security/authenticate.js';
 import type { SearchService } from '../services/search.service.js';

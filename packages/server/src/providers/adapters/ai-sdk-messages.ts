@@ -52,8 +52,8 @@ function toModelMessage(message: ChatMessage, toolNames: Map<string, string>): M
           {
             type: 'tool-result',
             toolCallId,
-            toolName: toolNames.get(toolCallId) ?? 'tool',
-            output: { type: 'text', value: message.content },
+            toolName: message.toolName ?? toolNames.get(toolCallId) ?? 'tool',
+            output: { type: message.isError ? 'error-text' : 'text', value: message.content },
           },
         ],
       };

@@ -174,7 +174,8 @@ function toOllamaMessages(messages: ChatMessage[]) {
       };
     }
     if (message.role === 'tool') {
-      const toolName = message.toolCallId ? toolNames.get(message.toolCallId) : undefined;
+      const toolName =
+        message.toolName ?? (message.toolCallId ? toolNames.get(message.toolCallId) : undefined);
       return { role: 'tool', content: message.content, ...(toolName && { tool_name: toolName }) };
     }
     return { role: message.role, content: message.content };
