@@ -5,8 +5,14 @@ export {
   readServerSentEvents,
   readStreamParts,
   type ServerSentEvent,
+  type SocketClientFrame,
+  type SocketServerFrame,
+  type Speaker,
   type StreamPart,
+  type StreamPartOf,
+  type StreamPartType,
   type StreamPartWithId,
+  type Usage,
 } from './sse.js';
 
 import type { components } from './schema.js';

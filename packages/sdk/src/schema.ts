@@ -1940,7 +1940,7 @@ export interface paths {
                     model?: string;
                     /** @description A tag of the conversation */
                     tag?: string;
-                    role?: "user" | "assistant" | "system";
+                    role?: "user" | "assistant" | "system" | "tool";
                     /** @description Start (inclusive): ISO date-time, or a date for the start of that day (UTC) */
                     from?: string;
                     /** @description End (exclusive): ISO date-time, or a date to include that whole day (UTC) */
@@ -4187,7 +4187,7 @@ export interface paths {
         put?: never;
         /**
          * Send a message and stream the reply
-         * @description Answers `text/event-stream`. Events (`id:` = sequence within the reply, for `Last-Event-ID`): `message-start`, `model`, `text-delta`, `usage`, `finish`, `error`, `title` — see docs/conversations.md.
+         * @description Answers `text/event-stream`: the stored user message (`message-start`), then the reply, one `StreamPart` per event — see docs/conversations.md.
          */
         post: {
             parameters: {
@@ -4208,6 +4208,15 @@ export interface paths {
                 };
             };
             responses: {
+                /** @description The reply as Server-Sent Events, one `StreamPart` per event: `event:` is the part's `type`, `data:` the rest of the part as JSON, `id:` its sequence number within the reply (send the last one as `Last-Event-ID` to resume). The stream ends after `finish`. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/event-stream": components["schemas"]["StreamPart"];
+                    };
+                };
                 /** @description Default Response */
                 400: {
                     headers: {
@@ -4399,7 +4408,7 @@ export interface paths {
         put?: never;
         /**
          * Another reply: a sibling of this reply, or a new answer to this user message
-         * @description Answers `text/event-stream` with the parts of docs/conversations.md.
+         * @description Answers `text/event-stream`, one `StreamPart` per event (docs/conversations.md).
          */
         post: {
             parameters: {
@@ -4412,6 +4421,15 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description The reply as Server-Sent Events, one `StreamPart` per event: `event:` is the part's `type`, `data:` the rest of the part as JSON, `id:` its sequence number within the reply (send the last one as `Last-Event-ID` to resume). The stream ends after `finish`. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/event-stream": components["schemas"]["StreamPart"];
+                    };
+                };
                 /** @description Default Response */
                 400: {
                     headers: {
@@ -4476,7 +4494,7 @@ export interface paths {
         put?: never;
         /**
          * Edit: a user message gets a sibling with the new text and a new reply; a reply gets a sibling with the new text
-         * @description Answers `text/event-stream` with the parts of docs/conversations.md.
+         * @description Answers `text/event-stream`, one `StreamPart` per event (docs/conversations.md).
          */
         post: {
             parameters: {
@@ -4495,6 +4513,15 @@ export interface paths {
                 };
             };
             responses: {
+                /** @description The reply as Server-Sent Events, one `StreamPart` per event: `event:` is the part's `type`, `data:` the rest of the part as JSON, `id:` its sequence number within the reply (send the last one as `Last-Event-ID` to resume). The stream ends after `finish`. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/event-stream": components["schemas"]["StreamPart"];
+                    };
+                };
                 /** @description Default Response */
                 400: {
                     headers: {
@@ -4615,7 +4642,7 @@ export interface paths {
         };
         /**
          * Resume a reply: the parts after Last-Event-ID, then the live ones
-         * @description Answers `text/event-stream` with the parts of docs/conversations.md. Send the last `id:` you saw as the `Last-Event-ID` header (or `?lastEventId=`). A finished reply answers with one `message-start` carrying its whole text, then `finish`.
+         * @description Answers `text/event-stream`, one `StreamPart` per event (docs/conversations.md). Send the last `id:` you saw as the `Last-Event-ID` header (or `?lastEventId=`). A finished reply answers with one `message-start` carrying its whole text, then `finish`.
          */
         get: {
             parameters: {
@@ -4632,6 +4659,15 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description The reply as Server-Sent Events, one `StreamPart` per event: `event:` is the part's `type`, `data:` the rest of the part as JSON, `id:` its sequence number within the reply (send the last one as `Last-Event-ID` to resume). The stream ends after `finish`. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/event-stream": components["schemas"]["StreamPart"];
+                    };
+                };
                 /** @description Default Response */
                 400: {
                     headers: {
@@ -4790,6 +4826,35 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        MessagePartInput: {
+            /** @constant */
+            type: "text";
+            text: string;
+        } | {
+            /** @constant */
+            type: "reasoning";
+            text: string;
+        } | {
+            /** @constant */
+            type: "tool-call";
+            toolCallId: string;
+            toolName: string;
+            input: unknown;
+        } | {
+            /** @constant */
+            type: "tool-result";
+            toolCallId: string;
+            toolName: string;
+            output: unknown;
+            isError: boolean;
+        } | {
+            /** @constant */
+            type: "file";
+            /** Format: starts_with */
+            url: string;
+            mediaType: string;
+            name?: string;
+        };
         UserInput: {
             /** Format: uuid */
             id: string;
@@ -5100,8 +5165,11 @@ export interface components {
             conversationId: string;
             parentId: string | null;
             /** @enum {string} */
-            role: "user" | "assistant" | "system";
+            role: "user" | "assistant" | "system" | "tool";
+            /** @description The text of the `text` parts, joined (what search and previews read) */
             content: string;
+            /** @description The message in order: text, reasoning, tool calls and results, files */
+            parts: components["schemas"]["MessagePartInput"][];
             /** @enum {string} */
             status: "complete" | "streaming" | "cancelled" | "error" | "interrupted";
             error: {
@@ -5128,6 +5196,245 @@ export interface components {
             createdAt: string;
             /** Format: date-time */
             updatedAt: string;
+        };
+        UsageInput: {
+            inputTokens: number;
+            outputTokens: number;
+            /** @description USD, null when the model has no known price */
+            costUsd: number | null;
+        };
+        SpeakerInput: {
+            /** @enum {string} */
+            kind: "avatar" | "user";
+            /** Format: uuid */
+            id: string;
+        };
+        ReplyTimingsInput: {
+            timeToFirstTokenMs: number | null;
+            durationMs: number | null;
+        };
+        StreamPartInput: {
+            /** @constant */
+            type: "message-start";
+            /** Format: uuid */
+            messageId: string;
+            parentId: string | null;
+            turnId: string | null;
+            /** @enum {string} */
+            role: "user" | "assistant" | "system" | "tool";
+            participant: components["schemas"]["SpeakerInput"] | null;
+            model: string | null;
+            content?: string;
+            /** Format: date-time */
+            createdAt: string;
+        } | {
+            /** @constant */
+            type: "text-delta";
+            delta: string;
+        } | {
+            /** @constant */
+            type: "reasoning-delta";
+            delta: string;
+        } | {
+            /** @constant */
+            type: "tool-call";
+            toolCallId: string;
+            toolName: string;
+            input: unknown;
+        } | {
+            /** @constant */
+            type: "tool-result";
+            toolCallId: string;
+            toolName: string;
+            output: unknown;
+            isError: boolean;
+        } | {
+            /** @constant */
+            type: "model";
+            modelId: string;
+        } | {
+            inputTokens: number;
+            outputTokens: number;
+            /** @description USD, null when the model has no known price */
+            costUsd: number | null;
+            /** @constant */
+            type: "usage";
+        } | {
+            /** @constant */
+            type: "title";
+            /** Format: uuid */
+            conversationId: string;
+            title: string;
+        } | {
+            /** @constant */
+            type: "finish";
+            /** @enum {string} */
+            status: "complete" | "cancelled" | "error" | "interrupted";
+            finishReason: string | null;
+            timings: components["schemas"]["ReplyTimingsInput"] | null;
+        } | {
+            /** @constant */
+            type: "error";
+            code: string;
+            message: string;
+        };
+        SocketClientFrameInput: {
+            /** @constant */
+            type: "send";
+            ref?: string;
+            /** Format: uuid */
+            conversationId: string;
+            content: string;
+            /** Format: uuid */
+            parentId?: string;
+        } | {
+            /** @constant */
+            type: "regenerate";
+            ref?: string;
+            /** Format: uuid */
+            messageId: string;
+        } | {
+            /** @constant */
+            type: "edit";
+            ref?: string;
+            /** Format: uuid */
+            messageId: string;
+            content: string;
+        } | {
+            /** @constant */
+            type: "cancel";
+            ref?: string;
+            /** Format: uuid */
+            messageId: string;
+        } | {
+            /** @constant */
+            type: "resume";
+            ref?: string;
+            /** Format: uuid */
+            messageId: string;
+            lastEventId?: number;
+        };
+        SocketServerFrameInput: ({
+            /** @constant */
+            type: "message-start";
+            /** Format: uuid */
+            messageId: string;
+            parentId: string | null;
+            turnId: string | null;
+            /** @enum {string} */
+            role: "user" | "assistant" | "system" | "tool";
+            participant: components["schemas"]["SpeakerInput"] | null;
+            model: string | null;
+            content?: string;
+            /** Format: date-time */
+            createdAt: string;
+            id: number;
+            /** Format: uuid */
+            replyId: string;
+            ref?: string;
+        } | {
+            /** @constant */
+            type: "text-delta";
+            delta: string;
+            id: number;
+            /** Format: uuid */
+            replyId: string;
+            ref?: string;
+        } | {
+            /** @constant */
+            type: "reasoning-delta";
+            delta: string;
+            id: number;
+            /** Format: uuid */
+            replyId: string;
+            ref?: string;
+        } | {
+            /** @constant */
+            type: "tool-call";
+            toolCallId: string;
+            toolName: string;
+            input: unknown;
+            id: number;
+            /** Format: uuid */
+            replyId: string;
+            ref?: string;
+        } | {
+            /** @constant */
+            type: "tool-result";
+            toolCallId: string;
+            toolName: string;
+            output: unknown;
+            isError: boolean;
+            id: number;
+            /** Format: uuid */
+            replyId: string;
+            ref?: string;
+        } | {
+            /** @constant */
+            type: "model";
+            modelId: string;
+            id: number;
+            /** Format: uuid */
+            replyId: string;
+            ref?: string;
+        } | {
+            inputTokens: number;
+            outputTokens: number;
+            /** @description USD, null when the model has no known price */
+            costUsd: number | null;
+            /** @constant */
+            type: "usage";
+            id: number;
+            /** Format: uuid */
+            replyId: string;
+            ref?: string;
+        } | {
+            /** @constant */
+            type: "title";
+            /** Format: uuid */
+            conversationId: string;
+            title: string;
+            id: number;
+            /** Format: uuid */
+            replyId: string;
+            ref?: string;
+        } | {
+            /** @constant */
+            type: "finish";
+            /** @enum {string} */
+            status: "complete" | "cancelled" | "error" | "interrupted";
+            finishReason: string | null;
+            timings: components["schemas"]["ReplyTimingsInput"] | null;
+            id: number;
+            /** Format: uuid */
+            replyId: string;
+            ref?: string;
+        } | {
+            /** @constant */
+            type: "error";
+            code: string;
+            message: string;
+            id: number;
+            /** Format: uuid */
+            replyId: string;
+            ref?: string;
+        }) | {
+            /** @constant */
+            type: "error";
+            code: string;
+            message: string;
+            details?: {
+                [key: string]: unknown;
+            };
+            ref?: string;
+        } | {
+            /** @constant */
+            type: "cancelled";
+            /** Format: uuid */
+            messageId: string;
+            /** @enum {string} */
+            status: "complete" | "streaming" | "cancelled" | "error" | "interrupted";
+            ref?: string;
         };
         HealthReportInput: {
             /**
@@ -5231,7 +5538,7 @@ export interface components {
             /** Format: uuid */
             avatarId: string;
             /** @enum {string} */
-            role: "user" | "assistant" | "system";
+            role: "user" | "assistant" | "system" | "tool";
             model: string | null;
             /** Format: date-time */
             createdAt: string;
@@ -5339,6 +5646,35 @@ export interface components {
             backend: ("openai" | "automatic1111" | "comfyui") | null;
             /** @description Why it is not available: no service set up, or local-only mode with a cloud service */
             reason: ("not_configured" | "local_only") | null;
+        };
+        MessagePart: {
+            /** @constant */
+            type: "text";
+            text: string;
+        } | {
+            /** @constant */
+            type: "reasoning";
+            text: string;
+        } | {
+            /** @constant */
+            type: "tool-call";
+            toolCallId: string;
+            toolName: string;
+            input: unknown;
+        } | {
+            /** @constant */
+            type: "tool-result";
+            toolCallId: string;
+            toolName: string;
+            output: unknown;
+            isError: boolean;
+        } | {
+            /** @constant */
+            type: "file";
+            /** Format: starts_with */
+            url: string;
+            mediaType: string;
+            name?: string;
         };
         User: {
             /** Format: uuid */
@@ -5650,8 +5986,11 @@ export interface components {
             conversationId: string;
             parentId: string | null;
             /** @enum {string} */
-            role: "user" | "assistant" | "system";
+            role: "user" | "assistant" | "system" | "tool";
+            /** @description The text of the `text` parts, joined (what search and previews read) */
             content: string;
+            /** @description The message in order: text, reasoning, tool calls and results, files */
+            parts: components["schemas"]["MessagePart"][];
             /** @enum {string} */
             status: "complete" | "streaming" | "cancelled" | "error" | "interrupted";
             error: {
@@ -5678,6 +6017,245 @@ export interface components {
             createdAt: string;
             /** Format: date-time */
             updatedAt: string;
+        };
+        Usage: {
+            inputTokens: number;
+            outputTokens: number;
+            /** @description USD, null when the model has no known price */
+            costUsd: number | null;
+        };
+        Speaker: {
+            /** @enum {string} */
+            kind: "avatar" | "user";
+            /** Format: uuid */
+            id: string;
+        };
+        ReplyTimings: {
+            timeToFirstTokenMs: number | null;
+            durationMs: number | null;
+        };
+        StreamPart: {
+            /** @constant */
+            type: "message-start";
+            /** Format: uuid */
+            messageId: string;
+            parentId: string | null;
+            turnId: string | null;
+            /** @enum {string} */
+            role: "user" | "assistant" | "system" | "tool";
+            participant: components["schemas"]["Speaker"] | null;
+            model: string | null;
+            content?: string;
+            /** Format: date-time */
+            createdAt: string;
+        } | {
+            /** @constant */
+            type: "text-delta";
+            delta: string;
+        } | {
+            /** @constant */
+            type: "reasoning-delta";
+            delta: string;
+        } | {
+            /** @constant */
+            type: "tool-call";
+            toolCallId: string;
+            toolName: string;
+            input: unknown;
+        } | {
+            /** @constant */
+            type: "tool-result";
+            toolCallId: string;
+            toolName: string;
+            output: unknown;
+            isError: boolean;
+        } | {
+            /** @constant */
+            type: "model";
+            modelId: string;
+        } | {
+            inputTokens: number;
+            outputTokens: number;
+            /** @description USD, null when the model has no known price */
+            costUsd: number | null;
+            /** @constant */
+            type: "usage";
+        } | {
+            /** @constant */
+            type: "title";
+            /** Format: uuid */
+            conversationId: string;
+            title: string;
+        } | {
+            /** @constant */
+            type: "finish";
+            /** @enum {string} */
+            status: "complete" | "cancelled" | "error" | "interrupted";
+            finishReason: string | null;
+            timings: components["schemas"]["ReplyTimings"] | null;
+        } | {
+            /** @constant */
+            type: "error";
+            code: string;
+            message: string;
+        };
+        SocketClientFrame: {
+            /** @constant */
+            type: "send";
+            ref?: string;
+            /** Format: uuid */
+            conversationId: string;
+            content: string;
+            /** Format: uuid */
+            parentId?: string;
+        } | {
+            /** @constant */
+            type: "regenerate";
+            ref?: string;
+            /** Format: uuid */
+            messageId: string;
+        } | {
+            /** @constant */
+            type: "edit";
+            ref?: string;
+            /** Format: uuid */
+            messageId: string;
+            content: string;
+        } | {
+            /** @constant */
+            type: "cancel";
+            ref?: string;
+            /** Format: uuid */
+            messageId: string;
+        } | {
+            /** @constant */
+            type: "resume";
+            ref?: string;
+            /** Format: uuid */
+            messageId: string;
+            lastEventId?: number;
+        };
+        SocketServerFrame: ({
+            /** @constant */
+            type: "message-start";
+            /** Format: uuid */
+            messageId: string;
+            parentId: string | null;
+            turnId: string | null;
+            /** @enum {string} */
+            role: "user" | "assistant" | "system" | "tool";
+            participant: components["schemas"]["Speaker"] | null;
+            model: string | null;
+            content?: string;
+            /** Format: date-time */
+            createdAt: string;
+            id: number;
+            /** Format: uuid */
+            replyId: string;
+            ref?: string;
+        } | {
+            /** @constant */
+            type: "text-delta";
+            delta: string;
+            id: number;
+            /** Format: uuid */
+            replyId: string;
+            ref?: string;
+        } | {
+            /** @constant */
+            type: "reasoning-delta";
+            delta: string;
+            id: number;
+            /** Format: uuid */
+            replyId: string;
+            ref?: string;
+        } | {
+            /** @constant */
+            type: "tool-call";
+            toolCallId: string;
+            toolName: string;
+            input: unknown;
+            id: number;
+            /** Format: uuid */
+            replyId: string;
+            ref?: string;
+        } | {
+            /** @constant */
+            type: "tool-result";
+            toolCallId: string;
+            toolName: string;
+            output: unknown;
+            isError: boolean;
+            id: number;
+            /** Format: uuid */
+            replyId: string;
+            ref?: string;
+        } | {
+            /** @constant */
+            type: "model";
+            modelId: string;
+            id: number;
+            /** Format: uuid */
+            replyId: string;
+            ref?: string;
+        } | {
+            inputTokens: number;
+            outputTokens: number;
+            /** @description USD, null when the model has no known price */
+            costUsd: number | null;
+            /** @constant */
+            type: "usage";
+            id: number;
+            /** Format: uuid */
+            replyId: string;
+            ref?: string;
+        } | {
+            /** @constant */
+            type: "title";
+            /** Format: uuid */
+            conversationId: string;
+            title: string;
+            id: number;
+            /** Format: uuid */
+            replyId: string;
+            ref?: string;
+        } | {
+            /** @constant */
+            type: "finish";
+            /** @enum {string} */
+            status: "complete" | "cancelled" | "error" | "interrupted";
+            finishReason: string | null;
+            timings: components["schemas"]["ReplyTimings"] | null;
+            id: number;
+            /** Format: uuid */
+            replyId: string;
+            ref?: string;
+        } | {
+            /** @constant */
+            type: "error";
+            code: string;
+            message: string;
+            id: number;
+            /** Format: uuid */
+            replyId: string;
+            ref?: string;
+        }) | {
+            /** @constant */
+            type: "error";
+            code: string;
+            message: string;
+            details?: {
+                [key: string]: unknown;
+            };
+            ref?: string;
+        } | {
+            /** @constant */
+            type: "cancelled";
+            /** Format: uuid */
+            messageId: string;
+            /** @enum {string} */
+            status: "complete" | "streaming" | "cancelled" | "error" | "interrupted";
+            ref?: string;
         };
         HealthReport: {
             /**
@@ -5781,7 +6359,7 @@ export interface components {
             /** Format: uuid */
             avatarId: string;
             /** @enum {string} */
-            role: "user" | "assistant" | "system";
+            role: "user" | "assistant" | "system" | "tool";
             model: string | null;
             /** Format: date-time */
             createdAt: string;

@@ -1,4 +1,5 @@
 import { type EventSourceMessage, EventSourceParserStream } from 'eventsource-parser/stream';
+import type { components } from './schema.js';
 
 /** One Server-Sent Event as sent by Lumina: `event:` is the part type, `data:` its JSON. */
 export interface ServerSentEvent {
@@ -37,21 +38,30 @@ function toEvent(message: EventSourceMessage): ServerSentEvent {
   return { id: message.id, event: message.event ?? 'message', data: message.data };
 }
 
-/** The stream parts of a reply (API.md), as a tagged union. */
-export type StreamPart =
-  | { type: 'message-start'; messageId: string; parentId: string | null; role: string; model: string }
-  | { type: 'text-delta'; delta: string }
-  | { type: 'tool-call'; toolCallId: string; toolName: string; input: unknown }
-  | { type: 'tool-result'; toolCallId: string; output: unknown }
-  | { type: 'usage'; inputTokens: number; outputTokens: number; costUsd: number | null }
-  | { type: 'finish'; status: 'complete' | 'cancelled' | 'error'; finishReason: string }
-  | { type: 'error'; code: string; message: string };
+/**
+ * One part of a reply stream: the server's `StreamPart` (realtime/stream-parts.ts), generated from
+ * the OpenAPI document. Over SSE the `type` travels as the event name and the rest as `data`.
+ */
+export type StreamPart = components['schemas']['StreamPart'];
+export type StreamPartType = StreamPart['type'];
+/** The part of one type, e.g. `StreamPartOf<'finish'>`. */
+export type StreamPartOf<T extends StreamPartType> = Extract<StreamPart, { type: T }>;
+/** Tokens and cost of one reply (the `usage` part without its `type`). */
+export type Usage = components['schemas']['Usage'];
+/** Who speaks a message: an avatar or a person. */
+export type Speaker = components['schemas']['Speaker'];
+/** A frame the conversation WebSocket accepts. */
+export type SocketClientFrame = components['schemas']['SocketClientFrame'];
+/** A frame the conversation WebSocket sends: a reply's part with `id` and `replyId`, or a socket-level answer. */
+export type SocketServerFrame = components['schemas']['SocketServerFrame'];
 
 export type StreamPartWithId = StreamPart & { id: string | undefined };
 
 /**
  * Turns an SSE body into typed stream parts; an event whose data is not JSON becomes an
- * `error` part with code `stream_protocol_error` instead of throwing mid-iteration.
+ * `error` part with code `stream_protocol_error` instead of throwing mid-iteration. The parts
+ * are typed, not validated: a newer server may send a type this SDK does not know, which a
+ * reader should ignore.
  */
 export async function* readStreamParts(
   body: ReadableStream<Uint8Array>,

@@ -1,15 +1,25 @@
+import type { StreamPart, StreamPartOf } from '@lumina/sdk';
 import { describe, expect, it } from 'vitest';
-import {
-  applyPart,
-  applyParts,
-  branchState,
-  isPendingId,
-  type ReplyPart,
-  withPendingMessage,
-} from './chat-stream';
+import { applyPart, applyParts, branchState, isPendingId, withPendingMessage } from './chat-stream';
 import type { ChatMessage } from './conversations';
 
 const conversationId = 'c1';
+const createdAt = '2026-01-01T00:00:00.000Z';
+
+/** A `message-start` as the server sends it, with what a test does not care about filled in. */
+function startPart(
+  part: Pick<StreamPartOf<'message-start'>, 'messageId' | 'parentId' | 'role'> &
+    Partial<StreamPartOf<'message-start'>>,
+): StreamPartOf<'message-start'> {
+  return { type: 'message-start', turnId: null, participant: null, model: null, createdAt, ...part };
+}
+
+function finish(
+  status: StreamPartOf<'finish'>['status'],
+  finishReason: string | null,
+): StreamPartOf<'finish'> {
+  return { type: 'finish', status, finishReason, timings: null };
+}
 
 function message(
   id: string,
@@ -23,6 +33,7 @@ function message(
     parentId,
     role,
     content,
+    parts: content ? [{ type: 'text', text: content }] : [],
     status: 'complete',
     error: null,
     model: null,
@@ -40,21 +51,14 @@ function message(
 const greeting = message('g1', null, 'assistant', 'Hello! I am Lumina.');
 
 /** What POST /api/conversations/:id/messages streams for "Hi" answered with "Hey there". */
-const SEND: { part: ReplyPart; seq: number }[] = [
+const SEND: { part: StreamPart; seq: number }[] = [
   {
     seq: 1,
-    part: {
-      type: 'message-start',
-      messageId: 'u1',
-      parentId: 'g1',
-      role: 'user',
-      model: null,
-      content: 'Hi',
-    },
+    part: startPart({ messageId: 'u1', parentId: 'g1', role: 'user', content: 'Hi' }),
   },
   {
     seq: 2,
-    part: { type: 'message-start', messageId: 'r1', parentId: 'u1', role: 'assistant', model: 'ollama/a' },
+    part: startPart({ messageId: 'r1', parentId: 'u1', role: 'assistant', model: 'ollama/a' }),
   },
   { seq: 3, part: { type: 'model', modelId: 'ollama/b' } },
   { seq: 4, part: { type: 'text-delta', delta: 'Hey' } },
@@ -96,7 +100,7 @@ describe('applyPart', () => {
     expect(state.messages[2]!.status).toBe('streaming');
     expect(state.finished).toBe(false);
     state = applyPart(state, { type: 'error', code: 'provider_unavailable', message: 'Ollama went away' }, 5);
-    state = applyPart(state, { type: 'finish', status: 'error', finishReason: 'error' }, 6);
+    state = applyPart(state, finish('error', 'error'), 6);
     expect(state.messages[2]).toMatchObject({
       content: 'Hey',
       status: 'error',
@@ -125,12 +129,9 @@ describe('applyPart', () => {
     const old = { ...message('r1', 'u1', 'assistant', 'Hey there'), siblingIds: ['r1'] };
     const start = branchState(conversationId, [greeting, message('u1', 'g1', 'user', 'Hi'), old]);
     const state = applyParts(start, [
-      {
-        seq: 1,
-        part: { type: 'message-start', messageId: 'r2', parentId: 'u1', role: 'assistant', model: 'm' },
-      },
+      { seq: 1, part: startPart({ messageId: 'r2', parentId: 'u1', role: 'assistant', model: 'm' }) },
       { seq: 2, part: { type: 'text-delta', delta: 'Hello again' } },
-      { seq: 3, part: { type: 'finish', status: 'complete', finishReason: 'stop' } },
+      { seq: 3, part: finish('complete', 'stop') },
     ]);
     expect(state.messages.map((m) => m.id)).toEqual(['g1', 'u1', 'r2']);
     expect(state.messages[2]!.siblingIds).toEqual(['r1', 'r2']);
@@ -143,11 +144,8 @@ describe('applyPart', () => {
       message('r1', 'u1', 'assistant', 'Hey there'),
     ]);
     const state = applyParts(start, [
-      {
-        seq: 1,
-        part: { type: 'message-start', messageId: 'u2', parentId: 'g1', role: 'user', content: 'Hello' },
-      },
-      { seq: 2, part: { type: 'message-start', messageId: 'r3', parentId: 'u2', role: 'assistant' } },
+      { seq: 1, part: startPart({ messageId: 'u2', parentId: 'g1', role: 'user', content: 'Hello' }) },
+      { seq: 2, part: startPart({ messageId: 'r3', parentId: 'u2', role: 'assistant' }) },
       { seq: 3, part: { type: 'text-delta', delta: 'Hi!' } },
     ]);
     expect(state.messages.map((m) => [m.id, m.content])).toEqual([
@@ -171,16 +169,64 @@ describe('applyPart', () => {
   it('marks a stopped reply cancelled and keeps its text', () => {
     const state = applyParts(branchState(conversationId, [greeting]), [
       ...SEND.slice(0, 4),
-      { seq: 5, part: { type: 'finish', status: 'cancelled', finishReason: 'cancelled' } },
+      { seq: 5, part: finish('cancelled', 'cancelled') },
     ]);
     expect(state.messages[2]).toMatchObject({ content: 'Hey', status: 'cancelled' });
+  });
+
+  it('keeps reasoning, tool calls and their results as ordered parts beside the text', () => {
+    const state = applyParts(branchState(conversationId, [greeting]), [
+      ...SEND.slice(0, 2),
+      { seq: 3, part: { type: 'reasoning-delta', delta: 'They greet me; ' } },
+      { seq: 4, part: { type: 'reasoning-delta', delta: 'check the weather.' } },
+      {
+        seq: 5,
+        part: { type: 'tool-call', toolCallId: 't1', toolName: 'weather', input: { city: 'Oslo' } },
+      },
+      {
+        seq: 6,
+        part: {
+          type: 'tool-result',
+          toolCallId: 't1',
+          toolName: 'weather',
+          output: { sky: 'clear' },
+          isError: false,
+        },
+      },
+      { seq: 7, part: { type: 'text-delta', delta: 'Clear skies' } },
+      { seq: 8, part: { type: 'text-delta', delta: ' in Oslo.' } },
+      { seq: 9, part: finish('complete', 'stop') },
+    ]);
+    const reply = state.messages[2]!;
+    expect(reply.content).toBe('Clear skies in Oslo.');
+    expect(reply.parts).toEqual([
+      { type: 'reasoning', text: 'They greet me; check the weather.' },
+      { type: 'tool-call', toolCallId: 't1', toolName: 'weather', input: { city: 'Oslo' } },
+      {
+        type: 'tool-result',
+        toolCallId: 't1',
+        toolName: 'weather',
+        output: { sky: 'clear' },
+        isError: false,
+      },
+      { type: 'text', text: 'Clear skies in Oslo.' },
+    ]);
+  });
+
+  it('marks a reply the server could not finish as interrupted', () => {
+    const state = applyParts(branchState(conversationId, [greeting]), [
+      ...SEND.slice(0, 4),
+      { seq: 5, part: finish('interrupted', null) },
+    ]);
+    expect(state.messages[2]).toMatchObject({ content: 'Hey', status: 'interrupted', finishReason: null });
+    expect(state.finished).toBe(true);
   });
 
   it('ignores deltas before any reply started and parts it does not know', () => {
     const start = branchState(conversationId, [greeting]);
     const state = applyParts(start, [
       { part: { type: 'text-delta', delta: 'stray' } },
-      { part: { type: 'tool-call' } as unknown as ReplyPart },
+      { part: { type: 'from-a-newer-server' } as unknown as StreamPart },
     ]);
     expect(state.messages).toEqual([greeting]);
   });

@@ -1,30 +1,15 @@
-import type { ChatMessage, MessageStatus } from './conversations';
+import type { StreamPart, StreamPartOf } from '@lumina/sdk';
+import type { ChatMessage } from './conversations';
 
 /**
- * The parts of a reply stream (docs/conversations.md), as the web app reads them. `seq` is the
- * SSE `id:` (sequence within the reply), used to resume with Last-Event-ID and to drop replays.
+ * The web app reads reply streams as the SDK types them: `StreamPart`, generated from the
+ * server's contract (OpenAPI component `StreamPart`, docs/conversations.md). `seq` is the SSE
+ * `id:` (sequence within the reply), used to resume with Last-Event-ID and to drop replays.
  */
-export type ReplyPart =
-  | {
-      type: 'message-start';
-      messageId: string;
-      parentId: string | null;
-      role: ChatMessage['role'];
-      model?: string | null;
-      content?: string;
-      createdAt?: string;
-    }
-  | { type: 'model'; modelId: string }
-  | { type: 'text-delta'; delta: string }
-  | { type: 'usage'; inputTokens: number | null; outputTokens: number | null; costUsd: number | null }
-  | {
-      type: 'finish';
-      status: 'complete' | 'cancelled' | 'error';
-      finishReason?: string | null;
-      timings?: { timeToFirstTokenMs: number | null; durationMs: number | null } | null;
-    }
-  | { type: 'error'; code: string; message: string }
-  | { type: 'title'; conversationId: string; title: string };
+export type { StreamPart } from '@lumina/sdk';
+
+/** One part of a stored message (text, reasoning, tool call or result, file). */
+export type MessagePart = ChatMessage['parts'][number];
 
 /** The visible branch while a stream writes into it. */
 export interface BranchState {
@@ -45,7 +30,14 @@ export function branchState(conversationId: string, messages: ChatMessage[]): Br
   return { conversationId, messages, replyId: null, lastEventId: 0, title: null, finished: false };
 }
 
-function newMessage(state: BranchState, part: Extract<ReplyPart, { type: 'message-start' }>): ChatMessage {
+/** What a new message of the branch needs: a `message-start`, or the browser's own pending message. */
+type NewMessage = Pick<StreamPartOf<'message-start'>, 'messageId' | 'parentId' | 'role'> &
+  Partial<Pick<StreamPartOf<'message-start'>, 'content' | 'model' | 'createdAt'>>;
+
+const textParts = (content: string | undefined): MessagePart[] =>
+  content ? [{ type: 'text', text: content }] : [];
+
+function newMessage(state: BranchState, part: NewMessage): ChatMessage {
   const now = part.createdAt ?? new Date().toISOString();
   const reply = part.role === 'assistant';
   return {
@@ -54,6 +46,7 @@ function newMessage(state: BranchState, part: Extract<ReplyPart, { type: 'messag
     parentId: part.parentId,
     role: part.role,
     content: part.content ?? '',
+    parts: textParts(part.content),
     status: reply ? 'streaming' : 'complete',
     error: null,
     model: part.model ?? null,
@@ -69,7 +62,7 @@ function newMessage(state: BranchState, part: Extract<ReplyPart, { type: 'messag
 }
 
 /** A message starts: it replaces whatever followed its parent, and joins its parent's children. */
-function startMessage(state: BranchState, part: Extract<ReplyPart, { type: 'message-start' }>): BranchState {
+function startMessage(state: BranchState, part: StreamPartOf<'message-start'>): BranchState {
   const replyId = part.role === 'assistant' ? part.messageId : state.replyId;
   const existing = state.messages.findIndex((m) => m.id === part.messageId);
   if (existing >= 0) {
@@ -77,7 +70,13 @@ function startMessage(state: BranchState, part: Extract<ReplyPart, { type: 'mess
     const current = state.messages[existing]!;
     const restarted: ChatMessage =
       current.role === 'assistant'
-        ? { ...current, content: part.content ?? '', status: 'streaming', model: part.model ?? current.model }
+        ? {
+            ...current,
+            content: part.content ?? '',
+            parts: textParts(part.content),
+            status: 'streaming',
+            model: part.model ?? current.model,
+          }
         : current;
     return { ...state, replyId, messages: [...state.messages.slice(0, existing), restarted] };
   }
@@ -102,10 +101,21 @@ function updateReply(state: BranchState, change: (message: ChatMessage) => ChatM
 }
 
 /**
+ * Appends streamed text to the message's last part when it is of the same kind (text to text,
+ * reasoning to reasoning), else starts a new part: the order the model produced them in stays.
+ */
+function appendText(parts: MessagePart[], type: 'text' | 'reasoning', delta: string): MessagePart[] {
+  const last = parts.at(-1);
+  if (last?.type === type) return [...parts.slice(0, -1), { type, text: last.text + delta }];
+  return [...parts, { type, text: delta }];
+}
+
+/**
  * Folds one stream part into the branch. Pure: the same parts always give the same branch.
+ * A part type this page does not know (from a newer server) changes nothing.
  * @example parts.reduce((s, p) => applyPart(s, p.part, p.seq), branchState(id, messages))
  */
-export function applyPart(state: BranchState, part: ReplyPart, seq?: number): BranchState {
+export function applyPart(state: BranchState, part: StreamPart, seq?: number): BranchState {
   if (seq !== undefined && Number.isFinite(seq)) {
     if (seq <= state.lastEventId) return state;
     state = { ...state, lastEventId: seq };
@@ -114,9 +124,24 @@ export function applyPart(state: BranchState, part: ReplyPart, seq?: number): Br
     case 'message-start':
       return startMessage(state, part);
     case 'model':
+      // The fallback chain moved on: this model writes the rest of the reply.
       return updateReply(state, (m) => ({ ...m, model: part.modelId }));
     case 'text-delta':
-      return updateReply(state, (m) => ({ ...m, content: m.content + part.delta }));
+      return updateReply(state, (m) => ({
+        ...m,
+        content: m.content + part.delta,
+        parts: appendText(m.parts, 'text', part.delta),
+      }));
+    case 'reasoning-delta':
+      return updateReply(state, (m) => ({ ...m, parts: appendText(m.parts, 'reasoning', part.delta) }));
+    case 'tool-call': {
+      const { type, ...call } = part;
+      return updateReply(state, (m) => ({ ...m, parts: [...m.parts, { type, ...call }] }));
+    }
+    case 'tool-result': {
+      const { type, ...result } = part;
+      return updateReply(state, (m) => ({ ...m, parts: [...m.parts, { type, ...result }] }));
+    }
     case 'usage':
       return updateReply(state, (m) => ({
         ...m,
@@ -127,8 +152,8 @@ export function applyPart(state: BranchState, part: ReplyPart, seq?: number): Br
     case 'finish': {
       const next = updateReply(state, (m) => ({
         ...m,
-        status: part.status as MessageStatus,
-        finishReason: part.finishReason ?? null,
+        status: part.status,
+        finishReason: part.finishReason,
         timings: part.timings ?? m.timings,
       }));
       return { ...next, finished: true };
@@ -141,7 +166,7 @@ export function applyPart(state: BranchState, part: ReplyPart, seq?: number): Br
 }
 
 /** Applies many parts at once (a frame's worth), keeping one state object per batch. */
-export function applyParts(state: BranchState, parts: readonly { part: ReplyPart; seq?: number }[]) {
+export function applyParts(state: BranchState, parts: readonly { part: StreamPart; seq?: number }[]) {
   return parts.reduce((s, { part, seq }) => applyPart(s, part, seq), state);
 }
 
@@ -169,7 +194,6 @@ export function withPendingMessage(
   const parentIndex =
     parentId === null ? state.messages.length - 1 : state.messages.findIndex((m) => m.id === parentId);
   const message = newMessage(state, {
-    type: 'message-start',
     messageId: id,
     parentId,
     role: 'user',

@@ -1,15 +1,8 @@
-import { LuminaApiError, readStreamParts } from '@lumina/sdk';
+import { LuminaApiError, readStreamParts, type StreamPart } from '@lumina/sdk';
 import { useQueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { friendlyMessage, serverErrorRequestId } from './api-errors';
-import {
-  applyParts,
-  type BranchState,
-  branchState,
-  isPendingId,
-  type ReplyPart,
-  withPendingMessage,
-} from './chat-stream';
+import { applyParts, type BranchState, branchState, isPendingId, withPendingMessage } from './chat-stream';
 import { type Branch, branchQueryKey, CONVERSATIONS_QUERY_KEY, contextQueryKey } from './conversations';
 import { isAbort } from './event-stream';
 import { useLuminaClient } from './lumina-client';
@@ -96,8 +89,8 @@ export function useReplyStream(conversationId: string, branch: Branch | undefine
 
   /** Reads one response into the live state; true when the reply finished. */
   const follow = useCallback(
-    async (response: Response, abort: AbortController, watch?: (part: ReplyPart) => void) => {
-      let batch: { part: ReplyPart; seq?: number }[] = [];
+    async (response: Response, abort: AbortController, watch?: (part: StreamPart) => void) => {
+      let batch: { part: StreamPart; seq?: number }[] = [];
       let frame = 0;
       const flush = () => {
         frame = 0;
@@ -112,10 +105,9 @@ export function useReplyStream(conversationId: string, branch: Branch | undefine
         }
       };
       try {
-        for await (const raw of readStreamParts(response.body!, abort.signal)) {
-          const { id, ...part } = raw as unknown as ReplyPart & { id?: string };
-          watch?.(part as ReplyPart);
-          batch.push({ part: part as ReplyPart, ...(id ? { seq: Number(id) } : {}) });
+        for await (const { id, ...part } of readStreamParts(response.body!, abort.signal)) {
+          watch?.(part);
+          batch.push({ part, ...(id ? { seq: Number(id) } : {}) });
           // A message-start is applied at once: a stop may be waiting for the reply's id.
           if (part.type === 'message-start' || part.type === 'finish') flush();
           else frame ||= requestAnimationFrame(flush);
@@ -160,7 +152,7 @@ export function useReplyStream(conversationId: string, branch: Branch | undefine
       // the first part the server sends); an error before that means it was not stored.
       let accepted = !sending;
       let refusal: { code: string; message: string } | null = null;
-      const watch = (part: ReplyPart) => {
+      const watch = (part: StreamPart) => {
         if (accepted) return;
         if (part.type === 'message-start' && part.role === 'user') {
           accepted = true;

@@ -9,6 +9,7 @@ import { CopyButton } from '../copy-button';
 import { actionButtonClass } from './chat-styles';
 import { Markdown } from './markdown';
 import { MessageDetails } from './message-details';
+import { MessageParts } from './message-parts';
 import { SiblingNavigator } from './sibling-navigator';
 
 export interface MessageActions {
@@ -89,13 +90,14 @@ export const MessageItem = memo(function MessageItem({
           )}
           <div className="min-w-0 flex-1">
             <p className="mb-0.5 text-sm font-semibold text-ink">{author}</p>
+            <MessageParts parts={message.parts} writing={writing} />
             {message.content ? (
               <div className={clsx(writing && 'chat-writing')}>
                 <Markdown text={message.content} streaming={writing} />
               </div>
             ) : writing ? (
               <TypingDots name={author} />
-            ) : message.status === 'complete' ? (
+            ) : message.status === 'complete' && message.parts.length === 0 ? (
               <p className="text-ink-muted italic">(empty reply)</p>
             ) : null}
             <MessageStatusNote

@@ -37,6 +37,7 @@ const greeting: ChatMessage = {
   parentId: null,
   role: 'assistant',
   content: 'Hi Ada! I’m Lumina.',
+  parts: [{ type: 'text', text: 'Hi Ada! I’m Lumina.' }],
   status: 'complete',
   error: null,
   model: null,
@@ -54,9 +55,16 @@ const greeting: ChatMessage = {
 function acceptedStream(content: string) {
   const userId = '0199a1b2-0000-7000-8000-00000000c0d0';
   const replyId = '0199a1b2-0000-7000-8000-00000000c0d1';
+  const turn = { turnId: userId, participant: null, createdAt: '2026-01-03T00:00:01.000Z' };
   return sseResponse([
-    ['message-start', { messageId: userId, parentId: GREETING_ID, role: 'user', model: null, content }],
-    ['message-start', { messageId: replyId, parentId: userId, role: 'assistant', model: 'ollama/llama3.2' }],
+    [
+      'message-start',
+      { ...turn, messageId: userId, parentId: GREETING_ID, role: 'user', model: null, content },
+    ],
+    [
+      'message-start',
+      { ...turn, messageId: replyId, parentId: userId, role: 'assistant', model: 'ollama/llama3.2' },
+    ],
     ['text-delta', { delta: 'Sure.' }],
     ['finish', { status: 'complete', finishReason: 'stop', timings: null }],
   ]);

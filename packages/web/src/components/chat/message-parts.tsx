@@ -1,0 +1,116 @@
+import clsx from 'clsx';
+import { Brain, ChevronRight, CircleAlert, LoaderCircle, Wrench } from 'lucide-react';
+import type { MessagePart } from '../../lib/chat-stream';
+
+type ToolCall = Extract<MessagePart, { type: 'tool-call' }>;
+type ToolResult = Extract<MessagePart, { type: 'tool-result' }>;
+
+/** A tool call with its result, once one arrived. */
+interface ToolUse {
+  call: ToolCall;
+  result: ToolResult | undefined;
+}
+
+/** The reasoning text of a message (all its reasoning parts) and its tool calls with their results. */
+export function partsToShow(parts: readonly MessagePart[]): { reasoning: string; tools: ToolUse[] } {
+  const results = new Map<string, ToolResult>();
+  for (const part of parts) if (part.type === 'tool-result') results.set(part.toolCallId, part);
+  let reasoning = '';
+  const tools: ToolUse[] = [];
+  for (const part of parts) {
+    if (part.type === 'reasoning') reasoning += part.text;
+    else if (part.type === 'tool-call') tools.push({ call: part, result: results.get(part.toolCallId) });
+  }
+  return { reasoning, tools };
+}
+
+/**
+ * What a reply did besides its text: the model's reasoning, folded under "Reasoning", and its
+ * tool calls as compact cards. Both stay closed until asked for, so the answer stays in front.
+ */
+export function MessageParts({ parts, writing }: { parts: readonly MessagePart[]; writing: boolean }) {
+  const { reasoning, tools } = partsToShow(parts);
+  if (!reasoning && tools.length === 0) return null;
+  return (
+    <div className="mb-1.5 flex flex-col gap-1.5">
+      {reasoning ? <ReasoningDisclosure text={reasoning} writing={writing} /> : null}
+      {tools.map((tool) => (
+        <ToolCard key={tool.call.toolCallId} tool={tool} writing={writing} />
+      ))}
+    </div>
+  );
+}
+
+const summaryClass =
+  'flex cursor-pointer list-none items-center gap-1.5 rounded-md py-0.5 text-xs font-medium text-ink-muted hover:text-ink [&::-webkit-details-marker]:hidden';
+const chevron = 'size-3.5 shrink-0 transition-transform group-open/part:rotate-90';
+
+function ReasoningDisclosure({ text, writing }: { text: string; writing: boolean }) {
+  return (
+    <details className="group/part" data-part="reasoning">
+      <summary className={summaryClass}>
+        <ChevronRight className={chevron} aria-hidden="true" />
+        <Brain className="size-3.5 shrink-0" aria-hidden="true" />
+        {writing ? 'Reasoning…' : 'Reasoning'}
+      </summary>
+      <p className="mt-1 border-l-2 border-line pl-3 text-sm whitespace-pre-wrap break-words text-ink-muted">
+        {text}
+      </p>
+    </details>
+  );
+}
+
+function ToolCard({ tool, writing }: { tool: ToolUse; writing: boolean }) {
+  const { call, result } = tool;
+  const failed = result?.isError ?? false;
+  const state = result ? (failed ? 'failed' : 'done') : writing ? 'running…' : 'no result';
+  return (
+    <details
+      className={clsx(
+        'group/part max-w-[40rem] rounded-lg border px-2.5 py-1',
+        failed ? 'border-bad/30 bg-bad-soft' : 'border-line bg-surface-sunken/50',
+      )}
+      data-part="tool"
+    >
+      <summary className={summaryClass}>
+        <ChevronRight className={chevron} aria-hidden="true" />
+        <Wrench className="size-3.5 shrink-0" aria-hidden="true" />
+        <span className="truncate font-mono text-ink">{call.toolName}</span>
+        <span className="ml-auto flex shrink-0 items-center gap-1 font-normal">
+          {result ? null : writing ? (
+            <LoaderCircle className="size-3 animate-spin" aria-hidden="true" />
+          ) : null}
+          {failed ? <CircleAlert className="size-3 text-bad" aria-hidden="true" /> : null}
+          {state}
+        </span>
+      </summary>
+      <div className="mt-1 mb-1 flex flex-col gap-1.5">
+        <JsonBlock label="Input" value={call.input} />
+        {result ? <JsonBlock label={failed ? 'Error' : 'Output'} value={result.output} /> : null}
+      </div>
+    </details>
+  );
+}
+
+function JsonBlock({ label, value }: { label: string; value: unknown }) {
+  return (
+    <div>
+      <p className="text-[11px] font-medium tracking-wide text-ink-subtle uppercase">{label}</p>
+      {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region needs focus to scroll by keyboard */}
+      <pre tabIndex={0} className="max-h-60 overflow-auto font-mono text-xs leading-5 text-ink">
+        {formatJson(value)}
+      </pre>
+    </div>
+  );
+}
+
+/** Pretty JSON; `undefined` (a tool without input) and unserializable values as words. */
+export function formatJson(value: unknown): string {
+  if (value === undefined) return '(none)';
+  if (typeof value === 'string') return value;
+  try {
+    return JSON.stringify(value, null, 2) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
