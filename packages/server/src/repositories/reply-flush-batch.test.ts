@@ -93,6 +93,46 @@ describeStorage('reply flush batch on %s', (mode) => {
     await batch.close();
   });
 
+  it('tracks replies: each tick writes the ones whose parts moved, all in one statement', async () => {
+    const { db, seen } = observed(storage.db);
+    const batch = createReplyFlushBatch({ db, intervalMs: 60_000 });
+    const replies = await streamingReplies(3);
+    const sources = replies.map(() => {
+      const list: { type: 'text'; text: string }[] = [];
+      let version = 0;
+      return {
+        list: () => list,
+        version: () => version,
+        write(text: string) {
+          if (list[0]) list[0].text += text;
+          else list.push({ type: 'text', text });
+          version++;
+        },
+      };
+    });
+    const handles = replies.map((reply, i) => batch.track(reply.id, sources[i]!));
+    sources[0]!.write('first');
+    sources[2]!.write('third');
+    await batch.drain();
+    expect(seen.statements).toBe(1);
+    expect((await read(replies[0]!.id))?.content).toBe('first');
+    expect((await read(replies[1]!.id))?.content).toBe('');
+    expect((await read(replies[2]!.id))?.content).toBe('third');
+    // Nothing moved: no statement at all.
+    await batch.drain();
+    expect(seen.statements).toBe(1);
+    sources[0]!.write(' and more');
+    await batch.drain();
+    expect(seen.statements).toBe(2);
+    expect((await read(replies[0]!.id))?.content).toBe('first and more');
+    for (const handle of handles) await handle.stop();
+    expect(batch.trackedCount()).toBe(0);
+    sources[1]!.write('after stop');
+    await batch.drain();
+    expect(seen.statements).toBe(2);
+    await batch.close();
+  });
+
   it('writes on its own at the next tick', async () => {
     const batch = createReplyFlushBatch({ db: storage.db, intervalMs: 50 });
     const [reply] = await streamingReplies(1);
