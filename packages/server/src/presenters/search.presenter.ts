@@ -24,6 +24,9 @@ export const searchHitDto = z
     model: z.string().nullable(),
     createdAt: z.iso.datetime(),
     snippet: z.array(snippetSegmentDto).describe('The best fragments of the message, terms marked'),
+    toolNames: z
+      .array(z.string())
+      .describe('Tools the message called or answered for, in order (search matches text only)'),
     rank: z.number().describe('Relevance (higher is better); only comparable within one search'),
   })
   .meta({ id: 'SearchHit' });
@@ -87,6 +90,7 @@ export function toSearchHitDto(row: MessageSearchRow): SearchHitDto {
     model: row.model,
     createdAt: row.createdAt.toISOString(),
     snippet: toSnippetSegments(row.headline),
+    toolNames: row.toolNames,
     rank: row.rank,
   };
 }

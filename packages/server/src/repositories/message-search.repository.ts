@@ -53,6 +53,8 @@ export interface MessageSearchRow {
   rank: number;
   /** ts_headline output with MATCH_START/MATCH_END around terms and LESS_THAN for `<`. */
   headline: string;
+  /** Tools the message called or answered for (its tool-call and tool-result parts), in order. */
+  toolNames: string[];
 }
 
 export interface MessageSearchPage {
@@ -132,6 +134,7 @@ export function createMessageSearchRepository(db: Database) {
         created_at: Date | string;
         rank: number;
         headline: string;
+        tool_names: string[];
         candidates: number;
       }>(
         db,
@@ -159,7 +162,12 @@ export function createMessageSearchRepository(db: Database) {
                    p.candidates::int as candidates,
                    ts_headline('simple',
                      translate(m.content, ${`<${MATCH_START}${MATCH_END}${LESS_THAN}`}, ${`${LESS_THAN}\uFFFD\uFFFD\uFFFD`}),
-                     ${tsquery(query)}, ${HEADLINE_OPTIONS}) as headline
+                     ${tsquery(query)}, ${HEADLINE_OPTIONS}) as headline,
+                   (select coalesce(jsonb_agg(t.name order by t.at), '[]'::jsonb)
+                    from (select e.value->>'toolName' as name, min(e.at) as at
+                          from jsonb_array_elements(m.parts) with ordinality as e(value, at)
+                          where e.value->>'type' in ('tool-call', 'tool-result')
+                          group by 1) t) as tool_names
             from page p
             join messages m on m.id = p.id
             join conversations c on c.id = p.conversation_id
@@ -177,6 +185,7 @@ export function createMessageSearchRepository(db: Database) {
           createdAt: r.created_at instanceof Date ? r.created_at : new Date(r.created_at),
           rank: Number(r.rank),
           headline: r.headline,
+          toolNames: r.tool_names,
         })),
         hasMore,
         truncated: (rows[0]?.candidates ?? 0) > RANK_WINDOW,
