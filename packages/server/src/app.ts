@@ -16,6 +16,8 @@ import { registerTextGuard } from './http/text-guard.js';
 import { defaultWebDir, registerWebApp } from './http/web-app.js';
 import { newId } from './ids.js';
 import { createImageGenerator } from './image-generation/create-image-generator.js';
+import { registerBackgroundJobs } from './jobs/background-jobs.js';
+import type { JobQueue } from './jobs/job-queue.js';
 import { type LogOverrides, loggerOptions } from './logger.js';
 import { createOutboundClient } from './net/outbound-client.js';
 import { DOWNLOAD_LIMITS, IMAGE_SERVICE_LIMITS, PICTURE_IMPORT_LIMITS } from './net/outbound-limits.js';
@@ -31,6 +33,7 @@ import { createSecretRepository } from './repositories/secret.repository.js';
 import { createSessionRepository } from './repositories/session.repository.js';
 import { createUsageRepository } from './repositories/usage.repository.js';
 import { createUserRepository } from './repositories/user.repository.js';
+import { adminJobRoutes } from './routes/admin-jobs.routes.js';
 import { adminUserRoutes } from './routes/admin-users.routes.js';
 import { apiTokenRoutes } from './routes/api-tokens.routes.js';
 import { authRoutes } from './routes/auth.routes.js';
@@ -102,6 +105,12 @@ export interface AppDeps {
   logger?: LogOverrides;
   /** Serve the built web app (default true). */
   serveWeb?: boolean;
+  /**
+   * The durable job queue (main.ts creates it, starts it after this and stops it on shutdown);
+   * the background jobs are registered on it here. Without it (tests that do not exercise jobs),
+   * summaries run in-process and the admin jobs API answers 503.
+   */
+  jobs?: JobQueue | undefined;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
@@ -256,6 +265,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(authRoutes({ auth, guard, config }));
   await app.register(apiTokenRoutes(createApiTokenService({ db: storage.db, invalidateUser })));
   await app.register(adminUserRoutes(createUserAdminService({ db: storage.db, auth, invalidateUser })));
+  await app.register(adminJobRoutes(deps.jobs));
   await app.register(providerRoutes(providers));
   await app.register(modelRoutes(models));
   await app.register(
@@ -309,15 +319,25 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     models,
     config,
     log: app.log,
+    jobs: deps.jobs,
   });
   app.addHook('preClose', () => conversationContext.close());
+  const titles = createConversationTitleService({ models });
+  if (deps.jobs) {
+    registerBackgroundJobs(deps.jobs, {
+      db: storage.db,
+      context: conversationContext,
+      titles,
+      summaryTimeoutMs: config.chat.summaryTimeoutMs,
+    });
+  }
   const replies = createReplyService({
     db: storage.db,
     config: config.chat,
     models,
     conversations,
     context: conversationContext,
-    titles: createConversationTitleService({ models }),
+    titles,
     bus,
     locks: storage.writerLocks,
     writerId,

@@ -6,6 +6,7 @@ import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { DataDirLockedError } from './db/data-dir-lock.js';
 import { openStorage, type Storage, StorageError } from './db/storage.js';
+import { createPgBossJobQueue } from './jobs/pg-boss-job-queue.js';
 import { createLlamaCppProvider } from './providers/llama-cpp/llama-cpp-provider.js';
 import { detectOllama } from './providers/ollama-detect.js';
 import { connectRedis, RedisConnectError } from './realtime/redis.js';
@@ -63,7 +64,20 @@ export async function startServer(
     threads: config.llama.threads,
     gpu: false,
   });
-  const app = await buildApp({ config, storage, redis, secrets, detectedOllamaUrl, llamaCpp: () => llama });
+  // Durable background jobs on the same database (docs/architecture.md, "Background jobs").
+  const jobs = createPgBossJobQueue({
+    db: storage.db,
+    log: { warn: (obj, msg) => app.log.warn(obj, msg) },
+  });
+  const app = await buildApp({
+    config,
+    storage,
+    redis,
+    secrets,
+    detectedOllamaUrl,
+    llamaCpp: () => llama,
+    jobs,
+  });
   app.addHook('onClose', async () => llama.close());
   if (detectedOllamaUrl) app.log.info({ url: detectedOllamaUrl }, 'found a local Ollama');
   app.log.info(
@@ -78,10 +92,13 @@ export async function startServer(
   }
   const close = async () => {
     await app.close();
+    // Jobs in flight get part of the shutdown time to finish; the rest are retried by any instance.
+    await jobs.stop({ drainMs: Math.min(10_000, config.shutdownTimeoutMs / 2) });
     redis?.disconnect();
     await storage.close();
   };
   try {
+    await jobs.start();
     await app.listen({ port: config.port, host: config.host });
   } catch (err) {
     await close();

@@ -80,6 +80,7 @@ export const ERROR_CODES = [
   'pull_not_supported',
   // Background jobs (jobs/)
   'job_not_failed',
+  'jobs_unavailable',
   // Local model files (models/)
   'checksum_mismatch',
   'download_failed',

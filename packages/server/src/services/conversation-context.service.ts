@@ -5,6 +5,8 @@ import type { AvatarRow, ConversationRow, MessageRow } from '../db/schema/index.
 import { AppError, notFound } from '../errors.js';
 import { type AssembledContext, assembleContext } from '../prompt/assemble-context.js';
 import type { UserIdentity } from '../prompt/avatar-persona.js';
+import { BACKGROUND_JOBS } from '../jobs/background-jobs.js';
+import type { JobQueue } from '../jobs/job-queue.js';
 import { type ChatModel, ProviderError } from '../providers/types.js';
 import { createAvatarRepository } from '../repositories/avatar.repository.js';
 import { createConversationRepository } from '../repositories/conversation.repository.js';
@@ -33,6 +35,11 @@ export function createConversationContextService(deps: {
   models: Pick<ModelService, 'chain' | 'stream'>;
   config: Pick<Config, 'chat'>;
   log: Pick<FastifyBaseLogger, 'warn' | 'debug'>;
+  /**
+   * The durable queue: with it, summaries run as `conversation-summary` jobs (one per
+   * conversation across instances, retried, surviving a restart); without it, in this process.
+   */
+  jobs?: Pick<JobQueue, 'enqueue'> | undefined;
 }) {
   const avatars = createAvatarRepository(deps.db);
   const users = createUserRepository(deps.db);
@@ -113,7 +120,18 @@ export function createConversationContextService(deps: {
       branch: MessageRow[],
       assembled?: AssembledContext,
     ): void {
-      void summarizeAfterReply(userId, conversation, branch, assembled);
+      const jobs = deps.jobs;
+      if (!jobs) {
+        void summarizeAfterReply(userId, conversation, branch, assembled);
+        return;
+      }
+      // Most replies need no summary: only a context that is filling up becomes a job.
+      const leafId = branch.at(-1)?.id;
+      if ((assembled && !assembled.needsSummary) || !leafId) return;
+      const data = { userId, conversationId: conversation.id, leafId };
+      jobs
+        .enqueue(BACKGROUND_JOBS.summary, data, { singletonKey: conversation.id })
+        .catch((err) => deps.log.warn({ err, conversationId: conversation.id }, 'queueing a summary failed'));
     },
 
     summarizeAfterReply,
