@@ -88,26 +88,39 @@ function parseConversation(value: unknown, index: number): ImportedConversation 
   const timeOf = new Map<string, Date>();
   const children = childrenOf(mapping);
   // Depth-first from the roots, so siblings keep their order and a skipped node's children move up.
+  // `reasoning`: the model's thoughts left out above, for the next reply kept below them.
   const stack = [...(children.get(null) ?? [])]
     .reverse()
-    .map((key) => ({ key, parent: null as string | null }));
+    .map((key) => ({ key, parent: null as string | null, reasoning: '' }));
   while (stack.length > 0) {
-    const { key, parent } = stack.pop()!;
+    const { key, parent, reasoning: above } = stack.pop()!;
     const message = mapping[key]!.message;
     const content = message ? visibleContent(message) : undefined;
     let here = parent;
+    let reasoning = above;
     if (message && content) {
       const createdAt =
         fromSeconds(message.create_time) ??
         (parent ? timeOf.get(parent) : undefined) ??
         conversationAt ??
         new Date();
-      messages.push(toImported(key, parent, message, content, createdAt));
+      const imported = toImported(key, parent, message, content, createdAt);
+      if (reasoning && imported.role === 'assistant')
+        imported.parts = [
+          { type: 'reasoning', text: reasoning },
+          ...(imported.content ? [{ type: 'text' as const, text: imported.content }] : []),
+        ];
+      messages.push(imported);
       timeOf.set(key, createdAt);
       here = key;
+      reasoning = '';
+    } else if (message) {
+      const thought = thoughtsOf(message);
+      if (thought) reasoning = reasoning ? `${reasoning}\n\n${thought}` : thought;
     }
     keptParent.set(key, here);
-    for (const child of [...(children.get(key) ?? [])].reverse()) stack.push({ key: child, parent: here });
+    for (const child of [...(children.get(key) ?? [])].reverse())
+      stack.push({ key: child, parent: here, reasoning });
   }
   if (messages.length === 0) throw conversationFileErrors.empty(`Conversation “${title ?? index + 1}”`);
 
@@ -209,6 +222,22 @@ function visibleContent(message: ChatGptMessage): VisibleContent | undefined {
       return undefined; // thoughts, reasoning recaps, custom instructions, browsing displays …
   }
   return result.text.trim() || result.assets.length > 0 ? result : undefined;
+}
+
+/**
+ * The text of a `thoughts` message (what reasoning models show folded as "Thought for …"): each
+ * thought's content, or its summary when it has none. Undefined for any other message.
+ */
+function thoughtsOf(message: ChatGptMessage): string | undefined {
+  if (message.content.content_type !== 'thoughts') return undefined;
+  const thoughts = (message.content as { thoughts?: unknown }).thoughts;
+  if (!Array.isArray(thoughts)) return undefined;
+  const texts = thoughts.flatMap((thought) => {
+    const { content, summary } = (thought ?? {}) as { content?: unknown; summary?: unknown };
+    const text = typeof content === 'string' && content.trim() ? content : summary;
+    return typeof text === 'string' && text.trim() ? [text] : [];
+  });
+  return texts.length > 0 ? texts.join('\n\n') : undefined;
 }
 
 /** Strings, and the text of audio transcriptions, in order. */

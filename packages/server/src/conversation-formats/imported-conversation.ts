@@ -1,4 +1,5 @@
-import type { MessageError, MessageRole, MessageStatus } from '../db/schema/conversations.js';
+import type { MessageError, MessageStatus } from '../db/schema/conversations.js';
+import type { MessagePart, MessageRole } from '../domain/message-parts.js';
 
 /** The formats a conversation file can be read from. */
 export type ConversationFileFormat = 'lumina-json' | 'sillytavern-jsonl' | 'chatgpt-json';
@@ -36,6 +37,11 @@ export interface ImportedMessage {
   parentKey: string | null;
   role: MessageRole;
   content: string;
+  /**
+   * The message in parts, when the source has more than its text (reasoning, tool calls, files):
+   * then these are stored and `content` becomes the text of their text parts.
+   */
+  parts?: MessagePart[] | undefined;
   status?: MessageStatus | undefined;
   error?: MessageError | null | undefined;
   model?: string | null | undefined;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { MESSAGE_ROLES, MESSAGE_STATUSES } from '../db/schema/conversations.js';
 import type { ConversationRow, MessageRow } from '../db/schema/index.js';
+import { MESSAGE_ROLES, MESSAGE_STATUSES, messagePartSchema } from '../domain/message-parts.js';
 import { conversationFileErrors } from './conversation-format-errors.js';
 import type { ImportedAvatar, ImportedConversation } from './imported-conversation.js';
 import { orderParentsFirst } from './tree-order.js';
@@ -34,7 +34,10 @@ const messageSchema = z.object({
   id: z.string().min(1).max(200),
   parentId: z.string().min(1).max(200).nullable(),
   role: z.enum(MESSAGE_ROLES),
+  /** The text of the text parts; what files written before parts existed carry alone. */
   content: text,
+  /** The message in order (text, reasoning, tool calls and results, files); wins over `content`. */
+  parts: z.array(messagePartSchema).max(10_000).optional(),
   status: z.enum(MESSAGE_STATUSES).default('complete'),
   error: z.object({ code: z.string(), message: z.string() }).nullable().default(null),
   model: z.string().nullable().default(null),
@@ -122,6 +125,7 @@ export function toLuminaJson(input: LuminaExportInput): LuminaConversationFile {
       parentId: m.parentId,
       role: m.role,
       content: m.content,
+      parts: m.parts,
       status: m.status,
       error: m.error ?? null,
       model: m.model,
@@ -173,6 +177,7 @@ export function parseLuminaJson(value: unknown): ImportedConversation {
       parentKey: m.parentId,
       role: m.role,
       content: m.content,
+      parts: m.parts,
       status: m.status,
       error: m.error,
       model: m.model,

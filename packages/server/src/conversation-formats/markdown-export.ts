@@ -1,11 +1,17 @@
 import type { MessageRow } from '../db/schema/index.js';
+import type { MessagePart } from '../domain/message-parts.js';
 
 export interface MarkdownExportInput {
   title: string;
   avatarName: string;
   userName: string;
   /** The visible branch, root first. */
-  messages: Pick<MessageRow, 'role' | 'content' | 'status' | 'error' | 'model' | 'metadata' | 'createdAt'>[];
+  messages: (Pick<
+    MessageRow,
+    'role' | 'content' | 'status' | 'error' | 'model' | 'metadata' | 'createdAt'
+  > & {
+    parts?: MessagePart[];
+  })[];
   exportedAt?: Date;
 }
 
@@ -34,7 +40,10 @@ export function toMarkdown(input: MarkdownExportInput): string {
       `### ${inline(speakerOf(message, input))} · ${formatTime(message.createdAt)}`,
       '',
     );
-    lines.push(contentBlock(message.content));
+    // The text; tools used are named (their data stays in the JSON export), reasoning is left out.
+    const tools = toolNotes(message.parts ?? []);
+    if (message.content.trim() !== '' || tools.length === 0) lines.push(contentBlock(message.content));
+    if (tools.length > 0) lines.push(...(message.content.trim() !== '' ? [''] : []), tools.join('  \n'));
     const note = statusNote(message);
     if (note) lines.push('', note);
   }
@@ -49,7 +58,17 @@ function speakerOf(
   if (typeof named === 'string' && named.trim()) return named.trim();
   if (message.role === 'user') return names.userName;
   if (message.role === 'system') return 'System';
+  if (message.role === 'tool') return 'Tool';
   return names.avatarName;
+}
+
+function toolNotes(parts: readonly MessagePart[]): string[] {
+  return parts.flatMap((part) => {
+    if (part.type === 'tool-call') return [`*(called the tool ${inline(part.toolName)})*`];
+    if (part.type === 'tool-result')
+      return [`*(${inline(part.toolName)} ${part.isError ? 'failed' : 'answered'})*`];
+    return [];
+  });
 }
 
 function statusNote(message: MarkdownExportInput['messages'][number]): string | undefined {

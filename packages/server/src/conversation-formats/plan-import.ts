@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
 import type { NewMessageRow } from '../db/schema/index.js';
+import { type MessagePart, textOfParts } from '../domain/message-parts.js';
 import { conversationFileErrors } from './conversation-format-errors.js';
 import {
   type ImportedConversation,
@@ -44,7 +45,8 @@ export function planConversationImport(
   for (const message of messages) {
     if (byKey.has(message.key)) throw conversationFileErrors.treeInvalid('duplicate_id', message.key);
     byKey.set(message.key, message);
-    if (message.content.length > MAX_IMPORTED_MESSAGE_CHARS) {
+    // A message in parts counts its whole stored form (tool inputs and outputs are text too).
+    if (sizeOf(message) > MAX_IMPORTED_MESSAGE_CHARS) {
       throw conversationFileErrors.invalid(
         `Message ${message.key} is longer than ${MAX_IMPORTED_MESSAGE_CHARS} characters`,
         { messageId: message.key, limit: MAX_IMPORTED_MESSAGE_CHARS },
@@ -108,7 +110,7 @@ function toPlanned(m: ImportedMessage, idOf: Map<string, string>): PlannedMessag
     id: idOf.get(m.key)!,
     parentId: m.parentKey === null ? null : idOf.get(m.parentKey)!,
     role: m.role,
-    content: withoutNul(m.content),
+    ...(m.parts ? storableParts(m.key, m.parts) : { content: withoutNul(m.content) }),
     // Nothing is writing an imported reply, so one left mid-stream can only be interrupted.
     status: m.status === 'streaming' ? 'interrupted' : (m.status ?? 'complete'),
     error: m.error ? { code: withoutNul(m.error.code), message: withoutNul(m.error.message) } : null,
@@ -129,6 +131,21 @@ const nullableText = (value: string | null | undefined) => (value == null ? null
 
 // PostgreSQL text and jsonb cannot hold U+0000; files sometimes do.
 const withoutNul = (text: string) => (text.includes('\u0000') ? text.replaceAll('\u0000', '') : text);
+
+function sizeOf(message: ImportedMessage): number {
+  if (!message.parts) return message.content.length;
+  try {
+    return JSON.stringify(message.parts).length;
+  } catch {
+    return 0; // nested past what JSON can write: storableParts refuses it in those words
+  }
+}
+
+/** Parts as they will be stored (without U+0000), with their text as `content`. */
+function storableParts(key: string, parts: MessagePart[]): { parts: MessagePart[]; content: string } {
+  const stored = storableMetadata(key, { parts }).parts as MessagePart[];
+  return { parts: stored, content: textOfParts(stored) };
+}
 
 /** Metadata as it will be stored: serialisable, without U+0000 (checked once, through JSON). */
 function storableMetadata(key: string, metadata: Record<string, unknown>): Record<string, unknown> {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { MessageRole } from '../db/schema/conversations.js';
+import type { MessagePart, MessageRole } from '../domain/message-parts.js';
 import { assertJsonTextDepth, MAX_JSON_DEPTH } from '../json-depth.js';
 import { conversationFileErrors } from './conversation-format-errors.js';
 import type { ImportedConversation, ImportedMessage } from './imported-conversation.js';
@@ -104,6 +104,7 @@ export function parseSillyTavernChat(text: string, fileName: string): ImportedCo
         content: mes,
         createdAt: at,
         ...generation(line, line.extra, role),
+        ...withReasoning(mes, line.extra),
         metadata: { ...common.metadata, sillyTavern: { ...rest, ...(swipes ? { swipes } : {}) } },
       });
       parentKey = key;
@@ -126,6 +127,7 @@ export function parseSillyTavernChat(text: string, fileName: string): ImportedCo
         content: isSelected ? mes : swipe,
         createdAt: parseSillyTavernDate(info?.send_date) ?? at,
         ...generation(isSelected ? line : (info ?? {}), isSelected ? line.extra : info?.extra, role),
+        ...withReasoning(isSelected ? mes : swipe, isSelected ? line.extra : info?.extra),
         metadata: {
           ...common.metadata,
           sillyTavern: isSelected
@@ -202,6 +204,21 @@ function generation(
   const finished = parseSillyTavernDate(source.gen_finished);
   const durationMs = started && finished ? finished.getTime() - started.getTime() : -1;
   return { model, durationMs: durationMs >= 0 && durationMs < 2 ** 31 ? durationMs : null };
+}
+
+/**
+ * SillyTavern keeps a reply's reasoning (its "thinking" block) in `extra.reasoning`: it becomes a
+ * reasoning part before the text. The original stays in the metadata too.
+ */
+function withReasoning(text: string, extra: Record<string, unknown> | undefined): { parts?: MessagePart[] } {
+  const reasoning = extra?.reasoning;
+  if (typeof reasoning !== 'string' || reasoning.trim() === '') return {};
+  return {
+    parts: [
+      { type: 'reasoning', text: reasoning },
+      ...(text === '' ? [] : [{ type: 'text' as const, text }]),
+    ],
+  };
 }
 
 function selectedSwipe(swipes: string[], swipeId: number | null | undefined, mes: string): number {
