@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { readServerSentEvents, readStreamParts } from './sse.js';
+import { streamPartSchema } from '../../server/src/realtime/stream-parts.js';
+import { readServerSentEvents, readStreamParts, type StreamPart, type StreamPartOf } from './sse.js';
 
 /** A body that arrives in the given chunks, as a network would deliver it. */
 function body(chunks: (string | Uint8Array)[]): ReadableStream<Uint8Array> {
@@ -78,6 +79,51 @@ describe('readStreamParts', () => {
         message: 'The server sent an unreadable "finish" event',
         id: '2',
       },
+    ]);
+  });
+});
+
+/**
+ * A reply stream as the server wrote it (POST /api/conversations/:id/messages: the stored user
+ * message, then the reply through a fallback model, its usage, finish and the automatic title),
+ * with a keep-alive comment and a chunk boundary inside an event.
+ */
+const RECORDED = [
+  ': keep-alive\n\n',
+  'id: 1\nevent: message-start\ndata: {"messageId":"01a24c95-b62b-700a-bb6d-754789cd37a0","parentId":"01a24c95-b62b-700a-bb6d-754789cd3790","turnId":"01a24c95-b62b-700a-bb6d-754789cd37a0","role":"user","participant":{"kind":"user","id":"01a24c95-b62b-700a-bb6d-754789cd3780"},"model":null,"content":"Hi","createdAt":"2026-01-03T10:00:00.000Z"}\n\n',
+  'id: 2\nevent: message-start\ndata: {"messageId":"01a24c95-b62b-700a-bb6d-754789cd37ac","parentId":"01a24c95-b62b-700a-bb6d-754789cd37a0","turnId":"01a24c95-b62b-700a-bb6d-754789cd37a0","role":"assistant","participant":{"kind":"avatar","id":"01a24c95-b62b-700a-bb6d-754789cd3770"},"model":"ollama/llama3.2:latest","createdAt":"2026-01-03T10:00:00.010Z"}\n\n',
+  'id: 3\nevent: model\ndata: {"modelId":"ollama/mistral:latest"}\n\nid: 4\nevent: reasoning-delta\ndata: {"delta":"A greeting."}\n\nid: 5\nevent: text-',
+  'delta\ndata: {"delta":"Hello"}\n\nid: 6\nevent: text-delta\ndata: {"delta":" there"}\n\n',
+  'id: 7\nevent: usage\ndata: {"inputTokens":12,"outputTokens":2,"costUsd":null}\n\n',
+  'id: 8\nevent: finish\ndata: {"status":"complete","finishReason":"stop","timings":{"timeToFirstTokenMs":41,"durationMs":120}}\n\n',
+  'id: 9\nevent: title\ndata: {"conversationId":"01a24c95-b62b-700a-bb6d-754789cd3760","title":"Saying hello"}\n\n',
+];
+
+describe('readStreamParts on a recorded reply', () => {
+  it('gives parts that are exactly the server contract, typed as the generated StreamPart', async () => {
+    const parts: StreamPart[] = [];
+    const ids: (string | undefined)[] = [];
+    for await (const { id, ...part } of readStreamParts(body(RECORDED))) {
+      ids.push(id);
+      parts.push(part);
+    }
+    expect(ids).toEqual(['1', '2', '3', '4', '5', '6', '7', '8', '9']);
+    // The server's own schema, so a drift between the generated type and the server shows here.
+    for (const part of parts) expect(streamPartSchema.parse(part)).toEqual(part);
+    const text = parts.flatMap((p) => (p.type === 'text-delta' ? [p.delta] : [])).join('');
+    expect(text).toBe('Hello there');
+    const finish = parts.find((p): p is StreamPartOf<'finish'> => p.type === 'finish');
+    expect(finish?.status).toBe('complete');
+    expect(parts.map((p) => p.type)).toEqual([
+      'message-start',
+      'message-start',
+      'model',
+      'reasoning-delta',
+      'text-delta',
+      'text-delta',
+      'usage',
+      'finish',
+      'title',
     ]);
   });
 });
