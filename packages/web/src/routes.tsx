@@ -1,6 +1,7 @@
 import { Navigate, type RouteObject } from 'react-router';
 import { AppLayout } from './components/app-layout';
 import { RequireAdmin, RequireAuth } from './components/require-auth';
+import { AdminJobsPage } from './pages/admin/jobs-page';
 import { AdminModelsPage } from './pages/admin/models-page';
 import { AdminUsersPage } from './pages/admin/users-page';
 import { AvatarEditorPage } from './pages/avatars/avatar-editor-page';
@@ -57,6 +58,14 @@ export const routes: RouteObject[] = [
             element: (
               <RequireAdmin>
                 <AdminModelsPage />
+              </RequireAdmin>
+            ),
+          },
+          {
+            path: 'admin/jobs',
+            element: (
+              <RequireAdmin>
+                <AdminJobsPage />
               </RequireAdmin>
             ),
           },

@@ -8,6 +8,7 @@ import {
   ExternalLink,
   Home,
   KeyRound,
+  ListChecks,
   LogIn,
   type LucideIcon,
   Menu,
@@ -57,6 +58,7 @@ const ACCOUNT_ITEMS: NavItem[] = [
 const ADMIN_ITEMS: NavItem[] = [
   { to: '/admin/users', label: 'Users', Icon: Users },
   { to: '/admin/models', label: 'Models & pricing', Icon: SlidersHorizontal },
+  { to: '/admin/jobs', label: 'Background jobs', Icon: ListChecks },
 ];
 
 const navItemClass =
