@@ -29,6 +29,9 @@ import type { ModelProvider } from './providers/types.js';
 import { createRedisReplyBus } from './realtime/redis-reply-bus.js';
 import { createMemoryReplyBus } from './realtime/reply-bus.js';
 import { createApiTokenRepository } from './repositories/api-token.repository.js';
+import { createAvatarRepository } from './repositories/avatar.repository.js';
+import { createConversationRepository } from './repositories/conversation.repository.js';
+import { createMessageRepository } from './repositories/message.repository.js';
 import { createSecretRepository } from './repositories/secret.repository.js';
 import { createSessionRepository } from './repositories/session.repository.js';
 import { createUsageRepository } from './repositories/usage.repository.js';
@@ -236,7 +239,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     outbound,
     isAdmin: async (userId) => (await users.findById(userId))?.role === 'admin',
   });
-  const models = createModelService({ registry, settings, usage, breaker });
+  const models = createModelService({ registry, settings, usage, breaker, log: app.log });
   const localModels = createLocalModelService({
     modelsDir: path.join(config.dataDir, 'models'),
     // Admin-only routes: the administrator's trust.
@@ -331,11 +334,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       summaryTimeoutMs: config.chat.summaryTimeoutMs,
     });
   }
+  const messageRows = createMessageRepository(storage.db);
   const replies = createReplyService({
-    db: storage.db,
+    repositories: {
+      messages: messageRows,
+      conversations: createConversationRepository(storage.db),
+      avatars: createAvatarRepository(storage.db),
+    },
     config: config.chat,
     models,
-    conversations,
     context: conversationContext,
     titles,
     bus,
@@ -344,7 +351,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     log: app.log,
   });
   const recovery = createReplyRecoveryService({
-    db: storage.db,
+    messages: messageRows,
     locks: storage.writerLocks,
     writerId,
     isWriting: replies.isWriting,

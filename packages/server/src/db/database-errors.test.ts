@@ -4,7 +4,7 @@ import { drizzle } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../errors.js';
-import { replyFailure } from '../services/reply-failure.js';
+import { replyFailure } from '../services/turns/reply-failure.js';
 import { createTestStorage, type TestStorage } from '../test-support/storage.js';
 import { isDatabaseUnavailable } from './database-errors.js';
 

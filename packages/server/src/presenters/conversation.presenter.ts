@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { ConversationRow, MessageRow } from '../db/schema/index.js';
+import type { Conversation } from '../domain/conversation.js';
+import type { Message } from '../domain/message.js';
 import { MESSAGE_ROLES, MESSAGE_STATUSES, messagePartSchema } from '../domain/message-parts.js';
 
 export const conversationDto = z
@@ -60,7 +61,7 @@ export const messageDto = z
 export type ConversationDto = z.infer<typeof conversationDto>;
 export type MessageDto = z.infer<typeof messageDto>;
 
-export function toConversationDto(row: ConversationRow): ConversationDto {
+export function toConversationDto(row: Conversation): ConversationDto {
   return {
     id: row.id,
     avatarId: row.avatarId,
@@ -78,7 +79,7 @@ export function toConversationDto(row: ConversationRow): ConversationDto {
   };
 }
 
-export function toMessageDto(row: MessageRow, siblingIds?: string[]): MessageDto {
+export function toMessageDto(row: Message, siblingIds?: string[]): MessageDto {
   const isReply = row.role === 'assistant';
   return {
     id: row.id,

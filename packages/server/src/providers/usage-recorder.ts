@@ -11,6 +11,11 @@ export interface UsageContext {
   modelInfo: (modelId: string) => ModelInfo | undefined;
   prices: () => Promise<Price[]>;
   usage: UsageRepository;
+  /**
+   * Told when the usage event could not be stored (or prices not read). Recording is
+   * best-effort: a call that worked is never failed by its accounting (the event is dropped).
+   */
+  onRecordFailed?: (err: unknown) => void;
   now?: () => number;
 }
 
@@ -44,10 +49,13 @@ export async function* recordUsage(
   let recorded: CallSummary | undefined;
   const record = async (): Promise<CallSummary> => {
     const info = modelId ? context.modelInfo(modelId) : undefined;
-    const costUsd =
-      usage && modelId
-        ? costOf(usage, priceFor(modelId, await context.prices()), info?.local ?? false)
-        : null;
+    let costUsd: number | null = null;
+    try {
+      if (usage && modelId)
+        costUsd = costOf(usage, priceFor(modelId, await context.prices()), info?.local ?? false);
+    } catch (err) {
+      context.onRecordFailed?.(err);
+    }
     const summary: CallSummary = {
       modelId,
       usage,
@@ -58,21 +66,23 @@ export async function* recordUsage(
       errorCode,
     };
     recorded = summary;
-    await context.usage.record({
-      userId: context.userId,
-      provider: modelId?.split('/')[0] ?? 'none',
-      model: modelId ?? 'none',
-      purpose: context.purpose,
-      avatarId: context.avatarId ?? null,
-      inputTokens: usage?.inputTokens ?? 0,
-      outputTokens: usage?.outputTokens ?? 0,
-      tokensReported: usage?.reported ?? false,
-      costUsd,
-      timeToFirstTokenMs: summary.timeToFirstTokenMs,
-      durationMs: summary.durationMs,
-      status,
-      errorCode,
-    });
+    await context.usage
+      .record({
+        userId: context.userId,
+        provider: modelId?.split('/')[0] ?? 'none',
+        model: modelId ?? 'none',
+        purpose: context.purpose,
+        avatarId: context.avatarId ?? null,
+        inputTokens: usage?.inputTokens ?? 0,
+        outputTokens: usage?.outputTokens ?? 0,
+        tokensReported: usage?.reported ?? false,
+        costUsd,
+        timeToFirstTokenMs: summary.timeToFirstTokenMs,
+        durationMs: summary.durationMs,
+        status,
+        errorCode,
+      })
+      .catch((err: unknown) => context.onRecordFailed?.(err));
     return summary;
   };
   try {

@@ -22,6 +22,7 @@ export const socketClientFrameSchema = z
       parentId: z.uuid().optional(),
     }),
     z.object({ type: z.literal('regenerate'), ref, messageId: z.uuid() }),
+    z.object({ type: z.literal('continue'), ref, messageId: z.uuid() }),
     z.object({ type: z.literal('edit'), ref, messageId: z.uuid(), content: z.string() }),
     z.object({ type: z.literal('cancel'), ref, messageId: z.uuid() }),
     z.object({

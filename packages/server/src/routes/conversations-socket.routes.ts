@@ -162,6 +162,9 @@ export const conversationSocketRoutes =
             case 'regenerate':
               started = await deps.replies.regenerate(userId, frame.messageId);
               break;
+            case 'continue':
+              started = await deps.replies.continue(userId, frame.messageId);
+              break;
             case 'edit':
               started = await deps.replies.edit(userId, frame.messageId, frame);
               break;

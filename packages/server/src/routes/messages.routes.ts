@@ -44,6 +44,25 @@ export const messageRoutes =
     );
 
     app.post(
+      '/api/messages/:id/continue',
+      {
+        schema: {
+          tags,
+          summary:
+            'Continue a reply where it stopped: a sibling that starts with its text and goes on (the original stays)',
+          description: STREAM,
+          params: idParams,
+          ...stream,
+        },
+      },
+      async (request, reply) => {
+        const userId = requireIdentity(request).user.id;
+        const started = await replies.continue(userId, request.params.id);
+        await streamStartedReply(request, reply, replies, { ...started, userId }, deps.continueOnDisconnect);
+      },
+    );
+
+    app.post(
       '/api/messages/:id/edit',
       {
         schema: {

@@ -1,7 +1,9 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
-import type { AvatarRow, ConversationRow, MessageRow } from '../db/schema/index.js';
+import type { Avatar } from '../domain/avatar.js';
+import type { Conversation } from '../domain/conversation.js';
+import type { Message } from '../domain/message.js';
 import { AppError, notFound } from '../errors.js';
 import { type AssembledContext, assembleContext } from '../prompt/assemble-context.js';
 import type { UserIdentity } from '../prompt/avatar-persona.js';
@@ -17,7 +19,7 @@ import type { ModelService } from './model.service.js';
 
 /** What `GET /api/conversations/:id/context` shows. */
 export interface ContextPreview {
-  conversation: ConversationRow;
+  conversation: Conversation;
   assembled: AssembledContext;
   /** Why no model is shown, when none could be resolved (the context is then sized with the default window). */
   modelError: { code: string; message: string } | null;
@@ -48,7 +50,7 @@ export function createConversationContextService(deps: {
   const summaries = createConversationSummaryService({ ...deps, config: deps.config.chat });
   const chat = deps.config.chat;
 
-  async function load(userId: string, conversation: ConversationRow): Promise<[AvatarRow, UserIdentity]> {
+  async function load(userId: string, conversation: Conversation): Promise<[Avatar, UserIdentity]> {
     const [avatar, user] = await Promise.all([
       avatars.findVisible(userId, conversation.avatarId),
       users.findById(userId),
@@ -61,7 +63,7 @@ export function createConversationContextService(deps: {
     ];
   }
 
-  function assemble(avatar: AvatarRow, user: UserIdentity, branch: MessageRow[], chain: ChatModel[]) {
+  function assemble(avatar: Avatar, user: UserIdentity, branch: Message[], chain: ChatModel[]) {
     return assembleContext({
       avatar,
       user,
@@ -75,14 +77,14 @@ export function createConversationContextService(deps: {
     });
   }
 
-  const modelFor = (conversation: ConversationRow, avatar: AvatarRow) =>
+  const modelFor = (conversation: Conversation, avatar: Avatar) =>
     conversation.model ?? avatar.defaultModel ?? undefined;
 
   /** The context for the next reply on `branch` (root → the message being answered) and the models to try. */
   async function build(
     userId: string,
-    conversation: ConversationRow,
-    branch: MessageRow[],
+    conversation: Conversation,
+    branch: Message[],
   ): Promise<{ assembled: AssembledContext; chain: ChatModel[] }> {
     const [avatar, user] = await load(userId, conversation);
     const chain = await deps.models.chain(userId, modelFor(conversation, avatar), avatar.fallbackModels);
@@ -92,8 +94,8 @@ export function createConversationContextService(deps: {
   /** Summarizes older turns when the context is nearly full. Never rejects. */
   async function summarizeAfterReply(
     userId: string,
-    conversation: ConversationRow,
-    branch: MessageRow[],
+    conversation: Conversation,
+    branch: Message[],
     assembled?: AssembledContext,
   ): Promise<SummaryOutcome> {
     try {
@@ -116,8 +118,8 @@ export function createConversationContextService(deps: {
      */
     afterReply(
       userId: string,
-      conversation: ConversationRow,
-      branch: MessageRow[],
+      conversation: Conversation,
+      branch: Message[],
       assembled?: AssembledContext,
     ): void {
       const jobs = deps.jobs;

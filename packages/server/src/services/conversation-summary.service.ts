@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
-import type { MessageRow } from '../db/schema/index.js';
+import type { Message } from '../domain/message.js';
 import type { AssembledContext } from '../prompt/assemble-context.js';
 import { tokenCounterFor } from '../prompt/prompt-token-counter.js';
 import { fitTranscript, planSummary, summaryRequest, summaryTokenLimit } from '../prompt/summary-prompt.js';
@@ -45,7 +45,7 @@ export function createConversationSummaryService(deps: {
   async function run(
     userId: string,
     conversationId: string,
-    branch: readonly MessageRow[],
+    branch: readonly Message[],
     assembled: AssembledContext,
   ): Promise<SummaryOutcome> {
     const plan = planSummary(branch, assembled, await countLater(branch, assembled));
@@ -99,7 +99,7 @@ export function createConversationSummaryService(deps: {
   }
 
   /** Counts the messages added after the context was built (usually the reply that just ended). */
-  async function countLater(branch: readonly MessageRow[], assembled: AssembledContext) {
+  async function countLater(branch: readonly Message[], assembled: AssembledContext) {
     const inContext = new Set(assembled.parts.flatMap((part) => part.messageId ?? []));
     const countTokens = tokenCounterFor(assembled.model?.id);
     const later = new Map<string, number>();
@@ -164,7 +164,7 @@ export function createConversationSummaryService(deps: {
     summarizeIfNeeded(
       userId: string,
       conversationId: string,
-      branch: readonly MessageRow[],
+      branch: readonly Message[],
       assembled: AssembledContext,
     ): Promise<SummaryOutcome> {
       if (!assembled.needsSummary) return Promise.resolve({ status: 'not_needed' });

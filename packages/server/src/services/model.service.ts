@@ -1,10 +1,11 @@
+import type { FastifyBaseLogger } from 'fastify';
 import type { JSONSchema7 } from 'json-schema';
 import { AppError, notFound } from '../errors.js';
 import type { CircuitBreaker } from '../providers/circuit-breaker.js';
 import { type FallbackPart, streamWithFallback } from '../providers/fallback.js';
 import { costOf, priceFor } from '../providers/pricing.js';
 import type { ProviderRegistry } from '../providers/provider-registry.js';
-import type { ChatMessage, ChatModel, ModelInfo } from '../providers/types.js';
+import type { ChatMessage, ChatModel, ModelInfo, ToolDefinition } from '../providers/types.js';
 import { type CallSummary, recordUsage } from '../providers/usage-recorder.js';
 import type { UsageRepository } from '../repositories/usage.repository.js';
 import type { SettingsService } from './settings.service.js';
@@ -33,6 +34,8 @@ export function createModelService(deps: {
   settings: SettingsService;
   usage: UsageRepository;
   breaker: CircuitBreaker;
+  /** Where a usage event that could not be stored is reported (recording never fails a call). */
+  log?: Pick<FastifyBaseLogger, 'warn'>;
 }) {
   const known = new Map<string, ModelInfo>();
   // Prices change rarely (an admin edits them); every call reads them to cost the answer.
@@ -79,22 +82,27 @@ export function createModelService(deps: {
     started: number,
     outcome: { usage?: { inputTokens: number; outputTokens: number; reported: boolean }; errorCode?: string },
   ) {
-    const usage = outcome.usage;
-    const price = priceFor(model.info.id, await prices());
-    await deps.usage.record({
-      userId,
-      provider: model.info.provider,
-      model: model.info.id,
-      purpose,
-      inputTokens: usage?.inputTokens ?? 0,
-      outputTokens: usage?.outputTokens ?? 0,
-      tokensReported: usage?.reported ?? false,
-      costUsd: usage ? costOf(usage, price, model.info.local) : null,
-      timeToFirstTokenMs: null,
-      durationMs: Math.round(performance.now() - started),
-      status: outcome.errorCode ? 'error' : 'complete',
-      errorCode: outcome.errorCode ?? null,
-    });
+    // Best-effort, as for streams: the answer is the caller's whatever its accounting does.
+    try {
+      const usage = outcome.usage;
+      const price = priceFor(model.info.id, await prices());
+      await deps.usage.record({
+        userId,
+        provider: model.info.provider,
+        model: model.info.id,
+        purpose,
+        inputTokens: usage?.inputTokens ?? 0,
+        outputTokens: usage?.outputTokens ?? 0,
+        tokensReported: usage?.reported ?? false,
+        costUsd: usage ? costOf(usage, price, model.info.local) : null,
+        timeToFirstTokenMs: null,
+        durationMs: Math.round(performance.now() - started),
+        status: outcome.errorCode ? 'error' : 'complete',
+        errorCode: outcome.errorCode ?? null,
+      });
+    } catch (err) {
+      deps.log?.warn({ err, purpose }, 'usage not recorded; the call went on');
+    }
   }
 
   return {
@@ -118,6 +126,8 @@ export function createModelService(deps: {
         avatarId?: string;
         /** A chain already resolved by the caller (skips resolving `model` again). */
         chain?: ChatModel[];
+        /** Tools the model may call (a reply run's step loop answers the calls). */
+        tools?: ToolDefinition[];
       },
     ): AsyncGenerator<FallbackPart | { type: 'call-summary'; summary: CallSummary }> {
       const models = input.chain ?? (await chain(userId, input.model, input.fallbacks));
@@ -125,6 +135,7 @@ export function createModelService(deps: {
         models,
         {
           messages: input.messages,
+          ...(input.tools?.length ? { tools: input.tools } : {}),
           ...(input.maxOutputTokens ? { maxOutputTokens: input.maxOutputTokens } : {}),
           ...(input.signal ? { signal: input.signal } : {}),
         },
@@ -137,6 +148,8 @@ export function createModelService(deps: {
         modelInfo: (id) => known.get(id) ?? models.find((m) => m.info.id === id)?.info,
         prices,
         usage: deps.usage,
+        onRecordFailed: (err) =>
+          deps.log?.warn({ err, purpose: input.purpose }, 'usage not recorded; the call went on'),
       });
     },
 

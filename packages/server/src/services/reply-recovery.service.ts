@@ -1,7 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
-import type { Database } from '../db/database.js';
 import type { WriterLocks } from '../db/storage.js';
-import { createMessageRepository } from '../repositories/message.repository.js';
+import type { MessageRepository } from '../repositories/message.repository.js';
 
 /**
  * Replies nobody is writing any more become `interrupted` (their text up to the last flush
@@ -14,7 +13,10 @@ import { createMessageRepository } from '../repositories/message.repository.js';
  * marked once the database is back.
  */
 export function createReplyRecoveryService(deps: {
-  db: Database;
+  messages: Pick<
+    MessageRepository,
+    'streamingWriters' | 'markInterrupted' | 'streamingReplies' | 'interruptReplies'
+  >;
   locks: WriterLocks;
   writerId: string;
   /** Whether this process is writing (or still storing) the reply: `replies.isWriting`. */
@@ -22,7 +24,7 @@ export function createReplyRecoveryService(deps: {
   log: FastifyBaseLogger;
   intervalMs?: number;
 }) {
-  const messages = createMessageRepository(deps.db);
+  const { messages } = deps;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<number> | undefined;
 

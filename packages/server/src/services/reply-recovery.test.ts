@@ -38,7 +38,7 @@ describeStorage('the reply recovery sweep (%s)', (mode) => {
     await storage.writerLocks.hold(live);
 
     const recovery = createReplyRecoveryService({
-      db: storage.db,
+      messages: createMessageRepository(storage.db),
       locks: storage.writerLocks,
       writerId: self,
       isWriting: (replyId) => replyId === inFlight.id,

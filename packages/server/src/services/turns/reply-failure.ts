@@ -1,7 +1,7 @@
-import { isDatabaseUnavailable } from '../db/database-errors.js';
-import type { CodedError } from '../domain/error-codes.js';
-import { AppError } from '../errors.js';
-import { ProviderError } from '../providers/types.js';
+import { isDatabaseUnavailable } from '../../db/database-errors.js';
+import type { CodedError } from '../../domain/error-codes.js';
+import { AppError } from '../../errors.js';
+import { ProviderError } from '../../providers/types.js';
 
 /** What a client is told when the database went away while a reply was being written. */
 export const DATABASE_UNAVAILABLE: CodedError = {

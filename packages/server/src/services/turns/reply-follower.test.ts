@@ -7,19 +7,19 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStorage, type Storage } from '../db/storage.js';
-import { newId } from '../ids.js';
-import { createMessageRepository } from '../repositories/message.repository.js';
-import { createTestApp } from '../test-support/app.js';
-import { startChat, storeStreamingReply } from '../test-support/conversations.js';
-import { OllamaServer } from '../test-support/protocol-servers/ollama-server.js';
-import { parseSse, sseReader, waitUntil } from '../test-support/sse.js';
+import { openStorage, type Storage } from '../../db/storage.js';
+import { newId } from '../../ids.js';
+import { createMessageRepository } from '../../repositories/message.repository.js';
+import { createTestApp } from '../../test-support/app.js';
+import { startChat, storeStreamingReply } from '../../test-support/conversations.js';
+import { OllamaServer } from '../../test-support/protocol-servers/ollama-server.js';
+import { parseSse, sseReader, waitUntil } from '../../test-support/sse.js';
 import {
   createPostgresDatabase,
   createTestStorage,
   describeStorage,
   type TestStorage,
-} from '../test-support/storage.js';
+} from '../../test-support/storage.js';
 
 const MODEL = 'ollama/llama3.2:latest';
 const SECRET = { LUMINA_SECRET_KEY: 'cd'.repeat(32) };
@@ -93,7 +93,7 @@ interface Run {
   exit: Promise<unknown>;
 }
 
-const root = fileURLToPath(new URL('../../../..', import.meta.url));
+const root = fileURLToPath(new URL('../../../../..', import.meta.url));
 
 /** A whole server in its own process, so it can die without running any shutdown code. */
 function startServer(env: Record<string, string>): Run {

@@ -1,18 +1,23 @@
-import type { MessageRow } from '../db/schema/index.js';
-import { AppError } from '../errors.js';
-import type { ReplyBus, ReplyEvent } from '../realtime/reply-bus.js';
-import { INTERRUPTED_ERROR } from '../repositories/message.repository.js';
+import type { Message } from '../../domain/message.js';
+import { speakerOf } from '../../domain/speaker.js';
+import { AppError } from '../../errors.js';
+import type { ReplyBus, ReplyEvent } from '../../realtime/reply-bus.js';
+import { INTERRUPTED_ERROR } from '../../repositories/message.repository.js';
 import { FOLLOW_UNAVAILABLE } from './reply-failure.js';
 
 type Part = ReplyEvent['part'];
 
-export const messageStart = (message: MessageRow, withContent: boolean): Part => ({
+/**
+ * The part that opens a message on a stream: who speaks it, in which turn. `withContent` when it
+ * replaces what a client holds (a resume, an edit, a continued reply's first words).
+ */
+export const messageStart = (message: Message, withContent: boolean): Part => ({
   type: 'message-start',
   messageId: message.id,
   parentId: message.parentId,
-  turnId: null,
+  turnId: message.turnId,
   role: message.role,
-  participant: null,
+  participant: speakerOf(message),
   model: message.model,
   ...(withContent ? { content: message.content } : {}),
   createdAt: message.createdAt.toISOString(),
@@ -21,11 +26,11 @@ export const messageStart = (message: MessageRow, withContent: boolean): Part =>
 export interface FollowDeps {
   bus: ReplyBus;
   /** The reply as stored now (throws AppError 404 once it is deleted, or a database error). */
-  load(replyId: string): Promise<MessageRow>;
+  load(replyId: string): Promise<Message>;
   /** Whether the writer of this `streaming` row is still writing it. */
-  writerAlive(row: MessageRow): Promise<boolean>;
+  writerAlive(row: Message): Promise<boolean>;
   /** Marks a reply whose writer is gone `interrupted`; undefined when it ended meanwhile. */
-  interrupt(replyId: string): Promise<MessageRow | undefined>;
+  interrupt(replyId: string): Promise<Message | undefined>;
   /** How often a reply the bus does not know is read again from the database. */
   pollMs: number;
   /** How long a follower waits in silence before it checks that the writer still lives. */
@@ -41,10 +46,10 @@ interface BusEnd {
 }
 
 type Ending =
-  | { kind: 'stored'; row: MessageRow }
+  | { kind: 'stored'; row: Message }
   | { kind: 'deleted' }
   | { kind: 'unreachable' }
-  | { kind: 'gone'; row: MessageRow };
+  | { kind: 'gone'; row: Message };
 
 /**
  * The parts of a reply after `afterSeq`, always ending with `finish` unless `signal` aborts:
@@ -57,7 +62,7 @@ type Ending =
  */
 export async function* followReply(
   deps: FollowDeps,
-  message: MessageRow,
+  message: Message,
   afterSeq: number,
   signal: AbortSignal,
 ): AsyncGenerator<ReplyEvent> {
@@ -178,8 +183,8 @@ function writerWatch(deps: FollowDeps, replyId: string) {
       strikes = 0;
       unreachableSince = undefined;
     },
-    async check(read?: MessageRow): Promise<Ending | undefined> {
-      let row: MessageRow;
+    async check(read?: Message): Promise<Ending | undefined> {
+      let row: Message;
       let over: boolean;
       try {
         row = read ?? (await deps.load(replyId));

@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
-import type { MessageFinish, MessageRepository } from '../repositories/message.repository.js';
+import type { MessageFinish, MessageRepository } from '../../repositories/message.repository.js';
 
 /**
  * Stores replies whose final write failed or did not answer (the database is away): the first

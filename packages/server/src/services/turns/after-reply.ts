@@ -1,0 +1,69 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Conversation } from '../../domain/conversation.js';
+import type { Message } from '../../domain/message.js';
+import type { AssembledContext } from '../../prompt/assemble-context.js';
+import type { ChatModel } from '../../providers/types.js';
+import type { StreamPart } from '../../realtime/stream-parts.js';
+import type { ConversationRepository } from '../../repositories/conversation.repository.js';
+import type { ConversationContextService } from '../conversation-context.service.js';
+import type { ConversationTitleService } from '../conversation-title.service.js';
+
+/** A reply that completed, with what was known when it was written. */
+export interface CompletedReply {
+  userId: string;
+  conversation: Conversation;
+  /** Root → the reply, as stored. */
+  branch: Message[];
+  /** The context the reply was written with (tells whether the window is filling up). */
+  assembled: AssembledContext;
+  chain: ChatModel[];
+  /** Adds a part to the reply's stream while it is still open (the automatic title). */
+  publish(part: StreamPart): void;
+}
+
+/**
+ * The work that follows a completed reply: the automatic title after the first exchange, and a
+ * running summary when the context window fills up. Behind this interface so the runner can
+ * change (issue 11 point 5 moves it onto durable jobs) without touching the engine.
+ */
+export interface AfterReply {
+  /** Never rejects; resolves once the reply's stream may end (the title, when there is one, is on it). */
+  completed(reply: CompletedReply): Promise<void>;
+}
+
+/**
+ * Runs the after-reply work in this process: the title is awaited (so it arrives on the reply's
+ * own stream before `finish`'s stream ends), the summary runs in the background.
+ */
+export function inProcessAfterReply(deps: {
+  conversations: Pick<ConversationRepository, 'findOwned' | 'setAutoTitle'>;
+  titles: ConversationTitleService;
+  context: Pick<ConversationContextService, 'afterReply'>;
+  log: Pick<FastifyBaseLogger, 'warn'>;
+}): AfterReply {
+  /** After the first exchange, an automatic title (unless the user already named it). */
+  async function nameConversation(reply: CompletedReply): Promise<void> {
+    const { conversation } = reply;
+    if (conversation.titleSource !== 'auto' || conversation.title !== '') return;
+    // Read again: the person may have named it while the reply was written.
+    const current = await deps.conversations.findOwned(reply.userId, conversation.id);
+    if (current?.titleSource !== 'auto' || current.title !== '') return;
+    const userText = reply.branch.findLast((m) => m.role === 'user')?.content ?? '';
+    if (userText === '') return;
+    const title = await deps.titles.titleFor(reply.userId, {
+      userText,
+      replyText: reply.branch.at(-1)?.content ?? '',
+      chain: reply.chain,
+      avatarId: current.avatarId,
+    });
+    await deps.conversations.setAutoTitle(current.id, title);
+    reply.publish({ type: 'title', conversationId: current.id, title });
+  }
+
+  return {
+    async completed(reply) {
+      await nameConversation(reply).catch((err) => deps.log.warn({ err }, 'automatic title failed'));
+      deps.context.afterReply(reply.userId, reply.conversation, reply.branch, reply.assembled);
+    },
+  };
+}

@@ -1,0 +1,180 @@
+import { sql } from 'drizzle-orm';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { queryRows } from '../../db/database.js';
+import { createMessageRepository } from '../../repositories/message.repository.js';
+import { createTestApp } from '../../test-support/app.js';
+import { startChat } from '../../test-support/conversations.js';
+import { OllamaServer } from '../../test-support/protocol-servers/ollama-server.js';
+import { parseSse, type SseEvent } from '../../test-support/sse.js';
+import { createTestStorage, describeStorage, type TestStorage } from '../../test-support/storage.js';
+
+const MODEL = 'ollama/llama3.2:latest';
+const textOf = (events: SseEvent[]) =>
+  events
+    .filter((e) => e.event === 'text-delta')
+    .map((e) => e.data.delta)
+    .join('');
+
+describeStorage('the reply engine: turns, speakers, continue, usage (%s)', (mode) => {
+  let storage: TestStorage;
+  let ollama: OllamaServer;
+  let app: FastifyInstance;
+  let logs: string[];
+  let chat: Awaited<ReturnType<typeof startChat>>;
+  let avatarId: string;
+  const messages = () => createMessageRepository(storage.db);
+
+  beforeAll(async () => {
+    ollama = await new OllamaServer().listen();
+    storage = await createTestStorage(mode);
+    ({ app, logs } = await createTestApp(storage, {
+      OLLAMA_BASE_URL: ollama.origin,
+      CHAT_FLUSH_INTERVAL_MS: '50',
+    }));
+    chat = await startChat(app, 'turns@example.org', { model: MODEL });
+    avatarId = (await messages().findOwned(chat.userId, chat.greetingId))!.speakerAvatarId!;
+  });
+  afterAll(async () => {
+    await app?.close();
+    await storage?.close();
+    await ollama?.close();
+  });
+
+  const post = async (url: string, payload?: object) => {
+    const response = await app.inject({
+      method: 'POST',
+      url,
+      headers: chat.headers,
+      ...(payload ? { payload } : {}),
+    });
+    expect(response.statusCode, response.body).toBe(200);
+    return parseSse(response.body);
+  };
+
+  it('records turns and speakers on every row, and says them in message-start', async () => {
+    ollama.script({ kind: 'text', tokens: ['Once', ' upon'] }, { kind: 'text', tokens: ['A tale'] });
+    const events = await post(`/api/conversations/${chat.conversationId}/messages`, {
+      content: 'Tell me a story',
+    });
+    const [question, reply] = events.filter((e) => e.event === 'message-start');
+    const questionId = question!.data.messageId as string;
+    expect(question!.data).toMatchObject({
+      role: 'user',
+      parentId: chat.greetingId,
+      turnId: questionId,
+      participant: { kind: 'user', id: chat.userId },
+    });
+    expect(reply!.data).toMatchObject({
+      role: 'assistant',
+      parentId: questionId,
+      turnId: questionId,
+      participant: { kind: 'avatar', id: avatarId },
+    });
+    const stored = await messages().findOwned(chat.userId, reply!.data.messageId as string);
+    expect(stored).toMatchObject({
+      status: 'complete',
+      content: 'Once upon',
+      parts: [{ type: 'text', text: 'Once upon' }],
+      turnId: questionId,
+      speakerAvatarId: avatarId,
+      speakerUserId: null,
+    });
+    expect(await messages().findOwned(chat.userId, questionId)).toMatchObject({
+      turnId: questionId,
+      speakerUserId: chat.userId,
+      speakerAvatarId: null,
+    });
+    // The automatic title arrived on the reply's stream, before it ended.
+    expect(events.find((e) => e.event === 'title')?.data).toMatchObject({ title: 'A tale' });
+  });
+
+  it('continues a reply: a sibling that starts with its text, the model sent the reply to go on from', async () => {
+    const [leaf] = await queryRows<{ active_leaf_id: string }>(
+      storage.db,
+      sql`select active_leaf_id from conversations where id = ${chat.conversationId}`,
+    );
+    const original = (await messages().findOwned(chat.userId, leaf!.active_leaf_id))!;
+    expect(original.content).toBe('Once upon');
+    ollama.script({ kind: 'text', tokens: [' a', ' time.'] });
+
+    const events = await post(`/api/messages/${original.id}/continue`);
+
+    const starts = events.filter((e) => e.event === 'message-start');
+    expect(starts).toHaveLength(1);
+    const continued = starts[0]!.data;
+    expect(continued).toMatchObject({
+      role: 'assistant',
+      parentId: original.parentId,
+      turnId: original.turnId,
+      participant: { kind: 'avatar', id: avatarId },
+      // The client replaces what it shows with this, then appends the deltas.
+      content: 'Once upon',
+    });
+    expect(continued.messageId).not.toBe(original.id);
+    expect(textOf(events)).toBe(' a time.');
+    expect(events.at(-1)).toMatchObject({ event: 'finish', data: { status: 'complete' } });
+    const sent = ollama.requests.filter((r) => r.path === '/api/chat').at(-1)!.body.messages;
+    expect(sent.at(-1)).toMatchObject({ role: 'assistant', content: 'Once upon' });
+
+    expect(await messages().findOwned(chat.userId, continued.messageId as string)).toMatchObject({
+      status: 'complete',
+      content: 'Once upon a time.',
+      parts: [{ type: 'text', text: 'Once upon a time.' }],
+      parentId: original.parentId,
+      turnId: original.turnId,
+      speakerAvatarId: avatarId,
+      metadata: { continuedFrom: original.id },
+    });
+    // The original stays as it was, one sibling back; the visible branch moved to the new one.
+    expect(await messages().findOwned(chat.userId, original.id)).toMatchObject({ content: 'Once upon' });
+    const [after] = await queryRows<{ active_leaf_id: string }>(
+      storage.db,
+      sql`select active_leaf_id from conversations where id = ${chat.conversationId}`,
+    );
+    expect(after!.active_leaf_id).toBe(continued.messageId);
+  });
+
+  it('refuses to continue a user message, with a stable code', async () => {
+    const [question] = await queryRows<{ id: string }>(
+      storage.db,
+      sql`select id from messages where conversation_id = ${chat.conversationId} and role = 'user' limit 1`,
+    );
+    const response = await app.inject({
+      method: 'POST',
+      url: `/api/messages/${question!.id}/continue`,
+      headers: chat.headers,
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().error.code).toBe('cannot_continue');
+  });
+
+  it('completes and stores a reply when recording its usage fails', async () => {
+    const run = (text: string) => storage.db.execute(sql.raw(text));
+    await run(`create function lumina_test_no_usage() returns trigger language plpgsql as $$
+      begin raise exception 'usage recording is broken'; end $$`);
+    await run(`create trigger no_usage before insert on usage_events
+      for each statement execute function lumina_test_no_usage()`);
+    try {
+      ollama.script({ kind: 'text', tokens: ['Still', ' answered'] });
+      const events = await post(`/api/conversations/${chat.conversationId}/messages`, {
+        content: 'Are you there?',
+      });
+      expect(events.filter((e) => e.event === 'error')).toEqual([]);
+      expect(textOf(events)).toBe('Still answered');
+      expect(events.at(-1)).toMatchObject({
+        event: 'finish',
+        data: { status: 'complete', finishReason: 'stop' },
+      });
+      const replyId = events.filter((e) => e.event === 'message-start').at(-1)!.data.messageId as string;
+      expect(await messages().findOwned(chat.userId, replyId)).toMatchObject({
+        status: 'complete',
+        content: 'Still answered',
+        error: null,
+      });
+      expect(logs.some((line) => line.includes('usage not recorded'))).toBe(true);
+    } finally {
+      await run('drop trigger no_usage on usage_events');
+    }
+  });
+});

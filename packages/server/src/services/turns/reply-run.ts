@@ -1,0 +1,216 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { CodedError } from '../../domain/error-codes.js';
+import type { Message } from '../../domain/message.js';
+import type { FinishReason, ReplyEndStatus, ReplyTimings } from '../../domain/reply.js';
+import { chatMessagesOf } from '../../prompt/history-messages.js';
+import type { ChatMessage, ChatModel, ToolCall, ToolDefinition } from '../../providers/types.js';
+import type { StreamPart, Usage } from '../../realtime/stream-parts.js';
+import type { MessageFinish, MessageRepository } from '../../repositories/message.repository.js';
+import type { ModelService } from '../model.service.js';
+import { DATABASE_UNAVAILABLE, replyFailure } from './reply-failure.js';
+import type { ReplyFlusher } from './reply-flusher.js';
+import type { createLateReplyStore } from './reply-late-store.js';
+import { settleWithin } from './reply-late-store.js';
+import { replyParts } from './reply-parts.js';
+import type { RunningReply } from './reply-registry.js';
+
+/**
+ * Answers a model's tool calls. No tool exists yet (issue 16): the engine is given none, and a
+ * step that ends with tool calls ends the reply with finish reason `tool-calls`.
+ */
+export interface ToolRunner {
+  /** What the model is offered. */
+  definitions: ToolDefinition[];
+  /** Runs one call. A failing tool answers `isError` with its words for the model; it never throws. */
+  run(call: ToolCall, signal: AbortSignal): Promise<{ output: unknown; isError: boolean }>;
+}
+
+export interface ReplyRunDeps {
+  models: Pick<ModelService, 'stream'>;
+  messages: Pick<MessageRepository, 'finish'>;
+  flusher: ReplyFlusher;
+  late: Pick<ReturnType<typeof createLateReplyStore>, 'store'>;
+  /** The final write may take this long before the client is told the reply was interrupted. */
+  finishWaitMs: number;
+  log: Pick<FastifyBaseLogger, 'warn' | 'error'>;
+  tools?: ToolRunner;
+  /** Model calls one reply may make (each tool round is one more); default 8. */
+  maxSteps?: number;
+}
+
+export interface ReplyRunInput {
+  userId: string;
+  /** The reply's row as inserted (`streaming`, its parts those it starts with). */
+  reply: Message;
+  /** The avatar the call speaks for (kept with the usage record). */
+  avatarId: string;
+  chain: ChatModel[];
+  /** What the model is sent (the assembled context). */
+  history: ChatMessage[];
+  maxOutputTokens: number;
+  running: RunningReply;
+  publish(part: StreamPart): void;
+}
+
+export interface ReplyOutcome {
+  status: ReplyEndStatus;
+  /** The row as stored; undefined when the final write did not land (the late store has it). */
+  stored: Message | undefined;
+}
+
+/**
+ * One reply run: model stream → parts → flushes → finish. A step is one model call; when a step
+ * ends with tool calls and a tool runner is given, their results are added and the next step
+ * runs with them. Every part is published on the reply's stream as it comes; the row is flushed
+ * while it grows and stored once at the end with how it ended, after which `usage` and `finish`
+ * are published. A database that does not take the final write in `finishWaitMs` does not keep
+ * the client waiting: it is told `interrupted`, and the late store writes the row later.
+ */
+export async function runReply(deps: ReplyRunDeps, input: ReplyRunInput): Promise<ReplyOutcome> {
+  const { reply, publish, running } = input;
+  const parts = replyParts(reply.parts.slice());
+  const start = parts.mark();
+  let model = reply.model;
+  let error: CodedError | null = null;
+  let finishReason: FinishReason | null = null;
+  let usage = null as Usage | null;
+  const timings: ReplyTimings = { timeToFirstTokenMs: null, durationMs: 0 };
+  const flushing = deps.flusher(reply.id, parts);
+  try {
+    let messages = input.history;
+    for (let step = 1; ; step++) {
+      finishReason = null;
+      for await (const part of deps.models.stream(input.userId, {
+        messages,
+        chain: input.chain,
+        purpose: 'chat',
+        maxOutputTokens: input.maxOutputTokens,
+        signal: running.signal,
+        avatarId: input.avatarId,
+        ...(deps.tools ? { tools: deps.tools.definitions } : {}),
+      })) {
+        switch (part.type) {
+          case 'model':
+            if (part.modelId !== model) publish({ type: 'model', modelId: part.modelId });
+            model = part.modelId;
+            break;
+          case 'text-delta':
+            parts.text(part.delta);
+            publish({ type: 'text-delta', delta: part.delta });
+            break;
+          case 'tool-call': {
+            const call = { type: 'tool-call', ...callOf(part) } as const;
+            parts.add(call);
+            publish(call);
+            break;
+          }
+          case 'error':
+            error = { code: part.code, message: part.message };
+            publish({ type: 'error', code: part.code, message: part.message });
+            break;
+          case 'finish':
+            finishReason = part.finishReason;
+            break;
+          case 'usage':
+            usage = {
+              inputTokens: (usage?.inputTokens ?? 0) + part.usage.inputTokens,
+              outputTokens: (usage?.outputTokens ?? 0) + part.usage.outputTokens,
+              costUsd: usage?.costUsd ?? null,
+            };
+            break;
+          case 'call-summary': {
+            const { summary } = part;
+            if (usage && summary.costUsd !== null) usage.costUsd = (usage.costUsd ?? 0) + summary.costUsd;
+            timings.timeToFirstTokenMs ??= summary.timeToFirstTokenMs;
+            timings.durationMs = (timings.durationMs ?? 0) + summary.durationMs;
+            break;
+          }
+        }
+      }
+      const calls = parts.openCalls();
+      if (error || running.signal.aborted || finishReason !== 'tool-calls' || calls.length === 0) break;
+      if (!deps.tools || step >= (deps.maxSteps ?? 8)) break;
+      for (const call of calls) {
+        const { output, isError } = await deps.tools.run(callOf(call), running.signal);
+        const result = {
+          type: 'tool-result',
+          toolCallId: call.toolCallId,
+          toolName: call.toolName,
+          output,
+          isError,
+        } as const;
+        parts.add(result);
+        publish(result);
+      }
+      if (running.signal.aborted) break;
+      // The next step sees what this run wrote: its text, its calls and their results.
+      messages = [...input.history, ...chatMessagesOf({ role: 'assistant', parts: parts.since(start) })];
+    }
+  } catch (err) {
+    // The stream failed outside the part protocol (resolving the chain, a tool runner that
+    // threw). The client sees a stable code and our own words, never the error's text (a driver
+    // error carries the SQL and its parameters).
+    error = replyFailure(err);
+    if (error.code === 'internal_error') deps.log.error({ err, replyId: reply.id }, 'reply failed');
+    else deps.log.warn({ err, replyId: reply.id }, 'reply stopped');
+    publish({ type: 'error', ...error });
+  } finally {
+    await flushing.stop();
+  }
+
+  // Stopped by a person → cancelled; stopped because the server is shutting down, or because
+  // the database went away → interrupted.
+  const stoppedFor = running.stoppedFor();
+  const status: ReplyEndStatus = running.signal.aborted
+    ? stoppedFor === 'shutdown'
+      ? 'interrupted'
+      : 'cancelled'
+    : error?.code === DATABASE_UNAVAILABLE.code
+      ? 'interrupted'
+      : error
+        ? 'error'
+        : 'complete';
+  if (status === 'interrupted' && !error)
+    error = { code: 'interrupted', message: 'The server stopped while this reply was being written' };
+  const fields: MessageFinish = {
+    parts: parts.list().slice(),
+    status,
+    error,
+    model,
+    finishReason: running.signal.aborted ? 'cancelled' : (finishReason ?? (error ? 'error' : 'stop')),
+    inputTokens: usage?.inputTokens ?? null,
+    outputTokens: usage?.outputTokens ?? null,
+    costUsd: usage?.costUsd ?? null,
+    timeToFirstTokenMs: timings.timeToFirstTokenMs,
+    durationMs: timings.durationMs,
+    writerId: null,
+  };
+  const attempt = deps.messages.finish(reply.id, fields);
+  const outcome = await settleWithin(attempt, deps.finishWaitMs);
+  if (!('row' in outcome)) {
+    // The client is not kept waiting on the database: it learns now that the reply stopped, and
+    // the row is stored `interrupted` (with all the parts written) once the database is back.
+    if ('err' in outcome) deps.log.warn({ err: outcome.err, replyId: reply.id }, 'storing the reply failed');
+    const failure = 'err' in outcome ? replyFailure(outcome.err) : DATABASE_UNAVAILABLE;
+    if (error?.code !== failure.code) publish({ type: 'error', ...failure });
+    if (usage) publish({ type: 'usage', ...usage });
+    publish({ type: 'finish', status: 'interrupted', finishReason: 'error', timings });
+    deps.late.store(reply.id, attempt, {
+      ...fields,
+      status: 'interrupted',
+      finishReason: 'error',
+      error: failure,
+    });
+    return { status: 'interrupted', stored: undefined };
+  }
+  const stored = outcome.row;
+  if (usage) publish({ type: 'usage', ...usage });
+  publish({ type: 'finish', status, finishReason: stored?.finishReason ?? null, timings });
+  return { status, stored };
+}
+
+const callOf = (call: ToolCall) => ({
+  toolCallId: call.toolCallId,
+  toolName: call.toolName,
+  input: call.input,
+});
