@@ -1081,6 +1081,329 @@ export interface paths {
         };
         trace?: never;
     };
+    "/api/admin/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Background job queues with how many jobs wait, run, completed, failed or are delayed */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            queues: components["schemas"]["JobQueueStats"][];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/jobs/{queue}/failures": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The latest jobs of a queue that failed for good, newest first, with their errors */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    queue: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            failures: components["schemas"]["JobFailure"][];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/jobs/{id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Give a failed job one more attempt */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/jobs/{id}/discard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Delete a failed job */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/providers": {
         parameters: {
             query?: never;
@@ -4483,6 +4806,92 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/messages/{id}/continue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Continue a reply where it stopped: a sibling that starts with its text and goes on (the original stays)
+         * @description Answers `text/event-stream`, one `StreamPart` per event (docs/conversations.md).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The reply as Server-Sent Events, one `StreamPart` per event: `event:` is the part's `type`, `data:` the rest of the part as JSON, `id:` its sequence number within the reply (send the last one as `Last-Event-ID` to resume). The stream ends after `finish`. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/event-stream": components["schemas"]["StreamPart"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/messages/{id}/edit": {
         parameters: {
             query?: never;
@@ -4822,6 +5231,281 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/conversations/{id}/participants": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who takes part: its owner, its avatars, and people with their roles */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            participants: components["schemas"]["Participant"][];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Bring one of your avatars into the conversation */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        avatarId: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            participant: components["schemas"]["Participant"];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/conversations/{id}/participants/{participantId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove an avatar or a person (not the conversation’s own avatar, not its owner) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    participantId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/conversations/{id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Follow every reply of a conversation, live, over one stream
+         * @description Answers `text/event-stream`: one `ConversationEvent` per event (`event:` = the part’s type, `data:` = `{messageId, seq, part}`), for every reply being written in the conversation, from any tab or instance. No `id:` and no `Last-Event-ID`: the stream starts live (replies already being written are followed from their first part); to resume one reply, use `GET /api/messages/{messageId}/stream` with its `seq`.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Server-Sent Events, one `ConversationEvent` each. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/event-stream": components["schemas"]["ConversationEvent"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -4855,6 +5539,34 @@ export interface components {
             mediaType: string;
             name?: string;
         };
+        ErrorInput: {
+            error: {
+                code: string;
+                message: string;
+                details?: {
+                    [key: string]: unknown;
+                };
+                requestId?: string;
+            };
+        };
+        JobQueueStatsInput: {
+            name: string;
+            waiting: number;
+            active: number;
+            completed: number;
+            failed: number;
+            delayed: number;
+        };
+        JobFailureInput: {
+            id: string;
+            name: string;
+            data: unknown;
+            error: string;
+            attempts: number;
+            /** Format: date-time */
+            createdAt: string;
+            failedAt: string | null;
+        };
         UserInput: {
             /** Format: uuid */
             id: string;
@@ -4879,16 +5591,6 @@ export interface components {
             /** Format: date-time */
             expiresAt: string;
             current: boolean;
-        };
-        ErrorInput: {
-            error: {
-                code: string;
-                message: string;
-                details?: {
-                    [key: string]: unknown;
-                };
-                requestId?: string;
-            };
         };
         InstanceSettingsInput: {
             signupOpen: boolean;
@@ -5041,13 +5743,30 @@ export interface components {
             greeting: string;
             imageUrl: string;
         };
+        ContextMessageInput: {
+            /** @enum {string} */
+            role: "user" | "assistant" | "system" | "tool";
+            content: string;
+            /** @description For `assistant`: the tool calls it made */
+            toolCalls?: {
+                toolCallId: string;
+                toolName: string;
+                input: unknown;
+            }[];
+            /** @description For `tool`: the call this result answers */
+            toolCallId?: string;
+            /** @description For `tool`: the tool that answered */
+            toolName?: string;
+            /** @description For `tool`: the tool failed and `content` says why */
+            isError?: boolean;
+        };
         ContextPartInput: {
             /** @enum {string} */
             kind: "system" | "lore" | "memory" | "summary" | "message" | "post_history";
             title: string;
             /** @enum {string} */
-            role: "system" | "user" | "assistant";
-            /** @description Exactly what is sent */
+            role: "user" | "assistant" | "system" | "tool";
+            /** @description Exactly what is sent: the text, then each tool call as `name(input)` */
             text: string;
             /** @description Tokens of `text` (message framing is in the total) */
             tokens: number;
@@ -5076,11 +5795,7 @@ export interface components {
                 message: string;
             } | null;
             /** @description Exactly what the model is sent for the next reply on the visible branch */
-            messages: {
-                /** @enum {string} */
-                role: "system" | "user" | "assistant" | "tool";
-                content: string;
-            }[];
+            messages: components["schemas"]["ContextMessageInput"][];
             parts: components["schemas"]["ContextPartInput"][];
             tokens: {
                 /** @description Everything sent, message framing included */
@@ -5136,66 +5851,6 @@ export interface components {
             needsSummary: boolean;
             /** @description A summary of this conversation is being written right now */
             summarizing: boolean;
-        };
-        ConversationInput: {
-            /** Format: uuid */
-            id: string;
-            /** Format: uuid */
-            avatarId: string;
-            title: string;
-            /** @enum {string} */
-            titleSource: "auto" | "user";
-            tags: string[];
-            pinned: boolean;
-            archived: boolean;
-            activeLeafId: string | null;
-            /** @description `provider/model` for this conversation; null = avatar or user default */
-            model: string | null;
-            messageCount: number;
-            lastMessageAt: string | null;
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            updatedAt: string;
-        };
-        MessageInput: {
-            /** Format: uuid */
-            id: string;
-            /** Format: uuid */
-            conversationId: string;
-            parentId: string | null;
-            /** @enum {string} */
-            role: "user" | "assistant" | "system" | "tool";
-            /** @description The text of the `text` parts, joined (what search and previews read) */
-            content: string;
-            /** @description The message in order: text, reasoning, tool calls and results, files */
-            parts: components["schemas"]["MessagePartInput"][];
-            /** @enum {string} */
-            status: "complete" | "streaming" | "cancelled" | "error" | "interrupted";
-            error: {
-                code: string;
-                message: string;
-            } | null;
-            model: string | null;
-            finishReason: string | null;
-            usage: {
-                inputTokens: number | null;
-                outputTokens: number | null;
-                costUsd: number | null;
-            } | null;
-            timings: {
-                timeToFirstTokenMs: number | null;
-                durationMs: number | null;
-            } | null;
-            siblingIds?: string[];
-            hasSummary: boolean;
-            metadata: {
-                [key: string]: unknown;
-            };
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            updatedAt: string;
         };
         UsageInput: {
             inputTokens: number;
@@ -5278,6 +5933,103 @@ export interface components {
             code: string;
             message: string;
         };
+        ConversationEventInput: {
+            /**
+             * Format: uuid
+             * @description The reply whose stream this part comes from (a `message-start` in it may name the user message that opened the turn, sent first)
+             */
+            messageId: string;
+            /** @description The part's sequence number in that reply's stream: resume one reply with `GET /api/messages/{messageId}/stream` and this as `Last-Event-ID`. 0 for a title set after the reply's stream ended */
+            seq: number;
+            part: components["schemas"]["StreamPartInput"];
+        };
+        ParticipantInput: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            kind: "avatar" | "user";
+            /**
+             * @description Avatars are always `participant`
+             * @enum {string}
+             */
+            role: "owner" | "participant" | "viewer";
+            avatarId: string | null;
+            userId: string | null;
+            /** @description The avatar’s name, or the person’s display name */
+            name: string;
+            /** @description The avatar’s picture (as on `Avatar`); null for people */
+            imageUrl: string | null;
+            /** @description The conversation’s own avatar (answers by default, cannot be removed) */
+            primary: boolean;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        ConversationInput: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            avatarId: string;
+            title: string;
+            /** @enum {string} */
+            titleSource: "auto" | "user";
+            tags: string[];
+            pinned: boolean;
+            archived: boolean;
+            activeLeafId: string | null;
+            /** @description `provider/model` for this conversation; null = avatar or user default */
+            model: string | null;
+            messageCount: number;
+            /** @description Its owner first, then avatars and people as they joined */
+            participants: components["schemas"]["ParticipantInput"][];
+            lastMessageAt: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        MessageInput: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            conversationId: string;
+            parentId: string | null;
+            /** @enum {string} */
+            role: "user" | "assistant" | "system" | "tool";
+            /** @description The text of the `text` parts, joined (what search and previews read) */
+            content: string;
+            /** @description The message in order: text, reasoning, tool calls and results, files */
+            parts: components["schemas"]["MessagePartInput"][];
+            /** @enum {string} */
+            status: "complete" | "streaming" | "cancelled" | "error" | "interrupted";
+            /** @description The user message (or greeting) that opened the turn this message belongs to */
+            turnId: string | null;
+            /** @description Who wrote it: an avatar or a person; null for system text */
+            speaker: components["schemas"]["SpeakerInput"] | null;
+            error: {
+                code: string;
+                message: string;
+            } | null;
+            model: string | null;
+            finishReason: string | null;
+            usage: {
+                inputTokens: number | null;
+                outputTokens: number | null;
+                costUsd: number | null;
+            } | null;
+            timings: {
+                timeToFirstTokenMs: number | null;
+                durationMs: number | null;
+            } | null;
+            siblingIds?: string[];
+            hasSummary: boolean;
+            metadata: {
+                [key: string]: unknown;
+            };
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
         SocketClientFrameInput: {
             /** @constant */
             type: "send";
@@ -5290,6 +6042,12 @@ export interface components {
         } | {
             /** @constant */
             type: "regenerate";
+            ref?: string;
+            /** Format: uuid */
+            messageId: string;
+        } | {
+            /** @constant */
+            type: "continue";
             ref?: string;
             /** Format: uuid */
             messageId: string;
@@ -5544,6 +6302,8 @@ export interface components {
             createdAt: string;
             /** @description The best fragments of the message, terms marked */
             snippet: components["schemas"]["SnippetSegmentInput"][];
+            /** @description Tools the message called or answered for, in order (search matches text only) */
+            toolNames: string[];
             /** @description Relevance (higher is better); only comparable within one search */
             rank: number;
         };
@@ -5676,6 +6436,34 @@ export interface components {
             mediaType: string;
             name?: string;
         };
+        Error: {
+            error: {
+                code: string;
+                message: string;
+                details?: {
+                    [key: string]: unknown;
+                };
+                requestId?: string;
+            };
+        };
+        JobQueueStats: {
+            name: string;
+            waiting: number;
+            active: number;
+            completed: number;
+            failed: number;
+            delayed: number;
+        };
+        JobFailure: {
+            id: string;
+            name: string;
+            data: unknown;
+            error: string;
+            attempts: number;
+            /** Format: date-time */
+            createdAt: string;
+            failedAt: string | null;
+        };
         User: {
             /** Format: uuid */
             id: string;
@@ -5700,16 +6488,6 @@ export interface components {
             /** Format: date-time */
             expiresAt: string;
             current: boolean;
-        };
-        Error: {
-            error: {
-                code: string;
-                message: string;
-                details?: {
-                    [key: string]: unknown;
-                };
-                requestId?: string;
-            };
         };
         InstanceSettings: {
             signupOpen: boolean;
@@ -5862,13 +6640,30 @@ export interface components {
             greeting: string;
             imageUrl: string;
         };
+        ContextMessage: {
+            /** @enum {string} */
+            role: "user" | "assistant" | "system" | "tool";
+            content: string;
+            /** @description For `assistant`: the tool calls it made */
+            toolCalls?: {
+                toolCallId: string;
+                toolName: string;
+                input: unknown;
+            }[];
+            /** @description For `tool`: the call this result answers */
+            toolCallId?: string;
+            /** @description For `tool`: the tool that answered */
+            toolName?: string;
+            /** @description For `tool`: the tool failed and `content` says why */
+            isError?: boolean;
+        };
         ContextPart: {
             /** @enum {string} */
             kind: "system" | "lore" | "memory" | "summary" | "message" | "post_history";
             title: string;
             /** @enum {string} */
-            role: "system" | "user" | "assistant";
-            /** @description Exactly what is sent */
+            role: "user" | "assistant" | "system" | "tool";
+            /** @description Exactly what is sent: the text, then each tool call as `name(input)` */
             text: string;
             /** @description Tokens of `text` (message framing is in the total) */
             tokens: number;
@@ -5897,11 +6692,7 @@ export interface components {
                 message: string;
             } | null;
             /** @description Exactly what the model is sent for the next reply on the visible branch */
-            messages: {
-                /** @enum {string} */
-                role: "system" | "user" | "assistant" | "tool";
-                content: string;
-            }[];
+            messages: components["schemas"]["ContextMessage"][];
             parts: components["schemas"]["ContextPart"][];
             tokens: {
                 /** @description Everything sent, message framing included */
@@ -5957,66 +6748,6 @@ export interface components {
             needsSummary: boolean;
             /** @description A summary of this conversation is being written right now */
             summarizing: boolean;
-        };
-        Conversation: {
-            /** Format: uuid */
-            id: string;
-            /** Format: uuid */
-            avatarId: string;
-            title: string;
-            /** @enum {string} */
-            titleSource: "auto" | "user";
-            tags: string[];
-            pinned: boolean;
-            archived: boolean;
-            activeLeafId: string | null;
-            /** @description `provider/model` for this conversation; null = avatar or user default */
-            model: string | null;
-            messageCount: number;
-            lastMessageAt: string | null;
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            updatedAt: string;
-        };
-        Message: {
-            /** Format: uuid */
-            id: string;
-            /** Format: uuid */
-            conversationId: string;
-            parentId: string | null;
-            /** @enum {string} */
-            role: "user" | "assistant" | "system" | "tool";
-            /** @description The text of the `text` parts, joined (what search and previews read) */
-            content: string;
-            /** @description The message in order: text, reasoning, tool calls and results, files */
-            parts: components["schemas"]["MessagePart"][];
-            /** @enum {string} */
-            status: "complete" | "streaming" | "cancelled" | "error" | "interrupted";
-            error: {
-                code: string;
-                message: string;
-            } | null;
-            model: string | null;
-            finishReason: string | null;
-            usage: {
-                inputTokens: number | null;
-                outputTokens: number | null;
-                costUsd: number | null;
-            } | null;
-            timings: {
-                timeToFirstTokenMs: number | null;
-                durationMs: number | null;
-            } | null;
-            siblingIds?: string[];
-            hasSummary: boolean;
-            metadata: {
-                [key: string]: unknown;
-            };
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            updatedAt: string;
         };
         Usage: {
             inputTokens: number;
@@ -6099,6 +6830,103 @@ export interface components {
             code: string;
             message: string;
         };
+        ConversationEvent: {
+            /**
+             * Format: uuid
+             * @description The reply whose stream this part comes from (a `message-start` in it may name the user message that opened the turn, sent first)
+             */
+            messageId: string;
+            /** @description The part's sequence number in that reply's stream: resume one reply with `GET /api/messages/{messageId}/stream` and this as `Last-Event-ID`. 0 for a title set after the reply's stream ended */
+            seq: number;
+            part: components["schemas"]["StreamPart"];
+        };
+        Participant: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            kind: "avatar" | "user";
+            /**
+             * @description Avatars are always `participant`
+             * @enum {string}
+             */
+            role: "owner" | "participant" | "viewer";
+            avatarId: string | null;
+            userId: string | null;
+            /** @description The avatar’s name, or the person’s display name */
+            name: string;
+            /** @description The avatar’s picture (as on `Avatar`); null for people */
+            imageUrl: string | null;
+            /** @description The conversation’s own avatar (answers by default, cannot be removed) */
+            primary: boolean;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        Conversation: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            avatarId: string;
+            title: string;
+            /** @enum {string} */
+            titleSource: "auto" | "user";
+            tags: string[];
+            pinned: boolean;
+            archived: boolean;
+            activeLeafId: string | null;
+            /** @description `provider/model` for this conversation; null = avatar or user default */
+            model: string | null;
+            messageCount: number;
+            /** @description Its owner first, then avatars and people as they joined */
+            participants: components["schemas"]["Participant"][];
+            lastMessageAt: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        Message: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            conversationId: string;
+            parentId: string | null;
+            /** @enum {string} */
+            role: "user" | "assistant" | "system" | "tool";
+            /** @description The text of the `text` parts, joined (what search and previews read) */
+            content: string;
+            /** @description The message in order: text, reasoning, tool calls and results, files */
+            parts: components["schemas"]["MessagePart"][];
+            /** @enum {string} */
+            status: "complete" | "streaming" | "cancelled" | "error" | "interrupted";
+            /** @description The user message (or greeting) that opened the turn this message belongs to */
+            turnId: string | null;
+            /** @description Who wrote it: an avatar or a person; null for system text */
+            speaker: components["schemas"]["Speaker"] | null;
+            error: {
+                code: string;
+                message: string;
+            } | null;
+            model: string | null;
+            finishReason: string | null;
+            usage: {
+                inputTokens: number | null;
+                outputTokens: number | null;
+                costUsd: number | null;
+            } | null;
+            timings: {
+                timeToFirstTokenMs: number | null;
+                durationMs: number | null;
+            } | null;
+            siblingIds?: string[];
+            hasSummary: boolean;
+            metadata: {
+                [key: string]: unknown;
+            };
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
         SocketClientFrame: {
             /** @constant */
             type: "send";
@@ -6111,6 +6939,12 @@ export interface components {
         } | {
             /** @constant */
             type: "regenerate";
+            ref?: string;
+            /** Format: uuid */
+            messageId: string;
+        } | {
+            /** @constant */
+            type: "continue";
             ref?: string;
             /** Format: uuid */
             messageId: string;
@@ -6365,6 +7199,8 @@ export interface components {
             createdAt: string;
             /** @description The best fragments of the message, terms marked */
             snippet: components["schemas"]["SnippetSegment"][];
+            /** @description Tools the message called or answered for, in order (search matches text only) */
+            toolNames: string[];
             /** @description Relevance (higher is better); only comparable within one search */
             rank: number;
         };

@@ -34,6 +34,8 @@ function message(
     role,
     content,
     parts: content ? [{ type: 'text', text: content }] : [],
+    turnId: null,
+    speaker: null,
     status: 'complete',
     error: null,
     model: null,

@@ -32,7 +32,7 @@ export function branchState(conversationId: string, messages: ChatMessage[]): Br
 
 /** What a new message of the branch needs: a `message-start`, or the browser's own pending message. */
 type NewMessage = Pick<StreamPartOf<'message-start'>, 'messageId' | 'parentId' | 'role'> &
-  Partial<Pick<StreamPartOf<'message-start'>, 'content' | 'model' | 'createdAt'>>;
+  Partial<Pick<StreamPartOf<'message-start'>, 'content' | 'model' | 'createdAt' | 'turnId' | 'participant'>>;
 
 const textParts = (content: string | undefined): MessagePart[] =>
   content ? [{ type: 'text', text: content }] : [];
@@ -47,6 +47,8 @@ function newMessage(state: BranchState, part: NewMessage): ChatMessage {
     role: part.role,
     content: part.content ?? '',
     parts: textParts(part.content),
+    turnId: part.turnId ?? null,
+    speaker: part.participant ?? null,
     status: reply ? 'streaming' : 'complete',
     error: null,
     model: part.model ?? null,

@@ -13,6 +13,7 @@ const base: Conversation = {
   activeLeafId: null,
   model: null,
   messageCount: 1,
+  participants: [],
   lastMessageAt: null,
   createdAt: '2026-03-01T08:00:00.000Z',
   updatedAt: '2026-03-01T08:00:00.000Z',
