@@ -1,5 +1,5 @@
 import clsx from 'clsx';
-import { CircleAlert, GitFork, Pencil, RotateCcw, Square, Trash2, TriangleAlert } from 'lucide-react';
+import { CircleAlert, GitFork, Pencil, RotateCcw, Square, Trash2, TriangleAlert, Wrench } from 'lucide-react';
 import { memo, useEffect, useId, useRef, useState } from 'react';
 import { isPendingId } from '../../lib/chat-stream';
 import type { ChatMessage } from '../../lib/conversations';
@@ -7,9 +7,8 @@ import { AvatarPicture } from '../avatars/avatar-picture';
 import { textareaClass } from '../avatars/fields';
 import { CopyButton } from '../copy-button';
 import { actionButtonClass } from './chat-styles';
-import { Markdown } from './markdown';
+import { bodySegments, MessageBody } from './message-body';
 import { MessageDetails } from './message-details';
-import { MessageParts } from './message-parts';
 import { SiblingNavigator } from './sibling-navigator';
 
 export interface MessageActions {
@@ -45,7 +44,11 @@ export const MessageItem = memo(function MessageItem({
   const mine = message.role === 'user';
   const pending = isPendingId(message.id);
   const writing = message.role === 'assistant' && message.status === 'streaming';
-  const author = mine ? 'You' : (avatar?.name ?? 'Avatar');
+  const tool = message.role === 'tool';
+  const author = mine ? 'You' : tool ? 'Tool' : (avatar?.name ?? 'Avatar');
+  const hasBody = bodySegments(message.parts, message.content).length > 0;
+  // Pictures and files a person sent show under their bubble.
+  const files = mine ? message.parts.filter((part) => part.type === 'file') : [];
 
   return (
     <article
@@ -80,24 +83,33 @@ export const MessageItem = memo(function MessageItem({
               {message.content}
             </div>
           )}
+          {files.length > 0 ? (
+            <div className="flex max-w-[min(85%,40rem)] flex-col items-end">
+              <MessageBody parts={files} content="" writing={false} />
+            </div>
+          ) : null}
         </div>
       ) : (
         <div className="flex gap-3">
-          {avatar ? (
+          {tool ? (
+            <span
+              className="mt-0.5 flex size-8 shrink-0 items-center justify-center rounded-full bg-surface-sunken text-ink-muted"
+              aria-hidden="true"
+            >
+              <Wrench className="size-4" />
+            </span>
+          ) : avatar ? (
             <AvatarPicture src={avatar.imageUrl} className="mt-0.5 size-8 rounded-full!" />
           ) : (
             <span className="mt-0.5 size-8 shrink-0 rounded-full bg-surface-sunken" aria-hidden="true" />
           )}
           <div className="min-w-0 flex-1">
             <p className="mb-0.5 text-sm font-semibold text-ink">{author}</p>
-            <MessageParts parts={message.parts} writing={writing} />
-            {message.content ? (
-              <div className={clsx(writing && 'chat-writing')}>
-                <Markdown text={message.content} streaming={writing} />
-              </div>
+            {hasBody ? (
+              <MessageBody parts={message.parts} content={message.content} writing={writing} />
             ) : writing ? (
               <TypingDots name={author} />
-            ) : message.status === 'complete' && message.parts.length === 0 ? (
+            ) : message.status === 'complete' ? (
               <p className="text-ink-muted italic">(empty reply)</p>
             ) : null}
             <MessageStatusNote

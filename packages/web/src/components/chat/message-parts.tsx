@@ -6,7 +6,7 @@ type ToolCall = Extract<MessagePart, { type: 'tool-call' }>;
 type ToolResult = Extract<MessagePart, { type: 'tool-result' }>;
 
 /** A tool call with its result, once one arrived. */
-interface ToolUse {
+export interface ToolUse {
   call: ToolCall;
   result: ToolResult | undefined;
 }
@@ -41,11 +41,11 @@ export function MessageParts({ parts, writing }: { parts: readonly MessagePart[]
   );
 }
 
-const summaryClass =
+export const summaryClass =
   'flex cursor-pointer list-none items-center gap-1.5 rounded-md py-0.5 text-xs font-medium text-ink-muted hover:text-ink [&::-webkit-details-marker]:hidden';
-const chevron = 'size-3.5 shrink-0 transition-transform group-open/part:rotate-90';
+export const chevron = 'size-3.5 shrink-0 transition-transform group-open/part:rotate-90';
 
-function ReasoningDisclosure({ text, writing }: { text: string; writing: boolean }) {
+export function ReasoningDisclosure({ text, writing }: { text: string; writing: boolean }) {
   return (
     <details className="group/part" data-part="reasoning">
       <summary className={summaryClass}>
@@ -60,7 +60,7 @@ function ReasoningDisclosure({ text, writing }: { text: string; writing: boolean
   );
 }
 
-function ToolCard({ tool, writing }: { tool: ToolUse; writing: boolean }) {
+export function ToolCard({ tool, writing }: { tool: ToolUse; writing: boolean }) {
   const { call, result } = tool;
   const failed = result?.isError ?? false;
   const state = result ? (failed ? 'failed' : 'done') : writing ? 'running…' : 'no result';
@@ -92,7 +92,7 @@ function ToolCard({ tool, writing }: { tool: ToolUse; writing: boolean }) {
   );
 }
 
-function JsonBlock({ label, value }: { label: string; value: unknown }) {
+export function JsonBlock({ label, value }: { label: string; value: unknown }) {
   return (
     <div>
       <p className="text-[11px] font-medium tracking-wide text-ink-subtle uppercase">{label}</p>
