@@ -33,6 +33,8 @@ describeStorage('summaries and titles as jobs (%s)', (mode) => {
   let userId: string;
   let avatarId: string;
   const queues: JobQueue[] = [];
+  /** Titles announced by any instance: whichever instance is free takes a job. */
+  const titles: Array<{ conversationId: string; title: string }> = [];
 
   beforeAll(async () => {
     storage = await createTestStorage(mode);
@@ -99,7 +101,6 @@ describeStorage('summaries and titles as jobs (%s)', (mode) => {
       log: { warn: () => {}, debug: () => {} },
       jobs,
     });
-    const titles: Array<{ conversationId: string; title: string }> = [];
     registerBackgroundJobs(jobs, {
       db: storage.db,
       context,
@@ -107,7 +108,7 @@ describeStorage('summaries and titles as jobs (%s)', (mode) => {
       summaryTimeoutMs: chat.summaryTimeoutMs,
       onTitle: (conversationId, title) => titles.push({ conversationId, title }),
     });
-    return { jobs, context, titles };
+    return { jobs, context };
   }
 
   /** A conversation of `count` turns of about 55 tokens: 26 fill the 2,000-token window past 75%. */
@@ -176,7 +177,7 @@ describeStorage('summaries and titles as jobs (%s)', (mode) => {
   });
 
   it('names a conversation after its first exchange with the title job', async () => {
-    const { jobs, titles } = instance();
+    const { jobs } = instance();
     await jobs.start();
     const { conversation, branch } = await conversationWith(2);
     ollama.script({ kind: 'text', tokens: ['"Lighthouse', ' stories."'] });
