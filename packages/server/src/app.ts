@@ -45,6 +45,7 @@ import { avatarPictureImportRoutes } from './routes/avatar-picture-import.routes
 import { avatarPromptRoutes } from './routes/avatar-prompt.routes.js';
 import { avatarRoutes } from './routes/avatars.routes.js';
 import { conversationContextRoutes } from './routes/conversation-context.routes.js';
+import { conversationParticipantRoutes } from './routes/conversation-participants.routes.js';
 import { conversationTransferRoutes } from './routes/conversation-transfer.routes.js';
 import { conversationRoutes } from './routes/conversations.routes.js';
 import { conversationSocketRoutes } from './routes/conversations-socket.routes.js';
@@ -82,6 +83,7 @@ import { createHealthService } from './services/health.service.js';
 import { createIdentityService } from './services/identity.service.js';
 import { createLocalModelService } from './services/local-model.service.js';
 import { createModelService } from './services/model.service.js';
+import { createParticipantService } from './services/participant.service.js';
 import { createProviderService } from './services/provider.service.js';
 import { createReplyService } from './services/reply.service.js';
 import { createReplyRecoveryService } from './services/reply-recovery.service.js';
@@ -368,6 +370,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(messageRoutes(chatDeps));
   await app.register(conversationSocketRoutes({ replies, identities, epochs, limiter: apiLimiter }));
   await app.register(conversationContextRoutes(conversationContext));
+  await app.register(
+    conversationParticipantRoutes({ participants: createParticipantService({ db: storage.db }) }),
+  );
 
   const web = webDir ? await registerWebApp(app, webDir) : undefined;
   registerNotFoundHandler(app, web?.handleNavigation);

@@ -32,23 +32,57 @@ export class BackupError extends Error {
 interface TableInfo {
   name: string;
   columns: Set<string>;
+  /** Computed by the database (`messages.tsv`): in a backup, but never inserted. */
+  generated: Set<string>;
+  /**
+   * Nullable references that close a cycle between tables (`conversations.active_leaf_id` →
+   * messages → conversations): restored by an update once every row is in.
+   */
+  deferred: Set<string>;
 }
 
 /** Every table in the schema, parents before children. */
 export function tablesInDependencyOrder(): TableInfo[] {
   const tables: PgTable[] = (Object.values(schema) as unknown[]).filter(isTable);
   const configs = new Map(tables.map((t) => [t, configOf(t)]));
+  const targets = (table: PgTable) =>
+    configs.get(table)!.foreignKeys.map((fk) => ({ fk, to: fk.reference().foreignTable }));
+  const reaches = (from: PgTable, to: PgTable, seen = new Set<PgTable>()): boolean => {
+    if (from === to) return true;
+    if (seen.has(from)) return false;
+    seen.add(from);
+    return targets(from).some((t) => t.to !== from && reaches(t.to, to, seen));
+  };
+  // A nullable reference to another table that leads back here is filled in after the inserts.
+  const deferred = new Map<PgTable, Set<string>>();
+  for (const table of tables) {
+    const columns = new Set<string>();
+    for (const { fk, to } of targets(table)) {
+      const own = fk.reference().columns;
+      if (to !== table && own.every((c) => !c.notNull) && reaches(to, table)) {
+        for (const c of own) columns.add(c.name);
+      }
+    }
+    deferred.set(table, columns);
+  }
   const ordered: PgTable[] = [];
   const visit = (table: PgTable, path: Set<PgTable>) => {
     if (ordered.includes(table) || path.has(table)) return;
     path.add(table);
-    for (const fk of configs.get(table)!.foreignKeys) visit(fk.reference().foreignTable, path);
+    for (const { fk, to } of targets(table)) {
+      if (!fk.reference().columns.some((c) => deferred.get(table)!.has(c.name))) visit(to, path);
+    }
     ordered.push(table);
   };
   for (const table of tables) visit(table, new Set());
   return ordered.map((t) => {
     const config = configs.get(t)!;
-    return { name: config.name, columns: new Set(config.columns.map((c) => c.name)) };
+    return {
+      name: config.name,
+      columns: new Set(config.columns.map((c) => c.name)),
+      generated: new Set(config.columns.filter((c) => c.generated !== undefined).map((c) => c.name)),
+      deferred: deferred.get(t)!,
+    };
   });
 }
 
@@ -142,13 +176,28 @@ export async function restoreDatabase(
     for (const table of [...known.values()].reverse())
       await tx.execute(sql`delete from ${sql.identifier(table.name)}`);
     for (const batch of batches) {
-      const columns = [...new Set(batch.rows.flatMap((r) => Object.keys(r)))];
+      const { generated, deferred } = known.get(batch.table)!;
+      const columns = [...new Set(batch.rows.flatMap((r) => Object.keys(r)))].filter(
+        (c) => !generated.has(c) && !deferred.has(c),
+      );
       const list = sql.join(
         columns.map((c) => sql.identifier(c)),
         sql`, `,
       );
       await tx.execute(
         sql`insert into ${sql.identifier(batch.table)} (${list}) select ${list} from json_populate_recordset(null::${sql.identifier(batch.table)}, ${JSON.stringify(batch.rows)}::json)`,
+      );
+    }
+    for (const batch of batches) {
+      const { deferred } = known.get(batch.table)!;
+      if (deferred.size === 0) continue;
+      const table = sql.identifier(batch.table);
+      const set = sql.join(
+        [...deferred].map((c) => sql`${sql.identifier(c)} = v.${sql.identifier(c)}`),
+        sql`, `,
+      );
+      await tx.execute(
+        sql`update ${table} t set ${set} from json_populate_recordset(null::${table}, ${JSON.stringify(batch.rows)}::json) v where t.id = v.id`,
       );
     }
   });

@@ -87,6 +87,13 @@ export const avatarDto = z
 
 export type AvatarDto = z.infer<typeof avatarDto>;
 
+/**
+ * The avatar's picture. The version in the URL (the picture's id, else when the avatar last
+ * changed) changes when the picture does, so browsers may cache it for a year.
+ */
+export const avatarImageUrl = (avatarId: string, version: string) =>
+  `/api/avatars/${avatarId}/image?v=${version}`;
+
 export function toAvatarDto(avatar: AvatarRow, viewerId: string): AvatarDto {
   return {
     id: avatar.id,
@@ -109,8 +116,7 @@ export function toAvatarDto(avatar: AvatarRow, viewerId: string): AvatarDto {
     visibility: avatar.visibility,
     source: avatar.source,
     owned: avatar.ownerId === viewerId,
-    // The version in the URL changes when the image does, so browsers may cache it for a year.
-    imageUrl: `/api/avatars/${avatar.id}/image?v=${avatar.imageId ?? avatar.updatedAt.getTime()}`,
+    imageUrl: avatarImageUrl(avatar.id, avatar.imageId ?? String(avatar.updatedAt.getTime())),
     hasCustomImage: avatar.imageId !== null,
     lorebook: avatar.lorebook
       ? {

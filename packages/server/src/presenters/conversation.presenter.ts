@@ -2,6 +2,24 @@ import { z } from 'zod';
 import type { Conversation } from '../domain/conversation.js';
 import type { Message } from '../domain/message.js';
 import { MESSAGE_ROLES, MESSAGE_STATUSES, messagePartSchema } from '../domain/message-parts.js';
+import { PARTICIPANT_KINDS, PARTICIPANT_ROLES, type Participant } from '../domain/participant.js';
+import { speakerOf } from '../domain/speaker.js';
+import { speakerSchema } from '../realtime/stream-parts.js';
+import { avatarImageUrl } from './avatar.presenter.js';
+
+export const participantDto = z
+  .object({
+    id: z.uuid(),
+    kind: z.enum(PARTICIPANT_KINDS),
+    role: z.enum(PARTICIPANT_ROLES).describe('Avatars are always `participant`'),
+    avatarId: z.uuid().nullable(),
+    userId: z.uuid().nullable(),
+    name: z.string().describe('The avatar’s name, or the person’s display name'),
+    imageUrl: z.string().nullable().describe('The avatar’s picture (as on `Avatar`); null for people'),
+    primary: z.boolean().describe('The conversation’s own avatar (answers by default, cannot be removed)'),
+    createdAt: z.iso.datetime(),
+  })
+  .meta({ id: 'Participant' });
 
 export const conversationDto = z
   .object({
@@ -18,6 +36,7 @@ export const conversationDto = z
       .nullable()
       .describe('`provider/model` for this conversation; null = avatar or user default'),
     messageCount: z.number().int(),
+    participants: z.array(participantDto).describe('Its owner first, then avatars and people as they joined'),
     lastMessageAt: z.iso.datetime().nullable(),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
@@ -35,6 +54,11 @@ export const messageDto = z
       .array(messagePartSchema)
       .describe('The message in order: text, reasoning, tool calls and results, files'),
     status: z.enum(MESSAGE_STATUSES),
+    turnId: z
+      .uuid()
+      .nullable()
+      .describe('The user message (or greeting) that opened the turn this message belongs to'),
+    speaker: speakerSchema.nullable().describe('Who wrote it: an avatar or a person; null for system text'),
     error: z.object({ code: z.string(), message: z.string() }).nullable(),
     model: z.string().nullable(),
     finishReason: z.string().nullable(),
@@ -58,10 +82,28 @@ export const messageDto = z
   })
   .meta({ id: 'Message' });
 
+export type ParticipantDto = z.infer<typeof participantDto>;
 export type ConversationDto = z.infer<typeof conversationDto>;
 export type MessageDto = z.infer<typeof messageDto>;
 
-export function toConversationDto(row: Conversation): ConversationDto {
+export function toParticipantDto(participant: Participant): ParticipantDto {
+  return {
+    id: participant.id,
+    kind: participant.kind,
+    role: participant.role,
+    avatarId: participant.avatarId,
+    userId: participant.userId,
+    name: participant.name,
+    imageUrl:
+      participant.avatarId && participant.pictureVersion !== null
+        ? avatarImageUrl(participant.avatarId, participant.pictureVersion)
+        : null,
+    primary: participant.primary,
+    createdAt: participant.createdAt.toISOString(),
+  };
+}
+
+export function toConversationDto(row: Conversation & { participants: Participant[] }): ConversationDto {
   return {
     id: row.id,
     avatarId: row.avatarId,
@@ -73,6 +115,7 @@ export function toConversationDto(row: Conversation): ConversationDto {
     activeLeafId: row.activeLeafId,
     model: row.model,
     messageCount: row.messageCount,
+    participants: row.participants.map(toParticipantDto),
     lastMessageAt: row.lastMessageAt?.toISOString() ?? null,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
@@ -89,6 +132,8 @@ export function toMessageDto(row: Message, siblingIds?: string[]): MessageDto {
     content: row.content,
     parts: row.parts,
     status: row.status,
+    turnId: row.turnId,
+    speaker: speakerOf(row),
     error: row.error ?? null,
     model: row.model,
     finishReason: row.finishReason,

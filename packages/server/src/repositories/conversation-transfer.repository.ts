@@ -8,7 +8,9 @@ import {
   messages,
   type NewConversationRow,
 } from '../db/schema/index.js';
+import { turnIdFor } from '../domain/participant.js';
 import { withConsistentParts } from './message.repository.js';
+import { createParticipantRepository } from './participant.repository.js';
 
 /** A message ready to insert: its id and parent already chosen (parents come first). */
 export type TransferMessageRow = Omit<typeof messages.$inferInsert, 'conversationId' | 'ownerId'> & {
@@ -19,9 +21,11 @@ export type TransferMessageRow = Omit<typeof messages.$inferInsert, 'conversatio
 export function createConversationTransferRepository(db: Database) {
   return {
     /**
-     * Inserts a conversation with its whole message tree and points it at its active leaf. Call it
-     * inside a transaction (the import also creates the avatar there): three statements plus one
-     * per 500 messages, never one per message.
+     * Inserts a conversation with its owner and avatar as participants and its whole message tree,
+     * and points it at its active leaf. Call it inside a transaction (the import also creates the
+     * avatar there): four statements plus one per 500 messages, never one per message. Turns and
+     * speakers follow the rules of migration 0008: a user message or a root opens a turn, the
+     * person speaks the user messages and the conversation's avatar the replies.
      */
     async insertConversationTree(
       conversation: NewConversationRow,
@@ -32,13 +36,31 @@ export function createConversationTransferRepository(db: Database) {
         .insert(conversations)
         .values({ ...conversation, activeLeafId: null, messageCount: rows.length })
         .returning();
-      const { id: conversationId, ownerId } = created!;
-      for (let i = 0; i < rows.length; i += 500) {
-        await db
-          .insert(messages)
-          .values(
-            rows.slice(i, i + 500).map((row) => withConsistentParts({ ...row, conversationId, ownerId })),
-          );
+      const { id: conversationId, ownerId, avatarId } = created!;
+      await createParticipantRepository(db).insertFounders(created!);
+      const turns = new Map<string, string>();
+      const placed = rows.map((row) => {
+        const turnId = turnIdFor(
+          { id: row.id, role: row.role, parentId: row.parentId ?? null },
+          turns.get(row.parentId ?? ''),
+        );
+        turns.set(row.id, turnId);
+        const spoken = row.speakerAvatarId || row.speakerUserId;
+        return withConsistentParts({
+          ...row,
+          conversationId,
+          ownerId,
+          turnId,
+          ...(spoken
+            ? {}
+            : {
+                speakerUserId: row.role === 'user' ? ownerId : null,
+                speakerAvatarId: row.role === 'assistant' ? avatarId : null,
+              }),
+        });
+      });
+      for (let i = 0; i < placed.length; i += 500) {
+        await db.insert(messages).values(placed.slice(i, i + 500));
       }
       const [linked] = await db
         .update(conversations)

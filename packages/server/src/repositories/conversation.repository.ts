@@ -1,6 +1,7 @@
 import { and, desc, eq, ilike, lt, or, sql } from 'drizzle-orm';
 import type { Database } from '../db/database.js';
 import { type ConversationRow, conversations, type NewConversationRow } from '../db/schema/index.js';
+import { createParticipantRepository } from './participant.repository.js';
 
 export interface ConversationListFilter {
   avatarId?: string | undefined;
@@ -20,9 +21,13 @@ const sortKey = sql<string>`(case when ${conversations.pinned} then '1' else '0'
 /** Conversations; every query is scoped to the owner. */
 export function createConversationRepository(db: Database) {
   return {
+    /** A new conversation with its owner and its avatar as participants, in one transaction. */
     async create(row: NewConversationRow): Promise<ConversationRow> {
-      const [created] = await db.insert(conversations).values(row).returning();
-      return created!;
+      return db.transaction(async (tx) => {
+        const [created] = await tx.insert(conversations).values(row).returning();
+        await createParticipantRepository(tx).insertFounders(created!);
+        return created!;
+      });
     },
 
     async findOwned(userId: string, id: string): Promise<ConversationRow | undefined> {

@@ -93,7 +93,7 @@ export const conversationRoutes =
       },
       async (request) => ({
         conversation: toConversationDto(
-          await conversations.get(requireIdentity(request).user.id, request.params.id),
+          await conversations.show(requireIdentity(request).user.id, request.params.id),
         ),
       }),
     );
@@ -157,7 +157,7 @@ export const conversationRoutes =
       },
       async (request) => {
         const userId = requireIdentity(request).user.id;
-        const conversation = await conversations.get(userId, request.params.id);
+        const conversation = await conversations.show(userId, request.params.id);
         const messages =
           request.query.view === 'tree'
             ? (await conversations.tree(userId, conversation)).map((m) => toMessageDto(m))

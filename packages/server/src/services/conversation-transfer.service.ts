@@ -10,14 +10,16 @@ import { toMarkdown } from '../conversation-formats/markdown-export.js';
 import { planConversationImport } from '../conversation-formats/plan-import.js';
 import { readConversationFile } from '../conversation-formats/read-conversation-file.js';
 import type { Database } from '../db/database.js';
-import type { AvatarRow, ConversationRow } from '../db/schema/index.js';
+import type { AvatarRow } from '../db/schema/index.js';
 import { AppError, notFound } from '../errors.js';
 import { createAvatarRepository } from '../repositories/avatar.repository.js';
 import { createConversationRepository } from '../repositories/conversation.repository.js';
 import { createConversationTransferRepository } from '../repositories/conversation-transfer.repository.js';
 import { createMessageRepository } from '../repositories/message.repository.js';
+import { createParticipantRepository } from '../repositories/participant.repository.js';
 import { createUserRepository } from '../repositories/user.repository.js';
 import { createAvatarService } from './avatar.service.js';
+import type { ConversationView } from './conversation.service.js';
 
 export type ConversationExportFormat = 'json' | 'md';
 
@@ -25,7 +27,7 @@ export interface ConversationImportResult {
   file: string;
   ok: boolean;
   format?: ConversationFileFormat;
-  conversation?: ConversationRow;
+  conversation?: ConversationView;
   title?: string;
   messages?: number;
   error?: { code: string; message: string; details?: Record<string, unknown> };
@@ -74,11 +76,11 @@ export function createConversationTransferService(deps: { db: Database }) {
     userId: string,
     conversation: ImportedConversation,
     avatarId: string | undefined,
-  ): Promise<ConversationRow> {
+  ): Promise<ConversationView> {
     const plan = planConversationImport(conversation);
     return deps.db.transaction(async (tx) => {
       const chosen = avatarId ?? (await resolveAvatar(tx, userId, conversation));
-      return createConversationTransferRepository(tx).insertConversationTree(
+      const created = await createConversationTransferRepository(tx).insertConversationTree(
         {
           ownerId: userId,
           avatarId: chosen,
@@ -94,6 +96,7 @@ export function createConversationTransferService(deps: { db: Database }) {
         plan.messages,
         plan.activeLeafId,
       );
+      return { ...created, participants: await createParticipantRepository(tx).listFor([created.id]) };
     });
   }
 

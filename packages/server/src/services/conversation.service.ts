@@ -1,6 +1,7 @@
 import { toAvatarPersona } from '../avatars/avatar-persona-mapping.js';
 import type { Database } from '../db/database.js';
 import type { ConversationRow, MessageRow, NewMessageRow } from '../db/schema/index.js';
+import { type Participant, turnIdFor } from '../domain/participant.js';
 import { invalidRequest, notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import { createPersonaMacroContext } from '../prompt/compile-system-prompt.js';
@@ -11,6 +12,7 @@ import {
   createConversationRepository,
 } from '../repositories/conversation.repository.js';
 import { createMessageRepository } from '../repositories/message.repository.js';
+import { createParticipantRepository } from '../repositories/participant.repository.js';
 import { createUserRepository } from '../repositories/user.repository.js';
 
 export interface ConversationChanges {
@@ -21,6 +23,9 @@ export interface ConversationChanges {
   model?: string | null | undefined;
   activeLeafId?: string | undefined;
 }
+
+/** A conversation as the API shows it: the row and who takes part. */
+export type ConversationView = ConversationRow & { participants: Participant[] };
 
 /** A message on the visible branch, with the ids of its siblings (itself included). */
 export interface BranchMessage {
@@ -37,6 +42,14 @@ export function createConversationService(deps: { db: Database }) {
   const messages = createMessageRepository(deps.db);
   const avatars = createAvatarRepository(deps.db);
   const users = createUserRepository(deps.db);
+  const participants = createParticipantRepository(deps.db);
+
+  /** The rows with their participants, in one query for the whole page. */
+  async function withParticipants(rows: ConversationRow[]): Promise<ConversationView[]> {
+    const all = await participants.listFor(rows.map((row) => row.id));
+    return rows.map((row) => ({ ...row, participants: all.filter((p) => p.conversationId === row.id) }));
+  }
+  const withParticipantsOf = async (row: ConversationRow) => (await withParticipants([row]))[0]!;
 
   async function get(userId: string, id: string): Promise<ConversationRow> {
     const conversation = await conversations.findOwned(userId, id);
@@ -72,17 +85,22 @@ export function createConversationService(deps: { db: Database }) {
       name: user.name,
       ...(user.preferredName ? { preferredName: user.preferredName } : {}),
     });
-    return [avatar.greeting, ...avatar.alternateGreetings]
-      .filter((text) => text.trim() !== '')
-      .map((text, index) => ({
-        id: newId(),
-        conversationId,
-        ownerId: userId,
-        parentId: null,
-        role: 'assistant' as const,
-        content: expandMacros(text, context),
-        metadata: { greeting: index },
-      }));
+    return (
+      [avatar.greeting, ...avatar.alternateGreetings]
+        .filter((text) => text.trim() !== '')
+        .map((text, index) => ({
+          id: newId(),
+          conversationId,
+          ownerId: userId,
+          parentId: null,
+          role: 'assistant' as const,
+          content: expandMacros(text, context),
+          speakerAvatarId: avatarId,
+          metadata: { greeting: index },
+        }))
+        // A greeting has no parent: it opens its own turn.
+        .map((row) => ({ ...row, turnId: turnIdFor(row, null) }))
+    );
   }
 
   return {
@@ -90,12 +108,22 @@ export function createConversationService(deps: { db: Database }) {
     getMessage,
     branch,
 
-    list: (userId: string, filter: ConversationListFilter) => conversations.list(userId, filter),
+    /** One conversation with its participants (what the API shows). */
+    show: async (userId: string, id: string): Promise<ConversationView> =>
+      withParticipantsOf(await get(userId, id)),
+
+    async list(
+      userId: string,
+      filter: ConversationListFilter,
+    ): Promise<{ rows: ConversationView[]; nextCursor: string | null }> {
+      const page = await conversations.list(userId, filter);
+      return { rows: await withParticipants(page.rows), nextCursor: page.nextCursor };
+    },
 
     async create(
       userId: string,
       input: { avatarId: string; title?: string | undefined; model?: string | null | undefined },
-    ): Promise<{ conversation: ConversationRow; branch: BranchMessage[] }> {
+    ): Promise<{ conversation: ConversationView; branch: BranchMessage[] }> {
       const avatar = await avatars.findVisible(userId, input.avatarId);
       if (!avatar) throw notFound('avatar');
       let conversation = await conversations.create({
@@ -112,10 +140,13 @@ export function createConversationService(deps: { db: Database }) {
         await conversations.recount(conversation.id);
         conversation = await get(userId, conversation.id);
       }
-      return { conversation, branch: await branch(userId, conversation) };
+      return {
+        conversation: await withParticipantsOf(conversation),
+        branch: await branch(userId, conversation),
+      };
     },
 
-    async update(userId: string, id: string, changes: ConversationChanges): Promise<ConversationRow> {
+    async update(userId: string, id: string, changes: ConversationChanges): Promise<ConversationView> {
       const conversation = await get(userId, id);
       const { activeLeafId, title, ...rest } = changes;
       let leaf: string | undefined;
@@ -132,7 +163,7 @@ export function createConversationService(deps: { db: Database }) {
         ...(leaf ? { activeLeafId: leaf } : {}),
       });
       if (!updated) throw notFound('conversation');
-      return updated;
+      return withParticipantsOf(updated);
     },
 
     async delete(userId: string, id: string): Promise<void> {
@@ -145,22 +176,24 @@ export function createConversationService(deps: { db: Database }) {
     },
 
     /** Deletes a message and its descendants; the visible branch moves to the nearest survivor. */
-    async deleteBranch(userId: string, messageId: string): Promise<ConversationRow> {
+    async deleteBranch(userId: string, messageId: string): Promise<ConversationView> {
       const message = await getMessage(userId, messageId);
       const conversation = await get(userId, message.conversationId);
       await messages.deleteSubtree(userId, message.id);
       await conversations.recount(conversation.id);
       const current = await get(userId, conversation.id);
-      if (current.activeLeafId) return current; // the visible branch survived
+      if (current.activeLeafId) return withParticipantsOf(current); // the visible branch survived
       // Fall back to the newest remaining sibling, else the parent, else the newest root.
       const siblings = await messages.children(conversation.id, message.parentId);
       const anchor = siblings.at(-1)?.id ?? message.parentId;
       const leaf = anchor ? await messages.newestLeafUnder(anchor) : null;
-      return (await conversations.update(userId, conversation.id, { activeLeafId: leaf })) ?? current;
+      return withParticipantsOf(
+        (await conversations.update(userId, conversation.id, { activeLeafId: leaf })) ?? current,
+      );
     },
 
     /** A new conversation holding the path from the root to `messageId` (copied, with new ids). */
-    async fork(userId: string, conversationId: string, messageId: string): Promise<ConversationRow> {
+    async fork(userId: string, conversationId: string, messageId: string): Promise<ConversationView> {
       const source = await get(userId, conversationId);
       const message = await messages.findOwned(userId, messageId);
       if (!message || message.conversationId !== source.id) {
@@ -175,11 +208,22 @@ export function createConversationService(deps: { db: Database }) {
         tags: source.tags,
         model: source.model,
       });
+      // The avatars that took part in the source take part in the fork (its owner and primary
+      // avatar were added with it).
+      for (const participant of await participants.listFor([source.id])) {
+        if (participant.avatarId) await participants.addAvatar(fork.id, participant.avatarId);
+      }
       let parentId: string | null = null;
+      // Copies get new ids, so the turns they open do too.
+      const newIds = new Map<string, string>();
+      let parentTurnId: string | null = null;
       const copies: NewMessageRow[] = path.map((m) => {
+        const id = newId();
+        newIds.set(m.id, id);
         const copy: NewMessageRow = {
           ...m,
-          id: newId(),
+          id,
+          turnId: newIds.get(m.turnId ?? '') ?? turnIdFor({ id, role: m.role, parentId }, parentTurnId),
           conversationId: fork.id,
           parentId,
           status: m.status === 'streaming' ? 'interrupted' : m.status,
@@ -187,12 +231,13 @@ export function createConversationService(deps: { db: Database }) {
           metadata: { ...m.metadata, forkedFrom: { conversationId: source.id, messageId: m.id } },
         };
         parentId = copy.id!;
+        parentTurnId = copy.turnId ?? null;
         return copy;
       });
       await messages.insertMany(copies);
       await conversations.update(userId, fork.id, { activeLeafId: parentId });
       await conversations.recount(fork.id);
-      return get(userId, fork.id);
+      return withParticipantsOf(await get(userId, fork.id));
     },
 
     /** Conversations, messages and last use per avatar. */
