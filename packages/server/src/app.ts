@@ -45,6 +45,7 @@ import { avatarPictureImportRoutes } from './routes/avatar-picture-import.routes
 import { avatarPromptRoutes } from './routes/avatar-prompt.routes.js';
 import { avatarRoutes } from './routes/avatars.routes.js';
 import { conversationContextRoutes } from './routes/conversation-context.routes.js';
+import { conversationEventRoutes } from './routes/conversation-events.routes.js';
 import { conversationParticipantRoutes } from './routes/conversation-participants.routes.js';
 import { conversationTransferRoutes } from './routes/conversation-transfer.routes.js';
 import { conversationRoutes } from './routes/conversations.routes.js';
@@ -77,6 +78,7 @@ import { createAvatarSuggestionService } from './services/avatar-suggestion.serv
 import { createAvatarTransferService } from './services/avatar-transfer.service.js';
 import { createConversationService } from './services/conversation.service.js';
 import { createConversationContextService } from './services/conversation-context.service.js';
+import { createConversationEventsService } from './services/conversation-events.service.js';
 import { createConversationTitleService } from './services/conversation-title.service.js';
 import { createConversationTransferService } from './services/conversation-transfer.service.js';
 import { createHealthService } from './services/health.service.js';
@@ -373,6 +375,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(
     conversationParticipantRoutes({ participants: createParticipantService({ db: storage.db }) }),
   );
+  const conversationEvents = createConversationEventsService({
+    getConversation: (userId, id) => conversations.get(userId, id),
+    followReply: (userId, replyId, afterSeq, signal) => replies.follow(userId, replyId, afterSeq, signal),
+    streamingReplies: (conversationId, limit) => messageRows.streamingInConversation(conversationId, limit),
+    bus,
+    log: app.log,
+  });
+  await app.register(conversationEventRoutes({ events: conversationEvents, identities, epochs }));
 
   const web = webDir ? await registerWebApp(app, webDir) : undefined;
   registerNotFoundHandler(app, web?.handleNavigation);

@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ConversationEvent } from '../realtime/conversation-events.js';
 import type { StreamPart } from '../realtime/stream-parts.js';
 
 /**
@@ -30,6 +31,7 @@ export async function sendServerSentEvents(
       for await (const part of produce(signal)) yield { seq: id++, part };
     },
     options,
+    numberedFrame,
   );
 }
 
@@ -44,15 +46,46 @@ export async function sendNumberedEvents(
   produce: (signal: AbortSignal) => AsyncIterable<{ seq: number; part: StreamPart }>,
   options: { heartbeatMs?: number } = {},
 ): Promise<void> {
-  await writeEvents(request, reply, produce, options);
+  await writeEvents(request, reply, produce, options, numberedFrame);
 }
 
-/** Writes numbered parts as SSE until the producer ends or the client goes away. */
-async function writeEvents(
+/**
+ * Streams a conversation's events (realtime/conversation-events.ts) as SSE: `event:` = the part's
+ * type, `data:` = the whole event (`{messageId, seq, part}`), and no `id:`: the stream starts live
+ * (a reply is resumed on its own stream, with its `seq`).
+ */
+export async function sendConversationEvents(
   request: FastifyRequest,
   reply: FastifyReply,
-  produce: (signal: AbortSignal) => AsyncIterable<{ seq: number; part: SsePart | StreamPart }>,
+  produce: (signal: AbortSignal) => AsyncIterable<ConversationEvent>,
+  options: { heartbeatMs?: number } = {},
+): Promise<void> {
+  await writeEvents(request, reply, produce, options, (event) => ({
+    id: null,
+    event: event.part.type,
+    data: event,
+  }));
+}
+
+/** What one SSE event says: its `id:` (none when null), `event:` and `data:`. */
+interface SseFrame {
+  id: number | null;
+  event: string;
+  data: unknown;
+}
+
+const numberedFrame = ({ seq, part }: { seq: number; part: SsePart | StreamPart }): SseFrame => {
+  const { type, ...data } = part;
+  return { id: seq, event: type, data };
+};
+
+/** Writes events as SSE until the producer ends or the client goes away. */
+async function writeEvents<T>(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  produce: (signal: AbortSignal) => AsyncIterable<T>,
   options: { heartbeatMs?: number },
+  frame: (item: T) => SseFrame,
 ): Promise<void> {
   const controller = new AbortController();
   const raw = reply.raw;
@@ -72,7 +105,7 @@ async function writeEvents(
   };
   raw.on('close', onClose);
   const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), options.heartbeatMs ?? 15_000);
-  let lastSeq = 0;
+  let lastSeq: number | null = 0;
   // Parts that arrive in the same tick go out in one write (a fast model sends many at once).
   let corked = false;
   const uncork = () => {
@@ -80,22 +113,22 @@ async function writeEvents(
     raw.uncork();
   };
   try {
-    for await (const { seq, part } of produce(controller.signal)) {
+    for await (const item of produce(controller.signal)) {
       if (raw.destroyed) break;
-      const { type, ...data } = part;
-      lastSeq = seq;
+      const { id, event, data } = frame(item);
+      lastSeq = id;
       if (!corked) {
         corked = true;
         raw.cork();
         setImmediate(uncork);
       }
-      raw.write(`id: ${seq}\nevent: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
+      raw.write(`${id === null ? '' : `id: ${id}\n`}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
     }
   } catch (err) {
     request.log.error({ err }, 'stream failed');
     if (!raw.destroyed) {
       raw.write(
-        `id: ${lastSeq + 1}\nevent: error\ndata: ${JSON.stringify({ code: 'internal_error', message: 'The stream failed on our side' })}\n\n`,
+        `${lastSeq === null ? '' : `id: ${lastSeq + 1}\n`}event: error\ndata: ${JSON.stringify({ code: 'internal_error', message: 'The stream failed on our side' })}\n\n`,
       );
     }
   } finally {

@@ -1,11 +1,23 @@
 import type { Redis } from 'ioredis';
 import { serviceUnavailable } from '../errors.js';
+import { newId } from '../ids.js';
 import { subscriberOf } from './redis.js';
-import { createMemoryReplyBus, type ReplyBus, type ReplyEvent } from './reply-bus.js';
+import {
+  type ConversationAnnouncement,
+  createAudiences,
+  createMemoryReplyBus,
+  type ReplyBus,
+  type ReplyEvent,
+} from './reply-bus.js';
 
 const logKey = (replyId: string) => `lumina:reply:${replyId}`;
 const channel = (replyId: string) => `lumina:reply:${replyId}`;
 const CANCEL_CHANNEL = 'lumina:reply-cancel';
+const CONVERSATION_PREFIX = 'lumina:conversation:';
+/** How long a follower of a conversation waits for its SUBSCRIBE before it goes on without it. */
+const SUBSCRIBE_WAIT_MS = 2_000;
+/** An announcement on a conversation's channel, with the instance that sent it. */
+type WireAnnouncement = ConversationAnnouncement & { from: string };
 const END = -1;
 /** What the Redis list and channel carry: the reply's events, then one end marker. */
 type EndMarker = { seq: typeof END; part: { type: 'end' } };
@@ -30,10 +42,19 @@ export function createRedisReplyBus(
   const cancelListeners = new Set<(replyId: string) => void>();
   // The SUBSCRIBE to the cancel channel, once a listener asked for it (undefined after a failure).
   let cancelSubscription: Promise<void> | undefined;
+  // Announcements reach listeners of this instance directly; the channel carries them to the others.
+  const instance = newId();
+  const audiences = createAudiences();
+  const listening = new Map<string, number>();
 
   subscriber.on('message', (from: string, message: string) => {
     if (from === CANCEL_CHANNEL) {
       for (const listener of cancelListeners) listener(message);
+      return;
+    }
+    if (from.startsWith(CONVERSATION_PREFIX)) {
+      const { from: sender, ...announcement } = JSON.parse(message) as WireAnnouncement;
+      if (sender !== instance) audiences.tell(from.slice(CONVERSATION_PREFIX.length), announcement);
       return;
     }
     const replyId = from.slice('lumina:reply:'.length);
@@ -46,6 +67,13 @@ export function createRedisReplyBus(
     const pipeline = redis.multi().rpush(logKey(replyId), json).publish(channel(replyId), json);
     if (ttlSeconds) pipeline.expire(logKey(replyId), ttlSeconds);
     pipeline.exec().catch(() => {}); // Redis down: local followers still get every part
+  };
+
+  /** Local listeners at once; other instances through the conversation's channel. */
+  const tell = (conversationId: string, announcement: ConversationAnnouncement) => {
+    audiences.tell(conversationId, announcement);
+    const wire: WireAnnouncement = { ...announcement, from: instance };
+    redis.publish(CONVERSATION_PREFIX + conversationId, JSON.stringify(wire)).catch(() => {});
   };
 
   async function* followRemote(replyId: string, afterSeq: number, signal: AbortSignal) {
@@ -120,6 +148,43 @@ export function createRedisReplyBus(
       return local.hasLocal(replyId)
         ? local.follow(replyId, afterSeq, signal)
         : followRemote(replyId, afterSeq, signal);
+    },
+
+    announce(conversationId, replyId) {
+      tell(conversationId, { type: 'reply', replyId });
+    },
+
+    announceTitle(conversationId, replyId, title) {
+      tell(conversationId, { type: 'title', replyId, title });
+    },
+
+    async onAnnouncement(conversationId, listener) {
+      const leave = audiences.join(conversationId, listener);
+      const count = (listening.get(conversationId) ?? 0) + 1;
+      listening.set(conversationId, count);
+      if (count === 1) {
+        // Redis away: the SUBSCRIBE stays queued (and is made on reconnect); this instance's own
+        // announcements still arrive meanwhile.
+        const subscribed = subscriber.subscribe(CONVERSATION_PREFIX + conversationId).then(() => {});
+        subscribed.catch(() => {});
+        await Promise.race([
+          subscribed,
+          new Promise((resolve) => setTimeout(resolve, SUBSCRIBE_WAIT_MS).unref()),
+        ]);
+      }
+      let left = false;
+      return () => {
+        if (left) return;
+        left = true;
+        leave();
+        const remaining = (listening.get(conversationId) ?? 1) - 1;
+        if (remaining > 0) {
+          listening.set(conversationId, remaining);
+          return;
+        }
+        listening.delete(conversationId);
+        subscriber.unsubscribe(CONVERSATION_PREFIX + conversationId).catch(() => {});
+      };
     },
 
     async cancel(replyId) {

@@ -7,6 +7,15 @@ export interface ReplyEvent {
 }
 
 /**
+ * What a conversation's channel carries: a reply that started (follow it on the bus), or the
+ * automatic title a background job gave the conversation after `replyId` (its reply stream may
+ * have ended by then).
+ */
+export type ConversationAnnouncement =
+  | { type: 'reply'; replyId: string }
+  | { type: 'title'; replyId: string; title: string };
+
+/**
  * Carries the parts of replies being written, so any request (the one that started the reply,
  * another tab, a reconnect after a dropped connection, another instance) can follow a reply from
  * a sequence number on, and so a cancel reaches the instance doing the writing.
@@ -26,6 +35,22 @@ export interface ReplyBus {
   follow(replyId: string, afterSeq: number, signal: AbortSignal): AsyncIterable<ReplyEvent>;
   /** Asks whoever writes the reply to stop. */
   cancel(replyId: string): Promise<void>;
+  /**
+   * Tells the conversation's followers (on every instance) that a reply started. Call it after
+   * the reply's first part is published, so a follower that hears it finds the reply's log.
+   */
+  announce(conversationId: string, replyId: string): void;
+  /** Tells the conversation's followers the title a job gave it after the reply `replyId`. */
+  announceTitle(conversationId: string, replyId: string, title: string): void;
+  /**
+   * Calls `listener` with every announcement of the conversation, from any instance. Resolves
+   * once it hears them (with Redis, a confirmed SUBSCRIBE) with the function that stops it.
+   * @example const stop = await bus.onAnnouncement(id, (a) => follow(a)); … stop();
+   */
+  onAnnouncement(
+    conversationId: string,
+    listener: (announcement: ConversationAnnouncement) => void,
+  ): Promise<() => void>;
   /** Called with the reply id of every cancel request (from any instance). */
   onCancel(listener: (replyId: string) => void): () => void;
   /**
@@ -52,6 +77,7 @@ export function createMemoryReplyBus(options: { retainMs?: number } = {}): Reply
   const retainMs = options.retainMs ?? 60_000;
   const logs = new Map<string, ReplyLog>();
   const listeners = new Set<(replyId: string) => void>();
+  const audiences = createAudiences();
   const timers = new Set<NodeJS.Timeout>();
 
   const logFor = (replyId: string): ReplyLog => {
@@ -108,6 +134,16 @@ export function createMemoryReplyBus(options: { retainMs?: number } = {}): Reply
       }
     },
 
+    announce(conversationId, replyId) {
+      audiences.tell(conversationId, { type: 'reply', replyId });
+    },
+
+    announceTitle(conversationId, replyId, title) {
+      audiences.tell(conversationId, { type: 'title', replyId, title });
+    },
+
+    onAnnouncement: async (conversationId, listener) => audiences.join(conversationId, listener),
+
     async cancel(replyId) {
       for (const listener of listeners) listener(replyId);
     },
@@ -127,5 +163,33 @@ export function createMemoryReplyBus(options: { retainMs?: number } = {}): Reply
       }
       logs.clear();
     },
+  };
+}
+
+type AnnouncementListener = (announcement: ConversationAnnouncement) => void;
+
+/** The listeners of each conversation's announcements in this process. */
+export function createAudiences() {
+  const byConversation = new Map<string, Set<AnnouncementListener>>();
+  return {
+    tell(conversationId: string, announcement: ConversationAnnouncement) {
+      for (const listener of byConversation.get(conversationId) ?? []) listener(announcement);
+    },
+    /** Adds a listener; the function it returns removes it. */
+    join(conversationId: string, listener: AnnouncementListener): () => void {
+      let set = byConversation.get(conversationId);
+      if (!set) {
+        set = new Set();
+        byConversation.set(conversationId, set);
+      }
+      set.add(listener);
+      return () => {
+        set.delete(listener);
+        if (set.size === 0 && byConversation.get(conversationId) === set)
+          byConversation.delete(conversationId);
+      };
+    },
+    /** Whether anyone in this process listens to the conversation. */
+    has: (conversationId: string) => byConversation.has(conversationId),
   };
 }

@@ -239,6 +239,23 @@ export function createMessageRepository(db: Database) {
       return rows.map((r) => r.id);
     },
 
+    /** The replies of a conversation still being written, oldest first, at most `limit`. */
+    async streamingInConversation(conversationId: string, limit: number): Promise<string[]> {
+      const rows = await db
+        .select({ id: messages.id })
+        .from(messages)
+        .where(
+          and(
+            eq(messages.conversationId, conversationId),
+            eq(messages.status, 'streaming'),
+            eq(messages.role, 'assistant'),
+          ),
+        )
+        .orderBy(asc(messages.id))
+        .limit(limit);
+      return rows.map((r) => r.id);
+    },
+
     /** Marks the replies of dead writers `interrupted` (their text up to the last flush stays). */
     async markInterrupted(writerIds: string[] | 'all'): Promise<number> {
       const rows = await db

@@ -34,7 +34,7 @@ export function createReplyEngine(deps: {
   messages: Pick<MessageRepository, 'append'>;
   avatars: Pick<AvatarRepository, 'touch'>;
   context: Pick<ReplyContext, 'build'>;
-  bus: Pick<ReplyBus, 'publish' | 'end'>;
+  bus: Pick<ReplyBus, 'publish' | 'end' | 'announce'>;
   registry: ReplyRegistry;
   run: ReplyRunDeps;
   afterReply: AfterReply;
@@ -64,6 +64,8 @@ export function createReplyEngine(deps: {
     const publish = (part: StreamPart) => deps.bus.publish(message.id, { seq: ++seq, part });
     for (const part of before) publish(part);
     publish(messageStart(message, withContent));
+    // After the first parts, so a follower that hears of the reply finds its log.
+    deps.bus.announce(message.conversationId, message.id);
     return publish;
   }
 
