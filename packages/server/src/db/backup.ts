@@ -200,9 +200,25 @@ export async function restoreDatabase(
         sql`update ${table} t set ${set} from json_populate_recordset(null::${table}, ${JSON.stringify(batch.rows)}::json) v where t.id = v.id`,
       );
     }
+    for (const upgrade of OLDER_BACKUP_UPGRADES) {
+      if (header.schema < upgrade.before) await tx.execute(upgrade.statement);
+    }
   });
   return { schema: header.schema, createdAt: header.createdAt, tables: counts };
 }
+
+/**
+ * What a migration computed from older rows, done again for a backup made before it (its rows
+ * arrive without the new columns, which would otherwise keep their defaults).
+ */
+const OLDER_BACKUP_UPGRADES = [
+  {
+    // 0008: message parts. A message stored as text is one text part (as the migration does).
+    before: '0008',
+    statement: sql`update messages set parts = jsonb_build_array(jsonb_build_object('type', 'text', 'text', content))
+      where content <> '' and parts = '[]'::jsonb`,
+  },
+];
 
 interface Batch {
   table: string;
