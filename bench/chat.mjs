@@ -25,9 +25,9 @@ const spread = (values) => ({
   max: round(Math.max(...values), 1),
 });
 
-const SEQUENTIAL = { fixedTokens: 50, intervalMs: 0 };
-const CONCURRENT = { fixedTokens: 100, intervalMs: 20, streams: 200 };
-const expectedText = (tokens) => Array.from({ length: tokens }, (_, i) => ` t${i}`).join('');
+export const SEQUENTIAL = { fixedTokens: 50, intervalMs: 0 };
+export const CONCURRENT = { fixedTokens: 100, intervalMs: 20, streams: 200 };
+export const expectedText = (tokens) => Array.from({ length: tokens }, (_, i) => ` t${i}`).join('');
 
 /** The targets of issue 11 (per storage mode where they differ). */
 const TARGETS = {
@@ -82,7 +82,8 @@ async function modelTurn(origin) {
   return { firstDeltaMs: first, totalMs: performance.now() - started };
 }
 
-async function session(url) {
+/** Signs up a bench user with the bench model as default; helpers to make conversations and turns. */
+export async function session(url) {
   const headers = { 'content-type': 'application/json', 'x-lumina-csrf': '1' };
   const signup = await fetch(`${url}/api/auth/signup`, {
     method: 'POST',

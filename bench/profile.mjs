@@ -1,10 +1,18 @@
-// Where the server spends its CPU under GET /health load: runs the server with `node --cpu-prof`,
-// loads it with autocannon (separate process), stops it, and sums the profile's self time by
-// package and by function. Options: --path /health, --log-level info|warn, --pg-url (profile
-// PostgreSQL mode instead of PGlite), --quick.
+// Where the server spends its CPU: runs the built server with `node --cpu-prof` under a workload,
+// stops it, and sums the profile's self time by group, package, function and Lumina file, plus the
+// inclusive time of Lumina's own functions, over the workload's window only (not start-up).
+// Workloads:
+//   --workload health (default)   GET --path (default /health) with autocannon, 50 connections
+//   --workload chat               chat turns (50 tokens at once from a local OpenAI-wire model):
+//                                 --turns N (default 300) spread over --clients C (default 1 =
+//                                 sequential); figures also per turn
+//   --workload chat-concurrent    200 streams at once, 100 tokens 20 ms apart (issue 11's case)
+// Other options: --log-level info|warn, --pg-url (PostgreSQL mode instead of PGlite), --quick,
+// --keep <dir> (copy the .cpuprofile there, to open in Chrome DevTools).
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { CONCURRENT, expectedText, SEQUENTIAL, session } from './chat.mjs';
 import {
   ensureBuilt,
   isMain,
@@ -14,6 +22,7 @@ import {
   withPostgresDatabase,
 } from './lib/common.mjs';
 import { autocannon, summarizeLoad } from './lib/load.mjs';
+import { spawnOpenAiWireServer } from './lib/openai-wire-server.mjs';
 import { ROOT, round, startServer, tempDir } from './lib/server.mjs';
 
 /** Which package (or runtime part) a profile frame belongs to. */
@@ -53,14 +62,34 @@ function groupOf(pkg) {
  * Native frames (no URL, e.g. `writev`, `open`) are charged to the package of their nearest
  * JavaScript caller, so a socket write counts as node core and a PGlite file write as database.
  */
-export function analyzeProfile(profile, top = 25) {
+export function analyzeProfile(profile, top = 25, window = null) {
   const selfById = new Map();
   const deltas = profile.timeDeltas;
-  profile.samples.forEach((id, i) => {
-    selfById.set(id, (selfById.get(id) ?? 0) + (deltas[i] ?? 0));
-  });
+  const nodeById = new Map(profile.nodes.map((node) => [node.id, node]));
   const parentOf = new Map();
   for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node);
+  // Inclusive time of our own functions (each counted once per sample, so recursion does not add
+  // up): what a turn's steps cost with everything they call, libraries included.
+  const inclusive = new Map();
+  let at = profile.startTime;
+  profile.samples.forEach((id, i) => {
+    at += deltas[i] ?? 0;
+    // Only the samples inside the workload's window (same monotonic clock as process.hrtime).
+    if (window && (at < window.fromUs || at > window.toUs)) return;
+    const delta = deltas[i] ?? 0;
+    selfById.set(id, (selfById.get(id) ?? 0) + delta);
+    const leaf = nodeById.get(id);
+    if (!leaf || leaf.callFrame.functionName === '(idle)') return;
+    const seen = new Set();
+    for (let node = leaf; node; node = parentOf.get(node.id)) {
+      const { url, functionName, lineNumber } = node.callFrame;
+      if (!url.includes('/packages/server/')) continue;
+      const key = `${functionName || '(anonymous)'} ${url.split('/packages/')[1]}:${lineNumber + 1}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      inclusive.set(key, (inclusive.get(key) ?? 0) + delta);
+    }
+  });
   const ownerPackage = (node) => {
     for (let current = node; current; current = parentOf.get(current.id)) {
       const { url, functionName } = current.callFrame;
@@ -72,6 +101,7 @@ export function analyzeProfile(profile, top = 25) {
   const byFunction = new Map();
   const byPackage = new Map();
   const byGroup = new Map();
+  const byLuminaFile = new Map();
   const add = (map, key, value) => map.set(key, (map.get(key) ?? 0) + value);
   let busy = 0;
   for (const node of profile.nodes) {
@@ -84,6 +114,7 @@ export function analyzeProfile(profile, top = 25) {
     add(byFunction, `${functionName || '(anonymous)'} ${file}${url ? `:${lineNumber + 1}` : ''}`, self);
     add(byPackage, pkg, self);
     add(byGroup, groupOf(pkg), self);
+    if (url.includes('/packages/')) add(byLuminaFile, url.split('/packages/')[1], self);
   }
   const table = (map, limit) =>
     [...map.entries()]
@@ -95,6 +126,8 @@ export function analyzeProfile(profile, top = 25) {
     byGroup: table(byGroup, GROUPS.length + 1),
     byPackage: table(byPackage, top),
     byFunction: table(byFunction, top),
+    byLuminaFileSelf: table(byLuminaFile, top),
+    luminaInclusive: table(inclusive, top * 2),
   };
 }
 
@@ -136,6 +169,113 @@ export async function profileHealth({ urlPath = '/health', logLevel = 'info', pg
   }
 }
 
+/** Monotonic microseconds: the clock of a V8 CPU profile's timestamps (CLOCK_MONOTONIC). */
+const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
+
+/**
+ * Profiles chat turns: `turns` sequential turns spread over `clients` (1 = one after another), or
+ * with `concurrent` 200 paced streams at once. Figures are for the workload's window only.
+ */
+export async function profileChat({
+  pgUrl,
+  turns = 300,
+  clients = 1,
+  concurrent = false,
+  logLevel = 'warn',
+  keep,
+}) {
+  const dataDir = tempDir();
+  const profileDir = tempDir('lumina-bench-prof-');
+  const model = await spawnOpenAiWireServer(SEQUENTIAL);
+  const run = async (env) => {
+    const server = await startServer({
+      dataDir,
+      env: {
+        LOG_LEVEL: logLevel,
+        OPENAI_API_KEY: 'bench',
+        OPENAI_BASE_URL: `${model.origin}/v1`,
+        LUMINA_OLLAMA_AUTODETECT: 'false',
+        LUMINA_API_LIMIT_PER_MINUTE: '1000000',
+        ...env,
+      },
+      nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`],
+    });
+    try {
+      const client = await session(server.url);
+      const warm = await client.conversation();
+      for (let i = 0; i < 30; i++) await client.turn(warm);
+      const count = concurrent ? CONCURRENT.streams : turns;
+      const ids = await client.conversations(concurrent ? count : clients);
+      if (concurrent) await model.setMode(CONCURRENT);
+      const expected = expectedText(concurrent ? CONCURRENT.fixedTokens : SEQUENTIAL.fixedTokens);
+      progress(
+        `profile: ${concurrent ? `${count} concurrent paced streams` : `${count} turns over ${clients} client(s)`}`,
+      );
+      let complete = 0;
+      const check = (result) => {
+        if (result.status === 'complete' && result.text === expected) complete++;
+      };
+      const cpuBefore = server.cpuMs();
+      const fromUs = monotonicUs();
+      if (concurrent) {
+        for (const result of await Promise.all(ids.map((id) => client.turn(id, 'concurrent')))) check(result);
+      } else {
+        let left = count;
+        await Promise.all(
+          ids.map(async (id) => {
+            while (left-- > 0) check(await client.turn(id));
+          }),
+        );
+      }
+      const toUs = monotonicUs();
+      const cpuMs = server.cpuMs() - cpuBefore;
+      await model.setMode(SEQUENTIAL);
+      return { count, complete, cpuMs, window: { fromUs, toUs } };
+    } finally {
+      await server.stop();
+    }
+  };
+  try {
+    const load = pgUrl
+      ? await withPostgresDatabase(pgUrl, (url) => run({ DATABASE_URL: url }))
+      : await run({});
+    const file = fs.readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile'));
+    if (!file) throw new Error('the server wrote no .cpuprofile (did it exit cleanly?)');
+    if (keep) fs.copyFileSync(path.join(profileDir, file), path.join(keep, file));
+    const profile = JSON.parse(fs.readFileSync(path.join(profileDir, file), 'utf8'));
+    if (profile.startTime > load.window.fromUs || profile.endTime < load.window.toUs) {
+      throw new Error('the workload window is outside the profile: clocks differ');
+    }
+    const analysis = analyzeProfile(profile, 30, load.window);
+    // Each row also in ms per turn: the profile's busy time shared out by its percentages.
+    const perTurn = (rows) =>
+      rows.map((row) => ({
+        ...row,
+        msPerTurn: round((row.selfPercent * analysis.busyMs) / 100 / load.count, 2),
+      }));
+    return {
+      mode: pgUrl ? 'postgres' : 'pglite',
+      workload: concurrent
+        ? `${load.count} streams at once, ${CONCURRENT.fixedTokens} tokens ${CONCURRENT.intervalMs} ms apart`
+        : `${load.count} turns of ${SEQUENTIAL.fixedTokens} tokens over ${clients} client(s)`,
+      logLevel,
+      complete: load.complete,
+      serverCpuMsPerTurn: round(load.cpuMs / load.count, 2),
+      note: "profiled window = the workload only; the profiler itself adds CPU, so serverCpuMsPerTurn here is above an unprofiled run; msPerTurn shares the profile busy time by each row's percentage (luminaInclusive rows overlap: a caller includes its callees)",
+      busyMsPerTurn: round(analysis.busyMs / load.count, 2),
+      byGroup: perTurn(analysis.byGroup),
+      byPackage: perTurn(analysis.byPackage),
+      byFunction: perTurn(analysis.byFunction),
+      byLuminaFileSelf: perTurn(analysis.byLuminaFileSelf),
+      luminaInclusive: perTurn(analysis.luminaInclusive),
+    };
+  } finally {
+    model.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    fs.rmSync(profileDir, { recursive: true, force: true });
+  }
+}
+
 if (isMain(import.meta.url)) {
   const { values } = parseArgs({
     options: {
@@ -143,14 +283,31 @@ if (isMain(import.meta.url)) {
       'log-level': { type: 'string', default: 'info' },
       'pg-url': { type: 'string' },
       quick: { type: 'boolean', default: false },
+      workload: { type: 'string', default: 'health' },
+      turns: { type: 'string' },
+      clients: { type: 'string', default: '1' },
+      keep: { type: 'string' },
     },
   });
   ensureBuilt();
-  const result = await profileHealth({
-    urlPath: values.path,
-    logLevel: values['log-level'],
-    pgUrl: values['pg-url'],
-    durationS: values.quick ? 5 : 10,
-  });
+  const result =
+    values.workload === 'health'
+      ? await profileHealth({
+          urlPath: values.path,
+          logLevel: values['log-level'],
+          pgUrl: values['pg-url'],
+          durationS: values.quick ? 5 : 10,
+        })
+      : await profileChat({
+          pgUrl: values['pg-url'],
+          turns: Number(values.turns ?? (values.quick ? 100 : 300)),
+          clients: Number(values.clients),
+          concurrent: values.workload === 'chat-concurrent',
+          logLevel:
+            values['log-level'] === 'info' && !process.argv.includes('--log-level')
+              ? 'warn'
+              : values['log-level'],
+          keep: values.keep,
+        });
   printJson({ bench: 'profile', date: new Date().toISOString(), machine: machineInfo(), result });
 }

@@ -1,4 +1,3 @@
-import { createOpenAI } from '@ai-sdk/openai';
 import { APICallError, generateImage } from 'ai';
 import { findOutboundError } from '../net/outbound-errors.js';
 import {
@@ -25,13 +24,17 @@ export function createOpenAiImageGenerator(options: {
   fetch?: ImageServiceFetch | undefined;
 }): ImageGenerator {
   const baseUrl = trimSlash(options.url);
-  const provider = createOpenAI({
-    baseURL: baseUrl.endsWith('/v1') ? baseUrl : `${baseUrl}/v1`,
-    // Local servers often need no key; the SDK still wants one.
-    apiKey: options.apiKey ?? 'not-needed',
-    ...(options.fetch ? { fetch: options.fetch } : {}),
-  });
-  const model = provider.image(options.model ?? 'gpt-image-1');
+  // The OpenAI package is imported on the first picture, not at start-up (docs/performance.md).
+  const imageModel = async () => {
+    const { createOpenAI } = await import('@ai-sdk/openai');
+    const provider = createOpenAI({
+      baseURL: baseUrl.endsWith('/v1') ? baseUrl : `${baseUrl}/v1`,
+      // Local servers often need no key; the SDK still wants one.
+      apiKey: options.apiKey ?? 'not-needed',
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+    });
+    return provider.image(options.model ?? 'gpt-image-1');
+  };
   return {
     backend: 'openai',
     baseUrl,
@@ -40,7 +43,7 @@ export function createOpenAiImageGenerator(options: {
       let bytes: Buffer;
       try {
         const { image } = await generateImage({
-          model,
+          model: await imageModel(),
           prompt: request.prompt,
           size: `${side}x${side}`,
           n: 1,

@@ -1,5 +1,25 @@
-import sharp, { type Sharp } from 'sharp';
+import { createRequire } from 'node:module';
+import type { Sharp, SharpOptions } from 'sharp';
 import { AppError } from '../errors.js';
+
+type SharpModule = typeof import('sharp')['default'];
+let loaded: SharpModule | undefined;
+/**
+ * sharp (libvips) on first use: loading it costs ~0.25 s of CPU, which start-up (`/health`) and
+ * every chat turn do not need (bench/startup.mjs; docs/performance.md). It is a CommonJS module,
+ * so `require` loads it synchronously and shares its one instance with any `import` of it.
+ */
+function sharp(input: Buffer, options: SharpOptions): Sharp {
+  if (!loaded) {
+    loaded = createRequire(import.meta.url)('sharp') as SharpModule;
+    // libvips caches recent operations (50 MB by default) and starts one worker thread per core
+    // for each picture; for pictures people send that is memory held for nothing and a
+    // multiplier on the worst case, so this process keeps neither.
+    loaded.cache(false);
+    loaded.concurrency(1);
+  }
+  return loaded(input, options);
+}
 
 /**
  * What a picture from outside (upload, card, generated) may be, checked from its header before
@@ -22,12 +42,6 @@ export const PICTURE_LIMITS = {
   /** Pictures decoded at once in this process; the rest wait their turn. */
   concurrentDecodes: 2,
 } as const;
-
-// libvips caches recent operations (50 MB by default) and starts one worker thread per core
-// for each picture; for pictures people send that is memory held for nothing and a multiplier
-// on the worst case, so this process keeps neither.
-sharp.cache(false);
-sharp.concurrency(1);
 
 export interface PictureHeader {
   format: string | undefined;

@@ -25,8 +25,12 @@ import { completeUsage } from './token-counter.js';
 
 export interface AiSdkChatModelOptions {
   info: ModelInfo;
-  /** A model from any AI SDK provider package (`createOpenAI(…).chat('gpt-4o')`, …). */
-  model: Exclude<LanguageModel, string>;
+  /**
+   * A model from any AI SDK provider package (`createOpenAI(…).chat('gpt-4o')`, …), or how to
+   * get it on first use (cloud-providers.ts loads a vendor's package only when one of its models
+   * is first called, which keeps the packages out of start-up).
+   */
+  model: Exclude<LanguageModel, string> | (() => Promise<Exclude<LanguageModel, string>>);
   timeouts?: Partial<StreamTimeouts>;
   /**
    * `leading`: the vendor accepts system messages only before the conversation (Anthropic,
@@ -54,14 +58,15 @@ const FINISH_REASONS: Record<AiFinishReason, FinishReason> = {
  */
 export class AiSdkChatModel implements ChatModel {
   readonly info: ModelInfo;
-  private readonly model: Exclude<LanguageModel, string>;
+  private readonly model: () => Promise<Exclude<LanguageModel, string>>;
   private readonly timeouts: StreamTimeouts;
   private readonly leadingSystemOnly: boolean;
 
   constructor(options: AiSdkChatModelOptions) {
     this.info = options.info;
     this.leadingSystemOnly = options.systemMessages === 'leading';
-    this.model = options.model;
+    const { model } = options;
+    this.model = typeof model === 'function' ? model : async () => model;
     this.timeouts = resolveTimeouts(options.timeouts);
   }
 
@@ -82,7 +87,7 @@ export class AiSdkChatModel implements ChatModel {
     });
     try {
       const result = await generateText({
-        model: this.model,
+        model: await this.model(),
         messages: toModelMessages(request.messages, { leadingSystemOnly: this.leadingSystemOnly }),
         allowSystemInMessages: true,
         output: Output.object({ schema, name: request.schemaName }),
@@ -126,7 +131,7 @@ export class AiSdkChatModel implements ChatModel {
     headers: Record<string, string>,
   ): AsyncGenerator<ChatStreamPart> {
     const result = streamText({
-      model: this.model,
+      model: await this.model(),
       headers,
       messages: toModelMessages(request.messages, { leadingSystemOnly: this.leadingSystemOnly }),
       // Our system messages come from the persona and lorebook, never from the end user.

@@ -5,8 +5,11 @@ import { toProviderError } from './provider-errors.js';
 
 export interface AiSdkEmbeddingModelOptions {
   info: ModelInfo;
-  /** An embedding model from an AI SDK provider package (`createOpenAI(…).embedding(…)`). */
-  model: Exclude<AiEmbeddingModel, string>;
+  /**
+   * An embedding model from an AI SDK provider package (`createOpenAI(…).embedding(…)`), or how
+   * to get it on first use (see AiSdkChatModelOptions.model).
+   */
+  model: Exclude<AiEmbeddingModel, string> | (() => Promise<Exclude<AiEmbeddingModel, string>>);
   /** Known up front for well-known models; otherwise learned from the first answer. */
   dimensions?: number | null;
   timeoutMs?: number;
@@ -19,13 +22,14 @@ export interface AiSdkEmbeddingModelOptions {
  */
 export class AiSdkEmbeddingModel implements EmbeddingModel {
   readonly info: ModelInfo;
-  private readonly model: Exclude<AiEmbeddingModel, string>;
+  private readonly model: () => Promise<Exclude<AiEmbeddingModel, string>>;
   private readonly timeoutMs: number;
   private knownDimensions: number | null;
 
   constructor(options: AiSdkEmbeddingModelOptions) {
     this.info = options.info;
-    this.model = options.model;
+    const { model } = options;
+    this.model = typeof model === 'function' ? model : async () => model;
     this.knownDimensions = options.dimensions ?? null;
     this.timeoutMs = options.timeoutMs ?? 60_000;
   }
@@ -39,7 +43,7 @@ export class AiSdkEmbeddingModel implements EmbeddingModel {
     const deadline = AbortSignal.timeout(this.timeoutMs);
     try {
       const result = await embedMany({
-        model: this.model,
+        model: await this.model(),
         values: texts,
         maxRetries: 0,
         abortSignal: signal ? AbortSignal.any([signal, deadline]) : deadline,

@@ -1,9 +1,3 @@
-import { createAnthropic } from '@ai-sdk/anthropic';
-import { createGoogleGenerativeAI } from '@ai-sdk/google';
-import { createGroq } from '@ai-sdk/groq';
-import { createMistral } from '@ai-sdk/mistral';
-import { createOpenAI } from '@ai-sdk/openai';
-import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import type { EmbeddingModelV3, LanguageModelV3 } from '@ai-sdk/provider';
 import type { ChatModel, EmbeddingModel, ModelInfo, ModelProvider } from '../types.js';
 import { ProviderError } from '../types.js';
@@ -52,7 +46,14 @@ interface VendorModels {
 export function createCloudProvider(options: CloudProviderOptions): ModelProvider {
   const baseUrl = (options.baseUrl ?? defaultBaseUrl(options.kind)).replace(/\/+$/, '');
   const timeouts = resolveTimeouts(options.timeouts);
-  const vendor = vendorModels(options, baseUrl);
+  // The vendor's AI SDK package is imported when one of its models is first called, not at
+  // start-up: the six packages cost CPU before /health could answer (docs/performance.md).
+  let loading: Promise<VendorModels> | undefined;
+  const vendor = () =>
+    (loading ??= vendorModels(options, baseUrl).catch((err: unknown) => {
+      loading = undefined; // a failed import is tried again by the next call
+      throw err;
+    }));
   const info = (name: string): ModelInfo =>
     describeModel({ providerId: options.id, name, local: false, defaults: { tools: true, json: true } });
   const listModels = (signal?: AbortSignal) =>
@@ -65,7 +66,9 @@ export function createCloudProvider(options: CloudProviderOptions): ModelProvide
       signal,
       timeoutMs: timeouts.connectTimeoutMs,
     });
-  const embedding = vendor.embedding;
+  const embedding = EMBEDDING_KINDS.has(options.kind)
+    ? async (name: string) => (await vendor()).embedding!(name)
+    : undefined;
 
   return {
     id: options.id,
@@ -75,7 +78,7 @@ export function createCloudProvider(options: CloudProviderOptions): ModelProvide
     chatModel: (name: string): ChatModel =>
       new AiSdkChatModel({
         info: info(name),
-        model: vendor.chat(name),
+        model: async () => (await vendor()).chat(name),
         timeouts,
         systemMessages: options.kind === 'anthropic' || options.kind === 'google' ? 'leading' : 'anywhere',
       }),
@@ -83,7 +86,7 @@ export function createCloudProvider(options: CloudProviderOptions): ModelProvide
       embeddingModel: (name: string): EmbeddingModel =>
         new AiSdkEmbeddingModel({
           info: info(name),
-          model: embedding(name),
+          model: () => embedding(name),
           dimensions: knownModel(name)?.dimensions ?? null,
           timeoutMs: timeouts.connectTimeoutMs + timeouts.firstTokenTimeoutMs,
         }),
@@ -102,34 +105,43 @@ function defaultBaseUrl(kind: CloudProviderKind): string {
   return DEFAULT_BASE_URLS[kind];
 }
 
-function vendorModels(options: CloudProviderOptions, baseURL: string): VendorModels {
+/** The vendors whose packages make embedding models (vendorModels gives them `embedding`). */
+const EMBEDDING_KINDS = new Set<CloudProviderKind>(['openai', 'google', 'mistral', 'openai-compatible']);
+
+async function vendorModels(options: CloudProviderOptions, baseURL: string): Promise<VendorModels> {
   // An empty key rather than undefined: the packages would otherwise read OPENAI_API_KEY & co.
   // from the environment, and configuration only comes from config.ts.
   const apiKey = options.apiKey ?? '';
   const fetch = observeResponses(options.fetch ?? globalThis.fetch);
   switch (options.kind) {
     case 'openai': {
+      const { createOpenAI } = await import('@ai-sdk/openai');
       const openai = createOpenAI({ apiKey, baseURL, fetch });
       // Chat Completions rather than Responses: the wire every OpenAI-style server shares.
       return { chat: (name) => openai.chat(name), embedding: (name) => openai.embedding(name) };
     }
     case 'anthropic': {
+      const { createAnthropic } = await import('@ai-sdk/anthropic');
       const anthropic = createAnthropic({ apiKey, baseURL, fetch });
       return { chat: (name) => anthropic.messages(name) };
     }
     case 'google': {
+      const { createGoogleGenerativeAI } = await import('@ai-sdk/google');
       const google = createGoogleGenerativeAI({ apiKey, baseURL, fetch });
       return { chat: (name) => google.chat(name), embedding: (name) => google.embedding(name) };
     }
     case 'groq': {
+      const { createGroq } = await import('@ai-sdk/groq');
       const groq = createGroq({ apiKey, baseURL, fetch });
       return { chat: (name) => groq.languageModel(name) };
     }
     case 'mistral': {
+      const { createMistral } = await import('@ai-sdk/mistral');
       const mistral = createMistral({ apiKey, baseURL, fetch });
       return { chat: (name) => mistral.chat(name), embedding: (name) => mistral.embedding(name) };
     }
     case 'openai-compatible': {
+      const { createOpenAICompatible } = await import('@ai-sdk/openai-compatible');
       const compatible = createOpenAICompatible({
         name: options.id,
         baseURL,
