@@ -6,6 +6,7 @@ import { Composer } from '../../components/chat/composer';
 import { ContextIndicator } from '../../components/chat/context-indicator';
 import type { MessageActions } from '../../components/chat/message-item';
 import { MessageList } from '../../components/chat/message-list';
+import { ParticipantStack } from '../../components/chat/participant-stack';
 import { ConfirmDialog } from '../../components/confirm-dialog';
 import { ErrorPanel } from '../../components/error-panel';
 import { FormAlert } from '../../components/form-alert';
@@ -167,6 +168,7 @@ function Conversation({ conversationId }: { conversationId: string }) {
             <MessagesSquare className="size-5" aria-hidden="true" />
           </button>
         )}
+        <ParticipantStack participants={conversation.participants} viewerId={user?.id} />
         <div className="min-w-0 flex-1">
           <h1 className="truncate font-semibold text-ink" title={title}>
             {title}
