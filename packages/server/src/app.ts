@@ -32,6 +32,7 @@ import { createApiTokenRepository } from './repositories/api-token.repository.js
 import { createAvatarRepository } from './repositories/avatar.repository.js';
 import { createConversationRepository } from './repositories/conversation.repository.js';
 import { createMessageRepository } from './repositories/message.repository.js';
+import { createReplyFlushBatch } from './repositories/reply-flush-batch.js';
 import { createSecretRepository } from './repositories/secret.repository.js';
 import { createSessionRepository } from './repositories/session.repository.js';
 import { createUsageRepository } from './repositories/usage.repository.js';
@@ -339,7 +340,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     });
   }
   const messageRows = createMessageRepository(storage.db);
+  // Every streaming reply's text in one UPDATE per tick, not one per reply (docs/performance.md).
+  const flushBatch = createReplyFlushBatch({
+    db: storage.db,
+    intervalMs: config.chat.flushIntervalMs,
+    onWriteFailed: (err, replies) => app.log.warn({ err, replies }, 'flush failed'),
+  });
   const replies = createReplyService({
+    flushBatch,
     repositories: {
       messages: messageRows,
       conversations: createConversationRepository(storage.db),

@@ -9,6 +9,7 @@ import type { ReplyBus } from '../realtime/reply-bus.js';
 import type { AvatarRepository } from '../repositories/avatar.repository.js';
 import type { ConversationRepository } from '../repositories/conversation.repository.js';
 import type { MessageRepository } from '../repositories/message.repository.js';
+import type { ReplyFlushBatch } from '../repositories/reply-flush-batch.js';
 import type { ConversationTitleService } from './conversation-title.service.js';
 import type { ModelService } from './model.service.js';
 import { type AfterReply, inProcessAfterReply } from './turns/after-reply.js';
@@ -58,6 +59,11 @@ export function createReplyService(deps: {
   limits?: Partial<ReplyLimits>;
   /** Replaces the in-process title and summary runner (durable jobs). */
   afterReply?: AfterReply;
+  /**
+   * Writes the text of every streaming reply in one statement per tick
+   * (repositories/reply-flush-batch.ts); without it, each reply has its own UPDATE per tick.
+   */
+  flushBatch?: Pick<ReplyFlushBatch, 'track'>;
   /** Answers tool calls (none exist yet: issue 16). */
   tools?: ToolRunner;
 }) {
@@ -87,12 +93,14 @@ export function createReplyService(deps: {
     run: {
       models: deps.models,
       messages,
-      flusher: intervalFlusher({
-        messages,
-        intervalMs: deps.config.flushIntervalMs,
-        waitMs: limits.finishWaitMs,
-        log: deps.log,
-      }),
+      flusher: deps.flushBatch
+        ? (replyId, parts) => deps.flushBatch!.track(replyId, parts, limits.finishWaitMs)
+        : intervalFlusher({
+            messages,
+            intervalMs: deps.config.flushIntervalMs,
+            waitMs: limits.finishWaitMs,
+            log: deps.log,
+          }),
       late,
       finishWaitMs: limits.finishWaitMs,
       log: deps.log,
