@@ -108,7 +108,14 @@ describe('MessageItem with parts', () => {
       updatedAt: '2025-03-01T10:00:00.000Z',
       ...fields,
     }) as ChatMessage;
-  const actions = { onRegenerate() {}, onEdit() {}, onSwitch() {}, onFork() {}, onDelete() {} };
+  const actions = {
+    onRegenerate() {},
+    onContinue() {},
+    onEdit() {},
+    onSwitch() {},
+    onFork() {},
+    onDelete() {},
+  };
 
   it('shows a tool message as Tool with its result card, and no "(empty reply)"', () => {
     render(
@@ -124,6 +131,9 @@ describe('MessageItem with parts', () => {
     expect(screen.getByRole('article', { name: 'Tool said' })).toBeTruthy();
     expect(screen.getByText('calendar')).toBeTruthy();
     expect(screen.queryByText('(empty reply)')).toBeNull();
+    // Nothing to copy and nothing to regenerate: the model wrote no tool message.
+    expect(screen.queryByRole('button', { name: 'Copy reply' })).toBeNull();
+    expect(screen.queryByRole('button', { name: 'Regenerate reply' })).toBeNull();
   });
 
   it('copies the text of a reply made of parts, and shows a picture a person sent under their bubble', () => {

@@ -134,7 +134,10 @@ export const MessageItem = memo(function MessageItem({
           <SiblingNavigator message={message} disabled={busy} onSwitch={actions.onSwitch} />
           {writing ? null : (
             <>
-              <CopyButton text={message.content} label={mine ? 'Copy message' : 'Copy reply'} />
+              {/* Copy takes the text; a message of tool results alone has none. */}
+              {message.content ? (
+                <CopyButton text={message.content} label={mine ? 'Copy message' : 'Copy reply'} />
+              ) : null}
               {mine ? (
                 <button
                   type="button"
@@ -146,7 +149,7 @@ export const MessageItem = memo(function MessageItem({
                 >
                   <Pencil aria-hidden="true" />
                 </button>
-              ) : message.parentId ? (
+              ) : message.parentId && !tool ? (
                 <button
                   type="button"
                   className={actionButtonClass}
