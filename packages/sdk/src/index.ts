@@ -2,6 +2,8 @@ export { createLuminaClient, type LuminaClient, type LuminaClientOptions } from 
 export { type ApiErrorBody, LuminaApiError, LuminaNetworkError } from './errors.js';
 export type { components, paths } from './schema.js';
 export {
+  type ModelTestEvent,
+  type ModelTestEventOf,
   readServerSentEvents,
   readStreamParts,
   type ServerSentEvent,

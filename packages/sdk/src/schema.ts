@@ -1731,7 +1731,7 @@ export interface paths {
         put?: never;
         /**
          * Send one prompt to a model (or your default chain) and stream the reply as SSE parts
-         * @description Events: `attempt`, `failed`, `skipped` (fallback progress), `model {modelId}`, `text-delta {delta}`, `usage`, `finish {finishReason}`, `error {code, message}`, `call-summary` (tokens, cost, timings).
+         * @description Answers `text/event-stream`, one `ModelTestEvent` per event (docs/providers.md): the fallback progress (`attempt`, `failed`, `skipped`), then the reply as in a conversation (`model`, `text-delta`, `error`, `usage` with its cost, `finish` with the timings, always last).
          */
         post: {
             parameters: {
@@ -1751,6 +1751,15 @@ export interface paths {
                 };
             };
             responses: {
+                /** @description The test as Server-Sent Events, one `ModelTestEvent` per event: `event:` is the event's `type`, `data:` the rest of it as JSON, `id:` its sequence number. The stream ends after `finish`. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/event-stream": components["schemas"]["ModelTestEvent"];
+                    };
+                };
                 /** @description Default Response */
                 400: {
                     headers: {
@@ -6241,6 +6250,57 @@ export interface components {
                 contextLength: number | null;
             }[];
         };
+        ModelTestEventInput: {
+            /** @constant */
+            type: "attempt";
+            modelId: string;
+            attempt: number;
+        } | {
+            /** @constant */
+            type: "failed";
+            modelId: string;
+            /** @enum {string} */
+            code: "provider_auth_failed" | "model_not_found" | "provider_protocol_error" | "provider_timeout" | "provider_unavailable" | "provider_rate_limited" | "provider_bad_request" | "context_length_exceeded" | "local_only" | "outbound_address_blocked" | "cancelled";
+            message: string;
+            willRetry: boolean;
+        } | {
+            /** @constant */
+            type: "skipped";
+            modelId: string;
+            /** @enum {string} */
+            reason: "circuit_open";
+        } | {
+            /** @constant */
+            type: "model";
+            modelId: string;
+        } | {
+            /** @constant */
+            type: "text-delta";
+            delta: string;
+        } | {
+            /** @constant */
+            type: "error";
+            code: string;
+            message: string;
+        } | {
+            /** @constant */
+            type: "usage-source";
+            reported: boolean;
+        } | {
+            inputTokens: number;
+            outputTokens: number;
+            /** @description USD, null when the model has no known price */
+            costUsd: number | null;
+            /** @constant */
+            type: "usage";
+        } | {
+            /** @constant */
+            type: "finish";
+            /** @enum {string} */
+            status: "complete" | "cancelled" | "error" | "interrupted";
+            finishReason: string | null;
+            timings: components["schemas"]["ReplyTimingsInput"] | null;
+        };
         ModelInput: {
             /** @description `<provider>/<model>` */
             id: string;
@@ -7137,6 +7197,57 @@ export interface components {
                 architecture: string | null;
                 contextLength: number | null;
             }[];
+        };
+        ModelTestEvent: {
+            /** @constant */
+            type: "attempt";
+            modelId: string;
+            attempt: number;
+        } | {
+            /** @constant */
+            type: "failed";
+            modelId: string;
+            /** @enum {string} */
+            code: "provider_auth_failed" | "model_not_found" | "provider_protocol_error" | "provider_timeout" | "provider_unavailable" | "provider_rate_limited" | "provider_bad_request" | "context_length_exceeded" | "local_only" | "outbound_address_blocked" | "cancelled";
+            message: string;
+            willRetry: boolean;
+        } | {
+            /** @constant */
+            type: "skipped";
+            modelId: string;
+            /** @enum {string} */
+            reason: "circuit_open";
+        } | {
+            /** @constant */
+            type: "model";
+            modelId: string;
+        } | {
+            /** @constant */
+            type: "text-delta";
+            delta: string;
+        } | {
+            /** @constant */
+            type: "error";
+            code: string;
+            message: string;
+        } | {
+            /** @constant */
+            type: "usage-source";
+            reported: boolean;
+        } | {
+            inputTokens: number;
+            outputTokens: number;
+            /** @description USD, null when the model has no known price */
+            costUsd: number | null;
+            /** @constant */
+            type: "usage";
+        } | {
+            /** @constant */
+            type: "finish";
+            /** @enum {string} */
+            status: "complete" | "cancelled" | "error" | "interrupted";
+            finishReason: string | null;
+            timings: components["schemas"]["ReplyTimings"] | null;
         };
         Model: {
             /** @description `<provider>/<model>` */

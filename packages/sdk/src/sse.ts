@@ -50,6 +50,16 @@ export type StreamPartOf<T extends StreamPartType> = Extract<StreamPart, { type:
 export type Usage = components['schemas']['Usage'];
 /** Who speaks a message: an avatar or a person. */
 export type Speaker = components['schemas']['Speaker'];
+/**
+ * One event of a model test (`POST /api/models/test`, Settings → Models → "Try it"): the
+ * server's `ModelTestEvent` (realtime/model-test-events.ts), generated from the OpenAPI document.
+ * Its `model`, `text-delta`, `error`, `usage` and `finish` are the `StreamPart`s of the same type;
+ * `attempt`, `failed` and `skipped` tell the fallback chain's progress, `usage-source` whether
+ * the token counts are the provider's.
+ */
+export type ModelTestEvent = components['schemas']['ModelTestEvent'];
+/** The model test event of one type, e.g. `ModelTestEventOf<'failed'>`. */
+export type ModelTestEventOf<T extends ModelTestEvent['type']> = Extract<ModelTestEvent, { type: T }>;
 /** A frame the conversation WebSocket accepts. */
 export type SocketClientFrame = components['schemas']['SocketClientFrame'];
 /** A frame the conversation WebSocket sends: a reply's part with `id` and `replyId`, or a socket-level answer. */

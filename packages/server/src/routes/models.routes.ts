@@ -1,6 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { sendServerSentEvents } from '../http/sse.js';
+import { presentModelTest } from '../presenters/model-test-event.presenter.js';
+import { modelTestEventSchema } from '../realtime/model-test-events.js';
 import { requireIdentity } from '../security/authenticate.js';
 import type { ModelService } from '../services/model.service.js';
 import { errorResponses } from './schemas.js';
@@ -20,6 +22,18 @@ export const modelDto = z
     local: z.boolean(),
   })
   .meta({ id: 'Model' });
+
+/**
+ * The 200 answer of `POST /api/models/test`, for the OpenAPI document. Never serialized by
+ * Fastify: the route writes the stream itself (http/sse.ts).
+ */
+const modelTestStreamResponse = {
+  200: {
+    description:
+      "The test as Server-Sent Events, one `ModelTestEvent` per event: `event:` is the event's `type`, `data:` the rest of it as JSON, `id:` its sequence number. The stream ends after `finish`.",
+    content: { 'text/event-stream': { schema: modelTestEventSchema } },
+  },
+} as const;
 
 export const modelRoutes =
   (models: ModelService): FastifyPluginAsyncZod =>
@@ -45,13 +59,13 @@ export const modelRoutes =
           tags,
           summary: 'Send one prompt to a model (or your default chain) and stream the reply as SSE parts',
           description:
-            'Events: `attempt`, `failed`, `skipped` (fallback progress), `model {modelId}`, `text-delta {delta}`, `usage`, `finish {finishReason}`, `error {code, message}`, `call-summary` (tokens, cost, timings).',
+            'Answers `text/event-stream`, one `ModelTestEvent` per event (docs/providers.md): the fallback progress (`attempt`, `failed`, `skipped`), then the reply as in a conversation (`model`, `text-delta`, `error`, `usage` with its cost, `finish` with the timings, always last).',
           body: z.object({
             prompt: z.string().trim().min(1).max(4000),
             model: z.string().min(3).max(300).optional(),
             maxOutputTokens: z.number().int().min(1).max(4096).default(256),
           }),
-          response: { ...errorResponses(400, 401, 403, 404, 409) },
+          response: { ...modelTestStreamResponse, ...errorResponses(400, 401, 403, 404, 409) },
         },
       },
       async (request, reply) => {
@@ -60,13 +74,15 @@ export const modelRoutes =
         // Resolve the chain first, so "no model" and "local only" are plain HTTP errors.
         await models.chain(userId, model);
         await sendServerSentEvents(request, reply, (signal) =>
-          models.stream(userId, {
-            messages: [{ role: 'user', content: prompt }],
-            ...(model ? { model } : {}),
-            maxOutputTokens,
-            purpose: 'test',
-            signal,
-          }),
+          presentModelTest(
+            models.stream(userId, {
+              messages: [{ role: 'user', content: prompt }],
+              ...(model ? { model } : {}),
+              maxOutputTokens,
+              purpose: 'test',
+              signal,
+            }),
+          ),
         );
       },
     );

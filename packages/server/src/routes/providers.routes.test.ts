@@ -135,14 +135,15 @@ describeStorage('providers and models on %s', (mode) => {
       .join('');
     expect(text).toBe('Hello, world!');
     expect(parts.find((p) => p.event === 'model')?.data.modelId).toBe('ollama/llama3.2:latest');
-    expect(parts.find((p) => p.event === 'finish')?.data.finishReason).toBe('stop');
-    const summary = parts.at(-1)!;
-    expect(summary.event).toBe('call-summary');
-    expect(summary.data.summary).toMatchObject({
-      status: 'complete',
-      costUsd: 0,
-      usage: { inputTokens: 12, outputTokens: 4, reported: true },
-    });
+    // Usage carries the cost as a reply's does; finish comes last, with the recorded status.
+    expect(parts.slice(-3)).toEqual([
+      { event: 'usage-source', data: { reported: true } },
+      { event: 'usage', data: { inputTokens: 12, outputTokens: 4, costUsd: 0 } },
+      {
+        event: 'finish',
+        data: { status: 'complete', finishReason: 'stop', timings: expect.any(Object) },
+      },
+    ]);
     const [row] = await queryRows<{
       model: string;
       input_tokens: number;
@@ -160,15 +161,10 @@ describeStorage('providers and models on %s', (mode) => {
     const prices = [{ pattern: `${cloudId}/gpt-4o*`, inputUsdPerMillion: 1, outputUsdPerMillion: 2 }];
     expect((await call('PUT', '/api/admin/pricing', { prices })).statusCode).toBe(403);
     expect((await call('PUT', '/api/admin/pricing', { prices }, admin)).json().prices).toEqual(prices);
-    const summary = events((await test({ prompt: 'Hi', model: `${cloudId}/gpt-4o-mini` })).body).at(-1)!.data
-      .summary as {
-      costUsd: number;
-      usage: { inputTokens: number; outputTokens: number };
-    };
-    expect(summary.costUsd).toBeCloseTo(
-      (summary.usage.inputTokens * 1 + summary.usage.outputTokens * 2) / 1e6,
-      10,
-    );
+    const usage = events((await test({ prompt: 'Hi', model: `${cloudId}/gpt-4o-mini` })).body).find(
+      (p) => p.event === 'usage',
+    )!.data as { inputTokens: number; outputTokens: number; costUsd: number };
+    expect(usage.costUsd).toBeCloseTo((usage.inputTokens * 1 + usage.outputTokens * 2) / 1e6, 10);
   });
 
   it('keeps settings left out of a change', async () => {
@@ -202,7 +198,7 @@ describeStorage('providers and models on %s', (mode) => {
       code: 'provider_unavailable',
       willRetry: true,
     });
-    expect((parts.at(-1)!.data.summary as { modelId: string }).modelId).toBe('ollama/llama3.2:latest');
+    expect(parts.at(-1)).toMatchObject({ event: 'finish', data: { status: 'complete' } });
   });
 
   it('opens the circuit after repeated failures and skips the provider', async () => {

@@ -1,33 +1,5 @@
+import type { ModelTestEvent, ModelTestEventOf, Usage } from '@lumina/sdk';
 import { problemSummary } from './provider-health';
-
-/** What /api/models/test streams (see openapi.json). */
-export type TryItEvent =
-  | { type: 'attempt'; modelId: string; attempt: number }
-  | { type: 'failed'; modelId: string; code: string; message: string; willRetry: boolean }
-  | { type: 'skipped'; modelId: string; reason: string }
-  | { type: 'model'; modelId: string }
-  | { type: 'text-delta'; delta: string }
-  | { type: 'usage'; usage: Usage }
-  | { type: 'finish'; finishReason: string }
-  | { type: 'error'; code: string; message: string }
-  | { type: 'call-summary'; summary: CallSummary };
-
-export interface Usage {
-  inputTokens: number;
-  outputTokens: number;
-  /** False when Lumina counted the tokens itself (the provider did not say). */
-  reported: boolean;
-}
-
-export interface CallSummary {
-  modelId: string | null;
-  usage: Usage | null;
-  costUsd: number | null;
-  timeToFirstTokenMs: number | null;
-  durationMs: number;
-  status: 'complete' | 'cancelled' | 'error';
-  errorCode: string | null;
-}
 
 /** One line of the "which model answered" timeline. */
 export type TimelineEntry =
@@ -43,15 +15,18 @@ export interface TryItState {
   /** The model that answered. */
   modelId: string | null;
   text: string;
+  /** Tokens and cost as recorded (the `usage` event); null when no model answered. */
   usage: Usage | null;
-  finishReason: string | null;
+  /** False when Lumina counted the tokens itself (the provider did not say); null before `usage-source`. */
+  tokensReported: boolean | null;
   error: { code: string; message: string } | null;
-  summary: CallSummary | null;
+  /** The last event: status, finish reason and timings; the summary shows once it is here. */
+  finish: ModelTestEventOf<'finish'> | null;
 }
 
 export type TryItAction =
   | { type: 'start' }
-  | { type: 'event'; event: TryItEvent }
+  | { type: 'event'; event: ModelTestEvent }
   | { type: 'stopped' }
   /** The stream closed; if no finish arrived, the reply was cut off. */
   | { type: 'ended' }
@@ -66,14 +41,15 @@ export const initialTryIt: TryItState = {
   modelId: null,
   text: '',
   usage: null,
-  finishReason: null,
+  tokensReported: null,
   error: null,
-  summary: null,
+  finish: null,
 };
 
 /**
- * Folds the test stream into what the "Try it" box shows: the fallback timeline, the text, and
- * the summary. Unknown events are ignored, so a newer server does not break an older page.
+ * Folds the test stream (the generated `ModelTestEvent`) into what the "Try it" box shows: the
+ * fallback timeline, the text, and the summary. Unknown events are ignored, so a newer server
+ * does not break an older page.
  */
 export function tryItReducer(state: TryItState, action: TryItAction): TryItState {
   switch (action.type) {
@@ -109,7 +85,7 @@ export function tryItReducer(state: TryItState, action: TryItAction): TryItState
   }
 }
 
-function applyEvent(state: TryItState, event: TryItEvent): TryItState {
+function applyEvent(state: TryItState, event: ModelTestEvent): TryItState {
   switch (event.type) {
     case 'attempt':
       return { ...state, trying: { modelId: event.modelId, attempt: event.attempt } };
@@ -144,41 +120,26 @@ function applyEvent(state: TryItState, event: TryItEvent): TryItState {
     }
     case 'text-delta':
       return { ...state, status: 'streaming', text: state.text + event.delta };
-    case 'usage':
-      return { ...state, usage: event.usage };
+    case 'usage-source':
+      return { ...state, tokensReported: event.reported };
+    case 'usage': {
+      const { type: _type, ...usage } = event;
+      return { ...state, usage };
+    }
     case 'error':
       return { ...state, error: { code: event.code, message: event.message } };
     case 'finish':
       return {
         ...state,
         trying: null,
-        finishReason: event.finishReason,
+        finish: event,
         status:
-          event.finishReason === 'cancelled'
+          event.status === 'cancelled'
             ? 'stopped'
-            : event.finishReason === 'error' || state.error
-              ? 'failed'
-              : 'done',
+            : event.status === 'complete' && !state.error
+              ? 'done'
+              : 'failed',
       };
-    case 'call-summary': {
-      const { summary } = event;
-      const status =
-        state.status === 'connecting' || state.status === 'streaming'
-          ? summary.status === 'complete'
-            ? 'done'
-            : summary.status === 'cancelled'
-              ? 'stopped'
-              : 'failed'
-          : state.status;
-      return {
-        ...state,
-        status,
-        trying: null,
-        summary,
-        modelId: state.modelId ?? summary.modelId,
-        usage: state.usage ?? summary.usage,
-      };
-    }
     default:
       return state;
   }

@@ -1,12 +1,13 @@
-import { LuminaApiError } from '@lumina/sdk';
+import { LuminaApiError, type ModelTestEvent } from '@lumina/sdk';
 import { useCallback, useEffect, useReducer, useRef } from 'react';
 import { friendlyMessage } from './api-errors';
 import { isAbort, readEvents } from './event-stream';
 import { useLuminaClient } from './lumina-client';
-import { initialTryIt, isRunning, type TryItEvent, tryItReducer } from './try-it';
+import { initialTryIt, isRunning, tryItReducer } from './try-it';
 
 /**
- * Sends one prompt to /api/models/test and folds the streamed events into the "Try it" state.
+ * Sends one prompt to /api/models/test and folds the streamed events (the SDK's generated
+ * `ModelTestEvent`) into the "Try it" state.
  * `stop` aborts the request (the server then cancels the model call).
  */
 export function useTryIt() {
@@ -28,7 +29,7 @@ export function useTryIt() {
           parseAs: 'stream',
           signal: abort.signal,
         });
-        for await (const event of readEvents<TryItEvent>(response.body, abort.signal))
+        for await (const event of readEvents<ModelTestEvent>(response.body, abort.signal))
           dispatch({ type: 'event', event });
         dispatch({ type: abort.signal.aborted ? 'stopped' : 'ended' });
       } catch (error) {

@@ -1,3 +1,4 @@
+import type { ModelTestEvent } from '@lumina/sdk';
 import type { Model, Provider } from '../lib/models';
 
 /** A provider as /api/providers lists it; override what a test cares about. */
@@ -43,4 +44,9 @@ export function sseResponse(events: [string, unknown][], init: { chunkSize?: num
     },
   });
   return new Response(body, { status: 200, headers: { 'content-type': 'text/event-stream' } });
+}
+
+/** A /api/models/test response playing `events`, typed by the SDK's generated `ModelTestEvent`. */
+export function modelTestResponse(events: ModelTestEvent[]): Response {
+  return sseResponse(events.map(({ type, ...data }) => [type, data]));
 }

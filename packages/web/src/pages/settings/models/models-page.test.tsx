@@ -2,7 +2,7 @@ import { cleanup, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { User } from '../../../lib/session';
-import { model, provider, sseResponse } from '../../../test/model-fixtures';
+import { model, modelTestResponse, provider } from '../../../test/model-fixtures';
 import { apiError, fakeApi, renderApp } from '../../../test/render';
 
 const member: User = {
@@ -117,36 +117,27 @@ describe('ModelsPage', () => {
   it('streams a Try it reply with the fallback timeline and the summary', async () => {
     const fake = api({
       'POST /api/models/test': () =>
-        sseResponse([
-          ['attempt', { modelId: 'openrouter/anthropic/claude-3.5-haiku', attempt: 1 }],
-          [
-            'failed',
-            {
-              modelId: 'openrouter/anthropic/claude-3.5-haiku',
-              code: 'provider_unavailable',
-              message: 'fetch failed',
-              willRetry: false,
-            },
-          ],
-          ['attempt', { modelId: 'ollama/llama3.2:latest', attempt: 1 }],
-          ['model', { modelId: 'ollama/llama3.2:latest' }],
-          ['text-delta', { delta: 'I can ' }],
-          ['text-delta', { delta: 'help.' }],
-          ['finish', { finishReason: 'stop' }],
-          [
-            'call-summary',
-            {
-              summary: {
-                modelId: 'ollama/llama3.2:latest',
-                usage: { inputTokens: 14, outputTokens: 3, reported: false },
-                costUsd: null,
-                timeToFirstTokenMs: 212,
-                durationMs: 1430,
-                status: 'complete',
-                errorCode: null,
-              },
-            },
-          ],
+        modelTestResponse([
+          { type: 'attempt', modelId: 'openrouter/anthropic/claude-3.5-haiku', attempt: 1 },
+          {
+            type: 'failed',
+            modelId: 'openrouter/anthropic/claude-3.5-haiku',
+            code: 'provider_unavailable',
+            message: 'fetch failed',
+            willRetry: false,
+          },
+          { type: 'attempt', modelId: 'ollama/llama3.2:latest', attempt: 1 },
+          { type: 'model', modelId: 'ollama/llama3.2:latest' },
+          { type: 'text-delta', delta: 'I can ' },
+          { type: 'text-delta', delta: 'help.' },
+          { type: 'usage-source', reported: false },
+          { type: 'usage', inputTokens: 14, outputTokens: 3, costUsd: null },
+          {
+            type: 'finish',
+            status: 'complete',
+            finishReason: 'stop',
+            timings: { timeToFirstTokenMs: 212, durationMs: 1430 },
+          },
         ]),
     });
     renderApp({ fetch: fake.fetch, path: '/settings/models' });

@@ -189,35 +189,37 @@ export function TryItResult({ state, providers = [] }: { state: TryItState; prov
 
       {state.error && state.status === 'failed' ? <TryItError error={state.error} /> : null}
 
-      {state.summary ? (
+      {state.finish ? (
         <dl
           aria-label="Call summary"
           className="grid grid-cols-2 gap-px overflow-hidden rounded-xl border border-line bg-line text-sm sm:grid-cols-4 [&>div]:bg-surface"
         >
           <SummaryItem label="Model" className="col-span-2 sm:col-span-4">
             <span className="font-mono text-[13px] break-all">
-              {state.summary.modelId ? name(state.summary.modelId) : '—'}
+              {state.modelId ? name(state.modelId) : '—'}
             </span>
           </SummaryItem>
           <SummaryItem label="Tokens">
-            {state.summary.usage ? (
+            {state.usage ? (
               <>
-                {state.summary.usage.inputTokens} in · {state.summary.usage.outputTokens} out
-                {state.summary.usage.reported ? null : (
+                {state.usage.inputTokens} in · {state.usage.outputTokens} out
+                {state.tokensReported === false ? (
                   <span className="block text-xs font-normal text-ink-subtle">estimated</span>
-                )}
+                ) : null}
               </>
             ) : (
               '—'
             )}
           </SummaryItem>
-          <SummaryItem label="Cost">{formatCost(state.summary.costUsd)}</SummaryItem>
+          <SummaryItem label="Cost">{formatCost(state.usage?.costUsd)}</SummaryItem>
           <SummaryItem label="First token">
-            {state.summary.timeToFirstTokenMs === null
+            {state.finish.timings?.timeToFirstTokenMs == null
               ? '—'
-              : formatLatency(state.summary.timeToFirstTokenMs)}
+              : formatLatency(state.finish.timings.timeToFirstTokenMs)}
           </SummaryItem>
-          <SummaryItem label="Duration">{formatLatency(state.summary.durationMs)}</SummaryItem>
+          <SummaryItem label="Duration">
+            {state.finish.timings?.durationMs == null ? '—' : formatLatency(state.finish.timings.durationMs)}
+          </SummaryItem>
         </dl>
       ) : null}
       <p role="status" className="sr-only">
