@@ -31,10 +31,12 @@ import { createMemoryReplyBus } from './realtime/reply-bus.js';
 import { createApiTokenRepository } from './repositories/api-token.repository.js';
 import { createAvatarRepository } from './repositories/avatar.repository.js';
 import { createConversationRepository } from './repositories/conversation.repository.js';
+import { createFileRepository } from './repositories/file.repository.js';
 import { createMessageRepository } from './repositories/message.repository.js';
 import { createReplyFlushBatch } from './repositories/reply-flush-batch.js';
 import { createSecretRepository } from './repositories/secret.repository.js';
 import { createSessionRepository } from './repositories/session.repository.js';
+import { createSettingsRepository } from './repositories/settings.repository.js';
 import { createUsageRepository } from './repositories/usage.repository.js';
 import { createUserRepository } from './repositories/user.repository.js';
 import { adminJobRoutes } from './routes/admin-jobs.routes.js';
@@ -197,8 +199,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   const invalidateUser = identities.invalidateUser;
   const avatarService = createAvatarService({ db: storage.db });
+  const avatarImages = createAvatarImageService({ files: createFileRepository(storage.db) });
   const auth = createAuthService({
-    db: storage.db,
+    repositories: {
+      users: createUserRepository(storage.db),
+      sessions: createSessionRepository(storage.db),
+      settings: createSettingsRepository(storage.db),
+    },
     hasher: createPasswordHasher(config.argon2),
     identities,
     sessionTtlMs,
@@ -286,7 +293,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(
     avatarRoutes({
       avatars: avatarService,
-      images: createAvatarImageService({ db: storage.db }),
+      images: avatarImages,
       transfer: createAvatarTransferService({ db: storage.db }),
       suggestions: createAvatarSuggestionService({ models }),
     }),
@@ -297,7 +304,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     avatarPictureImportRoutes(
       createAvatarPictureImportService({
         avatars: avatarService,
-        images: createAvatarImageService({ db: storage.db }),
+        images: avatarImages,
         fetch: outbound.fetch('untrusted', { ...PICTURE_IMPORT_LIMITS, maxResponseBytes: MAX_IMAGE_BYTES }),
       }),
     ),
@@ -311,7 +318,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         ),
         timeoutMs: config.imageGeneration?.timeoutMs ?? 0,
         avatars: avatarService,
-        images: createAvatarImageService({ db: storage.db }),
+        images: avatarImages,
         settings,
       }),
     ),

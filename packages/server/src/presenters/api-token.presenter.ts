@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type ApiTokenRow, TOKEN_SCOPES } from '../db/schema/index.js';
+import { type ApiToken, TOKEN_SCOPES } from '../domain/api-token.js';
 
 export const apiTokenDto = z
   .object({
@@ -13,7 +13,7 @@ export const apiTokenDto = z
   })
   .meta({ id: 'ApiToken' });
 
-export function toApiTokenDto(token: ApiTokenRow): z.infer<typeof apiTokenDto> {
+export function toApiTokenDto(token: ApiToken): z.infer<typeof apiTokenDto> {
   return {
     id: token.id,
     name: token.name,

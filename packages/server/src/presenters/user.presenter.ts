@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { SessionRow, UserRow } from '../db/schema/index.js';
+import type { Session } from '../domain/session.js';
+import { USER_ROLES, type User } from '../domain/user.js';
 
 export const userDto = z
   .object({
@@ -7,7 +8,7 @@ export const userDto = z
     email: z.string(),
     name: z.string(),
     preferredName: z.string().nullable(),
-    role: z.enum(['admin', 'user']),
+    role: z.enum(USER_ROLES),
     disabled: z.boolean(),
     createdAt: z.iso.datetime(),
   })
@@ -15,8 +16,8 @@ export const userDto = z
 
 export type UserDto = z.infer<typeof userDto>;
 
-/** The public face of a user row: never the password hash. */
-export function toUserDto(user: UserRow): UserDto {
+/** The public face of a user: never the password hash. */
+export function toUserDto(user: User): UserDto {
   return {
     id: user.id,
     email: user.email,
@@ -40,7 +41,7 @@ export const sessionDto = z
   })
   .meta({ id: 'Session' });
 
-export function toSessionDto(session: SessionRow, currentId: string | undefined): z.infer<typeof sessionDto> {
+export function toSessionDto(session: Session, currentId: string | undefined): z.infer<typeof sessionDto> {
   return {
     id: session.id,
     userAgent: session.userAgent,

@@ -1,21 +1,22 @@
 import { and, desc, eq } from 'drizzle-orm';
 import type { Database } from '../db/database.js';
-import { type ApiTokenRow, apiTokens, type NewApiTokenRow } from '../db/schema/index.js';
+import { apiTokens } from '../db/schema/index.js';
+import type { ApiToken, NewApiToken } from '../domain/api-token.js';
 
 /** Personal API tokens; every query by a user is scoped to that user. */
 export function createApiTokenRepository(db: Database) {
   return {
-    async create(token: NewApiTokenRow): Promise<ApiTokenRow> {
+    async create(token: NewApiToken): Promise<ApiToken> {
       const [row] = await db.insert(apiTokens).values(token).returning();
       return row!;
     },
 
-    async findByHash(tokenHash: string): Promise<ApiTokenRow | undefined> {
+    async findByHash(tokenHash: string): Promise<ApiToken | undefined> {
       const [row] = await db.select().from(apiTokens).where(eq(apiTokens.tokenHash, tokenHash));
       return row;
     },
 
-    async listForUser(userId: string): Promise<ApiTokenRow[]> {
+    async listForUser(userId: string): Promise<ApiToken[]> {
       return db
         .select()
         .from(apiTokens)

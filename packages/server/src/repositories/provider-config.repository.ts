@@ -1,18 +1,17 @@
 import { and, asc, eq } from 'drizzle-orm';
 import type { Database } from '../db/database.js';
-import { type ProviderConfigRow, providerConfigs } from '../db/schema/index.js';
-
-type NewProviderConfig = typeof providerConfigs.$inferInsert;
+import { providerConfigs } from '../db/schema/index.js';
+import type { NewProviderConfig, ProviderConfig } from '../domain/provider.js';
 
 /** Providers users added themselves; every query is scoped to the owner. */
 export function createProviderConfigRepository(db: Database) {
   return {
-    async create(row: NewProviderConfig): Promise<ProviderConfigRow> {
+    async create(row: NewProviderConfig): Promise<ProviderConfig> {
       const [created] = await db.insert(providerConfigs).values(row).returning();
       return created!;
     },
 
-    listForUser(userId: string): Promise<ProviderConfigRow[]> {
+    listForUser(userId: string): Promise<ProviderConfig[]> {
       return db
         .select()
         .from(providerConfigs)
@@ -20,7 +19,7 @@ export function createProviderConfigRepository(db: Database) {
         .orderBy(asc(providerConfigs.createdAt));
     },
 
-    async findForUser(userId: string, id: string): Promise<ProviderConfigRow | undefined> {
+    async findForUser(userId: string, id: string): Promise<ProviderConfig | undefined> {
       const [row] = await db
         .select()
         .from(providerConfigs)
@@ -31,8 +30,8 @@ export function createProviderConfigRepository(db: Database) {
     async update(
       userId: string,
       id: string,
-      changes: Partial<Pick<ProviderConfigRow, 'name' | 'baseUrl' | 'secretId' | 'enabled'>>,
-    ): Promise<ProviderConfigRow | undefined> {
+      changes: Partial<Pick<ProviderConfig, 'name' | 'baseUrl' | 'secretId' | 'enabled'>>,
+    ): Promise<ProviderConfig | undefined> {
       const [row] = await db
         .update(providerConfigs)
         .set(changes)
@@ -41,7 +40,7 @@ export function createProviderConfigRepository(db: Database) {
       return row;
     },
 
-    async delete(userId: string, id: string): Promise<ProviderConfigRow | undefined> {
+    async delete(userId: string, id: string): Promise<ProviderConfig | undefined> {
       const [row] = await db
         .delete(providerConfigs)
         .where(and(eq(providerConfigs.id, id), eq(providerConfigs.userId, userId)))

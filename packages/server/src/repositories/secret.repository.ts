@@ -1,9 +1,9 @@
 import { and, asc, count, eq, getTableColumns, gt, isNull, sql } from 'drizzle-orm';
 import type { Database } from '../db/database.js';
-import { type SecretRow, secrets } from '../db/schema/index.js';
+import { secrets } from '../db/schema/index.js';
+import type { Secret, SecretMetadata } from '../domain/secret.js';
 
-/** A secret row without its ciphertext: what lists and audits show. */
-export type SecretMetadata = Omit<SecretRow, 'ciphertext'>;
+export type { SecretMetadata };
 
 export interface SealedValue {
   ciphertext: string;
@@ -19,17 +19,17 @@ export interface NewSecret extends SealedValue {
 
 /** Encrypted secrets. Every per-secret query takes the owner; `null` means a system secret. */
 export interface SecretRepository {
-  create(secret: NewSecret): Promise<SecretRow>;
-  findForOwner(ownerId: string | null, id: string): Promise<SecretRow | undefined>;
+  create(secret: NewSecret): Promise<Secret>;
+  findForOwner(ownerId: string | null, id: string): Promise<Secret | undefined>;
   listForOwner(ownerId: string | null): Promise<SecretMetadata[]>;
   /** Replaces the value; undefined when the secret is not this owner's. */
-  updateForOwner(ownerId: string | null, id: string, value: SealedValue): Promise<SecretRow | undefined>;
+  updateForOwner(ownerId: string | null, id: string, value: SealedValue): Promise<Secret | undefined>;
   deleteForOwner(ownerId: string | null, id: string): Promise<boolean>;
   /**
    * All owners' rows in id order, `limit` at a time after `afterId`. With `lock`, the rows stay
    * locked until the surrounding transaction ends, so nobody changes a value being re-encrypted.
    */
-  listBatch(options: { afterId?: string | undefined; limit: number; lock?: boolean }): Promise<SecretRow[]>;
+  listBatch(options: { afterId?: string | undefined; limit: number; lock?: boolean }): Promise<Secret[]>;
   /** Rotation only: stores a re-encrypted value without touching `updatedAt` (the secret did not change). */
   reencrypt(id: string, value: SealedValue): Promise<void>;
   /** How many rows each key id sealed. */

@@ -1,17 +1,18 @@
 import { and, desc, eq, gt, isNull, lt, ne, or } from 'drizzle-orm';
 import type { Database } from '../db/database.js';
-import { type NewSessionRow, type SessionRow, sessions } from '../db/schema/index.js';
+import { sessions } from '../db/schema/index.js';
+import type { NewSession, Session } from '../domain/session.js';
 
 /** Browser sessions, looked up by the SHA-256 of their token; every query by a user is scoped to them. */
 export function createSessionRepository(db: Database) {
   return {
-    async create(session: NewSessionRow): Promise<SessionRow> {
+    async create(session: NewSession): Promise<Session> {
       const [row] = await db.insert(sessions).values(session).returning();
       return row!;
     },
 
     /** The live session for a token hash: not revoked, not expired. */
-    async findActiveByTokenHash(tokenHash: string, now = new Date()): Promise<SessionRow | undefined> {
+    async findActiveByTokenHash(tokenHash: string, now = new Date()): Promise<Session | undefined> {
       const [row] = await db
         .select()
         .from(sessions)
@@ -22,12 +23,12 @@ export function createSessionRepository(db: Database) {
     },
 
     /** Any session with this token hash, live or not (to explain why it stopped working). */
-    async findByTokenHash(tokenHash: string): Promise<SessionRow | undefined> {
+    async findByTokenHash(tokenHash: string): Promise<Session | undefined> {
       const [row] = await db.select().from(sessions).where(eq(sessions.tokenHash, tokenHash));
       return row;
     },
 
-    async listActiveForUser(userId: string, now = new Date()): Promise<SessionRow[]> {
+    async listActiveForUser(userId: string, now = new Date()): Promise<Session[]> {
       return db
         .select()
         .from(sessions)

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { TOKEN_SCOPES } from '../db/schema/index.js';
+import { TOKEN_SCOPES } from '../domain/api-token.js';
 import { apiTokenDto, toApiTokenDto } from '../presenters/api-token.presenter.js';
 import { requireIdentity } from '../security/authenticate.js';
 import type { ApiTokenService } from '../services/api-token.service.js';

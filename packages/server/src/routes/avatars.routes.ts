@@ -341,7 +341,7 @@ export const avatarRoutes =
           );
         const { fileId } = await images.upload(userId, request.body);
         const updated = await avatars.update(userId, avatar.id, { imageId: fileId });
-        if (avatar.imageId) await images.removeFile(avatar.imageId);
+        if (avatar.imageId) await images.removeFile(userId, avatar.imageId);
         return { avatar: toAvatarDto(updated, userId) };
       },
     );
@@ -360,7 +360,7 @@ export const avatarRoutes =
         const userId = requireIdentity(request).user.id;
         const avatar = await avatars.getOwned(userId, request.params.id);
         const updated = await avatars.update(userId, avatar.id, { imageId: null });
-        if (avatar.imageId) await images.removeFile(avatar.imageId);
+        if (avatar.imageId) await images.removeFile(userId, avatar.imageId);
         return { avatar: toAvatarDto(updated, userId) };
       },
     );

@@ -1,5 +1,5 @@
 import type { Database } from '../db/database.js';
-import type { ApiTokenRow, TokenScope } from '../db/schema/index.js';
+import type { ApiToken, TokenScope } from '../domain/api-token.js';
 import { forbidden, notFound } from '../errors.js';
 import { createApiTokenRepository } from '../repositories/api-token.repository.js';
 import { generateApiToken, hashToken } from '../security/tokens.js';
@@ -18,10 +18,7 @@ export function createApiTokenService(deps: {
 }) {
   const tokens = createApiTokenRepository(deps.db);
   return {
-    async create(
-      identity: Identity,
-      input: CreateTokenInput,
-    ): Promise<{ token: ApiTokenRow; secret: string }> {
+    async create(identity: Identity, input: CreateTokenInput): Promise<{ token: ApiToken; secret: string }> {
       const allowed = scopesForRole(identity.user.role);
       const extra = input.scopes.find((s) => !allowed.includes(s));
       if (extra) throw forbidden('scope_not_allowed', `Your account cannot grant the "${extra}" scope.`);

@@ -1,10 +1,9 @@
-import { sql } from 'drizzle-orm';
-import type { Database } from '../db/database.js';
-import type { SessionRow, UserRow } from '../db/schema/index.js';
+import type { Session } from '../domain/session.js';
+import type { User } from '../domain/user.js';
 import { AppError, forbidden, notFound, unauthorized } from '../errors.js';
-import { createSessionRepository } from '../repositories/session.repository.js';
-import { createSettingsRepository } from '../repositories/settings.repository.js';
-import { createUserRepository } from '../repositories/user.repository.js';
+import type { SessionRepository } from '../repositories/session.repository.js';
+import type { SettingsRepository } from '../repositories/settings.repository.js';
+import type { UserRepository } from '../repositories/user.repository.js';
 import { assertAcceptablePassword, assertPasswordSize, type PasswordHasher } from '../security/password.js';
 import { generateSessionToken, hashToken } from '../security/tokens.js';
 import type { IdentityService } from './identity.service.js';
@@ -22,13 +21,13 @@ export interface ClientInfo {
 }
 
 export interface NewSession {
-  user: UserRow;
+  user: User;
   token: string;
-  session: SessionRow;
+  session: Session;
 }
 
 export interface AuthServiceDeps {
-  db: Database;
+  repositories: { users: UserRepository; sessions: SessionRepository; settings: SettingsRepository };
   hasher: PasswordHasher;
   identities: IdentityService;
   sessionTtlMs: number;
@@ -49,13 +48,11 @@ export const invalidCredentials = () =>
  * same time (a dummy argon2 verification).
  */
 export function createAuthService(deps: AuthServiceDeps) {
-  const { db, hasher, identities } = deps;
+  const { hasher, identities } = deps;
+  const { users, sessions, settings } = deps.repositories;
   const now = deps.now ?? (() => new Date());
-  const users = createUserRepository(db);
-  const sessions = createSessionRepository(db);
-  const settings = createSettingsRepository(db);
 
-  async function startSession(user: UserRow, client: ClientInfo): Promise<NewSession> {
+  async function startSession(user: User, client: ClientInfo): Promise<NewSession> {
     const token = generateSessionToken();
     const session = await sessions.create({
       userId: user.id,
@@ -87,12 +84,10 @@ export function createAuthService(deps: AuthServiceDeps) {
       assertAcceptablePassword(input.password, input.email);
       const passwordHash = await hasher.hash(input.password);
       // Serialise sign-ups so two simultaneous first sign-ups cannot both become admin.
-      const user = await db.transaction(async (tx) => {
-        await tx.execute(sql`select pg_advisory_xact_lock(7301947)`);
-        const txUsers = createUserRepository(tx);
-        const first = (await txUsers.count()) === 0;
+      const user = await users.serialisedSignup(async (tx) => {
+        const first = (await tx.users.count()) === 0;
         if (!first && !options.byAdmin) {
-          const signup = await createSettingsRepository(tx).getSystem<{ open: boolean }>(SIGNUP_SETTING);
+          const signup = await tx.settings.getSystem<{ open: boolean }>(SIGNUP_SETTING);
           if (signup?.open === false) {
             throw forbidden(
               'signup_closed',
@@ -100,7 +95,7 @@ export function createAuthService(deps: AuthServiceDeps) {
             );
           }
         }
-        return txUsers.create({
+        return tx.users.create({
           email: input.email.trim(),
           passwordHash,
           name: input.name.trim(),

@@ -100,7 +100,7 @@ export function createAvatarImageGenerationService(deps: {
       // another generation), and that one is the picture this one replaces.
       const current = await deps.avatars.getOwned(user.id, avatar.id);
       const updated = await deps.avatars.update(user.id, avatar.id, { imageId: fileId });
-      if (current.imageId) await deps.images.removeFile(current.imageId);
+      if (current.imageId) await deps.images.removeFile(user.id, current.imageId);
       return updated;
     },
   };

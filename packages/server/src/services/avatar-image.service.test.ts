@@ -1,5 +1,6 @@
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createFileRepository } from '../repositories/file.repository.js';
 import { createUserRepository } from '../repositories/user.repository.js';
 import { hostilePng } from '../test-support/hostile-inputs.js';
 import { createTestStorage, describeStorage, type TestStorage } from '../test-support/storage.js';
@@ -31,7 +32,7 @@ describeStorage('avatar pictures against hostile files on %s', (mode) => {
         name: 'Pic',
       })
     ).id;
-    images = createAvatarImageService({ db: storage.db });
+    images = createAvatarImageService({ files: createFileRepository(storage.db) });
   });
   afterAll(async () => {
     await storage?.close();

@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
 import { lorelei } from '@dicebear/collection';
 import { createAvatar } from '@dicebear/core';
-import { eq } from 'drizzle-orm';
-import type { Database } from '../db/database.js';
-import { type AvatarRow, files } from '../db/schema/index.js';
+import type { Avatar } from '../domain/avatar.js';
 import { AppError } from '../errors.js';
+import type { FileRepository } from '../repositories/file.repository.js';
 import {
   boundedSharp,
   checkPictureHeader,
@@ -28,12 +27,14 @@ export interface ImageResponse {
  * until the owner uploads one; uploads are checked by content (not by name or header) and
  * against PICTURE_LIMITS before decoding, re-encoded to a 512×512 WebP, and stored in the
  * database so backups include them.
+ * @example const images = createAvatarImageService({ files: createFileRepository(storage.db) });
  */
-export function createAvatarImageService(deps: { db: Database }) {
+export function createAvatarImageService(deps: { files: FileRepository }) {
   return {
-    async image(avatar: AvatarRow): Promise<ImageResponse> {
+    /** The picture of an avatar the caller may see; its file belongs to the avatar's owner. */
+    async image(avatar: Pick<Avatar, 'id' | 'ownerId' | 'imageId'>): Promise<ImageResponse> {
       if (avatar.imageId) {
-        const [file] = await deps.db.select().from(files).where(eq(files.id, avatar.imageId));
+        const file = await deps.files.findForOwner(avatar.ownerId, avatar.imageId);
         if (file) return { contentType: file.mimeType, body: file.bytes };
       }
       return { contentType: 'image/svg+xml', body: generatedFace(avatar.id) };
@@ -95,24 +96,22 @@ export function createAvatarImageService(deps: { db: Database }) {
         }
         throw new AppError(422, 'image_corrupt', 'The image is damaged and could not be read');
       }
-      const [row] = await deps.db
-        .insert(files)
-        .values({
-          ownerId,
-          kind: 'avatar-image',
-          mimeType: 'image/webp',
-          bytes: encoded,
-          sizeBytes: encoded.length,
-          sha256: createHash('sha256').update(encoded).digest('hex'),
-          width: SIZE,
-          height: SIZE,
-        })
-        .returning({ id: files.id });
-      return { fileId: row!.id, width: SIZE, height: SIZE };
+      const file = await deps.files.create({
+        ownerId,
+        kind: 'avatar-image',
+        mimeType: 'image/webp',
+        bytes: encoded,
+        sizeBytes: encoded.length,
+        sha256: createHash('sha256').update(encoded).digest('hex'),
+        width: SIZE,
+        height: SIZE,
+      });
+      return { fileId: file.id, width: SIZE, height: SIZE };
     },
 
-    async removeFile(fileId: string): Promise<void> {
-      await deps.db.delete(files).where(eq(files.id, fileId));
+    /** Deletes a picture the owner replaced or removed (another owner's file is left alone). */
+    async removeFile(ownerId: string, fileId: string): Promise<void> {
+      await deps.files.deleteForOwner(ownerId, fileId);
     },
   };
 }

@@ -52,7 +52,7 @@ export function createAvatarPictureImportService(deps: {
       // Read again: an upload may have landed meanwhile; that is the picture this one replaces.
       const current = await deps.avatars.getOwned(userId, avatarId);
       const updated = await deps.avatars.update(userId, avatarId, { imageId: fileId });
-      if (current.imageId) await deps.images.removeFile(current.imageId);
+      if (current.imageId) await deps.images.removeFile(userId, current.imageId);
       return updated;
     },
   };

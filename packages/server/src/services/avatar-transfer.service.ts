@@ -7,6 +7,7 @@ import { writeAvatarXml } from '../cards/xml/write-avatar-xml.js';
 import type { Database } from '../db/database.js';
 import type { AvatarRow } from '../db/schema/index.js';
 import { AppError } from '../errors.js';
+import { createFileRepository } from '../repositories/file.repository.js';
 import { stripUnstorableText } from '../unstorable-text.js';
 import { type AvatarInput, createAvatarService } from './avatar.service.js';
 import { createAvatarImageService } from './avatar-image.service.js';
@@ -30,7 +31,7 @@ export type ImportResult =
  */
 export function createAvatarTransferService(deps: { db: Database }) {
   const avatars = createAvatarService({ db: deps.db });
-  const images = createAvatarImageService({ db: deps.db });
+  const images = createAvatarImageService({ files: createFileRepository(deps.db) });
 
   async function decode(
     bytes: Buffer,
@@ -65,7 +66,10 @@ export function createAvatarTransferService(deps: { db: Database }) {
         const created = await txAvatars.create(userId, input);
         if (!image) return created;
         try {
-          const { fileId } = await createAvatarImageService({ db: tx }).upload(userId, image);
+          const { fileId } = await createAvatarImageService({ files: createFileRepository(tx) }).upload(
+            userId,
+            image,
+          );
           return await txAvatars.update(userId, created.id, { imageId: fileId });
         } catch (err) {
           // A card whose picture cannot be read still imports, with the generated face.

@@ -1,4 +1,5 @@
-import type { TokenScope, UserRow } from '../db/schema/index.js';
+import type { TokenScope } from '../domain/api-token.js';
+import type { User, UserRole } from '../domain/user.js';
 import { unauthorized } from '../errors.js';
 import type { ApiTokenRepository } from '../repositories/api-token.repository.js';
 import type { SessionRepository } from '../repositories/session.repository.js';
@@ -8,7 +9,7 @@ import { hashToken } from '../security/tokens.js';
 
 /** Who is making a request, and with what rights. */
 export interface Identity {
-  user: UserRow;
+  user: User;
   via: 'session' | 'token';
   sessionId?: string;
   tokenId?: string;
@@ -44,7 +45,7 @@ export const invalidToken = () =>
   unauthorized('invalid_token', 'This API token is not valid (revoked or expired).');
 export const accountDisabled = () => unauthorized('account_disabled', 'This account has been disabled.');
 
-export function scopesForRole(role: UserRow['role']): TokenScope[] {
+export function scopesForRole(role: UserRole): TokenScope[] {
   return role === 'admin' ? ['read', 'write', 'admin'] : ['read', 'write'];
 }
 
@@ -73,7 +74,7 @@ export function createIdentityService(deps: IdentityServiceDeps) {
     cache.set(key, { identity, epoch, cachedUntil: now().getTime() + cacheTtlMs, credentialExpiresAt });
   }
 
-  async function loadUser(userId: string, onMissing: () => Error): Promise<UserRow> {
+  async function loadUser(userId: string, onMissing: () => Error): Promise<User> {
     const user = await deps.users.findById(userId);
     if (!user) throw onMissing();
     if (user.disabledAt) throw accountDisabled();

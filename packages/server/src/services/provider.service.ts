@@ -1,5 +1,5 @@
 import type { Database } from '../db/database.js';
-import type { ProviderConfigRow } from '../db/schema/index.js';
+import type { ProviderConfig } from '../domain/provider.js';
 import { invalidRequest, notFound } from '../errors.js';
 import type { OutboundClient } from '../net/outbound-client.js';
 import type { OutboundTrust } from '../net/outbound-policy.js';
@@ -74,7 +74,7 @@ export function createProviderService(deps: {
     });
   }
 
-  async function toSpec(userId: string, row: ProviderConfigRow, trusted: boolean): Promise<ProviderSpec> {
+  async function toSpec(userId: string, row: ProviderConfig, trusted: boolean): Promise<ProviderSpec> {
     return {
       id: row.id,
       kind: row.kind as ProviderKind,

@@ -1,4 +1,4 @@
-import type { SecretRow } from '../db/schema/index.js';
+import type { Secret } from '../domain/secret.js';
 import { AppError, notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import type { SecretMetadata, SecretRepository } from '../repositories/secret.repository.js';
@@ -31,7 +31,7 @@ const ROTATION_BATCH = 200;
  * What a ciphertext is bound to: its row id, owner and purpose. A value copied into another row
  * (another user's, or another purpose of the same user) fails to decrypt there.
  */
-export function secretAad(row: Pick<SecretRow, 'id' | 'ownerId' | 'purpose'>): string {
+export function secretAad(row: Pick<Secret, 'id' | 'ownerId' | 'purpose'>): string {
   return JSON.stringify(['secret', row.id, row.ownerId, row.purpose]);
 }
 
@@ -47,7 +47,7 @@ export function createSecretService(deps: SecretServiceDeps) {
   const { repository } = deps;
   let box = deps.box;
 
-  const open = (sealer: SecretBox, row: SecretRow) => {
+  const open = (sealer: SecretBox, row: Secret) => {
     try {
       return sealer.decrypt(row.ciphertext, secretAad(row));
     } catch (err) {
@@ -134,7 +134,7 @@ export function createSecretService(deps: SecretServiceDeps) {
 export type SecretService = ReturnType<typeof createSecretService>;
 
 // A malformed value is not "sealed with" anything: it goes on to decrypt, which names the row.
-function isSealedWith(row: SecretRow, keyId: string): boolean {
+function isSealedWith(row: Secret, keyId: string): boolean {
   try {
     return row.keyId === keyId && SecretBox.keyIdOf(row.ciphertext) === keyId;
   } catch {

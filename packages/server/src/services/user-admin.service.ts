@@ -1,5 +1,5 @@
 import type { Database } from '../db/database.js';
-import type { UserRow } from '../db/schema/index.js';
+import type { User, UserRole } from '../domain/user.js';
 import { AppError, notFound } from '../errors.js';
 import { createSessionRepository } from '../repositories/session.repository.js';
 import { createSettingsRepository } from '../repositories/settings.repository.js';
@@ -17,7 +17,7 @@ export function createUserAdminService(deps: {
   const sessions = createSessionRepository(deps.db);
   const settings = createSettingsRepository(deps.db);
 
-  async function get(id: string): Promise<UserRow> {
+  async function get(id: string): Promise<User> {
     const user = await users.findById(id);
     if (!user) throw notFound('user');
     return user;
@@ -27,7 +27,7 @@ export function createUserAdminService(deps: {
     list: () => users.list(),
     get,
 
-    async create(input: SignupInput, client: ClientInfo): Promise<UserRow> {
+    async create(input: SignupInput, client: ClientInfo): Promise<User> {
       const { user, session } = await deps.auth.signup(input, client, { byAdmin: true });
       // The account is for someone else: do not leave the admin holding a session for it.
       await sessions.revoke(user.id, session.id);
@@ -37,7 +37,7 @@ export function createUserAdminService(deps: {
     async update(
       actor: Identity,
       id: string,
-      changes: { role?: UserRow['role'] | undefined; disabled?: boolean | undefined },
+      changes: { role?: UserRole | undefined; disabled?: boolean | undefined },
     ) {
       const target = await get(id);
       if (target.id === actor.user.id) {

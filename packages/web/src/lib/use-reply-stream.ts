@@ -32,7 +32,7 @@ export interface SendOptions {
 const RESUME_ATTEMPTS = 3;
 
 /**
- * Sends, regenerates, edits and resumes replies of one conversation, folding the streamed
+ * Sends, regenerates, continues, edits and resumes replies of one conversation, folding the streamed
  * parts into `live` (the branch as it is being written). When a stream ends, the branch is put
  * into the query cache and fetched again, so the server's version wins.
  */
@@ -227,6 +227,19 @@ export function useReplyStream(conversationId: string, branch: Branch | undefine
     [base, lumina, run],
   );
 
+  /** Continues a reply: the server streams a new sibling that starts with the reply's text. */
+  const continueReply = useCallback(
+    (messageId: string) =>
+      run(base(), (signal) =>
+        lumina.POST('/api/messages/{id}/continue', {
+          params: { path: { id: messageId } },
+          parseAs: 'stream',
+          signal,
+        }),
+      ),
+    [base, lumina, run],
+  );
+
   const edit = useCallback(
     (messageId: string, content: string) => {
       const start = base();
@@ -271,6 +284,7 @@ export function useReplyStream(conversationId: string, branch: Branch | undefine
     clearRequestError: () => setRequestError(null),
     send,
     regenerate,
+    continueReply,
     edit,
     resume,
     stop,

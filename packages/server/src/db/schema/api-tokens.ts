@@ -1,9 +1,10 @@
 import { index, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { TOKEN_SCOPES, type TokenScope } from '../../domain/api-token.js';
 import { createdAt, id } from './columns.js';
 import { users } from './users.js';
 
-export const TOKEN_SCOPES = ['read', 'write', 'admin'] as const;
-export type TokenScope = (typeof TOKEN_SCOPES)[number];
+// The scopes are the domain's (domain/api-token.ts); re-exported for the schema's readers.
+export { TOKEN_SCOPES, type TokenScope };
 
 /** Personal API tokens for the SDK and CLI. Only the SHA-256 of the secret is stored. */
 export const apiTokens = pgTable(

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { check, integer, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { USER_ROLES } from '../../domain/user.js';
 import { createdAt, id, updatedAt } from './columns.js';
 
 export const users = pgTable(
@@ -10,9 +11,7 @@ export const users = pgTable(
     passwordHash: text('password_hash').notNull(),
     name: text('name').notNull(),
     preferredName: text('preferred_name'),
-    role: text('role', { enum: ['admin', 'user'] })
-      .notNull()
-      .default('user'),
+    role: text('role', { enum: USER_ROLES }).notNull().default('user'),
     disabledAt: timestamp('disabled_at', { withTimezone: true, mode: 'date' }),
     /**
      * Bumped whenever the user's access changes (security/auth-epoch.ts). Redis mirrors it for

@@ -1,5 +1,15 @@
 import clsx from 'clsx';
-import { CircleAlert, GitFork, Pencil, RotateCcw, Square, Trash2, TriangleAlert, Wrench } from 'lucide-react';
+import {
+  CircleAlert,
+  GitFork,
+  Pencil,
+  RotateCcw,
+  Square,
+  StepForward,
+  Trash2,
+  TriangleAlert,
+  Wrench,
+} from 'lucide-react';
 import { memo, useEffect, useId, useRef, useState } from 'react';
 import { isPendingId } from '../../lib/chat-stream';
 import type { ChatMessage } from '../../lib/conversations';
@@ -13,6 +23,8 @@ import { SiblingNavigator } from './sibling-navigator';
 
 export interface MessageActions {
   onRegenerate: (messageId: string) => void;
+  /** Writes on from where the reply stopped, as a new alternative (the original stays). */
+  onContinue: (messageId: string) => void;
   onEdit: (messageId: string, content: string) => void;
   onSwitch: (messageId: string) => void;
   onFork: (messageId: string) => void;
@@ -30,6 +42,9 @@ interface MessageItemProps {
   last: boolean;
   actions: MessageActions;
 }
+
+/** The statuses a reply can be continued from. */
+const CONTINUABLE: ReadonlySet<ChatMessage['status']> = new Set(['complete', 'cancelled', 'interrupted']);
 
 /** One message of the branch: text, status, alternatives and what can be done with it. */
 export const MessageItem = memo(function MessageItem({
@@ -49,6 +64,9 @@ export const MessageItem = memo(function MessageItem({
   const hasBody = bodySegments(message.parts, message.content).length > 0;
   // Pictures and files a person sent show under their bubble.
   const files = mine ? message.parts.filter((part) => part.type === 'file') : [];
+  // Only the branch's last reply can be continued, and only once it has ended without an error
+  // (a failed one has "Try again"); the server refuses a reply still being written.
+  const continuable = last && message.role === 'assistant' && CONTINUABLE.has(message.status);
 
   return (
     <article
@@ -159,6 +177,18 @@ export const MessageItem = memo(function MessageItem({
                   onClick={() => actions.onRegenerate(message.id)}
                 >
                   <RotateCcw aria-hidden="true" />
+                </button>
+              ) : null}
+              {continuable ? (
+                <button
+                  type="button"
+                  className={actionButtonClass}
+                  aria-label="Continue reply"
+                  title="Continue: write on from where the reply stopped"
+                  disabled={busy}
+                  onClick={() => actions.onContinue(message.id)}
+                >
+                  <StepForward aria-hidden="true" />
                 </button>
               ) : null}
               <button

@@ -133,7 +133,7 @@ function Conversation({ conversationId }: { conversationId: string }) {
   }, [draft, stream, highlightId, setParams, maxChars, setDraft]);
 
   // Stable callbacks, so a streamed token re-renders only the reply it belongs to (MessageItem is memoised).
-  const { regenerate, edit } = stream;
+  const { regenerate, continueReply, edit } = stream;
   const { mutate: patchConversation } = patch;
   const { mutate: forkConversation } = fork;
   const actions = useMemo<MessageActions>(
@@ -141,6 +141,10 @@ function Conversation({ conversationId }: { conversationId: string }) {
       onRegenerate: (id) => {
         setFollowKey((k) => k + 1);
         void regenerate(id);
+      },
+      onContinue: (id) => {
+        setFollowKey((k) => k + 1);
+        void continueReply(id);
       },
       onEdit: (id, content) => {
         setFollowKey((k) => k + 1);
@@ -155,7 +159,7 @@ function Conversation({ conversationId }: { conversationId: string }) {
         ),
       onDelete: setDeleting,
     }),
-    [regenerate, edit, patchConversation, forkConversation, conversationId, navigate],
+    [regenerate, continueReply, edit, patchConversation, forkConversation, conversationId, navigate],
   );
 
   const noModelError = requestError?.code === 'no_model_configured';

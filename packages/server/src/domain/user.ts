@@ -1,0 +1,31 @@
+export const USER_ROLES = ['admin', 'user'] as const;
+export type UserRole = (typeof USER_ROLES)[number];
+
+/**
+ * A person with an account, as the product sees it (the `users` row satisfies this
+ * structurally; repositories hand rows out as it). Email is unique regardless of case.
+ */
+export interface User {
+  id: string;
+  email: string;
+  /** argon2id (security/password.ts); never leaves the server (presenters/user.presenter.ts). */
+  passwordHash: string;
+  name: string;
+  preferredName: string | null;
+  role: UserRole;
+  /** Set when an admin disables the account: no login, no session, no token works. */
+  disabledAt: Date | null;
+  /** Bumped whenever the user's access changes (security/auth-epoch.ts). */
+  authEpoch: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** A user to store: what sign-up decides; the database fills in the rest. */
+export type NewUser = Pick<User, 'email' | 'passwordHash' | 'name'> &
+  Partial<Omit<User, 'email' | 'passwordHash' | 'name'>>;
+
+/** The fields an account change may set. */
+export type UserChanges = Partial<
+  Pick<User, 'name' | 'preferredName' | 'role' | 'disabledAt' | 'passwordHash'>
+>;
