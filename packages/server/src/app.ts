@@ -16,7 +16,7 @@ import { registerTextGuard } from './http/text-guard.js';
 import { defaultWebDir, registerWebApp } from './http/web-app.js';
 import { newId } from './ids.js';
 import { createImageGenerator } from './image-generation/create-image-generator.js';
-import { registerBackgroundJobs } from './jobs/background-jobs.js';
+import { registerBackgroundJobs, registerReplyRecoveryJob } from './jobs/background-jobs.js';
 import type { JobQueue } from './jobs/job-queue.js';
 import { type LogOverrides, loggerOptions } from './logger.js';
 import { createOutboundClient } from './net/outbound-client.js';
@@ -95,6 +95,7 @@ import { createReplyRecoveryService } from './services/reply-recovery.service.js
 import { createSearchService } from './services/search.service.js';
 import { createSecretService, type SecretService } from './services/secret.service.js';
 import { createSettingsService } from './services/settings.service.js';
+import { queuedAfterReply } from './services/turns/after-reply.js';
 import { createUsageReportService } from './services/usage-report.service.js';
 import { createUserAdminService } from './services/user-admin.service.js';
 
@@ -118,7 +119,8 @@ export interface AppDeps {
   /**
    * The durable job queue (main.ts creates it, starts it after this and stops it on shutdown);
    * the background jobs are registered on it here. Without it (tests that do not exercise jobs),
-   * summaries run in-process and the admin jobs API answers 503.
+   * titles and summaries run in-process, the dead-writer recovery sweep on this process's timer,
+   * and the admin jobs API answers 503.
    */
   jobs?: JobQueue | undefined;
 }
@@ -344,6 +346,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       context: conversationContext,
       titles,
       summaryTimeoutMs: config.chat.summaryTimeoutMs,
+      // The reply's stream has ended by then: the title reaches the conversation's events stream.
+      onTitle: (conversationId, replyId, title) => bus.announceTitle(conversationId, replyId, title),
     });
   }
   const messageRows = createMessageRepository(storage.db);
@@ -368,6 +372,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     locks: storage.writerLocks,
     writerId,
     log: app.log,
+    ...(deps.jobs
+      ? {
+          afterReply: queuedAfterReply({
+            conversations: createConversationRepository(storage.db),
+            jobs: deps.jobs,
+            context: conversationContext,
+            log: app.log,
+          }),
+        }
+      : {}),
   });
   const recovery = createReplyRecoveryService({
     messages: messageRows,
@@ -375,7 +389,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     writerId,
     isWriting: replies.isWriting,
     log: app.log,
+    deadWritersOnQueue: deps.jobs !== undefined,
   });
+  if (deps.jobs) registerReplyRecoveryJob(deps.jobs, recovery);
   app.addHook('onReady', () => recovery.start());
   app.addHook('preClose', async () => {
     await replies.close();

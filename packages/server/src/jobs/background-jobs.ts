@@ -12,7 +12,12 @@ export const BACKGROUND_JOBS = {
   summary: 'conversation-summary',
   /** Name a conversation after its first exchange. */
   title: 'conversation-title',
+  /** Mark replies whose writer died `interrupted` (services/reply-recovery.service.ts). */
+  replyRecovery: 'reply-recovery',
 } as const;
+
+/** How often the cluster-wide recovery sweep runs (one job per interval across instances). */
+export const REPLY_RECOVERY_INTERVAL_MS = 30_000;
 
 export const summaryJobData = z.object({
   userId: z.uuid(),
@@ -32,8 +37,12 @@ export interface BackgroundJobDeps {
   db: Database;
   context: Pick<ConversationContextService, 'build' | 'summarizeAfterReply'>;
   titles: ConversationTitleService;
-  /** Tells followers of the conversation its new title (the reply bus, when wired). */
-  onTitle?: (conversationId: string, title: string) => void;
+  /**
+   * Tells followers of the conversation its new title, named after the reply `replyId` (app.ts
+   * wires it to `bus.announceTitle`: the conversation events stream carries it as a `title` part,
+   * since the reply's own stream has usually ended by the time the job runs).
+   */
+  onTitle?: (conversationId: string, replyId: string, title: string) => void;
   /** CHAT_SUMMARY_TIMEOUT_MS: a summary run makes up to four model calls. */
   summaryTimeoutMs: number;
 }
@@ -93,7 +102,30 @@ export function registerBackgroundJobs(jobs: JobQueue, deps: BackgroundJobDeps):
         avatarId: conversation.avatarId,
       });
       await conversations.setAutoTitle(conversation.id, title);
-      deps.onTitle?.(conversation.id, title);
+      deps.onTitle?.(conversation.id, replyId, title);
     },
   });
+}
+
+/**
+ * Runs the cluster-wide half of reply recovery as a scheduled job: replies left `streaming` by a
+ * writer whose lock nobody holds any more are marked `interrupted`. Any one instance can tell
+ * (a dead process's session lock is gone for everyone), so one sweep per interval across the
+ * cluster is enough, instead of one per instance. The process-local half (this process's own
+ * orphans, its own writer lock) stays on a timer in every process.
+ */
+export function registerReplyRecoveryJob(
+  jobs: JobQueue,
+  recovery: { sweepDeadWriters(): Promise<number> },
+): void {
+  jobs.register(BACKGROUND_JOBS.replyRecovery, {
+    schema: z.object({}),
+    // The next interval is the retry: a sweep that failed (the database was away) just runs again.
+    retryLimit: 0,
+    timeoutMs: REPLY_RECOVERY_INTERVAL_MS - 5_000,
+    handler: async () => {
+      await recovery.sweepDeadWriters();
+    },
+  });
+  jobs.schedule(BACKGROUND_JOBS.replyRecovery, { everyMs: REPLY_RECOVERY_INTERVAL_MS });
 }

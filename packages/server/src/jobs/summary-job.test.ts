@@ -34,7 +34,7 @@ describeStorage('summaries and titles as jobs (%s)', (mode) => {
   let avatarId: string;
   const queues: JobQueue[] = [];
   /** Titles announced by any instance: whichever instance is free takes a job. */
-  const titles: Array<{ conversationId: string; title: string }> = [];
+  const titles: Array<{ conversationId: string; replyId: string; title: string }> = [];
 
   beforeAll(async () => {
     storage = await createTestStorage(mode);
@@ -106,7 +106,7 @@ describeStorage('summaries and titles as jobs (%s)', (mode) => {
       context,
       titles: createConversationTitleService({ models }),
       summaryTimeoutMs: chat.summaryTimeoutMs,
-      onTitle: (conversationId, title) => titles.push({ conversationId, title }),
+      onTitle: (conversationId, replyId, title) => titles.push({ conversationId, replyId, title }),
     });
     return { jobs, context };
   }
@@ -187,7 +187,9 @@ describeStorage('summaries and titles as jobs (%s)', (mode) => {
       replyId: branch[1]!.id,
     });
     await waitFor(() => titles.length === 1, 'the title');
-    expect(titles).toEqual([{ conversationId: conversation.id, title: 'Lighthouse stories' }]);
+    expect(titles).toEqual([
+      { conversationId: conversation.id, replyId: branch[1]!.id, title: 'Lighthouse stories' },
+    ]);
     expect((await createConversationRepository(storage.db).findOwned(userId, conversation.id))?.title).toBe(
       'Lighthouse stories',
     );

@@ -1,6 +1,8 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Conversation } from '../../domain/conversation.js';
 import type { Message } from '../../domain/message.js';
+import { BACKGROUND_JOBS } from '../../jobs/background-jobs.js';
+import type { JobQueue } from '../../jobs/job-queue.js';
 import type { AssembledContext } from '../../prompt/assemble-context.js';
 import type { ChatModel } from '../../providers/types.js';
 import type { StreamPart } from '../../realtime/stream-parts.js';
@@ -24,7 +26,7 @@ export interface CompletedReply {
 /**
  * The work that follows a completed reply: the automatic title after the first exchange, and a
  * running summary when the context window fills up. Behind this interface so the runner can
- * change (issue 11 point 5 moves it onto durable jobs) without touching the engine.
+ * change without touching the engine: in-process (no queue), or durable jobs (`queuedAfterReply`).
  */
 export interface AfterReply {
   /** Never rejects; resolves once the reply's stream may end (the title, when there is one, is on it). */
@@ -43,11 +45,8 @@ export function inProcessAfterReply(deps: {
 }): AfterReply {
   /** After the first exchange, an automatic title (unless the user already named it). */
   async function nameConversation(reply: CompletedReply): Promise<void> {
-    const { conversation } = reply;
-    if (conversation.titleSource !== 'auto' || conversation.title !== '') return;
-    // Read again: the person may have named it while the reply was written.
-    const current = await deps.conversations.findOwned(reply.userId, conversation.id);
-    if (current?.titleSource !== 'auto' || current.title !== '') return;
+    const current = await stillUntitled(deps.conversations, reply);
+    if (!current) return;
     const userText = reply.branch.findLast((m) => m.role === 'user')?.content ?? '';
     if (userText === '') return;
     const title = await deps.titles.titleFor(reply.userId, {
@@ -63,6 +62,55 @@ export function inProcessAfterReply(deps: {
   return {
     async completed(reply) {
       await nameConversation(reply).catch((err) => deps.log.warn({ err }, 'automatic title failed'));
+      deps.context.afterReply(reply.userId, reply.conversation, reply.branch, reply.assembled);
+    },
+  };
+}
+
+/**
+ * The conversation as stored now when it still wants an automatic title: empty, and named by
+ * Lumina rather than the person. Read again only when the copy from the reply's start says so,
+ * since the person may have named it while the reply was written.
+ */
+async function stillUntitled(
+  conversations: Pick<ConversationRepository, 'findOwned'>,
+  reply: Pick<CompletedReply, 'userId' | 'conversation'>,
+): Promise<Conversation | undefined> {
+  const { conversation } = reply;
+  if (conversation.titleSource !== 'auto' || conversation.title !== '') return undefined;
+  const current = await conversations.findOwned(reply.userId, conversation.id);
+  return current?.titleSource === 'auto' && current.title === '' ? current : undefined;
+}
+
+/**
+ * Runs the after-reply work as durable jobs (jobs/background-jobs.ts): the title becomes a
+ * `conversation-title` job (one per conversation) whose worker, on any instance, stores the
+ * title and announces it on the conversation's events stream — not on the reply's stream, which
+ * ends without waiting for it. The summary becomes a job inside `context.afterReply`.
+ */
+export function queuedAfterReply(deps: {
+  conversations: Pick<ConversationRepository, 'findOwned'>;
+  jobs: Pick<JobQueue, 'enqueue'>;
+  context: Pick<ConversationContextService, 'afterReply'>;
+  log: Pick<FastifyBaseLogger, 'warn'>;
+}): AfterReply {
+  /** Stores the title job; awaited, so a reply counts as done (shutdown) once its job is stored. */
+  async function queueTitle(reply: CompletedReply): Promise<void> {
+    const current = await stillUntitled(deps.conversations, reply);
+    const replyId = reply.branch.at(-1)?.id;
+    if (!current || !replyId || !reply.branch.some((m) => m.role === 'user')) return;
+    await deps.jobs.enqueue(
+      BACKGROUND_JOBS.title,
+      { userId: reply.userId, conversationId: current.id, replyId },
+      { singletonKey: current.id },
+    );
+  }
+
+  return {
+    async completed(reply) {
+      await queueTitle(reply).catch((err) =>
+        deps.log.warn({ err, conversationId: reply.conversation.id }, 'queueing the title failed'),
+      );
       deps.context.afterReply(reply.userId, reply.conversation, reply.branch, reply.assembled);
     },
   };

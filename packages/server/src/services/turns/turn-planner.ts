@@ -1,6 +1,7 @@
 import type { Conversation } from '../../domain/conversation.js';
 import type { Message } from '../../domain/message.js';
 import type { MessagePart } from '../../domain/message-parts.js';
+import { turnIdFor } from '../../domain/participant.js';
 import { type Speaker, speakerColumns } from '../../domain/speaker.js';
 import type { TurnAction } from '../../domain/turn.js';
 import { AppError, invalidRequest } from '../../errors.js';
@@ -47,18 +48,6 @@ export interface PlanContext {
   conversation: Conversation;
   newId: () => string;
   now: Date;
-}
-
-/**
- * The turn a message joins: a user message, or a message with no parent (a greeting), opens its
- * own; anything else joins its parent's (migration 0008 backfilled older rows by the same rule).
- */
-export function turnOf(
-  message: Pick<Message, 'id' | 'role' | 'parentId'>,
-  parent: Message | undefined,
-): string {
-  if (message.role === 'user' || message.parentId === null) return message.id;
-  return parent?.turnId ?? parent?.id ?? message.parentId;
 }
 
 /** The avatar that answers: the one that wrote the reply being replaced, else the conversation's. */
@@ -108,7 +97,7 @@ function replyTo(ctx: PlanContext, parent: Message, replaced?: Message): Planned
   return {
     id,
     parentId: parent.id,
-    turnId: turnOf({ id, role: 'assistant', parentId: parent.id }, parent),
+    turnId: turnIdFor({ id, role: 'assistant', parentId: parent.id }, parent.turnId),
     speaker: answering(ctx.conversation, replaced),
     parts: [],
     metadata: {},
@@ -178,7 +167,9 @@ export function planEdit(ctx: PlanContext, message: Message, above: Message[], c
       content,
       parts: content === '' ? [] : [{ type: 'text', text: content }],
       // The edited reply stays in the turn of the one it replaces.
-      turnId: message.turnId ?? turnOf({ id, role: message.role, parentId: message.parentId }, above.at(-1)),
+      turnId:
+        message.turnId ??
+        turnIdFor({ id, role: message.role, parentId: message.parentId }, above.at(-1)?.turnId),
       status: 'complete',
       error: null,
       finishReason: null,
@@ -221,7 +212,8 @@ export function planContinue(ctx: PlanContext, message: Message, branch: Message
     reply: {
       id,
       parentId: message.parentId,
-      turnId: message.turnId ?? turnOf({ id, role: 'assistant', parentId: message.parentId }, parent),
+      turnId:
+        message.turnId ?? turnIdFor({ id, role: 'assistant', parentId: message.parentId }, parent?.turnId),
       speaker: answering(ctx.conversation, message),
       parts: structuredClone(message.parts),
       metadata: { continuedFrom: message.id },

@@ -1,0 +1,77 @@
+import { Writable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { buildApp } from '../app.js';
+import { loadConfig } from '../config.js';
+import { newId } from '../ids.js';
+import { createMessageRepository } from '../repositories/message.repository.js';
+import { createTestApp, FAST_ARGON2 } from '../test-support/app.js';
+import { startChat, storeStreamingReply } from '../test-support/conversations.js';
+import { createTestStorage, describeStorage, type TestStorage } from '../test-support/storage.js';
+import { waitFor } from './job-queue.conformance.js';
+import type { JobQueue } from './job-queue.js';
+import { createPgBossJobQueue } from './pg-boss-job-queue.js';
+
+/**
+ * With a job queue, the cluster-wide half of reply recovery (replies whose writer died) is the
+ * scheduled `reply-recovery` job, not every instance's timer: the app's own start-up sweep leaves
+ * a dead writer's reply alone, and the job, on whichever instance takes it, marks it interrupted.
+ */
+describeStorage('the reply recovery job (%s)', (mode) => {
+  let storage: TestStorage;
+  let chat: Awaited<ReturnType<typeof startChat>>;
+  let app: FastifyInstance | undefined;
+  let jobs: JobQueue | undefined;
+
+  beforeAll(async () => {
+    storage = await createTestStorage(mode);
+    const setup = (await createTestApp(storage)).app;
+    chat = await startChat(setup, 'recovery-job@example.org');
+    await setup.close();
+  });
+  afterAll(async () => {
+    await app?.close();
+    await jobs?.stop({ drainMs: 0 });
+    await storage?.close();
+  });
+
+  it("marks a dead writer's streaming reply interrupted, and leaves a live writer's alone", async () => {
+    const messages = createMessageRepository(storage.db);
+    const live = newId();
+    const leftByDead = await storeStreamingReply(messages, chat, newId(), 'left by a dead instance');
+    const otherLive = await storeStreamingReply(messages, chat, live, 'written by a live instance');
+    await storage.writerLocks.hold(live);
+    const status = async (id: string) => (await messages.findOwned(chat.userId, id))!;
+
+    try {
+      jobs = createPgBossJobQueue({ db: storage.db, log: { warn: () => {} }, pollIntervalMs: 50 });
+      app = await buildApp({
+        config: loadConfig(FAST_ARGON2),
+        storage,
+        serveWeb: false,
+        logger: { level: 'warn', stream: new Writable({ write: (_chunk, _encoding, done) => done() }) },
+        jobs,
+      });
+      await app.ready(); // the start-up sweep: only this process's own replies
+      expect(await status(leftByDead.id)).toMatchObject({ status: 'streaming' });
+
+      await jobs.start(); // offers the first scheduled job at once
+      await waitFor(
+        async () => (await status(leftByDead.id)).status === 'interrupted',
+        'the recovery job to mark the reply',
+      );
+      expect(await status(leftByDead.id)).toMatchObject({
+        status: 'interrupted',
+        content: 'left by a dead instance',
+        error: { code: 'interrupted' },
+      });
+      expect(await status(otherLive.id)).toMatchObject({ status: 'streaming' });
+      const stats = (await jobs.stats()).find((s) => s.name === 'reply-recovery');
+      expect(stats).toMatchObject({ failed: 0 });
+      expect(stats!.completed).toBeGreaterThanOrEqual(1);
+    } finally {
+      await storage.writerLocks.release(live);
+      await messages.interruptReplies([otherLive.id]);
+    }
+  });
+});
