@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
+import { sql } from 'drizzle-orm';
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { MessagePart } from '../domain/message-parts.js';
@@ -11,6 +12,7 @@ import { createMessageRepository } from '../repositories/message.repository.js';
 import { createUserRepository } from '../repositories/user.repository.js';
 import { createTestStorage, describeStorage, type TestStorage } from '../test-support/storage.js';
 import { backupDatabase, restoreDatabase } from './backup.js';
+import { queryRows } from './database.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lumina-backup-parts-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -83,6 +85,13 @@ describeStorage('message parts through a backup on %s', (mode) => {
   const partsIn = async (storage: TestStorage) =>
     (await createMessageRepository(storage.db).tree(conversationId)).map((m) => [m.content, m.parts]);
 
+  const turnsIn = async (storage: TestStorage) =>
+    (await createMessageRepository(storage.db).tree(conversationId)).map((m) => [
+      m.role,
+      m.turnId,
+      m.speakerUserId !== null ? 'user' : m.speakerAvatarId !== null ? 'avatar' : null,
+    ]);
+
   it('restores parts exactly', async () => {
     const file = path.join(dir, `now-${mode}`);
     await backupDatabase(source.db, file);
@@ -94,14 +103,28 @@ describeStorage('message parts through a backup on %s', (mode) => {
     const file = path.join(dir, `now-${mode}`);
     // The same backup as version 0007 wrote it: no parts column, the schema tag before 0008.
     const lines = zlib.gunzipSync(fs.readFileSync(file)).toString().trim().split('\n');
-    const old = lines.map((line, index) => {
+    const old = lines.flatMap((line, index) => {
       const value = JSON.parse(line) as { schema?: string; table?: string; rows?: Record<string, unknown>[] };
-      if (index === 0) return JSON.stringify({ ...value, schema: '0007' });
-      if (value.table !== 'messages') return line;
-      return JSON.stringify({
-        ...value,
-        rows: value.rows!.map(({ parts: _parts, ...row }) => row),
-      });
+      if (index === 0) return [JSON.stringify({ ...value, schema: '0007' })];
+      // 0007 had neither participants nor turns, speakers and token counts.
+      if (value.table === 'conversation_participants') return [];
+      if (value.table !== 'messages') return [line];
+      return [
+        JSON.stringify({
+          ...value,
+          rows: value.rows!.map(
+            ({
+              parts: _parts,
+              turn_id: _turn,
+              speaker_avatar_id: _avatar,
+              speaker_user_id: _user,
+              token_count: _count,
+              token_counter: _counter,
+              ...row
+            }) => row,
+          ),
+        }),
+      ];
     });
     const oldFile = path.join(dir, `old-${mode}`);
     fs.writeFileSync(oldFile, zlib.gzipSync(`${old.join('\n')}\n`));
@@ -110,6 +133,24 @@ describeStorage('message parts through a backup on %s', (mode) => {
       ...texts.map((text) => [text, text === '' ? [] : [{ type: 'text', text }]]),
       // A backup this old cannot hold parts; the text is what it had.
       ['Answer ✓', [{ type: 'text', text: 'Answer ✓' }]],
+    ]);
+    // Turns, speakers and participants computed as migration 0008 does for older rows: the root
+    // opens a turn, each user message opens one, the reply is in its question's.
+    const rows = await createMessageRepository(target.db).tree(conversationId);
+    expect(await turnsIn(target)).toEqual([
+      ['user', rows[0]!.id, 'user'],
+      ['user', rows[1]!.id, 'user'],
+      ['user', rows[2]!.id, 'user'],
+      ['assistant', rows[2]!.id, 'avatar'],
+    ]);
+    const participants = await queryRows<{ role: string; kind: string }>(
+      target.db,
+      sql`select role, case when user_id is null then 'avatar' else 'user' end as kind
+          from conversation_participants where conversation_id = ${conversationId} order by role`,
+    );
+    expect(participants.map((r) => [r.role, r.kind])).toEqual([
+      ['owner', 'user'],
+      ['participant', 'avatar'],
     ]);
   });
 });

@@ -218,6 +218,41 @@ const OLDER_BACKUP_UPGRADES = [
     statement: sql`update messages set parts = jsonb_build_array(jsonb_build_object('type', 'text', 'text', content))
       where content <> '' and parts = '[]'::jsonb`,
   },
+  {
+    // 0008: speakers — people wrote the user messages, the conversation's avatar the replies.
+    before: '0008',
+    statement: sql`update messages m set speaker_user_id = m.owner_id
+      where m.role = 'user' and m.speaker_user_id is null and m.speaker_avatar_id is null`,
+  },
+  {
+    before: '0008',
+    statement: sql`update messages m set speaker_avatar_id = c.avatar_id from conversations c
+      where c.id = m.conversation_id and m.role = 'assistant' and m.speaker_avatar_id is null and m.speaker_user_id is null`,
+  },
+  {
+    // 0008: turns — a user message or a root opens one; every other message is in its parent's.
+    before: '0008',
+    statement: sql`with recursive turns as (
+        select id, id as turn_id from messages where parent_id is null
+        union all
+        select m.id, case when m.role = 'user' then m.id else t.turn_id end
+        from messages m join turns t on m.parent_id = t.id
+      )
+      update messages m set turn_id = turns.turn_id from turns where turns.id = m.id and m.turn_id is null`,
+  },
+  {
+    // 0008: participants — each conversation holds its owner and its avatar.
+    before: '0008',
+    statement: sql`insert into conversation_participants (id, conversation_id, user_id, role, created_at)
+      select gen_random_uuid(), c.id, c.owner_id, 'owner', c.created_at from conversations c
+      where not exists (select 1 from conversation_participants p where p.conversation_id = c.id and p.user_id = c.owner_id)`,
+  },
+  {
+    before: '0008',
+    statement: sql`insert into conversation_participants (id, conversation_id, avatar_id, role, created_at)
+      select gen_random_uuid(), c.id, c.avatar_id, 'participant', c.created_at from conversations c
+      where not exists (select 1 from conversation_participants p where p.conversation_id = c.id and p.avatar_id = c.avatar_id)`,
+  },
 ];
 
 interface Batch {
