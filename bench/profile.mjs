@@ -7,7 +7,7 @@
 //                                 --turns N (default 300) spread over --clients C (default 1 =
 //                                 sequential); figures also per turn
 //   --workload chat-concurrent    200 streams at once, 100 tokens 20 ms apart (issue 11's case)
-// Other options: --log-level info|warn, --pg-url (PostgreSQL mode instead of PGlite), --quick,
+// Other options: --log-level (default info for health, warn for chat: the bench's server level), --pg-url (PostgreSQL mode instead of PGlite), --quick,
 // --keep <dir> (copy the .cpuprofile there, to open in Chrome DevTools).
 import fs from 'node:fs';
 import path from 'node:path';
@@ -280,7 +280,7 @@ if (isMain(import.meta.url)) {
   const { values } = parseArgs({
     options: {
       path: { type: 'string', default: '/health' },
-      'log-level': { type: 'string', default: 'info' },
+      'log-level': { type: 'string' },
       'pg-url': { type: 'string' },
       quick: { type: 'boolean', default: false },
       workload: { type: 'string', default: 'health' },
@@ -294,7 +294,7 @@ if (isMain(import.meta.url)) {
     values.workload === 'health'
       ? await profileHealth({
           urlPath: values.path,
-          logLevel: values['log-level'],
+          logLevel: values['log-level'] ?? 'info',
           pgUrl: values['pg-url'],
           durationS: values.quick ? 5 : 10,
         })
@@ -303,10 +303,7 @@ if (isMain(import.meta.url)) {
           turns: Number(values.turns ?? (values.quick ? 100 : 300)),
           clients: Number(values.clients),
           concurrent: values.workload === 'chat-concurrent',
-          logLevel:
-            values['log-level'] === 'info' && !process.argv.includes('--log-level')
-              ? 'warn'
-              : values['log-level'],
+          logLevel: values['log-level'] ?? 'warn',
           keep: values.keep,
         });
   printJson({ bench: 'profile', date: new Date().toISOString(), machine: machineInfo(), result });

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { benchAuth } from './auth.mjs';
 import { benchChat } from './chat.mjs';
 import { benchContext } from './context.mjs';
+import { benchFlush } from './flush.mjs';
 import { benchHealth } from './health.mjs';
 import { benchHostile } from './hostile.mjs';
 import { benchOptions, ensureBuilt, machineInfo, printJson, progress } from './lib/common.mjs';
@@ -25,6 +26,7 @@ const BENCHES = {
   providers: benchProviders,
   context: benchContext,
   chat: benchChat,
+  flush: benchFlush,
   search: benchSearch,
   hostile: benchHostile,
 };
