@@ -2,8 +2,10 @@ export { createLuminaClient, type LuminaClient, type LuminaClientOptions } from 
 export { type ApiErrorBody, LuminaApiError, LuminaNetworkError } from './errors.js';
 export type { components, paths } from './schema.js';
 export {
+  type ConversationEvent,
   type ModelTestEvent,
   type ModelTestEventOf,
+  readConversationEvents,
   readServerSentEvents,
   readStreamParts,
   type ServerSentEvent,

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
+import { conversationEventSchema } from '../../server/src/realtime/conversation-events.js';
 import { streamPartSchema } from '../../server/src/realtime/stream-parts.js';
-import { readServerSentEvents, readStreamParts, type StreamPart, type StreamPartOf } from './sse.js';
+import {
+  type ConversationEvent,
+  readConversationEvents,
+  readServerSentEvents,
+  readStreamParts,
+  type StreamPart,
+  type StreamPartOf,
+} from './sse.js';
 
 /** A body that arrives in the given chunks, as a network would deliver it. */
 function body(chunks: (string | Uint8Array)[]): ReadableStream<Uint8Array> {
@@ -125,5 +133,33 @@ describe('readStreamParts on a recorded reply', () => {
       'finish',
       'title',
     ]);
+  });
+});
+
+describe('readConversationEvents', () => {
+  const REPLY = '01a24c95-b62b-700a-bb6d-754789cd37ac';
+  const CONVERSATION = '01a24c95-b62b-700a-bb6d-754789cd3760';
+  const event = (type: string, data: unknown) => `event: ${type}\ndata: ${JSON.stringify(data)}\n\n`;
+
+  it('gives each event as the server contract types it, and skips what names no reply', async () => {
+    const delta = { messageId: REPLY, seq: 3, part: { type: 'text-delta', delta: 'Hi' } };
+    const title = {
+      messageId: REPLY,
+      seq: 0,
+      part: { type: 'title', conversationId: CONVERSATION, title: 'Saying hello' },
+    };
+    const events: ConversationEvent[] = await collect(
+      readConversationEvents(
+        body([
+          ': keep-alive\n\n',
+          event('text-delta', delta),
+          'event: finish\ndata: {not json\n\n',
+          event('finish', { seq: 4, part: { type: 'finish' } }),
+          event('title', title),
+        ]),
+      ),
+    );
+    expect(events).toEqual([delta, title]);
+    for (const e of events) expect(conversationEventSchema.parse(e)).toEqual(e);
   });
 });

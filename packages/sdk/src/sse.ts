@@ -91,3 +91,40 @@ export async function* readStreamParts(
     }
   }
 }
+
+/**
+ * One event of a conversation's event stream (`GET /api/conversations/{id}/events`): a part of
+ * one of its replies, tagged with the reply (`messageId`) and the part's number in that reply's
+ * stream (`seq`; 0 for a title a background job set after the reply ended). Generated from the
+ * OpenAPI document (the server's realtime/conversation-events.ts).
+ */
+export type ConversationEvent = components['schemas']['ConversationEvent'];
+
+/**
+ * Turns a conversation events body into typed events (`event:` is the part's type, `data:`
+ * `{messageId, seq, part}`). An event that is not such an object is skipped: without its reply it
+ * cannot be applied. Typed, not validated: a part type this SDK does not know still arrives.
+ * @example
+ * const { response } = await client.GET('/api/conversations/{id}/events', { params: { path: { id } }, parseAs: 'stream', signal });
+ * for await (const { messageId, part } of readConversationEvents(response.body!, signal)) …
+ */
+export async function* readConversationEvents(
+  body: ReadableStream<Uint8Array>,
+  signal?: AbortSignal,
+): AsyncGenerator<ConversationEvent> {
+  for await (const event of readServerSentEvents(body, signal)) {
+    let data: { messageId?: unknown; seq?: unknown; part?: unknown };
+    try {
+      data = JSON.parse(event.data);
+    } catch {
+      continue;
+    }
+    const part = data?.part;
+    if (typeof data.messageId !== 'string' || typeof part !== 'object' || part === null) continue;
+    yield {
+      messageId: data.messageId,
+      seq: typeof data.seq === 'number' ? data.seq : 0,
+      part: { type: event.event, ...part } as StreamPart,
+    };
+  }
+}

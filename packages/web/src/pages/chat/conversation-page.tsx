@@ -26,6 +26,7 @@ import { textAfterAccepted, useDraft } from '../../lib/message-drafts';
 import { messageLength } from '../../lib/message-limit';
 import { chatModels, useModels, useProviders, useUserSettings } from '../../lib/models';
 import { useSession } from '../../lib/session';
+import { useConversationEvents } from '../../lib/use-conversation-events';
 import { useReplyStream } from '../../lib/use-reply-stream';
 import { useChatContext } from './chat-layout';
 
@@ -84,6 +85,8 @@ function Conversation({ conversationId }: { conversationId: string }) {
 
   const conversation = data.conversation;
   const messages = stream.live?.messages ?? data.messages;
+  // Titles made after the reply ended, and replies started in another tab, arrive here.
+  useConversationEvents(conversationId, { shown: messages, busy: stream.live !== null });
   const title = stream.live?.title ?? displayTitle(conversation);
   const avatar = avatars.find((a) => a.id === conversation.avatarId) ?? null;
   const avatarLook = useMemo(
