@@ -58,7 +58,12 @@ describeStorage('admin API for background jobs (%s)', (mode) => {
     const res = await call(admin, 'GET', '/api/admin/jobs');
     expect(res.statusCode).toBe(200);
     const queues = res.json().queues as Array<{ name: string }>;
-    expect(queues.map((q) => q.name)).toEqual(['admin-test', 'conversation-summary', 'conversation-title']);
+    expect(queues.map((q) => q.name)).toEqual([
+      'admin-test',
+      'conversation-summary',
+      'conversation-title',
+      'reply-recovery',
+    ]);
     expect(queues[0]).toEqual({
       name: 'admin-test',
       waiting: 0,
