@@ -14,8 +14,9 @@ import { createPgBossJobQueue } from './pg-boss-job-queue.js';
 
 /**
  * With a job queue, the cluster-wide half of reply recovery (replies whose writer died) is the
- * scheduled `reply-recovery` job, not every instance's timer: the app's own start-up sweep leaves
- * a dead writer's reply alone, and the job, on whichever instance takes it, marks it interrupted.
+ * scheduled `reply-recovery` job after start-up, not every instance's timer: a writer that dies
+ * once the app is running has its reply marked interrupted by the job, on whichever instance
+ * takes it.
  */
 describeStorage('the reply recovery job (%s)', (mode) => {
   let storage: TestStorage;
@@ -38,10 +39,8 @@ describeStorage('the reply recovery job (%s)', (mode) => {
   it("marks a dead writer's streaming reply interrupted, and leaves a live writer's alone", async () => {
     const messages = createMessageRepository(storage.db);
     const live = newId();
-    const leftByDead = await storeStreamingReply(messages, chat, newId(), 'left by a dead instance');
-    const otherLive = await storeStreamingReply(messages, chat, live, 'written by a live instance');
-    await storage.writerLocks.hold(live);
     const status = async (id: string) => (await messages.findOwned(chat.userId, id))!;
+    let otherLive: { id: string } | undefined;
 
     try {
       jobs = createPgBossJobQueue({ db: storage.db, log: { warn: () => {} }, pollIntervalMs: 50 });
@@ -52,8 +51,11 @@ describeStorage('the reply recovery job (%s)', (mode) => {
         logger: { level: 'warn', stream: new Writable({ write: (_chunk, _encoding, done) => done() }) },
         jobs,
       });
-      await app.ready(); // the start-up sweep: only this process's own replies
-      expect(await status(leftByDead.id)).toMatchObject({ status: 'streaming' });
+      await app.ready(); // runs the start-up sweep; the app's timer sweeps again only in 30 s
+      // Writers that die after start-up: only the job can end their replies now.
+      const leftByDead = await storeStreamingReply(messages, chat, newId(), 'left by a dead instance');
+      otherLive = await storeStreamingReply(messages, chat, live, 'written by a live instance');
+      await storage.writerLocks.hold(live);
 
       await jobs.start(); // offers the first scheduled job at once
       await waitFor(
@@ -71,7 +73,7 @@ describeStorage('the reply recovery job (%s)', (mode) => {
       expect(stats!.completed).toBeGreaterThanOrEqual(1);
     } finally {
       await storage.writerLocks.release(live);
-      await messages.interruptReplies([otherLive.id]);
+      if (otherLive) await messages.interruptReplies([otherLive.id]);
     }
   });
 });

@@ -14,8 +14,9 @@ import type { MessageRepository } from '../repositories/message.repository.js';
  *   database was away) and the writer gave up retrying, so nothing else would ever end it. Only
  *   this process knows what it is still writing, so this stays on its timer, as does taking its
  *   own writer lock again when the connection holding it was lost.
- * At start-up and then every `intervalMs`. A sweep that fails (the database is away) is retried
- * on the next one, which is how rows are marked once the database is back.
+ * At start-up both halves run here; then every `intervalMs` the timer runs the process-local half
+ * (and the cluster-wide one when there is no queue). A sweep that fails (the database is away) is
+ * retried on the next one, which is how rows are marked once the database is back.
  */
 export function createReplyRecoveryService(deps: {
   messages: Pick<
@@ -77,11 +78,17 @@ export function createReplyRecoveryService(deps: {
     /** Both halves, or only this process's when the job queue runs the other. */
     sweep,
     sweepDeadWriters,
-    /** Never fails start-up: a database that is away now is retried on the next sweep. */
+    /**
+     * Never fails start-up: a database that is away now is retried on the next sweep. Start-up
+     * runs both halves even with the queue, so a server restarted after a crash (PGlite: the
+     * same data dir) answers its first request with its predecessor's replies already ended
+     * instead of whenever the first scheduled job runs.
+     */
     async start(): Promise<void> {
       try {
         await deps.locks.hold(deps.writerId);
-        await sweep();
+        await sweepOwn();
+        await sweepDeadWriters();
       } catch (err) {
         deps.log.warn({ err }, 'reply recovery could not run at start-up');
       }
