@@ -1,5 +1,7 @@
+import { sql } from 'drizzle-orm';
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { queryRows } from '../db/database.js';
 import type { MessagePart } from '../domain/message-parts.js';
 import { toSearchHitDto } from '../presenters/search.presenter.js';
 import { createTestStorage, describeStorage, type TestStorage } from '../test-support/storage.js';
@@ -13,6 +15,7 @@ describeStorage('search over message parts on %s', (mode) => {
   let storage: TestStorage;
   let ownerId: string;
   const ids: Record<string, string> = {};
+  let conversationId: string;
 
   beforeAll(async () => {
     storage = await createTestStorage(mode);
@@ -38,9 +41,8 @@ describeStorage('search over message parts on %s', (mode) => {
       voice: { engine: null, voice: null, rate: 1, pitch: 1 },
       memory: { enabled: true, scope: 'private' },
     });
-    const conversationId = (
-      await createConversationRepository(storage.db).create({ ownerId, avatarId: avatar.id })
-    ).id;
+    conversationId = (await createConversationRepository(storage.db).create({ ownerId, avatarId: avatar.id }))
+      .id;
     const messages = createMessageRepository(storage.db);
     let parentId: string | null = null;
     const add = async (name: string, role: 'user' | 'assistant' | 'tool', parts: MessagePart[]) => {
@@ -96,5 +98,48 @@ describeStorage('search over message parts on %s', (mode) => {
     expect((await search('zeppelins')).rows).toEqual([]);
     const hit = toSearchHitDto((await search('forecast')).rows.find((row) => row.id === ids.calling)!);
     expect(hit.snippet.map((segment) => segment.text).join('')).toBe('Checking the forecast');
+  });
+
+  it('finds a reply once it is settled, never while it streams (issue 11: no search vector until then)', async () => {
+    const messages = createMessageRepository(storage.db);
+    const tsvOf = async (id: string) =>
+      (
+        await queryRows<{ empty: boolean }>(
+          storage.db,
+          sql`select tsv is null as empty from messages where id = ${id}`,
+        )
+      )[0]!.empty;
+    const streaming = await messages.insert({
+      id: uuidv7(),
+      conversationId,
+      ownerId,
+      parentId: ids.result!,
+      role: 'assistant',
+      status: 'streaming',
+      writerId: 'writer-1',
+      parts: [{ type: 'text', text: 'The armadillo' }],
+    });
+    await messages.flush(streaming.id, 'The armadillo parade');
+    expect(await tsvOf(streaming.id)).toBe(true);
+    expect((await search('armadillo')).rows).toEqual([]);
+
+    await messages.finish(streaming.id, { status: 'complete', writerId: null });
+    expect(await tsvOf(streaming.id)).toBe(false);
+    expect((await search('parade')).rows.map((row) => row.id)).toEqual([streaming.id]);
+
+    // A reply cut off by a crash is settled too: the text it got to is found.
+    const cut = await messages.insert({
+      id: uuidv7(),
+      conversationId,
+      ownerId,
+      parentId: ids.result!,
+      role: 'assistant',
+      status: 'streaming',
+      writerId: 'writer-dead',
+      parts: [{ type: 'text', text: 'An ocelot' }],
+    });
+    expect((await search('ocelot')).rows).toEqual([]);
+    await messages.markInterrupted(['writer-dead']);
+    expect((await search('ocelot')).rows.map((row) => row.id)).toEqual([cut.id]);
   });
 });

@@ -116,7 +116,14 @@ export const messages = pgTable(
     summary: text('summary'),
     /** Anything an import brought that has no column (SillyTavern swipes, ChatGPT metadata …). */
     metadata: jsonb('metadata').$type<Record<string, unknown>>().notNull().default({}),
-    tsv: tsvector('tsv').generatedAlwaysAs(sql`to_tsvector('simple', content)`),
+    /**
+     * The search vector of a settled message; null while a reply streams, so a flush (the whole
+     * text so far, every tick) does not tokenize it again and rewrite its GIN entries: the finish
+     * write computes it once (migration 0009, docs/conversations.md).
+     */
+    tsv: tsvector('tsv').generatedAlwaysAs(
+      sql`case when status = 'streaming' then null else to_tsvector('simple', content) end`,
+    ),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
