@@ -1,6 +1,6 @@
 import { and, desc, eq, ilike, or, sql } from 'drizzle-orm';
 import type { Database } from '../db/database.js';
-import { type AvatarRow, avatars, type NewAvatarRow } from '../db/schema/index.js';
+import { type AvatarRow, avatars, type NewAvatarRow, users } from '../db/schema/index.js';
 
 export interface AvatarListFilter {
   search?: string | undefined;
@@ -28,6 +28,24 @@ export function createAvatarRepository(db: Database) {
         .from(avatars)
         .where(and(eq(avatars.id, id), visibleTo(userId)));
       return row;
+    },
+
+    /**
+     * The avatar `userId` may use (null when not) and that user's names, in one query: a turn's
+     * context needs both (issue 11: one round trip instead of two). Undefined when the user is gone.
+     */
+    async findVisibleWithUser(
+      userId: string,
+      id: string,
+    ): Promise<
+      { avatar: AvatarRow | null; user: { name: string; preferredName: string | null } } | undefined
+    > {
+      const [row] = await db
+        .select({ avatar: avatars, name: users.name, preferredName: users.preferredName })
+        .from(users)
+        .leftJoin(avatars, and(eq(avatars.id, id), visibleTo(userId)))
+        .where(eq(users.id, userId));
+      return row && { avatar: row.avatar, user: { name: row.name, preferredName: row.preferredName } };
     },
 
     async findOwned(userId: string, id: string): Promise<AvatarRow | undefined> {

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { type Database, queryRows } from '../db/database.js';
-import type { MessageRow } from '../db/schema/index.js';
+import type { ConversationRow, MessageRow } from '../db/schema/index.js';
 
 /**
  * Reads every message of a conversation fast, for walking its tree in memory (a recursive CTE
@@ -91,6 +91,116 @@ export async function loadConversationRows(
     conversationId: found.conversation_id,
     ownerId: userId,
     rows: JSON.parse(found.rows) as RowValues[],
+  };
+}
+
+/** Which conversation to load: by its id, or the one holding a message. */
+export type ConversationKey = { conversationId: string } | { messageId: string };
+
+/** The conversation row as `row_to_json` writes it (snake_case keys, ISO timestamps). */
+interface ConversationJson {
+  id: string;
+  owner_id: string;
+  avatar_id: string;
+  title: string;
+  title_source: ConversationRow['titleSource'];
+  tags: string[];
+  pinned: boolean;
+  archived: boolean;
+  active_leaf_id: string | null;
+  model: string | null;
+  message_count: number;
+  last_message_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ConversationWithRows {
+  conversation: ConversationRow;
+  rows: ConversationRows;
+}
+
+// node-postgres: the message rows of ROWS_SQL's shape, and one more row holding the conversation
+// as JSON in the last column (null on message rows). UNION ALL keeps both in one round trip; the
+// conversation row is found by that column, not by its position (a parallel append may mix them).
+const treeRowsSql = (conversation: string) => `with c as (
+    select * from conversations where id = ${conversation} and owner_id = $2
+  )
+  select ${SHARED_COLUMNS.replace('cost_usd', 'cost_usd::float8')},
+    date_part('epoch', created_at) * 1000, date_part('epoch', updated_at) * 1000, null::text
+  from messages where conversation_id = (select id from c)
+  union all
+  select ${Array.from({ length: 24 }, () => 'null').join(', ')}, row_to_json(c)::text from c`;
+
+const TREE_SQL = {
+  conversationId: treeRowsSql('$1::uuid'),
+  messageId: treeRowsSql('(select conversation_id from messages where id = $1 and owner_id = $2)'),
+};
+
+/**
+ * A conversation the user owns and all its messages, in ONE statement (a turn used to read the
+ * conversation, then its messages): by the conversation's id or by one of its messages' ids.
+ */
+export async function loadConversationWithRows(
+  db: Database,
+  userId: string,
+  key: ConversationKey,
+): Promise<ConversationWithRows | undefined> {
+  const client = (db as unknown as { $client?: unknown }).$client;
+  if (client instanceof pg.Pool) {
+    const result = await client.query<unknown[]>({
+      text: 'conversationId' in key ? TREE_SQL.conversationId : TREE_SQL.messageId,
+      values: ['conversationId' in key ? key.conversationId : key.messageId, userId],
+      rowMode: 'array',
+    });
+    const rows = result.rows as unknown as (RowValues | [...RowValues, string | null])[];
+    const at = rows.findIndex((row) => row[24] != null);
+    if (at < 0) return undefined;
+    const [found] = rows.splice(at, 1);
+    const conversation = toConversationRow(JSON.parse(found![24] as string) as ConversationJson);
+    return {
+      conversation,
+      rows: { conversationId: conversation.id, ownerId: userId, rows: rows as RowValues[] },
+    };
+  }
+  const target =
+    'conversationId' in key
+      ? sql`${key.conversationId}::uuid`
+      : sql`(select conversation_id from messages where id = ${key.messageId} and owner_id = ${userId})`;
+  const [found] = await queryRows<{ conversation: string; rows: string | null }>(
+    db,
+    sql`select row_to_json(c)::text as conversation,
+               (select ${JSON_ROWS} from messages where conversation_id = c.id) as rows
+        from conversations c where c.id = ${target} and c.owner_id = ${userId}`,
+  );
+  if (!found) return undefined;
+  const conversation = toConversationRow(JSON.parse(found.conversation) as ConversationJson);
+  return {
+    conversation,
+    rows: {
+      conversationId: conversation.id,
+      ownerId: userId,
+      rows: found.rows ? (JSON.parse(found.rows) as RowValues[]) : [],
+    },
+  };
+}
+
+function toConversationRow(c: ConversationJson): ConversationRow {
+  return {
+    id: c.id,
+    ownerId: c.owner_id,
+    avatarId: c.avatar_id,
+    title: c.title,
+    titleSource: c.title_source,
+    tags: c.tags,
+    pinned: c.pinned,
+    archived: c.archived,
+    activeLeafId: c.active_leaf_id,
+    model: c.model,
+    messageCount: c.message_count,
+    lastMessageAt: c.last_message_at === null ? null : new Date(c.last_message_at),
+    createdAt: new Date(c.created_at),
+    updatedAt: new Date(c.updated_at),
   };
 }
 

@@ -84,5 +84,82 @@ describeStorage('message branch on %s', (mode) => {
     expect(path[0]!.createdAt).toBeInstanceOf(Date);
     expect(await messages.branch(other.id, c1.id)).toEqual([]);
     expect(await messages.branch(owner.id, uuidv7())).toEqual([]);
+
+    // The conversation and its tree in one read, by the conversation or by one of its messages.
+    const conversations = createConversationRepository(storage.db);
+    await conversations.update(owner.id, conversation.id, {
+      title: 'Trees',
+      tags: ['x'],
+      activeLeafId: c2.id,
+    });
+    const stored = await conversations.findOwned(owner.id, conversation.id);
+    for (const key of [{ conversationId: conversation.id }, { messageId: b1.id }]) {
+      const loaded = (await messages.conversationTree(owner.id, key))!;
+      expect(loaded.conversation).toEqual(stored);
+      expect(loaded.branch(c2.id)).toEqual(path);
+      expect(loaded.branch(c1.id).map((m) => m.content)).toEqual(['root', 'a', 'b1', 'c1']);
+      expect(loaded.message(b2.id)).toEqual(tree.get(b2.id));
+      expect(loaded.message(uuidv7())).toBeUndefined();
+      expect(loaded.branch(uuidv7())).toEqual([]);
+      expect(await messages.conversationTree(other.id, key)).toBeUndefined();
+    }
+    expect(await messages.conversationTree(owner.id, { conversationId: uuidv7() })).toBeUndefined();
+    expect(await messages.conversationTree(owner.id, { messageId: uuidv7() })).toBeUndefined();
+    // An empty conversation: found, with no messages.
+    const empty = await conversations.create({ ownerId: owner.id, avatarId: avatar.id });
+    const none = (await messages.conversationTree(owner.id, { conversationId: empty.id }))!;
+    expect(none.conversation).toEqual(empty);
+    expect(none.branch(c1.id)).toEqual([]);
+  });
+
+  it('appends a question and its reply and moves the visible branch in one statement', async () => {
+    const users = createUserRepository(storage.db);
+    const owner = await users.create({ email: 'append@example.org', passwordHash: 'x', name: 'Ap' });
+    const avatar = await createAvatarRepository(storage.db).create({
+      ownerId: owner.id,
+      name: 'B',
+      style: {
+        formality: 50,
+        verbosity: 50,
+        warmth: 50,
+        humor: 50,
+        directness: 50,
+        curiosity: 50,
+        custom: [],
+      },
+      voice: { engine: null, voice: null, rate: 1, pitch: 1 },
+      memory: { enabled: true, scope: 'private' },
+    });
+    const conversations = createConversationRepository(storage.db);
+    const conversation = await conversations.create({ ownerId: owner.id, avatarId: avatar.id });
+    const messages = createMessageRepository(storage.db);
+    const questionId = uuidv7();
+    const base = { conversationId: conversation.id, ownerId: owner.id };
+    const [question, reply] = await messages.append(conversation.id, [
+      { ...base, id: questionId, parentId: null, role: 'user', content: 'Hello?' },
+      { ...base, parentId: questionId, role: 'assistant', status: 'streaming', writerId: 'w' },
+    ]);
+    expect(question).toMatchObject({
+      id: questionId,
+      content: 'Hello?',
+      parts: [{ type: 'text', text: 'Hello?' }],
+    });
+    expect(reply).toMatchObject({ parentId: questionId, status: 'streaming', parts: [] });
+    const after = (await conversations.findOwned(owner.id, conversation.id))!;
+    expect(after).toMatchObject({
+      activeLeafId: reply!.id,
+      messageCount: 2,
+      lastMessageAt: reply!.createdAt,
+    });
+
+    // A reply whose question cannot be stored is not stored either, and the leaf stays.
+    await expect(
+      messages.append(conversation.id, [
+        { ...base, id: uuidv7(), parentId: uuidv7(), role: 'user', content: 'Orphan' },
+        { ...base, parentId: null, role: 'assistant', status: 'streaming', writerId: 'w' },
+      ]),
+    ).rejects.toThrow();
+    expect((await messages.tree(conversation.id)).length).toBe(2);
+    expect(await conversations.findOwned(owner.id, conversation.id)).toEqual(after);
   });
 });

@@ -1,8 +1,21 @@
 import { and, asc, eq, getTableColumns, inArray, ne, sql } from 'drizzle-orm';
 import { type Database, queryRows } from '../db/database.js';
-import { conversations, type MessageRow, messages, type NewMessageRow } from '../db/schema/index.js';
+import {
+  type ConversationRow,
+  conversations,
+  type MessageRow,
+  messages,
+  type NewMessageRow,
+} from '../db/schema/index.js';
 import { type MessagePart, partsOfText, textOfParts } from '../domain/message-parts.js';
-import { loadConversationRows, toMessageRow } from './conversation-rows.js';
+import { newId } from '../ids.js';
+import {
+  type ConversationKey,
+  type ConversationRows,
+  loadConversationRows,
+  loadConversationWithRows,
+  toMessageRow,
+} from './conversation-rows.js';
 
 export const INTERRUPTED_ERROR = {
   code: 'interrupted',
@@ -59,6 +72,31 @@ export function withConsistentParts<
   return row;
 }
 
+/** A conversation and its whole message tree, read at once; branches are walked in memory. */
+export interface ConversationTree {
+  conversation: ConversationRow;
+  /** A message of this conversation, or undefined when it is not one of them. */
+  message(id: string): MessageRow | undefined;
+  /** Root → `leafId` (empty when `leafId` is not a message of this conversation). */
+  branch(leafId: string): MessageRow[];
+}
+
+/** The path root → `leafId` through the rows of one conversation. */
+function walkUp(
+  conversation: ConversationRows,
+  byId: Map<string, ConversationRows['rows'][number]>,
+  leafId: string,
+) {
+  const path: MessageRow[] = [];
+  let values = byId.get(leafId);
+  // The length check stops a (corrupt) cycle from looping forever.
+  while (values && path.length < conversation.rows.length) {
+    path.push(toMessageRow(values, conversation));
+    values = values[1] ? byId.get(values[1]) : undefined;
+  }
+  return path.reverse();
+}
+
 /** Messages of conversation trees; reads take the owner so no query crosses users. */
 export function createMessageRepository(db: Database) {
   return {
@@ -69,25 +107,34 @@ export function createMessageRepository(db: Database) {
 
     /**
      * Adds messages (a user message and its reply, parents first) and moves the conversation's
-     * visible branch to the last one, in one transaction: one commit per turn.
+     * visible branch to the last one, in ONE statement (the update is a data-modifying CTE of the
+     * insert): atomic like a transaction — a reply row is never stored without its question, nor
+     * the leaf moved without them — in one round trip instead of BEGIN/INSERT/UPDATE/COMMIT. The
+     * last row's `created_at` defaults to `now()`, the statement's time, which is what the
+     * conversation's `last_message_at` is set to.
      */
     async append(conversationId: string, rows: NewMessageRow[]): Promise<MessageRow[]> {
-      return db.transaction(async (tx) => {
-        const inserted = (await tx
-          .insert(messages)
-          .values(rows.map(withConsistentParts))
-          .returning(messageColumns)) as MessageRow[];
-        const last = inserted.at(-1)!;
-        await tx
+      if (rows.length === 0) return [];
+      const values = rows.map((row) => withConsistentParts({ ...row, id: row.id ?? newId() }));
+      const last = values.at(-1)!;
+      const moved = db.$with('moved').as(
+        db
           .update(conversations)
           .set({
             activeLeafId: last.id,
-            messageCount: sql`${conversations.messageCount} + ${inserted.length}`,
-            lastMessageAt: last.createdAt,
+            messageCount: sql`${conversations.messageCount} + ${values.length}`,
+            lastMessageAt: last.createdAt ?? sql`now()`,
           })
-          .where(eq(conversations.id, conversationId));
-        return inserted;
-      });
+          .where(eq(conversations.id, conversationId)),
+      );
+      const inserted = (await db
+        .with(moved)
+        .insert(messages)
+        .values(values)
+        .returning(messageColumns)) as MessageRow[];
+      // RETURNING follows the VALUES order in practice, but nothing promises it: parents first.
+      const order = new Map(values.map((row, i) => [row.id, i]));
+      return inserted.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
     },
 
     /** Inserts many at once (fork, import); parents must come before their children. */
@@ -126,13 +173,7 @@ export function createMessageRepository(db: Database) {
       const forks = new Map<string | null, string[]>();
       if (!conversation) return { path: [], forks };
       const byId = new Map(conversation.rows.map((values) => [values[0], values]));
-      const path: MessageRow[] = [];
-      let values = byId.get(leafId);
-      // The length check stops a (corrupt) cycle from looping forever.
-      while (values && path.length < conversation.rows.length) {
-        path.push(toMessageRow(values, conversation));
-        values = values[1] ? byId.get(values[1]) : undefined;
-      }
+      const path = walkUp(conversation, byId, leafId);
       const children = new Map<string | null, string[]>();
       for (const [id, parentId] of conversation.rows) {
         const list = children.get(parentId);
@@ -140,7 +181,25 @@ export function createMessageRepository(db: Database) {
         else children.set(parentId, [id]);
       }
       for (const [parentId, ids] of children) if (ids.length > 1) forks.set(parentId, ids.sort());
-      return { path: path.reverse(), forks };
+      return { path, forks };
+    },
+
+    /**
+     * The conversation (owned by `userId`, found by its id or one of its messages' ids) and its
+     * whole tree, in one statement: what a turn reads before it is planned.
+     */
+    async conversationTree(userId: string, key: ConversationKey): Promise<ConversationTree | undefined> {
+      const loaded = await loadConversationWithRows(db, userId, key);
+      if (!loaded) return undefined;
+      const byId = new Map(loaded.rows.rows.map((values) => [values[0], values]));
+      return {
+        conversation: loaded.conversation,
+        message: (id) => {
+          const values = byId.get(id);
+          return values ? toMessageRow(values, loaded.rows) : undefined;
+        },
+        branch: (leafId) => walkUp(loaded.rows, byId, leafId),
+      };
     },
 
     /** Every message of a conversation, oldest first. */

@@ -5,15 +5,14 @@ import type { Avatar } from '../domain/avatar.js';
 import type { Conversation } from '../domain/conversation.js';
 import type { Message } from '../domain/message.js';
 import { AppError, notFound } from '../errors.js';
-import { type AssembledContext, assembleContext } from '../prompt/assemble-context.js';
-import type { UserIdentity } from '../prompt/avatar-persona.js';
 import { BACKGROUND_JOBS } from '../jobs/background-jobs.js';
 import type { JobQueue } from '../jobs/job-queue.js';
+import { type AssembledContext, assembleContext } from '../prompt/assemble-context.js';
+import type { UserIdentity } from '../prompt/avatar-persona.js';
 import { type ChatModel, ProviderError } from '../providers/types.js';
 import { createAvatarRepository } from '../repositories/avatar.repository.js';
 import { createConversationRepository } from '../repositories/conversation.repository.js';
 import { createMessageRepository } from '../repositories/message.repository.js';
-import { createUserRepository } from '../repositories/user.repository.js';
 import { createConversationSummaryService, type SummaryOutcome } from './conversation-summary.service.js';
 import type { ModelService } from './model.service.js';
 
@@ -44,19 +43,17 @@ export function createConversationContextService(deps: {
   jobs?: Pick<JobQueue, 'enqueue'> | undefined;
 }) {
   const avatars = createAvatarRepository(deps.db);
-  const users = createUserRepository(deps.db);
   const conversations = createConversationRepository(deps.db);
   const messages = createMessageRepository(deps.db);
   const summaries = createConversationSummaryService({ ...deps, config: deps.config.chat });
   const chat = deps.config.chat;
 
   async function load(userId: string, conversation: Conversation): Promise<[Avatar, UserIdentity]> {
-    const [avatar, user] = await Promise.all([
-      avatars.findVisible(userId, conversation.avatarId),
-      users.findById(userId),
-    ]);
+    // One query for both (a turn used to make two).
+    const found = await avatars.findVisibleWithUser(userId, conversation.avatarId);
+    if (!found) throw notFound('user');
+    const { avatar, user } = found;
     if (!avatar) throw notFound('avatar');
-    if (!user) throw notFound('user');
     return [
       avatar,
       { name: user.name, ...(user.preferredName ? { preferredName: user.preferredName } : {}) },

@@ -126,22 +126,21 @@ export function createReplyService(deps: {
     return content;
   }
 
-  async function getConversation(userId: string, id: string): Promise<Conversation> {
-    const conversation = await conversations.findOwned(userId, id);
-    if (!conversation) throw notFound('conversation');
-    return conversation;
-  }
-
   async function getMessage(userId: string, id: string): Promise<Message> {
     const message = await messages.findOwned(userId, id);
     if (!message) throw notFound('message');
     return message;
   }
 
-  /** A message and its conversation, both the user's. */
+  /**
+   * A message, its conversation and the conversation's tree, all the user's, in one statement
+   * (a turn reads nothing else before it is planned).
+   */
   async function messageAndConversation(userId: string, messageId: string) {
-    const message = await getMessage(userId, messageId);
-    return { message, conversation: await getConversation(userId, message.conversationId) };
+    const tree = await messages.conversationTree(userId, { messageId });
+    const message = tree?.message(messageId);
+    if (!tree || !message) throw notFound('message');
+    return { message, conversation: tree.conversation, tree };
   }
 
   const planContext = (userId: string, conversation: Conversation): PlanContext => ({
@@ -170,16 +169,18 @@ export function createReplyService(deps: {
       input: { content: string; parentId?: string | undefined },
     ): Promise<StartedReply> {
       const content = checkContent(input.content);
-      const conversation = await getConversation(userId, conversationId);
+      // The conversation and its tree in one statement; the parent is looked up in the tree.
+      const tree = await messages.conversationTree(userId, { conversationId });
+      if (!tree) throw notFound('conversation');
+      const { conversation } = tree;
       let parentId = conversation.activeLeafId;
       if (input.parentId) {
-        const parent = await messages.findOwned(userId, input.parentId);
-        if (!parent || parent.conversationId !== conversation.id) {
+        if (!tree.message(input.parentId)) {
           throw invalidRequest('parentId must be a message of this conversation');
         }
-        parentId = parent.id;
+        parentId = input.parentId;
       }
-      const above = parentId ? await messages.branch(userId, parentId) : [];
+      const above = parentId ? tree.branch(parentId) : [];
       return engine.start(
         userId,
         conversation,
@@ -189,9 +190,9 @@ export function createReplyService(deps: {
 
     /** A new reply: a sibling of a reply, or another answer to a user message. */
     async regenerate(userId: string, messageId: string): Promise<StartedReply> {
-      const { message, conversation } = await messageAndConversation(userId, messageId);
+      const { message, conversation, tree } = await messageAndConversation(userId, messageId);
       const parentId = message.role === 'user' ? message.id : message.parentId;
-      const branch = parentId ? await messages.branch(userId, parentId) : [];
+      const branch = parentId ? tree.branch(parentId) : [];
       return engine.start(
         userId,
         conversation,
@@ -205,9 +206,8 @@ export function createReplyService(deps: {
      */
     async edit(userId: string, messageId: string, input: { content: string }): Promise<StartedReply> {
       const content = checkContent(input.content);
-      const { message, conversation } = await messageAndConversation(userId, messageId);
-      const above =
-        message.role === 'user' && message.parentId ? await messages.branch(userId, message.parentId) : [];
+      const { message, conversation, tree } = await messageAndConversation(userId, messageId);
+      const above = message.role === 'user' && message.parentId ? tree.branch(message.parentId) : [];
       return engine.start(
         userId,
         conversation,
@@ -217,8 +217,8 @@ export function createReplyService(deps: {
 
     /** Continues a reply where it stopped: a sibling that starts with its text (turn-planner.ts). */
     async continue(userId: string, messageId: string): Promise<StartedReply> {
-      const { message, conversation } = await messageAndConversation(userId, messageId);
-      const branch = await messages.branch(userId, message.id);
+      const { message, conversation, tree } = await messageAndConversation(userId, messageId);
+      const branch = tree.branch(message.id);
       return engine.start(
         userId,
         conversation,

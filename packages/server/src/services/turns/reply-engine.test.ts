@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
+import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { queryRows } from '../../db/database.js';
 import { createMessageRepository } from '../../repositories/message.repository.js';
@@ -10,6 +11,54 @@ import { parseSse, type SseEvent } from '../../test-support/sse.js';
 import { createTestStorage, describeStorage, type TestStorage } from '../../test-support/storage.js';
 
 const MODEL = 'ollama/llama3.2:latest';
+
+/**
+ * Records every statement sent to the database while `work` runs: node-postgres clients (every
+ * pool query goes through one), or the PGlite instance's query/exec, with BEGIN and COMMIT for
+ * each transaction and the statements inside it.
+ */
+async function statementsOf(storage: TestStorage, work: () => Promise<unknown>): Promise<string[]> {
+  const seen: string[] = [];
+  const text = (q: unknown) => (typeof q === 'string' ? q : ((q as { text?: string }).text ?? ''));
+  const client = (storage.db as unknown as { $client: Record<string, unknown> }).$client;
+  const restore: (() => void)[] = [];
+  const wrap = (target: Record<string, unknown>, name: string, label?: string) => {
+    const original = target[name] as (...args: unknown[]) => unknown;
+    target[name] = function (this: unknown, ...args: unknown[]) {
+      seen.push(label ?? text(args[0]));
+      return original.apply(this, args);
+    };
+    restore.push(() => {
+      target[name] = original;
+    });
+  };
+  if (client instanceof pg.Pool) {
+    wrap(pg.Client.prototype as unknown as Record<string, unknown>, 'query');
+  } else {
+    wrap(client, 'query');
+    wrap(client, 'exec');
+    const transaction = client.transaction as (fn: (tx: unknown) => Promise<unknown>) => Promise<unknown>;
+    client.transaction = (fn: (tx: Record<string, unknown>) => Promise<unknown>) => {
+      seen.push('begin');
+      return transaction
+        .call(client, (tx) => {
+          wrap(tx as Record<string, unknown>, 'query');
+          wrap(tx as Record<string, unknown>, 'exec');
+          return fn(tx as Record<string, unknown>);
+        })
+        .finally(() => seen.push('commit'));
+    };
+    restore.push(() => {
+      client.transaction = transaction;
+    });
+  }
+  try {
+    await work();
+  } finally {
+    for (const undo of restore.reverse()) undo();
+  }
+  return seen;
+}
 const textOf = (events: SseEvent[]) =>
   events
     .filter((e) => e.event === 'text-delta')
@@ -147,6 +196,48 @@ describeStorage('the reply engine: turns, speakers, continue, usage (%s)', (mode
     });
     expect(response.statusCode).toBe(400);
     expect(response.json().error.code).toBe('cannot_continue');
+  });
+
+  it('sends a turn in five statements, none of them a transaction (issue 11)', async () => {
+    // A named conversation, so no title is made; a first send warms what is cached per process.
+    await app.inject({
+      method: 'PATCH',
+      url: `/api/conversations/${chat.conversationId}`,
+      headers: chat.headers,
+      payload: { title: 'Counted' },
+    });
+    ollama.script({ kind: 'text', tokens: ['Warm'] }, { kind: 'text', tokens: ['Counted', ' reply'] });
+    await post(`/api/conversations/${chat.conversationId}/messages`, { content: 'Warm up' });
+
+    let events: SseEvent[] = [];
+    const statements = await statementsOf(storage, async () => {
+      events = await post(`/api/conversations/${chat.conversationId}/messages`, { content: 'Count me' });
+    });
+
+    expect(textOf(events)).toBe('Counted reply');
+    // Flushes (one statement for every streaming reply per tick) and the price table (cached
+    // for seconds) depend on timing; everything else a send does is here, in this order.
+    const perTurn = statements.filter((s) => !/jsonb_to_recordset|"model_prices"/.test(s));
+    const kinds = perTurn.map((s) =>
+      /row_to_json\(c\)/.test(s)
+        ? 'conversation and its messages'
+        : /from "users" left join "avatars"/.test(s)
+          ? 'avatar and user'
+          : /^with "moved" as \(update "conversations"/.test(s) && /insert into "messages"/.test(s)
+            ? 'question and reply, leaf moved'
+            : /^insert into "usage_events"/.test(s)
+              ? 'usage'
+              : /^update "messages"/.test(s)
+                ? 'finish'
+                : s,
+    );
+    expect(kinds).toEqual([
+      'conversation and its messages',
+      'avatar and user',
+      'question and reply, leaf moved',
+      'usage',
+      'finish',
+    ]);
   });
 
   it('completes and stores a reply when recording its usage fails', async () => {

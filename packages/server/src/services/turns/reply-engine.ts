@@ -24,11 +24,13 @@ export type ReplyContext = Pick<ConversationContextService, 'build' | 'afterRepl
 
 /**
  * Carries out a turn plan (turn-planner.ts): builds the context, writes the question and the
- * reply row in one transaction, opens the reply's stream, and runs the reply detached from the
+ * reply row in one statement, opens the reply's stream, and runs the reply detached from the
  * request (reply-run.ts), registered so any cancel reaches it (reply-registry.ts); after a
  * completed reply, the after-reply work runs (after-reply.ts) before the stream ends.
- * Queries per send: the context's (avatar, user, settings), one transaction (insert + move the
- * visible branch), at most one avatar touch a minute; then one flush per interval and one finish.
+ * Statements per send (reply-engine.test.ts counts them): the conversation with its messages
+ * (reply.service), the avatar with the user (context), the question and reply inserted with
+ * the visible branch moved (one data-modifying CTE, atomic without BEGIN/COMMIT), the usage
+ * event, the finish; at most one avatar touch a minute; flushes are batched across replies.
  */
 export function createReplyEngine(deps: {
   messages: Pick<MessageRepository, 'append'>;
