@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { JobQueue } from '../jobs/job-queue.js';
+import { createPgBossJobQueue } from '../jobs/pg-boss-job-queue.js';
 import { CSRF, createTestApp, sessionCookie, signup, type TestApp } from '../test-support/app.js';
 import {
   anyJson,
@@ -85,6 +87,7 @@ const rawSegment = fc.constantFrom(
 describeStorage('every OpenAPI operation under fuzzing (%s)', (mode) => {
   let storage: TestStorage;
   let ollama: OllamaServer;
+  let jobs: JobQueue;
   let test: TestApp;
   let app: FastifyInstance;
   let doc: {
@@ -101,14 +104,23 @@ describeStorage('every OpenAPI operation under fuzzing (%s)', (mode) => {
   beforeAll(async () => {
     ollama = await new OllamaServer().listen();
     storage = await createTestStorage(mode);
-    test = await createTestApp(storage, {
-      OLLAMA_BASE_URL: ollama.origin,
-      // Cloud providers a fuzzed request adds are never called: nothing leaves this machine.
-      LUMINA_LOCAL_ONLY: 'true',
-      LUMINA_LOGIN_LIMIT_PER_MINUTE: '10000',
-      LUMINA_API_LIMIT_PER_MINUTE: '1000000',
-      CHAT_FLUSH_INTERVAL_MS: '50',
-    });
+    // With the job queue `npm start` runs, so the admin jobs routes answer as they do there.
+    jobs = createPgBossJobQueue({ db: storage.db, log: { warn: () => {} }, pollIntervalMs: 50 });
+    test = await createTestApp(
+      storage,
+      {
+        OLLAMA_BASE_URL: ollama.origin,
+        // Cloud providers a fuzzed request adds are never called: nothing leaves this machine.
+        LUMINA_LOCAL_ONLY: 'true',
+        LUMINA_LOGIN_LIMIT_PER_MINUTE: '10000',
+        LUMINA_API_LIMIT_PER_MINUTE: '1000000',
+        CHAT_FLUSH_INTERVAL_MS: '50',
+      },
+      undefined,
+      undefined,
+      jobs,
+    );
+    await jobs.start();
     app = test.app;
     const admin = await signup(app, 'admin@example.org');
     const user = await signup(app, 'user@example.org');
@@ -181,6 +193,7 @@ describeStorage('every OpenAPI operation under fuzzing (%s)', (mode) => {
     doc = (await app.inject({ method: 'GET', url: '/api/openapi.json' })).json();
   });
   afterAll(async () => {
+    await jobs?.stop({ drainMs: 0 });
     await app?.close();
     await storage?.close();
     await ollama?.close();

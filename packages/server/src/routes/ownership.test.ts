@@ -18,6 +18,8 @@ const spec = JSON.parse(
 
 type Owner = { cookie: string; user: { id: string; email: string }; password: string };
 type Factory = (app: FastifyInstance, owner: Owner) => Promise<string>;
+/** A's resource on a path with more than one id: the value of each placeholder. */
+type PathFactory = (app: FastifyInstance, owner: Owner) => Promise<Record<string, string>>;
 
 /** How to create user A's resource for each id-taking path, and what B must get. */
 const createProvider: Factory = async (app, owner) => {
@@ -91,7 +93,24 @@ const importedConversationId: Factory = async (app, owner) => {
   return id;
 };
 
-const resources: Record<string, { create: Factory; expect: number; why?: string; body?: object }> = {
+/** A conversation of A's with a second avatar taking part (removable, unlike the first). */
+const extraParticipant: PathFactory = async (app, owner) => {
+  const { conversation } = await createConversation(app, owner);
+  const avatarId = await createAvatar(app, owner);
+  const res = await app.inject({
+    method: 'POST',
+    url: `/api/conversations/${conversation.id}/participants`,
+    headers: { ...CSRF, cookie: owner.cookie },
+    payload: { avatarId },
+  });
+  if (res.statusCode !== 201) throw new Error(res.body);
+  return { id: conversation.id, participantId: res.json().participant.id };
+};
+
+const resources: Record<
+  string,
+  { create: Factory | PathFactory; expect: number; why?: string; body?: object }
+> = {
   '/api/avatars/{id}': { create: createAvatar, expect: 404 },
   '/api/avatars/{id}/image': { create: createAvatar, expect: 404 },
   '/api/avatars/{id}/export': { create: createAvatar, expect: 404 },
@@ -129,7 +148,15 @@ const resources: Record<string, { create: Factory; expect: number; why?: string;
   '/api/messages/{id}': { create: messageId, expect: 404 },
   '/api/messages/{id}/regenerate': { create: messageId, expect: 404 },
   '/api/messages/{id}/edit': { create: messageId, expect: 404, body: { content: 'edited' } },
+  '/api/messages/{id}/continue': { create: messageId, expect: 404 },
   '/api/messages/{id}/cancel': { create: messageId, expect: 404 },
+  '/api/conversations/{id}/participants': {
+    create: conversationId,
+    expect: 404,
+    body: { avatarId: '01900000-0000-7000-8000-000000000000' },
+  },
+  '/api/conversations/{id}/participants/{participantId}': { create: extraParticipant, expect: 404 },
+  '/api/conversations/{id}/events': { create: conversationId, expect: 404 },
   '/api/messages/{id}/stream': { create: messageId, expect: 404 },
   '/api/search/jump/{id}': { create: messageId, expect: 404 },
   '/api/providers/{id}': { create: createProvider, expect: 404 },
@@ -168,6 +195,16 @@ const resources: Record<string, { create: Factory; expect: number; why?: string;
   },
   '/api/admin/users/{id}': {
     create: async (_app, owner) => owner.user.id,
+    expect: 403,
+    why: 'administration routes are closed to non-admins as a whole',
+  },
+  '/api/admin/jobs/{id}/retry': {
+    create: async () => '01900000-0000-7000-8000-000000000000',
+    expect: 403,
+    why: 'administration routes are closed to non-admins as a whole',
+  },
+  '/api/admin/jobs/{id}/discard': {
+    create: async () => '01900000-0000-7000-8000-000000000000',
     expect: 403,
     why: 'administration routes are closed to non-admins as a whole',
   },
@@ -210,10 +247,12 @@ describeStorage('ownership on %s', (mode) => {
 
   it.each(idRoutes)("user B cannot reach user A's resource: $method $path", async ({ path, method }) => {
     const resource = resources[path]!;
-    const id = await resource.create(app, a);
+    const created = await resource.create(app, a);
+    const values = typeof created === 'string' ? { id: created } : created;
+    const url = path.replace(/\{(\w+)\}/g, (_, name: string) => values[name]!);
     const res = await app.inject({
       method: method as 'GET',
-      url: path.replace('{id}', id),
+      url,
       headers: { ...CSRF, cookie: b.cookie },
       payload: method === 'GET' || method === 'DELETE' ? undefined : (resource.body ?? {}),
     });
@@ -222,7 +261,7 @@ describeStorage('ownership on %s', (mode) => {
     if (resource.expect === 404 && method === 'DELETE') {
       const again = await app.inject({
         method: 'DELETE',
-        url: path.replace('{id}', id),
+        url,
         headers: { ...CSRF, cookie: a.cookie },
       });
       expect(again.statusCode).toBeLessThan(300);

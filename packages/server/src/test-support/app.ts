@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import { buildApp } from '../app.js';
 import { loadConfig } from '../config.js';
 import type { Storage } from '../db/storage.js';
+import type { JobQueue } from '../jobs/job-queue.js';
 
 export interface TestApp {
   app: FastifyInstance;
@@ -21,6 +22,8 @@ export async function createTestApp(
   redis?: Redis,
   /** Adds test-only routes before the app is sealed. */
   extend?: (app: FastifyInstance) => void,
+  /** A durable job queue, as `npm start` has (the caller starts and stops it). */
+  jobs?: JobQueue,
 ): Promise<TestApp> {
   const logs: string[] = [];
   const stream = new Writable({
@@ -35,6 +38,7 @@ export async function createTestApp(
     redis,
     serveWeb: false,
     logger: { level: 'debug', stream },
+    ...(jobs ? { jobs } : {}),
   });
   extend?.(app);
   await app.ready();
