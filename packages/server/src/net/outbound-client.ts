@@ -3,7 +3,7 @@ import { Agent, buildConnector, Response as UndiciResponse, fetch as undiciFetch
 import { canonicalAddress } from './ip-address.js';
 import { findOutboundError, outboundErrors } from './outbound-errors.js';
 import { createOutboundPolicy, type OutboundTrust } from './outbound-policy.js';
-import { capBytes, capLines } from './response-limits.js';
+import { capBody } from './response-limits.js';
 
 export type FetchFunction = typeof globalThis.fetch;
 
@@ -181,9 +181,11 @@ async function limitBody(response: UndiciResponse, limits: OutboundLimits): Prom
     throw outboundErrors.tooLarge(limits.maxResponseBytes);
   }
   if (!response.body || NULL_BODY_STATUSES.has(response.status)) return response as unknown as Response;
-  let body: ReadableStream<Uint8Array> = response.body as ReadableStream<Uint8Array>;
-  if (limits.maxResponseBytes !== undefined) body = body.pipeThrough(capBytes(limits.maxResponseBytes));
-  if (limits.maxLineBytes !== undefined) body = body.pipeThrough(capLines(limits.maxLineBytes));
+  let body = response.body as ReadableStream<Uint8Array>;
+  if (limits.maxResponseBytes !== undefined || limits.maxLineBytes !== undefined)
+    body = body.pipeThrough(
+      capBody({ maxBytes: limits.maxResponseBytes, maxLineBytes: limits.maxLineBytes }),
+    );
   const limited = new UndiciResponse(body as never, {
     status: response.status,
     statusText: response.statusText,

@@ -33,6 +33,8 @@ export async function* presentModelTest(parts: AsyncIterable<ModelCallPart>): As
       case 'finish':
         finishReason = part.finishReason;
         break;
+      case 'reasoning-delta':
+        break; // a model test shows the answer (ModelTestEvent has no reasoning-delta)
       case 'tool-call':
         break; // the test offers no tools, so a model that calls one anyway is not answered
       case 'call-summary': {

@@ -54,6 +54,8 @@ export type ProviderErrorCode = (typeof PROVIDER_ERROR_CODES)[number];
 
 export type ChatStreamPart =
   | { type: 'text-delta'; delta: string }
+  /** The model's thinking, when the vendor streams it (stored as a `reasoning` message part, never sent back). */
+  | { type: 'reasoning-delta'; delta: string }
   | { type: 'tool-call'; toolCallId: string; toolName: string; input: unknown }
   | { type: 'usage'; usage: Usage }
   | { type: 'finish'; finishReason: FinishReason }

@@ -30,15 +30,17 @@ export interface CallSummary {
   errorCode: string | null;
 }
 
+/** What `ModelService.stream` yields after the chain's parts: what the call was recorded as. */
+export type CallSummaryPart = { type: 'call-summary'; summary: CallSummary };
+
 /**
- * Passes a model stream through unchanged, measuring time to first token and duration, and
- * records one usage event when it ends (also when it fails or is cancelled). The summary is
- * emitted as a final `usage`-like part for callers that show it.
+ * Measures a model stream as its parts go by (time to first token, duration, model, usage, how it
+ * ended) and records one usage event when it ends — also when it fails or is cancelled. Not a
+ * stream stage of its own: the fallback loop calls `see` for each part it yields, so a token
+ * passes one generator less.
+ * @example const meter = usageMeter(context); for (…) meter.see(part); const summary = await meter.record();
  */
-export async function* recordUsage(
-  stream: AsyncIterable<FallbackPart>,
-  context: UsageContext,
-): AsyncGenerator<FallbackPart | { type: 'call-summary'; summary: CallSummary }> {
+export function usageMeter(context: UsageContext) {
   const now = context.now ?? (() => performance.now());
   const started = now();
   let firstToken: number | null = null;
@@ -47,66 +49,77 @@ export async function* recordUsage(
   let status: CallSummary['status'] = 'complete';
   let errorCode: string | null = null;
   let recorded: CallSummary | undefined;
-  const record = async (): Promise<CallSummary> => {
-    const info = modelId ? context.modelInfo(modelId) : undefined;
-    let costUsd: number | null = null;
-    try {
-      if (usage && modelId)
-        costUsd = costOf(usage, priceFor(modelId, await context.prices()), info?.local ?? false);
-    } catch (err) {
-      context.onRecordFailed?.(err);
-    }
-    const summary: CallSummary = {
-      modelId,
-      usage,
-      costUsd,
-      timeToFirstTokenMs: firstToken === null ? null : Math.round(firstToken - started),
-      durationMs: Math.round(now() - started),
-      status,
-      errorCode,
-    };
-    recorded = summary;
-    await context.usage
-      .record({
-        userId: context.userId,
-        provider: modelId?.split('/')[0] ?? 'none',
-        model: modelId ?? 'none',
-        purpose: context.purpose,
-        avatarId: context.avatarId ?? null,
-        inputTokens: usage?.inputTokens ?? 0,
-        outputTokens: usage?.outputTokens ?? 0,
-        tokensReported: usage?.reported ?? false,
+  return {
+    see(part: FallbackPart): void {
+      switch (part.type) {
+        case 'text-delta':
+          if (firstToken === null) firstToken = now();
+          break;
+        case 'model':
+          modelId = part.modelId;
+          break;
+        case 'usage':
+          usage = part.usage;
+          break;
+        case 'error':
+          errorCode = part.code;
+          break;
+        case 'finish':
+          status =
+            part.finishReason === 'cancelled'
+              ? 'cancelled'
+              : part.finishReason === 'error'
+                ? 'error'
+                : 'complete';
+          break;
+      }
+    },
+    /** Whether `record` has run. */
+    recorded: () => recorded !== undefined,
+    /**
+     * Records the call. `stoppedEarly`: the consumer stopped before the end (client gone) or the
+     * stream threw, so a call that has not failed counts as cancelled.
+     */
+    async record(stoppedEarly = false): Promise<CallSummary> {
+      if (stoppedEarly && status === 'complete') status = 'cancelled';
+      const info = modelId ? context.modelInfo(modelId) : undefined;
+      let costUsd: number | null = null;
+      try {
+        if (usage && modelId)
+          costUsd = costOf(usage, priceFor(modelId, await context.prices()), info?.local ?? false);
+      } catch (err) {
+        context.onRecordFailed?.(err);
+      }
+      const summary: CallSummary = {
+        modelId,
+        usage,
         costUsd,
-        timeToFirstTokenMs: summary.timeToFirstTokenMs,
-        durationMs: summary.durationMs,
+        timeToFirstTokenMs: firstToken === null ? null : Math.round(firstToken - started),
+        durationMs: Math.round(now() - started),
         status,
         errorCode,
-      })
-      .catch((err: unknown) => context.onRecordFailed?.(err));
-    return summary;
+      };
+      recorded = summary;
+      await context.usage
+        .record({
+          userId: context.userId,
+          provider: modelId?.split('/')[0] ?? 'none',
+          model: modelId ?? 'none',
+          purpose: context.purpose,
+          avatarId: context.avatarId ?? null,
+          inputTokens: usage?.inputTokens ?? 0,
+          outputTokens: usage?.outputTokens ?? 0,
+          tokensReported: usage?.reported ?? false,
+          costUsd,
+          timeToFirstTokenMs: summary.timeToFirstTokenMs,
+          durationMs: summary.durationMs,
+          status,
+          errorCode,
+        })
+        .catch((err: unknown) => context.onRecordFailed?.(err));
+      return summary;
+    },
   };
-  try {
-    for await (const part of stream) {
-      if (part.type === 'model') modelId = part.modelId;
-      if (part.type === 'text-delta' && firstToken === null) firstToken = now();
-      if (part.type === 'usage') usage = part.usage;
-      if (part.type === 'error') errorCode = part.code;
-      if (part.type === 'finish') {
-        status =
-          part.finishReason === 'cancelled'
-            ? 'cancelled'
-            : part.finishReason === 'error'
-              ? 'error'
-              : 'complete';
-      }
-      yield part;
-    }
-    yield { type: 'call-summary', summary: await record() };
-  } finally {
-    // The consumer stopped early (client gone) or the stream threw: still account for the call.
-    if (!recorded) {
-      if (status === 'complete') status = 'cancelled';
-      await record();
-    }
-  }
 }
+
+export type UsageMeter = ReturnType<typeof usageMeter>;

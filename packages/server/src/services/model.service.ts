@@ -6,7 +6,7 @@ import { type FallbackPart, streamWithFallback } from '../providers/fallback.js'
 import { costOf, priceFor } from '../providers/pricing.js';
 import type { ProviderRegistry } from '../providers/provider-registry.js';
 import type { ChatMessage, ChatModel, ModelInfo, ToolDefinition } from '../providers/types.js';
-import { type CallSummary, recordUsage } from '../providers/usage-recorder.js';
+import type { CallSummaryPart } from '../providers/usage-recorder.js';
 import type { UsageRepository } from '../repositories/usage.repository.js';
 import type { SettingsService } from './settings.service.js';
 
@@ -113,7 +113,7 @@ export function createModelService(deps: {
      * Streams a reply from the first working model of the chain and records the call.
      * @example for await (const part of models.stream(userId, { messages, purpose: 'chat' })) …
      */
-    async *stream(
+    stream(
       userId: string,
       input: {
         messages: ChatMessage[];
@@ -129,28 +129,36 @@ export function createModelService(deps: {
         /** Tools the model may call (a reply run's step loop answers the calls). */
         tools?: ToolDefinition[];
       },
-    ): AsyncGenerator<FallbackPart | { type: 'call-summary'; summary: CallSummary }> {
-      const models = input.chain ?? (await chain(userId, input.model, input.fallbacks));
-      const parts = streamWithFallback(
-        models,
+    ): AsyncGenerator<FallbackPart | CallSummaryPart> {
+      // One generator from the model to the caller: the fallback loop resolves the chain on the
+      // first read and records usage itself (no forwarding layers on the per-token path).
+      let models: ChatModel[] = input.chain ?? [];
+      return streamWithFallback(
+        input.chain ??
+          (async () => {
+            models = await chain(userId, input.model, input.fallbacks);
+            return models;
+          }),
         {
           messages: input.messages,
           ...(input.tools?.length ? { tools: input.tools } : {}),
           ...(input.maxOutputTokens ? { maxOutputTokens: input.maxOutputTokens } : {}),
           ...(input.signal ? { signal: input.signal } : {}),
         },
-        { breaker: deps.breaker },
+        {
+          breaker: deps.breaker,
+          usage: {
+            userId,
+            purpose: input.purpose,
+            ...(input.avatarId ? { avatarId: input.avatarId } : {}),
+            modelInfo: (id) => known.get(id) ?? models.find((m) => m.info.id === id)?.info,
+            prices,
+            usage: deps.usage,
+            onRecordFailed: (err) =>
+              deps.log?.warn({ err, purpose: input.purpose }, 'usage not recorded; the call went on'),
+          },
+        },
       );
-      yield* recordUsage(parts, {
-        userId,
-        purpose: input.purpose,
-        ...(input.avatarId ? { avatarId: input.avatarId } : {}),
-        modelInfo: (id) => known.get(id) ?? models.find((m) => m.info.id === id)?.info,
-        prices,
-        usage: deps.usage,
-        onRecordFailed: (err) =>
-          deps.log?.warn({ err, purpose: input.purpose }, 'usage not recorded; the call went on'),
-      });
     },
 
     /**

@@ -1,11 +1,17 @@
+import type { LanguageModelV3, LanguageModelV3StreamPart } from '@ai-sdk/provider';
 import {
   type FinishReason as AiFinishReason,
   generateText,
   jsonSchema,
   type LanguageModel,
   Output,
-  streamText,
 } from 'ai';
+import {
+  convertToLanguageModelPrompt,
+  prepareCallSettings,
+  prepareToolsAndToolChoice,
+  standardizePrompt,
+} from 'ai/internal';
 import type {
   ChatModel,
   ChatRequest,
@@ -111,81 +117,138 @@ export class AiSdkChatModel implements ChatModel {
     }
   }
 
+  /**
+   * One call of the provider model's own `doStream`, its parts mapped straight to ours. Not
+   * `streamText`: that runs every token through half a dozen TransformStreams of its own (steps,
+   * tool execution, telemetry, callbacks) that a single-step call without executed tools does not
+   * need — they were most of the per-token CPU of a reply (docs/performance.md). What it did that
+   * matters is kept: the prompt is standardized and validated, call settings checked, tools
+   * converted, tool-call inputs parsed, no retries (the fallback chain retries).
+   */
   private async *streamParts(
     request: ChatRequest,
     signal: AbortSignal,
     liveness: StreamLiveness,
   ): AsyncGenerator<ChatStreamPart> {
     const observed = observeResponse(liveness.connected);
+    let reader: ReadableStreamDefaultReader<LanguageModelV3StreamPart> | undefined;
     try {
-      yield* this.readStream(request, signal, liveness, observed.headers);
+      const model = languageModelV3(await this.model());
+      const prompt = await standardizePrompt({
+        messages: toModelMessages(request.messages, { leadingSystemOnly: this.leadingSystemOnly }),
+        // Our system messages come from the persona and lorebook, never from the end user.
+        allowSystemInMessages: true,
+      });
+      const tools = toToolSet(request.tools);
+      const prepared = await prepareToolsAndToolChoice({
+        tools,
+        toolChoice: undefined,
+        activeTools: undefined,
+      });
+      const result = await model.doStream({
+        ...prepareCallSettings({
+          temperature: request.temperature,
+          topP: request.topP,
+          maxOutputTokens: request.maxOutputTokens,
+          stopSequences: request.stop,
+        }),
+        tools: prepared.tools,
+        toolChoice: prepared.toolChoice,
+        prompt: await convertToLanguageModelPrompt({
+          prompt,
+          supportedUrls: await model.supportedUrls,
+          download: undefined,
+          abortSignal: signal,
+        }),
+        abortSignal: signal,
+        headers: observed.headers,
+      });
+      liveness.connected();
+      reader = result.stream.getReader();
+      let text = '';
+      let finishReason: FinishReason = 'other';
+      let input: number | undefined;
+      let output: number | undefined;
+      for (let read = await reader.read(); !read.done; read = await reader.read()) {
+        const part = read.value;
+        switch (part.type) {
+          case 'text-delta':
+            if (part.delta) {
+              text += part.delta;
+              yield { type: 'text-delta', delta: part.delta };
+            }
+            break;
+          case 'reasoning-delta':
+            liveness.producing();
+            if (part.delta) yield { type: 'reasoning-delta', delta: part.delta };
+            break;
+          case 'tool-call':
+            yield {
+              type: 'tool-call',
+              toolCallId: part.toolCallId,
+              toolName: part.toolName,
+              input: toolInput(part.input, tools !== undefined && part.toolName in tools),
+            };
+            break;
+          case 'error':
+            throw part.error;
+          case 'finish':
+            finishReason = FINISH_REASONS[part.finishReason.unified] ?? 'other';
+            input = part.usage.inputTokens.total;
+            output = part.usage.outputTokens.total;
+            break;
+          // stream-start (warnings), text/reasoning/tool-input start/delta/end, sources, files,
+          // raw chunks and response-metadata (the vendor's own model id and response id: the
+          // catalogue id is what a reply records) carry nothing a reply keeps.
+        }
+      }
+      if (finishReason === 'error') {
+        throw new ProviderError(
+          'provider_protocol_error',
+          'the provider ended the reply with an error',
+          false,
+        );
+      }
+      yield {
+        type: 'usage',
+        usage: await completeUsage({ input, output }, request.messages, text, this.info.name),
+      };
+      yield { type: 'finish', finishReason };
     } finally {
       observed.release();
+      // Ended early (cancel, timeout, a failure): let go of the response body.
+      reader?.cancel().catch(() => {});
     }
   }
+}
 
-  private async *readStream(
-    request: ChatRequest,
-    signal: AbortSignal,
-    liveness: StreamLiveness,
-    headers: Record<string, string>,
-  ): AsyncGenerator<ChatStreamPart> {
-    const result = streamText({
-      model: await this.model(),
-      headers,
-      messages: toModelMessages(request.messages, { leadingSystemOnly: this.leadingSystemOnly }),
-      // Our system messages come from the persona and lorebook, never from the end user.
-      allowSystemInMessages: true,
-      tools: toToolSet(request.tools),
-      temperature: request.temperature,
-      topP: request.topP,
-      maxOutputTokens: request.maxOutputTokens,
-      stopSequences: request.stop,
-      maxRetries: 0,
-      abortSignal: signal,
-      // Errors reach us as `error` parts; the default handler would also print them.
-      onError: () => {},
-    });
-    let text = '';
-    let finishReason: FinishReason = 'other';
-    let reported: { input?: number; output?: number } = {};
-    for await (const part of result.fullStream) {
-      switch (part.type) {
-        case 'start-step':
-          liveness.connected();
-          break;
-        case 'reasoning-delta':
-          liveness.producing();
-          break;
-        case 'text-delta':
-          if (part.text) {
-            text += part.text;
-            yield { type: 'text-delta', delta: part.text };
-          }
-          break;
-        case 'tool-call':
-          yield {
-            type: 'tool-call',
-            toolCallId: part.toolCallId,
-            toolName: part.toolName,
-            input: part.input,
-          };
-          break;
-        case 'error':
-          throw part.error;
-        case 'abort':
-          // Only our own upstream signal aborts the SDK; guardStream has already ended the stream.
-          return;
-        case 'finish':
-          finishReason = FINISH_REASONS[part.finishReason] ?? 'other';
-          reported = { input: part.totalUsage.inputTokens, output: part.totalUsage.outputTokens };
-          break;
-      }
-    }
-    if (finishReason === 'error') {
-      throw new ProviderError('provider_protocol_error', 'the provider ended the reply with an error', false);
-    }
-    yield { type: 'usage', usage: await completeUsage(reported, request.messages, text, this.info.name) };
-    yield { type: 'finish', finishReason };
+/** The model as the v3 interface `doStream` is called through: every vendor package we load makes v3 models. */
+function languageModelV3(model: Exclude<LanguageModel, string>): LanguageModelV3 {
+  if (model.specificationVersion === 'v3') return model;
+  throw new ProviderError(
+    'provider_protocol_error',
+    `unsupported model specification ${model.specificationVersion}`,
+    false,
+  );
+}
+
+/**
+ * What the SDK's secure JSON parser refuses (a `__proto__` key, a `constructor` holding a
+ * `prototype`): own properties that a later merge could turn into prototype writes.
+ */
+const POLLUTING_KEY = /"__proto__"\s*:|"constructor"\s*:\s*\{[\s\S]*"prototype"\s*:/;
+
+/**
+ * A tool call's input as `streamText` gave it: the JSON the model wrote, parsed (an empty input
+ * of a known tool is `{}`), or the text itself when it is not JSON (or names prototype keys, which
+ * the SDK's secure parser refuses) — the caller decides what an unusable input means.
+ */
+function toolInput(raw: string, known: boolean): unknown {
+  if (known && raw.trim() === '') return {};
+  if (POLLUTING_KEY.test(raw)) return raw;
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    return raw;
   }
 }

@@ -36,11 +36,6 @@ export interface GuardOptions {
 
 type Phase = 'connect' | 'first-token' | 'streaming';
 type Interrupt = 'timeout' | 'cancel';
-type Step =
-  | { kind: 'next'; result: IteratorResult<ChatStreamPart> }
-  | { kind: 'thrown'; error: unknown }
-  | { kind: 'timeout' }
-  | { kind: 'cancel' };
 
 const PHASE_LABEL: Record<Phase, string> = {
   connect: 'no response',
@@ -48,11 +43,19 @@ const PHASE_LABEL: Record<Phase, string> = {
   streaming: 'no output',
 };
 
+/** What a source's `next()` lost the race to. */
+const INTERRUPTED = Symbol('interrupted');
+
 /**
  * Runs a provider stream under the ChatModel contract, once for every adapter: connect,
  * first-token and idle timeouts (a hung provider ends with a `provider_timeout` error part),
  * prompt cancellation (finish `cancelled`, no error part), thrown errors turned into an error
  * part, exactly one finish, and the upstream request aborted whenever the stream ends early.
+ *
+ * Every token passes here, so the per-part work is kept small: one timer per stream that, when
+ * it fires, compares the time of the last sign of life with the limit and sleeps again for the
+ * rest (instead of a clearTimeout + setTimeout per token), and one promise per part that either
+ * the source's `next()` or an interrupt settles.
  * @example
  * const parts = guardStream((signal, live) => openUpstream(signal, live), {
  *   timeouts: DEFAULT_STREAM_TIMEOUTS, signal: request.signal, toError: toProviderError,
@@ -71,14 +74,18 @@ export async function* guardStream(
   let stopped: Interrupt | null = null;
   // True while the consumer holds a part: a slow consumer (speech synthesis) is not a hung provider.
   let paused = false;
-  let wake: ((reason: Interrupt) => void) | null = null;
+  // Settles the pending wait for the source's next part (one promise per part, no Promise.race:
+  // racing one long-lived interrupt promise would pile a reaction on it for every token).
+  let waiting: ((value: typeof INTERRUPTED) => void) | null = null;
   let timer: NodeJS.Timeout | undefined;
+  let lastLife = performance.now();
 
   const interrupt = (reason: Interrupt) => {
     if (stopped) return;
     stopped = reason;
     clearTimeout(timer);
-    wake?.(reason);
+    timer = undefined;
+    waiting?.(INTERRUPTED);
   };
   const limit = () =>
     phase === 'connect'
@@ -86,13 +93,27 @@ export async function* guardStream(
       : phase === 'first-token'
         ? timeouts.firstTokenTimeoutMs
         : timeouts.idleTimeoutMs;
-  // Re-armed on every sign of life: cheap next to a network read, and exact for every phase.
+  const onTimer = () => {
+    timer = undefined;
+    if (stopped || paused) return; // resuming arms it again
+    const left = lastLife + limit() - performance.now();
+    if (left > 0) timer = setTimeout(onTimer, left);
+    else interrupt('timeout');
+  };
+  // A sign of life: moves the deadline; a timer is only made when none is pending.
   const arm = () => {
-    clearTimeout(timer);
-    if (!stopped && !paused) timer = setTimeout(() => interrupt('timeout'), limit());
+    lastLife = performance.now();
+    if (timer === undefined && !stopped && !paused) timer = setTimeout(onTimer, limit());
   };
   const advance = (to: Phase) => {
-    if (to === 'streaming' || phase === 'connect') phase = to;
+    if (to === 'streaming' || phase === 'connect') {
+      if (to !== phase) {
+        phase = to;
+        // A pending timer may be set for a longer limit than the new phase's.
+        clearTimeout(timer);
+        timer = undefined;
+      }
+    }
     arm();
   };
   const onCallerAbort = () => interrupt('cancel');
@@ -111,41 +132,46 @@ export async function* guardStream(
         yield { type: 'finish', finishReason: 'cancelled' };
         return;
       }
-      const next = iterator.next();
-      const interrupted = new Promise<Interrupt>((resolve) => {
-        wake = resolve;
-        if (stopped) resolve(stopped);
-      });
-      const outcome = await Promise.race<Step>([
-        next.then(
-          (result): Step => ({ kind: 'next', result }),
-          (error: unknown): Step => ({ kind: 'thrown', error }),
-        ),
-        interrupted.then((reason): Step => (reason === 'timeout' ? { kind: 'timeout' } : { kind: 'cancel' })),
-      ]);
-      wake = null;
-      if (outcome.kind === 'cancel' || (outcome.kind === 'thrown' && stopped === 'cancel')) {
-        yield { type: 'finish', finishReason: 'cancelled' };
+      let outcome: IteratorResult<ChatStreamPart> | typeof INTERRUPTED;
+      try {
+        outcome = await new Promise<IteratorResult<ChatStreamPart> | typeof INTERRUPTED>(
+          (resolve, reject) => {
+            waiting = resolve;
+            if (stopped) resolve(INTERRUPTED);
+            else iterator.next().then(resolve, reject);
+          },
+        );
+      } catch (thrown) {
+        waiting = null;
+        if (stopped === 'cancel') {
+          yield { type: 'finish', finishReason: 'cancelled' };
+          return;
+        }
+        const error = toError(thrown);
+        yield { type: 'error', code: error.code, message: error.message, retryable: error.retryable };
+        yield { type: 'finish', finishReason: 'error' };
         return;
       }
-      if (outcome.kind === 'timeout') {
+      waiting = null;
+      if (outcome === INTERRUPTED) {
+        if (stopped === 'cancel') {
+          yield { type: 'finish', finishReason: 'cancelled' };
+          return;
+        }
         const message = `${PHASE_LABEL[phase]} from the provider within ${limit()} ms`;
         upstream.abort(new ProviderError('provider_timeout', message, true));
         yield { type: 'error', code: 'provider_timeout', message, retryable: true };
         yield { type: 'finish', finishReason: 'error' };
         return;
       }
-      if (outcome.kind === 'thrown') {
-        const error = toError(outcome.error);
-        yield { type: 'error', code: error.code, message: error.message, retryable: error.retryable };
-        yield { type: 'finish', finishReason: 'error' };
-        return;
-      }
-      if (outcome.result.done) break;
-      const part = outcome.result.value;
-      if (part.type === 'text-delta' || part.type === 'tool-call') phase = 'streaming';
+      if (outcome.done) break;
+      const part = outcome.value;
+      if (
+        (phase as Phase) !== 'streaming' &&
+        (part.type === 'text-delta' || part.type === 'reasoning-delta' || part.type === 'tool-call')
+      )
+        advance('streaming');
       paused = true;
-      clearTimeout(timer);
       yield part;
       if (part.type === 'finish') return;
       paused = false;
@@ -161,6 +187,8 @@ export async function* guardStream(
     yield { type: 'finish', finishReason: 'error' };
   } finally {
     clearTimeout(timer);
+    timer = undefined;
+    stopped ??= 'cancel';
     signal?.removeEventListener('abort', onCallerAbort);
     // Also after a normal finish: aborting a completed request is a no-op, and it guarantees
     // the connection is released when the consumer stopped early or the source failed.
