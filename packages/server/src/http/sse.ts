@@ -32,6 +32,7 @@ export async function sendServerSentEvents(
     },
     options,
     numberedFrame,
+    numberedId,
   );
 }
 
@@ -46,7 +47,7 @@ export async function sendNumberedEvents(
   produce: (signal: AbortSignal) => AsyncIterable<{ seq: number; part: StreamPart }>,
   options: { heartbeatMs?: number } = {},
 ): Promise<void> {
-  await writeEvents(request, reply, produce, options, numberedFrame);
+  await writeEvents(request, reply, produce, options, numberedFrame, numberedId);
 }
 
 /**
@@ -60,24 +61,27 @@ export async function sendConversationEvents(
   produce: (signal: AbortSignal) => AsyncIterable<ConversationEvent>,
   options: { heartbeatMs?: number } = {},
 ): Promise<void> {
-  await writeEvents(request, reply, produce, options, (event) => ({
-    id: null,
-    event: event.part.type,
-    data: event,
-  }));
+  await writeEvents(
+    request,
+    reply,
+    produce,
+    options,
+    (event) => `event: ${event.part.type}\ndata: ${JSON.stringify(event)}\n\n`,
+    () => null,
+  );
 }
 
-/** What one SSE event says: its `id:` (none when null), `event:` and `data:`. */
-interface SseFrame {
-  id: number | null;
-  event: string;
-  data: unknown;
-}
-
-const numberedFrame = ({ seq, part }: { seq: number; part: SsePart | StreamPart }): SseFrame => {
+/**
+ * One numbered event: `data:` is the part without its `type` (that is the `event:`). A text or
+ * reasoning delta — nearly every event of a reply — is written without copying the part.
+ */
+const numberedFrame = ({ seq, part }: { seq: number; part: SsePart | StreamPart }): string => {
+  if (part.type === 'text-delta' || part.type === 'reasoning-delta')
+    return `id: ${seq}\nevent: ${part.type}\ndata: {"delta":${JSON.stringify(part.delta)}}\n\n`;
   const { type, ...data } = part;
-  return { id: seq, event: type, data };
+  return `id: ${seq}\nevent: ${type}\ndata: ${JSON.stringify(data)}\n\n`;
 };
+const numberedId = (item: { seq: number }) => item.seq;
 
 /** Writes events as SSE until the producer ends or the client goes away. */
 async function writeEvents<T>(
@@ -85,7 +89,8 @@ async function writeEvents<T>(
   reply: FastifyReply,
   produce: (signal: AbortSignal) => AsyncIterable<T>,
   options: { heartbeatMs?: number },
-  frame: (item: T) => SseFrame,
+  frame: (item: T) => string,
+  idOf: (item: T) => number | null,
 ): Promise<void> {
   const controller = new AbortController();
   const raw = reply.raw;
@@ -115,14 +120,13 @@ async function writeEvents<T>(
   try {
     for await (const item of produce(controller.signal)) {
       if (raw.destroyed) break;
-      const { id, event, data } = frame(item);
-      lastSeq = id;
+      lastSeq = idOf(item);
       if (!corked) {
         corked = true;
         raw.cork();
         setImmediate(uncork);
       }
-      raw.write(`${id === null ? '' : `id: ${id}\n`}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+      raw.write(frame(item));
     }
   } catch (err) {
     request.log.error({ err }, 'stream failed');

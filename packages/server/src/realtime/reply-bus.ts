@@ -120,17 +120,27 @@ export function createMemoryReplyBus(options: { retainMs?: number } = {}): Reply
       if (!log) return;
       let index = log.events.findIndex((e) => e.seq > afterSeq);
       if (index === -1) index = log.events.length;
-      while (!signal.aborted) {
-        while (index < log.events.length) yield log.events[index++]!;
-        if (log.ended || signal.aborted) return;
-        await new Promise<void>((resolve) => {
-          const done = () => {
-            signal.removeEventListener('abort', done);
-            resolve();
-          };
-          log.wake.add(done);
-          signal.addEventListener('abort', done, { once: true });
-        });
+      // One waker and one abort listener for the whole follow, not one of each per wait: a
+      // follower waits once per part of a live reply.
+      let resume: (() => void) | null = null;
+      const wake = () => {
+        const resolve = resume;
+        resume = null;
+        resolve?.();
+      };
+      signal.addEventListener('abort', wake, { once: true });
+      try {
+        while (!signal.aborted) {
+          while (index < log.events.length) yield log.events[index++]!;
+          if (log.ended || signal.aborted) return;
+          await new Promise<void>((resolve) => {
+            resume = resolve;
+            log.wake.add(wake);
+          });
+        }
+      } finally {
+        signal.removeEventListener('abort', wake);
+        log.wake.delete(wake);
       }
     },
 

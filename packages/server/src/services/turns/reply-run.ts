@@ -76,11 +76,12 @@ export async function runReply(deps: ReplyRunDeps, input: ReplyRunInput): Promis
   let usage = null as Usage | null;
   const timings: ReplyTimings = { timeToFirstTokenMs: null, durationMs: 0 };
   const flushing = deps.flusher(reply.id, parts);
+  const deltas = coalescedDeltas(publish);
   try {
     let messages = input.history;
     for (let step = 1; ; step++) {
       finishReason = null;
-      for await (const part of deps.models.stream(input.userId, {
+      const stream = deps.models.stream(input.userId, {
         messages,
         chain: input.chain,
         purpose: 'chat',
@@ -88,18 +89,32 @@ export async function runReply(deps: ReplyRunDeps, input: ReplyRunInput): Promis
         signal: running.signal,
         avatarId: input.avatarId,
         ...(deps.tools ? { tools: deps.tools.definitions } : {}),
-      })) {
+      });
+      for await (const part of stream) {
+        // Deltas are stored at once and published coalesced; anything else goes out after them.
+        if (part.type === 'text-delta') {
+          parts.text(part.delta);
+          deltas.add('text-delta', part.delta);
+          continue;
+        }
+        if (part.type === 'reasoning-delta') {
+          parts.reasoning(part.delta);
+          deltas.add('reasoning-delta', part.delta);
+          continue;
+        }
+        deltas.flush();
         switch (part.type) {
           case 'model':
             if (part.modelId !== model) publish({ type: 'model', modelId: part.modelId });
             model = part.modelId;
             break;
-          case 'text-delta':
-            parts.text(part.delta);
-            publish({ type: 'text-delta', delta: part.delta });
-            break;
           case 'tool-call': {
-            const call = { type: 'tool-call', ...callOf(part) } as const;
+            const call = {
+              type: 'tool-call',
+              toolCallId: part.toolCallId,
+              toolName: part.toolName,
+              input: part.input,
+            } as const;
             parts.add(call);
             publish(call);
             break;
@@ -127,6 +142,7 @@ export async function runReply(deps: ReplyRunDeps, input: ReplyRunInput): Promis
           }
         }
       }
+      deltas.flush();
       const calls = parts.openCalls();
       if (error || running.signal.aborted || finishReason !== 'tool-calls' || calls.length === 0) break;
       if (!deps.tools || step >= (deps.maxSteps ?? 8)) break;
@@ -150,11 +166,13 @@ export async function runReply(deps: ReplyRunDeps, input: ReplyRunInput): Promis
     // The stream failed outside the part protocol (resolving the chain, a tool runner that
     // threw). The client sees a stable code and our own words, never the error's text (a driver
     // error carries the SQL and its parameters).
+    deltas.flush();
     error = replyFailure(err);
     if (error.code === 'internal_error') deps.log.error({ err, replyId: reply.id }, 'reply failed');
     else deps.log.warn({ err, replyId: reply.id }, 'reply stopped');
     publish({ type: 'error', ...error });
   } finally {
+    deltas.flush();
     await flushing.stop();
   }
 
@@ -207,6 +225,50 @@ export async function runReply(deps: ReplyRunDeps, input: ReplyRunInput): Promis
   if (usage) publish({ type: 'usage', ...usage });
   publish({ type: 'finish', status, finishReason: stored?.finishReason ?? null, timings });
   return { status, stored };
+}
+
+/**
+ * Publishes a stream's deltas coalesced: the first delta of a macrotask goes out at once (first
+ * content is not held back), the ones that follow it in the same macrotask — a chunk of the model's
+ * answer carrying many tokens arrives as one burst of parts — go out as one delta on
+ * `setImmediate`, or before the next part of another kind, so order is kept exactly. Fewer bus
+ * events, follower wake-ups and SSE frames per token; the stored parts are grown per delta as
+ * before, so the text is the same either way.
+ * @example const deltas = coalescedDeltas(publish); deltas.add('text-delta', 'Hel'); deltas.add('text-delta', 'lo'); deltas.flush();
+ */
+export function coalescedDeltas(publish: (part: StreamPart) => void) {
+  let kind: 'text-delta' | 'reasoning-delta' = 'text-delta';
+  let pending = '';
+  // A macrotask is open: a setImmediate is due that ends it.
+  let open = false;
+  const flush = () => {
+    if (pending === '') return;
+    const delta = pending;
+    pending = '';
+    publish({ type: kind, delta });
+  };
+  const close = () => {
+    open = false;
+    flush();
+  };
+  return {
+    add(type: 'text-delta' | 'reasoning-delta', delta: string) {
+      if (delta === '') return;
+      if (type !== kind) {
+        flush();
+        kind = type;
+      }
+      if (!open) {
+        open = true;
+        setImmediate(close);
+        publish({ type, delta });
+        return;
+      }
+      pending += delta;
+    },
+    /** Publishes what is held now (before a part of another kind, or at the end). */
+    flush,
+  };
 }
 
 const callOf = (call: ToolCall) => ({
