@@ -20,7 +20,7 @@ const ENV = { LUMINA_LOGIN_LIMIT_PER_MINUTE: '1000', CHAT_FLUSH_INTERVAL_MS: '50
 interface Event {
   event: string;
   messageId: string;
-  part: { type: string; delta?: string; messageId?: string; status?: string };
+  part: { type: string; delta?: string; messageId?: string; status?: string; content?: string };
 }
 
 /** The events received so far, each checked against the published schema. */
@@ -32,11 +32,20 @@ function eventsIn(text: string): Event[] {
   });
 }
 
-const textOf = (events: Event[], replyId: string) =>
-  events
-    .filter((e) => e.messageId === replyId && e.part.type === 'text-delta')
-    .map((e) => e.part.delta)
-    .join('');
+/**
+ * The reply's text as a client reads it: deltas, where a `message-start` carrying `content` (a
+ * follower that caught up from the database, as it may under load) replaces the text so far.
+ */
+const textOf = (events: Event[], replyId: string) => {
+  let text = '';
+  for (const e of events) {
+    if (e.messageId !== replyId) continue;
+    if (e.part.type === 'text-delta') text += e.part.delta;
+    else if (e.part.type === 'message-start' && e.part.messageId === replyId && e.part.content !== undefined)
+      text = e.part.content;
+  }
+  return text;
+};
 
 async function origin(app: FastifyInstance): Promise<string> {
   await app.listen({ port: 0, host: '127.0.0.1' });
