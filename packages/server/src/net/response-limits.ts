@@ -30,16 +30,39 @@ export function capBody({ maxBytes, maxLineBytes }: BodyCaps): TransformStream<U
         return;
       }
       if (maxLineBytes !== undefined) {
-        for (let i = 0; i < chunk.byteLength; i++) {
-          const byte = chunk[i];
-          if (byte === NEWLINE || byte === CARRIAGE_RETURN) lineLength = 0;
-          else if (++lineLength > maxLineBytes) {
-            controller.error(outboundErrors.lineTooLong(maxLineBytes));
-            return;
-          }
+        lineLength = longestLineCheck(chunk, lineLength, maxLineBytes);
+        if (lineLength < 0) {
+          controller.error(outboundErrors.lineTooLong(maxLineBytes));
+          return;
         }
       }
       controller.enqueue(chunk);
     },
   });
+}
+
+/**
+ * The length of the line still open at the end of `chunk` (`open` bytes of it came before), or
+ * -1 when some line grows past `max`. A chunk without CR (nearly every one: SSE and NDJSON end
+ * lines with LF) is split at LF with the native `indexOf`; one with a CR, which ends a line too,
+ * is scanned byte by byte.
+ */
+function longestLineCheck(chunk: Uint8Array, open: number, max: number): number {
+  let length = open;
+  if (chunk.indexOf(CARRIAGE_RETURN) !== -1) {
+    for (let i = 0; i < chunk.byteLength; i++) {
+      const byte = chunk[i];
+      if (byte === NEWLINE || byte === CARRIAGE_RETURN) length = 0;
+      else if (++length > max) return -1;
+    }
+    return length;
+  }
+  let from = 0;
+  for (let newline = chunk.indexOf(NEWLINE); newline !== -1; newline = chunk.indexOf(NEWLINE, from)) {
+    if (length + (newline - from) > max) return -1;
+    length = 0;
+    from = newline + 1;
+  }
+  length += chunk.byteLength - from;
+  return length > max ? -1 : length;
 }

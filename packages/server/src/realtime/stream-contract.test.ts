@@ -226,6 +226,43 @@ describeStorage('the stream contract on the wire (%s)', (mode) => {
     expect(followed[2]).toMatchObject({ status: 'interrupted' });
   });
 
+  it("the model's reasoning streams as reasoning-delta before the text and is stored as a reasoning part", async () => {
+    const chat = await startChat(app, `contract-${mode}-reasoning@example.org`, { model: MODEL });
+    const { headers, conversationId } = chat;
+    ollama.script({ kind: 'text', reasoning: ['The user', ' greets.'], tokens: ['Hello', ' you'] });
+    const sent = await app.inject({
+      method: 'POST',
+      url: `/api/conversations/${conversationId}/messages`,
+      headers,
+      payload: { content: 'Hi' },
+    });
+    const reply = contract(parseSse(sent.body));
+    const deltas = reply.filter((p) => p.type === 'reasoning-delta' || p.type === 'text-delta');
+    // Coalescing may join deltas of one kind, never reorder them or mix kinds.
+    const reasoning = ofType(reply, 'reasoning-delta');
+    expect(reasoning.map((p) => p.delta).join('')).toBe('The user greets.');
+    expect(deltas.findIndex((p) => p.type === 'text-delta')).toBe(reasoning.length);
+    expect(
+      ofType(reply, 'text-delta')
+        .map((p) => p.delta)
+        .join(''),
+    ).toBe('Hello you');
+    const replyId = sent.headers['x-lumina-reply-id'] as string;
+    const stored = (
+      await app.inject({ method: 'GET', url: `/api/conversations/${conversationId}/messages`, headers })
+    )
+      .json()
+      .messages.find((m: { id: string }) => m.id === replyId);
+    expect(stored).toMatchObject({
+      status: 'complete',
+      content: 'Hello you',
+      parts: [
+        { type: 'reasoning', text: 'The user greets.' },
+        { type: 'text', text: 'Hello you' },
+      ],
+    });
+  });
+
   it('the WebSocket: reply frames are parts with their envelope; its own answers are frames too', async () => {
     const { cookie, headers, conversationId } = await startChat(app, `contract-${mode}-socket@example.org`, {
       model: MODEL,

@@ -107,7 +107,10 @@ export class OllamaChatModel implements ChatModel {
       // Ollama reports failures after the 200 (runner crash, out of memory) as an error line.
       if (line.error)
         throw httpProviderError(/not found/i.test(line.error) ? 404 : 500, JSON.stringify(line));
-      if (line.message?.thinking) liveness.producing();
+      if (line.message?.thinking) {
+        liveness.producing();
+        yield { type: 'reasoning-delta', delta: line.message.thinking };
+      }
       if (line.message?.content) {
         text += line.message.content;
         yield { type: 'text-delta', delta: line.message.content };

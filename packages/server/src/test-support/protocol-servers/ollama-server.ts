@@ -162,6 +162,7 @@ export class OllamaServer extends ProtocolServer {
       contentType: 'application/x-ndjson',
       start: () => [],
       text: (token) => [line({ content: token })],
+      reasoning: (token) => [line({ content: '', thinking: token })],
       toolCall: ({ name, input }) => [
         line({ content: '', tool_calls: [{ function: { name, arguments: input } }] }),
       ],

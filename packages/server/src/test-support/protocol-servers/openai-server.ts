@@ -160,6 +160,8 @@ export class OpenAiServer extends ProtocolServer {
         ),
       ],
       text: (token) => [chunk({ delta: { content: token } })],
+      // What OpenAI-compatible servers that think send (DeepSeek, vLLM, llama.cpp's server).
+      reasoning: (token) => [chunk({ delta: { reasoning_content: token } })],
       toolCall: ({ id, name, input }) => {
         const args = JSON.stringify(input);
         if (dialect === 'mistral') {

@@ -10,6 +10,8 @@ export type ScriptedReply =
   | {
       kind: 'text';
       tokens: string[];
+      /** The model's thinking, one frame per token, before the text (wires that stream it). */
+      reasoning?: string[];
       delayMs?: number;
       usage?: boolean;
       finishReason?: 'stop' | 'length';
@@ -48,6 +50,8 @@ export interface StreamFrames {
   /** Frames sent before the first token (message_start, role chunk, …). */
   start(): string[];
   text(token: string, index: number): string[];
+  /** A frame of thinking; absent where the wire has none scripted. */
+  reasoning?(token: string): string[];
   toolCall(call: { id: string; name: string; input: unknown }): string[];
   /** Closing frames: finish reason and, when `usage` is given, the token counts. */
   end(finish: 'stop' | 'length' | 'tool-calls', usage: { input: number; output: number } | null): string[];
@@ -156,6 +160,10 @@ export abstract class ProtocolServer {
       write(frames.end('tool-calls', { input: SCRIPTED_INPUT_TOKENS, output: 9 }));
       res.end();
       return;
+    }
+    if (reply.kind === 'text' && reply.reasoning) {
+      if (!frames.reasoning) throw new Error('this protocol server plays no reasoning');
+      for (const token of reply.reasoning) write(frames.reasoning(token));
     }
     const tokens = reply.tokens ?? [];
     const delayMs = reply.kind === 'text' ? (reply.delayMs ?? 0) : 0;
