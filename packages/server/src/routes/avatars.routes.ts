@@ -85,7 +85,7 @@ export const avatarRoutes =
         return reply
           .type('image/svg+xml')
           .header('cache-control', 'public, max-age=86400')
-          .send(generatedFace(`template:${request.params.templateId}`));
+          .send(await generatedFace(`template:${request.params.templateId}`));
       },
     );
 

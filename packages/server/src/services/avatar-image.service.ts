@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { lorelei } from '@dicebear/collection';
 import { createAvatar } from '@dicebear/core';
 import type { Avatar } from '../domain/avatar.js';
 import { AppError } from '../errors.js';
@@ -37,7 +36,7 @@ export function createAvatarImageService(deps: { files: FileRepository }) {
         const file = await deps.files.findForOwner(avatar.ownerId, avatar.imageId);
         if (file) return { contentType: file.mimeType, body: file.bytes };
       }
-      return { contentType: 'image/svg+xml', body: generatedFace(avatar.id) };
+      return { contentType: 'image/svg+xml', body: await generatedFace(avatar.id) };
     },
 
     /**
@@ -121,9 +120,16 @@ function megabytes(bytes: number): string {
   return `${Number((bytes / 1024 / 1024).toFixed(2))} MB`;
 }
 
+/**
+ * The face style, loaded on first use: @dicebear/collection imports every style and costs ~0.3 s
+ * of CPU at import, which start-up (`/health`) must not pay (docs/performance.md, issue 11).
+ */
+let lorelei: Promise<typeof import('@dicebear/collection').lorelei> | undefined;
+
 /** The same face for the same avatar, always. */
-export function generatedFace(seed: string): string {
-  return createAvatar(lorelei, {
+export async function generatedFace(seed: string): Promise<string> {
+  lorelei ??= import('@dicebear/collection').then((styles) => styles.lorelei);
+  return createAvatar(await lorelei, {
     seed,
     backgroundColor: ['b6e3f4', 'c0aede', 'd1d4f9', 'ffd5dc', 'ffdfbf'],
   }).toString();
