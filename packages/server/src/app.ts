@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import cookie from '@fastify/cookie';
 import websocket from '@fastify/websocket';
-import Fastify, { type FastifyInstance, LogController } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Redis } from 'ioredis';
 import type { Config } from './config.js';
@@ -127,6 +127,8 @@ export interface AppDeps {
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
 
+type ZodCompilers = NonNullable<NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']>;
+
 /**
  * Builds the Fastify app with every plugin and route, without listening. `main.ts` listens;
  * tests call `app.inject()` in-process.
@@ -146,6 +148,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     logController: new LogController({ requestIdLogLabel: 'requestId' }),
     return503OnClosing: true,
     frameworkErrors: answerFrameworkError,
+    // Every route validates and serializes with zod (set below). Naming the same compilers here
+    // keeps Fastify from loading ajv and fast-json-stringify at start-up, which it never uses
+    // then (~0.3 s of CPU before /health could answer; docs/performance.md, issue 11).
+    // (Fastify types these factories for ajv schemas; at run time a factory only has to return
+    // the compiler, and these are the ones setValidatorCompiler/setSerializerCompiler install.)
+    schemaController: {
+      compilersFactory: {
+        buildValidator: (() => validatorCompiler) as unknown as ZodCompilers['buildValidator'],
+        buildSerializer: (() => serializerCompiler) as unknown as ZodCompilers['buildSerializer'],
+      },
+    },
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -266,8 +279,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // The embedded engine appears once a GGUF model is in the models folder.
   const refreshLlama = async () => {
     if (!deps.llamaCpp) return;
-    const status = await localModels.status();
-    llamaListed = status.models.length > 0; // no model, nothing to offer (Admin → Models shows the engine)
+    llamaListed = (await localModels.models()).length > 0; // no model, nothing to offer (Admin → Models shows the engine)
   };
   app.addHook('onReady', refreshLlama);
   // The instance's providers are probed in the background, so /health never waits on them.

@@ -1,19 +1,13 @@
 import path from 'node:path';
+import v8 from 'node:v8';
 import closeWithGrace from 'close-with-grace';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
-import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { DataDirLockedError } from './db/data-dir-lock.js';
 import { openStorage, type Storage, StorageError } from './db/storage.js';
-import { createPgBossJobQueue } from './jobs/pg-boss-job-queue.js';
-import { createLlamaCppProvider } from './providers/llama-cpp/llama-cpp-provider.js';
-import { detectOllama } from './providers/ollama-detect.js';
-import { connectRedis, RedisConnectError } from './realtime/redis.js';
-import { createSecretRepository } from './repositories/secret.repository.js';
+import { RedisConnectError } from './realtime/redis.js';
 import { loadMasterKey, MasterKeyError } from './security/master-key.js';
-import { SecretBox } from './security/secret-box.js';
-import { createSecretService } from './services/secret.service.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -26,8 +20,37 @@ export interface RunningServer {
 const OPERATOR_ERRORS = [ConfigError, StorageError, DataDirLockedError, RedisConnectError, MasterKeyError];
 
 /**
- * config -> storage -> app -> listen, with graceful shutdown on SIGINT/SIGTERM: stop accepting,
- * let in-flight requests finish (up to LUMINA_SHUTDOWN_TIMEOUT_MS), then close storage.
+ * The rest of the server, loaded while storage opens: importing the app (~0.8 s of CPU from the
+ * bundle, ~1.6 s from per-file modules) overlaps PGlite's WASM compile, which V8 runs off the
+ * main thread, and the reads of its files (docs/performance.md, issue 11 start-up).
+ */
+async function loadServerModules() {
+  const [app, jobs, llama, ollama, redis, secretRepository, secretBox, secretService] = await Promise.all([
+    import('./app.js'),
+    import('./jobs/pg-boss-job-queue.js'),
+    import('./providers/llama-cpp/llama-cpp-provider.js'),
+    import('./providers/ollama-detect.js'),
+    import('./realtime/redis.js'),
+    import('./repositories/secret.repository.js'),
+    import('./security/secret-box.js'),
+    import('./services/secret.service.js'),
+  ]);
+  return {
+    buildApp: app.buildApp,
+    createPgBossJobQueue: jobs.createPgBossJobQueue,
+    createLlamaCppProvider: llama.createLlamaCppProvider,
+    detectOllama: ollama.detectOllama,
+    connectRedis: redis.connectRedis,
+    createSecretRepository: secretRepository.createSecretRepository,
+    SecretBox: secretBox.SecretBox,
+    createSecretService: secretService.createSecretService,
+  };
+}
+
+/**
+ * config -> storage (while the app's modules load) -> app -> listen, with graceful shutdown on
+ * SIGINT/SIGTERM: stop accepting, let in-flight requests finish (up to
+ * LUMINA_SHUTDOWN_TIMEOUT_MS), then close storage.
  */
 export async function startServer(
   env: Record<string, string | undefined> = process.env,
@@ -36,6 +59,21 @@ export async function startServer(
   const started = performance.now();
   // The master key first: a key file readable by others stops start-up before anything opens.
   const masterKey = loadMasterKey({ secretKey: config.secretKey, dataDir: config.dataDir });
+  const phases: Record<string, number> = {};
+  const mark = (phase: string) => {
+    phases[phase] = Math.round(performance.now() - started);
+  };
+  if (!config.databaseUrl) {
+    // Embedded PGlite is a 9 MB WASM module. With V8's default dynamic tiering, the functions
+    // start-up runs are compiled again by TurboFan on background threads: ~0.5 s more CPU while
+    // /health cannot answer yet (both cores busy on a 2-core machine) and ~50 MB more resident
+    // code for good. Liftoff's code answered PGlite statements within ~15 % of TurboFan's in
+    // steady state (docs/performance.md, issue 11 start-up). Set before PGlite compiles.
+    v8.setFlagsFromString('--liftoff-only');
+  }
+  const loading = loadServerModules();
+  // Awaited once storage is open; a storage error is the one to report when both fail.
+  loading.catch(() => {});
   const storage = await openStorage({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
@@ -43,13 +81,26 @@ export async function startServer(
     poolTimeoutMs: config.databasePoolTimeoutMs,
     pgliteSharedBuffers: config.pgliteSharedBuffers,
   });
+  mark('storageMs');
+  let modules: Awaited<typeof loading>;
   let redis: Redis | undefined;
   try {
-    redis = config.redisUrl ? await connectRedis(config.redisUrl) : undefined;
+    modules = await loading;
+    mark('modulesMs');
+    redis = config.redisUrl ? await modules.connectRedis(config.redisUrl) : undefined;
   } catch (err) {
     await storage.close();
     throw err;
   }
+  const {
+    buildApp,
+    createPgBossJobQueue,
+    createLlamaCppProvider,
+    detectOllama,
+    createSecretRepository,
+    SecretBox,
+    createSecretService,
+  } = modules;
   const secrets = createSecretService({
     repository: createSecretRepository(storage.db),
     box: new SecretBox(masterKey.keyring),
@@ -79,6 +130,7 @@ export async function startServer(
     jobs,
   });
   app.addHook('onClose', async () => llama.close());
+  mark('appMs');
   if (detectedOllamaUrl) app.log.info({ url: detectedOllamaUrl }, 'found a local Ollama');
   app.log.info(
     { keySource: masterKey.source, keyId: masterKey.keyring.current.id, created: masterKey.created },
@@ -99,6 +151,7 @@ export async function startServer(
   };
   try {
     await jobs.start();
+    mark('jobsMs');
     await app.listen({ port: config.port, host: config.host });
   } catch (err) {
     await close();
@@ -113,6 +166,8 @@ export async function startServer(
       storage: storage.kind,
       location: storage.location,
       readyMs: Math.round(performance.now() - started),
+      // ms since start-up began at which each step had finished (bench/startup.mjs reports them).
+      phases,
     },
     `Lumina is ready at ${url}`,
   );

@@ -23,28 +23,37 @@ export function createLocalModelService(deps: {
   fetch?: typeof globalThis.fetch;
 }) {
   const engine = deps.engineDir ? { engineDir: deps.engineDir } : {};
+  const listModels = async (): Promise<LocalModelFile[]> => {
+    const names = await fs.readdir(deps.modelsDir).catch(() => [] as string[]);
+    return Promise.all(
+      names
+        .filter((name) => name.endsWith('.gguf'))
+        .map(async (file) => {
+          const full = path.join(deps.modelsDir, file);
+          const [stat, meta] = await Promise.all([
+            fs.stat(full),
+            readGgufMetadata(full).catch(() => undefined),
+          ]);
+          return {
+            file,
+            sizeBytes: stat.size,
+            architecture: meta?.architecture ?? null,
+            contextLength: meta?.contextLength ?? null,
+          };
+        }),
+    );
+  };
   return {
     async status(): Promise<{ engineInstalled: boolean; modelsDir: string; models: LocalModelFile[] }> {
-      const names = await fs.readdir(deps.modelsDir).catch(() => [] as string[]);
-      const models = await Promise.all(
-        names
-          .filter((name) => name.endsWith('.gguf'))
-          .map(async (file) => {
-            const full = path.join(deps.modelsDir, file);
-            const [stat, meta] = await Promise.all([
-              fs.stat(full),
-              readGgufMetadata(full).catch(() => undefined),
-            ]);
-            return {
-              file,
-              sizeBytes: stat.size,
-              architecture: meta?.architecture ?? null,
-              contextLength: meta?.contextLength ?? null,
-            };
-          }),
-      );
+      const models = await listModels();
       return { engineInstalled: await isEngineInstalled(engine), modelsDir: deps.modelsDir, models };
     },
+
+    /**
+     * The GGUF files in the models folder, without asking whether the engine is installed:
+     * that imports node-llama-cpp (~0.6 s of CPU), which start-up must not pay (issue 11).
+     */
+    models: listModels,
 
     async install(onOutput: (progress: { line: string }) => void, signal?: AbortSignal) {
       const result = await installEngine({
