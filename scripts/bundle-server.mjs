@@ -1,0 +1,110 @@
+#!/usr/bin/env node
+// `npm run build` step: bundles the server (packages/server/src/bin.ts) with esbuild into
+// packages/server/dist/bundle/, which `npm start` runs. One file set instead of ~2,000 modules
+// read, resolved and linked one by one halves the CPU Node spends loading the server before
+// /health can answer (docs/performance.md, issue 11 start-up). Tests, `npm run dev` and the CLI
+// keep using the sources / the per-file tsc output.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const server = path.join(root, 'packages/server');
+const src = path.join(server, 'src');
+const outdir = path.join(server, 'dist/bundle');
+
+/**
+ * Packages that stay in node_modules and load at run time, each for a reason: native addons
+ * (argon2, sharp, pg-native), PGlite and pgvector (they fetch their WASM, data and archives by
+ * URL next to their own module) and pino (its transports run a worker script it resolves itself).
+ */
+const EXTERNAL = [
+  '@electric-sql/pglite',
+  '@electric-sql/pglite-pgvector',
+  '@node-rs/argon2',
+  'sharp',
+  'pg-native',
+  'pino',
+  'pino-pretty',
+];
+
+/**
+ * CommonJS files that read `__dirname`/`__filename` (swagger-ui serves its static files from
+ * there, @fastify/swagger reads its package.json, ioredis trims stack traces) get the values of
+ * their original location in node_modules, computed from the bundle's own URL at run time.
+ */
+const commonJsPaths = {
+  name: 'commonjs-paths',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]node_modules[\\/].*\.c?js$/ }, async (args) => {
+      const contents = await fs.promises.readFile(args.path, 'utf8');
+      if (!/\b__(dirname|filename)\b/.test(contents)) return undefined;
+      const file = path.relative(outdir, args.path).split(path.sep).join('/');
+      const dir = path.posix.dirname(file);
+      return {
+        contents: `var __filename = __luminaPath(${JSON.stringify(file)}), __dirname = __luminaPath(${JSON.stringify(dir)});\n${contents}`,
+        loader: 'js',
+        resolveDir: path.dirname(args.path),
+      };
+    });
+  },
+};
+
+/**
+ * Our modules resolve paths from their own location (`new URL('../../src/db/migrations',
+ * import.meta.url)`, the web app's dist, package.json). In the bundle every module's
+ * import.meta.url would be the chunk's, so each one gets the URL its tsc output has in
+ * dist/<same path>.js, relative to the bundle directory: the paths stay right wherever the
+ * checkout lives.
+ */
+const ownModuleUrls = {
+  name: 'own-module-urls',
+  setup(b) {
+    b.onLoad({ filter: /\.ts$/ }, async (args) => {
+      if (!args.path.startsWith(src + path.sep)) return undefined;
+      let contents = await fs.promises.readFile(args.path, 'utf8');
+      if (contents.includes('import.meta.url')) {
+        const distFile = path.join(server, 'dist', path.relative(src, args.path)).replace(/\.ts$/, '.js');
+        const relative = path.relative(outdir, distFile).split(path.sep).join('/');
+        contents = contents.replaceAll(
+          'import.meta.url',
+          `new URL(${JSON.stringify(relative)}, import.meta.url).href`,
+        );
+      }
+      return { contents, loader: 'ts' };
+    });
+  },
+};
+
+fs.rmSync(outdir, { recursive: true, force: true });
+const result = await build({
+  entryPoints: { server: path.join(src, 'bin.ts') },
+  outdir,
+  bundle: true,
+  // Dynamic imports (AI SDK vendors, sharp, dicebear, tokenizer ranks …) become chunks loaded
+  // on first use, as they are without the bundle.
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  external: EXTERNAL,
+  plugins: [ownModuleUrls, commonJsPaths],
+  // CommonJS packages inside an ESM bundle still call require() for Node built-ins and the
+  // external packages; __luminaPath resolves a path relative to the bundle directory.
+  banner: {
+    js: [
+      "import { createRequire as __luminaCreateRequire } from 'node:module';",
+      "import { fileURLToPath as __luminaFileURLToPath } from 'node:url';",
+      'const require = __luminaCreateRequire(import.meta.url);',
+      'const __luminaPath = (relative) => __luminaFileURLToPath(new URL(relative, import.meta.url));',
+    ].join(' '),
+  },
+  // Chunks sit beside the entry: the URLs above are relative to the bundle directory.
+  chunkNames: '[name]-[hash]',
+  sourcemap: 'linked',
+  legalComments: 'none',
+  logLevel: 'warning',
+  metafile: true,
+});
+fs.writeFileSync(path.join(outdir, 'meta.json'), JSON.stringify(result.metafile));
