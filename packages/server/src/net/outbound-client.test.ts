@@ -5,10 +5,10 @@ import { createOutboundClient, type HostLookup, type OutboundClient } from './ou
 
 /** A local server whose answer each test scripts; it records what reached it. */
 class ScriptedServer {
-  readonly seen: { path: string; headers: IncomingHttpHeaders }[] = [];
+  readonly seen: { path: string; headers: IncomingHttpHeaders; clientPort: number }[] = [];
   answer: (path: string, res: ServerResponse) => void = (_path, res) => res.end('ok');
   private readonly server = http.createServer((req, res) => {
-    this.seen.push({ path: req.url ?? '/', headers: req.headers });
+    this.seen.push({ path: req.url ?? '/', headers: req.headers, clientPort: req.socket.remotePort ?? 0 });
     this.answer(req.url ?? '/', res);
   });
   port = 0;
@@ -100,6 +100,32 @@ describe('the guarded outbound client', () => {
       outbound.fetch('trusted')('http://metadata.google.internal/computeMetadata/v1/'),
     );
     expect(metadata).toMatchObject({ code: 'outbound_address_blocked' });
+  });
+
+  it('reuses kept-alive connections for calls in a row (model calls), never across trust', async () => {
+    const outbound = client({ allow: ['127.0.0.1'] });
+    const url = `http://127.0.0.1:${server.port}/v1/chat`;
+    const trusts = [
+      'trusted',
+      'trusted',
+      'trusted',
+      'trusted',
+      'untrusted',
+      'untrusted',
+      'untrusted',
+      'untrusted',
+    ];
+    for (const trust of trusts as ('trusted' | 'untrusted')[]) {
+      const response = await outbound.fetch(trust)(url, { method: 'POST', body: '{}' });
+      expect(await response.text()).toBe('ok');
+    }
+    // undici may open a second connection while the first is being released; never one per call.
+    const ports = server.seen.map((request) => request.clientPort);
+    const trusted = new Set(ports.slice(0, 4));
+    const untrusted = new Set(ports.slice(4));
+    expect(trusted.size).toBeLessThan(4);
+    expect(untrusted.size).toBeLessThan(4);
+    expect([...untrusted].filter((port) => trusted.has(port))).toEqual([]);
   });
 
   it('refuses a name that resolves to a private address (and one with any private address among others)', async () => {

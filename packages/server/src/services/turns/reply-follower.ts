@@ -140,25 +140,41 @@ async function* followBus(
   signal.addEventListener('abort', stop, { once: true });
   const parts = deps.bus.follow(replyId, afterSeq, inner.signal)[Symbol.asyncIterator]();
   let finished = false;
-  let timer: NodeJS.Timeout | undefined;
+  // One silence timer for the whole follow, re-armed with `refresh()` after each part, and one
+  // tick promise kept until it fires: a reply's parts no longer cost a timer and a promise each.
+  let ticked = false;
+  let wake: () => void = () => {};
+  let tick!: Promise<'tick'>;
+  const arm = () => {
+    ticked = false;
+    tick = new Promise<'tick'>((resolve) => {
+      wake = () => {
+        ticked = true;
+        resolve('tick');
+      };
+    });
+  };
+  arm();
+  const timer = setTimeout(() => wake(), deps.checkMs);
   try {
     let pending = parts.next();
     pending.catch(() => {}); // abandoned when the writer is found gone; awaited below otherwise
     while (!signal.aborted) {
-      const tick = new Promise<'tick'>((resolve) => {
-        timer = setTimeout(() => resolve('tick'), deps.checkMs);
-      });
       const next = await Promise.race([pending, tick]);
-      clearTimeout(timer);
       if (next === 'tick') {
         const ending = await watch.check();
         if (ending) return { finished, ending };
+        arm();
+        timer.refresh(); // silence is counted again from the end of the check, as before
         continue;
       }
       if (next.done) return { finished };
       watch.seenAlive();
       if (next.value.part.type === 'finish') finished = true;
       yield next.value;
+      // A tick that fired while the consumer held the part (a slow client) is not silence.
+      if (ticked) arm();
+      timer.refresh();
       pending = parts.next();
       pending.catch(() => {});
     }
