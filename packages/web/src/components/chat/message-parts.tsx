@@ -2,6 +2,7 @@ import clsx from 'clsx';
 import { Brain, ChevronRight, CircleAlert, LoaderCircle, Wrench } from 'lucide-react';
 import type { MessagePart } from '../../lib/chat-stream';
 
+/** Pieces message-body.tsx draws a message's parts with: folded reasoning, tool cards, JSON. */
 type ToolCall = Extract<MessagePart, { type: 'tool-call' }>;
 type ToolResult = Extract<MessagePart, { type: 'tool-result' }>;
 
@@ -9,36 +10,6 @@ type ToolResult = Extract<MessagePart, { type: 'tool-result' }>;
 export interface ToolUse {
   call: ToolCall;
   result: ToolResult | undefined;
-}
-
-/** The reasoning text of a message (all its reasoning parts) and its tool calls with their results. */
-export function partsToShow(parts: readonly MessagePart[]): { reasoning: string; tools: ToolUse[] } {
-  const results = new Map<string, ToolResult>();
-  for (const part of parts) if (part.type === 'tool-result') results.set(part.toolCallId, part);
-  let reasoning = '';
-  const tools: ToolUse[] = [];
-  for (const part of parts) {
-    if (part.type === 'reasoning') reasoning += part.text;
-    else if (part.type === 'tool-call') tools.push({ call: part, result: results.get(part.toolCallId) });
-  }
-  return { reasoning, tools };
-}
-
-/**
- * What a reply did besides its text: the model's reasoning, folded under "Reasoning", and its
- * tool calls as compact cards. Both stay closed until asked for, so the answer stays in front.
- */
-export function MessageParts({ parts, writing }: { parts: readonly MessagePart[]; writing: boolean }) {
-  const { reasoning, tools } = partsToShow(parts);
-  if (!reasoning && tools.length === 0) return null;
-  return (
-    <div className="mb-1.5 flex flex-col gap-1.5">
-      {reasoning ? <ReasoningDisclosure text={reasoning} writing={writing} /> : null}
-      {tools.map((tool) => (
-        <ToolCard key={tool.call.toolCallId} tool={tool} writing={writing} />
-      ))}
-    </div>
-  );
 }
 
 export const summaryClass =
