@@ -1,12 +1,60 @@
-import { asc, eq } from 'drizzle-orm';
+import { asc, eq, sql } from 'drizzle-orm';
 import type { Database } from '../db/database.js';
 import { type ModelPriceRow, modelPrices, type NewUsageEventRow, usageEvents } from '../db/schema/index.js';
+import { newId } from '../ids.js';
 
 /** Model prices (admin-edited) and the usage event log. */
 export function createUsageRepository(db: Database) {
+  // Every model call records one event: the insert is built once as a prepared statement (issue
+  // 11: Drizzle rebuilt its SQL on each call). Cost goes in raw, as Drizzle's numeric encoder
+  // would turn null into 'null'; the id is made per call, since a default would be made once.
+  const placeholder = <K extends keyof NewUsageEventRow>(name: K) => sql.placeholder(name);
+  const prepareRecord = () =>
+    db
+      .insert(usageEvents)
+      .values({
+        id: placeholder('id'),
+        userId: placeholder('userId'),
+        provider: placeholder('provider'),
+        model: placeholder('model'),
+        purpose: placeholder('purpose'),
+        avatarId: placeholder('avatarId'),
+        inputTokens: placeholder('inputTokens'),
+        outputTokens: placeholder('outputTokens'),
+        tokensReported: placeholder('tokensReported'),
+        costUsd: sql`${placeholder('costUsd')}::numeric`,
+        timeToFirstTokenMs: placeholder('timeToFirstTokenMs'),
+        durationMs: placeholder('durationMs'),
+        status: placeholder('status'),
+        errorCode: placeholder('errorCode'),
+      })
+      .prepare('usage_event_record');
+  let recordEvent: ReturnType<typeof prepareRecord> | undefined;
+
   return {
     async record(event: NewUsageEventRow): Promise<void> {
-      await db.insert(usageEvents).values(event);
+      // An event with its own time (imports, tests) takes the general path.
+      if (event.createdAt !== undefined) {
+        await db.insert(usageEvents).values(event);
+        return;
+      }
+      recordEvent ??= prepareRecord();
+      await recordEvent.execute({
+        id: event.id ?? newId(),
+        userId: event.userId,
+        provider: event.provider,
+        model: event.model,
+        purpose: event.purpose,
+        avatarId: event.avatarId ?? null,
+        inputTokens: event.inputTokens,
+        outputTokens: event.outputTokens,
+        tokensReported: event.tokensReported,
+        costUsd: event.costUsd ?? null,
+        timeToFirstTokenMs: event.timeToFirstTokenMs ?? null,
+        durationMs: event.durationMs,
+        status: event.status,
+        errorCode: event.errorCode ?? null,
+      });
     },
 
     listForUser(userId: string, limit = 100) {
