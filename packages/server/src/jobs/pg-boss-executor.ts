@@ -2,9 +2,13 @@ import type { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import type { Database } from '../db/database.js';
 
+/** Rows as pg-boss's own `db` interface declares them (its callers read them as their row type). */
+// biome-ignore lint/suspicious/noExplicitAny: the shape pg-boss's IDatabase declares, which we implement
+type PgBossRows = any[];
+
 /** What pg-boss sends its SQL through (its `db` option). */
 export interface SqlExecutor {
-  executeSql(text: string, values?: unknown[]): Promise<{ rows: any[] }>;
+  executeSql(text: string, values?: unknown[]): Promise<{ rows: PgBossRows }>;
 }
 
 /**
@@ -50,12 +54,12 @@ function pgliteExecutor(client: PGlite): SqlExecutor {
     async executeSql(text, values) {
       if (!TRANSACTION_SCRIPT.test(text)) {
         const result = await client.query(text, values as unknown[]);
-        return { rows: result.rows as any[] };
+        return { rows: result.rows as PgBossRows };
       }
       // Inside PGlite's transaction() the script's own BEGIN and COMMIT are harmless warnings,
       // other queries wait on its lock meanwhile, and a failure is rolled back before they run.
       const results = await client.transaction((tx) => tx.exec(text));
-      return { rows: (results.at(-1)?.rows ?? []) as any[] };
+      return { rows: (results.at(-1)?.rows ?? []) as PgBossRows };
     },
   };
 }

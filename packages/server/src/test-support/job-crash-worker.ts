@@ -8,6 +8,9 @@ import { z } from 'zod';
 import { openStorage } from '../db/storage.js';
 import { createPgBossJobQueue } from '../jobs/pg-boss-job-queue.js';
 
+/** One line on stdout: the parent test reads the worker's progress from it. */
+const say = (line: string) => process.stdout.write(`${line}\n`);
+
 const args = JSON.parse(process.argv[2]!) as {
   dataDir: string;
   databaseUrl?: string;
@@ -31,15 +34,15 @@ queue.register('crash-job', {
   retryLimit: 2,
   backoff: { delayMs: 0 },
   handler: async (data, { jobId, attempt }) => {
-    console.log(`working ${jobId} attempt ${attempt} ${data.text}`);
+    say(`working ${jobId} attempt ${attempt} ${data.text}`);
     if (args.role === 'hang') await new Promise(() => {}); // until SIGKILL
-    console.log(`finished ${jobId} attempt ${attempt}`);
+    say(`finished ${jobId} attempt ${attempt}`);
     finished();
   },
 });
 await queue.start();
-if (args.enqueue) console.log(`enqueued ${await queue.enqueue('crash-job', { text: 'survive' })}`);
+if (args.enqueue) say(`enqueued ${await queue.enqueue('crash-job', { text: 'survive' })}`);
 await done;
 await queue.stop();
 await storage.close();
-console.log('closed');
+say('closed');

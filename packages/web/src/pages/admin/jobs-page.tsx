@@ -62,7 +62,12 @@ export function AdminJobsPage() {
       ) : queues.isError ? (
         <ErrorPanel error={queues.error} onRetry={() => queues.refetch()} retryLabel="Retry" />
       ) : (
-        <div className="flex flex-col gap-6" aria-busy="true" aria-label="Loading background jobs">
+        <div
+          className="flex flex-col gap-6"
+          role="status"
+          aria-busy="true"
+          aria-label="Loading background jobs"
+        >
           <Skeleton className="h-32 w-full" />
           <Skeleton className="h-32 w-full" />
         </div>
