@@ -20,6 +20,13 @@ const outdir = path.join(server, 'dist/bundle');
  * URL next to their own module) and pino (its transports run a worker script it resolves itself).
  */
 const EXTERNAL = [
+  // CommonJS packages that other code loads with a dynamic import() and reads named exports
+  // from: esbuild's chunk for such a module exports only `default`, where Node's loader also
+  // gives the named ones (@fastify/cookie's import('cookie') found no stringifySetCookie, so
+  // sign-up failed; realtime/redis.ts's `{ Redis }`, @ai-sdk/gateway's @vercel/oidc).
+  '@fastify/cookie',
+  'ioredis',
+  '@vercel/oidc',
   '@electric-sql/pglite',
   '@electric-sql/pglite-pgvector',
   '@node-rs/argon2',
