@@ -562,8 +562,9 @@ describe('chat', () => {
   it('dark mode: the conversation reads well and is axe-clean', async () => {
     const { page, watch } = await open({ colorScheme: 'dark' });
     await page.goto(`${server.url}/chat/${mainId}`);
-    await messages(page).first().waitFor();
-    await page.waitForLoadState('networkidle');
+    // The events stream stays open (no network idle): the last message and the fonts settle it.
+    await messages(page).last().waitFor();
+    await page.evaluate(() => document.fonts.ready.then(() => undefined));
     await saveViewportScreenshot(page, 'chat-conversation-desktop-dark');
     expect(await seriousAxeViolations(page)).toEqual([]);
     await page.goto(`${server.url}/chat`);
@@ -584,7 +585,10 @@ describe('chat', () => {
 
       await page.goto(`${server.url}/chat/${mainId}`);
       await messages(page).first().waitFor();
-      await page.waitForLoadState('networkidle');
+      // The page keeps the conversation's events stream open, so the network never goes idle:
+      // wait for the last message and the fonts, which is what the width depends on.
+      await messages(page).last().waitFor();
+      await page.evaluate(() => document.fonts.ready.then(() => undefined));
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       expect(overflow).toBeLessThanOrEqual(0);
       await saveViewportScreenshot(page, `chat-conversation-phone-${colorScheme}`);
