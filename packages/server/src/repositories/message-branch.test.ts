@@ -1,6 +1,7 @@
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { MessageRow } from '../db/schema/index.js';
+import { storedConversation } from '../test-support/conversations.js';
 import { createTestStorage, describeStorage, type TestStorage } from '../test-support/storage.js';
 import { createAvatarRepository } from './avatar.repository.js';
 import { createConversationRepository } from './conversation.repository.js';
@@ -15,27 +16,11 @@ describeStorage('message branch on %s', (mode) => {
   afterAll(() => storage?.close());
 
   it('walks from a leaf to the root through the right siblings, for the owner only', async () => {
-    const users = createUserRepository(storage.db);
-    const owner = await users.create({ email: 'tree@example.org', passwordHash: 'x', name: 'Tree' });
-    const other = await users.create({ email: 'other@example.org', passwordHash: 'x', name: 'Other' });
-    const avatar = await createAvatarRepository(storage.db).create({
-      ownerId: owner.id,
-      name: 'A',
-      style: {
-        formality: 50,
-        verbosity: 50,
-        warmth: 50,
-        humor: 50,
-        directness: 50,
-        curiosity: 50,
-        custom: [],
-      },
-      voice: { engine: null, voice: null, rate: 1, pitch: 1 },
-      memory: { enabled: true, scope: 'private' },
-    });
-    const conversation = await createConversationRepository(storage.db).create({
-      ownerId: owner.id,
-      avatarId: avatar.id,
+    const { owner, avatar, conversation } = await storedConversation(storage.db, 'tree@example.org');
+    const other = await createUserRepository(storage.db).create({
+      email: 'other@example.org',
+      passwordHash: 'x',
+      name: 'Other',
     });
     const messages = createMessageRepository(storage.db);
     const add = (parentId: string | null, content: string): Promise<MessageRow> =>

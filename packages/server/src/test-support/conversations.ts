@@ -1,5 +1,10 @@
 import type { FastifyInstance } from 'fastify';
+import type { Database } from '../db/database.js';
+import { NEUTRAL_STYLE } from '../domain/avatar.js';
+import { createAvatarRepository } from '../repositories/avatar.repository.js';
+import { createConversationRepository } from '../repositories/conversation.repository.js';
 import type { createMessageRepository } from '../repositories/message.repository.js';
+import { createUserRepository } from '../repositories/user.repository.js';
 import { CSRF, signup } from './app.js';
 
 /**
@@ -52,4 +57,29 @@ export async function storeStreamingReply(
     },
   ]);
   return row!;
+}
+
+/**
+ * A user, a private avatar of theirs (neutral style) and a conversation between them, written
+ * straight through the repositories: for repository tests that need rows, not the HTTP API.
+ * @example const { owner, avatar, conversation } = await storedConversation(storage.db, 'a@example.org');
+ */
+export async function storedConversation(db: Database, email: string) {
+  const owner = await createUserRepository(db).create({
+    email,
+    passwordHash: 'x',
+    name: email.split('@')[0]!,
+  });
+  const avatar = await createAvatarRepository(db).create({
+    ownerId: owner.id,
+    name: 'A',
+    style: NEUTRAL_STYLE,
+    voice: { engine: null, voice: null, rate: 1, pitch: 1 },
+    memory: { enabled: true, scope: 'private' },
+  });
+  const conversation = await createConversationRepository(db).create({
+    ownerId: owner.id,
+    avatarId: avatar.id,
+  });
+  return { owner, avatar, conversation };
 }
