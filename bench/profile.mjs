@@ -5,7 +5,8 @@
 //   --workload health (default)   GET --path (default /health) with autocannon, 50 connections
 //   --workload chat               chat turns (50 tokens at once from a local OpenAI-wire model):
 //                                 --turns N (default 300) spread over --clients C (default 1 =
-//                                 sequential); figures also per turn
+//                                 sequential); figures also per turn; --fresh: each turn in a
+//                                 new conversation (default: each client's turns share one)
 //   --workload chat-concurrent    200 streams at once, 100 tokens 20 ms apart (issue 11's case)
 // Other options: --log-level (default info for health, warn for chat: the bench's server level), --pg-url (PostgreSQL mode instead of PGlite), --quick,
 // --keep <dir> (copy the .cpuprofile there, to open in Chrome DevTools).
@@ -181,6 +182,7 @@ export async function profileChat({
   turns = 300,
   clients = 1,
   concurrent = false,
+  fresh = false,
   logLevel = 'warn',
   keep,
 }) {
@@ -205,7 +207,9 @@ export async function profileChat({
       const warm = await client.conversation();
       for (let i = 0; i < 30; i++) await client.turn(warm);
       const count = concurrent ? CONCURRENT.streams : turns;
-      const ids = await client.conversations(concurrent ? count : clients);
+      // --fresh: every turn in a conversation of its own (as bench/chat.mjs does), so the
+      // history read stays one exchange long; otherwise each client's turns share one.
+      const ids = await client.conversations(concurrent || fresh ? count : clients);
       if (concurrent) await model.setMode(CONCURRENT);
       const expected = expectedText(concurrent ? CONCURRENT.fixedTokens : SEQUENTIAL.fixedTokens);
       progress(
@@ -222,8 +226,8 @@ export async function profileChat({
       } else {
         let left = count;
         await Promise.all(
-          ids.map(async (id) => {
-            while (left-- > 0) check(await client.turn(id));
+          ids.slice(0, clients).map(async (id, client_) => {
+            while (left-- > 0) check(await client.turn(fresh ? ids[left] : ids[client_]));
           }),
         );
       }
@@ -286,6 +290,7 @@ if (isMain(import.meta.url)) {
       workload: { type: 'string', default: 'health' },
       turns: { type: 'string' },
       clients: { type: 'string', default: '1' },
+      fresh: { type: 'boolean', default: false },
       keep: { type: 'string' },
     },
   });
@@ -303,6 +308,7 @@ if (isMain(import.meta.url)) {
           turns: Number(values.turns ?? (values.quick ? 100 : 300)),
           clients: Number(values.clients),
           concurrent: values.workload === 'chat-concurrent',
+          fresh: values.fresh,
           logLevel: values['log-level'] ?? 'warn',
           keep: values.keep,
         });

@@ -3,6 +3,7 @@ import { migrate } from '../db/migrate.js';
 import { createTestStorage, describeStorage, type TestStorage } from '../test-support/storage.js';
 import { createSessionRepository } from './session.repository.js';
 import { createSettingsRepository } from './settings.repository.js';
+import { createUsageRepository } from './usage.repository.js';
 import { createUserRepository } from './user.repository.js';
 
 describeStorage('repositories on %s', (mode) => {
@@ -13,6 +14,19 @@ describeStorage('repositories on %s', (mode) => {
   afterAll(() => storage?.close());
 
   const newUser = (email: string) => ({ email, passwordHash: 'argon2-hash', name: 'Ada' });
+
+  it('answers the price table as a promise of rows, which a cache can hold (not a query that runs again on each await)', async () => {
+    const usage = createUsageRepository(storage.db);
+    await usage.replacePrices([{ pattern: 'bench/*', inputUsdPerMillion: 1, outputUsdPerMillion: 2 }]);
+    const cached = usage.listPrices();
+    expect(cached).toBeInstanceOf(Promise);
+    const first = await cached;
+    await usage.replacePrices([]);
+    // Awaiting the held promise again gives what it read, not a fresh read of the emptied table.
+    expect(await cached).toBe(first);
+    expect(first.map((p) => p.pattern)).toEqual(['bench/*']);
+    expect(await usage.listPrices()).toEqual([]);
+  });
 
   it('re-running migrations applies nothing', async () => {
     const result = await migrate(storage.db);

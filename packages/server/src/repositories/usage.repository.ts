@@ -66,8 +66,10 @@ export function createUsageRepository(db: Database) {
         .limit(limit);
     },
 
-    listPrices(): Promise<ModelPriceRow[]> {
-      return db.select().from(modelPrices).orderBy(asc(modelPrices.pattern));
+    // async: a Drizzle query is a thenable that runs again on every `await`; callers cache the
+    // promise (model.service), which must hold the rows, not the query.
+    async listPrices(): Promise<ModelPriceRow[]> {
+      return await db.select().from(modelPrices).orderBy(asc(modelPrices.pattern));
     },
 
     /** Replaces the whole price table in one transaction. */
