@@ -1,4 +1,4 @@
-import type { UsageRepository } from '../repositories/usage.repository.js';
+import type { UsageEvent } from '../domain/usage.js';
 import type { FallbackPart } from './fallback.js';
 import { costOf, type Price, priceFor } from './pricing.js';
 import type { ModelInfo, Usage } from './types.js';
@@ -10,7 +10,8 @@ export interface UsageContext {
   /** Looks up a model's metadata (local or not) by id. */
   modelInfo: (modelId: string) => ModelInfo | undefined;
   prices: () => Promise<Price[]>;
-  usage: UsageRepository;
+  /** Where the event goes: the usage log, or a reply run that stores it with its finish. */
+  usage: { record(event: UsageEvent): Promise<void> };
   /**
    * Told when the usage event could not be stored (or prices not read). Recording is
    * best-effort: a call that worked is never failed by its accounting (the event is dropped).

@@ -6,8 +6,11 @@ import {
   type MessageRow,
   messages,
   type NewMessageRow,
+  type NewUsageEventRow,
+  usageEvents,
 } from '../db/schema/index.js';
 import { type MessagePart, partsOfText, textOfParts } from '../domain/message-parts.js';
+import type { UsageEvent } from '../domain/usage.js';
 import { newId } from '../ids.js';
 import {
   type ConversationKey,
@@ -96,6 +99,9 @@ function walkUp(
   }
   return path.reverse();
 }
+
+/** A usage event as inserted: its id made here when the caller gave none. */
+const usageRow = (event: UsageEvent): NewUsageEventRow => ({ ...event, id: event.id ?? newId() });
 
 /** Messages of conversation trees; reads take the owner so no query crosses users. */
 export function createMessageRepository(db: Database) {
@@ -258,13 +264,28 @@ export function createMessageRepository(db: Database) {
      * `content` given beside them is ignored); with `content` alone, parts become its text part;
      * with neither, both stay as last flushed.
      */
-    async finish(id: string, fields: MessageFinish): Promise<MessageRow | undefined> {
-      const [row] = await db
-        .update(messages)
-        .set(withConsistentParts(fields))
-        .where(eq(messages.id, id))
-        .returning(messageColumns);
-      return row as MessageRow | undefined;
+    async finish(
+      id: string,
+      fields: MessageFinish,
+      usage: UsageEvent[] = [],
+    ): Promise<MessageRow | undefined> {
+      const update = (query: Pick<Database, 'update'>) =>
+        query
+          .update(messages)
+          .set(withConsistentParts(fields))
+          .where(eq(messages.id, id))
+          .returning(messageColumns);
+      if (usage.length === 0) return ((await update(db)) as MessageRow[])[0];
+      // The reply's usage events go in with its finish, as a data-modifying CTE of the UPDATE:
+      // one statement instead of one more per model call. Each event has its id from the caller,
+      // and a conflict is skipped, so a finish written again (the late store retries one whose
+      // first attempt may still land) never counts a call twice.
+      const recorded = db
+        .$with('recorded')
+        .as(
+          db.insert(usageEvents).values(usage.map(usageRow)).onConflictDoNothing({ target: usageEvents.id }),
+        );
+      return ((await update(db.with(recorded))) as MessageRow[])[0];
     },
 
     async setSummary(id: string, summary: string): Promise<void> {

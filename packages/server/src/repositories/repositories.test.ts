@@ -26,6 +26,13 @@ describeStorage('repositories on %s', (mode) => {
     expect(await cached).toBe(first);
     expect(first.map((p) => p.pattern)).toEqual(['bench/*']);
     expect(await usage.listPrices()).toEqual([]);
+
+    // The cache every model call reads: one read while fresh, a new one after this process edits.
+    const held = usage.cachedPrices(60_000);
+    expect(usage.cachedPrices(60_000)).toBe(held);
+    expect(await held).toEqual([]);
+    await usage.replacePrices([{ pattern: 'openai/*', inputUsdPerMillion: 3, outputUsdPerMillion: 4 }]);
+    expect((await usage.cachedPrices(60_000)).map((p) => p.pattern)).toEqual(['openai/*']);
   });
 
   it('re-running migrations applies nothing', async () => {

@@ -30,6 +30,7 @@ export function createUsageRepository(db: Database) {
       })
       .prepare('usage_event_record');
   let recordEvent: ReturnType<typeof prepareRecord> | undefined;
+  let priceCache: { at: number; prices: Promise<ModelPriceRow[]> } | undefined;
 
   return {
     async record(event: NewUsageEventRow): Promise<void> {
@@ -66,23 +67,43 @@ export function createUsageRepository(db: Database) {
         .limit(limit);
     },
 
-    // async: a Drizzle query is a thenable that runs again on every `await`; callers cache the
-    // promise (model.service), which must hold the rows, not the query.
+    // async: a Drizzle query is a thenable that runs again on every `await`; a cache must hold
+    // the promise of the rows, not the query.
     async listPrices(): Promise<ModelPriceRow[]> {
       return await db.select().from(modelPrices).orderBy(asc(modelPrices.pattern));
     },
 
+    /**
+     * The price table as read at most `maxAgeMs` ago (every model call costs its answer; prices
+     * change when an admin edits them). A change made through this process is seen at once;
+     * one made on another instance within `maxAgeMs`.
+     */
+    cachedPrices(maxAgeMs: number): Promise<ModelPriceRow[]> {
+      if (!priceCache || Date.now() - priceCache.at > maxAgeMs) {
+        const cache = { at: Date.now(), prices: this.listPrices() };
+        priceCache = cache;
+        cache.prices.catch(() => {
+          if (priceCache === cache) priceCache = undefined;
+        });
+      }
+      return priceCache.prices;
+    },
+
     /** Replaces the whole price table in one transaction. */
     async replacePrices(prices: Omit<ModelPriceRow, 'updatedAt'>[]): Promise<void> {
+      priceCache = undefined;
       await db.transaction(async (tx) => {
         await tx.delete(modelPrices);
         if (prices.length > 0) await tx.insert(modelPrices).values(prices);
       });
+      priceCache = undefined;
     },
 
     /** Inserts prices for patterns not yet in the table (built-in defaults, never overwriting edits). */
     async seedPrices(prices: Omit<ModelPriceRow, 'updatedAt'>[]): Promise<void> {
+      priceCache = undefined;
       if (prices.length > 0) await db.insert(modelPrices).values(prices).onConflictDoNothing();
+      priceCache = undefined;
     },
   };
 }

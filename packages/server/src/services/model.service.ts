@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { JSONSchema7 } from 'json-schema';
+import type { UsageEvent } from '../domain/usage.js';
 import { AppError, notFound } from '../errors.js';
 import type { CircuitBreaker } from '../providers/circuit-breaker.js';
 import { type FallbackPart, streamWithFallback } from '../providers/fallback.js';
@@ -39,18 +40,7 @@ export function createModelService(deps: {
 }) {
   const known = new Map<string, ModelInfo>();
   // Prices change rarely (an admin edits them); every call reads them to cost the answer.
-  let priceCache:
-    | { at: number; prices: Promise<Awaited<ReturnType<UsageRepository['listPrices']>>> }
-    | undefined;
-  const prices = () => {
-    if (!priceCache || Date.now() - priceCache.at > 5000) {
-      priceCache = { at: Date.now(), prices: deps.usage.listPrices() };
-      priceCache.prices.catch(() => {
-        priceCache = undefined;
-      });
-    }
-    return priceCache.prices;
-  };
+  const prices = () => deps.usage.cachedPrices(5000);
 
   async function listModels(userId: string): Promise<ModelInfo[]> {
     const models = await deps.registry.listModels(userId);
@@ -128,6 +118,11 @@ export function createModelService(deps: {
         chain?: ChatModel[];
         /** Tools the model may call (a reply run's step loop answers the calls). */
         tools?: ToolDefinition[];
+        /**
+         * Takes the call's usage event instead of the usage log: a reply run stores it with its
+         * finish, in the same statement (one round trip less per turn).
+         */
+        recordUsage?: (event: UsageEvent) => void;
       },
     ): AsyncGenerator<FallbackPart | CallSummaryPart> {
       // One generator from the model to the caller: the fallback loop resolves the chain on the
@@ -153,7 +148,7 @@ export function createModelService(deps: {
             ...(input.avatarId ? { avatarId: input.avatarId } : {}),
             modelInfo: (id) => known.get(id) ?? models.find((m) => m.info.id === id)?.info,
             prices,
-            usage: deps.usage,
+            usage: input.recordUsage ? handOver(input.recordUsage) : deps.usage,
             onRecordFailed: (err) =>
               deps.log?.warn({ err, purpose: input.purpose }, 'usage not recorded; the call went on'),
           },
@@ -215,3 +210,8 @@ export function createModelService(deps: {
 }
 
 export type ModelService = ReturnType<typeof createModelService>;
+
+/** A usage sink that hands each event to `take` (which stores it later) instead of writing it. */
+const handOver = (take: (event: UsageEvent) => void) => ({
+  record: async (event: UsageEvent) => take(event),
+});

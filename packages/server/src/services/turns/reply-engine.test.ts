@@ -198,7 +198,7 @@ describeStorage('the reply engine: turns, speakers, continue, usage (%s)', (mode
     expect(response.json().error.code).toBe('cannot_continue');
   });
 
-  it('sends a turn in five statements, none of them a transaction (issue 11)', async () => {
+  it('sends a turn in four statements, none of them a transaction (issue 11)', async () => {
     // A named conversation, so no title is made; a first send warms what is cached per process.
     await app.inject({
       method: 'PATCH',
@@ -230,18 +230,15 @@ describeStorage('the reply engine: turns, speakers, continue, usage (%s)', (mode
           ? 'avatar and user'
           : /^with "moved" as \(update "conversations"/.test(s) && /insert into "messages"/.test(s)
             ? 'question and reply, leaf moved'
-            : /^insert into "usage_events"/.test(s)
-              ? 'usage'
-              : /^update "messages"/.test(s)
-                ? 'finish'
-                : s,
+            : /^with "recorded" as \(insert into "usage_events"/.test(s) && /update "messages"/.test(s)
+              ? 'finish with the usage event'
+              : s,
     );
     expect(kinds).toEqual([
       'conversation and its messages',
       'avatar and user',
       'question and reply, leaf moved',
-      'usage',
-      'finish',
+      'finish with the usage event',
     ]);
   });
 

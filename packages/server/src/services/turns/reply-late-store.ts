@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
+import type { UsageEvent } from '../../domain/usage.js';
 import type { MessageFinish, MessageRepository } from '../../repositories/message.repository.js';
 
 /**
@@ -24,7 +25,8 @@ export function createLateReplyStore(deps: {
     /** Whether the reply is still being stored (it is this process's, not an orphan). */
     has: (replyId: string) => storing.has(replyId),
 
-    store(replyId: string, first: Promise<unknown>, fields: MessageFinish): void {
+    /** `usage`: the reply's usage events, written with the finish (each once, by its id). */
+    store(replyId: string, first: Promise<unknown>, fields: MessageFinish, usage: UsageEvent[] = []): void {
       storing.add(replyId);
       const until = Date.now() + deps.forMs;
       void (async () => {
@@ -35,7 +37,7 @@ export function createLateReplyStore(deps: {
           delay = Math.min(delay * 2, 5_000)
         ) {
           await new Promise((resolve) => setTimeout(resolve, delay).unref());
-          stored = await landed(deps.messages.finish(replyId, fields));
+          stored = await landed(deps.messages.finish(replyId, fields, usage));
         }
         if (stored) deps.log.info({ replyId }, 'reply stored after the database came back');
         else deps.log.warn({ replyId }, 'reply not stored; the recovery sweep marks it interrupted');

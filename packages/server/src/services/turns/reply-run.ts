@@ -2,6 +2,8 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { CodedError } from '../../domain/error-codes.js';
 import type { Message } from '../../domain/message.js';
 import type { FinishReason, ReplyEndStatus, ReplyTimings } from '../../domain/reply.js';
+import type { UsageEvent } from '../../domain/usage.js';
+import { newId } from '../../ids.js';
 import { chatMessagesOf } from '../../prompt/history-messages.js';
 import type { ChatMessage, ChatModel, ToolCall, ToolDefinition } from '../../providers/types.js';
 import type { StreamPart, Usage } from '../../realtime/stream-parts.js';
@@ -78,6 +80,10 @@ export async function runReply(deps: ReplyRunDeps, input: ReplyRunInput): Promis
   const timings: ReplyTimings = { timeToFirstTokenMs: null, durationMs: 0 };
   const flushing = deps.flusher(reply.id, parts);
   const deltas = coalescedDeltas(publish);
+  // Each model call's usage event, stored with the finish (one statement); ids made now, so a
+  // finish written twice (the late store) records each call once.
+  const usageEvents: UsageEvent[] = [];
+  const recordUsage = (event: UsageEvent) => usageEvents.push({ ...event, id: newId() });
   try {
     let messages = input.history;
     for (let step = 1; ; step++) {
@@ -89,6 +95,7 @@ export async function runReply(deps: ReplyRunDeps, input: ReplyRunInput): Promis
         maxOutputTokens: input.maxOutputTokens,
         signal: running.signal,
         avatarId: input.avatarId,
+        recordUsage,
         ...(deps.tools ? { tools: deps.tools.definitions } : {}),
       });
       for await (const part of stream) {
@@ -204,7 +211,7 @@ export async function runReply(deps: ReplyRunDeps, input: ReplyRunInput): Promis
     durationMs: timings.durationMs,
     writerId: null,
   };
-  const attempt = deps.messages.finish(reply.id, fields);
+  const attempt = finishWithUsage(deps, reply.id, fields, usageEvents);
   const outcome = await settleWithin(attempt, deps.finishWaitMs);
   if (!('row' in outcome)) {
     // The client is not kept waiting on the database: it learns now that the reply stopped, and
@@ -214,18 +221,39 @@ export async function runReply(deps: ReplyRunDeps, input: ReplyRunInput): Promis
     if (error?.code !== failure.code) publish({ type: 'error', ...failure });
     if (usage) publish({ type: 'usage', ...usage });
     publish({ type: 'finish', status: 'interrupted', finishReason: 'error', timings });
-    deps.late.store(reply.id, attempt, {
-      ...fields,
-      status: 'interrupted',
-      finishReason: 'error',
-      error: failure,
-    });
+    deps.late.store(
+      reply.id,
+      attempt,
+      { ...fields, status: 'interrupted', finishReason: 'error', error: failure },
+      usageEvents,
+    );
     return { status: 'interrupted', stored: undefined };
   }
   const stored = outcome.row;
   if (usage) publish({ type: 'usage', ...usage });
   publish({ type: 'finish', status, finishReason: stored?.finishReason ?? null, timings });
   return { status, stored };
+}
+
+/**
+ * Stores how the reply ended together with its usage events (one statement). Recording usage can
+ * never fail a reply: when the database refuses the statement (not when it is away — then the
+ * late store writes both later), the reply is stored without its usage, and that is logged.
+ */
+async function finishWithUsage(
+  deps: ReplyRunDeps,
+  replyId: string,
+  fields: MessageFinish,
+  usage: UsageEvent[],
+): Promise<Message | undefined> {
+  if (usage.length === 0) return deps.messages.finish(replyId, fields);
+  try {
+    return await deps.messages.finish(replyId, fields, usage);
+  } catch (err) {
+    if (replyFailure(err).code === DATABASE_UNAVAILABLE.code) throw err;
+    deps.log.warn({ err, replyId }, 'usage not recorded; the reply was stored without it');
+    return deps.messages.finish(replyId, fields);
+  }
 }
 
 const callOf = (call: ToolCall) => ({

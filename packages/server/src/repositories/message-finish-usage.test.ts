@@ -1,0 +1,104 @@
+import { v7 as uuidv7 } from 'uuid';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { UsageEvent } from '../domain/usage.js';
+import { storedConversation } from '../test-support/conversations.js';
+import { createTestStorage, describeStorage, type TestStorage } from '../test-support/storage.js';
+import { createMessageRepository } from './message.repository.js';
+import { createUsageRepository } from './usage.repository.js';
+
+describeStorage('a reply finish with its usage events on %s', (mode) => {
+  let storage: TestStorage;
+  beforeAll(async () => {
+    storage = await createTestStorage(mode);
+  });
+  afterAll(() => storage?.close());
+
+  it('stores the reply and every usage event in one statement; written again, counts each call once', async () => {
+    const { owner, avatar, conversation } = await storedConversation(storage.db, 'finish@example.org');
+    const messages = createMessageRepository(storage.db);
+    const usage = createUsageRepository(storage.db);
+    const reply = await messages.insert({
+      id: uuidv7(),
+      conversationId: conversation.id,
+      ownerId: owner.id,
+      parentId: null,
+      role: 'assistant',
+      content: '',
+      status: 'streaming',
+    });
+    const event = (over: Partial<UsageEvent>): UsageEvent => ({
+      id: uuidv7(),
+      userId: owner.id,
+      provider: 'openai',
+      model: 'openai/gpt-4o-mini',
+      purpose: 'chat',
+      avatarId: avatar.id,
+      inputTokens: 120,
+      outputTokens: 7,
+      tokensReported: true,
+      costUsd: null,
+      timeToFirstTokenMs: 210,
+      durationMs: 900,
+      status: 'complete',
+      errorCode: null,
+      ...over,
+    });
+    // A reply of two model calls (a tool round), the second one priced.
+    const events = [event({}), event({ inputTokens: 140, outputTokens: 12, costUsd: 0.00012345 })];
+    const fields = {
+      parts: [{ type: 'text' as const, text: 'Done.' }],
+      status: 'complete',
+      finishReason: 'stop',
+      inputTokens: 260,
+      outputTokens: 19,
+      writerId: null,
+    };
+    const stored = await messages.finish(reply.id, fields, events);
+    expect(stored).toMatchObject({ id: reply.id, status: 'complete', content: 'Done.', outputTokens: 19 });
+    // The late store writes a finish again when it cannot tell whether the first landed.
+    await messages.finish(reply.id, fields, events);
+
+    const recorded = await usage.listForUser(owner.id);
+    expect(recorded.map((e) => [e.id, e.inputTokens, e.outputTokens, e.costUsd, e.avatarId])).toEqual([
+      [events[0]!.id, 120, 7, null, avatar.id],
+      [events[1]!.id, 140, 12, 0.00012345, avatar.id],
+    ]);
+  });
+
+  it('is one statement: when the usage insert fails, the reply is not finished either', async () => {
+    const { owner, avatar, conversation } = await storedConversation(storage.db, 'atomic@example.org');
+    const messages = createMessageRepository(storage.db);
+    const reply = await messages.insert({
+      id: uuidv7(),
+      conversationId: conversation.id,
+      ownerId: owner.id,
+      parentId: null,
+      role: 'assistant',
+      content: 'So far',
+      status: 'streaming',
+    });
+    const orphan: UsageEvent = {
+      id: uuidv7(),
+      userId: uuidv7(), // no such user: the foreign key refuses the event
+      provider: 'openai',
+      model: 'openai/gpt-4o-mini',
+      purpose: 'chat',
+      avatarId: avatar.id,
+      inputTokens: 1,
+      outputTokens: 1,
+      tokensReported: true,
+      costUsd: null,
+      timeToFirstTokenMs: null,
+      durationMs: 1,
+      status: 'complete',
+      errorCode: null,
+    };
+    await expect(
+      messages.finish(reply.id, { content: 'So far, and done', status: 'complete' }, [orphan]),
+    ).rejects.toThrow();
+    expect(await messages.findOwned(owner.id, reply.id)).toMatchObject({
+      status: 'streaming',
+      content: 'So far',
+    });
+  });
+});
