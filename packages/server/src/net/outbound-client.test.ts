@@ -1,5 +1,6 @@
 import http, { type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Readable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createOutboundClient, type HostLookup, type OutboundClient } from './outbound-client.js';
 
@@ -35,6 +36,13 @@ function fakeDns(answers: Record<string, string[] | (() => string[])>) {
     return addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
   };
   return { lookup, calls };
+}
+
+/** Reads a Node-stream body to its end as text. */
+async function readAll(body: Readable): Promise<string> {
+  let text = '';
+  for await (const chunk of body) text += String(chunk);
+  return text;
 }
 
 const failure = (promise: Promise<unknown>) =>
@@ -269,5 +277,107 @@ describe('the guarded outbound client', () => {
     });
     await expect(outbound.assertAllowed('http://inside.test:11434', 'trusted')).resolves.toBeUndefined();
     await expect(outbound.assertAllowed('http://unknown.test/', 'untrusted')).resolves.toBeUndefined();
+  });
+
+  describe('request(): Node-stream bodies through the same guard', () => {
+    it('refuses loopback for an ordinary user before connecting, and lets the operator reach it', async () => {
+      const outbound = client({});
+      const refused = await failure(
+        outbound.request('untrusted')(`http://127.0.0.1:${server.port}/`, { method: 'POST', body: '{}' }),
+      );
+      expect(refused).toMatchObject({ code: 'outbound_address_blocked' });
+      expect(server.seen).toHaveLength(0);
+      const response = await outbound.request('trusted')(`http://127.0.0.1:${server.port}/hello`);
+      expect(response.status).toBe(200);
+      expect(await readAll(response.body)).toBe('ok');
+    });
+
+    it('checks the address again when it connects (DNS rebinding)', async () => {
+      let answers = 0;
+      const dns = fakeDns({ 'rebind.test': () => (answers++ === 0 ? ['127.0.0.1'] : ['10.0.0.1']) });
+      const request = client({ lookup: dns.lookup, allow: ['127.0.0.1'] }).request('untrusted');
+      expect(await failure(request(`http://rebind.test:${server.port}/`))).toMatchObject({
+        code: 'outbound_address_blocked',
+      });
+      expect(server.seen).toHaveLength(0);
+    });
+
+    it('shares the kept-alive pools of fetch, never across trust', async () => {
+      const outbound = client({ allow: ['127.0.0.1'] });
+      const url = `http://127.0.0.1:${server.port}/v1/chat`;
+      for (const trust of ['trusted', 'trusted', 'trusted', 'untrusted', 'untrusted', 'untrusted'] as const) {
+        const response = await outbound.request(trust)(url, { method: 'POST', body: '{}' });
+        expect(await readAll(response.body)).toBe('ok');
+      }
+      await (await outbound.fetch('trusted')(url, { method: 'POST', body: '{}' })).text();
+      const ports = server.seen.map((request) => request.clientPort);
+      const trusted = new Set([...ports.slice(0, 3), ports[6]!]);
+      const untrusted = new Set(ports.slice(3, 6));
+      expect(trusted.size).toBeLessThan(4);
+      expect(untrusted.size).toBeLessThan(3);
+      expect([...untrusted].filter((port) => trusted.has(port))).toEqual([]);
+    });
+
+    it('follows no redirect', async () => {
+      server.answer = (path, res) => res.writeHead(302, { location: `${path}x` }).end();
+      const request = client({ allow: ['127.0.0.1'] }).request('untrusted');
+      for (const method of ['GET', 'POST'] as const) {
+        const response = await request(`http://127.0.0.1:${server.port}/p`, { method });
+        expect(response.status).toBe(302);
+        await readAll(response.body);
+      }
+      expect(server.seen.map((s) => s.path)).toEqual(['/p', '/p']);
+    });
+
+    it('caps the body size, declared or counted, failing the stream with the same codes as fetch', async () => {
+      const big = 'x'.repeat(64 * 1024);
+      const request = client({ allow: ['127.0.0.1'] }).request('untrusted', { maxResponseBytes: 1000 });
+      server.answer = (_path, res) => res.writeHead(200, { 'content-length': big.length }).end(big);
+      expect(await failure(request(`http://127.0.0.1:${server.port}/declared`))).toMatchObject({
+        code: 'outbound_response_too_large',
+      });
+      server.answer = (_path, res) => {
+        res.writeHead(200, { 'transfer-encoding': 'chunked' });
+        res.write(big);
+        res.end(big);
+      };
+      const response = await request(`http://127.0.0.1:${server.port}/chunked`);
+      expect(await failure(readAll(response.body))).toMatchObject({ code: 'outbound_response_too_large' });
+    });
+
+    it('fails a stream whose line grows past the cap while it arrives, and closes the connection', async () => {
+      let sent = 0;
+      let closed!: Promise<void>;
+      server.answer = (_path, res) => {
+        closed = new Promise((resolve) => res.on('close', () => resolve()));
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.write('data: {"ok":true}\n\n');
+        // One endless line: the client must give up on its own, the server never ends it.
+        const more = () => {
+          if (res.destroyed) return;
+          sent += 16 * 1024;
+          res.write('y'.repeat(16 * 1024), () => setImmediate(more));
+        };
+        more();
+      };
+      const request = client({ allow: ['127.0.0.1'] }).request('untrusted', { maxLineBytes: 256 * 1024 });
+      const response = await request(`http://127.0.0.1:${server.port}/stream`, { method: 'POST' });
+      expect(await failure(readAll(response.body))).toMatchObject({ code: 'outbound_line_too_long' });
+      await closed;
+      expect(sent).toBeLessThan(8 * 1024 * 1024);
+    });
+
+    it('ends a call past its timeout with outbound_timeout', async () => {
+      server.answer = () => {}; // never answers
+      const request = client({ allow: ['127.0.0.1'] }).request('untrusted', { timeoutMs: 100 });
+      expect(await failure(request(`http://127.0.0.1:${server.port}/slow`))).toMatchObject({
+        code: 'outbound_timeout',
+      });
+    });
+
+    it('refuses a URL it must not fetch', async () => {
+      const request = client({}).request('trusted');
+      expect(await failure(request('file:///etc/passwd'))).toMatchObject({ code: 'outbound_url_refused' });
+    });
   });
 });

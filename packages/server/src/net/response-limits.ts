@@ -45,9 +45,10 @@ export function capBody({ maxBytes, maxLineBytes }: BodyCaps): TransformStream<U
  * The length of the line still open at the end of `chunk` (`open` bytes of it came before), or
  * -1 when some line grows past `max`. A chunk without CR (nearly every one: SSE and NDJSON end
  * lines with LF) is split at LF with the native `indexOf`; one with a CR, which ends a line too,
- * is scanned byte by byte.
+ * is scanned byte by byte. Shared by `capBody` and the guarded client's Node-stream requests.
+ * @example longestLineCheck(Buffer.from('ab\ncd'), 0, 1024) // 2
  */
-function longestLineCheck(chunk: Uint8Array, open: number, max: number): number {
+export function longestLineCheck(chunk: Uint8Array, open: number, max: number): number {
   let length = open;
   if (chunk.indexOf(CARRIAGE_RETURN) !== -1) {
     for (let i = 0; i < chunk.byteLength; i++) {

@@ -21,7 +21,8 @@ export function createProviderFactory(
 ): ProviderFactory {
   const timeouts = config.providerTimeouts;
   return (spec) => {
-    const fetch = outbound.fetch(spec.trusted ? 'trusted' : 'untrusted', PROVIDER_LIMITS);
+    const trust = spec.trusted ? 'trusted' : 'untrusted';
+    const fetch = outbound.fetch(trust, PROVIDER_LIMITS);
     switch (spec.kind) {
       case 'ollama':
         return createOllamaProvider({
@@ -43,6 +44,8 @@ export function createProviderFactory(
           ...(spec.baseUrl ? { baseUrl: spec.baseUrl } : {}),
           timeouts,
           fetch,
+          // The OpenAI wire's chat streams: the same guarded client, as Node streams.
+          request: outbound.request(trust, PROVIDER_LIMITS),
         });
     }
   };

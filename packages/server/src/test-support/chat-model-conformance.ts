@@ -66,6 +66,17 @@ function textOf(parts: ChatStreamPart[]): string {
   return parts.map((p) => (p.type === 'text-delta' ? p.delta : '')).join('');
 }
 
+/** True when `deltas` are `tokens` in order, each delta one token or several consecutive ones joined. */
+function wholeTokenRuns(deltas: string[], tokens: string[]): boolean {
+  let next = 0;
+  for (const delta of deltas) {
+    let run = '';
+    while (run.length < delta.length && next < tokens.length) run += tokens[next++];
+    if (run !== delta) return false;
+  }
+  return next === tokens.length;
+}
+
 function lastOf(parts: ChatStreamPart[]): ChatStreamPart | undefined {
   return parts.at(-1);
 }
@@ -109,9 +120,11 @@ export function describeChatModel(name: string, factory: () => Promise<ChatModel
     it('streams text in order, then usage, then finish stop', async () => {
       h.server.script({ kind: 'text', tokens: ['Hel', 'lo', ' there', '!'], delayMs: 5 });
       const parts = await collect(chat().stream({ messages: MESSAGES, temperature: 0.3 }));
-      expect(
-        parts.filter((p) => p.type === 'text-delta').map((p) => p.type === 'text-delta' && p.delta),
-      ).toEqual(['Hel', 'lo', ' there', '!']);
+      const deltas = parts.flatMap((p) => (p.type === 'text-delta' ? [p.delta] : []));
+      // Tokens that reach the client in one socket read may leave as one delta (the OpenAI-wire
+      // adapter joins them); 5 ms apart they nearly never do, but a busy machine may read late.
+      expect(deltas.length).toBeGreaterThan(0);
+      expect(wholeTokenRuns(deltas, ['Hel', 'lo', ' there', '!'])).toBe(true);
       expect(parts.at(-2)).toEqual({
         type: 'usage',
         usage: { inputTokens: 12, outputTokens: 4, reported: true },

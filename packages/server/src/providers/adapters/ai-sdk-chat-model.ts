@@ -241,9 +241,11 @@ const POLLUTING_KEY = /"__proto__"\s*:|"constructor"\s*:\s*\{[\s\S]*"prototype"\
 /**
  * A tool call's input as `streamText` gave it: the JSON the model wrote, parsed (an empty input
  * of a known tool is `{}`), or the text itself when it is not JSON (or names prototype keys, which
- * the SDK's secure parser refuses) — the caller decides what an unusable input means.
+ * the SDK's secure parser refuses) — the caller decides what an unusable input means. The
+ * OpenAI-wire adapter parses its tool calls with it too.
+ * @example toolInput('{"city":"Bern"}', true) // { city: 'Bern' }
  */
-function toolInput(raw: string, known: boolean): unknown {
+export function toolInput(raw: string, known: boolean): unknown {
   if (known && raw.trim() === '') return {};
   if (POLLUTING_KEY.test(raw)) return raw;
   try {

@@ -1,9 +1,12 @@
 import type { EmbeddingModelV3, LanguageModelV3 } from '@ai-sdk/provider';
+import { directRequest, type RequestFunction } from '../../net/outbound-client.js';
+import { PROVIDER_LIMITS } from '../../net/outbound-limits.js';
 import type { ChatModel, EmbeddingModel, ModelInfo, ModelProvider } from '../types.js';
 import { ProviderError } from '../types.js';
 import { AiSdkChatModel } from './ai-sdk-chat-model.js';
 import { AiSdkEmbeddingModel } from './ai-sdk-embedding-model.js';
 import { describeModel, knownModel } from './model-catalog.js';
+import { OpenAiChatModel } from './openai-chat-model.js';
 import { observeResponses } from './response-observer.js';
 import { resolveTimeouts, type StreamTimeouts } from './stream-timeouts.js';
 import { type CloudProviderKind, listVendorModels } from './vendor-model-lists.js';
@@ -18,6 +21,13 @@ export interface CloudProviderOptions {
   /** The vendor's API root including its version (`https://api.openai.com/v1`). Required for openai-compatible. */
   baseUrl?: string;
   fetch?: typeof globalThis.fetch;
+  /**
+   * The Node-stream request the `openai` and `openai-compatible` kinds stream chat replies with
+   * (`outbound.request(trust, PROVIDER_LIMITS)`, beside `fetch` from the same guarded client).
+   * Without either, a direct request as `fetch` defaults to the global one; with only `fetch`,
+   * those kinds stream through the AI SDK over that fetch, so a guard given is never bypassed.
+   */
+  request?: RequestFunction;
   timeouts?: Partial<StreamTimeouts>;
 }
 
@@ -66,6 +76,14 @@ export function createCloudProvider(options: CloudProviderOptions): ModelProvide
       signal,
       timeoutMs: timeouts.connectTimeoutMs,
     });
+  const request = options.request ?? (options.fetch ? undefined : directRequest(PROVIDER_LIMITS));
+  const onAiSdk = (name: string) =>
+    new AiSdkChatModel({
+      info: info(name),
+      model: async () => (await vendor()).chat(name),
+      timeouts,
+      systemMessages: options.kind === 'anthropic' || options.kind === 'google' ? 'leading' : 'anywhere',
+    });
   const embedding = EMBEDDING_KINDS.has(options.kind)
     ? async (name: string) => (await vendor()).embedding!(name)
     : undefined;
@@ -76,12 +94,19 @@ export function createCloudProvider(options: CloudProviderOptions): ModelProvide
     local: false,
     listModels,
     chatModel: (name: string): ChatModel =>
-      new AiSdkChatModel({
-        info: info(name),
-        model: async () => (await vendor()).chat(name),
-        timeouts,
-        systemMessages: options.kind === 'anthropic' || options.kind === 'google' ? 'leading' : 'anywhere',
-      }),
+      // The OpenAI wire streams through our own lean adapter (the per-token path of most turns);
+      // its structured output, and every other vendor, stay on the AI SDK.
+      (options.kind === 'openai' || options.kind === 'openai-compatible') && request
+        ? new OpenAiChatModel({
+            info: info(name),
+            dialect: options.kind,
+            baseUrl,
+            ...(options.apiKey ? { apiKey: options.apiKey } : {}),
+            request,
+            timeouts,
+            objects: onAiSdk(name),
+          })
+        : onAiSdk(name),
     ...(embedding && {
       embeddingModel: (name: string): EmbeddingModel =>
         new AiSdkEmbeddingModel({
