@@ -15,7 +15,7 @@ import type { ConversationRow, MessageRow } from '../db/schema/index.js';
  */
 
 /** One message as both shapes carry it; timestamps are ISO text (JSON) or epoch ms (rows). */
-type RowValues = [
+export type RowValues = [
   id: string,
   parentId: string | null,
   role: MessageRow['role'],
@@ -48,7 +48,7 @@ export interface ConversationRows {
   rows: RowValues[];
 }
 
-const SHARED_COLUMNS = `id, parent_id, role, content, status, error, model, finish_reason, input_tokens,
+export const SHARED_COLUMNS = `id, parent_id, role, content, status, error, model, finish_reason, input_tokens,
   output_tokens, cost_usd, time_to_first_token_ms, duration_ms, writer_id, summary, metadata, parts, turn_id,
   speaker_avatar_id, speaker_user_id, token_count, token_counter`;
 

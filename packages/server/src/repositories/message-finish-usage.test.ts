@@ -47,16 +47,34 @@ describeStorage('a reply finish with its usage events on %s', (mode) => {
     const events = [event({}), event({ inputTokens: 140, outputTokens: 12, costUsd: 0.00012345 })];
     const fields = {
       parts: [{ type: 'text' as const, text: 'Done.' }],
-      status: 'complete',
+      status: 'complete' as const,
+      error: null,
+      model: 'openai/gpt-4o-mini',
       finishReason: 'stop',
       inputTokens: 260,
       outputTokens: 19,
+      costUsd: 0.00012345,
+      timeToFirstTokenMs: 210,
+      durationMs: 1800,
       writerId: null,
     };
-    const stored = await messages.finish(reply.id, fields, events);
-    expect(stored).toMatchObject({ id: reply.id, status: 'complete', content: 'Done.', outputTokens: 19 });
+    const stored = await messages.finishReply(reply, fields, events);
+    // Every column as the ordinary read gives it (dates, numbers, JSON, nulls).
+    expect(stored).toEqual(await messages.findOwned(owner.id, reply.id));
+    expect(stored).toMatchObject({
+      id: reply.id,
+      conversationId: conversation.id,
+      ownerId: owner.id,
+      status: 'complete',
+      content: 'Done.',
+      parts: fields.parts,
+      outputTokens: 19,
+      costUsd: 0.00012345,
+      error: null,
+    });
+    expect(stored!.updatedAt).toBeInstanceOf(Date);
     // The late store writes a finish again when it cannot tell whether the first landed.
-    await messages.finish(reply.id, fields, events);
+    await messages.finishReply(reply, fields, events);
 
     const recorded = await usage.listForUser(owner.id);
     expect(recorded.map((e) => [e.id, e.inputTokens, e.outputTokens, e.costUsd, e.avatarId])).toEqual([
@@ -94,7 +112,23 @@ describeStorage('a reply finish with its usage events on %s', (mode) => {
       errorCode: null,
     };
     await expect(
-      messages.finish(reply.id, { content: 'So far, and done', status: 'complete' }, [orphan]),
+      messages.finishReply(
+        reply,
+        {
+          parts: [{ type: 'text', text: 'So far, and done' }],
+          status: 'complete',
+          error: null,
+          model: null,
+          finishReason: 'stop',
+          inputTokens: null,
+          outputTokens: null,
+          costUsd: null,
+          timeToFirstTokenMs: null,
+          durationMs: null,
+          writerId: null,
+        },
+        [orphan],
+      ),
     ).rejects.toThrow();
     expect(await messages.findOwned(owner.id, reply.id)).toMatchObject({
       status: 'streaming',

@@ -6,8 +6,6 @@ import {
   type MessageRow,
   messages,
   type NewMessageRow,
-  type NewUsageEventRow,
-  usageEvents,
 } from '../db/schema/index.js';
 import { type MessagePart, partsOfText, textOfParts } from '../domain/message-parts.js';
 import type { UsageEvent } from '../domain/usage.js';
@@ -19,6 +17,7 @@ import {
   loadConversationWithRows,
   toMessageRow,
 } from './conversation-rows.js';
+import { type AppendRow, appendMessages, finishReply, type ReplyFinish } from './reply-statements.js';
 
 export const INTERRUPTED_ERROR = {
   code: 'interrupted',
@@ -100,9 +99,6 @@ function walkUp(
   return path.reverse();
 }
 
-/** A usage event as inserted: its id made here when the caller gave none. */
-const usageRow = (event: UsageEvent): NewUsageEventRow => ({ ...event, id: event.id ?? newId() });
-
 /** Messages of conversation trees; reads take the owner so no query crosses users. */
 export function createMessageRepository(db: Database) {
   return {
@@ -113,34 +109,22 @@ export function createMessageRepository(db: Database) {
 
     /**
      * Adds messages (a user message and its reply, parents first) and moves the conversation's
-     * visible branch to the last one, in ONE statement (the update is a data-modifying CTE of the
-     * insert): atomic like a transaction — a reply row is never stored without its question, nor
-     * the leaf moved without them — in one round trip instead of BEGIN/INSERT/UPDATE/COMMIT. The
-     * last row's `created_at` defaults to `now()`, the statement's time, which is what the
-     * conversation's `last_message_at` is set to.
+     * visible branch to the last one, in ONE statement (reply-statements.ts): atomic like a
+     * transaction — a reply row is never stored without its question, nor the leaf moved without
+     * them — in one round trip instead of BEGIN/INSERT/UPDATE/COMMIT. The last row's `created_at`
+     * defaults to `now()`, the statement's time, which is what the conversation's
+     * `last_message_at` is set to. Rows come back in the order given.
      */
-    async append(conversationId: string, rows: NewMessageRow[]): Promise<MessageRow[]> {
+    async append(conversationId: string, rows: AppendRow[]): Promise<MessageRow[]> {
       if (rows.length === 0) return [];
-      const values = rows.map((row) => withConsistentParts({ ...row, id: row.id ?? newId() }));
-      const last = values.at(-1)!;
-      const moved = db.$with('moved').as(
-        db
-          .update(conversations)
-          .set({
-            activeLeafId: last.id,
-            messageCount: sql`${conversations.messageCount} + ${values.length}`,
-            lastMessageAt: last.createdAt ?? sql`now()`,
-          })
-          .where(eq(conversations.id, conversationId)),
+      return appendMessages(
+        db,
+        conversationId,
+        rows.map((row) => {
+          const consistent = withConsistentParts({ ...row, id: row.id ?? newId() });
+          return { ...consistent, content: consistent.content ?? '' };
+        }),
       );
-      const inserted = (await db
-        .with(moved)
-        .insert(messages)
-        .values(values)
-        .returning(messageColumns)) as MessageRow[];
-      // RETURNING follows the VALUES order in practice, but nothing promises it: parents first.
-      const order = new Map(values.map((row, i) => [row.id, i]));
-      return inserted.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
     },
 
     /** Inserts many at once (fork, import); parents must come before their children. */
@@ -264,28 +248,33 @@ export function createMessageRepository(db: Database) {
      * `content` given beside them is ignored); with `content` alone, parts become its text part;
      * with neither, both stay as last flushed.
      */
-    async finish(
-      id: string,
-      fields: MessageFinish,
+    async finish(id: string, fields: MessageFinish): Promise<MessageRow | undefined> {
+      const [row] = await db
+        .update(messages)
+        .set(withConsistentParts(fields))
+        .where(eq(messages.id, id))
+        .returning(messageColumns);
+      return row as MessageRow | undefined;
+    },
+
+    /**
+     * Stores how a reply ended, with the usage events of its model calls, in ONE statement
+     * (reply-statements.ts): `content` is derived from `parts`. Each event keeps its id, and a
+     * conflict is skipped, so writing the same finish again counts no call twice.
+     */
+    async finishReply(
+      reply: Pick<MessageRow, 'id' | 'ownerId' | 'conversationId'>,
+      fields: Omit<ReplyFinish, 'content'>,
       usage: UsageEvent[] = [],
     ): Promise<MessageRow | undefined> {
-      const update = (query: Pick<Database, 'update'>) =>
-        query
-          .update(messages)
-          .set(withConsistentParts(fields))
-          .where(eq(messages.id, id))
-          .returning(messageColumns);
-      if (usage.length === 0) return ((await update(db)) as MessageRow[])[0];
-      // The reply's usage events go in with its finish, as a data-modifying CTE of the UPDATE:
-      // one statement instead of one more per model call. Each event has its id from the caller,
-      // and a conflict is skipped, so a finish written again (the late store retries one whose
-      // first attempt may still land) never counts a call twice.
-      const recorded = db
-        .$with('recorded')
-        .as(
-          db.insert(usageEvents).values(usage.map(usageRow)).onConflictDoNothing({ target: usageEvents.id }),
-        );
-      return ((await update(db.with(recorded))) as MessageRow[])[0];
+      return finishReply(
+        db,
+        reply.id,
+        reply.ownerId,
+        reply.conversationId,
+        { ...fields, content: textOfParts(fields.parts) },
+        usage,
+      );
     },
 
     async setSummary(id: string, summary: string): Promise<void> {

@@ -77,7 +77,6 @@ export function createReplyService(deps: {
   const { messages, conversations } = deps.repositories;
   let closing = false;
   const late = createLateReplyStore({
-    messages,
     attemptMs: limits.finishWaitMs,
     forMs: limits.storeRetryMs,
     stopped: () => closing,

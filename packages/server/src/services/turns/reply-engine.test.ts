@@ -221,16 +221,18 @@ describeStorage('the reply engine: turns, speakers, continue, usage (%s)', (mode
     // order. The price table is cached for 5 s: it was read on every turn while the cache held
     // a Drizzle query (a thenable that runs again on each await) instead of its rows.
     const perTurn = statements.filter(
-      (s) => !/jsonb_to_recordset|^select .* from "(user_settings|provider_configs)"/.test(s),
+      (s) => !/^update messages as m\s|^select .* from "(user_settings|provider_configs)"/.test(s),
     );
     const kinds = perTurn.map((s) =>
       /row_to_json\(c\)/.test(s)
         ? 'conversation and its messages'
         : /from "users" left join "avatars"/.test(s)
           ? 'avatar and user'
-          : /^with "moved" as \(update "conversations"/.test(s) && /insert into "messages"/.test(s)
+          : /^with v as \(/.test(s) &&
+              /moved as \(\s*update conversations/.test(s) &&
+              /insert into messages/.test(s)
             ? 'question and reply, leaf moved'
-            : /^with "recorded" as \(insert into "usage_events"/.test(s) && /update "messages"/.test(s)
+            : /^with recorded as \(\s*insert into usage_events/.test(s) && /update messages/.test(s)
               ? 'finish with the usage event'
               : s,
     );

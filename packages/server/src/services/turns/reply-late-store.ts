@@ -1,16 +1,13 @@
 import type { FastifyBaseLogger } from 'fastify';
-import type { UsageEvent } from '../../domain/usage.js';
-import type { MessageFinish, MessageRepository } from '../../repositories/message.repository.js';
 
 /**
  * Stores replies whose final write failed or did not answer (the database is away): the first
- * attempt may still land (then the reply is stored as it really ended); else `fields` are
- * written with back-off (250 ms doubling to 5 s) until `forMs` is spent or `stopped()` (the
+ * attempt may still land (then the reply is stored as it really ended); else `write` is tried
+ * again with back-off (250 ms doubling to 5 s) until `forMs` is spent or `stopped()` (the
  * server shuts down). A reply still `streaming` after that is an orphan the recovery sweep marks
  * once the database answers (this process's, or another instance's after this one stopped).
  */
 export function createLateReplyStore(deps: {
-  messages: Pick<MessageRepository, 'finish'>;
   /** An attempt that does not answer within this counts as failed. */
   attemptMs: number;
   forMs: number;
@@ -25,8 +22,8 @@ export function createLateReplyStore(deps: {
     /** Whether the reply is still being stored (it is this process's, not an orphan). */
     has: (replyId: string) => storing.has(replyId),
 
-    /** `usage`: the reply's usage events, written with the finish (each once, by its id). */
-    store(replyId: string, first: Promise<unknown>, fields: MessageFinish, usage: UsageEvent[] = []): void {
+    /** `write` stores the reply as it is to be kept; it may run more than once (make it idempotent). */
+    store(replyId: string, first: Promise<unknown>, write: () => Promise<unknown>): void {
       storing.add(replyId);
       const until = Date.now() + deps.forMs;
       void (async () => {
@@ -37,7 +34,7 @@ export function createLateReplyStore(deps: {
           delay = Math.min(delay * 2, 5_000)
         ) {
           await new Promise((resolve) => setTimeout(resolve, delay).unref());
-          stored = await landed(deps.messages.finish(replyId, fields, usage));
+          stored = await landed(write());
         }
         if (stored) deps.log.info({ replyId }, 'reply stored after the database came back');
         else deps.log.warn({ replyId }, 'reply not stored; the recovery sweep marks it interrupted');
@@ -48,7 +45,7 @@ export function createLateReplyStore(deps: {
 
 /**
  * How `promise` settled within `ms`: its value, its error, or neither yet.
- * @example const outcome = await settleWithin(messages.finish(id, fields), 5_000); if ('row' in outcome) …
+ * @example const outcome = await settleWithin(messages.finishReply(reply, fields), 5_000); if ('row' in outcome) …
  */
 export async function settleWithin<T>(
   promise: Promise<T>,

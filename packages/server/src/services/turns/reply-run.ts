@@ -7,7 +7,8 @@ import { newId } from '../../ids.js';
 import { chatMessagesOf } from '../../prompt/history-messages.js';
 import type { ChatMessage, ChatModel, ToolCall, ToolDefinition } from '../../providers/types.js';
 import type { StreamPart, Usage } from '../../realtime/stream-parts.js';
-import type { MessageFinish, MessageRepository } from '../../repositories/message.repository.js';
+import type { MessageRepository } from '../../repositories/message.repository.js';
+import type { ReplyFinish } from '../../repositories/reply-statements.js';
 import type { ModelService } from '../model.service.js';
 import { coalescedDeltas } from './coalesced-deltas.js';
 import { DATABASE_UNAVAILABLE, replyFailure } from './reply-failure.js';
@@ -30,7 +31,7 @@ export interface ToolRunner {
 
 export interface ReplyRunDeps {
   models: Pick<ModelService, 'stream'>;
-  messages: Pick<MessageRepository, 'finish'>;
+  messages: Pick<MessageRepository, 'finishReply'>;
   flusher: ReplyFlusher;
   late: Pick<ReturnType<typeof createLateReplyStore>, 'store'>;
   /** The final write may take this long before the client is told the reply was interrupted. */
@@ -198,7 +199,7 @@ export async function runReply(deps: ReplyRunDeps, input: ReplyRunInput): Promis
         : 'complete';
   if (status === 'interrupted' && !error)
     error = { code: 'interrupted', message: 'The server stopped while this reply was being written' };
-  const fields: MessageFinish = {
+  const fields: ReplyFields = {
     parts: parts.list().slice(),
     status,
     error,
@@ -211,7 +212,7 @@ export async function runReply(deps: ReplyRunDeps, input: ReplyRunInput): Promis
     durationMs: timings.durationMs,
     writerId: null,
   };
-  const attempt = finishWithUsage(deps, reply.id, fields, usageEvents);
+  const attempt = finishWithUsage(deps, reply, fields, usageEvents);
   const outcome = await settleWithin(attempt, deps.finishWaitMs);
   if (!('row' in outcome)) {
     // The client is not kept waiting on the database: it learns now that the reply stopped, and
@@ -221,12 +222,8 @@ export async function runReply(deps: ReplyRunDeps, input: ReplyRunInput): Promis
     if (error?.code !== failure.code) publish({ type: 'error', ...failure });
     if (usage) publish({ type: 'usage', ...usage });
     publish({ type: 'finish', status: 'interrupted', finishReason: 'error', timings });
-    deps.late.store(
-      reply.id,
-      attempt,
-      { ...fields, status: 'interrupted', finishReason: 'error', error: failure },
-      usageEvents,
-    );
+    const kept: ReplyFields = { ...fields, status: 'interrupted', finishReason: 'error', error: failure };
+    deps.late.store(reply.id, attempt, () => deps.messages.finishReply(reply, kept, usageEvents));
     return { status: 'interrupted', stored: undefined };
   }
   const stored = outcome.row;
@@ -242,19 +239,21 @@ export async function runReply(deps: ReplyRunDeps, input: ReplyRunInput): Promis
  */
 async function finishWithUsage(
   deps: ReplyRunDeps,
-  replyId: string,
-  fields: MessageFinish,
+  reply: Message,
+  fields: ReplyFields,
   usage: UsageEvent[],
 ): Promise<Message | undefined> {
-  if (usage.length === 0) return deps.messages.finish(replyId, fields);
   try {
-    return await deps.messages.finish(replyId, fields, usage);
+    return await deps.messages.finishReply(reply, fields, usage);
   } catch (err) {
-    if (replyFailure(err).code === DATABASE_UNAVAILABLE.code) throw err;
-    deps.log.warn({ err, replyId }, 'usage not recorded; the reply was stored without it');
-    return deps.messages.finish(replyId, fields);
+    if (usage.length === 0 || replyFailure(err).code === DATABASE_UNAVAILABLE.code) throw err;
+    deps.log.warn({ err, replyId: reply.id }, 'usage not recorded; the reply was stored without it');
+    return deps.messages.finishReply(reply, fields);
   }
 }
+
+/** Every column a reply's final write sets (its content is the text of its parts). */
+type ReplyFields = Omit<ReplyFinish, 'content'>;
 
 const callOf = (call: ToolCall) => ({
   toolCallId: call.toolCallId,
