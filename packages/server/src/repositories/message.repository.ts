@@ -2,7 +2,6 @@ import { and, asc, eq, getTableColumns, inArray, ne, sql } from 'drizzle-orm';
 import { type Database, queryRows } from '../db/database.js';
 import {
   type ConversationRow,
-  conversations,
   type MessageRow,
   messages,
   type NewMessageRow,
