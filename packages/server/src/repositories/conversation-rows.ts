@@ -1,7 +1,7 @@
-import { sql } from 'drizzle-orm';
+import { getTableColumns, sql } from 'drizzle-orm';
 import pg from 'pg';
 import { type Database, queryRows } from '../db/database.js';
-import type { ConversationRow, MessageRow } from '../db/schema/index.js';
+import { type AvatarRow, avatars, type ConversationRow, type MessageRow } from '../db/schema/index.js';
 
 /**
  * Reads every message of a conversation fast, for walking its tree in memory (a recursive CTE
@@ -57,7 +57,8 @@ const ROWS_SQL = `select ${SHARED_COLUMNS.replace('cost_usd', 'cost_usd::float8'
   from messages
   where conversation_id = (select conversation_id from messages where id = $1 and owner_id = $2)`;
 
-const JSON_ROWS = sql.raw(`json_agg(json_build_array(${SHARED_COLUMNS}, created_at, updated_at))::text`);
+const JSON_ROWS_TEXT = `json_agg(json_build_array(${SHARED_COLUMNS}, created_at, updated_at))::text`;
+const JSON_ROWS = sql.raw(JSON_ROWS_TEXT);
 
 /** The messages of the conversation holding `messageId`, if `userId` owns it. */
 export async function loadConversationRows(
@@ -115,14 +116,33 @@ interface ConversationJson {
   updated_at: string;
 }
 
+/**
+ * Who speaks in a conversation's replies, read with its tree (a turn used to read them in a
+ * statement of its own): the conversation's avatar if the user may still use it (their own, or
+ * shared with the instance; null otherwise), and the user's names (null when the user is gone).
+ */
+export interface ConversationSpeaker {
+  avatar: AvatarRow | null;
+  user: { name: string; preferredName: string | null } | null;
+}
+
 export interface ConversationWithRows {
   conversation: ConversationRow;
   rows: ConversationRows;
+  speaker: ConversationSpeaker;
 }
 
+/** The conversation, its avatar (as the user may see it) and the user's names, as one JSON array. */
+const HEAD_JSON = `json_build_array(
+    row_to_json(c),
+    (select row_to_json(a) from avatars a
+      where a.id = c.avatar_id and (a.owner_id = $2 or a.visibility = 'instance')),
+    (select json_build_array(u.name, u.preferred_name) from users u where u.id = $2)
+  )::text`;
+
 // node-postgres: the message rows of ROWS_SQL's shape, and one more row holding the conversation
-// as JSON in the last column (null on message rows). UNION ALL keeps both in one round trip; the
-// conversation row is found by that column, not by its position (a parallel append may mix them).
+// head (HEAD_JSON) in the last column (null on message rows). UNION ALL keeps both in one round
+// trip; the head row is found by that column, not by its position (a parallel append may mix them).
 const treeRowsSql = (conversation: string) => `with c as (
     select * from conversations where id = ${conversation} and owner_id = $2
   )
@@ -130,7 +150,7 @@ const treeRowsSql = (conversation: string) => `with c as (
     date_part('epoch', created_at) * 1000, date_part('epoch', updated_at) * 1000, null::text
   from messages where conversation_id = (select id from c)
   union all
-  select ${Array.from({ length: 24 }, () => 'null').join(', ')}, row_to_json(c)::text from c`;
+  select ${Array.from({ length: 24 }, () => 'null').join(', ')}, ${HEAD_JSON} from c`;
 
 const TREE_SQL = {
   conversationId: treeRowsSql('$1::uuid'),
@@ -157,32 +177,70 @@ export async function loadConversationWithRows(
     const at = rows.findIndex((row) => row[24] != null);
     if (at < 0) return undefined;
     const [found] = rows.splice(at, 1);
-    const conversation = toConversationRow(JSON.parse(found![24] as string) as ConversationJson);
+    const head = parseHead(found![24] as string);
     return {
-      conversation,
-      rows: { conversationId: conversation.id, ownerId: userId, rows: rows as RowValues[] },
+      ...head,
+      rows: { conversationId: head.conversation.id, ownerId: userId, rows: rows as RowValues[] },
     };
   }
-  const target =
-    'conversationId' in key
-      ? sql`${key.conversationId}::uuid`
-      : sql`(select conversation_id from messages where id = ${key.messageId} and owner_id = ${userId})`;
-  const [found] = await queryRows<{ conversation: string; rows: string | null }>(
-    db,
-    sql`select row_to_json(c)::text as conversation,
-               (select ${JSON_ROWS} from messages where conversation_id = c.id) as rows
-        from conversations c where c.id = ${target} and c.owner_id = ${userId}`,
-  );
+  const pglite = client as { query(text: string, values: unknown[]): Promise<{ rows: unknown[] }> };
+  const [found] = (
+    await pglite.query('conversationId' in key ? PGLITE_TREE_SQL.conversationId : PGLITE_TREE_SQL.messageId, [
+      'conversationId' in key ? key.conversationId : key.messageId,
+      userId,
+    ])
+  ).rows as { head: string; rows: string | null }[];
   if (!found) return undefined;
-  const conversation = toConversationRow(JSON.parse(found.conversation) as ConversationJson);
+  const head = parseHead(found.head);
   return {
-    conversation,
+    ...head,
     rows: {
-      conversationId: conversation.id,
+      conversationId: head.conversation.id,
       ownerId: userId,
       rows: found.rows ? (JSON.parse(found.rows) as RowValues[]) : [],
     },
   };
+}
+
+// PGlite: the head and every message as JSON text in one row (see the top of this file).
+const pgliteTreeSql = (conversation: string) => `select ${HEAD_JSON} as head,
+    (select ${JSON_ROWS_TEXT} from messages where conversation_id = c.id) as rows
+  from conversations c where c.id = ${conversation} and c.owner_id = $2`;
+
+const PGLITE_TREE_SQL = {
+  conversationId: pgliteTreeSql('$1::uuid'),
+  messageId: pgliteTreeSql('(select conversation_id from messages where id = $1 and owner_id = $2)'),
+};
+
+/** HEAD_JSON's array: the conversation, the avatar row (or null), the user's names (or null). */
+function parseHead(text: string): { conversation: ConversationRow; speaker: ConversationSpeaker } {
+  const [conversation, avatar, user] = JSON.parse(text) as [
+    ConversationJson,
+    Record<string, unknown> | null,
+    [string, string | null] | null,
+  ];
+  return {
+    conversation: toConversationRow(conversation),
+    speaker: {
+      avatar: avatar ? toAvatarRow(avatar) : null,
+      user: user ? { name: user[0], preferredName: user[1] } : null,
+    },
+  };
+}
+
+/** Each avatar column's key, its SQL name, and whether it is a timestamp (ISO text in JSON). */
+const AVATAR_COLUMNS = Object.entries(getTableColumns(avatars)).map(
+  ([key, column]) => [key, column.name, column.columnType === 'PgTimestamp'] as const,
+);
+
+/** An avatar as `row_to_json` writes it (snake_case keys, ISO timestamps) → the row Drizzle reads. */
+function toAvatarRow(json: Record<string, unknown>): AvatarRow {
+  const row: Record<string, unknown> = {};
+  for (const [key, name, timestamp] of AVATAR_COLUMNS) {
+    const value = json[name] ?? null;
+    row[key] = timestamp && value !== null ? new Date(value as string) : value;
+  }
+  return row as AvatarRow;
 }
 
 function toConversationRow(c: ConversationJson): ConversationRow {

@@ -1,17 +1,13 @@
 import { and, asc, eq, getTableColumns, inArray, ne, sql } from 'drizzle-orm';
 import { type Database, queryRows } from '../db/database.js';
-import {
-  type ConversationRow,
-  type MessageRow,
-  messages,
-  type NewMessageRow,
-} from '../db/schema/index.js';
+import { type ConversationRow, type MessageRow, messages, type NewMessageRow } from '../db/schema/index.js';
 import { type MessagePart, partsOfText, textOfParts } from '../domain/message-parts.js';
 import type { UsageEvent } from '../domain/usage.js';
 import { newId } from '../ids.js';
 import {
   type ConversationKey,
   type ConversationRows,
+  type ConversationSpeaker,
   loadConversationRows,
   loadConversationWithRows,
   toMessageRow,
@@ -76,6 +72,8 @@ export function withConsistentParts<
 /** A conversation and its whole message tree, read at once; branches are walked in memory. */
 export interface ConversationTree {
   conversation: ConversationRow;
+  /** The conversation's avatar (null when the user may no longer use it) and the user's names. */
+  speaker: ConversationSpeaker;
   /** A message of this conversation, or undefined when it is not one of them. */
   message(id: string): MessageRow | undefined;
   /** Root → `leafId` (empty when `leafId` is not a message of this conversation). */
@@ -183,6 +181,7 @@ export function createMessageRepository(db: Database) {
       const byId = new Map(loaded.rows.rows.map((values) => [values[0], values]));
       return {
         conversation: loaded.conversation,
+        speaker: loaded.speaker,
         message: (id) => {
           const values = byId.get(id);
           return values ? toMessageRow(values, loaded.rows) : undefined;

@@ -12,6 +12,7 @@ import type { UserIdentity } from '../prompt/avatar-persona.js';
 import { type ChatModel, ProviderError } from '../providers/types.js';
 import { createAvatarRepository } from '../repositories/avatar.repository.js';
 import { createConversationRepository } from '../repositories/conversation.repository.js';
+import type { ConversationSpeaker } from '../repositories/conversation-rows.js';
 import { createMessageRepository } from '../repositories/message.repository.js';
 import { createConversationSummaryService, type SummaryOutcome } from './conversation-summary.service.js';
 import type { ModelService } from './model.service.js';
@@ -48,10 +49,14 @@ export function createConversationContextService(deps: {
   const summaries = createConversationSummaryService({ ...deps, config: deps.config.chat });
   const chat = deps.config.chat;
 
-  async function load(userId: string, conversation: Conversation): Promise<[Avatar, UserIdentity]> {
-    // One query for both (a turn used to make two).
-    const found = await avatars.findVisibleWithUser(userId, conversation.avatarId);
-    if (!found) throw notFound('user');
+  async function load(
+    userId: string,
+    conversation: Conversation,
+    speaker?: ConversationSpeaker,
+  ): Promise<[Avatar, UserIdentity]> {
+    // Read with the conversation's tree by a turn; else one query for both.
+    const found = speaker ?? (await avatars.findVisibleWithUser(userId, conversation.avatarId));
+    if (!found?.user) throw notFound('user');
     const { avatar, user } = found;
     if (!avatar) throw notFound('avatar');
     return [
@@ -82,8 +87,10 @@ export function createConversationContextService(deps: {
     userId: string,
     conversation: Conversation,
     branch: Message[],
+    /** The avatar and user as read with the conversation's tree (saves a statement per turn). */
+    speaker?: ConversationSpeaker,
   ): Promise<{ assembled: AssembledContext; chain: ChatModel[] }> {
-    const [avatar, user] = await load(userId, conversation);
+    const [avatar, user] = await load(userId, conversation, speaker);
     const chain = await deps.models.chain(userId, modelFor(conversation, avatar), avatar.fallbackModels);
     return { assembled: await assemble(avatar, user, branch, chain), chain };
   }

@@ -184,6 +184,7 @@ export function createReplyService(deps: {
         userId,
         conversation,
         planSend(planContext(userId, conversation), above, { content }),
+        tree.speaker,
       );
     },
 
@@ -196,6 +197,7 @@ export function createReplyService(deps: {
         userId,
         conversation,
         planRegenerate(planContext(userId, conversation), message, branch),
+        tree.speaker,
       );
     },
 
@@ -211,6 +213,7 @@ export function createReplyService(deps: {
         userId,
         conversation,
         planEdit(planContext(userId, conversation), message, above, content),
+        tree.speaker,
       );
     },
 
@@ -222,6 +225,7 @@ export function createReplyService(deps: {
         userId,
         conversation,
         planContinue(planContext(userId, conversation), message, branch),
+        tree.speaker,
       );
     },
 

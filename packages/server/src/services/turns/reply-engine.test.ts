@@ -198,7 +198,7 @@ describeStorage('the reply engine: turns, speakers, continue, usage (%s)', (mode
     expect(response.json().error.code).toBe('cannot_continue');
   });
 
-  it('sends a turn in four statements, none of them a transaction (issue 11)', async () => {
+  it('sends a turn in three statements, none of them a transaction (issue 11)', async () => {
     // A named conversation, so no title is made; a first send warms what is cached per process.
     await app.inject({
       method: 'PATCH',
@@ -224,21 +224,18 @@ describeStorage('the reply engine: turns, speakers, continue, usage (%s)', (mode
       (s) => !/^update messages as m\s|^select .* from "(user_settings|provider_configs)"/.test(s),
     );
     const kinds = perTurn.map((s) =>
-      /row_to_json\(c\)/.test(s)
-        ? 'conversation and its messages'
-        : /from "users" left join "avatars"/.test(s)
-          ? 'avatar and user'
-          : /^with v as \(/.test(s) &&
-              /moved as \(\s*update conversations/.test(s) &&
-              /insert into messages/.test(s)
-            ? 'question and reply, leaf moved'
-            : /^with recorded as \(\s*insert into usage_events/.test(s) && /update messages/.test(s)
-              ? 'finish with the usage event'
-              : s,
+      /row_to_json\(c\)/.test(s) && /row_to_json\(a\) from avatars/.test(s)
+        ? 'conversation, its messages, avatar and user'
+        : /^with v as \(/.test(s) &&
+            /moved as \(\s*update conversations/.test(s) &&
+            /insert into messages/.test(s)
+          ? 'question and reply, leaf moved'
+          : /^with recorded as \(\s*insert into usage_events/.test(s) && /update messages/.test(s)
+            ? 'finish with the usage event'
+            : s,
     );
     expect(kinds).toEqual([
-      'conversation and its messages',
-      'avatar and user',
+      'conversation, its messages, avatar and user',
       'question and reply, leaf moved',
       'finish with the usage event',
     ]);

@@ -5,6 +5,7 @@ import { speakerColumns } from '../../domain/speaker.js';
 import type { ReplyBus } from '../../realtime/reply-bus.js';
 import type { StreamPart } from '../../realtime/stream-parts.js';
 import type { AvatarRepository } from '../../repositories/avatar.repository.js';
+import type { ConversationSpeaker } from '../../repositories/conversation-rows.js';
 import type { MessageRepository } from '../../repositories/message.repository.js';
 import type { ConversationContextService } from '../conversation-context.service.js';
 import type { AfterReply } from './after-reply.js';
@@ -73,7 +74,13 @@ export function createReplyEngine(deps: {
 
   return {
     /** Starts the reply a plan asks for; answers once its row is stored and its stream is open. */
-    async start(userId: string, conversation: Conversation, plan: TurnPlan): Promise<StartedReply> {
+    async start(
+      userId: string,
+      conversation: Conversation,
+      plan: TurnPlan,
+      /** The avatar and user as read with the conversation's tree (else the context reads them). */
+      speaker?: ConversationSpeaker,
+    ): Promise<StartedReply> {
       if (plan.kind === 'rewrite') {
         const [edited] = await deps.messages.append(conversation.id, [storable(plan.message)]);
         const publish = openStream(edited!, [], false);
@@ -83,7 +90,7 @@ export function createReplyEngine(deps: {
         return { replyId: edited!.id, conversationId: conversation.id };
       }
       // Built before anything is written, so "no model" or "local only" refuses a send cleanly.
-      const { assembled, chain } = await deps.context.build(userId, conversation, plan.branch);
+      const { assembled, chain } = await deps.context.build(userId, conversation, plan.branch, speaker);
       const { reply: planned, question } = plan;
       const rows = await deps.registry.reserve(planned.id, () =>
         deps.messages.append(conversation.id, [
