@@ -375,6 +375,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       messages: messageRows,
       conversations: createConversationRepository(storage.db),
       avatars: createAvatarRepository(storage.db),
+      usage,
     },
     config: config.chat,
     models,

@@ -10,6 +10,7 @@ import type { AvatarRepository } from '../repositories/avatar.repository.js';
 import type { ConversationRepository } from '../repositories/conversation.repository.js';
 import type { MessageRepository } from '../repositories/message.repository.js';
 import type { ReplyFlushBatch } from '../repositories/reply-flush-batch.js';
+import type { UsageRepository } from '../repositories/usage.repository.js';
 import type { ConversationTitleService } from './conversation-title.service.js';
 import type { ModelService } from './model.service.js';
 import { type AfterReply, inProcessAfterReply } from './turns/after-reply.js';
@@ -46,6 +47,8 @@ export function createReplyService(deps: {
     messages: MessageRepository;
     conversations: Pick<ConversationRepository, 'findOwned' | 'setAutoTitle'>;
     avatars: Pick<AvatarRepository, 'touch'>;
+    /** Records the usage of a model call whose reply could not be stored. */
+    usage: Pick<UsageRepository, 'record'>;
   };
   config: Config['chat'];
   models: Pick<ModelService, 'stream'>;
@@ -86,6 +89,7 @@ export function createReplyService(deps: {
   const engine = createReplyEngine({
     messages,
     avatars: deps.repositories.avatars,
+    usage: deps.repositories.usage,
     context: deps.context,
     bus: deps.bus,
     registry,

@@ -4,6 +4,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { queryRows } from '../../db/database.js';
 import { createMessageRepository } from '../../repositories/message.repository.js';
+import { createUsageRepository } from '../../repositories/usage.repository.js';
 import { createTestApp } from '../../test-support/app.js';
 import { startChat } from '../../test-support/conversations.js';
 import { OllamaServer } from '../../test-support/protocol-servers/ollama-server.js';
@@ -73,6 +74,7 @@ describeStorage('the reply engine: turns, speakers, continue, usage (%s)', (mode
   let chat: Awaited<ReturnType<typeof startChat>>;
   let avatarId: string;
   const messages = () => createMessageRepository(storage.db);
+  const usageEventsOf = (userId: string) => createUsageRepository(storage.db).listForUser(userId, 1000);
 
   beforeAll(async () => {
     ollama = await new OllamaServer().listen();
@@ -239,6 +241,42 @@ describeStorage('the reply engine: turns, speakers, continue, usage (%s)', (mode
       'question and reply, leaf moved',
       'finish with the usage event',
     ]);
+  });
+
+  it('calls the model while the rows are written; when they cannot be, stops the call and answers the error', async () => {
+    const run = (text: string) => storage.db.execute(sql.raw(text));
+    await run(`create function lumina_test_no_messages() returns trigger language plpgsql as $$
+      begin raise exception 'messages cannot be written'; end $$`);
+    await run(`create trigger no_messages before insert on messages
+      for each statement execute function lumina_test_no_messages()`);
+    const usageBefore = (await usageEventsOf(chat.userId)).length;
+    try {
+      // No scripted reply: the call may or may not reach the model before it is stopped.
+      const response = await app.inject({
+        method: 'POST',
+        url: `/api/conversations/${chat.conversationId}/messages`,
+        headers: chat.headers,
+        payload: { content: 'Is anyone there?' },
+      });
+      // The request fails as it did before the model was called early: a plain error, no stream.
+      expect(response.statusCode).toBe(500);
+      expect(response.json().error.code).toBe('internal_error');
+    } finally {
+      await run('drop trigger no_messages on messages');
+      await run('drop function lumina_test_no_messages');
+    }
+    // Nothing was stored, the call was stopped (and, if it was made, recorded as cancelled).
+    const tree = (await messages().conversationTree(chat.userId, { conversationId: chat.conversationId }))!;
+    expect(tree.branch(tree.conversation.activeLeafId!).some((m) => m.content === 'Is anyone there?')).toBe(
+      false,
+    );
+    const added = (await usageEventsOf(chat.userId)).slice(usageBefore);
+    expect(added.length).toBeLessThanOrEqual(1);
+    for (const event of added) expect(event).toMatchObject({ purpose: 'chat', status: 'cancelled' });
+    // The next send works and streams its own reply.
+    ollama.script({ kind: 'text', tokens: ['Here', ' now'] });
+    const events = await post(`/api/conversations/${chat.conversationId}/messages`, { content: 'Hello?' });
+    expect(textOf(events)).toBe('Here now');
   });
 
   it('completes and stores a reply when recording its usage fails', async () => {

@@ -7,11 +7,12 @@ import type { StreamPart } from '../../realtime/stream-parts.js';
 import type { AvatarRepository } from '../../repositories/avatar.repository.js';
 import type { ConversationSpeaker } from '../../repositories/conversation-rows.js';
 import type { MessageRepository } from '../../repositories/message.repository.js';
+import type { UsageRepository } from '../../repositories/usage.repository.js';
 import type { ConversationContextService } from '../conversation-context.service.js';
 import type { AfterReply } from './after-reply.js';
 import { messageStart } from './reply-follower.js';
 import type { ReplyRegistry } from './reply-registry.js';
-import { type ReplyRunDeps, runReply } from './reply-run.js';
+import { type ReplyRunDeps, runReply, startEarlyStep } from './reply-run.js';
 import type { TurnPlan } from './turn-planner.js';
 
 /** A reply that was started: follow `replyId` on the bus from sequence 0 to stream it. */
@@ -36,6 +37,8 @@ export type ReplyContext = Pick<ConversationContextService, 'build' | 'afterRepl
 export function createReplyEngine(deps: {
   messages: Pick<MessageRepository, 'append'>;
   avatars: Pick<AvatarRepository, 'touch'>;
+  /** Records the usage of a model call whose reply could not be stored. */
+  usage: Pick<UsageRepository, 'record'>;
   context: Pick<ReplyContext, 'build'>;
   bus: Pick<ReplyBus, 'publish' | 'end' | 'announce'>;
   registry: ReplyRegistry;
@@ -92,25 +95,51 @@ export function createReplyEngine(deps: {
       // Built before anything is written, so "no model" or "local only" refuses a send cleanly.
       const { assembled, chain } = await deps.context.build(userId, conversation, plan.branch, speaker);
       const { reply: planned, question } = plan;
-      const rows = await deps.registry.reserve(planned.id, () =>
-        deps.messages.append(conversation.id, [
-          ...(question ? [storable(question)] : []),
-          {
-            id: planned.id,
-            conversationId: conversation.id,
-            ownerId: userId,
-            parentId: planned.parentId,
-            role: 'assistant',
-            parts: planned.parts,
-            turnId: planned.turnId,
-            ...speakerColumns(planned.speaker),
-            status: 'streaming',
-            model: chain[0]?.info.id ?? null,
-            writerId: deps.writerId,
-            metadata: planned.metadata,
-          },
-        ]),
+      // The model is called now and the rows are written meanwhile: the model works on its first
+      // token while the database works (one database round trip less before first content).
+      const controller = new AbortController();
+      const firstStep = startEarlyStep(
+        deps.run,
+        {
+          userId,
+          chain,
+          maxOutputTokens: assembled.tokens.replyBudget,
+          avatarId: planned.speaker.id,
+          signal: controller.signal,
+        },
+        assembled.messages,
       );
+      const rows = await deps.registry
+        .reserve(planned.id, () =>
+          deps.messages.append(conversation.id, [
+            ...(question ? [storable(question)] : []),
+            {
+              id: planned.id,
+              conversationId: conversation.id,
+              ownerId: userId,
+              parentId: planned.parentId,
+              role: 'assistant',
+              parts: planned.parts,
+              turnId: planned.turnId,
+              ...speakerColumns(planned.speaker),
+              status: 'streaming',
+              model: chain[0]?.info.id ?? null,
+              writerId: deps.writerId,
+              metadata: planned.metadata,
+            },
+          ]),
+        )
+        .catch(async (err: unknown) => {
+          // Nothing was stored: the model call stops, and what it used is still recorded.
+          controller.abort();
+          await firstStep.stream.return?.().catch(() => {});
+          for (const event of firstStep.usageEvents) {
+            await deps.usage
+              .record(event)
+              .catch((e: unknown) => deps.log.error({ err: e }, 'usage not recorded'));
+          }
+          throw err;
+        });
       const reply = rows.at(-1)!;
       touchAvatar(planned.speaker.id);
       // A continued reply starts with the text it continues: its message-start carries it.
@@ -121,33 +150,38 @@ export function createReplyEngine(deps: {
       );
       // The branch the reply ends: a continued reply takes the place of the one it continues.
       const above = plan.action === 'continue' ? plan.branch.slice(0, -1) : plan.branch;
-      deps.registry.start(reply.id, async (running) => {
-        try {
-          const outcome = await runReply(deps.run, {
-            userId,
-            reply,
-            avatarId: planned.speaker.id,
-            chain,
-            history: assembled.messages,
-            maxOutputTokens: assembled.tokens.replyBudget,
-            running,
-            publish,
-          });
-          if (outcome.status === 'complete')
-            await deps.afterReply.completed({
+      deps.registry.start(
+        reply.id,
+        async (running) => {
+          try {
+            const outcome = await runReply(deps.run, {
               userId,
-              conversation,
-              branch: [...above, ...(outcome.stored ? [outcome.stored] : [])],
-              assembled,
+              reply,
+              avatarId: planned.speaker.id,
               chain,
+              history: assembled.messages,
+              maxOutputTokens: assembled.tokens.replyBudget,
+              running,
               publish,
+              firstStep,
             });
-        } catch (err) {
-          deps.log.error({ err, replyId: reply.id }, 'reply failed');
-        } finally {
-          deps.bus.end(reply.id);
-        }
-      });
+            if (outcome.status === 'complete')
+              await deps.afterReply.completed({
+                userId,
+                conversation,
+                branch: [...above, ...(outcome.stored ? [outcome.stored] : [])],
+                assembled,
+                chain,
+                publish,
+              });
+          } catch (err) {
+            deps.log.error({ err, replyId: reply.id }, 'reply failed');
+          } finally {
+            deps.bus.end(reply.id);
+          }
+        },
+        controller,
+      );
       return { replyId: reply.id, conversationId: conversation.id };
     },
   };

@@ -56,10 +56,18 @@ export function createReplyRegistry(deps: {
       }
     },
 
-    /** Registers a reply's run; `run` gets the handle it stops by and answers when all is stored. */
-    start(replyId: string, run: (reply: RunningReply) => Promise<void>): void {
+    /**
+     * Registers a reply's run; `run` gets the handle it stops by and answers when all is stored.
+     * `controller`: the one whose signal a model call started before the row was written
+     * already listens to (the engine's early step).
+     */
+    start(
+      replyId: string,
+      run: (reply: RunningReply) => Promise<void>,
+      controller: AbortController = new AbortController(),
+    ): void {
       const entry: { controller: AbortController; reason?: StopReason; done?: Promise<void> } = {
-        controller: new AbortController(),
+        controller,
       };
       running.set(replyId, entry);
       if (closing) entry.reason = 'shutdown';

@@ -5,7 +5,9 @@ import type { FinishReason, ReplyEndStatus, ReplyTimings } from '../../domain/re
 import type { UsageEvent } from '../../domain/usage.js';
 import { newId } from '../../ids.js';
 import { chatMessagesOf } from '../../prompt/history-messages.js';
+import type { FallbackPart } from '../../providers/fallback.js';
 import type { ChatMessage, ChatModel, ToolCall, ToolDefinition } from '../../providers/types.js';
+import type { CallSummaryPart } from '../../providers/usage-recorder.js';
 import type { StreamPart, Usage } from '../../realtime/stream-parts.js';
 import type { MessageRepository } from '../../repositories/message.repository.js';
 import type { ReplyFinish } from '../../repositories/reply-statements.js';
@@ -54,12 +56,84 @@ export interface ReplyRunInput {
   maxOutputTokens: number;
   running: RunningReply;
   publish(part: StreamPart): void;
+  /** The first step, when the engine started it before the row was written (startEarlyStep). */
+  firstStep?: EarlyStep;
 }
 
 export interface ReplyOutcome {
   status: ReplyEndStatus;
   /** The row as stored; undefined when the final write did not land (the late store has it). */
   stored: Message | undefined;
+}
+
+/** What a model step needs to call the model. */
+export type ModelStepInput = Pick<ReplyRunInput, 'userId' | 'chain' | 'maxOutputTokens' | 'avatarId'> & {
+  signal: AbortSignal;
+};
+
+/**
+ * One model call of a reply (a step): streams from the chain with retries and fallback; the
+ * call's usage event goes to `usageEvents` (with an id made now, so a finish written twice — the
+ * late store — records each call once), stored with the reply's finish.
+ */
+export function modelStep(
+  deps: Pick<ReplyRunDeps, 'models' | 'tools'>,
+  input: ModelStepInput,
+  messages: ChatMessage[],
+  usageEvents: UsageEvent[],
+) {
+  return deps.models.stream(input.userId, {
+    messages,
+    chain: input.chain,
+    purpose: 'chat',
+    maxOutputTokens: input.maxOutputTokens,
+    signal: input.signal,
+    avatarId: input.avatarId,
+    recordUsage: (event: UsageEvent) => usageEvents.push({ ...event, id: newId() }),
+    ...(deps.tools ? { tools: deps.tools.definitions } : {}),
+  });
+}
+
+/**
+ * A model step started before the reply's row was written (the engine calls the model while the
+ * database works): its stream, already asked for its first part, and the usage events it records.
+ */
+export interface EarlyStep {
+  stream: AsyncIterableIterator<FallbackPart | CallSummaryPart>;
+  usageEvents: UsageEvent[];
+}
+
+/**
+ * Starts a model step now: the request goes out at once (the stream is asked for its first
+ * part), and whoever reads `stream` gets that part first.
+ */
+export function startEarlyStep(
+  deps: Pick<ReplyRunDeps, 'models' | 'tools'>,
+  input: ModelStepInput,
+  messages: ChatMessage[],
+): EarlyStep {
+  const usageEvents: UsageEvent[] = [];
+  const iterator = modelStep(deps, input, messages, usageEvents);
+  let head: Promise<IteratorResult<FallbackPart | CallSummaryPart>> | undefined = iterator.next();
+  // Read (or dropped by return()) later; a rejection is the reader's, never unhandled.
+  head.catch(() => {});
+  const stream: AsyncIterableIterator<FallbackPart | CallSummaryPart> = {
+    next() {
+      const first = head;
+      head = undefined;
+      return first ?? iterator.next();
+    },
+    async return(value?: unknown) {
+      // A generator asked to return while its next() is pending returns after it settles.
+      if (head) await head.catch(() => {});
+      head = undefined;
+      return iterator.return(value as never);
+    },
+    [Symbol.asyncIterator]() {
+      return stream;
+    },
+  };
+  return { stream, usageEvents };
 }
 
 /**
@@ -81,24 +155,16 @@ export async function runReply(deps: ReplyRunDeps, input: ReplyRunInput): Promis
   const timings: ReplyTimings = { timeToFirstTokenMs: null, durationMs: 0 };
   const flushing = deps.flusher(reply.id, parts);
   const deltas = coalescedDeltas(publish);
-  // Each model call's usage event, stored with the finish (one statement); ids made now, so a
-  // finish written twice (the late store) records each call once.
-  const usageEvents: UsageEvent[] = [];
-  const recordUsage = (event: UsageEvent) => usageEvents.push({ ...event, id: newId() });
+  // Each model call's usage event, stored with the finish (one statement).
+  const usageEvents = input.firstStep?.usageEvents ?? [];
   try {
     let messages = input.history;
     for (let step = 1; ; step++) {
       finishReason = null;
-      const stream = deps.models.stream(input.userId, {
-        messages,
-        chain: input.chain,
-        purpose: 'chat',
-        maxOutputTokens: input.maxOutputTokens,
-        signal: running.signal,
-        avatarId: input.avatarId,
-        recordUsage,
-        ...(deps.tools ? { tools: deps.tools.definitions } : {}),
-      });
+      const stream =
+        step === 1 && input.firstStep
+          ? input.firstStep.stream
+          : modelStep(deps, { ...input, signal: running.signal }, messages, usageEvents);
       for await (const part of stream) {
         // Deltas are stored at once and published coalesced; anything else goes out after them.
         if (part.type === 'text-delta') {
