@@ -1,6 +1,7 @@
 import { and, asc, eq, getTableColumns, inArray, ne, sql } from 'drizzle-orm';
 import { type Database, queryRows } from '../db/database.js';
 import { type ConversationRow, type MessageRow, messages, type NewMessageRow } from '../db/schema/index.js';
+import type { Message } from '../domain/message.js';
 import { type MessagePart, partsOfText, textOfParts } from '../domain/message-parts.js';
 import type { UsageEvent } from '../domain/usage.js';
 import { newId } from '../ids.js';
@@ -261,18 +262,11 @@ export function createMessageRepository(db: Database) {
      * conflict is skipped, so writing the same finish again counts no call twice.
      */
     async finishReply(
-      reply: Pick<MessageRow, 'id' | 'ownerId' | 'conversationId'>,
+      reply: Message,
       fields: Omit<ReplyFinish, 'content'>,
       usage: UsageEvent[] = [],
-    ): Promise<MessageRow | undefined> {
-      return finishReply(
-        db,
-        reply.id,
-        reply.ownerId,
-        reply.conversationId,
-        { ...fields, content: textOfParts(fields.parts) },
-        usage,
-      );
+    ): Promise<Message | undefined> {
+      return finishReply(db, reply, { ...fields, content: textOfParts(fields.parts) }, usage);
     },
 
     async setSummary(id: string, summary: string): Promise<void> {

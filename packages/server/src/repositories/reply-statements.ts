@@ -1,9 +1,10 @@
 import pg from 'pg';
 import type { Database } from '../db/database.js';
+import { messageRow } from '../db/message-row.js';
 import type { MessageRow, NewMessageRow } from '../db/schema/index.js';
+import type { Message } from '../domain/message.js';
 import type { UsageEvent } from '../domain/usage.js';
 import { newId } from '../ids.js';
-import { type RowValues, SHARED_COLUMNS, toMessageRow } from './conversation-rows.js';
 
 /**
  * The two writes of every turn, as fixed SQL text rather than Drizzle builders: building the
@@ -53,8 +54,9 @@ export type ReplyFinish = Required<
   >
 > & { content: string };
 
-const RETURNING = `${SHARED_COLUMNS.replace('cost_usd', 'cost_usd::float8')},
-  date_part('epoch', created_at) * 1000, date_part('epoch', updated_at) * 1000`;
+// Only what the database decided (the times); everything else is what the statement wrote, so the
+// rows are built from it: PGlite decodes each result field in JavaScript (24 columns × 2 rows).
+const RETURNING = `id, date_part('epoch', created_at) * 1000, date_part('epoch', updated_at) * 1000`;
 
 const APPEND_SQL = `with v as (
     select * from jsonb_to_recordset($1::jsonb) as v(
@@ -99,17 +101,20 @@ const FINISH_WITH_USAGE_SQL = `with recorded as (
   )
   ${FINISH_SET}`;
 
+/** A RETURNING row: the id, then created_at and updated_at as epoch milliseconds. */
+type Written = [id: string, createdAt: number, updatedAt: number];
+
 /** Runs fixed SQL for array rows: a named (prepared-once) statement on node-postgres. */
-async function arrayRows(db: Database, name: string, text: string, values: unknown[]): Promise<RowValues[]> {
+async function arrayRows(db: Database, name: string, text: string, values: unknown[]): Promise<Written[]> {
   const client = (db as unknown as { $client: unknown }).$client;
   if (client instanceof pg.Pool) {
     const result = await client.query<unknown[]>({ name, text, values, rowMode: 'array' });
-    return result.rows as unknown as RowValues[];
+    return result.rows as unknown as Written[];
   }
   const pglite = client as {
     query(text: string, values: unknown[], options: { rowMode: 'array' }): Promise<{ rows: unknown[][] }>;
   };
-  return (await pglite.query(text, values, { rowMode: 'array' })).rows as unknown as RowValues[];
+  return (await pglite.query(text, values, { rowMode: 'array' })).rows as unknown as Written[];
 }
 
 /**
@@ -152,9 +157,29 @@ export async function appendMessages(
     last.createdAt ?? null,
     conversationId,
   ]);
-  const shape = { conversationId, ownerId: last.ownerId, rows: stored };
-  const byId = new Map(stored.map((values) => [values[0], toMessageRow(values, shape)]));
-  return rows.map((row) => byId.get(row.id)!);
+  const times = new Map(stored.map(([id, created, updated]) => [id, [created, updated] as const]));
+  return rows.map((row) => {
+    const [created, updated] = times.get(row.id)!;
+    const { tsv: _tsv, ...message } = messageRow({
+      id: row.id,
+      conversationId: row.conversationId,
+      ownerId: row.ownerId,
+      parentId: row.parentId ?? null,
+      role: row.role,
+      content: row.content,
+      parts: row.parts ?? [],
+      turnId: row.turnId ?? null,
+      speakerAvatarId: row.speakerAvatarId ?? null,
+      speakerUserId: row.speakerUserId ?? null,
+      status: row.status ?? 'complete',
+      model: row.model ?? null,
+      writerId: row.writerId ?? null,
+      metadata: row.metadata ?? {},
+      createdAt: new Date(created),
+      updatedAt: new Date(updated),
+    });
+    return message as MessageRow;
+  });
 }
 
 /**
@@ -164,12 +189,11 @@ export async function appendMessages(
  */
 export async function finishReply(
   db: Database,
-  id: string,
-  ownerId: string,
-  conversationId: string,
+  reply: Message,
   fields: ReplyFinish,
   usage: UsageEvent[],
-): Promise<MessageRow | undefined> {
+): Promise<Message | undefined> {
+  const id = reply.id;
   const values = [
     fields.content,
     JSON.stringify(fields.parts),
@@ -192,7 +216,9 @@ export async function finishReply(
           ...values,
           usageJson(usage),
         ]);
-  return row ? toMessageRow(row, { conversationId, ownerId, rows: [row] }) : undefined;
+  // The row as stored: what it was with what this statement wrote (only flushes, which this
+  // overwrites, touch a streaming reply in between).
+  return row ? { ...reply, ...fields, updatedAt: new Date(row[2]) } : undefined;
 }
 
 /** Usage events as the JSON array FINISH_WITH_USAGE_SQL reads (an id made for any without one). */
