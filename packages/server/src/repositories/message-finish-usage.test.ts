@@ -6,6 +6,25 @@ import { createTestStorage, describeStorage, type TestStorage } from '../test-su
 import { createMessageRepository } from './message.repository.js';
 import { createUsageRepository } from './usage.repository.js';
 
+/** One chat call of `userId`'s, as a reply run hands it over. */
+const usageEvent = (userId: string, avatarId: string | null, over: Partial<UsageEvent> = {}): UsageEvent => ({
+  id: uuidv7(),
+  userId,
+  provider: 'openai',
+  model: 'openai/gpt-4o-mini',
+  purpose: 'chat',
+  avatarId,
+  inputTokens: 120,
+  outputTokens: 7,
+  tokensReported: true,
+  costUsd: null,
+  timeToFirstTokenMs: 210,
+  durationMs: 900,
+  status: 'complete',
+  errorCode: null,
+  ...over,
+});
+
 describeStorage('a reply finish with its usage events on %s', (mode) => {
   let storage: TestStorage;
   beforeAll(async () => {
@@ -26,25 +45,11 @@ describeStorage('a reply finish with its usage events on %s', (mode) => {
       content: '',
       status: 'streaming',
     });
-    const event = (over: Partial<UsageEvent>): UsageEvent => ({
-      id: uuidv7(),
-      userId: owner.id,
-      provider: 'openai',
-      model: 'openai/gpt-4o-mini',
-      purpose: 'chat',
-      avatarId: avatar.id,
-      inputTokens: 120,
-      outputTokens: 7,
-      tokensReported: true,
-      costUsd: null,
-      timeToFirstTokenMs: 210,
-      durationMs: 900,
-      status: 'complete',
-      errorCode: null,
-      ...over,
-    });
     // A reply of two model calls (a tool round), the second one priced.
-    const events = [event({}), event({ inputTokens: 140, outputTokens: 12, costUsd: 0.00012345 })];
+    const events = [
+      usageEvent(owner.id, avatar.id),
+      usageEvent(owner.id, avatar.id, { inputTokens: 140, outputTokens: 12, costUsd: 0.00012345 }),
+    ];
     const fields = {
       parts: [{ type: 'text' as const, text: 'Done.' }],
       status: 'complete' as const,
@@ -95,22 +100,8 @@ describeStorage('a reply finish with its usage events on %s', (mode) => {
       content: 'So far',
       status: 'streaming',
     });
-    const orphan: UsageEvent = {
-      id: uuidv7(),
-      userId: uuidv7(), // no such user: the foreign key refuses the event
-      provider: 'openai',
-      model: 'openai/gpt-4o-mini',
-      purpose: 'chat',
-      avatarId: avatar.id,
-      inputTokens: 1,
-      outputTokens: 1,
-      tokensReported: true,
-      costUsd: null,
-      timeToFirstTokenMs: null,
-      durationMs: 1,
-      status: 'complete',
-      errorCode: null,
-    };
+    // No such user: the foreign key refuses the event.
+    const orphan = usageEvent(uuidv7(), avatar.id, { inputTokens: 1, outputTokens: 1 });
     await expect(
       messages.finishReply(
         reply,

@@ -31,23 +31,8 @@ const INTERRUPTED = {
 // Every column except the search vector, which no caller reads.
 const { tsv: _tsv, ...messageColumns } = getTableColumns(messages);
 
-export type MessageFinish = Partial<
-  Pick<
-    NewMessageRow,
-    | 'content'
-    | 'parts'
-    | 'status'
-    | 'error'
-    | 'model'
-    | 'finishReason'
-    | 'inputTokens'
-    | 'outputTokens'
-    | 'costUsd'
-    | 'timeToFirstTokenMs'
-    | 'durationMs'
-    | 'writerId'
-  >
->;
+/** Any of the columns a reply's final write sets (sweeps and recovery set some of them). */
+export type MessageFinish = Partial<ReplyFinish>;
 
 /**
  * What a streaming reply has written so far: its text (a text-only reply), or its parts in order
