@@ -103,4 +103,20 @@ describe('reply streams as SSE: deltas merged within a window', () => {
       ['4', { status: 'complete', finishReason: 'stop', timings: null }],
     ]);
   });
+
+  it('sends the headers at once even when no part comes yet (a follower of a quiet reply)', async () => {
+    let headersSeen: () => void = () => {};
+    const seen = new Promise<void>((resolve) => {
+      headersSeen = resolve;
+    });
+    const url = await serve(async function* () {
+      // Nothing to send until the client has the response: held headers would never arrive.
+      await seen;
+      yield { type: 'finish', status: 'complete', finishReason: 'stop', timings: null };
+    });
+    const response = await fetch(url);
+    expect(response.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
+    headersSeen();
+    expect((await readEvents(response)).map((e) => e.event)).toEqual(['finish']);
+  });
 });
