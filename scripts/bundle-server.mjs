@@ -34,6 +34,9 @@ const EXTERNAL = [
   'pg-native',
   'pino',
   'pino-pretty',
+  // Imported only when the server runs from its TypeScript sources (db/pglite-thread-client.ts
+  // builds the PGlite worker with it); never from the bundle.
+  'esbuild',
 ];
 
 /**
@@ -86,7 +89,12 @@ const ownModuleUrls = {
 
 fs.rmSync(outdir, { recursive: true, force: true });
 const result = await build({
-  entryPoints: { server: path.join(src, 'bin.ts') },
+  // PGlite's worker thread (db/pglite-worker.ts) is an entry of its own: Node starts a Worker
+  // from a file. db/pglite-thread-client.ts finds it through LUMINA_BUNDLED_PGLITE_WORKER, a URL
+  // relative to that module's import.meta.url, which own-module-urls makes its tsc output's
+  // (dist/db/pglite-thread-client.js): '../bundle/…' lands beside server.js.
+  entryPoints: { server: path.join(src, 'bin.ts'), 'pglite-worker': path.join(src, 'db/pglite-worker.ts') },
+  define: { LUMINA_BUNDLED_PGLITE_WORKER: JSON.stringify('../bundle/pglite-worker.js') },
   outdir,
   bundle: true,
   // Dynamic imports (AI SDK vendors, sharp, dicebear, tokenizer ranks …) become chunks loaded

@@ -108,6 +108,7 @@ export const envSchema = z.object({
     .string()
     .regex(/^\d+(kB|MB|GB)$/, { message: 'must be a PostgreSQL size such as 16MB' })
     .default('16MB'),
+  LUMINA_PGLITE_THREAD: z.enum(['worker', 'main'], { message: 'must be worker or main' }).default('worker'),
 });
 
 export type Env = z.input<typeof envSchema>;
@@ -128,6 +129,8 @@ export interface Config {
   shutdownTimeoutMs: number;
   webDir: string | undefined;
   pgliteSharedBuffers: string;
+  /** Where embedded PGlite runs: its own worker thread, or the main thread (as before issue 11). */
+  pgliteThread: 'worker' | 'main';
   /** 32-byte master key for secrets at rest; when unset, a key file in the data dir is used. */
   secretKey: Buffer | undefined;
   sessionTtlDays: number;
@@ -215,6 +218,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     shutdownTimeoutMs: e.LUMINA_SHUTDOWN_TIMEOUT_MS,
     webDir: e.LUMINA_WEB_DIR ? path.resolve(e.LUMINA_WEB_DIR) : undefined,
     pgliteSharedBuffers: e.LUMINA_PGLITE_SHARED_BUFFERS,
+    pgliteThread: e.LUMINA_PGLITE_THREAD,
     secretKey: e.LUMINA_SECRET_KEY ? Buffer.from(e.LUMINA_SECRET_KEY, 'hex') : undefined,
     sessionTtlDays: e.LUMINA_SESSION_TTL_DAYS,
     cookieSecure: e.LUMINA_COOKIE_SECURE,

@@ -80,6 +80,7 @@ export async function startServer(
     poolMax: config.databasePoolMax,
     poolTimeoutMs: config.databasePoolTimeoutMs,
     pgliteSharedBuffers: config.pgliteSharedBuffers,
+    pgliteThread: config.pgliteThread,
   });
   mark('storageMs');
   let modules: Awaited<typeof loading>;

@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
-import { vector } from '@electric-sql/pglite-pgvector';
+import type { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
@@ -9,9 +8,17 @@ import pg from 'pg';
 import { type DataDirLock, lockDataDir } from './data-dir-lock.js';
 import type { Database } from './database.js';
 import { migrate } from './migrate.js';
+import { PgliteThreadClient } from './pglite-thread-client.js';
+import { openPgliteInstance, type PgliteInstanceOptions } from './pglite-worker.js';
 import * as schema from './schema/index.js';
 
 export type StorageKind = 'pglite' | 'postgres';
+
+/**
+ * Where embedded PGlite runs: in a worker thread of its own (the default: its WebAssembly and
+ * result decoding stay off the event loop), or on the main thread (`LUMINA_PGLITE_THREAD=main`).
+ */
+export type PgliteThread = 'worker' | 'main';
 
 /** An open database: the Drizzle handle plus what the rest of the server needs to know about it. */
 export interface Storage {
@@ -52,6 +59,12 @@ export interface StorageOptions {
    */
   poolTimeoutMs?: number;
   pgliteSharedBuffers?: string;
+  /**
+   * Where PGlite runs. Default: `LUMINA_PGLITE_THREAD` from the environment when it is `main`,
+   * else `worker` (the server passes its validated config; the CLI, tests and benches follow the
+   * environment).
+   */
+  pgliteThread?: PgliteThread;
   /** Apply pending migrations (default true). */
   migrate?: boolean;
 }
@@ -66,11 +79,13 @@ export class StorageError extends Error {
  * @example const storage = await openStorage({ dataDir: './data' });
  */
 export async function openStorage(options: StorageOptions): Promise<Storage> {
+  const thread = options.pgliteThread ?? (process.env.LUMINA_PGLITE_THREAD === 'main' ? 'main' : 'worker');
+  const sharedBuffers = options.pgliteSharedBuffers ?? '16MB';
   const storage = options.databaseUrl
     ? await openPostgres(options.databaseUrl, options.poolMax ?? 10, options.poolTimeoutMs ?? 5000)
     : options.dataDir === 'memory://'
-      ? await openPglite(undefined, options.pgliteSharedBuffers ?? '16MB')
-      : await openPglite(path.join(options.dataDir, 'db'), options.pgliteSharedBuffers ?? '16MB');
+      ? await openPglite(undefined, sharedBuffers, thread)
+      : await openPglite(path.join(options.dataDir, 'db'), sharedBuffers, thread);
   if (options.migrate !== false) {
     try {
       await migrate(storage.db);
@@ -82,32 +97,30 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
   return storage;
 }
 
-async function openPglite(dir: string | undefined, sharedBuffers: string): Promise<Storage> {
+async function openPglite(
+  dir: string | undefined,
+  sharedBuffers: string,
+  thread: PgliteThread,
+): Promise<Storage> {
   const lock: DataDirLock = dir ? lockDataDir(dir) : { release() {} };
   const created = !dir || !fs.existsSync(path.join(dir, 'PG_VERSION'));
-  let client: PGlite;
-  const open = () =>
-    PGlite.create(dir, {
-      extensions: { vector },
-      relaxedDurability: false,
-      postgresqlconf: [`shared_buffers = ${sharedBuffers}`],
-    });
+  const instance: PgliteInstanceOptions = {
+    dataDir: dir,
+    sharedBuffers,
+    reopenAfterInitdb: created && dir !== undefined,
+  };
+  // The worker's client has PGlite's query/exec/transaction/close: Drizzle and every caller of
+  // `$client` use either one alike.
+  let client: PGlite | PgliteThreadClient;
   try {
-    client = await open();
-    await client.exec('create extension if not exists vector');
-    if (created && dir) {
-      // initdb leaves ~650 MB of WASM heap that an idle server never returns; reopening the
-      // new database starts from a normal-sized heap (bench/results: 700 -> 330 MB RSS).
-      await client.close();
-      client = await open();
-    }
+    client = thread === 'main' ? await openPgliteInstance(instance) : await PgliteThreadClient.open(instance);
   } catch (err) {
     lock.release();
     throw new StorageError(
       `the embedded database in ${dir} could not be opened (${describe(err)}); it may be damaged: move the directory aside and run "lumina restore <backup file>" to restore your last backup`,
     );
   }
-  const db = drizzlePglite({ client, schema }) as unknown as Database;
+  const db = drizzlePglite({ client: client as PGlite, schema }) as unknown as Database;
   return {
     kind: 'pglite',
     db,
