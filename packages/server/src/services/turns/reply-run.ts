@@ -103,30 +103,57 @@ export interface EarlyStep {
   usageEvents: UsageEvent[];
 }
 
+/** Parts the fallback chain says before the model answers: a step pulled early goes past them. */
+const BEFORE_THE_ANSWER = new Set(['attempt', 'skipped', 'failed']);
+
 /**
- * Starts a model step now: the request goes out at once (the stream is asked for its first
- * part), and whoever reads `stream` gets that part first.
+ * Starts a model step now: its parts are pulled at once until the model answers (the first part
+ * past the fallback chain's own `attempt`/`skipped`/`failed`) or until the run starts reading,
+ * so the request is in flight while the caller does other work; the run then gets those parts
+ * first, in order, and reads on from the stream itself.
  */
 export function startEarlyStep(
   deps: Pick<ReplyRunDeps, 'models' | 'tools'>,
   input: ModelStepInput,
   messages: ChatMessage[],
 ): EarlyStep {
+  type Part = FallbackPart | CallSummaryPart;
   const usageEvents: UsageEvent[] = [];
   const iterator = modelStep(deps, input, messages, usageEvents);
-  let head: Promise<IteratorResult<FallbackPart | CallSummaryPart>> | undefined = iterator.next();
-  // Read (or dropped by return()) later; a rejection is the reader's, never unhandled.
-  head.catch(() => {});
-  const stream: AsyncIterableIterator<FallbackPart | CallSummaryPart> = {
-    next() {
-      const first = head;
-      head = undefined;
-      return first ?? iterator.next();
+  const pulled: IteratorResult<Part>[] = [];
+  let failure: { err: unknown } | undefined;
+  // Set when the run reads (or the step is dropped): the early pulling stops there.
+  let reading = false;
+  const pulling = (async () => {
+    try {
+      while (!reading) {
+        const result = await iterator.next();
+        pulled.push(result);
+        if (result.done || !BEFORE_THE_ANSWER.has(result.value.type)) return;
+      }
+    } catch (err) {
+      failure = { err };
+    }
+  })();
+  const stream: AsyncIterableIterator<Part> = {
+    async next() {
+      if (!reading) {
+        reading = true;
+        await pulling;
+      }
+      const next = pulled.shift();
+      if (next) return next;
+      if (failure) {
+        const { err } = failure;
+        failure = undefined;
+        throw err;
+      }
+      return iterator.next();
     },
     async return(value?: unknown) {
-      // A generator asked to return while its next() is pending returns after it settles.
-      if (head) await head.catch(() => {});
-      head = undefined;
+      reading = true;
+      await pulling;
+      pulled.length = 0;
       return iterator.return(value as never);
     },
     [Symbol.asyncIterator]() {
