@@ -32,19 +32,25 @@ describeStorage('a reply finish with its usage events on %s', (mode) => {
   });
   afterAll(() => storage?.close());
 
-  it('stores the reply and every usage event in one statement; written again, counts each call once', async () => {
-    const { owner, avatar, conversation } = await storedConversation(storage.db, 'finish@example.org');
+  /** A user's conversation with one reply still streaming (`content` written so far). */
+  async function streamingReply(email: string, content: string) {
+    const stored = await storedConversation(storage.db, email);
     const messages = createMessageRepository(storage.db);
-    const usage = createUsageRepository(storage.db);
     const reply = await messages.insert({
       id: uuidv7(),
-      conversationId: conversation.id,
-      ownerId: owner.id,
+      conversationId: stored.conversation.id,
+      ownerId: stored.owner.id,
       parentId: null,
       role: 'assistant',
-      content: '',
+      content,
       status: 'streaming',
     });
+    return { ...stored, messages, reply };
+  }
+
+  it('stores the reply and every usage event in one statement; written again, counts each call once', async () => {
+    const { owner, avatar, conversation, messages, reply } = await streamingReply('finish@example.org', '');
+    const usage = createUsageRepository(storage.db);
     // A reply of two model calls (a tool round), the second one priced.
     const events = [
       usageEvent(owner.id, avatar.id),
@@ -89,17 +95,7 @@ describeStorage('a reply finish with its usage events on %s', (mode) => {
   });
 
   it('is one statement: when the usage insert fails, the reply is not finished either', async () => {
-    const { owner, avatar, conversation } = await storedConversation(storage.db, 'atomic@example.org');
-    const messages = createMessageRepository(storage.db);
-    const reply = await messages.insert({
-      id: uuidv7(),
-      conversationId: conversation.id,
-      ownerId: owner.id,
-      parentId: null,
-      role: 'assistant',
-      content: 'So far',
-      status: 'streaming',
-    });
+    const { owner, avatar, messages, reply } = await streamingReply('atomic@example.org', 'So far');
     // No such user: the foreign key refuses the event.
     const orphan = usageEvent(uuidv7(), avatar.id, { inputTokens: 1, outputTokens: 1 });
     await expect(
