@@ -7,7 +7,9 @@
 // - sequential 50-token turns: server CPU per turn <= 8 ms (PostgreSQL) / <= 12 ms (PGlite), and
 //   first content minus the model's own first-token time, p50 <= 5 ms;
 // - >= 150 complete 50-token turns/s with 16 clients.
-// Options: --quick (fewer turns, shorter load), --pg-url <admin url>.
+// Options: --quick (fewer turns, shorter load), --pg-url <admin url>, --phases sequential,throughput,
+// concurrent and --modes pglite,postgres (a part of the run, when working on one figure);
+// BENCH_INTERVAL=0 sends the concurrent streams' tokens at once (what the 200 starts alone cost).
 import { inPostgresMode, progress, runAsMain } from './lib/common.mjs';
 import { withCpuUsage } from './lib/load.mjs';
 import { spawnOpenAiWireServer } from './lib/openai-wire-server.mjs';
@@ -26,7 +28,11 @@ const spread = (values) => ({
 });
 
 export const SEQUENTIAL = { fixedTokens: 50, intervalMs: 0 };
-export const CONCURRENT = { fixedTokens: 100, intervalMs: 20, streams: 200 };
+export const CONCURRENT = {
+  fixedTokens: 100,
+  intervalMs: Number(process.env.BENCH_INTERVAL ?? 20),
+  streams: 200,
+};
 export const expectedText = (tokens) => Array.from({ length: tokens }, (_, i) => ` t${i}`).join('');
 
 /** The targets of issue 11 (per storage mode where they differ). */
@@ -246,41 +252,47 @@ async function concurrentDirect(model) {
 
 function targetsOf(kind, { sequential, throughput, concurrent }) {
   const cpuLimit = TARGETS.cpuPerTurnMs[kind];
-  const p50 = concurrent.firstContentMs?.p50 ?? null;
-  const p95 = concurrent.firstContentMs?.p95 ?? null;
-  return {
-    concurrentErrors: { limit: 0, value: concurrent.errors, met: concurrent.errors === 0 },
-    concurrentStoredComplete: {
+  const targets = {};
+  if (concurrent) {
+    const p50 = concurrent.firstContentMs?.p50 ?? null;
+    const p95 = concurrent.firstContentMs?.p95 ?? null;
+    targets.concurrentErrors = { limit: 0, value: concurrent.errors, met: concurrent.errors === 0 };
+    targets.concurrentStoredComplete = {
       limit: CONCURRENT.streams,
       value: concurrent.storedComplete,
       met: concurrent.storedComplete === CONCURRENT.streams,
-    },
-    concurrentFirstContentP50Ms: {
+    };
+    targets.concurrentFirstContentP50Ms = {
       limit: TARGETS.concurrentFirstContentP50Ms,
       value: p50,
       met: p50 !== null && p50 <= TARGETS.concurrentFirstContentP50Ms,
-    },
-    concurrentFirstContentP95Ms: {
+    };
+    targets.concurrentFirstContentP95Ms = {
       limit: TARGETS.concurrentFirstContentP95Ms,
       value: p95,
       met: p95 !== null && p95 <= TARGETS.concurrentFirstContentP95Ms,
-    },
-    serverCpuMsPerSequentialTurn: {
+    };
+  }
+  if (sequential) {
+    targets.serverCpuMsPerSequentialTurn = {
       limit: cpuLimit,
       value: sequential.serverCpuMsPerTurn,
       met: sequential.serverCpuMsPerTurn <= cpuLimit,
-    },
-    firstContentOverheadP50Ms: {
+    };
+    targets.firstContentOverheadP50Ms = {
       limit: TARGETS.firstContentOverheadP50Ms,
       value: sequential.firstContentOverheadMs.p50,
       met: sequential.firstContentOverheadMs.p50 <= TARGETS.firstContentOverheadP50Ms,
-    },
-    turnsPerSecond16Clients: {
+    };
+  }
+  if (throughput) {
+    targets.turnsPerSecond16Clients = {
       limit: TARGETS.turnsPerSecond16Clients,
       value: throughput.value,
       met: throughput.value >= TARGETS.turnsPerSecond16Clients && throughput.failed === 0,
-    },
-  };
+    };
+  }
+  return targets;
 }
 
 async function runMode(kind, dataDir, extraEnv, model, options) {
@@ -303,20 +315,30 @@ async function runMode(kind, dataDir, extraEnv, model, options) {
     const warm = await client.conversation();
     for (let i = 0; i < 30; i++) await client.turn(warm);
 
+    const phases = new Set(options.phases ?? ['sequential', 'throughput', 'concurrent']);
     const runs = options.quick ? 50 : 200;
-    progress(`${label}: ${runs} sequential 50-token turns (fresh conversations)`);
-    const sequential = await sequentialTurns(server, client, model, runs);
+    let sequential = null;
+    if (phases.has('sequential')) {
+      progress(`${label}: ${runs} sequential 50-token turns (fresh conversations)`);
+      sequential = await sequentialTurns(server, client, model, runs);
+    }
 
     const clients = 16;
     const seconds = options.quick ? 5 : 15;
-    progress(`${label}: turns per second, ${clients} clients for ${seconds} s`);
-    const throughput = await turnsPerSecond(server, client, clients, seconds);
+    let throughput = null;
+    if (phases.has('throughput')) {
+      progress(`${label}: turns per second, ${clients} clients for ${seconds} s`);
+      throughput = await turnsPerSecond(server, client, clients, seconds);
+    }
 
-    progress(
-      `${label}: ${CONCURRENT.streams} concurrent streams, ${CONCURRENT.fixedTokens} tokens ${CONCURRENT.intervalMs} ms apart`,
-    );
-    await model.setMode(CONCURRENT);
-    const concurrent = await concurrentStreams(server, client).finally(() => model.setMode(SEQUENTIAL));
+    let concurrent = null;
+    if (phases.has('concurrent')) {
+      progress(
+        `${label}: ${CONCURRENT.streams} concurrent streams, ${CONCURRENT.fixedTokens} tokens ${CONCURRENT.intervalMs} ms apart`,
+      );
+      await model.setMode(CONCURRENT);
+      concurrent = await concurrentStreams(server, client).finally(() => model.setMode(SEQUENTIAL));
+    }
 
     const results = { sequential, throughput, concurrent };
     return { ...results, targets: targetsOf(kind, results) };
@@ -332,11 +354,12 @@ export async function benchChat(options = {}) {
     await model.setMode(CONCURRENT);
     const direct = await concurrentDirect(model);
     await model.setMode(SEQUENTIAL);
-    const pglite = await runMode('pglite', tempDir(), {}, model, options);
-    const postgres = await inPostgresMode(options, (dir, env) =>
-      runMode('postgres', dir, env, model, options),
-    );
-    const modes = { pglite, ...(postgres ? { postgres } : {}) };
+    const wanted = new Set(options.modes ?? ['pglite', 'postgres']);
+    const pglite = wanted.has('pglite') ? await runMode('pglite', tempDir(), {}, model, options) : null;
+    const postgres = wanted.has('postgres')
+      ? await inPostgresMode(options, (dir, env) => runMode('postgres', dir, env, model, options))
+      : null;
+    const modes = { ...(pglite ? { pglite } : {}), ...(postgres ? { postgres } : {}) };
     const allMet = Object.values(modes).every((mode) => Object.values(mode.targets).every((t) => t.met));
     return {
       description:

@@ -14,6 +14,8 @@ import { ROOT, round, SERVER_BIN } from './server.mjs';
  *                      PostgreSQL mode is skipped.
  *   --name <label>     results file label for run.mjs (default: the host name)
  *   --no-save          run.mjs: do not write bench/results/<date>-<name>.json
+ *   --phases a,b       chat.mjs: only these phases (sequential, throughput, concurrent)
+ *   --modes a,b        chat.mjs: only these storage modes (pglite, postgres)
  */
 export function benchOptions(argv = process.argv.slice(2)) {
   const { values } = parseArgs({
@@ -24,6 +26,8 @@ export function benchOptions(argv = process.argv.slice(2)) {
       name: { type: 'string' },
       'no-save': { type: 'boolean', default: false },
       only: { type: 'string' },
+      phases: { type: 'string' },
+      modes: { type: 'string' },
     },
     allowPositionals: false,
   });
@@ -33,6 +37,8 @@ export function benchOptions(argv = process.argv.slice(2)) {
     name: values.name ?? os.hostname(),
     save: !values['no-save'],
     only: values.only ? values.only.split(',') : undefined,
+    phases: values.phases ? values.phases.split(',') : undefined,
+    modes: values.modes ? values.modes.split(',') : undefined,
   };
 }
 

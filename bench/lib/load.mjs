@@ -71,16 +71,20 @@ function machineTicks() {
 export async function withCpuUsage(pid, fn) {
   const startedAt = performance.now();
   const serverBefore = readCpuMs(pid);
+  const clientBefore = process.cpuUsage();
   const machineBefore = machineTicks();
   const value = await fn();
   const wallMs = performance.now() - startedAt;
   const serverCpuMs = readCpuMs(pid) - serverBefore;
+  const client = process.cpuUsage(clientBefore);
   const machineAfter = machineTicks();
   return {
     value,
     cpu: {
       serverCpuMs: round(serverCpuMs, 0),
       serverPercentOfOneCore: round((serverCpuMs / wallMs) * 100, 0),
+      // The bench client itself (this process), on the same cores.
+      clientCpuMs: round((client.user + client.system) / 1000, 0),
       machineBusyPercent: round(
         ((machineAfter.busy - machineBefore.busy) / (machineAfter.total - machineBefore.total)) * 100,
         0,

@@ -45,6 +45,8 @@ describe('/metrics access', () => {
     const ok = await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } });
     expect(ok.status).toBe(200);
     expect(ok.headers.get('content-type')).toContain('text/plain');
-    expect(await ok.text()).toMatch(/http_request_duration_seconds_count\{[^}]*route="\/ping"/);
+    const text = await ok.text();
+    expect(text).toMatch(/http_request_duration_seconds_count\{[^}]*route="\/ping"/);
+    expect(text).toMatch(/^lumina_model_streams_open \d+$/m);
   });
 });

@@ -1,7 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { errorBody, unauthorized } from '../errors.js';
+import { openModelStreams } from '../providers/adapters/stream-pacing.js';
 
 export interface MetricsOptions {
   /**
@@ -13,8 +14,8 @@ export interface MetricsOptions {
 }
 
 /**
- * Prometheus metrics: process metrics plus an HTTP latency histogram labelled by route
- * pattern (never the raw URL, which would explode cardinality). Served at /metrics only when a
+ * Prometheus metrics: process metrics, an HTTP latency histogram labelled by route pattern
+ * (never the raw URL, which would explode cardinality) and the open model streams. Served at /metrics only when a
  * token is configured, and only to requests carrying `Authorization: Bearer <token>`.
  * @example registerMetrics(app, { token: config.metricsToken });
  */
@@ -27,6 +28,15 @@ export function registerMetrics(app: FastifyInstance, options: MetricsOptions = 
     labelNames: ['method', 'route', 'status_code'] as const,
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
+  });
+  // What paces the reading of model streams (providers/adapters/stream-pacing.ts).
+  new Gauge({
+    name: 'lumina_model_streams_open',
+    help: 'Streaming model calls open now (OpenAI-wire adapter); above 16 their reading is paced',
+    registers: [registry],
+    collect() {
+      this.set(openModelStreams());
+    },
   });
 
   app.addHook('onResponse', async (request, reply) => {

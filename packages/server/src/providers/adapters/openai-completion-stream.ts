@@ -6,6 +6,7 @@ import { PROVIDER_LIMITS } from '../../net/outbound-limits.js';
 import type { ChatStreamPart, FinishReason } from '../types.js';
 import { ProviderError } from '../types.js';
 import { httpProviderError } from './provider-errors.js';
+import { StreamPacer } from './stream-pacing.js';
 import type { StreamLiveness } from './stream-timeouts.js';
 
 /** One event's data at most (its lines together): the line cap of model streams, in characters. */
@@ -60,6 +61,8 @@ export class CompletionStream {
   private failure: unknown;
   private wake: (() => void) | null = null;
   private readonly decoder = new StringDecoder('utf8');
+  /** Under load, wakes the reader at most once per window after the first content (stream-pacing.ts). */
+  private readonly pacer = new StreamPacer(() => this.notify());
 
   constructor(
     private readonly body: Readable,
@@ -134,6 +137,7 @@ export class CompletionStream {
   /** Lets go of the connection if the body is still open (a stream ended early). */
   release(): void {
     this.done = true;
+    this.pacer.ended();
     if (!this.body.readableEnded && !this.body.destroyed) this.body.destroy();
   }
 
@@ -145,13 +149,14 @@ export class CompletionStream {
       this.fail(error);
       return;
     }
-    if (this.queued.length > 0 || this.done) this.notify();
+    if (this.done) this.pacer.ended();
+    else if (this.queued.length > 0) this.pacer.arrived();
     if (this.queued.length >= HIGH_WATER_PARTS && !this.done) this.body.pause();
   };
 
   private readonly onEnd = () => {
     this.done = true;
-    this.notify();
+    this.pacer.ended();
   };
 
   private readonly onError = (error: unknown) => {
@@ -163,7 +168,7 @@ export class CompletionStream {
     this.done = true;
     this.failure = error;
     if (!this.body.destroyed) this.body.destroy();
-    this.notify();
+    this.pacer.ended();
   }
 
   private notify() {
