@@ -49,6 +49,18 @@ describeStorage('a conversation tree with its speaker on %s', (mode) => {
     expect(byMessage.speaker).toEqual(byConversation.speaker);
   });
 
+  it('finds nothing for an id that is no UUID, and runs nothing it carries (the tree read writes ids as literals on PGlite)', async () => {
+    const messages = createMessageRepository(storage.db);
+    const { owner, conversation } = await storedConversation(storage.db, 'literal@example.org');
+    const hostile = `${conversation.id}', '${owner.id}'); delete from conversations; --`;
+    expect(await messages.conversationTree(owner.id, { conversationId: hostile })).toBeUndefined();
+    expect(await messages.conversationTree(owner.id, { messageId: hostile })).toBeUndefined();
+    expect(await messages.conversationTree(hostile, { conversationId: conversation.id })).toBeUndefined();
+    // Still there, and still read by the prepared statements.
+    const tree = await messages.conversationTree(owner.id, { conversationId: conversation.id });
+    expect(tree?.conversation.id).toBe(conversation.id);
+  });
+
   it('gives no avatar when the user may no longer use it, and the shared avatar of another user when it is shared', async () => {
     const users = createUserRepository(storage.db);
     const avatars = createAvatarRepository(storage.db);

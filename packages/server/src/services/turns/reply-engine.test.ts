@@ -225,8 +225,10 @@ describeStorage('the reply engine: turns, speakers, continue, usage (%s)', (mode
     const perTurn = statements.filter(
       (s) => !/^update messages as m\s|^select .* from "(user_settings|provider_configs)"/.test(s),
     );
+    // PGlite runs the tree read as a statement prepared in its one session (by the warm-up send).
     const kinds = perTurn.map((s) =>
-      /row_to_json\(c\)/.test(s) && /row_to_json\(a\) from avatars/.test(s)
+      (/row_to_json\(c\)/.test(s) && /row_to_json\(a\) from avatars/.test(s)) ||
+      /^execute lumina_tree_by_conversation\('[0-9a-f-]{36}', '[0-9a-f-]{36}'\)$/.test(s)
         ? 'conversation, its messages, avatar and user'
         : /^with v as \(/.test(s) &&
             /moved as \(\s*update conversations/.test(s) &&
