@@ -31,6 +31,20 @@ describe('the outbound policy', () => {
     expect(policy.allows('other.internal', '172.16.0.9', 'untrusted')).toBe(false);
   });
 
+  it('answers a question asked again the same way, for each caller apart (answers are remembered)', () => {
+    const policy = createOutboundPolicy(['ollama.internal']);
+    for (let round = 0; round < 3; round++) {
+      expect(policy.allows('localhost', '127.0.0.1', 'trusted')).toBe(true);
+      expect(policy.allows('localhost', '127.0.0.1', 'untrusted')).toBe(false);
+      expect(policy.allows('ollama.internal', '127.0.0.1', 'untrusted')).toBe(true);
+      expect(policy.allows('meta.test', '169.254.169.254', 'trusted')).toBe(false);
+    }
+    // Past the bound the remembered answers start over, and stay right.
+    for (let i = 0; i < 1100; i++) policy.allows(`h${i}.test`, `8.8.${i % 250}.${i % 200}`, 'untrusted');
+    expect(policy.allows('localhost', '127.0.0.1', 'untrusted')).toBe(false);
+    expect(policy.allows('localhost', '127.0.0.1', 'trusted')).toBe(true);
+  });
+
   it('refuses a bad allow-list entry by name, at start-up', () => {
     for (const entry of ['10.0.0.0/33', '10.0.0.0/8/1', 'http://x', 'a b', '::1/129']) {
       expect(() => parseAllowList([entry]), entry).toThrow(entry);

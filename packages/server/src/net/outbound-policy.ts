@@ -20,6 +20,9 @@ export interface OutboundPolicy {
  * endpoints, which only the allow-list opens.
  * @example createOutboundPolicy(['127.0.0.1', '10.0.0.0/8', 'ollama.internal']).allows('ollama.internal', '10.1.2.3', 'untrusted') // true
  */
+/** Policy answers remembered; the map starts over when full. */
+const DECISIONS_KEPT = 1024;
+
 export function createOutboundPolicy(allow: readonly string[] = []): OutboundPolicy {
   const { hosts, addresses } = parseAllowList(allow);
   const listed = (address: string) => {
@@ -29,14 +32,28 @@ export function createOutboundPolicy(allow: readonly string[] = []): OutboundPol
       (v4 !== null && addresses.check(v4, 'ipv4'))
     );
   };
+  const decide = (hostname: string, address: string, trust: OutboundTrust): boolean => {
+    const canonical = canonicalAddress(address);
+    if (canonical === null) return false;
+    if (hosts.has(normaliseHost(hostname)) || listed(canonical)) return true;
+    const kind: AddressClass = classifyAddress(canonical)!;
+    if (kind === 'public') return true;
+    return trust === 'trusted' && kind !== 'metadata';
+  };
+  // Every model call asks again (the connect step checks what it connects to), and parsing and
+  // classifying an address each time cost ~0.15 ms of a turn: the answer depends on nothing but
+  // its three inputs and the fixed allow-list, so it is remembered (a bounded map).
+  const decided = new Map<string, boolean>();
   return {
     allows(hostname, address, trust) {
-      const canonical = canonicalAddress(address);
-      if (canonical === null) return false;
-      if (hosts.has(normaliseHost(hostname)) || listed(canonical)) return true;
-      const kind: AddressClass = classifyAddress(canonical)!;
-      if (kind === 'public') return true;
-      return trust === 'trusted' && kind !== 'metadata';
+      const key = `${trust} ${hostname} ${address}`;
+      let allowed = decided.get(key);
+      if (allowed === undefined) {
+        allowed = decide(hostname, address, trust);
+        if (decided.size >= DECISIONS_KEPT) decided.clear();
+        decided.set(key, allowed);
+      }
+      return allowed;
     },
   };
 }
