@@ -127,6 +127,14 @@ export class PgliteThreadClient {
     return this.#statement('query', undefined, text, params, options) as Promise<Results<T>>;
   }
 
+  /** A named prepared statement run in the worker (pglite-prepared.ts): its rows as arrays. */
+  prepared(name: string, text: string, params: unknown[]): Promise<unknown[][]> {
+    return this.#send(
+      { op: 'prepared', id: 0, name, text, params },
+      { text, params, options: undefined },
+    ) as Promise<unknown[][]>;
+  }
+
   /** PGlite's tagged-template `sql`: values become parameters. */
   sql<T>(strings: TemplateStringsArray, ...values: unknown[]): Promise<Results<T>> {
     const { query, params } = templateQuery(strings, ...values);

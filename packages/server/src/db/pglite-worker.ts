@@ -11,6 +11,7 @@ import {
   type Transaction,
 } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
+import { runPrepared } from './pglite-prepared.js';
 
 /**
  * The embedded database's own thread. PGlite runs PostgreSQL as WebAssembly on the thread that
@@ -72,6 +73,8 @@ export interface WireQueryOptions {
 export type WorkerRequest =
   | { op: 'query'; id: number; tx?: number; text: string; params?: unknown[]; options?: WireQueryOptions }
   | { op: 'exec'; id: number; tx?: number; text: string; options?: WireQueryOptions }
+  /** A named prepared statement (pglite-prepared.ts), outside any transaction; answers array rows. */
+  | { op: 'prepared'; id: number; name: string; text: string; params: unknown[] }
   /** Answered with a transaction id once PGlite's transaction lock is held and BEGIN has run. */
   | { op: 'begin'; id: number }
   /** The transaction's `rollback()`. */
@@ -232,6 +235,9 @@ function serve(port: MessagePort, pg: PGlite): void {
         break;
       case 'exec':
         answer(request.id, () => target(request.tx).exec(request.text, queryOptions(request.options)));
+        break;
+      case 'prepared':
+        answer(request.id, () => runPrepared(pg, request.name, request.text, request.params));
         break;
       case 'begin':
         begin(request.id);

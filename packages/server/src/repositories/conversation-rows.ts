@@ -1,6 +1,7 @@
 import { getTableColumns, sql } from 'drizzle-orm';
 import pg from 'pg';
 import { type Database, queryRows } from '../db/database.js';
+import { preparedRows } from '../db/prepared-statement.js';
 import { type AvatarRow, avatars, type ConversationRow, type MessageRow } from '../db/schema/index.js';
 
 /**
@@ -168,20 +169,18 @@ export async function loadConversationWithRows(
 ): Promise<ConversationWithRows | undefined> {
   const id = 'conversationId' in key ? key.conversationId : key.messageId;
   // Both ids are UUIDs (a route or a session checked them); anything else matches no row, on both
-  // drivers alike (PGlite's statement carries them as literals: see pgliteTreeRows).
+  // drivers alike (and never reaches the database as a malformed uuid).
   if (!UUID.test(id) || !UUID.test(userId)) return undefined;
-  const client = (db as unknown as { $client?: unknown }).$client;
-  if (client instanceof pg.Pool) {
-    // Named: prepared once per connection, as every turn runs it (planning it each time cost more
-    // than running it on a short conversation).
-    const byConversation = 'conversationId' in key;
-    const result = await client.query<unknown[]>({
-      name: byConversation ? 'lumina_tree_by_conversation' : 'lumina_tree_by_message',
-      text: byConversation ? TREE_SQL.conversationId : TREE_SQL.messageId,
-      values: [id, userId],
-      rowMode: 'array',
-    });
-    const rows = result.rows as unknown as (RowValues | [...RowValues, string | null])[];
+  // Named statements, prepared once per connection (db/prepared-statement.ts): every turn runs
+  // one, and planning it each time cost more than running it on a short conversation.
+  const byConversation = 'conversationId' in key;
+  if ((db as unknown as { $client?: unknown }).$client instanceof pg.Pool) {
+    const rows = (await preparedRows(
+      db,
+      byConversation ? 'lumina_tree_by_conversation' : 'lumina_tree_by_message',
+      byConversation ? TREE_SQL.conversationId : TREE_SQL.messageId,
+      [id, userId],
+    )) as (RowValues | [...RowValues, string | null])[];
     const at = rows.findIndex((row) => row[24] != null);
     if (at < 0) return undefined;
     const [found] = rows.splice(at, 1);
@@ -191,20 +190,20 @@ export async function loadConversationWithRows(
       rows: { conversationId: head.conversation.id, ownerId: userId, rows: rows as RowValues[] },
     };
   }
-  const pglite = client as PgliteClient;
-  const statement = 'conversationId' in key ? 'lumina_tree_by_conversation' : 'lumina_tree_by_message';
-  const [found] = (await pgliteTreeRows(pglite, statement, id, userId)).rows as {
-    head: string;
-    rows: string | null;
-  }[];
+  const [found] = (await preparedRows(
+    db,
+    byConversation ? 'lumina_pglite_tree_by_conversation' : 'lumina_pglite_tree_by_message',
+    byConversation ? PGLITE_TREE_SQL.conversationId : PGLITE_TREE_SQL.messageId,
+    [id, userId],
+  )) as [head: string, rows: string | null][];
   if (!found) return undefined;
-  const head = parseHead(found.head);
+  const head = parseHead(found[0]);
   return {
     ...head,
     rows: {
       conversationId: head.conversation.id,
       ownerId: userId,
-      rows: found.rows ? (JSON.parse(found.rows) as RowValues[]) : [],
+      rows: found[1] ? (JSON.parse(found[1]) as RowValues[]) : [],
     },
   };
 }
@@ -215,48 +214,11 @@ const pgliteTreeSql = (conversation: string) => `select ${HEAD_JSON} as head,
   from conversations c where c.id = ${conversation} and c.owner_id = $2`;
 
 const PGLITE_TREE_SQL = {
-  lumina_tree_by_conversation: pgliteTreeSql('$1'),
-  lumina_tree_by_message: pgliteTreeSql(
-    '(select conversation_id from messages where id = $1 and owner_id = $2)',
-  ),
-};
-
-type PgliteClient = {
-  query(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
-  exec(text: string): Promise<unknown>;
+  conversationId: pgliteTreeSql('$1::uuid'),
+  messageId: pgliteTreeSql('(select conversation_id from messages where id = $1 and owner_id = $2)'),
 };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** The PGlite sessions (one per database) the tree statements are prepared in. */
-const preparedIn = new WeakMap<object, Promise<unknown>>();
-
-/**
- * PGlite's `query` parses and plans its text on every call, and for this statement the planning
- * cost more than the run (measured: 0.68 → 0.29 ms per call on a small tree). PGlite is one
- * session for the life of the process, so both tree statements are prepared in it once (SQL
- * PREPARE) and run with EXECUTE. EXECUTE takes no bind parameters, so the two ids are written into
- * it as literals — only after the UUID check above, which leaves no character that could end one.
- */
-async function pgliteTreeRows(
-  pglite: PgliteClient,
-  statement: keyof typeof PGLITE_TREE_SQL,
-  id: string,
-  userId: string,
-): Promise<{ rows: unknown[] }> {
-  let prepared = preparedIn.get(pglite);
-  if (!prepared) {
-    prepared = pglite.exec(
-      Object.entries(PGLITE_TREE_SQL)
-        .map(([name, text]) => `prepare ${name}(uuid, uuid) as ${text};`)
-        .join('\n'),
-    );
-    preparedIn.set(pglite, prepared);
-    prepared.catch(() => preparedIn.delete(pglite));
-  }
-  await prepared;
-  return pglite.query(`execute ${statement}('${id}', '${userId}')`);
-}
 
 /** HEAD_JSON's array: the conversation, the avatar row (or null), the user's names (or null). */
 function parseHead(text: string): { conversation: ConversationRow; speaker: ConversationSpeaker } {

@@ -1,6 +1,6 @@
-import pg from 'pg';
 import type { Database } from '../db/database.js';
 import { messageRow } from '../db/message-row.js';
+import { preparedRows } from '../db/prepared-statement.js';
 import type { MessageRow, NewMessageRow } from '../db/schema/index.js';
 import type { Message } from '../domain/message.js';
 import type { UsageEvent } from '../domain/usage.js';
@@ -104,17 +104,9 @@ const FINISH_WITH_USAGE_SQL = `with recorded as (
 /** A RETURNING row: the id, then created_at and updated_at as epoch milliseconds. */
 type Written = [id: string, createdAt: number, updatedAt: number];
 
-/** Runs fixed SQL for array rows: a named (prepared-once) statement on node-postgres. */
+/** Runs fixed SQL for array rows as a named statement, prepared once (db/prepared-statement.ts). */
 async function arrayRows(db: Database, name: string, text: string, values: unknown[]): Promise<Written[]> {
-  const client = (db as unknown as { $client: unknown }).$client;
-  if (client instanceof pg.Pool) {
-    const result = await client.query<unknown[]>({ name, text, values, rowMode: 'array' });
-    return result.rows as unknown as Written[];
-  }
-  const pglite = client as {
-    query(text: string, values: unknown[], options: { rowMode: 'array' }): Promise<{ rows: unknown[][] }>;
-  };
-  return (await pglite.query(text, values, { rowMode: 'array' })).rows as unknown as Written[];
+  return (await preparedRows(db, name, text, values)) as Written[];
 }
 
 /**

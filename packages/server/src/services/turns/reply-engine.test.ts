@@ -15,8 +15,9 @@ const MODEL = 'ollama/llama3.2:latest';
 
 /**
  * Records every statement sent to the database while `work` runs: node-postgres clients (every
- * pool query goes through one), or the PGlite instance's query/exec, with BEGIN and COMMIT for
- * each transaction and the statements inside it.
+ * pool query goes through one, named statements with their text), or the PGlite client's
+ * query/exec, with BEGIN and COMMIT for each transaction and the statements inside it, and its
+ * prepared statements (db/pglite-prepared.ts) with their text.
  */
 async function statementsOf(storage: TestStorage, work: () => Promise<unknown>): Promise<string[]> {
   const seen: string[] = [];
@@ -38,6 +39,15 @@ async function statementsOf(storage: TestStorage, work: () => Promise<unknown>):
   } else {
     wrap(client, 'query');
     wrap(client, 'exec');
+    // prepared(name, text, params): recorded by its text, as node-postgres records a named query.
+    const prepared = client.prepared as (name: string, text: string, params: unknown[]) => Promise<unknown>;
+    client.prepared = (name: string, text: string, params: unknown[]) => {
+      seen.push(text);
+      return prepared.call(client, name, text, params);
+    };
+    restore.push(() => {
+      client.prepared = prepared;
+    });
     const transaction = client.transaction as (fn: (tx: unknown) => Promise<unknown>) => Promise<unknown>;
     client.transaction = (fn: (tx: Record<string, unknown>) => Promise<unknown>) => {
       seen.push('begin');
@@ -225,10 +235,8 @@ describeStorage('the reply engine: turns, speakers, continue, usage (%s)', (mode
     const perTurn = statements.filter(
       (s) => !/^update messages as m\s|^select .* from "(user_settings|provider_configs)"/.test(s),
     );
-    // PGlite runs the tree read as a statement prepared in its one session (by the warm-up send).
     const kinds = perTurn.map((s) =>
-      (/row_to_json\(c\)/.test(s) && /row_to_json\(a\) from avatars/.test(s)) ||
-      /^execute lumina_tree_by_conversation\('[0-9a-f-]{36}', '[0-9a-f-]{36}'\)$/.test(s)
+      /row_to_json\(c\)/.test(s) && /row_to_json\(a\) from avatars/.test(s)
         ? 'conversation, its messages, avatar and user'
         : /^with v as \(/.test(s) &&
             /moved as \(\s*update conversations/.test(s) &&
