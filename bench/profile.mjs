@@ -226,8 +226,8 @@ export async function profileChat({
       } else {
         let left = count;
         await Promise.all(
-          ids.slice(0, clients).map(async (id, client_) => {
-            while (left-- > 0) check(await client.turn(fresh ? ids[left] : ids[client_]));
+          ids.slice(0, clients).map(async (own) => {
+            while (left-- > 0) check(await client.turn(fresh ? ids[left] : own));
           }),
         );
       }
