@@ -20,9 +20,11 @@ export function cleanTitle(raw: string): string {
       .find((l) => l !== '') ?? '';
   const title = line
     .replace(/^(title|subject)\s*:\s*/i, '')
-    .replace(/^["'“”‘’*#\s]+|["'“”‘’*\s]+$/g, '')
-    .replace(/\.$/, '')
-    .trim();
+    // Curly quotes as escapes: one character above U+00FF in the bundle makes V8 hold its whole
+    // source (MBs) as a two-byte string (docs/performance.md, idle memory).
+    .replace(/^["'\u201C\u201D\u2018\u2019*#\s]+/, '')
+    // Quotes, emphasis and the final period, in any order ('"Trip to Rome".', '"Trip to Rome."').
+    .replace(/["'\u201C\u201D\u2018\u2019*.\s]+$/, '');
   return title.length > MAX_TITLE_CHARS ? `${title.slice(0, MAX_TITLE_CHARS - 1)}…` : title;
 }
 
