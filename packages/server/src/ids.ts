@@ -31,3 +31,13 @@ export function newId(): string {
   }
   return uuidv7({ random, msecs: lastMs, seq });
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * True for a UUID in its usual text form (any version). Repositories check ids a caller could
+ * have typed before they reach the database: one that is not a UUID matches no row, where
+ * PostgreSQL would fail the statement.
+ * @example isUuid(newId()) // true
+ */
+export const isUuid = (value: string): boolean => UUID.test(value);

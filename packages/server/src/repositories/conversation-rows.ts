@@ -3,6 +3,7 @@ import pg from 'pg';
 import { type Database, queryRows } from '../db/database.js';
 import { preparedRows } from '../db/prepared-statement.js';
 import { type AvatarRow, avatars, type ConversationRow, type MessageRow } from '../db/schema/index.js';
+import { isUuid } from '../ids.js';
 
 /**
  * Reads every message of a conversation fast, for walking its tree in memory (a recursive CTE
@@ -170,7 +171,7 @@ export async function loadConversationWithRows(
   const id = 'conversationId' in key ? key.conversationId : key.messageId;
   // Both ids are UUIDs (a route or a session checked them); anything else matches no row, on both
   // drivers alike (and never reaches the database as a malformed uuid).
-  if (!UUID.test(id) || !UUID.test(userId)) return undefined;
+  if (!isUuid(id) || !isUuid(userId)) return undefined;
   // Named statements, prepared once per connection (db/prepared-statement.ts): every turn runs
   // one, and planning it each time cost more than running it on a short conversation.
   const byConversation = 'conversationId' in key;
@@ -217,8 +218,6 @@ const PGLITE_TREE_SQL = {
   conversationId: pgliteTreeSql('$1::uuid'),
   messageId: pgliteTreeSql('(select conversation_id from messages where id = $1 and owner_id = $2)'),
 };
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** HEAD_JSON's array: the conversation, the avatar row (or null), the user's names (or null). */
 function parseHead(text: string): { conversation: ConversationRow; speaker: ConversationSpeaker } {

@@ -2,6 +2,7 @@ import { and, asc, count, eq, getTableColumns, gt, isNull, sql } from 'drizzle-o
 import type { Database } from '../db/database.js';
 import { secrets } from '../db/schema/index.js';
 import type { Secret, SecretMetadata } from '../domain/secret.js';
+import { isUuid } from '../ids.js';
 
 export type { SecretMetadata };
 
@@ -38,9 +39,6 @@ export interface SecretRepository {
   transaction<T>(work: (repository: SecretRepository) => Promise<T>): Promise<T>;
 }
 
-// An id that is not a UUID cannot match, and PostgreSQL would reject it with a 500.
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 const ownedBy = (ownerId: string | null) =>
   ownerId === null ? isNull(secrets.ownerId) : eq(secrets.ownerId, ownerId);
 
@@ -57,25 +55,26 @@ export function createSecretRepository(db: Database): SecretRepository {
     },
 
     async findForOwner(ownerId, id) {
-      if (!UUID.test(id) || (ownerId !== null && !UUID.test(ownerId))) return undefined;
+      // An id that is not a UUID cannot match, and PostgreSQL would reject it with a 500.
+      if (!isUuid(id) || (ownerId !== null && !isUuid(ownerId))) return undefined;
       const [row] = await db.select().from(secrets).where(scoped(ownerId, id));
       return row;
     },
 
     async listForOwner(ownerId) {
-      if (ownerId !== null && !UUID.test(ownerId)) return [];
+      if (ownerId !== null && !isUuid(ownerId)) return [];
       const { ciphertext: _, ...metadata } = getTableColumns(secrets);
       return db.select(metadata).from(secrets).where(ownedBy(ownerId)).orderBy(asc(secrets.id));
     },
 
     async updateForOwner(ownerId, id, value) {
-      if (!UUID.test(id) || (ownerId !== null && !UUID.test(ownerId))) return undefined;
+      if (!isUuid(id) || (ownerId !== null && !isUuid(ownerId))) return undefined;
       const [row] = await db.update(secrets).set(value).where(scoped(ownerId, id)).returning();
       return row;
     },
 
     async deleteForOwner(ownerId, id) {
-      if (!UUID.test(id) || (ownerId !== null && !UUID.test(ownerId))) return false;
+      if (!isUuid(id) || (ownerId !== null && !isUuid(ownerId))) return false;
       const rows = await db.delete(secrets).where(scoped(ownerId, id)).returning({ id: secrets.id });
       return rows.length > 0;
     },

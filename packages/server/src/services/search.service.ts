@@ -1,5 +1,6 @@
 import type { Database } from '../db/database.js';
 import { invalidRequest, notFound } from '../errors.js';
+import { isUuid } from '../ids.js';
 import { createConversationRepository } from '../repositories/conversation.repository.js';
 import { createMessageRepository } from '../repositories/message.repository.js';
 import {
@@ -32,8 +33,6 @@ export interface SearchJump {
   onActiveBranch: boolean;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 function encodeCursor(cursor: MessageSearchCursor): string {
   return Buffer.from(JSON.stringify([cursor.rank, cursor.id])).toString('base64url');
 }
@@ -41,7 +40,7 @@ function encodeCursor(cursor: MessageSearchCursor): string {
 function decodeCursor(text: string): MessageSearchCursor {
   try {
     const [rank, id] = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as unknown[];
-    if (typeof rank === 'number' && Number.isFinite(rank) && typeof id === 'string' && UUID.test(id)) {
+    if (typeof rank === 'number' && Number.isFinite(rank) && typeof id === 'string' && isUuid(id)) {
       return { rank, id };
     }
   } catch {
