@@ -13,7 +13,7 @@
 import { inPostgresMode, progress, runAsMain } from './lib/common.mjs';
 import { withCpuUsage } from './lib/load.mjs';
 import { spawnOpenAiWireServer } from './lib/openai-wire-server.mjs';
-import { round, startServer, tempDir } from './lib/server.mjs';
+import { BUNDLE_BIN, round, SERVER_BIN, startServer, tempDir } from './lib/server.mjs';
 
 /** Nearest-rank percentile. */
 const percentile = (values, p) => {
@@ -297,8 +297,13 @@ function targetsOf(kind, { sequential, throughput, concurrent }) {
 
 async function runMode(kind, dataDir, extraEnv, model, options) {
   const label = `chat (${kind})`;
+  // What `npm start` runs (the bundle), as bench/startup.mjs does; BENCH_CHAT_ENTRY=cli starts
+  // `lumina start` (the per-file tsc output) instead.
+  const cli = process.env.BENCH_CHAT_ENTRY === 'cli';
   const server = await startServer({
     dataDir,
+    bin: cli ? SERVER_BIN : BUNDLE_BIN,
+    args: cli ? ['start'] : [],
     env: {
       LOG_LEVEL: 'warn',
       OPENAI_API_KEY: 'bench',

@@ -10,19 +10,17 @@
 // npm's own start-up. BENCH_STARTUP_ENTRY=cli starts `lumina start` (packages/cli/dist/bin.js,
 // the per-file tsc output) instead.
 import fs from 'node:fs';
-import path from 'node:path';
 import { inPostgresMode, progress, runAsMain } from './lib/common.mjs';
-import { ROOT, round, SERVER_BIN, sleep, startServer, summarize, tempDir } from './lib/server.mjs';
+import { BUNDLE_BIN, round, SERVER_BIN, sleep, startServer, summarize, tempDir } from './lib/server.mjs';
 
 const TARGETS = { firstStartMs: 8000, laterStartMedianMs: 1500, idleRssMB: 200 };
 /** How long the process sits idle before its RSS is read (GC and lazy work settle). */
 const SETTLE_MS = 3000;
 
-const BUNDLE = path.join(ROOT, 'packages', 'server', 'dist', 'bundle', 'server.js');
 const ENTRY =
   process.env.BENCH_STARTUP_ENTRY === 'cli'
     ? { name: 'lumina start (packages/cli/dist/bin.js)', bin: SERVER_BIN, args: ['start'] }
-    : { name: 'npm start (packages/server/dist/bundle/server.js)', bin: BUNDLE, args: [] };
+    : { name: 'npm start (packages/server/dist/bundle/server.js)', bin: BUNDLE_BIN, args: [] };
 
 /** The ms at which each start-up step had finished, from the server's ready log line. */
 function readPhases(logFile) {

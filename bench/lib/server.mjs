@@ -10,6 +10,8 @@ import { fileURLToPath } from 'node:url';
 /** Repository root (bench/lib/ -> ../..). */
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const SERVER_BIN = path.join(ROOT, 'packages', 'cli', 'dist', 'bin.js');
+/** What `npm start` runs: the server bundle (scripts/bundle-server.mjs), started with no arguments. */
+export const BUNDLE_BIN = path.join(ROOT, 'packages', 'server', 'dist', 'bundle', 'server.js');
 
 /** A TCP port nobody listens on right now (the kernel picks it). */
 export function freePort() {
@@ -77,7 +79,7 @@ export async function startServer({
   pollMs = 10,
 } = {}) {
   if (!fs.existsSync(bin)) {
-    throw new Error(`${bin} is missing: run "npx tsc -b packages/cli" first`);
+    throw new Error(`${bin} is missing: run "npm run build" first`);
   }
   const port = await freePort();
   const host = '127.0.0.1';
