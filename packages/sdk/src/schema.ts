@@ -1025,7 +1025,7 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Open or close sign-up */
+        /** Open or close sign-up; set the instance’s default model */
         patch: {
             parameters: {
                 query?: never;
@@ -1037,6 +1037,8 @@ export interface paths {
                 content: {
                     "application/json": {
                         signupOpen?: boolean;
+                        /** @description `<provider>/<model>` that members' conversations use when neither they nor the avatar chose one; null: the first model available */
+                        defaultModel?: string | null;
                     };
                 };
             };
@@ -1698,6 +1700,15 @@ export interface paths {
                     content: {
                         "application/json": {
                             models: components["schemas"]["Model"][];
+                            /** @description The model a conversation answers with when neither it nor its avatar names one */
+                            defaultModel: {
+                                id: string;
+                                /**
+                                 * @description your setting, the instance’s (admin), or the first model available
+                                 * @enum {string}
+                                 */
+                                source: "user" | "instance" | "automatic";
+                            } | null;
                         };
                     };
                 };
@@ -5603,6 +5614,8 @@ export interface components {
         };
         InstanceSettingsInput: {
             signupOpen: boolean;
+            /** @description `<provider>/<model>` that members' conversations use when neither they nor the avatar chose one; null: the first model available */
+            defaultModel: string | null;
         };
         ApiTokenInput: {
             /** Format: uuid */
@@ -6551,6 +6564,8 @@ export interface components {
         };
         InstanceSettings: {
             signupOpen: boolean;
+            /** @description `<provider>/<model>` that members' conversations use when neither they nor the avatar chose one; null: the first model available */
+            defaultModel: string | null;
         };
         ApiToken: {
             /** Format: uuid */

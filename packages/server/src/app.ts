@@ -293,7 +293,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes(health));
   await app.register(authRoutes({ auth, guard, config }));
   await app.register(apiTokenRoutes(createApiTokenService({ db: storage.db, invalidateUser })));
-  await app.register(adminUserRoutes(createUserAdminService({ db: storage.db, auth, invalidateUser })));
+  await app.register(
+    adminUserRoutes(createUserAdminService({ db: storage.db, auth, invalidateUser, instance: settings })),
+  );
   await app.register(adminJobRoutes(deps.jobs));
   await app.register(providerRoutes(providers));
   await app.register(modelRoutes(models));

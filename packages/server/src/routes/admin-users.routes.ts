@@ -5,7 +5,19 @@ import { requireAdmin } from '../security/authenticate.js';
 import type { UserAdminService } from '../services/user-admin.service.js';
 import { displayName, email, errorResponses, idParams, password } from './schemas.js';
 
-const instanceSettings = z.object({ signupOpen: z.boolean() }).meta({ id: 'InstanceSettings' });
+const instanceSettings = z
+  .object({
+    signupOpen: z.boolean(),
+    defaultModel: z
+      .string()
+      .min(3)
+      .max(300)
+      .nullable()
+      .describe(
+        "`<provider>/<model>` that members' conversations use when neither they nor the avatar chose one; null: the first model available",
+      ),
+  })
+  .meta({ id: 'InstanceSettings' });
 
 export const adminUserRoutes =
   (admin: UserAdminService): FastifyPluginAsyncZod =>
@@ -97,7 +109,7 @@ export const adminUserRoutes =
       {
         schema: {
           tags,
-          summary: 'Open or close sign-up',
+          summary: 'Open or close sign-up; set the instance’s default model',
           body: instanceSettings.partial(),
           response: { 200: instanceSettings, ...errorResponses(400, 401, 403) },
         },

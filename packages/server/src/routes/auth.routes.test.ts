@@ -408,7 +408,7 @@ describeStorage('accounts on %s', (mode) => {
         needsFirstAdmin: false,
       });
       const closed = await inject('PATCH', '/api/admin/settings', admin.cookie, { signupOpen: false });
-      expect(closed.json()).toEqual({ signupOpen: false });
+      expect(closed.json()).toEqual({ signupOpen: false, defaultModel: null });
       const refused = await inject('POST', '/api/auth/signup', undefined, {
         email: 'dan@example.org',
         password: 'a long enough passphrase',

@@ -46,10 +46,28 @@ export const modelRoutes =
         schema: {
           tags,
           summary: 'Every model you can use, across providers (local-only mode lists local ones only)',
-          response: { 200: z.object({ models: z.array(modelDto) }), ...errorResponses(401) },
+          response: {
+            200: z.object({
+              models: z.array(modelDto),
+              defaultModel: z
+                .object({
+                  id: z.string(),
+                  source: z
+                    .enum(['user', 'instance', 'automatic'])
+                    .describe('your setting, the instance’s (admin), or the first model available'),
+                })
+                .nullable()
+                .describe('The model a conversation answers with when neither it nor its avatar names one'),
+            }),
+            ...errorResponses(401),
+          },
         },
       },
-      async (request) => ({ models: await models.listModels(requireIdentity(request).user.id) }),
+      async (request) => {
+        const userId = requireIdentity(request).user.id;
+        const list = await models.listModels(userId);
+        return { models: list, defaultModel: await models.defaultModel(userId) };
+      },
     );
 
     app.post(

@@ -119,10 +119,36 @@ describeStorage('providers and models on %s', (mode) => {
     );
   });
 
-  it('says what to do when no model is chosen', async () => {
-    const res = await test({ prompt: 'Hi' });
-    expect(res.statusCode).toBe(409);
-    expect(res.json().error.code).toBe('no_model_configured');
+  it('answers with the first local chat model when no one chose a model, then with the admin’s, then with the user’s', async () => {
+    const defaultOf = async (who = user) =>
+      (await call('GET', '/api/models', undefined, who)).json().defaultModel;
+    // A new member, nothing set anywhere: the local chat model (not the embedding one, not the cloud one).
+    expect(await defaultOf()).toEqual({ id: 'ollama/llama3.2:latest', source: 'automatic' });
+    const auto = events((await test({ prompt: 'Hi' })).body);
+    expect(auto.find((p) => p.event === 'model')?.data.modelId).toBe('ollama/llama3.2:latest');
+
+    // The instance default is the admin's to set, and shows in the instance settings.
+    const choose = { defaultModel: `${cloudId}/gpt-4o-mini` };
+    expect((await call('PATCH', '/api/admin/settings', choose)).statusCode).toBe(403);
+    const set = await call('PATCH', '/api/admin/settings', choose, admin);
+    expect(set.json()).toEqual({ signupOpen: expect.any(Boolean), defaultModel: `${cloudId}/gpt-4o-mini` });
+    expect((await call('GET', '/api/admin/settings', undefined, admin)).json().defaultModel).toBe(
+      `${cloudId}/gpt-4o-mini`,
+    );
+    expect(await defaultOf()).toEqual({ id: `${cloudId}/gpt-4o-mini`, source: 'instance' });
+    const instance = events((await test({ prompt: 'Hi' })).body);
+    expect(instance.find((p) => p.event === 'model')?.data.modelId).toBe(`${cloudId}/gpt-4o-mini`);
+    expect(
+      (await call('PATCH', '/api/admin/settings', { defaultModel: 'x'.repeat(301) }, admin)).statusCode,
+    ).toBe(400);
+
+    // The member's own choice wins; clearing the instance default goes back to the automatic one.
+    await call('PUT', '/api/settings', { defaultModel: 'ollama/llama3.2:latest' });
+    expect(await defaultOf()).toEqual({ id: 'ollama/llama3.2:latest', source: 'user' });
+    expect(await defaultOf(admin)).toEqual({ id: `${cloudId}/gpt-4o-mini`, source: 'instance' });
+    await call('PATCH', '/api/admin/settings', { defaultModel: null }, admin);
+    expect(await defaultOf(admin)).toEqual({ id: 'ollama/llama3.2:latest', source: 'automatic' });
+    await call('PUT', '/api/settings', { defaultModel: null });
   });
 
   it('streams a reply and records usage, time to first token and cost (local: 0)', async () => {

@@ -19,6 +19,12 @@ export interface PullableProvider {
   ): AsyncIterable<{ status: string; completed?: number; total?: number }>;
 }
 
+/** Which model answers when nothing more specific was chosen, and who chose it. */
+export interface DefaultModel {
+  id: string;
+  source: 'user' | 'instance' | 'automatic';
+}
+
 export const noModelConfigured = () =>
   new AppError(
     409,
@@ -48,6 +54,22 @@ export function createModelService(deps: {
     return models;
   }
 
+  /**
+   * The model a conversation answers with when neither it nor its avatar names one: the user's
+   * default, else the instance's (an admin's choice), else the first chat model the user can
+   * use now (a local one before a cloud one; providers that fail are not listed), so a new
+   * member on an instance with one model can chat without touching settings. Null: no model.
+   */
+  async function defaultModel(userId: string): Promise<DefaultModel | null> {
+    const own = (await deps.settings.get(userId)).defaultModel;
+    if (own) return { id: own, source: 'user' };
+    const instance = await deps.settings.instanceDefaultModel();
+    if (instance) return { id: instance, source: 'instance' };
+    const usable = (await listModels(userId)).filter((m) => !m.capabilities.embeddings);
+    const first = usable.find((m) => m.local) ?? usable[0];
+    return first ? { id: first.id, source: 'automatic' } : null;
+  }
+
   /** The models to try in order; cloud ones are refused in local-only mode before any request. */
   async function chain(
     userId: string,
@@ -55,9 +77,10 @@ export function createModelService(deps: {
     fallbacks: string[] = [],
   ): Promise<ChatModel[]> {
     const settings = await deps.settings.get(userId);
-    const ids = [
-      ...new Set([explicit ?? settings.defaultModel, ...(explicit ? fallbacks : settings.fallbackModels)]),
-    ].filter((id): id is string => Boolean(id));
+    const first = explicit ?? (await defaultModel(userId))?.id;
+    const ids = [...new Set([first, ...(explicit ? fallbacks : settings.fallbackModels)])].filter(
+      (id): id is string => Boolean(id),
+    );
     if (ids.length === 0) throw noModelConfigured();
     const opened = await deps.registry.chatModels(userId, ids);
     const models = opened.filter((m): m is ChatModel => !(m instanceof Error));
@@ -97,6 +120,7 @@ export function createModelService(deps: {
 
   return {
     listModels,
+    defaultModel,
     chain,
 
     /**

@@ -25,6 +25,9 @@ export const userSettingsPatchSchema = z.object({
 });
 
 const LOCAL_ONLY_SETTING = 'privacy';
+/** The model a member's conversations use when neither they nor the avatar chose one (admin). */
+const DEFAULT_MODEL_SETTING = 'default_model';
+const modelIdSchema = z.string().min(3).max(300);
 
 /** Per-user settings, and the instance-wide local-only switch (env or admin). */
 export function createSettingsService(deps: { db: Database; systemLocalOnly: boolean }) {
@@ -33,6 +36,7 @@ export function createSettingsService(deps: { db: Database; systemLocalOnly: boo
   // Every chat turn reads these; another instance's change shows within a second.
   const userCache = createShortLivedCache<UserSettings>(1000);
   const systemCache = createShortLivedCache<{ localOnly: boolean; lockedByEnvironment: boolean }>(1000);
+  const defaultModelCache = createShortLivedCache<string | null>(1000);
 
   function get(userId: string): Promise<UserSettings> {
     return userCache.get(userId, async () => {
@@ -65,6 +69,22 @@ export function createSettingsService(deps: { db: Database; systemLocalOnly: boo
     async setInstanceLocalOnly(localOnly: boolean): Promise<void> {
       await settings.putSystem(LOCAL_ONLY_SETTING, { localOnly });
       systemCache.clear();
+    },
+
+    /** The instance's default model (`<provider>/<model>`), or null when the admin set none. */
+    instanceDefaultModel(): Promise<string | null> {
+      return defaultModelCache.get(DEFAULT_MODEL_SETTING, async () => {
+        const stored = await settings.getSystem<{ model?: unknown }>(DEFAULT_MODEL_SETTING);
+        const parsed = modelIdSchema.safeParse(stored?.model);
+        return parsed.success ? parsed.data : null;
+      });
+    },
+
+    async setInstanceDefaultModel(model: string | null): Promise<void> {
+      await settings.putSystem(DEFAULT_MODEL_SETTING, {
+        model: model === null ? null : modelIdSchema.parse(model),
+      });
+      defaultModelCache.clear();
     },
 
     /** True when this user or the whole instance refuses cloud providers. */

@@ -6,16 +6,35 @@ import { createSettingsRepository } from '../repositories/settings.repository.js
 import { createUserRepository } from '../repositories/user.repository.js';
 import { type AuthService, type ClientInfo, SIGNUP_SETTING, type SignupInput } from './auth.service.js';
 import type { Identity } from './identity.service.js';
+import type { SettingsService } from './settings.service.js';
 
-/** What administrators do: list and change users, create accounts, open or close sign-up. */
+/** What an admin sets for the whole instance. */
+export interface InstanceSettings {
+  signupOpen: boolean;
+  /** The model members' conversations use when they chose none (`<provider>/<model>`). */
+  defaultModel: string | null;
+}
+
+/**
+ * What administrators do: list and change users, create accounts, open or close sign-up, set the
+ * instance's default model.
+ */
 export function createUserAdminService(deps: {
   db: Database;
   auth: AuthService;
+  instance: Pick<SettingsService, 'instanceDefaultModel' | 'setInstanceDefaultModel'>;
   invalidateUser: (userId: string) => Promise<void>;
 }) {
   const users = createUserRepository(deps.db);
   const sessions = createSessionRepository(deps.db);
   const settings = createSettingsRepository(deps.db);
+
+  async function getInstanceSettings(): Promise<InstanceSettings> {
+    return {
+      signupOpen: await deps.auth.isSignupOpen(),
+      defaultModel: await deps.instance.instanceDefaultModel(),
+    };
+  }
 
   async function get(id: string): Promise<User> {
     const user = await users.findById(id);
@@ -58,14 +77,17 @@ export function createUserAdminService(deps: {
       return updated!;
     },
 
-    async getInstanceSettings() {
-      return { signupOpen: await deps.auth.isSignupOpen() };
-    },
+    getInstanceSettings,
 
-    async updateInstanceSettings(changes: { signupOpen?: boolean | undefined }) {
+    async updateInstanceSettings(changes: {
+      signupOpen?: boolean | undefined;
+      defaultModel?: string | null | undefined;
+    }): Promise<InstanceSettings> {
       if (changes.signupOpen !== undefined)
         await settings.putSystem(SIGNUP_SETTING, { open: changes.signupOpen });
-      return { signupOpen: await deps.auth.isSignupOpen() };
+      if (changes.defaultModel !== undefined)
+        await deps.instance.setInstanceDefaultModel(changes.defaultModel);
+      return getInstanceSettings();
     },
   };
 }

@@ -32,13 +32,53 @@ export function useProviders() {
 
 /** Every model the person can use right now (local-only mode lists local ones only). */
 export function useModels() {
+  return useModelsAnswer((answer) => answer.models);
+}
+
+/**
+ * The model a conversation answers with when neither it nor its avatar names one: the person's
+ * default, the instance's, or the first model available (`source` says which); null: none.
+ */
+export function useDefaultModel() {
+  return useModelsAnswer((answer) => answer.defaultModel);
+}
+
+export type DefaultModel = ModelsAnswer['defaultModel'];
+type ModelsAnswer = paths['/api/models']['get']['responses'][200]['content']['application/json'];
+
+/**
+ * What "your default model" means right now, under the picker's default option: the model's
+ * name and who chose it ("Llama 3.2 · chosen automatically").
+ */
+export function describeDefaultModel(
+  chosen: DefaultModel,
+  models: readonly Model[],
+  loaded: boolean,
+): string {
+  if (!loaded) return 'As set in Settings → Models';
+  if (!chosen) return 'No model is set up yet';
+  const name = models.find((m) => m.id === chosen.id)?.name ?? chosen.id;
+  const why =
+    chosen.source === 'user'
+      ? 'your choice in Settings → Models'
+      : chosen.source === 'instance'
+        ? 'the instance’s default'
+        : models.length === 1
+          ? 'the only model available'
+          : 'chosen automatically';
+  return `${name} · ${why}`;
+}
+
+/** One request for both (`GET /api/models`); each hook selects its part. */
+function useModelsAnswer<T>(select: (answer: ModelsAnswer) => T) {
   const lumina = useLuminaClient();
   return useQuery({
     queryKey: MODELS_QUERY_KEY,
-    queryFn: async ({ signal }): Promise<Model[]> => {
+    queryFn: async ({ signal }): Promise<ModelsAnswer> => {
       const { data } = await lumina.GET('/api/models', { signal });
-      return data?.models ?? [];
+      return data ?? { models: [], defaultModel: null };
     },
+    select,
   });
 }
 

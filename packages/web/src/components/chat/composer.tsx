@@ -12,6 +12,8 @@ interface ComposerProps {
   /** A reply is being written: the send button becomes a stop button. */
   streaming: boolean;
   disabled?: boolean;
+  /** Why nothing can be sent now (no model yet): Send is off and says so; typing still works. */
+  sendBlockedReason?: string | null | undefined;
   placeholder: string;
   /** Above the box: request errors, the context indicator… */
   children?: ReactNode;
@@ -29,7 +31,20 @@ interface ComposerProps {
  * over it the counter turns red and Send is off.
  */
 export const Composer = forwardRef<HTMLTextAreaElement, ComposerProps>(function Composer(
-  { value, onChange, onSend, onStop, streaming, disabled, placeholder, children, toolbar, hint, maxChars },
+  {
+    value,
+    onChange,
+    onSend,
+    onStop,
+    streaming,
+    disabled,
+    sendBlockedReason,
+    placeholder,
+    children,
+    toolbar,
+    hint,
+    maxChars,
+  },
   ref,
 ) {
   const id = useId();
@@ -37,7 +52,7 @@ export const Composer = forwardRef<HTMLTextAreaElement, ComposerProps>(function 
   const length = messageLength(value);
   const level = limitLevel(length, maxChars);
   const tooLong = level === 'over';
-  const canSend = length > 0 && !tooLong && !disabled && !streaming;
+  const canSend = length > 0 && !tooLong && !disabled && !streaming && !sendBlockedReason;
   const tooLongReason = maxChars
     ? `Too long to send: shorten it to ${maxChars.toLocaleString('en')} characters`
     : undefined;
@@ -100,7 +115,7 @@ export const Composer = forwardRef<HTMLTextAreaElement, ComposerProps>(function 
               className="inline-flex size-9 shrink-0 items-center justify-center rounded-xl bg-accent text-accent-ink transition-colors hover:bg-accent-hover disabled:bg-surface-sunken disabled:text-ink-subtle"
               aria-label="Send"
               aria-describedby={tooLong ? counterId : undefined}
-              title={tooLong ? tooLongReason : 'Send (Enter)'}
+              title={sendBlockedReason ?? (tooLong ? tooLongReason : 'Send (Enter)')}
             >
               <ArrowUp className="size-4" aria-hidden="true" />
             </button>

@@ -75,7 +75,7 @@ function acceptedStream(content: string) {
 
 type SendHandler = (request: Request) => unknown | Promise<unknown>;
 
-function server(onSend: SendHandler) {
+function server(onSend: SendHandler, routes: Parameters<typeof fakeApi>[0] = {}) {
   return fakeApi({
     'GET /api/auth/me': () => ({ user: ada }),
     'GET /api/auth/config': () => ({ signupOpen: true, needsFirstAdmin: false }),
@@ -91,6 +91,7 @@ function server(onSend: SendHandler) {
       limits: { maxMessageChars: LIMIT },
     }),
     'GET /health': () => ({ status: 'ok', version: '0.1.0', uptimeSeconds: 1, checks: {} }),
+    ...routes,
   });
 }
 
@@ -101,8 +102,8 @@ const savedDraft = () => {
   return raw ? (JSON.parse(raw) as { text: string }).text : null;
 };
 
-async function openConversation(onSend: SendHandler) {
-  const api = server(onSend);
+async function openConversation(onSend: SendHandler, routes: Parameters<typeof fakeApi>[0] = {}) {
+  const api = server(onSend, routes);
   const view = renderApp({ fetch: api.fetch, path: `/chat/${ID}` });
   await screen.findByText('Hi Ada! I’m Lumina.');
   // The limit comes with the settings; wait for it so the counter tests see it.
@@ -271,5 +272,51 @@ describe('the character counter', () => {
     fireEvent.keyDown(box(), { key: 'Enter' });
     expect(api.requests.filter((r) => r.method === 'POST')).toEqual([]);
     expect(box().value).toBe(`${'😀'.repeat(50)}x`);
+  });
+});
+
+describe('choosing a model', () => {
+  beforeEach(() => window.localStorage.clear());
+  afterEach(cleanup);
+
+  it('with no model at all, Send is off and says why, and typing still works', async () => {
+    await openConversation(() => acceptedStream(''), {
+      'GET /api/models': () => ({ models: [], defaultModel: null }),
+    });
+    await type('Anyone there?');
+    await waitFor(() => expect(sendButton().disabled).toBe(true));
+    expect(sendButton().title).toBe('No model is set up yet, so there is no one to answer');
+    expect(box().value).toBe('Anyone there?');
+    expect(screen.getByText(/No model is set up yet, so there is no one to answer/)).toBeTruthy();
+  });
+
+  it('names the model “your default” stands for, and who chose it', async () => {
+    await openConversation(() => acceptedStream(''), {
+      'GET /api/models': () => ({
+        models: [model('ollama/llama3.2')],
+        defaultModel: { id: 'ollama/llama3.2', source: 'automatic' },
+      }),
+    });
+    fireEvent.click(await screen.findByRole('button', { name: /Model for this conversation/ }));
+    expect(await screen.findByText('llama3.2 · the only model available')).toBeTruthy();
+  });
+
+  it('a “no model” refusal goes away once a model is picked', async () => {
+    const { api } = await openConversation(
+      () => apiError(409, 'no_model_configured', 'No model is set up yet.'),
+      {
+        [`PATCH /api/conversations/${ID}`]: () => ({
+          conversation: { ...conversation, model: 'ollama/llama3.2' },
+        }),
+      },
+    );
+    await type('Hello?');
+    fireEvent.click(sendButton());
+    expect((await screen.findByRole('alert')).textContent).toMatch(/No model is set up yet/);
+    fireEvent.click(screen.getByRole('button', { name: /Model for this conversation/ }));
+    fireEvent.click(await screen.findByRole('option', { name: /llama3\.2/ }));
+    await waitFor(() => expect(api.requests.some((r) => r.method === 'PATCH')).toBe(true));
+    await waitFor(() => expect(screen.queryByRole('alert')).toBeNull());
+    expect(box().value).toBe('Hello?');
   });
 });

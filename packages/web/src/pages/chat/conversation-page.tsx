@@ -24,7 +24,14 @@ import {
 import { useDocumentTitle } from '../../lib/document-title';
 import { textAfterAccepted, useDraft } from '../../lib/message-drafts';
 import { messageLength } from '../../lib/message-limit';
-import { chatModels, useModels, useProviders, useUserSettings } from '../../lib/models';
+import {
+  chatModels,
+  describeDefaultModel,
+  useDefaultModel,
+  useModels,
+  useProviders,
+  useUserSettings,
+} from '../../lib/models';
 import { useSession } from '../../lib/session';
 import { useConversationEvents } from '../../lib/use-conversation-events';
 import { useReplyStream } from '../../lib/use-reply-stream';
@@ -94,6 +101,7 @@ function Conversation({ conversationId }: { conversationId: string }) {
     [avatar],
   );
   const usable = useMemo(() => chatModels(models.data ?? []), [models.data]);
+  const defaultModel = useDefaultModel();
   const noModel = models.data !== undefined && usable.length === 0;
   const busy = stream.streaming || patch.isPending;
   const highlightId = params.get('message');
@@ -197,14 +205,17 @@ function Conversation({ conversationId }: { conversationId: string }) {
             onChange={(id) =>
               patch.mutate(
                 { id: conversationId, patch: { model: id === DEFAULT_CHAIN ? null : id } },
-                { onError: setActionError },
+                // A "no model" refusal is out of date once a model is chosen.
+                { onError: setActionError, onSuccess: () => stream.clearRequestError() },
               )
             }
             models={usable}
             providers={providers.data ?? []}
             defaultOption={{
               label: avatar?.defaultModel ? `${avatar.name}’s model` : 'Your default model',
-              description: avatar?.defaultModel ?? 'As set in Settings → Models',
+              description:
+                avatar?.defaultModel ??
+                describeDefaultModel(defaultModel.data ?? null, usable, models.data !== undefined),
             }}
             disabled={stream.streaming}
           />
@@ -239,6 +250,7 @@ function Conversation({ conversationId }: { conversationId: string }) {
         onSend={send}
         onStop={stream.stop}
         streaming={stream.streaming}
+        sendBlockedReason={noModel ? 'No model is set up yet, so there is no one to answer' : null}
         maxChars={maxChars}
         placeholder={`Message ${avatar?.name ?? 'the avatar'}…`}
         hint={
