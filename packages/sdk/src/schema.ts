@@ -2411,11 +2411,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Download a conversation: Lumina JSON (the whole tree) or Markdown (the visible branch) */
+        /**
+         * Download a conversation: Lumina JSON (the whole tree), Markdown or a SillyTavern chat (the visible branch)
+         * @description `json` (application/json, `.json`): every message of the tree, imports back losslessly. `md` (text/markdown, `.md`): the visible branch, for reading. `sillytavern` (application/jsonl, `.jsonl`): a SillyTavern chat file, a header line then one line per message of the visible branch, the other replies to the same message as its swipes; it imports into SillyTavern and back into Lumina.
+         */
         get: {
             parameters: {
                 query?: {
-                    format?: "json" | "md";
+                    /** @description `json`: Lumina JSON; `md`: Markdown; `sillytavern`: SillyTavern chat JSONL */
+                    format?: "json" | "md" | "sillytavern";
                 };
                 header?: never;
                 path: {

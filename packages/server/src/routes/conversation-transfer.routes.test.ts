@@ -3,8 +3,10 @@ import { sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { MAX_CONVERSATION_FILE_BYTES } from '../conversation-formats/imported-conversation.js';
+import { sillyTavernDate } from '../conversation-formats/sillytavern-export.js';
 import { queryRows } from '../db/database.js';
 import { CSRF, createTestApp, signup } from '../test-support/app.js';
+import { OllamaServer } from '../test-support/protocol-servers/ollama-server.js';
 import { createTestStorage, describeStorage, type TestStorage } from '../test-support/storage.js';
 
 const ST_FIXTURE = 'Seraphina - 2025-09-26@15h04m33s123ms.jsonl';
@@ -35,16 +37,21 @@ describeStorage('conversation import and export on %s', (mode) => {
   let app: FastifyInstance;
   let user: Awaited<ReturnType<typeof signup>>;
   let other: Awaited<ReturnType<typeof signup>>;
+  let ollama: OllamaServer;
 
   beforeAll(async () => {
+    ollama = await new OllamaServer().listen();
     storage = await createTestStorage(mode);
-    app = (await createTestApp(storage, { LUMINA_LOGIN_LIMIT_PER_MINUTE: '1000' })).app;
+    app = (
+      await createTestApp(storage, { LUMINA_LOGIN_LIMIT_PER_MINUTE: '1000', OLLAMA_BASE_URL: ollama.origin })
+    ).app;
     user = await signup(app, 'importer@example.org');
     other = await signup(app, 'other@example.org');
   });
   afterAll(async () => {
     await app?.close();
     await storage?.close();
+    await ollama?.close();
   });
 
   async function upload(files: Upload[], fields: Record<string, string> = {}, cookie = user.cookie) {
@@ -60,7 +67,7 @@ describeStorage('conversation import and export on %s', (mode) => {
     });
   }
   const results = (res: { json: () => unknown }) => (res.json() as { results: Result[] }).results;
-  const exportAs = (id: string, format: 'json' | 'md', cookie = user.cookie) =>
+  const exportAs = (id: string, format: 'json' | 'md' | 'sillytavern', cookie = user.cookie) =>
     app.inject({
       method: 'GET',
       url: `/api/conversations/${id}/export?format=${format}`,
@@ -205,6 +212,147 @@ describeStorage('conversation import and export on %s', (mode) => {
     const json = await exportAs(st!.conversationId!, 'json');
     expect(json.headers['content-type']).toBe('application/json; charset=utf-8');
     expect(json.headers['content-disposition']).toContain('.json"');
+  });
+
+  it('exports the visible branch as a SillyTavern chat, a regenerated reply as swipes, and imports it back', async () => {
+    const as = { ...CSRF, cookie: user.cookie };
+    await app.inject({
+      method: 'PUT',
+      url: '/api/settings',
+      headers: as,
+      payload: { defaultModel: 'ollama/llama3.2:latest' },
+    });
+    const avatar = await app.inject({
+      method: 'POST',
+      url: '/api/avatars',
+      headers: as,
+      payload: { name: 'Aria', greeting: 'Hello {{user}}.', alternateGreetings: ['Hey there!'] },
+    });
+    const avatarId = avatar.json().avatar.id as string;
+    const created = await app.inject({
+      method: 'POST',
+      url: '/api/conversations',
+      headers: as,
+      payload: { avatarId },
+    });
+    const conversationId = created.json().conversation.id as string;
+    ollama.script({ kind: 'text', tokens: ['First ', 'answer'] }, { kind: 'text', tokens: ['Aria talk'] });
+    await app.inject({
+      method: 'POST',
+      url: `/api/conversations/${conversationId}/messages`,
+      headers: as,
+      payload: { content: 'Tell me something' },
+    });
+    const original = await exportJson(conversationId);
+    const firstReply = original.messages.find((m) => m.content === 'First answer')!;
+    ollama.script({ kind: 'text', tokens: ['Second ', 'answer'] });
+    const regenerated = await app.inject({
+      method: 'POST',
+      url: `/api/messages/${firstReply.id}/regenerate`,
+      headers: as,
+    });
+    expect(regenerated.statusCode).toBe(200);
+
+    const res = await exportAs(conversationId, 'sillytavern');
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toBe('application/jsonl; charset=utf-8');
+    expect(res.headers['content-disposition']).toBe(
+      `attachment; filename="Aria talk.jsonl"; filename*=UTF-8''Aria%20talk.jsonl`,
+    );
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.body.endsWith('}\n')).toBe(true);
+    const [header, greeting, question, reply, ...more] = res.body
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(more).toEqual([]);
+    expect(header).toEqual({
+      user_name: 'importer',
+      character_name: 'Aria',
+      create_date: expect.stringMatching(/^\d{4}-\d{2}-\d{2}@\d{2}h\d{2}m\d{2}s\d{3}ms$/),
+      chat_metadata: {},
+    });
+    expect(greeting).toMatchObject({
+      name: 'Aria',
+      is_user: false,
+      is_system: false,
+      mes: 'Hello importer.',
+      swipes: ['Hello importer.', 'Hey there!'],
+      swipe_id: 0,
+    });
+    expect(question).toMatchObject({
+      name: 'importer',
+      is_user: true,
+      is_system: false,
+      mes: 'Tell me something',
+    });
+    expect(question).not.toHaveProperty('swipes');
+    expect(reply).toMatchObject({
+      name: 'Aria',
+      is_user: false,
+      mes: 'Second answer',
+      swipes: ['First answer', 'Second answer'],
+      swipe_id: 1,
+      extra: { model: 'ollama/llama3.2:latest' },
+      swipe_info: [
+        { send_date: sillyTavernDate(new Date(firstReply.createdAt as string)) },
+        { send_date: reply!.send_date },
+      ],
+    });
+
+    // Lumina's SillyTavern importer reads it back: the same branch, the same swipes, the same avatar.
+    const [back] = results(await upload([{ name: 'Aria talk.jsonl', bytes: res.body }]));
+    expect(back).toMatchObject({ ok: true, format: 'sillytavern-jsonl', title: 'Aria talk', messages: 5 });
+    const source = await exportJson(conversationId);
+    const imported = await exportJson(back!.conversationId!);
+    expect(imported.conversation.avatar.id).toBe(avatarId);
+    expect(branch(imported)).toEqual(branch(source));
+    expect(branch(imported)).toEqual(['Hello importer.', 'Tell me something', 'Second answer']);
+    const siblingsOf = (file: LuminaFile, content: string) => {
+      const shown = file.messages.find((m) => m.content === content)!;
+      return file.messages.filter((m) => m.parentId === shown.parentId).map((m) => m.content);
+    };
+    expect(siblingsOf(imported, 'Second answer')).toEqual(['First answer', 'Second answer']);
+    expect(siblingsOf(imported, 'Hello importer.')).toEqual(['Hello importer.', 'Hey there!']);
+
+    // The selected swipe follows the branch the conversation shows.
+    await app.inject({
+      method: 'PATCH',
+      url: `/api/conversations/${conversationId}`,
+      headers: as,
+      payload: { activeLeafId: firstReply.id },
+    });
+    const switched = (await exportAs(conversationId, 'sillytavern')).body.trimEnd().split('\n');
+    expect(JSON.parse(switched.at(-1)!)).toMatchObject({ mes: 'First answer', swipe_id: 0 });
+  });
+
+  it('exports an imported SillyTavern chat back with its header, speakers and swipes', async () => {
+    const [st] = results(await upload([{ name: ST_FIXTURE, bytes: fixture(ST_FIXTURE) }]));
+    const res = await exportAs(st!.conversationId!, 'sillytavern');
+    const lines = res.body
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines).toHaveLength(9); // the header and the 8 messages of the branch
+    expect(lines[0]).toMatchObject({
+      user_name: 'importer',
+      character_name: 'Seraphina',
+      create_date: '2025-09-26@15h04m00s000ms',
+      chat_metadata: { world_info: 'Eldoria', note_depth: 4 },
+    });
+    expect(lines.slice(1).map((line) => line.name)).toEqual([
+      'Seraphina',
+      'Ada',
+      'Seraphina',
+      'System',
+      'Ada',
+      'Ada',
+      'Seraphina',
+      'SillyTavern System', // the /comment, named as the file named it
+    ]);
+    expect(lines[3]).toMatchObject({ swipe_id: 1, swipes: expect.any(Array) });
+    expect((lines[3]!.swipes as string[]).length).toBe(3);
+    expect(lines[4]).toMatchObject({ extra: { type: 'narrator' } });
   });
 
   it('attaches to the avatar named in `avatarId`, and refuses one the user cannot see', async () => {

@@ -42,9 +42,17 @@ export const conversationTransferRoutes =
       {
         schema: {
           tags,
-          summary: 'Download a conversation: Lumina JSON (the whole tree) or Markdown (the visible branch)',
+          summary:
+            'Download a conversation: Lumina JSON (the whole tree), Markdown or a SillyTavern chat (the visible branch)',
+          description:
+            '`json` (application/json, `.json`): every message of the tree, imports back losslessly. `md` (text/markdown, `.md`): the visible branch, for reading. `sillytavern` (application/jsonl, `.jsonl`): a SillyTavern chat file, a header line then one line per message of the visible branch, the other replies to the same message as its swipes; it imports into SillyTavern and back into Lumina.',
           params: idParams,
-          querystring: z.object({ format: z.enum(['json', 'md']).default('json') }),
+          querystring: z.object({
+            format: z
+              .enum(['json', 'md', 'sillytavern'])
+              .default('json')
+              .describe('`json`: Lumina JSON; `md`: Markdown; `sillytavern`: SillyTavern chat JSONL'),
+          }),
         },
       },
       async (request, reply) => {

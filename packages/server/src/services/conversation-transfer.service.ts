@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { conversationFileErrors } from '../conversation-formats/conversation-format-errors.js';
 import {
   type ConversationFileFormat,
@@ -9,8 +10,12 @@ import { toLuminaJson } from '../conversation-formats/lumina-json.js';
 import { toMarkdown } from '../conversation-formats/markdown-export.js';
 import { planConversationImport } from '../conversation-formats/plan-import.js';
 import { readConversationFile } from '../conversation-formats/read-conversation-file.js';
+import {
+  type SillyTavernExportTurn,
+  toSillyTavernJsonl,
+} from '../conversation-formats/sillytavern-export.js';
 import type { Database } from '../db/database.js';
-import type { AvatarRow } from '../db/schema/index.js';
+import type { AvatarRow, MessageRow } from '../db/schema/index.js';
 import { AppError, notFound } from '../errors.js';
 import { createAvatarRepository } from '../repositories/avatar.repository.js';
 import { createConversationRepository } from '../repositories/conversation.repository.js';
@@ -21,7 +26,10 @@ import { createUserRepository } from '../repositories/user.repository.js';
 import { createAvatarService } from './avatar.service.js';
 import type { ConversationView } from './conversation.service.js';
 
-export type ConversationExportFormat = 'json' | 'md';
+export type ConversationExportFormat = 'json' | 'md' | 'sillytavern';
+
+/** The file name extension of each export format. */
+const EXTENSIONS: Record<ConversationExportFormat, string> = { json: 'json', md: 'md', sillytavern: 'jsonl' };
 
 export interface ConversationImportResult {
   file: string;
@@ -44,7 +52,8 @@ const TITLE_LIMIT = 200;
 const TAG_LIMIT = 20;
 
 /**
- * Export of a conversation (Lumina JSON: the whole tree, losslessly; Markdown: the visible branch)
+ * Export of a conversation (Lumina JSON: the whole tree, losslessly; Markdown: the visible branch;
+ * SillyTavern JSONL: the visible branch with the other replies as swipes)
  * and import of conversation files (Lumina JSON, SillyTavern chats, ChatGPT exports). Every
  * conversation is read and checked completely before anything is written, then stored in one
  * transaction together with its avatar when one has to be created, so a bad file never leaves half
@@ -55,6 +64,49 @@ export function createConversationTransferService(deps: { db: Database }) {
   const messages = createMessageRepository(deps.db);
   const avatars = createAvatarRepository(deps.db);
   const users = createUserRepository(deps.db);
+  const participants = createParticipantRepository(deps.db);
+
+  /**
+   * A SillyTavern chat (JSON lines) of the visible branch, written as it is read: the branch
+   * comes from the one read of the conversation every branch view makes, and the replies beside
+   * a branch message (its swipes) are read only where the tree forks, one fork at a time, as
+   * their line is written. The file is never held whole.
+   */
+  async function exportSillyTavern(
+    userId: string,
+    conversation: { id: string; title: string; activeLeafId: string | null; createdAt: Date },
+    avatarName: string,
+  ): Promise<Readable> {
+    const [user, members, branch] = await Promise.all([
+      users.findById(userId),
+      participants.listFor([conversation.id]),
+      conversation.activeLeafId
+        ? messages.branchWithForks(userId, conversation.activeLeafId)
+        : { path: [], forks: new Map<string | null, string[]>() },
+    ]);
+    const swipesOf = async (message: MessageRow): Promise<MessageRow[] | undefined> =>
+      message.role === 'assistant' && branch.forks.has(message.parentId)
+        ? messages.children(conversation.id, message.parentId)
+        : undefined;
+    // The first line's swipes are read now: an imported chat's header may be on any of them.
+    const [first, ...rest] = branch.path;
+    const firstSwipes = first ? await swipesOf(first) : undefined;
+    async function* turns(): AsyncGenerator<SillyTavernExportTurn> {
+      if (first) yield { shown: first, swipes: firstSwipes };
+      for (const message of rest) yield { shown: message, swipes: await swipesOf(message) };
+    }
+    const lines = toSillyTavernJsonl(
+      {
+        userName: user?.preferredName || user?.name || 'You',
+        characterName: avatarName,
+        speakers: new Map(members.flatMap((p) => (p.avatarId ? [[p.avatarId, p.name]] : []))),
+        createdAt: conversation.createdAt,
+        chatMetadata: importedChatMetadata(firstSwipes ?? (first ? [first] : [])),
+      },
+      turns(),
+    );
+    return Readable.from(lines, { objectMode: false });
+  }
 
   /** The avatar a conversation goes to: the one named, the one it came from, one of that name, or a new one. */
   async function resolveAvatar(db: Database, userId: string, conversation: ImportedConversation) {
@@ -164,11 +216,18 @@ export function createConversationTransferService(deps: { db: Database }) {
       userId: string,
       id: string,
       format: ConversationExportFormat,
-    ): Promise<{ body: string; contentType: string; fileName: string }> {
+    ): Promise<{ body: string | Readable; contentType: string; fileName: string }> {
       const conversation = await conversations.findOwned(userId, id);
       if (!conversation) throw notFound('conversation');
       const avatar = await avatars.findVisible(userId, conversation.avatarId);
-      const fileName = `${safeFileName(conversation.title)}.${format}`;
+      const fileName = `${safeFileName(conversation.title)}.${EXTENSIONS[format]}`;
+      if (format === 'sillytavern') {
+        return {
+          body: await exportSillyTavern(userId, conversation, avatar?.name ?? 'Avatar'),
+          contentType: 'application/jsonl; charset=utf-8',
+          fileName,
+        };
+      }
       if (format === 'json') {
         const file = toLuminaJson({
           conversation,
@@ -214,6 +273,22 @@ function describeAvatar(avatar: AvatarRow): ImportedAvatar {
     exampleDialogue: avatar.exampleDialogue,
     tags: avatar.tags,
   };
+}
+
+/**
+ * The `chat_metadata` of the SillyTavern chat a conversation was imported from (World Info, the
+ * author's note…), which the importer kept on the first line's first message; else undefined.
+ */
+function importedChatMetadata(firstLine: MessageRow[]): Record<string, unknown> | undefined {
+  for (const message of firstLine) {
+    const imported = message.metadata.importedConversation as
+      | { format?: unknown; header?: { chat_metadata?: unknown } }
+      | undefined;
+    const metadata = imported?.format === 'sillytavern-jsonl' ? imported.header?.chat_metadata : undefined;
+    if (metadata && typeof metadata === 'object' && !Array.isArray(metadata))
+      return metadata as Record<string, unknown>;
+  }
+  return undefined;
 }
 
 /** The fields of a file's avatar that a new avatar takes (never its id). */

@@ -172,6 +172,11 @@ export async function deleteConversation(client: LuminaClient, id: string, keepa
 export const EXPORT_FORMATS = [
   { format: 'json', label: 'Lumina JSON', hint: 'Every branch; imports back losslessly' },
   { format: 'md', label: 'Markdown', hint: 'The visible branch, for reading' },
+  {
+    format: 'sillytavern',
+    label: 'SillyTavern chat',
+    hint: 'The visible branch, other replies as swipes (.jsonl)',
+  },
 ] as const;
 export type ConversationExportFormat = (typeof EXPORT_FORMATS)[number]['format'];
 
