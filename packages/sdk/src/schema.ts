@@ -2816,6 +2816,7 @@ export interface paths {
                         alternateGreetings?: string[];
                         exampleDialogue?: string;
                         tags?: string[];
+                        /** @description Stored for later: voice conversations have not shipped, so nothing reads these yet */
                         voice?: {
                             engine: string | null;
                             voice: string | null;
@@ -2824,6 +2825,7 @@ export interface paths {
                         };
                         defaultModel?: string | null;
                         fallbackModels?: string[];
+                        /** @description Stored for later: memory has not shipped, so nothing is remembered yet */
                         memory?: {
                             enabled: boolean;
                             /** @enum {string} */
@@ -3124,6 +3126,7 @@ export interface paths {
                         alternateGreetings?: string[];
                         exampleDialogue?: string;
                         tags?: string[];
+                        /** @description Stored for later: voice conversations have not shipped, so nothing reads these yet */
                         voice?: {
                             engine: string | null;
                             voice: string | null;
@@ -3132,6 +3135,7 @@ export interface paths {
                         };
                         defaultModel?: string | null;
                         fallbackModels?: string[];
+                        /** @description Stored for later: memory has not shipped, so nothing is remembered yet */
                         memory?: {
                             enabled: boolean;
                             /** @enum {string} */
@@ -3556,6 +3560,7 @@ export interface paths {
                         alternateGreetings?: string[];
                         exampleDialogue?: string;
                         tags?: string[];
+                        /** @description Stored for later: voice conversations have not shipped, so nothing reads these yet */
                         voice?: {
                             engine: string | null;
                             voice: string | null;
@@ -3564,6 +3569,7 @@ export interface paths {
                         };
                         defaultModel?: string | null;
                         fallbackModels?: string[];
+                        /** @description Stored for later: memory has not shipped, so nothing is remembered yet */
                         memory?: {
                             enabled: boolean;
                             /** @enum {string} */
@@ -5727,6 +5733,7 @@ export interface components {
             alternateGreetings: string[];
             exampleDialogue: string;
             tags: string[];
+            /** @description Stored for later: voice conversations have not shipped, so nothing reads these yet */
             voice: {
                 engine: string | null;
                 voice: string | null;
@@ -5735,6 +5742,7 @@ export interface components {
             };
             defaultModel: string | null;
             fallbackModels: string[];
+            /** @description Stored for later: memory has not shipped, so nothing is remembered yet */
             memory: {
                 enabled: boolean;
                 /** @enum {string} */
@@ -6277,7 +6285,7 @@ export interface components {
             type: "failed";
             modelId: string;
             /** @enum {string} */
-            code: "provider_auth_failed" | "model_not_found" | "provider_protocol_error" | "provider_timeout" | "provider_unavailable" | "provider_rate_limited" | "provider_bad_request" | "context_length_exceeded" | "local_only" | "outbound_address_blocked" | "cancelled";
+            code: "provider_auth_failed" | "model_not_found" | "provider_protocol_error" | "model_bad_output" | "provider_timeout" | "provider_unavailable" | "provider_rate_limited" | "provider_bad_request" | "context_length_exceeded" | "local_only" | "outbound_address_blocked" | "cancelled";
             message: string;
             willRetry: boolean;
         } | {
@@ -6677,6 +6685,7 @@ export interface components {
             alternateGreetings: string[];
             exampleDialogue: string;
             tags: string[];
+            /** @description Stored for later: voice conversations have not shipped, so nothing reads these yet */
             voice: {
                 engine: string | null;
                 voice: string | null;
@@ -6685,6 +6694,7 @@ export interface components {
             };
             defaultModel: string | null;
             fallbackModels: string[];
+            /** @description Stored for later: memory has not shipped, so nothing is remembered yet */
             memory: {
                 enabled: boolean;
                 /** @enum {string} */
@@ -7227,7 +7237,7 @@ export interface components {
             type: "failed";
             modelId: string;
             /** @enum {string} */
-            code: "provider_auth_failed" | "model_not_found" | "provider_protocol_error" | "provider_timeout" | "provider_unavailable" | "provider_rate_limited" | "provider_bad_request" | "context_length_exceeded" | "local_only" | "outbound_address_blocked" | "cancelled";
+            code: "provider_auth_failed" | "model_not_found" | "provider_protocol_error" | "model_bad_output" | "provider_timeout" | "provider_unavailable" | "provider_rate_limited" | "provider_bad_request" | "context_length_exceeded" | "local_only" | "outbound_address_blocked" | "cancelled";
             message: string;
             willRetry: boolean;
         } | {

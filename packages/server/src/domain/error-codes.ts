@@ -78,6 +78,8 @@ export const ERROR_CODES = [
   'context_length_exceeded',
   'local_only',
   'pull_not_supported',
+  // The model answered, but not in the shape asked for (structured output: not JSON, breaks the schema)
+  'model_bad_output',
   // Background jobs (jobs/)
   'job_not_failed',
   'jobs_unavailable',
@@ -157,6 +159,7 @@ export const PROVIDER_ERROR_CODES = [
   'provider_auth_failed',
   'model_not_found',
   'provider_protocol_error',
+  'model_bad_output',
   'provider_timeout',
   'provider_unavailable',
   'provider_rate_limited',

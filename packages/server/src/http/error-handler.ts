@@ -118,6 +118,7 @@ const PROVIDER_STATUS: Record<ProviderError['code'], number> = {
   provider_auth_failed: 502,
   model_not_found: 404,
   provider_protocol_error: 502,
+  model_bad_output: 502,
   provider_timeout: 504,
   provider_unavailable: 503,
   provider_rate_limited: 429,

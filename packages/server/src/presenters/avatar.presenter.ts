@@ -22,14 +22,18 @@ export const avatarStyleDto = z.object({
     .max(12),
 });
 
-export const avatarVoiceDto = z.object({
-  engine: z.string().max(40).nullable(),
-  voice: z.string().max(100).nullable(),
-  rate: z.number().min(0.25).max(4),
-  pitch: z.number().min(0.25).max(4),
-});
+export const avatarVoiceDto = z
+  .object({
+    engine: z.string().max(40).nullable(),
+    voice: z.string().max(100).nullable(),
+    rate: z.number().min(0.25).max(4),
+    pitch: z.number().min(0.25).max(4),
+  })
+  .describe('Stored for later: voice conversations have not shipped, so nothing reads these yet');
 
-export const avatarMemoryDto = z.object({ enabled: z.boolean(), scope: z.enum(['private', 'shared']) });
+export const avatarMemoryDto = z
+  .object({ enabled: z.boolean(), scope: z.enum(['private', 'shared']) })
+  .describe('Stored for later: memory has not shipped, so nothing is remembered yet');
 
 /** The editable fields, shared by create and update bodies. */
 export const avatarFields = {

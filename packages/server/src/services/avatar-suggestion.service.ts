@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AppError } from '../errors.js';
 import type { ModelService } from './model.service.js';
 
 const slider = z.number().int().min(0).max(100);
@@ -25,6 +26,19 @@ const INSTRUCTIONS = `You design personalities for an AI companion app. From the
 - greeting: the character's first message to the user, in the character's own voice, 1-3 sentences; write {{user}} where the user's name goes.
 Answer only with the JSON object.`;
 
+/**
+ * A model's answer that came back but does not fit the suggestion schema: 502, `model_bad_output`
+ * (the adapters throw the same code for an answer that is not JSON or breaks the JSON Schema).
+ */
+function modelBadOutput(modelId: string, error: z.ZodError) {
+  return new AppError(502, 'model_bad_output', "The model's answer did not have the expected shape", {
+    modelId,
+    issues: error.issues
+      .slice(0, 5)
+      .map((issue) => ({ path: `/${issue.path.join('/')}`, message: issue.message })),
+  });
+}
+
 /** Suggests traits, style sliders and a greeting from a backstory, with the user's own model. */
 export function createAvatarSuggestionService(deps: { models: ModelService }) {
   return {
@@ -47,8 +61,12 @@ export function createAvatarSuggestionService(deps: { models: ModelService }) {
         ...(input.model ? { model: input.model } : {}),
         ...(signal ? { signal } : {}),
       });
-      // The adapter validated the JSON Schema; zod applies the same rules and gives the type.
-      return { suggestion: avatarSuggestionSchema.parse(object), modelId };
+      // The adapters validate against the JSON Schema; zod applies the same rules and gives the
+      // type. Should an adapter let a wrong answer through, that is still the model's answer
+      // failing, not our server: a 502 that says so, never a ZodError's 500.
+      const checked = avatarSuggestionSchema.safeParse(object);
+      if (!checked.success) throw modelBadOutput(modelId, checked.error);
+      return { suggestion: checked.data, modelId };
     },
   };
 }

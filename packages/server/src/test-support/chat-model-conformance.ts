@@ -194,12 +194,12 @@ export function describeChatModel(name: string, factory: () => Promise<ChatModel
     it('rejects structured output that is not JSON or breaks the schema', async () => {
       h.server.script({ kind: 'text', tokens: ['{"name": "Ada", "age": '] });
       const notJson = await rejection(chat().generateObject({ messages: MESSAGES, schema: PERSON_SCHEMA }));
-      expect(notJson.code).toBe('provider_protocol_error');
+      expect(notJson.code).toBe('model_bad_output');
       h.server.script({ kind: 'text', tokens: ['{"name":"Ada","age":"old"}'] });
       const wrongShape = await rejection(
         chat().generateObject({ messages: MESSAGES, schema: PERSON_SCHEMA }),
       );
-      expect(wrongShape.code).toBe('provider_protocol_error');
+      expect(wrongShape.code).toBe('model_bad_output');
     });
 
     it('ends with finish cancelled when aborted mid-stream, and closes the upstream request', async () => {

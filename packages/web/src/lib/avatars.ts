@@ -277,14 +277,8 @@ export function avatarErrorMessage(error: unknown): string | null {
       return 'No model is set up yet, so Lumina can’t write suggestions. Add one in Settings → Models.';
     case 'local_only':
       return 'Privacy mode keeps everything on this machine, and your default model isn’t local. Choose a local model in Settings → Models.';
-    case 'provider_unavailable':
-      return 'The model provider can’t be reached right now. Try again in a moment.';
-    case 'provider_auth_failed':
-      return 'The model provider refused the API key. Check it in Settings → Models.';
-    case 'model_not_found':
-      return 'The model isn’t available any more. Choose another in Settings → Models.';
-    case 'suggestion_invalid':
-      return 'The model’s answer couldn’t be used. Try again, or try another model.';
+    // Every other model-call failure (the model's answer, the provider, the connection to it)
+    // has its words in friendlyMessage, the same everywhere in the app.
     default:
       return null;
   }

@@ -4,6 +4,8 @@ import {
   generateText,
   jsonSchema,
   type LanguageModel,
+  NoObjectGeneratedError,
+  NoOutputGeneratedError,
   Output,
 } from 'ai';
 import {
@@ -113,6 +115,9 @@ export class AiSdkChatModel implements ChatModel {
         const ms = this.timeouts.connectTimeoutMs + this.timeouts.firstTokenTimeoutMs;
         throw new ProviderError('provider_timeout', `no answer from the provider within ${ms} ms`, true);
       }
+      // The wire was fine; the model's text was not JSON, broke the schema, or was missing.
+      if (NoObjectGeneratedError.isInstance(error) || NoOutputGeneratedError.isInstance(error))
+        throw new ProviderError('model_bad_output', "the model's answer does not match the schema", false);
       throw toProviderError(error);
     }
   }

@@ -75,10 +75,10 @@ export class OllamaChatModel implements ChatModel {
     try {
       parsed = JSON.parse(text);
     } catch {
-      throw new ProviderError('provider_protocol_error', 'the model answered invalid JSON', false);
+      throw new ProviderError('model_bad_output', 'the model answered invalid JSON', false);
     }
     const checked = validateAgainstSchema<T>(request.schema, parsed);
-    if (!checked.success) throw new ProviderError('provider_protocol_error', checked.error.message, false);
+    if (!checked.success) throw new ProviderError('model_bad_output', checked.error.message, false);
     const reported = { input: answer.prompt_eval_count, output: answer.eval_count };
     return {
       object: checked.value,

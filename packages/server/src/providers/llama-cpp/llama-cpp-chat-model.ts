@@ -150,7 +150,7 @@ export function createLlamaCppChatModel(deps: LlamaCppChatModelDeps): ChatModel 
         return { object: grammar.parse(result.text) as T, usage: toUsage(result) };
       } catch (error) {
         throw new ProviderError(
-          'provider_protocol_error',
+          'model_bad_output',
           `The model's output does not match the schema (${result.finishReason}): ${(error as Error).message}`,
           true,
         );

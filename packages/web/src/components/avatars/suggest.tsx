@@ -2,7 +2,7 @@ import { LuminaApiError } from '@lumina/sdk';
 import { useMutation } from '@tanstack/react-query';
 import { ArrowRight, Sparkles } from 'lucide-react';
 import { Link } from 'react-router';
-import { friendlyMessage } from '../../lib/api-errors';
+import { friendlyMessage, serverErrorRequestId } from '../../lib/api-errors';
 import { type AvatarStyle, avatarErrorMessage, poleText, STYLE_SLIDERS } from '../../lib/avatars';
 import { useLuminaClient } from '../../lib/lumina-client';
 import { Dialog, DialogActions } from '../dialog';
@@ -34,7 +34,7 @@ export function SuggestError({ error }: { error: unknown }) {
   const message = avatarErrorMessage(error) ?? friendlyMessage(error);
   const needsSetup = error instanceof LuminaApiError && SETUP_CODES.has(error.code);
   return (
-    <FormAlert>
+    <FormAlert requestId={serverErrorRequestId(error)}>
       {message}
       {needsSetup ? (
         <>

@@ -25,6 +25,7 @@ import { ExportMenu } from '../../components/avatars/export-menu';
 import { ChipInput, TextAreaField } from '../../components/avatars/fields';
 import { AlternateGreetings } from '../../components/avatars/greetings-editor';
 import { LorebookEditor } from '../../components/avatars/lorebook-editor';
+import { MemorySettings } from '../../components/avatars/memory-settings';
 import { menuContentClass, menuItemClass } from '../../components/avatars/menu';
 import { ModelPicker } from '../../components/avatars/model-picker';
 import { PictureField } from '../../components/avatars/picture-field';
@@ -37,13 +38,13 @@ import {
   SuggestReviewDialog,
   useSuggest,
 } from '../../components/avatars/suggest';
+import { VoiceSettings } from '../../components/avatars/voice-settings';
 import { ConfirmDialog } from '../../components/confirm-dialog';
 import { Dialog, DialogActions } from '../../components/dialog';
 import { FormAlert } from '../../components/form-alert';
 import { TextField } from '../../components/form-field';
 import { Skeleton } from '../../components/skeleton';
 import { SubmitButton } from '../../components/submit-button';
-import { SwitchRow } from '../../components/switch';
 import { resolveActiveAvatar, useActiveAvatarId } from '../../lib/active-avatar';
 import { formErrorsFrom, friendlyMessage } from '../../lib/api-errors';
 import {
@@ -63,6 +64,7 @@ import {
   useDeleteAvatar,
 } from '../../lib/avatars';
 import { useDocumentTitle } from '../../lib/document-title';
+import { FEATURES } from '../../lib/features';
 import { useLuminaClient } from '../../lib/lumina-client';
 import { useSession } from '../../lib/session';
 import { NotFoundPage } from '../not-found-page';
@@ -569,66 +571,16 @@ function AvatarEditor({ avatar }: { avatar: Avatar }) {
             />
           </Section>
 
-          <Section title="Voice" description="How it sounds in voice conversations.">
-            <div className="flex flex-col gap-5">
-              <div className="grid gap-5 sm:grid-cols-2">
-                <TextField
-                  label="Engine"
-                  readOnly={readOnly}
-                  maxLength={40}
-                  value={draft.voice.engine ?? ''}
-                  placeholder="Server default"
-                  onChange={(event) =>
-                    set('voice', {
-                      ...draft.voice,
-                      engine: event.target.value.trim() ? event.target.value : null,
-                    })
-                  }
-                  hint="Leave empty for the server’s speech engine."
-                />
-                <TextField
-                  label="Voice"
-                  readOnly={readOnly}
-                  maxLength={100}
-                  value={draft.voice.voice ?? ''}
-                  placeholder="Engine default"
-                  onChange={(event) =>
-                    set('voice', {
-                      ...draft.voice,
-                      voice: event.target.value.trim() ? event.target.value : null,
-                    })
-                  }
-                  hint="A voice name the engine knows."
-                />
-              </div>
-              <div className="grid gap-x-8 gap-y-6 sm:grid-cols-2">
-                <StyleSlider
-                  label="Speaking rate"
-                  low="slower"
-                  high="faster"
-                  min={0.25}
-                  max={4}
-                  step={0.05}
-                  value={draft.voice.rate}
-                  disabled={readOnly}
-                  format={(v) => `${v.toFixed(2)}×`}
-                  onChange={(rate) => set('voice', { ...draft.voice, rate: Math.round(rate * 100) / 100 })}
-                />
-                <StyleSlider
-                  label="Pitch"
-                  low="lower"
-                  high="higher"
-                  min={0.25}
-                  max={4}
-                  step={0.05}
-                  value={draft.voice.pitch}
-                  disabled={readOnly}
-                  format={(v) => `${v.toFixed(2)}×`}
-                  onChange={(pitch) => set('voice', { ...draft.voice, pitch: Math.round(pitch * 100) / 100 })}
-                />
-              </div>
-            </div>
-          </Section>
+          {/* Stored, but nothing speaks until voice ships (lib/features.ts). */}
+          {FEATURES.voice ? (
+            <Section title="Voice" description="How it sounds in voice conversations.">
+              <VoiceSettings
+                voice={draft.voice}
+                readOnly={readOnly}
+                onChange={(voice) => set('voice', voice)}
+              />
+            </Section>
+          ) : null}
 
           <Section title="Model" description="Which model speaks for this avatar.">
             <ModelPicker
@@ -641,35 +593,16 @@ function AvatarEditor({ avatar }: { avatar: Avatar }) {
             />
           </Section>
 
-          <Section title="Memory" description="What it remembers about you between conversations.">
-            <div className="flex flex-col gap-5">
-              <SwitchRow
-                label="Remember things about me"
-                description="Facts and preferences you mention are kept and recalled in later chats. You can review and delete them any time."
-                checked={draft.memory.enabled}
-                disabled={readOnly}
-                onCheckedChange={(enabled) => set('memory', { ...draft.memory, enabled })}
+          {/* Stored, but nothing reads it until memory ships (lib/features.ts). */}
+          {FEATURES.memory ? (
+            <Section title="Memory" description="What it remembers about you between conversations.">
+              <MemorySettings
+                memory={draft.memory}
+                readOnly={readOnly}
+                onChange={(memory) => set('memory', memory)}
               />
-              <ChoiceCards
-                legend="Whose memories"
-                value={draft.memory.scope}
-                disabled={readOnly || !draft.memory.enabled}
-                onChange={(scope) => set('memory', { ...draft.memory, scope })}
-                options={[
-                  {
-                    value: 'private',
-                    label: 'Only this avatar',
-                    description: 'It keeps its own memories of you.',
-                  },
-                  {
-                    value: 'shared',
-                    label: 'Shared across my avatars',
-                    description: 'It reads and adds to what all your avatars with shared memory know.',
-                  },
-                ]}
-              />
-            </div>
-          </Section>
+            </Section>
+          ) : null}
 
           <Section title="Visibility" description="Who else on this server can see and talk with it.">
             <ChoiceCards
@@ -689,8 +622,7 @@ function AvatarEditor({ avatar }: { avatar: Avatar }) {
                   value: 'instance',
                   label: 'Shared with everyone',
                   icon: <Users className="size-3.5 text-ink-muted" aria-hidden="true" />,
-                  description:
-                    'Everyone on this server can use and export it; only you can change it. Memories stay private.',
+                  description: `Everyone on this server can use and export it; only you can change it.${FEATURES.memory ? ' Memories stay private.' : ''}`,
                 },
               ]}
             />

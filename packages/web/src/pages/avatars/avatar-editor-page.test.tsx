@@ -1,0 +1,109 @@
+import { cleanup, screen, waitFor } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Avatar } from '../../lib/avatars';
+import { FEATURES } from '../../lib/features';
+import { ada, avatar } from '../../test/avatar-fixtures';
+import { apiError, fakeApi, renderApp } from '../../test/render';
+
+// Settings a person chose before they were hidden; nothing in the editor may change them.
+const nova = avatar({
+  name: 'Nova',
+  backstory: 'A retired lighthouse keeper who restores old radios.',
+  voice: { engine: 'piper', voice: 'en_US-amy-medium', rate: 1.25, pitch: 0.9 },
+  memory: { enabled: false, scope: 'shared' },
+});
+
+function server(suggest: () => unknown = () => ({})) {
+  let stored: Avatar = structuredClone(nova);
+  const api = fakeApi({
+    'GET /api/auth/me': () => ({ user: ada }),
+    'GET /health': () => ({ status: 'ok', version: '0.1.0', uptimeSeconds: 1, checks: {} }),
+    'GET /api/avatars': () => ({ avatars: [stored] }),
+    [`GET /api/avatars/${nova.id}`]: () => ({ avatar: stored }),
+    // Like the server: a PATCH changes only the fields it names.
+    [`PATCH /api/avatars/${nova.id}`]: async (request) => {
+      stored = { ...stored, ...((await request.json()) as Partial<Avatar>) };
+      return { avatar: stored };
+    },
+    'POST /api/avatars/suggest': suggest,
+  });
+  return { ...api, stored: () => stored };
+}
+
+const withFeatures = async (
+  on: Partial<Record<keyof typeof FEATURES, boolean>>,
+  run: () => Promise<void>,
+) => {
+  const features = FEATURES as Record<keyof typeof FEATURES, boolean>;
+  const before = { ...features };
+  Object.assign(features, on);
+  try {
+    await run();
+  } finally {
+    Object.assign(features, before);
+  }
+};
+
+describe('the avatar editor', () => {
+  afterEach(cleanup);
+
+  it('hides the voice and memory settings until those features ship', async () => {
+    renderApp({ fetch: server().fetch, path: `/avatars/${nova.id}` });
+    expect(await screen.findByRole('heading', { name: 'Nova', level: 1 })).toBeTruthy();
+    expect(screen.getByRole('heading', { name: 'Visibility' })).toBeTruthy();
+    expect(screen.queryByRole('heading', { name: 'Voice' })).toBeNull();
+    expect(screen.queryByRole('heading', { name: 'Memory' })).toBeNull();
+    expect(screen.queryByLabelText('Speaking rate')).toBeNull();
+    expect(screen.queryByText('Remember things about me')).toBeNull();
+    expect(screen.queryByText(/Memories stay private/)).toBeNull();
+  });
+
+  it('keeps an avatar’s stored voice and memory settings through a save', async () => {
+    const api = server();
+    const user = userEvent.setup();
+    renderApp({ fetch: api.fetch, path: `/avatars/${nova.id}` });
+    const name = await screen.findByLabelText(/^Name/);
+    await user.clear(name);
+    await user.type(name, 'Nova Prime');
+    await user.click(screen.getByRole('button', { name: /^Save/ }));
+    await waitFor(() => expect(api.requests.some((r) => r.method === 'PATCH')).toBe(true));
+    const patch = api.requests.find((r) => r.method === 'PATCH');
+    expect(patch?.body).toEqual({ name: 'Nova Prime' });
+    expect(api.stored()).toMatchObject({ name: 'Nova Prime', voice: nova.voice, memory: nova.memory });
+  });
+
+  it('shows each section again when its switch is on', async () => {
+    await withFeatures({ voice: true, memory: true }, async () => {
+      renderApp({ fetch: server().fetch, path: `/avatars/${nova.id}` });
+      expect(await screen.findByRole('heading', { name: 'Voice' })).toBeTruthy();
+      expect(screen.getByRole('heading', { name: 'Memory' })).toBeTruthy();
+      expect(screen.getByDisplayValue('en_US-amy-medium')).toBeTruthy();
+      expect(screen.getByText('Remember things about me')).toBeTruthy();
+    });
+  });
+
+  it('says the model is at fault when its suggestion has the wrong shape', async () => {
+    const api = server(() =>
+      apiError(502, 'model_bad_output', 'The model’s answer did not have the expected shape'),
+    );
+    const user = userEvent.setup();
+    renderApp({ fetch: api.fetch, path: `/avatars/${nova.id}` });
+    await user.click(await screen.findByRole('button', { name: 'Suggest from backstory' }));
+    expect(
+      await screen.findByText(
+        'The model’s answer didn’t have the expected shape — try again or pick another model.',
+      ),
+    ).toBeTruthy();
+    expect(screen.queryByText(/Something went wrong on the server/)).toBeNull();
+  });
+
+  it('says the server is at fault, with the reference to quote, for its own failure', async () => {
+    const api = server(() => apiError(500, 'internal_error', 'Something went wrong on our side.'));
+    const user = userEvent.setup();
+    renderApp({ fetch: api.fetch, path: `/avatars/${nova.id}` });
+    await user.click(await screen.findByRole('button', { name: 'Suggest from backstory' }));
+    expect(await screen.findByText(/Something went wrong on the server/)).toBeTruthy();
+    expect(screen.getByText('req-test')).toBeTruthy();
+  });
+});
