@@ -305,6 +305,9 @@ describe('avatars', () => {
     dialog = await importFiles(page, [
       { name: download.suggestedFilename(), mimeType: 'image/png', buffer: exported },
     ]);
+    // The same card again: Lumina asks before making a second avatar.
+    await dialog.getByText(/One card is one you imported before/).waitFor();
+    await dialog.getByRole('button', { name: 'Keep both' }).click();
     await dialog.getByText('1 imported').waitFor();
     const again = (await listAvatars(context)).filter((a) => a.name === card.data.name);
     expect(again).toHaveLength(2);
@@ -326,6 +329,7 @@ describe('avatars', () => {
       { name: 'holiday.png', mimeType: 'image/png', buffer: await drawPng(page) },
       { name: 'default_Seraphina.png', mimeType: 'image/png', buffer: seraphinaBytes },
     ]);
+    await dialog.getByRole('button', { name: 'Keep both' }).click(); // imported in an earlier test
     await dialog.getByText('1 imported · 3 failed').waitFor();
     await dialog.getByText(/declares a DTD/).waitFor();
     await dialog.getByText(/isn’t valid Lumina XML/).waitFor();

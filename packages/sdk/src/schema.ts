@@ -3200,11 +3200,14 @@ export interface paths {
         put?: never;
         /**
          * Import Character Cards (PNG/APNG, JSON V1–V3, CHARX) or Lumina XML: multipart, one or many `file` fields
-         * @description Each file is imported on its own, in one transaction; the result lists every file with its avatar or error.
+         * @description Each file is imported on its own, in one transaction; the result lists every file with its avatar or error. A file whose content you already imported (the same card, however it is packed) is not imported again unless `onDuplicate` says so: its result has `error.code` `already_imported` and `duplicateOf`, the avatar that import made. Send the file again with `onDuplicate=replace` to update that avatar in place (same id, conversations and memories kept; its voice, model and other Lumina-only settings stay unless the file carries them), or `keep-both` for a second avatar.
          */
         post: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description `ask`: report a duplicate and import nothing; `replace`: update the avatar the earlier import made; `keep-both`: import another avatar */
+                    onDuplicate?: "ask" | "replace" | "keep-both";
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -3224,6 +3227,8 @@ export interface paths {
                                 ok: true;
                                 avatar: components["schemas"]["Avatar"];
                                 warnings: string[];
+                                /** @description True when an avatar imported from the same content was updated in place */
+                                replaced: boolean;
                             } | {
                                 fileName: string;
                                 /** @enum {boolean} */
@@ -3234,6 +3239,16 @@ export interface paths {
                                     details?: {
                                         [key: string]: unknown;
                                     };
+                                };
+                                /** @description With `error.code` `already_imported`: your avatar imported earlier from the same content */
+                                duplicateOf?: {
+                                    /** Format: uuid */
+                                    id: string;
+                                    name: string;
+                                    /** Format: date-time */
+                                    createdAt: string;
+                                    /** Format: date-time */
+                                    updatedAt: string;
                                 };
                             })[];
                         };

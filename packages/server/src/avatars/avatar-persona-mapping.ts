@@ -10,10 +10,13 @@ export function toAvatarPersona(avatar: Avatar): AvatarPersona {
   const { custom, ...sliders } = avatar.style;
   const systemPrompt = text('system_prompt');
   const postHistoryInstructions = text('post_history_instructions');
+  // The blurb an import made from the card's creator notes (written for people, not the model) or
+  // from its definition (already in the persona) stays out of the prompt until someone edits it.
+  const importedDescription = (avatar.cardExtras as { importedDescription?: unknown }).importedDescription;
   return {
     name: avatar.name,
     ...(avatar.nickname ? { nickname: avatar.nickname } : {}),
-    description: avatar.description,
+    description: avatar.description === importedDescription ? '' : avatar.description,
     persona: avatar.persona,
     traits: avatar.traits,
     style: sliders,

@@ -120,6 +120,8 @@ export const ERROR_CODES = [
   'charx_unsafe_path',
   'lorebook_invalid',
   'import_budget_exceeded',
+  // A per-file import result, not a status: the user already has an avatar from the same content
+  'already_imported',
   'invalid_avatar',
   'invalid_avatar_xml',
   'xml_dtd_forbidden',

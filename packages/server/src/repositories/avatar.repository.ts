@@ -70,6 +70,29 @@ export function createAvatarRepository(db: Database) {
       return row;
     },
 
+    /**
+     * The owner's newest avatar imported from content with this hash (`cardExtras.importHash`,
+     * written by the import), to notice a card imported twice. Only the owner's: a shared avatar
+     * of someone else is not a copy the user has.
+     */
+    async findOwnedByImportHash(
+      userId: string,
+      hash: string,
+    ): Promise<Pick<AvatarRow, 'id' | 'name' | 'createdAt' | 'updatedAt'> | undefined> {
+      const [row] = await db
+        .select({
+          id: avatars.id,
+          name: avatars.name,
+          createdAt: avatars.createdAt,
+          updatedAt: avatars.updatedAt,
+        })
+        .from(avatars)
+        .where(and(eq(avatars.ownerId, userId), sql`${avatars.cardExtras}->>'importHash' = ${hash}`))
+        .orderBy(desc(avatars.createdAt), desc(avatars.id))
+        .limit(1);
+      return row;
+    },
+
     list(userId: string, filter: AvatarListFilter = {}): Promise<AvatarRow[]> {
       const pattern = filter.search ? `%${filter.search.replace(/[%_\\]/g, (c) => `\\${c}`)}%` : undefined;
       const order =

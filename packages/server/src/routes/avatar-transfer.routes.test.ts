@@ -1,21 +1,21 @@
 import fs from 'node:fs';
 import { sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { queryRows } from '../db/database.js';
 import { CSRF, createTestApp, signup } from '../test-support/app.js';
 import { fixturePath } from '../test-support/fixtures.js';
-import { createTestStorage, type TestStorage } from '../test-support/storage.js';
+import { createTestStorage, describeStorage, type TestStorage } from '../test-support/storage.js';
 
 const fixture = (name: string) => fs.readFileSync(fixturePath('sillytavern', name));
 
-describe('avatar import and export', () => {
+describeStorage('avatar import and export', (mode) => {
   let storage: TestStorage;
   let app: FastifyInstance;
   let user: Awaited<ReturnType<typeof signup>>;
 
   beforeAll(async () => {
-    storage = await createTestStorage('pglite');
+    storage = await createTestStorage(mode);
     app = (await createTestApp(storage, { LUMINA_LOGIN_LIMIT_PER_MINUTE: '1000' })).app;
     user = await signup(app, 'importer@example.org');
   });
@@ -24,32 +24,44 @@ describe('avatar import and export', () => {
     await storage?.close();
   });
 
-  async function upload(files: { name: string; bytes: Buffer; type?: string }[]) {
+  async function upload(
+    files: { name: string; bytes: Buffer; type?: string }[],
+    options: { onDuplicate?: string; as?: { cookie: string } } = {},
+  ) {
     const form = new FormData();
     for (const f of files)
       form.append('file', new Blob([f.bytes], { type: f.type ?? 'application/octet-stream' }), f.name);
     const request = new Request('http://x/', { method: 'POST', body: form });
     const res = await app.inject({
       method: 'POST',
-      url: '/api/avatars/import',
-      headers: { ...CSRF, cookie: user.cookie, 'content-type': request.headers.get('content-type')! },
+      url: `/api/avatars/import${options.onDuplicate ? `?onDuplicate=${options.onDuplicate}` : ''}`,
+      headers: {
+        ...CSRF,
+        cookie: (options.as ?? user).cookie,
+        'content-type': request.headers.get('content-type')!,
+      },
       payload: Buffer.from(await request.arrayBuffer()),
     });
     return res;
   }
-  const exportAs = (id: string, format: string) =>
+  const exportAs = (id: string, format: string, as: { cookie: string } = user) =>
     app.inject({
       method: 'GET',
       url: `/api/avatars/${id}/export?format=${format}`,
-      headers: { cookie: user.cookie },
+      headers: { cookie: as.cookie },
     });
-  const avatarCount = async () =>
+  const avatarCount = async (owner: { user: { id: string } } = user) =>
     (
       await queryRows<{ n: number }>(
         storage.db,
-        sql`select count(*)::int as n from avatars where owner_id = ${user.user.id}`,
+        sql`select count(*)::int as n from avatars where owner_id = ${owner.user.id}`,
       )
     )[0]!.n;
+  const seraphinaPng = () => ({
+    name: 'default_Seraphina.png',
+    bytes: fixture('default_Seraphina.png'),
+    type: 'image/png',
+  });
 
   it('imports the real Seraphina card with its picture and lorebook', async () => {
     const res = await upload([
@@ -59,6 +71,10 @@ describe('avatar import and export', () => {
     const [result] = res.json().results;
     expect(result.ok).toBe(true);
     expect(result.avatar.name).toBe('Seraphina');
+    // The definition is the persona; the gallery shows the creator notes, not the definition.
+    expect(result.avatar.persona).toMatch(/^\[Seraphina's Personality= "caring"/);
+    expect(result.avatar.description).toBe('ST Default Bot contest winner: roleplay bots category');
+    expect(result.replaced).toBe(false);
     expect(result.avatar.greeting).toContain('Seraphina');
     expect(result.avatar.source).toBe('import:v2');
     expect(result.avatar.lorebook.entryCount).toBeGreaterThan(0);
@@ -104,7 +120,9 @@ describe('avatar import and export', () => {
       expect(file.statusCode, format).toBe(200);
       expect(file.headers['content-type']).toContain(type);
       expect(file.headers['content-disposition']).toContain(`Seraphina.${ext}`);
-      const again = (await upload([{ name: `Seraphina.${ext}`, bytes: file.rawPayload }])).json().results[0];
+      const again = (
+        await upload([{ name: `Seraphina.${ext}`, bytes: file.rawPayload }], { onDuplicate: 'keep-both' })
+      ).json().results[0];
       expect(again.ok, `${format}: ${JSON.stringify(again.error)}`).toBe(true);
       expect(fields(again.avatar)).toEqual(fields(seraphina));
     }
@@ -113,7 +131,92 @@ describe('avatar import and export', () => {
     const { readPngCard } = await import('../cards/png-card.js');
     const card = readPngCard(png.rawPayload).card;
     expect(card.data.character_book?.entries.length).toBeGreaterThan(0);
-    expect((card.data.extensions as { lumina?: unknown }).lumina).toBeDefined();
+    // Nothing was changed in Lumina, so the card carries no Lumina settings of its own.
+    expect((card.data.extensions as { lumina?: unknown }).lumina).toBeUndefined();
+  });
+
+  it('exports an imported card with every card field as it was', async () => {
+    const other = await signup(app, 'roundtrip@example.org');
+    const imported = (await upload([seraphinaPng()], { as: other })).json().results[0];
+    expect(imported.ok).toBe(true);
+    const { readPngCard } = await import('../cards/png-card.js');
+    const original = readPngCard(fixture('default_Seraphina.png')).card;
+    const png = await exportAs(imported.avatar.id, 'png', other);
+    expect(readPngCard(png.rawPayload).card).toEqual(original);
+    const json = await exportAs(imported.avatar.id, 'json', other);
+    const file = JSON.parse(json.body) as { spec: string; data: Record<string, unknown> };
+    expect(file.spec).toBe('chara_card_v2');
+    // Strings to the byte (Seraphina's definition keeps its \r\n); objects equal (the database
+    // keeps JSON objects, whose key order is not theirs to keep).
+    expect(file.data.description).toBe(original.data.description);
+    for (const [field, value] of Object.entries(original.data)) {
+      if (field === 'group_only_greetings') continue; // V3 only: not in a V2 file
+      expect(file.data[field], field).toStrictEqual(value);
+    }
+  });
+
+  it('asks before importing a card twice, then replaces in place or keeps both', async () => {
+    const owner = await signup(app, 'twice@example.org');
+    const first = (await upload([seraphinaPng()], { as: owner })).json().results[0];
+    const conversation = await app.inject({
+      method: 'POST',
+      url: '/api/conversations',
+      headers: { ...CSRF, cookie: owner.cookie },
+      payload: { avatarId: first.avatar.id },
+    });
+    expect(conversation.statusCode).toBe(201);
+    await app.inject({
+      method: 'PATCH',
+      url: `/api/avatars/${first.avatar.id}`,
+      headers: { ...CSRF, cookie: owner.cookie },
+      payload: { persona: 'Edited by hand.', visibility: 'instance' },
+    });
+
+    // The same card, packed differently (a JSON V3 file), is the same card.
+    const { readPngCard } = await import('../cards/png-card.js');
+    const asJson = Buffer.from(JSON.stringify(readPngCard(fixture('default_Seraphina.png')).card));
+    const again = await upload([{ name: 'Seraphina.json', bytes: asJson }], { as: owner });
+    expect(again.statusCode).toBe(200);
+    const duplicate = again.json().results[0];
+    expect(duplicate).toMatchObject({
+      ok: false,
+      error: { code: 'already_imported' },
+      duplicateOf: { id: first.avatar.id, name: 'Seraphina' },
+    });
+    expect(duplicate.error.message).toContain('Seraphina');
+    expect(await avatarCount(owner)).toBe(2); // the default Lumina and the first import
+
+    const replaced = (await upload([seraphinaPng()], { as: owner, onDuplicate: 'replace' })).json()
+      .results[0];
+    expect(replaced).toMatchObject({ ok: true, replaced: true });
+    expect(replaced.avatar.id).toBe(first.avatar.id);
+    expect(replaced.avatar.persona).toBe(first.avatar.persona);
+    expect(replaced.avatar.visibility).toBe('instance');
+    expect(replaced.avatar.hasCustomImage).toBe(true);
+    expect(await avatarCount(owner)).toBe(2);
+    const still = await app.inject({
+      method: 'GET',
+      url: `/api/conversations/${conversation.json().conversation.id}`,
+      headers: { cookie: owner.cookie },
+    });
+    expect(still.statusCode).toBe(200);
+    const files = await queryRows<{ n: number }>(
+      storage.db,
+      sql`select count(*)::int as n from files where owner_id = ${owner.user.id}`,
+    );
+    expect(files[0]!.n).toBe(1); // the replaced picture is gone
+
+    const both = (await upload([seraphinaPng()], { as: owner, onDuplicate: 'keep-both' })).json().results[0];
+    expect(both).toMatchObject({ ok: true, replaced: false });
+    expect(both.avatar.id).not.toBe(first.avatar.id);
+    expect(await avatarCount(owner)).toBe(3);
+
+    // Someone else's copy is not yours: another user imports it without being asked.
+    const stranger = await signup(app, 'stranger@example.org');
+    const theirs = (await upload([seraphinaPng()], { as: stranger })).json().results[0];
+    expect(theirs).toMatchObject({ ok: true, replaced: false });
+    const bad = await upload([seraphinaPng()], { as: owner, onDuplicate: 'overwrite' });
+    expect(bad.statusCode).toBe(400);
   });
 
   it('reports each bad file on its own and imports nothing from it', async () => {

@@ -11,7 +11,12 @@ import {
   type AvatarSuggestionService,
   avatarSuggestionSchema,
 } from '../services/avatar-suggestion.service.js';
-import { type AvatarTransferService, MAX_IMPORT_BYTES } from '../services/avatar-transfer.service.js';
+import {
+  ALREADY_IMPORTED,
+  type AvatarTransferService,
+  DUPLICATE_CHOICES,
+  MAX_IMPORT_BYTES,
+} from '../services/avatar-transfer.service.js';
 import { errorResponses, idParams } from './schemas.js';
 
 /** Card files in one import request. */
@@ -219,8 +224,18 @@ export const avatarRoutes =
           summary:
             'Import Character Cards (PNG/APNG, JSON V1–V3, CHARX) or Lumina XML: multipart, one or many `file` fields',
           description:
-            'Each file is imported on its own, in one transaction; the result lists every file with its avatar or error.',
+            'Each file is imported on its own, in one transaction; the result lists every file with its avatar or error. ' +
+            `A file whose content you already imported (the same card, however it is packed) is not imported again unless \`onDuplicate\` says so: its result has \`error.code\` \`${ALREADY_IMPORTED}\` and \`duplicateOf\`, the avatar that import made. ` +
+            'Send the file again with `onDuplicate=replace` to update that avatar in place (same id, conversations and memories kept; its voice, model and other Lumina-only settings stay unless the file carries them), or `keep-both` for a second avatar.',
           consumes: ['multipart/form-data'],
+          querystring: z.object({
+            onDuplicate: z
+              .enum(DUPLICATE_CHOICES)
+              .default('ask')
+              .describe(
+                '`ask`: report a duplicate and import nothing; `replace`: update the avatar the earlier import made; `keep-both`: import another avatar',
+              ),
+          }),
           response: {
             200: z.object({
               results: z.array(
@@ -230,6 +245,9 @@ export const avatarRoutes =
                     ok: z.literal(true),
                     avatar: avatarDto,
                     warnings: z.array(z.string()),
+                    replaced: z
+                      .boolean()
+                      .describe('True when an avatar imported from the same content was updated in place'),
                   }),
                   z.object({
                     fileName: z.string(),
@@ -239,6 +257,17 @@ export const avatarRoutes =
                       message: z.string(),
                       details: z.record(z.string(), z.unknown()).optional(),
                     }),
+                    duplicateOf: z
+                      .object({
+                        id: z.uuid(),
+                        name: z.string(),
+                        createdAt: z.iso.datetime(),
+                        updatedAt: z.iso.datetime(),
+                      })
+                      .optional()
+                      .describe(
+                        `With \`error.code\` \`${ALREADY_IMPORTED}\`: your avatar imported earlier from the same content`,
+                      ),
                   }),
                 ]),
               ),
@@ -267,9 +296,23 @@ export const avatarRoutes =
           files.push({ fileName: part.filename || 'upload', bytes });
         }
         if (files.length === 0) throw invalidRequest('No file was sent');
-        const results = await transfer.importMany(userId, files);
+        const results = await transfer.importMany(userId, files, request.query.onDuplicate);
         return {
-          results: results.map((r) => (r.ok ? { ...r, avatar: toAvatarDto(r.avatar, userId) } : r)),
+          results: results.map((r) => {
+            if (r.ok) return { ...r, avatar: toAvatarDto(r.avatar, userId) };
+            const { duplicateOf, ...failed } = r;
+            if (!duplicateOf) return failed;
+            const { createdAt, updatedAt } = duplicateOf;
+            return {
+              ...failed,
+              duplicateOf: {
+                id: duplicateOf.id,
+                name: duplicateOf.name,
+                createdAt: createdAt.toISOString(),
+                updatedAt: updatedAt.toISOString(),
+              },
+            };
+          }),
         };
       },
     );

@@ -19,10 +19,28 @@ export interface ImportError {
   details?: Record<string, unknown>;
 }
 
+/** Your avatar that an earlier import of the same card made (`already_imported`). */
+export interface DuplicateOf {
+  id: string;
+  name: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** What to do with a card you already imported: ask first, update that avatar, or add another. */
+export type DuplicateChoice = 'ask' | 'replace' | 'keep-both';
+
 /** One file's outcome, as `POST /api/avatars/import` reports it. */
 export type ImportResult =
-  | { fileName: string; ok: true; avatar: Avatar; warnings: string[] }
-  | { fileName: string; ok: false; error: ImportError };
+  | { fileName: string; ok: true; avatar: Avatar; warnings: string[]; replaced?: boolean }
+  | { fileName: string; ok: false; error: ImportError; duplicateOf?: DuplicateOf };
+
+/** A file not imported because you already have it: the server waits for your choice. */
+export function isDuplicate(
+  result: ImportResult,
+): result is Extract<ImportResult, { ok: false }> & { duplicateOf: DuplicateOf } {
+  return !result.ok && result.error.code === 'already_imported' && result.duplicateOf !== undefined;
+}
 
 /** One row of the import list: waiting, on its way, or answered. */
 export type ImportItem =
@@ -58,6 +76,8 @@ export function importErrorMessage(error: ImportError): string {
       return 'This XML file was refused because it declares a DTD (<!DOCTYPE>). Lumina XML never needs one, and DTDs can be used for attacks. Remove the <!DOCTYPE …> line and import it again.';
     case 'invalid_avatar_xml':
       return 'This XML file isn’t valid Lumina XML. Fix the problems below and import it again.';
+    case 'already_imported':
+      return 'You already have an avatar from this card.';
     case 'card_too_large':
     case 'file_too_large':
     case 'import_too_large':
@@ -108,6 +128,7 @@ export async function importOneFile(
   lumina: LuminaClient,
   file: File,
   signal?: AbortSignal,
+  onDuplicate: DuplicateChoice = 'ask',
 ): Promise<ImportResult> {
   const refused = checkImportFile(file);
   if (refused) return { fileName: file.name, ok: false, error: refused };
@@ -116,6 +137,7 @@ export async function importOneFile(
   try {
     // Multipart: openapi-fetch passes FormData as is and the browser sets the boundary.
     const { data } = await lumina.POST('/api/avatars/import', {
+      params: { query: { onDuplicate } },
       body: form as never,
       ...(signal ? { signal } : {}),
     });

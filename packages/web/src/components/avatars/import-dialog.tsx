@@ -56,8 +56,8 @@ export function ImportDialog({
 }) {
   const [over, setOver] = useState(false);
   const hintId = useId();
-  const { items, busy, done, succeeded, percent } = queue;
-  const failed = done - succeeded;
+  const { items, busy, done, succeeded, awaiting, skipped, percent } = queue;
+  const failed = done - succeeded - awaiting - skipped;
 
   return (
     <Dialog
@@ -109,6 +109,8 @@ export function ImportDialog({
               </span>
               <span className="text-ink-muted">
                 {succeeded} imported{failed ? ` · ${failed} failed` : ''}
+                {skipped ? ` · ${skipped} skipped` : ''}
+                {awaiting ? ` · ${awaiting} already imported` : ''}
               </span>
             </p>
             <ProgressBar
@@ -117,7 +119,18 @@ export function ImportDialog({
               tone={!busy && failed > 0 && succeeded === 0 ? 'bad' : busy ? 'accent' : 'ok'}
             />
           </div>
-          <ImportResults items={items} onOpen={() => onOpenChange(false)} />
+          {awaiting > 0 ? (
+            <p className="text-sm text-ink" role="status">
+              {awaiting === 1
+                ? 'One card is one you imported before. Choose below whether to replace that avatar or keep both.'
+                : `${awaiting} cards are ones you imported before. Choose below for each whether to replace that avatar or keep both.`}
+            </p>
+          ) : null}
+          <ImportResults
+            items={items}
+            onOpen={() => onOpenChange(false)}
+            onResolveDuplicate={queue.resolveDuplicate}
+          />
         </div>
       ) : null}
 

@@ -96,6 +96,50 @@ describe('ImportResults', () => {
     expect(screen.getByText(/declares a DTD/)).toBeTruthy();
   });
 
+  it('asks about a card imported before, and passes the answer on', async () => {
+    const answers: string[] = [];
+    render(
+      <MemoryRouter>
+        <ImportResults
+          items={[
+            done('g', 540_000, {
+              fileName: 'default_Seraphina.png',
+              ok: false,
+              error: { code: 'already_imported', message: 'You already have “Seraphina”' },
+              duplicateOf: {
+                id: seraphina.id,
+                name: 'Seraphina',
+                createdAt: '2026-05-03T10:00:00.000Z',
+                updatedAt: '2026-05-04T10:00:00.000Z',
+              },
+            }),
+          ]}
+          onResolveDuplicate={(key, answer) => answers.push(`${key}:${answer}`)}
+        />
+      </MemoryRouter>,
+    );
+    expect(screen.getByText(/You already have/).textContent).toBe(
+      'You already have Seraphina from this card',
+    );
+    expect(screen.getByRole('link', { name: 'Seraphina' }).getAttribute('href')).toBe(
+      `/avatars/${seraphina.id}`,
+    );
+    expect(screen.getByText(/keeps its conversations/)).toBeTruthy();
+    expect(screen.queryByText('Not imported')).toBeNull();
+    const user = userEvent.setup();
+    await user.click(screen.getByRole('button', { name: 'Replace Seraphina' }));
+    await user.click(screen.getByRole('button', { name: 'Keep both' }));
+    await user.click(screen.getByRole('button', { name: 'Skip this file' }));
+    expect(answers).toEqual(['g:replace', 'g:keep-both', 'g:skip']);
+  });
+
+  it('says when an import replaced an avatar', () => {
+    renderResults([
+      done('h', 10, { fileName: 'sera.png', ok: true, avatar: seraphina, warnings: [], replaced: true }),
+    ]);
+    expect(screen.getByText('Replaced')).toBeTruthy();
+  });
+
   it('shows files still waiting and the one on its way', () => {
     renderResults([
       { key: 'e', fileName: 'one.json', size: 10, state: 'uploading' },
@@ -123,7 +167,28 @@ describe('importing from the gallery', () => {
         return json({ status: 'ok', version: '0.1.0', uptimeSeconds: 1, checks: {} });
       if (route === 'POST /api/avatars/import') {
         const file = (await request.formData()).get('file') as File;
-        uploads.push(file.name);
+        const onDuplicate = url.searchParams.get('onDuplicate');
+        uploads.push(onDuplicate === 'ask' ? file.name : `${file.name}?${onDuplicate}`);
+        if (file.name === 'again.png' && onDuplicate === 'ask')
+          return json({
+            results: [
+              {
+                fileName: file.name,
+                ok: false,
+                error: { code: 'already_imported', message: 'You already have “Seraphina”' },
+                duplicateOf: {
+                  id: seraphina.id,
+                  name: 'Seraphina',
+                  createdAt: '2026-05-03T10:00:00.000Z',
+                  updatedAt: '2026-05-03T10:00:00.000Z',
+                },
+              },
+            ],
+          });
+        if (file.name === 'again.png')
+          return json({
+            results: [{ fileName: file.name, ok: true, avatar: seraphina, warnings: [], replaced: true }],
+          });
         if (file.name.endsWith('.xml'))
           return json({
             results: [
@@ -151,12 +216,18 @@ describe('importing from the gallery', () => {
     await user.upload(input, [
       new File(['{}'], 'seraphina.json', { type: 'application/json' }),
       new File(['<avatar/>'], 'broken.xml', { type: 'application/xml' }),
+      new File(['png'], 'again.png', { type: 'image/png' }),
     ]);
 
     await within(dialog).findByText('Import finished');
-    expect(uploads).toEqual(['seraphina.json', 'broken.xml']);
-    expect(within(dialog).getByText('1 imported · 1 failed')).toBeTruthy();
-    expect(within(dialog).getByRole('link', { name: 'Seraphina' })).toBeTruthy();
+    expect(uploads).toEqual(['seraphina.json', 'broken.xml', 'again.png']);
+    expect(within(dialog).getByText('1 imported · 1 failed · 1 already imported')).toBeTruthy();
+    expect(within(dialog).getByText(/One card is one you imported before/)).toBeTruthy();
+    await user.click(within(dialog).getByRole('button', { name: 'Replace Seraphina' }));
+    await within(dialog).findByText('2 imported · 1 failed');
+    expect(uploads).toEqual(['seraphina.json', 'broken.xml', 'again.png', 'again.png?replace']);
+    expect(within(dialog).getByText('Replaced')).toBeTruthy();
+    expect(within(dialog).getAllByRole('link', { name: 'Seraphina' })).toHaveLength(2);
     expect(within(dialog).getByText('Missing <greeting>')).toBeTruthy();
     await waitFor(() =>
       expect(
