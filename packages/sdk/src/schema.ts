@@ -2892,7 +2892,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Suggest traits, style sliders and a greeting from a backstory, using your model */
+        /**
+         * Suggest traits, style sliders and a greeting from a backstory, using your model
+         * @description Failures the model causes are upstream faults, never 500: `model_bad_output` (502, the answer was not JSON or broke the schema), `provider_auth_failed` (502), `provider_protocol_error` (502), `provider_unavailable` (503), `provider_timeout` (504), `provider_rate_limited` (429); `model_not_found` is 404, `no_model_configured` 409.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -2979,7 +2982,34 @@ export interface paths {
                     };
                 };
                 /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
                 502: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                504: {
                     headers: {
                         [name: string]: unknown;
                     };

@@ -149,6 +149,8 @@ export const avatarRoutes =
         schema: {
           tags,
           summary: 'Suggest traits, style sliders and a greeting from a backstory, using your model',
+          description:
+            'Failures the model causes are upstream faults, never 500: `model_bad_output` (502, the answer was not JSON or broke the schema), `provider_auth_failed` (502), `provider_protocol_error` (502), `provider_unavailable` (503), `provider_timeout` (504), `provider_rate_limited` (429); `model_not_found` is 404, `no_model_configured` 409.',
           body: z.object({
             backstory: z
               .string()
@@ -160,7 +162,7 @@ export const avatarRoutes =
           }),
           response: {
             200: z.object({ suggestion: avatarSuggestionSchema, modelId: z.string() }),
-            ...errorResponses(400, 401, 403, 404, 409, 502),
+            ...errorResponses(400, 401, 403, 404, 409, 429, 502, 503, 504),
           },
         },
       },
