@@ -55,10 +55,13 @@ describe('chat with the embedded engine', () => {
     const page = await context.newPage();
     await page.goto(`${server.url}/chat`);
     await page.getByRole('button', { name: 'New chat' }).first().click();
-    await page.waitForURL(/\/chat\/[0-9a-f-]{36}$/);
+    await page.waitForURL(/\/chat\/new\?avatar=/);
     const composer = page.getByRole('textbox', { name: 'Message' });
     await composer.fill('Tell me a story about a little cat.');
     await composer.press('Enter');
+    // The first message stores the conversation; the reply comes after the greeting and the question.
+    await page.waitForURL(/\/chat\/[0-9a-f-]{36}$/);
+    await page.locator('article[data-message-id]').nth(2).waitFor({ timeout: 60_000 });
 
     const reply = page.locator('article[data-message-id]').last();
     await expect.poll(() => reply.getAttribute('data-status'), { timeout: 60_000 }).toBe('complete');

@@ -9,6 +9,7 @@ import { AvatarsPage } from './pages/avatars/avatars-page';
 import { ChatLayout } from './pages/chat/chat-layout';
 import { ChatStartPage } from './pages/chat/chat-start-page';
 import { ConversationPage } from './pages/chat/conversation-page';
+import { NewConversationPage } from './pages/chat/new-conversation-page';
 import { HomePage } from './pages/home-page';
 import { LoginPage } from './pages/login-page';
 import { NotFoundPage } from './pages/not-found-page';
@@ -42,6 +43,7 @@ export const routes: RouteObject[] = [
             element: <ChatLayout />,
             children: [
               { index: true, element: <ChatStartPage /> },
+              { path: 'new', element: <NewConversationPage /> },
               { path: ':conversationId', element: <ConversationPage /> },
             ],
           },

@@ -105,10 +105,18 @@ export function createConversationRepository(db: Database) {
         .where(eq(conversations.id, id));
     },
 
-    /** Recounts after a branch was deleted. */
+    /**
+     * Recounts the messages (after a branch was deleted, or the greetings were written). The
+     * avatar's greeting counts once: its alternates (the other first messages one can swipe to)
+     * are choices, not messages of the conversation, so they never count.
+     */
     async recount(id: string): Promise<void> {
       await db.execute(
-        sql`update conversations set message_count = (select count(*) from messages where conversation_id = ${id}) where id = ${id}`,
+        sql`update conversations set message_count = (
+          select count(*) filter (where parent_id is not null or role <> 'assistant')
+            + least(1, count(*) filter (where parent_id is null and role = 'assistant'))
+          from messages where conversation_id = ${id}
+        ) where id = ${id}`,
       );
     },
 

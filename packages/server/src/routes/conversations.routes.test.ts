@@ -77,7 +77,7 @@ describeStorage('conversations and streaming replies (%s)', (mode) => {
     });
     expect(res.statusCode).toBe(201);
     return res.json() as {
-      conversation: { id: string };
+      conversation: { id: string; messageCount: number };
       messages: { id: string; content: string; siblingIds: string[] }[];
     };
   };
@@ -97,11 +97,13 @@ describeStorage('conversations and streaming replies (%s)', (mode) => {
       })
     ).json();
 
-  it('starts with the greeting (macros filled in), alternate greetings as its siblings', async () => {
-    const { messages } = await createConversation();
+  it('starts with the greeting (macros filled in), alternate greetings as its siblings, counted once', async () => {
+    const { messages, conversation } = await createConversation();
     expect(messages).toHaveLength(1);
     expect(messages[0]!.content).toBe('Hello chat, I am Aria.');
     expect(messages[0]!.siblingIds).toHaveLength(2);
+    // The alternates are choices to swipe to, not messages: the greeting counts once.
+    expect(conversation.messageCount).toBe(1);
   });
 
   it('streams a reply as SSE parts, stores it with usage and timings, and names the conversation', async () => {
@@ -228,7 +230,7 @@ describeStorage('conversations and streaming replies (%s)', (mode) => {
     expect(long.json().error.code).toBe('message_too_long');
     const foreignParent = await send(conversation.id, { content: 'hi', parentId: other.messages[0]!.id });
     expect(foreignParent.statusCode).toBe(400);
-    expect((await branch(conversation.id)).conversation.messageCount).toBe(2); // the two greetings
+    expect((await branch(conversation.id)).conversation.messageCount).toBe(1); // the greeting (its alternate is a choice)
 
     const stranger = await signup(app, 'stranger@example.org');
     const res = await app.inject({

@@ -119,12 +119,15 @@ export function usePatchConversation() {
   });
 }
 
+/** The page of a conversation not stored yet with this avatar (stored on its first message). */
+export const newChatPath = (avatarId: string) => `/chat/new?avatar=${encodeURIComponent(avatarId)}`;
+
 export function useCreateConversation() {
   const lumina = useLuminaClient();
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: async (avatarId: string): Promise<Branch> => {
-      const { data } = await lumina.POST('/api/conversations', { body: { avatarId } });
+    mutationFn: async (input: { avatarId: string; model?: string | null }): Promise<Branch> => {
+      const { data } = await lumina.POST('/api/conversations', { body: input });
       return data!;
     },
     onSuccess: (branch) => {

@@ -140,12 +140,7 @@ export const ConversationSidebar = forwardRef<HTMLInputElement, SidebarProps>(fu
         </div>
       ) : null}
       <div className="flex flex-col gap-3 border-b border-line p-3">
-        <NewChatButton
-          avatars={avatars}
-          active={activeAvatar}
-          onStarted={onNavigate}
-          onError={(error) => setProblem(friendlyMessage(error))}
-        />
+        <NewChatButton avatars={avatars} active={activeAvatar} onStarted={onNavigate} />
         <div className="flex gap-1.5">
           {/* biome-ignore lint/a11y/useSemanticElements: <search> is not yet in every supported browser */}
           <form

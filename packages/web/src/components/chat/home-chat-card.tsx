@@ -1,16 +1,13 @@
 import { ArrowRight, MessageSquarePlus } from 'lucide-react';
-import { Link, useNavigate } from 'react-router';
+import { Link } from 'react-router';
 import { resolveActiveAvatar, useActiveAvatarId } from '../../lib/active-avatar';
-import { friendlyMessage, serverErrorRequestId } from '../../lib/api-errors';
 import { useAvatars } from '../../lib/avatars';
 import { lastActivity } from '../../lib/conversation-groups';
-import { displayTitle, useConversations, useCreateConversation } from '../../lib/conversations';
+import { displayTitle, newChatPath, useConversations } from '../../lib/conversations';
 import { formatRelativeTime } from '../../lib/format';
 import type { User } from '../../lib/session';
 import { AvatarPicture } from '../avatars/avatar-picture';
-import { FormAlert } from '../form-alert';
 import { Skeleton } from '../skeleton';
-import { Spinner } from '../submit-button';
 
 /** Home's main path: start a conversation with the active avatar, or go back to a recent one. */
 export function HomeChatCard({ user }: { user: User }) {
@@ -18,8 +15,6 @@ export function HomeChatCard({ user }: { user: User }) {
   const [storedId] = useActiveAvatarId(user.id);
   const avatar = avatars.data ? resolveActiveAvatar(avatars.data, storedId) : null;
   const recent = useConversations({ archived: false });
-  const create = useCreateConversation();
-  const navigate = useNavigate();
   const conversations = recent.data?.pages[0]?.conversations.slice(0, 4) ?? [];
   const avatarOf = (id: string) => avatars.data?.find((a) => a.id === id);
 
@@ -44,30 +39,16 @@ export function HomeChatCard({ user }: { user: User }) {
           </p>
         </div>
         {avatar ? (
-          <button
-            type="button"
-            className="btn-primary h-10 shrink-0 px-4"
-            disabled={create.isPending}
-            onClick={() =>
-              create.mutate(avatar.id, { onSuccess: (branch) => navigate(`/chat/${branch.conversation.id}`) })
-            }
-          >
-            {create.isPending ? <Spinner /> : <MessageSquarePlus className="size-4" aria-hidden="true" />}
+          <Link to={newChatPath(avatar.id)} className="btn-primary h-10 shrink-0 px-4">
+            <MessageSquarePlus className="size-4" aria-hidden="true" />
             Start a conversation
-          </button>
+          </Link>
         ) : avatars.data ? (
           <Link to="/avatars" className="btn-primary shrink-0">
             Go to Avatars
           </Link>
         ) : null}
       </div>
-      {create.error ? (
-        <div className="px-5 pb-4 sm:px-6">
-          <FormAlert requestId={serverErrorRequestId(create.error)}>
-            {friendlyMessage(create.error)}
-          </FormAlert>
-        </div>
-      ) : null}
       {recent.isPending ? (
         <div className="flex flex-col gap-2 border-t border-line px-5 py-4 sm:px-6" aria-hidden="true">
           <Skeleton className="h-4 w-1/2" />

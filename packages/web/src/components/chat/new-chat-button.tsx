@@ -3,55 +3,48 @@ import clsx from 'clsx';
 import { ChevronDown, SquarePen } from 'lucide-react';
 import { useNavigate } from 'react-router';
 import type { Avatar } from '../../lib/avatars';
-import { useCreateConversation } from '../../lib/conversations';
+import { newChatPath } from '../../lib/conversations';
 import { AvatarPicture } from '../avatars/avatar-picture';
 import { menuContentClass, menuItemClass } from '../avatars/menu';
-import { Spinner } from '../submit-button';
 
 /**
- * "New chat" with the active avatar, and a menu to start one with any other avatar.
+ * "New chat" with the active avatar, and a menu to start one with any other avatar. Opens the
+ * new-conversation page: nothing is stored until the first message is sent.
  * `onStarted` runs after navigating (closes the phone drawer).
  */
 export function NewChatButton({
   avatars,
   active,
   onStarted,
-  onError,
   className,
 }: {
   avatars: readonly Avatar[];
   active: Avatar | null;
   onStarted?: () => void;
-  onError: (error: unknown) => void;
   className?: string;
 }) {
-  const create = useCreateConversation();
   const navigate = useNavigate();
-  const start = (avatarId: string) =>
-    create.mutate(avatarId, {
-      onSuccess: (branch) => {
-        navigate(`/chat/${branch.conversation.id}`);
-        onStarted?.();
-      },
-      onError,
-    });
+  const start = (avatarId: string) => {
+    navigate(newChatPath(avatarId));
+    onStarted?.();
+  };
 
   return (
     <div className={clsx('flex', className)}>
       <button
         type="button"
         className="btn-primary flex-1 rounded-r-none"
-        disabled={!active || create.isPending}
+        disabled={!active}
         onClick={() => active && start(active.id)}
         title={active ? `Start a conversation with ${active.name}` : undefined}
       >
-        {create.isPending ? <Spinner /> : <SquarePen className="size-4" aria-hidden="true" />}
+        <SquarePen className="size-4" aria-hidden="true" />
         New chat
       </button>
       <DropdownMenu.Root>
         <DropdownMenu.Trigger
           className="btn-primary rounded-l-none border-l border-accent-ink/25 px-2"
-          disabled={avatars.length === 0 || create.isPending}
+          disabled={avatars.length === 0}
           aria-label="New chat with another avatar"
         >
           <ChevronDown className="size-4" aria-hidden="true" />

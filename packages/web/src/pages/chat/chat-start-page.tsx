@@ -1,12 +1,10 @@
 import { ArrowRight, MessageSquarePlus } from 'lucide-react';
 import { useState } from 'react';
-import { Link, useNavigate } from 'react-router';
+import { Link } from 'react-router';
 import { AvatarPicture } from '../../components/avatars/avatar-picture';
 import { FormAlert } from '../../components/form-alert';
 import { Skeleton } from '../../components/skeleton';
-import { Spinner } from '../../components/submit-button';
-import { friendlyMessage, serverErrorRequestId } from '../../lib/api-errors';
-import { useCreateConversation } from '../../lib/conversations';
+import { newChatPath } from '../../lib/conversations';
 import { useDocumentTitle } from '../../lib/document-title';
 import { fillNameMacros } from '../../lib/greeting-macros';
 import { chatModels, useModels } from '../../lib/models';
@@ -22,13 +20,8 @@ export function ChatStartPage() {
   const { activeAvatar, avatars, avatarsLoaded, wide } = useChatContext();
   const user = useSession().data;
   const models = useModels();
-  const create = useCreateConversation();
-  const navigate = useNavigate();
   const [others, setOthers] = useState(false);
   const noModel = models.data !== undefined && chatModels(models.data).length === 0;
-
-  const start = (avatarId: string) =>
-    create.mutate(avatarId, { onSuccess: (branch) => navigate(`/chat/${branch.conversation.id}`) });
 
   if (!wide) return null; // the list is the page on phones
 
@@ -62,20 +55,10 @@ export function ChatStartPage() {
                 — it takes a minute.
               </FormAlert>
             ) : null}
-            <button
-              type="button"
-              className="btn-primary mt-6 h-10 px-5"
-              disabled={create.isPending}
-              onClick={() => start(activeAvatar.id)}
-            >
-              {create.isPending ? <Spinner /> : <MessageSquarePlus className="size-4" aria-hidden="true" />}
+            <Link to={newChatPath(activeAvatar.id)} className="btn-primary mt-6 h-10 px-5">
+              <MessageSquarePlus className="size-4" aria-hidden="true" />
               Start a conversation
-            </button>
-            {create.error ? (
-              <FormAlert className="mt-4 text-left" requestId={serverErrorRequestId(create.error)}>
-                {friendlyMessage(create.error)}
-              </FormAlert>
-            ) : null}
+            </Link>
             {avatars.length > 1 ? (
               <div className="mt-6 w-full">
                 <button
@@ -92,15 +75,13 @@ export function ChatStartPage() {
                       .filter((a) => a.id !== activeAvatar.id)
                       .map((avatar) => (
                         <li key={avatar.id}>
-                          <button
-                            type="button"
+                          <Link
+                            to={newChatPath(avatar.id)}
                             className="flex w-full items-center gap-2 rounded-lg border border-line bg-surface px-2.5 py-2 text-sm text-ink hover:border-line-strong hover:bg-surface-sunken"
-                            disabled={create.isPending}
-                            onClick={() => start(avatar.id)}
                           >
                             <AvatarPicture src={avatar.imageUrl} className="size-7 rounded-full!" />
                             <span className="truncate">{avatar.name}</span>
-                          </button>
+                          </Link>
                         </li>
                       ))}
                   </ul>

@@ -1,7 +1,7 @@
 import { LuminaApiError } from '@lumina/sdk';
 import { ArrowLeft, MessagesSquare, RotateCcw, WifiOff } from 'lucide-react';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
+import { Link, useLocation, useNavigate, useParams, useSearchParams } from 'react-router';
 import { Composer } from '../../components/chat/composer';
 import { ContextIndicator } from '../../components/chat/context-indicator';
 import type { MessageActions } from '../../components/chat/message-item';
@@ -36,6 +36,7 @@ import { useSession } from '../../lib/session';
 import { useConversationEvents } from '../../lib/use-conversation-events';
 import { useReplyStream } from '../../lib/use-reply-stream';
 import { useChatContext } from './chat-layout';
+import type { FirstMessageState } from './new-conversation-page';
 
 /** Refusals whose own message already tells what to do with the text in the box. */
 const SAYS_WHAT_TO_DO = new Set(['message_too_long', 'message_empty', 'session_expired', 'unauthorized']);
@@ -142,6 +143,23 @@ function Conversation({ conversationId }: { conversationId: string }) {
     if (highlightId) setParams({}, { replace: true });
     void stream.send(content, { onAccepted: () => setDraft((current) => textAfterAccepted(current, sent)) });
   }, [draft, stream, highlightId, setParams, maxChars, setDraft]);
+
+  // The first message, typed on the new-conversation page that created this conversation: sent
+  // once, with the same care as a typed one (it stays in the box until the server stored it).
+  const location = useLocation();
+  const firstMessage = (location.state as FirstMessageState | null)?.firstMessage ?? null;
+  const sentFirst = useRef(false);
+  useEffect(() => {
+    if (!firstMessage || sentFirst.current) return;
+    sentFirst.current = true;
+    // A reload or "back" must not send it again.
+    navigate({ pathname: location.pathname, search: location.search }, { replace: true, state: null });
+    setDraft(firstMessage);
+    setFollowKey((k) => k + 1);
+    void stream.send(firstMessage.trim(), {
+      onAccepted: () => setDraft((current) => textAfterAccepted(current, firstMessage)),
+    });
+  }, [firstMessage, location.pathname, location.search, navigate, setDraft, stream]);
 
   // Stable callbacks, so a streamed token re-renders only the reply it belongs to (MessageItem is memoised).
   const { regenerate, continueReply, edit } = stream;

@@ -1,16 +1,18 @@
 import { ArrowDown, ArrowUp, Boxes, X } from 'lucide-react';
 import { useId, useState } from 'react';
 import { FormAlert } from '../../../components/form-alert';
-import { LocalIcon, ModelPicker } from '../../../components/models/model-picker';
+import { DEFAULT_CHAIN, LocalIcon, ModelPicker } from '../../../components/models/model-picker';
 import { SettingsSection } from '../../../components/settings-section';
 import { Skeleton } from '../../../components/skeleton';
 import { friendlyMessage } from '../../../lib/api-errors';
 import {
   chatModels,
+  describeDefaultModel,
   type Model,
   modelDisplayName,
   type Provider,
   type UserSettings,
+  useDefaultModel,
   useUpdateSettings,
 } from '../../../lib/models';
 
@@ -27,6 +29,7 @@ export function DefaultModelSection({
   onAddProvider: () => void;
 }) {
   const update = useUpdateSettings();
+  const chosen = useDefaultModel();
   const [saved, setSaved] = useState<{ where: 'default' | 'fallbacks'; text: string } | null>(null);
   const labelId = useId();
   const hintId = useId();
@@ -92,16 +95,21 @@ export function DefaultModelSection({
               label="Default model"
               labelledBy={labelId}
               describedBy={hintId}
-              value={defaultModel}
+              value={defaultModel ?? DEFAULT_CHAIN}
               models={usable}
               providers={providers}
-              placeholder="Choose your default model"
               invalid={defaultMissing}
+              defaultOption={{
+                label: 'Automatic',
+                description: 'The server’s default model, or else the first model available',
+              }}
               onChange={(id) =>
-                save(
-                  { defaultModel: id, fallbackModels: fallbacks.filter((f) => f !== id) },
-                  'Default model saved.',
-                )
+                id === DEFAULT_CHAIN
+                  ? save({ defaultModel: null }, 'Default model saved.')
+                  : save(
+                      { defaultModel: id, fallbackModels: fallbacks.filter((f) => f !== id) },
+                      'Default model saved.',
+                    )
               }
             />
             <p id={hintId} className="text-[13px] leading-5 text-ink-muted">
@@ -109,7 +117,7 @@ export function DefaultModelSection({
                 ? 'This model isn’t available right now: its provider may be off or failing, or local-only mode hides it. Choose another, or fix its provider.'
                 : defaultModel
                   ? 'Avatars can still use a different model each.'
-                  : 'Nothing is chosen yet, so avatars can’t answer. Pick a model to start.'}
+                  : `Conversations use ${describeDefaultModel(chosen.data ?? null, usable, chosen.data !== undefined)}. Avatars can still use a different model each.`}
             </p>
           </div>
 
