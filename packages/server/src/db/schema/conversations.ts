@@ -55,6 +55,8 @@ export const conversations = pgTable(
     }),
     /** Model for this conversation (`provider/model`); null = the avatar's, then the user's default. */
     model: text('model'),
+    /** The conversation's own system prompt and author's note (domain/conversation-prompt.ts). */
+    prompt: jsonb('prompt').$type<Record<string, unknown>>().notNull().default({}),
     messageCount: integer('message_count').notNull().default(0),
     lastMessageAt: timestamp('last_message_at', { withTimezone: true, mode: 'date' }),
     createdAt: createdAt(),

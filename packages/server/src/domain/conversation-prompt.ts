@@ -1,0 +1,37 @@
+import { z } from 'zod';
+
+/** Where an author's note goes: this many messages above the newest (0 = after it). */
+export const AUTHORS_NOTE_MAX_DEPTH = 100;
+/** The longest per-conversation prompt text (each of the two). */
+export const CONVERSATION_PROMPT_MAX_CHARS = 20_000;
+
+const promptText = z.string().max(CONVERSATION_PROMPT_MAX_CHARS);
+
+/**
+ * A conversation's own prompt controls (SillyTavern users know both):
+ * - `systemPrompt` replaces the avatar's main prompt (the card's system prompt, or Lumina's
+ *   identity paragraph) for this conversation only; `{{original}}` inserts what it replaces;
+ * - `authorsNote` is a short instruction inserted `depth` messages above the newest one, as the
+ *   given role, on every turn (a steer that stays close to the end of the context).
+ */
+export const conversationPromptSchema = z
+  .object({
+    systemPrompt: promptText.nullable().default(null),
+    authorsNote: z
+      .object({
+        text: promptText,
+        depth: z.number().int().min(0).max(AUTHORS_NOTE_MAX_DEPTH).default(4),
+        role: z.enum(['system', 'user', 'assistant']).default('system'),
+      })
+      .nullable()
+      .default(null),
+  })
+  .meta({ id: 'ConversationPrompt' });
+
+export type ConversationPrompt = z.infer<typeof conversationPromptSchema>;
+
+/** The stored document, read leniently: anything unreadable is "no controls". */
+export function readConversationPrompt(stored: unknown): ConversationPrompt {
+  const parsed = conversationPromptSchema.safeParse(stored ?? {});
+  return parsed.success ? parsed.data : { systemPrompt: null, authorsNote: null };
+}
