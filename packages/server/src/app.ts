@@ -33,6 +33,7 @@ import { createAvatarRepository } from './repositories/avatar.repository.js';
 import { createConversationRepository } from './repositories/conversation.repository.js';
 import { createFileRepository } from './repositories/file.repository.js';
 import { createMessageRepository } from './repositories/message.repository.js';
+import { createPasswordResetRepository } from './repositories/password-reset.repository.js';
 import { createReplyFlushBatch } from './repositories/reply-flush-batch.js';
 import { createSecretRepository } from './repositories/secret.repository.js';
 import { createSessionRepository } from './repositories/session.repository.js';
@@ -205,11 +206,22 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   const counters = stores.loginCounters;
   const guard = createLoginGuard({
-    login: createLoginThrottle({ store: counters, limitPerMinute: config.loginLimitPerMinute }),
+    // Per (account, IP) at the limit, per IP at twice it (an office behind one address), per
+    // account only from many IPs (docs/rate-limits.md).
+    login: createLoginThrottle({
+      store: counters,
+      limitPerMinute: config.loginLimitPerMinute,
+      ipLimitPerMinute: 2 * config.loginLimitPerMinute,
+    }),
     signup: createLoginThrottle({
       store: counters,
       limitPerMinute: config.loginLimitPerMinute,
       scope: 'signup',
+    }),
+    reset: createLoginThrottle({
+      store: counters,
+      limitPerMinute: config.loginLimitPerMinute,
+      scope: 'reset',
     }),
   });
   const invalidateUser = identities.invalidateUser;
@@ -220,10 +232,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       users: createUserRepository(storage.db),
       sessions: createSessionRepository(storage.db),
       settings: createSettingsRepository(storage.db),
+      passwordResets: createPasswordResetRepository(storage.db),
     },
     hasher: createPasswordHasher(config.argon2),
     identities,
     sessionTtlMs,
+    resetTtlMs: config.passwordResetTtlHours * 60 * 60 * 1000,
     onUserCreated: (userId) => avatarService.createDefaultFor(userId),
   });
 

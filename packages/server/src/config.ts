@@ -47,6 +47,7 @@ export const envSchema = z.object({
     })
     .optional(),
   LUMINA_SESSION_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+  LUMINA_PASSWORD_RESET_TTL_HOURS: z.coerce.number().int().min(1).max(720).default(24),
   LUMINA_COOKIE_SECURE: z.enum(['auto', 'always', 'never']).default('auto'),
   ARGON2_MEMORY_KIB: z.coerce.number().int().min(8192).max(4_194_304).default(19_456),
   ARGON2_TIME_COST: z.coerce.number().int().min(1).max(20).default(2),
@@ -134,6 +135,8 @@ export interface Config {
   /** 32-byte master key for secrets at rest; when unset, a key file in the data dir is used. */
   secretKey: Buffer | undefined;
   sessionTtlDays: number;
+  /** How long an admin-issued password-reset link works. */
+  passwordResetTtlHours: number;
   /** `auto`: Secure cookies when the request came over HTTPS (or a trusted proxy says so). */
   cookieSecure: 'auto' | 'always' | 'never';
   argon2: { memoryCost: number; timeCost: number; parallelism: number };
@@ -221,6 +224,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     pgliteThread: e.LUMINA_PGLITE_THREAD,
     secretKey: e.LUMINA_SECRET_KEY ? Buffer.from(e.LUMINA_SECRET_KEY, 'hex') : undefined,
     sessionTtlDays: e.LUMINA_SESSION_TTL_DAYS,
+    passwordResetTtlHours: e.LUMINA_PASSWORD_RESET_TTL_HOURS,
     cookieSecure: e.LUMINA_COOKIE_SECURE,
     argon2: {
       memoryCost: e.ARGON2_MEMORY_KIB,

@@ -17,6 +17,12 @@ export interface User {
   disabledAt: Date | null;
   /** Bumped whenever the user's access changes (security/auth-epoch.ts). */
   authEpoch: number;
+  /**
+   * The password was set by an administrator (a temporary one): until the person chooses their
+   * own, the API answers 403 `password_change_required` to everything but sign-out, `me` and the
+   * password change (security/authenticate.ts).
+   */
+  passwordChangeRequired: boolean;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -27,5 +33,5 @@ export type NewUser = Pick<User, 'email' | 'passwordHash' | 'name'> &
 
 /** The fields an account change may set. */
 export type UserChanges = Partial<
-  Pick<User, 'name' | 'preferredName' | 'role' | 'disabledAt' | 'passwordHash'>
+  Pick<User, 'name' | 'preferredName' | 'role' | 'disabledAt' | 'passwordHash' | 'passwordChangeRequired'>
 >;

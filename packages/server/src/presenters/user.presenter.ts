@@ -10,6 +10,9 @@ export const userDto = z
     preferredName: z.string().nullable(),
     role: z.enum(USER_ROLES),
     disabled: z.boolean(),
+    passwordChangeRequired: z
+      .boolean()
+      .describe('The password is a temporary one an administrator set: the user must choose their own first'),
     createdAt: z.iso.datetime(),
   })
   .meta({ id: 'User' });
@@ -25,6 +28,7 @@ export function toUserDto(user: User): UserDto {
     preferredName: user.preferredName,
     role: user.role,
     disabled: user.disabledAt !== null,
+    passwordChangeRequired: user.passwordChangeRequired,
     createdAt: user.createdAt.toISOString(),
   };
 }

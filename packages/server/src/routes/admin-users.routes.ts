@@ -45,7 +45,15 @@ export const adminUserRoutes =
         schema: {
           tags,
           summary: 'Create an account for someone (works when sign-up is closed)',
-          body: z.object({ email, password, name: displayName, preferredName: displayName.nullish() }),
+          description:
+            'With `temporaryPassword: true` (what the web app sends) the person must choose their own password at first sign-in: until then the API answers 403 `password_change_required` to everything but `GET /api/auth/me`, sign-out and `POST /api/auth/password`. Scripts that create accounts with passwords their owners keep leave it out (default false).',
+          body: z.object({
+            email,
+            password,
+            name: displayName,
+            preferredName: displayName.nullish(),
+            temporaryPassword: z.boolean().optional(),
+          }),
           response: { 201: z.object({ user: userDto }), ...errorResponses(400, 401, 403, 409) },
         },
       },
@@ -86,6 +94,28 @@ export const adminUserRoutes =
       async (request) => {
         const actor = requireAdmin(request);
         return { user: toUserDto(await admin.update(actor, request.params.id, request.body)) };
+      },
+    );
+
+    app.post(
+      '/api/admin/users/:id/password-reset',
+      {
+        schema: {
+          tags,
+          summary: 'Make a one-time link that lets the user set a new password (no e-mail needed)',
+          description:
+            'The token is shown only in this answer (only its SHA-256 is stored); it works once, until `expiresAt` (`LUMINA_PASSWORD_RESET_TTL_HOURS`, 24 by default), and making a new link makes the earlier one stop working. Using it signs out every session of the user. `path` is the web app page to open, with the token in the fragment so that it never reaches a server log.',
+          params: idParams,
+          response: {
+            201: z.object({ token: z.string(), path: z.string(), expiresAt: z.iso.datetime() }),
+            ...errorResponses(401, 403, 404),
+          },
+        },
+      },
+      async (request, reply) => {
+        const actor = requireAdmin(request);
+        const link = await admin.issuePasswordReset(actor, request.params.id);
+        return reply.status(201).send({ ...link, expiresAt: link.expiresAt.toISOString() });
       },
     );
 

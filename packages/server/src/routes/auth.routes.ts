@@ -124,6 +124,8 @@ export const authRoutes =
         schema: {
           tags,
           summary: 'Change your password; every other session is signed out',
+          description:
+            'Also how a temporary password (set by an administrator) is replaced: until then every other call answers 403 `password_change_required`. The new password must differ from the current one (400 `same_password`).',
           body: z.object({ currentPassword: password, newPassword: password }),
           response: {
             200: z.object({ revokedSessions: z.number().int() }),
@@ -137,6 +139,52 @@ export const authRoutes =
         return guard.login(request.ip, identity.user.email, () =>
           auth.changePassword(identity.user.id, identity.sessionId, currentPassword, newPassword),
         );
+      },
+    );
+
+    const resetToken = z.string().min(1).max(200).describe('The token from the link (after `#token=`)');
+    const resetFailures =
+      'Stable codes: `reset_token_invalid` (unknown or mistyped), `reset_token_expired`, `reset_token_used` (a link works once), `reset_token_superseded` (a newer link was made for the account); all 400. Failed attempts count towards a per-IP lock-out like sign-in (429 `too_many_attempts`).';
+
+    app.post(
+      '/api/auth/password-reset/check',
+      {
+        schema: {
+          tags,
+          summary: 'Whether a password-reset link still works, and for which account',
+          description: resetFailures,
+          body: z.object({ token: resetToken }),
+          response: {
+            200: z.object({ email: z.string(), expiresAt: z.iso.datetime() }),
+            ...errorResponses(400, 429),
+          },
+        },
+      },
+      async (request) => {
+        const found = await guard.checkReset(request.ip, () => auth.inspectPasswordReset(request.body.token));
+        return { email: found.email, expiresAt: found.expiresAt.toISOString() };
+      },
+    );
+
+    app.post(
+      '/api/auth/password-reset',
+      {
+        schema: {
+          tags,
+          summary:
+            'Set a new password with a one-time link from an administrator; every session of the account is signed out and a new one starts',
+          description: `${resetFailures} The new password follows the usual rules (400 \`weak_password\`); a disabled account is 401 \`account_disabled\`.`,
+          body: z.object({ token: resetToken, newPassword: password }),
+          response: { 200: userResponse, ...errorResponses(400, 401, 429) },
+        },
+      },
+      async (request, reply) => {
+        const { token, newPassword } = request.body;
+        const reset = await guard.redeemReset(request.ip, () =>
+          auth.redeemPasswordReset(token, newPassword, client(request)),
+        );
+        setSessionCookie(request, reply, reset.token, reset.session.expiresAt, config.cookieSecure);
+        return { user: toUserDto(reset.user) };
       },
     );
 

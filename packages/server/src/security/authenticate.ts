@@ -34,6 +34,7 @@ export function registerAuthentication(app: FastifyInstance, identities: Identit
     if (bearer) {
       request.identity = await identities.resolveApiToken(bearer);
       assertScope(request, request.identity);
+      assertPasswordChosen(request, request.identity);
       return;
     }
     const token = request.cookies[SESSION_COOKIE];
@@ -48,7 +49,32 @@ export function registerAuthentication(app: FastifyInstance, identities: Identit
       request.authError = err;
       clearSessionCookie(reply);
     }
+    if (request.identity) assertPasswordChosen(request, request.identity);
   });
+}
+
+/**
+ * What someone with a temporary password may do: see who they are, sign out, choose their own
+ * password (and reach the public sign-in endpoints). Everything else waits for that choice.
+ */
+const ALLOWED_BEFORE_PASSWORD_CHOSEN = new Set([
+  'GET /api/auth/me',
+  'GET /api/auth/config',
+  'POST /api/auth/logout',
+  'POST /api/auth/password',
+  'POST /api/auth/login',
+  'POST /api/auth/signup',
+  'POST /api/auth/password-reset',
+  'POST /api/auth/password-reset/check',
+]);
+
+export const passwordChangeRequired = () =>
+  forbidden('password_change_required', 'Choose your own password before you continue.');
+
+function assertPasswordChosen(request: FastifyRequest, identity: Identity) {
+  if (!identity.user.passwordChangeRequired) return;
+  if (ALLOWED_BEFORE_PASSWORD_CHOSEN.has(`${request.method} ${request.routeOptions.url}`)) return;
+  throw passwordChangeRequired();
 }
 
 /** The caller, or 401 (`session_expired` when their session ended, else `unauthorized`). */

@@ -15,25 +15,37 @@ describe('security wiring of the app', () => {
   });
   afterAll(() => storage?.close());
 
-  it('locks out repeated failed logins with 429 and retry-after, per account from any IP', async () => {
+  it('locks a guessing IP out with 429 and retry-after, while the owner signs in from another IP', async () => {
     const { app } = await createTestApp(storage, { LUMINA_LOGIN_LIMIT_PER_MINUTE: '3' });
-    const { user } = await signup(app, 'victim@example.org');
-    const attempt = (ip: string) =>
+    const { user, password } = await signup(app, 'victim@example.org');
+    await signup(app, 'other@example.org');
+    const attempt = (ip: string, email: string, secret = 'wrong password here') =>
       app.inject({
         method: 'POST',
         url: '/api/auth/login',
         remoteAddress: ip,
         headers: CSRF,
-        payload: { email: user.email, password: 'wrong password here' },
+        payload: { email, password: secret },
       });
-    for (let i = 0; i < 3; i++) expect((await attempt('10.0.0.1')).statusCode).toBe(401);
-    const locked = await attempt('10.0.0.2'); // another IP: the account lock still applies
+    for (let i = 0; i < 3; i++) expect((await attempt('10.0.0.1', user.email)).statusCode).toBe(401);
+    const locked = await attempt('10.0.0.1', user.email, password); // even the right password waits
     expect(locked.statusCode).toBe(429);
     expect(locked.json().error).toMatchObject({
       code: 'too_many_attempts',
       details: { retryAfterSeconds: 60 },
     });
     expect(locked.headers['retry-after']).toBe('60');
+
+    // The real user at another address is not locked out by the attacker.
+    expect((await attempt('10.0.0.2', user.email, password)).statusCode).toBe(200);
+
+    // The attacker's IP may still fail on other accounts up to its own limit (twice the
+    // per-account one), then it is locked for every account.
+    for (let i = 0; i < 3; i++) expect((await attempt('10.0.0.1', 'other@example.org')).statusCode).toBe(401);
+    const ipLocked = await attempt('10.0.0.1', 'someone-else@example.org');
+    expect(ipLocked.statusCode).toBe(429);
+    expect(ipLocked.json().error.code).toBe('too_many_attempts');
+    expect((await attempt('10.0.0.3', 'other@example.org')).statusCode).toBe(401);
     await app.close();
   });
 

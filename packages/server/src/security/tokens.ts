@@ -8,6 +8,11 @@ export function generateSessionToken(): string {
   return randomBytes(32).toString('base64url');
 }
 
+/** 32 random bytes (256 bits), base64url: a one-time password-reset link's secret. */
+export function generateResetToken(): string {
+  return randomBytes(32).toString('base64url');
+}
+
 /** `lum_` + 32 random bytes, base64url: a personal API token. */
 export function generateApiToken(): string {
   return `${API_TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;

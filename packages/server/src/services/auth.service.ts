@@ -1,11 +1,12 @@
 import type { Session } from '../domain/session.js';
 import type { User } from '../domain/user.js';
 import { AppError, forbidden, notFound, unauthorized } from '../errors.js';
+import type { PasswordReset, PasswordResetRepository } from '../repositories/password-reset.repository.js';
 import type { SessionRepository } from '../repositories/session.repository.js';
 import type { SettingsRepository } from '../repositories/settings.repository.js';
 import type { UserRepository } from '../repositories/user.repository.js';
 import { assertAcceptablePassword, assertPasswordSize, type PasswordHasher } from '../security/password.js';
-import { generateSessionToken, hashToken } from '../security/tokens.js';
+import { generateResetToken, generateSessionToken, hashToken } from '../security/tokens.js';
 import type { IdentityService } from './identity.service.js';
 
 export interface SignupInput {
@@ -27,10 +28,17 @@ export interface NewSession {
 }
 
 export interface AuthServiceDeps {
-  repositories: { users: UserRepository; sessions: SessionRepository; settings: SettingsRepository };
+  repositories: {
+    users: UserRepository;
+    sessions: SessionRepository;
+    settings: SettingsRepository;
+    passwordResets: PasswordResetRepository;
+  };
   hasher: PasswordHasher;
   identities: IdentityService;
   sessionTtlMs: number;
+  /** How long an admin-issued reset link works (config `passwordResetTtlHours`). */
+  resetTtlMs: number;
   now?: () => Date;
   /** Runs once a new account exists (every new user gets the Lumina assistant avatar). */
   onUserCreated?: (userId: string) => Promise<void>;
@@ -42,6 +50,35 @@ export const SIGNUP_SETTING = 'signup';
 export const invalidCredentials = () =>
   unauthorized('invalid_credentials', 'The email or password is incorrect.');
 
+/** Why a reset link does not work, in words for the person holding it. */
+function resetLinkRefusal(reset: PasswordReset | undefined, at: Date): AppError {
+  if (!reset)
+    return new AppError(
+      400,
+      'reset_token_invalid',
+      'This reset link is not valid. Check that you copied all of it.',
+    );
+  if (reset.usedAt)
+    return new AppError(
+      400,
+      'reset_token_used',
+      'This reset link has already been used. Ask an administrator for a new one.',
+    );
+  if (reset.revokedAt)
+    return new AppError(
+      400,
+      'reset_token_superseded',
+      'A newer reset link was made for this account. Use the latest link, or ask an administrator for a new one.',
+    );
+  if (reset.expiresAt <= at)
+    return new AppError(
+      400,
+      'reset_token_expired',
+      'This reset link has expired. Ask an administrator for a new one.',
+    );
+  return new AppError(400, 'reset_token_invalid', 'This reset link is not valid.');
+}
+
 /**
  * Sign-up, login, logout, sessions, profile and password. The first account becomes admin;
  * later ones are users. Unknown emails and wrong passwords fail identically and take the
@@ -49,7 +86,7 @@ export const invalidCredentials = () =>
  */
 export function createAuthService(deps: AuthServiceDeps) {
   const { hasher, identities } = deps;
-  const { users, sessions, settings } = deps.repositories;
+  const { users, sessions, settings, passwordResets } = deps.repositories;
   const now = deps.now ?? (() => new Date());
 
   async function startSession(user: User, client: ClientInfo): Promise<NewSession> {
@@ -79,7 +116,7 @@ export function createAuthService(deps: AuthServiceDeps) {
     async signup(
       input: SignupInput,
       client: ClientInfo,
-      options: { byAdmin?: boolean } = {},
+      options: { byAdmin?: boolean; temporaryPassword?: boolean } = {},
     ): Promise<NewSession> {
       assertAcceptablePassword(input.password, input.email);
       const passwordHash = await hasher.hash(input.password);
@@ -101,6 +138,8 @@ export function createAuthService(deps: AuthServiceDeps) {
           name: input.name.trim(),
           preferredName: input.preferredName?.trim() || null,
           role: first ? 'admin' : 'user',
+          // An administrator chose this password: the person picks their own at first sign-in.
+          passwordChangeRequired: Boolean(options.byAdmin && options.temporaryPassword) && !first,
         });
       });
       await deps.onUserCreated?.(user.id);
@@ -159,11 +198,67 @@ export function createAuthService(deps: AuthServiceDeps) {
       if (!(await hasher.verify(user.passwordHash, current))) {
         throw new AppError(400, 'wrong_password', 'Your current password is not correct.');
       }
+      if (next === current)
+        throw new AppError(400, 'same_password', 'Choose a password different from your current one.');
       assertAcceptablePassword(next, user.email);
-      await users.update(userId, { passwordHash: await hasher.hash(next) });
+      await users.update(userId, { passwordHash: await hasher.hash(next), passwordChangeRequired: false });
       const revoked = await sessions.revokeAllForUser(userId, currentSessionId, now());
       await identities.invalidateUser(userId);
       return { revokedSessions: revoked };
+    },
+
+    /**
+     * A one-time link for an administrator to hand over: 256 random bits, only their SHA-256
+     * stored, valid for `resetTtlMs`; any earlier unused link of the user stops working.
+     */
+    async issuePasswordReset(userId: string, adminId: string) {
+      const user = await users.findById(userId);
+      if (!user) throw notFound('user');
+      const token = generateResetToken();
+      const at = now();
+      const reset = await passwordResets.issue(
+        {
+          userId,
+          tokenHash: hashToken(token),
+          createdBy: adminId,
+          expiresAt: new Date(at.getTime() + deps.resetTtlMs),
+        },
+        at,
+      );
+      return { token, expiresAt: reset.expiresAt };
+    },
+
+    /** What a reset link's page shows before the password is typed: whose account, or why not. */
+    async inspectPasswordReset(token: string) {
+      const reset = await passwordResets.findByTokenHash(hashToken(token));
+      const at = now();
+      if (!reset || reset.usedAt || reset.revokedAt || reset.expiresAt <= at)
+        throw resetLinkRefusal(reset, at);
+      const user = await users.findById(reset.userId);
+      if (!user) throw resetLinkRefusal(undefined, at);
+      return { email: user.email, expiresAt: reset.expiresAt };
+    },
+
+    /**
+     * Sets a new password with a reset link, once: the link is spent, every session of the user
+     * is signed out, and a new one starts for the person who used it.
+     */
+    async redeemPasswordReset(token: string, next: string, client: ClientInfo): Promise<NewSession> {
+      assertPasswordSize(next);
+      const reset = await passwordResets.findByTokenHash(hashToken(token));
+      const at = now();
+      if (!reset || reset.usedAt || reset.revokedAt || reset.expiresAt <= at)
+        throw resetLinkRefusal(reset, at);
+      const user = await users.findById(reset.userId);
+      if (!user) throw resetLinkRefusal(undefined, at);
+      if (user.disabledAt) throw new AppError(401, 'account_disabled', 'This account has been disabled.');
+      assertAcceptablePassword(next, user.email);
+      const passwordHash = await hasher.hash(next);
+      if (!(await passwordResets.redeem(reset.id, user.id, passwordHash, now())))
+        throw resetLinkRefusal(await passwordResets.findByTokenHash(reset.tokenHash), now());
+      await sessions.revokeAllForUser(user.id, undefined, now());
+      await identities.invalidateUser(user.id);
+      return startSession({ ...user, passwordHash, passwordChangeRequired: false }, client);
     },
   };
 }

@@ -46,8 +46,16 @@ export function createUserAdminService(deps: {
     list: () => users.list(),
     get,
 
-    async create(input: SignupInput, client: ClientInfo): Promise<User> {
-      const { user, session } = await deps.auth.signup(input, client, { byAdmin: true });
+    /** A new account; with `temporaryPassword`, its owner must choose their own at first sign-in. */
+    async create(
+      input: SignupInput & { temporaryPassword?: boolean | undefined },
+      client: ClientInfo,
+    ): Promise<User> {
+      const { temporaryPassword, ...account } = input;
+      const { user, session } = await deps.auth.signup(account, client, {
+        byAdmin: true,
+        temporaryPassword: temporaryPassword ?? false,
+      });
       // The account is for someone else: do not leave the admin holding a session for it.
       await sessions.revoke(user.id, session.id);
       return user;
@@ -75,6 +83,12 @@ export function createUserAdminService(deps: {
       if (changes.disabled) await sessions.revokeAllForUser(id);
       await deps.invalidateUser(id);
       return updated!;
+    },
+
+    /** A one-time link that lets the user set a new password (the token is shown once). */
+    async issuePasswordReset(actor: Identity, id: string) {
+      const { token, expiresAt } = await deps.auth.issuePasswordReset(id, actor.user.id);
+      return { token, expiresAt, path: `/reset-password#token=${token}` };
     },
 
     getInstanceSettings,

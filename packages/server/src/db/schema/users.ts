@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { check, integer, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { boolean, check, integer, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import { USER_ROLES } from '../../domain/user.js';
 import { createdAt, id, updatedAt } from './columns.js';
 
@@ -18,6 +18,8 @@ export const users = pgTable(
      * speed; this column is the truth every instance falls back to when Redis is down.
      */
     authEpoch: integer('auth_epoch').notNull().default(0),
+    /** A temporary password set by an admin: the person must choose their own before anything else. */
+    passwordChangeRequired: boolean('password_change_required').notNull().default(false),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
