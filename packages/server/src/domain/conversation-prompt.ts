@@ -14,19 +14,24 @@ const promptText = z.string().max(CONVERSATION_PROMPT_MAX_CHARS);
  * - `authorsNote` is a short instruction inserted `depth` messages above the newest one, as the
  *   given role, on every turn (a steer that stays close to the end of the context).
  */
+const authorsNoteSchema = z.object({
+  text: promptText,
+  depth: z.number().int().min(0).max(AUTHORS_NOTE_MAX_DEPTH).default(4),
+  role: z.enum(['system', 'user', 'assistant']).default('system'),
+});
+
 export const conversationPromptSchema = z
   .object({
     systemPrompt: promptText.nullable().default(null),
-    authorsNote: z
-      .object({
-        text: promptText,
-        depth: z.number().int().min(0).max(AUTHORS_NOTE_MAX_DEPTH).default(4),
-        role: z.enum(['system', 'user', 'assistant']).default('system'),
-      })
-      .nullable()
-      .default(null),
+    authorsNote: authorsNoteSchema.nullable().default(null),
   })
   .meta({ id: 'ConversationPrompt' });
+
+/** A change to them: fields left out keep their value, null clears. */
+export const conversationPromptChangeSchema = z.object({
+  systemPrompt: promptText.nullable().optional(),
+  authorsNote: authorsNoteSchema.nullable().optional(),
+});
 
 export type ConversationPrompt = z.infer<typeof conversationPromptSchema>;
 

@@ -20,6 +20,8 @@ export interface Conversation {
   activeLeafId: string | null;
   /** Model for this conversation (`provider/model`); null = the avatar's, then the user's default. */
   model: string | null;
+  /** Its own system prompt and author's note, as stored (read with `readConversationPrompt`). */
+  prompt: Record<string, unknown>;
   messageCount: number;
   lastMessageAt: Date | null;
   createdAt: Date;

@@ -20,7 +20,7 @@ const contextMessageDto = z
 
 const contextPartDto = z
   .object({
-    kind: z.enum(['system', 'lore', 'memory', 'summary', 'message', 'post_history']),
+    kind: z.enum(['system', 'lore', 'authors_note', 'memory', 'summary', 'message', 'post_history']),
     title: z.string(),
     role,
     text: z.string().describe('Exactly what is sent: the text, then each tool call as `name(input)`'),

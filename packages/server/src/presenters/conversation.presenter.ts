@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Conversation } from '../domain/conversation.js';
+import { conversationPromptSchema, readConversationPrompt } from '../domain/conversation-prompt.js';
 import type { Message } from '../domain/message.js';
 import { MESSAGE_ROLES, MESSAGE_STATUSES, messagePartSchema } from '../domain/message-parts.js';
 import { PARTICIPANT_KINDS, PARTICIPANT_ROLES, type Participant } from '../domain/participant.js';
@@ -35,6 +36,9 @@ export const conversationDto = z
       .string()
       .nullable()
       .describe('`provider/model` for this conversation; null = avatar or user default'),
+    prompt: conversationPromptSchema.describe(
+      'Its own system prompt (replaces the avatar’s main prompt; `{{original}}` inserts it) and author’s note',
+    ),
     messageCount: z.number().int(),
     participants: z.array(participantDto).describe('Its owner first, then avatars and people as they joined'),
     lastMessageAt: z.iso.datetime().nullable(),
@@ -114,6 +118,7 @@ export function toConversationDto(row: Conversation & { participants: Participan
     archived: row.archived,
     activeLeafId: row.activeLeafId,
     model: row.model,
+    prompt: readConversationPrompt(row.prompt),
     messageCount: row.messageCount,
     participants: row.participants.map(toParticipantDto),
     lastMessageAt: row.lastMessageAt?.toISOString() ?? null,

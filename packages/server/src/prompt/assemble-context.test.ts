@@ -350,6 +350,71 @@ describe('assembleContext', () => {
     });
   });
 
+  describe('the conversation’s own prompt', () => {
+    it('replaces the main prompt for this conversation; {{original}} inserts what it replaces', async () => {
+      const context = await assembleContext(
+        input({
+          conversationPrompt: {
+            systemPrompt: 'Stay in character as {{char}}, talking with {{user}}. {{original}}',
+            authorsNote: null,
+          },
+        }),
+      );
+      const system = context.messages[0]!.content as string;
+      expect(system.startsWith('Stay in character as Aria, talking with Sam. ')).toBe(true);
+      // The replaced identity paragraph is where {{original}} stood, not before it as well.
+      const plain = await assembleContext(input());
+      const identity = (plain.messages[0]!.content as string).split('\n\n')[0]!;
+      expect(system).toContain(identity);
+      expect(system.indexOf(identity)).toBeGreaterThan(0);
+      expect(context.parts[0]).toMatchObject({ kind: 'system' });
+    });
+
+    it('inserts the author’s note at its depth, as its role, shown as its own part', async () => {
+      const context = await assembleContext(
+        input({
+          conversationPrompt: {
+            systemPrompt: null,
+            authorsNote: { text: '[{{char}} is tired tonight.]', depth: 1, role: 'system' },
+          },
+        }),
+      );
+      // Depth 1: above the newest message (the user's last), below the rest.
+      expect(kinds(context)).toEqual(['system', 'message', 'message', 'authors_note', 'message']);
+      const note = context.parts.find((part) => part.kind === 'authors_note')!;
+      expect(note).toMatchObject({
+        title: 'Author’s note',
+        role: 'system',
+        text: '[Aria is tired tonight.]',
+      });
+      expect(context.messages[note.messageIndex]).toEqual({
+        role: 'system',
+        content: '[Aria is tired tonight.]',
+      });
+      // Counted in the total like every other message.
+      const without = await assembleContext(input());
+      expect(context.tokens.total).toBe(
+        without.tokens.total + countWords('[Aria is tired tonight.]') + TOKENS_PER_MESSAGE,
+      );
+      // Depth 0 puts it after the newest message; blank text sends nothing.
+      const last = await assembleContext(
+        input({
+          conversationPrompt: {
+            systemPrompt: null,
+            authorsNote: { text: 'Be brief.', depth: 0, role: 'user' },
+          },
+        }),
+      );
+      expect(kinds(last).at(-1)).toBe('authors_note');
+      const blank = await assembleContext(
+        input({
+          conversationPrompt: { systemPrompt: '  ', authorsNote: { text: ' ', depth: 2, role: 'system' } },
+        }),
+      );
+      expect(blank.messages).toEqual(without.messages);
+    });
+  });
+
   it('sends post-history instructions last', async () => {
     const avatar = avatarRow({
       cardExtras: { card: { data: { post_history_instructions: 'Stay in character, {{user}}.' } } },

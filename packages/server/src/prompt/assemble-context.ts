@@ -1,6 +1,7 @@
 import { toEngineLorebook } from '../avatars/avatar-lorebook-mapping.js';
 import { toAvatarPersona } from '../avatars/avatar-persona-mapping.js';
 import type { Avatar } from '../domain/avatar.js';
+import type { ConversationPrompt } from '../domain/conversation-prompt.js';
 import type { Message } from '../domain/message.js';
 import type { ChatMessage, ModelInfo } from '../providers/types.js';
 import { characterDisplayName, type UserIdentity, userDisplayName } from './avatar-persona.js';
@@ -11,9 +12,10 @@ import {
 } from './compile-system-prompt.js';
 import { fitHistory, fitPrefix, TOKENS_PER_MESSAGE, TOKENS_PER_REPLY } from './context-budget.js';
 import { layoutContext } from './context-layout.js';
-import { type ContextLore, describeLore, emptyLore, scanLore } from './context-lore.js';
+import { type ContextLore, describeLore, emptyLore, type LoreInjection, scanLore } from './context-lore.js';
 import { memorySectionText, summarySectionText } from './context-sections.js';
 import { sentTextOfMessage } from './history-messages.js';
+import { expandMacros } from './macros.js';
 import { type TokenCounter, tokenCounterFor } from './prompt-token-counter.js';
 
 /** Window used when the model does not say (CHAT_DEFAULT_CONTEXT_WINDOW). */
@@ -44,9 +46,18 @@ export interface ContextInput {
   defaultContextWindow?: number;
   /** 0–1; default {@link DEFAULT_SUMMARY_THRESHOLD}. */
   summaryThreshold?: number;
+  /** The conversation's own system prompt and author's note (domain/conversation-prompt.ts). */
+  conversationPrompt?: ConversationPrompt;
 }
 
-export type ContextPartKind = 'system' | 'lore' | 'memory' | 'summary' | 'message' | 'post_history';
+export type ContextPartKind =
+  | 'system'
+  | 'lore'
+  | 'authors_note'
+  | 'memory'
+  | 'summary'
+  | 'message'
+  | 'post_history';
 
 /** One piece of the context, for a preview. `text` is exactly what is sent. */
 export interface ContextPart {
@@ -141,9 +152,29 @@ export async function assembleContext(input: ContextInput): Promise<AssembledCon
   const compiled = await compileSystemPrompt(persona, input.user, {
     ...options,
     ...(activation ? { worldInfo: activation.activation } : {}),
+    conversationPrompt: input.conversationPrompt?.systemPrompt ?? null,
   });
   const postHistory = compiled.postHistoryInstructions;
-  const injections = activation?.injections ?? [];
+  const note = input.conversationPrompt?.authorsNote;
+  const noteText = note?.text.trim()
+    ? expandMacros(note.text, createPersonaMacroContext(persona, input.user, options)).trim()
+    : '';
+  // The author's note goes in as lore does: a message at its depth in the history.
+  const injections: LoreInjection[] = [
+    ...(activation?.injections ?? []),
+    ...(noteText && note
+      ? [
+          {
+            depth: note.depth,
+            role: note.role,
+            title: 'Author’s note',
+            text: noteText,
+            tokens: await countTokens(noteText),
+            kind: 'authors_note' as const,
+          },
+        ]
+      : []),
+  ];
 
   // Fixed costs: everything that is sent whatever the history holds.
   let used = TOKENS_PER_REPLY + compiled.tokens + TOKENS_PER_MESSAGE;

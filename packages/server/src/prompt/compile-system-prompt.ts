@@ -13,6 +13,7 @@ import { styleInstructions } from './style-instructions.js';
 export type PromptSectionName =
   | 'identity'
   | 'system_prompt'
+  | 'conversation_prompt'
   | 'lore_before_character'
   | 'description'
   | 'personality'
@@ -64,6 +65,11 @@ export interface CompileOptions {
   conversation?: ConversationFacts;
   /** Replaces the built-in identity paragraph (a user- or instance-level main prompt). */
   mainPrompt?: string;
+  /**
+   * The conversation's own system prompt: replaces the main prompt (the card's system prompt,
+   * else the identity) for this conversation; `{{original}}` inserts what it replaces.
+   */
+  conversationPrompt?: string | null;
   /** What `{{original}}` means in the card's post-history instructions, and used when the card has none. */
   defaultPostHistoryInstructions?: string;
   /** Activated lorebook entries; `at_depth` entries belong to the chat history and are ignored here. */
@@ -130,10 +136,16 @@ export async function compileSystemPrompt(
 
   const identity = options.mainPrompt ? expand(options.mainPrompt) : identityParagraph(persona, char);
   const cardPrompt = expand(persona.systemPrompt, identity);
+  const main: [PromptSectionName, string, string] = cardPrompt
+    ? ['system_prompt', 'System prompt (from the card)', cardPrompt]
+    : ['identity', 'Identity', identity];
+  const conversationPrompt = options.conversationPrompt?.trim()
+    ? expand(options.conversationPrompt, main[2])
+    : '';
   const drafts: [PromptSectionName, string, string][] = [
-    cardPrompt
-      ? ['system_prompt', 'System prompt (from the card)', cardPrompt]
-      : ['identity', 'Identity', identity],
+    conversationPrompt
+      ? ['conversation_prompt', 'System prompt (this conversation)', conversationPrompt]
+      : main,
     ['lore_before_character', 'Lore (before the character)', headed('Lore', lore('before_char'))],
     ['description', 'Description', headed('Description', expand(persona.description))],
     ['personality', 'Personality', headed('Personality', expand(persona.persona))],

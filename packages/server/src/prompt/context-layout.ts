@@ -68,7 +68,7 @@ export async function layoutContext(
   }
   const lore = pieces.injections.map((injection) => ({
     depth: injection.depth,
-    item: plain(part('lore', injection.role, injection)),
+    item: plain(part(injection.kind ?? 'lore', injection.role, injection)),
   }));
   const body = [
     ...insertAtDepth(history, lore),

@@ -40,6 +40,8 @@ export interface LoreInjection {
   title: string;
   text: string;
   tokens: number;
+  /** What it is in the context preview: lore (default), or the conversation's author's note. */
+  kind?: 'lore' | 'authors_note';
 }
 
 /**

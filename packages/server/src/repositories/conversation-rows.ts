@@ -112,6 +112,7 @@ interface ConversationJson {
   archived: boolean;
   active_leaf_id: string | null;
   model: string | null;
+  prompt: Record<string, unknown>;
   message_count: number;
   last_message_at: string | null;
   created_at: string;
@@ -262,6 +263,7 @@ function toConversationRow(c: ConversationJson): ConversationRow {
     archived: c.archived,
     activeLeafId: c.active_leaf_id,
     model: c.model,
+    prompt: c.prompt,
     messageCount: c.message_count,
     lastMessageAt: c.last_message_at === null ? null : new Date(c.last_message_at),
     createdAt: new Date(c.created_at),

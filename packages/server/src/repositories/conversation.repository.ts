@@ -72,7 +72,7 @@ export function createConversationRepository(db: Database) {
       changes: Partial<
         Pick<
           NewConversationRow,
-          'title' | 'titleSource' | 'tags' | 'pinned' | 'archived' | 'activeLeafId' | 'model'
+          'title' | 'titleSource' | 'tags' | 'pinned' | 'archived' | 'activeLeafId' | 'model' | 'prompt'
         >
       >,
     ): Promise<ConversationRow | undefined> {

@@ -132,6 +132,45 @@ describeStorage('GET /api/conversations/:id/context (%s)', (mode) => {
     expect(first.map((m) => ({ role: m.role, content: m.content }))).toEqual(shown.messages.slice(0, -1));
   });
 
+  it('sends the conversation’s own system prompt and author’s note, set with PATCH, and shows them', async () => {
+    const id = await createConversation();
+    const patch = (prompt: object) =>
+      app.inject({
+        method: 'PATCH',
+        url: `/api/conversations/${id}`,
+        headers: headers(),
+        payload: { prompt },
+      });
+    const set = await patch({
+      systemPrompt: 'You are {{char}} on a stormy night. {{original}}',
+      authorsNote: { text: '[Keep answers short.]', depth: 0, role: 'system' },
+    });
+    expect(set.statusCode, set.body).toBe(200);
+    expect(set.json().conversation.prompt).toEqual({
+      systemPrompt: 'You are {{char}} on a stormy night. {{original}}',
+      authorsNote: { text: '[Keep answers short.]', depth: 0, role: 'system' },
+    });
+    ollama.script({ kind: 'text', tokens: ['Aye.'] }, { kind: 'text', tokens: ['Storm'] });
+    expect((await send(id, 'Is the sea rough?')).statusCode).toBe(200);
+    const shown = (await context(id)).json();
+    expect(shown.messages[0].content.startsWith('You are Aria on a stormy night. ')).toBe(true);
+    expect(shown.parts.map((p: { kind: string }) => p.kind).at(-1)).toBe('authors_note');
+    // What the model received for that reply had both (the context minus the reply it wrote).
+    const sent = ollama.requests.filter((r) => r.path === '/api/chat' && r.body.model === 'llama3.2:latest');
+    const received = sent.at(-2)!.body.messages as { role: string; content: string }[];
+    expect(received[0]!.content.startsWith('You are Aria on a stormy night. ')).toBe(true);
+    expect(received.at(-1)).toMatchObject({ role: 'system', content: '[Keep answers short.]' });
+
+    // A field left out is kept; null (or blank text) clears it; bad input is refused.
+    expect((await patch({ authorsNote: null })).json().conversation.prompt).toEqual({
+      systemPrompt: 'You are {{char}} on a stormy night. {{original}}',
+      authorsNote: null,
+    });
+    expect((await patch({ systemPrompt: '   ' })).json().conversation.prompt.systemPrompt).toBeNull();
+    expect((await patch({ authorsNote: { text: 'x', depth: 101 } })).statusCode).toBe(400);
+    expect((await patch({ systemPrompt: 'x'.repeat(20_001) })).statusCode).toBe(400);
+  });
+
   it('answers 404 for another user’s conversation and for one that does not exist', async () => {
     const id = await createConversation();
     const other = await signup(app, 'other@example.org');
@@ -145,8 +184,14 @@ describeStorage('GET /api/conversations/:id/context (%s)', (mode) => {
     );
   });
 
-  it('still shows the context when no model is set up, and says why', async () => {
+  it('still shows the context when its model cannot be had, and says why', async () => {
     const lonely = await signup(app, 'nomodel@example.org');
+    await app.inject({
+      method: 'PUT',
+      url: '/api/settings',
+      headers: { ...CSRF, cookie: lonely.cookie },
+      payload: { defaultModel: 'nowhere/model' },
+    });
     const avatar = await app.inject({
       method: 'POST',
       url: '/api/avatars',
@@ -161,7 +206,7 @@ describeStorage('GET /api/conversations/:id/context (%s)', (mode) => {
     });
     const body = (await context(created.json().conversation.id, lonely.cookie)).json();
     expect(body.model).toBeNull();
-    expect(body.modelError.code).toBe('no_model_configured');
+    expect(body.modelError.code).toBe('model_not_found');
     expect(body.tokens.windowSource).toBe('default');
   });
 

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { conversationPromptChangeSchema } from '../domain/conversation-prompt.js';
 import {
   conversationDto,
   messageDto,
@@ -103,7 +104,8 @@ export const conversationRoutes =
       {
         schema: {
           tags,
-          summary: 'Rename, tag, pin, archive, choose the model, or switch the visible branch',
+          summary:
+            'Rename, tag, pin, archive, choose the model, set its system prompt and author’s note, or switch the visible branch',
           description:
             '`activeLeafId` may be any message of the conversation: the server follows the newest reply below it to a leaf (what a `< 2/3 >` switch wants).',
           params: idParams,
@@ -114,6 +116,9 @@ export const conversationRoutes =
             archived: z.boolean().optional(),
             model: modelId.nullable().optional(),
             activeLeafId: z.uuid().optional(),
+            prompt: conversationPromptChangeSchema
+              .optional()
+              .describe('Fields given replace the stored ones; null (or blank text) clears'),
           }),
           response: { 200: z.object({ conversation: conversationDto }), ...errorResponses(400, 401, 404) },
         },

@@ -3,6 +3,7 @@ import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
 import type { Avatar } from '../domain/avatar.js';
 import type { Conversation } from '../domain/conversation.js';
+import { readConversationPrompt } from '../domain/conversation-prompt.js';
 import type { Message } from '../domain/message.js';
 import { AppError, notFound } from '../errors.js';
 import { BACKGROUND_JOBS } from '../jobs/background-jobs.js';
@@ -65,11 +66,18 @@ export function createConversationContextService(deps: {
     ];
   }
 
-  function assemble(avatar: Avatar, user: UserIdentity, branch: Message[], chain: ChatModel[]) {
+  function assemble(
+    conversation: Conversation,
+    avatar: Avatar,
+    user: UserIdentity,
+    branch: Message[],
+    chain: ChatModel[],
+  ) {
     return assembleContext({
       avatar,
       user,
       branch,
+      conversationPrompt: readConversationPrompt(conversation.prompt),
       model: chain[0]?.info,
       // The model's own tokenizer where the adapter has one (the embedded engine).
       ...(chain[0]?.countTokens ? { countTokens: (text: string) => chain[0]!.countTokens!(text) } : {}),
@@ -92,7 +100,7 @@ export function createConversationContextService(deps: {
   ): Promise<{ assembled: AssembledContext; chain: ChatModel[] }> {
     const [avatar, user] = await load(userId, conversation, speaker);
     const chain = await deps.models.chain(userId, modelFor(conversation, avatar), avatar.fallbackModels);
-    return { assembled: await assemble(avatar, user, branch, chain), chain };
+    return { assembled: await assemble(conversation, avatar, user, branch, chain), chain };
   }
 
   /** Summarizes older turns when the context is nearly full. Never rejects. */
@@ -161,7 +169,7 @@ export function createConversationContextService(deps: {
       }
       return {
         conversation,
-        assembled: await assemble(avatar, user, branch, chain),
+        assembled: await assemble(conversation, avatar, user, branch, chain),
         modelError,
         summarizing: summaries.isRunning(conversation.id),
       };

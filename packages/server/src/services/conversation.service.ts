@@ -1,6 +1,7 @@
 import { toAvatarPersona } from '../avatars/avatar-persona-mapping.js';
 import type { Database } from '../db/database.js';
 import type { ConversationRow, MessageRow, NewMessageRow } from '../db/schema/index.js';
+import { type ConversationPrompt, readConversationPrompt } from '../domain/conversation-prompt.js';
 import { type Participant, turnIdFor } from '../domain/participant.js';
 import { invalidRequest, notFound } from '../errors.js';
 import { newId } from '../ids.js';
@@ -22,6 +23,8 @@ export interface ConversationChanges {
   archived?: boolean | undefined;
   model?: string | null | undefined;
   activeLeafId?: string | undefined;
+  /** Fields given replace the stored ones (domain/conversation-prompt.ts). */
+  prompt?: Partial<ConversationPrompt> | undefined;
 }
 
 /** A conversation as the API shows it: the row and who takes part. */
@@ -148,7 +151,7 @@ export function createConversationService(deps: { db: Database }) {
 
     async update(userId: string, id: string, changes: ConversationChanges): Promise<ConversationView> {
       const conversation = await get(userId, id);
-      const { activeLeafId, title, ...rest } = changes;
+      const { activeLeafId, title, prompt, ...rest } = changes;
       let leaf: string | undefined;
       if (activeLeafId !== undefined) {
         const message = await messages.findOwned(userId, activeLeafId);
@@ -160,6 +163,7 @@ export function createConversationService(deps: { db: Database }) {
       const updated = await conversations.update(userId, id, {
         ...Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)),
         ...(title !== undefined ? { title: title.trim(), titleSource: 'user' as const } : {}),
+        ...(prompt !== undefined ? { prompt: mergePrompt(conversation.prompt, prompt) } : {}),
         ...(leaf ? { activeLeafId: leaf } : {}),
       });
       if (!updated) throw notFound('conversation');
@@ -246,3 +250,18 @@ export function createConversationService(deps: { db: Database }) {
 }
 
 export type ConversationService = ReturnType<typeof createConversationService>;
+
+/** The stored prompt controls with a change applied: fields given replace, blank text clears. */
+function mergePrompt(
+  stored: Record<string, unknown>,
+  change: Partial<ConversationPrompt>,
+): ConversationPrompt {
+  const next = {
+    ...readConversationPrompt(stored),
+    ...Object.fromEntries(Object.entries(change).filter(([, v]) => v !== undefined)),
+  };
+  return {
+    systemPrompt: next.systemPrompt?.trim() ? next.systemPrompt : null,
+    authorsNote: next.authorsNote?.text.trim() ? next.authorsNote : null,
+  };
+}

@@ -12,6 +12,7 @@ const base: Conversation = {
   archived: false,
   activeLeafId: null,
   model: null,
+  prompt: { systemPrompt: null, authorsNote: null },
   messageCount: 1,
   participants: [],
   lastMessageAt: null,

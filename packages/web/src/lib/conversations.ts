@@ -112,6 +112,9 @@ export function usePatchConversation() {
       putConversation(queryClient, conversation);
       if (patch.activeLeafId !== undefined)
         void queryClient.invalidateQueries({ queryKey: branchQueryKey(conversation.id) });
+      // What the next reply is sent changes with its prompt or its model.
+      if (patch.prompt !== undefined || patch.model !== undefined)
+        void queryClient.invalidateQueries({ queryKey: contextQueryKey(conversation.id) });
       // Pinning and archiving move it between groups and filters; the server orders the list.
       if (patch.pinned !== undefined || patch.archived !== undefined || patch.tags !== undefined)
         void queryClient.invalidateQueries({ queryKey: CONVERSATIONS_QUERY_KEY });

@@ -19,6 +19,7 @@ const conversation = {
   archived: false,
   model: null,
   activeLeafId: null,
+  prompt: { systemPrompt: null, authorsNote: null },
   messageCount: 3,
   lastMessageAt: '2025-03-01T10:00:00.000Z',
   createdAt: '2025-03-01T10:00:00.000Z',

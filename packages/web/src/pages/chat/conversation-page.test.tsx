@@ -25,6 +25,7 @@ const conversation: Conversation = {
   archived: false,
   tags: [],
   activeLeafId: GREETING_ID,
+  prompt: { systemPrompt: null, authorsNote: null },
   messageCount: 1,
   participants: [],
   lastMessageAt: '2026-01-03T00:00:00.000Z',
@@ -318,5 +319,100 @@ describe('choosing a model', () => {
     await waitFor(() => expect(api.requests.some((r) => r.method === 'PATCH')).toBe(true));
     await waitFor(() => expect(screen.queryByRole('alert')).toBeNull());
     expect(box().value).toBe('Hello?');
+  });
+});
+
+describe('the conversation’s own prompt', () => {
+  beforeEach(() => window.localStorage.clear());
+  afterEach(cleanup);
+
+  const contextAnswer = (note: boolean) => ({
+    conversationId: ID,
+    model: null,
+    modelError: null,
+    messages: [],
+    parts: [
+      {
+        kind: 'system',
+        title: 'System prompt',
+        role: 'system',
+        text: 'You are Lumina.',
+        tokens: 4,
+        messageIndex: 0,
+      },
+      ...(note
+        ? [
+            {
+              kind: 'authors_note',
+              title: 'Author’s note',
+              role: 'system',
+              text: '[Be brief.]',
+              tokens: 3,
+              messageIndex: 1,
+            },
+          ]
+        : []),
+      {
+        kind: 'message',
+        title: 'Lumina',
+        role: 'assistant',
+        text: 'Hi Ada! I’m Lumina.',
+        tokens: 5,
+        messageId: GREETING_ID,
+        messageIndex: note ? 2 : 1,
+      },
+    ],
+    tokens: {
+      total: 20,
+      window: 8192,
+      windowSource: 'default',
+      replyBudget: 512,
+      available: 7680,
+      overBudget: false,
+    },
+    summary: null,
+    dropped: { count: 0, messageIds: [] },
+    memories: { given: 0, included: 0 },
+    lore: { activated: 0, tokens: 0, entries: [], dropped: [], warnings: [], budgetExhausted: false },
+    needsSummary: false,
+    summarizing: false,
+  });
+
+  it('sets a system prompt and an author’s note at a depth, and shows where the note goes', async () => {
+    let saved = false;
+    const { api } = await openConversation(() => acceptedStream(''), {
+      [`GET /api/conversations/${ID}/context`]: () => contextAnswer(saved),
+      [`PATCH /api/conversations/${ID}`]: async (request) => {
+        saved = true;
+        const { prompt } = (await request.json()) as { prompt: object };
+        return { conversation: { ...conversation, prompt } };
+      },
+    });
+    fireEvent.click(screen.getByRole('button', { name: 'Prompt for this conversation' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Prompt for this conversation' });
+    fireEvent.change(screen.getByLabelText('System prompt'), {
+      target: { value: '{{original}} Speak like a pirate.' },
+    });
+    fireEvent.change(screen.getByLabelText('Author’s note'), { target: { value: '[Be brief.]' } });
+    fireEvent.change(screen.getByLabelText('Depth'), { target: { value: '101' } });
+    expect((screen.getByRole('button', { name: 'Save' }) as HTMLButtonElement).disabled).toBe(true);
+    expect(dialog.textContent).toMatch(/Depth is a whole number from 0 to 100/);
+    fireEvent.change(screen.getByLabelText('Depth'), { target: { value: '2' } });
+    fireEvent.change(screen.getByLabelText('Sent as'), { target: { value: 'user' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+
+    await waitFor(() =>
+      expect(api.requests.find((r) => r.method === 'PATCH')?.body).toEqual({
+        prompt: {
+          systemPrompt: '{{original}} Speak like a pirate.',
+          authorsNote: { text: '[Be brief.]', depth: 2, role: 'user' },
+        },
+      }),
+    );
+    await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
+    // The header says a prompt is set; opened again, the inspector shows where the note goes.
+    fireEvent.click(screen.getByRole('button', { name: 'Prompt for this conversation' }));
+    await waitFor(() => expect(screen.getAllByText('Author’s note', { selector: 'li span' }).length).toBe(2));
+    expect((screen.getByLabelText('Author’s note') as HTMLTextAreaElement).value).toBe('[Be brief.]');
   });
 });

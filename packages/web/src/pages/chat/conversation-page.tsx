@@ -1,9 +1,10 @@
 import { LuminaApiError } from '@lumina/sdk';
-import { ArrowLeft, MessagesSquare, RotateCcw, WifiOff } from 'lucide-react';
+import { ArrowLeft, MessagesSquare, RotateCcw, ScrollText, WifiOff } from 'lucide-react';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useLocation, useNavigate, useParams, useSearchParams } from 'react-router';
 import { Composer } from '../../components/chat/composer';
 import { ContextIndicator } from '../../components/chat/context-indicator';
+import { ConversationPromptDialog, hasOwnPrompt } from '../../components/chat/conversation-prompt-dialog';
 import type { MessageActions } from '../../components/chat/message-item';
 import { MessageList } from '../../components/chat/message-list';
 import { ParticipantStack } from '../../components/chat/participant-stack';
@@ -87,6 +88,7 @@ function Conversation({ conversationId }: { conversationId: string }) {
   const [draft, setDraft] = useDraft(user?.id, conversationId);
   const [followKey, setFollowKey] = useState(0);
   const [deleting, setDeleting] = useState<string | null>(null);
+  const [promptOpen, setPromptOpen] = useState(false);
   const [actionError, setActionError] = useState<unknown>(null);
   const composer = useRef<HTMLTextAreaElement>(null);
   const resumed = useRef<string | null>(null);
@@ -215,6 +217,22 @@ function Conversation({ conversationId }: { conversationId: string }) {
           <span id={`model-label-${conversationId}`} className="sr-only">
             Model for this conversation
           </span>
+          <button
+            type="button"
+            className="icon-btn relative size-10 shrink-0"
+            aria-label="Prompt for this conversation"
+            title={
+              hasOwnPrompt(conversation)
+                ? 'Prompt for this conversation (set)'
+                : 'Prompt for this conversation'
+            }
+            onClick={() => setPromptOpen(true)}
+          >
+            <ScrollText className="size-5" aria-hidden="true" />
+            {hasOwnPrompt(conversation) ? (
+              <span className="absolute top-2 right-2 size-2 rounded-full bg-accent" aria-hidden="true" />
+            ) : null}
+          </button>
           <ModelPicker
             className="min-w-0 flex-1 sm:w-64 sm:flex-none"
             label="Model for this conversation"
@@ -326,6 +344,13 @@ function Conversation({ conversationId }: { conversationId: string }) {
           </FormAlert>
         ) : null}
       </Composer>
+
+      <ConversationPromptDialog
+        conversation={conversation}
+        avatarName={avatar?.name ?? 'the avatar'}
+        open={promptOpen}
+        onOpenChange={setPromptOpen}
+      />
 
       <ConfirmDialog
         open={deleting !== null}
