@@ -391,7 +391,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Change your password; every other session is signed out */
+        /**
+         * Change your password; every other session is signed out
+         * @description Also how a temporary password (set by an administrator) is replaced: until then every other call answers 403 `password_change_required`. The new password must differ from the current one (400 `same_password`).
+         */
         post: {
             parameters: {
                 query?: never;
@@ -416,6 +419,150 @@ export interface paths {
                     content: {
                         "application/json": {
                             revokedSessions: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/password-reset/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Whether a password-reset link still works, and for which account
+         * @description Stable codes: `reset_token_invalid` (unknown or mistyped), `reset_token_expired`, `reset_token_used` (a link works once), `reset_token_superseded` (a newer link was made for the account); all 400. Failed attempts count towards a per-IP lock-out like sign-in (429 `too_many_attempts`).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description The token from the link (after `#token=`) */
+                        token: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            email: string;
+                            /** Format: date-time */
+                            expiresAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/password-reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Set a new password with a one-time link from an administrator; every session of the account is signed out and a new one starts
+         * @description Stable codes: `reset_token_invalid` (unknown or mistyped), `reset_token_expired`, `reset_token_used` (a link works once), `reset_token_superseded` (a newer link was made for the account); all 400. Failed attempts count towards a per-IP lock-out like sign-in (429 `too_many_attempts`). The new password follows the usual rules (400 `weak_password`); a disabled account is 401 `account_disabled`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description The token from the link (after `#token=`) */
+                        token: string;
+                        newPassword: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            user: components["schemas"]["User"];
                         };
                     };
                 };
@@ -764,7 +911,10 @@ export interface paths {
             };
         };
         put?: never;
-        /** Create an account for someone (works when sign-up is closed) */
+        /**
+         * Create an account for someone (works when sign-up is closed)
+         * @description With `temporaryPassword: true` (what the web app sends) the person must choose their own password at first sign-in: until then the API answers 403 `password_change_required` to everything but `GET /api/auth/me`, sign-out and `POST /api/auth/password`. Scripts that create accounts with passwords their owners keep leave it out (default false).
+         */
         post: {
             parameters: {
                 query?: never;
@@ -780,6 +930,7 @@ export interface paths {
                         password: string;
                         name: string;
                         preferredName?: string | null;
+                        temporaryPassword?: boolean;
                     };
                 };
             };
@@ -972,6 +1123,79 @@ export interface paths {
                 };
             };
         };
+        trace?: never;
+    };
+    "/api/admin/users/{id}/password-reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Make a one-time link that lets the user set a new password (no e-mail needed)
+         * @description The token is shown only in this answer (only its SHA-256 is stored); it works once, until `expiresAt` (`LUMINA_PASSWORD_RESET_TTL_HOURS`, 24 by default), and making a new link makes the earlier one stop working. Using it signs out every session of the user. `path` is the web app page to open, with the token in the fragment so that it never reaches a server log.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            token: string;
+                            path: string;
+                            /** Format: date-time */
+                            expiresAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/admin/settings": {
@@ -5665,6 +5889,8 @@ export interface components {
             /** @enum {string} */
             role: "admin" | "user";
             disabled: boolean;
+            /** @description The password is a temporary one an administrator set: the user must choose their own first */
+            passwordChangeRequired: boolean;
             /** Format: date-time */
             createdAt: string;
         };
@@ -6634,6 +6860,8 @@ export interface components {
             /** @enum {string} */
             role: "admin" | "user";
             disabled: boolean;
+            /** @description The password is a temporary one an administrator set: the user must choose their own first */
+            passwordChangeRequired: boolean;
             /** Format: date-time */
             createdAt: string;
         };
