@@ -5889,8 +5889,8 @@ export interface components {
             /** @enum {string} */
             role: "admin" | "user";
             disabled: boolean;
-            /** @description The password is a temporary one an administrator set: the user must choose their own first */
-            passwordChangeRequired: boolean;
+            /** @description The password is a temporary one an administrator set: the user must choose their own first (always sent; absent means false) */
+            passwordChangeRequired?: boolean;
             /** Format: date-time */
             createdAt: string;
         };
@@ -6860,8 +6860,8 @@ export interface components {
             /** @enum {string} */
             role: "admin" | "user";
             disabled: boolean;
-            /** @description The password is a temporary one an administrator set: the user must choose their own first */
-            passwordChangeRequired: boolean;
+            /** @description The password is a temporary one an administrator set: the user must choose their own first (always sent; absent means false) */
+            passwordChangeRequired?: boolean;
             /** Format: date-time */
             createdAt: string;
         };

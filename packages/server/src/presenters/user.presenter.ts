@@ -10,9 +10,13 @@ export const userDto = z
     preferredName: z.string().nullable(),
     role: z.enum(USER_ROLES),
     disabled: z.boolean(),
+    // Optional in the schema only so that clients built before it still type-check; always sent.
     passwordChangeRequired: z
       .boolean()
-      .describe('The password is a temporary one an administrator set: the user must choose their own first'),
+      .optional()
+      .describe(
+        'The password is a temporary one an administrator set: the user must choose their own first (always sent; absent means false)',
+      ),
     createdAt: z.iso.datetime(),
   })
   .meta({ id: 'User' });
