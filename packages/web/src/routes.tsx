@@ -10,9 +10,11 @@ import { ChatLayout } from './pages/chat/chat-layout';
 import { ChatStartPage } from './pages/chat/chat-start-page';
 import { ConversationPage } from './pages/chat/conversation-page';
 import { NewConversationPage } from './pages/chat/new-conversation-page';
+import { ChoosePasswordPage, RequireChosenPassword } from './pages/choose-password-page';
 import { HomePage } from './pages/home-page';
 import { LoginPage } from './pages/login-page';
 import { NotFoundPage } from './pages/not-found-page';
+import { ResetPasswordPage } from './pages/reset-password-page';
 import { RouteErrorPage } from './pages/route-error-page';
 import { ModelsPage } from './pages/settings/models/models-page';
 import { ProfilePage } from './pages/settings/profile-page';
@@ -29,8 +31,14 @@ import { StatusPage } from './pages/status-page';
 export const routes: RouteObject[] = [
   { path: 'login', element: <LoginPage />, errorElement: <RouteErrorPage /> },
   { path: 'signup', element: <SignupPage />, errorElement: <RouteErrorPage /> },
+  { path: 'reset-password', element: <ResetPasswordPage />, errorElement: <RouteErrorPage /> },
+  { path: 'choose-password', element: <ChoosePasswordPage />, errorElement: <RouteErrorPage /> },
   {
-    element: <AppLayout />,
+    element: (
+      <RequireChosenPassword>
+        <AppLayout />
+      </RequireChosenPassword>
+    ),
     errorElement: <RouteErrorPage />,
     children: [
       { index: true, element: <HomePage /> },

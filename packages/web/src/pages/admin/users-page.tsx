@@ -1,9 +1,10 @@
 import { LuminaApiError } from '@lumina/sdk';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import clsx from 'clsx';
-import { UserPlus } from 'lucide-react';
+import { KeyRound, UserPlus } from 'lucide-react';
 import { type FormEvent, useId, useRef, useState } from 'react';
 import { ConfirmDialog } from '../../components/confirm-dialog';
+import { CopyButton } from '../../components/copy-button';
 import { Dialog, DialogActions } from '../../components/dialog';
 import { ErrorPanel } from '../../components/error-panel';
 import { FormAlert } from '../../components/form-alert';
@@ -21,7 +22,7 @@ import { SubmitButton } from '../../components/submit-button';
 import { UserAvatar } from '../../components/user-menu';
 import { type FormErrors, friendlyMessage, serverErrorRequestId } from '../../lib/api-errors';
 import { useDocumentTitle } from '../../lib/document-title';
-import { formatDate } from '../../lib/format';
+import { formatDate, formatDateTime } from '../../lib/format';
 import { useLuminaClient } from '../../lib/lumina-client';
 import { type User, useSession } from '../../lib/session';
 import { useFocusFirstInvalid } from '../../lib/use-focus-first-invalid';
@@ -43,6 +44,7 @@ export function AdminUsersPage() {
   });
   const [creating, setCreating] = useState(false);
   const [toggling, setToggling] = useState<User | null>(null);
+  const [resetting, setResetting] = useState<User | null>(null);
 
   return (
     <>
@@ -59,7 +61,12 @@ export function AdminUsersPage() {
       <div className="flex flex-col gap-6">
         <SignupSwitch />
         {users.data ? (
-          <UsersTable users={users.data} meId={me?.id} onToggleDisabled={setToggling} />
+          <UsersTable
+            users={users.data}
+            meId={me?.id}
+            onToggleDisabled={setToggling}
+            onResetLink={setResetting}
+          />
         ) : users.isError ? (
           <ErrorPanel error={users.error} onRetry={() => users.refetch()} retryLabel="Retry" />
         ) : (
@@ -68,6 +75,7 @@ export function AdminUsersPage() {
       </div>
       <CreateUserDialog open={creating} onOpenChange={setCreating} />
       <DisableDialog user={toggling} onClose={() => setToggling(null)} />
+      <ResetLinkDialog user={resetting} onClose={() => setResetting(null)} />
     </>
   );
 }
@@ -146,10 +154,12 @@ function UsersTable({
   users,
   meId,
   onToggleDisabled,
+  onResetLink,
 }: {
   users: User[];
   meId: string | undefined;
   onToggleDisabled: (user: User) => void;
+  onResetLink: (user: User) => void;
 }) {
   const [roleError, setRoleError] = useState<{ userId: string; message: string } | null>(null);
   return (
@@ -184,6 +194,7 @@ function UsersTable({
               user={user}
               isMe={user.id === meId}
               onToggleDisabled={() => onToggleDisabled(user)}
+              onResetLink={() => onResetLink(user)}
               roleError={roleError && roleError.userId === user.id ? roleError.message : null}
               onRoleError={(message) => setRoleError(message ? { userId: user.id, message } : null)}
             />
@@ -198,12 +209,14 @@ function UserRow({
   user,
   isMe,
   onToggleDisabled,
+  onResetLink,
   roleError,
   onRoleError,
 }: {
   user: User;
   isMe: boolean;
   onToggleDisabled: () => void;
+  onResetLink: () => void;
   roleError: string | null;
   onRoleError: (message: string | null) => void;
 }) {
@@ -272,6 +285,10 @@ function UserRow({
       <td className="md:px-3 md:py-3.5 max-md:flex max-md:items-center">
         {user.disabled ? (
           <StatusBadge tone="bad">Disabled</StatusBadge>
+        ) : user.passwordChangeRequired ? (
+          <span title="They signed in with a temporary password, or have yet to: they choose their own first.">
+            <StatusBadge tone="warn">Temporary password</StatusBadge>
+          </span>
         ) : (
           <StatusBadge tone="ok">Active</StatusBadge>
         )}
@@ -282,14 +299,27 @@ function UserRow({
       </td>
       <td className="text-right md:px-6 md:py-3.5 max-md:col-span-2">
         {isMe ? null : (
-          <button
-            type="button"
-            className={clsx('btn-secondary h-8 px-3 max-md:w-full', !user.disabled && 'text-bad')}
-            onClick={onToggleDisabled}
-            aria-label={`${user.disabled ? 'Enable' : 'Disable'} ${user.name}`}
-          >
-            {user.disabled ? 'Enable' : 'Disable'}
-          </button>
+          <div className="flex justify-end gap-2 max-md:grid max-md:grid-cols-2">
+            {user.disabled ? null : (
+              <button
+                type="button"
+                className="btn-secondary h-8 px-3"
+                onClick={onResetLink}
+                aria-label={`Password reset link for ${user.name}`}
+              >
+                <KeyRound className="size-3.5" aria-hidden="true" />
+                Reset link
+              </button>
+            )}
+            <button
+              type="button"
+              className={clsx('btn-secondary h-8 px-3', !user.disabled && 'text-bad')}
+              onClick={onToggleDisabled}
+              aria-label={`${user.disabled ? 'Enable' : 'Disable'} ${user.name}`}
+            >
+              {user.disabled ? 'Enable' : 'Disable'}
+            </button>
+          </div>
         )}
       </td>
     </tr>
@@ -340,6 +370,87 @@ function DisableDialog({ user, onClose }: { user: User | null; onClose: () => vo
   );
 }
 
+/**
+ * Makes a one-time password-reset link for a user and shows it, once, to copy. The link carries
+ * its secret in the fragment (`#token=`), which browsers never send to a server.
+ */
+function ResetLinkDialog({ user, onClose }: { user: User | null; onClose: () => void }) {
+  const lumina = useLuminaClient();
+  const shown = useRef<User | null>(null);
+  if (user) shown.current = user;
+  const target = user ?? shown.current;
+  const issue = useMutation({
+    mutationFn: async (id: string) =>
+      (await lumina.POST('/api/admin/users/{id}/password-reset', { params: { path: { id } } })).data!,
+  });
+  function close() {
+    issue.reset();
+    onClose();
+  }
+  const link = issue.data ? new URL(issue.data.path, window.location.origin).toString() : null;
+
+  return (
+    <Dialog
+      open={user !== null}
+      onOpenChange={(open) => (open ? undefined : close())}
+      title={`Password reset link for ${target?.name ?? 'this user'}`}
+      description={
+        link
+          ? 'Send this link to them privately (chat, in person). It is shown only now.'
+          : 'A link that lets them set a new password, without e-mail. It works once, and any link made for them before stops working.'
+      }
+      size="md"
+      locked={issue.isPending}
+      closeOnOutsideClick={!link}
+    >
+      <div className="flex flex-col gap-5">
+        {link && issue.data ? (
+          <>
+            <div className="flex items-center gap-2">
+              <input
+                readOnly
+                aria-label="Reset link"
+                value={link}
+                onFocus={(event) => event.currentTarget.select()}
+                className="h-10 min-w-0 flex-1 rounded-lg border border-line-strong bg-surface-sunken px-3 font-mono text-xs text-ink"
+              />
+              <CopyButton text={link} label="Copy link" variant="button" />
+            </div>
+            <p className="text-sm text-ink-muted">
+              Valid until <time dateTime={issue.data.expiresAt}>{formatDateTime(issue.data.expiresAt)}</time>.
+              Using it signs {target?.name ?? 'them'} out on every device.
+            </p>
+          </>
+        ) : null}
+        {issue.isError ? (
+          <FormAlert requestId={serverErrorRequestId(issue.error)}>{friendlyMessage(issue.error)}</FormAlert>
+        ) : null}
+        <DialogActions>
+          {link ? (
+            <button type="button" className="btn-primary" onClick={close}>
+              Done
+            </button>
+          ) : (
+            <>
+              <button type="button" className="btn-secondary" onClick={close}>
+                Cancel
+              </button>
+              <SubmitButton
+                type="button"
+                pending={issue.isPending}
+                pendingLabel="Making link…"
+                onClick={() => target && issue.mutate(target.id)}
+              >
+                Make link
+              </SubmitButton>
+            </>
+          )}
+        </DialogActions>
+      </div>
+    </Dialog>
+  );
+}
+
 const EMPTY_ACCOUNT: AccountValues = { email: '', name: '', preferredName: '', password: '' };
 
 function CreateUserDialog({ open, onOpenChange }: { open: boolean; onOpenChange: (open: boolean) => void }) {
@@ -359,6 +470,8 @@ function CreateUserDialog({ open, onOpenChange }: { open: boolean; onOpenChange:
             email: input.email.trim(),
             name: input.name.trim(),
             password: input.password,
+            // They choose their own at first sign-in; the admin never knows their real password.
+            temporaryPassword: true,
             ...(input.preferredName.trim() ? { preferredName: input.preferredName.trim() } : {}),
           },
         })
@@ -399,7 +512,7 @@ function CreateUserDialog({ open, onOpenChange }: { open: boolean; onOpenChange:
       open={open}
       onOpenChange={change}
       title="Create a user"
-      description="Works even when sign-up is closed. Share the temporary password with them privately; they can change it under Profile."
+      description="Works even when sign-up is closed. The password you set is temporary: share it with them privately, and they choose their own the first time they sign in."
       size="md"
       locked={create.isPending}
     >
