@@ -12,7 +12,10 @@ let browser: Browser;
 
 beforeAll(async () => {
   // Its own server: the harness otherwise raises the limit so that sign-ins never lock out.
-  server = await startLumina({ env: { LUMINA_LOGIN_LIMIT_PER_MINUTE: String(LIMIT) } });
+  // Trusting the proxy header lets one machine play an attacker and the owner at two addresses.
+  server = await startLumina({
+    env: { LUMINA_LOGIN_LIMIT_PER_MINUTE: String(LIMIT), LUMINA_TRUST_PROXY: 'true' },
+  });
   browser = await launchBrowser();
 });
 
@@ -53,5 +56,33 @@ describe('sign-in lock-out', () => {
     expect(new URL(page.url()).pathname).toBe('/login');
     expect(watch.problems).toEqual([]);
     await context.close();
+  });
+
+  it('does not let a guesser at one address lock the owner out at another', async () => {
+    const owner: Account = { email: 'kim@example.org', password: 'northern lights at sea', name: 'Kim' };
+    const setup = await browser.newContext();
+    await signUpByApi(setup, server.url, owner);
+    await setup.close();
+
+    const attacker = await browser.newContext({ extraHTTPHeaders: { 'x-forwarded-for': '203.0.113.9' } });
+    const attackerPage = await attacker.newPage();
+    await attackerPage.goto(`${server.url}/login`);
+    const alert = attackerPage.getByRole('alert');
+    for (let attempt = 1; attempt <= LIMIT; attempt++) {
+      await fillSignIn(attackerPage, { email: owner.email, password: `guess number ${attempt}` });
+      await alert.getByText('That email and password don’t match. Check them and try again.').waitFor();
+      await attackerPage.getByRole('button', { name: 'Sign in', exact: true }).waitFor();
+    }
+    await fillSignIn(attackerPage, { email: owner.email, password: 'guess number 4' });
+    await alert.getByText(/^Too many attempts\. Try again in \d+ seconds?\.$/).waitFor();
+
+    const home = await browser.newContext({ extraHTTPHeaders: { 'x-forwarded-for': '198.51.100.20' } });
+    const watch = watchContext(home);
+    const page = await home.newPage();
+    await page.goto(`${server.url}/login`);
+    await fillSignIn(page, owner);
+    await page.waitForURL((url) => url.pathname !== '/login');
+    expect(watch.problems).toEqual([]);
+    await Promise.all([attacker.close(), home.close()]);
   });
 });
