@@ -569,6 +569,38 @@ describe('chat', () => {
     expect(watch.problems).toEqual([]);
   });
 
+  it('the conversation’s own prompt: a system prompt and an author’s note the model receives', async () => {
+    const { page, watch } = await open();
+    await page.goto(`${server.url}/chat/${mainId}`);
+    await messages(page).last().waitFor();
+    await page.getByRole('button', { name: 'Prompt for this conversation' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Prompt for this conversation' });
+    await dialog.getByLabel('System prompt').fill('{{original}} Today {{char}} speaks like a sea captain.');
+    await dialog.getByLabel('Author’s note').fill('[Answer in one sentence.]');
+    await dialog.getByLabel('Depth').fill('0');
+    await dialog.getByText('What the next reply is sent').waitFor();
+    await saveScreenshot(page, 'chat-prompt-dialog-desktop-light');
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => dialog.count()).toBe(0);
+
+    ollama.script({ kind: 'text', tokens: ['Aye', ', captain', '.'], delayMs: 20 });
+    const before = await lastMessage(page).getAttribute('data-message-id');
+    const asked = ollama.requests.length;
+    await send(page, 'How is the weather?');
+    expect(await settledReply(page, before)).toContain('Aye, captain.');
+    const chat = ollama.requests.slice(asked).find((r) => r.path === '/api/chat');
+    const sent = (chat?.body as { messages: { role: string; content: string }[] }).messages;
+    expect(sent[0]!.content).toContain('Today Lumina speaks like a sea captain.');
+    expect(sent.at(-1)).toEqual({ role: 'system', content: '[Answer in one sentence.]' });
+
+    // Opened again, the inspector shows the note where it lands, last.
+    await page.getByRole('button', { name: 'Prompt for this conversation' }).click();
+    await expect.poll(() => dialog.locator('li').last().textContent()).toContain('Author’s note');
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    expect(watch.problems).toEqual([]);
+  });
+
   it('dark mode: the conversation reads well and is axe-clean', async () => {
     const { page, watch } = await open({ colorScheme: 'dark' });
     await page.goto(`${server.url}/chat/${mainId}`);
@@ -610,6 +642,16 @@ describe('chat', () => {
         await send(page, 'A short one please');
         expect(await settledReply(page, before)).toContain('Short and sweet.');
       }
+
+      // The conversation's prompt dialog is a sheet on a phone.
+      await page.getByRole('button', { name: 'Prompt for this conversation' }).click();
+      await page
+        .getByRole('dialog', { name: 'Prompt for this conversation' })
+        .getByText('What the next reply is sent')
+        .waitFor();
+      await saveViewportScreenshot(page, `chat-prompt-dialog-phone-${colorScheme}`);
+      expect(await seriousAxeViolations(page)).toEqual([]);
+      await page.keyboard.press('Escape');
 
       await page.getByRole('button', { name: 'Open chats' }).click();
       const drawer = page.getByRole('dialog', { name: 'Chats' });
