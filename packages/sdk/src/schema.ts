@@ -2110,6 +2110,328 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/presets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your generation presets, by name */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            presets: components["schemas"]["GenerationPreset"][];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Save generation settings as a named preset */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        settings: components["schemas"]["GenerationSettingsInput"];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            preset: components["schemas"]["GenerationPreset"];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/presets/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import a SillyTavern preset file (text- or chat-completion) as a preset
+         * @description `json` is the file's text (at most 524288 characters, nested at most 16 levels). Sampling fields Lumina knows become settings (temp/temperature, top_p, top_k, min_p, rep_pen/repetition_penalty, freq_pen/frequency_penalty, presence_pen/presence_penalty, genamt/openai_max_tokens/max_length, stopping_strings/stop, seed); SillyTavern's "off" values (top_k 0, seed -1) stay unset. The answer lists the fields it ignored and those whose value it could not take.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        json: string;
+                        /** @description Else the name in the file, else "Imported preset" */
+                        name?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            preset: components["schemas"]["GenerationPreset"];
+                            /** @description Fields Lumina has no setting for (first 200) */
+                            ignored: string[];
+                            /** @description Fields Lumina knows whose value is out of range or of the wrong type */
+                            invalid: {
+                                field: string;
+                                reason: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/presets/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One of your presets */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            preset: components["schemas"]["GenerationPreset"];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Delete a preset; avatars using it keep its values as their own */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /** Rename a preset or replace its settings (avatars using it follow) */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name?: string;
+                        settings?: components["schemas"]["GenerationSettingsInput"];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            preset: components["schemas"]["GenerationPreset"];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
     "/api/settings": {
         parameters: {
             query?: never;
@@ -3055,6 +3377,12 @@ export interface paths {
                             /** @enum {string} */
                             scope: "private" | "shared";
                         };
+                        /** @description How its replies are sampled; a conversation may override any field */
+                        generation?: {
+                            /** @description One of your presets (`/api/presets`), under `settings` */
+                            presetId: string | null;
+                            settings: components["schemas"]["GenerationSettingsInput"];
+                        };
                         /** @enum {string} */
                         visibility?: "private" | "instance";
                     };
@@ -3394,6 +3722,12 @@ export interface paths {
                             enabled: boolean;
                             /** @enum {string} */
                             scope: "private" | "shared";
+                        };
+                        /** @description How its replies are sampled; a conversation may override any field */
+                        generation?: {
+                            /** @description One of your presets (`/api/presets`), under `settings` */
+                            presetId: string | null;
+                            settings: components["schemas"]["GenerationSettingsInput"];
                         };
                         /** @enum {string} */
                         visibility?: "private" | "instance";
@@ -3843,6 +4177,12 @@ export interface paths {
                             enabled: boolean;
                             /** @enum {string} */
                             scope: "private" | "shared";
+                        };
+                        /** @description How its replies are sampled; a conversation may override any field */
+                        generation?: {
+                            /** @description One of your presets (`/api/presets`), under `settings` */
+                            presetId: string | null;
+                            settings: components["schemas"]["GenerationSettingsInput"];
                         };
                         /** @enum {string} */
                         visibility?: "private" | "instance";
@@ -4676,7 +5016,7 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Rename, tag, pin, archive, choose the model, set its system prompt and author’s note, or switch the visible branch
+         * Rename, tag, pin, archive, choose the model, set its system prompt, author’s note and generation settings, or switch the visible branch
          * @description `activeLeafId` may be any message of the conversation: the server follows the newest reply below it to a leaf (what a `< 2/3 >` switch wants).
          */
         patch: {
@@ -4712,6 +5052,7 @@ export interface paths {
                                 role?: "system" | "user" | "assistant";
                             } | null;
                         };
+                        generation?: components["schemas"]["GenerationSettingsInput"];
                     };
                 };
             };
@@ -5990,6 +6331,28 @@ export interface components {
             };
             entries: components["schemas"]["LorebookEntryInput"][];
         };
+        GenerationSettingsInput: {
+            /** @description 0–2; higher is more varied */
+            temperature?: number;
+            /** @description nucleus sampling, 0–1 (1 = off) */
+            topP?: number;
+            /** @description 1–1000 (the k likeliest tokens) */
+            topK?: number;
+            /** @description 0–1 (0 = off) */
+            minP?: number;
+            /** @description multiplicative, 0–3 (1 = off) */
+            repetitionPenalty?: number;
+            /** @description -2–2 (0 = off) */
+            frequencyPenalty?: number;
+            /** @description -2–2 (0 = off) */
+            presencePenalty?: number;
+            /** @description longest reply, in tokens */
+            maxTokens?: number;
+            /** @description strings that end the reply (≤ 8, each ≤ 200 chars) */
+            stop?: string[];
+            /** @description fixed seed, 0–2³²−1 */
+            seed?: number;
+        };
         AvatarInput: {
             /** Format: uuid */
             id: string;
@@ -6032,6 +6395,13 @@ export interface components {
                 enabled: boolean;
                 /** @enum {string} */
                 scope: "private" | "shared";
+            };
+            /** @description How its replies are sampled; a conversation may override any field */
+            generation: {
+                /** @description One of your presets (`/api/presets`), under `settings` */
+                presetId: string | null;
+                /** @description Its own values: they win over the preset’s */
+                settings: components["schemas"]["GenerationSettingsInput"];
             };
             /** @enum {string} */
             visibility: "private" | "instance";
@@ -6314,6 +6684,8 @@ export interface components {
             model: string | null;
             /** @description Its own system prompt (replaces the avatar’s main prompt; `{{original}}` inserts it) and author’s note */
             prompt: components["schemas"]["ConversationPromptInput"];
+            /** @description Sampling settings that override the avatar’s here, field by field (docs/conversations.md) */
+            generation: components["schemas"]["GenerationSettingsInput"];
             messageCount: number;
             /** @description Its owner first, then avatars and people as they joined */
             participants: components["schemas"]["ParticipantInput"][];
@@ -6530,6 +6902,16 @@ export interface components {
             status: "complete" | "streaming" | "cancelled" | "error" | "interrupted";
             ref?: string;
         };
+        GenerationPresetInput: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            settings: components["schemas"]["GenerationSettingsInput"];
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
         HealthReportInput: {
             /**
              * @description degraded: usable, but Redis does not answer and this instance runs on its local fallbacks (docs/security.md)
@@ -6641,6 +7023,8 @@ export interface components {
                 embeddings: boolean;
             };
             local: boolean;
+            /** @description The generation settings its provider takes; others are not sent (docs/providers.md) */
+            settings: ("temperature" | "topP" | "topK" | "minP" | "repetitionPenalty" | "frequencyPenalty" | "presencePenalty" | "maxTokens" | "stop" | "seed")[];
         };
         ProviderInput: {
             /** @description The prefix of this provider’s model ids */
@@ -6961,6 +7345,28 @@ export interface components {
             };
             entries: components["schemas"]["LorebookEntry"][];
         };
+        GenerationSettings: {
+            /** @description 0–2; higher is more varied */
+            temperature?: number;
+            /** @description nucleus sampling, 0–1 (1 = off) */
+            topP?: number;
+            /** @description 1–1000 (the k likeliest tokens) */
+            topK?: number;
+            /** @description 0–1 (0 = off) */
+            minP?: number;
+            /** @description multiplicative, 0–3 (1 = off) */
+            repetitionPenalty?: number;
+            /** @description -2–2 (0 = off) */
+            frequencyPenalty?: number;
+            /** @description -2–2 (0 = off) */
+            presencePenalty?: number;
+            /** @description longest reply, in tokens */
+            maxTokens?: number;
+            /** @description strings that end the reply (≤ 8, each ≤ 200 chars) */
+            stop?: string[];
+            /** @description fixed seed, 0–2³²−1 */
+            seed?: number;
+        };
         Avatar: {
             /** Format: uuid */
             id: string;
@@ -7003,6 +7409,13 @@ export interface components {
                 enabled: boolean;
                 /** @enum {string} */
                 scope: "private" | "shared";
+            };
+            /** @description How its replies are sampled; a conversation may override any field */
+            generation: {
+                /** @description One of your presets (`/api/presets`), under `settings` */
+                presetId: string | null;
+                /** @description Its own values: they win over the preset’s */
+                settings: components["schemas"]["GenerationSettings"];
             };
             /** @enum {string} */
             visibility: "private" | "instance";
@@ -7285,6 +7698,8 @@ export interface components {
             model: string | null;
             /** @description Its own system prompt (replaces the avatar’s main prompt; `{{original}}` inserts it) and author’s note */
             prompt: components["schemas"]["ConversationPrompt"];
+            /** @description Sampling settings that override the avatar’s here, field by field (docs/conversations.md) */
+            generation: components["schemas"]["GenerationSettings"];
             messageCount: number;
             /** @description Its owner first, then avatars and people as they joined */
             participants: components["schemas"]["Participant"][];
@@ -7501,6 +7916,16 @@ export interface components {
             status: "complete" | "streaming" | "cancelled" | "error" | "interrupted";
             ref?: string;
         };
+        GenerationPreset: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            settings: components["schemas"]["GenerationSettings"];
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
         HealthReport: {
             /**
              * @description degraded: usable, but Redis does not answer and this instance runs on its local fallbacks (docs/security.md)
@@ -7612,6 +8037,8 @@ export interface components {
                 embeddings: boolean;
             };
             local: boolean;
+            /** @description The generation settings its provider takes; others are not sent (docs/providers.md) */
+            settings: ("temperature" | "topP" | "topK" | "minP" | "repetitionPenalty" | "frequencyPenalty" | "presencePenalty" | "maxTokens" | "stop" | "seed")[];
         };
         Provider: {
             /** @description The prefix of this provider’s model ids */

@@ -54,6 +54,7 @@ import { conversationParticipantRoutes } from './routes/conversation-participant
 import { conversationTransferRoutes } from './routes/conversation-transfer.routes.js';
 import { conversationRoutes } from './routes/conversations.routes.js';
 import { conversationSocketRoutes } from './routes/conversations-socket.routes.js';
+import { generationPresetRoutes } from './routes/generation-presets.routes.js';
 import { healthRoutes } from './routes/health.routes.js';
 import { imageGenerationRoutes } from './routes/image-generation.routes.js';
 import { localModelRoutes } from './routes/local-models.routes.js';
@@ -85,6 +86,7 @@ import { createConversationContextService } from './services/conversation-contex
 import { createConversationEventsService } from './services/conversation-events.service.js';
 import { createConversationTitleService } from './services/conversation-title.service.js';
 import { createConversationTransferService } from './services/conversation-transfer.service.js';
+import { createGenerationPresetService } from './services/generation-preset.service.js';
 import { createHealthService } from './services/health.service.js';
 import { createIdentityService } from './services/identity.service.js';
 import { createLocalModelService } from './services/local-model.service.js';
@@ -313,6 +315,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(adminJobRoutes(deps.jobs));
   await app.register(providerRoutes(providers));
   await app.register(modelRoutes(models));
+  await app.register(generationPresetRoutes(createGenerationPresetService({ db: storage.db })));
   await app.register(
     settingsRoutes({ settings, usage, limits: { maxMessageChars: config.chat.maxMessageChars } }),
   );

@@ -59,6 +59,8 @@ export interface Avatar {
   defaultModel: string | null;
   fallbackModels: string[];
   memory: AvatarMemoryPolicy;
+  /** Sampling settings and a preset, as stored (read with `readAvatarGeneration`). */
+  generation: Record<string, unknown>;
   visibility: AvatarVisibility;
   /** World Info entries (the internal lorebook shape of prompt/lorebook-engine.ts). */
   lorebook: Record<string, unknown> | null;

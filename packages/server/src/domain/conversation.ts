@@ -22,6 +22,8 @@ export interface Conversation {
   model: string | null;
   /** Its own system prompt and author's note, as stored (read with `readConversationPrompt`). */
   prompt: Record<string, unknown>;
+  /** Sampling settings overriding the avatar's here, as stored (read with `readGenerationSettings`). */
+  generation: Record<string, unknown>;
   messageCount: number;
   lastMessageAt: Date | null;
   createdAt: Date;

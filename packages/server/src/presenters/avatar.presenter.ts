@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { AvatarRow } from '../db/schema/index.js';
+import { generationSettingsSchema, readAvatarGeneration } from '../domain/generation-settings.js';
 
 const slider = z.number().int().min(0).max(100);
 
@@ -35,6 +36,13 @@ export const avatarMemoryDto = z
   .object({ enabled: z.boolean(), scope: z.enum(['private', 'shared']) })
   .describe('Stored for later: memory has not shipped, so nothing is remembered yet');
 
+export const avatarGenerationDto = z
+  .object({
+    presetId: z.uuid().nullable().describe('One of your presets (`/api/presets`), under `settings`'),
+    settings: generationSettingsSchema.describe('Its own values: they win over the preset’s'),
+  })
+  .describe('How its replies are sampled; a conversation may override any field');
+
 /** The editable fields, shared by create and update bodies. */
 export const avatarFields = {
   name: z.string().trim().min(1).max(100),
@@ -53,6 +61,7 @@ export const avatarFields = {
   defaultModel: z.string().min(3).max(300).nullable(),
   fallbackModels: z.array(z.string().min(3).max(300)).max(5),
   memory: avatarMemoryDto,
+  generation: avatarGenerationDto,
   visibility: z.enum(['private', 'instance']),
 };
 
@@ -117,6 +126,7 @@ export function toAvatarDto(avatar: AvatarRow, viewerId: string): AvatarDto {
     defaultModel: avatar.defaultModel,
     fallbackModels: avatar.fallbackModels,
     memory: avatar.memory,
+    generation: presentGeneration(avatar.generation),
     visibility: avatar.visibility,
     source: avatar.source,
     owned: avatar.ownerId === viewerId,
@@ -132,4 +142,10 @@ export function toAvatarDto(avatar: AvatarRow, viewerId: string): AvatarDto {
     createdAt: avatar.createdAt.toISOString(),
     updatedAt: avatar.updatedAt.toISOString(),
   };
+}
+
+/** What clients see of the stored generation: the preset reference and the avatar's own values. */
+function presentGeneration(stored: Record<string, unknown>) {
+  const { presetId, settings } = readAvatarGeneration(stored);
+  return { presetId, settings };
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Conversation } from '../domain/conversation.js';
 import { conversationPromptSchema, readConversationPrompt } from '../domain/conversation-prompt.js';
+import { generationSettingsSchema, readGenerationSettings } from '../domain/generation-settings.js';
 import type { Message } from '../domain/message.js';
 import { MESSAGE_ROLES, MESSAGE_STATUSES, messagePartSchema } from '../domain/message-parts.js';
 import { PARTICIPANT_KINDS, PARTICIPANT_ROLES, type Participant } from '../domain/participant.js';
@@ -38,6 +39,9 @@ export const conversationDto = z
       .describe('`provider/model` for this conversation; null = avatar or user default'),
     prompt: conversationPromptSchema.describe(
       'Its own system prompt (replaces the avatar’s main prompt; `{{original}}` inserts it) and author’s note',
+    ),
+    generation: generationSettingsSchema.describe(
+      'Sampling settings that override the avatar’s here, field by field (docs/conversations.md)',
     ),
     messageCount: z.number().int(),
     participants: z.array(participantDto).describe('Its owner first, then avatars and people as they joined'),
@@ -119,6 +123,7 @@ export function toConversationDto(row: Conversation & { participants: Participan
     activeLeafId: row.activeLeafId,
     model: row.model,
     prompt: readConversationPrompt(row.prompt),
+    generation: readGenerationSettings(row.generation),
     messageCount: row.messageCount,
     participants: row.participants.map(toParticipantDto),
     lastMessageAt: row.lastMessageAt?.toISOString() ?? null,

@@ -1,5 +1,6 @@
 import { AppError } from '../errors.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
+import { generationSettingsFor } from './generation-support.js';
 import { isLocalSpec, type ProviderSpec } from './provider-spec.js';
 import { type ChatModel, type ModelInfo, type ModelProvider, ProviderError } from './types.js';
 
@@ -142,7 +143,9 @@ export function createProviderRegistry(deps: ProviderRegistryDeps) {
           const cached = modelLists.get(r.spec.id);
           if (cached && now() - cached.at < ttl) return cached.models;
           try {
-            const models = await r.provider.listModels(AbortSignal.timeout(deps.probeTimeoutMs ?? 5000));
+            const models = (
+              await r.provider.listModels(AbortSignal.timeout(deps.probeTimeoutMs ?? 5000))
+            ).map((model) => ({ ...model, settings: generationSettingsFor(r.spec.kind, model.name) }));
             modelLists.set(r.spec.id, { at: now(), models });
             health.set(r.spec.id, {
               status: 'ok',

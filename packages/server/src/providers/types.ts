@@ -1,5 +1,6 @@
 import type { JSONSchema7 } from 'json-schema';
 import type { PROVIDER_ERROR_CODES } from '../domain/error-codes.js';
+import type { GenerationSettingKey } from '../domain/generation-settings.js';
 
 /**
  * The one interface every chat model implements (cloud adapters over the Vercel AI SDK
@@ -64,8 +65,19 @@ export type ChatStreamPart =
 export interface ChatRequest {
   messages: ChatMessage[];
   tools?: ToolDefinition[];
+  /**
+   * Sampling settings (domain/generation-settings.ts; `maxTokens` is `maxOutputTokens`). Each
+   * adapter sends those its wire takes, under the vendor's names, and leaves the rest out
+   * (docs/providers.md, "Generation settings").
+   */
   temperature?: number;
   topP?: number;
+  topK?: number;
+  minP?: number;
+  repetitionPenalty?: number;
+  frequencyPenalty?: number;
+  presencePenalty?: number;
+  seed?: number;
   maxOutputTokens?: number;
   stop?: string[];
   /** Cancels the request; the stream then ends with finish `cancelled`. */
@@ -100,6 +112,8 @@ export interface ModelInfo {
   contextWindow: number | null;
   capabilities: Capabilities;
   local: boolean;
+  /** The generation settings its adapter sends (the registry's listing fills this in). */
+  settings?: readonly GenerationSettingKey[];
 }
 
 export interface ChatModel {

@@ -113,6 +113,7 @@ interface ConversationJson {
   active_leaf_id: string | null;
   model: string | null;
   prompt: Record<string, unknown>;
+  generation: Record<string, unknown>;
   message_count: number;
   last_message_at: string | null;
   created_at: string;
@@ -264,6 +265,7 @@ function toConversationRow(c: ConversationJson): ConversationRow {
     activeLeafId: c.active_leaf_id,
     model: c.model,
     prompt: c.prompt,
+    generation: c.generation,
     messageCount: c.message_count,
     lastMessageAt: c.last_message_at === null ? null : new Date(c.last_message_at),
     createdAt: new Date(c.created_at),

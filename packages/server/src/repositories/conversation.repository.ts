@@ -72,7 +72,15 @@ export function createConversationRepository(db: Database) {
       changes: Partial<
         Pick<
           NewConversationRow,
-          'title' | 'titleSource' | 'tags' | 'pinned' | 'archived' | 'activeLeafId' | 'model' | 'prompt'
+          | 'title'
+          | 'titleSource'
+          | 'tags'
+          | 'pinned'
+          | 'archived'
+          | 'activeLeafId'
+          | 'model'
+          | 'prompt'
+          | 'generation'
         >
       >,
     ): Promise<ConversationRow | undefined> {

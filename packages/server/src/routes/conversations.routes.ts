@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { conversationPromptChangeSchema } from '../domain/conversation-prompt.js';
+import { generationSettingsSchema } from '../domain/generation-settings.js';
 import {
   conversationDto,
   messageDto,
@@ -105,7 +106,7 @@ export const conversationRoutes =
         schema: {
           tags,
           summary:
-            'Rename, tag, pin, archive, choose the model, set its system prompt and author’s note, or switch the visible branch',
+            'Rename, tag, pin, archive, choose the model, set its system prompt, author’s note and generation settings, or switch the visible branch',
           description:
             '`activeLeafId` may be any message of the conversation: the server follows the newest reply below it to a leaf (what a `< 2/3 >` switch wants).',
           params: idParams,
@@ -119,6 +120,9 @@ export const conversationRoutes =
             prompt: conversationPromptChangeSchema
               .optional()
               .describe('Fields given replace the stored ones; null (or blank text) clears'),
+            generation: generationSettingsSchema
+              .optional()
+              .describe('Sampling settings that override the avatar’s here, all at once ({} clears them)'),
           }),
           response: { 200: z.object({ conversation: conversationDto }), ...errorResponses(400, 401, 404) },
         },

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { GENERATION_SETTING_KEYS } from '../domain/generation-settings.js';
 import { sendServerSentEvents } from '../http/sse.js';
 import { presentModelTest } from '../presenters/model-test-event.presenter.js';
 import { modelTestEventSchema } from '../realtime/model-test-events.js';
@@ -20,6 +21,9 @@ export const modelDto = z
       embeddings: z.boolean(),
     }),
     local: z.boolean(),
+    settings: z
+      .array(z.enum(GENERATION_SETTING_KEYS))
+      .describe('The generation settings its provider takes; others are not sent (docs/providers.md)'),
   })
   .meta({ id: 'Model' });
 
@@ -66,7 +70,10 @@ export const modelRoutes =
       async (request) => {
         const userId = requireIdentity(request).user.id;
         const list = await models.listModels(userId);
-        return { models: list, defaultModel: await models.defaultModel(userId) };
+        return {
+          models: list.map((model) => ({ ...model, settings: [...(model.settings ?? [])] })),
+          defaultModel: await models.defaultModel(userId),
+        };
       },
     );
 

@@ -2,14 +2,31 @@ import { type AvatarTemplate, DEFAULT_TEMPLATE_ID, findTemplate } from '../avata
 import type { Database } from '../db/database.js';
 import type { AvatarRow } from '../db/schema/index.js';
 import { type AvatarInput, NEUTRAL_STYLE } from '../domain/avatar.js';
+import type { GenerationSettings } from '../domain/generation-settings.js';
 import { notFound } from '../errors.js';
 import { type AvatarListFilter, createAvatarRepository } from '../repositories/avatar.repository.js';
+import { createGenerationPresetService } from './generation-preset.service.js';
 
 export { type AvatarInput, NEUTRAL_STYLE };
 
 /** Avatars: create (blank, from a template, from an import), edit, list, delete. */
 export function createAvatarService(deps: { db: Database }) {
   const avatars = createAvatarRepository(deps.db);
+  const presets = createGenerationPresetService(deps);
+
+  /** `generation` as the API gives it, stored with its preset copied in (a turn reads no preset). */
+  async function withGeneration<T extends { generation?: Record<string, unknown> | undefined }>(
+    userId: string,
+    input: T,
+  ): Promise<T> {
+    if (!input.generation) return input;
+    const given = input.generation as { presetId?: string | null; settings?: GenerationSettings };
+    const generation = await presets.avatarGeneration(userId, {
+      presetId: given.presetId ?? null,
+      settings: given.settings ?? {},
+    });
+    return { ...input, generation };
+  }
 
   function fromTemplate(template: AvatarTemplate): AvatarInput {
     const { id, ...fields } = template;
@@ -31,12 +48,12 @@ export function createAvatarService(deps: { db: Database }) {
       return avatar;
     },
 
-    create(userId: string, input: Partial<AvatarInput> & { name: string }): Promise<AvatarRow> {
+    async create(userId: string, input: Partial<AvatarInput> & { name: string }): Promise<AvatarRow> {
       return avatars.create({
         style: NEUTRAL_STYLE,
         voice: { engine: null, voice: null, rate: 1, pitch: 1 },
         memory: { enabled: true, scope: 'private' },
-        ...input,
+        ...(await withGeneration(userId, input)),
         ownerId: userId,
       });
     },
@@ -59,7 +76,7 @@ export function createAvatarService(deps: { db: Database }) {
       id: string,
       changes: Partial<AvatarInput> & { imageId?: string | null },
     ): Promise<AvatarRow> {
-      const updated = await avatars.update(userId, id, changes);
+      const updated = await avatars.update(userId, id, await withGeneration(userId, changes));
       if (!updated) throw notFound('avatar');
       return updated;
     },

@@ -4,6 +4,7 @@ import type { Database } from '../db/database.js';
 import type { Avatar } from '../domain/avatar.js';
 import type { Conversation } from '../domain/conversation.js';
 import { readConversationPrompt } from '../domain/conversation-prompt.js';
+import { effectiveGenerationSettings, type GenerationSettings } from '../domain/generation-settings.js';
 import type { Message } from '../domain/message.js';
 import { AppError, notFound } from '../errors.js';
 import { BACKGROUND_JOBS } from '../jobs/background-jobs.js';
@@ -72,6 +73,7 @@ export function createConversationContextService(deps: {
     user: UserIdentity,
     branch: Message[],
     chain: ChatModel[],
+    generation: GenerationSettings,
   ) {
     return assembleContext({
       avatar,
@@ -81,7 +83,8 @@ export function createConversationContextService(deps: {
       model: chain[0]?.info,
       // The model's own tokenizer where the adapter has one (the embedded engine).
       ...(chain[0]?.countTokens ? { countTokens: (text: string) => chain[0]!.countTokens!(text) } : {}),
-      replyBudget: chat.replyTokens,
+      // A reply length the user chose is what the context leaves room for.
+      replyBudget: generation.maxTokens ?? chat.replyTokens,
       defaultContextWindow: chat.defaultContextWindow,
       summaryThreshold: chat.summaryThreshold,
     });
@@ -97,10 +100,16 @@ export function createConversationContextService(deps: {
     branch: Message[],
     /** The avatar and user as read with the conversation's tree (saves a statement per turn). */
     speaker?: ConversationSpeaker,
-  ): Promise<{ assembled: AssembledContext; chain: ChatModel[] }> {
+  ): Promise<{ assembled: AssembledContext; chain: ChatModel[]; generation: GenerationSettings }> {
     const [avatar, user] = await load(userId, conversation, speaker);
     const chain = await deps.models.chain(userId, modelFor(conversation, avatar), avatar.fallbackModels);
-    return { assembled: await assemble(conversation, avatar, user, branch, chain), chain };
+    // Conversation ▸ avatar ▸ preset, field by field (the preset is stored with the avatar).
+    const generation = effectiveGenerationSettings(conversation.generation, avatar.generation);
+    return {
+      assembled: await assemble(conversation, avatar, user, branch, chain, generation),
+      chain,
+      generation,
+    };
   }
 
   /** Summarizes older turns when the context is nearly full. Never rejects. */
@@ -169,7 +178,14 @@ export function createConversationContextService(deps: {
       }
       return {
         conversation,
-        assembled: await assemble(conversation, avatar, user, branch, chain),
+        assembled: await assemble(
+          conversation,
+          avatar,
+          user,
+          branch,
+          chain,
+          effectiveGenerationSettings(conversation.generation, avatar.generation),
+        ),
         modelError,
         summarizing: summaries.isRunning(conversation.id),
       };

@@ -2,6 +2,7 @@ import { toAvatarPersona } from '../avatars/avatar-persona-mapping.js';
 import type { Database } from '../db/database.js';
 import type { ConversationRow, MessageRow, NewMessageRow } from '../db/schema/index.js';
 import { type ConversationPrompt, readConversationPrompt } from '../domain/conversation-prompt.js';
+import type { GenerationSettings } from '../domain/generation-settings.js';
 import { type Participant, turnIdFor } from '../domain/participant.js';
 import { invalidRequest, notFound } from '../errors.js';
 import { newId } from '../ids.js';
@@ -25,6 +26,8 @@ export interface ConversationChanges {
   activeLeafId?: string | undefined;
   /** Fields given replace the stored ones (domain/conversation-prompt.ts). */
   prompt?: Partial<ConversationPrompt> | undefined;
+  /** Replaces the conversation's generation settings override ({} clears it). */
+  generation?: GenerationSettings | undefined;
 }
 
 /** A conversation as the API shows it: the row and who takes part. */

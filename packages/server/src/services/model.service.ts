@@ -1,9 +1,11 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { JSONSchema7 } from 'json-schema';
+import type { GenerationSettings } from '../domain/generation-settings.js';
 import type { UsageEvent } from '../domain/usage.js';
 import { AppError, notFound } from '../errors.js';
 import type { CircuitBreaker } from '../providers/circuit-breaker.js';
 import { type FallbackPart, streamWithFallback } from '../providers/fallback.js';
+import { chatRequestSettings } from '../providers/generation-support.js';
 import { costOf, priceFor } from '../providers/pricing.js';
 import type { ProviderRegistry } from '../providers/provider-registry.js';
 import type { ChatMessage, ChatModel, ModelInfo, ToolDefinition } from '../providers/types.js';
@@ -135,6 +137,8 @@ export function createModelService(deps: {
         fallbacks?: string[];
         purpose: string;
         maxOutputTokens?: number;
+        /** Effective generation settings (each adapter sends those it takes); maxTokens caps maxOutputTokens. */
+        settings?: GenerationSettings;
         signal?: AbortSignal;
         /** The avatar the call speaks for (kept with the usage record). */
         avatarId?: string;
@@ -161,7 +165,11 @@ export function createModelService(deps: {
         {
           messages: input.messages,
           ...(input.tools?.length ? { tools: input.tools } : {}),
-          ...(input.maxOutputTokens ? { maxOutputTokens: input.maxOutputTokens } : {}),
+          ...(input.settings
+            ? chatRequestSettings(input.settings, input.maxOutputTokens)
+            : input.maxOutputTokens
+              ? { maxOutputTokens: input.maxOutputTokens }
+              : {}),
           ...(input.signal ? { signal: input.signal } : {}),
         },
         {

@@ -51,6 +51,8 @@ export const avatars = pgTable(
     defaultModel: text('default_model'),
     fallbackModels: text('fallback_models').array().notNull().default(sql`'{}'::text[]`),
     memory: jsonb('memory').$type<AvatarMemoryPolicy>().notNull(),
+    /** Sampling settings and a preset (domain/generation-settings.ts `AvatarGeneration`). */
+    generation: jsonb('generation').$type<Record<string, unknown>>().notNull().default({}),
     visibility: text('visibility', { enum: AVATAR_VISIBILITIES }).notNull().default('private'),
     /** World Info entries (the internal lorebook shape of prompt/lorebook-engine.ts). */
     lorebook: jsonb('lorebook').$type<Record<string, unknown> | null>(),

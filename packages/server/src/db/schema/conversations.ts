@@ -57,6 +57,8 @@ export const conversations = pgTable(
     model: text('model'),
     /** The conversation's own system prompt and author's note (domain/conversation-prompt.ts). */
     prompt: jsonb('prompt').$type<Record<string, unknown>>().notNull().default({}),
+    /** Sampling settings that override the avatar's here (domain/generation-settings.ts). */
+    generation: jsonb('generation').$type<Record<string, unknown>>().notNull().default({}),
     messageCount: integer('message_count').notNull().default(0),
     lastMessageAt: timestamp('last_message_at', { withTimezone: true, mode: 'date' }),
     createdAt: createdAt(),

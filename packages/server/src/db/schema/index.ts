@@ -1,6 +1,7 @@
 export * from './api-tokens.js';
 export * from './avatars.js';
 export * from './conversations.js';
+export * from './generation-presets.js';
 export * from './password-resets.js';
 export * from './providers.js';
 export * from './secrets.js';

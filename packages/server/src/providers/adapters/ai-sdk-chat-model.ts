@@ -14,6 +14,7 @@ import {
   prepareToolsAndToolChoice,
   standardizePrompt,
 } from 'ai/internal';
+import type { GenerationSettingKey } from '../../domain/generation-settings.js';
 import type {
   ChatModel,
   ChatRequest,
@@ -45,7 +46,14 @@ export interface AiSdkChatModelOptions {
    * Gemini); later ones (depth lore, post-history instructions) are sent as user-side notes.
    */
   systemMessages?: 'anywhere' | 'leading';
+  /**
+   * The generation settings this vendor takes (cloud-providers.ts `AI_SDK_GENERATION_SETTINGS`);
+   * others are not handed to the AI SDK. Default: temperature, top_p, max tokens, stop.
+   */
+  generationSettings?: readonly GenerationSettingKey[];
 }
+
+const BASIC_SETTINGS: readonly GenerationSettingKey[] = ['temperature', 'topP', 'maxTokens', 'stop'];
 
 const FINISH_REASONS: Record<AiFinishReason, FinishReason> = {
   stop: 'stop',
@@ -69,9 +77,11 @@ export class AiSdkChatModel implements ChatModel {
   private readonly model: () => Promise<Exclude<LanguageModel, string>>;
   private readonly timeouts: StreamTimeouts;
   private readonly leadingSystemOnly: boolean;
+  private readonly settings: ReadonlySet<GenerationSettingKey>;
 
   constructor(options: AiSdkChatModelOptions) {
     this.info = options.info;
+    this.settings = new Set(options.generationSettings ?? BASIC_SETTINGS);
     this.leadingSystemOnly = options.systemMessages === 'leading';
     const { model } = options;
     this.model = typeof model === 'function' ? model : async () => model;
@@ -122,6 +132,22 @@ export class AiSdkChatModel implements ChatModel {
     }
   }
 
+  /** The request's settings this vendor takes, under the AI SDK's names (it maps them to the wire). */
+  private callSettings(request: ChatRequest) {
+    const on = this.settings;
+    const pick = <T>(key: GenerationSettingKey, value: T | undefined) => (on.has(key) ? value : undefined);
+    return {
+      temperature: pick('temperature', request.temperature),
+      topP: pick('topP', request.topP),
+      topK: pick('topK', request.topK),
+      frequencyPenalty: pick('frequencyPenalty', request.frequencyPenalty),
+      presencePenalty: pick('presencePenalty', request.presencePenalty),
+      seed: pick('seed', request.seed),
+      maxOutputTokens: pick('maxTokens', request.maxOutputTokens),
+      stopSequences: pick('stop', request.stop),
+    };
+  }
+
   /**
    * One call of the provider model's own `doStream`, its parts mapped straight to ours. Not
    * `streamText`: that runs every token through half a dozen TransformStreams of its own (steps,
@@ -151,12 +177,7 @@ export class AiSdkChatModel implements ChatModel {
         activeTools: undefined,
       });
       const result = await model.doStream({
-        ...prepareCallSettings({
-          temperature: request.temperature,
-          topP: request.topP,
-          maxOutputTokens: request.maxOutputTokens,
-          stopSequences: request.stop,
-        }),
+        ...prepareCallSettings(this.callSettings(request)),
         tools: prepared.tools,
         toolChoice: prepared.toolChoice,
         prompt: await convertToLanguageModelPrompt({

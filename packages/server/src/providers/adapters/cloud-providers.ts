@@ -1,4 +1,5 @@
 import type { EmbeddingModelV3, LanguageModelV3 } from '@ai-sdk/provider';
+import type { GenerationSettingKey } from '../../domain/generation-settings.js';
 import { directRequest, type RequestFunction } from '../../net/outbound-client.js';
 import { PROVIDER_LIMITS } from '../../net/outbound-limits.js';
 import type { ChatModel, EmbeddingModel, ModelInfo, ModelProvider } from '../types.js';
@@ -30,6 +31,32 @@ export interface CloudProviderOptions {
   request?: RequestFunction;
   timeouts?: Partial<StreamTimeouts>;
 }
+
+/**
+ * The generation settings each vendor's AI SDK package sends (its own warnings name the rest
+ * "unsupported" and drop them; we do not hand them over at all). The AI SDK has no min-p or
+ * repetition penalty. The OpenAI wire's chat streams use openai-chat-model.ts's own lists.
+ */
+export const AI_SDK_GENERATION_SETTINGS: Record<CloudProviderKind, readonly GenerationSettingKey[]> = {
+  // temperature, top_p, top_k, stop_sequences, max_tokens
+  anthropic: ['temperature', 'topP', 'topK', 'maxTokens', 'stop'],
+  // generationConfig: temperature, topP, topK, frequencyPenalty, presencePenalty, seed, maxOutputTokens, stopSequences
+  google: ['temperature', 'topP', 'topK', 'frequencyPenalty', 'presencePenalty', 'maxTokens', 'stop', 'seed'],
+  // temperature, top_p, frequency_penalty, presence_penalty, seed, max_tokens, stop
+  groq: ['temperature', 'topP', 'frequencyPenalty', 'presencePenalty', 'maxTokens', 'stop', 'seed'],
+  // temperature, top_p, frequency_penalty, presence_penalty, random_seed, max_tokens, stop
+  mistral: ['temperature', 'topP', 'frequencyPenalty', 'presencePenalty', 'maxTokens', 'stop', 'seed'],
+  openai: ['temperature', 'topP', 'frequencyPenalty', 'presencePenalty', 'maxTokens', 'stop', 'seed'],
+  'openai-compatible': [
+    'temperature',
+    'topP',
+    'frequencyPenalty',
+    'presencePenalty',
+    'maxTokens',
+    'stop',
+    'seed',
+  ],
+};
 
 /** Where each vendor's API lives, in the form its AI SDK package expects. */
 const DEFAULT_BASE_URLS: Record<Exclude<CloudProviderKind, 'openai-compatible'>, string> = {
@@ -83,6 +110,7 @@ export function createCloudProvider(options: CloudProviderOptions): ModelProvide
       model: async () => (await vendor()).chat(name),
       timeouts,
       systemMessages: options.kind === 'anthropic' || options.kind === 'google' ? 'leading' : 'anywhere',
+      generationSettings: AI_SDK_GENERATION_SETTINGS[options.kind],
     });
   const embedding = EMBEDDING_KINDS.has(options.kind)
     ? async (name: string) => (await vendor()).embedding!(name)

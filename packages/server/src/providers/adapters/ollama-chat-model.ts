@@ -1,3 +1,4 @@
+import type { GenerationSettingKey } from '../../domain/generation-settings.js';
 import type {
   ChatMessage,
   ChatModel,
@@ -14,6 +15,20 @@ import { readNdjson } from './ndjson-reader.js';
 import { httpProviderError, toProviderError } from './provider-errors.js';
 import { guardStream, type StreamLiveness, type StreamTimeouts } from './stream-timeouts.js';
 import { completeUsage } from './token-counter.js';
+
+/** Ollama's `options` take every generation setting Lumina has (`callOptions` maps the names). */
+export const OLLAMA_GENERATION_SETTINGS: readonly GenerationSettingKey[] = [
+  'temperature',
+  'topP',
+  'topK',
+  'minP',
+  'repetitionPenalty',
+  'frequencyPenalty',
+  'presencePenalty',
+  'maxTokens',
+  'stop',
+  'seed',
+];
 
 export interface OllamaChatModelOptions {
   info: ModelInfo;
@@ -149,9 +164,17 @@ export class OllamaChatModel implements ChatModel {
   }
 
   private callOptions(request: ChatRequest) {
+    // Every setting in OLLAMA_GENERATION_SETTINGS, under Ollama's option names (undefined ones
+    // vanish in JSON).
     const options = {
       temperature: request.temperature,
       top_p: request.topP,
+      top_k: request.topK,
+      min_p: request.minP,
+      repeat_penalty: request.repetitionPenalty,
+      frequency_penalty: request.frequencyPenalty,
+      presence_penalty: request.presencePenalty,
+      seed: request.seed,
       num_predict: request.maxOutputTokens,
       stop: request.stop,
     };

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
+import type { GenerationSettingKey } from '../../domain/generation-settings.js';
 import type { RequestFunction } from '../../net/outbound-client.js';
 import type {
   ChatMessage,
@@ -38,6 +39,43 @@ export interface OpenAiChatModelOptions {
   objects: Pick<ChatModel, 'generateObject'>;
 }
 
+/**
+ * The generation settings each dialect takes (wire names in `requestBody`): OpenAI's own API has
+ * no top_k, min_p or repetition penalty, and its reasoning models refuse the sampling ones;
+ * OpenAI-compatible servers (vLLM, OpenRouter, LM Studio, llama.cpp's server) take all of them.
+ */
+const OPENAI_SETTINGS: readonly GenerationSettingKey[] = [
+  'temperature',
+  'topP',
+  'frequencyPenalty',
+  'presencePenalty',
+  'maxTokens',
+  'stop',
+  'seed',
+];
+const OPENAI_REASONING_SETTINGS: readonly GenerationSettingKey[] = ['maxTokens', 'stop', 'seed'];
+const OPENAI_COMPATIBLE_SETTINGS: readonly GenerationSettingKey[] = [
+  'temperature',
+  'topP',
+  'topK',
+  'minP',
+  'repetitionPenalty',
+  'frequencyPenalty',
+  'presencePenalty',
+  'maxTokens',
+  'stop',
+  'seed',
+];
+
+/** @example openAiGenerationSettings('openai', 'o3-mini') // ['maxTokens', 'stop', 'seed'] */
+export function openAiGenerationSettings(
+  dialect: OpenAiChatModelOptions['dialect'],
+  modelName: string,
+): readonly GenerationSettingKey[] {
+  if (dialect === 'openai-compatible') return OPENAI_COMPATIBLE_SETTINGS;
+  return isOpenAiReasoningModel(modelName) ? OPENAI_REASONING_SETTINGS : OPENAI_SETTINGS;
+}
+
 /** An error answer is read this far to pick the error code; the rest is not needed. */
 const MAX_ERROR_BODY_CHARS = 64 * 1024;
 
@@ -57,6 +95,9 @@ export class OpenAiChatModel implements ChatModel {
   private readonly url: string;
   private readonly headers: Record<string, string>;
   private readonly reasoningModel: boolean;
+  /** What this model's wire takes beyond max tokens and stop (which every dialect takes). */
+  private readonly sampling: boolean;
+  private readonly extendedSampling: boolean;
 
   constructor(private readonly options: OpenAiChatModelOptions) {
     this.info = options.info;
@@ -67,6 +108,8 @@ export class OpenAiChatModel implements ChatModel {
       ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}),
     };
     this.reasoningModel = options.dialect === 'openai' && isOpenAiReasoningModel(options.info.name);
+    this.sampling = !this.reasoningModel;
+    this.extendedSampling = options.dialect === 'openai-compatible';
   }
 
   stream(request: ChatRequest): AsyncIterable<ChatStreamPart> {
@@ -134,10 +177,19 @@ export class OpenAiChatModel implements ChatModel {
       body[this.options.dialect === 'openai' ? 'max_completion_tokens' : 'max_tokens'] =
         request.maxOutputTokens;
     // OpenAI's reasoning models refuse sampling settings (the AI SDK drops them the same way).
-    if (!this.reasoningModel) {
+    // What is sent matches openAiGenerationSettings.
+    if (this.sampling) {
       if (request.temperature !== undefined) body.temperature = request.temperature;
       if (request.topP !== undefined) body.top_p = request.topP;
+      if (request.frequencyPenalty !== undefined) body.frequency_penalty = request.frequencyPenalty;
+      if (request.presencePenalty !== undefined) body.presence_penalty = request.presencePenalty;
     }
+    if (this.extendedSampling) {
+      if (request.topK !== undefined) body.top_k = request.topK;
+      if (request.minP !== undefined) body.min_p = request.minP;
+      if (request.repetitionPenalty !== undefined) body.repetition_penalty = request.repetitionPenalty;
+    }
+    if (request.seed !== undefined) body.seed = request.seed;
     if (request.stop?.length) body.stop = request.stop;
     if (request.tools?.length) body.tools = request.tools.map(toOpenAiTool);
     return body;

@@ -1,3 +1,4 @@
+import type { GenerationSettingKey } from '../../domain/generation-settings.js';
 import type {
   ChatModel,
   ChatRequest,
@@ -13,6 +14,20 @@ import { type GenerationResult, generate, type LoadedLlamaModel } from './llama-
 import type { LoadedModels } from './loaded-models.js';
 import type { Llama, NodeLlamaCppModule } from './node-llama-cpp-api.js';
 import { createPartQueue } from './part-queue.js';
+
+/** The embedded engine takes every generation setting (llama-cpp-generation.ts maps them). */
+export const LLAMA_CPP_GENERATION_SETTINGS: readonly GenerationSettingKey[] = [
+  'temperature',
+  'topP',
+  'topK',
+  'minP',
+  'repetitionPenalty',
+  'frequencyPenalty',
+  'presencePenalty',
+  'maxTokens',
+  'stop',
+  'seed',
+];
 
 export interface LlamaCppChatModelDeps {
   info: ModelInfo;
@@ -79,6 +94,12 @@ export function createLlamaCppChatModel(deps: LlamaCppChatModelDeps): ChatModel 
               maxTokens: request.maxOutputTokens,
               temperature: request.temperature,
               topP: request.topP,
+              topK: request.topK,
+              minP: request.minP,
+              seed: request.seed,
+              repetitionPenalty: request.repetitionPenalty,
+              frequencyPenalty: request.frequencyPenalty,
+              presencePenalty: request.presencePenalty,
               stop: request.stop,
               signal: controller.signal,
               onText: (delta) => parts.push({ type: 'text-delta', delta }),

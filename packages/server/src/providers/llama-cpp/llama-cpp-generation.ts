@@ -23,6 +23,12 @@ export interface GenerationInput {
   maxTokens?: number | undefined;
   temperature?: number | undefined;
   topP?: number | undefined;
+  topK?: number | undefined;
+  minP?: number | undefined;
+  seed?: number | undefined;
+  repetitionPenalty?: number | undefined;
+  frequencyPenalty?: number | undefined;
+  presencePenalty?: number | undefined;
   stop?: string[] | undefined;
   grammar?: LlamaGrammar | undefined;
   signal: AbortSignal;
@@ -64,6 +70,10 @@ export async function generate(
     maxTokens: Math.max(1, Math.min(input.maxTokens ?? sequence.contextSize, sequence.contextSize)),
     temperature: input.temperature ?? DEFAULT_TEMPERATURE,
     ...(input.topP !== undefined ? { topP: input.topP } : {}),
+    ...(input.topK !== undefined ? { topK: input.topK } : {}),
+    ...(input.minP !== undefined ? { minP: input.minP } : {}),
+    ...(input.seed !== undefined ? { seed: input.seed } : {}),
+    ...repeatPenalty(input),
     ...(input.stop?.length ? { customStopTriggers: input.stop } : {}),
     ...(input.grammar ? { grammar: input.grammar } : {}),
     onToken: (tokens: number[]) => {
@@ -139,4 +149,17 @@ function toFinishReason(stopReason: LlamaStopReason): FinishReason {
     default:
       return 'stop';
   }
+}
+
+/** node-llama-cpp's one repeat-penalty option carries all three penalties. */
+function repeatPenalty(input: GenerationInput) {
+  const { repetitionPenalty: penalty, frequencyPenalty, presencePenalty } = input;
+  if (penalty === undefined && frequencyPenalty === undefined && presencePenalty === undefined) return {};
+  return {
+    repeatPenalty: {
+      ...(penalty !== undefined ? { penalty } : {}),
+      ...(frequencyPenalty !== undefined ? { frequencyPenalty } : {}),
+      ...(presencePenalty !== undefined ? { presencePenalty } : {}),
+    },
+  };
 }

@@ -86,6 +86,10 @@ export interface GenerationOptions {
   maxTokens?: number;
   temperature?: number;
   topP?: number;
+  topK?: number;
+  minP?: number;
+  seed?: number;
+  repeatPenalty?: { penalty?: number; frequencyPenalty?: number; presencePenalty?: number };
   customStopTriggers?: readonly string[];
   grammar?: LlamaGrammar;
 }

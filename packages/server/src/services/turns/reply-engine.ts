@@ -93,7 +93,12 @@ export function createReplyEngine(deps: {
         return { replyId: edited!.id, conversationId: conversation.id };
       }
       // Built before anything is written, so "no model" or "local only" refuses a send cleanly.
-      const { assembled, chain } = await deps.context.build(userId, conversation, plan.branch, speaker);
+      const { assembled, chain, generation } = await deps.context.build(
+        userId,
+        conversation,
+        plan.branch,
+        speaker,
+      );
       const { reply: planned, question } = plan;
       // The model is called now and the rows are written meanwhile: the model works on its first
       // token while the database works (one database round trip less before first content).
@@ -104,6 +109,7 @@ export function createReplyEngine(deps: {
           userId,
           chain,
           maxOutputTokens: assembled.tokens.replyBudget,
+          generation,
           avatarId: planned.speaker.id,
           signal: controller.signal,
         },
@@ -161,6 +167,7 @@ export function createReplyEngine(deps: {
               chain,
               history: assembled.messages,
               maxOutputTokens: assembled.tokens.replyBudget,
+              generation,
               running,
               publish,
               firstStep,

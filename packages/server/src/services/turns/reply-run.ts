@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { CodedError } from '../../domain/error-codes.js';
+import type { GenerationSettings } from '../../domain/generation-settings.js';
 import type { Message } from '../../domain/message.js';
 import type { FinishReason, ReplyEndStatus, ReplyTimings } from '../../domain/reply.js';
 import type { UsageEvent } from '../../domain/usage.js';
@@ -54,6 +55,8 @@ export interface ReplyRunInput {
   /** What the model is sent (the assembled context). */
   history: ChatMessage[];
   maxOutputTokens: number;
+  /** Effective generation settings (conversation ▸ avatar ▸ preset); none: the provider's defaults. */
+  generation?: GenerationSettings | undefined;
   running: RunningReply;
   publish(part: StreamPart): void;
   /** The first step, when the engine started it before the row was written (startEarlyStep). */
@@ -67,7 +70,10 @@ export interface ReplyOutcome {
 }
 
 /** What a model step needs to call the model. */
-export type ModelStepInput = Pick<ReplyRunInput, 'userId' | 'chain' | 'maxOutputTokens' | 'avatarId'> & {
+export type ModelStepInput = Pick<
+  ReplyRunInput,
+  'userId' | 'chain' | 'maxOutputTokens' | 'avatarId' | 'generation'
+> & {
   signal: AbortSignal;
 };
 
@@ -87,6 +93,7 @@ export function modelStep(
     chain: input.chain,
     purpose: 'chat',
     maxOutputTokens: input.maxOutputTokens,
+    ...(input.generation ? { settings: input.generation } : {}),
     signal: input.signal,
     avatarId: input.avatarId,
     recordUsage: (event: UsageEvent) => usageEvents.push({ ...event, id: newId() }),
