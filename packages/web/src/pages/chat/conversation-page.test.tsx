@@ -1,8 +1,8 @@
 import { act, cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ChatMessage, Conversation } from '../../lib/conversations';
 import { draftKey } from '../../lib/message-drafts';
 import { ada, avatar } from '../../test/avatar-fixtures';
+import { conversationFixture, greetingFixture } from '../../test/conversation-fixtures';
 import { model, sseResponse } from '../../test/model-fixtures';
 import { apiError, fakeApi, renderApp } from '../../test/render';
 
@@ -15,45 +15,11 @@ const GREETING_ID = '0199a1b2-0000-7000-8000-00000000c0c1';
 const LIMIT = 100;
 const lumina = avatar({ name: 'Lumina', source: 'template:lumina' });
 
-const conversation: Conversation = {
-  id: ID,
-  avatarId: lumina.id,
-  title: 'A chat',
-  titleSource: 'user',
-  model: null,
-  pinned: false,
-  archived: false,
-  tags: [],
-  activeLeafId: GREETING_ID,
-  prompt: { systemPrompt: null, authorsNote: null },
-  messageCount: 1,
-  participants: [],
-  lastMessageAt: '2026-01-03T00:00:00.000Z',
-  createdAt: '2026-01-03T00:00:00.000Z',
-  updatedAt: '2026-01-03T00:00:00.000Z',
-} as Conversation;
-
-const greeting: ChatMessage = {
-  id: GREETING_ID,
-  conversationId: ID,
-  parentId: null,
-  role: 'assistant',
-  content: 'Hi Ada! I’m Lumina.',
-  parts: [{ type: 'text', text: 'Hi Ada! I’m Lumina.' }],
-  turnId: null,
-  speaker: { kind: 'avatar', id: lumina.id },
-  status: 'complete',
-  error: null,
-  model: null,
-  finishReason: null,
-  usage: null,
-  timings: null,
-  siblingIds: [GREETING_ID],
-  hasSummary: false,
-  metadata: {},
-  createdAt: '2026-01-03T00:00:00.000Z',
-  updatedAt: '2026-01-03T00:00:00.000Z',
-};
+const conversation = conversationFixture({ id: ID, avatarId: lumina.id, activeLeafId: GREETING_ID });
+const greeting = greetingFixture(
+  { id: GREETING_ID, conversationId: ID, content: 'Hi Ada! I’m Lumina.' },
+  lumina.id,
+);
 
 /** The server's answer to a send that it stored: the user message, then a short reply. */
 function acceptedStream(content: string) {

@@ -1,7 +1,7 @@
 import { cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ChatMessage, Conversation } from '../../lib/conversations';
 import { ada, avatar } from '../../test/avatar-fixtures';
+import { conversationFixture, greetingFixture } from '../../test/conversation-fixtures';
 import { model, sseResponse } from '../../test/model-fixtures';
 import { apiError, fakeApi, renderApp } from '../../test/render';
 
@@ -12,44 +12,17 @@ const ID = '0199a1b2-0000-7000-8000-00000000e0e0';
 const GREETING_ID = '0199a1b2-0000-7000-8000-00000000e0e1';
 const aria = avatar({ name: 'Aria', greeting: 'Hello **{{user}}**, I am {{char}}.' });
 
-const conversation = {
+const conversation = conversationFixture({
   id: ID,
   avatarId: aria.id,
   title: '',
   titleSource: 'auto',
-  model: null,
-  pinned: false,
-  archived: false,
-  tags: [],
   activeLeafId: GREETING_ID,
-  messageCount: 1,
-  participants: [],
-  lastMessageAt: '2026-01-03T00:00:00.000Z',
-  createdAt: '2026-01-03T00:00:00.000Z',
-  updatedAt: '2026-01-03T00:00:00.000Z',
-} as unknown as Conversation;
-
-const greeting = {
-  id: GREETING_ID,
-  conversationId: ID,
-  parentId: null,
-  role: 'assistant',
-  content: 'Hello Ada, I am Aria.',
-  parts: [{ type: 'text', text: 'Hello Ada, I am Aria.' }],
-  turnId: null,
-  speaker: { kind: 'avatar', id: aria.id },
-  status: 'complete',
-  error: null,
-  model: null,
-  finishReason: null,
-  usage: null,
-  timings: null,
-  siblingIds: [GREETING_ID],
-  hasSummary: false,
-  metadata: {},
-  createdAt: '2026-01-03T00:00:00.000Z',
-  updatedAt: '2026-01-03T00:00:00.000Z',
-} as unknown as ChatMessage;
+});
+const greeting = greetingFixture(
+  { id: GREETING_ID, conversationId: ID, content: 'Hello Ada, I am Aria.' },
+  aria.id,
+);
 
 function accepted(content: string) {
   const userId = '0199a1b2-0000-7000-8000-00000000e0f0';
