@@ -31,6 +31,7 @@ export const EDITABLE_FIELDS = [
   'defaultModel',
   'fallbackModels',
   'memory',
+  'generation',
   'visibility',
 ] as const satisfies readonly (keyof Avatar)[];
 

@@ -13,6 +13,7 @@ const base: Conversation = {
   activeLeafId: null,
   model: null,
   prompt: { systemPrompt: null, authorsNote: null },
+  generation: {},
   messageCount: 1,
   participants: [],
   lastMessageAt: null,

@@ -35,6 +35,7 @@ export function avatar(overrides: Partial<Avatar> = {}): Avatar {
     defaultModel: null,
     fallbackModels: [],
     memory: { enabled: true, scope: 'private' },
+    generation: { presetId: null, settings: {} },
     visibility: 'private',
     source: 'manual',
     owned: true,

@@ -9,6 +9,7 @@ export function conversationFixture(
     titleSource: 'user',
     model: null,
     prompt: { systemPrompt: null, authorsNote: null },
+    generation: {},
     pinned: false,
     archived: false,
     tags: [],

@@ -26,6 +26,7 @@ export function model(id: string, overrides: Partial<Model> = {}): Model {
     contextWindow: 131_072,
     capabilities: { tools: true, vision: false, json: true, embeddings: false },
     local: providerId === 'ollama',
+    settings: ['temperature', 'topP', 'maxTokens', 'stop', 'seed'],
     ...overrides,
   };
 }

@@ -23,6 +23,7 @@ import { AvatarPicture } from '../../components/avatars/avatar-picture';
 import { ChoiceCards } from '../../components/avatars/choice-cards';
 import { ExportMenu } from '../../components/avatars/export-menu';
 import { ChipInput, TextAreaField } from '../../components/avatars/fields';
+import { AvatarGenerationSettings } from '../../components/avatars/generation-settings';
 import { AlternateGreetings } from '../../components/avatars/greetings-editor';
 import { LorebookEditor } from '../../components/avatars/lorebook-editor';
 import { MemorySettings } from '../../components/avatars/memory-settings';
@@ -590,6 +591,18 @@ function AvatarEditor({ avatar }: { avatar: Avatar }) {
               onChange={({ defaultModel, fallbackModels }) =>
                 setDraft((d) => ({ ...d, defaultModel, fallbackModels }))
               }
+            />
+          </Section>
+
+          <Section
+            title="Generation"
+            description="How its replies are sampled: temperature, length, stop strings …"
+          >
+            <AvatarGenerationSettings
+              generation={draft.generation}
+              modelId={draft.defaultModel}
+              readOnly={readOnly}
+              onChange={(generation) => set('generation', generation)}
             />
           </Section>
 
