@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { chatShortcut, composerKeyAction } from './chat-shortcuts';
+import {
+  ariaKeyShortcuts,
+  chatShortcut,
+  composerKeyAction,
+  matchesShortcut,
+  SHORTCUTS,
+  type ShortcutId,
+  shortcutKeys,
+  shortcutLabel,
+} from './chat-shortcuts';
 
 const key = (key: string, extra: Partial<KeyboardEvent> = {}) => ({
   key,
@@ -39,5 +48,63 @@ describe('chatShortcut', () => {
   it('stops on Escape while streaming', () => {
     expect(chatShortcut(key('Escape'), true)).toBe('stop');
     expect(chatShortcut(key('Escape'), false)).toBeNull();
+  });
+});
+
+describe('composerKeyAction: ↑', () => {
+  it('edits the last message only in an empty box, with no modifier, while nothing is written', () => {
+    expect(composerKeyAction(key('ArrowUp'), false, true)).toBe('edit-last');
+    expect(composerKeyAction(key('ArrowUp'), false, false)).toBeNull();
+    expect(composerKeyAction(key('ArrowUp'), true, true)).toBeNull();
+    expect(composerKeyAction(key('ArrowUp', { shiftKey: true }), false, true)).toBeNull();
+    expect(composerKeyAction(key('ArrowUp', { ctrlKey: true }), false, true)).toBeNull();
+  });
+
+  it('still sends on Ctrl/Cmd+Enter', () => {
+    expect(composerKeyAction(key('Enter', { ctrlKey: true }), false)).toBe('send');
+    expect(composerKeyAction(key('Enter', { metaKey: true }), false)).toBe('send');
+  });
+});
+
+describe('the shortcut list', () => {
+  it('has one entry per shortcut, with distinct keys', () => {
+    const ids = SHORTCUTS.map((s) => s.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    const combos = SHORTCUTS.map((s) => JSON.stringify(s.combo));
+    expect(new Set(combos).size).toBe(combos.length);
+  });
+
+  it('matches each page-wide shortcut with Ctrl or Cmd, and nothing else with the same key', () => {
+    const global: [ShortcutId, string, Partial<KeyboardEvent>][] = [
+      ['shortcuts', '/', {}],
+      ['search', 'k', {}],
+      ['new-chat', 'O', { shiftKey: true }],
+      ['toggle-chats', 'S', { shiftKey: true }],
+      ['focus-mode', 'F', { shiftKey: true }],
+    ];
+    for (const [id, letter, extra] of global) {
+      expect(matchesShortcut(key(letter, { ctrlKey: true, ...extra }), id), id).toBe(true);
+      expect(matchesShortcut(key(letter, { metaKey: true, ...extra }), id), id).toBe(true);
+      expect(matchesShortcut(key(letter, extra), id), `${id} without Ctrl`).toBe(false);
+      expect(matchesShortcut(key(letter, { ctrlKey: true, altKey: true, ...extra }), id)).toBe(false);
+      const others = SHORTCUTS.filter(
+        (s) => s.id !== id && matchesShortcut(key(letter, { ctrlKey: true, ...extra }), s.id),
+      );
+      expect(others.map((s) => s.id)).toEqual([]);
+    }
+    // Shift+O with Ctrl is New chat; Ctrl+O alone is the browser's.
+    expect(matchesShortcut(key('o', { ctrlKey: true }), 'new-chat')).toBe(false);
+    // Keyboards where "/" needs Shift give "?".
+    expect(matchesShortcut(key('?', { ctrlKey: true, shiftKey: true }), 'shortcuts')).toBe(true);
+  });
+
+  it('shows keys the way this computer names them', () => {
+    expect(shortcutKeys('new-chat', false)).toEqual(['Ctrl', 'Shift', 'O']);
+    expect(shortcutKeys('new-chat', true)).toEqual(['⌘', '⇧', 'O']);
+    expect(shortcutKeys('edit-last', false)).toEqual(['↑']);
+    expect(shortcutLabel('search', false)).toBe('Ctrl+K');
+    expect(shortcutLabel('search', true)).toBe('⌘K');
+    expect(ariaKeyShortcuts('new-chat')).toBe('Control+Shift+O Meta+Shift+O');
+    expect(ariaKeyShortcuts('stop')).toBe('Escape');
   });
 });

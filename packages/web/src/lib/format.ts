@@ -57,3 +57,14 @@ export function formatDate(iso: string): string {
 export function formatDateTime(iso: string): string {
   return new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso));
 }
+
+/**
+ * The first words of `text` that fit in `max` characters (all of it when it fits; a long word
+ * is cut), for one-line places such as the message box's placeholder.
+ * @example leadingWords('Bartholomew Maximilian Featherstonehaugh') // 'Bartholomew Maximilian'
+ */
+export function leadingWords(text: string, max = 24): string {
+  if (text.length <= max) return text;
+  const cut = text.lastIndexOf(' ', max);
+  return (cut > max / 2 ? text.slice(0, cut) : text.slice(0, max)).trimEnd();
+}

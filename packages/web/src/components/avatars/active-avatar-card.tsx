@@ -4,6 +4,7 @@ import { resolveActiveAvatar, useActiveAvatarId } from '../../lib/active-avatar'
 import { useAvatars } from '../../lib/avatars';
 import { fillNameMacros, macroNames } from '../../lib/greeting-macros';
 import type { User } from '../../lib/session';
+import { Markdown } from '../chat/markdown';
 import { Skeleton } from '../skeleton';
 import { AvatarPicture } from './avatar-picture';
 
@@ -73,18 +74,20 @@ export function ActiveAvatarCard({ user }: { user: User }) {
         <div className="flex flex-col gap-4 p-5 sm:flex-row sm:items-start sm:p-6">
           <AvatarPicture src={avatar.imageUrl} className="size-16" />
           <div className="min-w-0 flex-1">
-            <p className="text-lg font-semibold text-ink">
+            <p className="text-lg font-semibold break-words text-ink">
               <Link to={`/avatars/${avatar.id}`} className="hover:underline">
                 {avatar.name}
               </Link>
             </p>
-            {avatar.description ? <p className="text-sm text-ink-muted">{avatar.description}</p> : null}
+            {avatar.description ? (
+              <p className="text-sm break-words text-ink-muted">{avatar.description}</p>
+            ) : null}
             {avatar.greeting ? (
               <blockquote
-                className="mt-3 rounded-2xl rounded-tl-sm bg-surface-sunken px-4 py-3 text-[15px] whitespace-pre-wrap text-ink"
+                className="mt-3 rounded-2xl rounded-tl-sm bg-surface-sunken px-4 py-3 text-[15px] text-ink"
                 data-testid="active-greeting"
               >
-                {fillNameMacros(avatar.greeting, macroNames(avatar, user))}
+                <Markdown text={fillNameMacros(avatar.greeting, macroNames(avatar, user))} />
               </blockquote>
             ) : (
               <p className="mt-3 text-sm text-ink-muted italic">

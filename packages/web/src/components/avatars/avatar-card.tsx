@@ -60,6 +60,7 @@ export function AvatarCard({
           <h3 className="truncate font-semibold text-ink">
             <Link
               to={`/avatars/${avatar.id}`}
+              title={avatar.name}
               className="rounded outline-none after:absolute after:inset-0 after:rounded-xl focus-visible:after:outline-2 focus-visible:after:outline-ring"
             >
               {avatar.name}

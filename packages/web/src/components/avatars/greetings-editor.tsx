@@ -1,6 +1,26 @@
-import { ArrowDown, ArrowUp, Plus, Trash2 } from 'lucide-react';
+import { ArrowDown, ArrowUp, Eye, Plus, Trash2 } from 'lucide-react';
 import { useRef } from 'react';
+import { Markdown } from '../chat/markdown';
 import { TextAreaField } from './fields';
+
+/**
+ * A greeting as the chat will show it: Markdown (sanitized by the chat's renderer: no HTML, no
+ * pictures loaded, unsafe links as text), in a bubble, behind a "Preview" disclosure.
+ */
+export function GreetingPreview({ text, open = false }: { text: string; open?: boolean }) {
+  if (!text.trim()) return null;
+  return (
+    <details className="group/preview mt-2" open={open}>
+      <summary className="inline-flex cursor-pointer items-center gap-1.5 rounded text-xs font-medium text-ink-muted select-none hover:text-ink">
+        <Eye className="size-3.5" aria-hidden="true" />
+        Preview
+      </summary>
+      <div className="mt-2 min-w-0 rounded-2xl rounded-tl-sm bg-surface-sunken px-4 py-3 text-[15px] text-ink">
+        <Markdown text={text} />
+      </div>
+    </details>
+  );
+}
 
 /**
  * The alternate greetings: each its own field, moved up and down or removed with buttons
@@ -94,6 +114,7 @@ export function AlternateGreetings({
                   )
                 }
               />
+              <GreetingPreview text={value} open={readOnly} />
             </li>
           ))}
         </ol>

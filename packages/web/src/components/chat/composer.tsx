@@ -23,6 +23,8 @@ interface ComposerProps {
   hint?: ReactNode;
   /** The server's longest message (GET /api/settings `limits`); no counter while unknown. */
   maxChars?: number | null | undefined;
+  /** ↑ in the empty box: edit the last message sent (as its Edit button does). */
+  onEditLast?: () => void;
 }
 
 /**
@@ -44,6 +46,7 @@ export const Composer = forwardRef<HTMLTextAreaElement, ComposerProps>(function 
     toolbar,
     hint,
     maxChars,
+    onEditLast,
   },
   ref,
 ) {
@@ -86,7 +89,7 @@ export const Composer = forwardRef<HTMLTextAreaElement, ComposerProps>(function 
             aria-describedby={level === 'under' ? undefined : counterId}
             onChange={(event) => onChange(event.target.value)}
             onKeyDown={(event) => {
-              const action = composerKeyAction(event.nativeEvent, streaming);
+              const action = composerKeyAction(event.nativeEvent, streaming, value === '');
               if (action === 'send') {
                 event.preventDefault();
                 if (canSend) onSend();
@@ -94,6 +97,9 @@ export const Composer = forwardRef<HTMLTextAreaElement, ComposerProps>(function 
                 event.preventDefault();
                 event.stopPropagation();
                 onStop();
+              } else if (action === 'edit-last' && onEditLast) {
+                event.preventDefault();
+                onEditLast();
               }
             }}
             className="field-sizing-content max-h-52 min-h-9 flex-1 resize-none bg-transparent py-1.5 text-[15px] leading-6 text-ink outline-none placeholder:text-ink-subtle disabled:cursor-not-allowed"

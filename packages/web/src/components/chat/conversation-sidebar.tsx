@@ -1,7 +1,7 @@
 import { useQueryClient } from '@tanstack/react-query';
 import clsx from 'clsx';
 import { Archive, FileUp, ListFilter, MessageSquareText, Search, X } from 'lucide-react';
-import { type DragEvent, forwardRef, useId, useMemo, useRef, useState } from 'react';
+import { type DragEvent, forwardRef, type ReactNode, useId, useMemo, useRef, useState } from 'react';
 import { useNavigate } from 'react-router';
 import { friendlyMessage } from '../../lib/api-errors';
 import type { Avatar } from '../../lib/avatars';
@@ -39,6 +39,8 @@ interface SidebarProps {
   activeAvatar: Avatar | null;
   /** Runs after following a link (closes the phone drawer). */
   onNavigate?: () => void;
+  /** Beside "New chat": the layout's buttons (focus mode, collapse the list). */
+  headerActions?: ReactNode;
 }
 
 /**
@@ -46,7 +48,7 @@ interface SidebarProps {
  * tag and archive, and the conversations grouped as pinned, today and earlier.
  */
 export const ConversationSidebar = forwardRef<HTMLInputElement, SidebarProps>(function ConversationSidebar(
-  { avatars, activeAvatar, onNavigate },
+  { avatars, activeAvatar, onNavigate, headerActions },
   searchRef,
 ) {
   const [query, setQuery] = useState('');
@@ -140,7 +142,15 @@ export const ConversationSidebar = forwardRef<HTMLInputElement, SidebarProps>(fu
         </div>
       ) : null}
       <div className="flex flex-col gap-3 border-b border-line p-3">
-        <NewChatButton avatars={avatars} active={activeAvatar} onStarted={onNavigate} />
+        <div className="flex items-center gap-1">
+          <NewChatButton
+            avatars={avatars}
+            active={activeAvatar}
+            onStarted={onNavigate}
+            className="min-w-0 flex-1"
+          />
+          {headerActions}
+        </div>
         <div className="flex gap-1.5">
           {/* biome-ignore lint/a11y/useSemanticElements: <search> is not yet in every supported browser */}
           <form

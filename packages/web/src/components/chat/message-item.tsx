@@ -41,6 +41,8 @@ interface MessageItemProps {
   /** The last message of the branch (its details stay visible). */
   last: boolean;
   actions: MessageActions;
+  /** A change (above 0) opens the edit box of this message of the person's, as Edit does. */
+  editKey?: number;
 }
 
 /** The statuses a reply can be continued from. */
@@ -54,10 +56,27 @@ export const MessageItem = memo(function MessageItem({
   highlighted,
   last,
   actions,
+  editKey = 0,
 }: MessageItemProps) {
   const [editing, setEditing] = useState(false);
   const mine = message.role === 'user';
   const pending = isPendingId(message.id);
+  // The same conditions as the Edit button: a stored message of the person's, nothing being written.
+  const editable = mine && !pending && !busy;
+  // Opened from the message box (↑): focus goes back there when the edit ends.
+  const returnFocus = useRef<HTMLElement | null>(null);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: only a new editKey opens the box
+  useEffect(() => {
+    if (editKey <= 0 || !editable) return;
+    returnFocus.current = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+    setEditing(true);
+  }, [editKey]);
+  const stopEditing = () => {
+    setEditing(false);
+    const back = returnFocus.current;
+    returnFocus.current = null;
+    if (back?.isConnected) requestAnimationFrame(() => back.focus({ preventScroll: true }));
+  };
   const writing = message.role === 'assistant' && message.status === 'streaming';
   const tool = message.role === 'tool';
   const author = mine ? 'You' : tool ? 'Tool' : (avatar?.name ?? 'Avatar');
@@ -85,9 +104,9 @@ export const MessageItem = memo(function MessageItem({
           {editing ? (
             <EditBox
               initial={message.content}
-              onCancel={() => setEditing(false)}
+              onCancel={stopEditing}
               onSave={(content) => {
-                setEditing(false);
+                stopEditing();
                 if (content !== message.content) actions.onEdit(message.id, content);
               }}
             />

@@ -19,6 +19,8 @@ interface MessageListProps {
   followKey: number;
   /** Shown under the last message (e.g. the connection-lost notice). */
   footer?: ReactNode;
+  /** Changes when the person asks to edit their last message (↑ in the empty box). */
+  editLastKey?: number;
 }
 
 /**
@@ -35,6 +37,7 @@ export function MessageList({
   highlightId,
   followKey,
   footer,
+  editLastKey = 0,
 }: MessageListProps) {
   const scroller = useRef<HTMLDivElement>(null);
   const content = useRef<HTMLDivElement>(null);
@@ -45,6 +48,7 @@ export function MessageList({
 
   const first = Math.max(0, messages.length - shown);
   const visible = messages.slice(first);
+  const lastMineId = messages.findLast((m) => m.role === 'user')?.id;
 
   const scrollToBottom = useCallback((smooth = false) => {
     const element = scroller.current;
@@ -139,6 +143,7 @@ export function MessageList({
               highlighted={message.id === highlightId}
               last={first + index === messages.length - 1}
               actions={actions}
+              editKey={message.id === lastMineId ? editLastKey : 0}
             />
           ))}
           {footer}

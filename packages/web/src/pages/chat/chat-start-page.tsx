@@ -2,6 +2,7 @@ import { ArrowRight, MessageSquarePlus } from 'lucide-react';
 import { useState } from 'react';
 import { Link } from 'react-router';
 import { AvatarPicture } from '../../components/avatars/avatar-picture';
+import { Markdown } from '../../components/chat/markdown';
 import { FormAlert } from '../../components/form-alert';
 import { Skeleton } from '../../components/skeleton';
 import { newChatPath } from '../../lib/conversations';
@@ -38,13 +39,23 @@ export function ChatStartPage() {
         ) : activeAvatar ? (
           <>
             <AvatarPicture src={activeAvatar.imageUrl} className="size-20 rounded-full!" />
-            <h2 className="mt-4 text-xl font-semibold text-ink">Talk with {activeAvatar.name}</h2>
+            <h2 className="mt-4 max-w-full text-xl font-semibold break-words text-ink">
+              Talk with {activeAvatar.name}
+            </h2>
             {activeAvatar.greeting && user ? (
-              <p className="mt-3 line-clamp-4 rounded-2xl rounded-tl-sm bg-surface-sunken px-4 py-3 text-left text-[15px] whitespace-pre-wrap text-ink">
-                {fillNameMacros(activeAvatar.greeting, { char: activeAvatar.name, user: callName(user) })}
-              </p>
+              <div
+                className="mt-3 line-clamp-6 w-full rounded-2xl rounded-tl-sm bg-surface-sunken px-4 py-3 text-left text-[15px] text-ink"
+                data-testid="start-greeting"
+              >
+                <Markdown
+                  text={fillNameMacros(activeAvatar.greeting, {
+                    char: activeAvatar.name,
+                    user: callName(user),
+                  })}
+                />
+              </div>
             ) : activeAvatar.description ? (
-              <p className="mt-2 text-ink-muted">{activeAvatar.description}</p>
+              <p className="mt-2 max-w-full break-words text-ink-muted">{activeAvatar.description}</p>
             ) : null}
             {noModel ? (
               <FormAlert tone="info" className="mt-5 text-left">
@@ -70,7 +81,7 @@ export function ChatStartPage() {
                   {others ? 'Hide other avatars' : 'Or talk with another avatar'}
                 </button>
                 {others ? (
-                  <ul className="mt-3 grid grid-cols-2 gap-2 text-left">
+                  <ul className="mt-3 grid grid-cols-1 gap-2 text-left sm:grid-cols-2">
                     {avatars
                       .filter((a) => a.id !== activeAvatar.id)
                       .map((avatar) => (
@@ -80,7 +91,9 @@ export function ChatStartPage() {
                             className="flex w-full items-center gap-2 rounded-lg border border-line bg-surface px-2.5 py-2 text-sm text-ink hover:border-line-strong hover:bg-surface-sunken"
                           >
                             <AvatarPicture src={avatar.imageUrl} className="size-7 rounded-full!" />
-                            <span className="truncate">{avatar.name}</span>
+                            <span className="min-w-0 truncate" title={avatar.name}>
+                              {avatar.name}
+                            </span>
                           </Link>
                         </li>
                       ))}

@@ -1,5 +1,5 @@
 import { LuminaApiError } from '@lumina/sdk';
-import { ArrowLeft, MessagesSquare, RotateCcw, ScrollText, WifiOff } from 'lucide-react';
+import { ArrowLeft, RotateCcw, ScrollText, WifiOff } from 'lucide-react';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useLocation, useNavigate, useParams, useSearchParams } from 'react-router';
 import { Composer } from '../../components/chat/composer';
@@ -23,6 +23,7 @@ import {
   usePatchConversation,
 } from '../../lib/conversations';
 import { useDocumentTitle } from '../../lib/document-title';
+import { leadingWords } from '../../lib/format';
 import { textAfterAccepted, useDraft } from '../../lib/message-drafts';
 import { messageLength } from '../../lib/message-limit';
 import {
@@ -36,7 +37,7 @@ import {
 import { useSession } from '../../lib/session';
 import { useConversationEvents } from '../../lib/use-conversation-events';
 import { useReplyStream } from '../../lib/use-reply-stream';
-import { useChatContext } from './chat-layout';
+import { ChatListToggle, useChatContext } from './chat-layout';
 import type { FirstMessageState } from './new-conversation-page';
 
 /** Refusals whose own message already tells what to do with the text in the box. */
@@ -71,7 +72,7 @@ export function ConversationPage() {
 }
 
 function Conversation({ conversationId }: { conversationId: string }) {
-  const { avatars, openList, wide } = useChatContext();
+  const { avatars, wide } = useChatContext();
   const branch = useBranch(conversationId);
   const data = branch.data!;
   const stream = useReplyStream(conversationId, data);
@@ -87,6 +88,7 @@ function Conversation({ conversationId }: { conversationId: string }) {
   // The box's text is saved per conversation, so a reload or a new sign-in gives it back.
   const [draft, setDraft] = useDraft(user?.id, conversationId);
   const [followKey, setFollowKey] = useState(0);
+  const [editLastKey, setEditLastKey] = useState(0);
   const [deleting, setDeleting] = useState<string | null>(null);
   const [promptOpen, setPromptOpen] = useState(false);
   const [actionError, setActionError] = useState<unknown>(null);
@@ -198,11 +200,7 @@ function Conversation({ conversationId }: { conversationId: string }) {
   return (
     <div className="flex min-h-0 flex-1 flex-col">
       <header className="flex shrink-0 flex-wrap items-center gap-x-3 gap-y-2 border-b border-line bg-surface px-3 py-2 sm:px-5">
-        {wide ? null : (
-          <button type="button" className="icon-btn -ml-1 size-9" aria-label="Open chats" onClick={openList}>
-            <MessagesSquare className="size-5" aria-hidden="true" />
-          </button>
-        )}
+        <ChatListToggle />
         <ParticipantStack participants={conversation.participants} viewerId={user?.id} />
         <div className="min-w-0 flex-1">
           <h1 className="truncate font-semibold text-ink" title={title}>
@@ -265,6 +263,7 @@ function Conversation({ conversationId }: { conversationId: string }) {
         actions={actions}
         highlightId={highlightId}
         followKey={followKey}
+        editLastKey={editLastKey}
         footer={
           stream.connectionLost ? (
             <div className="mt-2 flex items-center gap-3 rounded-lg border border-warn/30 bg-warn-soft px-3 py-2.5 text-sm text-ink">
@@ -288,7 +287,8 @@ function Conversation({ conversationId }: { conversationId: string }) {
         streaming={stream.streaming}
         sendBlockedReason={noModel ? 'No model is set up yet, so there is no one to answer' : null}
         maxChars={maxChars}
-        placeholder={`Message ${avatar?.name ?? 'the avatar'}…`}
+        placeholder={`Message ${avatar ? leadingWords(avatar.name) : 'the avatar'}…`}
+        onEditLast={() => setEditLastKey((k) => k + 1)}
         hint={
           <p className="text-xs text-ink-subtle max-sm:hidden">
             Enter to send · Shift+Enter for a new line{stream.streaming ? ' · Esc to stop' : ''}

@@ -1,4 +1,3 @@
-import { MessagesSquare } from 'lucide-react';
 import { useEffect, useId, useRef, useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { AvatarPicture } from '../../components/avatars/avatar-picture';
@@ -10,6 +9,7 @@ import { friendlyMessage, serverErrorRequestId } from '../../lib/api-errors';
 import type { Avatar } from '../../lib/avatars';
 import { useCreateConversation } from '../../lib/conversations';
 import { useDocumentTitle } from '../../lib/document-title';
+import { leadingWords } from '../../lib/format';
 import { fillNameMacros } from '../../lib/greeting-macros';
 import { useDraft } from '../../lib/message-drafts';
 import { messageLength } from '../../lib/message-limit';
@@ -22,7 +22,7 @@ import {
   useUserSettings,
 } from '../../lib/models';
 import { callName, useSession } from '../../lib/session';
-import { useChatContext } from './chat-layout';
+import { ChatListToggle, useChatContext } from './chat-layout';
 
 /** What the conversation page sends as soon as it opens (the first message, typed here). */
 export interface FirstMessageState {
@@ -61,7 +61,7 @@ export function NewConversationPage() {
 }
 
 function NewConversation({ avatar }: { avatar: Avatar }) {
-  const { openList, wide } = useChatContext();
+  const { wide } = useChatContext();
   const user = useSession().data;
   const models = useModels();
   const defaultModel = useDefaultModel();
@@ -108,11 +108,7 @@ function NewConversation({ avatar }: { avatar: Avatar }) {
   return (
     <div className="flex min-h-0 flex-1 flex-col">
       <header className="flex shrink-0 flex-wrap items-center gap-x-3 gap-y-2 border-b border-line bg-surface px-3 py-2 sm:px-5">
-        {wide ? null : (
-          <button type="button" className="icon-btn -ml-1 size-9" aria-label="Open chats" onClick={openList}>
-            <MessagesSquare className="size-5" aria-hidden="true" />
-          </button>
-        )}
+        <ChatListToggle />
         <AvatarPicture src={avatar.imageUrl} className="size-8 rounded-full!" />
         <div className="min-w-0 flex-1">
           <h1 className="truncate font-semibold text-ink">New chat</h1>
@@ -170,7 +166,7 @@ function NewConversation({ avatar }: { avatar: Avatar }) {
         onStop={() => {}}
         streaming={false}
         maxChars={maxChars}
-        placeholder={`Message ${avatar.name}…`}
+        placeholder={`Message ${leadingWords(avatar.name)}…`}
         sendBlockedReason={
           noModel
             ? 'No model is set up yet, so there is no one to answer'
