@@ -4,8 +4,10 @@ import clsx from 'clsx';
 import { type FormEvent, useId, useState } from 'react';
 import { friendlyMessage, serverErrorRequestId } from '../../lib/api-errors';
 import { type Conversation, contextQueryKey, usePatchConversation } from '../../lib/conversations';
+import type { GenerationSettings } from '../../lib/generation-presets';
 import { useLuminaClient } from '../../lib/lumina-client';
 import { selectClass, textareaClass } from '../avatars/fields';
+import { GenerationFields, useSupportedSettings } from '../avatars/generation-settings';
 import { Dialog, DialogActions } from '../dialog';
 import { FormAlert } from '../form-alert';
 import { inputClass } from '../form-field';
@@ -68,6 +70,10 @@ function PromptForm({ conversation, onDone }: { conversation: Conversation; onDo
   const [note, setNote] = useState(stored.authorsNote?.text ?? '');
   const [depth, setDepth] = useState(String(stored.authorsNote?.depth ?? 4));
   const [role, setRole] = useState<NoteRole>(stored.authorsNote?.role ?? 'system');
+  const [generation, setGeneration] = useState<GenerationSettings>(conversation.generation ?? {});
+  const { supported } = useSupportedSettings(conversation.model);
+  // Open at first when this conversation has values of its own (then the person's choice).
+  const [generationOpen] = useState(() => Object.keys(conversation.generation ?? {}).length > 0);
   const patch = usePatchConversation();
   const id = useId();
   const depthNumber = Number(depth);
@@ -85,6 +91,10 @@ function PromptForm({ conversation, onDone }: { conversation: Conversation; onDo
             systemPrompt: systemPrompt.trim() ? systemPrompt : null,
             authorsNote: note.trim() ? { text: note, depth: depthNumber, role } : null,
           },
+          // Sent only when changed here (the whole override: fields left out are cleared).
+          ...(JSON.stringify(generation) !== JSON.stringify(conversation.generation ?? {})
+            ? { generation }
+            : {}),
         },
       },
       { onSuccess: onDone },
@@ -167,6 +177,20 @@ function PromptForm({ conversation, onDone }: { conversation: Conversation; onDo
             : `Depth is a whole number from 0 to ${MAX_DEPTH}.`}
         </p>
       </fieldset>
+
+      <details className="group rounded-lg border border-line" open={generationOpen}>
+        <summary className="cursor-pointer rounded-lg px-3 py-2.5 text-sm font-medium text-ink hover:bg-surface-sunken">
+          Generation
+          {Object.keys(generation).length > 0 ? ` · ${Object.keys(generation).length} set here` : ''}
+        </summary>
+        <div className="flex flex-col gap-4 px-3 pt-1 pb-4">
+          <p className="text-[13px] leading-5 text-ink-muted">
+            Values set here win over the avatar’s (and its preset’s) in this conversation only; “Default”
+            means the avatar’s value, else the model’s own.
+          </p>
+          <GenerationFields settings={generation} supported={supported} onChange={setGeneration} />
+        </div>
+      </details>
 
       <SentContext conversationId={conversation.id} />
 

@@ -381,4 +381,21 @@ describe('the conversation’s own prompt', () => {
     await waitFor(() => expect(screen.getAllByText('Author’s note', { selector: 'li span' }).length).toBe(2));
     expect((screen.getByLabelText('Author’s note') as HTMLTextAreaElement).value).toBe('[Be brief.]');
   });
+
+  it('sets generation settings for this conversation only, and sends them only when changed', async () => {
+    const { api } = await openConversation(() => acceptedStream(''), {
+      [`GET /api/conversations/${ID}/context`]: () => contextAnswer(false),
+      [`PATCH /api/conversations/${ID}`]: async (request) => {
+        const { generation } = (await request.json()) as { generation: object };
+        return { conversation: { ...conversation, generation } };
+      },
+    });
+    fireEvent.click(screen.getByRole('button', { name: 'Prompt for this conversation' }));
+    await screen.findByRole('dialog', { name: 'Prompt for this conversation' });
+    fireEvent.change(screen.getByLabelText('Seed'), { target: { value: '7' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+    await waitFor(() =>
+      expect(api.requests.find((r) => r.method === 'PATCH')?.body).toMatchObject({ generation: { seed: 7 } }),
+    );
+  });
 });

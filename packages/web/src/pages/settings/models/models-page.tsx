@@ -7,6 +7,7 @@ import { useModels, useProviders, useUserSettings } from '../../../lib/models';
 import { useScrollToHash } from '../../../lib/use-scroll-to-hash';
 import { DefaultModelSection } from './default-model-section';
 import { OllamaPullSection } from './ollama-pull-section';
+import { PresetsSection } from './presets-section';
 import { PrivacySection } from './privacy-section';
 import { ProvidersSection } from './providers-section';
 import { TryItSection } from './try-it-section';
@@ -51,6 +52,7 @@ export function ModelsPage() {
           </div>
         ) : null}
         <TryItSection settings={settings.data?.settings} models={models.data} providers={providerList} />
+        <PresetsSection />
         <PrivacySection answer={settings.data} />
       </div>
       <ProviderDialog open={adding} onOpenChange={setAdding} />
