@@ -100,7 +100,7 @@ async function conversationIdOf(page: Page): Promise<string> {
 }
 
 describe('chat', () => {
-  it('signs up, and Home’s main path opens a new conversation with the greeting, stored only on the first message', async () => {
+  it('signs up, and Home’s main path opens a new conversation with the greeting, stored only on the first message; no settings needed', async () => {
     const context = await browser.newContext({ viewport: VIEWPORTS.desktop });
     opened.push(context);
     const watch = watchContext(context);
@@ -111,8 +111,9 @@ describe('chat', () => {
     await page.getByLabel('Password', { exact: true }).fill(person.password);
     await page.getByRole('button', { name: /Create/ }).click();
     await page.getByRole('heading', { level: 1, name: 'Welcome, Ada' }).waitFor();
-    const set = await api(context, server.url, 'PUT', '/api/settings', { defaultModel: LOCAL_MODEL });
-    expect(set.status).toBe(200);
+    // A new member touches no settings: the instance's only model answers (chosen automatically).
+    const models = await api(context, server.url, 'GET', '/api/models');
+    expect(models.json.defaultModel).toEqual({ id: LOCAL_MODEL, source: 'automatic' });
 
     // The navigation has Chat; Home offers to start one with the active avatar (Lumina).
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Chat' }).waitFor();
@@ -590,7 +591,8 @@ describe('chat', () => {
     await send(page, 'How is the weather?');
     expect(await settledReply(page, before)).toContain('Aye, captain.');
     const chat = ollama.requests.slice(asked).find((r) => r.path === '/api/chat');
-    const sent = (chat?.body as { messages: { role: string; content: string }[] }).messages;
+    expect(chat).toBeDefined();
+    const sent = (chat!.body as { messages: { role: string; content: string }[] }).messages;
     expect(sent[0]!.content).toContain('Today Lumina speaks like a sea captain.');
     expect(sent.at(-1)).toEqual({ role: 'system', content: '[Answer in one sentence.]' });
 

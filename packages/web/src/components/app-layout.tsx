@@ -247,7 +247,6 @@ export function AppLayout() {
             <button
               type="button"
               className={clsx(navItemClass, 'w-full text-left', collapsed && railItemClass)}
-              aria-label="Keyboard shortcuts"
               aria-keyshortcuts={ariaKeyShortcuts('shortcuts')}
               title={collapsed ? `Keyboard shortcuts (${shortcutLabel('shortcuts')})` : undefined}
               onClick={() => {

@@ -231,34 +231,29 @@ function SentContext({ conversationId }: { conversationId: string }) {
         What the next reply is sent (as saved)
       </h3>
       {context.data ? (
-        <>
-          {/* Scrollable, so it must be reachable by keyboard (axe: scrollable-region-focusable). */}
-          {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region needs focus to scroll by keyboard */}
-          <ol
-            tabIndex={0}
-            aria-labelledby={headingId}
-            className="flex max-h-56 flex-col divide-y divide-line overflow-y-auto rounded-lg border border-line text-sm focus-visible:outline-2 focus-visible:outline-accent"
-          >
-            {context.data.parts.map((part, index) => (
-              <li
-                // biome-ignore lint/suspicious/noArrayIndexKey: parts have no id and keep their order
-                key={index}
-                className={clsx(
-                  'flex min-w-0 items-baseline gap-2 px-3 py-1.5',
-                  part.kind === 'authors_note' && 'bg-accent-soft/60',
-                )}
-              >
-                <span className="w-24 shrink-0 text-xs font-medium text-ink-muted">
-                  {KIND_LABELS[part.kind]}
-                </span>
-                <span className="min-w-0 flex-1 truncate text-ink" title={part.text}>
-                  {part.kind === 'message' ? `${part.title}: ${part.text}` : part.title}
-                </span>
-                <span className="shrink-0 text-xs text-ink-subtle tabular-nums">{part.tokens} tok</span>
-              </li>
-            ))}
-          </ol>
-        </>
+        <ol
+          aria-labelledby={headingId}
+          className="flex flex-col divide-y divide-line rounded-lg border border-line text-sm"
+        >
+          {context.data.parts.map((part, index) => (
+            <li
+              // biome-ignore lint/suspicious/noArrayIndexKey: parts have no id and keep their order
+              key={index}
+              className={clsx(
+                'flex min-w-0 items-baseline gap-2 px-3 py-1.5',
+                part.kind === 'authors_note' && 'bg-accent-soft/60',
+              )}
+            >
+              <span className="w-24 shrink-0 text-xs font-medium text-ink-muted">
+                {KIND_LABELS[part.kind]}
+              </span>
+              <span className="min-w-0 flex-1 truncate text-ink" title={part.text}>
+                {part.kind === 'message' ? `${part.title}: ${part.text}` : part.title}
+              </span>
+              <span className="shrink-0 text-xs text-ink-subtle tabular-nums">{part.tokens} tok</span>
+            </li>
+          ))}
+        </ol>
       ) : context.isError ? (
         <p className="text-[13px] text-ink-muted">{friendlyMessage(context.error)}</p>
       ) : (
