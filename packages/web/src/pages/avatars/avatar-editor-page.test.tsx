@@ -1,4 +1,4 @@
-import { cleanup, screen, waitFor } from '@testing-library/react';
+import { cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Avatar } from '../../lib/avatars';
@@ -47,6 +47,14 @@ const withFeatures = async (
 
 describe('the avatar editor', () => {
   afterEach(cleanup);
+
+  it('previews the greeting as Markdown under its field', async () => {
+    renderApp({ fetch: server().fetch, path: `/avatars/${nova.id}` });
+    const field = (await screen.findByLabelText('Greeting')) as HTMLTextAreaElement;
+    fireEvent.change(field, { target: { value: 'Hello **there**, {{user}}.' } });
+    const bold = await screen.findByText('there', { selector: 'strong' });
+    expect(bold.closest('details')?.textContent).toContain('Preview');
+  });
 
   it('hides the voice and memory settings until those features ship', async () => {
     renderApp({ fetch: server().fetch, path: `/avatars/${nova.id}` });

@@ -24,7 +24,7 @@ import { ChoiceCards } from '../../components/avatars/choice-cards';
 import { ExportMenu } from '../../components/avatars/export-menu';
 import { ChipInput, TextAreaField } from '../../components/avatars/fields';
 import { AvatarGenerationSettings } from '../../components/avatars/generation-settings';
-import { AlternateGreetings } from '../../components/avatars/greetings-editor';
+import { AlternateGreetings, GreetingPreview } from '../../components/avatars/greetings-editor';
 import { LorebookEditor } from '../../components/avatars/lorebook-editor';
 import { MemorySettings } from '../../components/avatars/memory-settings';
 import { menuContentClass, menuItemClass } from '../../components/avatars/menu';
@@ -504,19 +504,22 @@ function AvatarEditor({ avatar }: { avatar: Avatar }) {
 
           <Section
             title="Greetings"
-            description="The first message of a new conversation. Alternates are picked at random."
+            description="The first message of a new conversation. Alternates sit beside it, to swipe to with < 1/3 >."
           >
             <div className="flex flex-col gap-5">
-              <TextAreaField
-                label="Greeting"
-                readOnly={readOnly}
-                rows={3}
-                maxLength={10_000}
-                value={draft.greeting}
-                onChange={(event) => set('greeting', event.target.value)}
-                placeholder="Hi {{user}}! I’m {{char}}."
-                error={fieldError('greeting')}
-              />
+              <div>
+                <TextAreaField
+                  label="Greeting"
+                  readOnly={readOnly}
+                  rows={3}
+                  maxLength={10_000}
+                  value={draft.greeting}
+                  onChange={(event) => set('greeting', event.target.value)}
+                  placeholder="Hi {{user}}! I’m {{char}}."
+                  error={fieldError('greeting')}
+                />
+                <GreetingPreview text={draft.greeting} />
+              </div>
               <AlternateGreetings
                 values={draft.alternateGreetings}
                 onChange={(values) => set('alternateGreetings', values)}
