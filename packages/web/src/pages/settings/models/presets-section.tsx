@@ -177,7 +177,9 @@ function ImportButton() {
           const left = result.ignored.length + result.invalid.length;
           setNote(
             `Imported “${result.preset.name}”: ${Object.keys(result.preset.settings).length} settings` +
-              (left ? `; ${left} field${left === 1 ? '' : 's'} Lumina does not use were left out.` : '.'),
+              (left
+                ? `; ${left} field${left === 1 ? '' : 's'} Lumina does not use ${left === 1 ? 'was' : 'were'} left out.`
+                : '.'),
           );
         },
       },
