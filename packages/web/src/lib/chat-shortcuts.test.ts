@@ -8,6 +8,7 @@ import {
   type ShortcutId,
   shortcutKeys,
   shortcutLabel,
+  swipeDirection,
 } from './chat-shortcuts';
 
 const key = (key: string, extra: Partial<KeyboardEvent> = {}) => ({
@@ -102,9 +103,47 @@ describe('the shortcut list', () => {
     expect(shortcutKeys('new-chat', false)).toEqual(['Ctrl', 'Shift', 'O']);
     expect(shortcutKeys('new-chat', true)).toEqual(['⌘', '⇧', 'O']);
     expect(shortcutKeys('edit-last', false)).toEqual(['↑']);
+    expect(shortcutKeys('previous-alternative', false)).toEqual(['←']);
+    expect(shortcutKeys('next-alternative', true)).toEqual(['→']);
     expect(shortcutLabel('search', false)).toBe('Ctrl+K');
     expect(shortcutLabel('search', true)).toBe('⌘K');
     expect(ariaKeyShortcuts('new-chat')).toBe('Control+Shift+O Meta+Shift+O');
     expect(ariaKeyShortcuts('stop')).toBe('Escape');
+  });
+});
+
+describe('swipeDirection (← / → on the conversation)', () => {
+  const page = document.createElement('div');
+  page.innerHTML =
+    '<button>Copy</button><textarea aria-label="Message"></textarea><input type="text" /><div role="slider" tabindex="0"></div>';
+  document.body.append(page);
+  const [button, messageBox, input, slider] = Array.from(page.children) as [
+    HTMLElement,
+    HTMLTextAreaElement,
+    HTMLInputElement,
+    HTMLElement,
+  ];
+  const press = (target: EventTarget, name: string, extra: Partial<KeyboardEvent> = {}) =>
+    swipeDirection({ ...key(name, extra), target }, page, messageBox);
+
+  it('goes back on ← and on on → from a message’s button, the page or the empty message box', () => {
+    expect(press(button, 'ArrowLeft')).toBe(-1);
+    expect(press(button, 'ArrowRight')).toBe(1);
+    expect(press(document.body, 'ArrowLeft')).toBe(-1);
+    expect(press(messageBox, 'ArrowRight')).toBe(1);
+  });
+
+  it('leaves the arrows to text fields, widgets, the rest of the app and modified keys', () => {
+    messageBox.value = 'Hello';
+    expect(press(messageBox, 'ArrowLeft')).toBeNull();
+    messageBox.value = '';
+    expect(press(input, 'ArrowLeft')).toBeNull();
+    expect(press(slider, 'ArrowRight')).toBeNull();
+    const outside = document.createElement('button');
+    document.body.append(outside);
+    expect(press(outside, 'ArrowLeft')).toBeNull();
+    expect(press(button, 'ArrowLeft', { shiftKey: true })).toBeNull();
+    expect(press(button, 'ArrowLeft', { ctrlKey: true })).toBeNull();
+    expect(press(button, 'ArrowUp')).toBeNull();
   });
 });

@@ -18,7 +18,9 @@ export type ShortcutId =
   | 'send'
   | 'new-line'
   | 'stop'
-  | 'edit-last';
+  | 'edit-last'
+  | 'previous-alternative'
+  | 'next-alternative';
 
 export interface Shortcut {
   id: ShortcutId;
@@ -52,6 +54,20 @@ export const SHORTCUTS: readonly Shortcut[] = [
     combo: { key: 'f', mod: true, shift: true },
     when: 'Esc leaves it too',
   },
+  {
+    id: 'previous-alternative',
+    label: 'Previous alternative of the last reply',
+    group: 'Chat',
+    combo: { key: 'ArrowLeft' },
+    when: 'outside text fields, or in the empty message box',
+  },
+  {
+    id: 'next-alternative',
+    label: 'Next alternative of the last reply',
+    group: 'Chat',
+    combo: { key: 'ArrowRight' },
+    when: 'past the last one, a new reply is written',
+  },
   { id: 'send', label: 'Send the message', group: 'Message box', combo: { key: 'Enter' } },
   { id: 'new-line', label: 'New line', group: 'Message box', combo: { key: 'Enter', shift: true } },
   {
@@ -79,7 +95,14 @@ export function isApple(): boolean {
   return typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.userAgent);
 }
 
-const KEY_NAMES: Record<string, string> = { Enter: 'Enter', Escape: 'Esc', ArrowUp: '↑', '/': '/' };
+const KEY_NAMES: Record<string, string> = {
+  Enter: 'Enter',
+  Escape: 'Esc',
+  ArrowUp: '↑',
+  ArrowLeft: '←',
+  ArrowRight: '→',
+  '/': '/',
+};
 
 /**
  * The keys of a shortcut as shown to a person, one string per key cap.
@@ -146,6 +169,58 @@ export function chatShortcut(event: KeyLike, streaming: boolean): 'search' | 'st
   if (matchesShortcut(event, 'search')) return 'search';
   if (streaming && matchesShortcut(event, 'stop')) return 'stop';
   return null;
+}
+
+/** Fields and widgets where ← and → already mean something (moving the caret, a slider, tabs…). */
+const OWNS_ARROWS =
+  'input,textarea,select,[contenteditable]:not([contenteditable="false"]),[role="dialog"],[role="menu"],[role="listbox"],[role="combobox"],[role="slider"],[role="tablist"],[role="radiogroup"],[role="grid"],[role="tree"],[role="toolbar"]';
+
+/**
+ * Whether ← / → flip the last reply's alternatives: -1 (previous), 1 (next) or null. They do
+ * when focus is in the conversation (`area`; or nowhere, on the page's body) and not in a text
+ * field or a widget that uses arrows, or in the message box (`messageBox`) while it is empty.
+ * @example swipeDirection(event, main, composer) // -1 on ← with focus on a message's button
+ */
+export function swipeDirection(
+  event: KeyLike & { target: EventTarget | null; defaultPrevented?: boolean },
+  area: Element | null,
+  messageBox: HTMLTextAreaElement | null,
+): -1 | 1 | null {
+  if (event.defaultPrevented) return null;
+  const direction = matchesShortcut(event, 'previous-alternative')
+    ? -1
+    : matchesShortcut(event, 'next-alternative')
+      ? 1
+      : null;
+  if (direction === null) return null;
+  const target = event.target instanceof Element ? event.target : null;
+  if (!target || !area) return null;
+  if (messageBox && target === messageBox) return messageBox.value === '' ? direction : null;
+  // The page's body, or the <main> the layout focuses when a chat opens, holds the conversation.
+  if (target.contains(area)) return direction;
+  if (!area.contains(target) || target.closest(OWNS_ARROWS)) return null;
+  return direction;
+}
+
+/**
+ * ← / → on the conversation (see `swipeDirection`): `onSwipe` says whether it did something, and
+ * only then is the key kept from the page (it does not scroll sideways).
+ */
+export function useSwipeKeys(
+  area: { current: Element | null },
+  messageBox: { current: HTMLTextAreaElement | null },
+  onSwipe: (direction: -1 | 1) => boolean,
+) {
+  const latest = useRef(onSwipe);
+  latest.current = onSwipe;
+  useEffect(() => {
+    const onKeyDown = (event: KeyboardEvent) => {
+      const direction = swipeDirection(event, area.current, messageBox.current);
+      if (direction !== null && latest.current(direction)) event.preventDefault();
+    };
+    window.addEventListener('keydown', onKeyDown);
+    return () => window.removeEventListener('keydown', onKeyDown);
+  }, [area, messageBox]);
 }
 
 /** Menus, dialogs and lists handle their own Escape (and keep the keys typed in them). */

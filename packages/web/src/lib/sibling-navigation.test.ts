@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { siblingLabel, siblingPosition } from './sibling-navigation';
+import { siblingLabel, siblingPosition, swipeStep } from './sibling-navigation';
 
 describe('siblingPosition', () => {
   it('says where a message stands among its alternatives', () => {
@@ -32,5 +32,34 @@ describe('siblingPosition', () => {
 
   it('reads as “Alternative 2 of 3”', () => {
     expect(siblingLabel({ index: 2, total: 3, previousId: 'a', nextId: 'c' })).toBe('Alternative 2 of 3');
+  });
+});
+
+describe('swipeStep (← / → on the last reply)', () => {
+  type Step = Parameters<typeof swipeStep>[0][number];
+  const reply: Step = {
+    id: 'b',
+    siblingIds: ['a', 'b'],
+    role: 'assistant',
+    status: 'complete',
+    parentId: 'q',
+  };
+  const question: Step = { id: 'q', siblingIds: ['q'], role: 'user', status: 'complete', parentId: 'g' };
+
+  it('flips to the previous and next alternative', () => {
+    expect(swipeStep([question, reply], -1)).toEqual({ kind: 'switch', id: 'a' });
+    expect(swipeStep([question, { ...reply, id: 'a' }], 1)).toEqual({ kind: 'switch', id: 'b' });
+  });
+
+  it('writes a new reply past the last one, and stops at the first', () => {
+    expect(swipeStep([question, reply], 1)).toEqual({ kind: 'regenerate', id: 'b' });
+    expect(swipeStep([question, { ...reply, id: 'a' }], -1)).toBeNull();
+  });
+
+  it('does nothing on a reply being written, after a message of the person, or on a greeting’s last', () => {
+    expect(swipeStep([question, { ...reply, status: 'streaming' }], -1)).toBeNull();
+    expect(swipeStep([question], 1)).toBeNull();
+    expect(swipeStep([{ ...reply, parentId: null }], 1)).toBeNull();
+    expect(swipeStep([{ ...reply, parentId: null }], -1)).toEqual({ kind: 'switch', id: 'a' });
   });
 });

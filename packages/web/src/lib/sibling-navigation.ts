@@ -29,3 +29,25 @@ export function siblingPosition(message: Pick<ChatMessage, 'id' | 'siblingIds'>)
 export function siblingLabel(position: SiblingPosition): string {
   return `Alternative ${position.index} of ${position.total}`;
 }
+
+/** What ← / → do to the branch's last reply: show another alternative, or write a new one. */
+export type SwipeStep = { kind: 'switch'; id: string } | { kind: 'regenerate'; id: string };
+
+/**
+ * ← / → on the branch's last reply (SillyTavern's swipes): the previous or next alternative,
+ * and → on the last alternative writes a new one (as Regenerate). Nothing when the branch does
+ * not end with a finished reply to a message (a greeting has only its siblings).
+ * @example swipeStep([question, lastAlternative], 1) // { kind: 'regenerate', id: lastAlternative.id }
+ */
+export function swipeStep(
+  messages: readonly Pick<ChatMessage, 'id' | 'siblingIds' | 'role' | 'status' | 'parentId'>[],
+  direction: -1 | 1,
+): SwipeStep | null {
+  const last = messages.at(-1);
+  if (last?.role !== 'assistant' || last.status === 'streaming') return null;
+  const position = siblingPosition(last);
+  const to = direction < 0 ? position?.previousId : position?.nextId;
+  if (to) return { kind: 'switch', id: to };
+  if (direction > 0 && last.parentId) return { kind: 'regenerate', id: last.id };
+  return null;
+}

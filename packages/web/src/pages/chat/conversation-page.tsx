@@ -14,7 +14,7 @@ import { FormAlert } from '../../components/form-alert';
 import { DEFAULT_CHAIN, ModelPicker } from '../../components/models/model-picker';
 import { Skeleton } from '../../components/skeleton';
 import { friendlyMessage, serverErrorRequestId } from '../../lib/api-errors';
-import { useChatShortcuts } from '../../lib/chat-shortcuts';
+import { useChatShortcuts, useSwipeKeys } from '../../lib/chat-shortcuts';
 import {
   displayTitle,
   useBranch,
@@ -35,6 +35,7 @@ import {
   useUserSettings,
 } from '../../lib/models';
 import { useSession } from '../../lib/session';
+import { swipeStep } from '../../lib/sibling-navigation';
 import { useConversationEvents } from '../../lib/use-conversation-events';
 import { useReplyStream } from '../../lib/use-reply-stream';
 import { ChatListToggle, useChatContext } from './chat-layout';
@@ -195,10 +196,21 @@ function Conversation({ conversationId }: { conversationId: string }) {
     [regenerate, continueReply, edit, patchConversation, forkConversation, conversationId, navigate],
   );
 
+  // ← / → flip the last reply's alternatives, as its `< 2/3 >` does; → past the last writes a new one.
+  const page = useRef<HTMLDivElement>(null);
+  useSwipeKeys(page, composer, (direction) => {
+    if (busy) return false;
+    const step = swipeStep(messages, direction);
+    if (!step) return false;
+    if (step.kind === 'switch') actions.onSwitch(step.id);
+    else actions.onRegenerate(step.id);
+    return true;
+  });
+
   const noModelError = requestError?.code === 'no_model_configured';
 
   return (
-    <div className="flex min-h-0 flex-1 flex-col">
+    <div ref={page} className="flex min-h-0 flex-1 flex-col">
       <header className="flex shrink-0 flex-wrap items-center gap-x-3 gap-y-2 border-b border-line bg-surface px-3 py-2 sm:px-5">
         <ChatListToggle />
         <ParticipantStack participants={conversation.participants} viewerId={user?.id} />

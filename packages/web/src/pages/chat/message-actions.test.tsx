@@ -1,0 +1,116 @@
+import { cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ChatMessage } from '../../lib/conversations';
+import { ada, avatar } from '../../test/avatar-fixtures';
+import { conversationFixture, greetingFixture } from '../../test/conversation-fixtures';
+import { model, sseResponse } from '../../test/model-fixtures';
+import { fakeApi, renderApp } from '../../test/render';
+
+// Message actions on the conversation page (issue 12 point 10): ← / → flip the last reply's
+// alternatives, → past the last writes a new one.
+
+const ID = '0199a1b2-0000-7000-8000-00000000d0d0';
+const GREETING_ID = '0199a1b2-0000-7000-8000-00000000d0d1';
+const QUESTION_ID = '0199a1b2-0000-7000-8000-00000000d0d2';
+const FIRST_ID = '0199a1b2-0000-7000-8000-00000000d0d3';
+const SECOND_ID = '0199a1b2-0000-7000-8000-00000000d0d4';
+const lumina = avatar({ name: 'Lumina', source: 'template:lumina' });
+
+const greeting = greetingFixture({ id: GREETING_ID, conversationId: ID, content: 'Hi Ada!' }, lumina.id);
+const question: ChatMessage = {
+  ...greeting,
+  id: QUESTION_ID,
+  parentId: GREETING_ID,
+  role: 'user',
+  content: 'Tell me a story',
+  parts: [{ type: 'text', text: 'Tell me a story' }],
+  speaker: null,
+  siblingIds: [QUESTION_ID],
+};
+const answer = (id: string, content: string): ChatMessage => ({
+  ...greeting,
+  id,
+  parentId: QUESTION_ID,
+  content,
+  parts: [{ type: 'text', text: content }],
+  siblingIds: [FIRST_ID, SECOND_ID],
+});
+
+function server(leaf: ChatMessage) {
+  const conversation = conversationFixture({ id: ID, avatarId: lumina.id, activeLeafId: leaf.id });
+  return fakeApi({
+    'GET /api/auth/me': () => ({ user: ada }),
+    'GET /api/auth/config': () => ({ signupOpen: true, needsFirstAdmin: false }),
+    'GET /api/avatars': () => ({ avatars: [lumina] }),
+    'GET /api/conversations': () => ({ conversations: [conversation], nextCursor: null }),
+    [`GET /api/conversations/${ID}/messages`]: () => ({ conversation, messages: [greeting, question, leaf] }),
+    [`PATCH /api/conversations/${ID}`]: () => ({ conversation }),
+    [`POST /api/messages/${SECOND_ID}/regenerate`]: () => sseResponse([]),
+    'GET /api/models': () => ({ models: [model('ollama/llama3.2')] }),
+    'GET /api/providers': () => ({ providers: [] }),
+    'GET /api/settings': () => ({
+      settings: { defaultModel: 'ollama/llama3.2', fallbackModels: [], localOnly: false },
+      instance: { localOnly: false, lockedByEnvironment: false },
+      limits: { maxMessageChars: 1000 },
+    }),
+    'GET /health': () => ({ status: 'ok', version: '0.1.0', uptimeSeconds: 1, checks: {} }),
+  });
+}
+
+const box = () => screen.getByRole('textbox', { name: 'Message' }) as HTMLTextAreaElement;
+const changes = (api: ReturnType<typeof fakeApi>) =>
+  api.requests
+    .filter((r) => r.method !== 'GET')
+    .map((r) => `${r.method} ${r.path} ${JSON.stringify(r.body)}`);
+
+describe('← / → on the conversation', () => {
+  beforeEach(() => window.localStorage.clear());
+  afterEach(cleanup);
+
+  it('← shows the previous alternative of the last reply, from a message or the empty box', async () => {
+    const api = server(answer(SECOND_ID, 'The second story'));
+    renderApp({ fetch: api.fetch, path: `/chat/${ID}` });
+    await screen.findByText('The second story');
+    const edit = screen.getByRole('button', { name: 'Edit message' });
+    edit.focus();
+    fireEvent.keyDown(edit, { key: 'ArrowLeft' });
+    await waitFor(() =>
+      expect(changes(api)).toEqual([`PATCH /api/conversations/${ID} {"activeLeafId":"${FIRST_ID}"}`]),
+    );
+  });
+
+  it('does nothing while the message box has text, or with a modifier', async () => {
+    const api = server(answer(SECOND_ID, 'The second story'));
+    renderApp({ fetch: api.fetch, path: `/chat/${ID}` });
+    await screen.findByText('The second story');
+    fireEvent.change(box(), { target: { value: 'Hello' } });
+    fireEvent.keyDown(box(), { key: 'ArrowLeft' });
+    fireEvent.keyDown(document.body, { key: 'ArrowLeft', altKey: true });
+    fireEvent.keyDown(document.body, { key: 'ArrowLeft', shiftKey: true });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(changes(api)).toEqual([]);
+    // Emptied, the box lets the arrows through.
+    fireEvent.change(box(), { target: { value: '' } });
+    fireEvent.keyDown(box(), { key: 'ArrowLeft' });
+    await waitFor(() => expect(changes(api)).toHaveLength(1));
+  });
+
+  it('→ shows the next alternative, and past the last one writes a new reply', async () => {
+    const first = server(answer(FIRST_ID, 'The first story'));
+    renderApp({ fetch: first.fetch, path: `/chat/${ID}` });
+    await screen.findByText('The first story');
+    fireEvent.keyDown(document.body, { key: 'ArrowRight' });
+    await waitFor(() =>
+      expect(changes(first)).toEqual([`PATCH /api/conversations/${ID} {"activeLeafId":"${SECOND_ID}"}`]),
+    );
+    cleanup();
+
+    const last = server(answer(SECOND_ID, 'The second story'));
+    renderApp({ fetch: last.fetch, path: `/chat/${ID}` });
+    await screen.findByText('The second story');
+    fireEvent.keyDown(document.body, { key: 'ArrowRight' });
+    await waitFor(() =>
+      expect(changes(last)).toEqual([`POST /api/messages/${SECOND_ID}/regenerate undefined`]),
+    );
+  });
+});
