@@ -114,9 +114,7 @@ export function usePresets() {
   });
 }
 
-function usePresetMutation<T>(
-  run: (lumina: ReturnType<typeof useLuminaClient>, input: T) => Promise<unknown>,
-) {
+function usePresetMutation<T, R>(run: (lumina: ReturnType<typeof useLuminaClient>, input: T) => Promise<R>) {
   const lumina = useLuminaClient();
   const queryClient = useQueryClient();
   return useMutation({

@@ -1,7 +1,8 @@
 import * as Slider from '@radix-ui/react-slider';
 import clsx from 'clsx';
-import { RotateCcw } from 'lucide-react';
-import { useId } from 'react';
+import { BookmarkPlus, RotateCcw } from 'lucide-react';
+import { type FormEvent, useId, useState } from 'react';
+import { friendlyMessage } from '../../lib/api-errors';
 import type { Avatar } from '../../lib/avatars';
 import {
   type GenerationSettingKey,
@@ -10,10 +11,15 @@ import {
   MAX_STOP_STRINGS,
   SETTING_SPECS,
   type SettingSpec,
+  useCreatePreset,
   usePresets,
   withoutSetting,
 } from '../../lib/generation-presets';
 import { useDefaultModel, useModels } from '../../lib/models';
+import { Dialog, DialogActions } from '../dialog';
+import { FormAlert } from '../form-alert';
+import { inputClass } from '../form-field';
+import { Spinner } from '../submit-button';
 import { ChipInput } from './fields';
 
 /**
@@ -245,6 +251,12 @@ export function AvatarGenerationSettings({
         <p className="text-xs text-ink-muted">
           Values set below win over the preset’s. Manage presets in Settings → Models.
         </p>
+        {readOnly ? null : (
+          <SaveAsPreset
+            values={{ ...(preset?.settings ?? {}), ...generation.settings }}
+            onSaved={(presetId) => onChange({ presetId, settings: {} })}
+          />
+        )}
       </div>
       <p className="text-xs text-ink-muted" data-testid="generation-model-note">
         {supported
@@ -259,5 +271,93 @@ export function AvatarGenerationSettings({
         onChange={(settings) => onChange({ ...generation, settings })}
       />
     </div>
+  );
+}
+
+/**
+ * "Save as preset": the values in effect here (the preset's with this avatar's over them) become a
+ * new preset of the person's, which the avatar then uses instead of its own copies.
+ */
+function SaveAsPreset({
+  values,
+  onSaved,
+}: {
+  values: GenerationSettings;
+  onSaved: (presetId: string) => void;
+}) {
+  const [open, setOpen] = useState(false);
+  const [name, setName] = useState('');
+  const create = useCreatePreset();
+  const nameId = useId();
+  const empty = Object.keys(values).length === 0;
+
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    if (!name.trim()) return;
+    create.mutate(
+      { name: name.trim(), settings: values },
+      {
+        onSuccess: (preset) => {
+          onSaved(preset.id);
+          setOpen(false);
+          setName('');
+        },
+      },
+    );
+  }
+
+  return (
+    <>
+      <div>
+        <button
+          type="button"
+          className="btn-secondary h-8 px-2.5 text-[13px]"
+          disabled={empty}
+          title={empty ? 'Set a value first' : undefined}
+          onClick={() => setOpen(true)}
+        >
+          <BookmarkPlus className="size-3.5" aria-hidden="true" />
+          Save as preset
+        </button>
+      </div>
+      <Dialog
+        open={open}
+        onOpenChange={setOpen}
+        title="Save as preset"
+        description="These values become a preset you can give other avatars; this avatar then uses it."
+        locked={create.isPending}
+      >
+        <form onSubmit={submit} className="flex flex-col gap-4">
+          <div className="flex flex-col gap-1.5">
+            <label htmlFor={nameId} className="text-sm font-medium text-ink">
+              Name
+            </label>
+            <input
+              id={nameId}
+              className={inputClass}
+              value={name}
+              maxLength={100}
+              required
+              onChange={(event) => setName(event.target.value)}
+            />
+          </div>
+          {create.error ? <FormAlert>{friendlyMessage(create.error)}</FormAlert> : null}
+          <DialogActions>
+            <button
+              type="button"
+              className="btn-secondary"
+              onClick={() => setOpen(false)}
+              disabled={create.isPending}
+            >
+              Cancel
+            </button>
+            <button type="submit" className="btn-primary" disabled={create.isPending || !name.trim()}>
+              {create.isPending ? <Spinner /> : null}
+              Save preset
+            </button>
+          </DialogActions>
+        </form>
+      </Dialog>
+    </>
   );
 }
