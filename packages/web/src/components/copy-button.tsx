@@ -8,10 +8,13 @@ import { useEffect, useState } from 'react';
 export function CopyButton({
   text,
   label,
+  title,
   variant = 'icon',
 }: {
   text: string;
   label: string;
+  /** The icon's tooltip, when it says more than the label. */
+  title?: string;
   variant?: 'icon' | 'button';
 }) {
   const [copied, setCopied] = useState(false);
@@ -54,7 +57,13 @@ export function CopyButton({
     );
   }
   return (
-    <button type="button" onClick={copy} className="icon-btn size-7" aria-label={copied ? 'Copied' : label}>
+    <button
+      type="button"
+      onClick={copy}
+      className="icon-btn size-7"
+      aria-label={copied ? 'Copied' : label}
+      title={copied ? 'Copied' : title}
+    >
       {icon}
       {announcement}
     </button>

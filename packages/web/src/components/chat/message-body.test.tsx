@@ -132,7 +132,7 @@ describe('MessageItem with parts', () => {
     expect(screen.getByText('calendar')).toBeTruthy();
     expect(screen.queryByText('(empty reply)')).toBeNull();
     // Nothing to copy and nothing to regenerate: the model wrote no tool message.
-    expect(screen.queryByRole('button', { name: 'Copy reply' })).toBeNull();
+    expect(screen.queryByRole('button', { name: 'Copy reply as Markdown' })).toBeNull();
     expect(screen.queryByRole('button', { name: 'Regenerate reply' })).toBeNull();
   });
 
@@ -171,7 +171,7 @@ describe('MessageItem with parts', () => {
         />
       </>,
     );
-    expect(screen.getByRole('button', { name: 'Copy reply' })).toBeTruthy();
+    expect(screen.getByRole('button', { name: 'Copy reply as Markdown' })).toBeTruthy();
     expect(screen.getByText('Look')).toBeTruthy();
     expect(screen.getByRole('img', { name: 'cat.jpg' }).getAttribute('src')).toBe('/api/images/cat');
   });

@@ -107,3 +107,73 @@ describe('MessageItem: Continue', () => {
     expect(continued).toEqual([]);
   });
 });
+
+describe('MessageItem: Copy as Markdown', () => {
+  it('copies the reply’s Markdown source, not its rendered text, and says Copied', async () => {
+    const user = userEvent.setup();
+    const source = '## Plan\n\n- **Bold** step\n- `code` step\n\n[link](https://example.com)';
+    renderItem(reply({ content: source, parts: [{ type: 'text', text: source }] }));
+    // The reply shows rendered: no Markdown marks on screen.
+    expect(await screen.findByRole('heading', { name: 'Plan' }, { timeout: 3000 })).toBeTruthy();
+    const button = screen.getByRole('button', { name: 'Copy reply as Markdown' });
+    expect(button.getAttribute('title')).toBe('Copy as Markdown');
+    await user.click(button);
+    expect(await navigator.clipboard.readText()).toBe(source);
+    expect(screen.getByRole('button', { name: 'Copied' })).toBeTruthy();
+    expect(screen.getByText('Copied to clipboard')).toBeTruthy();
+  });
+});
+
+describe('MessageItem: Get a reply', () => {
+  const QUESTION_ID = '0190a4c2-0000-7000-8000-000000000003';
+  const question = reply({
+    id: QUESTION_ID,
+    role: 'user',
+    content: 'Are you there?',
+    parts: [{ type: 'text', text: 'Are you there?' }],
+    siblingIds: [QUESTION_ID],
+  });
+
+  function renderQuestion({ last = true, busy = false } = {}) {
+    const regenerated: string[] = [];
+    const actions: MessageActions = {
+      onRegenerate: (id) => regenerated.push(id),
+      onContinue() {},
+      onEdit() {},
+      onSwitch() {},
+      onFork() {},
+      onDelete() {},
+    };
+    render(
+      <MessageItem
+        message={question}
+        avatar={null}
+        busy={busy}
+        highlighted={false}
+        last={last}
+        actions={actions}
+      />,
+    );
+    return regenerated;
+  }
+
+  it('asks for a reply to a message of the person’s that ends the branch', async () => {
+    const user = userEvent.setup();
+    const regenerated = renderQuestion();
+    await user.click(screen.getByRole('button', { name: 'Get a reply' }));
+    expect(regenerated).toEqual([QUESTION_ID]);
+  });
+
+  it('is not offered on an answered message, and is off while a reply is being written', () => {
+    renderQuestion({ last: false });
+    expect(screen.queryByRole('button', { name: 'Get a reply' })).toBeNull();
+    cleanup();
+    renderQuestion({ busy: true });
+    expect(screen.getByRole<HTMLButtonElement>('button', { name: 'Get a reply' }).disabled).toBe(true);
+  });
+
+  it('is not offered on a reply', () => {
+    renderItem(reply({}));
+    expect(screen.queryByRole('button', { name: 'Get a reply' })).toBeNull();
+  });
+});

@@ -2,6 +2,7 @@ import clsx from 'clsx';
 import {
   CircleAlert,
   GitFork,
+  MessageSquareReply,
   Pencil,
   RotateCcw,
   Square,
@@ -86,6 +87,9 @@ export const MessageItem = memo(function MessageItem({
   // Only the branch's last reply can be continued, and only once it has ended without an error
   // (a failed one has "Try again"); the server refuses a reply still being written.
   const continuable = last && message.role === 'assistant' && CONTINUABLE.has(message.status);
+  // A message of the person's that ends the branch has no reply (the send failed part-way, or
+  // the reply was deleted): regenerating it asks for one.
+  const unanswered = last && mine && !pending;
 
   return (
     <article
@@ -171,9 +175,26 @@ export const MessageItem = memo(function MessageItem({
           <SiblingNavigator message={message} disabled={busy} onSwitch={actions.onSwitch} />
           {writing ? null : (
             <>
-              {/* Copy takes the text; a message of tool results alone has none. */}
+              {/* Copy takes the text as written: a reply's Markdown source, not what it renders to
+                  (message.content is its text parts; a message of tool results alone has none). */}
               {message.content ? (
-                <CopyButton text={message.content} label={mine ? 'Copy message' : 'Copy reply'} />
+                <CopyButton
+                  text={message.content}
+                  label={mine ? 'Copy message' : 'Copy reply as Markdown'}
+                  title={mine ? 'Copy' : 'Copy as Markdown'}
+                />
+              ) : null}
+              {unanswered ? (
+                <button
+                  type="button"
+                  className="btn-secondary h-7 px-2 text-xs"
+                  title="Ask for a reply to this message"
+                  disabled={busy}
+                  onClick={() => actions.onRegenerate(message.id)}
+                >
+                  <MessageSquareReply className="size-3.5" aria-hidden="true" />
+                  Get a reply
+                </button>
               ) : null}
               {mine ? (
                 <button

@@ -36,14 +36,17 @@ const answer = (id: string, content: string): ChatMessage => ({
   siblingIds: [FIRST_ID, SECOND_ID],
 });
 
-function server(leaf: ChatMessage) {
+function server(leaf: ChatMessage, routes: Parameters<typeof fakeApi>[0] = {}) {
   const conversation = conversationFixture({ id: ID, avatarId: lumina.id, activeLeafId: leaf.id });
   return fakeApi({
     'GET /api/auth/me': () => ({ user: ada }),
     'GET /api/auth/config': () => ({ signupOpen: true, needsFirstAdmin: false }),
     'GET /api/avatars': () => ({ avatars: [lumina] }),
     'GET /api/conversations': () => ({ conversations: [conversation], nextCursor: null }),
-    [`GET /api/conversations/${ID}/messages`]: () => ({ conversation, messages: [greeting, question, leaf] }),
+    [`GET /api/conversations/${ID}/messages`]: () => ({
+      conversation,
+      messages: leaf === question ? [greeting, question] : [greeting, question, leaf],
+    }),
     [`PATCH /api/conversations/${ID}`]: () => ({ conversation }),
     [`POST /api/messages/${SECOND_ID}/regenerate`]: () => sseResponse([]),
     'GET /api/models': () => ({ models: [model('ollama/llama3.2')] }),
@@ -54,6 +57,7 @@ function server(leaf: ChatMessage) {
       limits: { maxMessageChars: 1000 },
     }),
     'GET /health': () => ({ status: 'ok', version: '0.1.0', uptimeSeconds: 1, checks: {} }),
+    ...routes,
   });
 }
 
@@ -112,5 +116,48 @@ describe('← / → on the conversation', () => {
     await waitFor(() =>
       expect(changes(last)).toEqual([`POST /api/messages/${SECOND_ID}/regenerate undefined`]),
     );
+  });
+});
+
+describe('Get a reply', () => {
+  afterEach(cleanup);
+
+  it('answers a message of the person’s that has no reply, through the regenerate endpoint', async () => {
+    const REPLY_ID = '0199a1b2-0000-7000-8000-00000000d0d9';
+    const stored = { ...answer(REPLY_ID, 'Here I am.'), siblingIds: [REPLY_ID] };
+    let answered = false;
+    const conversation = conversationFixture({ id: ID, avatarId: lumina.id, activeLeafId: QUESTION_ID });
+    const api = server(question, {
+      // What the server holds once the reply is written.
+      [`GET /api/conversations/${ID}/messages`]: () => ({
+        conversation: { ...conversation, activeLeafId: answered ? REPLY_ID : QUESTION_ID },
+        messages: answered ? [greeting, question, stored] : [greeting, question],
+      }),
+      [`POST /api/messages/${QUESTION_ID}/regenerate`]: () => {
+        answered = true;
+        return sseResponse([
+          [
+            'message-start',
+            {
+              turnId: QUESTION_ID,
+              participant: null,
+              createdAt: '2026-01-03T00:00:01.000Z',
+              messageId: REPLY_ID,
+              parentId: QUESTION_ID,
+              role: 'assistant',
+              model: 'ollama/llama3.2',
+            },
+          ],
+          ['text-delta', { delta: 'Here I am.' }],
+          ['finish', { status: 'complete', finishReason: 'stop', timings: null }],
+        ]);
+      },
+    });
+    renderApp({ fetch: api.fetch, path: `/chat/${ID}` });
+    fireEvent.click(await screen.findByRole('button', { name: 'Get a reply' }));
+    expect(await screen.findByText('Here I am.')).toBeTruthy();
+    expect(changes(api)).toEqual([`POST /api/messages/${QUESTION_ID}/regenerate undefined`]);
+    // Answered, it is no longer offered.
+    expect(screen.queryByRole('button', { name: 'Get a reply' })).toBeNull();
   });
 });
