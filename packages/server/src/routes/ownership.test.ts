@@ -198,6 +198,25 @@ const resources: Record<
     expect: 403,
     why: 'administration routes are closed to non-admins as a whole',
   },
+  '/api/admin/users/{id}/password-reset': {
+    create: async (_app, owner) => owner.user.id,
+    expect: 403,
+    why: 'administration routes are closed to non-admins as a whole',
+  },
+  '/api/presets/{id}': {
+    create: async (app, owner) => {
+      const res = await app.inject({
+        method: 'POST',
+        url: '/api/presets',
+        headers: { ...CSRF, cookie: owner.cookie },
+        payload: { name: 'Private preset', settings: { temperature: 0.5 } },
+      });
+      if (res.statusCode !== 201) throw new Error(res.body);
+      return res.json().preset.id;
+    },
+    expect: 404,
+    body: { name: 'Taken' },
+  },
   '/api/admin/jobs/{id}/retry': {
     create: async () => '01900000-0000-7000-8000-000000000000',
     expect: 403,
