@@ -184,6 +184,13 @@ describeStorage('conversations and streaming replies (%s)', (mode) => {
     ]);
     expect(view.messages[1].siblingIds).toHaveLength(2);
 
+    const renamed = await app.inject({
+      method: 'PATCH',
+      url: `/api/conversations/${conversation.id}`,
+      headers: headers(),
+      payload: { title: 'Something to tell' },
+    });
+    expect(renamed.statusCode).toBe(200);
     const fork = await app.inject({
       method: 'POST',
       url: `/api/conversations/${conversation.id}/fork`,
@@ -191,6 +198,8 @@ describeStorage('conversations and streaming replies (%s)', (mode) => {
       payload: { messageId: view.messages[1].id },
     });
     expect(fork.statusCode).toBe(201);
+    // Named after the source, so the two are told apart in the list.
+    expect(fork.json().conversation.title).toBe('Something to tell (branch)');
     const forked = await branch(fork.json().conversation.id);
     expect(forked.messages.map((m: { content: string }) => m.content)).toEqual([
       'Hello chat, I am Aria.',

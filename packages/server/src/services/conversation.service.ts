@@ -210,7 +210,8 @@ export function createConversationService(deps: { db: Database }) {
       const fork = await conversations.create({
         ownerId: userId,
         avatarId: source.avatarId,
-        title: source.title ? `${source.title} (fork)` : '',
+        // Named after the source, so the two are told apart in the list (an untitled one stays so).
+        title: source.title ? `${source.title} (branch)` : '',
         titleSource: source.titleSource,
         tags: source.tags,
         model: source.model,
