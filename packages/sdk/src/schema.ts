@@ -2439,7 +2439,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Your default model, fallback chain and privacy mode, and the instance’s limits */
+        /** Your default model, fallback chain, privacy mode and personas, and the instance’s limits */
         get: {
             parameters: {
                 query?: never;
@@ -2473,7 +2473,10 @@ export interface paths {
                 };
             };
         };
-        /** Change your settings (fields you leave out keep their value) */
+        /**
+         * Change your settings (fields you leave out keep their value)
+         * @description `personas` replaces the whole list: entries with an `id` edit that persona, entries without one are new (the server gives the id), personas left out are deleted (a deleted default persona leaves `defaultPersonaId` null; conversations that chose it fall back to the default). An unknown or repeated id, or a `defaultPersonaId` that is not one of your personas, is 400. At most 20 personas; name 1–100 characters, description up to 5,000.
+         */
         put: {
             parameters: {
                 query?: never;
@@ -2487,6 +2490,19 @@ export interface paths {
                         defaultModel?: string | null;
                         fallbackModels?: string[];
                         localOnly?: boolean;
+                        /** @description The whole list, in order: personas left out are deleted */
+                        personas?: {
+                            /**
+                             * Format: uuid
+                             * @description An existing persona’s id; leave it out for a new one (the server gives it one)
+                             */
+                            id?: string;
+                            name: string;
+                            /** @default  */
+                            description?: string;
+                        }[];
+                        /** @description One of your personas, or null for your account’s names */
+                        defaultPersonaId?: string | null;
                     };
                 };
             };
@@ -5051,6 +5067,8 @@ export interface paths {
                                  */
                                 role?: "system" | "user" | "assistant";
                             } | null;
+                            /** @description One of your personas (settings `personas`); null = your default */
+                            personaId?: string | null;
                         };
                         generation?: components["schemas"]["GenerationSettingsInput"];
                     };
@@ -6646,6 +6664,7 @@ export interface components {
                  */
                 role: "system" | "user" | "assistant";
             } | null;
+            personaId?: string | null;
         };
         ParticipantInput: {
             /** Format: uuid */
@@ -7091,6 +7110,13 @@ export interface components {
             /** @description The message is already on the visible branch */
             onActiveBranch: boolean;
         };
+        UserPersonaInput: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** @default  */
+            description: string;
+        };
         UserSettingsInput: {
             /** @default null */
             defaultModel: string | null;
@@ -7098,6 +7124,10 @@ export interface components {
             fallbackModels: string[];
             /** @default false */
             localOnly: boolean;
+            /** @default [] */
+            personas: components["schemas"]["UserPersonaInput"][];
+            /** @default null */
+            defaultPersonaId: string | null;
         };
         ModelPriceInput: {
             /** @description A model id (`provider/model`) or a prefix ending in `*`, e.g. `openai/gpt-4o*` */
@@ -7660,6 +7690,7 @@ export interface components {
                  */
                 role: "system" | "user" | "assistant";
             } | null;
+            personaId?: string | null;
         };
         Participant: {
             /** Format: uuid */
@@ -8105,6 +8136,13 @@ export interface components {
             /** @description The message is already on the visible branch */
             onActiveBranch: boolean;
         };
+        UserPersona: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** @default  */
+            description: string;
+        };
         UserSettings: {
             /** @default null */
             defaultModel: string | null;
@@ -8112,6 +8150,10 @@ export interface components {
             fallbackModels: string[];
             /** @default false */
             localOnly: boolean;
+            /** @default [] */
+            personas: components["schemas"]["UserPersona"][];
+            /** @default null */
+            defaultPersonaId: string | null;
         };
         ModelPrice: {
             /** @description A model id (`provider/model`) or a prefix ending in `*`, e.g. `openai/gpt-4o*` */

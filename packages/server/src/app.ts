@@ -361,9 +361,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // any tab or instance can follow (and cancel) them; a dead writer's replies are recovered.
   const writerId = newId();
   const bus = redis ? createRedisReplyBus(redis) : createMemoryReplyBus();
-  const conversations = createConversationService({ db: storage.db });
+  const conversations = createConversationService({ db: storage.db, settings });
   const conversationContext = createConversationContextService({
     db: storage.db,
+    settings,
     models,
     config,
     log: app.log,

@@ -12,7 +12,10 @@ const promptText = z.string().max(CONVERSATION_PROMPT_MAX_CHARS);
  * - `systemPrompt` replaces the avatar's main prompt (the card's system prompt, or Lumina's
  *   identity paragraph) for this conversation only; `{{original}}` inserts what it replaces;
  * - `authorsNote` is a short instruction inserted `depth` messages above the newest one, as the
- *   given role, on every turn (a steer that stays close to the end of the context).
+ *   given role, on every turn (a steer that stays close to the end of the context);
+ * - `personaId` is the user's persona (settings `personas`) they speak as here: `{{user}}` and
+ *   the prompt's "The user" section follow it; null or absent = their default persona, else
+ *   their account's names.
  */
 const authorsNoteSchema = z.object({
   text: promptText,
@@ -24,6 +27,7 @@ export const conversationPromptSchema = z
   .object({
     systemPrompt: promptText.nullable().default(null),
     authorsNote: authorsNoteSchema.nullable().default(null),
+    personaId: z.uuid().nullable().optional(),
   })
   .meta({ id: 'ConversationPrompt' });
 
@@ -31,6 +35,11 @@ export const conversationPromptSchema = z
 export const conversationPromptChangeSchema = z.object({
   systemPrompt: promptText.nullable().optional(),
   authorsNote: authorsNoteSchema.nullable().optional(),
+  personaId: z
+    .uuid()
+    .nullable()
+    .optional()
+    .describe('One of your personas (settings `personas`); null = your default'),
 });
 
 export type ConversationPrompt = z.infer<typeof conversationPromptSchema>;

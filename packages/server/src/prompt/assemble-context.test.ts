@@ -4,6 +4,7 @@ import { messageRow } from '../db/message-row.js';
 import type { AvatarRow, MessageRow } from '../db/schema/index.js';
 import { countTokens as tiktokenCount } from '../providers/adapters/token-counter.js';
 import type { ModelInfo } from '../providers/types.js';
+import { identityFor } from '../services/settings.service.js';
 import { avatarRow as baseAvatarRow } from '../test-support/avatar-rows.js';
 import { type AssembledContext, assembleContext, type ContextInput } from './assemble-context.js';
 import { TOKENS_PER_MESSAGE, TOKENS_PER_REPLY } from './context-budget.js';
@@ -423,6 +424,37 @@ describe('assembleContext', () => {
     expect(kinds(context).at(-1)).toBe('post_history');
     expect(context.messages.at(-1)).toEqual({ role: 'system', content: 'Stay in character, Sam.' });
     expect(context.tokens.total).toBe(sentTokens(context));
+  });
+
+  it('speaks to the conversation’s persona, else the default persona, else the account', async () => {
+    const account = { name: 'Samuel', preferredName: 'Sam' };
+    const knight = {
+      id: '11111111-1111-4111-8111-111111111111',
+      name: 'Sir Lancelot',
+      description: '{{user}} rides a white horse.',
+    };
+    const vale = { id: '22222222-2222-4222-8222-222222222222', name: 'Detective Vale', description: '' };
+    const settings = { personas: [knight, vale], defaultPersonaId: vale.id };
+    const avatar = avatarRow({
+      cardExtras: { card: { data: { post_history_instructions: 'Stay in character, {{user}}.' } } },
+    });
+    const context = await assembleContext(input({ avatar, user: identityFor(account, settings, knight.id) }));
+    expect(context.speakers.user).toBe('Sir Lancelot');
+    const system = context.messages[0]!.content;
+    expect(system).toContain('## The user\nYou are talking with Sir Lancelot. Address them as Sir Lancelot.');
+    expect(system).toContain('What they have shared about themselves: Sir Lancelot rides a white horse.');
+    expect(system).not.toContain('Sam');
+    expect(context.messages.at(-1)).toEqual({ role: 'system', content: 'Stay in character, Sir Lancelot.' });
+
+    // No choice (or a deleted one): the default persona; no default: the account's names.
+    for (const chosen of [null, 'deleted-persona']) {
+      expect(
+        (await assembleContext(input({ user: identityFor(account, settings, chosen) }))).speakers.user,
+      ).toBe('Detective Vale');
+    }
+    const plain = identityFor(account, { ...settings, defaultPersonaId: null }, null);
+    expect(plain).toBe(account);
+    expect((await assembleContext(input({ user: plain }))).speakers.user).toBe('Sam');
   });
 
   it('is deterministic: same input, same output', async () => {

@@ -56,7 +56,7 @@ export const settingsRoutes =
       {
         schema: {
           tags: ['accounts'],
-          summary: 'Your default model, fallback chain and privacy mode, and the instance’s limits',
+          summary: 'Your default model, fallback chain, privacy mode and personas, and the instance’s limits',
           response: {
             200: settingsAnswer,
             ...errorResponses(401),
@@ -76,6 +76,8 @@ export const settingsRoutes =
         schema: {
           tags: ['accounts'],
           summary: 'Change your settings (fields you leave out keep their value)',
+          description:
+            '`personas` replaces the whole list: entries with an `id` edit that persona, entries without one are new (the server gives the id), personas left out are deleted (a deleted default persona leaves `defaultPersonaId` null; conversations that chose it fall back to the default). An unknown or repeated id, or a `defaultPersonaId` that is not one of your personas, is 400. At most 20 personas; name 1–100 characters, description up to 5,000.',
           body: userSettingsPatchSchema,
           response: {
             200: settingsAnswer,

@@ -18,6 +18,7 @@ import type { ConversationSpeaker } from '../repositories/conversation-rows.js';
 import { createMessageRepository } from '../repositories/message.repository.js';
 import { createConversationSummaryService, type SummaryOutcome } from './conversation-summary.service.js';
 import type { ModelService } from './model.service.js';
+import { identityFor, type SettingsService } from './settings.service.js';
 
 /** What `GET /api/conversations/:id/context` shows. */
 export interface ContextPreview {
@@ -44,6 +45,8 @@ export function createConversationContextService(deps: {
    * conversation across instances, retried, surviving a restart); without it, in this process.
    */
   jobs?: Pick<JobQueue, 'enqueue'> | undefined;
+  /** The user's personas (cached per user for a second: no extra query per turn). */
+  settings?: Pick<SettingsService, 'get'> | undefined;
 }) {
   const avatars = createAvatarRepository(deps.db);
   const conversations = createConversationRepository(deps.db);
@@ -61,10 +64,11 @@ export function createConversationContextService(deps: {
     if (!found?.user) throw notFound('user');
     const { avatar, user } = found;
     if (!avatar) throw notFound('avatar');
-    return [
-      avatar,
-      { name: user.name, ...(user.preferredName ? { preferredName: user.preferredName } : {}) },
-    ];
+    const account = { name: user.name, ...(user.preferredName ? { preferredName: user.preferredName } : {}) };
+    if (!deps.settings) return [avatar, account];
+    // The conversation's persona, else the default persona, else the account's names.
+    const personaId = readConversationPrompt(conversation.prompt).personaId;
+    return [avatar, identityFor(account, await deps.settings.get(userId), personaId)];
   }
 
   function assemble(

@@ -16,6 +16,7 @@ import {
 import { createMessageRepository } from '../repositories/message.repository.js';
 import { createParticipantRepository } from '../repositories/participant.repository.js';
 import { createUserRepository } from '../repositories/user.repository.js';
+import { identityFor, type SettingsService } from './settings.service.js';
 
 export interface ConversationChanges {
   title?: string | undefined;
@@ -43,7 +44,11 @@ export interface BranchMessage {
  * Conversations and their message trees: create (with the avatar's greetings), list, rename,
  * tag, pin, archive, switch branch, fork, delete a branch, delete.
  */
-export function createConversationService(deps: { db: Database }) {
+export function createConversationService(deps: {
+  db: Database;
+  /** The user's personas: greetings use the default one, and a chosen one must exist. */
+  settings?: Pick<SettingsService, 'get'>;
+}) {
   const conversations = createConversationRepository(deps.db);
   const messages = createMessageRepository(deps.db);
   const avatars = createAvatarRepository(deps.db);
@@ -85,12 +90,18 @@ export function createConversationService(deps: { db: Database }) {
     conversationId: string,
     avatarId: string,
   ): Promise<NewMessageRow[]> {
-    const [avatar, user] = await Promise.all([avatars.findVisible(userId, avatarId), users.findById(userId)]);
+    const [avatar, user, settings] = await Promise.all([
+      avatars.findVisible(userId, avatarId),
+      users.findById(userId),
+      deps.settings?.get(userId),
+    ]);
     if (!avatar || !user) return [];
-    const context = createPersonaMacroContext(toAvatarPersona(avatar), {
-      name: user.name,
-      ...(user.preferredName ? { preferredName: user.preferredName } : {}),
-    });
+    const account = { name: user.name, ...(user.preferredName ? { preferredName: user.preferredName } : {}) };
+    // A new conversation has chosen no persona yet: the default one speaks.
+    const context = createPersonaMacroContext(
+      toAvatarPersona(avatar),
+      settings ? identityFor(account, settings) : account,
+    );
     return (
       [avatar.greeting, ...avatar.alternateGreetings]
         .filter((text) => text.trim() !== '')
@@ -162,6 +173,12 @@ export function createConversationService(deps: { db: Database }) {
           throw invalidRequest('activeLeafId must be a message of this conversation');
         }
         leaf = await messages.newestLeafUnder(message.id);
+      }
+      if (prompt?.personaId && deps.settings) {
+        const { personas } = await deps.settings.get(userId);
+        if (!personas.some((p) => p.id === prompt.personaId)) {
+          throw invalidRequest('prompt.personaId must be one of your personas');
+        }
       }
       const updated = await conversations.update(userId, id, {
         ...Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)),
@@ -267,5 +284,6 @@ function mergePrompt(
   return {
     systemPrompt: next.systemPrompt?.trim() ? next.systemPrompt : null,
     authorsNote: next.authorsNote?.text.trim() ? next.authorsNote : null,
+    ...(next.personaId ? { personaId: next.personaId } : {}),
   };
 }

@@ -1,7 +1,26 @@
 import { z } from 'zod';
 import type { Database } from '../db/database.js';
+import { invalidRequest } from '../errors.js';
+import { newId } from '../ids.js';
+import type { UserIdentity } from '../prompt/avatar-persona.js';
 import { createSettingsRepository } from '../repositories/settings.repository.js';
 import { createShortLivedCache } from '../short-lived-cache.js';
+
+/** The most personas one user keeps. */
+export const PERSONAS_MAX = 20;
+export const PERSONA_NAME_MAX = 100;
+export const PERSONA_DESCRIPTION_MAX = 5000;
+
+/** Who the user is in a conversation (SillyTavern's "persona"): `{{user}}` and "The user" follow it. */
+export const userPersonaSchema = z
+  .object({
+    id: z.uuid(),
+    name: z.string().min(1).max(PERSONA_NAME_MAX),
+    description: z.string().max(PERSONA_DESCRIPTION_MAX).default(''),
+  })
+  .meta({ id: 'UserPersona' });
+
+export type UserPersona = z.infer<typeof userPersonaSchema>;
 
 /** A user's preferences; unknown keys in stored documents are dropped, missing ones defaulted. */
 export const userSettingsSchema = z
@@ -12,6 +31,10 @@ export const userSettingsSchema = z
     fallbackModels: z.array(z.string().min(3).max(300)).max(5).default([]),
     /** Refuse every cloud provider for this user: nothing leaves the machine. */
     localOnly: z.boolean().default(false),
+    /** Who the user can be in a conversation; chosen per conversation (`prompt.personaId`). */
+    personas: z.array(userPersonaSchema).max(PERSONAS_MAX).default([]),
+    /** The persona used where a conversation chose none (and for greetings); null = the account's names. */
+    defaultPersonaId: z.uuid().nullable().default(null),
   })
   .meta({ id: 'UserSettings' });
 
@@ -22,7 +45,67 @@ export const userSettingsPatchSchema = z.object({
   defaultModel: z.string().min(3).max(300).nullable().optional(),
   fallbackModels: z.array(z.string().min(3).max(300)).max(5).optional(),
   localOnly: z.boolean().optional(),
+  personas: z
+    .array(
+      z.object({
+        id: z
+          .uuid()
+          .optional()
+          .describe('An existing persona’s id; leave it out for a new one (the server gives it one)'),
+        name: z.string().trim().min(1).max(PERSONA_NAME_MAX),
+        description: z.string().trim().max(PERSONA_DESCRIPTION_MAX).default(''),
+      }),
+    )
+    .max(PERSONAS_MAX)
+    .optional()
+    .describe('The whole list, in order: personas left out are deleted'),
+  defaultPersonaId: z
+    .uuid()
+    .nullable()
+    .optional()
+    .describe('One of your personas, or null for your account’s names'),
 });
+
+/**
+ * The identity a conversation speaks to: its persona, else the default persona, else the
+ * account's names. A persona's name is used whole for `{{user}}` (no first-word rule).
+ * @example identityFor({ name: 'Samuel' }, settings, conversationPrompt.personaId)
+ */
+export function identityFor(
+  account: UserIdentity,
+  settings: Pick<UserSettings, 'personas' | 'defaultPersonaId'>,
+  personaId?: string | null,
+): UserIdentity {
+  const persona =
+    (personaId ? settings.personas.find((p) => p.id === personaId) : undefined) ??
+    (settings.defaultPersonaId
+      ? settings.personas.find((p) => p.id === settings.defaultPersonaId)
+      : undefined);
+  if (!persona) return account;
+  return {
+    name: persona.name,
+    preferredName: persona.name,
+    ...(persona.description.trim() ? { description: persona.description } : {}),
+  };
+}
+
+/** The stored personas with a whole-list change applied: known ids kept, new entries given one. */
+function applyPersonas(
+  current: UserPersona[],
+  change: NonNullable<z.infer<typeof userSettingsPatchSchema>['personas']>,
+): UserPersona[] {
+  const known = new Set(current.map((p) => p.id));
+  const seen = new Set<string>();
+  return change.map(({ id, name, description }) => {
+    if (id !== undefined) {
+      if (!known.has(id))
+        throw invalidRequest('personas: an id must be one of your personas (leave it out for a new one)');
+      if (seen.has(id)) throw invalidRequest('personas: each id may appear once');
+      seen.add(id);
+    }
+    return { id: id ?? newId(), name, description };
+  });
+}
 
 const LOCAL_ONLY_SETTING = 'privacy';
 /** The model a member's conversations use when neither they nor the avatar chose one (admin). */
@@ -57,8 +140,23 @@ export function createSettingsService(deps: { db: Database; systemLocalOnly: boo
     get,
 
     async update(userId: string, changes: z.infer<typeof userSettingsPatchSchema>): Promise<UserSettings> {
-      const defined = Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined));
-      const next = userSettingsSchema.parse({ ...(await get(userId)), ...defined });
+      const { personas, defaultPersonaId, ...rest } = changes;
+      const current = await get(userId);
+      const defined = Object.fromEntries(Object.entries(rest).filter(([, value]) => value !== undefined));
+      const nextPersonas =
+        personas === undefined ? current.personas : applyPersonas(current.personas, personas);
+      let nextDefault = defaultPersonaId === undefined ? current.defaultPersonaId : defaultPersonaId;
+      if (nextDefault && !nextPersonas.some((p) => p.id === nextDefault)) {
+        if (defaultPersonaId !== undefined)
+          throw invalidRequest('defaultPersonaId must be one of your personas');
+        nextDefault = null; // the default persona was deleted
+      }
+      const next = userSettingsSchema.parse({
+        ...current,
+        ...defined,
+        personas: nextPersonas,
+        defaultPersonaId: nextDefault,
+      });
       await settings.putForUser(userId, next);
       userCache.delete(userId);
       return next;
