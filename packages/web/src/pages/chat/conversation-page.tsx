@@ -1,5 +1,5 @@
 import { LuminaApiError } from '@lumina/sdk';
-import { ArrowLeft, RotateCcw, ScrollText, WifiOff } from 'lucide-react';
+import { ArrowLeft, GitFork, RotateCcw, ScrollText, WifiOff, X } from 'lucide-react';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useLocation, useNavigate, useParams, useSearchParams } from 'react-router';
 import { Composer } from '../../components/chat/composer';
@@ -153,6 +153,17 @@ function Conversation({ conversationId }: { conversationId: string }) {
   // once, with the same care as a typed one (it stays in the box until the server stored it).
   const location = useLocation();
   const firstMessage = (location.state as FirstMessageState | null)?.firstMessage ?? null;
+  // Opened by "Fork from here": say so once (a reload or "back" does not say it again).
+  const [branchedFrom, setBranchedFrom] = useState(
+    () => (location.state as BranchedState | null)?.branchedFrom ?? null,
+  );
+  // biome-ignore lint/correctness/useExhaustiveDependencies: once, when the page opens
+  useEffect(() => {
+    if (!branchedFrom) return;
+    navigate({ pathname: location.pathname, search: location.search }, { replace: true, state: null });
+    const timer = setTimeout(() => setBranchedFrom(null), BRANCHED_TOAST_MS);
+    return () => clearTimeout(timer);
+  }, []);
   const sentFirst = useRef(false);
   useEffect(() => {
     if (!firstMessage || sentFirst.current) return;
@@ -189,11 +200,17 @@ function Conversation({ conversationId }: { conversationId: string }) {
       onFork: (id) =>
         forkConversation(
           { id: conversationId, messageId: id },
-          { onSuccess: (created) => navigate(`/chat/${created.id}`), onError: setActionError },
+          {
+            onSuccess: (created) => {
+              const state: BranchedState = { branchedFrom: { id: conversationId, title } };
+              navigate(`/chat/${created.id}`, { state });
+            },
+            onError: setActionError,
+          },
         ),
       onDelete: setDeleting,
     }),
-    [regenerate, continueReply, edit, patchConversation, forkConversation, conversationId, navigate],
+    [regenerate, continueReply, edit, patchConversation, forkConversation, conversationId, navigate, title],
   );
 
   // ← / → flip the last reply's alternatives, as its `< 2/3 >` does; → past the last writes a new one.
@@ -357,6 +374,8 @@ function Conversation({ conversationId }: { conversationId: string }) {
         ) : null}
       </Composer>
 
+      <BranchedToast from={branchedFrom} onDismiss={() => setBranchedFrom(null)} />
+
       <ConversationPromptDialog
         conversation={conversation}
         avatarName={avatar?.name ?? 'the avatar'}
@@ -381,6 +400,51 @@ function Conversation({ conversationId }: { conversationId: string }) {
         requestId={serverErrorRequestId(removeBranch.error)}
         onConfirm={() => deleting && removeBranch.mutate(deleting, { onSuccess: () => setDeleting(null) })}
       />
+    </div>
+  );
+}
+
+/** The history state of a conversation opened by "Fork from here". */
+interface BranchedState {
+  branchedFrom: { id: string; title: string };
+}
+
+/** How long "Branched into a new conversation" stays. */
+const BRANCHED_TOAST_MS = 8000;
+
+/** "Branched into a new conversation", with a link back to the one it came from. Never takes focus. */
+function BranchedToast({
+  from,
+  onDismiss,
+}: {
+  from: BranchedState['branchedFrom'] | null;
+  onDismiss: () => void;
+}) {
+  return (
+    <div
+      role="status"
+      aria-live="polite"
+      className="pointer-events-none fixed inset-x-3 bottom-24 z-40 flex justify-center md:inset-x-auto md:bottom-5 md:left-1/2 md:-translate-x-1/2"
+    >
+      {from ? (
+        <div className="pointer-events-auto flex w-full max-w-sm animate-fade-in items-center gap-3 rounded-xl border border-line bg-ink py-2 pr-2 pl-4 text-sm text-canvas shadow-pop dark:border-line-strong">
+          <GitFork className="size-4 shrink-0" aria-hidden="true" />
+          <p className="min-w-0 flex-1">
+            Branched into a new conversation.{' '}
+            <Link to={`/chat/${from.id}`} className="font-semibold underline underline-offset-2">
+              Back to “{from.title}”
+            </Link>
+          </p>
+          <button
+            type="button"
+            className="inline-flex size-8 shrink-0 items-center justify-center rounded-lg hover:bg-canvas/10"
+            aria-label="Dismiss"
+            onClick={onDismiss}
+          >
+            <X className="size-4" aria-hidden="true" />
+          </button>
+        </div>
+      ) : null}
     </div>
   );
 }

@@ -161,3 +161,41 @@ describe('Get a reply', () => {
     expect(screen.queryByRole('button', { name: 'Get a reply' })).toBeNull();
   });
 });
+
+describe('Fork from here', () => {
+  afterEach(cleanup);
+
+  it('opens the new conversation and says it is a branch, with a way back', async () => {
+    const FORK_ID = '0199a1b2-0000-7000-8000-00000000e0e0';
+    const forked = conversationFixture({
+      id: FORK_ID,
+      avatarId: lumina.id,
+      title: 'A chat (branch)',
+      activeLeafId: QUESTION_ID,
+    });
+    const api = server(answer(SECOND_ID, 'The second story'), {
+      [`POST /api/conversations/${ID}/fork`]: () =>
+        new Response(JSON.stringify({ conversation: forked }), {
+          status: 201,
+          headers: { 'content-type': 'application/json' },
+        }),
+      [`GET /api/conversations/${FORK_ID}/messages`]: () => ({
+        conversation: forked,
+        messages: [greeting, { ...question, conversationId: FORK_ID }],
+      }),
+    });
+    const { router } = renderApp({ fetch: api.fetch, path: `/chat/${ID}` });
+    await screen.findByText('The second story');
+    fireEvent.click(screen.getAllByRole('button', { name: 'Fork from here' })[1]!);
+    const toast = await screen.findByText(/Branched into a new conversation/);
+    expect(router.state.location.pathname).toBe(`/chat/${FORK_ID}`);
+    expect(changes(api)).toEqual([`POST /api/conversations/${ID}/fork {"messageId":"${QUESTION_ID}"}`]);
+    expect(toast.closest('[role="status"]')).toBeTruthy();
+    const back = screen.getByRole('link', { name: 'Back to “A chat”' });
+    expect(back.getAttribute('href')).toBe(`/chat/${ID}`);
+    // Said once: the history entry no longer carries it (a reload does not say it again).
+    expect(router.state.location.state).toBeNull();
+    fireEvent.click(screen.getByRole('button', { name: 'Dismiss' }));
+    expect(screen.queryByText(/Branched into a new conversation/)).toBeNull();
+  });
+});
