@@ -6,6 +6,8 @@ import { friendlyMessage, serverErrorRequestId } from '../../lib/api-errors';
 import { type Conversation, contextQueryKey, usePatchConversation } from '../../lib/conversations';
 import type { GenerationSettings } from '../../lib/generation-presets';
 import { useLuminaClient } from '../../lib/lumina-client';
+import { usePersonas } from '../../lib/personas';
+import { useSession } from '../../lib/session';
 import { selectClass, textareaClass } from '../avatars/fields';
 import { GenerationFields, useSupportedSettings } from '../avatars/generation-settings';
 import { Dialog, DialogActions } from '../dialog';
@@ -71,6 +73,10 @@ function PromptForm({ conversation, onDone }: { conversation: Conversation; onDo
   const [depth, setDepth] = useState(String(stored.authorsNote?.depth ?? 4));
   const [role, setRole] = useState<NoteRole>(stored.authorsNote?.role ?? 'system');
   const [generation, setGeneration] = useState<GenerationSettings>(conversation.generation ?? {});
+  const [personaId, setPersonaId] = useState(stored.personaId ?? '');
+  const { personas, defaultPersonaId, isPending: personasPending } = usePersonas();
+  const account = useSession().data;
+  const defaultPersona = personas.find((p) => p.id === defaultPersonaId);
   const { supported } = useSupportedSettings(conversation.model);
   // Open at first when this conversation has values of its own (then the person's choice).
   const [generationOpen] = useState(() => Object.keys(conversation.generation ?? {}).length > 0);
@@ -90,6 +96,8 @@ function PromptForm({ conversation, onDone }: { conversation: Conversation; onDo
           prompt: {
             systemPrompt: systemPrompt.trim() ? systemPrompt : null,
             authorsNote: note.trim() ? { text: note, depth: depthNumber, role } : null,
+            // Sent only when changed here ('' = no choice: the default persona, else the account).
+            ...(personaId !== (stored.personaId ?? '') ? { personaId: personaId || null } : {}),
           },
           // Sent only when changed here (the whole override: fields left out are cleared).
           ...(JSON.stringify(generation) !== JSON.stringify(conversation.generation ?? {})
@@ -103,6 +111,39 @@ function PromptForm({ conversation, onDone }: { conversation: Conversation; onDo
 
   return (
     <form onSubmit={submit} className="flex flex-col gap-5">
+      <div className="flex flex-col gap-1.5">
+        <label htmlFor={`${id}-persona`} className="text-sm font-medium text-ink">
+          You are
+        </label>
+        <select
+          id={`${id}-persona`}
+          className={clsx(selectClass, 'sm:max-w-sm')}
+          value={personaId}
+          aria-describedby={`${id}-persona-hint`}
+          onChange={(event) => setPersonaId(event.target.value)}
+        >
+          <option value="">
+            {defaultPersona
+              ? `Your default persona (${defaultPersona.name})`
+              : `Your account (${account?.preferredName || account?.name || 'you'})`}
+          </option>
+          {personas.map((persona) => (
+            <option key={persona.id} value={persona.id}>
+              {persona.name}
+            </option>
+          ))}
+          {personaId && !personas.some((p) => p.id === personaId) ? (
+            <option value={personaId}>
+              {personasPending ? 'Loading personas…' : 'A deleted persona (your default is used)'}
+            </option>
+          ) : null}
+        </select>
+        <p id={`${id}-persona-hint`} className="text-[13px] leading-5 text-ink-muted">
+          {'{{user}}'} and what the avatar knows about you follow this choice. Manage personas in Settings →
+          Profile.
+        </p>
+      </div>
+
       <div className="flex flex-col gap-1.5">
         <label htmlFor={`${id}-system`} className="text-sm font-medium text-ink">
           System prompt

@@ -14,8 +14,9 @@ import { useLuminaClient } from '../../lib/lumina-client';
 import { SESSION_QUERY_KEY, type User, useSession } from '../../lib/session';
 import { useFocusFirstInvalid } from '../../lib/use-focus-first-invalid';
 import { nameProblem, newPasswordProblem, onlyProblems } from '../../lib/validate';
+import { PersonasSection } from './personas-section';
 
-/** /settings/profile: name, the name avatars use, and the password. */
+/** /settings/profile: name, the name avatars use, personas, and the password. */
 export function ProfilePage() {
   useDocumentTitle('Profile');
   const user = useSession().data;
@@ -25,6 +26,9 @@ export function ProfilePage() {
       <PageHeader title="Profile" description="How you appear in Lumina, and how you sign in." />
       <div className="flex max-w-2xl flex-col gap-6">
         <ProfileForm user={user} />
+        <PersonasSection
+          accountName={user.preferredName?.trim() || user.name.trim().split(/\s+/)[0] || user.name}
+        />
         <PasswordForm email={user.email} />
       </div>
     </>

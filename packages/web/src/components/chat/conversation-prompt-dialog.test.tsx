@@ -1,0 +1,91 @@
+import { cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ada } from '../../test/avatar-fixtures';
+import { conversationFixture } from '../../test/conversation-fixtures';
+import { fakeApi, renderWithApp } from '../../test/render';
+import { ConversationPromptDialog } from './conversation-prompt-dialog';
+
+const ID = '0199a1b2-0000-7000-8000-00000000c0c0';
+const KNIGHT = '0199a1b2-0000-7000-8000-00000000e001';
+const VALE = '0199a1b2-0000-7000-8000-00000000e002';
+
+function api(defaultPersonaId: string | null) {
+  return fakeApi({
+    'GET /api/auth/me': () => ({ user: ada }),
+    'GET /api/models': () => ({ models: [] }),
+    'GET /api/settings': () => ({
+      settings: {
+        defaultModel: null,
+        fallbackModels: [],
+        localOnly: false,
+        personas: [
+          { id: KNIGHT, name: 'Sir Lancelot', description: 'A knight.' },
+          { id: VALE, name: 'Detective Vale', description: '' },
+        ],
+        defaultPersonaId,
+      },
+      instance: { localOnly: false, lockedByEnvironment: false },
+      limits: { maxMessageChars: 100 },
+    }),
+    [`PATCH /api/conversations/${ID}`]: async (request) => {
+      const { prompt } = (await request.json()) as { prompt: object };
+      return { conversation: { ...conversationFixture({ id: ID, avatarId: 'a' }), prompt } };
+    },
+  });
+}
+
+function open(server: ReturnType<typeof api>, personaId?: string) {
+  const conversation = conversationFixture({
+    id: ID,
+    avatarId: '0199a1b2-0000-7000-8000-00000000a0a0',
+    prompt: { systemPrompt: null, authorsNote: null, ...(personaId ? { personaId } : {}) },
+  });
+  renderWithApp(
+    <ConversationPromptDialog conversation={conversation} avatarName="Aria" open onOpenChange={() => {}} />,
+    { fetch: server.fetch },
+  );
+}
+
+const select = () => screen.getByLabelText('You are') as HTMLSelectElement;
+const patchBody = (server: ReturnType<typeof api>) =>
+  server.requests.find((r) => r.method === 'PATCH')?.body as { prompt: Record<string, unknown> } | undefined;
+
+describe('the "You are" persona select (Prompt for this conversation)', () => {
+  afterEach(cleanup);
+
+  it('offers the account and each persona, and sends the chosen personaId', async () => {
+    const server = api(null);
+    open(server);
+    await screen.findByRole('option', { name: 'Sir Lancelot' });
+    await waitFor(() =>
+      expect([...select().options].map((o) => o.text)).toEqual([
+        'Your account (Ada)',
+        'Sir Lancelot',
+        'Detective Vale',
+      ]),
+    );
+    expect(select().value).toBe('');
+    fireEvent.change(select(), { target: { value: KNIGHT } });
+    fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+    await waitFor(() => expect(patchBody(server)?.prompt.personaId).toBe(KNIGHT));
+  });
+
+  it('names the default persona, and clearing a choice sends null', async () => {
+    const server = api(VALE);
+    open(server, KNIGHT);
+    await screen.findByRole('option', { name: 'Your default persona (Detective Vale)' });
+    expect(select().value).toBe(KNIGHT);
+    fireEvent.change(select(), { target: { value: '' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+    await waitFor(() => expect(patchBody(server)?.prompt).toHaveProperty('personaId', null));
+  });
+
+  it('leaves personaId out when the choice did not change', async () => {
+    const server = api(null);
+    open(server, VALE);
+    await screen.findByRole('option', { name: 'Detective Vale' });
+    fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+    await waitFor(() => expect(patchBody(server)).toBeDefined());
+    expect(patchBody(server)?.prompt).not.toHaveProperty('personaId');
+  });
+});

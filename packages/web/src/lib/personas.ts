@@ -1,0 +1,54 @@
+import type { components } from '@lumina/sdk';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useLuminaClient } from './lumina-client';
+import { SETTINGS_QUERY_KEY, type SettingsAnswer, useUserSettings } from './models';
+
+/** Who the user is in a conversation (kept in their settings; docs/conversations.md#personas). */
+export type Persona = components['schemas']['UserPersona'];
+/** A persona to save: without an id it is new (the server gives it one). */
+export interface PersonaDraft {
+  id?: string;
+  name: string;
+  description: string;
+}
+
+/** The server's limits (services/settings.service.ts). */
+export const MAX_PERSONAS = 20;
+export const PERSONA_NAME_MAX = 100;
+export const PERSONA_DESCRIPTION_MAX = 5000;
+
+/** The user's personas and default, from GET /api/settings (older servers send none). */
+export function usePersonas() {
+  const settings = useUserSettings();
+  return {
+    personas: settings.data?.settings.personas ?? [],
+    defaultPersonaId: settings.data?.settings.defaultPersonaId ?? null,
+    isPending: settings.isPending,
+    error: settings.error,
+  };
+}
+
+/**
+ * Saves the whole persona list and/or the default. Only these fields are sent: the server keeps
+ * the settings a PUT leaves out. The settings cache is updated from the answer.
+ */
+export function useSavePersonas() {
+  const lumina = useLuminaClient();
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: async (changes: {
+      personas?: PersonaDraft[];
+      defaultPersonaId?: string | null;
+    }): Promise<SettingsAnswer> => {
+      const { data } = await lumina.PUT('/api/settings', { body: changes });
+      return data!;
+    },
+    onSuccess: (answer) => queryClient.setQueryData(SETTINGS_QUERY_KEY, answer),
+  });
+}
+
+/** The persona list with one entry added or replaced (by id), ready to save. */
+export function withPersona(personas: readonly Persona[], draft: PersonaDraft): PersonaDraft[] {
+  if (!draft.id) return [...personas, draft];
+  return personas.map((p) => (p.id === draft.id ? draft : p));
+}
