@@ -111,11 +111,10 @@ export function useUpdateSettings() {
   const lumina = useLuminaClient();
   const queryClient = useQueryClient();
   return useMutation({
+    // Only what changed: the server keeps what a PUT leaves out, so a stale copy here (another
+    // tab changed personas, say) is never written back over newer settings.
     mutationFn: async (changes: Partial<UserSettings>): Promise<SettingsAnswer> => {
-      const current =
-        queryClient.getQueryData<SettingsAnswer>(SETTINGS_QUERY_KEY)?.settings ??
-        (await lumina.GET('/api/settings')).data?.settings;
-      const { data } = await lumina.PUT('/api/settings', { body: { ...current, ...changes } });
+      const { data } = await lumina.PUT('/api/settings', { body: changes });
       return data!;
     },
     onSuccess: (answer, changes) => {

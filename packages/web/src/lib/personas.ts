@@ -1,7 +1,9 @@
 import type { components } from '@lumina/sdk';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { macroNames } from './greeting-macros';
 import { useLuminaClient } from './lumina-client';
 import { SETTINGS_QUERY_KEY, type SettingsAnswer, useUserSettings } from './models';
+import type { User } from './session';
 
 /** Who the user is in a conversation (kept in their settings; docs/conversations.md#personas). */
 export type Persona = components['schemas']['UserPersona'];
@@ -51,4 +53,18 @@ export function useSavePersonas() {
 export function withPersona(personas: readonly Persona[], draft: PersonaDraft): PersonaDraft[] {
   if (!draft.id) return [...personas, draft];
   return personas.map((p) => (p.id === draft.id ? draft : p));
+}
+
+/**
+ * The names a greeting is filled with, as the server fills them when it writes one: `{{char}}` the
+ * avatar's nickname or name, `{{user}}` the default persona's name, else the person's own.
+ */
+export function useGreetingNames(
+  avatar: { name: string; nickname: string | null },
+  user: Pick<User, 'name' | 'preferredName'>,
+): { char: string; user: string } {
+  const { personas, defaultPersonaId } = usePersonas();
+  const persona = personas.find((p) => p.id === defaultPersonaId);
+  const names = macroNames(avatar, user);
+  return persona ? { ...names, user: persona.name } : names;
 }

@@ -2,11 +2,10 @@ import { ArrowRight, RotateCcw, Sparkles } from 'lucide-react';
 import { Link } from 'react-router';
 import { resolveActiveAvatar, useActiveAvatarId } from '../../lib/active-avatar';
 import { useAvatars } from '../../lib/avatars';
-import { fillNameMacros, macroNames } from '../../lib/greeting-macros';
 import type { User } from '../../lib/session';
-import { Markdown } from '../chat/markdown';
 import { Skeleton } from '../skeleton';
 import { AvatarPicture } from './avatar-picture';
+import { FilledGreeting } from './filled-greeting';
 
 /** Home's "your avatar" card: the active avatar, its greeting addressed to you, and where to go. */
 export function ActiveAvatarCard({ user }: { user: User }) {
@@ -87,7 +86,7 @@ export function ActiveAvatarCard({ user }: { user: User }) {
                 className="mt-3 rounded-2xl rounded-tl-sm bg-surface-sunken px-4 py-3 text-[15px] text-ink"
                 data-testid="active-greeting"
               >
-                <Markdown text={fillNameMacros(avatar.greeting, macroNames(avatar, user))} />
+                <FilledGreeting text={avatar.greeting} avatar={avatar} user={user} />
               </blockquote>
             ) : (
               <p className="mt-3 text-sm text-ink-muted italic">

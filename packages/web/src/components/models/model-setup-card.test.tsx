@@ -49,10 +49,9 @@ describe('ModelSetupCard on Home', () => {
     expect(card.textContent).toContain('An administrator can install Lumina’s embedded engine');
     await user.click(within(card).getByRole('button', { name: 'Use llama3.2:1b as default' }));
     await screen.findByRole('heading', { name: 'Your default model is set' });
+    // Only what changed is sent: the server keeps the rest.
     expect(fake.requests.find((r) => r.method === 'PUT')?.body).toEqual({
       defaultModel: 'ollama/llama3.2:1b',
-      fallbackModels: [],
-      localOnly: false,
     });
   });
 

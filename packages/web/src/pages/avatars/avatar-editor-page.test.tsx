@@ -74,7 +74,7 @@ describe('the avatar editor', () => {
     const name = await screen.findByLabelText(/^Name/);
     await user.clear(name);
     await user.type(name, 'Nova Prime');
-    await user.click(screen.getByRole('button', { name: /^Save/ }));
+    await user.click(screen.getByRole('button', { name: /^Save(?! as preset)/ }));
     await waitFor(() => expect(api.requests.some((r) => r.method === 'PATCH')).toBe(true));
     const patch = api.requests.find((r) => r.method === 'PATCH');
     expect(patch?.body).toEqual({ name: 'Nova Prime' });

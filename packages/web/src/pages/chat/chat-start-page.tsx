@@ -2,14 +2,13 @@ import { ArrowRight, MessageSquarePlus } from 'lucide-react';
 import { useState } from 'react';
 import { Link } from 'react-router';
 import { AvatarPicture } from '../../components/avatars/avatar-picture';
-import { Markdown } from '../../components/chat/markdown';
+import { FilledGreeting } from '../../components/avatars/filled-greeting';
 import { FormAlert } from '../../components/form-alert';
 import { Skeleton } from '../../components/skeleton';
 import { newChatPath } from '../../lib/conversations';
 import { useDocumentTitle } from '../../lib/document-title';
-import { fillNameMacros } from '../../lib/greeting-macros';
 import { chatModels, useModels } from '../../lib/models';
-import { callName, useSession } from '../../lib/session';
+import { useSession } from '../../lib/session';
 import { useChatContext } from './chat-layout';
 
 /**
@@ -47,12 +46,7 @@ export function ChatStartPage() {
                 className="mt-3 line-clamp-6 w-full rounded-2xl rounded-tl-sm bg-surface-sunken px-4 py-3 text-left text-[15px] text-ink"
                 data-testid="start-greeting"
               >
-                <Markdown
-                  text={fillNameMacros(activeAvatar.greeting, {
-                    char: activeAvatar.name,
-                    user: callName(user),
-                  })}
-                />
+                <FilledGreeting text={activeAvatar.greeting} avatar={activeAvatar} user={user} />
               </div>
             ) : activeAvatar.description ? (
               <p className="mt-2 max-w-full break-words text-ink-muted">{activeAvatar.description}</p>

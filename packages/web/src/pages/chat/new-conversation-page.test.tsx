@@ -47,7 +47,10 @@ function accepted(content: string) {
   ]);
 }
 
-function server(create: (request: Request) => unknown = () => ({ conversation, messages: [greeting] })) {
+function server(
+  create: (request: Request) => unknown = () => ({ conversation, messages: [greeting] }),
+  routes: Parameters<typeof fakeApi>[0] = {},
+) {
   return fakeApi({
     'GET /api/auth/me': () => ({ user: ada }),
     'GET /api/avatars': () => ({ avatars: [avatar({ name: 'Lumina' }), aria] }),
@@ -70,6 +73,7 @@ function server(create: (request: Request) => unknown = () => ({ conversation, m
       limits: { maxMessageChars: 1000 },
     }),
     'GET /health': () => ({ status: 'ok', version: '0.1.0', uptimeSeconds: 1, checks: {} }),
+    ...routes,
   });
 }
 
@@ -85,6 +89,25 @@ describe('a new conversation', () => {
     const bold = await screen.findByText('Ada', { selector: 'strong' });
     expect(bold.closest('article')?.getAttribute('aria-label')).toBe('Aria’s greeting');
     expect(api.requests.some((r) => r.method === 'POST')).toBe(false);
+  });
+
+  it('fills the greeting with the default persona’s name, as the server will', async () => {
+    const persona = { id: '0199a1b2-0000-7000-8000-00000000e0a1', name: 'Captain Ada', description: '' };
+    const api = server(undefined, {
+      'GET /api/settings': () => ({
+        settings: {
+          defaultModel: null,
+          fallbackModels: [],
+          localOnly: false,
+          personas: [persona],
+          defaultPersonaId: persona.id,
+        },
+        instance: { localOnly: false, lockedByEnvironment: false },
+        limits: { maxMessageChars: 1000 },
+      }),
+    });
+    renderApp({ fetch: api.fetch, path: `/chat/new?avatar=${aria.id}` });
+    expect(await screen.findByText('Captain Ada', { selector: 'strong' })).toBeTruthy();
   });
 
   it('the first send creates the conversation with the chosen model, then sends the message there', async () => {

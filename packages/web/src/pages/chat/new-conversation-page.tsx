@@ -1,8 +1,8 @@
 import { useEffect, useId, useRef, useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { AvatarPicture } from '../../components/avatars/avatar-picture';
+import { FilledGreeting } from '../../components/avatars/filled-greeting';
 import { Composer } from '../../components/chat/composer';
-import { Markdown } from '../../components/chat/markdown';
 import { FormAlert } from '../../components/form-alert';
 import { DEFAULT_CHAIN, ModelPicker } from '../../components/models/model-picker';
 import { friendlyMessage, serverErrorRequestId } from '../../lib/api-errors';
@@ -10,7 +10,6 @@ import type { Avatar } from '../../lib/avatars';
 import { useCreateConversation } from '../../lib/conversations';
 import { useDocumentTitle } from '../../lib/document-title';
 import { leadingWords } from '../../lib/format';
-import { fillNameMacros } from '../../lib/greeting-macros';
 import { useDraft } from '../../lib/message-drafts';
 import { messageLength } from '../../lib/message-limit';
 import {
@@ -21,7 +20,7 @@ import {
   useProviders,
   useUserSettings,
 } from '../../lib/models';
-import { callName, useSession } from '../../lib/session';
+import { useSession } from '../../lib/session';
 import { ChatListToggle, useChatContext } from './chat-layout';
 
 /** What the conversation page sends as soon as it opens (the first message, typed here). */
@@ -82,10 +81,7 @@ function NewConversation({ avatar }: { avatar: Avatar }) {
   const noModel = models.data !== undefined && usable.length === 0;
   const maxChars = settings.data?.limits?.maxMessageChars ?? null;
 
-  const greeting =
-    avatar.greeting && user
-      ? fillNameMacros(avatar.greeting, { char: avatar.name, user: callName(user) })
-      : '';
+  const greeting = avatar.greeting && user ? avatar.greeting : '';
 
   function send() {
     const content = draft.trim();
@@ -139,11 +135,11 @@ function NewConversation({ avatar }: { avatar: Avatar }) {
 
       <div className="min-h-0 flex-1 overflow-y-auto">
         <div className="mx-auto flex w-full max-w-3xl flex-col gap-4 px-3 py-6 sm:px-6">
-          {greeting ? (
+          {greeting && user ? (
             <article className="flex gap-3" aria-label={`${avatar.name}’s greeting`}>
               <AvatarPicture src={avatar.imageUrl} className="size-8 shrink-0 rounded-full!" />
               <div className="min-w-0 flex-1 rounded-2xl rounded-tl-sm bg-surface-sunken px-4 py-3 text-[15px] text-ink">
-                <Markdown text={greeting} />
+                <FilledGreeting text={greeting} avatar={avatar} user={user} />
               </div>
             </article>
           ) : (

@@ -55,14 +55,9 @@ function api(overrides: Record<string, (request: Request) => unknown> = {}) {
     'GET /api/providers': () => ({ providers }),
     'GET /api/models': () => ({ models }),
     'GET /api/settings': () => ({ settings, instance: { localOnly: false, lockedByEnvironment: false } }),
-    // Like the server: fields a PUT leaves out take their defaults.
+    // Like the server: fields a PUT leaves out keep their value.
     'PUT /api/settings': async (request) => {
-      settings = {
-        defaultModel: null,
-        fallbackModels: [],
-        localOnly: false,
-        ...((await request.json()) as object),
-      } as typeof settings;
+      settings = { ...settings, ...((await request.json()) as object) } as typeof settings;
       return { settings, instance: { localOnly: false, lockedByEnvironment: false } };
     },
     ...overrides,
@@ -105,10 +100,9 @@ describe('ModelsPage', () => {
     await user.keyboard('{Enter}');
     await screen.findByText('Fallback added.');
     // The whole settings object goes along, so the default model is kept.
+    // Only what changed is sent: the server keeps the rest.
     expect(fake.requests.find((r) => r.method === 'PUT')?.body).toEqual({
-      defaultModel: 'ollama/llama3.2:latest',
       fallbackModels: ['openrouter/anthropic/claude-3.5-haiku'],
-      localOnly: false,
     });
     expect(screen.getByRole('button', { name: /^Default model/ }).textContent).toContain('llama3.2:latest');
     expect(screen.getByRole('list', { name: /Fallbacks/ }).textContent).toContain('claude-3.5-haiku');
