@@ -295,12 +295,21 @@ describe('accounts', () => {
     await dialog.waitFor({ state: 'detached' });
     const table = adminPage.getByRole('table');
     const row = table.getByRole('row').filter({ hasText: member.email });
-    await row.getByText('Active').waitFor();
+    // An account an admin makes has a temporary password until its owner chooses one.
+    await row.getByText('Temporary password').waitFor();
 
-    // The new user signs in elsewhere; they see no admin pages.
+    // The new user signs in elsewhere, chooses their own password first, and sees no admin pages.
+    const ownPassword = 'a password of my own 55';
     const memberPage = await newPage();
     await signInThroughUi(memberPage, server.url, member);
+    await memberPage.waitForURL(/\/choose-password/);
+    await memberPage.getByLabel('Temporary password').fill(member.password);
+    await memberPage.getByLabel('New password').fill(ownPassword);
+    await memberPage.getByRole('button', { name: 'Save and continue' }).click();
     await memberPage.getByRole('heading', { level: 1, name: 'Welcome, Charles' }).waitFor();
+    // On the admin's list (reloaded) the account is now simply active.
+    await adminPage.reload();
+    await row.getByText('Active').waitFor();
     const nav = memberPage.getByRole('navigation', { name: 'Main' });
     expect(await nav.getByRole('link', { name: 'Profile' }).isVisible()).toBe(true);
     expect(await nav.getByRole('link', { name: 'Users' }).count()).toBe(0);
@@ -339,7 +348,7 @@ describe('accounts', () => {
       .getByRole('link', { name: 'Sessions' })
       .click();
     await memberPage.waitForURL((url) => url.pathname === '/login');
-    await fillSignIn(memberPage, member);
+    await fillSignIn(memberPage, { email: member.email, password: ownPassword });
     await memberPage
       .getByText('This account has been disabled. Ask an administrator if you think this is a mistake.')
       .waitFor();
