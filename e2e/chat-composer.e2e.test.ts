@@ -122,13 +122,21 @@ describe('the message box keeps what was typed', () => {
     }
   });
 
-  it('with no model set up: not sent, the text stays through a reload; once a model is set it goes', async () => {
+  it('with its model gone: not sent, the text stays through a reload; once a model is set it goes', async () => {
     const { context, page, watch } = await open();
+    // The person's default names a model of a provider that was removed.
+    expect(
+      (
+        await api(context, server.url, 'PUT', '/api/settings', {
+          defaultModel: 'removed-provider/some-model',
+        })
+      ).status,
+    ).toBe(200);
     const before = await userMessages(page).count();
     await composer(page).fill('What did the first compiler compile?');
     await composer(page).press('Enter');
     await alert(page)
-      .getByText(/No model is set up yet/)
+      .getByText(/Not sent\./)
       .waitFor();
     expect(await composer(page).inputValue()).toBe('What did the first compiler compile?');
     await saveViewportScreenshot(page, 'chat-composer-no-model-desktop-light');
