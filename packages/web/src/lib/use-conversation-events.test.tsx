@@ -152,6 +152,19 @@ describe('useConversationEvents', () => {
     expect(list?.pages[0]?.conversations[0]?.title).toBe('Tide times');
   });
 
+  it('keeps the title when a fetch that left before it was stored comes back with the old one', async () => {
+    const stream = eventStream();
+    const { hook, queryClient } = setup({ streams: [stream], branch: () => greetingOnly });
+    await waitFor(() => expect(hook.result.current.data).toBeDefined());
+    act(() => stream.send(REPLY, 0, { type: 'title', conversationId: CONVERSATION, title: 'Tide times' }));
+    await waitFor(() => expect(hook.result.current.data?.conversation.title).toBe('Tide times'));
+    // The branch as a fetch that started before the title brings it: the old (automatic) title.
+    act(() => {
+      queryClient.setQueryData(['conversation', CONVERSATION, 'branch'], greetingOnly);
+    });
+    await waitFor(() => expect(hook.result.current.data?.conversation.title).toBe('Tide times'));
+  });
+
   it('fetches the branch once when a reply started in another tab, and not for what it shows', async () => {
     const stream = eventStream();
     let branch = greetingOnly;

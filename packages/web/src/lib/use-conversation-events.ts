@@ -49,6 +49,19 @@ export function useConversationEvents(
         ?.messages.some((m) => m.id === messageId) ??
         false);
     const refresh = refresher(queryClient, conversationId, knows);
+    // The automatic title heard last: a fetch of the branch or the list that left before the
+    // title was stored would bring the old one back over it, so it is put again after such a fetch.
+    let heardTitle: string | null = null;
+    const stale = (c: Pick<Conversation, 'id' | 'title' | 'titleSource'>) =>
+      c.id === conversationId && c.titleSource === 'auto' && heardTitle !== null && c.title !== heardTitle;
+    const unsubscribe = queryClient.getQueryCache().subscribe((event) => {
+      if (heardTitle === null || event.type !== 'updated' || event.action.type !== 'success') return;
+      const data = event.query.state.data as Branch | InfiniteData<ListPage> | undefined;
+      if (!data || typeof data !== 'object') return;
+      const conversations =
+        'pages' in data ? data.pages.flatMap((page) => page.conversations ?? []) : [data.conversation];
+      if (conversations.some((c) => c && stale(c))) putTitle(queryClient, conversationId, heardTitle);
+    });
 
     const connect = async () => {
       try {
@@ -66,8 +79,10 @@ export function useConversationEvents(
             busy: viewRef.current.busy,
             knows,
           });
-          if (action.kind === 'title') putTitle(queryClient, conversationId, action.title);
-          else if (action.kind === 'refetch') refresh(action.messageId);
+          if (action.kind === 'title') {
+            heardTitle = action.title;
+            putTitle(queryClient, conversationId, action.title);
+          } else if (action.kind === 'refetch') refresh(action.messageId);
         }
       } catch (error) {
         if (abort.signal.aborted || isAbort(error)) return;
@@ -80,6 +95,7 @@ export function useConversationEvents(
     return () => {
       abort.abort();
       clearTimeout(timer);
+      unsubscribe();
     };
   }, [conversationId, lumina, queryClient]);
 }
