@@ -45,6 +45,7 @@ export const ERROR_CODES = [
   'cannot_disable_self',
   'secret_decrypt_failed',
   // Not found (errors.ts notFound(resource) builds `<resource>_not_found`)
+  'attachment_not_found',
   'avatar_not_found',
   'card_not_found',
   'conversation_not_found',
@@ -116,6 +117,11 @@ export const ERROR_CODES = [
   'image_generation_failed',
   'image_generation_not_configured',
   'image_generation_timeout',
+  // Attachments (attachments/, services/attachment.service.ts)
+  'attachment_too_large',
+  'attachment_unsupported_type',
+  'attachment_unreadable',
+  'attachment_in_use',
   // Character cards, lorebooks, avatar XML (cards/)
   'card_format_unsupported',
   'card_invalid',
