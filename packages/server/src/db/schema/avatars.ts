@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import {
   type AnyPgColumn,
+  boolean,
   check,
   customType,
   index,
@@ -87,9 +88,19 @@ export const files = pgTable(
     sha256: text('sha256').notNull(),
     width: integer('width'),
     height: integer('height'),
+    /** The original file name (sanitized, at most 255 characters); attachments have one. */
+    name: text('name'),
+    /** Documents attached to messages: the text the model reads. Null for pictures. */
+    extractedText: text('extracted_text'),
+    /** Whether `extracted_text` was cut at the per-file limit. */
+    textTruncated: boolean('text_truncated').notNull().default(false),
     createdAt: createdAt(),
   },
-  (t) => [index('files_owner_id_idx').on(t.ownerId)],
+  (t) => [
+    index('files_owner_id_idx').on(t.ownerId),
+    // The purge of unused attachments lists them by kind and age.
+    index('files_kind_created_at_idx').on(t.kind, t.createdAt),
+  ],
 );
 
 export type AvatarRow = typeof avatars.$inferSelect;
