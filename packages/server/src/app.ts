@@ -62,6 +62,7 @@ import { messageRoutes } from './routes/messages.routes.js';
 import { modelRoutes } from './routes/models.routes.js';
 import { providerRoutes } from './routes/providers.routes.js';
 import { searchRoutes } from './routes/search.routes.js';
+import { personaPictureRoutes } from './routes/persona-pictures.routes.js';
 import { settingsRoutes } from './routes/settings.routes.js';
 import { usageRoutes } from './routes/usage.routes.js';
 import { createApiLimiter, registerApiRateLimit } from './security/api-rate-limit.js';
@@ -317,7 +318,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(modelRoutes(models));
   await app.register(generationPresetRoutes(createGenerationPresetService({ db: storage.db })));
   await app.register(
-    settingsRoutes({ settings, usage, limits: { maxMessageChars: config.chat.maxMessageChars } }),
+    settingsRoutes({
+      settings,
+      usage,
+      images: avatarImages,
+      limits: { maxMessageChars: config.chat.maxMessageChars },
+    }),
+  );
+  await app.register(
+    personaPictureRoutes({ settings, images: avatarImages, files: createFileRepository(storage.db) }),
   );
   await app.register(usageRoutes(createUsageReportService({ db: storage.db })));
   await app.register(searchRoutes(createSearchService({ db: storage.db })));

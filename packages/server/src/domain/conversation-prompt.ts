@@ -14,8 +14,8 @@ const promptText = z.string().max(CONVERSATION_PROMPT_MAX_CHARS);
  * - `authorsNote` is a short instruction inserted `depth` messages above the newest one, as the
  *   given role, on every turn (a steer that stays close to the end of the context);
  * - `personaId` is the user's persona (settings `personas`) they speak as here: `{{user}}` and
- *   the prompt's "The user" section follow it; null or absent = their default persona, else
- *   their account's names.
+ *   the prompt's "The user" section follow it; `account` = their account's names; null or
+ *   absent = their default persona, else their account's names.
  */
 const authorsNoteSchema = z.object({
   text: promptText,
@@ -27,7 +27,7 @@ export const conversationPromptSchema = z
   .object({
     systemPrompt: promptText.nullable().default(null),
     authorsNote: authorsNoteSchema.nullable().default(null),
-    personaId: z.uuid().nullable().optional(),
+    personaId: z.union([z.uuid(), z.literal('account')]).nullable().optional(),
   })
   .meta({ id: 'ConversationPrompt' });
 
@@ -36,10 +36,12 @@ export const conversationPromptChangeSchema = z.object({
   systemPrompt: promptText.nullable().optional(),
   authorsNote: authorsNoteSchema.nullable().optional(),
   personaId: z
-    .uuid()
+    .union([z.uuid(), z.literal('account')])
     .nullable()
     .optional()
-    .describe('One of your personas (settings `personas`); null = your default'),
+    .describe(
+      'One of your personas (settings `personas`), `account` to speak as your account even when you have a default persona, or null for your default',
+    ),
 });
 
 export type ConversationPrompt = z.infer<typeof conversationPromptSchema>;

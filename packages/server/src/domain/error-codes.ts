@@ -55,6 +55,8 @@ export const ERROR_CODES = [
   'model_not_found',
   'model_source_not_found',
   'participant_not_found',
+  'persona_not_found',
+  'picture_not_found',
   'preset_not_found',
   'provider_not_found',
   'secret_not_found',

@@ -217,6 +217,19 @@ const resources: Record<
     expect: 404,
     body: { name: 'Taken' },
   },
+  '/api/settings/personas/{id}/picture': {
+    create: async (app, owner) => {
+      const res = await app.inject({
+        method: 'PUT',
+        url: '/api/settings',
+        headers: { ...CSRF, cookie: owner.cookie },
+        payload: { personas: [{ name: 'Private persona' }] },
+      });
+      if (res.statusCode !== 200) throw new Error(res.body);
+      return res.json().settings.personas[0].id;
+    },
+    expect: 404,
+  },
   '/api/admin/jobs/{id}/retry': {
     create: async () => '01900000-0000-7000-8000-000000000000',
     expect: 403,

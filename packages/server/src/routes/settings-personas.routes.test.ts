@@ -1,4 +1,6 @@
+import { sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CSRF, createTestApp, signup } from '../test-support/app.js';
 import { createTestStorage, describeStorage, type TestStorage } from '../test-support/storage.js';
@@ -81,6 +83,7 @@ describeStorage('personas in /api/settings and per conversation (%s)', (mode) =>
         id: expect.stringMatching(/^[0-9a-f-]{36}$/),
         name: 'Sir Lancelot',
         description: 'A knight of the Round Table.',
+        imageId: null,
       });
       expect(detective).toMatchObject({ name: 'Detective Vale', description: '' });
 
@@ -90,7 +93,7 @@ describeStorage('personas in /api/settings and per conversation (%s)', (mode) =>
       });
       expect(edited.statusCode, edited.body).toBe(200);
       expect((await read()).personas).toEqual([
-        { id: detective.id, name: 'Inspector Vale', description: 'Sharp-eyed.' },
+        { id: detective.id, name: 'Inspector Vale', description: 'Sharp-eyed.', imageId: null },
       ]);
       expect((await read()).defaultPersonaId).toBe(detective.id);
 
@@ -155,10 +158,96 @@ describeStorage('personas in /api/settings and per conversation (%s)', (mode) =>
     expect(await systemText(id)).toContain('You are talking with Detective Vale.');
     expect((await createConversation()).messages[0]!.content).toBe('Hello Detective Vale, I am Aria.');
 
+    // "Your account" is a choice of its own even with a default persona.
+    const asAccount = await choose(id, 'account');
+    expect(asAccount.statusCode, asAccount.body).toBe(200);
+    expect(asAccount.json().conversation.prompt.personaId).toBe('account');
+    expect(await systemText(id)).toContain('You are talking with samuel.');
+
     // A chosen persona that is later deleted falls back to the default.
     await choose(id, knight.id);
     await put({ personas: [detective] });
     expect(await systemText(id)).toContain('You are talking with Detective Vale.');
+  });
+
+  describe('pictures', () => {
+    const picture = (width: number, height: number) =>
+      sharp({ create: { width, height, channels: 3, background: '#cc6633' } })
+        .png()
+        .toBuffer();
+    const upload = (personaId: string, body: Buffer | string, cookie = sam, type = 'image/png') =>
+      app.inject({
+        method: 'PUT',
+        url: `/api/settings/personas/${personaId}/picture`,
+        headers: { ...CSRF, cookie, 'content-type': type },
+        payload: body,
+      });
+    const fetchPicture = (personaId: string, cookie = sam) =>
+      app.inject({ method: 'GET', url: `/api/settings/personas/${personaId}/picture`, headers: { cookie } });
+    const pictureFiles = async (imageId: string) =>
+      (await storage.db.execute(sql`SELECT kind FROM files WHERE id = ${imageId}`)).rows as unknown[];
+
+    it('sets, replaces, serves and removes a persona’s picture; the old file is deleted', async () => {
+      const [bard] = (await put({ personas: [{ name: 'The Bard' }] })).json().settings.personas;
+      expect((await fetchPicture(bard.id)).statusCode).toBe(404);
+      expect((await fetchPicture(bard.id)).json().error.code).toBe('picture_not_found');
+
+      const first = await upload(bard.id, await picture(900, 600));
+      expect(first.statusCode, first.body).toBe(200);
+      const firstId = first.json().settings.personas[0].imageId as string;
+      expect(firstId).toMatch(/^[0-9a-f-]{36}$/);
+      const served = await fetchPicture(bard.id);
+      expect(served.statusCode).toBe(200);
+      expect(served.headers['content-type']).toBe('image/webp');
+      expect(await sharp(served.rawPayload).metadata()).toMatchObject({ width: 512, height: 512 });
+      expect(await pictureFiles(firstId)).toEqual([{ kind: 'persona-image' }]);
+
+      // Editing the persona's words keeps its picture.
+      const renamed = await put({ personas: [{ id: bard.id, name: 'The Old Bard' }] });
+      expect(renamed.json().settings.personas[0].imageId).toBe(firstId);
+
+      const second = await upload(bard.id, await picture(64, 64));
+      const secondId = second.json().settings.personas[0].imageId as string;
+      expect(secondId).not.toBe(firstId);
+      expect(await pictureFiles(firstId)).toEqual([]);
+
+      const removed = await app.inject({
+        method: 'DELETE',
+        url: `/api/settings/personas/${bard.id}/picture`,
+        headers: { ...CSRF, cookie: sam },
+      });
+      expect(removed.statusCode, removed.body).toBe(200);
+      expect(removed.json().settings.personas[0].imageId).toBeNull();
+      expect(await pictureFiles(secondId)).toEqual([]);
+
+      // Deleting a persona deletes its picture.
+      const third = (await upload(bard.id, await picture(64, 64))).json().settings.personas[0].imageId;
+      await put({ personas: [] });
+      expect(await pictureFiles(third)).toEqual([]);
+    });
+
+    it('refuses what is not a picture, and personas that are not yours', async () => {
+      const [muse] = (await put({ personas: [{ name: 'Muse' }] })).json().settings.personas;
+      const text = await upload(muse.id, 'not a picture', sam, 'application/octet-stream');
+      expect(text.statusCode).toBe(415);
+      expect(text.json().error.code).toBe('image_unsupported');
+      const json = await upload(muse.id, '{"a":1}', sam, 'application/json');
+      expect(json.statusCode).toBe(415);
+      expect((await upload(muse.id, Buffer.alloc(6 * 1024 * 1024))).statusCode).toBe(413);
+      // Eve can neither set, read nor remove Sam's persona's picture.
+      expect((await upload(muse.id, await picture(64, 64), eve)).statusCode).toBe(404);
+      await upload(muse.id, await picture(64, 64));
+      expect((await fetchPicture(muse.id, eve)).statusCode).toBe(404);
+      const eveRemove = await app.inject({
+        method: 'DELETE',
+        url: `/api/settings/personas/${muse.id}/picture`,
+        headers: { ...CSRF, cookie: eve },
+      });
+      expect(eveRemove.statusCode).toBe(404);
+      expect(eveRemove.json().error.code).toBe('persona_not_found');
+      expect((await fetchPicture(muse.id)).statusCode).toBe(200);
+      await put({ personas: [] });
+    });
   });
 
   it('a conversation may only choose one of its owner’s personas', async () => {

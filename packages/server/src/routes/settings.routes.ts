@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { UsageRepository } from '../repositories/usage.repository.js';
+import type { AvatarImageService } from '../services/avatar-image.service.js';
 import { requireAdmin, requireIdentity } from '../security/authenticate.js';
 import {
   type SettingsService,
@@ -49,6 +50,8 @@ export const settingsRoutes =
     settings: SettingsService;
     usage: UsageRepository;
     limits: z.infer<typeof limitsDto>;
+    /** Deletes the pictures of personas a change removed. */
+    images?: Pick<AvatarImageService, 'removeFile'>;
   }): FastifyPluginAsyncZod =>
   async (app) => {
     app.get(
@@ -77,7 +80,7 @@ export const settingsRoutes =
           tags: ['accounts'],
           summary: 'Change your settings (fields you leave out keep their value)',
           description:
-            '`personas` replaces the whole list: entries with an `id` edit that persona, entries without one are new (the server gives the id), personas left out are deleted (a deleted default persona leaves `defaultPersonaId` null; conversations that chose it fall back to the default). An unknown or repeated id, or a `defaultPersonaId` that is not one of your personas, is 400. At most 20 personas; name 1–100 characters, description up to 5,000.',
+            '`personas` replaces the whole list: entries with an `id` edit that persona, entries without one are new (the server gives the id), personas left out are deleted with their pictures (a deleted default persona leaves `defaultPersonaId` null; conversations that chose it fall back to the default). An unknown or repeated id, or a `defaultPersonaId` that is not one of your personas, is 400. At most 20 personas; name 1–100 characters, description up to 5,000.',
           body: userSettingsPatchSchema,
           response: {
             200: settingsAnswer,
@@ -85,11 +88,16 @@ export const settingsRoutes =
           },
         },
       },
-      async (request) => ({
-        settings: await deps.settings.update(requireIdentity(request).user.id, request.body),
-        instance: await deps.settings.instanceLocalOnly(),
-        limits: deps.limits,
-      }),
+      async (request) => {
+        const userId = requireIdentity(request).user.id;
+        const before = (await deps.settings.get(userId)).personas;
+        const settings = await deps.settings.update(userId, request.body);
+        const kept = new Set(settings.personas.map((p) => p.imageId));
+        for (const { imageId } of before) {
+          if (imageId && !kept.has(imageId)) await deps.images?.removeFile(userId, imageId);
+        }
+        return { settings, instance: await deps.settings.instanceLocalOnly(), limits: deps.limits };
+      },
     );
 
     app.get(

@@ -40,13 +40,17 @@ export function createAvatarImageService(deps: { files: FileRepository }) {
     },
 
     /**
-     * Stores an image for an avatar the user owns and returns the new file id. Uploads keep the
+     * Stores an image for an avatar the user owns (or, with `kind: 'persona-image'`, for one of
+     * their personas) and returns the new file id. Uploads keep the
      * 5 MB limit; generated pictures (which the server fetched itself) may pass a larger one.
      */
     async upload(
       ownerId: string,
       bytes: Buffer,
-      { maxBytes = MAX_IMAGE_BYTES }: { maxBytes?: number } = {},
+      {
+        maxBytes = MAX_IMAGE_BYTES,
+        kind = 'avatar-image',
+      }: { maxBytes?: number; kind?: 'avatar-image' | 'persona-image' } = {},
     ): Promise<{ fileId: string; width: number; height: number }> {
       if (bytes.length > maxBytes) {
         throw new AppError(413, 'image_too_large', `Images may be at most ${megabytes(maxBytes)}`, {
@@ -97,7 +101,7 @@ export function createAvatarImageService(deps: { files: FileRepository }) {
       }
       const file = await deps.files.create({
         ownerId,
-        kind: 'avatar-image',
+        kind,
         mimeType: 'image/webp',
         bytes: encoded,
         sizeBytes: encoded.length,

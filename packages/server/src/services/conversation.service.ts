@@ -16,7 +16,7 @@ import {
 import { createMessageRepository } from '../repositories/message.repository.js';
 import { createParticipantRepository } from '../repositories/participant.repository.js';
 import { createUserRepository } from '../repositories/user.repository.js';
-import { identityFor, type SettingsService } from './settings.service.js';
+import { ACCOUNT_PERSONA, identityFor, type SettingsService } from './settings.service.js';
 
 export interface ConversationChanges {
   title?: string | undefined;
@@ -174,7 +174,7 @@ export function createConversationService(deps: {
         }
         leaf = await messages.newestLeafUnder(message.id);
       }
-      if (prompt?.personaId && deps.settings) {
+      if (prompt?.personaId && prompt.personaId !== ACCOUNT_PERSONA && deps.settings) {
         const { personas } = await deps.settings.get(userId);
         if (!personas.some((p) => p.id === prompt.personaId)) {
           throw invalidRequest('prompt.personaId must be one of your personas');

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Database } from '../db/database.js';
-import { invalidRequest } from '../errors.js';
+import { invalidRequest, notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import type { UserIdentity } from '../prompt/avatar-persona.js';
 import { createSettingsRepository } from '../repositories/settings.repository.js';
@@ -17,10 +17,18 @@ export const userPersonaSchema = z
     id: z.uuid(),
     name: z.string().min(1).max(PERSONA_NAME_MAX),
     description: z.string().max(PERSONA_DESCRIPTION_MAX).default(''),
+    /** The persona's picture (a `persona-image` file), shown by the person's messages; set with PUT /api/settings/personas/{id}/picture. */
+    imageId: z.uuid().nullable().default(null),
   })
   .meta({ id: 'UserPersona' });
 
 export type UserPersona = z.infer<typeof userPersonaSchema>;
+
+/**
+ * A conversation's `prompt.personaId` that means "speak as my account" even when a default
+ * persona exists (null or absent means "the default persona").
+ */
+export const ACCOUNT_PERSONA = 'account';
 
 /** A user's preferences; unknown keys in stored documents are dropped, missing ones defaulted. */
 export const userSettingsSchema = z
@@ -76,6 +84,7 @@ export function identityFor(
   settings: Pick<UserSettings, 'personas' | 'defaultPersonaId'>,
   personaId?: string | null,
 ): UserIdentity {
+  if (personaId === ACCOUNT_PERSONA) return account;
   const persona =
     (personaId ? settings.personas.find((p) => p.id === personaId) : undefined) ??
     (settings.defaultPersonaId
@@ -96,6 +105,7 @@ function applyPersonas(
 ): UserPersona[] {
   const known = new Set(current.map((p) => p.id));
   const seen = new Set<string>();
+  const pictures = new Map(current.map((p) => [p.id, p.imageId]));
   return change.map(({ id, name, description }) => {
     if (id !== undefined) {
       if (!known.has(id))
@@ -103,7 +113,8 @@ function applyPersonas(
       if (seen.has(id)) throw invalidRequest('personas: each id may appear once');
       seen.add(id);
     }
-    return { id: id ?? newId(), name, description };
+    // The picture is not part of the change: it has its own route and stays with the persona.
+    return { id: id ?? newId(), name, description, imageId: id ? (pictures.get(id) ?? null) : null };
   });
 }
 
@@ -160,6 +171,27 @@ export function createSettingsService(deps: { db: Database; systemLocalOnly: boo
       await settings.putForUser(userId, next);
       userCache.delete(userId);
       return next;
+    },
+
+    /**
+     * Sets or clears a persona's picture and answers the settings and the picture it replaced
+     * (the caller deletes that file). 404 for a persona the user does not have.
+     */
+    async setPersonaImage(
+      userId: string,
+      personaId: string,
+      imageId: string | null,
+    ): Promise<{ settings: UserSettings; replaced: string | null }> {
+      const current = await get(userId);
+      const persona = current.personas.find((p) => p.id === personaId);
+      if (!persona) throw notFound('persona');
+      const next = userSettingsSchema.parse({
+        ...current,
+        personas: current.personas.map((p) => (p.id === personaId ? { ...p, imageId } : p)),
+      });
+      await settings.putForUser(userId, next);
+      userCache.delete(userId);
+      return { settings: next, replaced: persona.imageId };
     },
 
     instanceLocalOnly,

@@ -49,10 +49,60 @@ export function useSavePersonas() {
   });
 }
 
+/** A conversation's "speak as my account" choice (the server's ACCOUNT_PERSONA). */
+export const ACCOUNT_PERSONA = 'account';
+
+/**
+ * The persona a conversation speaks as, as the server decides: its choice, else (a deleted one,
+ * or none) the default persona; `account` and no default mean the account (null).
+ */
+export function conversationPersona(
+  chosen: string | null | undefined,
+  personas: readonly Persona[],
+  defaultPersonaId: string | null,
+): Persona | null {
+  if (chosen === ACCOUNT_PERSONA) return null;
+  return (
+    (chosen ? personas.find((p) => p.id === chosen) : undefined) ??
+    personas.find((p) => p.id === defaultPersonaId) ??
+    null
+  );
+}
+
+/** Where a persona's picture is served (versioned by its file, so it is cached for good). */
+export function personaPictureUrl(persona: Pick<Persona, 'id' | 'imageId'>): string | null {
+  return persona.imageId ? `/api/settings/personas/${persona.id}/picture?v=${persona.imageId}` : null;
+}
+
+/** Sets (a File) or removes (null) a persona's picture; the settings cache follows the answer. */
+export function usePersonaPicture() {
+  const lumina = useLuminaClient();
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: async ({ personaId, file }: { personaId: string; file: File | null }) => {
+      const path = { path: { id: personaId } };
+      const { data } = file
+        ? await lumina.PUT('/api/settings/personas/{id}/picture', {
+            params: path,
+            body: file as never,
+            bodySerializer: (body: unknown) => body as BodyInit,
+            headers: { 'content-type': file.type },
+          })
+        : await lumina.DELETE('/api/settings/personas/{id}/picture', { params: path });
+      return data!.settings;
+    },
+    onSuccess: (settings) =>
+      queryClient.setQueryData<SettingsAnswer>(SETTINGS_QUERY_KEY, (answer) =>
+        answer ? { ...answer, settings } : answer,
+      ),
+  });
+}
+
 /** The persona list with one entry added or replaced (by id), ready to save. */
 export function withPersona(personas: readonly Persona[], draft: PersonaDraft): PersonaDraft[] {
-  if (!draft.id) return [...personas, draft];
-  return personas.map((p) => (p.id === draft.id ? draft : p));
+  const entries: PersonaDraft[] = personas.map(({ id, name, description }) => ({ id, name, description }));
+  if (!draft.id) return [...entries, draft];
+  return entries.map((p) => (p.id === draft.id ? draft : p));
 }
 
 /**

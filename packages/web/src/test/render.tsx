@@ -82,7 +82,9 @@ export function fakeApi(routes: Record<string, Handler>) {
     const request = input instanceof Request ? input : new Request(input, init);
     const path = new URL(request.url).pathname;
     const text = await request.clone().text();
-    requests.push({ method: request.method, path, body: text ? JSON.parse(text) : undefined });
+    // JSON bodies are recorded parsed; uploads (pictures, files) as their text.
+    const json = !/^(image|application\/octet-stream|multipart)\b/.test(request.headers.get('content-type') ?? '');
+    requests.push({ method: request.method, path, body: text ? (json ? JSON.parse(text) : text) : undefined });
     const handler =
       routes[`${request.method} ${path}`] ??
       Object.entries(routes).find(([key]) => {

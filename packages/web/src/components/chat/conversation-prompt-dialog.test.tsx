@@ -80,6 +80,21 @@ describe('the "You are" persona select (Prompt for this conversation)', () => {
     await waitFor(() => expect(patchBody(server)?.prompt).toHaveProperty('personaId', null));
   });
 
+  it('offers "your account" beside the default persona, and sends it as `account`', async () => {
+    const server = api(VALE);
+    open(server);
+    await screen.findByRole('option', { name: 'Your default persona (Detective Vale)' });
+    expect([...select().options].map((o) => o.text)).toEqual([
+      'Your default persona (Detective Vale)',
+      'Your account (Ada)',
+      'Sir Lancelot',
+      'Detective Vale',
+    ]);
+    fireEvent.change(select(), { target: { value: 'account' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+    await waitFor(() => expect(patchBody(server)?.prompt.personaId).toBe('account'));
+  });
+
   it('leaves personaId out when the choice did not change', async () => {
     const server = api(null);
     open(server, VALE);

@@ -6,7 +6,7 @@ import { friendlyMessage, serverErrorRequestId } from '../../lib/api-errors';
 import { type Conversation, contextQueryKey, usePatchConversation } from '../../lib/conversations';
 import type { GenerationSettings } from '../../lib/generation-presets';
 import { useLuminaClient } from '../../lib/lumina-client';
-import { usePersonas } from '../../lib/personas';
+import { ACCOUNT_PERSONA, usePersonas } from '../../lib/personas';
 import { useSession } from '../../lib/session';
 import { selectClass, textareaClass } from '../avatars/fields';
 import { GenerationFields, useSupportedSettings } from '../avatars/generation-settings';
@@ -109,6 +109,8 @@ function PromptForm({ conversation, onDone }: { conversation: Conversation; onDo
     );
   }
 
+  const accountName = account?.preferredName || account?.name || 'you';
+
   return (
     <form onSubmit={submit} className="flex flex-col gap-5">
       <div className="flex flex-col gap-1.5">
@@ -125,14 +127,17 @@ function PromptForm({ conversation, onDone }: { conversation: Conversation; onDo
           <option value="">
             {defaultPersona
               ? `Your default persona (${defaultPersona.name})`
-              : `Your account (${account?.preferredName || account?.name || 'you'})`}
+              : `Your account (${accountName})`}
           </option>
+          {defaultPersona || personaId === ACCOUNT_PERSONA ? (
+            <option value={ACCOUNT_PERSONA}>Your account ({accountName})</option>
+          ) : null}
           {personas.map((persona) => (
             <option key={persona.id} value={persona.id}>
               {persona.name}
             </option>
           ))}
-          {personaId && !personas.some((p) => p.id === personaId) ? (
+          {personaId && personaId !== ACCOUNT_PERSONA && !personas.some((p) => p.id === personaId) ? (
             <option value={personaId}>
               {personasPending ? 'Loading personas…' : 'A deleted persona (your default is used)'}
             </option>

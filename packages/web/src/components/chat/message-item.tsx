@@ -44,6 +44,8 @@ interface MessageItemProps {
   actions: MessageActions;
   /** A change (above 0) opens the edit box of this message of the person's, as Edit does. */
   editKey?: number;
+  /** Who the person speaks as here (their persona); its picture shows by their messages. */
+  you?: { name: string; pictureUrl: string | null } | null;
 }
 
 /** The statuses a reply can be continued from. */
@@ -58,6 +60,7 @@ export const MessageItem = memo(function MessageItem({
   last,
   actions,
   editKey = 0,
+  you = null,
 }: MessageItemProps) {
   const [editing, setEditing] = useState(false);
   const mine = message.role === 'user';
@@ -104,30 +107,43 @@ export const MessageItem = memo(function MessageItem({
       )}
     >
       {mine ? (
-        <div className="flex flex-col items-end gap-1">
-          {editing ? (
-            <EditBox
-              initial={message.content}
-              onCancel={stopEditing}
-              onSave={(content) => {
-                stopEditing();
-                if (content !== message.content) actions.onEdit(message.id, content);
-              }}
+        <div className="flex items-start justify-end gap-2.5">
+          <div className="flex min-w-0 flex-1 flex-col items-end gap-1">
+            {editing ? (
+              <EditBox
+                initial={message.content}
+                onCancel={stopEditing}
+                onSave={(content) => {
+                  stopEditing();
+                  if (content !== message.content) actions.onEdit(message.id, content);
+                }}
+              />
+            ) : (
+              <div
+                className={clsx(
+                  'max-w-[min(85%,40rem)] rounded-2xl rounded-br-md bg-accent-soft px-4 py-2.5 text-ink whitespace-pre-wrap break-words',
+                  pending && 'opacity-70',
+                )}
+              >
+                {message.content}
+              </div>
+            )}
+            {files.length > 0 ? (
+              <div className="flex max-w-[min(85%,40rem)] flex-col items-end">
+                <MessageBody parts={files} content="" writing={false} />
+              </div>
+            ) : null}
+          </div>
+          {you?.pictureUrl ? (
+            <img
+              src={you.pictureUrl}
+              alt=""
+              loading="lazy"
+              decoding="async"
+              draggable={false}
+              data-testid="persona-picture"
+              className="mt-0.5 size-8 shrink-0 rounded-full border border-line bg-surface-sunken object-cover dark:border-line-strong"
             />
-          ) : (
-            <div
-              className={clsx(
-                'max-w-[min(85%,40rem)] rounded-2xl rounded-br-md bg-accent-soft px-4 py-2.5 text-ink whitespace-pre-wrap break-words',
-                pending && 'opacity-70',
-              )}
-            >
-              {message.content}
-            </div>
-          )}
-          {files.length > 0 ? (
-            <div className="flex max-w-[min(85%,40rem)] flex-col items-end">
-              <MessageBody parts={files} content="" writing={false} />
-            </div>
           ) : null}
         </div>
       ) : (

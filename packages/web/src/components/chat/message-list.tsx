@@ -21,6 +21,8 @@ interface MessageListProps {
   footer?: ReactNode;
   /** Changes when the person asks to edit their last message (↑ in the empty box). */
   editLastKey?: number;
+  /** Who the person speaks as (their persona): its picture shows by their messages. */
+  you?: { name: string; pictureUrl: string | null } | null;
 }
 
 /**
@@ -38,6 +40,7 @@ export function MessageList({
   followKey,
   footer,
   editLastKey = 0,
+  you = null,
 }: MessageListProps) {
   const scroller = useRef<HTMLDivElement>(null);
   const content = useRef<HTMLDivElement>(null);
@@ -144,6 +147,7 @@ export function MessageList({
               last={first + index === messages.length - 1}
               actions={actions}
               editKey={message.id === lastMineId ? editLastKey : 0}
+              you={you}
             />
           ))}
           {footer}

@@ -34,6 +34,7 @@ import {
   useProviders,
   useUserSettings,
 } from '../../lib/models';
+import { conversationPersona, personaPictureUrl, usePersonas } from '../../lib/personas';
 import { useSession } from '../../lib/session';
 import { swipeStep } from '../../lib/sibling-navigation';
 import { useConversationEvents } from '../../lib/use-conversation-events';
@@ -106,6 +107,11 @@ function Conversation({ conversationId }: { conversationId: string }) {
     () => (avatar ? { name: avatar.name, imageUrl: avatar.imageUrl } : null),
     [avatar],
   );
+  const { personas, defaultPersonaId } = usePersonas();
+  const you = useMemo(() => {
+    const persona = conversationPersona(conversation.prompt?.personaId, personas, defaultPersonaId);
+    return persona ? { name: persona.name, pictureUrl: personaPictureUrl(persona) } : null;
+  }, [conversation.prompt?.personaId, personas, defaultPersonaId]);
   const usable = useMemo(() => chatModels(models.data ?? []), [models.data]);
   const defaultModel = useDefaultModel();
   const noModel = models.data !== undefined && usable.length === 0;
@@ -293,6 +299,7 @@ function Conversation({ conversationId }: { conversationId: string }) {
         highlightId={highlightId}
         followKey={followKey}
         editLastKey={editLastKey}
+        you={you}
         footer={
           stream.connectionLost ? (
             <div className="mt-2 flex items-center gap-3 rounded-lg border border-warn/30 bg-warn-soft px-3 py-2.5 text-sm text-ink">

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ada } from '../../test/avatar-fixtures';
 import { apiError, fakeApi, renderApp } from '../../test/render';
 
-type Persona = { id: string; name: string; description: string };
+type Persona = { id: string; name: string; description: string; imageId?: string | null };
 
 /** A settings server that keeps personas the way the real one does (ids given to new ones). */
 function api() {
@@ -36,6 +36,20 @@ function api() {
         }
         if (body.defaultPersonaId !== undefined) state.defaultPersonaId = body.defaultPersonaId;
         return answer();
+      },
+      'PUT /api/settings/personas/*': (request) => {
+        const id = new URL(request.url).pathname.split('/')[4];
+        const persona = state.personas.find((p) => p.id === id);
+        if (!persona) return apiError(404, 'persona_not_found', 'Persona not found');
+        persona.imageId = `0199a1b2-0000-7000-8000-0000000f11e${++serial}`;
+        return { settings: answer().settings };
+      },
+      'DELETE /api/settings/personas/*': (request) => {
+        const id = new URL(request.url).pathname.split('/')[4];
+        const persona = state.personas.find((p) => p.id === id);
+        if (!persona) return apiError(404, 'persona_not_found', 'Persona not found');
+        persona.imageId = null;
+        return { settings: answer().settings };
       },
     }),
   };
@@ -90,6 +104,40 @@ describe('Settings → Profile → Personas', () => {
     fireEvent.click(within(dialog).getByRole('button', { name: 'Delete' }));
     expect(await screen.findByText('No personas yet')).toBeTruthy();
     expect(putBodies(server).at(-1)).toEqual({ personas: [] });
+  });
+
+  it('gives a new persona a picture after saving it, shows it, and removes it', async () => {
+    const server = api();
+    const { container } = renderApp({ fetch: server.fetch, path: '/settings/profile' });
+    fireEvent.click(await screen.findByRole('button', { name: 'New persona' }));
+    let dialog = await screen.findByRole('dialog', { name: 'New persona' });
+    fireEvent.change(within(dialog).getByLabelText(/Name/), { target: { value: 'Mara' } });
+    const input = within(dialog).getByLabelText('Persona picture') as HTMLInputElement;
+    // Not a picture: said at once, nothing sent.
+    fireEvent.change(input, { target: { files: [new File(['hi'], 'notes.txt', { type: 'text/plain' })] } });
+    expect(await within(dialog).findByRole('alert')).toHaveProperty(
+      'textContent',
+      'Choose a PNG, JPEG or WebP picture.',
+    );
+    fireEvent.change(input, { target: { files: [new File(['png'], 'mara.png', { type: 'image/png' })] } });
+    await within(dialog).findByRole('button', { name: 'Change picture' });
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Save' }));
+    await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
+    const id = server.state.personas[0]!.id;
+    const uploads = server.requests.filter((r) => r.path === `/api/settings/personas/${id}/picture`);
+    expect(uploads.map((r) => [r.method, r.body])).toEqual([['PUT', 'png']]);
+    await waitFor(() =>
+      expect(container.querySelector(`img[src^="/api/settings/personas/${id}/picture?v="]`)).not.toBeNull(),
+    );
+
+    // Removing it in the dialog deletes it on save.
+    fireEvent.click(screen.getByRole('button', { name: 'Edit Mara' }));
+    dialog = await screen.findByRole('dialog', { name: 'Edit “Mara”' });
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Remove picture' }));
+    expect(within(dialog).getByRole('button', { name: 'Add picture' })).toBeTruthy();
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Save' }));
+    await waitFor(() => expect(server.state.personas[0]!.imageId).toBeNull());
+    expect(container.querySelector('img[src^="/api/settings/personas/"]')).toBeNull();
   });
 
   it('keeps the dialog open with the server’s error', async () => {

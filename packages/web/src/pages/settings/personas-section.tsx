@@ -1,28 +1,33 @@
 import clsx from 'clsx';
-import { Pencil, Plus, Star, Trash2, UserRound } from 'lucide-react';
-import { type FormEvent, useId, useState } from 'react';
+import { ImageUp, Pencil, Plus, Star, Trash2, UserRound } from 'lucide-react';
+import { type FormEvent, useEffect, useId, useRef, useState } from 'react';
 import { textareaClass } from '../../components/avatars/fields';
 import { ConfirmDialog } from '../../components/confirm-dialog';
 import { Dialog, DialogActions } from '../../components/dialog';
 import { FormAlert } from '../../components/form-alert';
 import { TextField } from '../../components/form-field';
+import { PersonaPicture } from '../../components/persona-picture';
 import { SettingsSection } from '../../components/settings-section';
 import { StatusBadge } from '../../components/status-badge';
 import { SubmitButton } from '../../components/submit-button';
 import { friendlyMessage, serverErrorRequestId } from '../../lib/api-errors';
+import { avatarErrorMessage, checkImageFile, IMAGE_TYPES } from '../../lib/avatars';
 import {
   MAX_PERSONAS,
   PERSONA_DESCRIPTION_MAX,
   PERSONA_NAME_MAX,
   type Persona,
+  personaPictureUrl,
+  usePersonaPicture,
   usePersonas,
   useSavePersonas,
   withPersona,
 } from '../../lib/personas';
 
 /**
- * Settings → Profile → Personas: who the user can be in a conversation (name and description;
- * no picture yet). One may be the default; each conversation can choose another in its prompt.
+ * Settings → Profile → Personas: who the user can be in a conversation (name, description and a
+ * picture shown by their messages). One may be the default; each conversation can choose
+ * another in its prompt.
  */
 export function PersonasSection({ accountName }: { accountName: string }) {
   const { personas, defaultPersonaId, isPending } = usePersonas();
@@ -39,7 +44,7 @@ export function PersonasSection({ accountName }: { accountName: string }) {
         <>
           Be someone else in a conversation: avatars call you by the persona’s name and read its description.
           Choose one per conversation under “Prompt for this conversation”; the default is used where you
-          choose none. Persona pictures are not supported yet.
+          choose none. A persona’s picture shows beside your messages.
         </>
       }
     >
@@ -61,6 +66,7 @@ export function PersonasSection({ accountName }: { accountName: string }) {
               const isDefault = persona.id === defaultPersonaId;
               return (
                 <li key={persona.id} className="flex items-start gap-2 px-3 py-2.5 sm:gap-3">
+                  <PersonaPicture persona={persona} className="mt-0.5 size-9" />
                   <div className="min-w-0 flex-1">
                     <div className="flex flex-wrap items-center gap-x-2 gap-y-1">
                       <p className="min-w-0 truncate text-sm font-medium text-ink">{persona.name}</p>
@@ -137,7 +143,11 @@ export function PersonasSection({ accountName }: { accountName: string }) {
         onConfirm={() =>
           deleting &&
           remove.mutate(
-            { personas: personas.filter((p) => p.id !== deleting.id) },
+            {
+              personas: personas
+                .filter((p) => p.id !== deleting.id)
+                .map(({ id, name, description }) => ({ id, name, description })),
+            },
             { onSuccess: () => setDeleting(null) },
           )
         }
@@ -158,8 +168,23 @@ function PersonaDialog({
   const [name, setName] = useState(persona?.name ?? '');
   const [description, setDescription] = useState(persona?.description ?? '');
   const [nameError, setNameError] = useState<string | undefined>();
+  // undefined = keep the picture; a File = use it; null = remove it.
+  const [picture, setPicture] = useState<File | null | undefined>(undefined);
+  const [pictureError, setPictureError] = useState<string | null>(null);
   const save = useSavePersonas();
+  const setPersonaPicture = usePersonaPicture();
+  const pending = save.isPending || setPersonaPicture.isPending;
+  const preview = useObjectUrl(picture ?? null);
+  const fileInput = useRef<HTMLInputElement>(null);
   const id = useId();
+  const shownUrl = picture === null ? null : (preview ?? (persona ? personaPictureUrl(persona) : null));
+
+  function choosePicture(file: File | undefined) {
+    if (!file) return;
+    const problem = checkImageFile(file);
+    setPictureError(problem);
+    if (!problem) setPicture(file);
+  }
 
   function submit(event: FormEvent) {
     event.preventDefault();
@@ -174,7 +199,18 @@ function PersonaDialog({
       name: name.trim(),
       description: description.trim(),
     };
-    save.mutate({ personas: withPersona(personas, draft) }, { onSuccess: onDone });
+    save.mutate(
+      { personas: withPersona(personas, draft) },
+      {
+        onSuccess: (answer) => {
+          if (picture === undefined || (picture === null && !persona?.imageId)) return onDone();
+          // A new persona's id is the one the answer added.
+          const saved = persona ?? answer.settings.personas.find((p) => !personas.some((o) => o.id === p.id));
+          if (!saved) return onDone();
+          setPersonaPicture.mutate({ personaId: saved.id, file: picture }, { onSuccess: onDone });
+        },
+      },
+    );
   }
 
   return (
@@ -184,9 +220,65 @@ function PersonaDialog({
       title={persona ? `Edit “${persona.name}”` : 'New persona'}
       description="Avatars call you by this name ({{user}}) and read the description as what you have shared about yourself."
       size="md"
-      locked={save.isPending}
+      locked={pending}
     >
       <form className="flex flex-col gap-4" onSubmit={submit} noValidate>
+        <div className="flex items-center gap-3">
+          {shownUrl ? (
+            <img
+              src={shownUrl}
+              alt=""
+              className="size-16 shrink-0 rounded-full border border-line bg-surface-sunken object-cover"
+            />
+          ) : (
+            <PersonaPicture
+              persona={{ id: '', imageId: null, name: name || '?' }}
+              className="size-16 text-xl"
+            />
+          )}
+          <div className="flex min-w-0 flex-col gap-1.5">
+            <div className="flex flex-wrap gap-2">
+              <button
+                type="button"
+                className="btn-secondary h-8 text-xs"
+                onClick={() => fileInput.current?.click()}
+              >
+                <ImageUp className="size-3.5" aria-hidden="true" />
+                {shownUrl ? 'Change picture' : 'Add picture'}
+              </button>
+              {shownUrl ? (
+                <button
+                  type="button"
+                  className="btn-ghost h-8 text-xs"
+                  onClick={() => {
+                    setPicture(persona?.imageId ? null : undefined);
+                    setPictureError(null);
+                  }}
+                >
+                  Remove picture
+                </button>
+              ) : null}
+            </div>
+            <p
+              className={clsx('text-[13px]', pictureError ? 'text-danger' : 'text-ink-muted')}
+              role={pictureError ? 'alert' : undefined}
+            >
+              {pictureError ?? 'PNG, JPEG or WebP up to 5 MB; shown beside your messages.'}
+            </p>
+          </div>
+          <input
+            ref={fileInput}
+            type="file"
+            accept={IMAGE_TYPES.join(',')}
+            className="sr-only"
+            tabIndex={-1}
+            aria-label="Persona picture"
+            onChange={(event) => {
+              choosePicture(event.target.files?.[0]);
+              event.target.value = '';
+            }}
+          />
+        </div>
         <TextField
           label="Name"
           name="personaName"
@@ -219,15 +311,33 @@ function PersonaDialog({
         {save.error ? (
           <FormAlert requestId={serverErrorRequestId(save.error)}>{friendlyMessage(save.error)}</FormAlert>
         ) : null}
+        {setPersonaPicture.error ? (
+          <FormAlert requestId={serverErrorRequestId(setPersonaPicture.error)}>
+            The persona was saved, but its picture was not:{' '}
+            {avatarErrorMessage(setPersonaPicture.error) ?? friendlyMessage(setPersonaPicture.error)}
+          </FormAlert>
+        ) : null}
         <DialogActions>
-          <button type="button" className="btn-secondary" onClick={onDone} disabled={save.isPending}>
+          <button type="button" className="btn-secondary" onClick={onDone} disabled={pending}>
             Cancel
           </button>
-          <SubmitButton pending={save.isPending} pendingLabel="Saving…">
+          <SubmitButton pending={pending} pendingLabel="Saving…">
             Save
           </SubmitButton>
         </DialogActions>
       </form>
     </Dialog>
   );
+}
+
+/** An object URL for a chosen file while it is shown (revoked when it changes or goes). */
+function useObjectUrl(file: File | null): string | null {
+  const [url, setUrl] = useState<string | null>(null);
+  useEffect(() => {
+    if (!file) return setUrl(null);
+    const next = URL.createObjectURL(file);
+    setUrl(next);
+    return () => URL.revokeObjectURL(next);
+  }, [file]);
+  return url;
 }
