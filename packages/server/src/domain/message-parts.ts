@@ -29,6 +29,8 @@ export const messagePartSchema = z
       url: z.string().startsWith('/api/'),
       mediaType: z.string().min(1).max(200),
       name: z.string().max(500).optional(),
+      /** Bytes of the stored file (absent on parts written before attachments had sizes). */
+      sizeBytes: z.number().int().min(0).optional(),
     }),
   ])
   .meta({ id: 'MessagePart' });

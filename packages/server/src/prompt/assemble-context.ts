@@ -14,8 +14,10 @@ import { fitHistory, fitPrefix, TOKENS_PER_MESSAGE, TOKENS_PER_REPLY } from './c
 import { layoutContext } from './context-layout.js';
 import { type ContextLore, describeLore, emptyLore, type LoreInjection, scanLore } from './context-lore.js';
 import { memorySectionText, summarySectionText } from './context-sections.js';
-import { sentTextOfMessage } from './history-messages.js';
+import { countingDocumentsOnce } from './document-token-count.js';
+import { imageCountOf, sentTextOfMessage } from './history-messages.js';
 import { expandMacros } from './macros.js';
+import { type AttachmentContents, IMAGE_TOKENS } from './message-attachments.js';
 import { type TokenCounter, tokenCounterFor } from './prompt-token-counter.js';
 
 /** Window used when the model does not say (CHAT_DEFAULT_CONTEXT_WINDOW). */
@@ -48,6 +50,11 @@ export interface ContextInput {
   summaryThreshold?: number;
   /** The conversation's own system prompt and author's note (domain/conversation-prompt.ts). */
   conversationPrompt?: ConversationPrompt;
+  /**
+   * What the branch's file parts are sent as (pictures, document texts, notes), by part url;
+   * read by the caller only when the branch has file parts. Without it, file parts are not sent.
+   */
+  attachments?: AttachmentContents;
 }
 
 export type ContextPartKind =
@@ -66,8 +73,10 @@ export interface ContextPart {
   role: 'system' | 'user' | 'assistant' | 'tool';
   /** What is sent: the message's text, then each tool call as `name(input)`. */
   text: string;
-  /** Tokens of `text` (message framing is counted in the total, not here). */
+  /** Tokens of `text` and of the pictures sent with it (message framing is counted in the total, not here). */
   tokens: number;
+  /** For `message` parts: the pictures sent with it (each counted as {@link IMAGE_TOKENS}). */
+  images?: number;
   /** For `message` parts: the stored message. */
   messageId?: string;
   /** Index in `messages` of the chat message this part is (or is in: system, memory and summary share the first). */
@@ -117,7 +126,13 @@ export interface AssembledContext {
  * context.messages[0]?.role // 'system'
  */
 export async function assembleContext(input: ContextInput): Promise<AssembledContext> {
-  const countTokens = input.countTokens ?? tokenCounterFor(input.model?.id);
+  const { attachments } = input;
+  // Long document texts are counted once per attachment, not on every turn.
+  const countTokens = countingDocumentsOnce(
+    input.countTokens ?? tokenCounterFor(input.model?.id),
+    attachments,
+    input.model?.id ?? '',
+  );
   const persona = toAvatarPersona(input.avatar);
   const speakers = { user: userDisplayName(input.user), char: characterDisplayName(persona) };
   const window =
@@ -185,11 +200,12 @@ export async function assembleContext(input: ContextInput): Promise<AssembledCon
   const summaryIndex = findSummaryIndex(branch);
   const summaryRow = summaryIndex >= 0 ? branch[summaryIndex]! : null;
   // What each message sends (text, tool calls, results; never reasoning), counted as sent.
-  const sentText = new Map(branch.map((message) => [message, sentTextOfMessage(message)]));
-  const sends = (message: Message) => sentText.get(message)!.trim() !== '';
+  const sentText = new Map(branch.map((message) => [message, sentTextOfMessage(message, attachments)]));
+  const imageTokens = (message: Message) => imageCountOf(message, attachments) * IMAGE_TOKENS;
+  const sends = (message: Message) => sentText.get(message)!.trim() !== '' || imageTokens(message) > 0;
   const candidates = (summaryRow ? branch.slice(summaryIndex + 1) : branch)
     .filter(sends)
-    .map((message) => ({ item: message, text: sentText.get(message)! }));
+    .map((message) => ({ item: message, text: sentText.get(message)!, extraTokens: imageTokens(message) }));
   const newest = candidates.length > 0 ? await fitHistory(candidates.slice(-1), 0, countTokens, true) : null;
   if (newest) used += newest.used;
 
@@ -224,6 +240,7 @@ export async function assembleContext(input: ContextInput): Promise<AssembledCon
       injections,
       postHistory,
       speakers,
+      attachments,
     },
     countTokens,
   );

@@ -12,10 +12,12 @@ export const TOKENS_PER_REPLY = 3;
 export interface HistoryCandidate<T> {
   item: T;
   text: string;
+  /** Tokens sent beside the text (pictures, at a fixed estimate each). */
+  extraTokens?: number;
 }
 
 export interface HistoryFit<T> {
-  /** Kept messages, oldest first, each with its text's token count. */
+  /** Kept messages, oldest first, each with its text's token count (and its extra tokens). */
   kept: { item: T; tokens: number }[];
   /** Messages that did not fit, oldest first. */
   dropped: T[];
@@ -44,7 +46,7 @@ export async function fitHistory<T>(
   let index = candidates.length - 1;
   for (; index >= 0; index--) {
     const candidate = candidates[index]!;
-    const tokens = await countTokens(candidate.text);
+    const tokens = (await countTokens(candidate.text)) + (candidate.extraTokens ?? 0);
     const cost = tokens + TOKENS_PER_MESSAGE;
     if (used + cost > room && !(forceNewest && kept.length === 0)) break;
     kept.push({ item: candidate.item, tokens });

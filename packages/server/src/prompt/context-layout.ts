@@ -5,6 +5,7 @@ import { TOKENS_PER_MESSAGE, TOKENS_PER_REPLY } from './context-budget.js';
 import type { LoreInjection } from './context-lore.js';
 import { insertAtDepth } from './context-sections.js';
 import { chatMessagesOf, pairToolCalls, sentTextOf } from './history-messages.js';
+import { type AttachmentContents, IMAGE_TOKENS } from './message-attachments.js';
 import type { TokenCounter } from './prompt-token-counter.js';
 
 type Role = ContextPart['role'];
@@ -20,6 +21,8 @@ export interface ContextPieces {
   injections: readonly LoreInjection[];
   postHistory: Section | null;
   speakers: { user: string; char: string };
+  /** What the history's file parts are sent as (prompt/message-attachments.ts). */
+  attachments?: AttachmentContents | undefined;
 }
 
 /**
@@ -56,14 +59,20 @@ export async function layoutContext(
   // Each stored message is sent as its parts say (history-messages.ts); a call and its result
   // the budget cut apart are both left out, and a message sent differently from the text the
   // budget counted is counted again, so `total` counts exactly what is sent.
-  const sent = pairToolCalls(pieces.history.map(({ item }) => chatMessagesOf(item)));
+  const sent = pairToolCalls(pieces.history.map(({ item }) => chatMessagesOf(item, pieces.attachments)));
   const history: Entry[] = [];
   for (const [index, { item, text: counted, tokens }] of pieces.history.entries()) {
     const title = item.role === 'user' ? user : item.role === 'assistant' ? char : TITLES[item.role];
     for (const message of sent[index]!) {
       const text = sentTextOf(message);
-      const section = { title, text, tokens: text === counted ? tokens : await countTokens(text) };
-      history.push({ part: part('message', message.role, section, item.id), message });
+      const images = message.images?.length ?? 0;
+      const section = {
+        title,
+        text,
+        tokens: text === counted ? tokens : (await countTokens(text)) + images * IMAGE_TOKENS,
+      };
+      const shown = part('message', message.role, section, item.id);
+      history.push({ part: images > 0 ? { ...shown, images } : shown, message });
     }
   }
   const lore = pieces.injections.map((injection) => ({

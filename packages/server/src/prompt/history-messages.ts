@@ -1,6 +1,7 @@
 import type { MessageRow } from '../db/schema/index.js';
 import type { MessagePart } from '../domain/message-parts.js';
-import type { ChatMessage, ToolCall } from '../providers/types.js';
+import type { ChatImage, ChatMessage, ToolCall } from '../providers/types.js';
+import type { AttachmentContents } from './message-attachments.js';
 
 /**
  * What the model is sent for one stored message, built from its parts in order:
@@ -11,26 +12,43 @@ import type { ChatMessage, ToolCall } from '../providers/types.js';
  *   result (in a `tool` message, or stored after the call in the assistant's own parts, as one
  *   reply run with several steps writes it) becomes a `tool` message of its own, so
  *   `[text, call, result, text]` is sent as assistant(text + call), tool(result), assistant(text);
- * - file parts are not sent: our model interface carries text only (docs/conversations.md);
+ * - file parts are sent as `attachments` says (prompt/message-attachments.ts): pictures as the
+ *   message's `images` (user messages only), documents as their text after the message's text
+ *   (`<document name="…">…</document>`), anything else as a short note there; without an entry
+ *   (no attachments loaded) a file part is not sent;
  * - a `tool` message is its results; its text (what search reads) is sent only when it has no
  *   result part (an imported tool message), as a system note, since a tool message without a
  *   call to answer would be refused.
  * A message with nothing to send gives no chat message.
  * @example chatMessagesOf({ role: 'user', parts: [{ type: 'text', text: 'Hi' }] }) // [{ role: 'user', content: 'Hi' }]
  */
-export function chatMessagesOf(message: Pick<MessageRow, 'role' | 'parts'>): ChatMessage[] {
+export function chatMessagesOf(
+  message: Pick<MessageRow, 'role' | 'parts'>,
+  attachments?: AttachmentContents,
+): ChatMessage[] {
   const sent: ChatMessage[] = [];
   let text = '';
   let calls: ToolCall[] = [];
+  let images: ChatImage[] = [];
+  // Document texts and notes follow the message's own words, in the order of their parts.
+  let appended: string[] = [];
   const isTool = message.role === 'tool';
   if (isTool && message.parts.some((part) => part.type === 'tool-result'))
     return message.parts.flatMap((part) => (part.type === 'tool-result' ? [toolResultMessage(part)] : []));
   const speaker = isTool ? 'system' : message.role;
   const close = () => {
-    if (text.trim() !== '' || calls.length > 0)
-      sent.push({ role: speaker, content: text, ...(calls.length > 0 ? { toolCalls: calls } : {}) });
+    const content = appended.length > 0 ? [text, ...appended].filter((t) => t !== '').join('\n\n') : text;
+    if (content.trim() !== '' || calls.length > 0 || images.length > 0)
+      sent.push({
+        role: speaker,
+        content,
+        ...(calls.length > 0 ? { toolCalls: calls } : {}),
+        ...(images.length > 0 ? { images } : {}),
+      });
     text = '';
     calls = [];
+    images = [];
+    appended = [];
   };
   for (const part of message.parts) {
     switch (part.type) {
@@ -46,8 +64,13 @@ export function chatMessagesOf(message: Pick<MessageRow, 'role' | 'parts'>): Cha
         close();
         sent.push(toolResultMessage(part));
         break;
+      case 'file': {
+        const content = attachments?.get(part.url);
+        if (content?.kind === 'image' && speaker === 'user') images.push(content.image);
+        else if (content && content.kind !== 'image') appended.push(content.text);
+        break;
+      }
       case 'reasoning':
-      case 'file':
         break;
     }
   }
@@ -103,6 +126,21 @@ export function sentTextOf(message: ChatMessage): string {
 }
 
 /** The text counted for a stored message: what {@link chatMessagesOf} sends, each message's text joined. */
-export function sentTextOfMessage(message: Pick<MessageRow, 'role' | 'parts'>): string {
-  return chatMessagesOf(message).map(sentTextOf).join('\n');
+export function sentTextOfMessage(
+  message: Pick<MessageRow, 'role' | 'parts'>,
+  attachments?: AttachmentContents,
+): string {
+  return chatMessagesOf(message, attachments).map(sentTextOf).join('\n');
+}
+
+/** The pictures {@link chatMessagesOf} sends with a stored message. */
+export function imageCountOf(
+  message: Pick<MessageRow, 'role' | 'parts'>,
+  attachments?: AttachmentContents,
+): number {
+  if (!attachments || message.role !== 'user') return 0;
+  let count = 0;
+  for (const part of message.parts)
+    if (part.type === 'file' && attachments.get(part.url)?.kind === 'image') count++;
+  return count;
 }

@@ -19,6 +19,18 @@ export interface ChatMessage {
   isError?: boolean;
   /** For role `assistant`: the tool calls it made. */
   toolCalls?: ToolCall[];
+  /**
+   * For role `user`: pictures sent with the text (only to models whose `capabilities.vision` is
+   * true; context assembly turns the others into a short note in `content`). Documents are never
+   * here: their text is in `content` (prompt/message-attachments.ts).
+   */
+  images?: ChatImage[];
+}
+
+/** A picture in a chat message: its bytes as stored (PNG, JPEG, WebP), with their type. */
+export interface ChatImage {
+  mediaType: string;
+  data: Uint8Array;
 }
 
 export interface ToolDefinition {

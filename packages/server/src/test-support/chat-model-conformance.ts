@@ -42,6 +42,12 @@ const MESSAGES: ChatMessage[] = [
   { role: 'user', content: 'Say hello to the tests.' },
 ];
 
+/** A 1×1 PNG. */
+const TINY_PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==',
+  'base64',
+);
+
 const WEATHER_TOOL: ToolDefinition = {
   name: 'get_weather',
   description: 'Current weather for a city',
@@ -177,6 +183,35 @@ export function describeChatModel(name: string, factory: () => Promise<ChatModel
       const sent = JSON.stringify(h.server.lastRequest(h.chatPath).body);
       expect(sent).toContain('clear-and-sunny');
       expect(sent).toContain('get_weather');
+    });
+
+    it('sends a user message’s pictures in the vendor’s image form, with its text', async () => {
+      h.server.script({ kind: 'text', tokens: ['A', ' red', ' dot'] });
+      const jpeg = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01]);
+      const parts = await collect(
+        chat().stream({
+          messages: [
+            MESSAGES[0]!,
+            {
+              role: 'user',
+              content: 'What is in these pictures?',
+              images: [
+                { mediaType: 'image/png', data: new Uint8Array(TINY_PNG) },
+                { mediaType: 'image/jpeg', data: new Uint8Array(jpeg) },
+              ],
+            },
+          ],
+        }),
+      );
+      expect(textOf(parts)).toBe('A red dot');
+      expect(lastOf(parts)).toEqual({ type: 'finish', finishReason: 'stop' });
+      const request = h.server.lastRequest(h.chatPath);
+      // The server checks the vendor's form (a wrong one is a 400, failing the stream above).
+      expect(h.server.receivedImages(request)).toEqual([
+        { role: 'user', mediaType: 'image/png', data: TINY_PNG },
+        { role: 'user', mediaType: 'image/jpeg', data: jpeg },
+      ]);
+      expect(JSON.stringify(request.body)).toContain('What is in these pictures?');
     });
 
     it('returns structured output validated against the schema', async () => {

@@ -2,8 +2,9 @@ import { jsonSchema, type ModelMessage, type ToolSet } from 'ai';
 import type { ChatMessage, ToolDefinition } from '../types.js';
 
 /**
- * Our chat messages in the AI SDK's shape. Tool results need the tool's name (Gemini sends it
- * back as `functionResponse.name`), which our messages only carry on the assistant's call.
+ * Our chat messages in the AI SDK's shape: a user message's pictures as image parts after its
+ * text. Tool results need the tool's name (Gemini sends it back as `functionResponse.name`),
+ * which our messages only carry on the assistant's call.
  * @example toModelMessages([{ role: 'user', content: 'Hi' }]) // [{ role: 'user', content: 'Hi' }]
  */
 export function toModelMessages(
@@ -27,7 +28,19 @@ function toModelMessage(message: ChatMessage, toolNames: Map<string, string>): M
     case 'system':
       return { role: 'system', content: message.content };
     case 'user':
-      return { role: 'user', content: message.content };
+      if (!message.images?.length) return { role: 'user', content: message.content };
+      // Pictures go as image parts after the text; each vendor package writes its own wire form.
+      return {
+        role: 'user',
+        content: [
+          ...(message.content ? [{ type: 'text' as const, text: message.content }] : []),
+          ...message.images.map((image) => ({
+            type: 'image' as const,
+            image: image.data,
+            mediaType: image.mediaType,
+          })),
+        ],
+      };
     case 'assistant': {
       if (!message.toolCalls?.length) return { role: 'assistant', content: message.content };
       for (const call of message.toolCalls) toolNames.set(call.toolCallId, call.toolName);

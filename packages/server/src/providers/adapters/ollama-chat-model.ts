@@ -204,6 +204,13 @@ function toOllamaMessages(messages: ChatMessage[]) {
         message.toolName ?? (message.toolCallId ? toolNames.get(message.toolCallId) : undefined);
       return { role: 'tool', content: message.content, ...(toolName && { tool_name: toolName }) };
     }
+    // Ollama takes a message's pictures as base64 strings beside its text.
+    if (message.images?.length)
+      return {
+        role: message.role,
+        content: message.content,
+        images: message.images.map((image) => Buffer.from(image.data).toString('base64')),
+      };
     return { role: message.role, content: message.content };
   });
 }

@@ -199,8 +199,8 @@ export class OpenAiChatModel implements ChatModel {
 /**
  * Our messages in the Chat Completions shape: an assistant's tool calls as `tool_calls` (its
  * content `null` when it said nothing, as OpenAI expects), each tool result as a `tool` message
- * answering its call by id. Our messages carry text only (prompt/history-messages.ts), so every
- * content is a string.
+ * answering its call by id; a user message with pictures as content parts (`text`, then
+ * `image_url` with a base64 data URL each), every other content a string.
  * @example toOpenAiMessages([{ role: 'user', content: 'Hi' }], 'system') // [{ role: 'user', content: 'Hi' }]
  */
 export function toOpenAiMessages(
@@ -212,7 +212,20 @@ export function toOpenAiMessages(
       case 'system':
         return { role: systemRole, content: message.content };
       case 'user':
-        return { role: 'user', content: message.content };
+        if (!message.images?.length) return { role: 'user', content: message.content };
+        // Pictures as content parts with data URLs (the form every OpenAI-style server reads).
+        return {
+          role: 'user',
+          content: [
+            ...(message.content ? [{ type: 'text', text: message.content }] : []),
+            ...message.images.map((image) => ({
+              type: 'image_url',
+              image_url: {
+                url: `data:${image.mediaType};base64,${Buffer.from(image.data).toString('base64')}`,
+              },
+            })),
+          ],
+        };
       case 'assistant':
         if (!message.toolCalls?.length) return { role: 'assistant', content: message.content };
         return {

@@ -9,6 +9,7 @@ import {
   sseFrame,
   tokenUsage,
 } from './protocol-server.js';
+import { anthropicWireImages, type WireImages } from './wire-images.js';
 
 const ERRORS: Record<HttpErrorStatus, { type: string; message: (model: string) => string }> = {
   400: { type: 'invalid_request_error', message: () => 'messages: at least one message is required' },
@@ -52,6 +53,8 @@ export class AnthropicServer extends ProtocolServer {
     const reply = this.nextReply();
     const model: string = req.body?.model ?? 'unknown';
     if (reply.kind === 'http-error') return this.sendError(res, reply.status, model, reply.message);
+    const images = this.wireImages(req.body);
+    if ('error' in images) return this.sendError(res, 400, model, images.error);
     // The AI SDK's fallback for models without native structured output: one `json` tool, forced.
     const tools: { name: string }[] = req.body?.tools ?? [];
     const forcedJsonTool =
@@ -60,6 +63,10 @@ export class AnthropicServer extends ProtocolServer {
       ['any', 'tool'].includes(req.body?.tool_choice?.type);
     if (req.body?.stream !== true) return this.complete(res, reply, model, forcedJsonTool);
     await this.playStream(req, res, reply, this.frames(model));
+  }
+
+  protected override wireImages(body: unknown): WireImages {
+    return anthropicWireImages(body);
   }
 
   private complete(

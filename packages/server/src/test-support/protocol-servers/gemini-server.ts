@@ -10,6 +10,7 @@ import {
   sseFrame,
   tokenUsage,
 } from './protocol-server.js';
+import { geminiWireImages, type WireImages } from './wire-images.js';
 
 /**
  * Gemini's real error answers. A bad key is a 400 INVALID_ARGUMENT with reason
@@ -94,9 +95,15 @@ export class GeminiServer extends ProtocolServer {
     const reply = this.nextReply();
     if (reply.kind === 'http-error') return this.sendError(res, reply.status, model, reply.message);
     if (method === 'batchEmbedContents') return this.embed(req, res);
+    const images = this.wireImages(req.body);
+    if ('error' in images) return this.sendError(res, 400, model, images.error);
     if (method === 'generateContent') return this.complete(res, reply, model);
     if (method === 'streamGenerateContent') return this.playStream(req, res, reply, this.frames(model));
     this.sendError(res, 404, model);
+  }
+
+  protected override wireImages(body: unknown): WireImages {
+    return geminiWireImages(body);
   }
 
   private embed(req: RecordedRequest, res: ServerResponse): void {

@@ -9,6 +9,7 @@ import {
   sleep,
   tokenUsage,
 } from './protocol-server.js';
+import { ollamaWireImages, type WireImages } from './wire-images.js';
 
 export interface OllamaModelEntry {
   name: string;
@@ -68,10 +69,16 @@ export class OllamaServer extends ProtocolServer {
       if (reply.kind === 'http-error')
         return this.sendJson(res, reply.status, ollamaError(reply.status, model, reply.message));
       if (req.path === '/api/embed') return this.embed(req, res);
+      const images = this.wireImages(req.body);
+      if ('error' in images) return this.sendJson(res, 400, { error: images.error });
       if (req.body?.stream === false) return this.complete(res, reply, model);
       return this.playStream(req, res, reply, this.frames(model));
     }
     this.sendJson(res, 404, { error: '404 page not found' });
+  }
+
+  protected override wireImages(body: unknown): WireImages {
+    return ollamaWireImages(body);
   }
 
   private tags(res: ServerResponse) {

@@ -9,6 +9,7 @@ import {
   sseFrame,
   tokenUsage,
 } from './protocol-server.js';
+import { openAiWireImages, type WireImages } from './wire-images.js';
 
 /**
  * Which vendor's flavour of the Chat Completions wire to speak:
@@ -87,6 +88,8 @@ export class OpenAiServer extends ProtocolServer {
     const reply = this.nextReply();
     const model: string = req.body?.model ?? 'unknown';
     if (reply.kind === 'http-error') return this.sendError(res, reply.status, model, reply.message);
+    const images = this.wireImages(req.body);
+    if ('error' in images) return this.sendError(res, 400, model, images.error);
     if (req.body?.stream !== true) return this.complete(res, reply, model);
     await this.playStream(
       req,
@@ -197,6 +200,10 @@ export class OpenAiServer extends ProtocolServer {
       malformed: () =>
         'data: {"id":"chatcmpl-1","object":"chat.completion.chunk","choices":[{"delta":{"content"\n\n',
     };
+  }
+
+  protected override wireImages(body: unknown): WireImages {
+    return openAiWireImages(body, { urlAsString: this.dialect === 'mistral' });
   }
 
   /** Any bearer key is accepted; 401 tests script the error (listing counts as a call too). */

@@ -1,5 +1,6 @@
 import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import type { ReceivedImage, WireImages } from './wire-images.js';
 
 /**
  * What the next model call answers. Every protocol server plays these in its own wire format,
@@ -112,6 +113,21 @@ export abstract class ProtocolServer {
     // Hanging replies keep sockets open forever; a test server must not keep the run alive.
     for (const socket of this.sockets) socket.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /**
+   * The pictures a chat request carried, read as the vendor's wire has them
+   * (wire-images.ts); throws when the request carried them in a form the vendor refuses.
+   */
+  receivedImages(request: RecordedRequest): ReceivedImage[] {
+    const read = this.wireImages(request.body);
+    if ('error' in read) throw new Error(read.error);
+    return read.images;
+  }
+
+  /** How this wire carries pictures; servers that take none answer that none arrived. */
+  protected wireImages(_body: unknown): WireImages {
+    return { images: [] };
   }
 
   /** Routes one request; answers 404 for unknown paths. */
