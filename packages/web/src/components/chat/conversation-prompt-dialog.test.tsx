@@ -1,6 +1,6 @@
 import { cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ada } from '../../test/avatar-fixtures';
+import { ada, avatar } from '../../test/avatar-fixtures';
 import { conversationFixture } from '../../test/conversation-fixtures';
 import { fakeApi, renderWithApp } from '../../test/render';
 import { ConversationPromptDialog } from './conversation-prompt-dialog';
@@ -9,8 +9,25 @@ const ID = '0199a1b2-0000-7000-8000-00000000c0c0';
 const KNIGHT = '0199a1b2-0000-7000-8000-00000000e001';
 const VALE = '0199a1b2-0000-7000-8000-00000000e002';
 
+const AVATAR = '0199a1b2-0000-7000-8000-00000000a0a0';
+const PRESET = '0199a1b2-0000-7000-8000-00000000b0b0';
+
 function api(defaultPersonaId: string | null) {
   return fakeApi({
+    [`GET /api/avatars/${AVATAR}`]: () => ({
+      avatar: { ...avatar({ id: AVATAR }), generation: { presetId: PRESET, settings: { temperature: 0.7 } } },
+    }),
+    'GET /api/presets': () => ({
+      presets: [
+        {
+          id: PRESET,
+          name: 'Calm',
+          settings: { temperature: 0.2, topP: 0.9 },
+          createdAt: '2025-03-01T10:00:00.000Z',
+          updatedAt: '2025-03-01T10:00:00.000Z',
+        },
+      ],
+    }),
     'GET /api/auth/me': () => ({ user: ada }),
     'GET /api/models': () => ({ models: [] }),
     'GET /api/settings': () => ({
@@ -93,6 +110,17 @@ describe('the "You are" persona select (Prompt for this conversation)', () => {
     fireEvent.change(select(), { target: { value: 'account' } });
     fireEvent.click(screen.getByRole('button', { name: 'Save' }));
     await waitFor(() => expect(patchBody(server)?.prompt.personaId).toBe('account'));
+  });
+
+  it('shows the avatar’s generation values (over its preset’s) where this conversation sets none', async () => {
+    const server = api(null);
+    open(server);
+    fireEvent.click(await screen.findByText('Generation'));
+    await waitFor(() =>
+      expect(screen.getByTestId('setting-temperature').textContent).toContain('0.7 (inherited)'),
+    );
+    expect(screen.getByTestId('setting-topP').textContent).toContain('0.9 (inherited)');
+    expect(screen.getByTestId('setting-minP').textContent).toContain('Default');
   });
 
   it('leaves personaId out when the choice did not change', async () => {

@@ -3,8 +3,9 @@ import { useQuery } from '@tanstack/react-query';
 import clsx from 'clsx';
 import { type FormEvent, useId, useState } from 'react';
 import { friendlyMessage, serverErrorRequestId } from '../../lib/api-errors';
+import { useAvatar } from '../../lib/avatars';
 import { type Conversation, contextQueryKey, usePatchConversation } from '../../lib/conversations';
-import type { GenerationSettings } from '../../lib/generation-presets';
+import { type GenerationSettings, usePresets } from '../../lib/generation-presets';
 import { useLuminaClient } from '../../lib/lumina-client';
 import { ACCOUNT_PERSONA, usePersonas } from '../../lib/personas';
 import { useSession } from '../../lib/session';
@@ -77,7 +78,13 @@ function PromptForm({ conversation, onDone }: { conversation: Conversation; onDo
   const { personas, defaultPersonaId, isPending: personasPending } = usePersonas();
   const account = useSession().data;
   const defaultPersona = personas.find((p) => p.id === defaultPersonaId);
-  const { supported } = useSupportedSettings(conversation.model);
+  // A blank setting shows what applies without it: the avatar's value, else its preset's.
+  const avatar = useAvatar(conversation.avatarId);
+  const presets = usePresets();
+  const avatarGeneration = avatar.data?.generation;
+  const avatarPreset = presets.data?.find((p) => p.id === avatarGeneration?.presetId);
+  const inherited = { ...(avatarPreset?.settings ?? {}), ...(avatarGeneration?.settings ?? {}) };
+  const { supported } = useSupportedSettings(conversation.model ?? avatar.data?.defaultModel);
   // Open at first when this conversation has values of its own (then the person's choice).
   const [generationOpen] = useState(() => Object.keys(conversation.generation ?? {}).length > 0);
   const patch = usePatchConversation();
@@ -231,10 +238,15 @@ function PromptForm({ conversation, onDone }: { conversation: Conversation; onDo
         </summary>
         <div className="flex flex-col gap-4 px-3 pt-1 pb-4">
           <p className="text-[13px] leading-5 text-ink-muted">
-            Values set here win over the avatar’s (and its preset’s) in this conversation only; “Default”
-            means the avatar’s value, else the model’s own.
+            Values set here win over the avatar’s (and its preset’s) in this conversation only. A blank field
+            shows the avatar’s value (“inherited”), else “Default”: the model’s own.
           </p>
-          <GenerationFields settings={generation} supported={supported} onChange={setGeneration} />
+          <GenerationFields
+            settings={generation}
+            inherited={inherited}
+            supported={supported}
+            onChange={setGeneration}
+          />
         </div>
       </details>
 
