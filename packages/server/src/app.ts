@@ -57,7 +57,9 @@ import { conversationSocketRoutes } from './routes/conversations-socket.routes.j
 import { generationPresetRoutes } from './routes/generation-presets.routes.js';
 import { healthRoutes } from './routes/health.routes.js';
 import { imageGenerationRoutes } from './routes/image-generation.routes.js';
+import { impersonateRoutes } from './routes/impersonate.routes.js';
 import { localModelRoutes } from './routes/local-models.routes.js';
+import { messageEditRoutes } from './routes/message-edit.routes.js';
 import { messageRoutes } from './routes/messages.routes.js';
 import { modelRoutes } from './routes/models.routes.js';
 import { providerRoutes } from './routes/providers.routes.js';
@@ -90,7 +92,9 @@ import { createConversationTransferService } from './services/conversation-trans
 import { createGenerationPresetService } from './services/generation-preset.service.js';
 import { createHealthService } from './services/health.service.js';
 import { createIdentityService } from './services/identity.service.js';
+import { createImpersonateService } from './services/impersonate.service.js';
 import { createLocalModelService } from './services/local-model.service.js';
+import { createMessageEditService } from './services/message-edit.service.js';
 import { createModelService } from './services/model.service.js';
 import { createParticipantService } from './services/participant.service.js';
 import { createProviderService } from './services/provider.service.js';
@@ -443,6 +447,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const chatDeps = { conversations, replies, continueOnDisconnect: config.chat.continueOnDisconnect };
   await app.register(conversationRoutes(chatDeps));
   await app.register(messageRoutes(chatDeps));
+  await app.register(
+    messageEditRoutes({
+      edits: createMessageEditService({ db: storage.db, config: config.chat, conversations }),
+    }),
+  );
+  await app.register(
+    impersonateRoutes({
+      impersonation: createImpersonateService({ db: storage.db, context: conversationContext, models }),
+    }),
+  );
   await app.register(conversationSocketRoutes({ replies, identities, epochs, limiter: apiLimiter }));
   await app.register(conversationContextRoutes(conversationContext));
   await app.register(

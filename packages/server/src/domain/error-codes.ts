@@ -69,6 +69,7 @@ export const ERROR_CODES = [
   'message_too_long',
   'cannot_regenerate_greeting',
   'cannot_continue',
+  'message_streaming',
   'too_many_replies',
   'interrupted',
   'cancelled',

@@ -1,11 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import {
-  conversationDto,
-  messageDto,
-  toConversationDto,
-  toMessageDto,
-} from '../presenters/conversation.presenter.js';
+import { messageDto, toMessageDto } from '../presenters/conversation.presenter.js';
 import { requireIdentity } from '../security/authenticate.js';
 import type { ConversationService } from '../services/conversation.service.js';
 import type { ReplyService } from '../services/reply.service.js';
@@ -115,22 +110,5 @@ export const messageRoutes =
         const after = request.headers['last-event-id'] ?? request.query.lastEventId ?? 0;
         await resumeReply(request, reply, replies, userId, request.params.id, after);
       },
-    );
-
-    app.delete(
-      '/api/messages/:id',
-      {
-        schema: {
-          tags,
-          summary: 'Delete a message and everything below it',
-          params: idParams,
-          response: { 200: z.object({ conversation: conversationDto }), ...errorResponses(401, 404) },
-        },
-      },
-      async (request) => ({
-        conversation: toConversationDto(
-          await deps.conversations.deleteBranch(requireIdentity(request).user.id, request.params.id),
-        ),
-      }),
     );
   };

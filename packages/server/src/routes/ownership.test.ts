@@ -140,12 +140,14 @@ const resources: Record<
   },
   '/api/conversations/{id}': { create: conversationId, expect: 404 },
   '/api/conversations/{id}/messages': { create: conversationId, expect: 404, body: { content: 'hi' } },
+  '/api/conversations/{id}/impersonate': { create: conversationId, expect: 404 },
   '/api/conversations/{id}/fork': {
     create: conversationId,
     expect: 404,
     body: { messageId: '01900000-0000-7000-8000-000000000000' },
   },
-  '/api/messages/{id}': { create: messageId, expect: 404 },
+  // PATCH edits in place (its body must be valid to reach the lookup); DELETE takes none.
+  '/api/messages/{id}': { create: messageId, expect: 404, body: { content: 'edited' } },
   '/api/messages/{id}/regenerate': { create: messageId, expect: 404 },
   '/api/messages/{id}/edit': { create: messageId, expect: 404, body: { content: 'edited' } },
   '/api/messages/{id}/continue': { create: messageId, expect: 404 },
