@@ -134,4 +134,41 @@ describe('card ↔ avatar mapping', () => {
     const read = cardToAvatar(older, 'v3');
     expect([read.description, read.persona]).toEqual(['A Socratic tutor.', 'Answers with questions.']);
   });
+
+  it('carries the sampling settings (its values over its preset’s) and reads them back without the preset', async () => {
+    const made = avatarRow({
+      name: 'Sage',
+      generation: {
+        presetId: '0199a1b2-0000-7000-8000-00000000b0b0',
+        settings: { temperature: 0.8, stop: ['###'] },
+        preset: { name: 'Calm', settings: { temperature: 0.2, topP: 0.9 } },
+      },
+    });
+    const { card, sourceSpec } = avatarToCard(made);
+    expect(card.data.extensions.lumina).toMatchObject({
+      generation: { presetName: 'Calm', settings: { temperature: 0.8, topP: 0.9, stop: ['###'] } },
+    });
+    const back = cardToAvatar(card, sourceSpec);
+    expect(back.generation).toEqual({
+      presetId: null,
+      settings: { temperature: 0.8, topP: 0.9, stop: ['###'] },
+    });
+    // Through a file, as people share it.
+    const file = await readCard(await writeCardFile(card, 'json-v2' as CardExportFormat));
+    expect(cardToAvatar(file.card, file.sourceSpec).generation).toEqual(back.generation);
+    // None set: nothing written, nothing read.
+    const plain = avatarToCard(avatarRow({ name: 'Plain' })).card;
+    expect(plain.data.extensions.lumina ?? {}).not.toHaveProperty('generation');
+    expect(cardToAvatar(plain, 'v3')).not.toHaveProperty('generation');
+    // A hostile value is read leniently: what is out of range is dropped.
+    const hostile = parseCard({
+      spec: 'chara_card_v3',
+      spec_version: '3.0',
+      data: {
+        name: 'X',
+        extensions: { lumina: { generation: { settings: { temperature: 99, topP: 0.5 } } } },
+      },
+    }).card;
+    expect(cardToAvatar(hostile, 'v3').generation).toEqual({ presetId: null, settings: { topP: 0.5 } });
+  });
 });

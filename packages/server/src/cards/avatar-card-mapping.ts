@@ -1,5 +1,11 @@
 import { isDeepStrictEqual } from 'node:util';
 import { type Avatar, type AvatarInput, type AvatarStyle, NEUTRAL_STYLE } from '../domain/avatar.js';
+import {
+  effectiveGenerationSettings,
+  type GenerationSettings,
+  readAvatarGeneration,
+  readGenerationSettings,
+} from '../domain/generation-settings.js';
 import { cardBlurb } from './card-blurb.js';
 import type { CardSpec, CardV3 } from './card-types.js';
 import { fromCharacterBook, toCharacterBook } from './lorebook.js';
@@ -19,6 +25,11 @@ interface LuminaExtension {
   memory?: Avatar['memory'];
   defaultModel?: string | null;
   fallbackModels?: string[];
+  /**
+   * Sampling settings: the avatar's own values over its preset's, flattened (a preset is this
+   * instance's; its name travels for people to read). Absent when none is set.
+   */
+  generation?: { presetName?: string; settings: GenerationSettings };
 }
 
 /**
@@ -54,6 +65,7 @@ const LUMINA_FIELDS = [
   'memory',
   'defaultModel',
   'fallbackModels',
+  'generation',
 ] as const;
 
 /**
@@ -108,6 +120,9 @@ export function cardToAvatar(card: CardV3, sourceSpec: CardSpec): AvatarInput {
     memory: lumina?.memory ?? { enabled: true, scope: 'private' },
     defaultModel: lumina?.defaultModel ?? null,
     fallbackModels: lumina?.fallbackModels ?? [],
+    ...(isObject(lumina?.generation)
+      ? { generation: { presetId: null, settings: readGenerationSettings(lumina.generation.settings) } }
+      : {}),
     lorebook: data.character_book
       ? (fromCharacterBook(data.character_book).lorebook as unknown as Record<string, unknown>)
       : null,
@@ -162,11 +177,20 @@ export function avatarToCard(avatar: Avatar): { card: CardV3; sourceSpec: CardSp
     memory: avatar.memory,
     defaultModel: avatar.defaultModel,
     fallbackModels: avatar.fallbackModels,
+    ...cardGeneration(avatar.generation),
   };
   const imported = cardToAvatar(card, sourceSpec) as Record<string, unknown>;
   const luminaNeeded = LUMINA_FIELDS.some((field) => !sameJson(imported[field], lumina[field]));
   if (luminaNeeded) (data.extensions as Record<string, unknown>).lumina = lumina;
   return { card, sourceSpec };
+}
+
+/** An avatar's sampling settings for its card: its values over its preset's, when it has any. */
+function cardGeneration(stored: unknown): Pick<LuminaExtension, 'generation'> {
+  const own = readAvatarGeneration(stored);
+  const settings = effectiveGenerationSettings(undefined, stored);
+  if (Object.keys(settings).length === 0) return {};
+  return { generation: { ...(own.preset?.name ? { presetName: own.preset.name } : {}), settings } };
 }
 
 /** The card's `description` and `personality` for a persona: the kept ones while it is what they made. */
