@@ -2475,7 +2475,7 @@ export interface paths {
         };
         /**
          * Change your settings (fields you leave out keep their value)
-         * @description `personas` replaces the whole list: entries with an `id` edit that persona, entries without one are new (the server gives the id), personas left out are deleted (a deleted default persona leaves `defaultPersonaId` null; conversations that chose it fall back to the default). An unknown or repeated id, or a `defaultPersonaId` that is not one of your personas, is 400. At most 20 personas; name 1–100 characters, description up to 5,000.
+         * @description `personas` replaces the whole list: entries with an `id` edit that persona, entries without one are new (the server gives the id), personas left out are deleted with their pictures (a deleted default persona leaves `defaultPersonaId` null; conversations that chose it fall back to the default). An unknown or repeated id, or a `defaultPersonaId` that is not one of your personas, is 400. At most 20 personas; name 1–100 characters, description up to 5,000.
          */
         put: {
             parameters: {
@@ -2758,6 +2758,464 @@ export interface paths {
                 };
             };
         };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/settings/personas/{id}/picture": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A persona’s picture (WebP); 404 when it has none */
+        get: {
+            parameters: {
+                query?: {
+                    v?: string;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        /** Set a persona’s picture (PNG, JPEG or WebP up to 5 MB, raw body); it is checked, cropped to 512×512 and re-encoded */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            settings: components["schemas"]["UserSettings"];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        /** Remove a persona’s picture */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            settings: components["schemas"]["UserSettings"];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload an attachment: a picture or a document, multipart with one `file` field
+         * @description Pictures (PNG, JPEG, WebP, GIF; ≤ 10 MB, ≤ 40 megapixels) are stored rotated upright, without metadata, at most 2048 px on the long side (a GIF as its first frame, in PNG). Documents (PDF, DOCX, UTF-8 text / Markdown / CSV; ≤ 20 MB) have their text read, at most 200,000 characters (then `truncated`), PDFs up to 500 pages. The type comes from the bytes, never from the name or the Content-Type. A document without text is stored with `textChars` 0. An attachment no message uses is deleted after 24 hours. Errors: 413 `attachment_too_large`, 415 `attachment_unsupported_type`, 422 `attachment_unreadable` (damaged, password-protected PDF, zip bomb, too slow or too big to read; `details.reason`).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            attachment: components["schemas"]["Attachment"];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/attachments/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The attachment’s bytes (yours only)
+         * @description Pictures are served inline with their type; documents as a download (`Content-Disposition: attachment`). Always `X-Content-Type-Options: nosniff` and a sandboxing Content-Security-Policy; cacheable for a year (an attachment never changes).
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The bytes */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": unknown;
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Delete an attachment no message uses (409 attachment_in_use otherwise) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/attachments/{id}/text": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The text read from a document attachment (404 for pictures) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            text: string;
+                            truncated: boolean;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/attachments/{id}/meta": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An attachment’s description (name, type, size, pixels or characters) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            attachment: components["schemas"]["Attachment"];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -5067,8 +5525,8 @@ export interface paths {
                                  */
                                 role?: "system" | "user" | "assistant";
                             } | null;
-                            /** @description One of your personas (settings `personas`); null = your default */
-                            personaId?: string | null;
+                            /** @description One of your personas (settings `personas`), `account` to speak as your account even when you have a default persona, or null for your default */
+                            personaId?: (string | "account") | null;
                         };
                         generation?: components["schemas"]["GenerationSettingsInput"];
                     };
@@ -5196,9 +5654,12 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        /** @description May be empty when the message has attachments */
                         content: string;
                         /** Format: uuid */
                         parentId?: string;
+                        /** @description Uploaded attachments (POST /api/attachments) sent with the text, in order */
+                        attachments?: string[];
                     };
                 };
             };
@@ -5250,6 +5711,15 @@ export interface paths {
                 };
                 /** @description Default Response */
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -5590,6 +6060,8 @@ export interface paths {
                 content: {
                     "application/json": {
                         content: string;
+                        /** @description User messages: the attachments of the new version, in order; omitted keeps the original’s */
+                        attachments?: string[];
                     };
                 };
             };
@@ -5641,6 +6113,15 @@ export interface paths {
                 };
                 /** @description Default Response */
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -5796,10 +6277,16 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Delete a message and everything below it */
+        /**
+         * Delete a message and everything below it (`scope=branch`), or only this message (`scope=message`)
+         * @description `scope=branch` (the default) deletes the message and every message below it, on every branch. `scope=message` deletes only this message: its replies move up to its parent (they become siblings of its siblings, or first messages); 409 `message_streaming` while it or a reply to it is being written. Either way the visible branch moves to a message that remains when it lost its leaf.
+         */
         delete: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description `branch`: the message and everything below it; `message`: this message only */
+                    scope?: "branch" | "message";
+                };
                 header?: never;
                 path: {
                     id: string;
@@ -5820,7 +6307,25 @@ export interface paths {
                     };
                 };
                 /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -5837,8 +6342,188 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
+        options?: never;
+        head?: never;
+        /**
+         * Edit a message in place: its text is replaced (no new alternative, no model call)
+         * @description For a settled message of any role (a reply’s typo fixed without a new alternative). Its text parts take the new text; its other parts (reasoning, tool calls and results, files) are kept where they are. `content` (and so search) follows. 409 `message_streaming` while it is being written. To keep the original, use `POST /api/messages/{id}/edit`, which adds a sibling instead.
+         */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        content: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            message: components["schemas"]["Message"];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/conversations/{id}/impersonate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The model writes your next message (in your persona’s voice), streamed; nothing is stored
+         * @description Answers `text/event-stream`, one `StreamPart` per event (docs/conversations.md): `text-delta`… (the message), `usage`, then `finish`, always last; `error` before `finish` when the model failed. There is no `message-start`: nothing is stored, the client puts the text in its message box. The model is sent the conversation’s context up to `parentId` (default: the last message of the visible branch). Closing the request stops the model. The call is recorded in usage (purpose `impersonate`).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        parentId?: string;
+                    } | null;
+                };
+            };
+            responses: {
+                /** @description Your next message as Server-Sent Events, one `StreamPart` per event: `event:` is the part's `type`, `data:` the rest of the part as JSON, `id:` its sequence number. The stream ends after `finish`. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/event-stream": components["schemas"]["StreamPart"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -6210,6 +6895,7 @@ export interface components {
             url: string;
             mediaType: string;
             name?: string;
+            sizeBytes?: number;
         };
         ErrorInput: {
             error: {
@@ -6270,6 +6956,29 @@ export interface components {
             signupOpen: boolean;
             /** @description `<provider>/<model>` that members' conversations use when neither they nor the avatar chose one; null: the first model available */
             defaultModel: string | null;
+        };
+        AttachmentInput: {
+            /** Format: uuid */
+            id: string;
+            /** @description `/api/attachments/<id>`: the bytes; what a message’s `file` part stores */
+            url: string;
+            /** @description The uploaded file’s name, sanitized (at most 255 characters) */
+            name: string;
+            /** @description Detected from the bytes, never taken from the client */
+            mediaType: string;
+            /** @description Bytes stored (a picture after normalization) */
+            sizeBytes: number;
+            /** @enum {string} */
+            kind: "image" | "document";
+            /** @description Pixels of the stored picture; null for documents */
+            width: number | null;
+            height: number | null;
+            /** @description Characters of text read from a document; null for pictures */
+            textChars: number | null;
+            /** @description The text was cut at the per-file limit (or the PDF at its page limit) */
+            truncated: boolean;
+            /** Format: date-time */
+            createdAt: string;
         };
         ApiTokenInput: {
             /** Format: uuid */
@@ -6664,7 +7373,7 @@ export interface components {
                  */
                 role: "system" | "user" | "assistant";
             } | null;
-            personaId?: string | null;
+            personaId?: (string | "account") | null;
         };
         ParticipantInput: {
             /** Format: uuid */
@@ -7116,6 +7825,8 @@ export interface components {
             name: string;
             /** @default  */
             description: string;
+            /** @default null */
+            imageId: string | null;
         };
         UserSettingsInput: {
             /** @default null */
@@ -7236,6 +7947,7 @@ export interface components {
             url: string;
             mediaType: string;
             name?: string;
+            sizeBytes?: number;
         };
         Error: {
             error: {
@@ -7296,6 +8008,29 @@ export interface components {
             signupOpen: boolean;
             /** @description `<provider>/<model>` that members' conversations use when neither they nor the avatar chose one; null: the first model available */
             defaultModel: string | null;
+        };
+        Attachment: {
+            /** Format: uuid */
+            id: string;
+            /** @description `/api/attachments/<id>`: the bytes; what a message’s `file` part stores */
+            url: string;
+            /** @description The uploaded file’s name, sanitized (at most 255 characters) */
+            name: string;
+            /** @description Detected from the bytes, never taken from the client */
+            mediaType: string;
+            /** @description Bytes stored (a picture after normalization) */
+            sizeBytes: number;
+            /** @enum {string} */
+            kind: "image" | "document";
+            /** @description Pixels of the stored picture; null for documents */
+            width: number | null;
+            height: number | null;
+            /** @description Characters of text read from a document; null for pictures */
+            textChars: number | null;
+            /** @description The text was cut at the per-file limit (or the PDF at its page limit) */
+            truncated: boolean;
+            /** Format: date-time */
+            createdAt: string;
         };
         ApiToken: {
             /** Format: uuid */
@@ -7690,7 +8425,7 @@ export interface components {
                  */
                 role: "system" | "user" | "assistant";
             } | null;
-            personaId?: string | null;
+            personaId?: (string | "account") | null;
         };
         Participant: {
             /** Format: uuid */
@@ -8142,6 +8877,8 @@ export interface components {
             name: string;
             /** @default  */
             description: string;
+            /** @default null */
+            imageId: string | null;
         };
         UserSettings: {
             /** @default null */

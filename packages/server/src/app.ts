@@ -33,6 +33,7 @@ import { createAvatarRepository } from './repositories/avatar.repository.js';
 import { createConversationRepository } from './repositories/conversation.repository.js';
 import { createFileRepository } from './repositories/file.repository.js';
 import { createMessageRepository } from './repositories/message.repository.js';
+import { createMessageAttachmentRepository } from './repositories/message-attachment.repository.js';
 import { createPasswordResetRepository } from './repositories/password-reset.repository.js';
 import { createReplyFlushBatch } from './repositories/reply-flush-batch.js';
 import { createSecretRepository } from './repositories/secret.repository.js';
@@ -409,6 +410,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       conversations: createConversationRepository(storage.db),
       avatars: createAvatarRepository(storage.db),
       usage,
+      attachments: createMessageAttachmentRepository(storage.db),
     },
     config: config.chat,
     models,

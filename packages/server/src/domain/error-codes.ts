@@ -125,6 +125,9 @@ export const ERROR_CODES = [
   'attachment_unsupported_type',
   'attachment_unreadable',
   'attachment_in_use',
+  // Attachments on messages (services/reply.service.ts, conversation-context.service.ts)
+  'attachment_limit',
+  'model_cannot_see_images',
   // Character cards, lorebooks, avatar XML (cards/)
   'card_format_unsupported',
   'card_invalid',

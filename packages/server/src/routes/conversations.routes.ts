@@ -12,7 +12,7 @@ import { requireIdentity } from '../security/authenticate.js';
 import type { ConversationService } from '../services/conversation.service.js';
 import type { ReplyService } from '../services/reply.service.js';
 import { replyStreamResponse, streamStartedReply } from './reply-stream.js';
-import { errorResponses, idParams } from './schemas.js';
+import { attachmentIds, errorResponses, idParams } from './schemas.js';
 
 const tagList = z.array(z.string().trim().min(1).max(40)).max(20);
 const modelId = z.string().min(3).max(300);
@@ -185,8 +185,14 @@ export const conversationRoutes =
           summary: 'Send a message and stream the reply',
           description: STREAM_DESCRIPTION,
           params: idParams,
-          body: z.object({ content: z.string(), parentId: z.uuid().optional() }),
-          response: { ...replyStreamResponse, ...errorResponses(400, 401, 403, 404, 409) },
+          body: z.object({
+            content: z.string().describe('May be empty when the message has attachments'),
+            parentId: z.uuid().optional(),
+            attachments: attachmentIds
+              .optional()
+              .describe('Uploaded attachments (POST /api/attachments) sent with the text, in order'),
+          }),
+          response: { ...replyStreamResponse, ...errorResponses(400, 401, 403, 404, 409, 422) },
         },
       },
       async (request, reply) => {

@@ -5,7 +5,7 @@ import { requireIdentity } from '../security/authenticate.js';
 import type { ConversationService } from '../services/conversation.service.js';
 import type { ReplyService } from '../services/reply.service.js';
 import { replyStreamResponse, resumeReply, streamStartedReply } from './reply-stream.js';
-import { errorResponses, idParams } from './schemas.js';
+import { attachmentIds, errorResponses, idParams } from './schemas.js';
 
 const STREAM = 'Answers `text/event-stream`, one `StreamPart` per event (docs/conversations.md).';
 
@@ -66,8 +66,15 @@ export const messageRoutes =
             'Edit: a user message gets a sibling with the new text and a new reply; a reply gets a sibling with the new text',
           description: STREAM,
           params: idParams,
-          body: z.object({ content: z.string() }),
-          ...stream,
+          body: z.object({
+            content: z.string(),
+            attachments: attachmentIds
+              .optional()
+              .describe(
+                'User messages: the attachments of the new version, in order; omitted keeps the original’s',
+              ),
+          }),
+          response: { ...stream.response, ...errorResponses(422) },
         },
       },
       async (request, reply) => {

@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
+import { attachmentIdOfUrl } from '../domain/attachment.js';
 import type { Avatar } from '../domain/avatar.js';
 import type { Conversation } from '../domain/conversation.js';
 import { readConversationPrompt } from '../domain/conversation-prompt.js';
@@ -11,11 +12,20 @@ import { BACKGROUND_JOBS } from '../jobs/background-jobs.js';
 import type { JobQueue } from '../jobs/job-queue.js';
 import { type AssembledContext, assembleContext } from '../prompt/assemble-context.js';
 import type { UserIdentity } from '../prompt/avatar-persona.js';
+import {
+  type AttachmentContents,
+  attachmentContents,
+  filePartsOf,
+  hasFileParts,
+  imagesToSend,
+  isImagePart,
+} from '../prompt/message-attachments.js';
 import { type ChatModel, ProviderError } from '../providers/types.js';
 import { createAvatarRepository } from '../repositories/avatar.repository.js';
 import { createConversationRepository } from '../repositories/conversation.repository.js';
 import type { ConversationSpeaker } from '../repositories/conversation-rows.js';
 import { createMessageRepository } from '../repositories/message.repository.js';
+import { createMessageAttachmentRepository } from '../repositories/message-attachment.repository.js';
 import { createConversationSummaryService, type SummaryOutcome } from './conversation-summary.service.js';
 import type { ModelService } from './model.service.js';
 import { identityFor, type SettingsService } from './settings.service.js';
@@ -37,7 +47,7 @@ export interface ContextPreview {
  */
 export function createConversationContextService(deps: {
   db: Database;
-  models: Pick<ModelService, 'chain' | 'stream'>;
+  models: Pick<ModelService, 'chain' | 'stream' | 'canSee'>;
   config: Pick<Config, 'chat'>;
   log: Pick<FastifyBaseLogger, 'warn' | 'debug'>;
   /**
@@ -51,6 +61,7 @@ export function createConversationContextService(deps: {
   const avatars = createAvatarRepository(deps.db);
   const conversations = createConversationRepository(deps.db);
   const messages = createMessageRepository(deps.db);
+  const attachmentRows = createMessageAttachmentRepository(deps.db);
   const summaries = createConversationSummaryService({ ...deps, config: deps.config.chat });
   const chat = deps.config.chat;
 
@@ -78,8 +89,10 @@ export function createConversationContextService(deps: {
     branch: Message[],
     chain: ChatModel[],
     generation: GenerationSettings,
+    attachments?: AttachmentContents,
   ) {
     return assembleContext({
+      ...(attachments ? { attachments } : {}),
       avatar,
       user,
       branch,
@@ -97,6 +110,39 @@ export function createConversationContextService(deps: {
   const modelFor = (conversation: Conversation, avatar: Avatar) =>
     conversation.model ?? avatar.defaultModel ?? undefined;
 
+  /**
+   * What the branch's file parts are sent as: pictures (the most recent ones, to a model that can
+   * see), document texts, notes. One statement, and only for a branch that has file parts: a turn
+   * without attachments reads nothing more. Pictures in `question` (the message being sent, not
+   * yet stored) are refused for a model that cannot see them. Returns the chain to use: fallbacks
+   * that cannot see are left out when pictures are sent.
+   */
+  async function attachmentsFor(
+    userId: string,
+    branch: Message[],
+    chain: ChatModel[],
+    question: Message | undefined,
+  ): Promise<{ contents: AttachmentContents; chain: ChatModel[] }> {
+    const files = filePartsOf(branch);
+    const first = chain[0];
+    const canSee =
+      first !== undefined && files.some(({ part }) => isImagePart(part))
+        ? await deps.models.canSee(userId, first)
+        : false;
+    if (first && !canSee && question?.parts.some((part) => part.type === 'file' && isImagePart(part)))
+      throw cannotSeeImages(first);
+    const chosen = imagesToSend(branch, canSee);
+    const ids = [
+      ...new Set(files.map(({ part }) => attachmentIdOfUrl(part.url)).filter((id) => id !== null)),
+    ];
+    const chosenIds = new Set([...chosen].map(attachmentIdOfUrl).filter((id) => id !== null));
+    const loaded = await attachmentRows.contents(userId, ids, chosenIds);
+    const contents = attachmentContents(branch, loaded, chosen, attachmentIdOfUrl, canSee);
+    if (chosen.size === 0 || chain.length < 2) return { contents, chain };
+    const seeing = await Promise.all(chain.slice(1).map((model) => deps.models.canSee(userId, model)));
+    return { contents, chain: [first!, ...chain.slice(1).filter((_, index) => seeing[index])] };
+  }
+
   /** The context for the next reply on `branch` (root → the message being answered) and the models to try. */
   async function build(
     userId: string,
@@ -104,13 +150,21 @@ export function createConversationContextService(deps: {
     branch: Message[],
     /** The avatar and user as read with the conversation's tree (saves a statement per turn). */
     speaker?: ConversationSpeaker,
+    /**
+     * The message being sent or edited (the end of `branch`, not yet stored): its pictures are
+     * refused (422 `model_cannot_see_images`) when the model cannot see, before anything is stored.
+     */
+    question?: Message,
   ): Promise<{ assembled: AssembledContext; chain: ChatModel[]; generation: GenerationSettings }> {
     const [avatar, user] = await load(userId, conversation, speaker);
-    const chain = await deps.models.chain(userId, modelFor(conversation, avatar), avatar.fallbackModels);
+    let chain = await deps.models.chain(userId, modelFor(conversation, avatar), avatar.fallbackModels);
+    let attachments: AttachmentContents | undefined;
+    if (branch.some(hasFileParts))
+      ({ contents: attachments, chain } = await attachmentsFor(userId, branch, chain, question));
     // Conversation ▸ avatar ▸ preset, field by field (the preset is stored with the avatar).
     const generation = effectiveGenerationSettings(conversation.generation, avatar.generation);
     return {
-      assembled: await assemble(conversation, avatar, user, branch, chain, generation),
+      assembled: await assemble(conversation, avatar, user, branch, chain, generation, attachments),
       chain,
       generation,
     };
@@ -180,6 +234,9 @@ export function createConversationContextService(deps: {
         if (!(err instanceof AppError || err instanceof ProviderError)) throw err;
         modelError = { code: err.code, message: err.message };
       }
+      const attachments = branch.some(hasFileParts)
+        ? (await attachmentsFor(userId, branch, chain, undefined)).contents
+        : undefined;
       return {
         conversation,
         assembled: await assemble(
@@ -189,6 +246,7 @@ export function createConversationContextService(deps: {
           branch,
           chain,
           effectiveGenerationSettings(conversation.generation, avatar.generation),
+          attachments,
         ),
         modelError,
         summarizing: summaries.isRunning(conversation.id),
@@ -203,3 +261,12 @@ export function createConversationContextService(deps: {
 }
 
 export type ConversationContextService = ReturnType<typeof createConversationContextService>;
+
+/** 422 `model_cannot_see_images`: pictures sent to a model that cannot see them, naming it. */
+export const cannotSeeImages = (model: ChatModel) =>
+  new AppError(
+    422,
+    'model_cannot_see_images',
+    `${model.info.name} cannot see pictures. Choose a model that can (marked “vision”), or send the message without the pictures.`,
+    { model: model.info.id },
+  );

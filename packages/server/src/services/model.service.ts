@@ -120,10 +120,23 @@ export function createModelService(deps: {
     }
   }
 
+  /**
+   * Whether a model can see pictures. An opened model knows only what its name tells (the
+   * built-in table); what the provider's listing said (Ollama's `vision` capability, OpenRouter's
+   * input modalities, Mistral's `vision`) is looked up in the listing, read when not yet known
+   * (cached by the registry). Asked only when a turn has pictures.
+   */
+  async function canSee(userId: string, model: ChatModel): Promise<boolean> {
+    if (model.info.capabilities.vision) return true;
+    const listed = known.get(model.info.id) ?? (await listModels(userId)).find((m) => m.id === model.info.id);
+    return listed?.capabilities.vision ?? false;
+  }
+
   return {
     listModels,
     defaultModel,
     chain,
+    canSee,
 
     /**
      * Streams a reply from the first working model of the chain and records the call.

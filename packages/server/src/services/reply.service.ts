@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config.js';
 import type { WriterLocks } from '../db/storage.js';
+import { ATTACHMENT_LIMITS, attachmentUrl } from '../domain/attachment.js';
 import type { Conversation } from '../domain/conversation.js';
 import type { Message } from '../domain/message.js';
 import { AppError, invalidRequest, notFound } from '../errors.js';
@@ -9,6 +10,7 @@ import type { ReplyBus } from '../realtime/reply-bus.js';
 import type { AvatarRepository } from '../repositories/avatar.repository.js';
 import type { ConversationRepository } from '../repositories/conversation.repository.js';
 import type { MessageRepository } from '../repositories/message.repository.js';
+import type { MessageAttachmentRepository } from '../repositories/message-attachment.repository.js';
 import type { ReplyFlushBatch } from '../repositories/reply-flush-batch.js';
 import type { UsageRepository } from '../repositories/usage.repository.js';
 import type { ConversationTitleService } from './conversation-title.service.js';
@@ -20,7 +22,14 @@ import { followReply } from './turns/reply-follower.js';
 import { createLateReplyStore } from './turns/reply-late-store.js';
 import { createReplyRegistry } from './turns/reply-registry.js';
 import type { ToolRunner } from './turns/reply-run.js';
-import { type PlanContext, planContinue, planEdit, planRegenerate, planSend } from './turns/turn-planner.js';
+import {
+  type FilePart,
+  type PlanContext,
+  planContinue,
+  planEdit,
+  planRegenerate,
+  planSend,
+} from './turns/turn-planner.js';
 
 export type { ReplyContext, StartedReply };
 
@@ -49,6 +58,8 @@ export function createReplyService(deps: {
     avatars: Pick<AvatarRepository, 'touch'>;
     /** Records the usage of a model call whose reply could not be stored. */
     usage: Pick<UsageRepository, 'record'>;
+    /** Reads the attachments a send names (only when it names some). */
+    attachments: Pick<MessageAttachmentRepository, 'facts'>;
   };
   config: Config['chat'];
   models: Pick<ModelService, 'stream'>;
@@ -116,8 +127,10 @@ export function createReplyService(deps: {
     log: deps.log,
   });
 
-  function checkContent(content: string): string {
-    if (content.trim() === '') throw new AppError(400, 'message_empty', 'The message is empty');
+  /** The text of a message; empty only when `emptyAllowed` (it has attachments, or the planner decides). */
+  function checkContent(content: string, emptyAllowed = false): string {
+    if (content.trim() === '' && !emptyAllowed)
+      throw new AppError(400, 'message_empty', 'The message is empty');
     if (content.length > deps.config.maxMessageChars) {
       throw new AppError(
         400,
@@ -127,6 +140,45 @@ export function createReplyService(deps: {
       );
     }
     return content;
+  }
+
+  /**
+   * The file parts for the attachments a message names, in the order given: each must be the
+   * user's (404 `attachment_not_found` otherwise), at most `maxPerMessage` of them and
+   * `maxTextCharsPerMessage` characters of document text together (422 `attachment_limit`).
+   * Reads nothing when none are named.
+   */
+  async function attachmentParts(userId: string, ids: readonly string[]): Promise<FilePart[]> {
+    if (ids.length === 0) return [];
+    const limit = ATTACHMENT_LIMITS.maxPerMessage;
+    if (ids.length > limit)
+      throw new AppError(422, 'attachment_limit', `A message can carry at most ${limit} attachments`, {
+        maxPerMessage: limit,
+      });
+    if (new Set(ids).size !== ids.length) throw invalidRequest('An attachment is named twice');
+    const found = new Map((await deps.repositories.attachments.facts(userId, ids)).map((f) => [f.id, f]));
+    const missing = ids.find((id) => !found.has(id));
+    if (missing)
+      throw new AppError(404, 'attachment_not_found', 'Attachment not found', { attachmentId: missing });
+    const chars = [...found.values()].reduce((sum, file) => sum + file.textChars, 0);
+    const maxChars = ATTACHMENT_LIMITS.maxTextCharsPerMessage;
+    if (chars > maxChars)
+      throw new AppError(
+        422,
+        'attachment_limit',
+        `The attached documents hold ${chars.toLocaleString('en')} characters of text; a message can carry ${maxChars.toLocaleString('en')}`,
+        { textChars: chars, maxTextCharsPerMessage: maxChars },
+      );
+    return ids.map((id) => {
+      const file = found.get(id)!;
+      return {
+        type: 'file',
+        url: attachmentUrl(id),
+        mediaType: file.mediaType,
+        name: file.name ?? (file.kind === 'image' ? 'picture' : 'document'),
+        sizeBytes: file.sizeBytes,
+      };
+    });
   }
 
   async function getMessage(userId: string, id: string): Promise<Message> {
@@ -169,9 +221,11 @@ export function createReplyService(deps: {
     async send(
       userId: string,
       conversationId: string,
-      input: { content: string; parentId?: string | undefined },
+      input: { content: string; parentId?: string | undefined; attachments?: string[] | undefined },
     ): Promise<StartedReply> {
-      const content = checkContent(input.content);
+      const ids = input.attachments ?? [];
+      const content = checkContent(input.content, ids.length > 0);
+      const files = await attachmentParts(userId, ids);
       // The conversation and its tree in one statement; the parent is looked up in the tree.
       const tree = await messages.conversationTree(userId, { conversationId });
       if (!tree) throw notFound('conversation');
@@ -187,7 +241,7 @@ export function createReplyService(deps: {
       return engine.start(
         userId,
         conversation,
-        planSend(planContext(userId, conversation), above, { content }),
+        planSend(planContext(userId, conversation), above, { content, files }),
         tree.speaker,
       );
     },
@@ -206,17 +260,28 @@ export function createReplyService(deps: {
     },
 
     /**
-     * Editing a user message adds a sibling with the new text and a new reply; editing a reply
-     * adds a sibling reply with the new text (no model call).
+     * Editing a user message adds a sibling with the new text (and `attachments`, or the original's
+     * when omitted) and a new reply; editing a reply adds a sibling reply with the new text (no
+     * model call). Emptiness is the planner's to judge: a message may be only its attachments.
      */
-    async edit(userId: string, messageId: string, input: { content: string }): Promise<StartedReply> {
-      const content = checkContent(input.content);
+    async edit(
+      userId: string,
+      messageId: string,
+      input: { content: string; attachments?: string[] | undefined },
+    ): Promise<StartedReply> {
+      const content = checkContent(input.content, true);
       const { message, conversation, tree } = await messageAndConversation(userId, messageId);
+      if (message.role !== 'user' && input.attachments?.length)
+        throw invalidRequest('Only your own messages take attachments');
+      const files =
+        input.attachments && message.role === 'user'
+          ? await attachmentParts(userId, input.attachments)
+          : undefined;
       const above = message.role === 'user' && message.parentId ? tree.branch(message.parentId) : [];
       return engine.start(
         userId,
         conversation,
-        planEdit(planContext(userId, conversation), message, above, content),
+        planEdit(planContext(userId, conversation), message, above, content, files),
         tree.speaker,
       );
     },

@@ -93,11 +93,13 @@ export function createReplyEngine(deps: {
         return { replyId: edited!.id, conversationId: conversation.id };
       }
       // Built before anything is written, so "no model" or "local only" refuses a send cleanly.
+      // Pictures in the question are refused here for a model that cannot see them.
       const { assembled, chain, generation } = await deps.context.build(
         userId,
         conversation,
         plan.branch,
         speaker,
+        plan.question ?? undefined,
       );
       const { reply: planned, question } = plan;
       // The model is called now and the rows are written meanwhile: the model works on its first

@@ -42,6 +42,9 @@ export type TurnPlan =
       message: Message;
     };
 
+/** A file part of a user message (an attachment, checked by the caller). */
+export type FilePart = Extract<MessagePart, { type: 'file' }>;
+
 /** Ids and time come from outside, so a plan is a pure function of its inputs. */
 export interface PlanContext {
   userId: string;
@@ -59,7 +62,7 @@ const answering = (conversation: Conversation, replaced?: Message): Speaker => (
 function userMessage(
   ctx: PlanContext,
   above: Message[],
-  input: { content: string; metadata: Record<string, unknown> },
+  input: { content: string; files: readonly FilePart[]; metadata: Record<string, unknown> },
 ): Message {
   const id = ctx.newId();
   const parent = above.at(-1);
@@ -70,7 +73,11 @@ function userMessage(
     parentId: parent?.id ?? null,
     role: 'user',
     content: input.content,
-    parts: input.content === '' ? [] : [{ type: 'text', text: input.content }],
+    // The text first, then the attachments in the order they were given.
+    parts: [
+      ...(input.content === '' ? [] : [{ type: 'text' as const, text: input.content }]),
+      ...input.files,
+    ],
     turnId: id,
     ...speakerColumns({ kind: 'user', id: ctx.userId }),
     tokenCount: null,
@@ -106,14 +113,19 @@ function replyTo(ctx: PlanContext, parent: Message, replaced?: Message): Planned
 
 /**
  * A new user message below `above` (root → the parent, empty for a first message) and its reply.
+ * Its parts are the text, then one file part per attachment.
  * @example planSend(ctx, branch, { content: 'Hi' }) // question: the user message; reply answers it
  */
 export function planSend(
   ctx: PlanContext,
   above: Message[],
-  input: { content: string; metadata?: Record<string, unknown> },
+  input: { content: string; files?: readonly FilePart[]; metadata?: Record<string, unknown> },
 ): TurnPlan {
-  const question = userMessage(ctx, above, { content: input.content, metadata: input.metadata ?? {} });
+  const question = userMessage(ctx, above, {
+    content: input.content,
+    files: input.files ?? [],
+    metadata: input.metadata ?? {},
+  });
   return {
     kind: 'reply',
     action: 'send',
@@ -143,13 +155,23 @@ export function planRegenerate(ctx: PlanContext, message: Message, branch: Messa
 
 /**
  * Editing a user message adds a sibling with the new text and a new reply to it (`above` is the
- * branch down to the edited message's parent); editing a reply adds a sibling reply with the new
- * text, by the same speaker, in the same turn, without a model call.
+ * branch down to the edited message's parent); its attachments are `files`, or the original's
+ * when `files` is undefined. Editing a reply adds a sibling reply with the new text, by the same
+ * speaker, in the same turn, without a model call (replies take no attachments).
  */
-export function planEdit(ctx: PlanContext, message: Message, above: Message[], content: string): TurnPlan {
+export function planEdit(
+  ctx: PlanContext,
+  message: Message,
+  above: Message[],
+  content: string,
+  files?: readonly FilePart[],
+): TurnPlan {
   const metadata = { editedFrom: message.id };
   if (message.role === 'user') {
-    const question = userMessage(ctx, above, { content, metadata });
+    const kept = files ?? message.parts.filter((part): part is FilePart => part.type === 'file');
+    if (content.trim() === '' && kept.length === 0)
+      throw new AppError(400, 'message_empty', 'The message is empty');
+    const question = userMessage(ctx, above, { content, files: kept, metadata });
     return {
       kind: 'reply',
       action: 'edit',
@@ -158,6 +180,8 @@ export function planEdit(ctx: PlanContext, message: Message, above: Message[], c
       reply: replyTo(ctx, question),
     };
   }
+  if (files?.length) throw invalidRequest('Only your own messages take attachments');
+  if (content.trim() === '') throw new AppError(400, 'message_empty', 'The message is empty');
   const id = ctx.newId();
   return {
     kind: 'rewrite',
