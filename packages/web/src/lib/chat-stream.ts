@@ -87,6 +87,10 @@ function startMessage(state: BranchState, part: StreamPartOf<'message-start'>): 
   const keep = part.parentId !== null && parentIndex < 0 ? state.messages.length : parentIndex + 1;
   const replaced = state.messages[keep];
   const message = newMessage(state, part);
+  // The person's message as the server stored it: the files shown while it was pending stay
+  // (the stream names the message, not its parts; the branch fetched after the reply has them).
+  if (part.role === 'user' && replaced && isPendingId(replaced.id))
+    message.parts = [...message.parts, ...replaced.parts.filter((p) => p.type === 'file')];
   // Pending (optimistic) messages are placeholders, not siblings.
   if (replaced && !isPendingId(replaced.id) && replaced.parentId === part.parentId)
     message.siblingIds = [...(replaced.siblingIds ?? [replaced.id]), part.messageId];
@@ -192,6 +196,8 @@ export function withPendingMessage(
   content: string,
   parentId: string | null,
   id = pendingId(),
+  /** The files sent with it (file parts), shown under its text. */
+  files: readonly MessagePart[] = [],
 ): BranchState {
   const parentIndex =
     parentId === null ? state.messages.length - 1 : state.messages.findIndex((m) => m.id === parentId);
@@ -202,5 +208,6 @@ export function withPendingMessage(
     content,
   });
   message.status = 'streaming';
+  if (files.length > 0) message.parts = [...message.parts, ...files];
   return { ...state, messages: [...state.messages.slice(0, parentIndex + 1), message] };
 }

@@ -2,6 +2,7 @@ import { LuminaApiError, readStreamParts, type StreamPart } from '@lumina/sdk';
 import { useQueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { friendlyMessage, serverErrorRequestId } from './api-errors';
+import { type Attachment, fileAttachmentPart } from './attachments';
 import { applyParts, type BranchState, branchState, isPendingId, withPendingMessage } from './chat-stream';
 import { type Branch, branchQueryKey, CONVERSATIONS_QUERY_KEY, contextQueryKey } from './conversations';
 import { isAbort } from './event-stream';
@@ -26,6 +27,8 @@ type Opener = (signal: AbortSignal) => Promise<{ response: Response }>;
 /** A send's hook into its stream: `onAccepted` runs once the server has stored the message. */
 export interface SendOptions {
   onAccepted?: () => void;
+  /** Uploaded files that go with the message (POST /api/attachments), in order. */
+  attachments?: readonly Attachment[];
 }
 
 /** Attempts to pick a dropped reply up again before saying the connection was lost. */
@@ -198,14 +201,18 @@ export function useReplyStream(conversationId: string, branch: Branch | undefine
 
   const send = useCallback(
     (content: string, options: SendOptions & { parentId?: string | null } = {}) => {
-      const { parentId, ...sending } = options;
+      const { parentId, attachments = [], ...sending } = options;
       const parent = parentId ?? branchRef.current?.messages.at(-1)?.id ?? null;
       return run(
-        withPendingMessage(base(), content, parent),
+        withPendingMessage(base(), content, parent, undefined, attachments.map(fileAttachmentPart)),
         (signal) =>
           lumina.POST('/api/conversations/{id}/messages', {
             params: { path: { id: conversationId } },
-            body: { content, ...(parent ? { parentId: parent } : {}) },
+            body: {
+              content,
+              ...(parent ? { parentId: parent } : {}),
+              ...(attachments.length > 0 ? { attachments: attachments.map((a) => a.id) } : {}),
+            },
             parseAs: 'stream',
             signal,
           }),

@@ -1,8 +1,10 @@
 import clsx from 'clsx';
-import { ArrowUp, Square } from 'lucide-react';
+import { ArrowUp, EyeOff, Square } from 'lucide-react';
 import { forwardRef, type ReactNode, useEffect, useId, useRef, useState } from 'react';
+import { attachmentSendBlock, type ComposerAttachments, filesOfPaste } from '../../lib/attachments';
 import { composerKeyAction } from '../../lib/chat-shortcuts';
 import { type LimitLevel, limitLevel, messageLength } from '../../lib/message-limit';
+import { AttachButton, AttachmentTray } from './attachment-chips';
 
 interface ComposerProps {
   value: string;
@@ -25,6 +27,10 @@ interface ComposerProps {
   maxChars?: number | null | undefined;
   /** ↑ in the empty box: edit the last message sent (as its Edit button does). */
   onEditLast?: () => void;
+  /** Files for the message (lib/attachments.ts): a paperclip, paste, chips above the text. */
+  attachments?: ComposerAttachments | undefined;
+  /** The name of the model that would answer, when it cannot see images (Send is off with a picture). */
+  blindModelName?: string | null | undefined;
 }
 
 /**
@@ -47,15 +53,23 @@ export const Composer = forwardRef<HTMLTextAreaElement, ComposerProps>(function 
     hint,
     maxChars,
     onEditLast,
+    attachments,
+    blindModelName,
   },
   ref,
 ) {
   const id = useId();
   const counterId = `${id}-counter`;
+  const fileReasonId = `${id}-files`;
   const length = messageLength(value);
   const level = limitLevel(length, maxChars);
   const tooLong = level === 'over';
-  const canSend = length > 0 && !tooLong && !disabled && !streaming && !sendBlockedReason;
+  // A message may be files alone; a picture for a model that cannot see, or an upload still
+  // running, keeps Send off (and says why next to it).
+  const fileBlock = attachmentSendBlock(attachments, blindModelName);
+  const hasContent = length > 0 || (attachments?.ready.length ?? 0) > 0;
+  const canSend = hasContent && !tooLong && !disabled && !streaming && !sendBlockedReason && !fileBlock;
+  const blindBlock = fileBlock !== null && !attachments?.uploading;
   const tooLongReason = maxChars
     ? `Too long to send: shorten it to ${maxChars.toLocaleString('en')} characters`
     : undefined;
@@ -66,7 +80,8 @@ export const Composer = forwardRef<HTMLTextAreaElement, ComposerProps>(function 
         <form
           aria-label="Send a message"
           className={clsx(
-            'flex items-end gap-2 rounded-2xl border bg-surface p-1.5 pl-3.5 shadow-card transition-colors',
+            'flex flex-col gap-1.5 rounded-2xl border bg-surface p-1.5 shadow-card transition-colors',
+            attachments ? null : 'pl-3.5',
             tooLong ? 'border-bad' : 'border-line-strong focus-within:border-accent',
           )}
           onSubmit={(event) => {
@@ -74,59 +89,83 @@ export const Composer = forwardRef<HTMLTextAreaElement, ComposerProps>(function 
             if (canSend) onSend();
           }}
         >
-          <label htmlFor={id} className="sr-only">
-            Message
-          </label>
-          <textarea
-            id={id}
-            ref={ref}
-            rows={1}
-            value={value}
-            disabled={disabled}
-            placeholder={placeholder}
-            aria-keyshortcuts="Enter Shift+Enter Escape"
-            aria-invalid={tooLong || undefined}
-            aria-describedby={level === 'under' ? undefined : counterId}
-            onChange={(event) => onChange(event.target.value)}
-            onKeyDown={(event) => {
-              const action = composerKeyAction(event.nativeEvent, streaming, value === '');
-              if (action === 'send') {
-                event.preventDefault();
-                if (canSend) onSend();
-              } else if (action === 'stop') {
-                event.preventDefault();
-                event.stopPropagation();
-                onStop();
-              } else if (action === 'edit-last' && onEditLast) {
-                event.preventDefault();
-                onEditLast();
+          {attachments ? <AttachmentTray attachments={attachments} /> : null}
+          <div className="flex items-end gap-2">
+            {attachments ? <AttachButton onFiles={attachments.add} disabled={disabled} /> : null}
+            <label htmlFor={id} className="sr-only">
+              Message
+            </label>
+            <textarea
+              id={id}
+              ref={ref}
+              rows={1}
+              value={value}
+              disabled={disabled}
+              placeholder={placeholder}
+              aria-keyshortcuts="Enter Shift+Enter Escape"
+              aria-invalid={tooLong || undefined}
+              aria-describedby={level === 'under' ? undefined : counterId}
+              onChange={(event) => onChange(event.target.value)}
+              onPaste={
+                attachments
+                  ? (event) => {
+                      const files = filesOfPaste(event.clipboardData);
+                      if (files.length === 0) return;
+                      event.preventDefault();
+                      attachments.add(files);
+                    }
+                  : undefined
               }
-            }}
-            className="field-sizing-content max-h-52 min-h-9 flex-1 resize-none bg-transparent py-1.5 text-[15px] leading-6 text-ink outline-none placeholder:text-ink-subtle disabled:cursor-not-allowed"
-          />
-          {streaming ? (
-            <button
-              type="button"
-              onClick={onStop}
-              className="inline-flex size-9 shrink-0 items-center justify-center rounded-xl bg-ink text-canvas transition-opacity hover:opacity-85"
-              aria-label="Stop the reply"
-              title="Stop (Esc)"
-            >
-              <Square className="size-3.5 fill-current" aria-hidden="true" />
-            </button>
-          ) : (
-            <button
-              type="submit"
-              disabled={!canSend}
-              className="inline-flex size-9 shrink-0 items-center justify-center rounded-xl bg-accent text-accent-ink transition-colors hover:bg-accent-hover disabled:bg-surface-sunken disabled:text-ink-subtle"
-              aria-label="Send"
-              aria-describedby={tooLong ? counterId : undefined}
-              title={sendBlockedReason ?? (tooLong ? tooLongReason : 'Send (Enter)')}
-            >
-              <ArrowUp className="size-4" aria-hidden="true" />
-            </button>
-          )}
+              onKeyDown={(event) => {
+                const action = composerKeyAction(event.nativeEvent, streaming, value === '');
+                if (action === 'send') {
+                  event.preventDefault();
+                  if (canSend) onSend();
+                } else if (action === 'stop') {
+                  event.preventDefault();
+                  event.stopPropagation();
+                  onStop();
+                } else if (action === 'edit-last' && onEditLast) {
+                  event.preventDefault();
+                  onEditLast();
+                }
+              }}
+              className="field-sizing-content max-h-52 min-h-9 flex-1 resize-none bg-transparent py-1.5 text-[15px] leading-6 text-ink outline-none placeholder:text-ink-subtle disabled:cursor-not-allowed"
+            />
+            {streaming ? (
+              <button
+                type="button"
+                onClick={onStop}
+                className="inline-flex size-9 shrink-0 items-center justify-center rounded-xl bg-ink text-canvas transition-opacity hover:opacity-85"
+                aria-label="Stop the reply"
+                title="Stop (Esc)"
+              >
+                <Square className="size-3.5 fill-current" aria-hidden="true" />
+              </button>
+            ) : (
+              <button
+                type="submit"
+                disabled={!canSend}
+                className="inline-flex size-9 shrink-0 items-center justify-center rounded-xl bg-accent text-accent-ink transition-colors hover:bg-accent-hover disabled:bg-surface-sunken disabled:text-ink-subtle"
+                aria-label="Send"
+                aria-describedby={tooLong ? counterId : blindBlock ? fileReasonId : undefined}
+                title={sendBlockedReason ?? fileBlock ?? (tooLong ? tooLongReason : 'Send (Enter)')}
+              >
+                <ArrowUp className="size-4" aria-hidden="true" />
+              </button>
+            )}
+          </div>
         </form>
+        {blindBlock ? (
+          <p
+            id={fileReasonId}
+            role="status"
+            className="-mt-1 flex items-start justify-end gap-1.5 text-right text-xs font-medium text-warn"
+          >
+            <EyeOff className="mt-px size-3.5 shrink-0" aria-hidden="true" />
+            <span className="min-w-0">{fileBlock}</span>
+          </p>
+        ) : null}
         <div className="flex min-w-0 flex-wrap items-center justify-between gap-x-3 gap-y-1 empty:hidden">
           {level === 'under' ? (
             hint

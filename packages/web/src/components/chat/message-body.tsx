@@ -1,7 +1,8 @@
 import clsx from 'clsx';
-import { ChevronRight, CircleAlert, FileText, Wrench } from 'lucide-react';
+import { ChevronRight, CircleAlert, Wrench } from 'lucide-react';
 import type { MessagePart } from '../../lib/chat-stream';
 import { Markdown } from './markdown';
+import { MessageFiles } from './message-attachments';
 import { chevron, JsonBlock, ReasoningDisclosure, summaryClass, ToolCard } from './message-parts';
 
 type ToolResult = Extract<MessagePart, { type: 'tool-result' }>;
@@ -70,14 +71,26 @@ export function MessageBody({
   const lastText = segments.findLastIndex((segment) => segment.kind === 'text');
   return (
     <div className="flex min-w-0 flex-col gap-1.5">
-      {segments.map((segment, index) => (
-        <Segment
-          key={segment.at}
-          segment={segment}
-          writing={writing && (segment.kind === 'text' ? index === lastText : index === segments.length - 1)}
-          replyWriting={writing}
-        />
-      ))}
+      {segments.map((segment, index) => {
+        // Files side by side are one group (a grid of pictures, a row of documents).
+        if (segment.kind === 'file') {
+          if (segments[index - 1]?.kind === 'file') return null;
+          const files: FilePart[] = [];
+          for (let i = index; segments[i]?.kind === 'file'; i++)
+            files.push((segments[i] as { file: FilePart }).file);
+          return <MessageFiles key={segment.at} files={files} />;
+        }
+        return (
+          <Segment
+            key={segment.at}
+            segment={segment}
+            writing={
+              writing && (segment.kind === 'text' ? index === lastText : index === segments.length - 1)
+            }
+            replyWriting={writing}
+          />
+        );
+      })}
     </div>
   );
 }
@@ -103,7 +116,8 @@ function Segment({
   if (segment.kind === 'tool')
     return <ToolCard tool={{ call: segment.call, result: segment.result }} writing={replyWriting} />;
   if (segment.kind === 'result') return <ToolResultCard result={segment.result} />;
-  return <FileAttachment file={segment.file} />;
+  // Files are drawn in groups by MessageBody.
+  return null;
 }
 
 /** A tool's answer whose call is in the message before (a `tool` message). */
@@ -129,39 +143,5 @@ function ToolResultCard({ result }: { result: ToolResult }) {
         <JsonBlock label={result.isError ? 'Error' : 'Output'} value={result.output} />
       </div>
     </details>
-  );
-}
-
-/** A picture as a thumbnail that opens full size; any other file as a chip that downloads it. */
-function FileAttachment({ file }: { file: FilePart }) {
-  const name = file.name?.trim() || (file.mediaType.startsWith('image/') ? 'Picture' : 'File');
-  if (file.mediaType.startsWith('image/'))
-    return (
-      <a
-        href={file.url}
-        target="_blank"
-        rel="noopener"
-        className="block w-fit max-w-full rounded-lg focus-visible:outline-2 focus-visible:outline-accent"
-        data-part="file"
-      >
-        <img
-          src={file.url}
-          alt={name}
-          loading="lazy"
-          className="max-h-64 max-w-full rounded-lg border border-line bg-surface-sunken object-contain sm:max-w-80"
-        />
-      </a>
-    );
-  return (
-    <a
-      href={file.url}
-      download={file.name ?? true}
-      className="inline-flex w-fit max-w-full items-center gap-2 rounded-lg border border-line bg-surface-sunken/50 px-2.5 py-1.5 text-sm text-ink hover:bg-surface-sunken"
-      data-part="file"
-    >
-      <FileText className="size-4 shrink-0 text-ink-muted" aria-hidden="true" />
-      <span className="truncate">{name}</span>
-      <span className="shrink-0 text-xs text-ink-subtle">{file.mediaType}</span>
-    </a>
   );
 }

@@ -1,5 +1,5 @@
 import clsx from 'clsx';
-import { Check, ChevronsUpDown, Cloud, HardDrive, Search } from 'lucide-react';
+import { Check, ChevronsUpDown, Cloud, Eye, HardDrive, Search } from 'lucide-react';
 import { type KeyboardEvent, useEffect, useId, useMemo, useRef, useState } from 'react';
 import { flattenGroups, groupModels } from '../../lib/model-groups';
 import { formatContextWindow, type Model, modelDisplayName, type Provider } from '../../lib/models';
@@ -257,6 +257,7 @@ export function ModelPicker({
                         onPick={() => pick(model.id)}
                       >
                         <span className="min-w-0 flex-1 truncate text-sm text-ink">{model.name}</span>
+                        {model.capabilities.vision ? <VisionBadge /> : null}
                         {context ? (
                           <span className="shrink-0 text-xs text-ink-muted">{context} context</span>
                         ) : null}
@@ -316,6 +317,19 @@ function Option({
       />
       {children}
     </div>
+  );
+}
+
+/** Marks a model that can see images (pictures attached to a message reach it). */
+export function VisionBadge() {
+  return (
+    <span
+      className="inline-flex shrink-0 items-center gap-1 rounded-full bg-accent-soft px-1.5 py-px text-[11px] font-medium text-accent-soft-ink"
+      title="Can see images"
+    >
+      <Eye className="size-3" aria-hidden="true" />
+      Vision
+    </span>
   );
 }
 

@@ -3,9 +3,11 @@ import { Link, useNavigate, useSearchParams } from 'react-router';
 import { AvatarPicture } from '../../components/avatars/avatar-picture';
 import { FilledGreeting } from '../../components/avatars/filled-greeting';
 import { Composer } from '../../components/chat/composer';
+import { DropOverlay, useFileDrop } from '../../components/chat/file-drop';
 import { FormAlert } from '../../components/form-alert';
 import { DEFAULT_CHAIN, ModelPicker } from '../../components/models/model-picker';
 import { friendlyMessage, serverErrorRequestId } from '../../lib/api-errors';
+import { type Attachment, useComposerAttachments, visionlessModelName } from '../../lib/attachments';
 import type { Avatar } from '../../lib/avatars';
 import { useCreateConversation } from '../../lib/conversations';
 import { useDocumentTitle } from '../../lib/document-title';
@@ -26,6 +28,8 @@ import { ChatListToggle, useChatContext } from './chat-layout';
 /** What the conversation page sends as soon as it opens (the first message, typed here). */
 export interface FirstMessageState {
   firstMessage: string;
+  /** Files uploaded with it (they move to the conversation's box until the server stored it). */
+  attachments?: Attachment[];
 }
 
 /**
@@ -70,7 +74,10 @@ function NewConversation({ avatar }: { avatar: Avatar }) {
   const navigate = useNavigate();
   const [model, setModel] = useState(DEFAULT_CHAIN);
   const [draft, setDraft] = useDraft(user?.id, `new:${avatar.id}`);
+  const attachments = useComposerAttachments(user?.id, `new:${avatar.id}`);
   const composer = useRef<HTMLTextAreaElement>(null);
+  const page = useRef<HTMLDivElement>(null);
+  const draggingFiles = useFileDrop(page, attachments.add);
   const modelLabelId = useId();
   // Ready to type on a computer (on a phone the keyboard would cover the greeting).
   useEffect(() => {
@@ -79,13 +86,18 @@ function NewConversation({ avatar }: { avatar: Avatar }) {
 
   const usable = chatModels(models.data ?? []);
   const noModel = models.data !== undefined && usable.length === 0;
+  const blindModelName = visionlessModelName(
+    model === DEFAULT_CHAIN ? (avatar.defaultModel ?? defaultModel.data?.id) : model,
+    models.data,
+  );
   const maxChars = settings.data?.limits?.maxMessageChars ?? null;
 
   const greeting = avatar.greeting && user ? avatar.greeting : '';
 
   function send() {
     const content = draft.trim();
-    if (!content || create.isPending) return;
+    const files = attachments.ready;
+    if ((!content && files.length === 0) || create.isPending) return;
     if (maxChars !== null && messageLength(draft) > maxChars) return;
     create.mutate(
       { avatarId: avatar.id, model: model === DEFAULT_CHAIN ? null : model },
@@ -94,7 +106,12 @@ function NewConversation({ avatar }: { avatar: Avatar }) {
           // The text moves with the message: the conversation page sends it and keeps it in its
           // own box until the server has stored it.
           setDraft('');
-          const state: FirstMessageState = { firstMessage: draft };
+          // The files move too (their ids; nothing is uploaded again).
+          attachments.clearSent(files.map((file) => file.id));
+          const state: FirstMessageState = {
+            firstMessage: draft,
+            ...(files.length > 0 ? { attachments: [...files] } : {}),
+          };
           navigate(`/chat/${branch.conversation.id}`, { replace: true, state });
         },
       },
@@ -102,7 +119,8 @@ function NewConversation({ avatar }: { avatar: Avatar }) {
   }
 
   return (
-    <div className="flex min-h-0 flex-1 flex-col">
+    <div ref={page} className="relative flex min-h-0 flex-1 flex-col">
+      <DropOverlay visible={draggingFiles} />
       <header className="flex shrink-0 flex-wrap items-center gap-x-3 gap-y-2 border-b border-line bg-surface px-3 py-2 sm:px-5">
         <ChatListToggle />
         <AvatarPicture src={avatar.imageUrl} className="size-8 rounded-full!" />
@@ -163,6 +181,8 @@ function NewConversation({ avatar }: { avatar: Avatar }) {
         streaming={false}
         maxChars={maxChars}
         placeholder={`Message ${leadingWords(avatar.name)}…`}
+        attachments={attachments}
+        blindModelName={blindModelName}
         sendBlockedReason={
           noModel
             ? 'No model is set up yet, so there is no one to answer'
