@@ -198,6 +198,35 @@ describe('llama-cpp provider', () => {
     expect(lastOf(parts)).toEqual({ type: 'finish', finishReason: 'length' });
   });
 
+  it('samples with the generation settings: the same seed writes the same text, stop strings end it', async () => {
+    const model = provider.chatModel(STORIES);
+    const story = (settings: Partial<ChatRequest>) =>
+      collect(model, { messages: user('Once upon a time'), maxOutputTokens: 40, ...settings }).then(textOf);
+    const hot = { temperature: 1.2, topK: 40, topP: 0.95, minP: 0.01 };
+    const first = await story({ ...hot, seed: 7 });
+    expect(await story({ ...hot, seed: 7 })).toBe(first);
+    const others = await Promise.all([8, 9, 10].map((seed) => story({ ...hot, seed })));
+    expect(others.some((text) => text !== first)).toBe(true);
+
+    // A stop string that the greedy story reaches ends the reply before it, with finish stop.
+    const greedy = await story({ temperature: 0 });
+    const word = greedy.trim().split(/\s+/)[4]!;
+    const stopped = await collect(model, {
+      messages: user('Once upon a time'),
+      maxOutputTokens: 40,
+      temperature: 0,
+      stop: [word],
+    });
+    // (The word's token carries its leading space, so the text ends before that space.)
+    expect(textOf(stopped).trimEnd()).toBe(greedy.slice(0, greedy.indexOf(word)).trimEnd());
+    expect(textOf(stopped).length).toBeGreaterThan(0);
+    expect(lastOf(stopped)).toEqual({ type: 'finish', finishReason: 'stop' });
+
+    // A strong repetition penalty changes what greedy decoding writes.
+    const penalised = await story({ temperature: 0, repetitionPenalty: 2, frequencyPenalty: 1.5 });
+    expect(penalised).not.toBe(greedy);
+  });
+
   it('stops promptly on abort and ends with finish cancelled', async () => {
     const controller = new AbortController();
     const parts: ChatStreamPart[] = [];
