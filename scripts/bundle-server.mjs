@@ -34,6 +34,9 @@ const EXTERNAL = [
   'pg-native',
   'pino',
   'pino-pretty',
+  // Loaded only in the attachment text worker, from node_modules by its file URL: its "fake
+  // worker" is a module of its own beside it, and its CMaps and standard fonts are files there.
+  'pdfjs-dist',
   // Imported only when the server runs from its TypeScript sources (db/pglite-thread-client.ts
   // builds the PGlite worker with it); never from the bundle.
   'esbuild',
@@ -93,8 +96,17 @@ const result = await build({
   // from a file. db/pglite-thread-client.ts finds it through LUMINA_BUNDLED_PGLITE_WORKER, a URL
   // relative to that module's import.meta.url, which own-module-urls makes its tsc output's
   // (dist/db/pglite-thread-client.js): '../bundle/…' lands beside server.js.
-  entryPoints: { server: path.join(src, 'bin.ts'), 'pglite-worker': path.join(src, 'db/pglite-worker.ts') },
-  define: { LUMINA_BUNDLED_PGLITE_WORKER: JSON.stringify('../bundle/pglite-worker.js') },
+  // The attachment text worker (attachments/extraction-worker.ts) likewise, found through
+  // LUMINA_BUNDLED_EXTRACTION_WORKER relative to dist/attachments/text-extraction.js.
+  entryPoints: {
+    server: path.join(src, 'bin.ts'),
+    'pglite-worker': path.join(src, 'db/pglite-worker.ts'),
+    'extraction-worker': path.join(src, 'attachments/extraction-worker.ts'),
+  },
+  define: {
+    LUMINA_BUNDLED_PGLITE_WORKER: JSON.stringify('../bundle/pglite-worker.js'),
+    LUMINA_BUNDLED_EXTRACTION_WORKER: JSON.stringify('../bundle/extraction-worker.js'),
+  },
   outdir,
   bundle: true,
   // Dynamic imports (AI SDK vendors, sharp, dicebear, tokenizer ranks …) become chunks loaded

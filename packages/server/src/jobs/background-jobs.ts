@@ -14,6 +14,8 @@ export const BACKGROUND_JOBS = {
   title: 'conversation-title',
   /** Mark replies whose writer died `interrupted` (services/reply-recovery.service.ts). */
   replyRecovery: 'reply-recovery',
+  /** Delete attachments no message used for a day (jobs/attachment-purge-job.ts). */
+  attachmentPurge: 'attachment-purge',
 } as const;
 
 /** How often the cluster-wide recovery sweep runs (one job per interval across instances). */

@@ -93,6 +93,21 @@ const importedConversationId: Factory = async (app, owner) => {
   return id;
 };
 
+/** An attachment of A's: a small Markdown file. */
+const createAttachment: Factory = async (app, owner) => {
+  const form = new FormData();
+  form.append('file', new Blob(['# Private notes\n'], { type: 'text/markdown' }), 'notes.md');
+  const request = new Request('http://x/', { method: 'POST', body: form });
+  const res = await app.inject({
+    method: 'POST',
+    url: '/api/attachments',
+    headers: { ...CSRF, cookie: owner.cookie, 'content-type': request.headers.get('content-type')! },
+    payload: Buffer.from(await request.arrayBuffer()),
+  });
+  if (res.statusCode !== 201) throw new Error(res.body);
+  return res.json().attachment.id;
+};
+
 /** A conversation of A's with a second avatar taking part (removable, unlike the first). */
 const extraParticipant: PathFactory = async (app, owner) => {
   const { conversation } = await createConversation(app, owner);
@@ -232,6 +247,9 @@ const resources: Record<
     },
     expect: 404,
   },
+  '/api/attachments/{id}': { create: createAttachment, expect: 404 },
+  '/api/attachments/{id}/text': { create: createAttachment, expect: 404 },
+  '/api/attachments/{id}/meta': { create: createAttachment, expect: 404 },
   '/api/admin/jobs/{id}/retry': {
     create: async () => '01900000-0000-7000-8000-000000000000',
     expect: 403,
