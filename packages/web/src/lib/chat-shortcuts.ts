@@ -19,6 +19,7 @@ export type ShortcutId =
   | 'new-line'
   | 'stop'
   | 'edit-last'
+  | 'impersonate'
   | 'previous-alternative'
   | 'next-alternative';
 
@@ -83,6 +84,13 @@ export const SHORTCUTS: readonly Shortcut[] = [
     group: 'Message box',
     combo: { key: 'ArrowUp' },
     when: 'when the box is empty',
+  },
+  {
+    id: 'impersonate',
+    label: 'Impersonate: the model writes your next message',
+    group: 'Message box',
+    combo: { key: 'y', mod: true, shift: true },
+    when: 'it goes in the box, to edit and send',
   },
 ];
 

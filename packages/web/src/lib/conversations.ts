@@ -156,14 +156,48 @@ export function useForkConversation() {
 }
 
 /** Deletes a message and everything below it (a branch). */
+/**
+ * Deletes a message: `branch`, it and everything after it; `message`, only it (what followed it
+ * moves up to its parent).
+ */
 export function useDeleteMessage(conversationId: string) {
   const lumina = useLuminaClient();
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: async (messageId: string) => {
-      await lumina.DELETE('/api/messages/{id}', { params: { path: { id: messageId } } });
+    mutationFn: async ({ messageId, scope }: { messageId: string; scope: 'message' | 'branch' }) => {
+      await lumina.DELETE('/api/messages/{id}', { params: { path: { id: messageId }, query: { scope } } });
     },
     onSuccess: () => {
+      void queryClient.invalidateQueries({ queryKey: branchQueryKey(conversationId) });
+      void queryClient.invalidateQueries({ queryKey: CONVERSATIONS_QUERY_KEY });
+    },
+  });
+}
+
+/** Replaces a message's text where it is (PATCH /api/messages/:id): no new alternative, no model call. */
+export function useEditMessageInPlace(conversationId: string) {
+  const lumina = useLuminaClient();
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: async ({ messageId, content }: { messageId: string; content: string }) => {
+      const { data } = await lumina.PATCH('/api/messages/{id}', {
+        params: { path: { id: messageId } },
+        body: { content },
+      });
+      return data!.message;
+    },
+    onSuccess: (message) => {
+      // Shown at once; the fetch that follows brings everything else the edit touched.
+      queryClient.setQueryData<Branch>(branchQueryKey(conversationId), (branch) =>
+        branch
+          ? {
+              ...branch,
+              messages: branch.messages.map((m) =>
+                m.id === message.id ? { ...message, siblingIds: m.siblingIds } : m,
+              ),
+            }
+          : branch,
+      );
       void queryClient.invalidateQueries({ queryKey: branchQueryKey(conversationId) });
       void queryClient.invalidateQueries({ queryKey: CONVERSATIONS_QUERY_KEY });
     },

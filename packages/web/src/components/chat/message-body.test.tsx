@@ -112,6 +112,7 @@ describe('MessageItem with parts', () => {
     onRegenerate() {},
     onContinue() {},
     onEdit() {},
+    onEditInPlace() {},
     onSwitch() {},
     onFork() {},
     onDelete() {},

@@ -1,3 +1,4 @@
+import * as DropdownMenu from '@radix-ui/react-dropdown-menu';
 import clsx from 'clsx';
 import {
   CircleAlert,
@@ -10,14 +11,17 @@ import {
   Trash2,
   TriangleAlert,
   Wrench,
+  X,
 } from 'lucide-react';
 import { memo, useEffect, useId, useRef, useState } from 'react';
 import { isPendingId } from '../../lib/chat-stream';
 import type { ChatMessage } from '../../lib/conversations';
 import { AvatarPicture } from '../avatars/avatar-picture';
 import { textareaClass } from '../avatars/fields';
+import { menuContentClass, menuItemClass } from '../avatars/menu';
 import { CopyButton } from '../copy-button';
 import { actionButtonClass } from './chat-styles';
+import { MessageFiles } from './message-attachments';
 import { bodySegments, MessageBody } from './message-body';
 import { MessageDetails } from './message-details';
 import { SiblingNavigator } from './sibling-navigator';
@@ -26,11 +30,18 @@ export interface MessageActions {
   onRegenerate: (messageId: string) => void;
   /** Writes on from where the reply stopped, as a new alternative (the original stays). */
   onContinue: (messageId: string) => void;
+  /** A user message: a new version and a new reply. A reply: a new alternative with this text. */
   onEdit: (messageId: string, content: string) => void;
+  /** Replaces the message's text where it is (a reply's typo fixed without a new alternative). */
+  onEditInPlace: (messageId: string, content: string) => void;
   onSwitch: (messageId: string) => void;
   onFork: (messageId: string) => void;
-  onDelete: (messageId: string) => void;
+  /** Asks to delete (the page confirms): this message alone, or it and everything after it. */
+  onDelete: (messageId: string, scope: DeleteScope) => void;
 }
+
+/** `message`: this message only (what follows moves up); `branch`: it and everything after it. */
+export type DeleteScope = 'message' | 'branch';
 
 interface MessageItemProps {
   message: ChatMessage;
@@ -83,6 +94,8 @@ export const MessageItem = memo(function MessageItem({
   };
   const writing = message.role === 'assistant' && message.status === 'streaming';
   const tool = message.role === 'tool';
+  // A reply's text is edited where it is; the same conditions as its Edit button.
+  const editableReply = message.role === 'assistant' && !pending && !busy && !writing;
   const author = mine ? 'You' : tool ? 'Tool' : (avatar?.name ?? 'Avatar');
   const hasBody = bodySegments(message.parts, message.content).length > 0;
   // Pictures and files a person sent show under their bubble.
@@ -112,13 +125,14 @@ export const MessageItem = memo(function MessageItem({
             {editing ? (
               <EditBox
                 initial={message.content}
+                allowEmpty={files.length > 0}
                 onCancel={stopEditing}
                 onSave={(content) => {
                   stopEditing();
                   if (content !== message.content) actions.onEdit(message.id, content);
                 }}
               />
-            ) : (
+            ) : message.content || files.length === 0 ? (
               <div
                 className={clsx(
                   'max-w-[min(85%,40rem)] rounded-2xl rounded-br-md bg-accent-soft px-4 py-2.5 text-ink whitespace-pre-wrap break-words',
@@ -127,10 +141,17 @@ export const MessageItem = memo(function MessageItem({
               >
                 {message.content}
               </div>
-            )}
+            ) : null}
             {files.length > 0 ? (
-              <div className="flex max-w-[min(85%,40rem)] flex-col items-end">
-                <MessageBody parts={files} content="" writing={false} />
+              <div
+                className={clsx('flex max-w-[min(85%,40rem)] flex-col items-end', pending && 'opacity-70')}
+              >
+                <MessageFiles files={files} align="end" />
+                {editing ? (
+                  <p className="mt-1 text-xs text-ink-muted">
+                    The attached files stay with the edited message.
+                  </p>
+                ) : null}
               </div>
             ) : null}
           </div>
@@ -162,7 +183,20 @@ export const MessageItem = memo(function MessageItem({
           )}
           <div className="min-w-0 flex-1">
             <p className="mb-0.5 text-sm font-semibold text-ink">{author}</p>
-            {hasBody ? (
+            {editing && !mine ? (
+              <ReplyEditBox
+                initial={message.content}
+                onCancel={stopEditing}
+                onSave={(content) => {
+                  stopEditing();
+                  if (content !== message.content) actions.onEditInPlace(message.id, content);
+                }}
+                onSaveAsAlternative={(content) => {
+                  stopEditing();
+                  actions.onEdit(message.id, content);
+                }}
+              />
+            ) : hasBody ? (
               <MessageBody parts={message.parts} content={message.content} writing={writing} />
             ) : writing ? (
               <TypingDots name={author} />
@@ -223,7 +257,20 @@ export const MessageItem = memo(function MessageItem({
                 >
                   <Pencil aria-hidden="true" />
                 </button>
-              ) : message.parentId && !tool ? (
+              ) : null}
+              {!mine && !tool ? (
+                <button
+                  type="button"
+                  className={actionButtonClass}
+                  aria-label="Edit reply"
+                  title="Edit: fix the reply’s text in place"
+                  disabled={!editableReply}
+                  onClick={() => setEditing(true)}
+                >
+                  <Pencil aria-hidden="true" />
+                </button>
+              ) : null}
+              {!mine && message.parentId && !tool ? (
                 <button
                   type="button"
                   className={actionButtonClass}
@@ -257,16 +304,45 @@ export const MessageItem = memo(function MessageItem({
               >
                 <GitFork aria-hidden="true" />
               </button>
-              <button
-                type="button"
-                className={actionButtonClass}
-                aria-label="Delete from here"
-                title="Delete this message and everything after it"
-                disabled={busy}
-                onClick={() => actions.onDelete(message.id)}
-              >
-                <Trash2 aria-hidden="true" />
-              </button>
+              <DropdownMenu.Root>
+                <DropdownMenu.Trigger
+                  className={clsx(actionButtonClass, 'data-[state=open]:bg-surface-sunken')}
+                  aria-label="Delete…"
+                  title="Delete this message, or everything from here"
+                  disabled={busy}
+                >
+                  <Trash2 aria-hidden="true" />
+                </DropdownMenu.Trigger>
+                <DropdownMenu.Portal>
+                  <DropdownMenu.Content
+                    align={mine ? 'end' : 'start'}
+                    sideOffset={4}
+                    collisionPadding={8}
+                    className={menuContentClass}
+                  >
+                    <DropdownMenu.Item
+                      className={clsx(menuItemClass, 'text-bad')}
+                      onSelect={() => actions.onDelete(message.id, 'message')}
+                    >
+                      <X className="size-4" aria-hidden="true" />
+                      <span className="flex min-w-0 flex-col">
+                        <span>Delete message</span>
+                        <span className="text-xs text-ink-muted">Only this one; what follows stays</span>
+                      </span>
+                    </DropdownMenu.Item>
+                    <DropdownMenu.Item
+                      className={clsx(menuItemClass, 'text-bad')}
+                      onSelect={() => actions.onDelete(message.id, 'branch')}
+                    >
+                      <Trash2 className="size-4" aria-hidden="true" />
+                      <span className="flex min-w-0 flex-col">
+                        <span>Delete from here</span>
+                        <span className="text-xs text-ink-muted">This message and everything after it</span>
+                      </span>
+                    </DropdownMenu.Item>
+                  </DropdownMenu.Content>
+                </DropdownMenu.Portal>
+              </DropdownMenu.Root>
             </>
           )}
           {mine ? null : (
@@ -345,10 +421,13 @@ function MessageStatusNote({
 
 function EditBox({
   initial,
+  allowEmpty = false,
   onSave,
   onCancel,
 }: {
   initial: string;
+  /** The message has files: it may be sent without text. */
+  allowEmpty?: boolean;
   onSave: (content: string) => void;
   onCancel: () => void;
 }) {
@@ -366,7 +445,7 @@ function EditBox({
       className="flex w-full max-w-[40rem] flex-col gap-2"
       onSubmit={(event) => {
         event.preventDefault();
-        if (text.trim()) onSave(text);
+        if (text.trim() || allowEmpty) onSave(text);
       }}
     >
       <label htmlFor={id} className="sr-only">
@@ -385,7 +464,7 @@ function EditBox({
             onCancel();
           } else if (event.key === 'Enter' && !event.shiftKey && !event.nativeEvent.isComposing) {
             event.preventDefault();
-            if (text.trim()) onSave(text);
+            if (text.trim() || allowEmpty) onSave(text);
           }
         }}
       />
@@ -393,8 +472,92 @@ function EditBox({
         <button type="button" className="btn-secondary" onClick={onCancel}>
           Cancel
         </button>
-        <button type="submit" className="btn-primary" disabled={!text.trim()}>
+        <button type="submit" className="btn-primary" disabled={!text.trim() && !allowEmpty}>
           Save and send
+        </button>
+      </div>
+    </form>
+  );
+}
+
+/**
+ * A reply's text, edited in place: Save (Ctrl/Cmd+Enter) replaces it where it is; "Save as a new
+ * alternative" keeps the original one `<` away. Enter makes a new line (a reply is Markdown).
+ */
+function ReplyEditBox({
+  initial,
+  onSave,
+  onSaveAsAlternative,
+  onCancel,
+}: {
+  initial: string;
+  onSave: (content: string) => void;
+  onSaveAsAlternative: (content: string) => void;
+  onCancel: () => void;
+}) {
+  const [text, setText] = useState(initial);
+  const field = useRef<HTMLTextAreaElement>(null);
+  const id = useId();
+  const hintId = `${id}-hint`;
+  useEffect(() => {
+    const element = field.current;
+    if (!element) return;
+    element.focus();
+    element.setSelectionRange(element.value.length, element.value.length);
+  }, []);
+  const empty = !text.trim();
+  return (
+    <form
+      className="mt-1 flex w-full flex-col gap-2"
+      onSubmit={(event) => {
+        event.preventDefault();
+        if (!empty) onSave(text);
+      }}
+    >
+      <label htmlFor={id} className="sr-only">
+        Edit the reply
+      </label>
+      <textarea
+        id={id}
+        ref={field}
+        className={clsx(textareaClass, 'field-sizing-content max-h-96 min-h-24')}
+        value={text}
+        aria-describedby={hintId}
+        aria-keyshortcuts="Control+Enter Meta+Enter Escape"
+        onChange={(event) => setText(event.target.value)}
+        onKeyDown={(event) => {
+          if (event.key === 'Escape') {
+            event.preventDefault();
+            event.stopPropagation();
+            onCancel();
+          } else if (
+            event.key === 'Enter' &&
+            (event.ctrlKey || event.metaKey) &&
+            !event.nativeEvent.isComposing
+          ) {
+            event.preventDefault();
+            if (!empty) onSave(text);
+          }
+        }}
+      />
+      <div className="flex flex-wrap items-center justify-end gap-2">
+        <p id={hintId} className="mr-auto text-xs text-ink-subtle max-sm:hidden">
+          Ctrl+Enter to save · Esc to cancel
+        </p>
+        <button type="button" className="btn-secondary" onClick={onCancel}>
+          Cancel
+        </button>
+        <button
+          type="button"
+          className="btn-secondary"
+          disabled={empty}
+          title="Keep the original as it is and add this text as another alternative"
+          onClick={() => onSaveAsAlternative(text)}
+        >
+          Save as a new alternative
+        </button>
+        <button type="submit" className="btn-primary" disabled={empty}>
+          Save
         </button>
       </div>
     </form>

@@ -5,7 +5,8 @@ import { Link, useLocation, useNavigate, useParams, useSearchParams } from 'reac
 import { Composer } from '../../components/chat/composer';
 import { ContextIndicator } from '../../components/chat/context-indicator';
 import { ConversationPromptDialog, hasOwnPrompt } from '../../components/chat/conversation-prompt-dialog';
-import type { MessageActions } from '../../components/chat/message-item';
+import { ImpersonateButton } from '../../components/chat/impersonate-button';
+import type { DeleteScope, MessageActions } from '../../components/chat/message-item';
 import { MessageList } from '../../components/chat/message-list';
 import { ParticipantStack } from '../../components/chat/participant-stack';
 import { ConfirmDialog } from '../../components/confirm-dialog';
@@ -14,11 +15,12 @@ import { FormAlert } from '../../components/form-alert';
 import { DEFAULT_CHAIN, ModelPicker } from '../../components/models/model-picker';
 import { Skeleton } from '../../components/skeleton';
 import { friendlyMessage, serverErrorRequestId } from '../../lib/api-errors';
-import { useChatShortcuts, useSwipeKeys } from '../../lib/chat-shortcuts';
+import { useChatShortcuts, useShortcuts, useSwipeKeys } from '../../lib/chat-shortcuts';
 import {
   displayTitle,
   useBranch,
   useDeleteMessage,
+  useEditMessageInPlace,
   useForkConversation,
   usePatchConversation,
 } from '../../lib/conversations';
@@ -38,6 +40,7 @@ import { conversationPersona, personaPictureUrl, usePersonas } from '../../lib/p
 import { useSession } from '../../lib/session';
 import { swipeStep } from '../../lib/sibling-navigation';
 import { useConversationEvents } from '../../lib/use-conversation-events';
+import { boxWithImpersonation, useImpersonation } from '../../lib/use-impersonation';
 import { useReplyStream } from '../../lib/use-reply-stream';
 import { ChatListToggle, useChatContext } from './chat-layout';
 import type { FirstMessageState } from './new-conversation-page';
@@ -81,6 +84,7 @@ function Conversation({ conversationId }: { conversationId: string }) {
   const patch = usePatchConversation();
   const fork = useForkConversation();
   const removeBranch = useDeleteMessage(conversationId);
+  const editInPlace = useEditMessageInPlace(conversationId);
   const models = useModels();
   const providers = useProviders();
   const settings = useUserSettings();
@@ -91,11 +95,16 @@ function Conversation({ conversationId }: { conversationId: string }) {
   const [draft, setDraft] = useDraft(user?.id, conversationId);
   const [followKey, setFollowKey] = useState(0);
   const [editLastKey, setEditLastKey] = useState(0);
-  const [deleting, setDeleting] = useState<string | null>(null);
+  const [deleting, setDeleting] = useState<{ id: string; scope: DeleteScope } | null>(null);
   const [promptOpen, setPromptOpen] = useState(false);
   const [actionError, setActionError] = useState<unknown>(null);
   const composer = useRef<HTMLTextAreaElement>(null);
   const resumed = useRef<string | null>(null);
+  // "Impersonate": the model writes the person's next message into the box, after what they typed.
+  const boxBefore = useRef('');
+  const impersonation = useImpersonation(conversationId, (written) =>
+    setDraft(boxWithImpersonation(boxBefore.current, written)),
+  );
 
   const conversation = data.conversation;
   const messages = stream.live?.messages ?? data.messages;
@@ -115,7 +124,7 @@ function Conversation({ conversationId }: { conversationId: string }) {
   const usable = useMemo(() => chatModels(models.data ?? []), [models.data]);
   const defaultModel = useDefaultModel();
   const noModel = models.data !== undefined && usable.length === 0;
-  const busy = stream.streaming || patch.isPending;
+  const busy = stream.streaming || patch.isPending || editInPlace.isPending || impersonation.writing;
   const highlightId = params.get('message');
   useDocumentTitle(title);
 
@@ -137,7 +146,22 @@ function Conversation({ conversationId }: { conversationId: string }) {
     return () => clearTimeout(timer);
   }, []);
 
-  useChatShortcuts({ onStop: stream.stop, streaming: stream.streaming });
+  useChatShortcuts({
+    onStop: impersonation.writing ? impersonation.stop : stream.stop,
+    streaming: stream.streaming || impersonation.writing,
+  });
+  const canImpersonate = !busy && !noModel;
+  const impersonate = () => {
+    if (!canImpersonate) return;
+    boxBefore.current = draft;
+    void impersonation.start().then(() => {
+      const box = composer.current;
+      if (!box) return;
+      box.focus({ preventScroll: true });
+      box.setSelectionRange(box.value.length, box.value.length);
+    });
+  };
+  useShortcuts({ impersonate });
 
   const requestError = stream.requestError;
   // The server's limit; a `message_too_long` answer also tells it, should settings not have loaded.
@@ -187,6 +211,7 @@ function Conversation({ conversationId }: { conversationId: string }) {
   const { regenerate, continueReply, edit } = stream;
   const { mutate: patchConversation } = patch;
   const { mutate: forkConversation } = fork;
+  const { mutate: editMessage } = editInPlace;
   const actions = useMemo<MessageActions>(
     () => ({
       onRegenerate: (id) => {
@@ -214,9 +239,20 @@ function Conversation({ conversationId }: { conversationId: string }) {
             onError: setActionError,
           },
         ),
-      onDelete: setDeleting,
+      onEditInPlace: (id, content) => editMessage({ messageId: id, content }, { onError: setActionError }),
+      onDelete: (id, scope) => setDeleting({ id, scope }),
     }),
-    [regenerate, continueReply, edit, patchConversation, forkConversation, conversationId, navigate, title],
+    [
+      regenerate,
+      continueReply,
+      edit,
+      editMessage,
+      patchConversation,
+      forkConversation,
+      conversationId,
+      navigate,
+      title,
+    ],
   );
 
   // ← / → flip the last reply's alternatives, as its `< 2/3 >` does; → past the last writes a new one.
@@ -319,8 +355,9 @@ function Conversation({ conversationId }: { conversationId: string }) {
         value={draft}
         onChange={setDraft}
         onSend={send}
-        onStop={stream.stop}
-        streaming={stream.streaming}
+        onStop={impersonation.writing ? impersonation.stop : stream.stop}
+        streaming={stream.streaming || impersonation.writing}
+        disabled={impersonation.writing}
         sendBlockedReason={noModel ? 'No model is set up yet, so there is no one to answer' : null}
         maxChars={maxChars}
         placeholder={`Message ${avatar ? leadingWords(avatar.name) : 'the avatar'}…`}
@@ -330,7 +367,17 @@ function Conversation({ conversationId }: { conversationId: string }) {
             Enter to send · Shift+Enter for a new line{stream.streaming ? ' · Esc to stop' : ''}
           </p>
         }
-        toolbar={<ContextIndicator conversationId={conversationId} />}
+        toolbar={
+          <div className="flex min-w-0 items-center gap-3">
+            <ImpersonateButton
+              writing={impersonation.writing}
+              disabled={!canImpersonate}
+              onStart={impersonate}
+              onStop={impersonation.stop}
+            />
+            <ContextIndicator conversationId={conversationId} />
+          </div>
+        }
       >
         {noModelError ? (
           <FormAlert>
@@ -371,6 +418,14 @@ function Conversation({ conversationId }: { conversationId: string }) {
             .
           </FormAlert>
         ) : null}
+        {impersonation.error ? (
+          <FormAlert requestId={impersonation.error.requestId}>
+            Your message couldn’t be written: {impersonation.error.message}{' '}
+            <button type="button" className="link" onClick={impersonation.clearError}>
+              Dismiss
+            </button>
+          </FormAlert>
+        ) : null}
         {actionError ? (
           <FormAlert requestId={serverErrorRequestId(actionError)}>
             {friendlyMessage(actionError)}{' '}
@@ -398,14 +453,24 @@ function Conversation({ conversationId }: { conversationId: string }) {
             removeBranch.reset();
           }
         }}
-        title="Delete from here?"
-        description="This message and everything after it, on every branch below it, will be deleted. This can’t be undone."
+        title={deleting?.scope === 'message' ? 'Delete this message?' : 'Delete from here?'}
+        description={
+          deleting?.scope === 'message'
+            ? 'Only this message will be deleted. The messages after it stay, and follow the message before it. This can’t be undone.'
+            : 'This message and everything after it, on every branch below it, will be deleted. This can’t be undone.'
+        }
         confirmLabel="Delete"
         pendingLabel="Deleting…"
         pending={removeBranch.isPending}
         error={removeBranch.error ? friendlyMessage(removeBranch.error) : null}
         requestId={serverErrorRequestId(removeBranch.error)}
-        onConfirm={() => deleting && removeBranch.mutate(deleting, { onSuccess: () => setDeleting(null) })}
+        onConfirm={() =>
+          deleting &&
+          removeBranch.mutate(
+            { messageId: deleting.id, scope: deleting.scope },
+            { onSuccess: () => setDeleting(null) },
+          )
+        }
       />
     </div>
   );

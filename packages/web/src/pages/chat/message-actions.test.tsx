@@ -1,4 +1,5 @@
-import { cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
+import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ChatMessage } from '../../lib/conversations';
 import { ada, avatar } from '../../test/avatar-fixtures';
@@ -197,5 +198,144 @@ describe('Fork from here', () => {
     expect(router.state.location.state).toBeNull();
     fireEvent.click(screen.getByRole('button', { name: 'Dismiss' }));
     expect(screen.queryByText(/Branched into a new conversation/)).toBeNull();
+  });
+});
+
+describe('Edit a reply in place', () => {
+  afterEach(cleanup);
+
+  const edited = (content: string) => ({ message: { ...answer(SECOND_ID, content), siblingIds: undefined } });
+
+  it('saves the new text where it is (Ctrl+Enter), with no new alternative', async () => {
+    // What the server holds: the text as stored, before and after the edit.
+    let stored = 'The secnd story';
+    const conversation = conversationFixture({ id: ID, avatarId: lumina.id, activeLeafId: SECOND_ID });
+    const api = server(answer(SECOND_ID, stored), {
+      [`GET /api/conversations/${ID}/messages`]: () => ({
+        conversation,
+        messages: [greeting, question, answer(SECOND_ID, stored)],
+      }),
+      [`PATCH /api/messages/${SECOND_ID}`]: () => {
+        stored = 'The second story';
+        return edited(stored);
+      },
+    });
+    renderApp({ fetch: api.fetch, path: `/chat/${ID}` });
+    await screen.findByText('The secnd story');
+    fireEvent.click(screen.getAllByRole('button', { name: 'Edit reply' }).at(-1)!);
+    const field = screen.getByRole('textbox', { name: 'Edit the reply' });
+    expect(document.activeElement).toBe(field);
+    fireEvent.change(field, { target: { value: 'The second story' } });
+    // Enter is a new line in a reply; Ctrl+Enter saves.
+    fireEvent.keyDown(field, { key: 'Enter' });
+    expect(changes(api)).toEqual([]);
+    fireEvent.keyDown(field, { key: 'Enter', ctrlKey: true });
+    await waitFor(() =>
+      expect(changes(api)).toEqual([`PATCH /api/messages/${SECOND_ID} {"content":"The second story"}`]),
+    );
+    expect(await screen.findByText('The second story')).toBeTruthy();
+    expect(screen.queryByRole('textbox', { name: 'Edit the reply' })).toBeNull();
+  });
+
+  it('Esc and Cancel leave it as it was; "Save as a new alternative" keeps the original', async () => {
+    const api = server(answer(SECOND_ID, 'The second story'), {
+      [`POST /api/messages/${SECOND_ID}/edit`]: () => sseResponse([]),
+    });
+    renderApp({ fetch: api.fetch, path: `/chat/${ID}` });
+    await screen.findByText('The second story');
+    fireEvent.click(screen.getAllByRole('button', { name: 'Edit reply' }).at(-1)!);
+    fireEvent.keyDown(screen.getByRole('textbox', { name: 'Edit the reply' }), { key: 'Escape' });
+    fireEvent.click(screen.getAllByRole('button', { name: 'Edit reply' }).at(-1)!);
+    fireEvent.click(screen.getByRole('button', { name: 'Cancel' }));
+    expect(changes(api)).toEqual([]);
+
+    fireEvent.click(screen.getAllByRole('button', { name: 'Edit reply' }).at(-1)!);
+    fireEvent.change(screen.getByRole('textbox', { name: 'Edit the reply' }), {
+      target: { value: 'Another telling' },
+    });
+    fireEvent.click(screen.getByRole('button', { name: 'Save as a new alternative' }));
+    await waitFor(() =>
+      expect(changes(api)).toEqual([`POST /api/messages/${SECOND_ID}/edit {"content":"Another telling"}`]),
+    );
+  });
+});
+
+describe('Delete message / Delete from here', () => {
+  afterEach(cleanup);
+
+  it.each([
+    ['Delete message', 'message', 'Delete this message?', /Only this message will be deleted/],
+    ['Delete from here', 'branch', 'Delete from here?', /everything after it/],
+  ] as const)(
+    '"%s" asks first, saying what goes, then deletes with scope=%s',
+    async (item, scope, title, says) => {
+      const scopes: (string | null)[] = [];
+      const api = server(answer(SECOND_ID, 'The second story'), {
+        [`DELETE /api/messages/${QUESTION_ID}`]: (request: Request) => {
+          scopes.push(new URL(request.url).searchParams.get('scope'));
+          return {
+            conversation: conversationFixture({ id: ID, avatarId: lumina.id, activeLeafId: SECOND_ID }),
+          };
+        },
+      });
+      const user = userEvent.setup();
+      renderApp({ fetch: api.fetch, path: `/chat/${ID}` });
+      await screen.findByText('The second story');
+      // The question's menu (the second message of the branch).
+      await user.click(screen.getAllByRole('button', { name: 'Delete…' })[1]!);
+      await user.click(await screen.findByRole('menuitem', { name: new RegExp(item) }));
+      const dialog = await screen.findByRole('dialog');
+      expect(within(dialog).getByText(title)).toBeTruthy();
+      expect(within(dialog).getByText(says)).toBeTruthy();
+      expect(scopes).toEqual([]);
+      await user.click(within(dialog).getByRole('button', { name: 'Delete' }));
+      await waitFor(() => expect(scopes).toEqual([scope]));
+      await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
+    },
+  );
+});
+
+describe('Impersonate', () => {
+  beforeEach(() => window.localStorage.clear());
+  afterEach(cleanup);
+
+  it('streams the model’s words into the message box, after what was typed, to edit and send', async () => {
+    const api = server(answer(SECOND_ID, 'The second story'), {
+      [`POST /api/conversations/${ID}/impersonate`]: () =>
+        sseResponse([
+          ['text-delta', { delta: 'Tell me ' }],
+          ['text-delta', { delta: 'another one.' }],
+          ['usage', { inputTokens: 10, outputTokens: 3, costUsd: 0 }],
+          ['finish', { status: 'complete', finishReason: 'stop', timings: null }],
+        ]),
+    });
+    renderApp({ fetch: api.fetch, path: `/chat/${ID}` });
+    await screen.findByText('The second story');
+    fireEvent.change(box(), { target: { value: 'Wow.' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Impersonate' }));
+    await waitFor(() => expect(box().value).toBe('Wow.\nTell me another one.'));
+    expect(changes(api)).toEqual([`POST /api/conversations/${ID}/impersonate {}`]);
+    // Nothing was sent: the text waits in the box.
+    await waitFor(() => expect(box().disabled).toBe(false));
+    expect(screen.getByRole('button', { name: 'Impersonate' })).toBeTruthy();
+  });
+
+  it('has a shortcut, and tells a model failure as the app tells model errors', async () => {
+    const api = server(answer(SECOND_ID, 'The second story'), {
+      [`POST /api/conversations/${ID}/impersonate`]: () =>
+        sseResponse([
+          ['error', { code: 'provider_unavailable', message: 'connect ECONNREFUSED' }],
+          ['finish', { status: 'error', finishReason: 'error', timings: null }],
+        ]),
+    });
+    renderApp({ fetch: api.fetch, path: `/chat/${ID}` });
+    await screen.findByText('The second story');
+    fireEvent.keyDown(box(), { key: 'Y', ctrlKey: true, shiftKey: true });
+    expect(
+      await screen.findByText(/Lumina couldn’t reach the model provider\. Check that it is running/),
+    ).toBeTruthy();
+    expect(screen.queryByText(/ECONNREFUSED/)).toBeNull();
+    expect(box().value).toBe('');
+    expect(changes(api)).toEqual([`POST /api/conversations/${ID}/impersonate {}`]);
   });
 });
