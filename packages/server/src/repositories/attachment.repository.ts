@@ -80,24 +80,6 @@ export function createAttachmentRepository(db: Database) {
       return row;
     },
 
-    /** Several of the owner's attachments by id, in no particular order; others' ids are left out. */
-    async findManyOwned(ownerId: string, ids: readonly string[]): Promise<AttachmentRecord[]> {
-      if (ids.length === 0) return [];
-      return db
-        .select(recordColumns)
-        .from(files)
-        .where(
-          and(
-            eq(files.ownerId, ownerId),
-            isAttachment,
-            sql`${files.id} in (${sql.join(
-              ids.map((id) => sql`${id}::uuid`),
-              sql`, `,
-            )})`,
-          ),
-        );
-    },
-
     /** The stored bytes with what serving them needs. */
     async bytesOwned(
       ownerId: string,

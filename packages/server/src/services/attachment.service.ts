@@ -93,11 +93,6 @@ export function createAttachmentService(deps: {
 
     get: owned,
 
-    /** The owner's attachments among `ids` (another person's or a missing id is left out). */
-    async findMany(ownerId: string, ids: readonly string[]): Promise<AttachmentRecord[]> {
-      return attachments.findManyOwned(ownerId, ids);
-    },
-
     async content(ownerId: string, id: string) {
       const found = await attachments.bytesOwned(ownerId, id);
       if (!found) throw notFound('attachment');
