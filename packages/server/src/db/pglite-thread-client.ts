@@ -1,7 +1,3 @@
-import { createHash } from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import {
   messages,
@@ -11,6 +7,7 @@ import {
   type Transaction,
 } from '@electric-sql/pglite';
 import { query as templateQuery } from '@electric-sql/pglite/template';
+import { workerScriptUrl } from '../worker-script.js';
 import {
   PGLITE_WORKER_DATA_KEY,
   type PgliteInstanceOptions,
@@ -379,51 +376,14 @@ function fromWireError(
  * dist/bundle, tsc's dist/db/pglite-worker.js from the per-file build, and, from the TypeScript
  * sources (tests, `npm run dev`), pglite-worker.ts built once with esbuild into
  * packages/server/node_modules/.cache (Node 20 cannot load .ts in a Worker, and a loader such as
- * tsx costs ~0.4 s per worker).
+ * tsx costs ~0.4 s per worker). worker-script.ts does this for every worker of ours.
  */
-async function workerEntry(): Promise<URL> {
-  if (typeof LUMINA_BUNDLED_PGLITE_WORKER === 'string')
-    return new URL(LUMINA_BUNDLED_PGLITE_WORKER, import.meta.url);
-  if (!import.meta.url.endsWith('.ts')) return new URL('./pglite-worker.js', import.meta.url);
-  builtFromSource ??= buildFromSource().catch((err: unknown) => {
-    builtFromSource = undefined;
-    throw err;
-  });
-  return builtFromSource;
-}
-
-let builtFromSource: Promise<URL> | undefined;
-
-async function buildFromSource(): Promise<URL> {
-  // esbuild is a development dependency: loaded only when running from the sources.
-  const esbuild = await import('esbuild');
-  const result = await esbuild.build({
-    entryPoints: [fileURLToPath(new URL('./pglite-worker.ts', import.meta.url))],
-    bundle: true,
-    packages: 'external',
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    sourcemap: 'inline',
-    write: false,
-    logLevel: 'silent',
-  });
-  const code = result.outputFiles[0]!.text;
-  // Under the package, so the worker's imports resolve to the same node_modules as the sources'.
-  const dir = fileURLToPath(new URL('../../node_modules/.cache/lumina/', import.meta.url));
-  const file = path.join(
-    dir,
-    `pglite-worker-${createHash('sha256').update(code).digest('hex').slice(0, 16)}.mjs`,
+const workerEntry = (): Promise<URL> =>
+  workerScriptUrl(
+    import.meta.url,
+    './pglite-worker',
+    typeof LUMINA_BUNDLED_PGLITE_WORKER === 'string' ? LUMINA_BUNDLED_PGLITE_WORKER : undefined,
   );
-  if (!fs.existsSync(file)) {
-    fs.mkdirSync(dir, { recursive: true });
-    // Test processes build at the same time: each writes its own file, and renames are atomic.
-    const temporary = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}`;
-    fs.writeFileSync(temporary, code);
-    fs.renameSync(temporary, file);
-  }
-  return pathToFileURL(file);
-}
 
 /** Process-wide, so it outlives module re-evaluation (each vitest file imports this module anew). */
 const COMPILED_PGLITE = Symbol.for('lumina.pglite.wasmModule');
