@@ -9,7 +9,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
  * relative to the calling module's tsc location), tsc's `.js` beside the caller from the
  * per-file build, and, from the TypeScript sources (tests, `npm run dev`), the `.ts` built once
  * with esbuild into packages/server/node_modules/.cache/lumina (Node 20 cannot start a Worker from
- * `.ts`). db/pglite-thread-client.ts resolves the PGlite worker the same way.
+ * `.ts`). The PGlite worker (db/pglite-thread-client.ts) and the attachment text worker use it.
  *
  * @example const url = await workerScriptUrl(import.meta.url, './extraction-worker', BUNDLED);
  */

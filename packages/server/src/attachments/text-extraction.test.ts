@@ -2,7 +2,13 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { ATTACHMENT_LIMITS } from '../domain/attachment.js';
-import { DocumentUnreadable, extractDocumentText } from './text-extraction.js';
+import { AppError } from '../errors.js';
+import {
+  CONCURRENT_EXTRACTIONS,
+  DocumentUnreadable,
+  extractDocumentText,
+  MAX_WAITING_EXTRACTIONS,
+} from './text-extraction.js';
 
 const fixture = (name: string) => fs.readFileSync(new URL(`./fixtures/${name}`, import.meta.url));
 const yazl = createRequire(import.meta.url)('yazl') as typeof import('yazl');
@@ -111,5 +117,24 @@ describe('document text extraction (worker thread)', () => {
     });
     // The process goes on reading documents.
     expect((await extractDocumentText('pdf', fixture('hello.pdf'))).text).toContain('Hello from Lumina.');
+  });
+
+  it('runs two at once, lets eight wait and refuses more with 503 service_busy', async () => {
+    const pdf = fixture('hello.pdf');
+    const calls = CONCURRENT_EXTRACTIONS + MAX_WAITING_EXTRACTIONS + 2;
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: calls }, () => extractDocumentText('pdf', pdf)),
+    );
+    const refused = outcomes.filter((o) => o.status === 'rejected');
+    expect(refused).toHaveLength(2);
+    for (const o of refused) {
+      const reason = (o as PromiseRejectedResult).reason as AppError;
+      expect(reason).toBeInstanceOf(AppError);
+      expect(reason).toMatchObject({ status: 503, code: 'service_busy' });
+    }
+    for (const o of outcomes.filter((o) => o.status === 'fulfilled'))
+      expect((o as PromiseFulfilledResult<{ text: string }>).value.text).toContain('Hello from Lumina.');
+    // The queue drained: the next one runs.
+    expect((await extractDocumentText('pdf', pdf)).truncated).toBe(false);
   });
 });

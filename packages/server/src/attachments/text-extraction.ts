@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { ATTACHMENT_LIMITS } from '../domain/attachment.js';
+import { serviceUnavailable } from '../errors.js';
 import { workerScriptUrl } from '../worker-script.js';
 import { type ExtractedText, storableText } from './attachment-text.js';
 import {
@@ -36,7 +37,9 @@ export class DocumentUnreadable extends Error {
 }
 
 /** Extractions running at once in this process; more wait their turn (each is a thread and a heap). */
-const CONCURRENT_EXTRACTIONS = 2;
+export const CONCURRENT_EXTRACTIONS = 2;
+/** Uploads waiting for a turn (each holds its file in memory); past this, 503 `service_busy`. */
+export const MAX_WAITING_EXTRACTIONS = 8;
 let running = 0;
 const waiting: (() => void)[] = [];
 
@@ -44,7 +47,8 @@ const waiting: (() => void)[] = [];
  * The text of a PDF or DOCX, read in a worker thread of its own with a heap limit and a time cap,
  * then made storable (no U+0000) and cut at `maxTextChars` (`truncated` says so). A password,
  * damage, a zip bomb, the time cap or the heap limit throw DocumentUnreadable; a document without
- * text answers an empty string.
+ * text answers an empty string. Two run at once per process, eight more may wait; beyond that the
+ * upload is refused with 503 `service_busy` rather than held in memory.
  *
  * @example const { text, truncated } = await extractDocumentText('pdf', bytes);
  */
@@ -54,8 +58,15 @@ export async function extractDocumentText(
   bounds: ExtractionBounds = EXTRACTION_BOUNDS,
 ): Promise<ExtractedText> {
   const entry = await workerScriptUrl(import.meta.url, './extraction-worker', bundledWorker());
-  if (running >= CONCURRENT_EXTRACTIONS) await new Promise<void>((resolve) => waiting.push(resolve));
-  else running++;
+  if (running >= CONCURRENT_EXTRACTIONS) {
+    if (waiting.length >= MAX_WAITING_EXTRACTIONS) {
+      throw serviceUnavailable(
+        'service_busy',
+        'The server is reading other documents right now; try again in a moment',
+      );
+    }
+    await new Promise<void>((resolve) => waiting.push(resolve));
+  } else running++;
   try {
     const answer = await runWorker(entry, kind, bytes, bounds);
     if (!answer.ok) throw new DocumentUnreadable(answer.reason, answer.message);

@@ -40,11 +40,11 @@ export const attachmentRoutes =
             `Documents (PDF, DOCX, UTF-8 text / Markdown / CSV; ≤ ${ATTACHMENT_LIMITS.maxDocumentBytes / MB} MB) have their text read, at most ${ATTACHMENT_LIMITS.maxTextChars.toLocaleString('en')} characters (then \`truncated\`), PDFs up to ${ATTACHMENT_LIMITS.maxPdfPages} pages. ` +
             'The type comes from the bytes, never from the name or the Content-Type. A document without text is stored with `textChars` 0. ' +
             `An attachment no message uses is deleted after ${ATTACHMENT_LIMITS.unusedRetentionHours} hours. ` +
-            'Errors: 413 `attachment_too_large`, 415 `attachment_unsupported_type`, 422 `attachment_unreadable` (damaged, password-protected PDF, zip bomb, too slow or too big to read; `details.reason`).',
+            'Errors: 413 `attachment_too_large`, 415 `attachment_unsupported_type`, 422 `attachment_unreadable` (damaged, password-protected PDF, zip bomb, too slow or too big to read; `details.reason`), 503 `service_busy` when too many documents are waiting to be read.',
           consumes: ['multipart/form-data'],
           response: {
             201: z.object({ attachment: attachmentDto }),
-            ...errorResponses(400, 401, 413, 415, 422),
+            ...errorResponses(400, 401, 413, 415, 422, 503),
           },
         },
       },
