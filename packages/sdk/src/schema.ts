@@ -2925,7 +2925,7 @@ export interface paths {
         put?: never;
         /**
          * Upload an attachment: a picture or a document, multipart with one `file` field
-         * @description Pictures (PNG, JPEG, WebP, GIF; ≤ 10 MB, ≤ 40 megapixels) are stored rotated upright, without metadata, at most 2048 px on the long side (a GIF as its first frame, in PNG). Documents (PDF, DOCX, UTF-8 text / Markdown / CSV; ≤ 20 MB) have their text read, at most 200,000 characters (then `truncated`), PDFs up to 500 pages. The type comes from the bytes, never from the name or the Content-Type. A document without text is stored with `textChars` 0. An attachment no message uses is deleted after 24 hours. Errors: 413 `attachment_too_large`, 415 `attachment_unsupported_type`, 422 `attachment_unreadable` (damaged, password-protected PDF, zip bomb, too slow or too big to read; `details.reason`).
+         * @description Pictures (PNG, JPEG, WebP, GIF; ≤ 10 MB, ≤ 40 megapixels) are stored rotated upright, without metadata, at most 2048 px on the long side (a GIF as its first frame, in PNG). Documents (PDF, DOCX, UTF-8 text / Markdown / CSV; ≤ 20 MB) have their text read, at most 200,000 characters (then `truncated`), PDFs up to 500 pages. The type comes from the bytes, never from the name or the Content-Type. A document without text is stored with `textChars` 0. An attachment no message uses is deleted after 24 hours. Errors: 413 `attachment_too_large`, 415 `attachment_unsupported_type`, 422 `attachment_unreadable` (damaged, password-protected PDF, zip bomb, too slow or too big to read; `details.reason`), 503 `service_busy` when too many documents are waiting to be read.
          */
         post: {
             parameters: {
@@ -2985,6 +2985,15 @@ export interface paths {
                 };
                 /** @description Default Response */
                 422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                503: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -7175,6 +7184,11 @@ export interface components {
             toolName?: string;
             /** @description For `tool`: the tool failed and `content` says why */
             isError?: boolean;
+            /** @description For `user`: the pictures sent with it (attached documents are in `content`) */
+            images?: {
+                mediaType: string;
+                sizeBytes: number;
+            }[];
         };
         ContextPartInput: {
             /** @enum {string} */
@@ -7184,8 +7198,10 @@ export interface components {
             role: "user" | "assistant" | "system" | "tool";
             /** @description Exactly what is sent: the text, then each tool call as `name(input)` */
             text: string;
-            /** @description Tokens of `text` (message framing is in the total) */
+            /** @description Tokens of `text`, and of the pictures sent with it at a fixed estimate each (message framing is in the total) */
             tokens: number;
+            /** @description For `message` parts: the pictures sent with it */
+            images?: number;
             /**
              * Format: uuid
              * @description For `message` parts: the stored message
@@ -8227,6 +8243,11 @@ export interface components {
             toolName?: string;
             /** @description For `tool`: the tool failed and `content` says why */
             isError?: boolean;
+            /** @description For `user`: the pictures sent with it (attached documents are in `content`) */
+            images?: {
+                mediaType: string;
+                sizeBytes: number;
+            }[];
         };
         ContextPart: {
             /** @enum {string} */
@@ -8236,8 +8257,10 @@ export interface components {
             role: "user" | "assistant" | "system" | "tool";
             /** @description Exactly what is sent: the text, then each tool call as `name(input)` */
             text: string;
-            /** @description Tokens of `text` (message framing is in the total) */
+            /** @description Tokens of `text`, and of the pictures sent with it at a fixed estimate each (message framing is in the total) */
             tokens: number;
+            /** @description For `message` parts: the pictures sent with it */
+            images?: number;
             /**
              * Format: uuid
              * @description For `message` parts: the stored message

@@ -1,5 +1,6 @@
 import type { MessageError, MessageStatus } from '../db/schema/conversations.js';
 import type { MessagePart, MessageRole } from '../domain/message-parts.js';
+import type { ImportedAttachment } from './exported-attachment.js';
 
 /** The formats a conversation file can be read from. */
 export type ConversationFileFormat = 'lumina-json' | 'sillytavern-jsonl' | 'chatgpt-json';
@@ -71,4 +72,9 @@ export interface ImportedConversation {
   /** The last message of the branch that was showing; null: the newest leaf. */
   activeLeafKey: string | null;
   messages: ImportedMessage[];
+  /**
+   * Files the messages' file parts name, carried in the file (Lumina JSON): stored anew for the
+   * importer, and the parts pointed at them.
+   */
+  attachments?: ImportedAttachment[] | undefined;
 }

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import type { ConversationRow, MessageRow } from '../db/schema/index.js';
+import { ATTACHMENT_LIMITS } from '../domain/attachment.js';
 import { MESSAGE_ROLES, MESSAGE_STATUSES, messagePartSchema } from '../domain/message-parts.js';
 import { conversationFileErrors } from './conversation-format-errors.js';
+import type { ExportedAttachment } from './exported-attachment.js';
 import type { ImportedAvatar, ImportedConversation } from './imported-conversation.js';
 import { orderParentsFirst } from './tree-order.js';
 
@@ -61,6 +63,23 @@ const messageSchema = z.object({
   createdAt: datetime,
 });
 
+/** Most attachments one file may carry (the file's own size limit bounds their bytes). */
+export const MAX_FILE_ATTACHMENTS = 1000;
+const largestAttachment = Math.max(ATTACHMENT_LIMITS.maxImageBytes, ATTACHMENT_LIMITS.maxDocumentBytes);
+
+/**
+ * A file a message's `file` part names, carried in the file so an import elsewhere restores it:
+ * `url` is the part's url on the exporting server (the importer stores the file anew and points
+ * the parts at the new one), `data` its bytes in base64, `text` a document's extracted text.
+ */
+const attachmentSchema = z.object({
+  url: z.string().startsWith('/api/').max(300),
+  name: z.string().min(1).max(ATTACHMENT_LIMITS.maxNameChars),
+  mediaType: z.string().min(1).max(200),
+  data: z.base64().max(Math.ceil(largestAttachment / 3) * 4),
+  text: z.string().max(ATTACHMENT_LIMITS.maxTextChars).nullable().default(null),
+});
+
 /** The Lumina conversation file, version 1: one conversation with its whole message tree. */
 export const luminaConversationFileSchema = z.object({
   format: z.literal(LUMINA_CONVERSATION_FORMAT),
@@ -78,6 +97,8 @@ export const luminaConversationFileSchema = z.object({
   }),
   activeLeafId: z.string().min(1).max(200).nullable(),
   messages: z.array(messageSchema),
+  /** The attachments the messages' file parts name (files written before attachments have none). */
+  attachments: z.array(attachmentSchema).max(MAX_FILE_ATTACHMENTS).optional(),
 });
 
 export type LuminaConversationFile = z.input<typeof luminaConversationFileSchema>;
@@ -90,6 +111,8 @@ export interface LuminaExportInput {
   avatar: ImportedAvatar;
   /** Every message of the conversation, in any order. */
   messages: MessageRow[];
+  /** The attachments the messages name, embedded so a re-import elsewhere keeps them. */
+  attachments?: Iterable<ExportedAttachment>;
   exportedAt?: Date;
 }
 
@@ -142,8 +165,17 @@ export function toLuminaJson(input: LuminaExportInput): LuminaConversationFile {
       summary: m.summary,
       createdAt: m.createdAt.toISOString(),
     })),
+    ...(input.attachments ? { attachments: [...input.attachments].map(embedded) } : {}),
   };
 }
+
+const embedded = (file: ExportedAttachment) => ({
+  url: file.url,
+  name: file.name,
+  mediaType: file.mediaType,
+  data: Buffer.from(file.bytes).toString('base64'),
+  text: file.text,
+});
 
 /**
  * Reads a parsed Lumina JSON file. Its ids are kept as keys only: the importer gives every message
@@ -172,6 +204,17 @@ export function parseLuminaJson(value: unknown): ImportedConversation {
     createdAt: new Date(file.conversation.createdAt),
     avatar: file.conversation.avatar,
     activeLeafKey: file.activeLeafId,
+    ...(file.attachments
+      ? {
+          attachments: file.attachments.map((a) => ({
+            url: a.url,
+            name: a.name,
+            mediaType: a.mediaType,
+            bytes: Buffer.from(a.data, 'base64'),
+            text: a.text,
+          })),
+        }
+      : {}),
     messages: file.messages.map((m) => ({
       key: m.id,
       parentKey: m.parentId,

@@ -1,5 +1,6 @@
 import type { MessageRow } from '../db/schema/index.js';
 import type { MessagePart } from '../domain/message-parts.js';
+import { type ExportedAttachments, filePartsOf, readableSize } from './exported-attachment.js';
 
 export interface MarkdownExportInput {
   title: string;
@@ -12,8 +13,14 @@ export interface MarkdownExportInput {
   > & {
     parts?: MessagePart[];
   })[];
+  /** The attachments the messages name, by url (for their size and a document's first lines). */
+  attachments?: ExportedAttachments;
   exportedAt?: Date;
 }
+
+/** A document's opening shown under its name: this many lines, at most {@link PREVIEW_CHARS}. */
+const PREVIEW_LINES = 8;
+const PREVIEW_CHARS = 600;
 
 /**
  * The visible branch of a conversation as a Markdown document: a title, who it was with, then one
@@ -42,8 +49,17 @@ export function toMarkdown(input: MarkdownExportInput): string {
     );
     // The text; tools used are named (their data stays in the JSON export), reasoning is left out.
     const tools = toolNotes(message.parts ?? []);
-    if (message.content.trim() !== '' || tools.length === 0) lines.push(contentBlock(message.content));
-    if (tools.length > 0) lines.push(...(message.content.trim() !== '' ? [''] : []), tools.join('  \n'));
+    const files = filePartsOf(message.parts);
+    const hasText = message.content.trim() !== '';
+    if (hasText || (tools.length === 0 && files.length === 0)) lines.push(contentBlock(message.content));
+    if (tools.length > 0) lines.push(...(hasText ? [''] : []), tools.join('  \n'));
+    // Attachments by name, type and size (a server address would mean nothing offline); a
+    // document's first lines, so the reader knows what it was. The files are in the JSON export.
+    for (const [index, part] of files.entries())
+      lines.push(
+        ...(hasText || tools.length > 0 || index > 0 ? [''] : []),
+        ...attachmentLines(part, input.attachments),
+      );
     const note = statusNote(message);
     if (note) lines.push('', note);
   }
@@ -60,6 +76,25 @@ function speakerOf(
   if (message.role === 'system') return 'System';
   if (message.role === 'tool') return 'Tool';
   return names.avatarName;
+}
+
+function attachmentLines(
+  part: Extract<MessagePart, { type: 'file' }>,
+  attachments: ExportedAttachments | undefined,
+): string[] {
+  const file = attachments?.get(part.url);
+  const kind = part.mediaType.startsWith('image/') ? 'picture' : 'document';
+  const size = file?.sizeBytes ?? part.sizeBytes;
+  const facts = [kind, part.mediaType, ...(size !== undefined ? [readableSize(size)] : [])];
+  const name = part.name ?? file?.name ?? 'file';
+  const line = `📎 *Attached ${kind}:* **${inline(name)}** (${inline(facts.join(', '))})`;
+  const text = file?.text?.replace(/\r\n?/g, '\n').trim();
+  if (!text) return [line];
+  const opening = text.split('\n').slice(0, PREVIEW_LINES).join('\n').slice(0, PREVIEW_CHARS);
+  const more = opening.length < text.length ? '\n…' : '';
+  const longestRun = Math.max(0, ...(opening.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = '`'.repeat(Math.max(3, longestRun + 1));
+  return [`${line}, beginning:`, '', `${fence}text\n${opening}${more}\n${fence}`];
 }
 
 function toolNotes(parts: readonly MessagePart[]): string[] {

@@ -1,5 +1,6 @@
 import type { MessageRow } from '../db/schema/index.js';
 import { type MessagePart, textOfParts } from '../domain/message-parts.js';
+import { dataUrl, type ExportedAttachments, filePartsOf } from './exported-attachment.js';
 
 /** What a message line is written from (a stored message row has all of it). */
 export type SillyTavernExportMessage = Pick<
@@ -15,6 +16,8 @@ export interface SillyTavernExportTurn {
   shown: SillyTavernExportMessage;
   /** The shown message and its alternatives, oldest first; empty or one: no swipes. */
   swipes?: SillyTavernExportMessage[] | undefined;
+  /** The attachments these messages name, by url (read only for lines that have some). */
+  attachments?: ExportedAttachments | undefined;
 }
 
 export interface SillyTavernExportNames {
@@ -40,7 +43,8 @@ type Line = Record<string, unknown>;
  * `create_date`, `chat_metadata`), then one line per message of the visible branch. The other
  * replies to the same message become the line's `swipes`, with `swipe_id` on the one shown and
  * a `swipe_info` entry (time, generation time, model, reasoning) per swipe. Tool messages have no
- * SillyTavern counterpart and are left out; a reply's tool calls and files are not written.
+ * SillyTavern counterpart and are left out; a reply's tool calls are not written; attachments
+ * become `extra.image` and `extra.file` (attachmentExtra).
  *
  * @example for await (const line of toSillyTavernJsonl(header, turns)) stream.write(line)
  */
@@ -72,7 +76,7 @@ export function sillyTavernMessageLine(
 ): Line | undefined {
   const { shown } = turn;
   if (shown.role === 'tool') return undefined;
-  const own = describe(shown);
+  const own = describe(shown, turn.attachments);
   const line: Line = {
     name: speakerName(shown, names),
     is_user: shown.role === 'user',
@@ -85,7 +89,9 @@ export function sillyTavernMessageLine(
   const swipes = (turn.swipes ?? []).filter((m) => m.role === shown.role);
   const selected = swipes.findIndex((m) => m.id === shown.id);
   if (shown.role !== 'assistant' || swipes.length < 2 || selected < 0) return line;
-  const described = swipes.map((swipe, index) => (index === selected ? own : describe(swipe)));
+  const described = swipes.map((swipe, index) =>
+    index === selected ? own : describe(swipe, turn.attachments),
+  );
   return {
     ...line,
     swipe_id: selected,
@@ -99,7 +105,7 @@ export function sillyTavernMessageLine(
 }
 
 /** The parts of a line that differ between swipes. */
-function describe(message: SillyTavernExportMessage) {
+function describe(message: SillyTavernExportMessage, attachments: ExportedAttachments | undefined) {
   const parts = message.parts ?? [];
   const text = parts.length > 0 ? textOfParts(parts) : message.content;
   const reasoning = parts
@@ -109,12 +115,45 @@ function describe(message: SillyTavernExportMessage) {
   if (message.role === 'system') extra.type = 'narrator';
   if (message.role === 'assistant' && message.model) extra.model = message.model;
   if (reasoning) extra.reasoning = reasoning;
+  Object.assign(extra, attachmentExtra(message.parts, attachments));
   const generation: Line = {};
   if (message.role === 'assistant' && message.durationMs !== null && message.durationMs >= 0) {
     generation.gen_started = message.createdAt.toISOString();
     generation.gen_finished = new Date(message.createdAt.getTime() + message.durationMs).toISOString();
   }
   return { text, extra, generation, send_date: sillyTavernDate(message.createdAt) };
+}
+
+/**
+ * A message's attachments as SillyTavern keeps them: its first picture as `extra.image`, a data
+ * URL (SillyTavern shows it and, with `inline_image`, sends it to a vision model), and its first
+ * document as `extra.file` `{name, size, text}`, the form whose text SillyTavern reads without
+ * a file on its server (later documents in `extra.files`, as newer SillyTavern versions list
+ * them). SillyTavern holds one picture per message: further pictures are left out, and so is a
+ * file whose bytes were not found.
+ */
+function attachmentExtra(
+  parts: MessagePart[] | null | undefined,
+  attachments: ExportedAttachments | undefined,
+): Line {
+  const extra: Line = {};
+  const documents: Line[] = [];
+  for (const part of filePartsOf(parts)) {
+    const file = attachments?.get(part.url);
+    if (!file) continue;
+    if (part.mediaType.startsWith('image/')) {
+      if (extra.image === undefined) {
+        extra.image = dataUrl(file);
+        extra.inline_image = true;
+        extra.title = part.name ?? file.name;
+      }
+    } else {
+      documents.push({ name: part.name ?? file.name, size: file.sizeBytes, text: file.text ?? '' });
+    }
+  }
+  if (documents.length > 0) extra.file = documents[0];
+  if (documents.length > 1) extra.files = documents;
+  return extra;
 }
 
 /**

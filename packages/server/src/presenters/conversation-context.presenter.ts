@@ -15,6 +15,10 @@ const contextMessageDto = z
     toolCallId: z.string().optional().describe('For `tool`: the call this result answers'),
     toolName: z.string().optional().describe('For `tool`: the tool that answered'),
     isError: z.boolean().optional().describe('For `tool`: the tool failed and `content` says why'),
+    images: z
+      .array(z.object({ mediaType: z.string(), sizeBytes: z.number().int() }))
+      .optional()
+      .describe('For `user`: the pictures sent with it (attached documents are in `content`)'),
   })
   .meta({ id: 'ContextMessage' });
 
@@ -24,7 +28,13 @@ const contextPartDto = z
     title: z.string(),
     role,
     text: z.string().describe('Exactly what is sent: the text, then each tool call as `name(input)`'),
-    tokens: z.number().int().describe('Tokens of `text` (message framing is in the total)'),
+    tokens: z
+      .number()
+      .int()
+      .describe(
+        'Tokens of `text`, and of the pictures sent with it at a fixed estimate each (message framing is in the total)',
+      ),
+    images: z.number().int().optional().describe('For `message` parts: the pictures sent with it'),
     messageId: z.uuid().optional().describe('For `message` parts: the stored message'),
     messageIndex: z
       .number()
@@ -122,6 +132,14 @@ export function toConversationContextDto(preview: ContextPreview): ConversationC
       ...(message.toolCallId ? { toolCallId: message.toolCallId } : {}),
       ...(message.toolName ? { toolName: message.toolName } : {}),
       ...(message.isError ? { isError: true } : {}),
+      ...(message.images
+        ? {
+            images: message.images.map((image) => ({
+              mediaType: image.mediaType,
+              sizeBytes: image.data.length,
+            })),
+          }
+        : {}),
     })),
     parts: assembled.parts,
     tokens: assembled.tokens,

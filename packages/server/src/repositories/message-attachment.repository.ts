@@ -1,7 +1,8 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
+import type { ExportedAttachment } from '../conversation-formats/exported-attachment.js';
 import type { Database } from '../db/database.js';
 import { files } from '../db/schema/index.js';
-import { ATTACHMENT_FILE_KIND } from '../domain/attachment.js';
+import { ATTACHMENT_FILE_KIND, attachmentUrl } from '../domain/attachment.js';
 import type { LoadedAttachment } from '../prompt/message-attachments.js';
 
 /** What a send needs to know of an attachment to check it and name it in the message's parts. */
@@ -78,6 +79,30 @@ export function createMessageAttachmentRepository(db: Database) {
         );
       for (const { image, ...row } of rows)
         found.set(row.id, { ...row, kind: image ? 'image' : 'document', bytes: row.bytes ?? null });
+      return found;
+    },
+
+    /** The owner's attachments among `ids` whole (bytes and text), for an export; by their url. */
+    async forExport(ownerId: string, ids: readonly string[]): Promise<Map<string, ExportedAttachment>> {
+      const found = new Map<string, ExportedAttachment>();
+      if (ids.length === 0) return found;
+      const rows = await db
+        .select({
+          id: files.id,
+          name: files.name,
+          mediaType: files.mimeType,
+          sizeBytes: files.sizeBytes,
+          bytes: files.bytes,
+          text: files.extractedText,
+        })
+        .from(files)
+        .where(
+          and(eq(files.ownerId, ownerId), eq(files.kind, ATTACHMENT_FILE_KIND), inArray(files.id, [...ids])),
+        );
+      for (const { id, name, ...row } of rows) {
+        const url = attachmentUrl(id);
+        found.set(url, { ...row, url, name: name ?? 'file' });
+      }
       return found;
     },
   };

@@ -135,6 +135,16 @@ describeStorage('attachments in messages (%s)', (mode) => {
       },
     ]);
     const request = chatRequests().find((r) => r.body.messages.at(-1).content.startsWith('What is this?'))!;
+    // The context inspector shows the picture (type and size, never the bytes) and its cost.
+    const preview = (
+      await app.inject({ method: 'GET', url: `/api/conversations/${id}/context`, headers: owner.headers })
+    ).json();
+    const shown = preview.messages.find((m: { content: string }) => m.content.startsWith('What is this?'));
+    expect(shown.images).toEqual([{ mediaType: 'image/png', sizeBytes: PNG.length }]);
+    expect(preview.parts.find((p: { text: string }) => p.text.startsWith('What is this?'))).toMatchObject({
+      images: 1,
+      tokens: expect.any(Number),
+    });
     expect(ollama.receivedImages(request)).toEqual([{ role: 'user', mediaType: 'image/png', data: PNG }]);
     expect(request.body.messages.at(-1).content).toBe(
       'What is this?\n\n<document name="notes.md">\n# Plan\nBuy milk.\n</document>',
@@ -275,5 +285,117 @@ describeStorage('attachments in messages (%s)', (mode) => {
     expect((await edit({ content: 'x', attachments: [foreign] })).json().error.code).toBe(
       'attachment_not_found',
     );
+  });
+
+  async function importAs(account: { cookie: string }, name: string, body: string) {
+    const form = new FormData();
+    form.append('file', new Blob([body]), name);
+    const request = new Request('http://x/', { method: 'POST', body: form });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/conversations/import',
+      headers: { ...CSRF, cookie: account.cookie, 'content-type': request.headers.get('content-type')! },
+      payload: Buffer.from(await request.arrayBuffer()),
+    });
+    return res.json().results[0] as { ok: boolean; conversation?: { id: string } };
+  }
+  const exportAs = (id: string, format: 'json' | 'md' | 'sillytavern', cookie = owner.cookie) =>
+    app.inject({
+      method: 'GET',
+      url: `/api/conversations/${id}/export?format=${format}`,
+      headers: { cookie },
+    });
+
+  it('exports attachments: JSON embeds them and an import elsewhere restores them as the importer’s own', async () => {
+    const id = await conversation();
+    const [image, notes] = [await picture(), await document()];
+    await send(id, { content: 'Keep these', attachments: [image, notes] });
+
+    const file = (await exportAs(id, 'json')).json();
+    const question = file.messages.find(
+      (m: { role: string }) => m.role === 'user' && m.content === 'Keep these',
+    );
+    expect(question.parts.slice(1).map((p: MessagePart) => p.type === 'file' && p.url)).toEqual([
+      attachmentUrl(image),
+      attachmentUrl(notes),
+    ]);
+    expect(file.attachments).toEqual([
+      {
+        url: attachmentUrl(image),
+        name: 'sky.png',
+        mediaType: 'image/png',
+        data: PNG.toString('base64'),
+        text: null,
+      },
+      {
+        url: attachmentUrl(notes),
+        name: 'notes.md',
+        mediaType: 'text/markdown',
+        data: Buffer.from('# Plan\nBuy milk.').toString('base64'),
+        text: '# Plan\nBuy milk.',
+      },
+    ]);
+    // A picture that is not one (bytes lie about their type) is left out of the import.
+    const tampered = structuredClone(file);
+    tampered.attachments[0].data = Buffer.from('<svg onload=alert(1)>').toString('base64');
+
+    const importer = { ...other, headers: { ...CSRF, cookie: other.cookie } };
+    for (const [body, pictureKept] of [
+      [file, true],
+      [tampered, false],
+    ] as const) {
+      const imported = await importAs(importer, 'keep.json', JSON.stringify(body));
+      expect(imported.ok).toBe(true);
+      const messages = (
+        await app.inject({
+          method: 'GET',
+          url: `/api/conversations/${imported.conversation!.id}/messages?view=tree`,
+          headers: importer.headers,
+        })
+      ).json().messages as { content: string; parts: MessagePart[] }[];
+      const [, pictureRef, notesRef] = messages.find((m) => m.content === 'Keep these')!.parts as Extract<
+        MessagePart,
+        { type: 'file' }
+      >[];
+      // The document is stored anew for the importer, under a new id, with its text.
+      expect(notesRef!.url).not.toBe(attachmentUrl(notes));
+      const restored = await files().findForOwner(other.user.id, notesRef!.url.split('/').at(-1)!);
+      expect(restored).toMatchObject({
+        kind: 'attachment',
+        name: 'notes.md',
+        extractedText: '# Plan\nBuy milk.',
+      });
+      if (pictureKept) {
+        expect(pictureRef).toMatchObject({ mediaType: 'image/png', name: 'sky.png', sizeBytes: PNG.length });
+        const bytes = (await files().findForOwner(other.user.id, pictureRef!.url.split('/').at(-1)!))?.bytes;
+        expect(Buffer.from(bytes!)).toEqual(PNG);
+      } else {
+        expect(pictureRef!.url).toBe(attachmentUrl(image));
+      }
+    }
+    // The exporter's own files are untouched and still theirs alone.
+    expect(await files().findForOwner(other.user.id, image)).toBeUndefined();
+  });
+
+  it('lists attachments in Markdown and writes them as SillyTavern’s extra.image and extra.file', async () => {
+    const id = await conversation();
+    await send(id, { content: 'Files', attachments: [await picture(), await document('line 1\nline 2')] });
+    const md = (await exportAs(id, 'md')).body;
+    expect(md).toContain('📎 *Attached picture:* **sky\\.png** (picture, image/png, 70 B)');
+    expect(md).toContain(
+      '📎 *Attached document:* **notes\\.md** (document, text/markdown, 13 B), beginning:\n\n```text\nline 1\nline 2\n```',
+    );
+    expect(md).not.toContain('/api/attachments/');
+
+    const lines = (await exportAs(id, 'sillytavern')).body
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    const question = lines.find((line) => line.mes === 'Files');
+    expect(question.extra).toMatchObject({
+      image: `data:image/png;base64,${PNG.toString('base64')}`,
+      inline_image: true,
+      file: { name: 'notes.md', size: 13, text: 'line 1\nline 2' },
+    });
   });
 });

@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import { conversationFileErrors } from '../conversation-formats/conversation-format-errors.js';
+import { type ExportedAttachments, filePartsOf } from '../conversation-formats/exported-attachment.js';
 import {
   type ConversationFileFormat,
   type ImportedAvatar,
@@ -16,15 +17,19 @@ import {
 } from '../conversation-formats/sillytavern-export.js';
 import type { Database } from '../db/database.js';
 import type { AvatarRow, MessageRow } from '../db/schema/index.js';
+import { attachmentIdOfUrl } from '../domain/attachment.js';
 import { AppError, notFound } from '../errors.js';
 import { createAvatarRepository } from '../repositories/avatar.repository.js';
 import { createConversationRepository } from '../repositories/conversation.repository.js';
 import { createConversationTransferRepository } from '../repositories/conversation-transfer.repository.js';
+import { createFileRepository } from '../repositories/file.repository.js';
 import { createMessageRepository } from '../repositories/message.repository.js';
+import { createMessageAttachmentRepository } from '../repositories/message-attachment.repository.js';
 import { createParticipantRepository } from '../repositories/participant.repository.js';
 import { createUserRepository } from '../repositories/user.repository.js';
 import { createAvatarService } from './avatar.service.js';
 import type { ConversationView } from './conversation.service.js';
+import { pointFilePartsAt, storeImportedAttachments } from './conversation-attachment-import.js';
 
 export type ConversationExportFormat = 'json' | 'md' | 'sillytavern';
 
@@ -65,6 +70,21 @@ export function createConversationTransferService(deps: { db: Database }) {
   const avatars = createAvatarRepository(deps.db);
   const users = createUserRepository(deps.db);
   const participants = createParticipantRepository(deps.db);
+  const attachmentRows = createMessageAttachmentRepository(deps.db);
+
+  /** The user's attachments the messages' file parts name, whole, by url (none read without file parts). */
+  async function attachmentsOf(
+    userId: string,
+    rows: readonly { parts?: MessageRow['parts'] | null | undefined }[],
+  ): Promise<ExportedAttachments> {
+    const ids = new Set<string>();
+    for (const row of rows)
+      for (const part of filePartsOf(row.parts)) {
+        const id = attachmentIdOfUrl(part.url);
+        if (id) ids.add(id);
+      }
+    return attachmentRows.forExport(userId, [...ids]);
+  }
 
   /**
    * A SillyTavern chat (JSON lines) of the visible branch, written as it is read: the branch
@@ -91,9 +111,15 @@ export function createConversationTransferService(deps: { db: Database }) {
     // The first line's swipes are read now: an imported chat's header may be on any of them.
     const [first, ...rest] = branch.path;
     const firstSwipes = first ? await swipesOf(first) : undefined;
+    // Attachments are read for the lines that have them, as those lines are written.
+    const withAttachments = async (turn: SillyTavernExportTurn): Promise<SillyTavernExportTurn> => {
+      const rows = [turn.shown, ...(turn.swipes ?? [])];
+      if (!rows.some((row) => filePartsOf(row.parts).length > 0)) return turn;
+      return { ...turn, attachments: await attachmentsOf(userId, rows) };
+    };
     async function* turns(): AsyncGenerator<SillyTavernExportTurn> {
-      if (first) yield { shown: first, swipes: firstSwipes };
-      for (const message of rest) yield { shown: message, swipes: await swipesOf(message) };
+      if (first) yield withAttachments({ shown: first, swipes: firstSwipes });
+      for (const message of rest) yield withAttachments({ shown: message, swipes: await swipesOf(message) });
     }
     const lines = toSillyTavernJsonl(
       {
@@ -132,6 +158,12 @@ export function createConversationTransferService(deps: { db: Database }) {
     const plan = planConversationImport(conversation);
     return deps.db.transaction(async (tx) => {
       const chosen = avatarId ?? (await resolveAvatar(tx, userId, conversation));
+      // Attachments the file carries become the importer's, stored with the conversation.
+      const stored = await storeImportedAttachments(
+        createFileRepository(tx),
+        userId,
+        conversation.attachments ?? [],
+      );
       const created = await createConversationTransferRepository(tx).insertConversationTree(
         {
           ownerId: userId,
@@ -145,7 +177,7 @@ export function createConversationTransferService(deps: { db: Database }) {
           lastMessageAt: plan.lastMessageAt,
           createdAt: conversation.createdAt,
         },
-        plan.messages,
+        pointFilePartsAt(plan.messages, stored),
         plan.activeLeafId,
       );
       return { ...created, participants: await createParticipantRepository(tx).listFor([created.id]) };
@@ -229,10 +261,13 @@ export function createConversationTransferService(deps: { db: Database }) {
         };
       }
       if (format === 'json') {
+        const tree = await messages.tree(conversation.id);
+        const attachments = await attachmentsOf(userId, tree);
         const file = toLuminaJson({
           conversation,
           avatar: avatar ? describeAvatar(avatar) : { id: conversation.avatarId, name: 'Avatar' },
-          messages: await messages.tree(conversation.id),
+          messages: tree,
+          ...(attachments.size > 0 ? { attachments: attachments.values() } : {}),
         });
         return {
           body: `${JSON.stringify(file, null, 2)}\n`,
@@ -249,6 +284,7 @@ export function createConversationTransferService(deps: { db: Database }) {
         avatarName: avatar?.name ?? 'Avatar',
         userName: user?.preferredName || user?.name || 'You',
         messages: branch,
+        attachments: await attachmentsOf(userId, branch),
       });
       return { body, contentType: 'text/markdown; charset=utf-8', fileName };
     },
