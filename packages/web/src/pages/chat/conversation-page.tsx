@@ -5,6 +5,7 @@ import { Link, useLocation, useNavigate, useParams, useSearchParams } from 'reac
 import { Composer } from '../../components/chat/composer';
 import { ContextIndicator } from '../../components/chat/context-indicator';
 import { ConversationPromptDialog, hasOwnPrompt } from '../../components/chat/conversation-prompt-dialog';
+import { DropOverlay, useFileDrop } from '../../components/chat/file-drop';
 import { ImpersonateButton } from '../../components/chat/impersonate-button';
 import type { DeleteScope, MessageActions } from '../../components/chat/message-item';
 import { MessageList } from '../../components/chat/message-list';
@@ -15,6 +16,7 @@ import { FormAlert } from '../../components/form-alert';
 import { DEFAULT_CHAIN, ModelPicker } from '../../components/models/model-picker';
 import { Skeleton } from '../../components/skeleton';
 import { friendlyMessage, serverErrorRequestId } from '../../lib/api-errors';
+import { useComposerAttachments, visionlessModelName } from '../../lib/attachments';
 import { useChatShortcuts, useShortcuts, useSwipeKeys } from '../../lib/chat-shortcuts';
 import {
   displayTitle,
@@ -93,6 +95,8 @@ function Conversation({ conversationId }: { conversationId: string }) {
   const [params, setParams] = useSearchParams();
   // The box's text is saved per conversation, so a reload or a new sign-in gives it back.
   const [draft, setDraft] = useDraft(user?.id, conversationId);
+  // Files for the next message: uploaded at once, kept with the draft.
+  const attachments = useComposerAttachments(user?.id, conversationId);
   const [followKey, setFollowKey] = useState(0);
   const [editLastKey, setEditLastKey] = useState(0);
   const [deleting, setDeleting] = useState<{ id: string; scope: DeleteScope } | null>(null);
@@ -124,6 +128,11 @@ function Conversation({ conversationId }: { conversationId: string }) {
   const usable = useMemo(() => chatModels(models.data ?? []), [models.data]);
   const defaultModel = useDefaultModel();
   const noModel = models.data !== undefined && usable.length === 0;
+  // The model that answers (the conversation's, the avatar's, the person's default), if it is blind.
+  const blindModelName = visionlessModelName(
+    conversation.model ?? avatar?.defaultModel ?? defaultModel.data?.id ?? null,
+    models.data,
+  );
   const busy = stream.streaming || patch.isPending || editInPlace.isPending || impersonation.writing;
   const highlightId = params.get('message');
   useDocumentTitle(title);
@@ -154,19 +163,14 @@ function Conversation({ conversationId }: { conversationId: string }) {
   const impersonate = () => {
     if (!canImpersonate) return;
     boxBefore.current = draft;
-    void impersonation.start();
+    void impersonation.start().then(() => {
+      const box = composer.current;
+      if (!box) return;
+      box.focus({ preventScroll: true });
+      box.setSelectionRange(box.value.length, box.value.length);
+    });
   };
   useShortcuts({ impersonate });
-  // Written (or stopped): the box is usable again, with the caret after the text, to edit and send.
-  const wasWriting = useRef(false);
-  useEffect(() => {
-    if (wasWriting.current && !impersonation.writing) {
-      const box = composer.current;
-      box?.focus({ preventScroll: true });
-      box?.setSelectionRange(box.value.length, box.value.length);
-    }
-    wasWriting.current = impersonation.writing;
-  }, [impersonation.writing]);
 
   const requestError = stream.requestError;
   // The server's limit; a `message_too_long` answer also tells it, should settings not have loaded.
@@ -174,20 +178,30 @@ function Conversation({ conversationId }: { conversationId: string }) {
 
   // The text stays in the box until the server has stored the message: every failure before
   // that (refused, unreachable, busy, session ended) leaves it where it was, to send again.
+  const { ready: readyFiles, clearSent: clearSentFiles } = attachments;
   const send = useCallback(() => {
     const content = draft.trim();
-    if (!content || stream.streaming) return;
+    if ((!content && readyFiles.length === 0) || stream.streaming) return;
     if (maxChars !== null && messageLength(draft) > maxChars) return;
     const sent = draft;
+    const files = readyFiles;
     setFollowKey((k) => k + 1);
     if (highlightId) setParams({}, { replace: true });
-    void stream.send(content, { onAccepted: () => setDraft((current) => textAfterAccepted(current, sent)) });
-  }, [draft, stream, highlightId, setParams, maxChars, setDraft]);
+    void stream.send(content, {
+      attachments: files,
+      onAccepted: () => {
+        setDraft((current) => textAfterAccepted(current, sent));
+        clearSentFiles(files.map((file) => file.id));
+      },
+    });
+  }, [draft, readyFiles, clearSentFiles, stream, highlightId, setParams, maxChars, setDraft]);
 
   // The first message, typed on the new-conversation page that created this conversation: sent
   // once, with the same care as a typed one (it stays in the box until the server stored it).
   const location = useLocation();
-  const firstMessage = (location.state as FirstMessageState | null)?.firstMessage ?? null;
+  const firstState = location.state as FirstMessageState | null;
+  const firstMessage = firstState?.firstMessage ?? null;
+  const firstFiles = firstState?.attachments;
   // Opened by "Fork from here": say so once (a reload or "back" does not say it again).
   const [branchedFrom, setBranchedFrom] = useState(
     () => (location.state as BranchedState | null)?.branchedFrom ?? null,
@@ -201,16 +215,23 @@ function Conversation({ conversationId }: { conversationId: string }) {
   }, []);
   const sentFirst = useRef(false);
   useEffect(() => {
-    if (!firstMessage || sentFirst.current) return;
+    if (firstMessage === null || sentFirst.current) return;
+    if (!firstMessage.trim() && !firstFiles?.length) return;
     sentFirst.current = true;
     // A reload or "back" must not send it again.
     navigate({ pathname: location.pathname, search: location.search }, { replace: true, state: null });
     setDraft(firstMessage);
+    // Its files wait in the box too until the server has stored the message.
+    if (firstFiles?.length) attachments.adopt(firstFiles);
     setFollowKey((k) => k + 1);
     void stream.send(firstMessage.trim(), {
-      onAccepted: () => setDraft((current) => textAfterAccepted(current, firstMessage)),
+      ...(firstFiles?.length ? { attachments: firstFiles } : {}),
+      onAccepted: () => {
+        setDraft((current) => textAfterAccepted(current, firstMessage));
+        if (firstFiles?.length) attachments.clearSent(firstFiles.map((file) => file.id));
+      },
     });
-  }, [firstMessage, location.pathname, location.search, navigate, setDraft, stream]);
+  }, [firstMessage, firstFiles, attachments, location.pathname, location.search, navigate, setDraft, stream]);
 
   // Stable callbacks, so a streamed token re-renders only the reply it belongs to (MessageItem is memoised).
   const { regenerate, continueReply, edit } = stream;
@@ -272,9 +293,12 @@ function Conversation({ conversationId }: { conversationId: string }) {
   });
 
   const noModelError = requestError?.code === 'no_model_configured';
+  // Files dropped anywhere on the conversation join the message.
+  const draggingFiles = useFileDrop(page, attachments.add);
 
   return (
-    <div ref={page} className="flex min-h-0 flex-1 flex-col">
+    <div ref={page} className="relative flex min-h-0 flex-1 flex-col">
+      <DropOverlay visible={draggingFiles} />
       <header className="flex shrink-0 flex-wrap items-center gap-x-3 gap-y-2 border-b border-line bg-surface px-3 py-2 sm:px-5">
         <ChatListToggle />
         <ParticipantStack participants={conversation.participants} viewerId={user?.id} />
@@ -367,6 +391,8 @@ function Conversation({ conversationId }: { conversationId: string }) {
         maxChars={maxChars}
         placeholder={`Message ${avatar ? leadingWords(avatar.name) : 'the avatar'}…`}
         onEditLast={() => setEditLastKey((k) => k + 1)}
+        attachments={attachments}
+        blindModelName={blindModelName}
         hint={
           <p className="text-xs text-ink-subtle max-sm:hidden">
             Enter to send · Shift+Enter for a new line{stream.streaming ? ' · Esc to stop' : ''}
