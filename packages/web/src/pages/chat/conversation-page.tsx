@@ -163,14 +163,19 @@ function Conversation({ conversationId }: { conversationId: string }) {
   const impersonate = () => {
     if (!canImpersonate) return;
     boxBefore.current = draft;
-    void impersonation.start().then(() => {
-      const box = composer.current;
-      if (!box) return;
-      box.focus({ preventScroll: true });
-      box.setSelectionRange(box.value.length, box.value.length);
-    });
+    void impersonation.start();
   };
   useShortcuts({ impersonate });
+  // Written (or stopped): the box is usable again, with the caret after the text, to edit and send.
+  const wasWriting = useRef(false);
+  useEffect(() => {
+    if (wasWriting.current && !impersonation.writing) {
+      const box = composer.current;
+      box?.focus({ preventScroll: true });
+      box?.setSelectionRange(box.value.length, box.value.length);
+    }
+    wasWriting.current = impersonation.writing;
+  }, [impersonation.writing]);
 
   const requestError = stream.requestError;
   // The server's limit; a `message_too_long` answer also tells it, should settings not have loaded.
