@@ -7491,6 +7491,7 @@ export interface components {
             content: string;
             /** Format: uuid */
             parentId?: string;
+            attachments?: string[];
         } | {
             /** @constant */
             type: "regenerate";
@@ -7510,6 +7511,7 @@ export interface components {
             /** Format: uuid */
             messageId: string;
             content: string;
+            attachments?: string[];
         } | {
             /** @constant */
             type: "cancel";
@@ -8550,6 +8552,7 @@ export interface components {
             content: string;
             /** Format: uuid */
             parentId?: string;
+            attachments?: string[];
         } | {
             /** @constant */
             type: "regenerate";
@@ -8569,6 +8572,7 @@ export interface components {
             /** Format: uuid */
             messageId: string;
             content: string;
+            attachments?: string[];
         } | {
             /** @constant */
             type: "cancel";

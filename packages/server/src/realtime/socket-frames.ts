@@ -12,6 +12,9 @@ import { type StreamPart, streamPartSchema } from './stream-parts.js';
 /** The client's own label for a frame; every frame it causes carries it back. */
 const ref = z.string().max(100).optional();
 
+/** Uploaded attachments a message carries, as on the HTTP routes (docs/attachments.md). */
+const attachments = z.array(z.uuid()).max(100).optional();
+
 export const socketClientFrameSchema = z
   .discriminatedUnion('type', [
     z.object({
@@ -20,10 +23,11 @@ export const socketClientFrameSchema = z
       conversationId: z.uuid(),
       content: z.string(),
       parentId: z.uuid().optional(),
+      attachments,
     }),
     z.object({ type: z.literal('regenerate'), ref, messageId: z.uuid() }),
     z.object({ type: z.literal('continue'), ref, messageId: z.uuid() }),
-    z.object({ type: z.literal('edit'), ref, messageId: z.uuid(), content: z.string() }),
+    z.object({ type: z.literal('edit'), ref, messageId: z.uuid(), content: z.string(), attachments }),
     z.object({ type: z.literal('cancel'), ref, messageId: z.uuid() }),
     z.object({
       type: z.literal('resume'),

@@ -1,12 +1,14 @@
 import { createHash } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import { ATTACHMENT_LIMITS, attachmentUrl } from '../domain/attachment.js';
 import type { MessagePart } from '../domain/message-parts.js';
 import { createFileRepository } from '../repositories/file.repository.js';
 import { CSRF, createTestApp, signup } from '../test-support/app.js';
 import { OllamaServer } from '../test-support/protocol-servers/ollama-server.js';
-import { parseSse } from '../test-support/sse.js';
+import { parseSse, waitUntil } from '../test-support/sse.js';
 import { createTestStorage, describeStorage, type TestStorage } from '../test-support/storage.js';
 
 const SEEING = 'ollama/llava:latest';
@@ -397,5 +399,38 @@ describeStorage('attachments in messages (%s)', (mode) => {
       inline_image: true,
       file: { name: 'notes.md', size: 13, text: 'line 1\nline 2' },
     });
+  });
+
+  it('takes attachments in the WebSocket send frame, with the same refusals as error frames', async () => {
+    if (!app.server.listening) await app.listen({ port: 0, host: '127.0.0.1' });
+    const port = (app.server.address() as AddressInfo).port;
+    const id = await conversation();
+    const socket = new WebSocket(`ws://127.0.0.1:${port}/ws/conversations`, {
+      headers: { cookie: owner.cookie, origin: `http://127.0.0.1:${port}` },
+    });
+    const frames: Record<string, unknown>[] = [];
+    socket.on('message', (data) => frames.push(JSON.parse(String(data))));
+    await new Promise((resolve) => socket.on('open', resolve));
+    const foreign = await attach(other.user.id, { name: 'x.png', mimeType: 'image/png', bytes: PNG });
+    socket.send(
+      JSON.stringify({ type: 'send', ref: 'no', conversationId: id, content: 'x', attachments: [foreign] }),
+    );
+    const image = await picture();
+    socket.send(
+      JSON.stringify({ type: 'send', ref: 'yes', conversationId: id, content: '', attachments: [image] }),
+    );
+    await waitUntil(async () => frames.some((f) => f.ref === 'yes' && f.type === 'finish'));
+    socket.close();
+    expect(frames.find((f) => f.ref === 'no')).toMatchObject({ type: 'error', code: 'attachment_not_found' });
+    const question = (await branch(id)).find((m) => m.role === 'user')!;
+    expect(question.parts).toEqual([
+      {
+        type: 'file',
+        url: attachmentUrl(image),
+        mediaType: 'image/png',
+        name: 'sky.png',
+        sizeBytes: PNG.length,
+      },
+    ]);
   });
 });
