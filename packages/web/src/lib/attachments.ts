@@ -1,4 +1,4 @@
-import { LuminaApiError, LuminaNetworkError } from '@lumina/sdk';
+import { type components, LuminaApiError, LuminaNetworkError } from '@lumina/sdk';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { friendlyMessage } from './api-errors';
 import type { MessagePart } from './chat-stream';
@@ -13,23 +13,8 @@ import { formatBytes } from './progress';
  * is shown the same way.
  */
 
-/** What POST /api/attachments answers (`{ attachment }`). */
-export interface Attachment {
-  id: string;
-  /** `/api/attachments/<id>` */
-  url: string;
-  name: string;
-  mediaType: string;
-  sizeBytes: number;
-  kind: 'image' | 'document';
-  width: number | null;
-  height: number | null;
-  /** Documents: how many characters of text the model reads; null for pictures. */
-  textChars: number | null;
-  /** The text was cut at the server's per-file limit. */
-  truncated: boolean;
-  createdAt: string;
-}
+/** What POST /api/attachments answers (`{ attachment }`), as the SDK types it. */
+export type Attachment = components['schemas']['Attachment'];
 
 const MB = 1024 * 1024;
 
@@ -89,21 +74,37 @@ export function precheckFile(file: { name: string; type: string; size: number })
   return null;
 }
 
-/** A server refusal of an upload, in words a person understands. */
+/** "Too big. Pictures may be at most 10 MB.": a headline, then the server's own reason when it gave one. */
+function withReason(headline: string, reason: string | undefined, otherwise: string): string {
+  const text = reason?.trim();
+  if (!text) return `${headline} ${otherwise}`;
+  return `${headline} ${text.charAt(0).toUpperCase()}${text.slice(1)}${/[.!?]$/.test(text) ? '' : '.'}`;
+}
+
+const LIMITS_SENTENCE = `Pictures can be up to ${ATTACHMENT_LIMITS.imageBytes / MB} MB, documents up to ${ATTACHMENT_LIMITS.documentBytes / MB} MB.`;
+
+/** A server refusal of an upload, in words a person understands (the server's reason kept). */
 export function uploadErrorMessage(error: unknown): string {
   if (error instanceof LuminaApiError) {
     switch (error.code) {
       case 'attachment_too_large':
-        return `Too big: pictures can be up to ${ATTACHMENT_LIMITS.imageBytes / MB} MB, documents up to ${ATTACHMENT_LIMITS.documentBytes / MB} MB.`;
+        return withReason('Too big.', error.message, LIMITS_SENTENCE);
       case 'attachment_unsupported_type':
-        return `Not a supported type. You can attach ${ATTACHMENT_KINDS_SENTENCE}.`;
+        return withReason(
+          'Not a supported type.',
+          error.message,
+          `You can attach ${ATTACHMENT_KINDS_SENTENCE}.`,
+        );
       case 'attachment_unreadable':
-        return 'Could not be read: the file may be damaged or password-protected.';
-      case 'payload_too_large':
-        return 'Too big for the server to take.';
+        return withReason(
+          'Could not be read.',
+          error.message,
+          'The file may be damaged or password-protected.',
+        );
+      case 'service_busy':
+        return 'Not uploaded: the server is busy reading other files. Try again in a moment.';
     }
-    if (error.status === 413)
-      return `Too big: pictures can be up to ${ATTACHMENT_LIMITS.imageBytes / MB} MB, documents up to ${ATTACHMENT_LIMITS.documentBytes / MB} MB.`;
+    if (error.status === 413) return `Too big. ${LIMITS_SENTENCE}`;
   }
   if (error instanceof LuminaNetworkError) return 'Not uploaded: can’t reach the Lumina server.';
   return friendlyMessage(error);
@@ -445,7 +446,7 @@ export function useComposerAttachments(
 
   const adopt = useCallback((attachments: readonly Attachment[]) => {
     setItems((current) => {
-      const have = new Set(current.map((item) => item.key));
+      const have = new Set(current.map((item) => item.attachment?.id));
       return [...current, ...attachments.filter((a) => !have.has(a.id)).map(readyItem)];
     });
   }, []);
@@ -453,10 +454,10 @@ export function useComposerAttachments(
   const clearSent = useCallback(
     (ids: readonly string[]) => {
       const sent = new Set(ids);
-      for (const item of itemsRef.current)
-        if (sent.has(item.key) || item.status === 'error') forget(item.key);
       // Refused files go too: the message they were meant for has gone without them.
-      const keep = (item: ComposerAttachment) => !sent.has(item.key) && item.status !== 'error';
+      const keep = (item: ComposerAttachment) =>
+        !(item.attachment && sent.has(item.attachment.id)) && item.status !== 'error';
+      for (const item of itemsRef.current) if (!keep(item)) forget(item.key);
       // Saved at once: the page may close right after (the new-chat page hands over and goes).
       storeAttachments(
         storageKey,
@@ -542,5 +543,5 @@ export function fileAttachmentPart(attachment: Attachment): MessagePart {
     mediaType: attachment.mediaType,
     name: attachment.name,
     sizeBytes: attachment.sizeBytes,
-  } as MessagePart;
+  };
 }

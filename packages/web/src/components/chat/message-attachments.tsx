@@ -7,7 +7,7 @@ import { formatBytes } from '../../lib/progress';
 import { documentLabel } from './attachment-chips';
 
 /** A `file` part of a message (`sizeBytes` in newer rows). */
-export type FilePart = Extract<MessagePart, { type: 'file' }> & { sizeBytes?: number };
+export type FilePart = Extract<MessagePart, { type: 'file' }>;
 
 const isImage = (file: FilePart) => file.mediaType.startsWith('image/');
 const nameOf = (file: FilePart) => file.name?.trim() || (isImage(file) ? 'Picture' : 'File');
