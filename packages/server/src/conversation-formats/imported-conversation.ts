@@ -1,4 +1,6 @@
 import type { MessageError, MessageStatus } from '../db/schema/conversations.js';
+import type { ConversationPrompt } from '../domain/conversation-prompt.js';
+import type { GenerationSettings } from '../domain/generation-settings.js';
 import type { MessagePart, MessageRole } from '../domain/message-parts.js';
 import type { ImportedAttachment } from './exported-attachment.js';
 
@@ -67,6 +69,10 @@ export interface ImportedConversation {
   pinned?: boolean | undefined;
   archived?: boolean | undefined;
   model?: string | null | undefined;
+  /** The conversation's own system prompt and author's note (Lumina JSON). */
+  prompt?: Pick<ConversationPrompt, 'systemPrompt' | 'authorsNote'> | undefined;
+  /** Sampling settings that override the avatar's in this conversation (Lumina JSON). */
+  generation?: GenerationSettings | undefined;
   createdAt: Date;
   avatar: ImportedAvatar;
   /** The last message of the branch that was showing; null: the newest leaf. */

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import type { ConversationRow, MessageRow } from '../db/schema/index.js';
 import { ATTACHMENT_LIMITS } from '../domain/attachment.js';
+import { conversationPromptSchema, readConversationPrompt } from '../domain/conversation-prompt.js';
+import { type GenerationSettings, readGenerationSettings } from '../domain/generation-settings.js';
 import { MESSAGE_ROLES, MESSAGE_STATUSES, messagePartSchema } from '../domain/message-parts.js';
 import { conversationFileErrors } from './conversation-format-errors.js';
 import type { ExportedAttachment } from './exported-attachment.js';
@@ -92,6 +94,18 @@ export const luminaConversationFileSchema = z.object({
     pinned: z.boolean().default(false),
     archived: z.boolean().default(false),
     model: z.string().max(300).nullable().default(null),
+    /**
+     * The conversation's own system prompt and author's note (domain/conversation-prompt.ts); the
+     * persona chosen is the exporter's and is not carried. Files written before have none.
+     */
+    prompt: z
+      .object({
+        systemPrompt: conversationPromptSchema.shape.systemPrompt,
+        authorsNote: conversationPromptSchema.shape.authorsNote,
+      })
+      .optional(),
+    /** Sampling settings that override the avatar's here; read leniently (out of range: dropped). */
+    generation: z.record(z.string(), z.unknown()).optional(),
     createdAt: datetime,
     avatar: avatarSchema,
   }),
@@ -106,7 +120,16 @@ export type LuminaConversationFile = z.input<typeof luminaConversationFileSchema
 export interface LuminaExportInput {
   conversation: Pick<
     ConversationRow,
-    'title' | 'titleSource' | 'tags' | 'pinned' | 'archived' | 'model' | 'createdAt' | 'activeLeafId'
+    | 'title'
+    | 'titleSource'
+    | 'tags'
+    | 'pinned'
+    | 'archived'
+    | 'model'
+    | 'createdAt'
+    | 'activeLeafId'
+    | 'prompt'
+    | 'generation'
   >;
   avatar: ImportedAvatar;
   /** Every message of the conversation, in any order. */
@@ -139,6 +162,8 @@ export function toLuminaJson(input: LuminaExportInput): LuminaConversationFile {
       pinned: conversation.pinned,
       archived: conversation.archived,
       model: conversation.model,
+      ...exportedPrompt(conversation.prompt),
+      ...exportedGeneration(conversation.generation),
       createdAt: conversation.createdAt.toISOString(),
       avatar,
     },
@@ -201,6 +226,10 @@ export function parseLuminaJson(value: unknown): ImportedConversation {
     pinned: file.conversation.pinned,
     archived: file.conversation.archived,
     model: file.conversation.model,
+    ...(file.conversation.prompt ? { prompt: file.conversation.prompt } : {}),
+    ...(file.conversation.generation
+      ? { generation: readGenerationSettings(file.conversation.generation) }
+      : {}),
     createdAt: new Date(file.conversation.createdAt),
     avatar: file.conversation.avatar,
     activeLeafKey: file.activeLeafId,
@@ -235,4 +264,21 @@ export function parseLuminaJson(value: unknown): ImportedConversation {
       createdAt: new Date(m.createdAt),
     })),
   };
+}
+
+/** The conversation's prompt controls for the file, when it has any (never the persona: it is the exporter's). */
+function exportedPrompt(stored: unknown): {
+  prompt?: {
+    systemPrompt: string | null;
+    authorsNote: ReturnType<typeof readConversationPrompt>['authorsNote'];
+  };
+} {
+  const { systemPrompt, authorsNote } = readConversationPrompt(stored);
+  return systemPrompt !== null || authorsNote !== null ? { prompt: { systemPrompt, authorsNote } } : {};
+}
+
+/** The conversation's own sampling settings for the file, when it has any. */
+function exportedGeneration(stored: unknown): { generation?: GenerationSettings } {
+  const generation = readGenerationSettings(stored);
+  return Object.keys(generation).length > 0 ? { generation } : {};
 }

@@ -163,6 +163,75 @@ describeStorage('conversation import and export on %s', (mode) => {
     expect(renumber(second)).toEqual(renumber(first));
   });
 
+  it('carries the conversation’s own prompt and generation settings through Lumina JSON, not the persona', async () => {
+    const [st] = results(await upload([{ name: ST_FIXTURE, bytes: fixture(ST_FIXTURE) }]));
+    const id = st!.conversationId!;
+    const personas = await app.inject({
+      method: 'PUT',
+      url: '/api/settings',
+      headers: { ...CSRF, cookie: user.cookie },
+      payload: { personas: [{ name: 'Wanderer' }] },
+    });
+    const personaId = personas.json().settings.personas[0].id;
+    const patched = await app.inject({
+      method: 'PATCH',
+      url: `/api/conversations/${id}`,
+      headers: { ...CSRF, cookie: user.cookie },
+      payload: {
+        prompt: {
+          systemPrompt: '{{original}} Speak in verse.',
+          authorsNote: { text: '[Keep it short.]', depth: 2, role: 'system' },
+          personaId,
+        },
+        generation: { temperature: 0.3, stop: ['###'] },
+      },
+    });
+    expect(patched.statusCode, patched.body).toBe(200);
+    const file = await exportJson(id);
+    expect(file.conversation.prompt).toEqual({
+      systemPrompt: '{{original}} Speak in verse.',
+      authorsNote: { text: '[Keep it short.]', depth: 2, role: 'system' },
+    });
+    expect(file.conversation.generation).toEqual({ temperature: 0.3, stop: ['###'] });
+
+    // Another user imports it: the prompt and settings come along; the persona was not theirs.
+    const [copy] = results(
+      await upload([{ name: 'copy.json', bytes: JSON.stringify(file) }], {}, other.cookie),
+    );
+    expect(copy).toMatchObject({ ok: true });
+    const read = await app.inject({
+      method: 'GET',
+      url: `/api/conversations/${copy!.conversationId}`,
+      headers: { cookie: other.cookie },
+    });
+    expect(read.json().conversation).toMatchObject({
+      prompt: {
+        systemPrompt: '{{original}} Speak in verse.',
+        authorsNote: { text: '[Keep it short.]', depth: 2 },
+      },
+      generation: { temperature: 0.3, stop: ['###'] },
+    });
+    expect(read.json().conversation.prompt.personaId ?? null).toBeNull();
+
+    // Out-of-range values are dropped on import, and a bad prompt is refused with the file's error.
+    const hostile = structuredClone(file) as LuminaFile;
+    hostile.conversation.generation = { temperature: 99, topP: 0.5 };
+    const [lenient] = results(
+      await upload([{ name: 'h.json', bytes: JSON.stringify(hostile) }], {}, other.cookie),
+    );
+    const lenientRead = await app.inject({
+      method: 'GET',
+      url: `/api/conversations/${lenient!.conversationId}`,
+      headers: { cookie: other.cookie },
+    });
+    expect(lenientRead.json().conversation.generation).toEqual({ topP: 0.5 });
+    hostile.conversation.prompt = { systemPrompt: 'x'.repeat(20_001), authorsNote: null };
+    const [refused] = results(
+      await upload([{ name: 'h.json', bytes: JSON.stringify(hostile) }], {}, other.cookie),
+    );
+    expect(refused).toMatchObject({ ok: false });
+  });
+
   it('imports every conversation of a ChatGPT export, each with its tree and active branch', async () => {
     const before = await counts();
     const res = await upload([{ name: 'conversations.json', bytes: fixture('chatgpt-conversations.json') }]);

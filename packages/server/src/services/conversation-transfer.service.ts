@@ -174,6 +174,8 @@ export function createConversationTransferService(deps: { db: Database }) {
           pinned: conversation.pinned ?? false,
           archived: conversation.archived ?? false,
           model: conversation.model ?? null,
+          ...(conversation.prompt ? { prompt: conversation.prompt } : {}),
+          ...(conversation.generation ? { generation: conversation.generation } : {}),
           lastMessageAt: plan.lastMessageAt,
           createdAt: conversation.createdAt,
         },
