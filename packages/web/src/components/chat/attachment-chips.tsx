@@ -101,8 +101,10 @@ export function AttachmentChip({
     <div
       data-attachment-status={item.status}
       className={clsx(
-        'relative flex w-64 max-w-full min-w-0 items-center gap-2.5 overflow-hidden rounded-xl border p-1.5 pr-1',
-        failed ? 'border-bad/40 bg-bad-soft' : 'border-line bg-surface-sunken/60',
+        'relative flex max-w-full min-w-0 gap-2.5 overflow-hidden rounded-xl border p-1.5 pr-1',
+        failed
+          ? 'w-72 items-start border-bad/40 bg-bad-soft'
+          : 'items-center border-line bg-surface-sunken/60',
       )}
     >
       <span className="relative flex size-10 shrink-0 items-center justify-center overflow-hidden rounded-lg bg-surface text-ink-muted">

@@ -102,11 +102,10 @@ function PictureThumbnail({ file, single }: { file: FilePart; single: boolean })
               <X className="size-4" aria-hidden="true" />
             </RadixDialog.Close>
           </div>
-          <img
-            src={file.url}
-            alt={name}
-            className="min-h-0 max-w-full flex-1 rounded-lg object-contain sm:max-w-5xl"
-          />
+          {/* Never larger than it is: a small picture stays small, a large one fits the screen. */}
+          <div className="flex min-h-0 w-full max-w-5xl flex-1 items-center justify-center">
+            <img src={file.url} alt={name} className="max-h-full max-w-full rounded-lg object-contain" />
+          </div>
         </RadixDialog.Content>
       </RadixDialog.Portal>
     </RadixDialog.Root>
@@ -129,7 +128,7 @@ function DocumentChip({ file }: { file: FilePart }) {
       download={name}
       data-part="file"
       title={`Download ${name}`}
-      className="flex w-72 max-w-full min-w-0 items-center gap-2.5 rounded-xl border border-line bg-surface p-2 pr-3 text-left transition-colors hover:bg-surface-sunken focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-accent"
+      className="flex w-fit max-w-[min(100%,24rem)] min-w-56 items-center gap-2.5 rounded-xl border border-line bg-surface p-2 pr-3 text-left transition-colors hover:bg-surface-sunken focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-accent"
     >
       <span className="flex size-10 shrink-0 items-center justify-center rounded-lg bg-accent-soft text-accent-soft-ink">
         <FileText className="size-5" aria-hidden="true" />
