@@ -10,13 +10,13 @@ export const ATTACHMENT_FILE_KIND = 'attachment';
 /** What every upload and message is held to; checked before the work they bound. */
 export const ATTACHMENT_LIMITS = {
   /** Bytes of an uploaded picture. */
-  maxImageBytes: 10 * 1024 * 1024,
+  maxImageBytes: 10_000_000,
   /** Decoded pixels of a picture (width × height), checked from its header before decoding. */
   maxImagePixels: 40_000_000,
   /** The stored picture's long side, in pixels (larger ones are scaled down). */
   maxImageSide: 2048,
   /** Bytes of an uploaded document (PDF, DOCX, text). */
-  maxDocumentBytes: 20 * 1024 * 1024,
+  maxDocumentBytes: 20_000_000,
   /** Characters (UTF-16 code units) of text kept per document; longer text is cut. */
   maxTextChars: 200_000,
   /** PDF pages read; later pages are left out and the text marked truncated. */

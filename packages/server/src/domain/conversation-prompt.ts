@@ -27,7 +27,10 @@ export const conversationPromptSchema = z
   .object({
     systemPrompt: promptText.nullable().default(null),
     authorsNote: authorsNoteSchema.nullable().default(null),
-    personaId: z.union([z.uuid(), z.literal('account')]).nullable().optional(),
+    personaId: z
+      .union([z.uuid(), z.literal('account')])
+      .nullable()
+      .optional(),
   })
   .meta({ id: 'ConversationPrompt' });
 

@@ -60,6 +60,7 @@ describeStorage('admin API for background jobs (%s)', (mode) => {
     const queues = res.json().queues as Array<{ name: string }>;
     expect(queues.map((q) => q.name)).toEqual([
       'admin-test',
+      'attachment-purge',
       'conversation-summary',
       'conversation-title',
       'reply-recovery',

@@ -8,7 +8,8 @@ import { requireIdentity } from '../security/authenticate.js';
 import type { AttachmentService } from '../services/attachment.service.js';
 import { errorResponses, idParams } from './schemas.js';
 
-const MB = 1024 * 1024;
+/** Sizes are said in decimal megabytes, as the web app writes them. */
+const MB = 1_000_000;
 
 /**
  * Served bytes are never run: no sniffing into HTML, a sandbox with nothing allowed should a

@@ -7,7 +7,6 @@ import { type AvatarImageService, MAX_IMAGE_BYTES } from '../services/avatar-ima
 import { type SettingsService, userSettingsSchema } from '../services/settings.service.js';
 import { errorResponses, idParams } from './schemas.js';
 
-
 /**
  * The pictures of a user's personas (settings `personas[].imageId`): checked and re-encoded like
  * avatar pictures (512×512 WebP), stored as `persona-image` files of their owner, shown by the
@@ -40,9 +39,7 @@ export const personaPictureRoutes =
       },
       async (request, reply) => {
         const userId = requireIdentity(request).user.id;
-        const persona = (await deps.settings.get(userId)).personas.find(
-          (p) => p.id === request.params.id,
-        );
+        const persona = (await deps.settings.get(userId)).personas.find((p) => p.id === request.params.id);
         if (!persona) throw notFound('persona');
         const file = persona.imageId ? await deps.files.findForOwner(userId, persona.imageId) : undefined;
         if (!file) throw notFound('picture');
@@ -109,11 +106,7 @@ export const personaPictureRoutes =
       },
       async (request) => {
         const userId = requireIdentity(request).user.id;
-        const { settings, replaced } = await deps.settings.setPersonaImage(
-          userId,
-          request.params.id,
-          null,
-        );
+        const { settings, replaced } = await deps.settings.setPersonaImage(userId, request.params.id, null);
         if (replaced) await deps.images.removeFile(userId, replaced);
         return { settings };
       },

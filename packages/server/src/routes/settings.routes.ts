@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { UsageRepository } from '../repositories/usage.repository.js';
-import type { AvatarImageService } from '../services/avatar-image.service.js';
 import { requireAdmin, requireIdentity } from '../security/authenticate.js';
+import type { AvatarImageService } from '../services/avatar-image.service.js';
 import {
   type SettingsService,
   userSettingsPatchSchema,

@@ -145,7 +145,7 @@ function tooLarge(sizeBytes: number, kind: 'image' | 'document'): AppError {
   return new AppError(
     413,
     'attachment_too_large',
-    `${kind === 'image' ? 'Pictures' : 'Files'} may be at most ${limitBytes / 1024 / 1024} MB`,
+    `${kind === 'image' ? 'Pictures' : 'Files'} may be at most ${limitBytes / 1_000_000} MB`,
     { sizeBytes, limitBytes },
   );
 }

@@ -15,7 +15,7 @@ import {
   visionlessModelName,
 } from './attachments';
 
-const MB = 1024 * 1024;
+const MB = 1_000_000;
 const file = (name: string, type: string, size = 10) => ({ name, type, size });
 
 describe('precheckFile and attachmentKindOf', () => {
@@ -34,11 +34,11 @@ describe('precheckFile and attachmentKindOf', () => {
   it('says why a file cannot go: its type, its size (the server’s limits), empty', () => {
     expect(precheckFile(file('cat.png', 'image/png', 10 * MB))).toBeNull();
     expect(precheckFile(file('cat.png', 'image/png', 10 * MB + 1))).toBe(
-      'Too big (10.5 MB): pictures can be up to 10 MB.',
+      'Too big (10.0 MB): pictures can be up to 10 MB.',
     );
     expect(precheckFile(file('paper.pdf', 'application/pdf', 20 * MB))).toBeNull();
     expect(precheckFile(file('paper.pdf', 'application/pdf', 21 * MB))).toBe(
-      'Too big (22.0 MB): documents can be up to 20 MB.',
+      'Too big (21.0 MB): documents can be up to 20 MB.',
     );
     expect(precheckFile(file('archive.zip', 'application/zip'))).toMatch(
       /^Not a supported type\. You can attach pictures/,

@@ -16,7 +16,8 @@ import { formatBytes } from './progress';
 /** What POST /api/attachments answers (`{ attachment }`), as the SDK types it. */
 export type Attachment = components['schemas']['Attachment'];
 
-const MB = 1024 * 1024;
+/** Sizes are said in decimal megabytes, as the web app writes them. */
+const MB = 1_000_000;
 
 /** The server's limits (ATTACHMENT_LIMITS in packages/server/src/domain/attachment.ts). */
 export const ATTACHMENT_LIMITS = {

@@ -83,8 +83,14 @@ export function fakeApi(routes: Record<string, Handler>) {
     const path = new URL(request.url).pathname;
     const text = await request.clone().text();
     // JSON bodies are recorded parsed; uploads (pictures, files) as their text.
-    const json = !/^(image|application\/octet-stream|multipart)\b/.test(request.headers.get('content-type') ?? '');
-    requests.push({ method: request.method, path, body: text ? (json ? JSON.parse(text) : text) : undefined });
+    const json = !/^(image|application\/octet-stream|multipart)\b/.test(
+      request.headers.get('content-type') ?? '',
+    );
+    requests.push({
+      method: request.method,
+      path,
+      body: text ? (json ? JSON.parse(text) : text) : undefined,
+    });
     const handler =
       routes[`${request.method} ${path}`] ??
       Object.entries(routes).find(([key]) => {
