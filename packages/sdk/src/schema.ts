@@ -6966,6 +6966,18 @@ export interface components {
             /** @description `<provider>/<model>` that members' conversations use when neither they nor the avatar chose one; null: the first model available */
             defaultModel: string | null;
         };
+        ApiTokenInput: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** @description The first characters of the token, to tell tokens apart */
+            prefix: string;
+            scopes: ("read" | "write" | "admin")[];
+            expiresAt: string | null;
+            lastUsedAt: string | null;
+            /** Format: date-time */
+            createdAt: string;
+        };
         AttachmentInput: {
             /** Format: uuid */
             id: string;
@@ -6986,18 +6998,6 @@ export interface components {
             textChars: number | null;
             /** @description The text was cut at the per-file limit (or the PDF at its page limit) */
             truncated: boolean;
-            /** Format: date-time */
-            createdAt: string;
-        };
-        ApiTokenInput: {
-            /** Format: uuid */
-            id: string;
-            name: string;
-            /** @description The first characters of the token, to tell tokens apart */
-            prefix: string;
-            scopes: ("read" | "write" | "admin")[];
-            expiresAt: string | null;
-            lastUsedAt: string | null;
             /** Format: date-time */
             createdAt: string;
         };
@@ -7772,6 +7772,27 @@ export interface components {
             /** @description The generation settings its provider takes; others are not sent (docs/providers.md) */
             settings: ("temperature" | "topP" | "topK" | "minP" | "repetitionPenalty" | "frequencyPenalty" | "presencePenalty" | "maxTokens" | "stop" | "seed")[];
         };
+        UserPersonaInput: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** @default  */
+            description: string;
+            /** @default null */
+            imageId: string | null;
+        };
+        UserSettingsInput: {
+            /** @default null */
+            defaultModel: string | null;
+            /** @default [] */
+            fallbackModels: string[];
+            /** @default false */
+            localOnly: boolean;
+            /** @default [] */
+            personas: components["schemas"]["UserPersonaInput"][];
+            /** @default null */
+            defaultPersonaId: string | null;
+        };
         ProviderInput: {
             /** @description The prefix of this provider’s model ids */
             id: string;
@@ -7836,27 +7857,6 @@ export interface components {
             activeLeafId: string;
             /** @description The message is already on the visible branch */
             onActiveBranch: boolean;
-        };
-        UserPersonaInput: {
-            /** Format: uuid */
-            id: string;
-            name: string;
-            /** @default  */
-            description: string;
-            /** @default null */
-            imageId: string | null;
-        };
-        UserSettingsInput: {
-            /** @default null */
-            defaultModel: string | null;
-            /** @default [] */
-            fallbackModels: string[];
-            /** @default false */
-            localOnly: boolean;
-            /** @default [] */
-            personas: components["schemas"]["UserPersonaInput"][];
-            /** @default null */
-            defaultPersonaId: string | null;
         };
         ModelPriceInput: {
             /** @description A model id (`provider/model`) or a prefix ending in `*`, e.g. `openai/gpt-4o*` */
@@ -8027,6 +8027,18 @@ export interface components {
             /** @description `<provider>/<model>` that members' conversations use when neither they nor the avatar chose one; null: the first model available */
             defaultModel: string | null;
         };
+        ApiToken: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** @description The first characters of the token, to tell tokens apart */
+            prefix: string;
+            scopes: ("read" | "write" | "admin")[];
+            expiresAt: string | null;
+            lastUsedAt: string | null;
+            /** Format: date-time */
+            createdAt: string;
+        };
         Attachment: {
             /** Format: uuid */
             id: string;
@@ -8047,18 +8059,6 @@ export interface components {
             textChars: number | null;
             /** @description The text was cut at the per-file limit (or the PDF at its page limit) */
             truncated: boolean;
-            /** Format: date-time */
-            createdAt: string;
-        };
-        ApiToken: {
-            /** Format: uuid */
-            id: string;
-            name: string;
-            /** @description The first characters of the token, to tell tokens apart */
-            prefix: string;
-            scopes: ("read" | "write" | "admin")[];
-            expiresAt: string | null;
-            lastUsedAt: string | null;
             /** Format: date-time */
             createdAt: string;
         };
@@ -8833,6 +8833,27 @@ export interface components {
             /** @description The generation settings its provider takes; others are not sent (docs/providers.md) */
             settings: ("temperature" | "topP" | "topK" | "minP" | "repetitionPenalty" | "frequencyPenalty" | "presencePenalty" | "maxTokens" | "stop" | "seed")[];
         };
+        UserPersona: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** @default  */
+            description: string;
+            /** @default null */
+            imageId: string | null;
+        };
+        UserSettings: {
+            /** @default null */
+            defaultModel: string | null;
+            /** @default [] */
+            fallbackModels: string[];
+            /** @default false */
+            localOnly: boolean;
+            /** @default [] */
+            personas: components["schemas"]["UserPersona"][];
+            /** @default null */
+            defaultPersonaId: string | null;
+        };
         Provider: {
             /** @description The prefix of this provider’s model ids */
             id: string;
@@ -8897,27 +8918,6 @@ export interface components {
             activeLeafId: string;
             /** @description The message is already on the visible branch */
             onActiveBranch: boolean;
-        };
-        UserPersona: {
-            /** Format: uuid */
-            id: string;
-            name: string;
-            /** @default  */
-            description: string;
-            /** @default null */
-            imageId: string | null;
-        };
-        UserSettings: {
-            /** @default null */
-            defaultModel: string | null;
-            /** @default [] */
-            fallbackModels: string[];
-            /** @default false */
-            localOnly: boolean;
-            /** @default [] */
-            personas: components["schemas"]["UserPersona"][];
-            /** @default null */
-            defaultPersonaId: string | null;
         };
         ModelPrice: {
             /** @description A model id (`provider/model`) or a prefix ending in `*`, e.g. `openai/gpt-4o*` */
