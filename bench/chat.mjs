@@ -9,7 +9,8 @@
 // - >= 150 complete 50-token turns/s with 16 clients.
 // Options: --quick (fewer turns, shorter load), --pg-url <admin url>, --phases sequential,throughput,
 // concurrent and --modes pglite,postgres (a part of the run, when working on one figure);
-// BENCH_INTERVAL=0 sends the concurrent streams' tokens at once (what the 200 starts alone cost).
+// BENCH_INTERVAL=0 sends the concurrent streams' tokens at once (what the 200 starts alone cost);
+// BENCH_SERVER_NODE_ARGS passes Node options to the server (e.g. "--cpu-prof --cpu-prof-dir=<dir>").
 import { inPostgresMode, progress, runAsMain } from './lib/common.mjs';
 import { withCpuUsage } from './lib/load.mjs';
 import { spawnOpenAiWireServer } from './lib/openai-wire-server.mjs';
@@ -302,6 +303,8 @@ async function runMode(kind, dataDir, extraEnv, model, options) {
   const cli = process.env.BENCH_CHAT_ENTRY === 'cli';
   const server = await startServer({
     dataDir,
+    // e.g. BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server alone.
+    nodeArgs: (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean),
     bin: cli ? SERVER_BIN : BUNDLE_BIN,
     args: cli ? ['start'] : [],
     env: {

@@ -1,7 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { StreamPart } from '../realtime/stream-parts.js';
-import { DELTA_WINDOW_MS, sendNumberedEvents } from './sse.js';
+import { BUSY_DELTA_WINDOW_MS, DELTA_WINDOW_MS, sendNumberedEvents } from './sse.js';
 
 interface Event {
   id: string | undefined;
@@ -102,6 +102,65 @@ describe('reply streams as SSE: deltas merged within a window', () => {
       ['3', { delta: 'bc' }],
       ['4', { status: 'complete', finishReason: 'stop', timings: null }],
     ]);
+  });
+
+  it('holds deltas longer while another reply has not written its first content (starts go first)', async () => {
+    let release: () => void = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    app = Fastify();
+    const numbered = (produce: () => AsyncIterable<StreamPart>) =>
+      async function* () {
+        let seq = 0;
+        for await (const part of produce()) yield { seq: ++seq, part };
+      };
+    // A reply still starting: no content until released.
+    app.get('/starting', async (request, reply) => {
+      await sendNumberedEvents(
+        request,
+        reply,
+        numbered(async function* () {
+          await released;
+          yield { type: 'text-delta', delta: 'at last' };
+          yield { type: 'finish', status: 'complete', finishReason: 'stop', timings: null };
+        }),
+      );
+    });
+    // A reply on screen: a delta every 10 ms for 400 ms.
+    app.get('/flowing', async (request, reply) => {
+      await sendNumberedEvents(
+        request,
+        reply,
+        numbered(async function* () {
+          for (let i = 0; i < 40; i++) {
+            yield { type: 'text-delta', delta: `${i} ` };
+            await new Promise((resolve) => setTimeout(resolve, 10));
+          }
+          yield { type: 'finish', status: 'complete', finishReason: 'stop', timings: null };
+        }),
+      );
+    });
+    const base = await app.listen({ port: 0, host: '127.0.0.1' });
+    const deltaEvents = async () =>
+      (await readEvents(await fetch(`${base}/flowing`))).filter((e) => e.event === 'text-delta');
+    const text = (events: Event[]) => events.map((e) => (e.data as { delta: string }).delta).join('');
+    const whole = Array.from({ length: 40 }, (_, i) => `${i} `).join('');
+
+    const starting = fetch(`${base}/starting`).then((response) => readEvents(response));
+    await new Promise((resolve) => setTimeout(resolve, 50)); // its stream is open, no content yet
+    const busy = await deltaEvents();
+    expect(text(busy)).toBe(whole);
+    // 400 ms in windows of BUSY_DELTA_WINDOW_MS: the first delta, then about two more events.
+    expect(BUSY_DELTA_WINDOW_MS).toBe(200);
+    expect(busy.length).toBeLessThanOrEqual(4);
+    release();
+    expect((await starting).map((e) => e.event)).toEqual(['text-delta', 'finish']);
+
+    // Nothing starting: the usual window, several more events for the same text.
+    const calm = await deltaEvents();
+    expect(text(calm)).toBe(whole);
+    expect(calm.length).toBeGreaterThanOrEqual(5);
   });
 
   it('sends the headers at once even when no part comes yet (a follower of a quiet reply)', async () => {

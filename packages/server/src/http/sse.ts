@@ -93,6 +93,34 @@ const numberedId = (item: { seq: number }) => item.seq;
  */
 export const DELTA_WINDOW_MS = 50;
 
+/**
+ * While some reply stream has not yet written its first content, the others hold their deltas
+ * this long instead: under a burst of new replies the event loop goes to starting them (first
+ * content is what a person waits for) rather than to writing the text of replies already on
+ * screen, which meanwhile arrives in five steps a second instead of twenty (docs/performance.md).
+ */
+export const BUSY_DELTA_WINDOW_MS = 200;
+
+/** Reply streams of this process that have not written their first content yet. */
+let awaitingFirstContent = 0;
+/** Streams holding deltas, written together when the shared window ends: one timer, not one per stream. */
+const heldWriters = new Set<() => void>();
+/** True while the shared timer is set. */
+let pacing = false;
+const deltaWindow = () => (awaitingFirstContent > 0 ? BUSY_DELTA_WINDOW_MS : DELTA_WINDOW_MS);
+const writeAllHeld = () => {
+  pacing = false;
+  const due = [...heldWriters];
+  heldWriters.clear();
+  for (const writeHeld of due) writeHeld();
+};
+const writeHeldLater = (writeHeld: () => void, inMs: number) => {
+  heldWriters.add(writeHeld);
+  if (pacing) return;
+  pacing = true;
+  setTimeout(writeAllHeld, Math.max(0, inMs));
+};
+
 type HeldDelta = { type: 'text-delta' | 'reasoning-delta'; delta: string; seq: number };
 const isDelta = (part: { type: string }): part is { type: 'text-delta' | 'reasoning-delta'; delta: string } =>
   part.type === 'text-delta' || part.type === 'reasoning-delta';
@@ -148,20 +176,22 @@ async function writeEvents<T>(
   // Deltas held back within the window (mergeDeltas), and when the window ends.
   let held: HeldDelta | null = null;
   let windowEnds = 0;
-  let timer: NodeJS.Timeout | null = null;
+  let awaiting = mergeDeltas;
+  if (awaiting) awaitingFirstContent++;
+  const firstContentWritten = () => {
+    if (!awaiting) return;
+    awaiting = false;
+    awaitingFirstContent--;
+  };
   const writeHeld = () => {
-    if (timer) clearTimeout(timer);
-    timer = null;
+    heldWriters.delete(writeHeld);
     if (!held) return;
     const { type, delta, seq } = held;
     held = null;
     if (raw.destroyed) return;
     write(`id: ${seq}\nevent: ${type}\ndata: {"delta":${JSON.stringify(delta)}}\n\n`);
-    windowEnds = performance.now() + DELTA_WINDOW_MS;
-  };
-  const onWindowEnd = () => {
-    timer = null;
-    writeHeld();
+    firstContentWritten();
+    windowEnds = performance.now() + deltaWindow();
   };
   try {
     for await (const item of produce(controller.signal)) {
@@ -179,7 +209,7 @@ async function writeEvents<T>(
         }
         const now = performance.now();
         if (now >= windowEnds) writeHeld();
-        else timer ??= setTimeout(onWindowEnd, windowEnds - now);
+        else writeHeldLater(writeHeld, windowEnds - now);
         continue;
       }
       writeHeld();
@@ -195,7 +225,8 @@ async function writeEvents<T>(
       );
     }
   } finally {
-    if (timer) clearTimeout(timer);
+    heldWriters.delete(writeHeld);
+    firstContentWritten();
     clearInterval(heartbeat);
     raw.off('close', onClose);
     if (!raw.destroyed) raw.end();
