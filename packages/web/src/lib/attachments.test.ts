@@ -1,5 +1,5 @@
 import { LuminaApiError, LuminaNetworkError } from '@lumina/sdk';
-import { act, renderHook } from '@testing-library/react';
+import { act, renderHook, waitFor } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   type Attachment,
@@ -191,6 +191,38 @@ describe('useComposerAttachments', () => {
     act(() => result.current.clearSent(['a1']));
     expect(result.current.items).toEqual([]);
     expect(window.localStorage.getItem(attachmentDraftKey('u1', 'c1'))).toBeNull();
+  });
+
+  it('takes out files kept with the draft that the server no longer has, and says so', async () => {
+    window.localStorage.setItem(
+      attachmentDraftKey('u1', 'c9'),
+      JSON.stringify({
+        text: '',
+        savedAt: Date.now(),
+        attachments: [stored('kept', 'cat.png'), stored('gone', 'old.png'), stored('unknown', 'x.png')],
+      }),
+    );
+    const checked: string[] = [];
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async (url: string) => {
+        checked.push(url);
+        if (url.includes('/gone/')) return new Response(null, { status: 404 });
+        if (url.includes('/unknown/')) throw new TypeError('offline');
+        return new Response('{}', { status: 200 });
+      }),
+    );
+    const { result } = renderHook(() => useComposerAttachments('u1', 'c9', manualUploader().upload));
+    expect(result.current.ready.map((a) => a.id)).toEqual(['kept', 'gone', 'unknown']);
+    await waitFor(() => expect(result.current.ready.map((a) => a.id)).toEqual(['kept', 'unknown']));
+    expect(checked.sort()).toEqual([
+      '/api/attachments/gone/meta',
+      '/api/attachments/kept/meta',
+      '/api/attachments/unknown/meta',
+    ]);
+    expect(result.current.notice).toMatch(/^A file kept with your draft is no longer on the server/);
+    const saved = JSON.parse(window.localStorage.getItem(attachmentDraftKey('u1', 'c9'))!);
+    expect(saved.attachments.map((a: Attachment) => a.id)).toEqual(['kept', 'unknown']);
   });
 
   it('a failed upload says why and can be tried again; remove cancels a running upload', async () => {

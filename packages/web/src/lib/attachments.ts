@@ -183,6 +183,22 @@ export function uploadAttachment(file: File, options: UploadOptions = {}): Promi
   });
 }
 
+/**
+ * The ids among these that the server no longer has (404). A failed check (offline, a server
+ * error) counts as present: the send will say what is wrong.
+ */
+export async function missingAttachments(ids: readonly string[], baseUrl = ''): Promise<string[]> {
+  const answers = await Promise.all(
+    ids.map((id) =>
+      fetch(`${baseUrl}/api/attachments/${encodeURIComponent(id)}/meta`, { credentials: 'include' }).then(
+        (response) => (response.status === 404 ? id : null),
+        () => null,
+      ),
+    ),
+  );
+  return answers.filter((id): id is string => id !== null);
+}
+
 /** Removes an upload no message uses (best effort: the server purges unused uploads anyway). */
 export function deleteAttachment(id: string, baseUrl = ''): void {
   void fetch(`${baseUrl}/api/attachments/${encodeURIComponent(id)}`, {
@@ -318,6 +334,30 @@ export function useComposerAttachments(
     }
     storeAttachments(storageKey, readyList);
   }, [storageKey, readyList]);
+
+  // Files kept with a draft are deleted on the server a day after their upload when no message
+  // used them: the restored ones are checked once, and those that are gone leave the box with a
+  // word (rather than a send refused for a file the person cannot see is missing).
+  // biome-ignore lint/correctness/useExhaustiveDependencies: once per box (its storage key)
+  useEffect(() => {
+    const restored = itemsRef.current.flatMap((item) =>
+      item.status === 'ready' && item.attachment ? [item.attachment.id] : [],
+    );
+    if (restored.length === 0) return;
+    let cancelled = false;
+    void missingAttachments(restored).then((gone) => {
+      if (cancelled || gone.length === 0) return;
+      setItems((current) => current.filter((item) => !gone.includes(item.key)));
+      setNotice(
+        gone.length === 1
+          ? 'A file kept with your draft is no longer on the server (files not sent are kept for a day), so it was taken out.'
+          : `${gone.length} files kept with your draft are no longer on the server (files not sent are kept for a day), so they were taken out.`,
+      );
+    });
+    return () => {
+      cancelled = true;
+    };
+  }, [storageKey]);
 
   // Leaving the page cancels uploads still running and frees the local previews.
   useEffect(() => {
