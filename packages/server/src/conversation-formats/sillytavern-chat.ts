@@ -1,7 +1,9 @@
 import { z } from 'zod';
+import { ATTACHMENT_LIMITS } from '../domain/attachment.js';
 import type { MessagePart, MessageRole } from '../domain/message-parts.js';
 import { assertJsonTextDepth, MAX_JSON_DEPTH } from '../json-depth.js';
 import { conversationFileErrors } from './conversation-format-errors.js';
+import type { ImportedAttachment } from './exported-attachment.js';
 import type { ImportedConversation, ImportedMessage } from './imported-conversation.js';
 import { shortReason } from './json-text.js';
 import { parseSillyTavernDate } from './sillytavern-date.js';
@@ -82,6 +84,7 @@ export function parseSillyTavernChat(text: string, fileName: string): ImportedCo
     new Date();
 
   const messages: ImportedMessage[] = [];
+  const attachments: ImportedAttachment[] = [];
   let parentKey: string | null = null;
   let previousAt = createdAt;
   for (const { number, line } of entries) {
@@ -98,20 +101,28 @@ export function parseSillyTavernChat(text: string, fileName: string): ImportedCo
     };
     if (!swipes || swipes.length < 2) {
       const key = `line-${number}`;
+      const files = attachedFiles(key, line.extra);
+      attachments.push(...files.attachments);
       messages.push({
         ...common,
         key,
         content: mes,
         createdAt: at,
         ...generation(line, line.extra, role),
-        ...withReasoning(mes, line.extra),
-        metadata: { ...common.metadata, sillyTavern: { ...rest, ...(swipes ? { swipes } : {}) } },
+        ...withFiles(withReasoning(mes, line.extra), mes, files.parts),
+        metadata: {
+          ...common.metadata,
+          sillyTavern: { ...rest, extra: files.extra, ...(swipes ? { swipes } : {}) },
+        },
       });
       parentKey = key;
       previousAt = at;
       continue;
     }
     const selected = selectedSwipe(swipes, swipe_id, mes);
+    // The line's attachments belong to the swipe it shows.
+    const files = attachedFiles(`line-${number}`, line.extra);
+    attachments.push(...files.attachments);
     for (const [index, swipe] of swipes.entries()) {
       const info = swipeInfo(swipe_info?.[index]);
       const isSelected = index === selected;
@@ -127,11 +138,13 @@ export function parseSillyTavernChat(text: string, fileName: string): ImportedCo
         content: isSelected ? mes : swipe,
         createdAt: parseSillyTavernDate(info?.send_date) ?? at,
         ...generation(isSelected ? line : (info ?? {}), isSelected ? line.extra : info?.extra, role),
-        ...withReasoning(isSelected ? mes : swipe, isSelected ? line.extra : info?.extra),
+        ...(isSelected
+          ? withFiles(withReasoning(mes, line.extra), mes, files.parts)
+          : withReasoning(swipe, info?.extra)),
         metadata: {
           ...common.metadata,
           sillyTavern: isSelected
-            ? { ...rest, ...swipeMeta }
+            ? { ...rest, extra: files.extra, ...swipeMeta }
             : { name: line.name, is_user: line.is_user, is_system: line.is_system, ...swipeMeta },
         },
       });
@@ -153,7 +166,93 @@ export function parseSillyTavernChat(text: string, fileName: string): ImportedCo
     avatar: { name: characterName.slice(0, 100) },
     activeLeafKey: parentKey,
     messages,
+    ...(attachments.length > 0 ? { attachments } : {}),
   };
+}
+
+type FilePart = Extract<MessagePart, { type: 'file' }>;
+
+const IMAGE_DATA_URL = /^data:(image\/(?:png|jpeg|webp|gif));base64,([A-Za-z0-9+/=\s]+)$/;
+/** A data URL longer than this cannot hold a picture within the upload limit (base64 is 4/3). */
+const MAX_DATA_URL_CHARS = Math.ceil((ATTACHMENT_LIMITS.maxImageBytes * 4) / 3) + 100;
+
+/**
+ * What SillyTavern attached to a message, as Lumina attachments: a picture sent inline
+ * (`extra.image` as a data URL; a path on a SillyTavern server cannot be read here and stays in
+ * the metadata) and documents with their text (`extra.file` / `extra.files`: `{name, text}`),
+ * stored as text files. Each is checked like an upload when stored; the file parts name them by
+ * a key the importer points at the stored ones. What was taken out of `extra` is not kept twice.
+ */
+function attachedFiles(
+  key: string,
+  extra: Record<string, unknown> | undefined,
+): { parts: FilePart[]; attachments: ImportedAttachment[]; extra: Record<string, unknown> | undefined } {
+  if (!extra) return { parts: [], attachments: [], extra };
+  const parts: FilePart[] = [];
+  const attachments: ImportedAttachment[] = [];
+  const kept: Record<string, unknown> = { ...extra };
+  const add = (attachment: Omit<ImportedAttachment, 'url'>, index: number) => {
+    const url = `/api/attachments/import-${key}-${index}`;
+    attachments.push({ ...attachment, url });
+    parts.push({ type: 'file', url, mediaType: attachment.mediaType, name: attachment.name });
+  };
+  const image =
+    typeof extra.image === 'string' && extra.image.length <= MAX_DATA_URL_CHARS
+      ? IMAGE_DATA_URL.exec(extra.image)
+      : null;
+  if (image) {
+    const title = typeof extra.title === 'string' && extra.title.trim() ? extra.title.trim() : null;
+    const extension = image[1]!.slice('image/'.length).replace('jpeg', 'jpg');
+    add(
+      {
+        name: title ?? `picture.${extension}`,
+        mediaType: image[1]!,
+        bytes: Buffer.from(image[2]!, 'base64'),
+        text: null,
+      },
+      0,
+    );
+    delete kept.image;
+    delete kept.inline_image;
+    delete kept.title;
+  }
+  const documents = [extra.file, ...(Array.isArray(extra.files) ? extra.files : [])].filter(
+    (file): file is { name?: unknown; text: string } =>
+      typeof file === 'object' && file !== null && typeof (file as { text?: unknown }).text === 'string',
+  );
+  const seen = new Set<string>();
+  for (const document of documents) {
+    const name =
+      typeof document.name === 'string' && document.name.trim() ? document.name.trim() : 'document.txt';
+    if (seen.has(`${name}\u0000${document.text}`)) continue; // `file` is also the first of `files`
+    seen.add(`${name}\u0000${document.text}`);
+    const markdown = /\.(md|markdown)$/i.test(name);
+    add(
+      {
+        name,
+        mediaType: markdown ? 'text/markdown' : 'text/plain',
+        bytes: Buffer.from(document.text, 'utf8'),
+        text: document.text,
+      },
+      parts.length,
+    );
+  }
+  if (documents.length > 0) {
+    delete kept.file;
+    delete kept.files;
+  }
+  return { parts, attachments, extra: parts.length > 0 ? kept : extra };
+}
+
+/** A message's parts with its attached files after its text (and reasoning). */
+function withFiles(
+  reasoning: { parts?: MessagePart[] },
+  text: string,
+  files: FilePart[],
+): { parts?: MessagePart[] } {
+  if (files.length === 0) return reasoning;
+  const before = reasoning.parts ?? (text === '' ? [] : [{ type: 'text' as const, text }]);
+  return { parts: [...before, ...files] };
 }
 
 /** Parses every non-blank line as a JSON object, with its 1-based line number. */

@@ -399,6 +399,60 @@ describeStorage('attachments in messages (%s)', (mode) => {
       inline_image: true,
       file: { name: 'notes.md', size: 13, text: 'line 1\nline 2' },
     });
+
+    // Imported back (as SillyTavern users share chats): the picture and the document come along
+    // as the importer's own attachments; the base64 is not also kept in the metadata.
+    const jsonl = `${lines.map((line) => JSON.stringify(line)).join('\n')}\n`;
+    const imported = await importAs({ ...other }, 'Aria - chat.jsonl', jsonl);
+    expect(imported.ok).toBe(true);
+    const messages = (
+      await app.inject({
+        method: 'GET',
+        url: `/api/conversations/${imported.conversation!.id}/messages?view=tree`,
+        headers: { cookie: other.cookie },
+      })
+    ).json().messages as { content: string; parts: MessagePart[]; metadata: Record<string, unknown> }[];
+    const back = messages.find((m) => m.content === 'Files')!;
+    const [text, pictureRef, notesRef] = back.parts as Extract<MessagePart, { type: 'file' }>[];
+    expect(text).toEqual({ type: 'text', text: 'Files' });
+    expect(pictureRef).toMatchObject({ type: 'file', mediaType: 'image/png', sizeBytes: PNG.length });
+    expect(notesRef).toMatchObject({ type: 'file', mediaType: 'text/markdown', name: 'notes.md' });
+    const picturePart = await files().findForOwner(other.user.id, pictureRef!.url.split('/').at(-1)!);
+    expect(Buffer.from(picturePart!.bytes)).toEqual(PNG);
+    const notesPart = await files().findForOwner(other.user.id, notesRef!.url.split('/').at(-1)!);
+    expect(notesPart).toMatchObject({ kind: 'attachment', extractedText: 'line 1\nline 2' });
+    expect(JSON.stringify(back.metadata)).not.toContain('base64');
+
+    // A picture that is not one, or a path on a SillyTavern server, is not stored.
+    const hostile = structuredClone(lines);
+    const hostileQuestion = hostile.find((line) => line.mes === 'Files');
+    hostileQuestion.extra = { image: `data:image/png;base64,${Buffer.from('<svg/>').toString('base64')}` };
+    const other2 = await importAs(
+      { ...other },
+      'x.jsonl',
+      `${hostile.map((l) => JSON.stringify(l)).join('\n')}\n`,
+    );
+    expect(other2.ok).toBe(true);
+    hostileQuestion.extra = { image: 'user/images/Aria/picture.png' };
+    const pathOnly = await importAs(
+      { ...other },
+      'y.jsonl',
+      `${hostile.map((l) => JSON.stringify(l)).join('\n')}\n`,
+    );
+    const pathMessages = (
+      await app.inject({
+        method: 'GET',
+        url: `/api/conversations/${pathOnly.conversation!.id}/messages?view=tree`,
+        headers: { cookie: other.cookie },
+      })
+    ).json().messages as {
+      content: string;
+      parts: MessagePart[];
+      metadata: { sillyTavern?: { extra?: unknown } };
+    }[];
+    const pathQuestion = pathMessages.find((m) => m.content === 'Files')!;
+    expect(pathQuestion.parts.filter((p) => p.type === 'file')).toEqual([]);
+    expect(pathQuestion.metadata.sillyTavern?.extra).toEqual({ image: 'user/images/Aria/picture.png' });
   });
 
   it('takes attachments in the WebSocket send frame, with the same refusals as error frames', async () => {
