@@ -552,7 +552,8 @@ describe('chat', () => {
     // Delete from the question down: the branch ends where it was before.
     const question = messages(page).nth(count);
     await question.hover();
-    await question.getByRole('button', { name: 'Delete from here' }).click();
+    await question.getByRole('button', { name: 'Delete…' }).click();
+    await page.getByRole('menuitem', { name: /Delete from here/ }).click();
     const confirm = page.getByRole('dialog', { name: 'Delete from here?' });
     await confirm.getByRole('button', { name: 'Delete' }).click();
     await expect.poll(() => messages(page).count()).toBe(count);
