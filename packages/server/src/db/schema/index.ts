@@ -8,3 +8,4 @@ export * from './secrets.js';
 export * from './sessions.js';
 export * from './settings.js';
 export * from './users.js';
+export * from './memories.js';
