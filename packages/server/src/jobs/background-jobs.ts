@@ -16,6 +16,12 @@ export const BACKGROUND_JOBS = {
   replyRecovery: 'reply-recovery',
   /** Delete attachments no message used for a day (jobs/attachment-purge-job.ts). */
   attachmentPurge: 'attachment-purge',
+  /** Extract memories from a finished exchange (memory/, issue 13). */
+  memoryExtract: 'memory-extract',
+  /** Embed memories, messages and document chunks that lack a vector of the user's embedding model. */
+  memoryEmbed: 'memory-embed',
+  /** Read, chunk and index a knowledge document of an avatar. */
+  knowledgeIndex: 'knowledge-index',
 } as const;
 
 /** How often the cluster-wide recovery sweep runs (one job per interval across instances). */

@@ -63,6 +63,9 @@ describeStorage('admin API for background jobs (%s)', (mode) => {
       'attachment-purge',
       'conversation-summary',
       'conversation-title',
+      'knowledge-index',
+      'memory-embed',
+      'memory-extract',
       'reply-recovery',
     ]);
     expect(queues[0]).toEqual({
