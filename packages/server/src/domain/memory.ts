@@ -58,6 +58,18 @@ export interface MemoryItem {
   lastRecalledAt: Date | null;
 }
 
+/**
+ * Which memories an avatar sees: with a `private` policy only its own (avatar_id = avatarId);
+ * with `shared`, also the user's shared ones (avatar_id null).
+ */
+export interface MemoryScope {
+  avatarId: string;
+  shared: boolean;
+}
+
+/** The avatar id a memory taken from a conversation with this avatar is stored under. */
+export const storedAvatarId = (scope: MemoryScope): string | null => (scope.shared ? null : scope.avatarId);
+
 /** A memory is current while it has no end. */
 export const isCurrent = (item: Pick<MemoryItem, 'validTo'>, at = new Date()) =>
   item.validTo === null || item.validTo > at;
