@@ -49,6 +49,11 @@ export const conversations = pgTable(
     tags: text('tags').array().notNull().default(sql`'{}'::text[]`),
     pinned: boolean('pinned').notNull().default(false),
     archived: boolean('archived').notNull().default(false),
+    /**
+     * Incognito: nothing is extracted or recalled from it, it is in no list, search or export, and
+     * it is deleted when its session ends (docs/memory.md, "Incognito"). Set at creation only.
+     */
+    incognito: boolean('incognito').notNull().default(false),
     /** The last message of the visible branch; null for an empty conversation. */
     activeLeafId: uuid('active_leaf_id').references((): AnyPgColumn => messages.id, {
       onDelete: 'set null',
@@ -68,6 +73,10 @@ export const conversations = pgTable(
     index('conversations_owner_recent_idx').on(t.ownerId, t.pinned, t.lastMessageAt),
     index('conversations_avatar_id_idx').on(t.avatarId),
     index('conversations_active_leaf_id_idx').on(t.activeLeafId),
+    // Few rows: the purge job, and the filters that leave incognito conversations out, read it.
+    index('conversations_incognito_idx')
+      .on(t.ownerId)
+      .where(sql`${t.incognito}`),
     check('conversations_title_source_check', sql`${t.titleSource} in ('auto', 'user')`),
   ],
 );

@@ -1,0 +1,2 @@
+ALTER TABLE "conversations" ADD COLUMN "incognito" boolean DEFAULT false NOT NULL;--> statement-breakpoint
+CREATE INDEX "conversations_incognito_idx" ON "conversations" USING btree ("owner_id") WHERE "conversations"."incognito";
