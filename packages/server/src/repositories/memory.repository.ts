@@ -1,0 +1,329 @@
+import { and, count, desc, eq, ilike, inArray, isNull, lt, or, type SQL, sql } from 'drizzle-orm';
+import { type Database, queryRows } from '../db/database.js';
+import { memories } from '../db/schema/index.js';
+import type { MemoryItem, MemoryKind, MemoryScope } from '../domain/memory.js';
+import { isUuid, newId } from '../ids.js';
+
+/** What a caller stores; the id, validity end, embedding and timestamps are the database's. */
+export type NewMemory = Pick<
+  MemoryItem,
+  | 'ownerId'
+  | 'avatarId'
+  | 'kind'
+  | 'content'
+  | 'importance'
+  | 'confidence'
+  | 'origin'
+  | 'sourceMessageIds'
+  | 'sourceConversationId'
+  | 'pinned'
+> & { validFrom?: Date };
+
+export interface MemoryListFilter {
+  /** An exact avatar; null: the shared memories only; undefined: every memory of the user. */
+  avatarId?: string | null;
+  /** What one avatar sees (its own, and the shared ones when its policy is `shared`). */
+  scope?: MemoryScope;
+  kind?: MemoryKind;
+  /** Full text over the content (web-search syntax), plus a substring match for partial words. */
+  q?: string;
+  /** Also memories that no longer hold (superseded or invalidated); default only current ones. */
+  includeHistory?: boolean;
+  pinned?: boolean;
+  /** At most this many (1–500; default 50). */
+  limit?: number;
+  /** Cursor: only memories older than this id (ids are UUIDv7, so id order is creation order). */
+  before?: string;
+}
+
+export interface MemoryPatch {
+  content?: string;
+  kind?: MemoryKind;
+  importance?: number;
+  pinned?: boolean;
+  avatarId?: string | null;
+}
+
+export const MEMORY_LIST_MAX = 500;
+const MEMORY_LIST_DEFAULT = 50;
+
+/** Every column but the vector and the text-search vector (large, and nobody reads them back). */
+const itemColumns = {
+  id: memories.id,
+  ownerId: memories.ownerId,
+  avatarId: memories.avatarId,
+  kind: memories.kind,
+  content: memories.content,
+  importance: memories.importance,
+  confidence: memories.confidence,
+  origin: memories.origin,
+  sourceMessageIds: memories.sourceMessageIds,
+  sourceConversationId: memories.sourceConversationId,
+  validFrom: memories.validFrom,
+  validTo: memories.validTo,
+  supersededBy: memories.supersededBy,
+  pinned: memories.pinned,
+  embeddingModel: memories.embeddingModel,
+  createdAt: memories.createdAt,
+  updatedAt: memories.updatedAt,
+  lastRecalledAt: memories.lastRecalledAt,
+};
+
+/** Current = no end yet, or an end still in the future (domain `isCurrent`). */
+const current = () => sql`(${memories.validTo} is null or ${memories.validTo} > now())`;
+
+/** `%`, `_` and `\` in a search typed by a person are literal characters, not patterns. */
+const likeEscaped = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+/**
+ * A uuid[] parameter. Drizzle spreads a JS array into a list of parameters, so the ids travel as
+ * one comma-joined text, checked to be UUIDs first (so the cast cannot fail on outside input).
+ */
+const uuidArray = (ids: readonly string[]) => {
+  if (!ids.every(isUuid)) throw new Error('memory repository: source message ids must be UUIDs');
+  return sql`string_to_array(${ids.join(',')}, ',')::uuid[]`;
+};
+
+/**
+ * Memory items (domain/memory.ts). Every method takes the owner and touches only their rows, so
+ * a caller can never reach another person's memories. A superseded or invalidated memory stays
+ * (with `validTo`) as history until it is deleted.
+ * @example const memoryRepo = createMemoryRepository(storage.db);
+ */
+export function createMemoryRepository(db: Database) {
+  const owned = (ownerId: string, id: string) => and(eq(memories.ownerId, ownerId), eq(memories.id, id));
+
+  async function get(ownerId: string, id: string): Promise<MemoryItem | undefined> {
+    if (!isUuid(id)) return undefined;
+    const [row] = await db.select(itemColumns).from(memories).where(owned(ownerId, id));
+    return row;
+  }
+
+  return {
+    async insert(item: NewMemory): Promise<MemoryItem> {
+      const [row] = await db
+        .insert(memories)
+        .values({
+          ownerId: item.ownerId,
+          avatarId: item.avatarId,
+          kind: item.kind,
+          content: item.content,
+          importance: item.importance,
+          confidence: item.confidence,
+          origin: item.origin,
+          sourceMessageIds: item.sourceMessageIds,
+          sourceConversationId: item.sourceConversationId,
+          pinned: item.pinned,
+          ...(item.validFrom ? { validFrom: item.validFrom } : {}),
+        })
+        .returning(itemColumns);
+      return row!;
+    },
+
+    get,
+
+    /** Newest first; page on with `before` = the last id of the previous page. */
+    async list(ownerId: string, filter: MemoryListFilter = {}): Promise<MemoryItem[]> {
+      const where: (SQL | undefined)[] = [eq(memories.ownerId, ownerId)];
+      if (filter.avatarId === null) where.push(isNull(memories.avatarId));
+      else if (filter.avatarId !== undefined) where.push(eq(memories.avatarId, filter.avatarId));
+      if (filter.scope) {
+        const own = eq(memories.avatarId, filter.scope.avatarId);
+        where.push(filter.scope.shared ? or(own, isNull(memories.avatarId)) : own);
+      }
+      if (filter.kind) where.push(eq(memories.kind, filter.kind));
+      if (filter.pinned !== undefined) where.push(eq(memories.pinned, filter.pinned));
+      if (!filter.includeHistory) where.push(current());
+      if (filter.before !== undefined) {
+        if (!isUuid(filter.before)) return [];
+        where.push(lt(memories.id, filter.before));
+      }
+      const q = filter.q?.trim();
+      if (q) {
+        // Full text finds whole words in any order; the substring match finds "choc" in
+        // "chocolate", which a person typing into a search box expects.
+        where.push(
+          or(
+            sql`${memories.tsv} @@ websearch_to_tsquery('simple', ${q})`,
+            ilike(memories.content, `%${likeEscaped(q)}%`),
+          ),
+        );
+      }
+      const limit = Math.min(Math.max(Math.trunc(filter.limit ?? MEMORY_LIST_DEFAULT), 1), MEMORY_LIST_MAX);
+      return db
+        .select(itemColumns)
+        .from(memories)
+        .where(and(...where))
+        .orderBy(desc(memories.id))
+        .limit(limit);
+    },
+
+    /** A content change drops the vector and its model, so the embedding job embeds the new text. */
+    async update(ownerId: string, id: string, patch: MemoryPatch): Promise<MemoryItem | undefined> {
+      if (!isUuid(id)) return undefined;
+      const set: Partial<typeof memories.$inferInsert> = { updatedAt: new Date() };
+      if (patch.content !== undefined)
+        Object.assign(set, { content: patch.content, embedding: null, embeddingModel: null });
+      if (patch.kind !== undefined) set.kind = patch.kind;
+      if (patch.importance !== undefined) set.importance = patch.importance;
+      if (patch.pinned !== undefined) set.pinned = patch.pinned;
+      if (patch.avatarId !== undefined) set.avatarId = patch.avatarId;
+      const [row] = await db.update(memories).set(set).where(owned(ownerId, id)).returning(itemColumns);
+      return row;
+    },
+
+    /**
+     * Replaces a current memory with `next` in one statement: the new row is inserted and the old
+     * one ends (`validTo` now, `supersededBy` the new id) together. The old row is locked, so of
+     * two concurrent supersessions of one memory only the first happens. Undefined (and nothing
+     * stored) when the old memory is not the owner's or no longer current.
+     */
+    async supersede(ownerId: string, oldId: string, next: NewMemory): Promise<MemoryItem | undefined> {
+      if (!isUuid(oldId) || next.ownerId !== ownerId) return undefined;
+      const id = newId();
+      const rows = await queryRows<{ id: string }>(
+        db,
+        sql`with old as (
+              select id from memories
+              where owner_id = ${ownerId} and id = ${oldId} and (valid_to is null or valid_to > now())
+              for update
+            ), inserted as (
+              insert into memories (id, owner_id, avatar_id, kind, content, importance, confidence, origin,
+                                    source_message_ids, source_conversation_id, pinned, valid_from)
+              select ${id}::uuid, ${ownerId}::uuid, ${next.avatarId}::uuid, ${next.kind}::text, ${next.content}::text,
+                     ${next.importance}::real, ${next.confidence}::real, ${next.origin}::text,
+                     ${uuidArray(next.sourceMessageIds)}, ${next.sourceConversationId}::uuid, ${next.pinned}::boolean,
+                     coalesce(${next.validFrom?.toISOString() ?? null}::timestamptz, now())
+              from old
+              returning id
+            ), ended as (
+              update memories m set valid_to = now(), superseded_by = inserted.id, updated_at = now()
+              from old, inserted where m.id = old.id
+              returning m.id
+            )
+            select inserted.id from inserted, ended`,
+      );
+      return rows[0] ? get(ownerId, rows[0].id) : undefined;
+    },
+
+    /** Ends a current memory at `at` (kept as history); undefined when none such is the owner's. */
+    async invalidate(ownerId: string, id: string, at = new Date()): Promise<MemoryItem | undefined> {
+      if (!isUuid(id)) return undefined;
+      const [row] = await db
+        .update(memories)
+        .set({ validTo: at, updatedAt: new Date() })
+        .where(and(owned(ownerId, id), current()))
+        .returning(itemColumns);
+      return row;
+    },
+
+    /** Deletes the row, its vector and its text-search entry with it. True when one was deleted. */
+    async remove(ownerId: string, id: string): Promise<boolean> {
+      if (!isUuid(id)) return false;
+      const rows = await db.delete(memories).where(owned(ownerId, id)).returning({ id: memories.id });
+      return rows.length > 0;
+    },
+
+    /**
+     * Deletes every memory of the user, or with `avatarId` those stored as that avatar's own
+     * (shared memories stay: other avatars see them too). Answers how many were deleted.
+     */
+    async removeAll(ownerId: string, avatarId?: string): Promise<number> {
+      if (avatarId !== undefined && !isUuid(avatarId)) return 0;
+      const rows = await db
+        .delete(memories)
+        .where(
+          and(
+            eq(memories.ownerId, ownerId),
+            avatarId === undefined ? undefined : eq(memories.avatarId, avatarId),
+          ),
+        )
+        .returning({ id: memories.id });
+      return rows.length;
+    },
+
+    /**
+     * Every version of the fact this memory is one of: what it superseded, back to the first, and
+     * what superseded it, up to the current one. Oldest first; empty when not the owner's.
+     */
+    async history(ownerId: string, id: string): Promise<MemoryItem[]> {
+      if (!isUuid(id)) return [];
+      // `union` (not `union all`) stops at rows already seen, should a chain ever loop.
+      const chain = sql`(
+        with recursive later(id, next) as (
+          select id, superseded_by from memories where owner_id = ${ownerId} and id = ${id}
+          union
+          select m.id, m.superseded_by from memories m join later l on m.id = l.next where m.owner_id = ${ownerId}
+        ), earlier(id) as (
+          select id from memories where owner_id = ${ownerId} and id = ${id}
+          union
+          select m.id from memories m join earlier e on m.superseded_by = e.id where m.owner_id = ${ownerId}
+        )
+        select id from later union select id from earlier
+      )`;
+      return db
+        .select(itemColumns)
+        .from(memories)
+        .where(and(eq(memories.ownerId, ownerId), sql`${memories.id} in ${chain}`))
+        .orderBy(memories.validFrom, memories.id);
+    },
+
+    /** Notes that recall used these memories (one statement; the edit time stays). */
+    async markRecalled(ownerId: string, ids: string[]): Promise<void> {
+      const valid = ids.filter(isUuid);
+      if (valid.length === 0) return;
+      await db
+        .update(memories)
+        .set({ lastRecalledAt: sql`now()`, updatedAt: sql`${memories.updatedAt}` })
+        .where(and(eq(memories.ownerId, ownerId), inArray(memories.id, valid)));
+    },
+
+    /** The user's memories, current and history together (the MEMORY_LIMITS.itemsPerUser count). */
+    async count(ownerId: string): Promise<number> {
+      const [row] = await db.select({ n: count() }).from(memories).where(eq(memories.ownerId, ownerId));
+      return Number(row?.n ?? 0);
+    },
+
+    /**
+     * Stores a memory's vector (unit length) and the model that made it. With `ifContent`, only
+     * while the content is still that text: an edit made while the vector was computed wins.
+     * True when stored.
+     */
+    async setEmbedding(
+      ownerId: string,
+      id: string,
+      model: string,
+      vector: number[],
+      ifContent?: string,
+    ): Promise<boolean> {
+      if (!isUuid(id)) return false;
+      const rows = await db
+        .update(memories)
+        .set({ embedding: vector, embeddingModel: model, updatedAt: sql`${memories.updatedAt}` })
+        .where(and(owned(ownerId, id), ifContent === undefined ? undefined : eq(memories.content, ifContent)))
+        .returning({ id: memories.id });
+      return rows.length > 0;
+    },
+
+    /**
+     * Current memories without a vector of `model` (none yet, or another model's), oldest first:
+     * the embedding job's work list. History is left out: recall never searches it.
+     */
+    async withoutEmbedding(ownerId: string, model: string, limit: number): Promise<MemoryItem[]> {
+      return db
+        .select(itemColumns)
+        .from(memories)
+        .where(
+          and(
+            eq(memories.ownerId, ownerId),
+            sql`${memories.embeddingModel} is distinct from ${model}`,
+            current(),
+          ),
+        )
+        .orderBy(memories.id)
+        .limit(Math.max(1, Math.trunc(limit)));
+    },
+  };
+}
+
+export type MemoryRepository = ReturnType<typeof createMemoryRepository>;
