@@ -1,0 +1,535 @@
+import { type SQL, sql } from 'drizzle-orm';
+import { type Database, queryRows } from '../db/database.js';
+import type { MemoryItem, MemoryKind, MemoryOrigin, MemoryScope } from '../domain/memory.js';
+
+/**
+ * Recall's SQL (issue 13): full-text candidates ranked by BM25 and vector candidates ranked by
+ * cosine similarity, over three corpora of one user: memories, past messages with an avatar and
+ * an avatar's document chunks. Fusion and weighting happen in memory/recall.ts; this file only
+ * finds and scores.
+ *
+ * Why BM25 here and not `ts_rank`: PostgreSQL's rankings count how often and how close the query
+ * terms occur but never how rare a term is (no IDF), so "the" weighs as much as "Miso". BM25
+ * (k1 1.2, b 0.75) is computed in SQL over a bounded candidate set:
+ * - each query lexeme (at most {@link BM25.maxTerms}) takes at most {@link BM25.dfCap} matching
+ *   rows through the GIN index; their count is the term's document frequency (exact below the cap);
+ * - a term at the cap is frequent: its frequency is estimated from the share of a sample of
+ *   {@link BM25.sample} rows that contain it (the same sample gives the average length);
+ * - the corpus size is counted up to {@link BM25.corpusCap};
+ * - the {@link BM25.rescore} rows with the most IDF among their matched terms are scored exactly
+ *   (term frequencies and length from the row's tsvector positions).
+ * So the work per query is bounded whatever the corpus size, and a rare term's rows are always
+ * candidates (an OR query ordered by recency would drown them in rows with common words).
+ */
+export const BM25 = {
+  k1: 1.2,
+  b: 0.75,
+  maxTerms: 16,
+  dfCap: 1_000,
+  sample: 1_000,
+  corpusCap: 100_000,
+  rescore: 200,
+} as const;
+
+/** How full text is ranked: BM25 (recall), or `ts_rank` of the OR query (kept to measure against). */
+export type TextRanking = 'bm25' | 'ts_rank';
+
+export interface QueryVector {
+  /** The embedding model's id: only vectors of this model are compared. */
+  model: string;
+  /** Unit length, as stored. */
+  values: number[];
+}
+
+export interface SearchOptions {
+  text?: string | undefined;
+  vector?: QueryVector | undefined;
+  /** Candidates per list (text and vector each). */
+  k: number;
+  textRanking?: TextRanking | undefined;
+}
+
+/** One candidate with its place in each list (1-based; null: not in that list) and raw scores. */
+export interface SearchHit<T> {
+  item: T;
+  textRank: number | null;
+  vectorRank: number | null;
+  /** BM25 (or ts_rank) score; 0 when not a text candidate. */
+  textScore: number;
+  /** Cosine similarity; 0 when not a vector candidate. */
+  vectorScore: number;
+}
+
+export type MemorySearchHit = SearchHit<MemoryItem>;
+
+/** A past message of the user with the avatar. */
+export interface RecalledMessage {
+  id: string;
+  conversationId: string;
+  content: string;
+  createdAt: Date;
+}
+
+/** A piece of a document the avatar has read, with what a citation needs. */
+export interface RecalledChunk {
+  id: string;
+  documentId: string;
+  documentName: string;
+  page: number | null;
+  content: string;
+  createdAt: Date;
+}
+
+/** Quotes a lexeme for tsquery input: backslashes and quotes escaped, so any lexeme is one term. */
+const quotedLexeme = (column: SQL) =>
+  sql`'''' || replace(replace(${column}, '\\', '\\\\'), '''', '''''') || ''''`;
+
+/** Whether the pgvector extension is installed in this database (cached per handle). */
+const pgvectorByDb = new WeakMap<object, Promise<boolean>>();
+export function hasPgvector(db: Database): Promise<boolean> {
+  let known = pgvectorByDb.get(db);
+  if (!known) {
+    known = queryRows<{ installed: boolean }>(
+      db,
+      sql`select exists (select 1 from pg_extension where extname = 'vector') as installed`,
+    ).then((rows) => Boolean(rows[0]?.installed));
+    // A failed check is asked again next time rather than remembered.
+    known.catch(() => pgvectorByDb.delete(db));
+    pgvectorByDb.set(db, known);
+  }
+  return known;
+}
+
+/**
+ * The vector part of a query over rows `d` with `d.embedding` and `d.embedding_model`: the
+ * similarity expression, the filter, and the order. With pgvector the vectors are cast to
+ * `vector(N)` (the HNSW expression index of memory/vector-index.ts, partial on the dimension),
+ * else `lumina_dot` scans exactly. Unit vectors: cosine = dot = 1 − cosine distance.
+ */
+export function vectorShape(
+  pgvector: boolean,
+  vector: QueryVector,
+  alias = sql.raw('d'),
+): { similarity: SQL; where: SQL; order: SQL } {
+  const dimension = vector.values.length;
+  if (!Number.isInteger(dimension) || dimension < 1) throw new Error('empty query vector');
+  const where = sql`${alias}.embedding_model = ${vector.model} and array_length(${alias}.embedding, 1) = ${dimension}`;
+  if (pgvector) {
+    const type = sql.raw(`vector(${dimension})`);
+    const literal = `[${vector.values.map(finite).join(',')}]`;
+    const distance = sql`((${alias}.embedding::${type}) <=> ${literal}::${type})`;
+    return { similarity: sql`(1 - ${distance})`, where, order: distance };
+  }
+  const literal = `{${vector.values.map(finite).join(',')}}`;
+  const dot = sql`lumina_dot(${alias}.embedding, ${literal}::real[])`;
+  return { similarity: dot, where, order: sql`${dot} desc` };
+}
+
+function finite(value: number): number {
+  if (!Number.isFinite(value)) throw new Error('query vector has a value that is not a finite number');
+  return value;
+}
+
+/** A corpus: its rows as `d` (with `d.id`, `d.tsv`), who may see them, and how to sample recent ones. */
+interface Corpus {
+  from: SQL;
+  where: SQL;
+  newest: SQL;
+}
+
+/**
+ * Full-text candidates of a corpus, best first: `{ id, score }` by BM25 (see {@link BM25}) or by
+ * `ts_rank` of the OR of the query's lexemes. Empty when the text has no lexeme.
+ */
+async function textCandidates(
+  db: Database,
+  corpus: Corpus,
+  text: string,
+  limit: number,
+  ranking: TextRanking,
+): Promise<{ id: string; score: number }[]> {
+  if (!text.trim() || limit < 1) return [];
+  const terms = sql`terms as (
+      select lexeme, (${quotedLexeme(sql.raw('lexeme'))})::tsquery as query
+      from unnest(to_tsvector('simple', ${text.slice(0, 4_000)})) u
+      limit ${BM25.maxTerms}
+    )`;
+  if (ranking === 'ts_rank') {
+    return queryRows<{ id: string; score: number }>(
+      db,
+      sql`with ${terms},
+          q as (select string_agg(${quotedLexeme(sql.raw('lexeme'))}, ' | ')::tsquery as query from terms)
+          select d.id, ts_rank(d.tsv, q.query)::float8 as score
+          from ${corpus.from}, q
+          where ${corpus.where} and d.tsv @@ q.query
+          order by score desc, d.id desc
+          limit ${limit}`,
+    );
+  }
+  // Constants as SQL literals: a bound `$1 + 1` would be typed integer.
+  const k1 = sql.raw(String(BM25.k1));
+  const b = sql.raw(String(BM25.b));
+  return queryRows<{ id: string; score: number }>(
+    db,
+    sql`with ${terms},
+        hits as (
+          select t.lexeme, h.id
+          from terms t
+          cross join lateral (
+            select d.id from ${corpus.from} where ${corpus.where} and d.tsv @@ t.query limit ${BM25.dfCap}
+          ) h
+        ),
+        corpus_size as (
+          select count(*)::float8 as n from (select 1 from ${corpus.from} where ${corpus.where} limit ${BM25.corpusCap}) c
+        ),
+        sample as (
+          select d.tsv from ${corpus.from} where ${corpus.where} order by ${corpus.newest} limit ${BM25.sample}
+        ),
+        sample_stats as (
+          select count(*)::float8 as rows,
+                 coalesce(avg((select sum(coalesce(array_length(u.positions, 1), 1)) from unnest(s.tsv) u)), 1)::float8 as avgdl
+          from sample s
+        ),
+        df as (
+          select h.lexeme, count(*)::float8 as hits from hits h group by h.lexeme
+        ),
+        idf as (
+          select df.lexeme,
+                 ln(1 + (greatest(cs.n, f.df) - f.df + 0.5) / (f.df + 0.5)) as idf
+          from df
+          cross join corpus_size cs
+          cross join lateral (
+            select case
+              when df.hits < ${BM25.dfCap} then df.hits
+              -- At the cap the term is frequent: scale its share of the sample to the corpus.
+              else greatest(df.hits, cs.n * (
+                select count(*)::float8 from sample s, terms t
+                where t.lexeme = df.lexeme and s.tsv @@ t.query
+              ) / greatest((select rows from sample_stats), 1))
+            end as df
+          ) f
+        ),
+        pre as (
+          select h.id, sum(i.idf) as weight
+          from hits h join idf i on i.lexeme = h.lexeme
+          group by h.id
+          order by weight desc, h.id desc
+          limit ${BM25.rescore}
+        ),
+        scored as (
+          select p.id, sum(
+                   i.idf * (tf.tf * (${k1} + 1))
+                   / (tf.tf + ${k1} * (1 - ${b} + ${b} * dl.len / (select avgdl from sample_stats)))
+                 ) as score
+          from pre p
+          join ${corpus.from} on d.id = p.id
+          cross join lateral (
+            select sum(coalesce(array_length(u.positions, 1), 1))::float8 as len from unnest(d.tsv) u
+          ) dl
+          cross join lateral (
+            select u.lexeme, coalesce(array_length(u.positions, 1), 1)::float8 as tf
+            from unnest(d.tsv) u
+            where u.lexeme in (select lexeme from terms)
+          ) tf
+          join idf i on i.lexeme = tf.lexeme
+          group by p.id
+        )
+        select id, score::float8 as score from scored order by score desc, id desc limit ${limit}`,
+  );
+}
+
+/** Vector candidates of a corpus (rows `d` with an embedding), most similar first. */
+async function vectorCandidates(
+  db: Database,
+  corpus: Corpus,
+  vector: QueryVector,
+  limit: number,
+): Promise<{ id: string; score: number }[]> {
+  if (limit < 1 || vector.values.length === 0) return [];
+  const shape = vectorShape(await hasPgvector(db), vector);
+  return queryRows<{ id: string; score: number }>(
+    db,
+    sql`select d.id, ${shape.similarity}::float8 as score
+        from ${corpus.from}
+        where ${corpus.where} and ${shape.where}
+        order by ${shape.order}
+        limit ${limit}`,
+  );
+}
+
+/** Both candidate lists of a corpus, merged by id: ranks 1-based in each list. */
+async function candidates(
+  db: Database,
+  corpus: Corpus,
+  options: SearchOptions,
+): Promise<Map<string, Omit<SearchHit<never>, 'item'>>> {
+  const text = options.text
+    ? await textCandidates(db, corpus, options.text, options.k, options.textRanking ?? 'bm25')
+    : [];
+  const vector = options.vector ? await vectorCandidates(db, corpus, options.vector, options.k) : [];
+  return mergeLists(text, vector);
+}
+
+const asDate = (value: Date | string) => (value instanceof Date ? value : new Date(value));
+const asNullableDate = (value: Date | string | null) => (value === null ? null : asDate(value));
+
+interface MemorySqlRow {
+  id: string;
+  owner_id: string;
+  avatar_id: string | null;
+  kind: MemoryKind;
+  content: string;
+  importance: number;
+  confidence: number;
+  origin: MemoryOrigin;
+  source_message_ids: string[] | string;
+  source_conversation_id: string | null;
+  valid_from: Date | string;
+  valid_to: Date | string | null;
+  superseded_by: string | null;
+  pinned: boolean;
+  embedding_model: string | null;
+  created_at: Date | string;
+  updated_at: Date | string;
+  last_recalled_at: Date | string | null;
+}
+
+/** A uuid[] read raw: node-postgres parses it, PGlite may hand back the `{…}` text. */
+function uuidArray(value: string[] | string): string[] {
+  if (Array.isArray(value)) return value;
+  const inner = value.replace(/^\{|\}$/g, '');
+  return inner ? inner.split(',') : [];
+}
+
+export function memoryItemOfRow(row: MemorySqlRow): MemoryItem {
+  return {
+    id: row.id,
+    ownerId: row.owner_id,
+    avatarId: row.avatar_id,
+    kind: row.kind,
+    content: row.content,
+    importance: Number(row.importance),
+    confidence: Number(row.confidence),
+    origin: row.origin,
+    sourceMessageIds: uuidArray(row.source_message_ids),
+    sourceConversationId: row.source_conversation_id,
+    validFrom: asDate(row.valid_from),
+    validTo: asNullableDate(row.valid_to),
+    supersededBy: row.superseded_by,
+    pinned: row.pinned,
+    embeddingModel: row.embedding_model,
+    createdAt: asDate(row.created_at),
+    updatedAt: asDate(row.updated_at),
+    lastRecalledAt: asNullableDate(row.last_recalled_at),
+  };
+}
+
+const MEMORY_COLUMNS = sql.raw(
+  'm.id, m.owner_id, m.avatar_id, m.kind, m.content, m.importance, m.confidence, m.origin, m.source_message_ids, ' +
+    'm.source_conversation_id, m.valid_from, m.valid_to, m.superseded_by, m.pinned, m.embedding_model, ' +
+    'm.created_at, m.updated_at, m.last_recalled_at',
+);
+
+/** Which memories a scope sees (see domain/memory.ts MemoryScope). */
+function memoryScopeFilter(alias: SQL, scope: MemoryScope | 'all'): SQL {
+  if (scope === 'all') return sql`true`;
+  return scope.shared
+    ? sql`(${alias}.avatar_id is null or ${alias}.avatar_id = ${scope.avatarId})`
+    : sql`${alias}.avatar_id = ${scope.avatarId}`;
+}
+
+/** Current at `at`: not ended (superseded, corrected or forgotten). */
+const currentFilter = (alias: SQL, at: Date) =>
+  sql`(${alias}.valid_to is null or ${alias}.valid_to > ${at.toISOString()})`;
+
+/**
+ * Memories of `ownerId` in `scope` matching `text` (BM25) and/or near `vector` (among items of
+ * the same embedding model), current ones only unless `includeHistory`. Each list holds at most
+ * `k` items; the result is their union (text list order first, then vector-only items).
+ * @example await searchMemories(db, userId, { avatarId, shared: false }, { text: 'cat name', k: 20 })
+ */
+export async function searchMemories(
+  db: Database,
+  ownerId: string,
+  scope: MemoryScope | 'all',
+  options: SearchOptions & { includeHistory?: boolean | undefined; at?: Date | undefined },
+): Promise<MemorySearchHit[]> {
+  const d = sql.raw('d');
+  const where = [sql`d.owner_id = ${ownerId}`, memoryScopeFilter(d, scope)];
+  if (!options.includeHistory) where.push(currentFilter(d, options.at ?? new Date()));
+  const corpus: Corpus = {
+    from: sql`memories d`,
+    where: sql.join(where, sql` and `),
+    newest: sql`d.created_at desc`,
+  };
+  const hits = await candidates(db, corpus, options);
+  if (hits.size === 0) return [];
+  const rows = await queryRows<MemorySqlRow>(
+    db,
+    sql`select ${MEMORY_COLUMNS} from memories m
+        where m.owner_id = ${ownerId} and m.id = any(${`{${[...hits.keys()].join(',')}}`}::uuid[])`,
+  );
+  const byId = new Map(rows.map((row) => [row.id, memoryItemOfRow(row)]));
+  return [...hits].flatMap(([id, hit]) => {
+    const item = byId.get(id);
+    return item ? [{ item, ...hit }] : [];
+  });
+}
+
+/**
+ * The pinned memories of a scope (current ones): the profile that is always in the prompt.
+ * Newest first, at most `limit`.
+ */
+export async function pinnedMemories(
+  db: Database,
+  ownerId: string,
+  scope: MemoryScope,
+  limit: number,
+  at = new Date(),
+): Promise<MemoryItem[]> {
+  const m = sql.raw('m');
+  const rows = await queryRows<MemorySqlRow>(
+    db,
+    sql`select ${MEMORY_COLUMNS} from memories m
+        where m.owner_id = ${ownerId} and m.pinned and ${memoryScopeFilter(m, scope)} and ${currentFilter(m, at)}
+        order by m.importance desc, m.valid_from desc
+        limit ${limit}`,
+  );
+  return rows.map(memoryItemOfRow);
+}
+
+/**
+ * The user's own settled messages in their other conversations with `avatarId` (imported ones
+ * included), matching `text` and/or near `vector` (message_embeddings of the same model).
+ */
+export async function searchMessages(
+  db: Database,
+  ownerId: string,
+  filter: { avatarId: string; excludeConversationId?: string | undefined },
+  options: SearchOptions,
+): Promise<SearchHit<RecalledMessage>[]> {
+  const conversationsOf = sql`array(
+      select c.id from conversations c
+      where c.owner_id = ${ownerId} and c.avatar_id = ${filter.avatarId}
+      ${filter.excludeConversationId ? sql`and c.id <> ${filter.excludeConversationId}` : sql``}
+    )`;
+  const messageWhere = (alias: SQL) =>
+    sql`${alias}.owner_id = ${ownerId} and ${alias}.role = 'user' and ${alias}.status = 'complete'
+        and (${alias}.speaker_user_id is null or ${alias}.speaker_user_id = ${ownerId})
+        and ${alias}.conversation_id = any(${conversationsOf})`;
+  const textCorpus: Corpus = {
+    from: sql`messages d`,
+    where: messageWhere(sql.raw('d')),
+    newest: sql`d.created_at desc`,
+  };
+  const text = options.text
+    ? await textCandidates(db, textCorpus, options.text, options.k, options.textRanking ?? 'bm25')
+    : [];
+  // Vectors live in message_embeddings: `d` is the embedding row, `msg` the message.
+  const vectorCorpus: Corpus = {
+    from: sql`message_embeddings d join messages msg on msg.id = d.message_id`,
+    where: sql`d.owner_id = ${ownerId} and ${messageWhere(sql.raw('msg'))}`,
+    newest: sql`msg.created_at desc`,
+  };
+  const vector = options.vector ? await vectorCandidates(db, vectorCorpus, options.vector, options.k) : [];
+  const hits = mergeLists(text, vector);
+  if (hits.size === 0) return [];
+  const rows = await queryRows<{
+    id: string;
+    conversation_id: string;
+    content: string;
+    created_at: Date | string;
+  }>(
+    db,
+    sql`select m.id, m.conversation_id, m.content, m.created_at from messages m
+        where m.owner_id = ${ownerId} and m.id = any(${`{${[...hits.keys()].join(',')}}`}::uuid[])`,
+  );
+  const byId = new Map(
+    rows.map((row) => [
+      row.id,
+      {
+        id: row.id,
+        conversationId: row.conversation_id,
+        content: row.content,
+        createdAt: asDate(row.created_at),
+      },
+    ]),
+  );
+  return [...hits].flatMap(([id, hit]) => {
+    const item = byId.get(id);
+    return item ? [{ item, ...hit }] : [];
+  });
+}
+
+/** Chunks of the documents `avatarId` has read, matching `text` and/or near `vector`. */
+export async function searchChunks(
+  db: Database,
+  ownerId: string,
+  avatarId: string,
+  options: SearchOptions,
+): Promise<SearchHit<RecalledChunk>[]> {
+  const corpus: Corpus = {
+    from: sql`knowledge_chunks d`,
+    where: sql`d.owner_id = ${ownerId} and d.avatar_id = ${avatarId}`,
+    newest: sql`d.id desc`,
+  };
+  const hits = await candidates(db, corpus, options);
+  if (hits.size === 0) return [];
+  const rows = await queryRows<{
+    id: string;
+    document_id: string;
+    name: string;
+    page: number | null;
+    content: string;
+    created_at: Date | string;
+  }>(
+    db,
+    sql`select k.id, k.document_id, doc.name, k.page, k.content, doc.created_at
+        from knowledge_chunks k join knowledge_documents doc on doc.id = k.document_id
+        where k.owner_id = ${ownerId} and doc.owner_id = ${ownerId}
+          and k.id = any(${`{${[...hits.keys()].join(',')}}`}::uuid[])`,
+  );
+  const byId = new Map(
+    rows.map((row) => [
+      row.id,
+      {
+        id: row.id,
+        documentId: row.document_id,
+        documentName: row.name,
+        page: row.page === null ? null : Number(row.page),
+        content: row.content,
+        createdAt: asDate(row.created_at),
+      },
+    ]),
+  );
+  return [...hits].flatMap(([id, hit]) => {
+    const item = byId.get(id);
+    return item ? [{ item, ...hit }] : [];
+  });
+}
+
+function mergeLists(
+  text: { id: string; score: number }[],
+  vector: { id: string; score: number }[],
+): Map<string, Omit<SearchHit<never>, 'item'>> {
+  const merged = new Map<string, Omit<SearchHit<never>, 'item'>>();
+  for (const [index, { id, score }] of text.entries())
+    merged.set(id, { textRank: index + 1, vectorRank: null, textScore: Number(score), vectorScore: 0 });
+  for (const [index, { id, score }] of vector.entries()) {
+    const hit = merged.get(id) ?? { textRank: null, vectorRank: null, textScore: 0, vectorScore: 0 };
+    merged.set(id, { ...hit, vectorRank: index + 1, vectorScore: Number(score) });
+  }
+  return merged;
+}
+
+/**
+ * Marks memories as recalled now (fire-and-forget from the reply path: one cheap update, only
+ * the caller's own rows).
+ */
+export async function markMemoriesRecalled(db: Database, ownerId: string, ids: string[], at = new Date()) {
+  if (ids.length === 0) return;
+  await db.execute(
+    sql`update memories set last_recalled_at = ${at.toISOString()}
+        where owner_id = ${ownerId} and id = any(${`{${ids.join(',')}}`}::uuid[])`,
+  );
+}
