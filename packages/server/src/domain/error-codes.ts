@@ -164,6 +164,10 @@ export const ERROR_CODES = [
   'conversation_file_version_unsupported',
   'conversation_too_many_messages',
   'conversation_tree_invalid',
+  // Embeddings (memory/embedder.ts, providers/provider-registry.ts)
+  'model_cannot_embed',
+  'embedding_dimension_mismatch',
+  'embedding_invalid',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

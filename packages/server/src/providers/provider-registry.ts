@@ -2,7 +2,13 @@ import { AppError } from '../errors.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
 import { generationSettingsFor } from './generation-support.js';
 import { isLocalSpec, type ProviderSpec } from './provider-spec.js';
-import { type ChatModel, type ModelInfo, type ModelProvider, ProviderError } from './types.js';
+import {
+  type ChatModel,
+  type EmbeddingModel,
+  type ModelInfo,
+  type ModelProvider,
+  ProviderError,
+} from './types.js';
 
 export type ProviderFactory = (spec: ProviderSpec) => ModelProvider;
 
@@ -184,6 +190,28 @@ export function createProviderRegistry(deps: ProviderRegistryDeps) {
       }
       if (!registered.local && (await deps.isLocalOnly(userId))) throw localOnlyRefused(registered.spec.name);
       return registered.provider.chatModel(modelId.slice(slash + 1));
+    },
+
+    /**
+     * Opens an embedding model by id (`<provider>/<model>`), with the same checks as `chatModel`;
+     * a provider whose adapter cannot embed (Anthropic, Groq, …) is a 400 `model_cannot_embed`.
+     */
+    async embeddingModel(userId: string, modelId: string): Promise<EmbeddingModel> {
+      const slash = modelId.indexOf('/');
+      const providerId = slash > 0 ? modelId.slice(0, slash) : '';
+      const registered = (await providersFor(userId)).find((r) => r.spec.id === providerId);
+      if (!registered || slash === modelId.length - 1) {
+        throw new AppError(404, 'model_not_found', `No provider serves the model "${modelId}"`);
+      }
+      if (!registered.local && (await deps.isLocalOnly(userId))) throw localOnlyRefused(registered.spec.name);
+      if (!registered.provider.embeddingModel) {
+        throw new AppError(
+          400,
+          'model_cannot_embed',
+          `${registered.spec.name} offers no embedding models: choose one from a provider that does (Ollama, OpenAI, an OpenAI-compatible server, …)`,
+        );
+      }
+      return registered.provider.embeddingModel(modelId.slice(slash + 1));
     },
 
     /**

@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import type { EmbeddingFunction, ProtocolServerEmbeddingOptions } from './hashed-embedding.js';
 import {
   fakeEmbedding,
   type HttpErrorStatus,
@@ -57,7 +58,14 @@ export class OllamaServer extends ProtocolServer {
     { name: 'all-minilm:latest', family: 'bert', contextLength: 512, capabilities: ['embedding'] },
   ];
   embeddingDimensions = 8;
+  /** How `/api/embed` turns a text into a vector (`fakeEmbedding` unless constructed otherwise). */
+  embeddingFunction: EmbeddingFunction;
   pull: PullScript = { total: 1000, steps: 4 };
+
+  constructor(options: ProtocolServerEmbeddingOptions = {}) {
+    super();
+    this.embeddingFunction = options.embeddingFunction ?? fakeEmbedding;
+  }
 
   protected async handle(req: RecordedRequest, res: ServerResponse): Promise<void> {
     if (req.method === 'GET' && req.path === '/api/tags') return this.tags(res);
@@ -132,7 +140,7 @@ export class OllamaServer extends ProtocolServer {
     const inputs: string[] = Array.isArray(req.body?.input) ? req.body.input : [req.body?.input ?? ''];
     this.sendJson(res, 200, {
       model: req.body?.model,
-      embeddings: inputs.map((text) => fakeEmbedding(text, this.embeddingDimensions)),
+      embeddings: inputs.map((text) => this.embeddingFunction(text, this.embeddingDimensions)),
       total_duration: 14_143_917,
       load_duration: 1_019_500,
       prompt_eval_count: inputs.length * 4,

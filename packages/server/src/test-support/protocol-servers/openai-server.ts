@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import type { EmbeddingFunction, ProtocolServerEmbeddingOptions } from './hashed-embedding.js';
 import {
   fakeEmbedding,
   type HttpErrorStatus,
@@ -37,9 +38,15 @@ const CREATED = 1_700_000_000;
 export class OpenAiServer extends ProtocolServer {
   models: OpenAiModelEntry[] = [{ id: 'gpt-4o-mini' }, { id: 'text-embedding-3-small' }];
   embeddingDimensions = 8;
+  /** How `/v1/embeddings` turns a text into a vector (`fakeEmbedding` unless constructed otherwise). */
+  embeddingFunction: EmbeddingFunction;
 
-  constructor(readonly dialect: OpenAiDialect = 'openai') {
+  constructor(
+    readonly dialect: OpenAiDialect = 'openai',
+    options: ProtocolServerEmbeddingOptions = {},
+  ) {
     super();
+    this.embeddingFunction = options.embeddingFunction ?? fakeEmbedding;
   }
 
   protected async handle(req: RecordedRequest, res: ServerResponse): Promise<void> {
@@ -77,7 +84,7 @@ export class OpenAiServer extends ProtocolServer {
       data: inputs.map((text, index) => ({
         object: 'embedding',
         index,
-        embedding: fakeEmbedding(text, this.embeddingDimensions),
+        embedding: this.embeddingFunction(text, this.embeddingDimensions),
       })),
       model: req.body?.model,
       usage: { prompt_tokens: tokens, total_tokens: tokens },
