@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { memories, type NewMemoryRow } from '../db/schema/index.js';
 import { NEUTRAL_STYLE } from '../domain/avatar.js';
+import { hasPgvector } from '../memory/vector-index.js';
 import { storedConversation } from '../test-support/conversations.js';
 import { createTestStorage, describeStorage, type TestStorage } from '../test-support/storage.js';
 import { createAvatarRepository } from './avatar.repository.js';
 import {
-  hasPgvector,
   markMemoriesRecalled,
   pinnedMemories,
   searchMemories,

@@ -1,6 +1,13 @@
 import { type SQL, sql } from 'drizzle-orm';
 import { type Database, queryRows } from '../db/database.js';
 import type { MemoryItem, MemoryKind, MemoryOrigin, MemoryScope } from '../domain/memory.js';
+import {
+  exactSimilaritySql,
+  HNSW_SEARCH_SETTINGS,
+  hasPgvector,
+  vectorDistanceSql,
+  vectorPredicateSql,
+} from '../memory/vector-index.js';
 
 /**
  * Recall's SQL (issue 13): full-text candidates ranked by BM25 and vector candidates ranked by
@@ -84,50 +91,25 @@ export interface RecalledChunk {
 const quotedLexeme = (column: SQL) =>
   sql`'''' || replace(replace(${column}, '\\', '\\\\'), '''', '''''') || ''''`;
 
-/** Whether the pgvector extension is installed in this database (cached per handle). */
-const pgvectorByDb = new WeakMap<object, Promise<boolean>>();
-export function hasPgvector(db: Database): Promise<boolean> {
-  let known = pgvectorByDb.get(db);
-  if (!known) {
-    known = queryRows<{ installed: boolean }>(
-      db,
-      sql`select exists (select 1 from pg_extension where extname = 'vector') as installed`,
-    ).then((rows) => Boolean(rows[0]?.installed));
-    // A failed check is asked again next time rather than remembered.
-    known.catch(() => pgvectorByDb.delete(db));
-    pgvectorByDb.set(db, known);
-  }
-  return known;
-}
-
 /**
- * The vector part of a query over rows `d` with `d.embedding` and `d.embedding_model`: the
- * similarity expression, the filter, and the order. With pgvector the vectors are cast to
- * `vector(N)` (the HNSW expression index of memory/vector-index.ts, partial on the dimension),
- * else `lumina_dot` scans exactly. Unit vectors: cosine = dot = 1 − cosine distance.
+ * The vector part of a query over rows `d` with `d.embedding` and `d.embedding_model`, in the
+ * shapes of memory/vector-index.ts: with pgvector the cast `embedding::vector(N)` the partial
+ * HNSW index serves, else `lumina_dot`, the exact scan. Unit vectors: cosine = dot = 1 − distance.
  */
 export function vectorShape(
   pgvector: boolean,
   vector: QueryVector,
   alias = sql.raw('d'),
 ): { similarity: SQL; where: SQL; order: SQL } {
-  const dimension = vector.values.length;
-  if (!Number.isInteger(dimension) || dimension < 1) throw new Error('empty query vector');
-  const where = sql`${alias}.embedding_model = ${vector.model} and array_length(${alias}.embedding, 1) = ${dimension}`;
+  const dimensions = vector.values.length;
+  const column = sql`${alias}.embedding`;
+  const where = sql`${alias}.embedding_model = ${vector.model} and ${vectorPredicateSql(column, dimensions)}`;
   if (pgvector) {
-    const type = sql.raw(`vector(${dimension})`);
-    const literal = `[${vector.values.map(finite).join(',')}]`;
-    const distance = sql`((${alias}.embedding::${type}) <=> ${literal}::${type})`;
-    return { similarity: sql`(1 - ${distance})`, where, order: distance };
+    const distance = vectorDistanceSql(column, dimensions, vector.values);
+    return { similarity: sql`(1 - (${distance}))`, where, order: distance };
   }
-  const literal = `{${vector.values.map(finite).join(',')}}`;
-  const dot = sql`lumina_dot(${alias}.embedding, ${literal}::real[])`;
-  return { similarity: dot, where, order: sql`${dot} desc` };
-}
-
-function finite(value: number): number {
-  if (!Number.isFinite(value)) throw new Error('query vector has a value that is not a finite number');
-  return value;
+  const similarity = exactSimilaritySql(column, vector.values);
+  return { similarity, where, order: sql`${similarity} desc` };
 }
 
 /** A corpus: its rows as `d` (with `d.id`, `d.tsv`), who may see them, and how to sample recent ones. */
@@ -246,15 +228,20 @@ async function vectorCandidates(
   limit: number,
 ): Promise<{ id: string; score: number }[]> {
   if (limit < 1 || vector.values.length === 0) return [];
-  const shape = vectorShape(await hasPgvector(db), vector);
-  return queryRows<{ id: string; score: number }>(
-    db,
-    sql`select d.id, ${shape.similarity}::float8 as score
+  const pgvector = await hasPgvector(db);
+  const shape = vectorShape(pgvector, vector);
+  const query = sql`select d.id, ${shape.similarity}::float8 as score
         from ${corpus.from}
         where ${corpus.where} and ${shape.where}
         order by ${shape.order}
-        limit ${limit}`,
-  );
+        limit ${limit}`;
+  if (!pgvector) return queryRows<{ id: string; score: number }>(db, query);
+  // The HNSW index filters after the graph walk: iterative scans keep walking until `limit`
+  // rows pass the owner and scope filters (settings local to this transaction).
+  return db.transaction(async (tx) => {
+    for (const setting of HNSW_SEARCH_SETTINGS) await tx.execute(setting);
+    return queryRows<{ id: string; score: number }>(tx, query);
+  });
 }
 
 /** Both candidate lists of a corpus, merged by id: ranks 1-based in each list. */
