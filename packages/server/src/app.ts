@@ -18,6 +18,7 @@ import { newId } from './ids.js';
 import { createImageGenerator } from './image-generation/create-image-generator.js';
 import { registerAttachmentPurgeJob } from './jobs/attachment-purge-job.js';
 import { registerBackgroundJobs, registerReplyRecoveryJob } from './jobs/background-jobs.js';
+import { registerIncognitoPurgeJob } from './jobs/incognito-purge-job.js';
 import type { JobQueue } from './jobs/job-queue.js';
 import { type LogOverrides, loggerOptions } from './logger.js';
 import { createOutboundClient } from './net/outbound-client.js';
@@ -251,6 +252,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     sessionTtlMs,
     resetTtlMs: config.passwordResetTtlHours * 60 * 60 * 1000,
     onUserCreated: (userId) => avatarService.createDefaultFor(userId),
+    // Signing out ends the incognito conversations of the account (docs/memory.md, "Incognito").
+    onSignOut: (userId) => createConversationRepository(storage.db).deleteIncognito({ userId }),
   });
 
   // Models: the instance's providers (environment) and each user's own, behind one registry.
@@ -340,6 +343,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const attachments = createAttachmentService({ attachments: createAttachmentRepository(storage.db) });
   await app.register(attachmentRoutes(attachments));
   if (deps.jobs) registerAttachmentPurgeJob(deps.jobs, attachments, app.log);
+  if (deps.jobs) {
+    registerIncognitoPurgeJob(
+      deps.jobs,
+      createConversationService({ db: storage.db }),
+      config.chat.incognitoIdleMinutes,
+      app.log,
+    );
+  }
   await app.register(usageRoutes(createUsageReportService({ db: storage.db })));
   await app.register(searchRoutes(createSearchService({ db: storage.db })));
   await app.register(conversationTransferRoutes(createConversationTransferService({ db: storage.db })));

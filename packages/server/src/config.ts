@@ -97,6 +97,7 @@ export const envSchema = z.object({
     .regex(/^[^/\s]+\/\S/, { message: 'must be a model id such as ollama/llama3.2:1b (provider/model)' })
     .optional(),
   CHAT_SUMMARY_TIMEOUT_MS: z.coerce.number().int().min(1000).max(3_600_000).default(120_000),
+  CHAT_INCOGNITO_IDLE_MINUTES: z.coerce.number().int().min(1).max(10_080).default(60),
   IMAGE_GENERATION_BACKEND: z
     .enum(['openai', 'automatic1111', 'comfyui'], { message: 'must be openai, automatic1111 or comfyui' })
     .optional(),
@@ -180,6 +181,8 @@ export interface Config {
     /** `provider/model` that writes running summaries; unset = the conversation's model. */
     summaryModel: string | undefined;
     summaryTimeoutMs: number;
+    /** An incognito conversation idle this long has ended: the purge job deletes it. */
+    incognitoIdleMinutes: number;
   };
 }
 
@@ -263,6 +266,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       summaryThreshold: e.CHAT_SUMMARY_THRESHOLD,
       summaryModel: e.CHAT_SUMMARY_MODEL,
       summaryTimeoutMs: e.CHAT_SUMMARY_TIMEOUT_MS,
+      incognitoIdleMinutes: e.CHAT_INCOGNITO_IDLE_MINUTES,
     },
   };
 }

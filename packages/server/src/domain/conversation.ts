@@ -16,6 +16,12 @@ export interface Conversation {
   tags: string[];
   pinned: boolean;
   archived: boolean;
+  /**
+   * Chosen when it starts and never changed: nothing is extracted from it or recalled in it, its
+   * messages are never indexed for recall, it is in no list, search or export, and it is deleted
+   * when its session ends (sign-out, or CHAT_INCOGNITO_IDLE_MINUTES without activity).
+   */
+  incognito: boolean;
   /** The last message of the visible branch; null for an empty conversation. */
   activeLeafId: string | null;
   /** Model for this conversation (`provider/model`); null = the avatar's, then the user's default. */

@@ -75,6 +75,9 @@ export const ERROR_CODES = [
   'cancelled',
   'cancel_unreachable',
   'no_model_configured',
+  // Incognito conversations (services/conversation.service.ts, conversation-transfer.service.ts)
+  'incognito_permanent',
+  'incognito_not_exportable',
   // Participants (services/participant.service.ts)
   'participant_exists',
   'cannot_remove_primary_avatar',

@@ -16,6 +16,8 @@ export const BACKGROUND_JOBS = {
   replyRecovery: 'reply-recovery',
   /** Delete attachments no message used for a day (jobs/attachment-purge-job.ts). */
   attachmentPurge: 'attachment-purge',
+  /** Delete incognito conversations idle past CHAT_INCOGNITO_IDLE_MINUTES (jobs/incognito-purge-job.ts). */
+  incognitoPurge: 'incognito-purge',
   /** Extract memories from a finished exchange (memory/, issue 13). */
   memoryExtract: 'memory-extract',
   /** Embed memories, messages and document chunks that lack a vector of the user's embedding model. */

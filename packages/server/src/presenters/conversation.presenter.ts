@@ -32,6 +32,11 @@ export const conversationDto = z
     tags: z.array(z.string()),
     pinned: z.boolean(),
     archived: z.boolean(),
+    incognito: z
+      .boolean()
+      .describe(
+        'Not saved, not remembered: nothing extracted or recalled, in no list, search or export, deleted when the session ends (docs/memory.md)',
+      ),
     activeLeafId: z.uuid().nullable(),
     model: z
       .string()
@@ -120,6 +125,7 @@ export function toConversationDto(row: Conversation & { participants: Participan
     tags: row.tags,
     pinned: row.pinned,
     archived: row.archived,
+    incognito: row.incognito,
     activeLeafId: row.activeLeafId,
     model: row.model,
     prompt: readConversationPrompt(row.prompt),

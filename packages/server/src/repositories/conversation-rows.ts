@@ -110,6 +110,7 @@ interface ConversationJson {
   tags: string[];
   pinned: boolean;
   archived: boolean;
+  incognito: boolean;
   active_leaf_id: string | null;
   model: string | null;
   prompt: Record<string, unknown>;
@@ -262,6 +263,7 @@ function toConversationRow(c: ConversationJson): ConversationRow {
     tags: c.tags,
     pinned: c.pinned,
     archived: c.archived,
+    incognito: c.incognito,
     activeLeafId: c.active_leaf_id,
     model: c.model,
     prompt: c.prompt,

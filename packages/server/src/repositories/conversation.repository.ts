@@ -50,6 +50,8 @@ export function createConversationRepository(db: Database) {
         .where(
           and(
             eq(conversations.ownerId, userId),
+            // Incognito conversations are never in the list: the open one is on screen already.
+            eq(conversations.incognito, false),
             eq(conversations.archived, filter.archived ?? false),
             filter.avatarId ? eq(conversations.avatarId, filter.avatarId) : undefined,
             filter.tag ? sql`${filter.tag} = any(${conversations.tags})` : undefined,
@@ -136,6 +138,29 @@ export function createConversationRepository(db: Database) {
       return rows.length > 0;
     },
 
+    /**
+     * Ends incognito conversations: the user's (`userId`, at sign-out) or anyone's, idle since
+     * before `idleBefore` (the purge job); their messages, participants and embeddings go with
+     * them (foreign keys cascade). Returns how many were deleted.
+     */
+    async deleteIncognito(scope: { userId: string } | { idleBefore: Date }): Promise<number> {
+      const rows = await db
+        .delete(conversations)
+        .where(
+          and(
+            eq(conversations.incognito, true),
+            'userId' in scope
+              ? eq(conversations.ownerId, scope.userId)
+              : lt(
+                  sql`greatest(${conversations.updatedAt}, coalesce(${conversations.lastMessageAt}, ${conversations.createdAt}))`,
+                  scope.idleBefore,
+                ),
+          ),
+        )
+        .returning({ id: conversations.id });
+      return rows.length;
+    },
+
     /** Conversations and messages per avatar, for the avatar's usage statistics. */
     async statsByAvatar(
       userId: string,
@@ -148,7 +173,7 @@ export function createConversationRepository(db: Database) {
           lastUsedAt: sql<Date | null>`max(${conversations.lastMessageAt})`,
         })
         .from(conversations)
-        .where(eq(conversations.ownerId, userId))
+        .where(and(eq(conversations.ownerId, userId), eq(conversations.incognito, false)))
         .groupBy(conversations.avatarId);
       return rows.map((r) => ({ ...r, lastUsedAt: r.lastUsedAt ? new Date(r.lastUsedAt) : null }));
     },
@@ -159,7 +184,13 @@ export function createConversationRepository(db: Database) {
       return db
         .select()
         .from(conversations)
-        .where(and(eq(conversations.ownerId, userId), or(ilike(conversations.title, pattern))))
+        .where(
+          and(
+            eq(conversations.ownerId, userId),
+            eq(conversations.incognito, false),
+            or(ilike(conversations.title, pattern)),
+          ),
+        )
         .orderBy(desc(conversations.lastMessageAt))
         .limit(limit);
     },

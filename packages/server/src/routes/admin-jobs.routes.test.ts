@@ -63,6 +63,7 @@ describeStorage('admin API for background jobs (%s)', (mode) => {
       'attachment-purge',
       'conversation-summary',
       'conversation-title',
+      'incognito-purge',
       'knowledge-index',
       'memory-embed',
       'memory-extract',

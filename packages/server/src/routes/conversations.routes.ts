@@ -67,6 +67,12 @@ export const conversationRoutes =
             avatarId: z.uuid(),
             title: z.string().max(200).optional(),
             model: modelId.nullable().optional(),
+            incognito: z
+              .boolean()
+              .optional()
+              .describe(
+                'Not saved, not remembered: nothing extracted or recalled, never listed, searched or exported, deleted at sign-out or after CHAT_INCOGNITO_IDLE_MINUTES idle. Cannot be changed later',
+              ),
           }),
           response: {
             201: z.object({ conversation: conversationDto, messages: z.array(messageDto) }),
@@ -123,6 +129,12 @@ export const conversationRoutes =
             generation: generationSettingsSchema
               .optional()
               .describe('Sampling settings that override the avatar’s here, all at once ({} clears them)'),
+            incognito: z
+              .boolean()
+              .optional()
+              .describe(
+                'Fixed at creation: only the current value is accepted (else 400 `incognito_permanent`)',
+              ),
           }),
           response: { 200: z.object({ conversation: conversationDto }), ...errorResponses(400, 401, 404) },
         },

@@ -42,6 +42,8 @@ export interface AuthServiceDeps {
   now?: () => Date;
   /** Runs once a new account exists (every new user gets the Lumina assistant avatar). */
   onUserCreated?: (userId: string) => Promise<void>;
+  /** The user signed out: their session ended, and their incognito conversations with it. */
+  onSignOut?: (userId: string) => Promise<unknown>;
 }
 
 /** The instance setting that decides whether anyone may sign up (else an admin creates accounts). */
@@ -161,6 +163,7 @@ export function createAuthService(deps: AuthServiceDeps) {
     async logout(userId: string, sessionId: string): Promise<void> {
       await sessions.revoke(userId, sessionId, now());
       await identities.invalidateUser(userId);
+      await deps.onSignOut?.(userId);
     },
 
     listSessions: (userId: string) => sessions.listActiveForUser(userId, now()),

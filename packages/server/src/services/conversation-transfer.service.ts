@@ -253,6 +253,10 @@ export function createConversationTransferService(deps: { db: Database }) {
     ): Promise<{ body: string | Readable; contentType: string; fileName: string }> {
       const conversation = await conversations.findOwned(userId, id);
       if (!conversation) throw notFound('conversation');
+      // An incognito conversation is not saved: a file of it would be exactly that.
+      if (conversation.incognito) {
+        throw new AppError(409, 'incognito_not_exportable', 'An incognito conversation cannot be exported');
+      }
       const avatar = await avatars.findVisible(userId, conversation.avatarId);
       const fileName = `${safeFileName(conversation.title)}.${EXTENSIONS[format]}`;
       if (format === 'sillytavern') {

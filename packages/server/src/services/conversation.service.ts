@@ -4,7 +4,7 @@ import type { ConversationRow, MessageRow, NewMessageRow } from '../db/schema/in
 import { type ConversationPrompt, readConversationPrompt } from '../domain/conversation-prompt.js';
 import type { GenerationSettings } from '../domain/generation-settings.js';
 import { type Participant, turnIdFor } from '../domain/participant.js';
-import { invalidRequest, notFound } from '../errors.js';
+import { AppError, invalidRequest, notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import { createPersonaMacroContext } from '../prompt/compile-system-prompt.js';
 import { expandMacros } from '../prompt/macros.js';
@@ -29,6 +29,8 @@ export interface ConversationChanges {
   prompt?: Partial<ConversationPrompt> | undefined;
   /** Replaces the conversation's generation settings override ({} clears it). */
   generation?: GenerationSettings | undefined;
+  /** Only its current value is accepted: incognito is chosen when a conversation starts. */
+  incognito?: boolean | undefined;
 }
 
 /** A conversation as the API shows it: the row and who takes part. */
@@ -139,7 +141,13 @@ export function createConversationService(deps: {
 
     async create(
       userId: string,
-      input: { avatarId: string; title?: string | undefined; model?: string | null | undefined },
+      input: {
+        avatarId: string;
+        title?: string | undefined;
+        model?: string | null | undefined;
+        /** Not saved, not remembered (domain/conversation.ts); fixed for its whole life. */
+        incognito?: boolean | undefined;
+      },
     ): Promise<{ conversation: ConversationView; branch: BranchMessage[] }> {
       const avatar = await avatars.findVisible(userId, input.avatarId);
       if (!avatar) throw notFound('avatar');
@@ -149,6 +157,7 @@ export function createConversationService(deps: {
         title: input.title?.trim() ?? '',
         titleSource: input.title?.trim() ? 'user' : 'auto',
         model: input.model ?? null,
+        incognito: input.incognito ?? false,
       });
       const rows = await greetings(userId, conversation.id, avatar.id);
       if (rows.length > 0) {
@@ -165,7 +174,18 @@ export function createConversationService(deps: {
 
     async update(userId: string, id: string, changes: ConversationChanges): Promise<ConversationView> {
       const conversation = await get(userId, id);
-      const { activeLeafId, title, prompt, ...rest } = changes;
+      const { activeLeafId, title, prompt, incognito, ...rest } = changes;
+      if (incognito !== undefined && incognito !== conversation.incognito) {
+        // Turning it off would keep what was meant to vanish; turning it on would not undo what
+        // was already stored, extracted and indexed.
+        throw new AppError(
+          400,
+          'incognito_permanent',
+          conversation.incognito
+            ? 'An incognito conversation stays incognito; start a new conversation to keep one'
+            : 'Incognito is chosen when a conversation starts; start a new incognito conversation',
+        );
+      }
       let leaf: string | undefined;
       if (activeLeafId !== undefined) {
         const message = await messages.findOwned(userId, activeLeafId);
@@ -232,6 +252,8 @@ export function createConversationService(deps: {
         titleSource: source.titleSource,
         tags: source.tags,
         model: source.model,
+        // A branch of an incognito conversation is no less private than its source.
+        incognito: source.incognito,
       });
       // The avatars that took part in the source take part in the fork (its owner and primary
       // avatar were added with it).
@@ -264,6 +286,12 @@ export function createConversationService(deps: {
       await conversations.recount(fork.id);
       return withParticipantsOf(await get(userId, fork.id));
     },
+
+    /** Ends the user's incognito conversations (their session ended: sign-out). */
+    endIncognito: (userId: string) => conversations.deleteIncognito({ userId }),
+
+    /** Deletes incognito conversations without activity since `idleBefore` (the purge job). */
+    purgeIdleIncognito: (idleBefore: Date) => conversations.deleteIncognito({ idleBefore }),
 
     /** Conversations, messages and last use per avatar. */
     statsByAvatar: (userId: string) => conversations.statsByAvatar(userId),
