@@ -5354,6 +5354,8 @@ export interface paths {
                         avatarId: string;
                         title?: string;
                         model?: string | null;
+                        /** @description Not saved, not remembered: nothing extracted or recalled, never listed, searched or exported, deleted at sign-out or after CHAT_INCOGNITO_IDLE_MINUTES idle. Cannot be changed later */
+                        incognito?: boolean;
                     };
                 };
             };
@@ -5538,6 +5540,8 @@ export interface paths {
                             personaId?: (string | "account") | null;
                         };
                         generation?: components["schemas"]["GenerationSettingsInput"];
+                        /** @description Fixed at creation: only the current value is accepted (else 400 `incognito_permanent`) */
+                        incognito?: boolean;
                     };
                 };
             };
@@ -7423,6 +7427,8 @@ export interface components {
             tags: string[];
             pinned: boolean;
             archived: boolean;
+            /** @description Not saved, not remembered: nothing extracted or recalled, in no list, search or export, deleted when the session ends (docs/memory.md) */
+            incognito: boolean;
             activeLeafId: string | null;
             /** @description `provider/model` for this conversation; null = avatar or user default */
             model: string | null;
@@ -8484,6 +8490,8 @@ export interface components {
             tags: string[];
             pinned: boolean;
             archived: boolean;
+            /** @description Not saved, not remembered: nothing extracted or recalled, in no list, search or export, deleted when the session ends (docs/memory.md) */
+            incognito: boolean;
             activeLeafId: string | null;
             /** @description `provider/model` for this conversation; null = avatar or user default */
             model: string | null;
