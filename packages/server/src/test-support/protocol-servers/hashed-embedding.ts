@@ -9,7 +9,7 @@
  * hashed into `dimensions` signed buckets (the feature-hashing trick) and scaled to unit length.
  */
 
-export const HASHED_EMBEDDING_DIMENSIONS = 256;
+export const HASHED_EMBEDDING_DIMENSIONS = 512;
 
 /** Turns a text into a vector of `dimensions` numbers (what the embedding protocol servers answer). */
 export type EmbeddingFunction = (text: string, dimensions: number) => number[];
@@ -20,6 +20,8 @@ export interface ProtocolServerEmbeddingOptions {
    * Ollama servers answer `fakeEmbedding`, which depends only on the text's length.
    */
   embeddingFunction?: EmbeddingFunction;
+  /** The vector size the server answers (default 8; `HASHED_EMBEDDING_DIMENSIONS` suits `hashedEmbedding`). */
+  embeddingDimensions?: number;
 }
 
 /** Trigrams count this much against a whole word, so shared words dominate the similarity. */
@@ -44,14 +46,19 @@ export function fnv1a32(text: string): number {
   return hash >>> 0;
 }
 
-/** Folds the commonest English endings so "hikes", "hiking" and "hiked" share a feature. */
+/**
+ * Folds the commonest English endings so "hikes", "hiking", "hiked" and "hike" share a feature
+ * (a final silent e goes too: "move" and "moved" both become "mov").
+ */
 export function crudeStem(word: string): string {
-  if (word.length > 5 && word.endsWith('ing')) return word.slice(0, -3);
-  if (word.length > 4 && word.endsWith('ied')) return `${word.slice(0, -3)}y`;
-  if (word.length > 4 && word.endsWith('ed')) return word.slice(0, -2);
-  if (word.length > 4 && word.endsWith('ies')) return `${word.slice(0, -3)}y`;
-  if (word.length > 3 && word.endsWith('s') && !word.endsWith('ss')) return word.slice(0, -1);
-  return word;
+  let stem = word;
+  if (stem.length > 5 && stem.endsWith('ing')) stem = stem.slice(0, -3);
+  else if (stem.length > 4 && stem.endsWith('ied')) stem = `${stem.slice(0, -3)}y`;
+  else if (stem.length > 4 && stem.endsWith('ed')) stem = stem.slice(0, -2);
+  else if (stem.length > 4 && stem.endsWith('ies')) stem = `${stem.slice(0, -3)}y`;
+  else if (stem.length > 3 && stem.endsWith('s') && !stem.endsWith('ss')) stem = stem.slice(0, -1);
+  if (stem.length > 3 && stem.endsWith('e')) stem = stem.slice(0, -1);
+  return stem;
 }
 
 /** The words a text is compared on, in order (possessive 's dropped, stop words out, stemmed). */

@@ -65,6 +65,7 @@ export class OllamaServer extends ProtocolServer {
   constructor(options: ProtocolServerEmbeddingOptions = {}) {
     super();
     this.embeddingFunction = options.embeddingFunction ?? fakeEmbedding;
+    this.embeddingDimensions = options.embeddingDimensions ?? this.embeddingDimensions;
   }
 
   protected async handle(req: RecordedRequest, res: ServerResponse): Promise<void> {

@@ -47,6 +47,7 @@ export class OpenAiServer extends ProtocolServer {
   ) {
     super();
     this.embeddingFunction = options.embeddingFunction ?? fakeEmbedding;
+    this.embeddingDimensions = options.embeddingDimensions ?? this.embeddingDimensions;
   }
 
   protected async handle(req: RecordedRequest, res: ServerResponse): Promise<void> {
