@@ -64,6 +64,8 @@ import { healthRoutes } from './routes/health.routes.js';
 import { imageGenerationRoutes } from './routes/image-generation.routes.js';
 import { impersonateRoutes } from './routes/impersonate.routes.js';
 import { localModelRoutes } from './routes/local-models.routes.js';
+import { memoryRoutes } from './routes/memories.routes.js';
+import { memorySettingsRoutes } from './routes/memory-settings.routes.js';
 import { messageEditRoutes } from './routes/message-edit.routes.js';
 import { messageRoutes } from './routes/messages.routes.js';
 import { modelRoutes } from './routes/models.routes.js';
@@ -100,6 +102,8 @@ import { createHealthService } from './services/health.service.js';
 import { createIdentityService } from './services/identity.service.js';
 import { createImpersonateService } from './services/impersonate.service.js';
 import { createLocalModelService } from './services/local-model.service.js';
+import { createMemoryService } from './services/memory.service.js';
+import { createMemorySettingsService } from './services/memory-settings.service.js';
 import { createMessageEditService } from './services/message-edit.service.js';
 import { createModelService } from './services/model.service.js';
 import { createParticipantService } from './services/participant.service.js';
@@ -340,6 +344,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(
     personaPictureRoutes({ settings, images: avatarImages, files: createFileRepository(storage.db) }),
   );
+  // Memory (docs/memory.md): the user's memories and their memory settings.
+  const memorySettings = createMemorySettingsService({ settings });
+  await app.register(memorySettingsRoutes(memorySettings));
+  await app.register(memoryRoutes(createMemoryService({ db: storage.db })));
   const attachments = createAttachmentService({ attachments: createAttachmentRepository(storage.db) });
   await app.register(attachmentRoutes(attachments));
   if (deps.jobs) registerAttachmentPurgeJob(deps.jobs, attachments, app.log);

@@ -51,6 +51,7 @@ export const ERROR_CODES = [
   'conversation_not_found',
   'job_not_found',
   'lorebook_not_found',
+  'memory_not_found',
   'message_not_found',
   'model_not_found',
   'model_source_not_found',
@@ -82,6 +83,10 @@ export const ERROR_CODES = [
   'participant_exists',
   'cannot_remove_primary_avatar',
   'cannot_remove_owner',
+  // Memories (services/memory.service.ts)
+  'memory_limit_reached',
+  'memory_not_current',
+  'confirmation_required',
   // Model providers (providers/; ProviderErrorCode is this subset)
   'provider_auth_failed',
   'provider_protocol_error',

@@ -77,7 +77,7 @@ export function registerNotFoundHandler(
 
 /**
  * A path id that is not a UUID names nothing that exists: 404 with the code of the resource
- * (`/api/avatars/x` → `avatar_not_found`), as for a well-formed id that matches nothing. The
+ * (`/api/avatars/x` → `avatar_not_found`, `/api/memories/x` → `memory_not_found`), as for a well-formed id that matches nothing. The
  * resource is the path segment before `:id`, singular; `/api/search/jump/:id` jumps to a message.
  */
 function malformedIdNotFound(err: FastifyError, request: FastifyRequest): AppError | undefined {
@@ -85,7 +85,7 @@ function malformedIdNotFound(err: FastifyError, request: FastifyRequest): AppErr
   if (!err.validation.every((v) => v.instancePath === '/id')) return undefined;
   const segments = (request.routeOptions.url ?? '').split('/');
   const before = segments[segments.indexOf(':id') - 1] ?? '';
-  const resource = before === 'jump' ? 'message' : before.replace(/s$/, '');
+  const resource = before === 'jump' ? 'message' : before.replace(/ies$/, 'y').replace(/s$/, '');
   return isErrorCode(`${resource}_not_found`) ? notFound(resource as NotFoundResource) : undefined;
 }
 

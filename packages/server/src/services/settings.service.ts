@@ -5,6 +5,7 @@ import { newId } from '../ids.js';
 import type { UserIdentity } from '../prompt/avatar-persona.js';
 import { createSettingsRepository } from '../repositories/settings.repository.js';
 import { createShortLivedCache } from '../short-lived-cache.js';
+import { userMemorySettingsSchema } from './memory-settings.service.js';
 
 /** The most personas one user keeps. */
 export const PERSONAS_MAX = 20;
@@ -43,6 +44,8 @@ export const userSettingsSchema = z
     personas: z.array(userPersonaSchema).max(PERSONAS_MAX).default([]),
     /** The persona used where a conversation chose none (and for greetings); null = the account's names. */
     defaultPersonaId: z.uuid().nullable().default(null),
+    /** Memory (docs/memory.md); changed through /api/settings/memory, which also re-embeds. */
+    memory: userMemorySettingsSchema.prefault({}).catch(() => userMemorySettingsSchema.parse({})),
   })
   .meta({ id: 'UserSettings' });
 
@@ -171,6 +174,14 @@ export function createSettingsService(deps: { db: Database; systemLocalOnly: boo
       await settings.putForUser(userId, next);
       userCache.delete(userId);
       return next;
+    },
+
+    /** Stores the memory settings (memory-settings.service.ts validates them and notices a new embedding model). */
+    async updateMemory(userId: string, memory: UserSettings['memory']): Promise<UserSettings['memory']> {
+      const next = userSettingsSchema.parse({ ...(await get(userId)), memory });
+      await settings.putForUser(userId, next);
+      userCache.delete(userId);
+      return next.memory;
     },
 
     /**
