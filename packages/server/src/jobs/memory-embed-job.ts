@@ -34,6 +34,8 @@ export interface MemoryEmbedJobDeps {
   /** Texts per run (tests make it small). */
   runTexts?: number;
   batchSize?: number;
+  /** The wait before the first retry (doubling after); tests shorten it. */
+  retryDelayMs?: number;
 }
 
 /** What one run did, for the log and the tests. */
@@ -71,7 +73,7 @@ export function registerMemoryEmbedJob(jobs: JobQueue, deps: MemoryEmbedJobDeps)
     unique: true,
     retryLimit: 6,
     // 30 s, 1 min, 2 min, … about half an hour in all: a provider that restarts is waited for.
-    backoff: { delayMs: 30_000, exponential: true },
+    backoff: { delayMs: deps.retryDelayMs ?? 30_000, exponential: true },
     timeoutMs: 10 * 60 * 1000,
     concurrency: 2,
     handler: async ({ userId }, { signal }) => {
