@@ -5,6 +5,7 @@ import { AdminJobsPage } from './pages/admin/jobs-page';
 import { AdminModelsPage } from './pages/admin/models-page';
 import { AdminUsersPage } from './pages/admin/users-page';
 import { AvatarEditorPage } from './pages/avatars/avatar-editor-page';
+import { AvatarMemoryPage } from './pages/avatars/avatar-memory-page';
 import { AvatarsPage } from './pages/avatars/avatars-page';
 import { ChatLayout } from './pages/chat/chat-layout';
 import { ChatStartPage } from './pages/chat/chat-start-page';
@@ -16,6 +17,7 @@ import { LoginPage } from './pages/login-page';
 import { NotFoundPage } from './pages/not-found-page';
 import { ResetPasswordPage } from './pages/reset-password-page';
 import { RouteErrorPage } from './pages/route-error-page';
+import { MemoryPage } from './pages/settings/memory-page';
 import { ModelsPage } from './pages/settings/models/models-page';
 import { ProfilePage } from './pages/settings/profile-page';
 import { SessionsPage } from './pages/settings/sessions-page';
@@ -57,9 +59,12 @@ export const routes: RouteObject[] = [
           },
           { path: 'avatars', element: <AvatarsPage /> },
           { path: 'avatars/:id', element: <AvatarEditorPage /> },
+          { path: 'avatars/:id/memory', element: <AvatarMemoryPage tab="memory" /> },
+          { path: 'avatars/:id/knowledge', element: <AvatarMemoryPage tab="knowledge" /> },
           { path: 'settings', element: <Navigate to="/settings/profile" replace /> },
           { path: 'settings/profile', element: <ProfilePage /> },
           { path: 'settings/models', element: <ModelsPage /> },
+          { path: 'settings/memory', element: <MemoryPage /> },
           { path: 'settings/sessions', element: <SessionsPage /> },
           { path: 'settings/tokens', element: <TokensPage /> },
           { path: 'admin', element: <Navigate to="/admin/users" replace /> },

@@ -4,6 +4,7 @@ import {
   Activity,
   BookOpen,
   Boxes,
+  Brain,
   Drama,
   ExternalLink,
   Home,
@@ -56,6 +57,7 @@ const NAV_ITEMS: NavItem[] = [
 const ACCOUNT_ITEMS: NavItem[] = [
   { to: '/settings/profile', label: 'Profile', Icon: UserRound },
   { to: '/settings/models', label: 'Models', Icon: Boxes },
+  { to: '/settings/memory', label: 'Memory', Icon: Brain },
   { to: '/settings/sessions', label: 'Sessions', Icon: MonitorSmartphone },
   { to: '/settings/tokens', label: 'API tokens', Icon: KeyRound },
 ];

@@ -5,7 +5,7 @@
  */
 export const FEATURES = {
   /** Memory between conversations: the avatar editor's Memory section. */
-  memory: false,
+  memory: true,
   /** Voice conversations: the avatar editor's Voice section. */
   voice: false,
 } as const satisfies Record<string, boolean>;

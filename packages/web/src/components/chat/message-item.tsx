@@ -20,6 +20,7 @@ import { AvatarPicture } from '../avatars/avatar-picture';
 import { textareaClass } from '../avatars/fields';
 import { menuContentClass, menuItemClass } from '../avatars/menu';
 import { CopyButton } from '../copy-button';
+import { RememberedChip } from '../memory/remembered-chip';
 import { actionButtonClass } from './chat-styles';
 import { MessageFiles } from './message-attachments';
 import { bodySegments, MessageBody } from './message-body';
@@ -208,6 +209,7 @@ export const MessageItem = memo(function MessageItem({
               busy={busy}
               onRetry={() => actions.onRegenerate(message.id)}
             />
+            {writing || editing ? null : <RememberedChip metadata={message.metadata} />}
           </div>
         </div>
       )}

@@ -56,15 +56,43 @@ describe('the avatar editor', () => {
     expect(bold.closest('details')?.textContent).toContain('Preview');
   });
 
-  it('hides the voice and memory settings until those features ship', async () => {
-    renderApp({ fetch: server().fetch, path: `/avatars/${nova.id}` });
-    expect(await screen.findByRole('heading', { name: 'Nova', level: 1 })).toBeTruthy();
-    expect(screen.getByRole('heading', { name: 'Visibility' })).toBeTruthy();
-    expect(screen.queryByRole('heading', { name: 'Voice' })).toBeNull();
-    expect(screen.queryByRole('heading', { name: 'Memory' })).toBeNull();
-    expect(screen.queryByLabelText('Speaking rate')).toBeNull();
-    expect(screen.queryByText('Remember things about me')).toBeNull();
-    expect(screen.queryByText(/Memories stay private/)).toBeNull();
+  it('hides the settings of a feature that has not shipped', async () => {
+    await withFeatures({ voice: false, memory: false }, async () => {
+      renderApp({ fetch: server().fetch, path: `/avatars/${nova.id}` });
+      expect(await screen.findByRole('heading', { name: 'Nova', level: 1 })).toBeTruthy();
+      expect(screen.getByRole('heading', { name: 'Visibility' })).toBeTruthy();
+      expect(screen.queryByRole('heading', { name: 'Voice' })).toBeNull();
+      expect(screen.queryByRole('heading', { name: 'Memory' })).toBeNull();
+      expect(screen.queryByLabelText('Speaking rate')).toBeNull();
+      expect(screen.queryByText('Remember things about me')).toBeNull();
+      expect(screen.queryByText(/Memories stay private/)).toBeNull();
+    });
+  });
+
+  it('saves the memory switch and scope with the avatar, and links to what it remembers', async () => {
+    await withFeatures({ memory: true }, async () => {
+      const api = server();
+      const user = userEvent.setup();
+      renderApp({ fetch: api.fetch, path: `/avatars/${nova.id}` });
+      const memorySwitch = await screen.findByRole('switch', { name: 'Remember things about me' });
+      expect(memorySwitch.getAttribute('aria-checked')).toBe('false');
+      // Off: whose memories is not a choice yet.
+      expect(screen.getByRole('radio', { name: /Only this avatar/ }).closest('fieldset')?.disabled).toBe(true);
+      await user.click(memorySwitch);
+      await user.click(screen.getByRole('radio', { name: /Only this avatar/ }));
+      await user.click(screen.getByRole('button', { name: /^Save(?! as preset)/ }));
+      await waitFor(() => expect(api.requests.some((r) => r.method === 'PATCH')).toBe(true));
+      expect(api.requests.find((r) => r.method === 'PATCH')?.body).toEqual({
+        memory: { enabled: true, scope: 'private' },
+      });
+      expect(api.stored().memory).toEqual({ enabled: true, scope: 'private' });
+      expect(screen.getByRole('link', { name: 'Review memories' }).getAttribute('href')).toBe(
+        `/avatars/${nova.id}/memory`,
+      );
+      expect(screen.getByRole('link', { name: 'Knowledge documents' }).getAttribute('href')).toBe(
+        `/avatars/${nova.id}/knowledge`,
+      );
+    });
   });
 
   it('keeps an avatar’s stored voice and memory settings through a save', async () => {

@@ -5,6 +5,7 @@ import clsx from 'clsx';
 import {
   ArrowLeft,
   BookOpen,
+  Brain,
   CircleCheck,
   Copy,
   Ellipsis,
@@ -271,6 +272,12 @@ function AvatarEditor({ avatar }: { avatar: Avatar }) {
                 Set active
               </button>
             )}
+            {FEATURES.memory ? (
+              <Link to={`/avatars/${avatar.id}/memory`} className="btn-secondary">
+                <Brain className="size-4" aria-hidden="true" />
+                Memory
+              </Link>
+            ) : null}
             <ExportMenu avatarId={avatar.id} />
             <DropdownMenu.Root>
               <DropdownMenu.Trigger
@@ -609,10 +616,10 @@ function AvatarEditor({ avatar }: { avatar: Avatar }) {
             />
           </Section>
 
-          {/* Stored, but nothing reads it until memory ships (lib/features.ts). */}
           {FEATURES.memory ? (
             <Section title="Memory" description="What it remembers about you between conversations.">
               <MemorySettings
+                avatarId={avatar.id}
                 memory={draft.memory}
                 readOnly={readOnly}
                 onChange={(memory) => set('memory', memory)}
