@@ -1,5 +1,5 @@
 import { LuminaApiError } from '@lumina/sdk';
-import { ArrowLeft, GitFork, RotateCcw, ScrollText, WifiOff, X } from 'lucide-react';
+import { ArrowLeft, Brain, GitFork, RotateCcw, ScrollText, WifiOff, X } from 'lucide-react';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useLocation, useNavigate, useParams, useSearchParams } from 'react-router';
 import { Composer } from '../../components/chat/composer';
@@ -27,6 +27,7 @@ import {
   usePatchConversation,
 } from '../../lib/conversations';
 import { useDocumentTitle } from '../../lib/document-title';
+import { FEATURES } from '../../lib/features';
 import { leadingWords } from '../../lib/format';
 import { textAfterAccepted, useDraft } from '../../lib/message-drafts';
 import { messageLength } from '../../lib/message-limit';
@@ -317,6 +318,16 @@ function Conversation({ conversationId }: { conversationId: string }) {
           </p>
         </div>
         <div className="flex w-full min-w-0 items-center gap-3 sm:w-auto">
+          {avatar && FEATURES.memory ? (
+            <Link
+              to={`/avatars/${avatar.id}/memory`}
+              className="icon-btn size-10 shrink-0"
+              aria-label={`What ${avatar.name} remembers`}
+              title={`What ${avatar.name} remembers`}
+            >
+              <Brain className="size-5" aria-hidden="true" />
+            </Link>
+          ) : null}
           <span id={`model-label-${conversationId}`} className="sr-only">
             Model for this conversation
           </span>
