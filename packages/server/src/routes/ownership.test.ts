@@ -108,6 +108,18 @@ const createAttachment: Factory = async (app, owner) => {
   return res.json().attachment.id;
 };
 
+/** A memory of A's, written by hand. */
+const createMemory: Factory = async (app, owner) => {
+  const res = await app.inject({
+    method: 'POST',
+    url: '/api/memories',
+    headers: { ...CSRF, cookie: owner.cookie },
+    payload: { content: 'A is allergic to peanuts', kind: 'fact' },
+  });
+  if (res.statusCode !== 201) throw new Error(res.body);
+  return res.json().memory.id;
+};
+
 /** A conversation of A's with a second avatar taking part (removable, unlike the first). */
 const extraParticipant: PathFactory = async (app, owner) => {
   const { conversation } = await createConversation(app, owner);
@@ -250,6 +262,8 @@ const resources: Record<
   '/api/attachments/{id}': { create: createAttachment, expect: 404 },
   '/api/attachments/{id}/text': { create: createAttachment, expect: 404 },
   '/api/attachments/{id}/meta': { create: createAttachment, expect: 404 },
+  '/api/memories/{id}': { create: createMemory, expect: 404, body: { pinned: true } },
+  '/api/memories/{id}/history': { create: createMemory, expect: 404 },
   '/api/admin/jobs/{id}/retry': {
     create: async () => '01900000-0000-7000-8000-000000000000',
     expect: 403,
