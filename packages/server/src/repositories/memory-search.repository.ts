@@ -115,6 +115,8 @@ export function vectorShape(
 /** A corpus: its rows as `d` (with `d.id`, `d.tsv`), who may see them, and how to sample recent ones. */
 interface Corpus {
   from: SQL;
+  /** The row's id as recall returns it (default `d.id`). */
+  id?: SQL;
   where: SQL;
   newest: SQL;
 }
@@ -230,7 +232,7 @@ async function vectorCandidates(
   if (limit < 1 || vector.values.length === 0) return [];
   const pgvector = await hasPgvector(db);
   const shape = vectorShape(pgvector, vector);
-  const query = sql`select d.id, ${shape.similarity}::float8 as score
+  const query = sql`select ${corpus.id ?? sql`d.id`} as id, ${shape.similarity}::float8 as score
         from ${corpus.from}
         where ${corpus.where} and ${shape.where}
         order by ${shape.order}
@@ -397,7 +399,7 @@ export async function searchMessages(
 ): Promise<SearchHit<RecalledMessage>[]> {
   const conversationsOf = sql`array(
       select c.id from conversations c
-      where c.owner_id = ${ownerId} and c.avatar_id = ${filter.avatarId}
+      where c.owner_id = ${ownerId} and c.avatar_id = ${filter.avatarId} and not c.incognito
       ${filter.excludeConversationId ? sql`and c.id <> ${filter.excludeConversationId}` : sql``}
     )`;
   const messageWhere = (alias: SQL) =>
@@ -415,6 +417,7 @@ export async function searchMessages(
   // Vectors live in message_embeddings: `d` is the embedding row, `msg` the message.
   const vectorCorpus: Corpus = {
     from: sql`message_embeddings d join messages msg on msg.id = d.message_id`,
+    id: sql`d.message_id`,
     where: sql`d.owner_id = ${ownerId} and ${messageWhere(sql.raw('msg'))}`,
     newest: sql`msg.created_at desc`,
   };

@@ -1,0 +1,156 @@
+import type { Database } from '../db/database.js';
+import type { AvatarMemoryPolicy } from '../domain/avatar.js';
+import {
+  MEMORY_LIMITS,
+  type MemoryItem,
+  type MemoryScope,
+  type RecallItem,
+  type UserMemorySettings,
+} from '../domain/memory.js';
+import { createAvatarRepository } from '../repositories/avatar.repository.js';
+import {
+  pinnedMemories,
+  type QueryVector,
+  type SearchHit,
+  type SearchOptions,
+  searchChunks,
+  searchMemories,
+  searchMessages,
+} from '../repositories/memory-search.repository.js';
+import { DEFAULT_IMPORTANCE, fuseRanks, recency, weightedScore } from './fuse-ranks.js';
+
+/** Which lists recall fuses: both (the chat), or one alone (to measure what each brings). */
+export const RECALL_MODES = ['hybrid', 'text', 'vector'] as const;
+export type RecallMode = (typeof RECALL_MODES)[number];
+
+/** Pinned memories (the profile) recall puts first, at most. */
+export const PINNED_MAX = 20;
+
+/** Candidates each list brings per corpus, for `k` items returned: fusion needs more than `k`. */
+export const candidatesFor = (k: number) => Math.min(100, Math.max(20, k * 3));
+
+export interface RecallRequest {
+  avatarId: string;
+  /** What to recall for: the new user message (and, briefly, the turn before). */
+  query: string;
+  /** Items besides the pinned ones; 1–{@link MEMORY_LIMITS.recallMax}. */
+  k: number;
+  /** The conversation being answered: its own messages are in the context already, not recalled. */
+  conversationId?: string | undefined;
+  mode?: RecallMode | undefined;
+  /** For recency and validity; the current time when omitted. */
+  now?: Date | undefined;
+  /**
+   * The avatar's policy when the caller has the avatar at hand (saves a statement per turn);
+   * else it is read, and an avatar the user may not see recalls nothing.
+   */
+  policy?: AvatarMemoryPolicy | undefined;
+}
+
+export interface MemoryRecallDeps {
+  db: Database;
+  /** The query's vector with the user's embedding model; null (or absent) when there is none: full text only. */
+  embedQuery?: (userId: string, text: string, signal?: AbortSignal) => Promise<QueryVector | null>;
+  settingsFor: (userId: string) => Promise<UserMemorySettings>;
+}
+
+/**
+ * Recall (issue 13): what an avatar remembers for a query. Pinned memories (the profile) come
+ * first, then the best `k` of memories, the user's past messages with this avatar (other
+ * conversations, imported ones too) and the avatar's document chunks: each corpus searched by
+ * full text (BM25) and by vector (the user's embedding model), the lists fused by reciprocal
+ * rank and weighted by importance and recency. Ended (superseded, forgotten) memories are never
+ * candidates. Nothing when memory is off for the user or for the avatar.
+ * @example
+ * const { recall } = createMemoryRecall({ db, embedQuery, settingsFor });
+ * const items = await recall(userId, { avatarId, query: 'what is my cat called?', k: 8 });
+ */
+export function createMemoryRecall(deps: MemoryRecallDeps) {
+  const avatars = createAvatarRepository(deps.db);
+
+  async function recall(userId: string, request: RecallRequest, signal?: AbortSignal): Promise<RecallItem[]> {
+    const k = Math.max(1, Math.min(MEMORY_LIMITS.recallMax, Math.floor(request.k)));
+    const now = request.now ?? new Date();
+    const mode = request.mode ?? 'hybrid';
+    const settings = await deps.settingsFor(userId);
+    if (!settings.enabled) return [];
+    const policy = request.policy ?? (await avatars.findVisible(userId, request.avatarId))?.memory;
+    if (!policy?.enabled) return [];
+    const scope: MemoryScope = { avatarId: request.avatarId, shared: policy.scope === 'shared' };
+
+    const query = request.query.trim();
+    const vector =
+      query && mode !== 'text' && deps.embedQuery ? await deps.embedQuery(userId, query, signal) : null;
+    const options: SearchOptions = {
+      k: candidatesFor(k),
+      ...(mode !== 'vector' && query ? { text: query } : {}),
+      ...(vector ? { vector } : {}),
+    };
+    const searching = options.text !== undefined || options.vector !== undefined;
+
+    // The corpora are independent: with a pool (PostgreSQL) they run at once.
+    const filter = { avatarId: request.avatarId, excludeConversationId: request.conversationId };
+    const [pinned, memories, messages, chunks] = await Promise.all([
+      pinnedMemories(deps.db, userId, scope, PINNED_MAX, now),
+      searching ? searchMemories(deps.db, userId, scope, { ...options, at: now }) : [],
+      searching && settings.recallMessages ? searchMessages(deps.db, userId, filter, options) : [],
+      searching ? searchChunks(deps.db, userId, request.avatarId, options) : [],
+    ]);
+    const pinnedIds = new Set(pinned.map((item) => item.id));
+    const scored: RecallItem[] = [];
+    for (const hit of memories) {
+      if (pinnedIds.has(hit.item.id)) continue;
+      const factors = { importance: hit.item.importance, recency: recency(hit.item.validFrom, now) };
+      scored.push(memoryRecallItem(hit.item, weightedScore(fuseRanks(hit), factors)));
+    }
+    for (const hit of messages) {
+      scored.push({
+        type: 'message',
+        id: hit.item.id,
+        content: hit.item.content,
+        score: weighted(hit, DEFAULT_IMPORTANCE.message, recency(hit.item.createdAt, now)),
+        sourceMessageId: hit.item.id,
+        conversationId: hit.item.conversationId,
+        createdAt: hit.item.createdAt,
+      });
+    }
+    for (const hit of chunks) {
+      scored.push({
+        type: 'document',
+        id: hit.item.id,
+        content: hit.item.content,
+        score: weighted(hit, DEFAULT_IMPORTANCE.document, null),
+        documentId: hit.item.documentId,
+        documentName: hit.item.documentName,
+        page: hit.item.page,
+        createdAt: hit.item.createdAt,
+      });
+    }
+    scored.sort((a, b) => b.score - a.score || (a.id < b.id ? 1 : -1));
+    // The profile is always in context: first, above every scored item.
+    const top = scored[0]?.score ?? 0;
+    const profile = pinned.map((item, index) => memoryRecallItem(item, top + PINNED_MAX - index));
+    return [...profile, ...scored.slice(0, k)];
+  }
+
+  return { recall };
+}
+
+export type MemoryRecall = ReturnType<typeof createMemoryRecall>;
+
+const weighted = (hit: SearchHit<unknown>, importance: number, recent: number | null) =>
+  weightedScore(fuseRanks(hit), { importance, recency: recent });
+
+function memoryRecallItem(item: MemoryItem, score: number): RecallItem {
+  return {
+    type: 'memory',
+    id: item.id,
+    content: item.content,
+    score,
+    kind: item.kind,
+    pinned: item.pinned,
+    ...(item.sourceMessageIds[0] ? { sourceMessageId: item.sourceMessageIds[0] } : {}),
+    ...(item.sourceConversationId ? { conversationId: item.sourceConversationId } : {}),
+    createdAt: item.validFrom,
+  };
+}
