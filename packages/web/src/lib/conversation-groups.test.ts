@@ -10,6 +10,7 @@ const base: Conversation = {
   tags: [],
   pinned: false,
   archived: false,
+  incognito: false,
   activeLeafId: null,
   model: null,
   prompt: { systemPrompt: null, authorsNote: null },

@@ -129,7 +129,12 @@ export function useCreateConversation() {
   const lumina = useLuminaClient();
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: async (input: { avatarId: string; model?: string | null }): Promise<Branch> => {
+    mutationFn: async (input: {
+      avatarId: string;
+      model?: string | null;
+      /** Not saved, not remembered; fixed for the conversation's life. */
+      incognito?: boolean;
+    }): Promise<Branch> => {
       const { data } = await lumina.POST('/api/conversations', { body: input });
       return data!;
     },

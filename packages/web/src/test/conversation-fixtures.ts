@@ -12,6 +12,7 @@ export function conversationFixture(
     generation: {},
     pinned: false,
     archived: false,
+    incognito: false,
     tags: [],
     activeLeafId: null,
     messageCount: 1,

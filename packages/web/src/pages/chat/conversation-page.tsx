@@ -3,6 +3,7 @@ import { ArrowLeft, Brain, GitFork, RotateCcw, ScrollText, WifiOff, X } from 'lu
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useLocation, useNavigate, useParams, useSearchParams } from 'react-router';
 import { Composer } from '../../components/chat/composer';
+import { IncognitoBanner } from '../../components/chat/incognito';
 import { ContextIndicator } from '../../components/chat/context-indicator';
 import { ConversationPromptDialog, hasOwnPrompt } from '../../components/chat/conversation-prompt-dialog';
 import { DropOverlay, useFileDrop } from '../../components/chat/file-drop';
@@ -94,10 +95,12 @@ function Conversation({ conversationId }: { conversationId: string }) {
   const user = useSession().data;
   const navigate = useNavigate();
   const [params, setParams] = useSearchParams();
-  // The box's text is saved per conversation, so a reload or a new sign-in gives it back.
-  const [draft, setDraft] = useDraft(user?.id, conversationId);
+  // The box's text is saved per conversation, so a reload or a new sign-in gives it back; an
+  // incognito chat's is kept nowhere (no user id: not saved in this browser).
+  const draftOwner = data.conversation.incognito ? undefined : user?.id;
+  const [draft, setDraft] = useDraft(draftOwner, conversationId);
   // Files for the next message: uploaded at once, kept with the draft.
-  const attachments = useComposerAttachments(user?.id, conversationId);
+  const attachments = useComposerAttachments(draftOwner, conversationId);
   const [followKey, setFollowKey] = useState(0);
   const [editLastKey, setEditLastKey] = useState(0);
   const [deleting, setDeleting] = useState<{ id: string; scope: DeleteScope } | null>(null);
@@ -371,6 +374,9 @@ function Conversation({ conversationId }: { conversationId: string }) {
           />
         </div>
       </header>
+      {conversation.incognito ? (
+        <IncognitoBanner conversationId={conversationId} avatarId={conversation.avatarId} />
+      ) : null}
 
       <MessageList
         messages={messages}

@@ -4,6 +4,7 @@ import { AvatarPicture } from '../../components/avatars/avatar-picture';
 import { FilledGreeting } from '../../components/avatars/filled-greeting';
 import { Composer } from '../../components/chat/composer';
 import { DropOverlay, useFileDrop } from '../../components/chat/file-drop';
+import { IncognitoBanner, IncognitoSwitch } from '../../components/chat/incognito';
 import { FormAlert } from '../../components/form-alert';
 import { DEFAULT_CHAIN, ModelPicker } from '../../components/models/model-picker';
 import { friendlyMessage, serverErrorRequestId } from '../../lib/api-errors';
@@ -73,6 +74,9 @@ function NewConversation({ avatar }: { avatar: Avatar }) {
   const create = useCreateConversation();
   const navigate = useNavigate();
   const [model, setModel] = useState(DEFAULT_CHAIN);
+  // `?incognito=1` (a new chat after ending an incognito one) starts with the switch on.
+  const [params] = useSearchParams();
+  const [incognito, setIncognito] = useState(params.get('incognito') === '1');
   const [draft, setDraft] = useDraft(user?.id, `new:${avatar.id}`);
   const attachments = useComposerAttachments(user?.id, `new:${avatar.id}`);
   const composer = useRef<HTMLTextAreaElement>(null);
@@ -100,7 +104,11 @@ function NewConversation({ avatar }: { avatar: Avatar }) {
     if ((!content && files.length === 0) || create.isPending) return;
     if (maxChars !== null && messageLength(draft) > maxChars) return;
     create.mutate(
-      { avatarId: avatar.id, model: model === DEFAULT_CHAIN ? null : model },
+      {
+        avatarId: avatar.id,
+        model: model === DEFAULT_CHAIN ? null : model,
+        ...(incognito ? { incognito } : {}),
+      },
       {
         onSuccess: (branch) => {
           // The text moves with the message: the conversation page sends it and keeps it in its
@@ -125,10 +133,11 @@ function NewConversation({ avatar }: { avatar: Avatar }) {
         <ChatListToggle />
         <AvatarPicture src={avatar.imageUrl} className="size-8 rounded-full!" />
         <div className="min-w-0 flex-1">
-          <h1 className="truncate font-semibold text-ink">New chat</h1>
+          <h1 className="truncate font-semibold text-ink">{incognito ? 'New incognito chat' : 'New chat'}</h1>
           <p className="truncate text-xs text-ink-muted">with {avatar.name}</p>
         </div>
         <div className="flex w-full min-w-0 items-center gap-3 sm:w-auto">
+          <IncognitoSwitch checked={incognito} onCheckedChange={setIncognito} disabled={create.isPending} />
           <span id={modelLabelId} className="sr-only">
             Model for this conversation
           </span>
@@ -150,6 +159,7 @@ function NewConversation({ avatar }: { avatar: Avatar }) {
           />
         </div>
       </header>
+      {incognito ? <IncognitoBanner /> : null}
 
       <div className="min-h-0 flex-1 overflow-y-auto">
         <div className="mx-auto flex w-full max-w-3xl flex-col gap-4 px-3 py-6 sm:px-6">
