@@ -20,7 +20,9 @@ import { registerAttachmentPurgeJob } from './jobs/attachment-purge-job.js';
 import { registerBackgroundJobs, registerReplyRecoveryJob } from './jobs/background-jobs.js';
 import { registerIncognitoPurgeJob } from './jobs/incognito-purge-job.js';
 import type { JobQueue } from './jobs/job-queue.js';
+import { enqueueEmbedding, registerMemoryEmbedJob } from './jobs/memory-embed-job.js';
 import { type LogOverrides, loggerOptions } from './logger.js';
+import { createEmbedder } from './memory/embedder.js';
 import { createOutboundClient } from './net/outbound-client.js';
 import { DOWNLOAD_LIMITS, IMAGE_SERVICE_LIMITS, PICTURE_IMPORT_LIMITS } from './net/outbound-limits.js';
 import { createCircuitBreaker } from './providers/circuit-breaker.js';
@@ -34,6 +36,7 @@ import { createApiTokenRepository } from './repositories/api-token.repository.js
 import { createAttachmentRepository } from './repositories/attachment.repository.js';
 import { createAvatarRepository } from './repositories/avatar.repository.js';
 import { createConversationRepository } from './repositories/conversation.repository.js';
+import { createEmbeddingRepository } from './repositories/embedding.repository.js';
 import { createFileRepository } from './repositories/file.repository.js';
 import { createMessageRepository } from './repositories/message.repository.js';
 import { createMessageAttachmentRepository } from './repositories/message-attachment.repository.js';
@@ -65,6 +68,7 @@ import { imageGenerationRoutes } from './routes/image-generation.routes.js';
 import { impersonateRoutes } from './routes/impersonate.routes.js';
 import { localModelRoutes } from './routes/local-models.routes.js';
 import { memoryRoutes } from './routes/memories.routes.js';
+import { memoryEmbeddingRoutes } from './routes/memory-embedding.routes.js';
 import { memorySettingsRoutes } from './routes/memory-settings.routes.js';
 import { messageEditRoutes } from './routes/message-edit.routes.js';
 import { messageRoutes } from './routes/messages.routes.js';
@@ -103,6 +107,7 @@ import { createIdentityService } from './services/identity.service.js';
 import { createImpersonateService } from './services/impersonate.service.js';
 import { createLocalModelService } from './services/local-model.service.js';
 import { createMemoryService } from './services/memory.service.js';
+import { createMemoryEmbeddingService } from './services/memory-embedding.service.js';
 import { createMemorySettingsService } from './services/memory-settings.service.js';
 import { createMessageEditService } from './services/message-edit.service.js';
 import { createModelService } from './services/model.service.js';
@@ -345,7 +350,32 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     personaPictureRoutes({ settings, images: avatarImages, files: createFileRepository(storage.db) }),
   );
   // Memory (docs/memory.md): the user's memories and their memory settings.
-  const memorySettings = createMemorySettingsService({ settings });
+  const memorySettings = createMemorySettingsService({
+    settings,
+    // A new embedding model: everything is embedded again with it, in the background.
+    onEmbeddingModelChanged: (userId) =>
+      enqueueEmbedding(deps.jobs, userId).catch((err: unknown) =>
+        app.log.warn({ err, userId }, 'could not enqueue re-embedding after the embedding model changed'),
+      ),
+  });
+  // Embeddings (docs/memory.md, "Embeddings"): vectors of the user's embedding model for recall.
+  const embedder = createEmbedder({
+    registry,
+    settingsFor: memorySettings.memorySettingsFor,
+    storedDimensions: createEmbeddingRepository(storage.db).storedDimensions,
+    log: app.log,
+  });
+  if (deps.jobs) {
+    registerMemoryEmbedJob(deps.jobs, {
+      db: storage.db,
+      embedder,
+      settingsFor: memorySettings.memorySettingsFor,
+      log: app.log,
+    });
+  }
+  await app.register(
+    memoryEmbeddingRoutes(createMemoryEmbeddingService({ db: storage.db, embedder, jobs: deps.jobs })),
+  );
   await app.register(memorySettingsRoutes(memorySettings));
   await app.register(memoryRoutes(createMemoryService({ db: storage.db })));
   const attachments = createAttachmentService({ attachments: createAttachmentRepository(storage.db) });
