@@ -2,16 +2,30 @@ import { describe, expect, it } from 'vitest';
 import { parseWorldInfo } from '../cards/lorebook.js';
 import { messageRow } from '../db/message-row.js';
 import type { AvatarRow, MessageRow } from '../db/schema/index.js';
+import type { RecallItem } from '../domain/memory.js';
 import { countTokens as tiktokenCount } from '../providers/adapters/token-counter.js';
 import type { ModelInfo } from '../providers/types.js';
 import { identityFor } from '../services/settings.service.js';
 import { avatarRow as baseAvatarRow } from '../test-support/avatar-rows.js';
 import { type AssembledContext, assembleContext, type ContextInput } from './assemble-context.js';
 import { TOKENS_PER_MESSAGE, TOKENS_PER_REPLY } from './context-budget.js';
+import { MEMORY_SECTION_HEADING, MEMORY_SECTION_INTRO } from './context-memory.js';
 
 const countWords = (text: string) => text.split(/\s+/).filter(Boolean).length;
 const now = new Date('2025-03-05T14:07:00Z');
 const created = new Date('2025-03-01T10:00:00Z');
+
+/** Recalled memories of these contents, best first (as memory/recall.ts returns them). */
+const recallItems = (contents: string[]): RecallItem[] =>
+  contents.map((content, index) => ({
+    type: 'memory',
+    id: `r${index}`,
+    content,
+    score: contents.length - index,
+    kind: 'fact',
+    pinned: false,
+    createdAt: new Date('2026-11-03T09:00:00Z'),
+  }));
 
 const avatarRow = (overrides: Partial<AvatarRow> = {}) =>
   baseAvatarRow({ createdAt: created, updatedAt: created, ...overrides });
@@ -235,21 +249,37 @@ describe('assembleContext', () => {
   });
 
   describe('memories', () => {
-    it('are a section of their own after the system prompt, best first', async () => {
+    it('are a section of their own after the system prompt, best first, quoted as notes', async () => {
       const context = await assembleContext(
-        input({ memories: ['Sam has a cat named Miso.', '  ', 'Sam is learning\nthe cello.'] }),
+        input({
+          memories: recallItems(['Sam has a cat named Miso.', '  ', 'Sam is learning\nthe cello.']),
+        }),
       );
       expect(kinds(context).slice(0, 2)).toEqual(['system', 'memory']);
       expect(context.parts[1]!.text).toBe(
-        '## What you remember\nThings you remember from earlier conversations:\n- Sam has a cat named Miso.\n- Sam is learning the cello.',
+        [
+          MEMORY_SECTION_HEADING,
+          MEMORY_SECTION_INTRO,
+          '```notes',
+          'Remembered:',
+          '- Sam has a cat named Miso. (said 2026-11-03)',
+          '- Sam is learning the cello. (said 2026-11-03)',
+          '```',
+        ].join('\n'),
       );
       expect(context.messages[0]!.content).toContain(`\n\n${context.parts[1]!.text}`);
-      expect(context.memories).toEqual({ given: 3, included: 3 });
+      expect(context.memories).toEqual({ given: 3, included: 2 });
+      expect(context.recalled.map((ref) => ref.excerpt)).toEqual([
+        'Sam has a cat named Miso.',
+        'Sam is learning the cello.',
+      ]);
       expect(context.tokens.total).toBe(sentTokens(context));
     });
 
     it('are cut from the end when space is short, and make way for the newest message only', async () => {
-      const memories = Array.from({ length: 20 }, (_, i) => `memory ${i} ${'detail '.repeat(10)}`);
+      const memories = recallItems(
+        Array.from({ length: 20 }, (_, i) => `memory ${i} ${'detail '.repeat(10)}`),
+      );
       const base = await assembleContext(input());
       const context = await assembleContext(input({ memories, model: model(base.tokens.total + 100 + 60) }));
       expect(context.memories.included).toBeGreaterThan(0);
@@ -268,6 +298,7 @@ describe('assembleContext', () => {
     it('add nothing when there are none', async () => {
       const context = await assembleContext(input({ memories: [] }));
       expect(kinds(context)).not.toContain('memory');
+      expect(context.recalled).toEqual([]);
     });
   });
 
@@ -461,7 +492,7 @@ describe('assembleContext', () => {
     const avatar = avatarRow({
       scenario: 'Today {{user}} rolled {{roll:d20}} at {{time}}; {{random:a,b,c,d,e}}.',
     });
-    const memories = ['Sam likes tea.'];
+    const memories = recallItems(['Sam likes tea.']);
     const a = await assembleContext(input({ avatar, memories }));
     const b = await assembleContext(input({ avatar, memories }));
     expect(JSON.stringify(b)).toBe(JSON.stringify(a));

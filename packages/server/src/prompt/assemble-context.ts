@@ -2,6 +2,7 @@ import { toEngineLorebook } from '../avatars/avatar-lorebook-mapping.js';
 import { toAvatarPersona } from '../avatars/avatar-persona-mapping.js';
 import type { Avatar } from '../domain/avatar.js';
 import type { ConversationPrompt } from '../domain/conversation-prompt.js';
+import { MEMORY_LIMITS, type RecalledRef, type RecallItem } from '../domain/memory.js';
 import type { Message } from '../domain/message.js';
 import type { ChatMessage, ModelInfo } from '../providers/types.js';
 import { characterDisplayName, type UserIdentity, userDisplayName } from './avatar-persona.js';
@@ -13,7 +14,8 @@ import {
 import { fitHistory, fitPrefix, TOKENS_PER_MESSAGE, TOKENS_PER_REPLY } from './context-budget.js';
 import { layoutContext } from './context-layout.js';
 import { type ContextLore, describeLore, emptyLore, type LoreInjection, scanLore } from './context-lore.js';
-import { memorySectionText, summarySectionText } from './context-sections.js';
+import { memorySectionText, recalledRef } from './context-memory.js';
+import { summarySectionText } from './context-sections.js';
 import { countingDocumentsOnce } from './document-token-count.js';
 import { imageCountOf, sentTextOfMessage } from './history-messages.js';
 import { expandMacros } from './macros.js';
@@ -38,8 +40,11 @@ export interface ContextInput {
   model: ModelInfo | undefined;
   /** Tokens reserved for the reply. */
   replyBudget: number;
-  /** Recalled memories, most relevant first; the ones that fit are sent as their own section. */
-  memories?: string[];
+  /**
+   * What recall found (memory/recall.ts), pinned profile first then best first: the longest
+   * prefix that fits (at most MEMORY_LIMITS.promptTokens) is sent as the memory section.
+   */
+  memories?: RecallItem[];
   /** For time macros; the current time when omitted. */
   now?: Date;
   /** Default: the tokenizer that approximates the model (js-tiktoken). */
@@ -108,6 +113,8 @@ export interface AssembledContext {
   /** Messages that did not fit and are not covered by the summary, oldest first. */
   dropped: { messageIds: string[] };
   memories: { given: number; included: number };
+  /** The recalled items sent (the reply stores them as `metadata.recalled`). */
+  recalled: RecalledRef[];
   lore: ContextLore;
   /** The window is nearly full (or messages were dropped): older turns should be summarized. */
   needsSummary: boolean;
@@ -215,8 +222,9 @@ export async function assembleContext(input: ContextInput): Promise<AssembledCon
   const useSummary = Boolean(summaryText) && used + summaryTokens + 1 <= available;
   if (useSummary) used += summaryTokens + 1;
 
-  const memories = input.memories ?? [];
-  const memoryFit = await fitPrefix(memories, memorySectionText, available - used - 1, countTokens);
+  const memories = (input.memories ?? []).filter((item) => item.content.trim() !== '');
+  const memoryRoom = Math.min(MEMORY_LIMITS.promptTokens, available - used - 1);
+  const memoryFit = await fitPrefix(memories, memorySectionText, memoryRoom, countTokens);
   if (memoryFit.count > 0) used += memoryFit.tokens + 1;
 
   const older = await fitHistory(candidates.slice(0, -1), Math.max(0, available - used), countTokens);
@@ -269,7 +277,8 @@ export async function assembleContext(input: ContextInput): Promise<AssembledCon
           }
         : null,
     dropped: { messageIds: dropped },
-    memories: { given: memories.length, included: memoryFit.count },
+    memories: { given: input.memories?.length ?? 0, included: memoryFit.count },
+    recalled: memories.slice(0, memoryFit.count).map(recalledRef),
     lore: activation ? describeLore(activation.activation, activation.scanned) : emptyLore(),
     needsSummary: summarizable && (dropped.length > 0 || total >= threshold * available),
   };

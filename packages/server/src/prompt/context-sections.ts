@@ -1,17 +1,6 @@
 import type { ActivatedLoreEntry, LorebookEntry } from './lorebook-engine.js';
 
 /**
- * The text of the memories section: one line per recalled memory, in the order given (the
- * memory layer ranks them, best first). Empty when there are none.
- * @example memorySectionText(['Sam has a cat named Miso.']) // '## What you remember\n…\n- Sam has a cat named Miso.'
- */
-export function memorySectionText(memories: readonly string[]): string {
-  const lines = memories.map((memory) => memory.trim().replace(/\s*\n\s*/g, ' ')).filter(Boolean);
-  if (lines.length === 0) return '';
-  return `## What you remember\nThings you remember from earlier conversations:\n${lines.map((line) => `- ${line}`).join('\n')}`;
-}
-
-/**
  * The text of the summary section, which stands in for the messages it covers.
  * @example summarySectionText('Sam and Aria met in Lyon.') // '## The conversation so far\n…'
  */
