@@ -1,5 +1,7 @@
+import { sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { queryRows } from '../db/database.js';
 import { MEMORY_LIMITS } from '../domain/memory.js';
 import { createMemoryRepository, type NewMemory } from '../repositories/memory.repository.js';
 import { CSRF, createTestApp, signup } from '../test-support/app.js';
@@ -311,6 +313,27 @@ describeStorage('memories API (%s)', (mode) => {
 
     const empty = (await call(await account('new@example.org'), 'GET', '/api/memories/export')).json();
     expect(empty.items).toEqual([]);
+  });
+
+  it('exports more memories than one page holds, each exactly once, as valid JSON', async () => {
+    const max = await account('max@example.org');
+    await queryRows(
+      storage.db,
+      sql`insert into memories (id, owner_id, kind, content, origin)
+          select gen_random_uuid(), ${max.userId}, 'fact', 'Fact number ' || n, 'imported'
+          from generate_series(1, 2345) as n`,
+    );
+    const res = await call(max, 'GET', '/api/memories/export');
+    const items = res.json().items as { id: string; content: string }[];
+    expect(items).toHaveLength(2345);
+    expect(new Set(items.map((i) => i.id)).size).toBe(2345);
+    expect(new Set(items.map((i) => i.content)).has('Fact number 1')).toBe(true);
+    expect(items.map((i) => i.id)).toEqual(
+      items
+        .map((i) => i.id)
+        .sort()
+        .reverse(),
+    );
   });
 
   it('reads and changes the memory settings, kept apart from the other settings', async () => {

@@ -5,6 +5,7 @@ import { unstorableTextRefused } from '../http/text-guard.js';
 import { createAvatarRepository } from '../repositories/avatar.repository.js';
 import {
   createMemoryRepository,
+  MEMORY_LIST_MAX,
   type MemoryListFilter,
   type MemoryRepository,
 } from '../repositories/memory.repository.js';
@@ -43,8 +44,8 @@ export interface MemoryChange {
 
 export const MEMORY_PAGE_DEFAULT = 50;
 export const MEMORY_PAGE_MAX = 200;
-/** Rows an export reads per query, so a 200,000-item export never holds them all at once. */
-const EXPORT_PAGE = 1000;
+/** Rows an export reads per query (the most one list answers), so a 200,000-item export never holds them all at once. */
+const EXPORT_PAGE = MEMORY_LIST_MAX;
 
 const contentRefused = (message: string) =>
   new AppError(400, 'invalid_request', message, { issues: [{ path: 'content', message, in: 'body' }] });
