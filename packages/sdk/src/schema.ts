@@ -2914,6 +2914,708 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/memories/embedding": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How many of your memories, messages and document chunks have a vector of your embedding model */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["MemoryEmbeddingProgress"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/memories/embedding/rebuild": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Embeds again what lacks a vector of your embedding model; with `reset`, deletes all your vectors first */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Delete every vector first (when the model changed its vector size under the same name) */
+                        reset?: boolean;
+                    } | null;
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["MemoryEmbeddingProgress"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/settings/memory": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your memory settings */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["UserMemorySettings"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change your memory settings (fields you leave out keep their value)
+         * @description Models are `<provider>/<model>` as GET /api/models lists them, or null (extraction: the conversation’s own model; embeddings: full-text recall only). A new embedding model re-embeds your memories in the background; until then recall uses full text for the items not yet embedded.
+         */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        enabled?: boolean;
+                        extractionModel?: string | null;
+                        embeddingModel?: string | null;
+                        recallMessages?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["UserMemorySettings"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/memories": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your memories, newest first: filter by avatar, kind, pin and text; page with `before`
+         * @description Only current memories unless `history=true` (then superseded and invalidated ones too). `q` matches whole words (web-search syntax: `"phrase"`, `-word`, `or`) and also parts of words. `avatarId` is one avatar’s own memories (or `shared` for those shared by your avatars); `visibleTo` is what that avatar sees under its memory policy.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description An avatar’s own memories, or `shared` */
+                    avatarId?: "shared" | string;
+                    /** @description What this avatar sees (its own, plus the shared ones when its policy is `shared`) */
+                    visibleTo?: string;
+                    kind?: "fact" | "preference" | "person" | "event" | "profile";
+                    q?: string;
+                    history?: string;
+                    pinned?: string;
+                    limit?: number;
+                    /** @description The `nextCursor` of the previous page */
+                    before?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["Memory"][];
+                            /** @description Pass as `before` for the next page; null on the last one */
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Write a memory by hand (origin `manual`, confidence 1)
+         * @description `avatarId`: one of your avatars (or one shared with everyone) to keep it as that avatar’s own; null or left out: shared with your avatars whose memory policy is `shared`. The text is trimmed, 1–500 characters. 409 `memory_limit_reached` at 200,000 memories.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        content: string;
+                        /** @enum {string} */
+                        kind: "fact" | "preference" | "person" | "event" | "profile";
+                        avatarId?: string | null;
+                        importance?: number;
+                        pinned?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            memory: components["schemas"]["Memory"];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        /**
+         * Forget everything: every memory you have, or with `avatarId` those one avatar keeps as its own
+         * @description Deletes for good (history too). Needs `?confirm=true` or the body `{"confirm": true}`, else 400 `confirmation_required`. With `avatarId`, the shared memories stay (your other avatars see them too).
+         */
+        delete: {
+            parameters: {
+                query?: {
+                    avatarId?: string;
+                    confirm?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        confirm?: boolean;
+                    } | null;
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            deleted: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/memories/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download all your memories as JSON, superseded and invalidated ones included
+         * @description A file (`Content-Disposition: attachment`), newest first.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["MemoryExport"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/memories/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One memory */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            memory: components["schemas"]["Memory"];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Delete a memory for good (from every index at once: it is never recalled again) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /**
+         * Edit a current memory: its text, kind, importance, pin or avatar
+         * @description A new text is embedded again in the background. A superseded or invalidated memory is history: 409 `memory_not_current`.
+         */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        content?: string;
+                        /** @enum {string} */
+                        kind?: "fact" | "preference" | "person" | "event" | "profile";
+                        importance?: number;
+                        pinned?: boolean;
+                        /** @description Move it to one avatar, or null to share it */
+                        avatarId?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            memory: components["schemas"]["Memory"];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/memories/{id}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every version of the fact this memory is one of (what it replaced and what replaced it), oldest first */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["Memory"][];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/attachments": {
         parameters: {
             query?: never;
@@ -7711,6 +8413,101 @@ export interface components {
                 contextLength: number | null;
             }[];
         };
+        MemoryInput: {
+            /** Format: uuid */
+            id: string;
+            /** @description The one avatar it belongs to; null: shared with your avatars whose memory policy is `shared` */
+            avatarId: string | null;
+            /** @enum {string} */
+            kind: "fact" | "preference" | "person" | "event" | "profile";
+            /** @description One self-contained sentence (at most 500 characters) */
+            content: string;
+            /** @description How much it matters to you, 0–1 */
+            importance: number;
+            /** @description How sure the extraction was, 0–1 (1 for what you wrote) */
+            confidence: number;
+            /**
+             * @description `extracted` from a conversation, `manual` (written here), `command` ("remember that …"), `imported`
+             * @enum {string}
+             */
+            origin: "extracted" | "manual" | "command" | "imported";
+            /** @description The messages it was taken from (empty when written by hand) */
+            sourceMessageIds: string[];
+            sourceConversationId: string | null;
+            /**
+             * Format: date-time
+             * @description When it started to hold
+             */
+            validFrom: string;
+            /** @description When it stopped holding (superseded, invalidated); null while current */
+            validTo: string | null;
+            /** @description The memory that replaced it */
+            supersededBy: string | null;
+            /** @description Always in the prompt */
+            pinned: boolean;
+            /** @description The model of its stored vector; null until embedded */
+            embeddingModel: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            lastRecalledAt: string | null;
+            /** @description Still holds (no `validTo`, or one in the future) */
+            current: boolean;
+        };
+        MemoryExportInput: {
+            /** @constant */
+            format: "lumina-memories";
+            /** @constant */
+            version: 1;
+            /** Format: date-time */
+            exportedAt: string;
+            items: components["schemas"]["MemoryInput"][];
+        };
+        MemoryEmbeddingProgressInput: {
+            /** @description The embedding model (`<provider>/<model>`); null: full-text recall only */
+            model: string | null;
+            /** @description The model's vector size, once known */
+            dimensions: number | null;
+            memories: {
+                total: number;
+                embedded: number;
+            };
+            /** @description Messages chat history recall may use (settled, not incognito) */
+            messages: {
+                total: number;
+                embedded: number;
+            };
+            /** @description Chunks of knowledge documents */
+            documents: {
+                total: number;
+                embedded: number;
+            };
+            /** @description Items still lack a vector of the model and the background job makes them */
+            running: boolean;
+        };
+        UserMemorySettingsInput: {
+            /**
+             * @description Memory on for you at all (each avatar also has its own switch)
+             * @default true
+             */
+            enabled: boolean;
+            /**
+             * @description The model that finds what to remember; null: the conversation’s own
+             * @default null
+             */
+            extractionModel: string | null;
+            /**
+             * @description The embedding model; null: recall by full text only. Changing it re-embeds your memories in the background
+             * @default null
+             */
+            embeddingModel: string | null;
+            /**
+             * @description Recall your past messages with the avatar
+             * @default true
+             */
+            recallMessages: boolean;
+        };
         ModelTestEventInput: {
             /** @constant */
             type: "attempt";
@@ -7798,6 +8595,15 @@ export interface components {
             personas: components["schemas"]["UserPersonaInput"][];
             /** @default null */
             defaultPersonaId: string | null;
+            /**
+             * @default {
+             *       "enabled": true,
+             *       "extractionModel": null,
+             *       "embeddingModel": null,
+             *       "recallMessages": true
+             *     }
+             */
+            memory: components["schemas"]["UserMemorySettingsInput"];
         };
         ProviderInput: {
             /** @description The prefix of this provider’s model ids */
@@ -8774,6 +9580,101 @@ export interface components {
                 contextLength: number | null;
             }[];
         };
+        Memory: {
+            /** Format: uuid */
+            id: string;
+            /** @description The one avatar it belongs to; null: shared with your avatars whose memory policy is `shared` */
+            avatarId: string | null;
+            /** @enum {string} */
+            kind: "fact" | "preference" | "person" | "event" | "profile";
+            /** @description One self-contained sentence (at most 500 characters) */
+            content: string;
+            /** @description How much it matters to you, 0–1 */
+            importance: number;
+            /** @description How sure the extraction was, 0–1 (1 for what you wrote) */
+            confidence: number;
+            /**
+             * @description `extracted` from a conversation, `manual` (written here), `command` ("remember that …"), `imported`
+             * @enum {string}
+             */
+            origin: "extracted" | "manual" | "command" | "imported";
+            /** @description The messages it was taken from (empty when written by hand) */
+            sourceMessageIds: string[];
+            sourceConversationId: string | null;
+            /**
+             * Format: date-time
+             * @description When it started to hold
+             */
+            validFrom: string;
+            /** @description When it stopped holding (superseded, invalidated); null while current */
+            validTo: string | null;
+            /** @description The memory that replaced it */
+            supersededBy: string | null;
+            /** @description Always in the prompt */
+            pinned: boolean;
+            /** @description The model of its stored vector; null until embedded */
+            embeddingModel: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            lastRecalledAt: string | null;
+            /** @description Still holds (no `validTo`, or one in the future) */
+            current: boolean;
+        };
+        MemoryExport: {
+            /** @constant */
+            format: "lumina-memories";
+            /** @constant */
+            version: 1;
+            /** Format: date-time */
+            exportedAt: string;
+            items: components["schemas"]["Memory"][];
+        };
+        MemoryEmbeddingProgress: {
+            /** @description The embedding model (`<provider>/<model>`); null: full-text recall only */
+            model: string | null;
+            /** @description The model's vector size, once known */
+            dimensions: number | null;
+            memories: {
+                total: number;
+                embedded: number;
+            };
+            /** @description Messages chat history recall may use (settled, not incognito) */
+            messages: {
+                total: number;
+                embedded: number;
+            };
+            /** @description Chunks of knowledge documents */
+            documents: {
+                total: number;
+                embedded: number;
+            };
+            /** @description Items still lack a vector of the model and the background job makes them */
+            running: boolean;
+        };
+        UserMemorySettings: {
+            /**
+             * @description Memory on for you at all (each avatar also has its own switch)
+             * @default true
+             */
+            enabled: boolean;
+            /**
+             * @description The model that finds what to remember; null: the conversation’s own
+             * @default null
+             */
+            extractionModel: string | null;
+            /**
+             * @description The embedding model; null: recall by full text only. Changing it re-embeds your memories in the background
+             * @default null
+             */
+            embeddingModel: string | null;
+            /**
+             * @description Recall your past messages with the avatar
+             * @default true
+             */
+            recallMessages: boolean;
+        };
         ModelTestEvent: {
             /** @constant */
             type: "attempt";
@@ -8861,6 +9762,15 @@ export interface components {
             personas: components["schemas"]["UserPersona"][];
             /** @default null */
             defaultPersonaId: string | null;
+            /**
+             * @default {
+             *       "enabled": true,
+             *       "extractionModel": null,
+             *       "embeddingModel": null,
+             *       "recallMessages": true
+             *     }
+             */
+            memory: components["schemas"]["UserMemorySettings"];
         };
         Provider: {
             /** @description The prefix of this provider’s model ids */
