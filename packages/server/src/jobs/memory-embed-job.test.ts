@@ -121,7 +121,7 @@ describeStorage('memory-embed job (%s)', (mode) => {
 
   let seeded = 0;
   /**
-   * A user with 6 memories, a document of 5 chunks, and a conversation whose messages are 6
+   * A user with 6 current memories and a superseded one, a document of 5 chunks, and a conversation whose messages are 6
    * recallable ones plus a streaming reply, a system message, an empty one and an incognito
    * conversation's message (never embedded).
    */
@@ -167,6 +167,15 @@ describeStorage('memory-embed job (%s)', (mode) => {
         content: `User ${n} fact ${i}: ${['likes green tea', 'lives in Lisbon', 'has a cat named Miso', 'plays cello', 'works as a nurse', 'was born in March'][i]}`,
       })),
     );
+    // History: a fact that no longer holds is never recalled, so never embedded.
+    await storage.db.insert(memories).values({
+      ownerId: userId,
+      avatarId,
+      kind: 'fact',
+      origin: 'manual',
+      content: `User ${n} used to live in Paris`,
+      validTo: new Date(Date.now() - 60_000),
+    });
     const [file] = await storage.db
       .insert(files)
       .values({

@@ -37,6 +37,9 @@ const recallableMessages = (userId: string) => sql`
   where m.owner_id = ${userId} and c.owner_id = ${userId} and not c.incognito
     and m.status = 'complete' and m.role in ('user', 'assistant') and m.content <> ''`;
 
+/** A memory that still holds (domain/memory.ts `isCurrent`). */
+const currentMemory = sql`(valid_to is null or valid_to > now())`;
+
 /** Keyset paging inside one run: rows after `after` in id order. */
 const after = (column: SQL, id: string | null) => (id ? sql`and ${column} > ${id}` : sql``);
 
@@ -55,12 +58,16 @@ const toRows = (items: EmbeddedText[]) =>
  */
 export function createEmbeddingRepository(db: Database) {
   return {
-    /** Memories (current and superseded) whose vector is missing or of another model. */
+    /**
+     * Current memories whose vector is missing or of another model. A superseded or invalidated
+     * one is history: recall never reads it, so it is not worth a provider call.
+     */
     async pendingMemories(userId: string, model: string, limit: number, afterId: string | null = null) {
       return queryRows<PendingText>(
         db,
         sql`select id, content from memories
-          where owner_id = ${userId} and embedding_model is distinct from ${model} ${after(sql`id`, afterId)}
+          where owner_id = ${userId} and ${currentMemory} and embedding_model is distinct from ${model}
+            ${after(sql`id`, afterId)}
           order by id limit ${limit}`,
       );
     },
@@ -147,7 +154,10 @@ export function createEmbeddingRepository(db: Database) {
       return row?.dims ?? null;
     },
 
-    /** How many items exist and how many carry a vector of `model` (null: none do). */
+    /**
+     * How many items there are to embed (current memories, recallable messages, document chunks)
+     * and how many carry a vector of `model` (null: none do).
+     */
     async counts(
       userId: string,
       model: string | null,
@@ -155,8 +165,9 @@ export function createEmbeddingRepository(db: Database) {
       const [row] = await queryRows<Record<string, string | number>>(
         db,
         sql`select
-            (select count(*) from memories where owner_id = ${userId}) as memories_total,
-            (select count(*) from memories where owner_id = ${userId} and embedding_model = ${model}) as memories_embedded,
+            (select count(*) from memories where owner_id = ${userId} and ${currentMemory}) as memories_total,
+            (select count(*) from memories
+              where owner_id = ${userId} and ${currentMemory} and embedding_model = ${model}) as memories_embedded,
             (select count(*) ${recallableMessages(userId)}) as messages_total,
             (select count(*) ${recallableMessages(userId)} and exists (
               select 1 from message_embeddings e where e.message_id = m.id and e.embedding_model = ${model})
