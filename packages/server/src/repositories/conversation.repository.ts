@@ -1,6 +1,8 @@
 import { and, desc, eq, ilike, lt, or, sql } from 'drizzle-orm';
-import type { Database } from '../db/database.js';
+import { type Database, queryRows } from '../db/database.js';
 import { type ConversationRow, conversations, type NewConversationRow } from '../db/schema/index.js';
+import { attachmentIdOfUrl } from '../domain/attachment.js';
+import { createAttachmentRepository } from './attachment.repository.js';
 import { createParticipantRepository } from './participant.repository.js';
 
 export interface ConversationListFilter {
@@ -140,25 +142,37 @@ export function createConversationRepository(db: Database) {
 
     /**
      * Ends incognito conversations: the user's (`userId`, at sign-out) or anyone's, idle since
-     * before `idleBefore` (the purge job); their messages, participants and embeddings go with
-     * them (foreign keys cascade). Returns how many were deleted.
+     * before `idleBefore` (the purge job). Their messages, participants and embeddings go with
+     * them (foreign keys cascade), and so do the attachments their messages carried, unless
+     * another message of the owner's uses one too: nothing of the chat is left for the next
+     * day's attachment purge. Returns how many conversations were deleted.
      */
     async deleteIncognito(scope: { userId: string } | { idleBefore: Date }): Promise<number> {
-      const rows = await db
-        .delete(conversations)
-        .where(
-          and(
-            eq(conversations.incognito, true),
-            'userId' in scope
-              ? eq(conversations.ownerId, scope.userId)
-              : lt(
-                  sql`greatest(${conversations.updatedAt}, coalesce(${conversations.lastMessageAt}, ${conversations.createdAt}))`,
-                  scope.idleBefore,
-                ),
-          ),
-        )
-        .returning({ id: conversations.id });
-      return rows.length;
+      const ended = and(
+        eq(conversations.incognito, true),
+        'userId' in scope
+          ? eq(conversations.ownerId, scope.userId)
+          : lt(
+              sql`greatest(${conversations.updatedAt}, coalesce(${conversations.lastMessageAt}, ${conversations.createdAt}))`,
+              scope.idleBefore,
+            ),
+      );
+      return db.transaction(async (tx) => {
+        const files = await queryRows<{ owner_id: string; url: string }>(
+          tx,
+          sql`select distinct m.owner_id, part->>'url' as url
+              from ${conversations} join messages m on m.conversation_id = ${conversations.id},
+                   jsonb_array_elements(m.parts) as part
+              where ${ended} and part->>'type' = 'file'`,
+        );
+        const rows = await tx.delete(conversations).where(ended).returning({ id: conversations.id });
+        const attachments = createAttachmentRepository(tx);
+        for (const file of files) {
+          const id = attachmentIdOfUrl(file.url);
+          if (id) await attachments.deleteUnusedOwned(file.owner_id, id);
+        }
+        return rows.length;
+      });
     },
 
     /** Conversations and messages per avatar, for the avatar's usage statistics. */

@@ -2,6 +2,9 @@ import { sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { queryRows } from '../db/database.js';
+import { DEFAULT_USER_MEMORY_SETTINGS } from '../domain/memory.js';
+import { createMemoryRecall } from '../memory/recall.js';
+import { createEmbeddingRepository } from '../repositories/embedding.repository.js';
 import { CSRF, createTestApp, signup } from '../test-support/app.js';
 import { OllamaServer } from '../test-support/protocol-servers/ollama-server.js';
 import { createTestStorage, describeStorage, type TestStorage } from '../test-support/storage.js';
@@ -52,20 +55,35 @@ describeStorage('incognito conversations (%s)', (mode) => {
       expect(res.statusCode, res.body).toBe(201);
       return res.json().conversation as { id: string; incognito: boolean };
     };
-    const say = async (conversationId: string, content: string) => {
+    const say = async (conversationId: string, content: string, attachments?: string[]) => {
       const res = await app.inject({
         method: 'POST',
         url: `/api/conversations/${conversationId}/messages`,
         headers,
-        payload: { content },
+        payload: { content, ...(attachments ? { attachments } : {}) },
       });
       expect(res.statusCode, res.body).toBe(200);
       expect(res.body).toContain('event: finish');
     };
     const get = (url: string) => app.inject({ method: 'GET', url, headers });
-    return { ...account, headers, avatarId, start, say, get };
+    const attach = async (name: string, text: string) => {
+      const form = new FormData();
+      form.append('file', new Blob([text], { type: 'text/markdown' }), name);
+      const request = new Request('http://x/', { method: 'POST', body: form });
+      const res = await app.inject({
+        method: 'POST',
+        url: '/api/attachments',
+        headers: { ...headers, 'content-type': request.headers.get('content-type')! },
+        payload: Buffer.from(await request.arrayBuffer()),
+      });
+      expect(res.statusCode, res.body).toBe(201);
+      return res.json().attachment.id as string;
+    };
+    return { ...account, headers, avatarId, start, say, get, attach };
   }
 
+  const fileExists = async (id: string) =>
+    (await queryRows(storage.db, sql`select 1 from files where id = ${id}`)).length === 1;
   const conversationExists = async (id: string) =>
     (await queryRows(storage.db, sql`select 1 from conversations where id = ${id}`)).length === 1;
   const messagesOf = async (id: string) =>
@@ -152,13 +170,50 @@ describeStorage('incognito conversations (%s)', (mode) => {
     expect((await bea.get('/api/conversations')).json().conversations).toHaveLength(1);
   });
 
-  it('ends when its owner signs out: deleted with its messages; other chats and people keep theirs', async () => {
+  it('is never indexed or recalled as chat history; an ordinary chat with the same words is', async () => {
+    const eve = await person('eve@example.org');
+    const plain = await eve.start();
+    const secret = await eve.start({ incognito: true });
+    await eve.say(plain.id, 'the periwinkle door is blue');
+    await eve.say(secret.id, 'the periwinkle door hides the safe');
+    const pending = await createEmbeddingRepository(storage.db).pendingMessages(
+      eve.user.id,
+      'test/embed',
+      100,
+    );
+    const conversationOf = async (messageId: string) =>
+      (
+        await queryRows<{ conversation_id: string }>(
+          storage.db,
+          sql`select conversation_id from messages where id = ${messageId}`,
+        )
+      )[0]!.conversation_id;
+    const pendingConversations = new Set(await Promise.all(pending.map((m) => conversationOf(m.id))));
+    expect(pendingConversations.has(plain.id)).toBe(true);
+    expect(pendingConversations.has(secret.id)).toBe(false);
+
+    const { recall } = createMemoryRecall({
+      db: storage.db,
+      settingsFor: async () => DEFAULT_USER_MEMORY_SETTINGS,
+    });
+    // Asked from a third conversation with the same avatar: only the ordinary chat is recalled.
+    const items = await recall(eve.user.id, { avatarId: eve.avatarId, query: 'periwinkle door', k: 20 });
+    const messages = items.filter((item) => item.type === 'message');
+    expect(messages.map((item) => item.conversationId)).toContain(plain.id);
+    expect(messages.map((item) => item.conversationId)).not.toContain(secret.id);
+    expect(JSON.stringify(items)).not.toContain('hides the safe');
+  });
+
+  it('ends when its owner signs out: deleted with its messages and attachments; other chats and people keep theirs', async () => {
     const cal = await person('cal@example.org');
     const dee = await person('dee@example.org');
     const calPlain = await cal.start();
     const calSecret = await cal.start({ incognito: true });
     const deeSecret = await dee.start({ incognito: true });
-    await cal.say(calSecret.id, 'a secret for nobody');
+    const secretFile = await cal.attach('secret.md', '# Only for this chat');
+    const sharedFile = await cal.attach('both.md', '# Sent in both chats');
+    await cal.say(calSecret.id, 'a secret for nobody', [secretFile, sharedFile]);
+    await cal.say(calPlain.id, 'this one is kept', [sharedFile]);
     await dee.say(deeSecret.id, 'mine stays while I am here');
     // The greeting (and its alternates), the message and the reply.
     expect(await messagesOf(calSecret.id)).toBeGreaterThanOrEqual(3);
@@ -168,6 +223,9 @@ describeStorage('incognito conversations (%s)', (mode) => {
     expect(out.statusCode).toBe(204);
     expect(await conversationExists(calSecret.id)).toBe(false);
     expect(await messagesOf(calSecret.id)).toBe(0);
+    // The file only the incognito chat carried is gone at once; one a kept chat uses stays.
+    expect(await fileExists(secretFile)).toBe(false);
+    expect(await fileExists(sharedFile)).toBe(true);
     expect(await conversationExists(calPlain.id)).toBe(true);
     expect(await conversationExists(deeSecret.id)).toBe(true);
     expect(await messagesOf(deeSecret.id)).toBe(deeMessages);
