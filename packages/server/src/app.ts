@@ -19,6 +19,7 @@ import { createImageGenerator } from './image-generation/create-image-generator.
 import { registerAttachmentPurgeJob } from './jobs/attachment-purge-job.js';
 import { registerBackgroundJobs, registerReplyRecoveryJob } from './jobs/background-jobs.js';
 import { registerIncognitoPurgeJob } from './jobs/incognito-purge-job.js';
+import { registerMemoryExtractJob } from './jobs/memory-extract-job.js';
 import type { JobQueue } from './jobs/job-queue.js';
 import { enqueueEmbedding, registerMemoryEmbedJob } from './jobs/memory-embed-job.js';
 import { type LogOverrides, loggerOptions } from './logger.js';
@@ -450,6 +451,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       summaryTimeoutMs: config.chat.summaryTimeoutMs,
       // The reply's stream has ended by then: the title reaches the conversation's events stream.
       onTitle: (conversationId, replyId, title) => bus.announceTitle(conversationId, replyId, title),
+    });
+    // Memory extraction after each exchange (docs/memory.md, "Extraction"): queued by afterReply.
+    const queue = deps.jobs;
+    registerMemoryExtractJob(queue, {
+      db: storage.db,
+      models,
+      memorySettings: memorySettings.memorySettingsFor,
+      embedQuery: (userId, text) => embedder.embedQuery(userId, text),
+      enqueueEmbedding: (userId) => enqueueEmbedding(queue, userId),
+      log: app.log,
     });
   }
   const messageRows = createMessageRepository(storage.db);

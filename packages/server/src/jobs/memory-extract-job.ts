@@ -18,7 +18,9 @@ import {
   type CandidateWithSimilar,
   type DecisionContext,
   decideMemories,
+  type OfferedMemory,
   SIMILAR_PER_CANDIDATE,
+  similaritySearchText,
 } from '../memory/memory-decisions.js';
 import { createAvatarRepository } from '../repositories/avatar.repository.js';
 import { createConversationRepository } from '../repositories/conversation.repository.js';
@@ -139,7 +141,7 @@ export async function runMemoryExtraction(
   const conversation = await createConversationRepository(deps.db).findOwned(userId, conversationId);
   if (!conversation) return emptyReport('gone');
   // An incognito conversation leaves nothing behind (issue 13, point 8).
-  if ((conversation as { incognito?: boolean }).incognito === true) return emptyReport('incognito');
+  if (conversation.incognito) return emptyReport('incognito');
   const branch = await createMessageRepository(deps.db).branch(userId, replyId);
   const reply = branch.at(-1);
   if (!reply || reply.id !== replyId || reply.conversationId !== conversationId) return emptyReport('gone');
@@ -173,12 +175,17 @@ export async function runMemoryExtraction(
   };
 
   /** The most similar current memories in the avatar's scope, by text and, with a model, vector. */
-  async function similarTo(text: string, k = SIMILAR_PER_CANDIDATE) {
+  async function similarTo(text: string, k = SIMILAR_PER_CANDIDATE): Promise<OfferedMemory[]> {
     const embedded = await deps.embedQuery?.(userId, text);
     const vector: QueryVector | undefined = embedded
       ? { model: embedded.model, values: embedded.vector }
       : undefined;
-    return searchMemories(deps.db, userId, scope, { text, vector, k });
+    const hits = await searchMemories(deps.db, userId, scope, {
+      text: similaritySearchText(text),
+      vector,
+      k: k * 2,
+    });
+    return bestHits(hits, text, k);
   }
 
   /** Compares the candidates with what is stored and stores the outcome. */
@@ -186,7 +193,7 @@ export async function runMemoryExtraction(
     if (candidates.length === 0) return;
     const items: CandidateWithSimilar[] = [];
     for (const candidate of candidates)
-      items.push({ candidate, similar: bestHits(await similarTo(candidate.content)) });
+      items.push({ candidate, similar: await similarTo(candidate.content) });
     const outcome = await decideMemories(deps.models, {
       userId,
       model,
@@ -203,7 +210,7 @@ export async function runMemoryExtraction(
   report.command = command?.type ?? null;
   if (command?.type === 'forget') {
     // Forgetting ends the matching memories; nothing is extracted from a message that asks it.
-    const found = bestHits(await similarTo(command.about, 10), 10);
+    const found = await similarTo(command.about, 10);
     for (const item of forgetMatches(command.about, found)) {
       const ended = await store.invalidate(userId, item.id);
       if (ended) report.invalidated.push(ended);

@@ -189,7 +189,7 @@ export function commandCandidate(content: string): MemoryCandidate {
 }
 
 const STOP_WORDS = new Set(
-  "a an the and or of to in on at for with about is are was were be been am i my me mine user user's users that this it its is what said told you your".split(
+  "a an the and or of to in on at for with about by as is are was were be been being am has have had do does did will would can i my me mine user user's users that this it its what said told you your".split(
     ' ',
   ),
 );

@@ -26,15 +26,51 @@ export interface CandidateWithSimilar {
   similar: OfferedMemory[];
 }
 
+/** Cosine above which a memory found only by its vector still counts as about the same thing. */
+export const RELATED_VECTOR_SIMILARITY = 0.6;
+
+/** Terms the full-text search of similar memories takes at most (recall's BM25 reads 16). */
+const SEARCH_TERMS = 16;
+
 /**
- * The best `k` of a search: by the better of the two ranks (full text, vector), ties to the
- * higher cosine. Recall fuses differently; for "is this the same fact" a hit high in either list
- * is worth showing.
+ * The text a candidate's similar memories are searched with: its content words without "the
+ * user" (which every memory says: in full text it would make every memory a candidate), each
+ * also as singular and plural, since recall's full text does not stem ("peanut allergy" must find
+ * "allergic to peanuts").
  */
-export function bestHits(hits: MemorySearchHit[], k = SIMILAR_PER_CANDIDATE): OfferedMemory[] {
+export function similaritySearchText(content: string): string {
+  const words = content
+    .toLowerCase()
+    .replace(/\bthe user(?:'s|s)?\b/g, ' ')
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter((w) => w.length > 1);
+  const stems = [...contentWords(words.join(' '))];
+  const terms = new Set<string>();
+  for (const stem of stems) terms.add(stem);
+  for (const stem of stems) terms.add(/[sxz]$|[cs]h$/.test(stem) ? `${stem}es` : `${stem}s`);
+  for (const word of words) if (!terms.has(word) && contentWords(word).size > 0) terms.add(word);
+  return [...terms].slice(0, SEARCH_TERMS).join(' ');
+}
+
+/**
+ * The best `k` of a search that are about the same thing as `content`: they share a content word
+ * with it, or their vector is close. Ordered by the better of the two ranks (full text, vector),
+ * ties to the higher cosine. Recall fuses differently; for "is this the same fact" a hit high in
+ * either list is worth showing.
+ */
+export function bestHits(
+  hits: MemorySearchHit[],
+  content: string,
+  k = SIMILAR_PER_CANDIDATE,
+): OfferedMemory[] {
+  const words = contentWords(content);
+  const related = (hit: MemorySearchHit) =>
+    hit.vectorScore >= RELATED_VECTOR_SIMILARITY ||
+    [...contentWords(hit.item.content)].some((w) => words.has(w));
   const rank = (hit: MemorySearchHit) =>
     Math.min(hit.textRank ?? Number.POSITIVE_INFINITY, hit.vectorRank ?? Number.POSITIVE_INFINITY);
-  return [...hits]
+  return hits
+    .filter(related)
     .sort((a, b) => rank(a) - rank(b) || b.vectorScore - a.vectorScore)
     .slice(0, k)
     .map(({ item }) => ({

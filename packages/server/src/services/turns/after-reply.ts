@@ -3,6 +3,7 @@ import type { Conversation } from '../../domain/conversation.js';
 import type { Message } from '../../domain/message.js';
 import { BACKGROUND_JOBS } from '../../jobs/background-jobs.js';
 import type { JobQueue } from '../../jobs/job-queue.js';
+import { enqueueMemoryExtraction } from '../../jobs/memory-extract-job.js';
 import type { AssembledContext } from '../../prompt/assemble-context.js';
 import type { ChatModel } from '../../providers/types.js';
 import type { StreamPart } from '../../realtime/stream-parts.js';
@@ -34,14 +35,39 @@ export interface AfterReply {
 }
 
 /**
+ * Stores the memory extraction of the exchange as a durable job (jobs/memory-extract-job.ts):
+ * the reply waits for one insert at most, never for the model calls. Nothing is queued for an
+ * incognito conversation; whether memory is on is the job's to check (settings can change).
+ */
+async function queueMemoryExtraction(
+  jobs: Pick<JobQueue, 'enqueue'>,
+  reply: CompletedReply,
+  log: Pick<FastifyBaseLogger, 'warn'>,
+): Promise<void> {
+  const replyId = reply.branch.at(-1)?.id;
+  const { conversation } = reply;
+  if (!replyId || conversation.incognito) return;
+  if (!reply.branch.some((m) => m.role === 'user')) return;
+  await enqueueMemoryExtraction(jobs, {
+    userId: reply.userId,
+    conversationId: conversation.id,
+    replyId,
+  }).catch((err) =>
+    log.warn({ err, conversationId: conversation.id }, 'queueing the memory extraction failed'),
+  );
+}
+
+/**
  * Runs the after-reply work in this process: the title is awaited (so it arrives on the reply's
- * own stream before `finish`'s stream ends), the summary runs in the background.
+ * own stream before `finish`'s stream ends), the summary runs in the background. With `jobs`,
+ * memory extraction is still a durable job (queued alongside the title, never run here).
  */
 export function inProcessAfterReply(deps: {
   conversations: Pick<ConversationRepository, 'findOwned' | 'setAutoTitle'>;
   titles: ConversationTitleService;
   context: Pick<ConversationContextService, 'afterReply'>;
   log: Pick<FastifyBaseLogger, 'warn'>;
+  jobs?: Pick<JobQueue, 'enqueue'> | undefined;
 }): AfterReply {
   /** After the first exchange, an automatic title (unless the user already named it). */
   async function nameConversation(reply: CompletedReply): Promise<void> {
@@ -61,7 +87,10 @@ export function inProcessAfterReply(deps: {
 
   return {
     async completed(reply) {
-      await nameConversation(reply).catch((err) => deps.log.warn({ err }, 'automatic title failed'));
+      await Promise.all([
+        nameConversation(reply).catch((err) => deps.log.warn({ err }, 'automatic title failed')),
+        deps.jobs ? queueMemoryExtraction(deps.jobs, reply, deps.log) : undefined,
+      ]);
       deps.context.afterReply(reply.userId, reply.conversation, reply.branch, reply.assembled);
     },
   };
@@ -86,7 +115,8 @@ async function stillUntitled(
  * Runs the after-reply work as durable jobs (jobs/background-jobs.ts): the title becomes a
  * `conversation-title` job (one per conversation) whose worker, on any instance, stores the
  * title and announces it on the conversation's events stream — not on the reply's stream, which
- * ends without waiting for it. The summary becomes a job inside `context.afterReply`.
+ * ends without waiting for it. The summary becomes a job inside `context.afterReply`, the memory
+ * extraction a `memory-extract` job per reply.
  */
 export function queuedAfterReply(deps: {
   conversations: Pick<ConversationRepository, 'findOwned'>;
@@ -108,9 +138,12 @@ export function queuedAfterReply(deps: {
 
   return {
     async completed(reply) {
-      await queueTitle(reply).catch((err) =>
-        deps.log.warn({ err, conversationId: reply.conversation.id }, 'queueing the title failed'),
-      );
+      await Promise.all([
+        queueTitle(reply).catch((err) =>
+          deps.log.warn({ err, conversationId: reply.conversation.id }, 'queueing the title failed'),
+        ),
+        queueMemoryExtraction(deps.jobs, reply, deps.log),
+      ]);
       deps.context.afterReply(reply.userId, reply.conversation, reply.branch, reply.assembled);
     },
   };
