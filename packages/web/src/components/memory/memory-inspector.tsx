@@ -169,8 +169,8 @@ export function MemoryInspector({
         </div>
       </div>
 
-      <div className="flex flex-wrap items-center gap-x-4 gap-y-2">
-        <fieldset className="-mx-1 flex min-w-0 flex-1 gap-1.5 overflow-x-auto px-1 pb-1 sm:flex-wrap sm:overflow-visible">
+      <div className="flex flex-col gap-2">
+        <fieldset className="-mx-1 flex min-w-0 gap-1.5 overflow-x-auto px-1 pb-1 sm:flex-wrap sm:overflow-visible">
           <legend className="sr-only">Show kind</legend>
           <KindChip selected={!kind} onClick={() => setKind(undefined)}>
             All
@@ -181,7 +181,7 @@ export function MemoryInspector({
             </KindChip>
           ))}
         </fieldset>
-        <label className="flex shrink-0 cursor-pointer items-center gap-2 text-sm text-ink-muted">
+        <label className="flex cursor-pointer items-center gap-2 self-start px-1 text-sm text-ink-muted">
           <input
             type="checkbox"
             className="size-4 accent-accent"

@@ -45,7 +45,7 @@ export function MemorySettingsSections() {
   return (
     <>
       <SettingsSection
-        title="Memory"
+        title="Remembering and recall"
         description="Avatars with memory on keep short notes of what you tell them and recall them in later chats. Each avatar also has its own switch, in its editor."
       >
         {!value ? (
@@ -284,7 +284,7 @@ function EmbeddingProgressSection({ name }: { name: (id: string) => string }) {
                 <dd
                   className={clsx(
                     'mt-0.5 text-sm font-medium tabular-nums',
-                    data[key].embedded < data[key].total ? 'text-ink' : 'text-ok',
+                    data[key].total > 0 && data[key].embedded === data[key].total ? 'text-ok' : 'text-ink',
                   )}
                 >
                   {data[key].embedded.toLocaleString('en')} / {data[key].total.toLocaleString('en')}

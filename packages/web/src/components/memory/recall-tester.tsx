@@ -48,7 +48,7 @@ export function RecallTester({ avatarId, avatarName }: { avatarId: string; avata
         <input
           id={`${id}-q`}
           className={clsx(inputClass, 'flex-1')}
-          placeholder="What should I cook for my sister?"
+          placeholder="Plans for Saturday?"
           value={text}
           maxLength={2000}
           onChange={(event) => setText(event.target.value)}
