@@ -97,6 +97,14 @@ describeStorage('automatic titles with and without the job queue (%s)', (mode) =
   it('with a queue, the title job stores the title and announces it on the events stream', async () => {
     const { app, base } = await server(true);
     const chat = await startChat(app, 'queued@example.org', { model: MODEL });
+    // Memory off: its extraction job would otherwise take a scripted model answer meant for the title.
+    const memoryOff = await app.inject({
+      method: 'PATCH',
+      url: '/api/settings/memory',
+      headers: chat.headers,
+      payload: { enabled: false },
+    });
+    expect(memoryOff.statusCode).toBe(200);
     const controller = new AbortController();
     const stream = await events(base, chat.cookie, chat.conversationId, controller.signal);
     try {
