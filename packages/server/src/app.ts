@@ -21,6 +21,7 @@ import { registerBackgroundJobs, registerReplyRecoveryJob } from './jobs/backgro
 import { registerIncognitoPurgeJob } from './jobs/incognito-purge-job.js';
 import { registerMemoryExtractJob } from './jobs/memory-extract-job.js';
 import type { JobQueue } from './jobs/job-queue.js';
+import { enqueueKnowledgeIndex, registerKnowledgeIndexJob } from './jobs/knowledge-index-job.js';
 import { enqueueEmbedding, registerMemoryEmbedJob } from './jobs/memory-embed-job.js';
 import { type LogOverrides, loggerOptions } from './logger.js';
 import { createEmbedder } from './memory/embedder.js';
@@ -39,6 +40,7 @@ import { createAvatarRepository } from './repositories/avatar.repository.js';
 import { createConversationRepository } from './repositories/conversation.repository.js';
 import { createEmbeddingRepository } from './repositories/embedding.repository.js';
 import { createFileRepository } from './repositories/file.repository.js';
+import { createKnowledgeRepository } from './repositories/knowledge.repository.js';
 import { createMessageRepository } from './repositories/message.repository.js';
 import { createMessageAttachmentRepository } from './repositories/message-attachment.repository.js';
 import { createPasswordResetRepository } from './repositories/password-reset.repository.js';
@@ -53,6 +55,7 @@ import { adminUserRoutes } from './routes/admin-users.routes.js';
 import { apiTokenRoutes } from './routes/api-tokens.routes.js';
 import { attachmentRoutes } from './routes/attachments.routes.js';
 import { authRoutes } from './routes/auth.routes.js';
+import { avatarDocumentRoutes } from './routes/avatar-documents.routes.js';
 import { avatarLorebookRoutes } from './routes/avatar-lorebook.routes.js';
 import { avatarPictureImportRoutes } from './routes/avatar-picture-import.routes.js';
 import { avatarPromptRoutes } from './routes/avatar-prompt.routes.js';
@@ -106,6 +109,7 @@ import { createGenerationPresetService } from './services/generation-preset.serv
 import { createHealthService } from './services/health.service.js';
 import { createIdentityService } from './services/identity.service.js';
 import { createImpersonateService } from './services/impersonate.service.js';
+import { createKnowledgeService } from './services/knowledge.service.js';
 import { createLocalModelService } from './services/local-model.service.js';
 import { createMemoryService } from './services/memory.service.js';
 import { createMemoryEmbeddingService } from './services/memory-embedding.service.js';
@@ -404,6 +408,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   );
   await app.register(avatarPromptRoutes(createAvatarPromptService({ avatars: avatarService })));
   await app.register(avatarLorebookRoutes(createAvatarLorebookService({ avatars: avatarService })));
+  // Knowledge documents: indexed by the durable job, or in this process when there is no queue.
+  const jobQueue = deps.jobs;
+  const knowledge = createKnowledgeService({
+    avatars: avatarService,
+    knowledge: createKnowledgeRepository(storage.db),
+    ...(jobQueue
+      ? { queue: (userId, documentId) => enqueueKnowledgeIndex(jobQueue, userId, documentId) }
+      : {}),
+    log: app.log,
+  });
+  if (jobQueue) registerKnowledgeIndexJob(jobQueue, knowledge, app.log);
+  app.addHook('preClose', () => knowledge.close());
+  await app.register(avatarDocumentRoutes(knowledge));
   await app.register(
     avatarPictureImportRoutes(
       createAvatarPictureImportService({

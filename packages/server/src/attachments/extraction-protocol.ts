@@ -1,18 +1,24 @@
 /** What the main thread asks an extraction worker (attachments/extraction-worker.ts) to do. */
 export interface ExtractionRequest {
-  kind: 'pdf' | 'docx';
+  /** `html` (knowledge documents): UTF-8 the main thread has checked; scripts and styles are dropped. */
+  kind: 'pdf' | 'docx' | 'html';
   bytes: Uint8Array;
   /** Characters to collect at most; the rest is left unread (the answer says `truncated`). */
   maxChars: number;
   maxPdfPages: number;
   docx: DocxArchiveLimits;
+  /**
+   * Answer a PDF's pages apart (`pageTexts`, for citations by page) instead of joined in `text`
+   * (then empty). `maxChars` counts the pages' text together either way.
+   */
+  byPage?: boolean;
 }
 
 /** Why a document gives no text: each becomes 422 `attachment_unreadable` with its own words. */
 export type UnreadableReason = 'encrypted' | 'corrupt' | 'archive_bomb' | 'timeout' | 'too_complex';
 
 export type ExtractionAnswer =
-  | { ok: true; text: string; truncated: boolean; pages?: number }
+  | { ok: true; text: string; truncated: boolean; pages?: number; pageTexts?: string[] }
   | { ok: false; reason: UnreadableReason; message: string };
 
 /** The zip of a DOCX, checked from its central directory and while inflating, before mammoth reads it. */

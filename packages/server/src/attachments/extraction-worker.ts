@@ -18,6 +18,7 @@ extract(request)
   .then((answer) => parentPort!.postMessage(answer));
 
 async function extract(req: ExtractionRequest): Promise<ExtractionAnswer> {
+  if (req.kind === 'html') return htmlText(req);
   return req.kind === 'pdf' ? pdfText(req) : docxText(req);
 }
 
@@ -27,15 +28,19 @@ class Collector {
   length = 0;
   truncated = false;
   constructor(readonly maxChars: number) {}
-  add(text: string): void {
-    if (this.truncated) return;
+  /** Answers the part of `text` that was kept. */
+  add(text: string): string {
+    if (this.truncated) return '';
     const room = this.maxChars - this.length;
+    let kept = text;
     if (text.length > room) {
       // One character more than allowed: the main thread cuts exactly and reports the cut.
-      this.parts.push(text.slice(0, room + 1));
+      kept = text.slice(0, room + 1);
       this.truncated = true;
-    } else this.parts.push(text);
-    this.length += Math.min(text.length, room + 1);
+    }
+    this.parts.push(kept);
+    this.length += kept.length;
+    return kept;
   }
   get full(): boolean {
     return this.truncated;
@@ -68,6 +73,7 @@ async function pdfText(req: ExtractionRequest): Promise<ExtractionAnswer> {
     standardFontDataUrl: `${root}/standard_fonts/`,
   }).promise;
   const text = new Collector(req.maxChars);
+  const pageTexts: string[] = [];
   const pages = Math.min(doc.numPages, req.maxPdfPages);
   for (let number = 1; number <= pages && !text.full; number++) {
     const page = await doc.getPage(number);
@@ -78,15 +84,17 @@ async function pdfText(req: ExtractionRequest): Promise<ExtractionAnswer> {
       pageText += item.str;
       if (item.hasEOL) pageText += '\n';
     }
-    text.add(number === 1 ? pageText.trimEnd() : `\n\n${pageText.trimEnd()}`);
+    if (req.byPage) pageTexts.push(text.add(pageText.trimEnd()));
+    else text.add(number === 1 ? pageText.trimEnd() : `\n\n${pageText.trimEnd()}`);
     page.cleanup();
   }
   await doc.destroy();
   return {
     ok: true,
-    text: text.parts.join(''),
+    text: req.byPage ? '' : text.parts.join(''),
     truncated: text.truncated || doc.numPages > req.maxPdfPages,
     pages: doc.numPages,
+    ...(req.byPage ? { pageTexts } : {}),
   };
 }
 
@@ -98,6 +106,119 @@ async function docxText(req: ExtractionRequest): Promise<ExtractionAnswer> {
   const text = new Collector(req.maxChars);
   text.add(result.value.trim());
   return { ok: true, text: text.parts.join(''), truncated: text.truncated };
+}
+
+/** Elements whose content is never text a reader sees (or is code). */
+const HTML_SKIPPED = new Set([
+  'script',
+  'style',
+  'noscript',
+  'template',
+  'head',
+  'iframe',
+  'object',
+  'embed',
+  'svg',
+  'math',
+  'canvas',
+  'select',
+  'button',
+]);
+/** Elements that stand on lines of their own: their text is not run into their neighbours'. */
+const HTML_BLOCKS = new Set([
+  'address',
+  'article',
+  'aside',
+  'blockquote',
+  'dd',
+  'details',
+  'div',
+  'dl',
+  'dt',
+  'fieldset',
+  'figcaption',
+  'figure',
+  'footer',
+  'form',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'header',
+  'hr',
+  'li',
+  'main',
+  'nav',
+  'ol',
+  'p',
+  'pre',
+  'section',
+  'summary',
+  'table',
+  'tr',
+  'ul',
+  'caption',
+]);
+
+interface HtmlNode {
+  nodeName: string;
+  value?: string;
+  childNodes?: HtmlNode[];
+  content?: HtmlNode;
+}
+
+/**
+ * The text a reader of the page sees: parsed by parse5 as a browser would (entities decoded,
+ * broken markup repaired), scripts, styles and other non-text elements dropped, blocks on lines of
+ * their own, table cells apart, runs of spaces collapsed except in `<pre>`. Nothing is run or
+ * fetched: parse5 only builds a tree. Walked without recursion, so nesting depth cannot overflow.
+ */
+async function htmlText(req: ExtractionRequest): Promise<ExtractionAnswer> {
+  const { parse } = await import('parse5');
+  const source = new TextDecoder('utf-8').decode(req.bytes);
+  const document = parse(source) as unknown as HtmlNode;
+  const text = new Collector(req.maxChars);
+  let line = '';
+  const flush = (breaks: string) => {
+    const kept = line.replace(/[^\S\n]+/g, ' ').trim();
+    line = '';
+    if (kept !== '') text.add(`${kept}${breaks}`);
+  };
+  type Step = { node: HtmlNode; pre: boolean } | { close: string };
+  const stack: Step[] = [{ node: document, pre: false }];
+  while (stack.length > 0 && !text.full) {
+    const step = stack.pop()!;
+    if ('close' in step) {
+      flush(step.close);
+      continue;
+    }
+    const { node, pre } = step;
+    const name = node.nodeName;
+    if (name === '#text') {
+      line += pre ? (node.value ?? '') : (node.value ?? '').replace(/\s+/g, ' ');
+      continue;
+    }
+    if (name.startsWith('#') && name !== '#document' && name !== '#document-fragment') continue; // comments, doctype
+    if (HTML_SKIPPED.has(name)) continue;
+    if (name === 'br') {
+      line += '\n';
+      continue;
+    }
+    if (name === 'td' || name === 'th') line += ' \t ';
+    const block = HTML_BLOCKS.has(name);
+    if (block) {
+      flush(name === 'li' || name === 'tr' || name === 'dt' || name === 'dd' ? '\n' : '\n\n');
+      if (name === 'li') line += '- ';
+      stack.push({ close: name === 'li' || name === 'tr' ? '\n' : '\n\n' });
+    }
+    const children = node.content?.childNodes ?? node.childNodes ?? [];
+    for (let i = children.length - 1; i >= 0; i--)
+      stack.push({ node: children[i]!, pre: pre || name === 'pre' });
+  }
+  flush('');
+  return { ok: true, text: text.parts.join('').trim(), truncated: text.truncated };
 }
 
 /** A parser's failure in words a person can act on. */
@@ -122,6 +243,9 @@ function refusal(err: unknown): ExtractionAnswer {
   }
   if (request.kind === 'pdf') {
     return { ok: false, reason: 'corrupt', message: 'The PDF is damaged and its text could not be read' };
+  }
+  if (request.kind === 'html') {
+    return { ok: false, reason: 'corrupt', message: 'The HTML file could not be read' };
   }
   const detail = err instanceof Error ? err.message.slice(0, 200) : String(err);
   return { ok: false, reason: 'corrupt', message: `The Word document could not be read (${detail})` };

@@ -57,6 +57,63 @@ export async function extractDocumentText(
   bytes: Buffer,
   bounds: ExtractionBounds = EXTRACTION_BOUNDS,
 ): Promise<ExtractedText> {
+  const answer = await extractInWorker(
+    { kind, bytes, maxChars: ATTACHMENT_LIMITS.maxTextChars, maxPdfPages: ATTACHMENT_LIMITS.maxPdfPages },
+    bounds,
+  );
+  const stored = storableText(answer.text);
+  return { text: stored.text, truncated: stored.truncated || answer.truncated };
+}
+
+/** A document's text by page (one section without a page number for formats without pages). */
+export interface ExtractedPages {
+  /** A PDF's pages in order, numbered from 1 (blank ones included); else one section, page null. */
+  pages: { page: number | null; text: string }[];
+  /** Cut at `maxChars` (all pages together), or PDF pages past `maxPdfPages` left out. */
+  truncated: boolean;
+  /** The PDF's page count (all of them, read or not); null for other formats. */
+  pageCount: number | null;
+}
+
+/**
+ * Like `extractDocumentText`, bounded the same way and sharing its turns, but keeping a PDF's
+ * pages apart (so knowledge chunks can cite their page), taking HTML too (the text a reader sees:
+ * scripts and styles dropped) and a caller's own character limit. Each page is made storable.
+ *
+ * @example const { pages } = await extractDocumentPages('pdf', bytes, { maxChars: 2_000_000 });
+ */
+export async function extractDocumentPages(
+  kind: 'pdf' | 'docx' | 'html',
+  bytes: Buffer,
+  options: { maxChars: number; maxPdfPages?: number; bounds?: ExtractionBounds },
+): Promise<ExtractedPages> {
+  const answer = await extractInWorker(
+    {
+      kind,
+      bytes,
+      maxChars: options.maxChars,
+      maxPdfPages: options.maxPdfPages ?? ATTACHMENT_LIMITS.maxPdfPages,
+      byPage: kind === 'pdf',
+    },
+    options.bounds ?? EXTRACTION_BOUNDS,
+  );
+  let truncated = answer.truncated;
+  let room = options.maxChars;
+  const pages: ExtractedPages['pages'] = [];
+  for (const [index, raw] of (answer.pageTexts ?? [answer.text]).entries()) {
+    const stored = storableText(raw, Math.max(0, room));
+    room -= stored.text.length;
+    truncated ||= stored.truncated;
+    pages.push({ page: answer.pageTexts ? index + 1 : null, text: stored.text });
+  }
+  return { pages, truncated, pageCount: kind === 'pdf' ? (answer.pages ?? pages.length) : null };
+}
+
+/** One extraction in a worker thread of its own, when a turn is free (see `extractDocumentText`). */
+async function extractInWorker(
+  request: Omit<ExtractionRequest, 'bytes' | 'docx'> & { bytes: Buffer },
+  bounds: ExtractionBounds,
+): Promise<Extract<ExtractionAnswer, { ok: true }>> {
   const entry = await workerScriptUrl(import.meta.url, './extraction-worker', bundledWorker());
   if (running >= CONCURRENT_EXTRACTIONS) {
     if (waiting.length >= MAX_WAITING_EXTRACTIONS) {
@@ -68,10 +125,9 @@ export async function extractDocumentText(
     await new Promise<void>((resolve) => waiting.push(resolve));
   } else running++;
   try {
-    const answer = await runWorker(entry, kind, bytes, bounds);
+    const answer = await runWorker(entry, request, bounds);
     if (!answer.ok) throw new DocumentUnreadable(answer.reason, answer.message);
-    const stored = storableText(answer.text);
-    return { text: stored.text, truncated: stored.truncated || answer.truncated };
+    return answer;
   } finally {
     const next = waiting.shift();
     if (next) next();
@@ -84,18 +140,11 @@ const bundledWorker = () =>
 
 function runWorker(
   entry: URL,
-  kind: 'pdf' | 'docx',
-  bytes: Buffer,
+  asked: Omit<ExtractionRequest, 'bytes' | 'docx'> & { bytes: Buffer },
   bounds: ExtractionBounds,
 ): Promise<ExtractionAnswer> {
-  const copy = new Uint8Array(bytes); // its own buffer, moved to the thread without a second copy
-  const request: ExtractionRequest = {
-    kind,
-    bytes: copy,
-    maxChars: ATTACHMENT_LIMITS.maxTextChars,
-    maxPdfPages: ATTACHMENT_LIMITS.maxPdfPages,
-    docx: DOCX_ARCHIVE_LIMITS,
-  };
+  const copy = new Uint8Array(asked.bytes); // its own buffer, moved to the thread without a second copy
+  const request: ExtractionRequest = { ...asked, bytes: copy, docx: DOCX_ARCHIVE_LIMITS };
   return new Promise((resolve, reject) => {
     const worker = new Worker(entry, {
       workerData: request,

@@ -49,6 +49,7 @@ export const ERROR_CODES = [
   'avatar_not_found',
   'card_not_found',
   'conversation_not_found',
+  'document_not_found',
   'job_not_found',
   'lorebook_not_found',
   'memory_not_found',
@@ -136,6 +137,17 @@ export const ERROR_CODES = [
   // Attachments on messages (services/reply.service.ts, conversation-context.service.ts)
   'attachment_limit',
   'model_cannot_see_images',
+  // Knowledge documents of avatars (services/knowledge.service.ts); the document_* ones are a
+  // document's stored indexing error (`error.code`), not statuses
+  'file_too_large',
+  'unsupported_file_type',
+  'knowledge_limit_reached',
+  'document_encrypted',
+  'document_corrupt',
+  'document_empty',
+  'document_archive_bomb',
+  'document_timeout',
+  'document_too_complex',
   // Character cards, lorebooks, avatar XML (cards/)
   'card_format_unsupported',
   'card_invalid',

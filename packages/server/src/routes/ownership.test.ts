@@ -120,6 +120,22 @@ const createMemory: Factory = async (app, owner) => {
   return res.json().memory.id;
 };
 
+/** A knowledge document of A's: a small text file given to a new avatar. */
+const createDocument: PathFactory = async (app, owner) => {
+  const id = await createAvatar(app, owner);
+  const form = new FormData();
+  form.append('file', new Blob(['Private notes.'], { type: 'text/plain' }), 'notes.txt');
+  const request = new Request('http://x/', { method: 'POST', body: form });
+  const res = await app.inject({
+    method: 'POST',
+    url: `/api/avatars/${id}/documents`,
+    headers: { ...CSRF, cookie: owner.cookie, 'content-type': request.headers.get('content-type')! },
+    payload: Buffer.from(await request.arrayBuffer()),
+  });
+  if (res.statusCode !== 201) throw new Error(res.body);
+  return { id, docId: res.json().documents[0].id };
+};
+
 /** A conversation of A's with a second avatar taking part (removable, unlike the first). */
 const extraParticipant: PathFactory = async (app, owner) => {
   const { conversation } = await createConversation(app, owner);
@@ -259,6 +275,9 @@ const resources: Record<
     },
     expect: 404,
   },
+  '/api/avatars/{id}/documents': { create: createAvatar, expect: 404 },
+  '/api/avatars/{id}/documents/{docId}': { create: createDocument, expect: 404 },
+  '/api/avatars/{id}/documents/{docId}/file': { create: createDocument, expect: 404 },
   '/api/attachments/{id}': { create: createAttachment, expect: 404 },
   '/api/attachments/{id}/text': { create: createAttachment, expect: 404 },
   '/api/attachments/{id}/meta': { create: createAttachment, expect: 404 },
