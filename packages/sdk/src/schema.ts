@@ -5705,6 +5705,303 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/avatars/{id}/documents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your avatar’s documents with their indexing progress, oldest first */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            documents: components["schemas"]["KnowledgeDocument"][];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Give your avatar documents to read: multipart, one or more `file` fields
+         * @description PDF, Word (.docx), Markdown, plain text and HTML (UTF-8), each ≤ 20 MB, at most 10 per request and 100 per avatar. PDF and DOCX are told by their bytes; text kinds by the name or the part’s Content-Type. All files are added or none. The documents answer `queued`; they are indexed in the background (poll GET …/documents for `status`, `chunkCount`, `embeddedCount`). Errors: 413 `file_too_large`, 415 `unsupported_file_type` (`details.fileName`), 409 `knowledge_limit_reached`, 404 for an avatar that is not yours (also one shared with you).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            documents: components["schemas"]["KnowledgeDocument"][];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/avatars/{id}/documents/{docId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One of your avatar’s documents */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    docId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            document: components["schemas"]["KnowledgeDocument"];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Delete a document: its chunks and its file go at once, recall never finds it again */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    docId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/avatars/{id}/documents/{docId}/file": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The document’s original file, as uploaded (a download)
+         * @description Always `Content-Disposition: attachment`, `X-Content-Type-Options: nosniff` and a sandboxing Content-Security-Policy.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    docId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The bytes */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": unknown;
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/avatars/{id}/image/url": {
         parameters: {
             query?: never;
@@ -7707,6 +8004,39 @@ export interface components {
             /** Format: date-time */
             createdAt: string;
         };
+        KnowledgeDocumentInput: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            avatarId: string;
+            /** @description The uploaded file’s name, sanitized */
+            name: string;
+            /** @description Detected from the bytes (text kinds from the name or the claimed type) */
+            mediaType: string;
+            sizeBytes: number;
+            /**
+             * @description `queued` → `indexing` → `ready`, or `failed` with `error`; poll until ready or failed
+             * @enum {string}
+             */
+            status: "queued" | "indexing" | "ready" | "failed";
+            /** @description Why indexing failed: `document_encrypted`, `document_corrupt`, `document_empty`, `document_archive_bomb`, `document_timeout`, `document_too_complex`, or another stable code */
+            error: {
+                code: string;
+                message: string;
+            } | null;
+            /** @description Chunks made of the text */
+            chunkCount: number;
+            /** @description Chunks that have a vector so far (embedding progress) */
+            embeddedCount: number;
+            /** @description Pages of a PDF; null for other formats */
+            pageCount: number | null;
+            /** @description The text was cut at the per-document limit (or the PDF at its page limit) */
+            truncated: boolean;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
         LorebookEntryInput: {
             /** @description Kept across saves; new entries get the next free number */
             id?: number | string;
@@ -8873,6 +9203,39 @@ export interface components {
             truncated: boolean;
             /** Format: date-time */
             createdAt: string;
+        };
+        KnowledgeDocument: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            avatarId: string;
+            /** @description The uploaded file’s name, sanitized */
+            name: string;
+            /** @description Detected from the bytes (text kinds from the name or the claimed type) */
+            mediaType: string;
+            sizeBytes: number;
+            /**
+             * @description `queued` → `indexing` → `ready`, or `failed` with `error`; poll until ready or failed
+             * @enum {string}
+             */
+            status: "queued" | "indexing" | "ready" | "failed";
+            /** @description Why indexing failed: `document_encrypted`, `document_corrupt`, `document_empty`, `document_archive_bomb`, `document_timeout`, `document_too_complex`, or another stable code */
+            error: {
+                code: string;
+                message: string;
+            } | null;
+            /** @description Chunks made of the text */
+            chunkCount: number;
+            /** @description Chunks that have a vector so far (embedding progress) */
+            embeddedCount: number;
+            /** @description Pages of a PDF; null for other formats */
+            pageCount: number | null;
+            /** @description The text was cut at the per-document limit (or the PDF at its page limit) */
+            truncated: boolean;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
         };
         LorebookEntry: {
             /** @description Kept across saves; new entries get the next free number */
