@@ -359,7 +359,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     settings,
     // A new embedding model: everything is embedded again with it, in the background.
     onEmbeddingModelChanged: (userId) =>
-      enqueueEmbedding(deps.jobs, userId).catch((err: unknown) =>
+      enqueueEmbedding(deps.jobs, userId, { full: true }).catch((err: unknown) =>
         app.log.warn({ err, userId }, 'could not enqueue re-embedding after the embedding model changed'),
       ),
   });

@@ -438,6 +438,24 @@ describeStorage('memory-embed job (%s)', (mode) => {
     expect((await instance().run(noHistory.userId)).embedded).toEqual({ memory: 6, chunk: 5, message: 0 });
   });
 
+  it('a run after a reply looks at recent messages only; a full run (model change, rebuild) at all', async () => {
+    const { userId, recallable } = await seedUser(LAB);
+    const { run, repository } = instance();
+    expect((await run(userId)).embedded.message).toBe(6);
+    // A message written 40 days ago that has no vector (e.g. a long provider outage back then).
+    const [conversation] = await queryRows<{ conversation_id: string }>(
+      storage.db,
+      sql`select conversation_id from messages where id = ${recallable[0]!}`,
+    );
+    await storage.db.execute(sql`insert into messages (id, conversation_id, owner_id, role, content, created_at)
+      values (${uuidv7()}, ${conversation!.conversation_id}, ${userId}, 'user', 'An old question about tides',
+              now() - interval '40 days')`);
+    expect((await run(userId)).embedded).toEqual({ memory: 0, chunk: 0, message: 0 });
+    expect((await repository.counts(userId, LAB)).messages).toEqual({ total: 7, embedded: 6 });
+    expect((await run(userId, { full: true })).embedded).toEqual({ memory: 0, chunk: 0, message: 1 });
+    expect((await repository.counts(userId, LAB)).messages).toEqual({ total: 7, embedded: 7 });
+  });
+
   it('does not store a vector for a text that changed while it was embedded', async () => {
     const { userId } = await seedUser(LAB);
     const repository = createEmbeddingRepository(storage.db);

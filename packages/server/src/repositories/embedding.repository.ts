@@ -82,11 +82,22 @@ export function createEmbeddingRepository(db: Database) {
       );
     },
 
-    /** Recallable messages without a vector of `model` (none yet, or another model's). */
-    async pendingMessages(userId: string, model: string, limit: number, afterId: string | null = null) {
+    /**
+     * Recallable messages without a vector of `model` (none yet, or another model's); with
+     * `since`, only those written after it (the messages_owner_created_idx range), which keeps
+     * the check after each reply cheap for a user with a million messages already embedded.
+     */
+    async pendingMessages(
+      userId: string,
+      model: string,
+      limit: number,
+      afterId: string | null = null,
+      since: Date | null = null,
+    ) {
       return queryRows<PendingText>(
         db,
         sql`select m.id, m.content ${recallableMessages(userId)} ${after(sql`m.id`, afterId)}
+          ${since ? sql`and m.created_at > ${since.toISOString()}` : sql``}
           and not exists (
             select 1 from message_embeddings e where e.message_id = m.id and e.embedding_model = ${model})
           order by m.id limit ${limit}`,

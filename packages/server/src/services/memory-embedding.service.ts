@@ -56,7 +56,7 @@ export function createMemoryEmbeddingService(deps: {
         await repository.clearVectors(userId);
         deps.embedder.forget(userId, model ?? undefined);
       }
-      await enqueueEmbedding(deps.jobs, userId);
+      await enqueueEmbedding(deps.jobs, userId, { full: true });
       return progress(userId);
     },
   };
