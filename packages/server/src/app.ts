@@ -25,6 +25,7 @@ import { enqueueKnowledgeIndex, registerKnowledgeIndexJob } from './jobs/knowled
 import { enqueueEmbedding, registerMemoryEmbedJob } from './jobs/memory-embed-job.js';
 import { type LogOverrides, loggerOptions } from './logger.js';
 import { createEmbedder } from './memory/embedder.js';
+import { createMemoryRecall } from './memory/recall.js';
 import { createOutboundClient } from './net/outbound-client.js';
 import { DOWNLOAD_LIMITS, IMAGE_SERVICE_LIMITS, PICTURE_IMPORT_LIMITS } from './net/outbound-limits.js';
 import { createCircuitBreaker } from './providers/circuit-breaker.js';
@@ -73,6 +74,7 @@ import { impersonateRoutes } from './routes/impersonate.routes.js';
 import { localModelRoutes } from './routes/local-models.routes.js';
 import { memoryRoutes } from './routes/memories.routes.js';
 import { memoryEmbeddingRoutes } from './routes/memory-embedding.routes.js';
+import { memoryRecallRoutes } from './routes/memory-recall.routes.js';
 import { memorySettingsRoutes } from './routes/memory-settings.routes.js';
 import { messageEditRoutes } from './routes/message-edit.routes.js';
 import { messageRoutes } from './routes/messages.routes.js';
@@ -383,6 +385,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   );
   await app.register(memorySettingsRoutes(memorySettings));
   await app.register(memoryRoutes(createMemoryService({ db: storage.db })));
+  // Recall (docs/memory.md, "Recall"): the memory section of each reply, and its endpoint.
+  const memoryRecall = createMemoryRecall({
+    db: storage.db,
+    embedQuery: async (userId, text, signal) => {
+      const query = await embedder.embedQuery(userId, text, signal);
+      return query ? { model: query.model, values: query.vector } : null;
+    },
+    settingsFor: memorySettings.memorySettingsFor,
+  });
+  await app.register(memoryRecallRoutes(memoryRecall));
   const attachments = createAttachmentService({ attachments: createAttachmentRepository(storage.db) });
   await app.register(attachmentRoutes(attachments));
   if (deps.jobs) registerAttachmentPurgeJob(deps.jobs, attachments, app.log);
@@ -457,6 +469,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     config,
     log: app.log,
     jobs: deps.jobs,
+    recall: memoryRecall,
   });
   app.addHook('preClose', () => conversationContext.close());
   const titles = createConversationTitleService({ models });

@@ -7,6 +7,7 @@ import {
   type RecallItem,
   type UserMemorySettings,
 } from '../domain/memory.js';
+import { notFound } from '../errors.js';
 import { createAvatarRepository } from '../repositories/avatar.repository.js';
 import {
   pinnedMemories,
@@ -133,7 +134,19 @@ export function createMemoryRecall(deps: MemoryRecallDeps) {
     return [...profile, ...scored.slice(0, k)];
   }
 
-  return { recall };
+  return {
+    recall,
+
+    /**
+     * Recall for `GET /api/memories/recall`: exactly what the chat would use for that text (no
+     * conversation excluded), but an avatar the user may not see is a 404, not an empty answer.
+     */
+    async search(userId: string, request: Omit<RecallRequest, 'policy'>): Promise<RecallItem[]> {
+      const avatar = await avatars.findVisible(userId, request.avatarId);
+      if (!avatar) throw notFound('avatar');
+      return recall(userId, { ...request, policy: avatar.memory });
+    },
+  };
 }
 
 export type MemoryRecall = ReturnType<typeof createMemoryRecall>;

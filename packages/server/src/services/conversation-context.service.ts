@@ -6,10 +6,12 @@ import type { Avatar } from '../domain/avatar.js';
 import type { Conversation } from '../domain/conversation.js';
 import { readConversationPrompt } from '../domain/conversation-prompt.js';
 import { effectiveGenerationSettings, type GenerationSettings } from '../domain/generation-settings.js';
+import { MEMORY_LIMITS, type RecallItem } from '../domain/memory.js';
 import type { Message } from '../domain/message.js';
 import { AppError, notFound } from '../errors.js';
 import { BACKGROUND_JOBS } from '../jobs/background-jobs.js';
 import type { JobQueue } from '../jobs/job-queue.js';
+import type { MemoryRecall } from '../memory/recall.js';
 import { type AssembledContext, assembleContext } from '../prompt/assemble-context.js';
 import type { UserIdentity } from '../prompt/avatar-persona.js';
 import {
@@ -24,6 +26,7 @@ import { type ChatModel, ProviderError } from '../providers/types.js';
 import { createAvatarRepository } from '../repositories/avatar.repository.js';
 import { createConversationRepository } from '../repositories/conversation.repository.js';
 import type { ConversationSpeaker } from '../repositories/conversation-rows.js';
+import { createMemoryRepository } from '../repositories/memory.repository.js';
 import { createMessageRepository } from '../repositories/message.repository.js';
 import { createMessageAttachmentRepository } from '../repositories/message-attachment.repository.js';
 import { createConversationSummaryService, type SummaryOutcome } from './conversation-summary.service.js';
@@ -57,11 +60,17 @@ export function createConversationContextService(deps: {
   jobs?: Pick<JobQueue, 'enqueue'> | undefined;
   /** The user's personas (cached per user for a second: no extra query per turn). */
   settings?: Pick<SettingsService, 'get'> | undefined;
+  /**
+   * Recall (memory/recall.ts): with it, each reply's context has a memory section for the new
+   * message, when memory is on for the user and the avatar and the conversation is not incognito.
+   */
+  recall?: Pick<MemoryRecall, 'recall'> | undefined;
 }) {
   const avatars = createAvatarRepository(deps.db);
   const conversations = createConversationRepository(deps.db);
   const messages = createMessageRepository(deps.db);
   const attachmentRows = createMessageAttachmentRepository(deps.db);
+  const memoryRows = createMemoryRepository(deps.db);
   const summaries = createConversationSummaryService({ ...deps, config: deps.config.chat });
   const chat = deps.config.chat;
 
@@ -90,9 +99,11 @@ export function createConversationContextService(deps: {
     chain: ChatModel[],
     generation: GenerationSettings,
     attachments?: AttachmentContents,
+    memories?: RecallItem[],
   ) {
     return assembleContext({
       ...(attachments ? { attachments } : {}),
+      ...(memories && memories.length > 0 ? { memories } : {}),
       avatar,
       user,
       branch,
@@ -105,6 +116,60 @@ export function createConversationContextService(deps: {
       defaultContextWindow: chat.defaultContextWindow,
       summaryThreshold: chat.summaryThreshold,
     });
+  }
+
+  /**
+   * What recall finds for the message being answered (and, briefly, the turn before it). Never
+   * fails the reply: a failing or slow recall (database error, embedding provider down) is
+   * logged and the reply goes on without memory. The statements are recall's own searches only.
+   */
+  async function recallFor(
+    userId: string,
+    conversation: Conversation,
+    avatar: Avatar,
+    branch: Message[],
+  ): Promise<RecallItem[]> {
+    if (!deps.recall || !avatar.memory.enabled || conversation.incognito) return [];
+    const query = recallQuery(branch);
+    if (!query) return [];
+    const controller = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        controller.abort();
+        reject(new Error(`recall took longer than ${RECALL_TIMEOUT_MS} ms`));
+      }, RECALL_TIMEOUT_MS);
+    });
+    try {
+      return await Promise.race([
+        deps.recall.recall(
+          userId,
+          {
+            avatarId: avatar.id,
+            query,
+            k: MEMORY_LIMITS.recallDefault,
+            conversationId: conversation.id,
+            policy: avatar.memory,
+          },
+          controller.signal,
+        ),
+        timeout,
+      ]);
+    } catch (err) {
+      deps.log.warn({ err, conversationId: conversation.id }, 'recall failed: replying without memory');
+      return [];
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Marks the memories a context sent as recalled: one update, not awaited, failures logged. */
+  function markRecalled(userId: string, assembled: AssembledContext) {
+    const ids = assembled.recalled.filter((ref) => ref.type === 'memory').map((ref) => ref.id);
+    if (ids.length === 0) return;
+    memoryRows
+      .markRecalled(userId, ids)
+      .catch((err: unknown) => deps.log.warn({ err }, 'marking recalled memories failed'));
   }
 
   const modelFor = (conversation: Conversation, avatar: Avatar) =>
@@ -157,17 +222,26 @@ export function createConversationContextService(deps: {
     question?: Message,
   ): Promise<{ assembled: AssembledContext; chain: ChatModel[]; generation: GenerationSettings }> {
     const [avatar, user] = await load(userId, conversation, speaker);
+    // Recall runs while the model chain and attachments are resolved.
+    const recalling = recallFor(userId, conversation, avatar, branch);
     let chain = await deps.models.chain(userId, modelFor(conversation, avatar), avatar.fallbackModels);
     let attachments: AttachmentContents | undefined;
     if (branch.some(hasFileParts))
       ({ contents: attachments, chain } = await attachmentsFor(userId, branch, chain, question));
     // Conversation ▸ avatar ▸ preset, field by field (the preset is stored with the avatar).
     const generation = effectiveGenerationSettings(conversation.generation, avatar.generation);
-    return {
-      assembled: await assemble(conversation, avatar, user, branch, chain, generation, attachments),
+    const assembled = await assemble(
+      conversation,
+      avatar,
+      user,
+      branch,
       chain,
       generation,
-    };
+      attachments,
+      await recalling,
+    );
+    markRecalled(userId, assembled);
+    return { assembled, chain, generation };
   }
 
   /** Summarizes older turns when the context is nearly full. Never rejects. */
@@ -247,6 +321,8 @@ export function createConversationContextService(deps: {
           chain,
           effectiveGenerationSettings(conversation.generation, avatar.generation),
           attachments,
+          // What the last reply on this branch would recall (a preview marks nothing as recalled).
+          await recallFor(userId, conversation, avatar, branch),
         ),
         modelError,
         summarizing: summaries.isRunning(conversation.id),
@@ -261,6 +337,24 @@ export function createConversationContextService(deps: {
 }
 
 export type ConversationContextService = ReturnType<typeof createConversationContextService>;
+
+/** Recall slower than this is given up for this reply (the reply goes on without memory). */
+export const RECALL_TIMEOUT_MS = 2_000;
+
+/** Characters of the turn before the new message added to the recall query. */
+const PREVIOUS_TURN_CHARS = 200;
+
+/**
+ * What recall looks for: the last user message of the branch (the one being answered), with the
+ * end of the message before it, so a short answer ("yes, that one") still has its subject.
+ */
+export function recallQuery(branch: readonly Message[]): string {
+  const index = branch.findLastIndex((message) => message.role === 'user');
+  if (index < 0) return '';
+  const current = branch[index]!.content.trim();
+  const previous = index > 0 ? branch[index - 1]!.content.trim().slice(-PREVIOUS_TURN_CHARS) : '';
+  return [previous, current].filter(Boolean).join('\n');
+}
 
 /** 422 `model_cannot_see_images`: pictures sent to a model that cannot see them, naming it. */
 export const cannotSeeImages = (model: ChatModel) =>

@@ -210,7 +210,7 @@ describeStorage('the reply engine: turns, speakers, continue, usage (%s)', (mode
     expect(response.json().error.code).toBe('cannot_continue');
   });
 
-  it('sends a turn in three statements, none of them a transaction (issue 11)', async () => {
+  it('sends a turn in three statements and recall’s searches, none of them a transaction (issue 11)', async () => {
     // A named conversation, so no title is made; a first send warms what is cached per process.
     await app.inject({
       method: 'PATCH',
@@ -244,10 +244,21 @@ describeStorage('the reply engine: turns, speakers, continue, usage (%s)', (mode
           ? 'question and reply, leaf moved'
           : /^with recorded as \(\s*insert into usage_events/.test(s) && /update messages/.test(s)
             ? 'finish with the usage event'
-            : s,
+            : /^select .* from memories m\s+where m\.owner_id = \$1 and m\.pinned/.test(s)
+              ? 'recall: the pinned profile'
+              : /^with terms as \(/.test(s)
+                ? 'recall: full text of one corpus'
+                : s,
     );
+    // Recall (memory on for this avatar; no embedding model, so full text only): the profile
+    // and one BM25 search each of memories, past messages and documents — nothing found, so no
+    // row reads. They run while the model chain is resolved.
     expect(kinds).toEqual([
       'conversation, its messages, avatar and user',
+      'recall: the pinned profile',
+      'recall: full text of one corpus',
+      'recall: full text of one corpus',
+      'recall: full text of one corpus',
       'question and reply, leaf moved',
       'finish with the usage event',
     ]);

@@ -133,7 +133,11 @@ export function createReplyEngine(deps: {
               status: 'streaming',
               model: chain[0]?.info.id ?? null,
               writerId: deps.writerId,
-              metadata: planned.metadata,
+              // What the context recalled for this reply, stored with it (no extra statement).
+              metadata:
+                assembled.recalled.length > 0
+                  ? { ...planned.metadata, recalled: assembled.recalled }
+                  : planned.metadata,
             },
           ]),
         )
