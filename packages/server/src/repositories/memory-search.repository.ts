@@ -515,15 +515,3 @@ function mergeLists(
   }
   return merged;
 }
-
-/**
- * Marks memories as recalled now (fire-and-forget from the reply path: one cheap update, only
- * the caller's own rows).
- */
-export async function markMemoriesRecalled(db: Database, ownerId: string, ids: string[], at = new Date()) {
-  if (ids.length === 0) return;
-  await db.execute(
-    sql`update memories set last_recalled_at = ${at.toISOString()}
-        where owner_id = ${ownerId} and id = any(${`{${ids.join(',')}}`}::uuid[])`,
-  );
-}

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { MEMORY_SECTION_INTRO } from '../prompt/context-memory.js';
@@ -21,6 +22,7 @@ describeStorage('GET /api/memories/recall and the memory section of replies (%s)
   let bea: Account;
   let aria: string;
   let beaAvatar: string;
+  let logs: string[];
 
   const call = (as: Account, method: 'GET' | 'POST' | 'DELETE' | 'PATCH', url: string, payload?: object) =>
     app.inject({ method, url, headers: { ...CSRF, cookie: as.cookie }, ...(payload ? { payload } : {}) });
@@ -67,13 +69,11 @@ describeStorage('GET /api/memories/recall and the memory section of replies (%s)
   beforeAll(async () => {
     ollama = await new OllamaServer().listen();
     storage = await createTestStorage(mode);
-    app = (
-      await createTestApp(storage, {
-        OLLAMA_BASE_URL: ollama.origin,
-        LUMINA_LOGIN_LIMIT_PER_MINUTE: '1000',
-        CHAT_SUMMARY_MODEL: 'ollama/tiny:latest',
-      })
-    ).app;
+    ({ app, logs } = await createTestApp(storage, {
+      OLLAMA_BASE_URL: ollama.origin,
+      LUMINA_LOGIN_LIMIT_PER_MINUTE: '1000',
+      CHAT_SUMMARY_MODEL: 'ollama/tiny:latest',
+    }));
     sam = await account('sam@example.org');
     bea = await account('bea@example.org');
     aria = await newAvatar(sam, 'Aria', { enabled: true, scope: 'private' });
@@ -229,5 +229,20 @@ describeStorage('GET /api/memories/recall and the memory section of replies (%s)
     const { prompt, reply } = await exchange(sam, conversationId, 'What is my cat called?');
     expect(prompt[0]!.content).not.toContain(MEMORY_SECTION_INTRO);
     expect(reply.metadata.recalled).toBeUndefined();
+  });
+
+  it('replies without memory when recall fails (a database error in the search), and logs it', async () => {
+    const conversationId = await conversationWith(sam, aria);
+    // A real failure of recall's own statement: the column its full-text search reads is gone.
+    await storage.db.execute(sql.raw('alter table knowledge_chunks rename column tsv to tsv_gone'));
+    try {
+      const { prompt, reply } = await exchange(sam, conversationId, 'Do you remember my cat?');
+      expect(reply.status).toBe('complete');
+      expect(prompt[0]!.content).not.toContain(MEMORY_SECTION_INTRO);
+      expect(reply.metadata.recalled).toBeUndefined();
+      expect(logs.some((line) => line.includes('recall failed: replying without memory'))).toBe(true);
+    } finally {
+      await storage.db.execute(sql.raw('alter table knowledge_chunks rename column tsv_gone to tsv'));
+    }
   });
 });
