@@ -94,9 +94,11 @@ function normalize(raw: string): string {
     .trim();
 }
 
-const SENTENCE_END = /[.!?…。！？][)"'”’\]]*\s/g;
+// Ellipsis, CJK full stop, fullwidth ! and ?, closing curly quotes: written as escapes so the
+// bundle stays one-byte text (scripts/bundle-server.mjs explains why).
+const SENTENCE_END = /[.!?\u2026\u3002\uff01\uff1f][)"'\u201d\u2019\]]*\s/g;
 /** The end of a sentence or a line, after which the next one starts. */
-const SENTENCE_START = /[.!?…。！？][)"'”’\]]*\s+|\n+/;
+const SENTENCE_START = /[.!?\u2026\u3002\uff01\uff1f][)"'\u201d\u2019\]]*\s+|\n+/;
 
 /** The end of a chunk starting at `start`: the best boundary between half and all of `chunkChars`. */
 function breakBefore(text: string, start: number, chunkChars: number): number {

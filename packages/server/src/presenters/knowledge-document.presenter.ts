@@ -6,12 +6,12 @@ export const knowledgeDocumentDto = z
   .object({
     id: z.uuid(),
     avatarId: z.uuid(),
-    name: z.string().describe('The uploaded file’s name, sanitized'),
+    name: z.string().describe("The uploaded file's name, sanitized"),
     mediaType: z.string().describe('Detected from the bytes (text kinds from the name or the claimed type)'),
     sizeBytes: z.int().min(0),
     status: z
       .enum(KNOWLEDGE_STATUSES)
-      .describe('`queued` → `indexing` → `ready`, or `failed` with `error`; poll until ready or failed'),
+      .describe('`queued` -> `indexing` -> `ready`, or `failed` with `error`; poll until ready or failed'),
     error: z
       .object({ code: z.string(), message: z.string() })
       .nullable()

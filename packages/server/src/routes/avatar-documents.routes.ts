@@ -40,9 +40,9 @@ export const avatarDocumentRoutes =
           tags,
           summary: 'Give your avatar documents to read: multipart, one or more `file` fields',
           description:
-            `PDF, Word (.docx), Markdown, plain text and HTML (UTF-8), each ≤ ${KNOWLEDGE_LIMITS.fileBytes / MB} MB, at most ${KNOWLEDGE_FILES_PER_UPLOAD} per request and ${KNOWLEDGE_LIMITS.documentsPerAvatar} per avatar. ` +
-            'PDF and DOCX are told by their bytes; text kinds by the name or the part’s Content-Type. All files are added or none. ' +
-            'The documents answer `queued`; they are indexed in the background (poll GET …/documents for `status`, `chunkCount`, `embeddedCount`). ' +
+            `PDF, Word (.docx), Markdown, plain text and HTML (UTF-8), each at most ${KNOWLEDGE_LIMITS.fileBytes / MB} MB, at most ${KNOWLEDGE_FILES_PER_UPLOAD} per request and ${KNOWLEDGE_LIMITS.documentsPerAvatar} per avatar. ` +
+            "PDF and DOCX are told by their bytes; text kinds by the name or the part's Content-Type. All files are added or none. " +
+            'The documents answer `queued`; they are indexed in the background (poll GET .../documents for `status`, `chunkCount`, `embeddedCount`). ' +
             'Errors: 413 `file_too_large`, 415 `unsupported_file_type` (`details.fileName`), 409 `knowledge_limit_reached`, 404 for an avatar that is not yours (also one shared with you).',
           consumes: ['multipart/form-data'],
           params: idParams,
@@ -94,7 +94,7 @@ export const avatarDocumentRoutes =
       {
         schema: {
           tags,
-          summary: 'Your avatar’s documents with their indexing progress, oldest first',
+          summary: "Your avatar's documents with their indexing progress, oldest first",
           params: idParams,
           response: {
             200: z.object({ documents: z.array(knowledgeDocumentDto) }),
@@ -114,7 +114,7 @@ export const avatarDocumentRoutes =
       {
         schema: {
           tags,
-          summary: 'One of your avatar’s documents',
+          summary: "One of your avatar's documents",
           params: documentParams,
           response: { 200: z.object({ document: knowledgeDocumentDto }), ...errorResponses(401, 404) },
         },
@@ -131,7 +131,7 @@ export const avatarDocumentRoutes =
       {
         schema: {
           tags,
-          summary: 'The document’s original file, as uploaded (a download)',
+          summary: "The document's original file, as uploaded (a download)",
           description:
             'Always `Content-Disposition: attachment`, `X-Content-Type-Options: nosniff` and a sandboxing Content-Security-Policy.',
           params: documentParams,
