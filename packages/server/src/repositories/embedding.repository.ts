@@ -180,16 +180,21 @@ export function createEmbeddingRepository(db: Database) {
             (select count(*) from memories
               where owner_id = ${userId} and ${currentMemory} and embedding_model = ${model}) as memories_embedded,
             (select count(*) ${recallableMessages(userId)}) as messages_total,
-            (select count(*) ${recallableMessages(userId)} and exists (
-              select 1 from message_embeddings e where e.message_id = m.id and e.embedding_model = ${model})
-            ) as messages_embedded,
+            -- Only recallable messages get a vector (and lose it with their row), so the vectors
+            -- are counted on their own index instead of probing each message.
+            (select count(*) from message_embeddings
+              where owner_id = ${userId} and embedding_model = ${model}) as messages_embedded,
             (select count(*) from knowledge_chunks where owner_id = ${userId}) as chunks_total,
             (select count(*) from knowledge_chunks where owner_id = ${userId} and embedding_model = ${model}) as chunks_embedded`,
       );
       const n = (key: string) => Number(row?.[key] ?? 0);
       return {
         memories: { total: n('memories_total'), embedded: n('memories_embedded') },
-        messages: { total: n('messages_total'), embedded: n('messages_embedded') },
+        messages: {
+          total: n('messages_total'),
+          // A message emptied by an edit keeps its old vector until it is embedded again.
+          embedded: Math.min(n('messages_embedded'), n('messages_total')),
+        },
         documents: { total: n('chunks_total'), embedded: n('chunks_embedded') },
       };
     },
