@@ -296,7 +296,7 @@ describeStorage('memory extraction job (%s)', (mode) => {
         'The user likes jazz.',
       ]),
     );
-  });
+  }, 90_000);
 
   it('junk only, or an answer that breaks the schema: nothing stored, the job does not fail', async () => {
     const c = await chat('junk@example.org');
@@ -511,6 +511,6 @@ describeStorage('memory extraction job (%s)', (mode) => {
       expect(naive).toMatchObject({ duplicates: 6, stored: 12 });
       expect(instructed).toMatchObject({ duplicates: 0, stored: 6 });
       expect(naive.p95).toBeLessThan(10_000);
-    });
+    }, 180_000);
   });
 });
