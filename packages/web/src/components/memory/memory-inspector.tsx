@@ -62,7 +62,6 @@ export function MemoryInspector({
   const update = useUpdateMemory();
   const forget = useForgetAll();
   const deletes = usePendingMemoryDeletes();
-  const readOnly = !avatar.owned;
 
   const items = useMemo(
     () => (memories.data?.pages.flatMap((page) => page.items) ?? []).filter((m) => !deletes.isPending(m.id)),
@@ -112,17 +111,15 @@ export function MemoryInspector({
           />
         </div>
         <div className="flex items-center gap-2">
-          {readOnly ? null : (
-            <button
-              type="button"
-              className="btn-primary max-sm:flex-1"
-              aria-expanded={adding}
-              onClick={() => setAdding((open) => !open)}
-            >
-              <Plus className="size-4" aria-hidden="true" />
-              Add memory
-            </button>
-          )}
+          <button
+            type="button"
+            className="btn-primary max-sm:flex-1"
+            aria-expanded={adding}
+            onClick={() => setAdding((open) => !open)}
+          >
+            <Plus className="size-4" aria-hidden="true" />
+            Add memory
+          </button>
           <DropdownMenu.Root>
             <DropdownMenu.Trigger
               className="icon-btn size-10 shrink-0 border border-line bg-surface"
@@ -146,23 +143,21 @@ export function MemoryInspector({
                     </span>
                   </a>
                 </DropdownMenu.Item>
-                {readOnly ? null : (
-                  <DropdownMenu.Item
-                    className={clsx(menuItemClass, 'text-bad')}
-                    onSelect={() => {
-                      forget.reset();
-                      setConfirmForget(true);
-                    }}
-                  >
-                    <Eraser className="size-4" aria-hidden="true" />
-                    <span className="flex min-w-0 flex-col">
-                      <span>Forget everything…</span>
-                      <span className="text-xs text-ink-muted">
-                        Every memory {avatar.name} keeps as its own
-                      </span>
+                <DropdownMenu.Item
+                  className={clsx(menuItemClass, 'text-bad')}
+                  onSelect={() => {
+                    forget.reset();
+                    setConfirmForget(true);
+                  }}
+                >
+                  <Eraser className="size-4" aria-hidden="true" />
+                  <span className="flex min-w-0 flex-col">
+                    <span>Forget everything…</span>
+                    <span className="text-xs text-ink-muted">
+                      Every memory {avatar.name} keeps as its own
                     </span>
-                  </DropdownMenu.Item>
-                )}
+                  </span>
+                </DropdownMenu.Item>
               </DropdownMenu.Content>
             </DropdownMenu.Portal>
           </DropdownMenu.Root>
@@ -192,7 +187,7 @@ export function MemoryInspector({
         </label>
       </div>
 
-      {adding && !readOnly ? (
+      {adding ? (
         <AddMemoryForm avatar={avatar} onDone={() => setAdding(false)} defaultKind={kind ?? 'fact'} />
       ) : null}
 
@@ -240,11 +235,7 @@ export function MemoryInspector({
             </button>
           </div>
         ) : (
-          <EmptyMemory
-            avatarName={avatar.name}
-            memoryOn={memoryOn}
-            {...(readOnly ? {} : { onAdd: () => setAdding(true) })}
-          />
+          <EmptyMemory avatarName={avatar.name} memoryOn={memoryOn} onAdd={() => setAdding(true)} />
         )
       ) : (
         <div className="flex flex-col gap-5" aria-busy={memories.isFetching || undefined}>
@@ -267,7 +258,6 @@ export function MemoryInspector({
                     <MemoryItem
                       key={memory.id}
                       memory={memory}
-                      readOnly={readOnly}
                       saving={update.isPending && update.variables?.id === memory.id}
                       saveError={
                         update.isError && update.variables?.id === memory.id
@@ -359,7 +349,7 @@ function EmptyMemory({
 }: {
   avatarName: string;
   memoryOn: boolean;
-  onAdd?: () => void;
+  onAdd: () => void;
 }) {
   return (
     <div className="card flex flex-col items-center px-6 py-12 text-center sm:px-10">
@@ -372,12 +362,10 @@ function EmptyMemory({
           ? `As you chat, ${avatarName} keeps short notes of what matters — your name, the people in your life, what you like — and recalls them in later conversations. Say “remember that …” in a chat, or add one here.`
           : `With memory on, ${avatarName} keeps short notes of what matters — your name, the people in your life, what you like — and recalls them in later conversations. You can review, correct and delete every one here.`}
       </p>
-      {onAdd ? (
-        <button type="button" className="btn-secondary mt-6" onClick={onAdd}>
-          <Plus className="size-4" aria-hidden="true" />
-          Add a memory
-        </button>
-      ) : null}
+      <button type="button" className="btn-secondary mt-6" onClick={onAdd}>
+        <Plus className="size-4" aria-hidden="true" />
+        Add a memory
+      </button>
     </div>
   );
 }

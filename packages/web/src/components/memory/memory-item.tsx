@@ -30,14 +30,12 @@ export const MEMORY_CONTENT_MAX = 500;
  */
 export function MemoryItem({
   memory,
-  readOnly,
   saving,
   saveError,
   onSave,
   onDelete,
 }: {
   memory: Memory;
-  readOnly: boolean;
   saving: boolean;
   saveError: string | null;
   onSave: (patch: MemoryPatch, done: () => void) => void;
@@ -78,7 +76,7 @@ export function MemoryItem({
               ) : null}
               {memory.content}
             </p>
-            {readOnly || !memory.current ? null : (
+            {memory.current ? (
               <div className="-mt-1 -mr-2 flex shrink-0 items-center gap-0.5 [@media(hover:hover)]:opacity-0 [@media(hover:hover)]:group-hover/memory:opacity-100 [@media(hover:hover)]:group-focus-within/memory:opacity-100">
                 <button
                   type="button"
@@ -114,7 +112,7 @@ export function MemoryItem({
                   <Trash2 className="size-4" aria-hidden="true" />
                 </button>
               </div>
-            )}
+            ) : null}
           </div>
           <div className="flex flex-wrap items-center gap-x-3 gap-y-1 text-xs text-ink-muted">
             <span title={formatDateTime(memory.validFrom)}>
