@@ -26,6 +26,24 @@ export class OllamaE2eServer extends OllamaServer {
   protected override async handle(req: RecordedRequest, res: ServerResponse): Promise<void> {
     if (req.method === 'GET' && req.path === '/api/version')
       return this.sendJson(res, 200, { version: '0.6.2' });
+    // The memory-extract job runs after every reply (docs/memory.md, "Extraction"), on its own
+    // schedule: it answers "nothing to remember" here, so it never takes a reply a test scripted
+    // for the chat or the title.
+    const schema = req.body?.format?.properties;
+    if (req.path === '/api/chat' && req.body?.stream === false && (schema?.memories || schema?.decisions)) {
+      return this.sendJson(res, 200, {
+        model: req.body.model,
+        created_at: '2026-01-01T00:00:00Z',
+        message: {
+          role: 'assistant',
+          content: JSON.stringify(schema.memories ? { memories: [] } : { decisions: [] }),
+        },
+        done: true,
+        done_reason: 'stop',
+        prompt_eval_count: 40,
+        eval_count: 8,
+      });
+    }
     await super.handle(req, res);
     const name: string = req.body?.model ?? '';
     if (req.path === '/api/pull' && name && !name.startsWith('missing') && !req.clientAborted) {
