@@ -201,7 +201,7 @@ describeStorage('memory privacy: one user’s memory never reaches another (%s)'
     expect(beas).toEqual(expect.arrayContaining(beaMemories.map((m) => m.id)));
   });
 
-  it('recalls nothing of another user’s, with her avatars or the one she shared (recall itself)', async () => {
+  it('recalls nothing of another user’s, with her avatars or the one she shared (memory/recall.ts)', async () => {
     const { recall } = createMemoryRecall({
       db: storage.db,
       settingsFor: async () => DEFAULT_USER_MEMORY_SETTINGS,
@@ -215,10 +215,7 @@ describeStorage('memory privacy: one user’s memory never reaches another (%s)'
     }
   });
 
-  it('recalls nothing of another user’s through GET /api/memories/recall', async ({ skip }) => {
-    // The route lands with recall's API (helper H3); until then recall itself is walked above.
-    if (!app.hasRoute({ method: 'GET', url: '/api/memories/recall' }))
-      return skip('GET /api/memories/recall is not registered yet');
+  it('recalls nothing of another user’s through GET /api/memories/recall', async () => {
     const own = await call(bea, 'GET', `/api/memories/recall?avatarId=${guideId}&q=${SECRET}&k=20`);
     expect(own.statusCode, own.body).toBe(200);
     expect(own.body.toLowerCase()).toContain(SECRET);
