@@ -3616,6 +3616,78 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/memories/recall": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What an avatar would recall for a text: pinned profile first, then the best `k` items
+         * @description Exactly what a chat message with this text would put in the memory section: your pinned memories (the profile), then the best `k` of your memories the avatar sees (its memory policy), your own messages in your conversations with it, and its documents’ chunks — full text (BM25) and vectors (your embedding model) fused by reciprocal rank, weighted by importance and recency. Superseded and deleted memories are never recalled. Empty when memory is off for you or for the avatar; 404 for an avatar you may not see.
+         */
+        get: {
+            parameters: {
+                query: {
+                    avatarId: string;
+                    q: string;
+                    k?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["RecallItem"][];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/attachments": {
         parameters: {
             query?: never;
@@ -5712,7 +5784,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Your avatar’s documents with their indexing progress, oldest first */
+        /** Your avatar's documents with their indexing progress, oldest first */
         get: {
             parameters: {
                 query?: never;
@@ -5758,7 +5830,7 @@ export interface paths {
         put?: never;
         /**
          * Give your avatar documents to read: multipart, one or more `file` fields
-         * @description PDF, Word (.docx), Markdown, plain text and HTML (UTF-8), each ≤ 20 MB, at most 10 per request and 100 per avatar. PDF and DOCX are told by their bytes; text kinds by the name or the part’s Content-Type. All files are added or none. The documents answer `queued`; they are indexed in the background (poll GET …/documents for `status`, `chunkCount`, `embeddedCount`). Errors: 413 `file_too_large`, 415 `unsupported_file_type` (`details.fileName`), 409 `knowledge_limit_reached`, 404 for an avatar that is not yours (also one shared with you).
+         * @description PDF, Word (.docx), Markdown, plain text and HTML (UTF-8), each at most 20 MB, at most 10 per request and 100 per avatar. PDF and DOCX are told by their bytes; text kinds by the name or the part's Content-Type. All files are added or none. The documents answer `queued`; they are indexed in the background (poll GET .../documents for `status`, `chunkCount`, `embeddedCount`). Errors: 413 `file_too_large`, 415 `unsupported_file_type` (`details.fileName`), 409 `knowledge_limit_reached`, 404 for an avatar that is not yours (also one shared with you).
          */
         post: {
             parameters: {
@@ -5851,7 +5923,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One of your avatar’s documents */
+        /** One of your avatar's documents */
         get: {
             parameters: {
                 query?: never;
@@ -5950,7 +6022,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The document’s original file, as uploaded (a download)
+         * The document's original file, as uploaded (a download)
          * @description Always `Content-Disposition: attachment`, `X-Content-Type-Options: nosniff` and a sandboxing Content-Security-Policy.
          */
         get: {
@@ -8009,13 +8081,13 @@ export interface components {
             id: string;
             /** Format: uuid */
             avatarId: string;
-            /** @description The uploaded file’s name, sanitized */
+            /** @description The uploaded file's name, sanitized */
             name: string;
             /** @description Detected from the bytes (text kinds from the name or the claimed type) */
             mediaType: string;
             sizeBytes: number;
             /**
-             * @description `queued` → `indexing` → `ready`, or `failed` with `error`; poll until ready or failed
+             * @description `queued` -> `indexing` -> `ready`, or `failed` with `error`; poll until ready or failed
              * @enum {string}
              */
             status: "queued" | "indexing" | "ready" | "failed";
@@ -8816,6 +8888,45 @@ export interface components {
             /** @description Items still lack a vector of the model and the background job makes them */
             running: boolean;
         };
+        RecallItemInput: {
+            /**
+             * @description A memory, a past message of yours, or a document chunk
+             * @enum {string}
+             */
+            type: "memory" | "message" | "document";
+            /**
+             * Format: uuid
+             * @description The memory’s, message’s or chunk’s id
+             */
+            id: string;
+            content: string;
+            /** @description The fused score, higher is better; comparable within one answer only */
+            score: number;
+            /**
+             * @description Memories: the kind
+             * @enum {string}
+             */
+            kind?: "fact" | "preference" | "person" | "event" | "profile";
+            /** @description Memories: pinned (the profile, always first) */
+            pinned?: boolean;
+            /**
+             * Format: uuid
+             * @description A memory’s first source message, or the message itself
+             */
+            sourceMessageId?: string;
+            /** Format: uuid */
+            conversationId?: string;
+            /** Format: uuid */
+            documentId?: string;
+            documentName?: string;
+            /** @description Document chunks: the 1-based page, null without pages */
+            page?: number | null;
+            /**
+             * Format: date-time
+             * @description When it was said or stored (a memory: when it started to hold)
+             */
+            createdAt: string;
+        };
         UserMemorySettingsInput: {
             /**
              * @description Memory on for you at all (each avatar also has its own switch)
@@ -9209,13 +9320,13 @@ export interface components {
             id: string;
             /** Format: uuid */
             avatarId: string;
-            /** @description The uploaded file’s name, sanitized */
+            /** @description The uploaded file's name, sanitized */
             name: string;
             /** @description Detected from the bytes (text kinds from the name or the claimed type) */
             mediaType: string;
             sizeBytes: number;
             /**
-             * @description `queued` → `indexing` → `ready`, or `failed` with `error`; poll until ready or failed
+             * @description `queued` -> `indexing` -> `ready`, or `failed` with `error`; poll until ready or failed
              * @enum {string}
              */
             status: "queued" | "indexing" | "ready" | "failed";
@@ -10015,6 +10126,45 @@ export interface components {
             };
             /** @description Items still lack a vector of the model and the background job makes them */
             running: boolean;
+        };
+        RecallItem: {
+            /**
+             * @description A memory, a past message of yours, or a document chunk
+             * @enum {string}
+             */
+            type: "memory" | "message" | "document";
+            /**
+             * Format: uuid
+             * @description The memory’s, message’s or chunk’s id
+             */
+            id: string;
+            content: string;
+            /** @description The fused score, higher is better; comparable within one answer only */
+            score: number;
+            /**
+             * @description Memories: the kind
+             * @enum {string}
+             */
+            kind?: "fact" | "preference" | "person" | "event" | "profile";
+            /** @description Memories: pinned (the profile, always first) */
+            pinned?: boolean;
+            /**
+             * Format: uuid
+             * @description A memory’s first source message, or the message itself
+             */
+            sourceMessageId?: string;
+            /** Format: uuid */
+            conversationId?: string;
+            /** Format: uuid */
+            documentId?: string;
+            documentName?: string;
+            /** @description Document chunks: the 1-based page, null without pages */
+            page?: number | null;
+            /**
+             * Format: date-time
+             * @description When it was said or stored (a memory: when it started to hold)
+             */
+            createdAt: string;
         };
         UserMemorySettings: {
             /**
