@@ -118,7 +118,10 @@ describeStorage('memory repository on %s', (mode) => {
     expect(ids(await memoryRepo.list(owner, { q: 'coffee tea' }))).toEqual([shared.id]);
     expect(ids(await memoryRepo.list(owner, { q: 'LYO' }))).toEqual([mine.id]);
     expect(ids(await memoryRepo.list(owner, { q: '"called sam"' }))).toEqual([pinned.id]);
+    expect(ids(await memoryRepo.list(owner, { q: 'yon' }))).toEqual([mine.id]);
+    expect(ids(await memoryRepo.list(owner, { q: 'prefers te' }))).toEqual([shared.id]);
     expect(await memoryRepo.list(owner, { q: '100%_' })).toEqual([]);
+    expect(await memoryRepo.list(owner, { avatarId: 'nope' })).toEqual([]);
     expect(await memoryRepo.list(owner, { q: 'tea -coffee' })).toEqual([]);
 
     const first = await memoryRepo.list(owner, { limit: 2 });
@@ -127,6 +130,19 @@ describeStorage('memory repository on %s', (mode) => {
     expect(await memoryRepo.list(owner, { before: 'nope' })).toEqual([]);
     expect(await memoryRepo.list(bob, { q: 'tea' })).toEqual([]);
     expect(await memoryRepo.count(owner)).toBe(3);
+  });
+
+  it('matches a substring only when the words find nothing', async () => {
+    const cat = await memoryRepo.insert(memory(bob, 'Zorblax the cat sleeps all day'));
+    const plant = await memoryRepo.insert(memory(bob, 'Has a zorblaxian plant'));
+    const ids = async (q: string) => (await memoryRepo.list(bob, { q })).map((i) => i.id);
+    // A finished word (trailing space) is matched whole: the plant is not "zorblax".
+    expect(await ids('zorblax ')).toEqual([cat.id]);
+    // The word being typed is also a prefix.
+    expect(await ids('zorblax')).toEqual([plant.id, cat.id]);
+    // No word starts with "orblax": then the substring matches, anywhere in a word.
+    expect(await ids('orblax')).toEqual([plant.id, cat.id]);
+    expect(await ids('ORBLAXIAN')).toEqual([plant.id]);
   });
 
   it('supersedes in one step and keeps the chain as history', async () => {

@@ -3,6 +3,8 @@ import { type Database, queryRows } from '../db/database.js';
 import { memories } from '../db/schema/index.js';
 import type { MemoryItem, MemoryKind, MemoryScope } from '../domain/memory.js';
 import { isUuid, newId } from '../ids.js';
+// A pure parser shared with message search, so both search boxes read text the same way.
+import { hasTerms, parseSearchQuery, type SearchQuery } from '../services/search-query.js';
 
 /** What a caller stores; the id, validity end, embedding and timestamps are the database's. */
 export type NewMemory = Pick<
@@ -75,6 +77,15 @@ const current = () => sql`(${memories.validTo} is null or ${memories.validTo} > 
 /** `%`, `_` and `\` in a search typed by a person are literal characters, not patterns. */
 const likeEscaped = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 
+/** The tsquery of a parsed search box text (as message search builds it). */
+function tsquery(terms: SearchQuery): SQL {
+  const text = terms.text ? sql`websearch_to_tsquery('simple', ${terms.text})` : undefined;
+  if (!terms.prefix) return text ?? sql`''::tsquery`;
+  const prefix = sql`to_tsquery('simple', ${`'${terms.prefix.word}':*`})`;
+  if (!text) return prefix;
+  return terms.prefix.join === 'or' ? sql`(${text} || ${prefix})` : sql`(${text} && ${prefix})`;
+}
+
 /**
  * A uuid[] parameter. Drizzle spreads a JS array into a list of parameters, so the ids travel as
  * one comma-joined text, checked to be UUIDs first (so the cast cannot fail on outside input).
@@ -92,6 +103,56 @@ const uuidArray = (ids: readonly string[]) => {
  */
 export function createMemoryRepository(db: Database) {
   const owned = (ownerId: string, id: string) => and(eq(memories.ownerId, ownerId), eq(memories.id, id));
+
+  /**
+   * The ids of one page of a search, newest first, or undefined when nothing of the user's
+   * matches at all (before the cursor or after). The matches are gathered first (a MATERIALIZED
+   * CTE) and only then ordered: left to itself the planner walks the primary key backwards
+   * through every user's rows, hoping to meet 50 matches early, which for a rare word means the
+   * whole table (seconds at 250,000 rows; see docs/memory.md).
+   */
+  async function searchPage(
+    filters: (SQL | undefined)[],
+    match: SQL,
+    before: string | undefined,
+    limit: number,
+  ): Promise<string[] | undefined> {
+    const [row] = await queryRows<{ matched: boolean; ids: string | null }>(
+      db,
+      sql`with hits as materialized (
+            select ${memories.id} as id from ${memories} where ${and(...filters, match)}
+          )
+          select exists (select 1 from hits) as matched,
+                 (select string_agg(id::text, ',' order by id desc) from (
+                    select id from hits ${before === undefined ? sql`` : sql`where id < ${before}::uuid`}
+                    order by id desc limit ${limit}
+                  ) page) as ids`,
+    );
+    if (!row?.matched) return undefined;
+    return row.ids ? row.ids.split(',') : [];
+  }
+
+  /**
+   * A search: whole words (web-search syntax) and the last word as a prefix while it is typed,
+   * through the full-text index, as message search reads its box. Only when that matches nothing
+   * the text matches as a substring anywhere ("yon" in "Lyon"), which reads every memory of the
+   * user the other filters allow, so it is the fallback, not the rule. Decided without the
+   * cursor, so every page of one search matches the same way.
+   */
+  async function searchIds(
+    filters: (SQL | undefined)[],
+    q: string,
+    before: string | undefined,
+    limit: number,
+  ): Promise<string[]> {
+    const terms = parseSearchQuery(q);
+    if (hasTerms(terms)) {
+      const page = await searchPage(filters, sql`${memories.tsv} @@ ${tsquery(terms)}`, before, limit);
+      if (page) return page;
+    }
+    const substring = ilike(memories.content, `%${likeEscaped(q.trim())}%`);
+    return (await searchPage(filters, substring, before, limit)) ?? [];
+  }
 
   async function get(ownerId: string, id: string): Promise<MemoryItem | undefined> {
     if (!isUuid(id)) return undefined;
@@ -124,6 +185,9 @@ export function createMemoryRepository(db: Database) {
 
     /** Newest first; page on with `before` = the last id of the previous page. */
     async list(ownerId: string, filter: MemoryListFilter = {}): Promise<MemoryItem[]> {
+      // An id that is not a UUID names no avatar (and would fail the statement).
+      if (typeof filter.avatarId === 'string' && !isUuid(filter.avatarId)) return [];
+      if (filter.scope && !isUuid(filter.scope.avatarId)) return [];
       const where: (SQL | undefined)[] = [eq(memories.ownerId, ownerId)];
       if (filter.avatarId === null) where.push(isNull(memories.avatarId));
       else if (filter.avatarId !== undefined) where.push(eq(memories.avatarId, filter.avatarId));
@@ -134,22 +198,19 @@ export function createMemoryRepository(db: Database) {
       if (filter.kind) where.push(eq(memories.kind, filter.kind));
       if (filter.pinned !== undefined) where.push(eq(memories.pinned, filter.pinned));
       if (!filter.includeHistory) where.push(current());
-      if (filter.before !== undefined) {
-        if (!isUuid(filter.before)) return [];
-        where.push(lt(memories.id, filter.before));
-      }
-      const q = filter.q?.trim();
-      if (q) {
-        // Full text finds whole words in any order; the substring match finds "choc" in
-        // "chocolate", which a person typing into a search box expects.
-        where.push(
-          or(
-            sql`${memories.tsv} @@ websearch_to_tsquery('simple', ${q})`,
-            ilike(memories.content, `%${likeEscaped(q)}%`),
-          ),
-        );
-      }
+      if (filter.before !== undefined && !isUuid(filter.before)) return [];
       const limit = Math.min(Math.max(Math.trunc(filter.limit ?? MEMORY_LIST_DEFAULT), 1), MEMORY_LIST_MAX);
+      if (filter.q?.trim()) {
+        // Untrimmed: a trailing space says the last word is finished (no prefix match).
+        const ids = await searchIds(where, filter.q, filter.before, limit);
+        if (ids.length === 0) return [];
+        return db
+          .select(itemColumns)
+          .from(memories)
+          .where(and(eq(memories.ownerId, ownerId), inArray(memories.id, ids)))
+          .orderBy(desc(memories.id));
+      }
+      if (filter.before !== undefined) where.push(lt(memories.id, filter.before));
       return db
         .select(itemColumns)
         .from(memories)

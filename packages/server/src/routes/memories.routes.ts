@@ -65,7 +65,11 @@ export const memoryRoutes =
               .optional()
               .describe('What this avatar sees (its own, plus the shared ones when its policy is `shared`)'),
             kind: z.enum(MEMORY_KINDS).optional(),
-            q: z.string().trim().max(200).optional(),
+            q: z
+              .string()
+              .max(200)
+              .optional()
+              .describe('Words (web-search syntax); the last one, with no space after it, also as a prefix'),
             history: z.stringbool().optional(),
             pinned: z.stringbool().optional(),
             limit: z.coerce.number().int().min(1).max(MEMORY_PAGE_MAX).default(MEMORY_PAGE_DEFAULT),
