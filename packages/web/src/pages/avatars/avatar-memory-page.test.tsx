@@ -33,6 +33,9 @@ function memory(overrides: Partial<Memory> = {}): Memory {
   };
 }
 
+/** The first answer of a page waits for its code and data: give a busy machine time. */
+const loaded = { timeout: 5000 };
+
 /** The full URLs (with their queries) and methods the app requested. */
 const calls = (fetch: typeof globalThis.fetch) =>
   (fetch as unknown as Mock<typeof globalThis.fetch>).mock.calls.map(([input, init]) =>
@@ -111,7 +114,9 @@ describe('an avatar’s memory', () => {
     const api = server();
     const user = userEvent.setup();
     renderApp({ fetch: api.fetch, path: `/avatars/${nova.id}/memory` });
-    expect(await screen.findByRole('heading', { name: 'Nova doesn’t remember anything yet' })).toBeTruthy();
+    expect(
+      await screen.findByRole('heading', { name: 'Nova doesn’t remember anything yet' }, loaded),
+    ).toBeTruthy();
     expect(screen.getByText(/keeps short notes of what matters/)).toBeTruthy();
     await user.click(screen.getByRole('button', { name: 'Add a memory' }));
     const form = screen.getByRole('form', { name: 'Add a memory' });
@@ -148,7 +153,7 @@ describe('an avatar’s memory', () => {
     });
     const user = userEvent.setup();
     renderApp({ fetch: api.fetch, path: `/avatars/${nova.id}/memory` });
-    const tea = await screen.findByRole('listitem', { name: 'Likes green tea.' });
+    const tea = await screen.findByRole('listitem', { name: 'Likes green tea.' }, loaded);
     const headings = screen.getAllByRole('heading', { level: 3 }).map((h) => h.textContent);
     expect(headings[0]).toMatch(/^People1/);
     expect(headings[1]).toMatch(/^Preferences1/);
@@ -182,7 +187,7 @@ describe('an avatar’s memory', () => {
     const api = server({ items: [memory({ content: 'Plays chess.' })] });
     const user = userEvent.setup();
     renderApp({ fetch: api.fetch, path: `/avatars/${nova.id}/memory` });
-    const item = await screen.findByRole('listitem', { name: 'Plays chess.' });
+    const item = await screen.findByRole('listitem', { name: 'Plays chess.' }, loaded);
     await user.click(within(item).getByRole('button', { name: 'Edit' }));
     const box = within(item).getByLabelText('Memory');
     await user.clear(box);
@@ -198,7 +203,7 @@ describe('an avatar’s memory', () => {
     const api = server({ items: [memory({ content: 'Has a cat.' }), runs] });
     const user = userEvent.setup();
     renderApp({ fetch: api.fetch, path: `/avatars/${nova.id}/memory` });
-    const cat = await screen.findByRole('listitem', { name: 'Has a cat.' });
+    const cat = await screen.findByRole('listitem', { name: 'Has a cat.' }, loaded);
     await user.click(within(cat).getByRole('button', { name: 'Delete' }));
     expect(screen.queryByText('Has a cat.')).toBeNull();
     await user.click(screen.getByRole('button', { name: 'Undo' }));
@@ -220,7 +225,7 @@ describe('an avatar’s memory', () => {
     const api = server({ items: [memory({ content: 'Likes green tea.' })] });
     const user = userEvent.setup();
     renderApp({ fetch: api.fetch, path: `/avatars/${nova.id}/memory` });
-    await screen.findByText('Likes green tea.');
+    await screen.findByText('Likes green tea.', {}, loaded);
     await user.type(screen.getByRole('searchbox', { name: 'Search memories' }), 'coffee');
     expect(await screen.findByText('No memories match “coffee”')).toBeTruthy();
     expect(calls(api.fetch).some((c) => new URL(c.url).searchParams.get('q') === 'coffee')).toBe(true);
@@ -240,7 +245,7 @@ describe('an avatar’s memory', () => {
     const api = server({ items: [now, before] });
     const user = userEvent.setup();
     renderApp({ fetch: api.fetch, path: `/avatars/${nova.id}/memory` });
-    const item = await screen.findByRole('listitem', { name: 'Lives in Porto.' });
+    const item = await screen.findByRole('listitem', { name: 'Lives in Porto.' }, loaded);
     expect(screen.queryByText('Lives in Lisbon.')).toBeNull();
     await user.click(within(item).getByRole('button', { name: 'History' }));
     const versions = await within(item).findByRole('list', { name: 'Versions, oldest first' });
@@ -251,7 +256,7 @@ describe('an avatar’s memory', () => {
     ).toEqual(['Lives in Lisbon.10 Jan 2026 – 2 May 2026', 'Lives in Porto.2 May 2026 – now · current']);
     // Replaced facts can be listed too, marked as such.
     await user.click(screen.getByRole('checkbox', { name: 'Include replaced and forgotten' }));
-    const old = await screen.findByRole('listitem', { name: 'Lives in Lisbon.' });
+    const old = await screen.findByRole('listitem', { name: 'Lives in Lisbon.' }, loaded);
     expect(within(old).getByText('Replaced 2 May 2026')).toBeTruthy();
     expect(within(old).queryByRole('button', { name: 'Edit' })).toBeNull();
   });
@@ -263,7 +268,7 @@ describe('an avatar’s memory', () => {
     });
     const user = userEvent.setup();
     renderApp({ fetch: api.fetch, path: `/avatars/${nova.id}/memory` });
-    expect(await screen.findByText(/Recall uses full-text search only/)).toBeTruthy();
+    expect(await screen.findByText(/Recall uses full-text search only/, {}, loaded)).toBeTruthy();
     expect(screen.getByRole('link', { name: 'Memory settings' }).getAttribute('href')).toBe(
       '/settings/memory',
     );
@@ -315,7 +320,7 @@ describe('an avatar’s memory', () => {
       ],
     });
     renderApp({ fetch: api.fetch, path: `/avatars/${nova.id}/knowledge` });
-    const ready = await screen.findByRole('listitem', { name: 'Handbook.pdf' });
+    const ready = await screen.findByRole('listitem', { name: 'Handbook.pdf' }, loaded);
     expect(within(ready).getByText('Ready')).toBeTruthy();
     expect(within(ready).getByText(/4 pages · 12 passages/)).toBeTruthy();
     const reading = screen.getByRole('listitem', { name: 'notes.md' });

@@ -62,7 +62,11 @@ describe('Settings › Memory', () => {
     const api = server();
     const user = userEvent.setup();
     renderApp({ fetch: api.fetch, path: '/settings/memory' });
-    const embedding = (await screen.findByLabelText('Embedding model')) as HTMLSelectElement;
+    const embedding = (await screen.findByLabelText(
+      'Embedding model',
+      {},
+      { timeout: 5000 },
+    )) as HTMLSelectElement;
     expect([...embedding.options].map((o) => o.textContent)).toEqual([
       'None — full-text search only',
       'ollama/nomic-embed-text',
