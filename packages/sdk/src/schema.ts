@@ -3143,6 +3143,7 @@ export interface paths {
                     /** @description What this avatar sees (its own, plus the shared ones when its policy is `shared`) */
                     visibleTo?: string;
                     kind?: "fact" | "preference" | "person" | "event" | "profile";
+                    /** @description Words (web-search syntax); the last one, with no space after it, also as a prefix */
                     q?: string;
                     history?: string;
                     pinned?: string;
