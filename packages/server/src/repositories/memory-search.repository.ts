@@ -18,11 +18,15 @@ import {
  * Why BM25 here and not `ts_rank`: PostgreSQL's rankings count how often and how close the query
  * terms occur but never how rare a term is (no IDF), so "the" weighs as much as "Miso". BM25
  * (k1 1.2, b 0.75) is computed in SQL over a bounded candidate set:
- * - each query lexeme (at most {@link BM25.maxTerms}) takes at most {@link BM25.dfCap} matching
- *   rows through the GIN index; their count is the term's document frequency (exact below the cap);
- * - a term at the cap is frequent: its frequency is estimated from the share of a sample of
- *   {@link BM25.sample} rows that contain it (the same sample gives the average length);
- * - the corpus size is counted up to {@link BM25.corpusCap};
+ * - a sample of {@link BM25.sample} rows of the corpus gives the average length, and each query
+ *   lexeme's share of rows; a lexeme in at least {@link BM25.frequentShare} of a full sample is
+ *   frequent: its document frequency is that share times the corpus size, and its rows are not
+ *   looked up (a row that shares only common words with the query is no candidate), unless no
+ *   query term is rarer;
+ * - every other lexeme (at most {@link BM25.maxTerms}) takes at most {@link BM25.dfCap} matching
+ *   rows through the GIN index; their count is its document frequency (exact below the cap);
+ * - the corpus size is counted up to {@link BM25.corpusCap} (beyond it IDFs keep their order:
+ *   a rarer term still weighs more);
  * - the {@link BM25.rescore} rows with the most IDF among their matched terms are scored exactly
  *   (term frequencies and length from the row's tsvector positions).
  * English stop words are left out of the query (the 'english' configuration's list).
@@ -32,11 +36,13 @@ import {
 export const BM25 = {
   k1: 1.2,
   b: 0.75,
-  maxTerms: 16,
-  dfCap: 1_000,
-  sample: 1_000,
-  corpusCap: 100_000,
-  rescore: 200,
+  maxTerms: 12,
+  dfCap: 250,
+  sample: 250,
+  /** A term in at least this share of the sample is frequent (see above). */
+  frequentShare: 0.2,
+  corpusCap: 5_000,
+  rescore: 100,
 } as const;
 
 /** How full text is ranked: BM25 (recall), or `ts_rank` of the OR query (kept to measure against). */
@@ -160,40 +166,53 @@ async function textCandidates(
   return queryRows<{ id: string; score: number }>(
     db,
     sql`with ${terms},
-        hits as (
-          select t.lexeme, h.id
-          from terms t
-          cross join lateral (
-            select d.id from ${corpus.from} where ${corpus.where} and d.tsv @@ t.query limit ${BM25.dfCap}
-          ) h
-        ),
-        corpus_size as (
-          select count(*)::float8 as n from (select 1 from ${corpus.from} where ${corpus.where} limit ${BM25.corpusCap}) c
-        ),
         sample as (
-          select d.tsv from ${corpus.from} where ${corpus.where} order by ${corpus.newest} limit ${BM25.sample}
+          select d.tsv from ${corpus.from} where ${corpus.where} limit ${BM25.sample}
         ),
         sample_stats as (
           select count(*)::float8 as rows,
                  coalesce(avg((select sum(coalesce(array_length(u.positions, 1), 1)) from unnest(s.tsv) u)), 1)::float8 as avgdl
           from sample s
         ),
+        term_counts as (
+          select t.lexeme, t.query,
+                 (select count(*) from sample s where s.tsv @@ t.query)::float8 / greatest(ss.rows, 1) as share,
+                 ss.rows >= ${BM25.sample} as full_sample
+          from terms t cross join sample_stats ss
+        ),
+        term_share as (
+          -- Frequent in a corpus larger than the sample: its rows are not looked up (a row
+          -- sharing only common words with the query is no candidate), unless no term is rarer.
+          select c.lexeme, c.query, c.share,
+                 (c.full_sample and c.share >= ${BM25.frequentShare}
+                   and c.share > (select min(share) from term_counts)) as frequent
+          from term_counts c
+        ),
+        hits as (
+          select t.lexeme, h.id
+          from term_share t
+          cross join lateral (
+            select d.id from ${corpus.from} where ${corpus.where} and d.tsv @@ t.query limit ${BM25.dfCap}
+          ) h
+          where not t.frequent
+        ),
+        corpus_size as (
+          select count(*)::float8 as n from (select 1 from ${corpus.from} where ${corpus.where} limit ${BM25.corpusCap}) c
+        ),
         df as (
           select h.lexeme, count(*)::float8 as hits from hits h group by h.lexeme
         ),
         idf as (
-          select df.lexeme,
+          select t.lexeme,
                  ln(1 + (greatest(cs.n, f.df) - f.df + 0.5) / (f.df + 0.5)) as idf
-          from df
+          from term_share t
+          left join df on df.lexeme = t.lexeme
           cross join corpus_size cs
           cross join lateral (
             select case
-              when df.hits < ${BM25.dfCap} then df.hits
-              -- At the cap the term is frequent: scale its share of the sample to the corpus.
-              else greatest(df.hits, cs.n * (
-                select count(*)::float8 from sample s, terms t
-                where t.lexeme = df.lexeme and s.tsv @@ t.query
-              ) / greatest((select rows from sample_stats), 1))
+              when not t.frequent and coalesce(df.hits, 0) < ${BM25.dfCap} then coalesce(df.hits, 0)
+              -- Frequent (or at the cap): its share of the sample, scaled to the corpus.
+              else greatest(coalesce(df.hits, 0), cs.n * t.share)
             end as df
           ) f
         ),
