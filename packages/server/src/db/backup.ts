@@ -98,6 +98,21 @@ function isTable(value: unknown): value is PgTable {
   }
 }
 
+/**
+ * Leaves incognito conversations out of a backup (they are never kept past their session, so a
+ * file must not keep them either: docs/memory.md, "Incognito"), with every row that hangs off
+ * them: their messages and participants by `conversation_id`, message embeddings by their
+ * message. Other tables have no row of theirs (nothing is extracted from them).
+ */
+function notIncognito(table: TableInfo) {
+  const incognito = sql`array(select id from conversations where incognito)`;
+  if (table.name === 'conversations') return sql`where not t.incognito`;
+  if (table.columns.has('conversation_id')) return sql`where t.conversation_id <> all(${incognito})`;
+  if (table.name === 'message_embeddings')
+    return sql`where not exists (select 1 from messages m where m.id = t.message_id and m.conversation_id = any(${incognito}))`;
+  return sql``;
+}
+
 /** Writes a consistent snapshot (one REPEATABLE READ transaction) of every table to `file`. */
 export async function backupDatabase(db: Database, file: string): Promise<BackupSummary> {
   const summary: BackupSummary = {
@@ -116,7 +131,8 @@ export async function backupDatabase(db: Database, file: string): Promise<Backup
         for (let offset = 0; ; offset += BATCH) {
           const rows = await queryRows<{ row: string }>(
             tx,
-            sql`select row_to_json(t)::text as row from ${sql.identifier(table.name)} t order by 1 limit ${BATCH} offset ${offset}`,
+            sql`select row_to_json(t)::text as row from ${sql.identifier(table.name)} t
+                ${notIncognito(table)} order by 1 limit ${BATCH} offset ${offset}`,
           );
           if (rows.length === 0) break;
           lines.push(`{"table":${JSON.stringify(table.name)},"rows":[${rows.map((r) => r.row).join(',')}]}`);
