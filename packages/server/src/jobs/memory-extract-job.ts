@@ -150,7 +150,12 @@ export async function runMemoryExtraction(
   const message = branch[messageIndex];
   if (!message || message.content.trim() === '') return emptyReport('not_finished');
 
-  const avatar = await createAvatarRepository(deps.db).findVisible(userId, conversation.avatarId);
+  // The avatar that spoke the reply (in a group conversation, not always the conversation's own):
+  // its memory policy says whether and where the exchange is remembered.
+  const avatar = await createAvatarRepository(deps.db).findVisible(
+    userId,
+    reply.speakerAvatarId ?? conversation.avatarId,
+  );
   if (!avatar?.memory.enabled) return emptyReport('avatar_memory_off');
   const settings = await deps.memorySettings(userId);
   if (!settings.enabled) return emptyReport('memory_off');
