@@ -137,6 +137,19 @@ describe('incognito chats', () => {
     expect(screen.queryByText(HEADLINE)).toBeNull();
   });
 
+  it('keeps the new chat’s text nowhere once the switch is on', async () => {
+    const api = server();
+    renderApp({ fetch: api.fetch, path: `/chat/new?avatar=${aria.id}` });
+    const key = draftKey(ada.id, `new:${aria.id}`);
+    fireEvent.change(await screen.findByRole('textbox', { name: 'Message' }), { target: { value: 'kept' } });
+    await waitFor(() => expect(window.localStorage.getItem(key)).toContain('kept'));
+    fireEvent.click(incognitoSwitch());
+    expect(window.localStorage.getItem(key)).toBeNull();
+    fireEvent.change(box(), { target: { value: 'kept, then a secret' } });
+    expect(box().value).toBe('kept, then a secret');
+    expect(window.localStorage.getItem(key)).toBeNull();
+  });
+
   it('keeps an incognito chat’s unsent text nowhere, unlike an ordinary chat’s', async () => {
     const api = server();
     renderApp({ fetch: api.fetch, path: `/chat/${ID}` });

@@ -13,7 +13,7 @@ import type { Avatar } from '../../lib/avatars';
 import { useCreateConversation } from '../../lib/conversations';
 import { useDocumentTitle } from '../../lib/document-title';
 import { leadingWords } from '../../lib/format';
-import { useDraft } from '../../lib/message-drafts';
+import { saveDraft, useDraft } from '../../lib/message-drafts';
 import { messageLength } from '../../lib/message-limit';
 import {
   chatModels,
@@ -77,7 +77,12 @@ function NewConversation({ avatar }: { avatar: Avatar }) {
   // `?incognito=1` (a new chat after ending an incognito one) starts with the switch on.
   const [params] = useSearchParams();
   const [incognito, setIncognito] = useState(params.get('incognito') === '1');
-  const [draft, setDraft] = useDraft(user?.id, `new:${avatar.id}`);
+  // An incognito chat's text is kept nowhere, not even as the new chat's saved draft.
+  const [draft, setDraft] = useDraft(incognito ? undefined : user?.id, `new:${avatar.id}`);
+  function switchIncognito(on: boolean) {
+    if (on && user) saveDraft(user.id, `new:${avatar.id}`, '');
+    setIncognito(on);
+  }
   const attachments = useComposerAttachments(user?.id, `new:${avatar.id}`);
   const composer = useRef<HTMLTextAreaElement>(null);
   const page = useRef<HTMLDivElement>(null);
@@ -137,7 +142,11 @@ function NewConversation({ avatar }: { avatar: Avatar }) {
           <p className="truncate text-xs text-ink-muted">with {avatar.name}</p>
         </div>
         <div className="flex w-full min-w-0 items-center gap-3 sm:w-auto">
-          <IncognitoSwitch checked={incognito} onCheckedChange={setIncognito} disabled={create.isPending} />
+          <IncognitoSwitch
+            checked={incognito}
+            onCheckedChange={switchIncognito}
+            disabled={create.isPending}
+          />
           <span id={modelLabelId} className="sr-only">
             Model for this conversation
           </span>
