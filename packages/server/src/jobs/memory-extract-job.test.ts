@@ -436,6 +436,39 @@ describeStorage('memory extraction job (%s)', (mode) => {
     expect(await everything(c.userId)).toEqual([]);
   });
 
+  it('queues nothing for an incognito conversation', async () => {
+    const c = await chat('incognito@example.org');
+    const avatarId = (await app.inject({ method: 'GET', url: '/api/avatars', headers: c.headers })).json()
+      .avatars[0].id;
+    const created = await app.inject({
+      method: 'POST',
+      url: '/api/conversations',
+      headers: c.headers,
+      payload: { avatarId, incognito: true },
+    });
+    expect(created.statusCode).toBe(201);
+    const incognito = created.json();
+    expect(incognito.conversation.incognito).toBe(true);
+    const before = await done();
+    const extractionCalls = model.requests.filter((r) => r.body?.format?.properties?.memories).length;
+    model.extraction.push({ object: { memories: [memory('fact', 'The user has a secret boat.')] } });
+    const response = await fetch(`${base}/api/conversations/${incognito.conversation.id}/messages`, {
+      method: 'POST',
+      headers: { ...CSRF, cookie: c.cookie, 'content-type': 'application/json' },
+      body: JSON.stringify({ content: 'I have a secret boat.', parentId: incognito.messages[0].id }),
+    });
+    expect(response.status).toBe(200);
+    await response.text();
+    await new Promise((r) => setTimeout(r, 500));
+    const stats = (await jobs.stats()).find((s) => s.name === BACKGROUND_JOBS.memoryExtract)!;
+    expect(stats.completed + stats.failed + stats.waiting + stats.active + stats.delayed).toBe(
+      before.completed + before.failed,
+    );
+    expect(model.requests.filter((r) => r.body?.format?.properties?.memories).length).toBe(extractionCalls);
+    expect(await everything(c.userId)).toEqual([]);
+    model.extraction.length = 0;
+  });
+
   describe('measurements', () => {
     /** Facts said again in other words; the key says which fact a sentence is. */
     const SERIES: [key: string, content: string][] = [
