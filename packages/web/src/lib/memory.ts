@@ -1,4 +1,4 @@
-import type { LuminaClient } from '@lumina/sdk';
+import type { components, LuminaClient } from '@lumina/sdk';
 import { LuminaApiError, LuminaNetworkError } from '@lumina/sdk';
 import {
   type QueryClient,
@@ -12,41 +12,23 @@ import { useLuminaClient } from './lumina-client';
 
 /**
  * Memory and knowledge (issue 13): what an avatar remembers about the person, what it would
- * recall for a text, the documents it has read, and the person's memory settings. The routes are
- * newer than the SDK's generated types, so they are called through the SDK client untyped (it
- * still sends the CSRF header and throws LuminaApiError) and typed here by hand, after the
- * server's contract (docs/memory.md).
+ * recall for a text, the documents it has read, and the person's memory settings (docs/memory.md,
+ * docs/knowledge.md). Types come from the SDK's schema (openapi.json).
  */
 
-export const MEMORY_KINDS = ['profile', 'person', 'preference', 'fact', 'event'] as const;
-export type MemoryKind = (typeof MEMORY_KINDS)[number];
-export type MemoryOrigin = 'extracted' | 'manual' | 'command' | 'imported';
+/** The kinds, in the order the inspector groups them (profile first: always in mind). */
+export const MEMORY_KINDS = [
+  'profile',
+  'person',
+  'preference',
+  'fact',
+  'event',
+] as const satisfies readonly Memory['kind'][];
+export type MemoryKind = Memory['kind'];
+export type MemoryOrigin = Memory['origin'];
 
-/** A memory as GET /api/memories lists it. */
-export interface Memory {
-  id: string;
-  /** The one avatar it belongs to; null: shared by the person's avatars with shared memory. */
-  avatarId: string | null;
-  kind: MemoryKind;
-  content: string;
-  /** 0–1. */
-  importance: number;
-  /** 0–1. */
-  confidence: number;
-  origin: MemoryOrigin;
-  sourceMessageIds: string[];
-  sourceConversationId: string | null;
-  validFrom: string;
-  validTo: string | null;
-  supersededBy: string | null;
-  pinned: boolean;
-  embeddingModel: string | null;
-  createdAt: string;
-  updatedAt: string;
-  lastRecalledAt: string | null;
-  /** Holds now (not superseded or forgotten). */
-  current: boolean;
-}
+/** A memory as GET /api/memories lists it (`current`: it holds now, not superseded or forgotten). */
+export type Memory = components['schemas']['Memory'];
 
 export interface MemoryPage {
   items: Memory[];
@@ -66,20 +48,7 @@ export type MemoryPatch = Partial<Pick<Memory, 'content' | 'kind' | 'importance'
 export type RecallType = 'memory' | 'message' | 'document';
 
 /** One thing recall found for a text (GET /api/memories/recall). */
-export interface RecallResult {
-  type: RecallType;
-  id: string;
-  content: string;
-  score: number;
-  kind?: MemoryKind;
-  pinned?: boolean;
-  sourceMessageId?: string;
-  conversationId?: string;
-  documentId?: string;
-  documentName?: string;
-  page?: number | null;
-  createdAt: string;
-}
+export type RecallResult = components['schemas']['RecallItem'];
 
 /** What a reply used, kept in its metadata (`recalled`). */
 export interface RecalledRef {
@@ -94,46 +63,14 @@ export interface RecalledRef {
   createdAt?: string;
 }
 
-export interface MemorySettings {
-  enabled: boolean;
-  extractionModel: string | null;
-  embeddingModel: string | null;
-  recallMessages: boolean;
-}
-
-interface Counted {
-  total: number;
-  embedded: number;
-}
+export type MemorySettings = components['schemas']['UserMemorySettings'];
 
 /** How far the vectors of the chosen embedding model are (GET /api/memories/embedding). */
-export interface EmbeddingStatus {
-  model: string | null;
-  dimensions: number | null;
-  memories: Counted;
-  messages: Counted;
-  documents: Counted;
-  running: boolean;
-}
-
-export type DocumentStatus = 'queued' | 'indexing' | 'ready' | 'failed';
+export type EmbeddingStatus = components['schemas']['MemoryEmbeddingProgress'];
 
 /** A file an avatar has read (GET /api/avatars/:id/documents). */
-export interface KnowledgeDocument {
-  id: string;
-  avatarId: string;
-  name: string;
-  mediaType: string;
-  sizeBytes: number;
-  status: DocumentStatus;
-  error: { code: string; message: string } | null;
-  chunkCount: number;
-  embeddedCount: number;
-  pageCount: number | null;
-  truncated: boolean;
-  createdAt: string;
-  updatedAt: string;
-}
+export type KnowledgeDocument = components['schemas']['KnowledgeDocument'];
+export type DocumentStatus = KnowledgeDocument['status'];
 
 // ---------------------------------------------------------------------------------------------
 // Pure helpers (tested in memory.test.ts)
@@ -324,22 +261,6 @@ export function memoryErrorMessage(error: unknown): string {
 // ---------------------------------------------------------------------------------------------
 // Requests
 
-type Query = Record<string, string | number | boolean | undefined>;
-interface RawInit {
-  params?: { query?: Query };
-  body?: unknown;
-  signal?: AbortSignal;
-}
-type RawCall = (path: string, init?: RawInit) => Promise<{ data?: unknown }>;
-interface RawClient {
-  GET: RawCall;
-  POST: RawCall;
-  PATCH: RawCall;
-  DELETE: RawCall;
-}
-
-/** The SDK client for routes its generated types do not list yet (same headers and errors). */
-const raw = (lumina: LuminaClient) => lumina as unknown as RawClient;
 const enc = encodeURIComponent;
 
 export const MEMORIES_QUERY_KEY = ['memories'] as const;
@@ -356,22 +277,22 @@ export async function listMemories(
   before?: string | null,
   signal?: AbortSignal,
 ): Promise<MemoryPage> {
-  const { data } = await raw(lumina).GET('/api/memories', {
+  const q = filters.q?.trim();
+  const { data } = await lumina.GET('/api/memories', {
     params: {
       query: {
         // What the avatar sees under its policy: its own memories, and the shared ones if shared.
         visibleTo: avatarId,
-        kind: filters.kind,
-        q: filters.q?.trim() || undefined,
-        history: filters.history ? true : undefined,
         limit: 100,
-        before: before ?? undefined,
+        ...(filters.kind ? { kind: filters.kind } : {}),
+        ...(q ? { q } : {}),
+        ...(filters.history ? { history: 'true' } : {}),
+        ...(before ? { before } : {}),
       },
     },
     ...(signal ? { signal } : {}),
   });
-  const page = data as Partial<MemoryPage> | undefined;
-  return { items: page?.items ?? [], nextCursor: page?.nextCursor ?? null };
+  return { items: data?.items ?? [], nextCursor: data?.nextCursor ?? null };
 }
 
 /** An avatar's memories, a page of 100 at a time. */
@@ -393,9 +314,11 @@ export function useMemoryHistory(id: string | null) {
     queryKey: ['memory-history', id],
     enabled: id !== null,
     queryFn: async ({ signal }): Promise<Memory[]> => {
-      const { data } = await raw(lumina).GET(`/api/memories/${enc(id ?? '')}/history`, { signal });
-      const items = (data as { items?: Memory[] } | undefined)?.items ?? [];
-      return [...items].sort((a, b) => Date.parse(a.validFrom) - Date.parse(b.validFrom));
+      const { data } = await lumina.GET('/api/memories/{id}/history', {
+        params: { path: { id: id ?? '' } },
+        signal,
+      });
+      return [...(data?.items ?? [])].sort((a, b) => Date.parse(a.validFrom) - Date.parse(b.validFrom));
     },
   });
 }
@@ -422,21 +345,13 @@ function putMemory(queryClient: QueryClient, memory: Memory) {
   );
 }
 
-function memoryOf(data: unknown): Memory | null {
-  const d = data as { memory?: Memory; item?: Memory } | Memory | undefined;
-  if (!d) return null;
-  if ('memory' in d && d.memory) return d.memory;
-  if ('item' in d && d.item) return d.item;
-  return 'id' in d ? (d as Memory) : null;
-}
-
 export function useAddMemory() {
   const lumina = useLuminaClient();
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: async (memory: NewMemory) => {
-      const { data } = await raw(lumina).POST('/api/memories', { body: memory });
-      return memoryOf(data);
+      const { data } = await lumina.POST('/api/memories', { body: memory });
+      return data?.memory ?? null;
     },
     onSuccess: () => invalidateMemories(queryClient),
   });
@@ -447,8 +362,8 @@ export function useUpdateMemory() {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: async ({ id, patch }: { id: string; patch: MemoryPatch }) => {
-      const { data } = await raw(lumina).PATCH(`/api/memories/${enc(id)}`, { body: patch });
-      return memoryOf(data);
+      const { data } = await lumina.PATCH('/api/memories/{id}', { params: { path: { id } }, body: patch });
+      return data?.memory ?? null;
     },
     onSuccess: (memory) => {
       if (memory) putMemory(queryClient, memory);
@@ -459,7 +374,7 @@ export function useUpdateMemory() {
 }
 
 export async function deleteMemory(lumina: LuminaClient, id: string): Promise<void> {
-  await raw(lumina).DELETE(`/api/memories/${enc(id)}`);
+  await lumina.DELETE('/api/memories/{id}', { params: { path: { id } } });
 }
 
 /**
@@ -472,10 +387,11 @@ export function useForgetAll() {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: async (avatarId: string | null) => {
-      const { data } = await raw(lumina).DELETE('/api/memories', {
-        params: { query: { ...(avatarId ? { avatarId } : {}), confirm: true } },
+      const { data } = await lumina.DELETE('/api/memories', {
+        params: { query: { ...(avatarId ? { avatarId } : {}), confirm: 'true' } },
+        body: { confirm: true },
       });
-      return (data as { deleted?: number } | undefined)?.deleted ?? 0;
+      return data?.deleted ?? 0;
     },
     onSuccess: () => invalidateMemories(queryClient),
   });
@@ -491,11 +407,11 @@ export function useRecall(avatarId: string, q: string, k = 8) {
     queryKey: ['memory-recall', avatarId, q, k],
     enabled: q.trim().length > 0,
     queryFn: async ({ signal }): Promise<RecallResult[]> => {
-      const { data } = await raw(lumina).GET('/api/memories/recall', {
+      const { data } = await lumina.GET('/api/memories/recall', {
         params: { query: { avatarId, q: q.trim(), k } },
         signal,
       });
-      return (data as { items?: RecallResult[] } | undefined)?.items ?? [];
+      return data?.items ?? [];
     },
   });
 }
@@ -505,9 +421,9 @@ export function useMemorySettings() {
   return useQuery({
     queryKey: MEMORY_SETTINGS_KEY,
     queryFn: async ({ signal }): Promise<MemorySettings> => {
-      const { data } = await raw(lumina).GET('/api/settings/memory', { signal });
-      const d = data as { memory?: MemorySettings } | MemorySettings;
-      return 'memory' in d && d.memory ? d.memory : (d as MemorySettings);
+      const { data } = await lumina.GET('/api/settings/memory', { signal });
+      if (!data) throw new Error('The server answered without the settings');
+      return data;
     },
   });
 }
@@ -517,9 +433,9 @@ export function useUpdateMemorySettings() {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: async (patch: Partial<MemorySettings>): Promise<MemorySettings> => {
-      const { data } = await raw(lumina).PATCH('/api/settings/memory', { body: patch });
-      const d = data as { memory?: MemorySettings } | MemorySettings;
-      return 'memory' in d && d.memory ? d.memory : (d as MemorySettings);
+      const { data } = await lumina.PATCH('/api/settings/memory', { body: patch });
+      if (!data) throw new Error('The server answered without the settings');
+      return data;
     },
     onSuccess: (settings) => {
       queryClient.setQueryData(MEMORY_SETTINGS_KEY, settings);
@@ -528,26 +444,28 @@ export function useUpdateMemorySettings() {
   });
 }
 
-/** The embedding progress; polled every 2 s while a rebuild runs. */
+/** The embedding progress; polled every 2 s while items still lack a vector. */
 export function useEmbeddingStatus(enabled = true) {
   const lumina = useLuminaClient();
   return useQuery({
     queryKey: EMBEDDING_STATUS_KEY,
     enabled,
     queryFn: async ({ signal }): Promise<EmbeddingStatus> => {
-      const { data } = await raw(lumina).GET('/api/memories/embedding', { signal });
-      return data as EmbeddingStatus;
+      const { data } = await lumina.GET('/api/memories/embedding', { signal });
+      if (!data) throw new Error('The server answered without the progress');
+      return data;
     },
     refetchInterval: (query) => (query.state.data?.running ? 2000 : false),
   });
 }
 
+/** Makes every vector again (`reset`): until done, recall uses words for what is not embedded. */
 export function useRebuildEmbeddings() {
   const lumina = useLuminaClient();
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: async () => {
-      await raw(lumina).POST('/api/memories/embedding/rebuild', {});
+      await lumina.POST('/api/memories/embedding/rebuild', { body: { reset: true } });
     },
     onSuccess: () => queryClient.invalidateQueries({ queryKey: EMBEDDING_STATUS_KEY }),
   });
@@ -559,8 +477,11 @@ export function useDocuments(avatarId: string) {
   return useQuery({
     queryKey: documentsKey(avatarId),
     queryFn: async ({ signal }): Promise<KnowledgeDocument[]> => {
-      const { data } = await raw(lumina).GET(`/api/avatars/${enc(avatarId)}/documents`, { signal });
-      return (data as { documents?: KnowledgeDocument[] } | undefined)?.documents ?? [];
+      const { data } = await lumina.GET('/api/avatars/{id}/documents', {
+        params: { path: { id: avatarId } },
+        signal,
+      });
+      return data?.documents ?? [];
     },
     refetchInterval: (query) => (indexingPending(query.state.data ?? []) ? 1500 : false),
   });
@@ -571,7 +492,9 @@ export function useDeleteDocument(avatarId: string) {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: async (docId: string) => {
-      await raw(lumina).DELETE(`/api/avatars/${enc(avatarId)}/documents/${enc(docId)}`);
+      await lumina.DELETE('/api/avatars/{id}/documents/{docId}', {
+        params: { path: { id: avatarId, docId } },
+      });
     },
     onSuccess: (_, docId) =>
       queryClient.setQueryData<KnowledgeDocument[]>(documentsKey(avatarId), (docs) =>

@@ -244,6 +244,7 @@ function EmbeddingProgressSection({ name }: { name: (id: string) => string }) {
           type="button"
           className="btn-secondary"
           disabled={busy || !data}
+          title="Makes every vector again; until it is done, recall finds what is not embedded yet by its words"
           onClick={() => rebuild.mutate()}
         >
           {busy ? <Spinner /> : <RefreshCw className="size-4" aria-hidden="true" />}
