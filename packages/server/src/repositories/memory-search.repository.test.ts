@@ -36,7 +36,11 @@ const CORPUS = [
   'My apartment is on the fifth floor and has no lift.',
   'I am afraid of flying and take the train when I can.',
   'My grandfather was a fisherman in Brittany.',
-  // Distractors: the questions' frequent words (not stop words), many times over.
+  // Distractors: the questions' frequent words, many times over.
+  'My my my, the the the weather is what it is, is it not what it is.',
+  'What is the plan, what is the point, what is my part in the thing.',
+  'It is what it is and my day is my day.',
+  'The the is the most common word and my most common word is my.',
   'Sam asked the name of the thing, the name of the other thing and the name of the name.',
   'Sam lives where Sam lives, is called what Sam is called, and was born when Sam was born.',
   'Sam was reading, started reading, kept reading, learning and reading again.',

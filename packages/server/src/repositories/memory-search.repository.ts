@@ -29,7 +29,6 @@ import {
  *   a rarer term still weighs more);
  * - the {@link BM25.rescore} rows with the most IDF among their matched terms are scored exactly
  *   (term frequencies and length from the row's tsvector positions).
- * English stop words are left out of the query (the 'english' configuration's list).
  * So the work per query is bounded whatever the corpus size, and a rare term's rows are always
  * candidates (an OR query ordered by recency would drown them in rows with common words).
  */
@@ -143,9 +142,6 @@ async function textCandidates(
   const terms = sql`terms as (
       select lexeme, (${quotedLexeme(sql.raw('lexeme'))})::tsquery as query
       from unnest(to_tsvector('simple', ${text.slice(0, 4_000)})) u
-      -- English stop words ("the", "is", "what") are left out of the query: a row sharing only
-      -- those with the question is noise in a prompt, however BM25 weighs them.
-      where length(to_tsvector('english', lexeme)) > 0
       limit ${BM25.maxTerms}
     )`;
   if (ranking === 'ts_rank') {
