@@ -1,7 +1,8 @@
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../db/database.js';
 import {
+  conversations as conversationsTable,
   knowledgeChunks,
   knowledgeDocuments,
   memories,
@@ -10,10 +11,12 @@ import {
 } from '../db/schema/index.js';
 import { NEUTRAL_STYLE } from '../domain/avatar.js';
 import { DEFAULT_USER_MEMORY_SETTINGS, type UserMemorySettings } from '../domain/memory.js';
+import type { Message } from '../domain/message.js';
 import { createAvatarRepository } from '../repositories/avatar.repository.js';
 import { createConversationRepository } from '../repositories/conversation.repository.js';
 import { createFileRepository } from '../repositories/file.repository.js';
 import { createMessageRepository } from '../repositories/message.repository.js';
+import { recallQuery } from '../services/conversation-context.service.js';
 import { storedConversation } from '../test-support/conversations.js';
 import { hashedEmbedding } from '../test-support/protocol-servers/hashed-embedding.js';
 import { createTestStorage, describeStorage, type TestStorage } from '../test-support/storage.js';
@@ -306,5 +309,38 @@ describeStorage('memory recall on %s', (mode) => {
       settingsFor: async () => DEFAULT_USER_MEMORY_SETTINGS,
     }).recall(userId, { avatarId: '00000000-0000-7000-8000-000000000000', query: 'cat', k: 5 });
     expect(found).toEqual([]);
+  });
+
+  it('never recalls messages of an incognito conversation', async () => {
+    const conversations = createConversationRepository(db);
+    const secret = await conversations.create({ ownerId: userId, avatarId: privateAvatar });
+    const [row] = await createMessageRepository(db).append(secret.id, [
+      {
+        conversationId: secret.id,
+        ownerId: userId,
+        parentId: null,
+        role: 'user',
+        content: 'Zanzibar lighthouse keeper.',
+      },
+    ]);
+    expect(await recallIds('Zanzibar lighthouse')).toContain(row!.id);
+    await db.update(conversationsTable).set({ incognito: true }).where(eq(conversationsTable.id, secret.id));
+    expect(await recallIds('Zanzibar lighthouse')).not.toContain(row!.id);
+  });
+});
+
+describe('the recall query of a turn', () => {
+  const message = (role: 'user' | 'assistant', content: string) => ({ role, content }) as Message;
+  it('is the message being answered with the end of the one before it', () => {
+    expect(recallQuery([])).toBe('');
+    expect(recallQuery([message('user', ' Hello ')])).toBe('Hello');
+    const long = `${'x'.repeat(300)} the violin case`;
+    expect(
+      recallQuery([message('user', 'a'), message('assistant', long), message('user', 'Yes, that one.')]),
+    ).toBe(`${long.slice(-200)}\nYes, that one.`);
+    // A reply being regenerated: the last user message is still the query.
+    expect(recallQuery([message('user', 'Where is Miso?'), message('assistant', 'Asleep.')])).toBe(
+      'Where is Miso?',
+    );
   });
 });
