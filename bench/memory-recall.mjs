@@ -281,6 +281,9 @@ async function runOn(storage, sizes) {
     }
     modes[mode] = { ...stats(samples), meanItems: round(returned / runs, 1) };
   }
+  const plans = process.env.MEMORY_BENCH_EXPLAIN
+    ? await explainVectorQueries(storage, asked[0], sizes.dims, pgvector)
+    : undefined;
   const { rows: counts } = await storage.db.$client.query(
     `select (select count(*)::int from memories) as memories,
             (select count(*)::int from memories where valid_to is null) as current_memories,
@@ -295,7 +298,55 @@ async function runOn(storage, sizes) {
     counts: { ...counts[0], distinctVectors: seeded.vectorPool },
     seedMs: { ...seeded.seedMs, hnswIndexes: Math.round(hnswMs) },
     recall: modes,
+    ...(plans ? { plans } : {}),
   };
+}
+
+/**
+ * MEMORY_BENCH_EXPLAIN=1: EXPLAIN ANALYZE of the vector candidate queries in the shape
+ * repositories/memory-search.repository.ts sends them (pgvector: order by the cast's cosine
+ * distance with a limit, under the iterative-scan settings), to see whether the HNSW index serves
+ * them and how many rows the filters throw away.
+ */
+async function explainVectorQueries(storage, query, dims, pgvector) {
+  const literal = pgvector
+    ? `'[${query.vector.join(',')}]'::vector(${dims})`
+    : `'{${query.vector.join(',')}}'::real[]`;
+  const distance = (column) =>
+    pgvector ? `(${column}::vector(${dims})) <=> ${literal}` : `lumina_dot(${column}, ${literal})`;
+  const order = (column) => (pgvector ? distance(column) : `${distance(column)} desc`);
+  const user = `'00000000-0000-7000-8000-000000000000'`;
+  const avatar = `'00000000-0001-7000-8000-000000000000'`;
+  const statements = {
+    memories: `select d.id from memories d
+      where d.owner_id = ${user} and d.avatar_id = ${avatar} and (d.valid_to is null or d.valid_to > now())
+        and d.embedding_model = '${MODEL}' and array_length(d.embedding, 1) = ${dims}
+      order by ${order('d.embedding')} limit 24`,
+    messages: `select d.message_id from message_embeddings d join messages msg on msg.id = d.message_id
+      where d.owner_id = ${user} and msg.owner_id = ${user} and msg.role = 'user' and msg.status = 'complete'
+        and msg.conversation_id = any(array(select c.id from conversations c where c.owner_id = ${user} and c.avatar_id = ${avatar} and not c.incognito))
+        and d.embedding_model = '${MODEL}' and array_length(d.embedding, 1) = ${dims}
+      order by ${order('d.embedding')} limit 24`,
+  };
+  const plans = {};
+  const client = storage.kind === 'postgres' ? await storage.db.$client.connect() : storage.db.$client;
+  try {
+    for (const [name, statement] of Object.entries(statements)) {
+      await client.query('begin');
+      if (pgvector) {
+        await client.query('set local hnsw.iterative_scan = relaxed_order');
+        await client.query('set local hnsw.ef_search = 100');
+      }
+      const { rows } = await client.query(
+        `explain (analyze, costs off, timing off, summary on) ${statement}`,
+      );
+      await client.query('rollback');
+      plans[name] = rows.map((row) => row['QUERY PLAN']);
+    }
+  } finally {
+    if (storage.kind === 'postgres') client.release();
+  }
+  return plans;
 }
 
 export async function benchMemoryRecall(options = {}) {
