@@ -19,10 +19,10 @@ import { createImageGenerator } from './image-generation/create-image-generator.
 import { registerAttachmentPurgeJob } from './jobs/attachment-purge-job.js';
 import { registerBackgroundJobs, registerReplyRecoveryJob } from './jobs/background-jobs.js';
 import { registerIncognitoPurgeJob } from './jobs/incognito-purge-job.js';
-import { registerMemoryExtractJob } from './jobs/memory-extract-job.js';
 import type { JobQueue } from './jobs/job-queue.js';
 import { enqueueKnowledgeIndex, registerKnowledgeIndexJob } from './jobs/knowledge-index-job.js';
 import { enqueueEmbedding, registerMemoryEmbedJob } from './jobs/memory-embed-job.js';
+import { registerMemoryExtractJob } from './jobs/memory-extract-job.js';
 import { type LogOverrides, loggerOptions } from './logger.js';
 import { createEmbedder } from './memory/embedder.js';
 import { createMemoryRecall } from './memory/recall.js';

@@ -74,9 +74,7 @@ export const conversations = pgTable(
     index('conversations_avatar_id_idx').on(t.avatarId),
     index('conversations_active_leaf_id_idx').on(t.activeLeafId),
     // Few rows: the purge job, and the filters that leave incognito conversations out, read it.
-    index('conversations_incognito_idx')
-      .on(t.ownerId)
-      .where(sql`${t.incognito}`),
+    index('conversations_incognito_idx').on(t.ownerId).where(sql`${t.incognito}`),
     check('conversations_title_source_check', sql`${t.titleSource} in ('auto', 'user')`),
   ],
 );

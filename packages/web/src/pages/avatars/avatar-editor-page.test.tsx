@@ -77,7 +77,9 @@ describe('the avatar editor', () => {
       const memorySwitch = await screen.findByRole('switch', { name: 'Remember things about me' });
       expect(memorySwitch.getAttribute('aria-checked')).toBe('false');
       // Off: whose memories is not a choice yet.
-      expect(screen.getByRole('radio', { name: /Only this avatar/ }).closest('fieldset')?.disabled).toBe(true);
+      expect(screen.getByRole('radio', { name: /Only this avatar/ }).closest('fieldset')?.disabled).toBe(
+        true,
+      );
       await user.click(memorySwitch);
       await user.click(screen.getByRole('radio', { name: /Only this avatar/ }));
       await user.click(screen.getByRole('button', { name: /^Save(?! as preset)/ }));

@@ -3,11 +3,11 @@ import { ArrowLeft, Brain, GitFork, RotateCcw, ScrollText, WifiOff, X } from 'lu
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useLocation, useNavigate, useParams, useSearchParams } from 'react-router';
 import { Composer } from '../../components/chat/composer';
-import { IncognitoBanner } from '../../components/chat/incognito';
 import { ContextIndicator } from '../../components/chat/context-indicator';
 import { ConversationPromptDialog, hasOwnPrompt } from '../../components/chat/conversation-prompt-dialog';
 import { DropOverlay, useFileDrop } from '../../components/chat/file-drop';
 import { ImpersonateButton } from '../../components/chat/impersonate-button';
+import { IncognitoBanner } from '../../components/chat/incognito';
 import type { DeleteScope, MessageActions } from '../../components/chat/message-item';
 import { MessageList } from '../../components/chat/message-list';
 import { ParticipantStack } from '../../components/chat/participant-stack';
