@@ -384,7 +384,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     memoryEmbeddingRoutes(createMemoryEmbeddingService({ db: storage.db, embedder, jobs: deps.jobs })),
   );
   await app.register(memorySettingsRoutes(memorySettings));
-  await app.register(memoryRoutes(createMemoryService({ db: storage.db })));
+  await app.register(
+    memoryRoutes(
+      createMemoryService({
+        db: storage.db,
+        // A memory written or corrected by hand is embedded in the background like an extracted one.
+        onTextWritten: (userId) =>
+          enqueueEmbedding(deps.jobs, userId).catch((err: unknown) =>
+            app.log.warn({ err, userId }, 'could not enqueue the embedding of a memory'),
+          ),
+      }),
+    ),
+  );
   // Recall (docs/memory.md, "Recall"): the memory section of each reply, and its endpoint.
   const memoryRecall = createMemoryRecall({
     db: storage.db,

@@ -52,7 +52,12 @@ export interface MemoryExtractDeps {
   db: Database;
   models: ObjectModels;
   /** The user's memory settings (user_settings.value.memory). */
-  memorySettings(userId: string): Promise<Pick<UserMemorySettings, 'enabled' | 'extractionModel'>>;
+  memorySettings(
+    userId: string,
+  ): Promise<
+    Pick<UserMemorySettings, 'enabled' | 'extractionModel'> &
+      Partial<Pick<UserMemorySettings, 'embeddingModel'>>
+  >;
   /** The vector of a text with the user's embedding model; null without one (full text only). */
   embedQuery?:
     | ((userId: string, text: string) => Promise<{ model: string; vector: number[] } | null>)
@@ -266,7 +271,10 @@ export async function runMemoryExtraction(
     }
   }
 
-  if (report.added.length + report.updated.length > 0 && deps.enqueueEmbedding) {
+  // New memories need vectors, and so does the exchange itself (chat history recall): with an
+  // embedding model set, every finished exchange queues the (per-user singleton) embedding job.
+  const embeds = report.added.length + report.updated.length > 0 || settings.embeddingModel != null;
+  if (embeds && deps.enqueueEmbedding) {
     await deps
       .enqueueEmbedding(userId)
       .catch((err) => deps.log.warn({ err, userId }, 'queueing the embedding failed'));

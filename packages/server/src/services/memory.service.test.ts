@@ -39,6 +39,19 @@ describeStorage('memory service on %s', (mode) => {
     expect((await memories.create(userId, { content: 'Three', kind: 'fact' })).content).toBe('Three');
   });
 
+  it('asks for a vector when a text is written or changed, not for a pin or a kind', async () => {
+    const written: string[] = [];
+    const memories = createMemoryService({ db: storage.db, onTextWritten: (id) => void written.push(id) });
+    const item = await memories.create(userId, { content: 'Plays the cello', kind: 'fact' });
+    expect(written).toEqual([userId]);
+    await memories.update(userId, item.id, { pinned: true, kind: 'preference' });
+    await memories.update(userId, item.id, { content: 'Plays the cello' });
+    expect(written).toEqual([userId]);
+    await memories.update(userId, item.id, { content: 'Plays the cello and the piano' });
+    expect(written).toEqual([userId, userId]);
+    await memories.remove(userId, item.id);
+  });
+
   it('holds the content rules for every caller, not only HTTP', () => {
     expect(memoryContent('  Likes tea \n')).toBe('Likes tea');
     expect(() => memoryContent(' \t ')).toThrow(AppError);

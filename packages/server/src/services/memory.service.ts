@@ -75,6 +75,8 @@ export function createMemoryService(deps: {
   memories?: MemoryRepository;
   /** Memories a user may keep (default MEMORY_LIMITS.itemsPerUser; tests lower it). */
   itemsPerUser?: number;
+  /** A memory's text was written or changed: it needs a vector (app.ts queues the embedding job). */
+  onTextWritten?: (userId: string) => Promise<void> | void;
 }) {
   const memories = deps.memories ?? createMemoryRepository(deps.db);
   const itemsPerUser = deps.itemsPerUser ?? MEMORY_LIMITS.itemsPerUser;
@@ -136,7 +138,7 @@ export function createMemoryService(deps: {
           { limit: itemsPerUser },
         );
       }
-      return memories.insert({
+      const created = await memories.insert({
         ownerId: userId,
         avatarId,
         kind: input.kind,
@@ -148,6 +150,8 @@ export function createMemoryService(deps: {
         sourceConversationId: null,
         pinned: input.pinned ?? false,
       });
+      await deps.onTextWritten?.(userId);
+      return created;
     },
 
     /**
@@ -170,6 +174,7 @@ export function createMemoryService(deps: {
       if (Object.keys(patch).length === 0) return item;
       const updated = await memories.update(userId, id, patch);
       if (!updated) throw notFound('memory'); // deleted meanwhile
+      if (patch.content !== undefined) await deps.onTextWritten?.(userId);
       return updated;
     },
 
