@@ -1,6 +1,6 @@
 import { and, eq, getTableColumns, ne, sql } from 'drizzle-orm';
 import type { Database } from '../db/database.js';
-import { type MessageRow, messages } from '../db/schema/index.js';
+import { type MessageRow, messageEmbeddings, messages } from '../db/schema/index.js';
 import type { MessagePart } from '../domain/message-parts.js';
 import { createConversationRepository } from './conversation.repository.js';
 import { createMessageRepository, withConsistentParts } from './message.repository.js';
@@ -38,7 +38,8 @@ export function createMessageTreeEditRepository(db: Database) {
   return {
     /**
      * Stores new parts for a settled message (`content`, and so the search vector, follow them),
-     * forgets its cached token count and clears the summaries that read its old text.
+     * forgets its cached token count and its embedding, and clears the summaries that read its
+     * old text.
      */
     async replaceParts(
       userId: string,
@@ -56,6 +57,9 @@ export function createMessageTreeEditRepository(db: Database) {
           return found ? { status: 'streaming' as const } : { status: 'not_found' as const };
         }
         await clearSummariesBelow(tx, id, true);
+        // Its vector was of the old text: recall must not find it by words it no longer says
+        // (the embedding job makes a new one).
+        await tx.delete(messageEmbeddings).where(eq(messageEmbeddings.messageId, id));
         return { status: 'done' as const, value: row as MessageRow };
       });
     },

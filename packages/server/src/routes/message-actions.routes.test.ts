@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import { sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { CSRF, createTestApp, signup } from '../test-support/app.js';
@@ -165,10 +166,17 @@ describeStorage('message actions: edit in place, delete one message, impersonate
   it('edits a message of the person in place too (its reply stays)', async () => {
     const { conversation } = await createConversation();
     const { userId, replyId } = await send(conversation.id, 'Helo there');
+    // A vector of the old text (as the embedding job stores it) is forgotten with it.
+    await storage.db.execute(sql`insert into message_embeddings (message_id, owner_id, embedding, embedding_model)
+      select id, owner_id, '{1,0}'::real[], 'p/m' from messages where id = ${userId}`);
     const res = await patch(userId, { content: 'Hello there' });
     expect(res.json().message).toMatchObject({ id: userId, content: 'Hello there', role: 'user' });
     const after = await branch(conversation.id);
     expect(after.messages.map((m) => m.id).slice(-2)).toEqual([userId, replyId]);
+    const vectors = await storage.db.execute(
+      sql`select 1 from message_embeddings where message_id = ${userId}`,
+    );
+    expect(vectors.rows).toHaveLength(0);
   });
 
   it('refuses bad edits with stable codes', async () => {
