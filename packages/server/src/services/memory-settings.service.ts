@@ -49,8 +49,9 @@ void _sameShape;
 
 /**
  * Reads and changes a user's memory settings, stored with their other settings. A new embedding
- * model calls `onEmbeddingModelChanged` once the change is stored (the embedding job re-embeds
- * the user's memories then; vectors of different models are never compared).
+ * model, or memory or history recall turned back on while one is set, calls
+ * `onEmbeddingModelChanged` once the change is stored (the embedding job then embeds everything
+ * lacking a vector of the model; vectors of different models are never compared).
  * @example const memorySettings = createMemorySettingsService({ settings, onEmbeddingModelChanged: enqueueReembed });
  */
 export function createMemorySettingsService(deps: {
@@ -70,7 +71,12 @@ export function createMemorySettingsService(deps: {
       const defined = Object.fromEntries(Object.entries(change).filter(([, value]) => value !== undefined));
       const next = userMemorySettingsSchema.parse({ ...current, ...defined });
       const stored = await deps.settings.updateMemory(userId, next);
-      if (stored.embeddingModel !== current.embeddingModel) await deps.onEmbeddingModelChanged?.(userId);
+      // A new model re-embeds everything; memory or history recall turned back on embeds what was
+      // said while it was off (the job skips a user with memory or history recall off).
+      const turnedOn =
+        (stored.enabled && !current.enabled) || (stored.recallMessages && !current.recallMessages);
+      if (stored.embeddingModel !== current.embeddingModel || (turnedOn && stored.embeddingModel !== null))
+        await deps.onEmbeddingModelChanged?.(userId);
       return stored;
     },
   };

@@ -61,7 +61,7 @@ describeStorage('memory service on %s', (mode) => {
     expect(memoryContent('x'.repeat(500))).toHaveLength(500);
   });
 
-  it('tells the embedding job when, and only when, the embedding model changes', async () => {
+  it('tells the embedding job when the embedding model changes, or recall comes back on with one set', async () => {
     const settings = createSettingsService({ db: storage.db, systemLocalOnly: false });
     const changed: string[] = [];
     const memorySettings = createMemorySettingsService({
@@ -97,5 +97,11 @@ describeStorage('memory service on %s', (mode) => {
     expect((await memorySettings.memorySettingsFor(userId)).embeddingModel).toBe(
       'openai/text-embedding-3-small',
     );
+    // Memory, then history recall, turned back on with a model set: what was said meanwhile is embedded.
+    changed.length = 0;
+    await memorySettings.update(userId, { enabled: true });
+    await memorySettings.update(userId, { recallMessages: true });
+    await memorySettings.update(userId, { recallMessages: true });
+    expect(changed).toEqual([userId, userId]);
   });
 });
