@@ -419,7 +419,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   }
   await app.register(usageRoutes(createUsageReportService({ db: storage.db })));
   await app.register(searchRoutes(createSearchService({ db: storage.db })));
-  await app.register(conversationTransferRoutes(createConversationTransferService({ db: storage.db })));
+  await app.register(
+    conversationTransferRoutes(
+      createConversationTransferService({
+        db: storage.db,
+        // Imported conversations are recalled like the others (older than the recent window).
+        onImported: (userId) =>
+          enqueueEmbedding(deps.jobs, userId, { full: true }).catch((err: unknown) =>
+            app.log.warn({ err, userId }, 'could not enqueue the embedding of imported conversations'),
+          ),
+      }),
+    ),
+  );
   await app.register(localModelRoutes(localModels));
   await app.register(
     avatarRoutes({

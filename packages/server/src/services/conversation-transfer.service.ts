@@ -64,7 +64,11 @@ const TAG_LIMIT = 20;
  * transaction together with its avatar when one has to be created, so a bad file never leaves half
  * a conversation behind.
  */
-export function createConversationTransferService(deps: { db: Database }) {
+export function createConversationTransferService(deps: {
+  db: Database;
+  /** Conversations were imported: their messages need vectors for chat history recall (app.ts queues a full embedding run). */
+  onImported?: (userId: string) => Promise<void> | void;
+}) {
   const conversations = createConversationRepository(deps.db);
   const messages = createMessageRepository(deps.db);
   const avatars = createAvatarRepository(deps.db);
@@ -243,6 +247,7 @@ export function createConversationTransferService(deps: { db: Database }) {
       if (options.avatarId) await checkAvatar(userId, options.avatarId);
       const results: ConversationImportResult[] = [];
       for (const file of files) results.push(...(await importFile(userId, file, options.avatarId)));
+      if (results.some((result) => result.ok)) await deps.onImported?.(userId);
       return results;
     },
 
