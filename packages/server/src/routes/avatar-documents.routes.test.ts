@@ -251,6 +251,20 @@ describeStorage('avatar documents (%s)', (mode) => {
     ]);
     expect(big.statusCode, big.body).toBe(413);
     expect(big.json().error.code).toBe('file_too_large');
+    // Files each within the limit, together more than one request may hold.
+    const many = await upload(
+      ada,
+      own,
+      Array.from({ length: 3 }, (_, i) => ({
+        name: `part${i}.txt`,
+        bytes: Buffer.alloc(KNOWLEDGE_LIMITS.fileBytes, 0x61),
+      })),
+    );
+    expect(many.statusCode, many.body).toBe(413);
+    expect(many.json().error).toMatchObject({
+      code: 'payload_too_large',
+      details: { limitBytes: 50_000_000 },
+    });
 
     const picture = await upload(ada, own, [
       { name: 'ok.md', bytes: 'fine' },

@@ -10,6 +10,8 @@ import { errorResponses, idParams } from './schemas.js';
 
 /** Files one upload request may carry (each held in memory until all are checked). */
 export const KNOWLEDGE_FILES_PER_UPLOAD = 10;
+/** Bytes of one upload request, all its files together: what one request may hold in memory. */
+export const KNOWLEDGE_UPLOAD_TOTAL_BYTES = 50_000_000;
 
 const MB = 1_000_000;
 
@@ -58,11 +60,20 @@ export const avatarDocumentRoutes =
         if (!request.isMultipart())
           throw invalidRequest('Send the files as multipart/form-data in `file` fields');
         const uploads: KnowledgeUpload[] = [];
+        let received = 0;
         try {
           for await (const part of request.files()) {
             if (part.fieldname !== 'file' && part.fieldname !== 'files')
               throw invalidRequest('Send each file in a `file` field');
             const bytes = await part.toBuffer();
+            received += bytes.length;
+            if (received > KNOWLEDGE_UPLOAD_TOTAL_BYTES)
+              throw new AppError(
+                413,
+                'payload_too_large',
+                `Send at most ${KNOWLEDGE_UPLOAD_TOTAL_BYTES / MB} MB of files at once; send the rest in another upload`,
+                { limitBytes: KNOWLEDGE_UPLOAD_TOTAL_BYTES },
+              );
             uploads.push({ bytes, fileName: part.filename, claimedType: part.mimetype });
           }
         } catch (err) {
