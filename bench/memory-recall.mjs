@@ -327,6 +327,16 @@ async function explainVectorQueries(storage, query, dims, pgvector) {
         and msg.conversation_id = any(array(select c.id from conversations c where c.owner_id = ${user} and c.avatar_id = ${avatar} and not c.incognito))
         and d.embedding_model = '${MODEL}' and array_length(d.embedding, 1) = ${dims}
       order by ${order('d.embedding')} limit 24`,
+    // An alternative shape for comparison: the index's nearest rows first (its own limit,
+    // over-fetched 10x for the filters), then the join and the filters.
+    messagesIndexFirst: `select d.message_id from (
+        select e.message_id, e.embedding from message_embeddings e
+        where e.owner_id = ${user} and e.embedding_model = '${MODEL}' and array_length(e.embedding, 1) = ${dims}
+        order by ${order('e.embedding')} limit 240) d
+      join messages msg on msg.id = d.message_id
+      where msg.owner_id = ${user} and msg.role = 'user' and msg.status = 'complete'
+        and msg.conversation_id = any(array(select c.id from conversations c where c.owner_id = ${user} and c.avatar_id = ${avatar} and not c.incognito))
+      order by ${order('d.embedding')} limit 24`,
   };
   const plans = {};
   const client = storage.kind === 'postgres' ? await storage.db.$client.connect() : storage.db.$client;
