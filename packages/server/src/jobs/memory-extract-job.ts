@@ -219,12 +219,15 @@ export async function runMemoryExtraction(
   const command = parseMemoryCommand(message.content);
   report.command = command?.type ?? null;
   if (command?.type === 'forget') {
-    // Forgetting ends the matching memories; nothing is extracted from a message that asks it.
+    // Forgetting ends the matching memories, and chat history recall no longer offers the messages
+    // they were learnt from; nothing is extracted from a message that asks it.
     const found = await similarTo(command.about, 10);
     for (const item of forgetMatches(command.about, found)) {
-      const ended = await store.invalidate(userId, item.id);
+      const ended = await store.forget(userId, item.id);
       if (ended) report.invalidated.push(ended);
     }
+    // The request itself repeats what is to be forgotten: it is not recalled either.
+    await store.excludeFromRecall(userId, [message.id]);
   } else {
     if (command?.type === 'remember') {
       const candidate = await commandMemory(deps.models, {

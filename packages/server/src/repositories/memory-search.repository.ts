@@ -446,6 +446,7 @@ export async function searchMessages(
   const messageWhere = (alias: SQL) =>
     sql`${alias}.owner_id = ${ownerId} and ${alias}.role = 'user' and ${alias}.status = 'complete'
         and (${alias}.speaker_user_id is null or ${alias}.speaker_user_id = ${ownerId})
+        and not coalesce((${alias}.metadata->>'recallExcluded')::boolean, false)
         and ${alias}.conversation_id = any(${conversationsOf})`;
   const textCorpus: Corpus = {
     from: sql`messages d`,

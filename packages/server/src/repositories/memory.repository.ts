@@ -278,11 +278,61 @@ export function createMemoryRepository(db: Database) {
       return row;
     },
 
-    /** Deletes the row, its vector and its text-search entry with it. True when one was deleted. */
+    /**
+     * Deletes the row, its vector and its text-search entry with it. True when one was deleted.
+     * In the same statement, the messages the fact was learnt from (its own sources and those of
+     * the versions it superseded) are flagged `recallExcluded`, so chat history recall cannot bring
+     * the deleted fact back as a past message; they stay in their conversations.
+     */
     async remove(ownerId: string, id: string): Promise<boolean> {
       if (!isUuid(id)) return false;
-      const rows = await db.delete(memories).where(owned(ownerId, id)).returning({ id: memories.id });
+      const rows = await queryRows<{ id: string }>(
+        db,
+        sql`with recursive chain as (
+              select id, source_message_ids from memories where owner_id = ${ownerId} and id = ${id}
+              union
+              select m.id, m.source_message_ids from memories m join chain on m.superseded_by = chain.id
+              where m.owner_id = ${ownerId}
+            ), flagged as (
+              ${excludeFromRecall(ownerId, sql`select unnest(source_message_ids) from chain`)}
+            )
+            delete from memories where owner_id = ${ownerId} and id = ${id} returning id`,
+      );
       return rows.length > 0;
+    },
+
+    /**
+     * "Forget that …": ends a current memory like `invalidate` (kept as history) and, in the same
+     * statement, flags the messages it was learnt from `recallExcluded` (see `remove`).
+     */
+    async forget(ownerId: string, id: string, at = new Date()): Promise<MemoryItem | undefined> {
+      if (!isUuid(id)) return undefined;
+      const rows = await queryRows<{ id: string }>(
+        db,
+        sql`with recursive chain as (
+              select id, source_message_ids from memories
+              where owner_id = ${ownerId} and id = ${id} and (valid_to is null or valid_to > now())
+              union
+              select m.id, m.source_message_ids from memories m join chain on m.superseded_by = chain.id
+              where m.owner_id = ${ownerId}
+            ), flagged as (
+              ${excludeFromRecall(ownerId, sql`select unnest(source_message_ids) from chain`)}
+            )
+            update memories set valid_to = ${at.toISOString()}::timestamptz, updated_at = now()
+            where owner_id = ${ownerId} and id = ${id} and (valid_to is null or valid_to > now())
+            returning id`,
+      );
+      return rows[0] ? get(ownerId, rows[0].id) : undefined;
+    },
+
+    /**
+     * Flags the owner's messages `recallExcluded` (a "forget that …" request quotes what it asks
+     * to forget): chat history recall skips them; they stay in their conversations.
+     */
+    async excludeFromRecall(ownerId: string, messageIds: string[]): Promise<void> {
+      const ids = messageIds.filter(isUuid);
+      if (ids.length === 0) return;
+      await db.execute(excludeFromRecall(ownerId, sql`select unnest(${uuidArray(ids)})`));
     },
 
     /**
@@ -291,15 +341,15 @@ export function createMemoryRepository(db: Database) {
      */
     async removeAll(ownerId: string, avatarId?: string): Promise<number> {
       if (avatarId !== undefined && !isUuid(avatarId)) return 0;
-      const rows = await db
-        .delete(memories)
-        .where(
-          and(
-            eq(memories.ownerId, ownerId),
-            avatarId === undefined ? undefined : eq(memories.avatarId, avatarId),
-          ),
-        )
-        .returning({ id: memories.id });
+      // Like `remove`: what the deleted memories were learnt from is no longer recalled as history.
+      const which = sql`owner_id = ${ownerId} ${avatarId === undefined ? sql`` : sql`and avatar_id = ${avatarId}`}`;
+      const rows = await queryRows<{ id: string }>(
+        db,
+        sql`with flagged as (
+              ${excludeFromRecall(ownerId, sql`select unnest(source_message_ids) from memories where ${which}`)}
+            )
+            delete from memories where ${which} returning id`,
+      );
       return rows.length;
     },
 
@@ -388,3 +438,13 @@ export function createMemoryRepository(db: Database) {
 }
 
 export type MemoryRepository = ReturnType<typeof createMemoryRepository>;
+
+/**
+ * An UPDATE (for a data-modifying WITH) flagging the owner's messages whose ids `ids` selects as
+ * `recallExcluded`: searchMessages skips them; they stay visible in their conversations.
+ */
+function excludeFromRecall(ownerId: string, ids: SQL): SQL {
+  return sql`update messages set metadata = metadata || '{"recallExcluded": true}'::jsonb
+             where owner_id = ${ownerId} and id in (${ids})
+             returning id`;
+}
