@@ -4,6 +4,9 @@ import { friendlyMessage } from './api-errors';
 import type { MessagePart } from './chat-stream';
 import { draftKey } from './message-drafts';
 import { formatBytes } from './progress';
+import { type UploadOptions, uploadWithProgress } from './upload-with-progress';
+
+export type { UploadOptions };
 
 /**
  * Files sent with a message (docs: attachments contract). Each file is uploaded on its own as soon
@@ -117,70 +120,18 @@ function retryableUpload(error: unknown): boolean {
   return !(error instanceof DOMException && error.name === 'AbortError');
 }
 
-export interface UploadOptions {
-  /** Called with the share sent so far, 0 to 1. */
-  onProgress?: (fraction: number) => void;
-  signal?: AbortSignal;
-  /** The server's origin; the page's own by default. */
-  baseUrl?: string;
-}
-
 /**
  * Uploads one file (multipart field `file`) and resolves with the stored attachment. Uses
  * XMLHttpRequest, whose upload events tell the progress (fetch cannot). Rejects with a
  * LuminaApiError (the server's code), a LuminaNetworkError, or an AbortError.
  */
 export function uploadAttachment(file: File, options: UploadOptions = {}): Promise<Attachment> {
-  return new Promise((resolve, reject) => {
-    const xhr = new XMLHttpRequest();
-    const abort = () => xhr.abort();
-    const done = () => options.signal?.removeEventListener('abort', abort);
-    xhr.open('POST', `${options.baseUrl ?? ''}/api/attachments`);
-    xhr.withCredentials = true;
-    xhr.responseType = 'text';
-    // Lumina's CSRF check (the SDK sends the same header).
-    xhr.setRequestHeader('x-lumina-csrf', '1');
-    xhr.upload.onprogress = (event) => {
-      if (event.lengthComputable && event.total > 0) options.onProgress?.(event.loaded / event.total);
-    };
-    xhr.onload = () => {
-      done();
-      let body: unknown;
-      try {
-        body = xhr.responseText ? JSON.parse(xhr.responseText) : undefined;
-      } catch {
-        body = undefined;
-      }
-      const attachment = (body as { attachment?: Attachment } | undefined)?.attachment;
-      if (xhr.status >= 200 && xhr.status < 300 && attachment) {
-        options.onProgress?.(1);
-        resolve(attachment);
-        return;
-      }
-      const response = new Response(null, {
-        status: xhr.status || 500,
-        statusText: xhr.statusText,
-        headers: { 'x-request-id': xhr.getResponseHeader('x-request-id') ?? '' },
-      });
-      reject(LuminaApiError.fromResponse(response, body));
-    };
-    xhr.onerror = () => {
-      done();
-      reject(new LuminaNetworkError('Cannot reach the Lumina server'));
-    };
-    xhr.onabort = () => {
-      done();
-      reject(new DOMException('The upload was cancelled', 'AbortError'));
-    };
-    if (options.signal?.aborted) {
-      reject(new DOMException('The upload was cancelled', 'AbortError'));
-      return;
-    }
-    options.signal?.addEventListener('abort', abort);
-    const form = new FormData();
-    form.append('file', file, file.name);
-    xhr.send(form);
-  });
+  return uploadWithProgress(
+    '/api/attachments',
+    file,
+    (body) => (body as { attachment?: Attachment } | undefined)?.attachment,
+    options,
+  );
 }
 
 /**

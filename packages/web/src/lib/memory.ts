@@ -9,6 +9,7 @@ import {
 } from '@tanstack/react-query';
 import { friendlyMessage } from './api-errors';
 import { useLuminaClient } from './lumina-client';
+import { type UploadOptions, uploadWithProgress } from './upload-with-progress';
 
 /**
  * Memory and knowledge (issue 13): what an avatar remembers about the person, what it would
@@ -507,12 +508,6 @@ export function useDeleteDocument(avatarId: string) {
 export const documentFileUrl = (avatarId: string, docId: string) =>
   `/api/avatars/${enc(avatarId)}/documents/${enc(docId)}/file`;
 
-export interface UploadOptions {
-  onProgress?: (fraction: number) => void;
-  signal?: AbortSignal;
-  baseUrl?: string;
-}
-
 /**
  * Uploads one knowledge file (multipart field `file`) with XMLHttpRequest, whose upload events
  * tell the progress. Resolves with the stored document(s); rejects with a LuminaApiError (the
@@ -523,53 +518,13 @@ export function uploadDocument(
   file: File,
   options: UploadOptions = {},
 ): Promise<KnowledgeDocument[]> {
-  return new Promise((resolve, reject) => {
-    const xhr = new XMLHttpRequest();
-    const abort = () => xhr.abort();
-    const done = () => options.signal?.removeEventListener('abort', abort);
-    xhr.open('POST', `${options.baseUrl ?? ''}/api/avatars/${enc(avatarId)}/documents`);
-    xhr.withCredentials = true;
-    xhr.responseType = 'text';
-    xhr.setRequestHeader('x-lumina-csrf', '1');
-    xhr.upload.onprogress = (event) => {
-      if (event.lengthComputable && event.total > 0) options.onProgress?.(event.loaded / event.total);
-    };
-    xhr.onload = () => {
-      done();
-      let body: unknown;
-      try {
-        body = xhr.responseText ? JSON.parse(xhr.responseText) : undefined;
-      } catch {
-        body = undefined;
-      }
-      if (xhr.status >= 200 && xhr.status < 300) {
-        const b = body as { documents?: KnowledgeDocument[]; document?: KnowledgeDocument } | undefined;
-        options.onProgress?.(1);
-        resolve(b?.documents ?? (b?.document ? [b.document] : []));
-        return;
-      }
-      const response = new Response(null, {
-        status: xhr.status || 500,
-        statusText: xhr.statusText,
-        headers: { 'x-request-id': xhr.getResponseHeader('x-request-id') ?? '' },
-      });
-      reject(LuminaApiError.fromResponse(response, body));
-    };
-    xhr.onerror = () => {
-      done();
-      reject(new LuminaNetworkError('Cannot reach the Lumina server'));
-    };
-    xhr.onabort = () => {
-      done();
-      reject(new DOMException('The upload was cancelled', 'AbortError'));
-    };
-    if (options.signal?.aborted) {
-      reject(new DOMException('The upload was cancelled', 'AbortError'));
-      return;
-    }
-    options.signal?.addEventListener('abort', abort);
-    const form = new FormData();
-    form.append('file', file, file.name);
-    xhr.send(form);
-  });
+  return uploadWithProgress(
+    `/api/avatars/${enc(avatarId)}/documents`,
+    file,
+    (body) => {
+      const b = body as { documents?: KnowledgeDocument[]; document?: KnowledgeDocument } | undefined;
+      return b?.documents ?? (b?.document ? [b.document] : []);
+    },
+    options,
+  );
 }
