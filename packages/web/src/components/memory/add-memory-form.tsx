@@ -1,17 +1,11 @@
-import clsx from 'clsx';
 import { useEffect, useId, useRef, useState } from 'react';
 import type { Avatar } from '../../lib/avatars';
-import {
-  KIND_LABELS,
-  MEMORY_KINDS,
-  type MemoryKind,
-  memoryErrorMessage,
-  useAddMemory,
-} from '../../lib/memory';
-import { selectClass, textareaClass } from '../avatars/fields';
+import { type MemoryKind, memoryErrorMessage, useAddMemory } from '../../lib/memory';
+import { textareaClass } from '../avatars/fields';
 import { FormAlert } from '../form-alert';
 import { SubmitButton } from '../submit-button';
 import { MEMORY_CONTENT_MAX } from './memory-item';
+import { MemoryKindSelect } from './memory-kind-select';
 
 /**
  * Adds a memory by hand: one sentence and its kind, optionally pinned (always in mind). Stored
@@ -88,20 +82,7 @@ export function AddMemoryForm({
         </p>
       </div>
       <div className="flex flex-wrap items-end gap-3">
-        <label className="flex flex-col gap-1 text-xs font-medium text-ink-muted">
-          Kind
-          <select
-            className={clsx(selectClass, 'h-9 w-36 text-sm')}
-            value={kind}
-            onChange={(event) => setKind(event.target.value as MemoryKind)}
-          >
-            {MEMORY_KINDS.map((k) => (
-              <option key={k} value={k}>
-                {KIND_LABELS[k].one}
-              </option>
-            ))}
-          </select>
-        </label>
+        <MemoryKindSelect value={kind} onChange={setKind} />
         <label className="flex h-9 cursor-pointer items-center gap-2 text-sm text-ink">
           <input
             type="checkbox"

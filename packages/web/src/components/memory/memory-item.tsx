@@ -6,8 +6,6 @@ import { formatDate, formatDateTime, formatRelativeTime } from '../../lib/format
 import {
   IMPORTANCE_LEVELS,
   importanceLevel,
-  KIND_LABELS,
-  MEMORY_KINDS,
   type Memory,
   type MemoryKind,
   type MemoryPatch,
@@ -19,6 +17,7 @@ import { selectClass, textareaClass } from '../avatars/fields';
 import { FormAlert } from '../form-alert';
 import { Skeleton } from '../skeleton';
 import { SubmitButton } from '../submit-button';
+import { MemoryKindSelect } from './memory-kind-select';
 
 /** The server's limit of one memory's text (MEMORY_LIMITS.contentChars). */
 export const MEMORY_CONTENT_MAX = 500;
@@ -279,20 +278,7 @@ function MemoryEditor({
         }}
       />
       <div className="flex flex-wrap items-end gap-3">
-        <label className="flex flex-col gap-1 text-xs font-medium text-ink-muted">
-          Kind
-          <select
-            className={clsx(selectClass, 'h-9 w-36 text-sm')}
-            value={kind}
-            onChange={(event) => setKind(event.target.value as MemoryKind)}
-          >
-            {MEMORY_KINDS.map((k) => (
-              <option key={k} value={k}>
-                {KIND_LABELS[k].one}
-              </option>
-            ))}
-          </select>
-        </label>
+        <MemoryKindSelect value={kind} onChange={setKind} />
         <label className="flex flex-col gap-1 text-xs font-medium text-ink-muted">
           Importance
           <select
