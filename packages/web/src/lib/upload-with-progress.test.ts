@@ -77,7 +77,9 @@ describe('uploadWithProgress', () => {
       withCredentials: true,
     });
     expect(ScriptedXhr.last.headers['x-lumina-csrf']).toBe('1');
-    expect((ScriptedXhr.last.sent?.get('file') as File).name).toBe('note.txt');
+    const sentFile = ScriptedXhr.last.sent?.get('file');
+    expect(sentFile).toBeInstanceOf(File);
+    expect((sentFile as File).name).toBe('note.txt');
     expect(progress).toEqual([0.5, 1]);
   });
 
