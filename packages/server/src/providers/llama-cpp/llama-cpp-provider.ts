@@ -7,6 +7,7 @@ import type { ModelInfo, ModelProvider } from '../types.js';
 import { ProviderError } from '../types.js';
 import { loadEngine } from './engine-install.js';
 import { createLlamaCppChatModel } from './llama-cpp-chat-model.js';
+import { createLlamaCppEmbeddingModel } from './llama-cpp-embedding-model.js';
 import { toProviderError } from './llama-cpp-errors.js';
 import type { LoadedLlamaModel } from './llama-cpp-generation.js';
 import { createLoadedModels } from './loaded-models.js';
@@ -39,6 +40,22 @@ export type LlamaCppProvider = ModelProvider & {
 };
 
 const CAPABILITIES = { tools: false, vision: false, json: true, embeddings: false };
+/** Encoder architectures: embedding models that cannot chat (the model lists mark them so). */
+const EMBEDDING_CAPABILITIES = { tools: false, vision: false, json: false, embeddings: true };
+const EMBEDDING_ARCHITECTURES = new Set([
+  'bert',
+  'nomic-bert',
+  'nomic-bert-moe',
+  'jina-bert-v2',
+  'jina-bert-v3',
+  'neo-bert',
+  'modern-bert',
+  't5encoder',
+]);
+
+/** True for a GGUF whose architecture only makes embeddings (BERT and its kin). */
+export const isEmbeddingArchitecture = (architecture: string | null): boolean =>
+  architecture !== null && EMBEDDING_ARCHITECTURES.has(architecture);
 
 /**
  * The embedded llama.cpp engine (node-llama-cpp, CPU build) as a ModelProvider over the GGUF
@@ -105,12 +122,12 @@ export function createLlamaCppProvider(options: LlamaCppProviderOptions): LlamaC
     unload: (loaded) => loaded.model.dispose(),
   });
 
-  const modelInfo = (name: string, contextWindow: number | null): ModelInfo => ({
+  const modelInfo = (name: string, contextWindow: number | null, embeddings = false): ModelInfo => ({
     id: `${id}/${name}`,
     provider: id,
     name,
     contextWindow,
-    capabilities: CAPABILITIES,
+    capabilities: embeddings ? EMBEDDING_CAPABILITIES : CAPABILITIES,
     local: true,
   });
 
@@ -137,7 +154,9 @@ export function createLlamaCppProvider(options: LlamaCppProviderOptions): LlamaC
             const metadata = await readGgufMetadata(resolveModelPath(options.modelsDir, name)).catch(
               () => null,
             );
-            return metadata ? modelInfo(name, metadata.contextLength) : null;
+            return metadata
+              ? modelInfo(name, metadata.contextLength, isEmbeddingArchitecture(metadata.architecture))
+              : null;
           }),
       );
       return infos.filter((info) => info !== null);
@@ -151,6 +170,21 @@ export function createLlamaCppProvider(options: LlamaCppProviderOptions): LlamaC
         models,
         engine,
         llama,
+      });
+    },
+
+    /**
+     * Any GGUF embeds (a decoder gives its last token's state); the lists offer only encoders
+     * (`capabilities.embeddings`), which is what the default embedding model is.
+     */
+    embeddingModel(name: string) {
+      resolveModelPath(options.modelsDir, name);
+      return createLlamaCppEmbeddingModel({
+        info: modelInfo(name, options.contextSize, true),
+        fileName: name,
+        models,
+        contextSize: options.contextSize,
+        threads,
       });
     },
 

@@ -48,6 +48,8 @@ export interface LlamaModel {
   /** Bytes of the model weights. */
   readonly size: number;
   readonly disposed: boolean;
+  /** Length of the vectors an embedding context of this model returns. */
+  readonly embeddingVectorSize: number;
   tokenize(text: string, specialTokens?: boolean): Token[];
   detokenize(tokens: readonly Token[]): string;
   createContext(options: {
@@ -55,6 +57,22 @@ export interface LlamaModel {
     threads?: number;
     sequences?: number;
   }): Promise<LlamaContext>;
+  /** A second context of the same weights that returns the model's embedding of an input. */
+  createEmbeddingContext(options: {
+    contextSize?: number;
+    /** Tokens per decode; an encoder (BERT) reads its whole input in one, so it must hold it. */
+    batchSize?: number;
+    threads?: number;
+  }): Promise<LlamaEmbeddingContext>;
+  dispose(): Promise<void>;
+}
+
+export interface LlamaEmbeddingContext {
+  readonly disposed: boolean;
+  /** Throws when the input (with the BOS/EOS tokens it adds) does not fit the context. */
+  getEmbeddingFor(input: Token[] | string): Promise<{ readonly vector: readonly number[] }>;
+  /** Tokens the input takes, BOS/EOS included. */
+  calculateInputLength(input: Token[] | string): number;
   dispose(): Promise<void>;
 }
 
