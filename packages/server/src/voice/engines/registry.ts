@@ -1,0 +1,161 @@
+/**
+ * Every voice engine this instance has, their readiness, and which one a call uses when the
+ * avatar names none. The pipeline (`voice/pipeline/`), the voice routes and `/health` all ask
+ * this one object, so "what is installed" is decided in one place.
+ *
+ * Defaults prefer quality where it is installed and fall back to what always works: sherpa-onnx
+ * models when downloaded, then the system engines (pocketsphinx, espeak-ng), then the builtin
+ * energy VAD. Remote engines (audio leaving the machine) are listed but refused in local-only
+ * mode with `local_only`.
+ */
+
+import { createEnergyVad } from './energy-vad.js';
+import { createEspeakTts } from './espeak-tts.js';
+import { createFliteTts } from './flite-tts.js';
+import { createPocketsphinxStt, type PocketsphinxOptions } from './pocketsphinx-stt.js';
+import type {
+  EngineInfo,
+  EngineKind,
+  EngineReadiness,
+  SttEngine,
+  TtsEngine,
+  VadEngine,
+  VoiceEngine,
+} from './types.js';
+
+export type VoiceEngineError = Error & { code: string };
+
+function engineError(code: string, message: string): VoiceEngineError {
+  return Object.assign(new Error(message), { code });
+}
+
+export interface VoiceEnginesOptions {
+  /** LUMINA_LOCAL_ONLY: remote engines are listed but refused. */
+  localOnly: boolean;
+  pocketsphinx?: PocketsphinxOptions;
+  /**
+   * More engines (sherpa-onnx, network), ahead of the system ones in preference order for
+   * their kind. Tests pass engines with missing binaries here too.
+   */
+  extra?: VoiceEngine[];
+  /** Replaces the system engines entirely (tests of the registry itself). */
+  engines?: VoiceEngine[];
+}
+
+export type ListedEngine = EngineInfo & EngineReadiness;
+
+export interface VoiceEngines {
+  /** Every engine with its readiness now (cached by each engine where checking is costly). */
+  list(): Promise<ListedEngine[]>;
+  /** The engine by id, or the default; throws `engine_not_found`, `local_only`. */
+  vad(id?: string | null): VadEngine;
+  stt(id?: string | null): SttEngine;
+  tts(id?: string | null): TtsEngine;
+  /** The ids a call uses when nothing is chosen: the first ready engine of each kind. */
+  defaults(): { vad: string; stt: string; tts: string };
+  /** Re-checks readiness (after a model download) and updates `defaults`. */
+  refresh(): Promise<void>;
+  /** Stops engine processes (server shutdown). */
+  close(): Promise<void>;
+}
+
+export function createVoiceEngines(options: VoiceEnginesOptions): VoiceEngines {
+  const pocketsphinx = createPocketsphinxStt(options.pocketsphinx);
+  const system: VoiceEngine[] = options.engines ?? [
+    createEnergyVad(),
+    pocketsphinx,
+    createEspeakTts(),
+    createFliteTts(),
+  ];
+  // Preference order per kind: extra (sherpa, network) first, then system, builtin last.
+  const familyRank: Record<string, number> = { sherpa: 0, system: 1, network: 2, builtin: 3 };
+  const engines = [...(options.extra ?? []), ...system].sort(
+    (a, b) => (familyRank[a.family] ?? 9) - (familyRank[b.family] ?? 9),
+  );
+  const byId = new Map(engines.map((e) => [e.id, e]));
+  const readiness = new Map<string, EngineReadiness>();
+
+  const usable = (engine: VoiceEngine) => !(engine.remote && options.localOnly);
+
+  async function refresh(): Promise<void> {
+    await Promise.all(
+      engines.map(async (engine) => {
+        try {
+          readiness.set(engine.id, await engine.readiness());
+        } catch (err) {
+          readiness.set(engine.id, {
+            ready: false,
+            code: 'engine_failed',
+            detail: err instanceof Error ? err.message : String(err),
+          });
+        }
+      }),
+    );
+  }
+  // Known before the first call arrives; until then defaults fall back to preference order.
+  const firstCheck = refresh().catch(() => {});
+
+  function pickDefault(kind: EngineKind): string {
+    const candidates = engines.filter((e) => e.kind === kind && usable(e));
+    const ready = candidates.find((e) => readiness.get(e.id)?.ready === true);
+    const unknown = candidates.find((e) => !readiness.has(e.id));
+    const chosen = ready ?? unknown ?? candidates[candidates.length - 1];
+    return chosen?.id ?? '';
+  }
+
+  function get<K extends EngineKind>(kind: K, id?: string | null): Extract<VoiceEngine, { kind: K }> {
+    const engine = byId.get(id || pickDefault(kind));
+    if (!engine || engine.kind !== kind) {
+      throw engineError(
+        'engine_not_found',
+        `No ${kind.toUpperCase()} engine ${id ?? ''} on this instance`.trim(),
+      );
+    }
+    if (!usable(engine)) {
+      throw engineError(
+        'local_only',
+        `${engine.label} sends audio off this machine; local-only mode refuses it`,
+      );
+    }
+    return engine as Extract<VoiceEngine, { kind: K }>;
+  }
+
+  return {
+    async list() {
+      await firstCheck;
+      await refresh();
+      return engines.map((engine) => {
+        const state = readiness.get(engine.id) ?? { ready: false, code: 'engine_failed' };
+        const info: ListedEngine = {
+          id: engine.id,
+          kind: engine.kind,
+          family: engine.family,
+          label: engine.label,
+          remote: engine.remote,
+          ready: state.ready,
+        };
+        if (!usable(engine)) {
+          info.ready = false;
+          info.code = 'local_only';
+          info.detail = 'Refused in local-only mode: audio would leave this machine';
+        } else if (!state.ready) {
+          if (state.code) info.code = state.code;
+          if (state.detail) info.detail = state.detail;
+        }
+        return info;
+      });
+    },
+    vad: (id) => get('vad', id),
+    stt: (id) => get('stt', id),
+    tts: (id) => get('tts', id),
+    defaults: () => ({ vad: pickDefault('vad'), stt: pickDefault('stt'), tts: pickDefault('tts') }),
+    refresh,
+    async close() {
+      await pocketsphinx.dispose();
+      for (const engine of engines) {
+        const disposable = engine as { dispose?: () => Promise<void> };
+        if (engine !== pocketsphinx && typeof disposable.dispose === 'function') await disposable.dispose();
+      }
+    },
+  };
+}
