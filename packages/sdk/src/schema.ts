@@ -4491,6 +4491,70 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/local-models/embedding": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Download an embedding model of the catalog (the default: nomic-embed-text v1.5) for the embedded engine, checked against its SHA-256
+         * @description SSE like `POST /api/admin/local-models`: `progress {receivedBytes, totalBytes, bytesPerSecond}` … then `done {fileName, sizeBytes, sha256, modelId}` or `error {code, message}` (`checksum_mismatch`, `model_exists`, `download_failed`, …).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description A catalog key from `GET /api/admin/local-models` `embeddingModels`; default: the first */
+                        key?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/avatar-templates": {
         parameters: {
             query?: never;
@@ -8806,6 +8870,20 @@ export interface components {
                 };
             };
         };
+        CatalogEmbeddingModelInput: {
+            key: string;
+            label: string;
+            fileName: string;
+            sizeBytes: number;
+            sha256: string;
+            dimensions: number;
+            license: string;
+            homepage: string;
+            /** @description The file is in the models directory */
+            downloaded: boolean;
+            /** @description The id to choose as memory embedding model once downloaded (`llama-cpp/<file>`) */
+            modelId: string;
+        };
         LocalModelsInput: {
             engineInstalled: boolean;
             modelsDir: string;
@@ -8815,6 +8893,8 @@ export interface components {
                 architecture: string | null;
                 contextLength: number | null;
             }[];
+            /** @description Embedding models Lumina offers to download for the embedded engine; the first is the default */
+            embeddingModels: components["schemas"]["CatalogEmbeddingModelInput"][];
         };
         MemoryInput: {
             /** Format: uuid */
@@ -10045,6 +10125,20 @@ export interface components {
                 };
             };
         };
+        CatalogEmbeddingModel: {
+            key: string;
+            label: string;
+            fileName: string;
+            sizeBytes: number;
+            sha256: string;
+            dimensions: number;
+            license: string;
+            homepage: string;
+            /** @description The file is in the models directory */
+            downloaded: boolean;
+            /** @description The id to choose as memory embedding model once downloaded (`llama-cpp/<file>`) */
+            modelId: string;
+        };
         LocalModels: {
             engineInstalled: boolean;
             modelsDir: string;
@@ -10054,6 +10148,8 @@ export interface components {
                 architecture: string | null;
                 contextLength: number | null;
             }[];
+            /** @description Embedding models Lumina offers to download for the embedded engine; the first is the default */
+            embeddingModels: components["schemas"]["CatalogEmbeddingModel"][];
         };
         Memory: {
             /** Format: uuid */

@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import http from 'node:http';
+import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_EMBEDDING_MODEL } from '../models/embedding-catalog.js';
 import { CSRF, createTestApp, signup } from '../test-support/app.js';
 import { fixturePath } from '../test-support/fixtures.js';
 import { createTestStorage, type TestStorage } from '../test-support/storage.js';
@@ -69,6 +71,71 @@ describe('downloading GGUF models from the admin API', () => {
     expect(status.json().models).toEqual([
       expect.objectContaining({ file: 'stories260K.gguf', sizeBytes: 1185376, architecture: 'llama' }),
     ]);
+  });
+
+  it('lists the default embedding model of the catalog, downloaded or not', async () => {
+    const status = await app.inject({
+      method: 'GET',
+      url: '/api/admin/local-models',
+      headers: { cookie: admin.cookie },
+    });
+    expect(status.json().embeddingModels).toEqual([
+      {
+        key: DEFAULT_EMBEDDING_MODEL.key,
+        label: DEFAULT_EMBEDDING_MODEL.label,
+        fileName: DEFAULT_EMBEDDING_MODEL.fileName,
+        sizeBytes: DEFAULT_EMBEDDING_MODEL.sizeBytes,
+        sha256: DEFAULT_EMBEDDING_MODEL.sha256,
+        dimensions: 768,
+        license: 'Apache-2.0',
+        homepage: DEFAULT_EMBEDDING_MODEL.homepage,
+        downloaded: false,
+        modelId: `llama-cpp/${DEFAULT_EMBEDDING_MODEL.fileName}`,
+      },
+    ]);
+
+    // A file of that name in the models folder counts as downloaded, and is not fetched again.
+    const target = path.join(storage.dataDir, 'models', DEFAULT_EMBEDDING_MODEL.fileName);
+    fs.copyFileSync(MODEL, target);
+    try {
+      const after = await app.inject({
+        method: 'GET',
+        url: '/api/admin/local-models',
+        headers: { cookie: admin.cookie },
+      });
+      expect(after.json().embeddingModels[0]).toMatchObject({ downloaded: true });
+      const again = await app.inject({
+        method: 'POST',
+        url: '/api/admin/local-models/embedding',
+        headers: { ...CSRF, cookie: admin.cookie },
+        payload: {},
+      });
+      const events = [...again.body.matchAll(/event: (\S+)\ndata: (.+)/g)].map((m) => ({
+        event: m[1],
+        data: JSON.parse(m[2]!),
+      }));
+      expect(events.at(-1)).toMatchObject({ event: 'error', data: { code: 'model_exists' } });
+    } finally {
+      fs.rmSync(target, { force: true });
+    }
+  });
+
+  it('refuses an embedding model that is not in the catalog, and non-admins', async () => {
+    const unknown = await app.inject({
+      method: 'POST',
+      url: '/api/admin/local-models/embedding',
+      headers: { ...CSRF, cookie: admin.cookie },
+      payload: { key: 'all-the-models' },
+    });
+    expect(unknown.statusCode).toBe(400);
+    expect(unknown.json()).toMatchObject({ error: { code: 'invalid_request' } });
+    for (const [method, url] of [
+      ['GET', '/api/admin/local-models'],
+      ['POST', '/api/admin/local-models/embedding'],
+    ] as const) {
+      const res = await app.inject({ method, url, headers: { ...CSRF, cookie: member.cookie }, payload: {} });
+      expect(res.statusCode).toBe(403);
+    }
   });
 
   it('is for admins only', async () => {
