@@ -7,6 +7,7 @@ import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod
 import type { Redis } from 'ioredis';
 import type { Config } from './config.js';
 import type { Storage } from './db/storage.js';
+import { notFound } from './errors.js';
 import { answerFrameworkError, registerErrorHandler, registerNotFoundHandler } from './http/error-handler.js';
 import { registerJsonBodyParser } from './http/json-body-parser.js';
 import { registerMetrics } from './http/metrics.js';
@@ -84,6 +85,7 @@ import { providerRoutes } from './routes/providers.routes.js';
 import { searchRoutes } from './routes/search.routes.js';
 import { settingsRoutes } from './routes/settings.routes.js';
 import { usageRoutes } from './routes/usage.routes.js';
+import { voiceSocketRoutes } from './routes/voice-socket.routes.js';
 import { createApiLimiter, registerApiRateLimit } from './security/api-rate-limit.js';
 import { registerAuthentication } from './security/authenticate.js';
 import { createLoginGuard } from './security/login-guard.js';
@@ -128,6 +130,8 @@ import { createSettingsService } from './services/settings.service.js';
 import { queuedAfterReply } from './services/turns/after-reply.js';
 import { createUsageReportService } from './services/usage-report.service.js';
 import { createUserAdminService } from './services/user-admin.service.js';
+import { callEngines } from './voice/call-engines.js';
+import { createVoiceEngines } from './voice/engines/registry.js';
 
 export interface AppDeps {
   config: Config;
@@ -568,17 +572,33 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const chatDeps = { conversations, replies, continueOnDisconnect: config.chat.continueOnDisconnect };
   await app.register(conversationRoutes(chatDeps));
   await app.register(messageRoutes(chatDeps));
-  await app.register(
-    messageEditRoutes({
-      edits: createMessageEditService({ db: storage.db, config: config.chat, conversations }),
-    }),
-  );
+  const edits = createMessageEditService({ db: storage.db, config: config.chat, conversations });
+  await app.register(messageEditRoutes({ edits }));
   await app.register(
     impersonateRoutes({
       impersonation: createImpersonateService({ db: storage.db, context: conversationContext, models }),
     }),
   );
   await app.register(conversationSocketRoutes({ replies, identities, epochs, limiter: apiLimiter }));
+  // Voice calls (issue 14, docs/voice.md): a voice turn is a typed send; the avatar's voice answers.
+  const voiceEngines = createVoiceEngines({ localOnly: config.localOnly });
+  app.addHook('preClose', () => voiceEngines.close());
+  const voiceAvatars = createAvatarRepository(storage.db);
+  await app.register(
+    voiceSocketRoutes({
+      replies,
+      edits,
+      identities,
+      epochs,
+      conversationVoice: async (userId, conversationId) => {
+        const conversation = await conversations.get(userId, conversationId);
+        const avatar = await voiceAvatars.findVisible(userId, conversation.avatarId);
+        if (!avatar) throw notFound('avatar');
+        return avatar.voice;
+      },
+      engines: (voice) => callEngines(voiceEngines, voice),
+    }),
+  );
   await app.register(conversationContextRoutes(conversationContext));
   await app.register(
     conversationParticipantRoutes({ participants: createParticipantService({ db: storage.db }) }),

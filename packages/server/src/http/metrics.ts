@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { errorBody, unauthorized } from '../errors.js';
 import { openModelStreams } from '../providers/adapters/stream-pacing.js';
+import { registerVoiceMetrics } from '../voice/voice-metrics.js';
 
 export interface MetricsOptions {
   /**
@@ -38,6 +39,8 @@ export function registerMetrics(app: FastifyInstance, options: MetricsOptions = 
       this.set(openModelStreams());
     },
   });
+
+  registerVoiceMetrics(registry);
 
   app.addHook('onResponse', async (request, reply) => {
     duration.observe(
