@@ -4,10 +4,12 @@
  * (sherpa-onnx) is not installed, and the reference the VAD conformance suite checks first.
  *
  * Why this shape: a fixed energy threshold fails both in a quiet room (breathing counts as
- * speech) and with a fan running (everything counts). Tracking the floor — down at once when the
- * room gets quieter, up slowly while nobody talks, barely at all during speech — keeps the
- * threshold a margin above whatever the background is. Hysteresis (a lower margin once speaking)
- * keeps the trailing, quieter end of words from flickering to silence.
+ * speech) and with a fan running (everything counts). The noise floor is the quietest frame of
+ * the last two seconds ("minimum statistics"): speech always has dips between syllables and
+ * words that reach the background, steady noise never rises above itself, so the floor follows
+ * a fan switched on within two seconds and is not pulled up by talking. The threshold is a
+ * margin above it; hysteresis (a lower margin once speaking) keeps the trailing, quieter end of
+ * words from flickering to silence.
  */
 
 import { PcmError } from './resample.js';
@@ -25,6 +27,10 @@ export interface EnergyVadOptions {
 }
 
 const SILENCE_DB = -100;
+/** The floor assumed before any history (a quiet room): the window starts filled with it. */
+const INITIAL_FLOOR_DB = -60;
+/** Frames of history the floor is the minimum of: two seconds. */
+const floorWindowFrames = (frameSamples: number) => Math.max(10, Math.round((2 * 16_000) / frameSamples));
 
 export function createEnergyVad(options: EnergyVadOptions = {}): VadEngine {
   const frameSamples = options.frameSamples ?? 320;
@@ -56,7 +62,9 @@ export function frameDb(frame: Int16Array): number {
 }
 
 class EnergyDetector implements VadDetector {
-  private floorDb = -60;
+  /** Ring of recent frame levels (dBFS). */
+  private readonly history: Float64Array;
+  private cursor = 0;
   private speaking = false;
   /** Consecutive frames on the other side of 0.5 than the current state. */
   private flips = 0;
@@ -67,7 +75,9 @@ class EnergyDetector implements VadDetector {
     private readonly onset: number,
     private readonly hold: number,
     private readonly absoluteFloor: number,
-  ) {}
+  ) {
+    this.history = new Float64Array(floorWindowFrames(frameSamples)).fill(INITIAL_FLOOR_DB);
+  }
 
   process(frame: Int16Array): number {
     if (this.closed) throw new Error('VAD detector is closed');
@@ -75,16 +85,16 @@ class EnergyDetector implements VadDetector {
       throw new PcmError('bad_frame', `VAD frame has ${frame.length} samples, expected ${this.frameSamples}`);
     }
     const db = frameDb(frame);
+    this.history[this.cursor] = db;
+    this.cursor = (this.cursor + 1) % this.history.length;
+    let floorDb = Number.POSITIVE_INFINITY;
+    for (const level of this.history) floorDb = Math.min(floorDb, level);
+    floorDb = Math.max(floorDb, -90);
     const margin = this.speaking ? this.hold : this.onset;
-    const snr = db - this.floorDb;
+    const snr = db - floorDb;
     // A logistic around the margin: 0.5 exactly at it, ~0.95 six dB above.
     let probability = 1 / (1 + Math.exp(-(snr - margin) / 2));
     if (db < this.absoluteFloor) probability = Math.min(probability, 0.05);
-
-    // Noise floor: falls fast, rises slowly in non-speech and very slowly during speech.
-    if (db < this.floorDb) this.floorDb += (db - this.floorDb) * 0.3;
-    else this.floorDb += (db - this.floorDb) * (probability < 0.5 ? 0.05 : 0.004);
-    this.floorDb = Math.max(this.floorDb, -90);
 
     // Hysteresis: 2 frames (40 ms) to start speaking, 10 frames (200 ms) to stop.
     const voiced = probability >= 0.5;
@@ -101,7 +111,8 @@ class EnergyDetector implements VadDetector {
   }
 
   reset(): void {
-    this.floorDb = -60;
+    this.history.fill(INITIAL_FLOOR_DB);
+    this.cursor = 0;
     this.speaking = false;
     this.flips = 0;
   }

@@ -4,7 +4,13 @@
  * there: the default system voice when no neural voice is installed.
  */
 
-import { assertTtsOptions, binaryReadiness, runForOutput, synthesizeWithProcess } from './subprocess-tts.js';
+import {
+  assertTtsOptions,
+  binaryReadiness,
+  runForOutput,
+  synthesizeWithProcess,
+  ttsError,
+} from './subprocess-tts.js';
 import type { TtsEngine, TtsOptions, TtsVoice } from './types.js';
 
 export interface EspeakOptions {
@@ -26,7 +32,7 @@ export function espeakProsody(rate: number, pitch: number): { wpm: number; pitch
 export function createEspeakTts(options: EspeakOptions = {}): TtsEngine {
   const command = options.command ?? '/usr/bin/espeak-ng';
   let voices: Promise<TtsVoice[]> | null = null;
-  return {
+  const engine: TtsEngine = {
     id: 'espeak-ng',
     kind: 'tts',
     family: 'system',
@@ -42,20 +48,21 @@ export function createEspeakTts(options: EspeakOptions = {}): TtsEngine {
       });
       return voices;
     },
-    synthesize(text: string, tts: TtsOptions) {
+    async *synthesize(text: string, tts: TtsOptions) {
       assertTtsOptions(text, tts.rate, tts.pitch);
       const prosody = espeakProsody(tts.rate, tts.pitch);
       const args = ['--stdout', '--stdin', '-s', String(prosody.wpm), '-p', String(prosody.pitch)];
-      // A voice id is a language tag from `--voices`; anything else is refused rather than passed on.
+      // Only a voice `--voices` lists reaches the command line.
       if (tts.voice) {
-        if (!/^[a-z]{2,3}(-[A-Za-z0-9]{1,8})*$/.test(tts.voice)) {
-          throw Object.assign(new Error(`Unknown espeak-ng voice ${tts.voice}`), { code: 'voice_not_found' });
+        if (!(await engine.voices()).some((v) => v.id === tts.voice)) {
+          throw ttsError('voice_not_found', `espeak-ng has no voice ${tts.voice}`);
         }
         args.push('-v', tts.voice);
       }
-      return synthesizeWithProcess({ command, args, stdin: text, signal: tts.signal });
+      yield* synthesizeWithProcess({ command, args, stdin: text, signal: tts.signal });
     },
   };
+  return engine;
 }
 
 /**

@@ -9,7 +9,13 @@
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
-import { assertTtsOptions, binaryReadiness, runForOutput, synthesizeWithProcess } from './subprocess-tts.js';
+import {
+  assertTtsOptions,
+  binaryReadiness,
+  runForOutput,
+  synthesizeWithProcess,
+  ttsError,
+} from './subprocess-tts.js';
 import type { TtsEngine, TtsOptions, TtsVoice } from './types.js';
 
 export interface FliteOptions {
@@ -59,12 +65,12 @@ export function createFliteTts(options: FliteOptions = {}): TtsEngine {
       });
       return voices;
     },
-    synthesize(text: string, tts: TtsOptions) {
+    async *synthesize(text: string, tts: TtsOptions) {
       assertTtsOptions(text, tts.rate, tts.pitch);
       const voice = tts.voice ?? FLITE_DEFAULT_VOICE;
       // Only listed names reach the command line: `-voice` also takes paths and URLs.
-      if (!/^[a-z0-9_]+$/.test(voice)) {
-        throw Object.assign(new Error(`Unknown flite voice ${voice}`), { code: 'voice_not_found' });
+      if (!(await engine.voices()).some((v) => v.id === voice)) {
+        throw ttsError('voice_not_found', `flite has no voice ${voice}`);
       }
       // `-t` marks the text explicitly, so text starting with "-" is never read as an option.
       const outputFile = path.join(os.tmpdir(), `lumina-flite-${randomUUID()}.wav`);
@@ -77,7 +83,7 @@ export function createFliteTts(options: FliteOptions = {}): TtsEngine {
         '-o',
         outputFile,
       ];
-      return synthesizeWithProcess({
+      yield* synthesizeWithProcess({
         command,
         args,
         signal: tts.signal,

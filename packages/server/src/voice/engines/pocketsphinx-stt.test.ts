@@ -1,0 +1,143 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { createPocketsphinxStt } from './pocketsphinx-stt.js';
+import { describeSttConformance } from './stt-conformance.js';
+import { silence, speech, words } from './test-speech.js';
+
+const engine = createPocketsphinxStt();
+afterAll(() => engine.dispose());
+
+describeSttConformance('pocketsphinx', () => engine);
+
+describe('pocketsphinx', () => {
+  it('sends a partial for every ~100 ms of audio that changes the hypothesis, and decodes faster than real time', async () => {
+    const audio = await speech('hello world what is the weather like today');
+    // Warm: the first decoder's model load is not part of the real-time factor.
+    const warm = await engine.open({});
+    warm.write(await speech('hello'));
+    await warm.finish();
+    warm.close();
+
+    const stream = await engine.open({});
+    const partialAt: number[] = [];
+    stream.onPartial(() => partialAt.push(performance.now()));
+    const started = performance.now();
+    for (let i = 0; i < audio.length; i += 1600) stream.write(audio.subarray(i, i + 1600));
+    const text = await stream.finish();
+    const elapsed = performance.now() - started;
+    const seconds = audio.length / 16000;
+    console.warn(
+      `pocketsphinx: ${seconds.toFixed(2)} s of speech decoded in ${elapsed.toFixed(0)} ms (real-time factor ${(elapsed / 1000 / seconds).toFixed(2)}), ${partialAt.length} partials`,
+    );
+    expect(words(text)).toEqual(['hello', 'world', 'what', 'is', 'the', 'weather', 'like', 'today']);
+    // 2.5 s of audio = 25 checks; most change the hypothesis while words are coming.
+    expect(partialAt.length).toBeGreaterThanOrEqual(8);
+    expect(elapsed / 1000 / seconds).toBeLessThan(1);
+    stream.close();
+  });
+
+  it('refuses languages other than English with stt_language_unsupported', async () => {
+    await expect(engine.open({ language: 'fr' })).rejects.toMatchObject({ code: 'stt_language_unsupported' });
+    await expect(engine.open({ language: 'en-GB' })).resolves.toBeDefined();
+  });
+
+  it('bounds decoder processes: a caller waits for a free decoder and is then served', async () => {
+    const one = createPocketsphinxStt({ maxDecoders: 1 });
+    try {
+      const a = await one.open({});
+      const b = await one.open({});
+      a.write(await speech('good morning'));
+      b.write(await speech('what time is it'));
+      expect(one.stats()).toMatchObject({ processes: 1, waiting: 1 });
+      const [first, second] = await Promise.all([a.finish(), b.finish()]);
+      expect(words(first)).toEqual(['good', 'morning']);
+      expect(words(second)).toEqual(['what', 'time', 'is', 'it']);
+      expect(one.stats()).toMatchObject({ processes: 1, leased: 0, waiting: 0 });
+    } finally {
+      await one.dispose();
+    }
+  });
+
+  it('fails with stt_overloaded when audio waits too long for a busy decoder', async () => {
+    const one = createPocketsphinxStt({ maxDecoders: 1, maxBufferedSeconds: 1 });
+    try {
+      const a = await one.open({});
+      a.write(silence(200));
+      const b = await one.open({});
+      const errors: Array<{ code?: string }> = [];
+      b.onError((e) => errors.push(e));
+      b.write(silence(600));
+      b.write(silence(600));
+      expect(errors.map((e) => e.code)).toEqual(['stt_overloaded']);
+      await expect(b.finish()).rejects.toMatchObject({ code: 'stt_overloaded' });
+      expect(await a.finish()).toBe('');
+    } finally {
+      await one.dispose();
+    }
+  });
+
+  it('reports a decoder process that dies mid-utterance as stt_engine_failed, and serves the next caller', async () => {
+    const own = createPocketsphinxStt({ maxDecoders: 1 });
+    try {
+      const stream = await own.open({});
+      const errors: Array<{ code?: string }> = [];
+      stream.onError((e) => errors.push(e));
+      stream.write(await speech('good morning'));
+      // Wait until the decoder is leased, then kill it the way the OOM killer would.
+      await expect.poll(() => own.stats().leased, { timeout: 10_000 }).toBe(1);
+      const pids = await childPids();
+      for (const pid of pids) process.kill(pid, 'SIGKILL');
+      await expect(stream.finish()).rejects.toMatchObject({ code: 'stt_engine_failed' });
+      expect(errors.map((e) => e.code)).toEqual(['stt_engine_failed']);
+      const next = await own.open({});
+      next.write(await speech('what time is it'));
+      expect(words(await next.finish())).toEqual(['what', 'time', 'is', 'it']);
+    } finally {
+      await own.dispose();
+    }
+  });
+
+  it('times out a decoder that stops answering (stt_timeout), never hanging', async () => {
+    const own = createPocketsphinxStt({ maxDecoders: 1, finishTimeoutMs: 500 });
+    try {
+      const stream = await own.open({});
+      stream.write(await speech('hello'));
+      await expect.poll(() => own.stats().leased, { timeout: 10_000 }).toBe(1);
+      const pids = await childPids();
+      for (const pid of pids) process.kill(pid, 'SIGSTOP');
+      const started = performance.now();
+      await expect(stream.finish()).rejects.toMatchObject({ code: 'stt_timeout' });
+      expect(performance.now() - started).toBeLessThan(5000);
+    } finally {
+      await own.dispose();
+    }
+  });
+
+  it('reports a missing interpreter or model as not ready, with the apt packages to install', async () => {
+    const noPython = createPocketsphinxStt({ python: '/nonexistent/python3' });
+    expect(await noPython.readiness()).toMatchObject({
+      ready: false,
+      code: 'engine_not_installed',
+      detail: expect.stringContaining('apt-get install'),
+    });
+    await expect(noPython.open({})).rejects.toMatchObject({ code: 'stt_engine_unavailable' });
+    const noModel = createPocketsphinxStt({ modelDir: '/nonexistent/model' });
+    expect(await noModel.readiness()).toMatchObject({
+      ready: false,
+      code: 'model_missing',
+      detail: expect.stringContaining('pocketsphinx-en-us'),
+    });
+    // A python without the module (pyenv's, first on PATH here) is caught too.
+    const other = createPocketsphinxStt({ python: '/bin/false' });
+    expect(await other.readiness()).toMatchObject({ ready: false, code: 'engine_not_installed' });
+  });
+});
+
+/** The decoder processes this test process started (python3 children). */
+async function childPids(): Promise<number[]> {
+  const { execFileSync } = await import('node:child_process');
+  const out = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(process.pid)], { encoding: 'utf8' });
+  return out
+    .split('\n')
+    .filter((line) => line.includes('python3') && line.includes('pocketsphinx'))
+    .map((line) => Number.parseInt(line.trim(), 10));
+}
