@@ -24,6 +24,7 @@ import { SettingsSection } from '../settings-section';
 import { Skeleton } from '../skeleton';
 import { Spinner } from '../submit-button';
 import { SwitchRow } from '../switch';
+import { DefaultEmbeddingDownload } from './memory-settings-embedding-download';
 
 /**
  * Settings › Memory: memory on or off for the account, the model that picks out what to
@@ -88,6 +89,12 @@ export function MemorySettingsSections() {
               disabled={!value.enabled || update.isPending}
               onChange={(embeddingModel) => save({ embeddingModel })}
             />
+            {value.embeddingModel ? null : (
+              <DefaultEmbeddingDownload
+                disabled={!value.enabled || update.isPending}
+                onUse={(embeddingModel) => save({ embeddingModel })}
+              />
+            )}
             {update.isError ? <FormAlert>{memoryErrorMessage(update.error)}</FormAlert> : null}
           </div>
         )}
