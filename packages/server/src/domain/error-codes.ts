@@ -188,6 +188,11 @@ export const ERROR_CODES = [
   'model_cannot_embed',
   'embedding_dimension_mismatch',
   'embedding_invalid',
+  // Voice engines and REST (voice/engines/, routes/voice.routes.ts; docs/voice.md)
+  'voice_engine_not_found',
+  'voice_not_found',
+  'voice_engine_unavailable',
+  'voice_synthesis_failed',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
