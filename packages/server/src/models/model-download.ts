@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { type FileHandle, mkdir, open, rename, rm, stat, statfs } from 'node:fs/promises';
 import { AppError, conflict, invalidRequest } from '../errors.js';
 import { GGUF_MAGIC } from './gguf-reader.js';
-import { modelFilePath } from './model-file-name.js';
+import { type ModelFileKind, modelFilePath } from './model-file-name.js';
 import { resolveModelSource } from './model-source.js';
 
 export interface DownloadProgress {
@@ -29,6 +29,11 @@ export interface DownloadModelOptions {
   fetch?: typeof fetch;
   /** Free bytes on the disk holding `dir`; injected for tests. */
   freeBytes?: (dir: string) => Promise<number>;
+  /**
+   * `voice`: one file of a speech model (`.onnx`, `tokens.txt`; voice/engines/sherpa-models.ts),
+   * which has no magic bytes to check, so its SHA-256 is required instead. Default `gguf`.
+   */
+  kind?: ModelFileKind;
 }
 
 export interface DownloadedModel {
@@ -56,14 +61,18 @@ const PROGRESS_INTERVAL_MS = 250;
  * });
  */
 export async function downloadModel(options: DownloadModelOptions): Promise<DownloadedModel> {
-  const { url, fileName } = resolveModelSource(options.source);
+  const kind = options.kind ?? 'gguf';
+  const { url, fileName } = resolveModelSource(options.source, kind);
   const expectedSha256 = options.sha256?.trim().toLowerCase();
+  if (kind !== 'gguf' && expectedSha256 === undefined)
+    throw invalidRequest('sha256 is required for this file');
   if (expectedSha256 !== undefined && !/^[0-9a-f]{64}$/.test(expectedSha256)) {
     throw invalidRequest('sha256 must be 64 hexadecimal characters');
   }
   await mkdir(options.modelsDir, { recursive: true });
-  const finalPath = modelFilePath(options.modelsDir, fileName);
-  if (!finalPath) throw invalidRequest(`"${fileName}" is not a plain .gguf file name`);
+  const finalPath = modelFilePath(options.modelsDir, fileName, kind);
+  if (!finalPath)
+    throw invalidRequest(`"${fileName}" is not a plain ${kind === 'gguf' ? '.gguf ' : ''}file name`);
   if ((await sizeOf(finalPath)) !== null)
     throw conflict('model_exists', `${fileName} is already in the models directory`);
   const partialPath = `${finalPath}.partial`;
@@ -120,7 +129,7 @@ export async function downloadModel(options: DownloadModelOptions): Promise<Down
       throw downloadFailed(`the server sent ${received} of ${totalBytes} bytes`, received);
     }
 
-    const sha256 = await verifyFile(partialPath, expectedSha256);
+    const sha256 = await verifyFile(partialPath, expectedSha256, kind);
     await rename(partialPath, finalPath);
     return { fileName, path: finalPath, sizeBytes: received, sha256, resumed };
   } catch (error) {
@@ -178,11 +187,15 @@ async function writeBody(
 }
 
 /** Checks the magic bytes and the checksum; deletes the partial file when either is wrong. */
-async function verifyFile(partialPath: string, expectedSha256: string | undefined): Promise<string> {
+async function verifyFile(
+  partialPath: string,
+  expectedSha256: string | undefined,
+  kind: ModelFileKind,
+): Promise<string> {
   const handle = await open(partialPath, 'r');
   const magic = Buffer.alloc(4);
   await handle.read(magic, 0, 4, 0).finally(() => handle.close());
-  if (magic.toString('latin1') !== GGUF_MAGIC) {
+  if (kind === 'gguf' && magic.toString('latin1') !== GGUF_MAGIC) {
     await rm(partialPath, { force: true });
     throw new AppError(422, 'not_a_gguf_file', 'The downloaded file is not a GGUF model');
   }

@@ -1,5 +1,5 @@
 import { invalidRequest } from '../errors.js';
-import { isSafeModelFileName } from './model-file-name.js';
+import { isSafeModelFileName, type ModelFileKind } from './model-file-name.js';
 
 export interface ModelSource {
   url: URL;
@@ -19,7 +19,7 @@ const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
  * resolveModelSource('hf:ggml-org/models/tinyllamas/stories260K.gguf').url.href;
  * // 'https://huggingface.co/ggml-org/models/resolve/main/tinyllamas/stories260K.gguf'
  */
-export function resolveModelSource(source: string): ModelSource {
+export function resolveModelSource(source: string, kind: ModelFileKind = 'gguf'): ModelSource {
   const trimmed = source.trim();
   let url: URL;
   if (trimmed.startsWith('hf:')) {
@@ -43,7 +43,7 @@ export function resolveModelSource(source: string): ModelSource {
   } catch {
     throw invalidRequest(`The file name in "${source}" is not valid`);
   }
-  if (!isSafeModelFileName(fileName)) {
+  if (!isSafeModelFileName(fileName, kind)) {
     throw invalidRequest(`"${fileName}" is not a plain .gguf file name`, { fileName });
   }
   return { url, fileName };
