@@ -22,6 +22,7 @@ import { ModelsPage } from './pages/settings/models/models-page';
 import { ProfilePage } from './pages/settings/profile-page';
 import { SessionsPage } from './pages/settings/sessions-page';
 import { TokensPage } from './pages/settings/tokens-page';
+import { VoicePage } from './pages/settings/voice-page';
 import { SignupPage } from './pages/signup-page';
 import { StatusPage } from './pages/status-page';
 
@@ -65,6 +66,7 @@ export const routes: RouteObject[] = [
           { path: 'settings/profile', element: <ProfilePage /> },
           { path: 'settings/models', element: <ModelsPage /> },
           { path: 'settings/memory', element: <MemoryPage /> },
+          { path: 'settings/voice', element: <VoicePage /> },
           { path: 'settings/sessions', element: <SessionsPage /> },
           { path: 'settings/tokens', element: <TokensPage /> },
           { path: 'admin', element: <Navigate to="/admin/users" replace /> },

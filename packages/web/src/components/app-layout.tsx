@@ -2,6 +2,7 @@ import { QueryErrorResetBoundary } from '@tanstack/react-query';
 import clsx from 'clsx';
 import {
   Activity,
+  AudioLines,
   BookOpen,
   Boxes,
   Brain,
@@ -58,6 +59,7 @@ const ACCOUNT_ITEMS: NavItem[] = [
   { to: '/settings/profile', label: 'Profile', Icon: UserRound },
   { to: '/settings/models', label: 'Models', Icon: Boxes },
   { to: '/settings/memory', label: 'Memory', Icon: Brain },
+  { to: '/settings/voice', label: 'Voice', Icon: AudioLines },
   { to: '/settings/sessions', label: 'Sessions', Icon: MonitorSmartphone },
   { to: '/settings/tokens', label: 'API tokens', Icon: KeyRound },
 ];

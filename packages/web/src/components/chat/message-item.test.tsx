@@ -1,10 +1,18 @@
-import { cleanup, render, screen } from '@testing-library/react';
+import { cleanup, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
+import type { ReactElement } from 'react';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ChatMessage } from '../../lib/conversations';
+import { readAloudPlayer } from '../../lib/voice/read-aloud';
+import { installScriptedAudio, wavFile } from '../../lib/voice/scripted-audio';
+import { apiError, fakeApi, renderWithApp } from '../../test/render';
 import { type MessageActions, MessageItem } from './message-item';
 
 afterEach(cleanup);
+
+// Message actions talk to the server (read aloud); this one answers only what a test sets up.
+let api = fakeApi({});
+const render = (ui: ReactElement) => renderWithApp(ui, { fetch: api.fetch });
 
 const REPLY_ID = '0190a4c2-0000-7000-8000-000000000002';
 
@@ -177,5 +185,91 @@ describe('MessageItem: Get a reply', () => {
   it('is not offered on a reply', () => {
     renderItem(reply({}));
     expect(screen.queryByRole('button', { name: 'Get a reply' })).toBeNull();
+  });
+});
+
+describe('MessageItem: Read aloud', () => {
+  const AVATAR_ID = '0190a4c2-0000-7000-8000-0000000000aa';
+  let audio: ReturnType<typeof installScriptedAudio>;
+  afterEach(() => {
+    readAloudPlayer.stop();
+    audio?.uninstall();
+    api = fakeApi({});
+  });
+
+  function renderReply(content: string) {
+    render(
+      <MessageItem
+        message={reply({ content, parts: [{ type: 'text', text: content }] })}
+        avatar={{ id: AVATAR_ID, name: 'Aria', imageUrl: '/api/avatars/a/image' }}
+        busy={false}
+        highlighted={false}
+        last
+        actions={{
+          onRegenerate() {},
+          onContinue() {},
+          onEdit() {},
+          onEditInPlace() {},
+          onSwitch() {},
+          onFork() {},
+          onDelete() {},
+        }}
+      />,
+    );
+  }
+
+  it('speaks the reply’s words in its avatar’s voice, shows Stop while playing, and is back when done', async () => {
+    audio = installScriptedAudio();
+    // Half a second of audio at 22,050 Hz.
+    api = fakeApi({
+      'POST /api/voice/speak': () =>
+        new Response(wavFile(new Float32Array(11_025).fill(0.2), 22_050), {
+          headers: { 'content-type': 'audio/wav' },
+        }),
+    });
+    const user = userEvent.setup();
+    renderReply('**Hello** there, [traveller](https://example.org).');
+    await user.click(screen.getByRole('button', { name: 'Read aloud' }));
+    const stop = await screen.findByRole('button', { name: 'Stop reading aloud' });
+    expect(api.requests.find((r) => r.path === '/api/voice/speak')?.body).toEqual({
+      text: 'Hello there, traveller.',
+      avatarId: AVATAR_ID,
+    });
+    await waitFor(() => expect(audio.sources).toHaveLength(1));
+    expect(audio.sources[0]).toMatchObject({ sampleRate: 22_050 });
+    expect(audio.sources[0]?.samples).toHaveLength(11_025);
+    expect(stop.getAttribute('aria-pressed')).toBe('true');
+    audio.advance(1);
+    expect(await screen.findByRole('button', { name: 'Read aloud' })).toBeTruthy();
+  });
+
+  it('Stop silences it at once', async () => {
+    audio = installScriptedAudio();
+    api = fakeApi({
+      'POST /api/voice/speak': () =>
+        new Response(wavFile(new Float32Array(160_000).fill(0.2), 16_000), {
+          headers: { 'content-type': 'audio/wav' },
+        }),
+    });
+    const user = userEvent.setup();
+    renderReply('A very long story.');
+    await user.click(screen.getByRole('button', { name: 'Read aloud' }));
+    await waitFor(() => expect(audio.sources).toHaveLength(1));
+    await user.click(await screen.findByRole('button', { name: 'Stop reading aloud' }));
+    expect(audio.sources[0]?.stopped).toBe(true);
+    expect(screen.getByRole('button', { name: 'Read aloud' })).toBeTruthy();
+  });
+
+  it('says why when the server cannot speak', async () => {
+    audio = installScriptedAudio();
+    api = fakeApi({
+      'POST /api/voice/speak': () =>
+        apiError(503, 'engine_unavailable', 'No speech engine is ready on this server.'),
+    });
+    const user = userEvent.setup();
+    renderReply('Hello.');
+    await user.click(screen.getByRole('button', { name: 'Read aloud' }));
+    expect((await screen.findByRole('alert')).textContent).toContain('Couldn’t read it aloud');
+    expect(screen.getByRole('button', { name: 'Read aloud' })).toBeTruthy();
   });
 });

@@ -16,11 +16,13 @@ import {
 import { memo, useEffect, useId, useRef, useState } from 'react';
 import { isPendingId } from '../../lib/chat-stream';
 import type { ChatMessage } from '../../lib/conversations';
+import { FEATURES } from '../../lib/features';
 import { AvatarPicture } from '../avatars/avatar-picture';
 import { textareaClass } from '../avatars/fields';
 import { menuContentClass, menuItemClass } from '../avatars/menu';
 import { CopyButton } from '../copy-button';
 import { RememberedChip } from '../memory/remembered-chip';
+import { ReadAloudButton } from '../voice/read-aloud-button';
 import { actionButtonClass } from './chat-styles';
 import { MessageFiles } from './message-attachments';
 import { bodySegments, MessageBody } from './message-body';
@@ -46,7 +48,7 @@ export type DeleteScope = 'message' | 'branch';
 
 interface MessageItemProps {
   message: ChatMessage;
-  avatar: { name: string; imageUrl: string } | null;
+  avatar: { id?: string; name: string; imageUrl: string } | null;
   /** A reply is being written somewhere in this conversation: no branching meanwhile. */
   busy: boolean;
   /** The message a search led to: marked until the next one. */
@@ -234,6 +236,13 @@ export const MessageItem = memo(function MessageItem({
                   text={message.content}
                   label={mine ? 'Copy message' : 'Copy reply as Markdown'}
                   title={mine ? 'Copy' : 'Copy as Markdown'}
+                />
+              ) : null}
+              {FEATURES.voice && message.role === 'assistant' && message.content ? (
+                <ReadAloudButton
+                  messageId={message.id}
+                  text={message.content}
+                  avatarId={avatar?.id ?? null}
                 />
               ) : null}
               {unanswered ? (

@@ -10,7 +10,7 @@ const BOTTOM_SLACK = 80;
 
 interface MessageListProps {
   messages: ChatMessage[];
-  avatar: { name: string; imageUrl: string } | null;
+  avatar: { id?: string; name: string; imageUrl: string } | null;
   busy: boolean;
   actions: MessageActions;
   /** Scroll to this message and mark it (a search hit). */

@@ -27,6 +27,29 @@ function server(suggest: () => unknown = () => ({})) {
       return { avatar: stored };
     },
     'POST /api/avatars/suggest': suggest,
+    'GET /api/voice/engines': () => ({
+      engines: [
+        { id: 'piper', kind: 'tts', family: 'sherpa-onnx', label: 'Piper', remote: false, ready: true },
+        {
+          id: 'espeak-ng',
+          kind: 'tts',
+          family: 'system',
+          label: 'eSpeak NG',
+          remote: false,
+          ready: false,
+          code: 'engine_missing',
+          detail: 'espeak-ng is not installed',
+        },
+      ],
+      defaults: { vad: null, stt: null, tts: 'piper' },
+    }),
+    'GET /api/voice/engines/piper/voices': () => ({
+      voices: [
+        { id: 'en_US-amy-medium', label: 'Amy', language: 'en-US', gender: 'female' },
+        { id: 'en_GB-alan-low', label: 'Alan', language: 'en-GB', gender: 'male' },
+      ],
+    }),
+    'GET /api/voice/engines/espeak-ng/voices': () => ({ voices: [] }),
   });
   return { ...api, stored: () => stored };
 }
@@ -111,14 +134,39 @@ describe('the avatar editor', () => {
     expect(api.stored()).toMatchObject({ name: 'Nova Prime', voice: nova.voice, memory: nova.memory });
   });
 
-  it('shows each section again when its switch is on', async () => {
-    await withFeatures({ voice: true, memory: true }, async () => {
-      renderApp({ fetch: server().fetch, path: `/avatars/${nova.id}` });
-      expect(await screen.findByRole('heading', { name: 'Voice' })).toBeTruthy();
-      expect(screen.getByRole('heading', { name: 'Memory' })).toBeTruthy();
-      expect(screen.getByDisplayValue('en_US-amy-medium')).toBeTruthy();
-      expect(screen.getByText('Remember things about me')).toBeTruthy();
+  it('shows the Voice and Memory sections (both shipped), with the stored voice chosen', async () => {
+    renderApp({ fetch: server().fetch, path: `/avatars/${nova.id}` });
+    expect(await screen.findByRole('heading', { name: 'Voice' })).toBeTruthy();
+    expect(screen.getByRole('heading', { name: 'Memory' })).toBeTruthy();
+    expect(screen.getByText('Remember things about me')).toBeTruthy();
+    const engine = screen.getByRole<HTMLSelectElement>('combobox', { name: 'Engine' });
+    expect(engine.value).toBe('piper');
+    // The engine's voices, by name, with the stored one chosen.
+    await screen.findByRole('option', { name: 'Amy (en-US, female)' });
+    expect(screen.getByRole<HTMLSelectElement>('combobox', { name: 'Voice' }).value).toBe('en_US-amy-medium');
+  });
+
+  it('changes the voice from the engine’s list and saves engine, voice, rate and pitch', async () => {
+    const api = server();
+    const user = userEvent.setup();
+    renderApp({ fetch: api.fetch, path: `/avatars/${nova.id}` });
+    await screen.findByRole('option', { name: 'Alan (en-GB, male)' });
+    await user.selectOptions(screen.getByRole('combobox', { name: 'Voice' }), 'en_GB-alan-low');
+    await user.click(screen.getByRole('button', { name: /^Save(?! as preset)/ }));
+    await waitFor(() => expect(api.requests.some((r) => r.method === 'PATCH')).toBe(true));
+    expect(api.requests.find((r) => r.method === 'PATCH')?.body).toEqual({
+      voice: { engine: 'piper', voice: 'en_GB-alan-low', rate: 1.25, pitch: 0.9 },
     });
+  });
+
+  it('says why an engine is not ready, and a new engine starts from its default voice', async () => {
+    const user = userEvent.setup();
+    renderApp({ fetch: server().fetch, path: `/avatars/${nova.id}` });
+    const engine = await screen.findByRole<HTMLSelectElement>('combobox', { name: 'Engine' });
+    await screen.findByRole('option', { name: 'eSpeak NG — not ready' });
+    await user.selectOptions(engine, 'espeak-ng');
+    expect(await screen.findByText('Not ready: espeak-ng is not installed')).toBeTruthy();
+    expect(screen.getByRole<HTMLSelectElement>('combobox', { name: 'Voice' }).value).toBe('');
   });
 
   it('says the model is at fault when its suggestion has the wrong shape', async () => {

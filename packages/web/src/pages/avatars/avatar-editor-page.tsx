@@ -582,13 +582,13 @@ function AvatarEditor({ avatar }: { avatar: Avatar }) {
             />
           </Section>
 
-          {/* Stored, but nothing speaks until voice ships (lib/features.ts). */}
           {FEATURES.voice ? (
-            <Section title="Voice" description="How it sounds in voice conversations.">
+            <Section title="Voice" description="How it sounds in calls and when a reply is read aloud.">
               <VoiceSettings
                 voice={draft.voice}
                 readOnly={readOnly}
                 onChange={(voice) => set('voice', voice)}
+                avatarId={avatar.id}
               />
             </Section>
           ) : null}

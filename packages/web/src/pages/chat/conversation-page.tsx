@@ -1,5 +1,5 @@
 import { LuminaApiError } from '@lumina/sdk';
-import { ArrowLeft, Brain, GitFork, RotateCcw, ScrollText, WifiOff, X } from 'lucide-react';
+import { ArrowLeft, Brain, GitFork, Phone, RotateCcw, ScrollText, WifiOff, X } from 'lucide-react';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useLocation, useNavigate, useParams, useSearchParams } from 'react-router';
 import { Composer } from '../../components/chat/composer';
@@ -16,6 +16,7 @@ import { ErrorPanel } from '../../components/error-panel';
 import { FormAlert } from '../../components/form-alert';
 import { DEFAULT_CHAIN, ModelPicker } from '../../components/models/model-picker';
 import { Skeleton } from '../../components/skeleton';
+import { CallView } from '../../components/voice/call-view';
 import { friendlyMessage, serverErrorRequestId } from '../../lib/api-errors';
 import { useComposerAttachments, visionlessModelName } from '../../lib/attachments';
 import { useChatShortcuts, useShortcuts, useSwipeKeys } from '../../lib/chat-shortcuts';
@@ -105,6 +106,7 @@ function Conversation({ conversationId }: { conversationId: string }) {
   const [editLastKey, setEditLastKey] = useState(0);
   const [deleting, setDeleting] = useState<{ id: string; scope: DeleteScope } | null>(null);
   const [promptOpen, setPromptOpen] = useState(false);
+  const [calling, setCalling] = useState(false);
   const [actionError, setActionError] = useState<unknown>(null);
   const composer = useRef<HTMLTextAreaElement>(null);
   const resumed = useRef<string | null>(null);
@@ -121,7 +123,7 @@ function Conversation({ conversationId }: { conversationId: string }) {
   const title = stream.live?.title ?? displayTitle(conversation);
   const avatar = avatars.find((a) => a.id === conversation.avatarId) ?? null;
   const avatarLook = useMemo(
-    () => (avatar ? { name: avatar.name, imageUrl: avatar.imageUrl } : null),
+    () => (avatar ? { id: avatar.id, name: avatar.name, imageUrl: avatar.imageUrl } : null),
     [avatar],
   );
   const { personas, defaultPersonaId } = usePersonas();
@@ -301,6 +303,13 @@ function Conversation({ conversationId }: { conversationId: string }) {
     return true;
   });
 
+  // What was said in the call is stored by the server: the branch is read again when it ends.
+  const { refetch: refetchBranch } = branch;
+  const closeCall = useCallback(() => {
+    setCalling(false);
+    void refetchBranch();
+  }, [refetchBranch]);
+
   const noModelError = requestError?.code === 'no_model_configured';
   // Files dropped anywhere on the conversation join the message.
   const draggingFiles = useFileDrop(page, attachments.add);
@@ -320,6 +329,18 @@ function Conversation({ conversationId }: { conversationId: string }) {
             {conversation.archived ? ' · archived' : ''}
           </p>
         </div>
+        {FEATURES.voice ? (
+          <button
+            type="button"
+            className="icon-btn size-10 shrink-0"
+            aria-label={`Call ${avatar?.name ?? 'the avatar'}`}
+            title="Voice call"
+            disabled={stream.streaming}
+            onClick={() => setCalling(true)}
+          >
+            <Phone className="size-5" aria-hidden="true" />
+          </button>
+        ) : null}
         <div className="flex w-full min-w-0 items-center gap-3 sm:w-auto">
           {avatar && FEATURES.memory ? (
             <Link
@@ -488,6 +509,14 @@ function Conversation({ conversationId }: { conversationId: string }) {
           </FormAlert>
         ) : null}
       </Composer>
+
+      {calling ? (
+        <CallView
+          conversationId={conversationId}
+          avatar={{ name: avatar?.name ?? 'the avatar', imageUrl: avatar?.imageUrl ?? null }}
+          onClose={closeCall}
+        />
+      ) : null}
 
       <BranchedToast from={branchedFrom} onDismiss={() => setBranchedFrom(null)} />
 
