@@ -1,4 +1,4 @@
-import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,6 +27,111 @@ import { createLlamaCppProvider, type LlamaCppProvider } from './llama-cpp-provi
 const TINY_RANDOM = 'llama-2-tiny-random.gguf';
 const MODEL_ID = `llama-cpp/${TINY_RANDOM}`;
 
+const ENCODER = 'tiny-nomic-bert.gguf';
+const ENCODER_DIMS = 16;
+
+/**
+ * Writes a GGUF of the default embedding model's architecture (`nomic-bert`: an encoder with
+ * fused QKV, rotary positions, a SwiGLU feed-forward and mean pooling) at toy size: 1 layer of
+ * 16 dimensions, a WordPiece vocabulary of 160 tokens, pseudo-random weights. The real
+ * nomic-embed-text (146 MB) cannot be fetched here; this runs the same code path in the engine.
+ */
+async function writeTinyNomicBert(file: string): Promise<void> {
+  const E = ENCODER_DIMS;
+  const FF = 32;
+  const words = ['the', 'cat', 'sam', 'lives', 'in', 'lyon', 'plays', 'cello', 'keeper', 'lamp', 'sea'];
+  const letters = 'abcdefghijklmnopqrstuvwxyz'.split('');
+  const vocab = Array.from({ length: 104 }, (_, i) => `[unused${i}]`);
+  vocab[0] = '[PAD]';
+  vocab[100] = '[UNK]';
+  vocab[101] = '[CLS]';
+  vocab[102] = '[SEP]';
+  vocab[103] = '[MASK]';
+  vocab.push(...words, ...letters, ...letters.map((l) => `##${l}`), '.', ',', '?');
+  const special = new Set([0, 100, 101, 102, 103]);
+
+  const chunks: Buffer[] = [];
+  const u32 = (n: number) => {
+    const b = Buffer.alloc(4);
+    b.writeUInt32LE(n);
+    return b;
+  };
+  const u64 = (n: number) => {
+    const b = Buffer.alloc(8);
+    b.writeBigUInt64LE(BigInt(n));
+    return b;
+  };
+  const str = (text: string) => Buffer.concat([u64(Buffer.byteLength(text)), Buffer.from(text)]);
+  const f32 = (n: number) => {
+    const b = Buffer.alloc(4);
+    b.writeFloatLE(n);
+    return b;
+  };
+  const kv: Buffer[] = [];
+  const put = (key: string, type: number, value: Buffer) =>
+    kv.push(Buffer.concat([str(key), u32(type), value]));
+  const [UINT32, INT32, FLOAT32, BOOL, STRING, ARRAY] = [4, 5, 6, 7, 8, 9];
+  put('general.architecture', STRING, str('nomic-bert'));
+  put('general.name', STRING, str('tiny-nomic-bert'));
+  put('nomic-bert.context_length', UINT32, u32(64));
+  put('nomic-bert.embedding_length', UINT32, u32(E));
+  put('nomic-bert.feed_forward_length', UINT32, u32(FF));
+  put('nomic-bert.block_count', UINT32, u32(1));
+  put('nomic-bert.attention.head_count', UINT32, u32(2));
+  put('nomic-bert.attention.layer_norm_epsilon', FLOAT32, f32(1e-12));
+  put('nomic-bert.attention.causal', BOOL, Buffer.from([0]));
+  put('nomic-bert.pooling_type', UINT32, u32(1)); // mean
+  put('nomic-bert.rope.freq_base', FLOAT32, f32(1000));
+  put('tokenizer.ggml.model', STRING, str('bert'));
+  put('tokenizer.ggml.token_type_count', UINT32, u32(2));
+  put('tokenizer.ggml.tokens', ARRAY, Buffer.concat([u32(STRING), u64(vocab.length), ...vocab.map(str)]));
+  put(
+    'tokenizer.ggml.token_type',
+    ARRAY,
+    Buffer.concat([u32(INT32), u64(vocab.length), ...vocab.map((_, i) => u32(special.has(i) ? 3 : 1))]),
+  );
+
+  // Tensors in ggml order (innermost dimension first), F32.
+  const tensors: [string, number[]][] = [
+    ['token_embd.weight', [E, vocab.length]],
+    ['token_types.weight', [E, 2]],
+    ['token_embd_norm.weight', [E]],
+    ['token_embd_norm.bias', [E]],
+    ['blk.0.attn_qkv.weight', [E, 3 * E]],
+    ['blk.0.attn_output.weight', [E, E]],
+    ['blk.0.attn_output_norm.weight', [E]],
+    ['blk.0.attn_output_norm.bias', [E]],
+    ['blk.0.ffn_up.weight', [E, FF]],
+    ['blk.0.ffn_gate.weight', [E, FF]],
+    ['blk.0.ffn_down.weight', [FF, E]],
+    ['blk.0.layer_output_norm.weight', [E]],
+    ['blk.0.layer_output_norm.bias', [E]],
+  ];
+  const align = (n: number) => Math.ceil(n / 32) * 32;
+  let seed = 12345;
+  const random = () => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed / 2 ** 31 - 0.5;
+  };
+  const infos: Buffer[] = [];
+  const data: Buffer[] = [];
+  let offset = 0;
+  for (const [name, dims] of tensors) {
+    const count = dims.reduce((a, b) => a * b, 1);
+    infos.push(Buffer.concat([str(name), u32(dims.length), ...dims.map(u64), u32(0), u64(offset)]));
+    const values = Buffer.alloc(align(count * 4));
+    const isNorm = name.includes('norm');
+    for (let i = 0; i < count; i++) {
+      values.writeFloatLE(isNorm ? (name.endsWith('weight') ? 1 : 0) : random() * 0.5, i * 4);
+    }
+    data.push(values);
+    offset += values.length;
+  }
+  chunks.push(Buffer.from('GGUF'), u32(3), u64(tensors.length), u64(kv.length), ...kv, ...infos);
+  const header = Buffer.concat(chunks);
+  await writeFile(file, Buffer.concat([header, Buffer.alloc(align(header.length) - header.length), ...data]));
+}
+
 let modelsDir: string;
 let DIMS: number;
 let provider: LlamaCppProvider;
@@ -42,6 +147,7 @@ beforeAll(async () => {
   DIMS = (await readGgufMetadata(fixturePath('models', TINY_RANDOM))).embeddingLength!;
   modelsDir = await mkdtemp(path.join(os.tmpdir(), 'lumina-llama-embed-'));
   await copyFile(fixturePath('models', TINY_RANDOM), path.join(modelsDir, TINY_RANDOM));
+  await writeTinyNomicBert(path.join(modelsDir, ENCODER));
   provider = createLlamaCppProvider({
     modelsDir,
     contextSize: 128,
@@ -88,7 +194,31 @@ describe('llama-cpp embedding model', () => {
     expect(loads.filter((name) => name === TINY_RANDOM)).toHaveLength(1);
   });
 
+  it('embeds with an encoder of the default model’s architecture (nomic-bert), listed as an embedding model', async () => {
+    const listed = await provider.listModels();
+    expect(listed.find((m) => m.name === ENCODER)?.capabilities).toMatchObject({ embeddings: true });
+    expect(listed.find((m) => m.name === TINY_RANDOM)?.capabilities).toMatchObject({ embeddings: false });
+
+    const model = provider.embeddingModel(ENCODER);
+    const { embeddings } = await model.embed(['sam lives in lyon', 'the cat', 'sam lives in lyon', 'zzz qq']);
+    expect(embeddings.map((vector) => vector.length)).toEqual([
+      ENCODER_DIMS,
+      ENCODER_DIMS,
+      ENCODER_DIMS,
+      ENCODER_DIMS,
+    ]);
+    for (const vector of embeddings) expect(vector.every(Number.isFinite) && norm(vector) > 0).toBe(true);
+    expect(embeddings[2]).toEqual(embeddings[0]);
+    expect(embeddings[1]).not.toEqual(embeddings[0]);
+    // An input longer than the encoder's 64-token context is cut, not refused (it reads its
+    // whole input in one batch).
+    const long = await model.embed(['sam lives in lyon '.repeat(100)]);
+    expect(long.embeddings[0]).toHaveLength(ENCODER_DIMS);
+    expect(long.usage.inputTokens).toBeLessThan(64);
+  });
+
   it('shares the loaded model and the lock with the chat model', async () => {
+    const before = loads.length;
     const chat = provider.chatModel(TINY_RANDOM);
     const embedding = provider.embeddingModel(TINY_RANDOM);
     const [count, vectors] = await Promise.all([
@@ -98,7 +228,8 @@ describe('llama-cpp embedding model', () => {
     expect(count).toBe(2);
     expect(vectors.embeddings[0]).toHaveLength(DIMS);
     expect(provider.loadedModels()).toEqual([TINY_RANDOM]);
-    expect(loads.filter((name) => name === TINY_RANDOM)).toHaveLength(1);
+    // Both requests together loaded the weights at most once (the encoder test unloaded them).
+    expect(loads.length - before).toBeLessThanOrEqual(1);
   });
 
   it('cuts a text longer than the context instead of failing, and bounds the characters read', async () => {
