@@ -85,6 +85,7 @@ import { providerRoutes } from './routes/providers.routes.js';
 import { searchRoutes } from './routes/search.routes.js';
 import { settingsRoutes } from './routes/settings.routes.js';
 import { usageRoutes } from './routes/usage.routes.js';
+import { voiceRoutes } from './routes/voice.routes.js';
 import { voiceSocketRoutes } from './routes/voice-socket.routes.js';
 import { createApiLimiter, registerApiRateLimit } from './security/api-rate-limit.js';
 import { registerAuthentication } from './security/authenticate.js';
@@ -132,6 +133,7 @@ import { createUsageReportService } from './services/usage-report.service.js';
 import { createUserAdminService } from './services/user-admin.service.js';
 import { callEngines } from './voice/call-engines.js';
 import { createVoiceEngines } from './voice/engines/registry.js';
+import { createVoiceModels } from './voice/engines/sherpa-models.js';
 
 export interface AppDeps {
   config: Config;
@@ -339,7 +341,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onClose', async () => clearInterval(monitor));
 
   const health = createHealthService({ storage, redis, providers: () => registry.systemHealth() });
-  await app.register(healthRoutes(health));
+  // Voice engine readiness in /health (docs/voice.md); the registry is created with the voice routes below.
+  await app.register(healthRoutes(health, () => voiceEngines.list()));
   await app.register(authRoutes({ auth, guard, config }));
   await app.register(apiTokenRoutes(createApiTokenService({ db: storage.db, invalidateUser })));
   await app.register(
@@ -583,6 +586,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Voice calls (issue 14, docs/voice.md): a voice turn is a typed send; the avatar's voice answers.
   const voiceEngines = createVoiceEngines({ localOnly: config.localOnly });
   app.addHook('preClose', () => voiceEngines.close());
+  await app.register(
+    voiceRoutes({
+      engines: voiceEngines,
+      models: createVoiceModels({
+        dataDir: config.dataDir,
+        fetch: outbound.fetch('trusted', DOWNLOAD_LIMITS), // admin-only downloads of catalog URLs
+      }),
+      avatarVoice: async (userId, avatarId) => (await avatarService.get(userId, avatarId)).voice,
+    }),
+  );
   const voiceAvatars = createAvatarRepository(storage.db);
   await app.register(
     voiceSocketRoutes({

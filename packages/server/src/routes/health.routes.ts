@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { HealthService } from '../services/health.service.js';
+import type { ListedEngine } from '../voice/engines/registry.js';
 
 const check = z.object({
   status: z.enum(['ok', 'error']),
@@ -35,12 +36,28 @@ export const healthReportSchema = z
         .describe(
           'Providers configured for the whole instance; a failing provider does not make the server unusable',
         ),
+      voice: z
+        .object({
+          engines: z.array(
+            z.object({
+              id: z.string(),
+              kind: z.enum(['vad', 'stt', 'tts']),
+              ready: z.boolean(),
+              code: z.string().optional(),
+              detail: z.string().optional(),
+            }),
+          ),
+        })
+        .optional()
+        .describe(
+          'Voice engines (docs/voice.md) and whether each can run now; not ready ones do not degrade',
+        ),
     }),
   })
   .meta({ id: 'HealthReport' });
 
 export const healthRoutes =
-  (health: HealthService): FastifyPluginAsyncZod =>
+  (health: HealthService, voiceEngines?: () => Promise<ListedEngine[]>): FastifyPluginAsyncZod =>
   async (app) => {
     app.get(
       '/health',
@@ -52,7 +69,14 @@ export const healthRoutes =
         },
       },
       async (_request, reply) => {
-        const report = await health.check();
+        let report = await health.check();
+        if (voiceEngines) {
+          const engines = await voiceEngines().catch((): ListedEngine[] => []);
+          const voice = {
+            engines: engines.map(({ id, kind, ready, code, detail }) => ({ id, kind, ready, code, detail })),
+          };
+          report = { ...report, checks: { ...report.checks, voice } } as typeof report;
+        }
         // A degraded instance still serves every request, so a load balancer must keep it.
         return reply.status(report.status === 'error' ? 503 : 200).send(report);
       },

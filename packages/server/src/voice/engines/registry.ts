@@ -77,7 +77,9 @@ export function createVoiceEngines(options: VoiceEnginesOptions): VoiceEngines {
 
   const usable = (engine: VoiceEngine) => !(engine.remote && options.localOnly);
 
+  let refreshedAt = 0;
   async function refresh(): Promise<void> {
+    refreshedAt = Date.now();
     await Promise.all(
       engines.map(async (engine) => {
         try {
@@ -123,7 +125,8 @@ export function createVoiceEngines(options: VoiceEnginesOptions): VoiceEngines {
   return {
     async list() {
       await firstCheck;
-      await refresh();
+      // `/health` lists on every probe: readiness a few seconds old is fresh enough.
+      if (Date.now() - refreshedAt > 5_000) await refresh();
       return engines.map((engine) => {
         const state = readiness.get(engine.id) ?? { ready: false, code: 'engine_failed' };
         const info: ListedEngine = {
