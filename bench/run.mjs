@@ -17,6 +17,7 @@ import { benchMemory } from './memory.mjs';
 import { benchProviders } from './providers.mjs';
 import { benchSearch } from './search.mjs';
 import { benchStartup } from './startup.mjs';
+import { benchVoice } from './voice.mjs';
 
 const BENCHES = {
   startup: benchStartup,
@@ -29,6 +30,7 @@ const BENCHES = {
   flush: benchFlush,
   search: benchSearch,
   hostile: benchHostile,
+  voice: benchVoice,
 };
 
 const options = benchOptions();
@@ -63,8 +65,9 @@ if (options.save) {
 }
 
 /** One line per target from the issue: the figure, the limit, and whether it is met. */
-function summarizeTargets({ startup, memory, health, auth, providers, chat, search, hostile }) {
+function summarizeTargets({ startup, memory, health, auth, providers, chat, search, hostile, voice }) {
   const targets = {};
+  if (voice?.targets) Object.assign(targets, voice.targets);
   if (startup) {
     for (const mode of ['pglite', 'postgres']) {
       if (!startup[mode]) continue;
