@@ -5,6 +5,9 @@ import { type MicCapture, MicError, startMicCapture } from './mic-capture';
 import type { PlaybackQueue } from './playback-queue';
 import { type CallMode, type ClientMessage, parseServerMessage } from './protocol';
 
+/** How long without sending before the keep-alive (well inside the server's 60 s idle limit). */
+const KEEPALIVE_MS = 25_000;
+
 /** The /ws/voice address for a conversation, on this page's origin. */
 export function voiceSocketUrl(
   conversationId: string,
@@ -31,11 +34,23 @@ export function useVoiceCall(conversationId: string, initialMode: CallMode = 'ha
   // Playback the person stopped themselves (push-to-talk during a reply): reported when the server confirms.
   const stoppedAtMs = useRef<number | null>(null);
 
+  const lastSent = useRef(0);
   const send = useCallback((message: ClientMessage | ArrayBuffer) => {
     const ws = socket.current;
     if (!ws || ws.readyState !== WebSocket.OPEN) return;
     ws.send(message instanceof ArrayBuffer ? message : JSON.stringify(message));
+    lastSent.current = Date.now();
   }, []);
+
+  // The server ends a call after 60 s with nothing received (4408). Muted, or waiting in
+  // push-to-talk, no audio goes out: the mute state, said again, shows the call is still open.
+  useEffect(() => {
+    const timer = setInterval(() => {
+      if (live.current.started && Date.now() - lastSent.current > KEEPALIVE_MS)
+        send({ type: 'mute', muted: live.current.muted });
+    }, 5_000);
+    return () => clearInterval(timer);
+  }, [send]);
 
   const openSocket = useCallback(
     (mode: CallMode) => {
@@ -47,8 +62,6 @@ export function useVoiceCall(conversationId: string, initialMode: CallMode = 'ha
       socket.current = ws;
       ws.onopen = () => {
         ws.send(JSON.stringify({ type: 'start', sampleRate: mic.current?.sampleRate ?? 16_000, mode }));
-        if (live.current.muted) ws.send(JSON.stringify({ type: 'mute', muted: true }));
-        live.current.started = true;
       };
       ws.onmessage = (event: MessageEvent<string | ArrayBuffer>) => {
         if (socket.current !== ws) return;
@@ -59,7 +72,11 @@ export function useVoiceCall(conversationId: string, initialMode: CallMode = 'ha
         const message = parseServerMessage(event.data);
         if (!message) return;
         const playback = queue.current;
-        if (message.type === 'tts_start') {
+        if (message.type === 'ready') {
+          // Audio and other messages go after `ready` (docs/voice.md); a mute chosen meanwhile too.
+          live.current.started = true;
+          if (live.current.muted) send({ type: 'mute', muted: true });
+        } else if (message.type === 'tts_start') {
           stoppedAtMs.current = null;
           playback?.begin(message.messageId ?? null, message.sampleRate);
         } else if (message.type === 'tts_end') playback?.finish(message.messageId ?? null);
@@ -146,7 +163,7 @@ export function useVoiceCall(conversationId: string, initialMode: CallMode = 'ha
     (muted: boolean) => {
       live.current.muted = muted;
       if (muted) live.current.talking = false;
-      send({ type: 'mute', muted });
+      if (live.current.started) send({ type: 'mute', muted });
       dispatch({ type: 'mute', muted });
     },
     [send],
@@ -166,7 +183,7 @@ export function useVoiceCall(conversationId: string, initialMode: CallMode = 'ha
       if (mode !== 'push_to_talk' || muted || down === talking) return;
       live.current.talking = down;
       if (down && queue.current?.playing) cancelReply();
-      if (!down) send({ type: 'end' });
+      if (!down && live.current.started) send({ type: 'end' });
       dispatch({ type: 'talk', down });
     },
     [send, cancelReply],

@@ -35,6 +35,9 @@ export interface VoiceModel {
   sha256: string;
   license: string;
   installed: boolean;
+  /** Why it is not installed: model_missing, model_corrupt. */
+  code?: string;
+  detail?: string;
 }
 
 export interface SpeakRequest {

@@ -291,6 +291,7 @@ function ModelRow({ model, admin }: { model: VoiceModel; admin: boolean }) {
           <p className="text-[13px] text-ink-muted">
             {KIND_NAMES[model.kind] ?? model.kind} · {formatBytes(model.sizeBytes)} · {model.license}
           </p>
+          {!installed && model.detail ? <p className="text-[13px] text-ink-muted">{model.detail}</p> : null}
         </div>
         {admin && !installed ? (
           running ? (
