@@ -7678,6 +7678,354 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/voice/engines": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every voice engine on this instance, whether it can run now, and the defaults */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            engines: components["schemas"]["VoiceEngine"][];
+                            defaults: {
+                                vad: string;
+                                stt: string;
+                                tts: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/voice/engines/{id}/voices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A TTS engine's voices */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            voices: components["schemas"]["TtsVoice"][];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/voice/speak": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Speech for a text (audio/wav, PCM16 mono) in an avatar's voice or the one given
+         * @description The avatar's voice (engine, voice, rate, pitch) unless a field overrides it; without an avatar, the default engine. Voice preview and read-aloud use it. 404 for an avatar you cannot chat with.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        text: string;
+                        /** Format: uuid */
+                        avatarId?: string;
+                        engine?: string;
+                        voice?: string;
+                        rate?: number;
+                        pitch?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description audio/wav, PCM16 mono at the engine’s rate */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": unknown;
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                502: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                504: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/voice/models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Downloadable speech models (sherpa-onnx) and whether each is installed */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            models: components["schemas"]["VoiceModel"][];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/voice/models/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Download a speech model with resume and SHA-256 per file
+         * @description SSE: `progress {receivedBytes, totalBytes, bytesPerSecond}` … then `done {id, sizeBytes, files}` or `error {code, message}`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/conversations/{id}/context": {
         parameters: {
             query?: never;
@@ -8868,6 +9216,17 @@ export interface components {
                         checkedAt: string | null;
                     };
                 };
+                /** @description Voice engines (docs/voice.md) and whether each can run now; not ready ones do not degrade */
+                voice?: {
+                    engines: {
+                        id: string;
+                        /** @enum {string} */
+                        kind: "vad" | "stt" | "tts";
+                        ready: boolean;
+                        code?: string;
+                        detail?: string;
+                    }[];
+                };
             };
         };
         CatalogEmbeddingModelInput: {
@@ -9270,6 +9629,47 @@ export interface components {
             backend: ("openai" | "automatic1111" | "comfyui") | null;
             /** @description Why it is not available: no service set up, or local-only mode with a cloud service */
             reason: ("not_configured" | "local_only") | null;
+        };
+        VoiceEngineInput: {
+            id: string;
+            /** @enum {string} */
+            kind: "vad" | "stt" | "tts";
+            /** @enum {string} */
+            family: "system" | "sherpa" | "network" | "builtin";
+            label: string;
+            /** @description Audio leaves this machine; refused in local-only mode */
+            remote: boolean;
+            ready: boolean;
+            /** @description Why not ready: engine_not_installed, model_missing, local_only, … */
+            code?: string;
+            /** @description One sentence, with what to install */
+            detail?: string;
+        };
+        TtsVoiceInput: {
+            id: string;
+            label: string;
+            language: string | null;
+            gender: ("female" | "male") | null;
+        };
+        VoiceModelInput: {
+            id: string;
+            /** @enum {string} */
+            kind: "vad" | "stt" | "tts";
+            engine: string;
+            label: string;
+            sizeBytes: number;
+            /** @description SHA-256 of the model's largest file; every file's is in `files` */
+            sha256: string;
+            license: string;
+            installed: boolean;
+            /** @description model_missing or model_corrupt when not installed */
+            code?: string;
+            detail?: string;
+            files: {
+                name: string;
+                sizeBytes: number;
+                sha256: string;
+            }[];
         };
         MessagePart: {
             /** @constant */
@@ -10123,6 +10523,17 @@ export interface components {
                         checkedAt: string | null;
                     };
                 };
+                /** @description Voice engines (docs/voice.md) and whether each can run now; not ready ones do not degrade */
+                voice?: {
+                    engines: {
+                        id: string;
+                        /** @enum {string} */
+                        kind: "vad" | "stt" | "tts";
+                        ready: boolean;
+                        code?: string;
+                        detail?: string;
+                    }[];
+                };
             };
         };
         CatalogEmbeddingModel: {
@@ -10525,6 +10936,47 @@ export interface components {
             backend: ("openai" | "automatic1111" | "comfyui") | null;
             /** @description Why it is not available: no service set up, or local-only mode with a cloud service */
             reason: ("not_configured" | "local_only") | null;
+        };
+        VoiceEngine: {
+            id: string;
+            /** @enum {string} */
+            kind: "vad" | "stt" | "tts";
+            /** @enum {string} */
+            family: "system" | "sherpa" | "network" | "builtin";
+            label: string;
+            /** @description Audio leaves this machine; refused in local-only mode */
+            remote: boolean;
+            ready: boolean;
+            /** @description Why not ready: engine_not_installed, model_missing, local_only, … */
+            code?: string;
+            /** @description One sentence, with what to install */
+            detail?: string;
+        };
+        TtsVoice: {
+            id: string;
+            label: string;
+            language: string | null;
+            gender: ("female" | "male") | null;
+        };
+        VoiceModel: {
+            id: string;
+            /** @enum {string} */
+            kind: "vad" | "stt" | "tts";
+            engine: string;
+            label: string;
+            sizeBytes: number;
+            /** @description SHA-256 of the model's largest file; every file's is in `files` */
+            sha256: string;
+            license: string;
+            installed: boolean;
+            /** @description model_missing or model_corrupt when not installed */
+            code?: string;
+            detail?: string;
+            files: {
+                name: string;
+                sizeBytes: number;
+                sha256: string;
+            }[];
         };
     };
     responses: never;

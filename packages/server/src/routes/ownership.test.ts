@@ -293,6 +293,16 @@ const resources: Record<
     expect: 403,
     why: 'administration routes are closed to non-admins as a whole',
   },
+  '/api/voice/engines/{id}/voices': {
+    create: async () => 'espeak-ng',
+    expect: 200,
+    why: "an engine id names one of the instance's voice engines, which every user may use: nobody's resource",
+  },
+  '/api/admin/voice/models/{id}': {
+    create: async () => 'sherpa-onnx-streaming-zipformer-en-20M-2023-02-17',
+    expect: 403,
+    why: 'administration routes are closed to non-admins as a whole',
+  },
 };
 
 const idRoutes = Object.entries(spec.paths)

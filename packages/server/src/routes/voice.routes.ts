@@ -24,44 +24,6 @@ export interface VoiceRouteDeps {
 
 export const MAX_SPEAK_TEXT = 2_000;
 
-const engineDto = z
-  .object({
-    id: z.string(),
-    kind: z.enum(['vad', 'stt', 'tts']),
-    family: z.enum(['system', 'sherpa', 'network', 'builtin']),
-    label: z.string(),
-    remote: z.boolean().describe('Audio leaves this machine; refused in local-only mode'),
-    ready: z.boolean(),
-    code: z.string().optional().describe('Why not ready: engine_not_installed, model_missing, local_only, …'),
-    detail: z.string().optional().describe('One sentence, with what to install'),
-  })
-  .meta({ id: 'VoiceEngine' });
-
-const voiceDto = z
-  .object({
-    id: z.string(),
-    label: z.string(),
-    language: z.string().nullable(),
-    gender: z.enum(['female', 'male']).nullable(),
-  })
-  .meta({ id: 'TtsVoice' });
-
-const modelDto = z
-  .object({
-    id: z.string(),
-    kind: z.enum(['vad', 'stt', 'tts']),
-    engine: z.string(),
-    label: z.string(),
-    sizeBytes: z.number().int(),
-    sha256: z.string().describe("SHA-256 of the model's largest file; every file's is in `files`"),
-    license: z.string(),
-    installed: z.boolean(),
-    code: z.string().optional().describe('model_missing or model_corrupt when not installed'),
-    detail: z.string().optional(),
-    files: z.array(z.object({ name: z.string(), sizeBytes: z.number().int(), sha256: z.string() })),
-  })
-  .meta({ id: 'VoiceModel' });
-
 const multiplier = z.number().min(0.25).max(4);
 
 /** Engine errors (plain errors with a string `code`) → the API's codes and statuses. */
@@ -99,6 +61,48 @@ export const voiceRoutes =
     const speakTimeoutMs = deps.speakTimeoutMs ?? 30_000;
     const maxConcurrentSpeak = deps.maxConcurrentSpeak ?? 4;
     let speaking = 0;
+
+    // Named when the routes register, which keeps the components of openapi.json in a stable order.
+    const engineDto = z
+      .object({
+        id: z.string(),
+        kind: z.enum(['vad', 'stt', 'tts']),
+        family: z.enum(['system', 'sherpa', 'network', 'builtin']),
+        label: z.string(),
+        remote: z.boolean().describe('Audio leaves this machine; refused in local-only mode'),
+        ready: z.boolean(),
+        code: z
+          .string()
+          .optional()
+          .describe('Why not ready: engine_not_installed, model_missing, local_only, …'),
+        detail: z.string().optional().describe('One sentence, with what to install'),
+      })
+      .meta({ id: 'VoiceEngine' });
+
+    const voiceDto = z
+      .object({
+        id: z.string(),
+        label: z.string(),
+        language: z.string().nullable(),
+        gender: z.enum(['female', 'male']).nullable(),
+      })
+      .meta({ id: 'TtsVoice' });
+
+    const modelDto = z
+      .object({
+        id: z.string(),
+        kind: z.enum(['vad', 'stt', 'tts']),
+        engine: z.string(),
+        label: z.string(),
+        sizeBytes: z.number().int(),
+        sha256: z.string().describe("SHA-256 of the model's largest file; every file's is in `files`"),
+        license: z.string(),
+        installed: z.boolean(),
+        code: z.string().optional().describe('model_missing or model_corrupt when not installed'),
+        detail: z.string().optional(),
+        files: z.array(z.object({ name: z.string(), sizeBytes: z.number().int(), sha256: z.string() })),
+      })
+      .meta({ id: 'VoiceModel' });
 
     const ttsEngine = async (id: string | null | undefined): Promise<TtsEngine> => {
       let engine: TtsEngine;
