@@ -278,7 +278,7 @@ export async function benchVoice(options = benchOptions()) {
     call.socket.close();
 
     progress('voice: 20 concurrent calls');
-    const sessions = 20;
+    const sessions = Number(process.env.BENCH_VOICE_SESSIONS ?? 20);
     const perCall = quick ? 2 : 3;
     const concurrent = await Promise.all(
       Array.from({ length: sessions }, async (_, i) => {

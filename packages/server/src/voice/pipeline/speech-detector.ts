@@ -10,7 +10,7 @@ export interface EndpointingOptions {
   stopThreshold: number;
   /** Voiced audio needed before an utterance begins: shorter sounds (a cough, a click) are ignored (default 200 ms). */
   minSpeechMs: number;
-  /** Voiced audio over the avatar's voice that interrupts it (default 90 ms; below `minSpeechMs` so barge-in is fast). */
+  /** Voiced audio over the avatar's voice that interrupts it (default 60 ms; below `minSpeechMs` so barge-in is fast). */
   bargeInMs: number;
   /** Silence that ends the turn (default 450 ms). */
   endSilenceMs: number;
@@ -26,7 +26,7 @@ export const DEFAULT_ENDPOINTING: EndpointingOptions = {
   startThreshold: 0.5,
   stopThreshold: 0.35,
   minSpeechMs: 200,
-  bargeInMs: 90,
+  bargeInMs: 60,
   endSilenceMs: 450,
   candidateGapMs: 150,
   preRollMs: 300,
