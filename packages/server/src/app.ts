@@ -584,7 +584,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   );
   await app.register(conversationSocketRoutes({ replies, identities, epochs, limiter: apiLimiter }));
   // Voice calls (issue 14, docs/voice.md): a voice turn is a typed send; the avatar's voice answers.
-  const voiceEngines = createVoiceEngines({ localOnly: config.localOnly });
+  const voiceEngines = createVoiceEngines({ localOnly: config.localOnly, dataDir: config.dataDir });
   app.addHook('preClose', () => voiceEngines.close());
   await app.register(
     voiceRoutes({

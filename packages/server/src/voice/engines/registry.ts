@@ -9,10 +9,12 @@
  * mode with `local_only`.
  */
 
+import path from 'node:path';
 import { createEnergyVad } from './energy-vad.js';
 import { createEspeakTts } from './espeak-tts.js';
 import { createFliteTts } from './flite-tts.js';
 import { createPocketsphinxStt, type PocketsphinxOptions } from './pocketsphinx-stt.js';
+import { createSherpaVad } from './sherpa-vad.js';
 import type {
   EngineInfo,
   EngineKind,
@@ -33,6 +35,10 @@ export interface VoiceEnginesOptions {
   /** LUMINA_LOCAL_ONLY: remote engines are listed but refused. */
   localOnly: boolean;
   pocketsphinx?: PocketsphinxOptions;
+  /** `<data dir>`: Silero VAD is looked for in `voice-models/silero-vad/silero_vad.onnx` there. */
+  dataDir?: string;
+  /** The Silero VAD model file, where it is elsewhere (tests: the fixture). */
+  sileroVadModel?: string;
   /**
    * More engines (sherpa-onnx, network), ahead of the system ones in preference order for
    * their kind. Tests pass engines with missing binaries here too.
@@ -61,7 +67,11 @@ export interface VoiceEngines {
 
 export function createVoiceEngines(options: VoiceEnginesOptions): VoiceEngines {
   const pocketsphinx = createPocketsphinxStt(options.pocketsphinx);
+  const sileroModel =
+    options.sileroVadModel ??
+    (options.dataDir ? path.join(options.dataDir, 'voice-models', 'silero-vad', 'silero_vad.onnx') : null);
   const system: VoiceEngine[] = options.engines ?? [
+    ...(sileroModel ? [createSherpaVad({ model: sileroModel })] : []),
     createEnergyVad(),
     pocketsphinx,
     createEspeakTts(),
