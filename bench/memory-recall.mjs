@@ -1,5 +1,6 @@
 // Memory recall latency (issue 13 target): one user with 100,000 memory items and 1,000,000
-// indexed messages with one avatar (full text + a vector each), then the real recall
+// indexed messages with one avatar (the user's messages, full text + a vector each, and as many
+// avatar replies, full text only), then the real recall
 // (memory/recall.ts: pinned profile, memories, past messages and document chunks, each by BM25
 // and by vector, fused) timed over a set of queries, EXCLUDING the query's embedding (the query
 // vectors are made up front). Seeded with SQL (generate_series); vectors are unit vectors drawn
@@ -9,7 +10,8 @@
 // the exact scan is only reported.
 // Sizes: MEMORY_BENCH_ITEMS (default 100,000; --quick 10,000), MEMORY_BENCH_MESSAGES (default
 // 1,000,000; --quick 100,000), MEMORY_BENCH_DIMS (384), MEMORY_BENCH_QUERIES (200; --quick 50),
-// MEMORY_BENCH_MODES (pglite,postgres). Not bench/memory.mjs: that one measures the server's RSS.
+// MEMORY_BENCH_MODES (pglite,postgres), MEMORY_BENCH_DATA_DIR (PGlite: keep the seeded database
+// there and reuse it on the next run, to iterate on the queries). Not bench/memory.mjs: that one measures the server's RSS.
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -75,7 +77,9 @@ week month year today tomorrow yesterday evening party gift recipe bread cheese 
   .split(/\s+/)
   .filter(Boolean);
 
-async function seed(conn, { items, messages, dims, kind }) {
+async function seed(conn, { items, messages: indexed, dims, kind }) {
+  // `indexed` user messages, each followed by the avatar's reply: twice as many rows.
+  const messages = indexed * 2;
   const conversations = Math.ceil(messages / PER_CONVERSATION);
   const pool = Math.min(POOL, messages + items);
   const commonArray = `array[${COMMON.map((w) => `'${w}'`).join(',')}]::text[]`;
@@ -154,12 +158,14 @@ async function seed(conn, { items, messages, dims, kind }) {
               timestamptz '2024-06-01' + ((n - 1) / ${PER_CONVERSATION}) * interval '3 hours' + ((n - 1) % ${PER_CONVERSATION}) * interval '30 seconds'
        from generate_series(${from}, ${to}) n`,
     );
-    // Every settled message with text gets a vector, as the memory-embed job leaves them.
+    // Every user message gets a vector, as the memory-embed job leaves them (avatar replies are
+    // not recalled, so not embedded).
     await exec(
       conn,
       `insert into message_embeddings (message_id, owner_id, embedding, embedding_model)
        select bench_uuid(3, n), bench_uuid(0, 0), p.v, '${MODEL}'
-       from generate_series(${from}, ${to}) n join bench_pool p on p.id = (n::bigint * 40503) % ${pool}`,
+       from generate_series(${from}, ${to}) n join bench_pool p on p.id = (n::bigint * 40503) % ${pool}
+       where n % 2 = 1`,
     );
   }
   const messagesMs = performance.now() - started;
@@ -231,7 +237,11 @@ async function runOn(storage, sizes) {
   let seeded;
   let asked;
   try {
-    seeded = await seed(conn, { ...sizes, kind: storage.kind });
+    // MEMORY_BENCH_DATA_DIR (PGlite): a database seeded by an earlier run is used as it is.
+    const { rows: existing } = await exec(conn, `select to_regclass('bench_vocab') is not null as seeded`);
+    seeded = existing[0].seeded
+      ? { seedMs: { reused: true }, vectorPool: null }
+      : await seed(conn, { ...sizes, kind: storage.kind });
     asked = await queries(conn, sizes.queries, sizes.dims);
   } finally {
     if (storage.kind === 'postgres') conn.release();
@@ -363,6 +373,7 @@ export async function benchMemoryRecall(options = {}) {
   const { openStorage } = await import(dist('db/storage.js'));
   const sizes = {
     items: Number(process.env.MEMORY_BENCH_ITEMS ?? (options.quick ? 10_000 : 100_000)),
+    /** Indexed (user) messages; each has an avatar reply too, so the table holds twice as many. */
     messages: Number(process.env.MEMORY_BENCH_MESSAGES ?? (options.quick ? 100_000 : 1_000_000)),
     dims: Number(process.env.MEMORY_BENCH_DIMS ?? 384),
     queries: Number(process.env.MEMORY_BENCH_QUERIES ?? (options.quick ? 50 : 200)),
@@ -385,7 +396,8 @@ export async function benchMemoryRecall(options = {}) {
   let pglite = null;
   if (storageModes.includes('pglite')) {
     progress(`memory-recall: PGlite, ${sizes.items} memories, ${sizes.messages} messages`);
-    const dataDir = tempDir();
+    const keep = process.env.MEMORY_BENCH_DATA_DIR;
+    const dataDir = keep ?? tempDir();
     try {
       const storage = await openStorage({ dataDir });
       try {
@@ -394,7 +406,7 @@ export async function benchMemoryRecall(options = {}) {
         await storage.close();
       }
     } finally {
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      if (!keep) fs.rmSync(dataDir, { recursive: true, force: true });
     }
   }
 

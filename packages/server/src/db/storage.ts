@@ -5,6 +5,7 @@ import { sql } from 'drizzle-orm';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import pg from 'pg';
+import { HNSW_SESSION_SETTINGS } from '../memory/vector-index.js';
 import { type DataDirLock, lockDataDir } from './data-dir-lock.js';
 import type { Database } from './database.js';
 import { migrate } from './migrate.js';
@@ -94,6 +95,10 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
       throw new StorageError(`database migration failed on ${storage.location}: ${(err as Error).message}`);
     }
   }
+  // PGlite has one session: vector search settings once (PostgreSQL: per connection, openPostgres).
+  if (storage.kind === 'pglite') {
+    for (const setting of HNSW_SESSION_SETTINGS.split('; ')) await storage.db.execute(sql.raw(setting));
+  }
   return storage;
 }
 
@@ -156,6 +161,9 @@ async function openPostgres(url: string, max: number, connectionTimeoutMillis: n
     await pool.end().catch(() => {});
     throw new StorageError(`cannot connect to PostgreSQL at ${location}: ${describe(err)}`);
   }
+  // Every connection gets recall's vector search settings first (pg queues them before the
+  // connection's first query).
+  if (hasVector) pool.on('connect', (client) => void client.query(HNSW_SESSION_SETTINGS).catch(() => {}));
   const db = drizzlePg({ client: pool, schema }) as unknown as Database;
   const locks = postgresWriterLocks(pool);
   return {

@@ -250,7 +250,13 @@ describeStorage('memory-embed job (%s)', (mode) => {
         content: 'a secret',
       },
     ]);
-    return { userId, avatarId, recallable: ids.slice(0, 6), documentId: document!.id };
+    // Recallable: the user's own settled messages (avatar replies are not recalled, so not embedded).
+    return {
+      userId,
+      avatarId,
+      recallable: ids.slice(0, 6).filter((_, i) => i % 2 === 0),
+      documentId: document!.id,
+    };
   }
 
   /** Every stored vector of the user: table, item, model, dimension, and the text it stands for. */
@@ -295,7 +301,7 @@ describeStorage('memory-embed job (%s)', (mode) => {
     const { run, repository } = instance();
 
     const result = await run(userId);
-    expect(result).toEqual({ model: LAB, embedded: { memory: 6, chunk: 5, message: 6 }, continued: false });
+    expect(result).toEqual({ model: LAB, embedded: { memory: 6, chunk: 5, message: 3 }, continued: false });
     const rows = await vectorsOf(userId);
     expectConsistent(rows);
     expect(
@@ -307,7 +313,7 @@ describeStorage('memory-embed job (%s)', (mode) => {
     expect(new Set(rows.map((r) => r.model))).toEqual(new Set([LAB]));
     expect(await repository.counts(userId, LAB)).toEqual({
       memories: { total: 6, embedded: 6 },
-      messages: { total: 6, embedded: 6 },
+      messages: { total: 3, embedded: 3 },
       documents: { total: 5, embedded: 5 },
     });
     // Another user's items are not touched (and they have no model).
@@ -349,20 +355,20 @@ describeStorage('memory-embed job (%s)', (mode) => {
 
     const from = openai.requests.length;
     const result = await run(userId);
-    expect(result.embedded).toEqual({ memory: 0, chunk: 5, message: 6 });
+    expect(result.embedded).toEqual({ memory: 0, chunk: 5, message: 3 });
     // Only what was still pending was sent again.
     const sent = openai.requests.slice(from).flatMap((r) => r.body.input as string[]);
-    expect(sent).toHaveLength(11);
+    expect(sent).toHaveLength(8);
     expect(sent.some((text) => stored.some((row) => row.content === text))).toBe(false);
     expectConsistent(await vectorsOf(userId));
-    expect(await vectorsOf(userId)).toHaveLength(17);
+    expect(await vectorsOf(userId)).toHaveLength(14);
   });
 
   it('a model change re-embeds everything in bounded runs and never mixes the two models', async () => {
     const { userId } = await seedUser(LAB);
     const { run } = instance();
     await run(userId);
-    expect(await vectorsOf(userId)).toHaveLength(17);
+    expect(await vectorsOf(userId)).toHaveLength(14);
 
     settings.set(userId, { ...settings.get(userId)!, embeddingModel: OLLAMA });
     const next = instance({ runTexts: 6 });
@@ -370,7 +376,7 @@ describeStorage('memory-embed job (%s)', (mode) => {
     expect(first).toEqual({ model: OLLAMA, embedded: { memory: 6, chunk: 0, message: 0 }, continued: true });
     // Half way: each item has one vector, of one model, with that model's dimension.
     const midway = await vectorsOf(userId);
-    expect(midway).toHaveLength(17);
+    expect(midway).toHaveLength(14);
     expectConsistent(midway);
     expect(midway.filter((r) => r.model === OLLAMA).map((r) => r.source)).toEqual(Array(6).fill('memory'));
 
@@ -378,7 +384,7 @@ describeStorage('memory-embed job (%s)', (mode) => {
     while ((await next.run(userId)).continued) runs++;
     expect(runs).toBeGreaterThanOrEqual(2);
     const after = await vectorsOf(userId);
-    expect(after).toHaveLength(17);
+    expect(after).toHaveLength(14);
     expectConsistent(after);
     expect(new Set(after.map((r) => r.model))).toEqual(new Set([OLLAMA]));
     expect(new Set(after.map((r) => r.dims))).toEqual(new Set([32]));
@@ -404,7 +410,7 @@ describeStorage('memory-embed job (%s)', (mode) => {
     });
     const [pending] = await repository.pendingMemories(userId, OLLAMA, 10);
     expect(pending).toMatchObject({ content: 'Sam got a dog' });
-    expect(await vectorsOf(userId)).toHaveLength(17); // the old vectors are intact
+    expect(await vectorsOf(userId)).toHaveLength(14); // the old vectors are intact
 
     // A process started now learns the size from the stored vectors and refuses too.
     await expect(instance().run(userId)).rejects.toMatchObject({ code: 'embedding_dimension_mismatch' });
@@ -414,7 +420,7 @@ describeStorage('memory-embed job (%s)', (mode) => {
     embedder.forget(userId, OLLAMA);
     await run(userId);
     const rows = await vectorsOf(userId);
-    expect(rows).toHaveLength(18);
+    expect(rows).toHaveLength(15);
     expect(new Set(rows.map((r) => r.dims))).toEqual(new Set([48]));
   });
 
@@ -441,7 +447,7 @@ describeStorage('memory-embed job (%s)', (mode) => {
   it('a run after a reply looks at recent messages only; a full run (model change, rebuild) at all', async () => {
     const { userId, recallable } = await seedUser(LAB);
     const { run, repository } = instance();
-    expect((await run(userId)).embedded.message).toBe(6);
+    expect((await run(userId)).embedded.message).toBe(3);
     // A message written 40 days ago that has no vector (e.g. a long provider outage back then).
     const [conversation] = await queryRows<{ conversation_id: string }>(
       storage.db,
@@ -451,9 +457,9 @@ describeStorage('memory-embed job (%s)', (mode) => {
       values (${uuidv7()}, ${conversation!.conversation_id}, ${userId}, 'user', 'An old question about tides',
               now() - interval '40 days')`);
     expect((await run(userId)).embedded).toEqual({ memory: 0, chunk: 0, message: 0 });
-    expect((await repository.counts(userId, LAB)).messages).toEqual({ total: 7, embedded: 6 });
+    expect((await repository.counts(userId, LAB)).messages).toEqual({ total: 4, embedded: 3 });
     expect((await run(userId, { full: true })).embedded).toEqual({ memory: 0, chunk: 0, message: 1 });
-    expect((await repository.counts(userId, LAB)).messages).toEqual({ total: 7, embedded: 7 });
+    expect((await repository.counts(userId, LAB)).messages).toEqual({ total: 4, embedded: 4 });
   });
 
   it('does not store a vector for a text that changed while it was embedded', async () => {
@@ -485,19 +491,19 @@ describeStorage('memory-embed job (%s)', (mode) => {
     const repository = createEmbeddingRepository(storage.db);
     await waitFor(async () => {
       const counts = await repository.counts(userId, LAB);
-      return counts.memories.embedded + counts.documents.embedded + counts.messages.embedded === 17;
+      return counts.memories.embedded + counts.documents.embedded + counts.messages.embedded === 14;
     }, 'the backlog embedded');
     expectConsistent(await vectorsOf(userId));
     const stats = (await jobs.stats()).find((s) => s.name === BACKGROUND_JOBS.memoryEmbed)!;
     expect(stats.failed).toBe(0);
-    // 17 texts in runs of at most 5: at least four runs, each continuing the last.
+    // 14 texts in runs of at most 5: at least three runs, each continuing the last.
     await waitFor(
       async () => (await jobs.stats()).find((s) => s.name === BACKGROUND_JOBS.memoryEmbed)!.active === 0,
       'idle',
     );
     expect(
       (await jobs.stats()).find((s) => s.name === BACKGROUND_JOBS.memoryEmbed)!.completed,
-    ).toBeGreaterThanOrEqual(4);
+    ).toBeGreaterThanOrEqual(3);
     expect(warnings.some((w) => (w.fields as { code?: string }).code === 'provider_unavailable')).toBe(true);
   }, 60_000);
 });

@@ -250,11 +250,13 @@ describeStorage('memory recall evaluation on %s', (mode) => {
     await storage?.close();
   });
 
-  it('embedded every message and every current memory before recall', async () => {
+  it('embedded every user message and every current memory before recall', async () => {
     const embeddings = createEmbeddingRepository(storage.db);
     for (const { story, userId } of seeded) {
       const counts = await embeddings.counts(userId, EMBEDDING_MODEL);
-      const turns = [...set.distractors.sessions, ...story.sessions].flatMap((s) => s.turns).length;
+      const turns = [...set.distractors.sessions, ...story.sessions]
+        .flatMap((s) => s.turns)
+        .filter((turn) => turn.role === 'user').length;
       const current = story.memories.filter((m) => !m.supersededBy).length;
       expect(counts.messages, story.id).toEqual({ total: turns, embedded: turns });
       expect(counts.memories, story.id).toEqual({ total: current, embedded: current });

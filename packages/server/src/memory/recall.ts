@@ -10,13 +10,10 @@ import {
 import { notFound } from '../errors.js';
 import { createAvatarRepository } from '../repositories/avatar.repository.js';
 import {
-  pinnedMemories,
   type QueryVector,
   type SearchHit,
   type SearchOptions,
-  searchChunks,
-  searchMemories,
-  searchMessages,
+  searchForRecall,
 } from '../repositories/memory-search.repository.js';
 import { DEFAULT_IMPORTANCE, fuseRanks, recency, weightedScore } from './fuse-ranks.js';
 
@@ -89,14 +86,20 @@ export function createMemoryRecall(deps: MemoryRecallDeps) {
     };
     const searching = options.text !== undefined || options.vector !== undefined;
 
-    // The corpora are independent: with a pool (PostgreSQL) they run at once.
-    const filter = { avatarId: request.avatarId, excludeConversationId: request.conversationId };
-    const [pinned, memories, messages, chunks] = await Promise.all([
-      pinnedMemories(deps.db, userId, scope, PINNED_MAX, now),
-      searching ? searchMemories(deps.db, userId, scope, { ...options, at: now }) : [],
-      searching && settings.recallMessages ? searchMessages(deps.db, userId, filter, options) : [],
-      searching ? searchChunks(deps.db, userId, request.avatarId, options) : [],
-    ]);
+    // One statement for every list (repositories/memory-search.repository.ts searchForRecall).
+    const found = await searchForRecall(deps.db, userId, {
+      scope,
+      pinnedLimit: PINNED_MAX,
+      at: now,
+      options,
+      ...(searching && settings.recallMessages
+        ? { messages: { avatarId: request.avatarId, excludeConversationId: request.conversationId } }
+        : {}),
+    });
+    const { pinned } = found;
+    const [memories, messages, chunks] = searching
+      ? [found.memories, found.messages, found.chunks]
+      : [[], [], []];
     const pinnedIds = new Set(pinned.map((item) => item.id));
     const scored: RecallItem[] = [];
     for (const hit of memories) {

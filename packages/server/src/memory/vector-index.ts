@@ -57,6 +57,14 @@ export const HNSW_SEARCH_SETTINGS = [
   sql.raw(`set local hnsw.ef_search = 100`),
 ] as const;
 
+/**
+ * The same settings for a whole session, set once when storage opens (PGlite's one session;
+ * each new pooled PostgreSQL connection when pgvector is installed): recall then sends its one
+ * statement without a transaction around it. Before the extension's library is loaded in the
+ * session they are placeholders that pgvector adopts when it loads.
+ */
+export const HNSW_SESSION_SETTINGS = 'set hnsw.iterative_scan = relaxed_order; set hnsw.ef_search = 100';
+
 const detected = new WeakMap<object, Promise<boolean>>();
 
 /** Whether pgvector is installed in this database; asked once per database handle. */

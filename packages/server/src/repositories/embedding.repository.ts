@@ -28,14 +28,17 @@ export interface EmbeddingCounts {
 }
 
 /**
- * The messages chat history recall may use: settled (complete) user and avatar messages with
- * text, in the user's own conversations, never an incognito one.
+ * The messages chat history recall may use (repositories/memory-search.repository.ts
+ * `messageCorpora`): the user's own settled (complete) messages with text, in their own
+ * conversations, never an incognito one. Avatar replies are not recalled, so not embedded: a
+ * vector search then finds nearly only rows recall can use.
  */
 const recallableMessages = (userId: string) => sql`
   from messages m
   join conversations c on c.id = m.conversation_id
   where m.owner_id = ${userId} and c.owner_id = ${userId} and not c.incognito
-    and m.status = 'complete' and m.role in ('user', 'assistant') and m.content <> ''`;
+    and m.status = 'complete' and m.role = 'user'
+    and (m.speaker_user_id is null or m.speaker_user_id = ${userId}) and m.content <> ''`;
 
 /** A memory that still holds (domain/memory.ts `isCurrent`). */
 const currentMemory = sql`(valid_to is null or valid_to > now())`;

@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto';
 import { type SQL, sql } from 'drizzle-orm';
+import { PgDialect } from 'drizzle-orm/pg-core';
 import { type Database, queryRows } from '../db/database.js';
+import { preparedRows } from '../db/prepared-statement.js';
 import type { MemoryItem, MemoryKind, MemoryOrigin, MemoryScope } from '../domain/memory.js';
 import {
   exactSimilaritySql,
-  HNSW_SEARCH_SETTINGS,
   hasPgvector,
   vectorDistanceSql,
   vectorPredicateSql,
@@ -25,8 +27,9 @@ import {
  *   query term is rarer;
  * - every other lexeme (at most {@link BM25.maxTerms}) takes at most {@link BM25.dfCap} matching
  *   rows through the GIN index; their count is its document frequency (exact below the cap);
- * - the corpus size is counted up to {@link BM25.corpusCap} (beyond it IDFs keep their order:
- *   a rarer term still weighs more);
+ * - the corpus size is the sample's when the sample is not full, else taken as
+ *   {@link BM25.corpusCap} without counting (a count over a large corpus cost more than the rest
+ *   of the query; IDFs keep their order: a rarer term still weighs more);
  * - the {@link BM25.rescore} rows with the most IDF among their matched terms are scored exactly
  *   (term frequencies and length from the row's tsvector positions).
  * So the work per query is bounded whatever the corpus size, and a rare term's rows are always
@@ -93,6 +96,16 @@ export interface RecalledChunk {
   createdAt: Date;
 }
 
+/**
+ * A number of our own (a limit, a BM25 constant) written into the SQL rather than bound: the
+ * recall statement runs prepared, and a generic plan with `limit $1` assumes a large limit and
+ * walks away from the indexes.
+ */
+function num(value: number): SQL {
+  if (!Number.isFinite(value)) throw new RangeError(`not a finite number: ${value}`);
+  return sql.raw(String(value));
+}
+
 /** Quotes a lexeme for tsquery input: backslashes and quotes escaped, so any lexeme is one term. */
 const quotedLexeme = (column: SQL) =>
   sql`'''' || replace(replace(${column}, '\\', '\\\\'), '''', '''''') || ''''`;
@@ -134,46 +147,41 @@ interface Corpus {
   indexFirst?: { from: SQL; where: SQL; join: SQL; joinedWhere: SQL };
 }
 
-/** How many nearest rows an index-first search takes before the corpus filter (at least). */
-const INDEX_FIRST_CANDIDATES = 240;
+/**
+ * How many nearest rows an index-first search takes before the corpus filter: at least this,
+ * or {@link INDEX_FIRST_FACTOR} times the limit. Only the user's own messages are embedded
+ * (embedding.repository.ts), so most pass the filter; each row more costs (HNSW in PGlite:
+ * ~0.08 ms per row returned, 720 rows 57 ms against 120 rows 15 ms; bench/memory-recall.mjs).
+ */
+const INDEX_FIRST_CANDIDATES = 100;
+const INDEX_FIRST_FACTOR = 5;
 
 /**
  * Full-text candidates of a corpus, best first: `{ id, score }` by BM25 (see {@link BM25}) or by
  * `ts_rank` of the OR of the query's lexemes. Empty when the text has no lexeme.
  */
-async function textCandidates(
-  db: Database,
-  corpus: Corpus,
-  text: string,
-  limit: number,
-  ranking: TextRanking,
-): Promise<{ id: string; score: number }[]> {
-  if (!text.trim() || limit < 1) return [];
+function textRankedSql(corpus: Corpus, text: string, limit: number, ranking: TextRanking): SQL | null {
+  if (!text.trim() || limit < 1) return null;
   const terms = sql`terms as (
       select lexeme, (${quotedLexeme(sql.raw('lexeme'))})::tsquery as query
       from unnest(to_tsvector('simple', ${text.slice(0, 4_000)})) u
-      limit ${BM25.maxTerms}
+      limit ${num(BM25.maxTerms)}
     )`;
   if (ranking === 'ts_rank') {
-    return queryRows<{ id: string; score: number }>(
-      db,
-      sql`with ${terms},
+    return sql`with ${terms},
           q as (select string_agg(${quotedLexeme(sql.raw('lexeme'))}, ' | ')::tsquery as query from terms)
           select d.id, ts_rank(d.tsv, q.query)::float8 as score
           from ${corpus.from}, q
           where ${corpus.where} and d.tsv @@ q.query
           order by score desc, d.id desc
-          limit ${limit}`,
-    );
+          limit ${num(limit)}`;
   }
   // Constants as SQL literals: a bound `$1 + 1` would be typed integer.
   const k1 = sql.raw(String(BM25.k1));
   const b = sql.raw(String(BM25.b));
-  return queryRows<{ id: string; score: number }>(
-    db,
-    sql`with ${terms},
+  return sql`with ${terms},
         sample as (
-          select d.tsv from ${corpus.from} where ${corpus.where} limit ${BM25.sample}
+          select d.tsv from ${corpus.from} where ${corpus.where} limit ${num(BM25.sample)}
         ),
         sample_stats as (
           select count(*)::float8 as rows,
@@ -183,14 +191,14 @@ async function textCandidates(
         term_counts as (
           select t.lexeme, t.query,
                  (select count(*) from sample s where s.tsv @@ t.query)::float8 / greatest(ss.rows, 1) as share,
-                 ss.rows >= ${BM25.sample} as full_sample
+                 ss.rows >= ${num(BM25.sample)} as full_sample
           from terms t cross join sample_stats ss
         ),
         term_share as (
           -- Frequent in a corpus larger than the sample: its rows are not looked up (a row
           -- sharing only common words with the query is no candidate), unless no term is rarer.
           select c.lexeme, c.query, c.share,
-                 (c.full_sample and c.share >= ${BM25.frequentShare}
+                 (c.full_sample and c.share >= ${num(BM25.frequentShare)}
                    and c.share > (select min(share) from term_counts)) as frequent
           from term_counts c
         ),
@@ -198,12 +206,15 @@ async function textCandidates(
           select t.lexeme, h.id
           from term_share t
           cross join lateral (
-            select d.id from ${corpus.from} where ${corpus.where} and d.tsv @@ t.query limit ${BM25.dfCap}
+            select d.id from ${corpus.from} where ${corpus.where} and d.tsv @@ t.query limit ${num(BM25.dfCap)}
           ) h
           where not t.frequent
         ),
         corpus_size as (
-          select count(*)::float8 as n from (select 1 from ${corpus.from} where ${corpus.where} limit ${BM25.corpusCap}) c
+          -- Counting a large corpus costs more than the rest of the query: a corpus that fills the
+          -- sample counts as corpusCap rows (IDFs keep their order), a smaller one is the sample.
+          select case when ss.rows >= ${num(BM25.sample)} then ${num(BM25.corpusCap)}::float8 else ss.rows end as n
+          from sample_stats ss
         ),
         df as (
           select h.lexeme, count(*)::float8 as hits from hits h group by h.lexeme
@@ -216,7 +227,7 @@ async function textCandidates(
           cross join corpus_size cs
           cross join lateral (
             select case
-              when not t.frequent and coalesce(df.hits, 0) < ${BM25.dfCap} then coalesce(df.hits, 0)
+              when not t.frequent and coalesce(df.hits, 0) < ${num(BM25.dfCap)} then coalesce(df.hits, 0)
               -- Frequent (or at the cap): its share of the sample, scaled to the corpus.
               else greatest(coalesce(df.hits, 0), cs.n * t.share)
             end as df
@@ -227,7 +238,7 @@ async function textCandidates(
           from hits h join idf i on i.lexeme = h.lexeme
           group by h.id
           order by weight desc, h.id desc
-          limit ${BM25.rescore}
+          limit ${num(BM25.rescore)}
         ),
         scored as (
           select p.id, sum(
@@ -247,45 +258,40 @@ async function textCandidates(
           join idf i on i.lexeme = tf.lexeme
           group by p.id
         )
-        select id, score::float8 as score from scored order by score desc, id desc limit ${limit}`,
-  );
+        select id, score::float8 as score from scored order by score desc, id desc limit ${num(limit)}`;
 }
 
-/** Vector candidates of a corpus (rows `d` with an embedding), most similar first. */
-async function vectorCandidates(
-  db: Database,
-  corpus: Corpus,
-  vector: QueryVector,
-  limit: number,
-): Promise<{ id: string; score: number }[]> {
-  if (limit < 1 || vector.values.length === 0) return [];
-  const pgvector = await hasPgvector(db);
+/**
+ * Vector candidates of a corpus (rows `d` with an embedding), most similar first, as a query of
+ * `(id, score)`. With pgvector the HNSW index serves it under the session's iterative-scan
+ * settings (`HNSW_SESSION_SETTINGS`, set when storage opens).
+ */
+function vectorRankedSql(corpus: Corpus, vector: QueryVector, limit: number, pgvector: boolean): SQL | null {
+  if (limit < 1 || vector.values.length === 0) return null;
   const shape = vectorShape(pgvector, vector);
   const first = pgvector ? corpus.indexFirst : undefined;
-  const query = first
+  return first
     ? sql`select n.id, n.score from (
           select d.id, ${shape.similarity}::float8 as score, ${shape.order} as distance
           from ${first.from}
           where ${first.where} and ${shape.where}
           order by ${shape.order}
-          limit ${Math.max(INDEX_FIRST_CANDIDATES, limit * 30)}
+          limit ${num(Math.max(INDEX_FIRST_CANDIDATES, limit * INDEX_FIRST_FACTOR))}
         ) n ${first.join}
         where ${first.joinedWhere}
         order by n.distance
-        limit ${limit}`
+        limit ${num(limit)}`
     : sql`select ${corpus.id ?? sql`d.id`} as id, ${shape.similarity}::float8 as score
         from ${corpus.from}
         where ${corpus.where} and ${shape.where}
         order by ${shape.order}
-        limit ${limit}`;
-  if (!pgvector) return queryRows<{ id: string; score: number }>(db, query);
-  // The HNSW index filters after the graph walk: iterative scans keep walking until `limit`
-  // rows pass the owner and scope filters (settings local to this transaction).
-  return db.transaction(async (tx) => {
-    for (const setting of HNSW_SEARCH_SETTINGS) await tx.execute(setting);
-    return queryRows<{ id: string; score: number }>(tx, query);
-  });
+        limit ${num(limit)}`;
 }
+
+type Ranked = { id: string; score: number }[];
+
+const runRanked = async (db: Database, query: SQL | null): Promise<Ranked> =>
+  query ? queryRows<{ id: string; score: number }>(db, query) : [];
 
 /** Both candidate lists of a corpus, merged by id: ranks 1-based in each list. */
 async function candidates(
@@ -294,9 +300,11 @@ async function candidates(
   options: SearchOptions,
 ): Promise<Map<string, Omit<SearchHit<never>, 'item'>>> {
   const text = options.text
-    ? await textCandidates(db, corpus, options.text, options.k, options.textRanking ?? 'bm25')
+    ? await runRanked(db, textRankedSql(corpus, options.text, options.k, options.textRanking ?? 'bm25'))
     : [];
-  const vector = options.vector ? await vectorCandidates(db, corpus, options.vector, options.k) : [];
+  const vector = options.vector
+    ? await runRanked(db, vectorRankedSql(corpus, options.vector, options.k, await hasPgvector(db)))
+    : [];
   return mergeLists(text, vector);
 }
 
@@ -372,6 +380,73 @@ function memoryScopeFilter(alias: SQL, scope: MemoryScope | 'all'): SQL {
 const currentFilter = (alias: SQL, at: Date) =>
   sql`(${alias}.valid_to is null or ${alias}.valid_to > ${at.toISOString()})`;
 
+/** The current (or, with `includeHistory`, every) memory of a scope, as a corpus. */
+function memoryCorpus(
+  ownerId: string,
+  scope: MemoryScope | 'all',
+  includeHistory: boolean | undefined,
+  at: Date,
+): Corpus {
+  const d = sql.raw('d');
+  const where = [sql`d.owner_id = ${ownerId}`, memoryScopeFilter(d, scope)];
+  if (!includeHistory) where.push(currentFilter(d, at));
+  return { from: sql`memories d`, where: sql.join(where, sql` and `), newest: sql`d.created_at desc` };
+}
+
+/** Whose past messages chat history recall may bring back, and from which conversations. */
+export interface MessageFilter {
+  avatarId: string;
+  /** The conversation being answered: its messages are in the context already. */
+  excludeConversationId?: string | undefined;
+}
+
+/**
+ * The user's own settled messages in their other (not incognito) conversations with the avatar:
+ * one corpus for full text (`messages d`) and one for vectors (`message_embeddings d` joined to
+ * its message).
+ */
+function messageCorpora(ownerId: string, filter: MessageFilter): { text: Corpus; vector: Corpus } {
+  // The conversation test is a lookup per candidate row: as `conversation_id = any(array(…))`
+  // the planner read every message of the user's conversations through their index into a
+  // bitmap for each query term (bench/memory-recall.mjs).
+  const messageWhere = (alias: SQL) =>
+    sql`${alias}.owner_id = ${ownerId} and ${alias}.role = 'user' and ${alias}.status = 'complete'
+        and (${alias}.speaker_user_id is null or ${alias}.speaker_user_id = ${ownerId})
+        and not coalesce((${alias}.metadata->>'recallExcluded')::boolean, false)
+        and exists (
+          select 1 from conversations c
+          where c.id = ${alias}.conversation_id and c.owner_id = ${ownerId}
+            and c.avatar_id = ${filter.avatarId} and not c.incognito
+            ${filter.excludeConversationId ? sql`and c.id <> ${filter.excludeConversationId}` : sql``}
+        )`;
+  return {
+    text: { from: sql`messages d`, where: messageWhere(sql.raw('d')), newest: sql`d.created_at desc` },
+    // Vectors live in message_embeddings: `d` is the embedding row, `msg` the message.
+    vector: {
+      from: sql`message_embeddings d join messages msg on msg.id = d.message_id`,
+      id: sql`d.message_id`,
+      where: sql`d.owner_id = ${ownerId} and ${messageWhere(sql.raw('msg'))}`,
+      newest: sql`msg.created_at desc`,
+      indexFirst: {
+        from: sql`(select message_id as id, owner_id, embedding, embedding_model from message_embeddings) d`,
+        where: sql`d.owner_id = ${ownerId}`,
+        join: sql`join messages msg on msg.id = n.id`,
+        joinedWhere: messageWhere(sql.raw('msg')),
+      },
+    },
+  };
+}
+
+/** The chunks of the documents an avatar has read. */
+const chunkCorpus = (ownerId: string, avatarId: string): Corpus => ({
+  from: sql`knowledge_chunks d`,
+  where: sql`d.owner_id = ${ownerId} and d.avatar_id = ${avatarId}`,
+  newest: sql`d.id desc`,
+});
+
+/** `{…}` of ids for `= any($1::uuid[])`. */
+const uuidList = (ids: Iterable<string>) => `{${[...ids].join(',')}}`;
+
 /**
  * Memories of `ownerId` in `scope` matching `text` (BM25) and/or near `vector` (among items of
  * the same embedding model), current ones only unless `includeHistory`. Each list holds at most
@@ -384,27 +459,25 @@ export async function searchMemories(
   scope: MemoryScope | 'all',
   options: SearchOptions & { includeHistory?: boolean | undefined; at?: Date | undefined },
 ): Promise<MemorySearchHit[]> {
-  const d = sql.raw('d');
-  const where = [sql`d.owner_id = ${ownerId}`, memoryScopeFilter(d, scope)];
-  if (!options.includeHistory) where.push(currentFilter(d, options.at ?? new Date()));
-  const corpus: Corpus = {
-    from: sql`memories d`,
-    where: sql.join(where, sql` and `),
-    newest: sql`d.created_at desc`,
-  };
+  const corpus = memoryCorpus(ownerId, scope, options.includeHistory, options.at ?? new Date());
   const hits = await candidates(db, corpus, options);
   if (hits.size === 0) return [];
   const rows = await queryRows<MemorySqlRow>(
     db,
     sql`select ${MEMORY_COLUMNS} from memories m
-        where m.owner_id = ${ownerId} and m.id = any(${`{${[...hits.keys()].join(',')}}`}::uuid[])`,
+        where m.owner_id = ${ownerId} and m.id = any(${uuidList(hits.keys())}::uuid[])`,
   );
-  const byId = new Map(rows.map((row) => [row.id, memoryItemOfRow(row)]));
-  return [...hits].flatMap(([id, hit]) => {
-    const item = byId.get(id);
-    return item ? [{ item, ...hit }] : [];
-  });
+  return attach(hits, new Map(rows.map((row) => [row.id, memoryItemOfRow(row)])));
 }
+
+/** The pinned memories of a scope current at `at`: best first, at most `limit`. */
+const pinnedSql = (ownerId: string, scope: MemoryScope, limit: number, at: Date) => {
+  const m = sql.raw('m');
+  return sql`select ${MEMORY_COLUMNS} from memories m
+      where m.owner_id = ${ownerId} and m.pinned and ${memoryScopeFilter(m, scope)} and ${currentFilter(m, at)}
+      order by m.importance desc, m.valid_from desc
+      limit ${num(limit)}`;
+};
 
 /**
  * The pinned memories of a scope (current ones): the profile that is always in the prompt.
@@ -417,14 +490,7 @@ export async function pinnedMemories(
   limit: number,
   at = new Date(),
 ): Promise<MemoryItem[]> {
-  const m = sql.raw('m');
-  const rows = await queryRows<MemorySqlRow>(
-    db,
-    sql`select ${MEMORY_COLUMNS} from memories m
-        where m.owner_id = ${ownerId} and m.pinned and ${memoryScopeFilter(m, scope)} and ${currentFilter(m, at)}
-        order by m.importance desc, m.valid_from desc
-        limit ${limit}`,
-  );
+  const rows = await queryRows<MemorySqlRow>(db, pinnedSql(ownerId, scope, limit, at));
   return rows.map(memoryItemOfRow);
 }
 
@@ -435,68 +501,24 @@ export async function pinnedMemories(
 export async function searchMessages(
   db: Database,
   ownerId: string,
-  filter: { avatarId: string; excludeConversationId?: string | undefined },
+  filter: MessageFilter,
   options: SearchOptions,
 ): Promise<SearchHit<RecalledMessage>[]> {
-  const conversationsOf = sql`array(
-      select c.id from conversations c
-      where c.owner_id = ${ownerId} and c.avatar_id = ${filter.avatarId} and not c.incognito
-      ${filter.excludeConversationId ? sql`and c.id <> ${filter.excludeConversationId}` : sql``}
-    )`;
-  const messageWhere = (alias: SQL) =>
-    sql`${alias}.owner_id = ${ownerId} and ${alias}.role = 'user' and ${alias}.status = 'complete'
-        and (${alias}.speaker_user_id is null or ${alias}.speaker_user_id = ${ownerId})
-        and not coalesce((${alias}.metadata->>'recallExcluded')::boolean, false)
-        and ${alias}.conversation_id = any(${conversationsOf})`;
-  const textCorpus: Corpus = {
-    from: sql`messages d`,
-    where: messageWhere(sql.raw('d')),
-    newest: sql`d.created_at desc`,
-  };
+  const corpora = messageCorpora(ownerId, filter);
   const text = options.text
-    ? await textCandidates(db, textCorpus, options.text, options.k, options.textRanking ?? 'bm25')
+    ? await runRanked(db, textRankedSql(corpora.text, options.text, options.k, options.textRanking ?? 'bm25'))
     : [];
-  // Vectors live in message_embeddings: `d` is the embedding row, `msg` the message.
-  const vectorCorpus: Corpus = {
-    from: sql`message_embeddings d join messages msg on msg.id = d.message_id`,
-    id: sql`d.message_id`,
-    where: sql`d.owner_id = ${ownerId} and ${messageWhere(sql.raw('msg'))}`,
-    newest: sql`msg.created_at desc`,
-    indexFirst: {
-      from: sql`(select message_id as id, owner_id, embedding, embedding_model from message_embeddings) d`,
-      where: sql`d.owner_id = ${ownerId}`,
-      join: sql`join messages msg on msg.id = n.id`,
-      joinedWhere: messageWhere(sql.raw('msg')),
-    },
-  };
-  const vector = options.vector ? await vectorCandidates(db, vectorCorpus, options.vector, options.k) : [];
+  const vector = options.vector
+    ? await runRanked(db, vectorRankedSql(corpora.vector, options.vector, options.k, await hasPgvector(db)))
+    : [];
   const hits = mergeLists(text, vector);
   if (hits.size === 0) return [];
-  const rows = await queryRows<{
-    id: string;
-    conversation_id: string;
-    content: string;
-    created_at: Date | string;
-  }>(
+  const rows = await queryRows<MessageSqlRow>(
     db,
     sql`select m.id, m.conversation_id, m.content, m.created_at from messages m
-        where m.owner_id = ${ownerId} and m.id = any(${`{${[...hits.keys()].join(',')}}`}::uuid[])`,
+        where m.owner_id = ${ownerId} and m.id = any(${uuidList(hits.keys())}::uuid[])`,
   );
-  const byId = new Map(
-    rows.map((row) => [
-      row.id,
-      {
-        id: row.id,
-        conversationId: row.conversation_id,
-        content: row.content,
-        createdAt: asDate(row.created_at),
-      },
-    ]),
-  );
-  return [...hits].flatMap(([id, hit]) => {
-    const item = byId.get(id);
-    return item ? [{ item, ...hit }] : [];
-  });
+  return attach(hits, new Map(rows.map((row) => [row.id, messageOfRow(row)])));
 }
 
 /** Chunks of the documents `avatarId` has read, matching `text` and/or near `vector`. */
@@ -506,50 +528,248 @@ export async function searchChunks(
   avatarId: string,
   options: SearchOptions,
 ): Promise<SearchHit<RecalledChunk>[]> {
-  const corpus: Corpus = {
-    from: sql`knowledge_chunks d`,
-    where: sql`d.owner_id = ${ownerId} and d.avatar_id = ${avatarId}`,
-    newest: sql`d.id desc`,
-  };
-  const hits = await candidates(db, corpus, options);
+  const hits = await candidates(db, chunkCorpus(ownerId, avatarId), options);
   if (hits.size === 0) return [];
-  const rows = await queryRows<{
-    id: string;
-    document_id: string;
-    name: string;
-    page: number | null;
-    content: string;
-    created_at: Date | string;
-  }>(
+  const rows = await queryRows<ChunkSqlRow>(
     db,
     sql`select k.id, k.document_id, doc.name, k.page, k.content, doc.created_at
         from knowledge_chunks k join knowledge_documents doc on doc.id = k.document_id
         where k.owner_id = ${ownerId} and doc.owner_id = ${ownerId}
-          and k.id = any(${`{${[...hits.keys()].join(',')}}`}::uuid[])`,
+          and k.id = any(${uuidList(hits.keys())}::uuid[])`,
   );
-  const byId = new Map(
-    rows.map((row) => [
+  return attach(hits, new Map(rows.map((row) => [row.id, chunkOfRow(row)])));
+}
+
+export interface RecallSearchRequest {
+  scope: MemoryScope;
+  /** Past messages to search; absent when chat history recall is off. */
+  messages?: MessageFilter | undefined;
+  /** Pinned memories to bring, at most. */
+  pinnedLimit: number;
+  /** Validity of memories is judged at this time. */
+  at: Date;
+  options: SearchOptions;
+}
+
+export interface RecallSearchResult {
+  pinned: MemoryItem[];
+  memories: MemorySearchHit[];
+  messages: SearchHit<RecalledMessage>[];
+  chunks: SearchHit<RecalledChunk>[];
+}
+
+/** Which list a row of the recall statement came from (`list` column). */
+const TEXT_LIST = 1;
+const VECTOR_LIST = 2;
+
+/**
+ * Everything recall needs in ONE statement: the pinned memories and, for memories, past
+ * messages and document chunks, the full-text and the vector candidates with their rows.
+ * One round trip instead of a dozen matters most on PGlite, where each statement costs about a
+ * millisecond before any work (bench/memory-recall.mjs); each list keeps the shape and limits of
+ * {@link searchMemories}, {@link searchMessages} and {@link searchChunks}.
+ */
+export async function searchForRecall(
+  db: Database,
+  ownerId: string,
+  request: RecallSearchRequest,
+): Promise<RecallSearchResult> {
+  const { options } = request;
+  const pgvector = options.vector ? await hasPgvector(db) : false;
+  const ranking = options.textRanking ?? 'bm25';
+  const lists: { source: 'memory' | 'message' | 'chunk'; list: number; query: SQL | null }[] = [];
+  const add = (source: 'memory' | 'message' | 'chunk', text: Corpus, vector: Corpus) => {
+    if (options.text)
+      lists.push({ source, list: TEXT_LIST, query: textRankedSql(text, options.text, options.k, ranking) });
+    if (options.vector)
+      lists.push({
+        source,
+        list: VECTOR_LIST,
+        query: vectorRankedSql(vector, options.vector, options.k, pgvector),
+      });
+  };
+  const memories = memoryCorpus(ownerId, request.scope, false, request.at);
+  add('memory', memories, memories);
+  if (request.messages) {
+    const corpora = messageCorpora(ownerId, request.messages);
+    add('message', corpora.text, corpora.vector);
+  }
+  const chunks = chunkCorpus(ownerId, request.scope.avatarId);
+  add('chunk', chunks, chunks);
+  const ranked = lists.filter(
+    (entry): entry is (typeof lists)[number] & { query: SQL } => entry.query !== null,
+  );
+
+  // Each list as its own CTE (materialized: evaluated once, with its own plan and limit), then
+  // one row per candidate with the columns of its kind; the memory branch comes first so the
+  // other branches' untyped nulls take its column types.
+  const ctes = ranked.map(
+    (entry, index) =>
+      sql`${sql.raw(`l${index}`)} as materialized (
+        select ${sql.raw(`'${entry.source}'::text`)} as source, ${sql.raw(String(entry.list))} as list, r.id, r.score,
+               row_number() over (order by r.score desc, r.id desc) as rank
+        from (${entry.query}) r
+      )`,
+  );
+  const candidatesCte = ranked.length
+    ? sql`candidates as (${sql.join(
+        ranked.map((_, index) => sql`select * from ${sql.raw(`l${index}`)}`),
+        sql` union all `,
+      )})`
+    : sql`candidates as (select null::text as source, null::int as list, null::uuid as id, null::float8 as score, null::bigint as rank where false)`;
+  const rows = await recallRows(
+    db,
+    sql`with ${sql.join([...ctes, candidatesCte], sql`, `)},
+        pinned as (${pinnedSql(ownerId, request.scope, request.pinnedLimit, request.at)})
+        select 'pinned' as source, 0 as list, 0::float8 as score, 0::bigint as rank, ${MEMORY_COLUMNS},
+               null::uuid as conversation_id, null::uuid as document_id, null::text as document_name, null::int as page
+        from pinned m
+        union all
+        select c.source, c.list, c.score, c.rank, ${MEMORY_COLUMNS}, null, null, null, null
+        from candidates c join memories m on m.id = c.id and m.owner_id = ${ownerId}
+        where c.source = 'memory'
+        union all
+        select c.source, c.list, c.score, c.rank, m.id, null, null, null, m.content, null, null, null, null, null,
+               null, null, null, null, null, m.created_at, null, null, m.conversation_id, null, null, null
+        from candidates c join messages m on m.id = c.id and m.owner_id = ${ownerId}
+        where c.source = 'message'
+        union all
+        select c.source, c.list, c.score, c.rank, k.id, null, null, null, k.content, null, null, null, null, null,
+               null, null, null, null, null, doc.created_at, null, null, null, k.document_id, doc.name, k.page
+        from candidates c join knowledge_chunks k on k.id = c.id and k.owner_id = ${ownerId}
+          join knowledge_documents doc on doc.id = k.document_id and doc.owner_id = ${ownerId}
+        where c.source = 'chunk'`,
+  );
+
+  const result: RecallSearchResult = { pinned: [], memories: [], messages: [], chunks: [] };
+  const hits = { memory: new Map(), message: new Map(), chunk: new Map() } as const;
+  const items = { memory: new Map(), message: new Map(), chunk: new Map() } as {
+    memory: Map<string, MemoryItem>;
+    message: Map<string, RecalledMessage>;
+    chunk: Map<string, RecalledChunk>;
+  };
+  const pinned: { rank: number; item: MemoryItem }[] = [];
+  for (const row of rows) {
+    if (row.source === 'pinned') {
+      pinned.push({ rank: pinned.length, item: memoryItemOfRow(row) });
+      continue;
+    }
+    const source = row.source as 'memory' | 'message' | 'chunk';
+    const map = hits[source] as Map<string, Omit<SearchHit<never>, 'item'>>;
+    const hit = map.get(row.id) ?? { textRank: null, vectorRank: null, textScore: 0, vectorScore: 0 };
+    const rank = Number(row.rank);
+    const score = Number(row.score);
+    map.set(
       row.id,
-      {
-        id: row.id,
-        documentId: row.document_id,
-        documentName: row.name,
-        page: row.page === null ? null : Number(row.page),
-        content: row.content,
-        createdAt: asDate(row.created_at),
-      },
-    ]),
+      Number(row.list) === TEXT_LIST
+        ? { ...hit, textRank: rank, textScore: score }
+        : { ...hit, vectorRank: rank, vectorScore: score },
+    );
+    if (source === 'memory') items.memory.set(row.id, memoryItemOfRow(row));
+    else if (source === 'message') items.message.set(row.id, messageOfRow(row as unknown as MessageSqlRow));
+    else items.chunk.set(row.id, chunkOfRow({ ...row, name: row.document_name } as unknown as ChunkSqlRow));
+  }
+  // The order the separate searches give: text list first, then vector-only items.
+  const ordered = (map: Map<string, Omit<SearchHit<never>, 'item'>>) =>
+    new Map(
+      [...map].sort(
+        ([, a], [, b]) =>
+          (a.textRank ?? Number.MAX_SAFE_INTEGER) - (b.textRank ?? Number.MAX_SAFE_INTEGER) ||
+          (a.vectorRank ?? Number.MAX_SAFE_INTEGER) - (b.vectorRank ?? Number.MAX_SAFE_INTEGER),
+      ),
+    );
+  result.pinned = pinned.map((entry) => entry.item);
+  result.memories = attach(ordered(hits.memory), items.memory);
+  result.messages = attach(ordered(hits.message), items.message);
+  result.chunks = attach(ordered(hits.chunk), items.chunk);
+  return result;
+}
+
+interface MessageSqlRow {
+  id: string;
+  conversation_id: string;
+  content: string;
+  created_at: Date | string;
+}
+
+const messageOfRow = (row: MessageSqlRow): RecalledMessage => ({
+  id: row.id,
+  conversationId: row.conversation_id,
+  content: row.content,
+  createdAt: asDate(row.created_at),
+});
+
+interface ChunkSqlRow {
+  id: string;
+  document_id: string;
+  name: string;
+  page: number | null;
+  content: string;
+  created_at: Date | string;
+}
+
+const chunkOfRow = (row: ChunkSqlRow): RecalledChunk => ({
+  id: row.id,
+  documentId: row.document_id,
+  documentName: row.name,
+  page: row.page === null ? null : Number(row.page),
+  content: row.content,
+  createdAt: asDate(row.created_at),
+});
+
+/** The recall statement's columns, in order (it runs prepared: rows come back as arrays). */
+const RECALL_COLUMNS = [
+  'source',
+  'list',
+  'score',
+  'rank',
+  ...'id owner_id avatar_id kind content importance confidence origin source_message_ids source_conversation_id valid_from valid_to superseded_by pinned embedding_model created_at updated_at last_recalled_at'.split(
+    ' ',
+  ),
+  'conversation_id',
+  'document_id',
+  'document_name',
+  'page',
+] as const;
+
+const dialect = new PgDialect();
+
+/**
+ * Runs the recall statement as a named prepared statement (one per shape of the text: with or
+ * without text, vectors, messages, a conversation to leave out, a vector dimension). Planning
+ * this statement cost more than running it on a small corpus; prepared, PostgreSQL plans it
+ * again only while it judges a custom plan worth it.
+ */
+async function recallRows(db: Database, query: SQL): Promise<RecallSqlRow[]> {
+  const { sql: text, params } = dialect.sqlToQuery(query);
+  const name = `lumina_recall_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
+  const rows = await preparedRows(db, name, text, params);
+  return rows.map(
+    (values) =>
+      Object.fromEntries(RECALL_COLUMNS.map((column, i) => [column, values[i]])) as unknown as RecallSqlRow,
   );
+}
+
+type RecallSqlRow = MemorySqlRow & {
+  source: 'pinned' | 'memory' | 'message' | 'chunk';
+  list: number;
+  score: number;
+  rank: number | string;
+  conversation_id: string | null;
+  document_id: string | null;
+  document_name: string | null;
+  page: number | null;
+};
+
+/** The hits whose rows were found, in the hits' order (a row deleted meanwhile drops out). */
+function attach<T>(hits: Map<string, Omit<SearchHit<never>, 'item'>>, items: Map<string, T>): SearchHit<T>[] {
   return [...hits].flatMap(([id, hit]) => {
-    const item = byId.get(id);
+    const item = items.get(id);
     return item ? [{ item, ...hit }] : [];
   });
 }
 
-function mergeLists(
-  text: { id: string; score: number }[],
-  vector: { id: string; score: number }[],
-): Map<string, Omit<SearchHit<never>, 'item'>> {
+function mergeLists(text: Ranked, vector: Ranked): Map<string, Omit<SearchHit<never>, 'item'>> {
   const merged = new Map<string, Omit<SearchHit<never>, 'item'>>();
   for (const [index, { id, score }] of text.entries())
     merged.set(id, { textRank: index + 1, vectorRank: null, textScore: Number(score), vectorScore: 0 });

@@ -67,6 +67,8 @@ export const memories = pgTable(
     index('memories_superseded_by_idx').on(t.supersededBy),
     index('memories_source_conversation_idx').on(t.sourceConversationId),
     index('memories_embedding_model_idx').on(t.ownerId, t.embeddingModel),
+    // The profile recall reads on every turn: a few pinned rows among a user's many memories.
+    index('memories_pinned_idx').on(t.ownerId, t.avatarId).where(sql`${t.pinned}`),
     check('memories_kind_check', sql`${t.kind} in ('fact', 'preference', 'person', 'event', 'profile')`),
     check('memories_origin_check', sql`${t.origin} in ('extracted', 'manual', 'command', 'imported')`),
     check('memories_importance_check', sql`${t.importance} between 0 and 1`),

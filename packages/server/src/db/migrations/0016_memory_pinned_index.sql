@@ -1,0 +1,1 @@
+CREATE INDEX "memories_pinned_idx" ON "memories" USING btree ("owner_id","avatar_id") WHERE "memories"."pinned";
