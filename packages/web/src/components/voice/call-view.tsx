@@ -147,18 +147,20 @@ function Call({
 
       <footer className="shrink-0 border-t border-line bg-surface px-4 pt-3 pb-[max(0.75rem,env(safe-area-inset-bottom))]">
         <div className="mx-auto flex max-w-xl flex-col items-center gap-3">
-          <ModeSwitch
-            mode={state.mode}
-            disabled={over}
-            onChange={(mode) => {
-              try {
-                localStorage.setItem(MODE_KEY, mode);
-              } catch {
-                // Private mode: the choice lasts this call.
-              }
-              call.setMode(mode);
-            }}
-          />
+          {over ? null : (
+            <ModeSwitch
+              mode={state.mode}
+              disabled={over}
+              onChange={(mode) => {
+                try {
+                  localStorage.setItem(MODE_KEY, mode);
+                } catch {
+                  // Private mode: the choice lasts this call.
+                }
+                call.setMode(mode);
+              }}
+            />
+          )}
           <div className="flex w-full items-center justify-center gap-4 sm:gap-6">
             <button
               type="button"
@@ -213,9 +215,9 @@ function Call({
                 onClick={call.cancelReply}
               >
                 <Square className="size-4" aria-hidden="true" />
-                Stop {avatar.name.split(/\s+/)[0]}
+                Stop the reply
               </button>
-            ) : (
+            ) : over ? null : (
               <MicMeter
                 level={call.micLevel}
                 muted={state.muted}
@@ -232,7 +234,7 @@ function Call({
               <PhoneOff className="size-6" aria-hidden="true" />
             </button>
           </div>
-          <p className="text-center text-xs text-ink-subtle max-sm:hidden">
+          <p className={clsx('text-center text-xs text-ink-subtle max-sm:hidden', over && 'invisible')}>
             {state.mode === 'push_to_talk'
               ? 'Hold Space to talk · '
               : 'Talk any time, even over the reply · '}
@@ -256,9 +258,8 @@ function statusText(state: CallState, name: string): string {
     case 'thinking':
       return `${name} is thinking…`;
     case 'speaking':
-      return state.mode === 'push_to_talk'
-        ? `${name} is speaking — hold to interrupt`
-        : `${name} is speaking — talk to interrupt`;
+      // Short enough for a phone's header line; the title already names who speaks.
+      return state.mode === 'push_to_talk' ? 'Speaking — hold to interrupt' : 'Speaking — talk to interrupt';
     case 'ended':
       return 'Call ended';
     case 'failed':

@@ -16,9 +16,11 @@ export function visemeMouth(shape: string | null, level: number): { open: number
 }
 
 /**
- * The avatar's picture as a talking face: a glow that swells with the voice, and a mouth that
- * opens with the output level (or follows the engine's visemes when it sends them). Animated by
- * writing styles on each animation frame, not by re-rendering.
+ * The avatar's picture as a talking face: a glow that swells with the voice, the picture moving
+ * with it, and a mouth under the picture that opens with the output level (or takes the shape
+ * of the engine's visemes when it sends them). Pictures are any face at any framing, so the
+ * mouth is not painted onto them (it would land on a chin or a collar). Animated by writing
+ * styles on each animation frame, not by re-rendering.
  */
 export function TalkingFace({
   name,
@@ -34,13 +36,13 @@ export function TalkingFace({
   level: () => number;
   /** The viseme sounding now, if the engine sends them. */
   viseme: () => string | null;
-  /** The person's turn: a calm ring instead of the voice's glow. */
+  /** The person's turn: the glow in the "hearing you" colour. */
   listening: boolean;
   className?: string;
 }) {
   const glow = useRef<HTMLDivElement>(null);
+  const face = useRef<HTMLDivElement>(null);
   const mouth = useRef<HTMLDivElement>(null);
-  const jaw = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
     let frame = 0;
@@ -48,20 +50,24 @@ export function TalkingFace({
     const reduced = window.matchMedia?.('(prefers-reduced-motion: reduce)').matches ?? false;
     const tick = () => {
       const now = level();
+      const shape = viseme();
       // Quick to open, slower to close: reads as speech, not flicker.
       smooth = now > smooth ? smooth * 0.4 + now * 0.6 : smooth * 0.82 + now * 0.18;
-      const { open, wide } = visemeMouth(viseme(), smooth);
-      const openness = now < 0.004 && viseme() === null ? 0 : open;
+      const { open, wide } = visemeMouth(shape, smooth);
+      const openness = smooth < 0.004 && shape === null ? 0 : open;
+      const g = Math.min(1, smooth * 5);
       if (glow.current) {
-        const g = Math.min(1, smooth * 5);
-        glow.current.style.opacity = String(0.25 + g * 0.75);
-        glow.current.style.transform = reduced ? '' : `scale(${1 + g * 0.12})`;
+        glow.current.style.opacity = String(0.2 + g * 0.8);
+        glow.current.style.transform = reduced ? '' : `scale(${1 + g * 0.14})`;
       }
+      if (face.current && !reduced)
+        face.current.style.transform = `translateY(${-openness * 1.5}%) scale(${1 + g * 0.025})`;
       if (mouth.current) {
-        mouth.current.style.transform = `translate(-50%, -50%) scale(${0.35 + wide * 0.65}, ${Math.max(0.08, openness)})`;
-        mouth.current.style.opacity = openness > 0.02 ? '0.9' : '0';
+        mouth.current.style.width = `${22 + wide * 26}%`;
+        mouth.current.style.height = `${6 + openness * 16}px`;
+        // Closed, the mouth is not drawn: a resting line under the picture reads as a scratch.
+        mouth.current.style.opacity = openness > 0.03 ? '1' : '0';
       }
-      if (jaw.current && !reduced) jaw.current.style.transform = `translateY(${openness * 3}%)`;
       frame = requestAnimationFrame(tick);
     };
     frame = requestAnimationFrame(tick);
@@ -74,29 +80,31 @@ export function TalkingFace({
         ref={glow}
         aria-hidden="true"
         className={clsx(
-          'absolute -inset-4 rounded-full bg-[radial-gradient(closest-side,var(--accent),transparent)] opacity-25 blur-xl transition-colors',
-          listening && 'bg-[radial-gradient(closest-side,var(--ok),transparent)]',
+          'absolute -inset-5 rounded-full opacity-20 blur-2xl transition-colors duration-300',
+          listening
+            ? 'bg-[radial-gradient(closest-side,var(--ok),transparent)]'
+            : 'bg-[radial-gradient(closest-side,var(--accent),transparent)]',
         )}
       />
-      <div className="relative size-full overflow-hidden rounded-full border-4 border-surface bg-surface-sunken shadow-pop dark:border-surface-raised">
+      <div
+        ref={face}
+        className="relative size-full overflow-hidden rounded-full border-4 border-surface bg-surface-sunken shadow-pop dark:border-surface-raised"
+      >
         {imageUrl ? (
-          <>
-            <AvatarPicture src={imageUrl} className="absolute inset-0 size-full rounded-none! border-0!" />
-            {/* The lower face again, moved down a little with the voice: a jaw that drops. */}
-            <div ref={jaw} aria-hidden="true" className="absolute inset-0 [clip-path:inset(62%_0_0_0)]">
-              <AvatarPicture src={imageUrl} className="absolute inset-0 size-full rounded-none! border-0!" />
-            </div>
-          </>
+          <AvatarPicture src={imageUrl} className="size-full rounded-none! border-0!" />
         ) : (
           <span className="flex size-full items-center justify-center text-5xl font-semibold text-ink-muted">
             {name.slice(0, 1).toUpperCase()}
           </span>
         )}
+      </div>
+      {/* The mouth: a dark opening with a lip-coloured rim, sitting on the picture's lower edge. */}
+      <div className="absolute inset-x-0 -bottom-1 flex h-6 items-center justify-center" aria-hidden="true">
         <div
           ref={mouth}
-          aria-hidden="true"
-          className="absolute top-[72%] left-1/2 h-[9%] w-[24%] rounded-[50%] bg-[#2a0f14]/85 opacity-0 shadow-[inset_0_-2px_3px_rgba(255,120,130,0.35)]"
-          style={{ transform: 'translate(-50%, -50%) scale(0.6, 0.08)' }}
+          data-testid="talking-mouth"
+          className="rounded-[50%] border-[3px] border-[#d9828f] bg-[#3b1218] shadow-[inset_0_-4px_5px_rgba(255,140,150,0.5),0_0_0_2px_var(--surface)] transition-opacity duration-150"
+          style={{ width: '36%', height: '6px', opacity: 0 }}
         />
       </div>
       <span className="sr-only">{name}</span>

@@ -108,6 +108,21 @@ describe('Settings → Voice', () => {
     });
   });
 
+  it('finds a voice by name, language or gender among many', async () => {
+    const user = userEvent.setup();
+    renderApp({ fetch: server('user').fetch, path: '/settings/voice' });
+    const voices = await screen.findByRole('list', { name: 'Voices' });
+    expect(within(voices).getAllByRole('listitem')).toHaveLength(2);
+    await user.type(screen.getByLabelText(/^Find a voice/), 'female');
+    expect(
+      within(screen.getByRole('list', { name: 'Voices' }))
+        .getAllByRole('listitem')
+        .map((li) => li.textContent),
+    ).toEqual([expect.stringContaining('SLT')]);
+    await user.type(screen.getByLabelText(/^Find a voice/), 'x');
+    expect(screen.getByText('No voice matches “femalex”.')).toBeTruthy();
+  });
+
   it('lets an admin download a model, with progress, and says why it failed', async () => {
     const user = userEvent.setup();
     renderApp({ fetch: server('admin').fetch, path: '/settings/voice' });

@@ -5,6 +5,7 @@ import { Link } from 'react-router';
 import { SelectField } from '../../components/avatars/fields';
 import { ErrorPanel } from '../../components/error-panel';
 import { FormAlert } from '../../components/form-alert';
+import { TextField } from '../../components/form-field';
 import { PageHeader } from '../../components/page-header';
 import { ProgressBar } from '../../components/progress-bar';
 import { SettingsSection } from '../../components/settings-section';
@@ -76,8 +77,8 @@ function EnginesSection() {
                 <h3 className="flex items-center gap-2 text-sm font-semibold text-ink">
                   <Icon className="size-4 text-ink-subtle" aria-hidden="true" />
                   {title}
-                  <span className="font-normal text-ink-muted">· {what}</span>
                 </h3>
+                <p className="mt-0.5 text-[13px] text-ink-muted">{what}</p>
                 {list.length === 0 ? (
                   <p className="mt-2 rounded-lg border border-dashed border-line-strong px-3.5 py-3 text-sm text-ink-muted">
                     None found. Install one (for example{' '}
@@ -132,9 +133,19 @@ function VoicesSection() {
   const engines = useVoiceEngines();
   const tts = (engines.data?.engines ?? []).filter((engine) => engine.kind === 'tts');
   const [picked, setPicked] = useState<string | null>(null);
+  const [query, setQuery] = useState('');
   const engineId = picked ?? engines.data?.defaults.tts ?? tts[0]?.id ?? null;
   const engine = tts.find((e) => e.id === engineId);
   const voices = useVoices(engineId);
+  // Some engines have a voice per language (eSpeak NG: over a hundred): a filter, and a list that scrolls.
+  const words = query.trim().toLowerCase();
+  const shown = (voices.data ?? []).filter(
+    (voice) =>
+      !words ||
+      [voice.label, voice.id, voice.language ?? '', voice.gender ?? ''].some((field) =>
+        field.toLowerCase().includes(words),
+      ),
+  );
   return (
     <SettingsSection
       title="Voices"
@@ -156,19 +167,30 @@ function VoicesSection() {
         </p>
       ) : (
         <div className="flex flex-col gap-4">
-          <SelectField
-            label="Engine"
-            className="sm:max-w-xs"
-            value={engineId ?? ''}
-            onChange={(event) => setPicked(event.target.value)}
-          >
-            {tts.map((e) => (
-              <option key={e.id} value={e.id}>
-                {e.label}
-                {e.ready ? '' : ' — not ready'}
-              </option>
-            ))}
-          </SelectField>
+          <div className="grid gap-4 sm:grid-cols-2">
+            <SelectField
+              label="Engine"
+              value={engineId ?? ''}
+              onChange={(event) => {
+                setPicked(event.target.value);
+                setQuery('');
+              }}
+            >
+              {tts.map((e) => (
+                <option key={e.id} value={e.id}>
+                  {e.label}
+                  {e.ready ? '' : ' — not ready'}
+                </option>
+              ))}
+            </SelectField>
+            <TextField
+              label="Find a voice"
+              type="search"
+              value={query}
+              placeholder="Name or language, e.g. en-GB"
+              onChange={(event) => setQuery(event.target.value)}
+            />
+          </div>
           {engine && !engine.ready ? (
             <FormAlert tone="info">
               This engine is not ready: {engine.detail ?? 'it cannot speak right now.'}
@@ -182,9 +204,14 @@ function VoicesSection() {
             <p className="text-sm text-ink-muted">
               This engine lists no voices; it speaks with its own default.
             </p>
+          ) : shown.length === 0 ? (
+            <p className="text-sm text-ink-muted">No voice matches “{query.trim()}”.</p>
           ) : (
-            <ul aria-label="Voices" className="grid gap-2 sm:grid-cols-2">
-              {voices.data.map((voice) => (
+            <ul
+              aria-label="Voices"
+              className="-mx-1 grid max-h-[26rem] grid-cols-1 gap-2 overflow-y-auto px-1 py-0.5 sm:grid-cols-2"
+            >
+              {shown.map((voice) => (
                 <li
                   key={voice.id}
                   className="flex items-center gap-3 rounded-lg border border-line px-3 py-2.5"
@@ -291,7 +318,6 @@ function ModelRow({ model, admin }: { model: VoiceModel; admin: boolean }) {
           <p className="text-[13px] text-ink-muted">
             {KIND_NAMES[model.kind] ?? model.kind} · {formatBytes(model.sizeBytes)} · {model.license}
           </p>
-          {!installed && model.detail ? <p className="text-[13px] text-ink-muted">{model.detail}</p> : null}
         </div>
         {admin && !installed ? (
           running ? (
@@ -306,6 +332,9 @@ function ModelRow({ model, admin }: { model: VoiceModel; admin: boolean }) {
           )
         ) : null}
       </div>
+      {!installed && model.detail ? (
+        <p className="text-[13px] break-words text-ink-muted">{model.detail}</p>
+      ) : null}
       {running ? (
         <div className="flex flex-col gap-1">
           <ProgressBar
