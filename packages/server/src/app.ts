@@ -584,15 +584,20 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   );
   await app.register(conversationSocketRoutes({ replies, identities, epochs, limiter: apiLimiter }));
   // Voice calls (issue 14, docs/voice.md): a voice turn is a typed send; the avatar's voice answers.
-  const voiceEngines = createVoiceEngines({ localOnly: config.localOnly, dataDir: config.dataDir });
+  const voiceModels = createVoiceModels({
+    dataDir: config.dataDir,
+    fetch: outbound.fetch('trusted', DOWNLOAD_LIMITS), // admin-only downloads of catalog URLs
+  });
+  const voiceEngines = createVoiceEngines({
+    localOnly: config.localOnly,
+    dataDir: config.dataDir,
+    models: voiceModels,
+  });
   app.addHook('preClose', () => voiceEngines.close());
   await app.register(
     voiceRoutes({
       engines: voiceEngines,
-      models: createVoiceModels({
-        dataDir: config.dataDir,
-        fetch: outbound.fetch('trusted', DOWNLOAD_LIMITS), // admin-only downloads of catalog URLs
-      }),
+      models: voiceModels,
       avatarVoice: async (userId, avatarId) => (await avatarService.get(userId, avatarId)).voice,
     }),
   );

@@ -14,6 +14,8 @@ import { createEnergyVad } from './energy-vad.js';
 import { createEspeakTts } from './espeak-tts.js';
 import { createFliteTts } from './flite-tts.js';
 import { createPocketsphinxStt, type PocketsphinxOptions } from './pocketsphinx-stt.js';
+import type { VoiceModels } from './sherpa-models.js';
+import { createSherpaStt } from './sherpa-stt.js';
 import { createSherpaVad } from './sherpa-vad.js';
 import type {
   EngineInfo,
@@ -39,6 +41,8 @@ export interface VoiceEnginesOptions {
   dataDir?: string;
   /** The Silero VAD model file, where it is elsewhere (tests: the fixture). */
   sileroVadModel?: string;
+  /** The downloadable models: with them, the sherpa-onnx zipformer STT is listed (ready once downloaded). */
+  models?: VoiceModels;
   /**
    * More engines (sherpa-onnx, network), ahead of the system ones in preference order for
    * their kind. Tests pass engines with missing binaries here too.
@@ -73,6 +77,7 @@ export function createVoiceEngines(options: VoiceEnginesOptions): VoiceEngines {
   const system: VoiceEngine[] = options.engines ?? [
     ...(sileroModel ? [createSherpaVad({ model: sileroModel })] : []),
     createEnergyVad(),
+    ...(options.models ? [createSherpaStt({ models: options.models })] : []),
     pocketsphinx,
     createEspeakTts(),
     createFliteTts(),

@@ -30,8 +30,20 @@ interface SherpaVad {
   pop(): void;
   reset(): void;
 }
-interface SherpaModule {
+export interface SherpaOnlineStream {
+  acceptWaveform(input: { samples: Float32Array; sampleRate: number }): void;
+  inputFinished(): void;
+}
+export interface SherpaOnlineRecognizer {
+  createStream(): SherpaOnlineStream;
+  isReady(stream: SherpaOnlineStream): boolean;
+  decode(stream: SherpaOnlineStream): void;
+  reset(stream: SherpaOnlineStream): void;
+  getResult(stream: SherpaOnlineStream): { text: string };
+}
+export interface SherpaModule {
   Vad: new (config: Record<string, unknown>, bufferSizeInSeconds: number) => SherpaVad;
+  OnlineRecognizer: new (config: Record<string, unknown>) => SherpaOnlineRecognizer;
 }
 
 let loaded: { module: SherpaModule } | { error: string } | null = null;
@@ -71,19 +83,29 @@ function vadConfig(model: string, threshold: number) {
   };
 }
 
-/** Loads the model in a throwaway Node process: true when it loaded (exit 0) within 20 s. */
-function probeModel(model: string, stats: fs.Stats): Promise<boolean> {
-  const key = `${model}|${stats.size}|${stats.mtimeMs}`;
+/**
+ * Runs `construct` (a sherpa-onnx constructor call on `s`, the module) in a throwaway Node
+ * process: true when it returned (exit 0) within 20 s. Results are kept per `key` (paths, sizes
+ * and modification times of the files), so a model is probed once until it changes.
+ */
+export function loadsInChildProcess(key: string, construct: string): Promise<boolean> {
   let result = probed.get(key);
   if (!result) {
     const addon = createRequire(import.meta.url).resolve('sherpa-onnx-node');
-    const script = `const s = require(${JSON.stringify(addon)}); new s.Vad(${JSON.stringify(vadConfig(model, 0.5))}, 1);`;
+    const script = `const s = require(${JSON.stringify(addon)}); ${construct};`;
     result = new Promise<boolean>((resolve) => {
       execFile(process.execPath, ['-e', script], { timeout: 20_000 }, (err) => resolve(!err));
     });
     probed.set(key, result);
   }
   return result;
+}
+
+function probeModel(model: string, stats: fs.Stats): Promise<boolean> {
+  return loadsInChildProcess(
+    `${model}|${stats.size}|${stats.mtimeMs}`,
+    `new s.Vad(${JSON.stringify(vadConfig(model, 0.5))}, 1)`,
+  );
 }
 
 export function createSherpaVad(options: SherpaVadOptions): VadEngine {
