@@ -93,7 +93,7 @@ describe('PlaybackQueue', () => {
     expect(drained).toEqual([100]);
   });
 
-  it('visemes follow the audio they came before', () => {
+  it('visemes are timed from the start of the reply’s audio', () => {
     const { queue } = setup();
     queue.begin('a1', 16_000);
     // Nothing playing: no mouth shape.
@@ -103,7 +103,8 @@ describe('PlaybackQueue', () => {
       { atMs: 100, shape: 'A' },
     ]);
     queue.push(chunk(200));
-    queue.addVisemes([{ atMs: 50, shape: 'O' }]);
+    // The server times each batch from the start of the reply (docs/voice.md): 200 ms + 50.
+    queue.addVisemes([{ atMs: 250, shape: 'O' }]);
     queue.push(chunk(200));
     audio.advance(0.05 + 0.02);
     expect(queue.currentViseme()).toBe('M');

@@ -95,10 +95,9 @@ export class PlaybackQueue {
     this.checkDrained();
   }
 
-  /** `visemes`: mouth shapes timed from the start of the audio that follows them. */
+  /** `visemes`: mouth shapes timed from the start of this reply's audio (the server adds the offset). */
   addVisemes(items: readonly { atMs: number; shape: string }[]): void {
-    const offsetMs = this.scheduledMs();
-    for (const item of items) this.visemes.push({ atMs: offsetMs + item.atMs, shape: item.shape });
+    for (const item of items) this.visemes.push({ atMs: item.atMs, shape: item.shape });
     this.visemes.sort((a, b) => a.atMs - b.atMs);
   }
 
