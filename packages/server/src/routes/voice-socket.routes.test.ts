@@ -24,8 +24,13 @@ describe('the voice socket', () => {
   beforeAll(async () => {
     ollama = await new OllamaServer().listen();
     storage = await createTestStorage('pglite');
-    app = (await createTestApp(storage, { OLLAMA_BASE_URL: ollama.origin, CHAT_FLUSH_INTERVAL_MS: '50' }))
-      .app;
+    app = (
+      await createTestApp(storage, {
+        OLLAMA_BASE_URL: ollama.origin,
+        CHAT_FLUSH_INTERVAL_MS: '50',
+        LUMINA_METRICS_TOKEN: 'voice-metrics-token-1234',
+      })
+    ).app;
     await app.listen({ port: 0, host: '127.0.0.1' });
     origin = `127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   }, 60_000);
@@ -115,6 +120,13 @@ describe('the voice socket', () => {
     rows = await stored(chat.conversationId);
     expect(rows.find((r) => r.id === started.messageId)?.content).toBe(cut.text);
     client.socket.close();
+
+    const metrics = await app.inject({
+      method: 'GET',
+      url: '/metrics',
+      headers: { authorization: 'Bearer voice-metrics-token-1234' },
+    });
+    expect(metrics.body).toMatch(/lumina_voice_turn_seconds_count\{stage="firstAudioSent"\} [1-9]/);
   }, 90_000);
 
   it('refuses bad input with an error and a close code, and other calls keep working', async () => {
@@ -178,4 +190,15 @@ describe('the voice socket', () => {
     await healthy.next((e) => e.type === 'assistant_end');
     healthy.socket.close();
   }, 90_000);
+
+  it('ends the call with session_expired when the session is revoked', async () => {
+    const chat = await startChat(app, 'voice-logout@example.org', { model: MODEL });
+    const client = await call(chat);
+    client.send({ type: 'start', sampleRate: 16_000, mode: 'hands_free' });
+    await client.next((e) => e.type === 'ready');
+    await app.inject({ method: 'POST', url: '/api/auth/logout', headers: chat.headers });
+    await client.closed;
+    expect(client.close()?.code).toBe(1008);
+    expect(client.events.at(-1)).toMatchObject({ type: 'error', code: 'session_expired' });
+  }, 30_000);
 });
