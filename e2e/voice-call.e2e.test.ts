@@ -5,7 +5,7 @@ import path from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Account, api, signUpByApi } from './support/auth.js';
-import { saveViewportScreenshot, VIEWPORTS, watchContext } from './support/browser.js';
+import { saveViewportScreenshot, seriousAxeViolations, VIEWPORTS, watchContext } from './support/browser.js';
 import { OllamaE2eServer } from './support/model-servers.js';
 import { type LuminaServer, startLumina } from './support/server.js';
 
@@ -196,6 +196,7 @@ describe('a voice call', () => {
     traffic = await wire(page);
     expect(traffic.receivedAudioBytes).toBeGreaterThan(16_000);
     await saveViewportScreenshot(page, 'voice-call-speaking-desktop-light');
+    expect(await seriousAxeViolations(page)).toEqual([]);
 
     // The second utterance, during playback, interrupts it: the client stops at once and says
     // how much was heard; the stored reply is cut to that.
