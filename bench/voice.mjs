@@ -294,7 +294,11 @@ export async function benchVoice(options = benchOptions()) {
         } catch (err) {
           return {
             done,
-            failed: String(err.message).slice(0, 200),
+            // Which turn, and the last events it saw (the message lists them all from the start).
+            failed: `turn ${done.length + 1}: ${String(err.message).slice(0, 30)}… last ${c.events
+              .slice(-4)
+              .map((e) => (e.type === 'error' ? `error ${e.code}` : e.type))
+              .join(',')}`,
             errors: c.events.filter((e) => e.type === 'error'),
           };
         } finally {
