@@ -45,10 +45,7 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 function startModel() {
   const firstTokenMs = [];
   const server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => {
-      body += c;
-    });
+    req.resume(); // the request body (the chat) is not needed
     req.on('end', async () => {
       const arrived = performance.now();
       if (req.url.endsWith('/models')) {
