@@ -201,4 +201,20 @@ describe('the voice socket', () => {
     expect(client.close()?.code).toBe(1008);
     expect(client.events.at(-1)).toMatchObject({ type: 'error', code: 'session_expired' });
   }, 30_000);
+
+  it('takes 32 calls at once and refuses the next with too_many_sessions (4429) until one ends', async () => {
+    const chat = await startChat(app, 'voice-many@example.org', { model: MODEL });
+    const open = [];
+    for (let i = 0; i < 32; i++) open.push(await call(chat));
+    const refused = await call(chat);
+    await refused.closed;
+    expect(refused.close()?.code).toBe(4429);
+    expect(refused.events[0]).toMatchObject({ type: 'error', code: 'too_many_sessions' });
+    open.pop()!.socket.close();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const admitted = await call(chat);
+    admitted.send({ type: 'start', sampleRate: 16_000 });
+    await admitted.next((e) => e.type === 'ready');
+    for (const client of [...open, admitted]) client.socket.close();
+  }, 60_000);
 });
