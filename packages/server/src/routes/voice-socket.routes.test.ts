@@ -217,4 +217,30 @@ describe('the voice socket', () => {
     await admitted.next((e) => e.type === 'ready');
     for (const client of [...open, admitted]) client.socket.close();
   }, 60_000);
+
+  it('a session revoked during a turn ends the call with session_expired once the reply is sent', async () => {
+    const chat = await startChat(app, 'voice-logout-turn@example.org', { model: MODEL });
+    const client = await call(chat);
+    client.send({ type: 'start', sampleRate: 16_000, mode: 'hands_free' });
+    await client.next((e) => e.type === 'ready');
+    const reply = 'One. Two. Three. Four. Five. Six.';
+    ollama.script({ kind: 'text', tokens: reply.split(/(?<= )/), delayMs: 150 });
+    const question = fliteSpeech('count to six');
+    const streaming = client.stream(
+      withSilence(question.samples, question.sampleRate, 1_000, 200),
+      question.sampleRate,
+    );
+    await client.next((e) => e.type === 'assistant_delta');
+    await app.inject({ method: 'POST', url: '/api/auth/logout', headers: chat.headers });
+    await streaming;
+    await client.closed;
+    const types = client.events.map((e) => (e.type === 'error' ? `error:${e.code}` : e.type));
+    expect(types.indexOf('assistant_end')).toBeGreaterThan(-1);
+    expect(types.at(-1)).toBe('error:session_expired');
+    expect(client.events.find((e) => e.type === 'assistant_end')).toMatchObject({
+      text: reply,
+      interrupted: false,
+    });
+    expect(client.close()?.code).toBe(1008);
+  }, 60_000);
 });

@@ -270,7 +270,7 @@ class VoiceCall {
     } catch (err) {
       if (!(err instanceof AppError && err.code === 'session_expired')) return;
       this.expired = true;
-      if (!this.session?.busy) this.fail(err);
+      if (!this.session?.turnInProgress) this.fail(err);
     }
   }
 
@@ -389,7 +389,8 @@ class VoiceCall {
           log.info({ turnTiming: timing, conversationId: this.conversationId }, 'voice turn');
         },
         onTurnEnd: () => {
-          if (this.expired && !this.session?.busy) {
+          // The turn is over (its reply sent, or its interruption settled): an expired call ends now.
+          if (this.expired) {
             this.close(
               VOICE_CLOSE.policy,
               'session_expired',

@@ -137,9 +137,9 @@ export class VoiceSession {
     return session;
   }
 
-  /** Whether a turn is being answered or its interruption is being settled. */
-  get busy(): boolean {
-    return this.chatReply.replying || this.cutting > 0 || this.avatarSpeaking();
+  /** Whether a turn is being answered or its interruption is being settled (not: audio still playing). */
+  get turnInProgress(): boolean {
+    return this.chatReply.replying || this.cutting > 0;
   }
 
   audio(samples: Int16Array, sampleRate: number): void {
