@@ -40,6 +40,11 @@ export interface PocketsphinxOptions {
   finishTimeoutMs?: number;
   /** Idle decoders beyond the first exit after this long (default 60 s). */
   idleExitMs?: number;
+  /**
+   * Keep pocketsphinx's second (fwdflat) pass at the end of each utterance: slightly different
+   * words at ~3× the time from end of speech to final text. Default false.
+   */
+  secondPass?: boolean;
 }
 
 export type SttError = Error & { code: string };
@@ -64,6 +69,7 @@ export function createPocketsphinxStt(options: PocketsphinxOptions = {}): Pocket
     maxDecoders: options.maxDecoders ?? Math.max(1, Math.min(4, os.availableParallelism() * 2)),
     startTimeoutMs: options.startTimeoutMs ?? 30_000,
     idleExitMs: options.idleExitMs ?? 60_000,
+    secondPass: options.secondPass ?? false,
   });
   const maxBufferedSamples = (options.maxBufferedSeconds ?? 30) * PIPELINE_SAMPLE_RATE;
   const finishTimeoutMs = options.finishTimeoutMs ?? 10_000;
@@ -159,10 +165,12 @@ class DecoderProcess {
   constructor(
     python: string,
     modelDir: string,
+    secondPass: boolean,
     startTimeoutMs: number,
     private readonly onExit: (process: DecoderProcess) => void,
   ) {
-    this.child = spawn(python, ['-c', POCKETSPHINX_WORKER_SCRIPT, modelDir], {
+    const args = ['-c', POCKETSPHINX_WORKER_SCRIPT, modelDir, ...(secondPass ? ['second-pass'] : [])];
+    this.child = spawn(python, args, {
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let readyResolve!: () => void;
@@ -270,6 +278,7 @@ class DecoderProcess {
 interface PoolConfig {
   python: string;
   modelDir: string;
+  secondPass: boolean;
   maxDecoders: number;
   startTimeoutMs: number;
   idleExitMs: number;
@@ -300,6 +309,7 @@ class DecoderPool {
     const process = new DecoderProcess(
       this.config.python,
       this.config.modelDir,
+      this.config.secondPass,
       this.config.startTimeoutMs,
       (dead) => this.forget(dead),
     );
@@ -375,6 +385,8 @@ class DecoderPool {
         new Promise<void>((resolve) => {
           if (p.dead) return resolve();
           p.child.once('exit', () => resolve());
+          // Held until it has exited: dispose resolves only then.
+          p.setActive(true);
           p.kill();
         }),
     );
@@ -440,6 +452,8 @@ class PocketsphinxStream implements SttStream, Lessee {
       const { promise, cancel } = this.pool.acquire();
       this.cancelAcquire = cancel;
       this.acquiring = promise.then(async (process) => {
+        // Someone waits for this decoder now: its start must keep the event loop alive.
+        process.setActive(true);
         await process.ready;
         if (this.closed || this.failed || process.dead) {
           if (!process.dead) this.pool.release(process);
