@@ -1,6 +1,7 @@
 import { act, cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { draftKey } from '../../lib/message-drafts';
+import { installScriptedAudio } from '../../lib/voice/scripted-audio';
 import { ada, avatar } from '../../test/avatar-fixtures';
 import { conversationFixture, greetingFixture } from '../../test/conversation-fixtures';
 import { model, sseResponse } from '../../test/model-fixtures';
@@ -397,5 +398,52 @@ describe('the conversation’s own prompt', () => {
     await waitFor(() =>
       expect(api.requests.find((r) => r.method === 'PATCH')?.body).toMatchObject({ generation: { seed: 7 } }),
     );
+  });
+});
+
+describe('the voice call button', () => {
+  const saved = {
+    mediaDevices: Object.getOwnPropertyDescriptor(navigator, 'mediaDevices'),
+    worklet: globalThis.AudioWorkletNode,
+    socket: globalThis.WebSocket,
+  };
+  let audio: ReturnType<typeof installScriptedAudio>;
+  const sockets: string[] = [];
+  beforeEach(() => {
+    audio = installScriptedAudio();
+    // The browser's mic refuses (the person said no); no socket may be opened then.
+    Object.defineProperty(navigator, 'mediaDevices', {
+      configurable: true,
+      value: { getUserMedia: () => Promise.reject(new DOMException('Permission denied', 'NotAllowedError')) },
+    });
+    globalThis.AudioWorkletNode = class {} as unknown as typeof AudioWorkletNode;
+    globalThis.WebSocket = class {
+      constructor(url: string) {
+        sockets.push(url);
+      }
+    } as unknown as typeof WebSocket;
+  });
+  afterEach(() => {
+    audio.uninstall();
+    if (saved.mediaDevices) Object.defineProperty(navigator, 'mediaDevices', saved.mediaDevices);
+    else Reflect.deleteProperty(navigator, 'mediaDevices');
+    globalThis.AudioWorkletNode = saved.worklet;
+    globalThis.WebSocket = saved.socket;
+  });
+
+  it('opens the call screen; a refused microphone says what to do, and closing reads the conversation again', async () => {
+    const { api } = await openConversation(() => acceptedStream('hi'));
+    const reads = () => api.requests.filter((r) => r.path === `/api/conversations/${ID}/messages`).length;
+    fireEvent.click(screen.getByRole('button', { name: 'Call Lumina' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Call with Lumina' });
+    expect((await screen.findByRole('alert')).textContent).toContain('Microphone access is blocked');
+    expect(sockets).toEqual([]);
+    expect(dialog.textContent).toContain('The call ended');
+    const before = reads();
+    fireEvent.click(screen.getByRole('button', { name: 'Back to the chat' }));
+    await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
+    await waitFor(() => expect(reads()).toBeGreaterThan(before));
+    // Its audio output is let go too.
+    expect(audio.closed).toBe(audio.contexts);
   });
 });
