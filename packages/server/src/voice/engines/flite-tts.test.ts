@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createFliteTts, fliteProsody, parseFliteVoices } from './flite-tts.js';
+import { createFliteTts, fliteProsody, fliteVisemes, parseFliteVoices } from './flite-tts.js';
 import { createPocketsphinxStt } from './pocketsphinx-stt.js';
 import { concatSamples, resample } from './resample.js';
 import { words } from './test-speech.js';
@@ -57,6 +57,31 @@ describe('flite', () => {
     } finally {
       await stt.dispose();
     }
+  });
+
+  it('times mouth shapes from its segment durations, on the first chunk', async () => {
+    expect(fliteVisemes('pau:0.220 hh:0.295 ax:0.342 l:0.426 ow:0.590 m:0.7 b:0.8 pau:0.9 ')).toEqual([
+      { atMs: 0, shape: 'rest' },
+      { atMs: 220, shape: 's' },
+      { atMs: 295, shape: 'a' },
+      { atMs: 342, shape: 'l' },
+      { atMs: 426, shape: 'o' },
+      { atMs: 590, shape: 'm' },
+      { atMs: 800, shape: 'rest' },
+    ]);
+    const chunks = [];
+    for await (const chunk of createFliteTts().synthesize('Hello world.', {
+      voice: 'kal16',
+      rate: 1,
+      pitch: 1,
+    })) {
+      chunks.push(chunk);
+    }
+    const visemes = chunks[0]!.visemes!;
+    expect(visemes[0]).toEqual({ atMs: 0, shape: 'rest' });
+    expect(visemes.map((v) => v.shape)).toEqual(expect.arrayContaining(['o', 'u', 'l']));
+    const seconds = chunks.reduce((n, c) => n + c.samples.length, 0) / 16000;
+    expect(visemes.at(-1)!.atMs / 1000).toBeLessThan(seconds + 0.3);
   });
 
   it('reports a missing binary as not installed, with the apt package to install', async () => {

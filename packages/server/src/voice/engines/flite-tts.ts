@@ -16,7 +16,7 @@ import {
   synthesizeWithProcess,
   ttsError,
 } from './subprocess-tts.js';
-import type { TtsEngine, TtsOptions, TtsVoice } from './types.js';
+import type { TtsEngine, TtsOptions, TtsVoice, Viseme } from './types.js';
 
 export interface FliteOptions {
   command?: string;
@@ -78,6 +78,8 @@ export function createFliteTts(options: FliteOptions = {}): TtsEngine {
         '-voice',
         voice,
         ...fliteProsody(voice, tts.rate, tts.pitch),
+        // Segment names and end times on stdout: the visemes.
+        '-psdur',
         '-t',
         text,
         '-o',
@@ -89,6 +91,7 @@ export function createFliteTts(options: FliteOptions = {}): TtsEngine {
         signal: tts.signal,
         timeoutMs: 30_000 + text.length * 100,
         outputFile,
+        visemesFromStdout: fliteVisemes,
       });
     },
   };
@@ -109,4 +112,51 @@ export function parseFliteVoices(output: string): TtsVoice[] {
       language: 'en',
       gender: KNOWN_VOICES[name]?.gender ?? null,
     }));
+}
+
+/** CMU (ARPAbet) phones → mouth shapes. */
+const PHONE_SHAPES: Record<string, Viseme['shape']> = {
+  pau: 'rest',
+  aa: 'a',
+  ah: 'a',
+  ax: 'a',
+  ay: 'a',
+  aw: 'a',
+  ae: 'e',
+  eh: 'e',
+  ey: 'e',
+  er: 'e',
+  ih: 'i',
+  iy: 'i',
+  y: 'i',
+  ao: 'o',
+  ow: 'o',
+  oy: 'o',
+  uh: 'u',
+  uw: 'u',
+  w: 'u',
+  m: 'm',
+  b: 'm',
+  p: 'm',
+  f: 'f',
+  v: 'f',
+  l: 'l',
+  r: 'l',
+};
+
+/**
+ * `-psdur` output (`pau:0.220 hh:0.295 ax:0.342 …`, each segment's end in seconds) → a viseme
+ * at each segment's start; consecutive equal shapes are merged. Consonants not listed are `s`.
+ */
+export function fliteVisemes(stdout: string): Viseme[] {
+  const visemes: Viseme[] = [];
+  let start = 0;
+  for (const token of stdout.trim().split(/\s+/)) {
+    const match = /^([a-z]+):(\d+(?:\.\d+)?)$/.exec(token);
+    if (!match) continue;
+    const shape = PHONE_SHAPES[match[1]!] ?? 's';
+    if (visemes.at(-1)?.shape !== shape) visemes.push({ atMs: Math.round(start * 1000), shape });
+    start = Number(match[2]);
+  }
+  return visemes;
 }

@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { downmix, type PcmError, parseWavHeader, pcm16FromBytes } from './resample.js';
-import type { EngineReadiness, TtsChunk } from './types.js';
+import type { EngineReadiness, TtsChunk, Viseme } from './types.js';
 
 export type TtsError = Error & { code: string };
 
@@ -35,6 +35,11 @@ export interface SubprocessSynthesis {
    * Removed afterwards.
    */
   outputFile?: string;
+  /**
+   * With `outputFile`: stdout is the program's text (flite's `-psdur` segment timings), turned
+   * into visemes for the first chunk.
+   */
+  visemesFromStdout?: (stdout: string) => Viseme[];
 }
 
 /** Checks that the rate and pitch multipliers are in the avatar API's range. */
@@ -89,7 +94,13 @@ export async function* synthesizeWithProcess(options: SubprocessSynthesis): Asyn
   };
   signal?.addEventListener('abort', onAbort, { once: true });
 
+  let stdoutText = '';
   child.stdout.on('data', (data: Buffer) => {
+    if (options.outputFile) {
+      // The audio is in the file; stdout is text (bounded).
+      if (stdoutText.length < 1_000_000) stdoutText += data.toString('utf8');
+      return;
+    }
     queue.push(data);
     notify();
   });
@@ -136,6 +147,7 @@ export async function* synthesizeWithProcess(options: SubprocessSynthesis): Asyn
 
   let pending = Buffer.alloc(0);
   let header: ReturnType<typeof parseWavHeader> = null;
+  let first = true;
   try {
     for (;;) {
       if (aborted) return;
@@ -163,7 +175,13 @@ export async function* synthesizeWithProcess(options: SubprocessSynthesis): Asyn
           const samples = downmix(pcm16FromBytes(pending.subarray(0, take)), header.channels);
           pending = pending.subarray(take);
           if (aborted) return;
-          yield { samples, sampleRate: header.sampleRate };
+          const chunk: TtsChunk = { samples, sampleRate: header.sampleRate };
+          if (first && options.visemesFromStdout) {
+            const visemes = options.visemesFromStdout(stdoutText);
+            if (visemes.length > 0) chunk.visemes = visemes;
+          }
+          first = false;
+          yield chunk;
         }
         continue;
       }
