@@ -20,12 +20,15 @@ export type SystemFrame =
    * processor names the reply it cancelled (`messageId`) on the way down.
    */
   | { kind: 'interruption'; at: number; reason: 'speech' | 'cancel'; messageId?: string }
-  /** Push-to-talk released: the utterance is complete. */
-  | { kind: 'end-of-utterance'; at: number }
   /** The call ends: processors free their engines. */
   | { kind: 'end'; at: number };
 
 export type DataFrame =
+  /**
+   * Push-to-talk released: the utterance is complete. A data frame, so it stays behind the audio
+   * sent before it (as a system frame it could overtake the last packets still queued).
+   */
+  | { kind: 'end-of-utterance'; at: number }
   /** Client audio, PCM16 mono at `sampleRate`. */
   | { kind: 'audio-in'; at: number; samples: Int16Array; sampleRate: number }
   /** Audio of the current utterance at 16 kHz (pre-roll included), for the recogniser. */
@@ -68,7 +71,7 @@ export type Frame = SystemFrame | DataFrame;
 export type FrameKind = Frame['kind'];
 export type FrameOf<K extends FrameKind> = Extract<Frame, { kind: K }>;
 
-const SYSTEM_KINDS: ReadonlySet<FrameKind> = new Set(['start', 'interruption', 'end-of-utterance', 'end']);
+const SYSTEM_KINDS: ReadonlySet<FrameKind> = new Set(['start', 'interruption', 'end']);
 
 export const isSystemFrame = (frame: Frame): frame is SystemFrame => SYSTEM_KINDS.has(frame.kind);
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createEnergyVad } from '../engines/energy-vad.js';
 import type { Frame } from './frames.js';
-import { runProcessor } from './processor.js';
+import { ProcessorQueue, runProcessor } from './processor.js';
 import { SpeechDetector } from './speech-detector.js';
 import { hush, join, packets, tone } from './test-audio.js';
 
@@ -64,5 +64,19 @@ describe('SpeechDetector (energy VAD)', () => {
     });
     expect(kinds(out)).toEqual(['start', 'vad', 'speech-start', 'end-of-utterance', 'vad', 'speech-stop']);
     expect(speechSamples(out)).toBe(16 * 1_600);
+  });
+
+  it('push-to-talk release waits behind the audio queued before it', async () => {
+    const detector = new SpeechDetector(await vad.open(), vad.frameSamples, () => false);
+    const out: Frame[] = [];
+    const queue = new ProcessorQueue(detector, (f) => out.push(f), { maxQueued: 100 });
+    queue.enqueue({ kind: 'start', at: 0, sampleRate: 16_000, mode: 'push_to_talk' });
+    // All at once, as when the pipeline is behind: the release must not overtake the audio.
+    for (const frame of packets(tone(1_000))) queue.enqueue(frame);
+    queue.enqueue({ kind: 'end-of-utterance', at: 2_000 });
+    await queue.idle();
+    const stop = out.findIndex((f) => f.kind === 'speech-stop');
+    expect(speechSamples(out.slice(0, stop))).toBe(16 * 1_000);
+    expect(speechSamples(out.slice(stop))).toBe(0);
   });
 });
