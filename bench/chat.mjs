@@ -10,6 +10,7 @@
 // Options: --quick (fewer turns, shorter load), --pg-url <admin url>, --phases sequential,throughput,
 // concurrent and --modes pglite,postgres (a part of the run, when working on one figure);
 // BENCH_INTERVAL=0 sends the concurrent streams' tokens at once (what the 200 starts alone cost);
+// BENCH_MEMORY=off turns the bench user's memory off (default on, as for a new user);
 // BENCH_SERVER_NODE_ARGS passes Node options to the server (e.g. "--cpu-prof --cpu-prof-dir=<dir>").
 import { inPostgresMode, progress, runAsMain } from './lib/common.mjs';
 import { withCpuUsage } from './lib/load.mjs';
@@ -109,6 +110,9 @@ export async function session(url) {
     return res.json();
   };
   await call('PUT', '/api/settings', { defaultModel: 'openai/bench-model' });
+  // BENCH_MEMORY=off: the user's memory off (no recall before the reply, no extraction after
+  // it), to compare a turn with and without memory; on by default, as for every new user.
+  if (process.env.BENCH_MEMORY === 'off') await call('PATCH', '/api/settings/memory', { enabled: false });
   const avatarId = (await call('GET', '/api/avatars')).avatars[0].id;
   // A user-given title: no automatic-title call after the first exchange.
   const conversation = async () =>

@@ -281,15 +281,26 @@ async function runOn(storage, sizes) {
       await recall.recall(userId, { avatarId, query: query.text, k: 8, mode });
     }
     const samples = [];
+    // Process CPU (both threads: PGlite runs in a worker) per recall: steadier than wall time on
+    // a shared machine.
+    const cpu = [];
     let returned = 0;
     for (const query of asked.slice(0, runs)) {
       next = query;
       const started = performance.now();
+      const cpuStarted = process.cpuUsage();
       const items = await recall.recall(userId, { avatarId, query: query.text, k: 8, mode });
+      const used = process.cpuUsage(cpuStarted);
       samples.push(performance.now() - started);
+      cpu.push((used.user + used.system) / 1000);
       returned += items.length;
     }
-    modes[mode] = { ...stats(samples), meanItems: round(returned / runs, 1) };
+    const cpuStats = stats(cpu);
+    modes[mode] = {
+      ...stats(samples),
+      cpuMs: { p50: cpuStats.p50, p95: cpuStats.p95 },
+      meanItems: round(returned / runs, 1),
+    };
   }
   const plans = process.env.MEMORY_BENCH_EXPLAIN
     ? await explainVectorQueries(storage, asked[0], sizes.dims, pgvector)
