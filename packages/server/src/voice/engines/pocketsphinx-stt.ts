@@ -434,6 +434,11 @@ class PocketsphinxStream implements SttStream, Lessee {
     if (this.closed || this.failed || samples.length === 0) return;
     if (this.utterance === 0) this.utterance = nextUtterance++;
     if (this.process) {
+      // A decoder starved of CPU falls behind; what it has not read yet is bounded too.
+      if (this.process.backlogBytes() / 2 > this.maxBufferedSamples) {
+        this.fail(sttError('stt_overloaded', 'The speech recogniser fell too far behind the audio'));
+        return;
+      }
       this.process.send('A', this.utterance, samples);
       return;
     }
