@@ -35,6 +35,12 @@ describe('voice engine registry', () => {
     expect(registry.tts('flite').id).toBe('flite');
   });
 
+  it('picks engines that need no download before the first readiness check has answered', async () => {
+    const fresh = createVoiceEngines({ localOnly: true, sileroVadModel: '/nonexistent/silero_vad.onnx' });
+    expect(fresh.defaults()).toEqual({ vad: 'energy', stt: 'pocketsphinx', tts: 'espeak-ng' });
+    await fresh.close();
+  });
+
   it('refuses an unknown id or an engine of another kind with engine_not_found', () => {
     expect(() => registry.tts('nope')).toThrow(expect.objectContaining({ code: 'engine_not_found' }));
     expect(() => registry.tts('pocketsphinx')).toThrow(expect.objectContaining({ code: 'engine_not_found' }));

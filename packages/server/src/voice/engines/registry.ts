@@ -115,7 +115,11 @@ export function createVoiceEngines(options: VoiceEnginesOptions): VoiceEngines {
   function pickDefault(kind: EngineKind): string {
     const candidates = engines.filter((e) => e.kind === kind && usable(e));
     const ready = candidates.find((e) => readiness.get(e.id)?.ready === true);
-    const unknown = candidates.find((e) => !readiness.has(e.id));
+    // Before the first check has answered: the engines that need no download are the safer bet.
+    const fallbackRank: Record<string, number> = { system: 0, builtin: 1, sherpa: 2, network: 3 };
+    const unknown = candidates
+      .filter((e) => !readiness.has(e.id))
+      .sort((a, b) => (fallbackRank[a.family] ?? 9) - (fallbackRank[b.family] ?? 9))[0];
     const chosen = ready ?? unknown ?? candidates[candidates.length - 1];
     return chosen?.id ?? '';
   }
