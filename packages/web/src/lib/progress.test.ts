@@ -5,6 +5,7 @@ import {
   formatBytes,
   formatEta,
   formatSpeed,
+  formatTransfer,
   progressPercent,
 } from './progress';
 
@@ -50,6 +51,16 @@ describe('formatSpeed and formatEta', () => {
     expect(formatEta(1000, 1000, 10)).toBe('almost done');
     expect(formatEta(0, null, 10)).toBeNull();
     expect(formatEta(0, 1000, 0)).toBeNull();
+  });
+});
+
+describe('formatTransfer', () => {
+  it('says amount, speed and time left while running, only the amount once stopped', () => {
+    expect(formatTransfer(600_000_000, 1_000_000_000, 10_000_000, true)).toBe(
+      '600 MB of 1.00 GB · 10.0 MB/s · 40 s left',
+    );
+    expect(formatTransfer(1_000_000_000, 1_000_000_000, 10_000_000, false)).toBe('1.00 GB of 1.00 GB');
+    expect(formatTransfer(5_000, null, null, true)).toBe('5.0 KB');
   });
 });
 

@@ -64,6 +64,25 @@ export function formatAmount(done: number, total: number | null | undefined): st
 }
 
 /**
+ * The line under a download's progress bar: "1.2 GB of 4.7 GB · 4.2 MB/s · 12 min left" while it
+ * runs, only the amount once it stopped.
+ */
+export function formatTransfer(
+  done: number,
+  total: number | null | undefined,
+  bytesPerSecond: number | null | undefined,
+  running: boolean,
+): string {
+  return [
+    formatAmount(done, total),
+    running ? formatSpeed(bytesPerSecond) : null,
+    running ? formatEta(done, total, bytesPerSecond) : null,
+  ]
+    .filter(Boolean)
+    .join(' · ');
+}
+
+/**
  * Measures the speed of a transfer that only reports totals so far (Ollama's pull): feed it
  * (bytes, time) samples; it answers a smoothed bytes per second. A new layer (bytes going
  * down) starts over.

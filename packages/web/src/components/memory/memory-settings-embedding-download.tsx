@@ -3,7 +3,7 @@ import { Download } from 'lucide-react';
 import { Link } from 'react-router';
 import { useLuminaClient } from '../../lib/lumina-client';
 import { invalidateModelData, type LocalModels } from '../../lib/models';
-import { formatAmount, formatBytes, formatEta, formatSpeed, progressPercent } from '../../lib/progress';
+import { formatBytes, formatTransfer, progressPercent } from '../../lib/progress';
 import { useSession } from '../../lib/session';
 import { useStreamTask } from '../../lib/use-stream-task';
 import { LOCAL_MODELS_QUERY_KEY, useLocalModels } from '../../pages/admin/models/local-models-sections';
@@ -157,15 +157,12 @@ function CatalogModelDownload({
             tone={download.phase === 'done' ? 'ok' : 'accent'}
           />
           <p className="mt-2 text-[13px] text-ink-muted tabular-nums">
-            {[
-              formatAmount(download.result?.sizeBytes ?? progress.receivedBytes, progress.totalBytes),
-              running ? formatSpeed(progress.bytesPerSecond) : null,
-              running
-                ? formatEta(progress.receivedBytes, progress.totalBytes, progress.bytesPerSecond)
-                : null,
-            ]
-              .filter(Boolean)
-              .join(' · ')}
+            {formatTransfer(
+              download.result?.sizeBytes ?? progress.receivedBytes,
+              progress.totalBytes,
+              progress.bytesPerSecond,
+              running,
+            )}
           </p>
         </div>
       ) : null}

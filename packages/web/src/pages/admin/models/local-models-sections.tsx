@@ -13,7 +13,7 @@ import { SubmitButton } from '../../../components/submit-button';
 import { formatDuration } from '../../../lib/format';
 import { useLuminaClient } from '../../../lib/lumina-client';
 import { formatContextWindow, invalidateModelData, type LocalModels } from '../../../lib/models';
-import { formatAmount, formatBytes, formatEta, formatSpeed, progressPercent } from '../../../lib/progress';
+import { formatBytes, formatTransfer, progressPercent } from '../../../lib/progress';
 import { useStreamTask } from '../../../lib/use-stream-task';
 
 export const LOCAL_MODELS_QUERY_KEY = ['admin', 'local-models'] as const;
@@ -348,15 +348,12 @@ export function LocalModelsSection({ status }: { status: LocalModels | undefined
                 tone={download.phase === 'done' ? 'ok' : 'accent'}
               />
               <p className="mt-2 text-[13px] text-ink-muted tabular-nums">
-                {[
-                  formatAmount(download.result?.sizeBytes ?? progress.receivedBytes, progress.totalBytes),
-                  running ? formatSpeed(progress.bytesPerSecond) : null,
-                  running
-                    ? formatEta(progress.receivedBytes, progress.totalBytes, progress.bytesPerSecond)
-                    : null,
-                ]
-                  .filter(Boolean)
-                  .join(' · ')}
+                {formatTransfer(
+                  download.result?.sizeBytes ?? progress.receivedBytes,
+                  progress.totalBytes,
+                  progress.bytesPerSecond,
+                  running,
+                )}
               </p>
             </div>
           ) : null}
