@@ -244,7 +244,8 @@ export class VoiceSession {
           type: 'assistant_end',
           messageId: frame.messageId,
           text: frame.text,
-          interrupted: false,
+          // `cancelled`: stopped before it was spoken (talked over while it started).
+          interrupted: frame.status === 'cancelled',
         });
         this.reportTiming();
         if (reply && reply.firstSentAt === null) this.speaking = undefined;

@@ -11,21 +11,24 @@ import type { Processor, Push } from './processor.js';
 export class ChatReply implements Processor {
   readonly name = 'chat-reply';
   private inFlight: { replyId: string; controller: AbortController } | undefined;
+  /** A turn is being stored (the reply has no id yet); an interruption meanwhile cancels it once it has. */
+  private starting: { interrupted: boolean } | undefined;
 
   constructor(
     private readonly chat: ChatBridge,
     private readonly onError: (err: unknown) => void = () => {},
   ) {}
 
-  /** Whether a reply is being written now. */
+  /** Whether a reply is being started or written now. */
   get replying(): boolean {
-    return this.inFlight !== undefined;
+    return this.inFlight !== undefined || this.starting !== undefined;
   }
 
   async process(frame: Frame, push: Push): Promise<void> {
     if (frame.kind === 'interruption' || frame.kind === 'end') {
       const running = this.inFlight;
       this.inFlight = undefined;
+      if (this.starting) this.starting.interrupted = true;
       if (running) {
         running.controller.abort();
         this.chat.cancel(running.replyId).catch(this.onError);
@@ -37,7 +40,43 @@ export class ChatReply implements Processor {
       push(frame);
       return;
     }
-    const { replyId } = await this.chat.send(frame.text);
+    const starting = { interrupted: false };
+    this.starting = starting;
+    let replyId: string;
+    try {
+      ({ replyId } = await this.chat.send(frame.text));
+    } finally {
+      if (this.starting === starting) this.starting = undefined;
+    }
+    if (starting.interrupted) {
+      // Talked over before its reply began: the turn is stored as said, its reply stopped at once
+      // (the client still hears of both, so its transcript matches the conversation).
+      await this.chat.cancel(replyId);
+      const controller = new AbortController();
+      for await (const event of this.chat.follow(replyId, controller.signal)) {
+        if (event.type === 'user-message') {
+          push({
+            kind: 'user-stored',
+            at: performance.now(),
+            text: frame.text,
+            messageId: event.messageId,
+            replyId,
+            speechEndAt: frame.speechEndAt,
+          });
+        } else if (event.type === 'end') {
+          push({
+            kind: 'llm-end',
+            at: performance.now(),
+            messageId: replyId,
+            text: event.text,
+            status: event.status,
+          });
+          break;
+        }
+      }
+      controller.abort();
+      return;
+    }
     const controller = new AbortController();
     const running = { replyId, controller };
     this.inFlight = running;
