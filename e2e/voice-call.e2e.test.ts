@@ -186,15 +186,16 @@ describe('a voice call', () => {
     let traffic = await wire(page);
     expect(traffic.sent[0]).toEqual({ type: 'start', sampleRate: 16_000, mode: 'hands_free' });
     expect(traffic.sentAudioBytes).toBeGreaterThan(16_000);
-    expect(traffic.received.some((e) => e.type === 'partial_transcript')).toBe(true);
 
     // Answered aloud: the reply's text on screen, its audio arriving and playing.
     await screen.locator('[data-phase="speaking"]').waitFor({ timeout: 30_000 });
     await expect
       .poll(() => transcript.textContent(), { timeout: 15_000 })
       .toContain('The capital of France is Paris.');
-    traffic = await wire(page);
-    expect(traffic.receivedAudioBytes).toBeGreaterThan(16_000);
+    // The audio streams in as it is made (the text is ahead of it).
+    await expect
+      .poll(async () => (await wire(page)).receivedAudioBytes, { timeout: 15_000 })
+      .toBeGreaterThan(16_000);
     await saveViewportScreenshot(page, 'voice-call-speaking-desktop-light');
     expect(await seriousAxeViolations(page)).toEqual([]);
 
@@ -224,6 +225,8 @@ describe('a voice call', () => {
     ) as { text: string };
     expect(cut.text.length).toBeLessThan(LONG_REPLY.join('').trim().length);
     await expect.poll(() => transcript.textContent()).toContain('(interrupted)');
+    // Partial transcripts came while the person spoke (the two utterances).
+    expect(traffic.received.some((e) => e.type === 'partial_transcript')).toBe(true);
     const timing = traffic.received.find((e) => e.type === 'turn_timing');
     expect(timing).toBeTruthy();
     await expect(screen.getByTestId('call-latency').textContent()).resolves.toMatch(/\d+ ms/);
@@ -240,6 +243,45 @@ describe('a voice call', () => {
     const stored = branch.json.messages as { id: string; role: string; content: string }[];
     expect(stored.find((m) => m.id === interrupted.messageId)?.content).toBe(cut.text);
     expect(stored.some((m) => m.role === 'user' && /capital.*france/i.test(m.content))).toBe(true);
+    expect(watch.problems).toEqual([]);
+  });
+
+  it('reads a reply aloud in the avatar’s voice, and the settings page shows the engines this server found', async () => {
+    const context = await browser.newContext({ viewport: VIEWPORTS.phone, colorScheme: 'dark' });
+    opened.push(context);
+    const watch = watchContext(context);
+    await api(context, server.url, 'POST', '/api/auth/login', {
+      email: person.email,
+      password: person.password,
+    });
+    const avatars = await api(context, server.url, 'GET', '/api/avatars');
+    const avatarId = (avatars.json.avatars as { id: string; name: string }[]).find(
+      (a) => a.name === 'Professor Ada',
+    )!.id;
+    const created = await api(context, server.url, 'POST', '/api/conversations', { avatarId });
+    const conversationId = (created.json.conversation as { id: string }).id;
+    const page = await context.newPage();
+    const speaks: number[] = [];
+    page.on('response', (response) => {
+      if (response.url().endsWith('/api/voice/speak')) speaks.push(response.status());
+    });
+    await page.goto(`${server.url}/chat/${conversationId}`);
+    // The greeting is the avatar's first reply: its words, spoken.
+    const greeting = page.locator('article[data-message-id]').first();
+    await greeting.getByRole('button', { name: 'Read aloud' }).click();
+    await greeting.getByRole('button', { name: 'Stop reading aloud' }).waitFor();
+    // It plays to its end, then the button is back.
+    await greeting.getByRole('button', { name: 'Read aloud' }).waitFor({ timeout: 20_000 });
+    expect(speaks).toEqual([200]);
+    expect(await greeting.getByRole('alert').count()).toBe(0);
+
+    await page.goto(`${server.url}/settings/voice`);
+    const stt = page.getByRole('list', { name: 'Speech to text' });
+    await stt.waitFor();
+    expect(await stt.getByText('Ready').count()).toBeGreaterThan(0);
+    await page.getByRole('list', { name: 'Voices' }).getByRole('listitem').first().waitFor();
+    await saveViewportScreenshot(page, 'voice-settings-phone-dark');
+    expect(await seriousAxeViolations(page)).toEqual([]);
     expect(watch.problems).toEqual([]);
   });
 });
