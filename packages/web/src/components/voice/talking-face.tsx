@@ -2,7 +2,11 @@ import clsx from 'clsx';
 import { useEffect, useRef } from 'react';
 import { AvatarPicture } from '../avatars/avatar-picture';
 
-/** How open and how wide the mouth is for a viseme (Preston Blair / Oculus-style names, loosely). */
+/**
+ * How open and how wide the mouth is for a viseme: the server's ten shapes (rest, a, e, i, o,
+ * u, m, f, l, s; flite's phones mapped), and a few other common names; unknown ones follow the
+ * output level.
+ */
 export function visemeMouth(shape: string | null, level: number): { open: number; wide: number } {
   const byLevel = { open: Math.min(1, level * 6), wide: 0.7 };
   if (shape === null) return byLevel;
@@ -12,6 +16,7 @@ export function visemeMouth(shape: string | null, level: number): { open: number
   if (['o', 'oh', 'u', 'ou', 'w', 'wq', 'w-oo'].includes(s)) return { open: 0.7, wide: 0.45 };
   if (['e', 'ee', 'i', 'ih', 'ey'].includes(s)) return { open: 0.45, wide: 1 };
   if (['f', 'v', 'ff', 'fv', 'th', 'dd', 'l'].includes(s)) return { open: 0.22, wide: 0.75 };
+  if (['s', 'ss', 'z', 'ch', 'sh'].includes(s)) return { open: 0.14, wide: 0.95 };
   return byLevel;
 }
 
