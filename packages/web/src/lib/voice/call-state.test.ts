@@ -151,6 +151,21 @@ describe('the call state', () => {
     const after = run([{ type: 'connect', mode: 'push_to_talk' }], before);
     expect(after).toMatchObject({ phase: 'connecting', mode: 'push_to_talk', muted: true });
     expect(after.turns).toHaveLength(1);
+    // A reply still being spoken when the session changes stays, marked as cut off.
+    const speaking = run([
+      ready,
+      server({ type: 'final_transcript', text: 'hi', messageId: 'u1' }),
+      server({ type: 'assistant_delta', text: 'Hello the', messageId: 'a1' }),
+      server({ type: 'tts_start', sampleRate: 16_000, messageId: 'a1' }),
+      { type: 'connect', mode: 'push_to_talk' },
+    ]);
+    expect(speaking.turns.at(-1)).toEqual({
+      id: 'a1',
+      role: 'assistant',
+      text: 'Hello the',
+      interrupted: true,
+    });
+    expect(speaking.reply).toBeNull();
   });
 });
 

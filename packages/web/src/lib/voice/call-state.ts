@@ -73,8 +73,20 @@ const over = (state: CallState) => state.phase === 'ended' || state.phase === 'f
 
 export function callReducer(state: CallState, action: CallAction): CallState {
   switch (action.type) {
-    case 'connect':
-      return { ...initialCallState(action.mode), muted: state.muted, turns: state.turns };
+    case 'connect': {
+      // A new session (mode switch): a reply cut off by it stays in the transcript, as interrupted.
+      const cut = state.reply?.text
+        ? [
+            {
+              id: state.reply.messageId ?? `reply-${state.turns.length}`,
+              role: 'assistant' as const,
+              text: state.reply.text,
+              interrupted: true,
+            },
+          ]
+        : [];
+      return { ...initialCallState(action.mode), muted: state.muted, turns: [...state.turns, ...cut] };
+    }
     case 'server':
       return over(state) ? state : onServerMessage(state, action.message);
     case 'closed': {
