@@ -104,6 +104,10 @@ export function useVoiceCall(conversationId: string, initialMode: CallMode = 'ha
   const stopEverything = useCallback(() => {
     const ws = socket.current;
     socket.current = null;
+    // Hanging up mid-reply ends its playback: say how much was heard, as at its natural end.
+    const playing = queue.current?.playing ? queue.current.playedMs() : null;
+    if (ws && playing !== null && ws.readyState === WebSocket.OPEN)
+      ws.send(JSON.stringify({ type: 'playback', playedMs: playing } satisfies ClientMessage));
     if (ws && ws.readyState <= WebSocket.OPEN) ws.close(1000, 'call ended');
     mic.current?.stop();
     mic.current = null;
