@@ -24,6 +24,7 @@ import type { JobQueue } from './jobs/job-queue.js';
 import { enqueueKnowledgeIndex, registerKnowledgeIndexJob } from './jobs/knowledge-index-job.js';
 import { enqueueEmbedding, registerMemoryEmbedJob } from './jobs/memory-embed-job.js';
 import { registerMemoryExtractJob } from './jobs/memory-extract-job.js';
+import { createQuietGate } from './jobs/quiet-gate.js';
 import { type LogOverrides, loggerOptions } from './logger.js';
 import { createEmbedder } from './memory/embedder.js';
 import { createMemoryRecall } from './memory/recall.js';
@@ -519,6 +520,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       memorySettings: memorySettings.memorySettingsFor,
       embedQuery: (userId, text) => embedder.embedQuery(userId, text),
       enqueueEmbedding: (userId) => enqueueEmbedding(queue, userId),
+      // Yields to the replies people wait for: starts once none has been written for 0.5 s, at
+      // most 5 s late (docs/memory.md, "Extraction").
+      waitForQuiet: createQuietGate({ busy: () => replies.inFlight(), quietMs: 500, maxWaitMs: 5_000 })
+        .waitForQuiet,
       log: app.log,
     });
   }

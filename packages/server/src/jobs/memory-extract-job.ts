@@ -64,6 +64,11 @@ export interface MemoryExtractDeps {
     | undefined;
   /** Queues the embedding of what was stored (jobs/memory-embed-job.ts). */
   enqueueEmbedding?: ((userId: string) => Promise<unknown>) | undefined;
+  /**
+   * Holds the job while replies of this process are being written (jobs/quiet-gate.ts), so the
+   * extraction's model call and statements do not slow the next turn; absent: no waiting.
+   */
+  waitForQuiet?: ((signal: AbortSignal) => Promise<unknown>) | undefined;
   log: Pick<FastifyBaseLogger, 'info' | 'warn'>;
 }
 
@@ -106,6 +111,8 @@ export function registerMemoryExtractJob(jobs: JobQueue, deps: MemoryExtractDeps
     timeoutMs: 180_000,
     concurrency: 2,
     handler: async (data, { signal }) => {
+      await deps.waitForQuiet?.(signal);
+      signal.throwIfAborted();
       const report = await runMemoryExtraction(deps, data, signal);
       if (report.skipped) return;
       deps.log.info(
