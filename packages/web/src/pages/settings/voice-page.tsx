@@ -103,9 +103,9 @@ function EnginesSection() {
 
 function EngineRow({ engine, isDefault }: { engine: VoiceEngine; isDefault: boolean }) {
   return (
-    <li className="flex flex-wrap items-start gap-x-3 gap-y-1 px-3.5 py-3">
-      <div className="min-w-0 flex-1">
-        <p className="flex flex-wrap items-center gap-2 font-medium text-ink">
+    <li className="flex flex-col gap-1 px-3.5 py-3">
+      <div className="flex items-start gap-3">
+        <p className="flex min-w-0 flex-1 flex-wrap items-center gap-x-2 gap-y-1 font-medium text-ink">
           {engine.label}
           {isDefault ? (
             <span className="rounded-md bg-accent-soft px-1.5 py-0.5 text-xs font-medium text-accent-soft-ink">
@@ -119,12 +119,13 @@ function EngineRow({ engine, isDefault }: { engine: VoiceEngine; isDefault: bool
             </span>
           ) : null}
         </p>
-        <p className="text-[13px] text-ink-muted">
-          <span className="font-mono text-xs">{engine.id}</span> · {engine.family}
-          {engine.detail ? ` · ${engine.detail}` : ''}
-        </p>
+        <StatusBadge tone={engine.ready ? 'ok' : 'warn'}>{engine.ready ? 'Ready' : 'Not ready'}</StatusBadge>
       </div>
-      <StatusBadge tone={engine.ready ? 'ok' : 'warn'}>{engine.ready ? 'Ready' : 'Not ready'}</StatusBadge>
+      <p className="text-[13px] text-ink-muted">
+        <span className="font-mono text-xs">{engine.id}</span> · {engine.family}
+      </p>
+      {/* The server's own words: why it is not ready and what to install (full width: it can be long). */}
+      {engine.detail ? <p className="text-[13px] break-words text-ink-muted">{engine.detail}</p> : null}
     </li>
   );
 }
