@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Account, api, signUpByApi } from './support/auth.js';
+import { type Account, api, signInByApi, signUpByApi } from './support/auth.js';
 import { saveViewportScreenshot, seriousAxeViolations, VIEWPORTS, watchContext } from './support/browser.js';
 import { OllamaE2eServer } from './support/model-servers.js';
 import { type LuminaServer, startLumina } from './support/server.js';
@@ -35,6 +35,8 @@ let browser: Browser;
 let ollama: OllamaE2eServer;
 let workDir = '';
 let speechWav = '';
+/** The avatar every test calls. */
+let avatarId = '';
 const opened: BrowserContext[] = [];
 
 /** `seconds` of silence at 16 kHz mono, as a WAV file. */
@@ -94,6 +96,14 @@ beforeAll(async () => {
       `--use-file-for-fake-audio-capture=${speechWav}`,
     ],
   });
+  const setup = await browser.newContext();
+  await signUpByApi(setup, server.url, person);
+  const avatar = await api(setup, server.url, 'POST', '/api/avatars', {
+    name: 'Professor Ada',
+    greeting: 'Hello {{user}}, ask me anything.',
+  });
+  avatarId = (avatar.json.avatar as { id: string }).id;
+  await setup.close();
 });
 
 afterAll(async () => {
@@ -150,12 +160,7 @@ describe('a voice call', () => {
     const context = await browser.newContext({ viewport: VIEWPORTS.desktop });
     opened.push(context);
     const watch = watchContext(context);
-    await signUpByApi(context, server.url, person);
-    const avatar = await api(context, server.url, 'POST', '/api/avatars', {
-      name: 'Professor Ada',
-      greeting: 'Hello {{user}}, ask me anything.',
-    });
-    const avatarId = (avatar.json.avatar as { id: string }).id;
+    await signInByApi(context, server.url, person);
     const created = await api(context, server.url, 'POST', '/api/conversations', { avatarId });
     const conversationId = (created.json.conversation as { id: string }).id;
     const engines = await api(context, server.url, 'GET', '/api/voice/engines');
@@ -250,14 +255,7 @@ describe('a voice call', () => {
     const context = await browser.newContext({ viewport: VIEWPORTS.phone, colorScheme: 'dark' });
     opened.push(context);
     const watch = watchContext(context);
-    await api(context, server.url, 'POST', '/api/auth/login', {
-      email: person.email,
-      password: person.password,
-    });
-    const avatars = await api(context, server.url, 'GET', '/api/avatars');
-    const avatarId = (avatars.json.avatars as { id: string; name: string }[]).find(
-      (a) => a.name === 'Professor Ada',
-    )!.id;
+    await signInByApi(context, server.url, person);
     const created = await api(context, server.url, 'POST', '/api/conversations', { avatarId });
     const conversationId = (created.json.conversation as { id: string }).id;
     const page = await context.newPage();
