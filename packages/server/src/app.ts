@@ -87,7 +87,7 @@ import { searchRoutes } from './routes/search.routes.js';
 import { settingsRoutes } from './routes/settings.routes.js';
 import { usageRoutes } from './routes/usage.routes.js';
 import { voiceRoutes } from './routes/voice.routes.js';
-import { voiceSocketRoutes } from './routes/voice-socket.routes.js';
+import { type VoiceSocketDeps, voiceSocketRoutes } from './routes/voice-socket.routes.js';
 import { createApiLimiter, registerApiRateLimit } from './security/api-rate-limit.js';
 import { registerAuthentication } from './security/authenticate.js';
 import { createLoginGuard } from './security/login-guard.js';
@@ -160,6 +160,8 @@ export interface AppDeps {
    * and the admin jobs API answers 503.
    */
   jobs?: JobQueue | undefined;
+  /** Limits of /ws/voice calls (tests shorten them); the route's defaults otherwise (docs/voice.md). */
+  voiceCalls?: Pick<VoiceSocketDeps, 'maxSessions' | 'idleTimeoutMs' | 'maxBufferedBytes'> | undefined;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
@@ -620,6 +622,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         return avatar.voice;
       },
       engines: (voice) => callEngines(voiceEngines, voice),
+      ...deps.voiceCalls,
     }),
   );
   await app.register(conversationContextRoutes(conversationContext));
