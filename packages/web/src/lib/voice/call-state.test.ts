@@ -66,6 +66,18 @@ describe('the call state', () => {
     expect(after.phase).toBe('hearing');
   });
 
+  it('a reply interrupted before any of it was heard (empty text) leaves the transcript', () => {
+    const state = run([
+      ready,
+      server({ type: 'final_transcript', text: 'tell me a story', messageId: 'u1' }),
+      server({ type: 'assistant_delta', text: 'Once', messageId: 'a1' }),
+      server({ type: 'assistant_end', messageId: 'a1', text: 'Once upon a time.', interrupted: false }),
+      server({ type: 'interrupted', messageId: 'a1' }),
+      server({ type: 'assistant_end', messageId: 'a1', text: '', interrupted: true }),
+    ]);
+    expect(state.turns).toEqual([{ id: 'u1', role: 'user', text: 'tell me a story' }]);
+  });
+
   it('a reply with no audio at all (no TTS) still ends back at listening', () => {
     const state = run([
       ready,

@@ -167,9 +167,14 @@ function onServerMessage(state: CallState, message: ServerMessage): CallState {
         text: message.text,
         ...(message.interrupted ? { interrupted: true } : {}),
       };
-      const turns = state.turns.some((t) => t.id === turn.id)
-        ? state.turns.map((t) => (t.id === turn.id ? turn : t))
-        : [...state.turns, turn];
+      // A reply interrupted before any of it was heard comes back empty: the server deletes it,
+      // and so does the transcript.
+      const kept = state.turns.filter((t) => t.id !== turn.id);
+      const turns = !turn.text
+        ? kept
+        : state.turns.some((t) => t.id === turn.id)
+          ? state.turns.map((t) => (t.id === turn.id ? turn : t))
+          : [...state.turns, turn];
       return {
         ...state,
         turns,
