@@ -1,11 +1,17 @@
-import type { AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp } from '../test-support/app.js';
+import { buildApp } from '../app.js';
+import { loadConfig } from '../config.js';
+import { createTestApp, FAST_ARGON2 } from '../test-support/app.js';
 import { startChat } from '../test-support/conversations.js';
 import { OllamaServer } from '../test-support/protocol-servers/ollama-server.js';
-import { createTestStorage, type TestStorage } from '../test-support/storage.js';
+import { createTestStorage, describeStorage, type TestStorage } from '../test-support/storage.js';
 import { fliteSpeech, openVoiceClient, withSilence } from '../voice/voice-test-client.js';
 
 const MODEL = 'ollama/llama3.2:latest';
@@ -15,7 +21,7 @@ const MODEL = 'ollama/llama3.2:latest';
  * and the real conversation engine over a scripted Ollama protocol server: speech made by flite
  * at test time, streamed in real time in 100 ms packets.
  */
-describe('the voice socket', () => {
+describeStorage('the voice socket on %s', (mode) => {
   let storage: TestStorage;
   let ollama: OllamaServer;
   let app: FastifyInstance;
@@ -23,7 +29,7 @@ describe('the voice socket', () => {
 
   beforeAll(async () => {
     ollama = await new OllamaServer().listen();
-    storage = await createTestStorage('pglite');
+    storage = await createTestStorage(mode);
     app = (
       await createTestApp(storage, {
         OLLAMA_BASE_URL: ollama.origin,
@@ -52,9 +58,9 @@ describe('the voice socket', () => {
   const stored = async (conversationId: string) =>
     (
       await storage.db.execute(
-        sql`select id, role, content, status from messages where conversation_id = ${conversationId} order by created_at`,
+        sql`select id, parent_id, role, content, status from messages where conversation_id = ${conversationId} order by created_at`,
       )
-    ).rows as { id: string; role: string; content: string; status: string }[];
+    ).rows as { id: string; parent_id: string | null; role: string; content: string; status: string }[];
 
   it('hears a question, stores it and the reply, speaks the reply and reports the turn timing; a barge-in cuts the stored reply to what was heard', async () => {
     const chat = await startChat(app, 'voice@example.org', { model: MODEL });
@@ -129,6 +135,63 @@ describe('the voice socket', () => {
     expect(metrics.body).toMatch(/lumina_voice_turn_seconds_count\{stage="firstAudioSent"\} [1-9]/);
   }, 90_000);
 
+  it('deletes a reply interrupted before any of it was heard; the question stays and the next turn follows it', async () => {
+    const chat = await startChat(app, 'voice-unheard@example.org', { model: MODEL });
+    const client = await call(chat);
+    client.send({ type: 'start', sampleRate: 16_000, mode: 'push_to_talk' });
+    await client.next((e) => e.type === 'ready');
+    ollama.script(
+      {
+        kind: 'text',
+        tokens: ['Let me think about that. ', 'It is a long story. ', 'Here it is.'],
+        delayMs: 300,
+      },
+      { kind: 'text', tokens: ['Good morning to you.'], delayMs: 5 },
+    );
+    const question = fliteSpeech('what time is it');
+    await client.stream(question.samples, question.sampleRate);
+    client.send({ type: 'end' });
+    const final = await client.next((e) => e.type === 'final_transcript');
+    const delta = await client.next((e) => e.type === 'assistant_delta');
+    client.send({ type: 'cancel' });
+    await client.next((e) => e.type === 'interrupted' && e.messageId === delta.messageId);
+    client.send({ type: 'playback', playedMs: 0 });
+    const cut = await client.next(
+      (e) => e.type === 'assistant_end' && e.messageId === delta.messageId && e.text === '',
+    );
+    expect(cut.interrupted).toBe(true);
+    let rows = await stored(chat.conversationId);
+    expect(rows.map((r) => r.id)).not.toContain(delta.messageId);
+    expect(rows.find((r) => r.id === final.messageId)).toMatchObject({ role: 'user', content: final.text });
+    const view = await app.inject({
+      method: 'GET',
+      url: `/api/conversations/${chat.conversationId}`,
+      headers: chat.headers,
+    });
+    expect(view.statusCode).toBe(200);
+    expect(JSON.stringify(view.json())).not.toContain(String(delta.messageId));
+
+    // The next turn is stored below the question the avatar never answered.
+    const from = client.events.length;
+    const next = fliteSpeech('good morning');
+    await client.stream(next.samples, next.sampleRate);
+    client.send({ type: 'end' });
+    const nextFinal = await client.next((e) => e.type === 'final_transcript', 20_000, from);
+    const end = await client.next((e) => e.type === 'assistant_end', 20_000, from);
+    expect(end).toMatchObject({ text: 'Good morning to you.', interrupted: false });
+    rows = await stored(chat.conversationId);
+    expect(rows.find((r) => r.id === nextFinal.messageId)?.parent_id).toBe(final.messageId);
+    expect(rows.find((r) => r.id === end.messageId)).toMatchObject({
+      role: 'assistant',
+      parent_id: nextFinal.messageId,
+      content: 'Good morning to you.',
+    });
+    client.socket.close();
+  }, 60_000);
+
+  // The rest are the socket's own rules, independent of the database: once, on PGlite.
+  if (mode !== 'pglite') return;
+
   it('refuses bad input with an error and a close code, and other calls keep working', async () => {
     const chat = await startChat(app, 'voice-bad@example.org', { model: MODEL });
     const healthy = await call(chat);
@@ -162,6 +225,34 @@ describe('the voice socket', () => {
         },
         4400,
         'bad_frame',
+      ],
+      [
+        'an Ogg page instead of PCM',
+        (c) => {
+          c.send({ type: 'start', sampleRate: 16_000 });
+          setTimeout(() => c.sendBinary(Buffer.concat([Buffer.from('OggS'), Buffer.alloc(60)])), 300);
+        },
+        4400,
+        'bad_frame',
+      ],
+      ['a control message before start', (c) => c.send({ type: 'end' }), 4400, 'audio_before_start'],
+      [
+        'a sample rate below 8 kHz',
+        (c) => c.send({ type: 'start', sampleRate: 4_000 }),
+        4400,
+        'bad_sample_rate',
+      ],
+      [
+        'a fractional sample rate',
+        (c) => c.send({ type: 'start', sampleRate: 16_000.5 }),
+        4400,
+        'bad_sample_rate',
+      ],
+      [
+        'a known message with a bad field',
+        (c) => c.send({ type: 'playback', playedMs: -5 }),
+        4400,
+        'unknown_message',
       ],
     ];
     for (const [what, act, closeCode, code] of cases) {
@@ -243,4 +334,136 @@ describe('the voice socket', () => {
     });
     expect(client.close()?.code).toBe(1008);
   }, 60_000);
+});
+
+/**
+ * The call limits, shortened through AppDeps.voiceCalls, on a server listening on a Unix socket:
+ * over TCP on loopback the kernel takes ~4 MB (two minutes of speech) before anything waits in
+ * the process, a Unix socket ~200 KB, so a client that stops reading is seen within one reply.
+ */
+describe("the voice socket's limits", () => {
+  const IDLE_MS = 2_000;
+  const MAX_BUFFERED = 16 * 1024;
+  let storage: TestStorage;
+  let ollama: OllamaServer;
+  let app: FastifyInstance;
+  let dir: string;
+  let socketPath: string;
+
+  beforeAll(async () => {
+    ollama = await new OllamaServer().listen();
+    storage = await createTestStorage('pglite');
+    app = await buildApp({
+      config: loadConfig({ ...FAST_ARGON2, OLLAMA_BASE_URL: ollama.origin, CHAT_FLUSH_INTERVAL_MS: '50' }),
+      storage,
+      serveWeb: false,
+      logger: { level: 'warn', stream: new Writable({ write: (_chunk, _encoding, done) => done() }) },
+      voiceCalls: { idleTimeoutMs: IDLE_MS, maxBufferedBytes: MAX_BUFFERED },
+    });
+    dir = mkdtempSync(join(tmpdir(), 'lumina-voice-socket-'));
+    socketPath = join(dir, 'app.sock');
+    await app.listen({ path: socketPath });
+  }, 60_000);
+  afterAll(async () => {
+    await app?.close();
+    await storage?.close();
+    await ollama?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const call = (chat: { cookie: string; conversationId: string }) =>
+    openVoiceClient(`ws+unix://${socketPath}:/ws/voice?conversationId=${chat.conversationId}`, {
+      cookie: chat.cookie,
+    });
+  type Client = Awaited<ReturnType<typeof call>>;
+
+  /** A message every 250 ms, as a client keeps the call alive (`mute` changes nothing here). */
+  const keepAlive = (client: Client) => {
+    const timer = setInterval(() => {
+      if (client.socket.readyState === client.socket.OPEN) client.send({ type: 'mute', muted: false });
+    }, 250);
+    return () => clearInterval(timer);
+  };
+  const tcp = (client: Client) => (client.socket as unknown as { _socket: Socket })._socket;
+
+  it('ends a call that sends nothing for the idle timeout with idle_timeout (4408)', async () => {
+    const chat = await startChat(app, 'voice-idle@example.org', { model: MODEL });
+    const alive = await call(chat);
+    alive.send({ type: 'start', sampleRate: 16_000 });
+    await alive.next((e) => e.type === 'ready');
+    const stop = keepAlive(alive);
+    const idle = await call(chat);
+    idle.send({ type: 'start', sampleRate: 16_000 });
+    await idle.next((e) => e.type === 'ready');
+    const quietSince = performance.now();
+    await idle.closed;
+    const quietMs = performance.now() - quietSince;
+    expect(idle.close()?.code).toBe(4408);
+    expect(idle.events.at(-1)).toMatchObject({ type: 'error', code: 'idle_timeout' });
+    expect(quietMs).toBeGreaterThanOrEqual(IDLE_MS - 50);
+    expect(quietMs).toBeLessThan(IDLE_MS + 2_000);
+    // A call that keeps sending stays open past the limit.
+    expect(alive.socket.readyState).toBe(alive.socket.OPEN);
+    stop();
+    alive.socket.close();
+  }, 30_000);
+
+  it('drops audio for a client that stops reading, reports it once, then ends its call with client_too_slow; another call keeps working', async () => {
+    // Made first: flite blocks this process (and so the server) while it runs.
+    const question = fliteSpeech('tell me a long story');
+    const hello = fliteSpeech('hello there');
+    const chat = await startChat(app, 'voice-slow@example.org', { model: MODEL });
+    const healthy = await call(chat);
+    const stopHealthy = keepAlive(healthy);
+    healthy.send({ type: 'start', sampleRate: 16_000, mode: 'push_to_talk' });
+    await healthy.next((e) => e.type === 'ready');
+
+    const slow = await call(chat);
+    const stopSlow = keepAlive(slow);
+    slow.send({ type: 'start', sampleRate: 16_000, mode: 'hands_free' });
+    await slow.next((e) => e.type === 'ready');
+    // A long spoken reply (~40 s of speech), far more than the socket buffers hold.
+    const long = Array.from(
+      { length: 12 },
+      (_, i) =>
+        `Part ${i + 1} of the story goes on about the mountains, the rivers and the long roads between them. `,
+    ).join('');
+    ollama.script({ kind: 'text', tokens: long.split(/(?<= )/), delayMs: 2 });
+    tcp(slow).pause(); // the client stops reading; it still sends
+    await slow.stream(withSilence(question.samples, question.sampleRate, 1_000, 200), question.sampleRate);
+
+    // The server gives up on the slow call (its close frame waits behind the unread data).
+    const deadline = Date.now() + 60_000;
+    while (![...app.websocketServer.clients].some((ws) => ws.readyState === ws.CLOSING)) {
+      if (Date.now() > deadline) throw new Error('the slow call was never closed');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(healthy.close(), 'the healthy call is open').toBeUndefined();
+
+    // Meanwhile the other call on the same server takes a turn.
+    ollama.script({ kind: 'text', tokens: ['Hello to you too.'] });
+    await healthy.stream(hello.samples, hello.sampleRate);
+    healthy.send({ type: 'end' });
+    expect(String((await healthy.next((e) => e.type === 'final_transcript')).text)).toContain('hello');
+    expect(await healthy.next((e) => e.type === 'assistant_end')).toMatchObject({
+      text: 'Hello to you too.',
+      interrupted: false,
+    });
+    expect(healthy.audio.length).toBeGreaterThan(0);
+    expect(healthy.events.some((e) => e.type === 'error')).toBe(false);
+
+    // The slow client reads again: the audio that fit, one audio_dropped, client_too_slow, 1008.
+    tcp(slow).resume();
+    await slow.closed;
+    stopSlow();
+    expect(slow.close()?.code).toBe(1008);
+    const errors = slow.events.filter((e) => e.type === 'error').map((e) => e.code);
+    expect(errors).toEqual(['audio_dropped', 'client_too_slow']);
+    expect(slow.events.some((e) => e.type === 'tts_start')).toBe(true);
+    const received = slow.audio.reduce((sum, a) => sum + a.bytes, 0);
+    expect(received).toBeGreaterThan(0);
+    expect(healthy.socket.readyState).toBe(healthy.socket.OPEN);
+    stopHealthy();
+    healthy.socket.close();
+  }, 120_000);
 });

@@ -33,7 +33,7 @@ export interface VoiceEngineSet {
 
 export interface VoiceSocketDeps {
   replies: Pick<ReplyService, 'send' | 'followStarted' | 'follow' | 'cancel'>;
-  edits: Pick<MessageEditService, 'editInPlace'>;
+  edits: Pick<MessageEditService, 'editInPlace' | 'delete'>;
   identities: IdentityService;
   epochs: AuthEpochs;
   /** The voice of the avatar of one of the user's conversations; 404 `conversation_not_found` otherwise. */
@@ -44,7 +44,12 @@ export interface VoiceSocketDeps {
   maxSessions?: number;
   /** A call with no frame from the client this long ends with 4408 (default 60 s). */
   idleTimeoutMs?: number;
-  /** Bytes waiting in the socket's send buffer above which audio is dropped (default 1 MiB); 4× closes the call. */
+  /**
+   * Bytes waiting in the socket's send buffer above which audio is dropped (default 1 MiB); once
+   * what waits plus the audio dropped since the client last kept up passes 4× this, the call ends
+   * with `client_too_slow`. (The kernel's socket buffers come first: over TCP on loopback they
+   * take ~4 MB before anything waits here.)
+   */
   maxBufferedBytes?: number;
   endpointing?: Partial<EndpointingOptions>;
   playbackReportWaitMs?: number;
@@ -139,7 +144,8 @@ class VoiceCall {
   private starting = false;
   private expired = false;
   private idleTimer: NodeJS.Timeout | undefined;
-  private droppedAudio = false;
+  /** Audio bytes dropped since the client last kept up (reported once per such stretch). */
+  private droppedBytes = 0;
   private voice: Promise<AvatarVoice>;
   private stopListening: () => void = () => {};
 
@@ -198,11 +204,16 @@ class VoiceCall {
     if (this.socket.readyState === this.socket.OPEN) this.socket.send(JSON.stringify(event));
   }
 
-  /** Out with backpressure: audio is dropped (and reported once) while the client does not read. */
+  /**
+   * Out with backpressure: while more than the limit waits unsent, audio is dropped (reported once
+   * per stretch); once what waits plus what was dropped passes 4× the limit, the client is too
+   * slow for the call, which ends.
+   */
   private send = (event: VoiceEvent | Int16Array) => {
     const { socket } = this;
     if (socket.readyState !== socket.OPEN) return;
-    if (socket.bufferedAmount > 4 * this.limits.maxBuffered) {
+    const limit = this.limits.maxBuffered;
+    if (socket.bufferedAmount + this.droppedBytes > 4 * limit) {
       this.close(
         VOICE_CLOSE.policy,
         'client_too_slow',
@@ -211,29 +222,36 @@ class VoiceCall {
       return;
     }
     if (event instanceof Int16Array) {
-      if (socket.bufferedAmount > this.limits.maxBuffered) {
-        if (!this.droppedAudio) {
-          this.droppedAudio = true;
+      if (socket.bufferedAmount > limit) {
+        if (this.droppedBytes === 0) {
           this.sendJson({
             type: 'error',
             code: 'audio_dropped',
             message: 'Audio was dropped: the connection does not keep up',
           });
         }
+        this.droppedBytes += event.byteLength;
         return;
       }
-      this.droppedAudio = false;
+      this.droppedBytes = 0;
       socket.send(Buffer.from(event.buffer, event.byteOffset, event.byteLength), { binary: true });
       return;
     }
     this.sendJson(event);
   };
 
+  /**
+   * Ends the call: the error, then the close frame. The session stops now (its reply cancelled),
+   * not when the client acknowledges the close — a client that does not read may never do so
+   * (the socket is destroyed after ws's close timeout then).
+   */
   private close(code: number, errorCode: string, message: string) {
     this.sendJson({ type: 'error', code: errorCode, message });
     if (this.socket.readyState === this.socket.OPEN || this.socket.readyState === this.socket.CONNECTING) {
       this.socket.close(code, errorCode);
     }
+    clearTimeout(this.idleTimer);
+    this.session?.close();
   }
 
   private badInput(code: string, message: string) {

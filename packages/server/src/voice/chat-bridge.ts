@@ -16,6 +16,6 @@ export interface ChatBridge {
   follow(replyId: string, signal: AbortSignal): AsyncIterable<ReplyEvent>;
   /** Stops the reply in flight (the registry's one way a reply is stopped). */
   cancel(replyId: string): Promise<void>;
-  /** Once the reply is stored, replaces its text with `heard` (what the user heard of it). */
+  /** Once the reply is stored, replaces its text with `heard` (what the user heard of it); '' deletes it. */
   cut(replyId: string, heard: string): Promise<void>;
 }

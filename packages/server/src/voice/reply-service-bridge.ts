@@ -2,18 +2,17 @@ import type { MessageEditService } from '../services/message-edit.service.js';
 import type { ReplyService } from '../services/reply.service.js';
 import type { ChatBridge, ReplyEvent } from './chat-bridge.js';
 
-/** Stored in place of a reply the user interrupted before hearing a word of it. */
-export const NOTHING_HEARD = '…';
-
 /**
  * The voice loop's chat engine is the conversation engine itself: a voice turn is a typed send
  * (ReplyService.send: user message and reply stored in the tree, context and memory as for
- * typed turns), cancelled through ReplyService.cancel, and cut with the in-place message edit.
+ * typed turns), cancelled through ReplyService.cancel, and cut with the in-place message edit —
+ * or deleted (alone: a later turn below it moves up) when the user heard none of it, so neither
+ * the conversation nor the model's next context holds an answer that was never given.
  * `authorize` re-checks the caller's credential before every turn (throws `session_expired`).
  */
 export function replyServiceBridge(deps: {
   replies: Pick<ReplyService, 'send' | 'followStarted' | 'follow' | 'cancel'>;
-  edits: Pick<MessageEditService, 'editInPlace'>;
+  edits: Pick<MessageEditService, 'editInPlace' | 'delete'>;
   userId: string;
   conversationId: string;
   authorize: () => Promise<void>;
@@ -55,11 +54,11 @@ export function replyServiceBridge(deps: {
       } finally {
         clearTimeout(timer);
       }
-      const content = heard === '' ? NOTHING_HEARD : heard;
       // The final write of a cancelled reply may land a moment after its `finish` part.
       for (let attempt = 0; ; attempt++) {
         try {
-          await deps.edits.editInPlace(userId, replyId, { content });
+          if (heard === '') await deps.edits.delete(userId, replyId, 'message');
+          else await deps.edits.editInPlace(userId, replyId, { content: heard });
           return;
         } catch (err) {
           if ((err as { code?: string }).code !== 'message_streaming' || attempt >= 20) throw err;
