@@ -27,6 +27,8 @@ import {
  *   query term is rarer;
  * - every other lexeme (at most {@link BM25.maxTerms}) takes at most {@link BM25.dfCap} matching
  *   rows through the GIN index; their count is its document frequency (exact below the cap);
+ * - a corpus that does not fill the sample is all there: its matching rows are read from the
+ *   sample (no look-up per term; most users' history with one avatar is this small);
  * - the corpus size is the sample's when the sample is not full, else taken as
  *   {@link BM25.corpusCap} without counting (a count over a large corpus cost more than the rest
  *   of the query; IDFs keep their order: a rarer term still weighs more);
@@ -181,7 +183,7 @@ function textRankedSql(corpus: Corpus, text: string, limit: number, ranking: Tex
   const b = sql.raw(String(BM25.b));
   return sql`with ${terms},
         sample as (
-          select d.tsv from ${corpus.from} where ${corpus.where} limit ${num(BM25.sample)}
+          select d.id, d.tsv from ${corpus.from} where ${corpus.where} limit ${num(BM25.sample)}
         ),
         sample_stats as (
           select count(*)::float8 as rows,
@@ -197,18 +199,24 @@ function textRankedSql(corpus: Corpus, text: string, limit: number, ranking: Tex
         term_share as (
           -- Frequent in a corpus larger than the sample: its rows are not looked up (a row
           -- sharing only common words with the query is no candidate), unless no term is rarer.
-          select c.lexeme, c.query, c.share,
+          select c.lexeme, c.query, c.share, c.full_sample,
                  (c.full_sample and c.share >= ${num(BM25.frequentShare)}
                    and c.share > (select min(share) from term_counts)) as frequent
           from term_counts c
         ),
         hits as (
+          -- A corpus larger than the sample: each term's rows through the index.
           select t.lexeme, h.id
           from term_share t
           cross join lateral (
             select d.id from ${corpus.from} where ${corpus.where} and d.tsv @@ t.query limit ${num(BM25.dfCap)}
           ) h
-          where not t.frequent
+          where t.full_sample and not t.frequent
+          union all
+          -- A smaller one is all in the sample: its rows are read there, no look-up per term.
+          select t.lexeme, s.id
+          from term_share t join sample s on s.tsv @@ t.query
+          where not t.full_sample
         ),
         corpus_size as (
           -- Counting a large corpus costs more than the rest of the query: a corpus that fills the
