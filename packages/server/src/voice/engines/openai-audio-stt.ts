@@ -9,10 +9,10 @@
  * in local-only mode by the registry.
  */
 
-import { isLocalHost } from '../../providers/provider-spec.js';
+import { endpointProbe, isLocalEndpoint } from './network-endpoint.js';
 import { type SttError, sttError } from './pocketsphinx-stt.js';
 import { encodeWav } from './resample.js';
-import { type EngineReadiness, PIPELINE_SAMPLE_RATE, type SttEngine, type SttStream } from './types.js';
+import { PIPELINE_SAMPLE_RATE, type SttEngine, type SttStream } from './types.js';
 
 export interface OpenAiAudioSttOptions {
   /** Engine id (default `openai-stt`); several endpoints may be registered under their own ids. */
@@ -31,16 +31,12 @@ export interface OpenAiAudioSttOptions {
   maxSeconds?: number;
 }
 
-export function isLocalEndpoint(baseUrl: string): boolean {
-  return isLocalHost(new URL(baseUrl).hostname);
-}
-
 export function createOpenAiAudioStt(options: OpenAiAudioSttOptions): SttEngine {
   const base = options.baseUrl.replace(/\/+$/, '');
   const timeoutMs = options.timeoutMs ?? 30_000;
   const maxSamples = (options.maxSeconds ?? 120) * PIPELINE_SAMPLE_RATE;
   const headers: Record<string, string> = options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {};
-  let probe: { at: number; value: Promise<EngineReadiness> } | null = null;
+  const readiness = endpointProbe({ fetch: options.fetch, base, headers, service: 'transcription service' });
 
   async function transcribe(
     samples: Int16Array,
@@ -107,28 +103,7 @@ export function createOpenAiAudioStt(options: OpenAiAudioSttOptions): SttEngine 
     label: options.label ?? `Transcription service (${new URL(base).host})`,
     remote: !isLocalEndpoint(base),
     streaming: false,
-    readiness() {
-      // Reachable = any HTTP answer from the base URL (whisper.cpp has no model list); 30 s cache.
-      if (!probe || Date.now() - probe.at > 30_000) {
-        probe = {
-          at: Date.now(),
-          value: options
-            .fetch(base, { method: 'GET', headers, signal: AbortSignal.timeout(5_000) })
-            .then(async (response) => {
-              await response.body?.cancel().catch(() => {});
-              return { ready: true };
-            })
-            .catch(
-              (): EngineReadiness => ({
-                ready: false,
-                code: 'engine_unreachable',
-                detail: `The transcription service at ${new URL(base).host} does not answer`,
-              }),
-            ),
-        };
-      }
-      return probe.value;
-    },
+    readiness,
     async open({ language, signal }) {
       return new BufferedStream(
         maxSamples,

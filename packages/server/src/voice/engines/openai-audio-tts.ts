@@ -5,10 +5,10 @@
  * 0.25–4, the same range); the API has no pitch, so `pitch` is not applied.
  */
 
-import { isLocalHost } from '../../providers/provider-spec.js';
+import { endpointProbe, isLocalEndpoint } from './network-endpoint.js';
 import { downmix, parseWavHeader, pcm16FromBytes } from './resample.js';
 import { assertTtsOptions, type TtsError, ttsError } from './subprocess-tts.js';
-import type { EngineReadiness, TtsChunk, TtsEngine, TtsOptions, TtsVoice } from './types.js';
+import type { TtsChunk, TtsEngine, TtsOptions, TtsVoice } from './types.js';
 
 /** The voices of OpenAI's speech API; another service names its own in `voices`. */
 export const OPENAI_VOICES = ['alloy', 'ash', 'coral', 'echo', 'fable', 'nova', 'onyx', 'sage', 'shimmer'];
@@ -33,35 +33,15 @@ export function createOpenAiAudioTts(options: OpenAiAudioTtsOptions): TtsEngine 
   const timeoutMs = options.timeoutMs ?? 60_000;
   const voiceIds = options.voices ?? OPENAI_VOICES;
   const headers: Record<string, string> = options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {};
-  let probe: { at: number; value: Promise<EngineReadiness> } | null = null;
+  const readiness = endpointProbe({ fetch: options.fetch, base, headers, service: 'speech service' });
 
   return {
     id: options.id ?? 'openai-tts',
     kind: 'tts',
     family: 'network',
     label: options.label ?? `Speech service (${new URL(base).host})`,
-    remote: !isLocalHost(new URL(base).hostname),
-    readiness() {
-      if (!probe || Date.now() - probe.at > 30_000) {
-        probe = {
-          at: Date.now(),
-          value: options
-            .fetch(base, { method: 'GET', headers, signal: AbortSignal.timeout(5_000) })
-            .then(async (response) => {
-              await response.body?.cancel().catch(() => {});
-              return { ready: true };
-            })
-            .catch(
-              (): EngineReadiness => ({
-                ready: false,
-                code: 'engine_unreachable',
-                detail: `The speech service at ${new URL(base).host} does not answer`,
-              }),
-            ),
-        };
-      }
-      return probe.value;
-    },
+    remote: !isLocalEndpoint(base),
+    readiness,
     async voices(): Promise<TtsVoice[]> {
       return voiceIds.map((id) => ({
         id,
