@@ -7,9 +7,9 @@
 import {
   assertTtsOptions,
   binaryReadiness,
-  runForOutput,
+  listedVoices,
+  requireListedVoice,
   synthesizeWithProcess,
-  ttsError,
 } from './subprocess-tts.js';
 import type { TtsEngine, TtsOptions, TtsVoice } from './types.js';
 
@@ -31,7 +31,7 @@ export function espeakProsody(rate: number, pitch: number): { wpm: number; pitch
 
 export function createEspeakTts(options: EspeakOptions = {}): TtsEngine {
   const command = options.command ?? '/usr/bin/espeak-ng';
-  let voices: Promise<TtsVoice[]> | null = null;
+  const voices = listedVoices(command, ['--voices'], parseEspeakVoices);
   const engine: TtsEngine = {
     id: 'espeak-ng',
     kind: 'tts',
@@ -41,22 +41,14 @@ export function createEspeakTts(options: EspeakOptions = {}): TtsEngine {
     async readiness() {
       return binaryReadiness(command, 'espeak-ng');
     },
-    voices() {
-      voices ??= runForOutput(command, ['--voices']).then(parseEspeakVoices);
-      voices.catch(() => {
-        voices = null;
-      });
-      return voices;
-    },
+    voices,
     async *synthesize(text: string, tts: TtsOptions) {
       assertTtsOptions(text, tts.rate, tts.pitch);
       const prosody = espeakProsody(tts.rate, tts.pitch);
       const args = ['--stdout', '--stdin', '-s', String(prosody.wpm), '-p', String(prosody.pitch)];
       // Only a voice `--voices` lists reaches the command line.
       if (tts.voice) {
-        if (!(await engine.voices()).some((v) => v.id === tts.voice)) {
-          throw ttsError('voice_not_found', `espeak-ng has no voice ${tts.voice}`);
-        }
+        await requireListedVoice(voices, tts.voice, 'espeak-ng');
         args.push('-v', tts.voice);
       }
       yield* synthesizeWithProcess({ command, args, stdin: text, signal: tts.signal });

@@ -12,9 +12,9 @@ import path from 'node:path';
 import {
   assertTtsOptions,
   binaryReadiness,
-  runForOutput,
+  listedVoices,
+  requireListedVoice,
   synthesizeWithProcess,
-  ttsError,
 } from './subprocess-tts.js';
 import type { TtsEngine, TtsOptions, TtsVoice, Viseme } from './types.js';
 
@@ -48,7 +48,7 @@ export function fliteProsody(voice: string, rate: number, pitch: number): string
 
 export function createFliteTts(options: FliteOptions = {}): TtsEngine {
   const command = options.command ?? '/usr/bin/flite';
-  let voices: Promise<TtsVoice[]> | null = null;
+  const voices = listedVoices(command, ['-lv'], parseFliteVoices);
   const engine: TtsEngine = {
     id: 'flite',
     kind: 'tts',
@@ -58,20 +58,12 @@ export function createFliteTts(options: FliteOptions = {}): TtsEngine {
     async readiness() {
       return binaryReadiness(command, 'flite');
     },
-    voices() {
-      voices ??= runForOutput(command, ['-lv']).then(parseFliteVoices);
-      voices.catch(() => {
-        voices = null;
-      });
-      return voices;
-    },
+    voices,
     async *synthesize(text: string, tts: TtsOptions) {
       assertTtsOptions(text, tts.rate, tts.pitch);
       const voice = tts.voice ?? FLITE_DEFAULT_VOICE;
       // Only listed names reach the command line: `-voice` also takes paths and URLs.
-      if (!(await engine.voices()).some((v) => v.id === voice)) {
-        throw ttsError('voice_not_found', `flite has no voice ${voice}`);
-      }
+      await requireListedVoice(voices, voice, 'flite');
       // `-t` marks the text explicitly, so text starting with "-" is never read as an option.
       const outputFile = path.join(os.tmpdir(), `lumina-flite-${randomUUID()}.wav`);
       const args = [

@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { downmix, type PcmError, parseWavHeader, pcm16FromBytes } from './resample.js';
-import type { EngineReadiness, TtsChunk, Viseme } from './types.js';
+import type { EngineReadiness, TtsChunk, TtsVoice, Viseme } from './types.js';
 
 export type TtsError = Error & { code: string };
 
@@ -246,4 +246,37 @@ export function runForOutput(command: string, args: string[], timeoutMs = 10_000
       else reject(ttsError('tts_engine_failed', `${command} ${args.join(' ')} exited with ${code}`));
     });
   });
+}
+
+/**
+ * The voice list of a system engine, read once from its command (`espeak-ng --voices`,
+ * `flite -lv`) and kept; a failed read is asked again next time.
+ */
+export function listedVoices(
+  command: string,
+  args: string[],
+  parse: (output: string) => TtsVoice[],
+): () => Promise<TtsVoice[]> {
+  let voices: Promise<TtsVoice[]> | null = null;
+  return () => {
+    voices ??= runForOutput(command, args).then(parse);
+    voices.catch(() => {
+      voices = null;
+    });
+    return voices;
+  };
+}
+
+/**
+ * Refuses (`voice_not_found`) a voice the engine does not list: only listed names reach a
+ * command line, where a voice argument could also be a path or a URL.
+ */
+export async function requireListedVoice(
+  voices: () => Promise<TtsVoice[]>,
+  voice: string,
+  engine: string,
+): Promise<void> {
+  if (!(await voices()).some((v) => v.id === voice)) {
+    throw ttsError('voice_not_found', `${engine} has no voice ${voice}`);
+  }
 }
