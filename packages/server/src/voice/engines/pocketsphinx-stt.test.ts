@@ -1,5 +1,6 @@
+import fs from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createPocketsphinxStt } from './pocketsphinx-stt.js';
+import { createPocketsphinxStt, defaultMaxDecoders, type PocketsphinxEngine } from './pocketsphinx-stt.js';
 import { describeSttConformance } from './stt-conformance.js';
 import { silence, speech, words } from './test-speech.js';
 
@@ -34,6 +35,54 @@ describe('pocketsphinx', () => {
     // Faster than real time even with the other test files running beside it on 2 cores.
     expect(elapsed / 1000 / seconds).toBeLessThan(1.5);
     stream.close();
+  });
+
+  it('the fast search (default) gives the same words as the full one for well under its CPU per second of speech', async () => {
+    const sentences = [
+      'can you tell me a joke about cats',
+      'please remind me to call my mother tomorrow morning',
+      'my favorite color is green and i love to read books',
+    ];
+    const full = createPocketsphinxStt({ search: 'full', maxDecoders: 1 });
+    const fast = createPocketsphinxStt({ maxDecoders: 1 });
+    try {
+      const cost = async (own: PocketsphinxEngine) => {
+        // Warm: the model load is not part of the decoding cost.
+        const warm = await own.open({});
+        warm.write(await speech('hello'));
+        await warm.finish();
+        warm.close();
+        const before = await childCpuTicks();
+        const texts: string[][] = [];
+        for (const sentence of sentences) {
+          const stream = await own.open({});
+          const audio = await speech(sentence);
+          for (let i = 0; i < audio.length; i += 1600) stream.write(audio.subarray(i, i + 1600));
+          texts.push(words(await stream.finish()));
+          stream.close();
+        }
+        return { texts, ticks: (await childCpuTicks()) - before };
+      };
+      const slow = await cost(full);
+      await full.dispose();
+      const quick = await cost(fast);
+      console.warn(`pocketsphinx CPU ticks for the same speech: full ${slow.ticks}, fast ${quick.ticks}`);
+      expect(quick.texts).toEqual(sentences.map((s) => s.split(' ')));
+      expect(quick.texts).toEqual(slow.texts);
+      // Measured 0.11–0.15 vs 0.25–0.29 s of CPU per second of speech (here ~0.6×, the first
+      // utterances included); CPU time, so other load on the machine moves it little.
+      expect(quick.ticks).toBeLessThan(slow.ticks * 0.7);
+    } finally {
+      await full.dispose();
+      await fast.dispose();
+    }
+  });
+
+  it('sizes the pool from the search cost: fast runs 3 decoders per core (at most 8), full the old 2 (at most 4)', () => {
+    expect(defaultMaxDecoders('fast', 2)).toBe(6);
+    expect(defaultMaxDecoders('fast', 4)).toBe(8);
+    expect(defaultMaxDecoders('full', 2)).toBe(4);
+    expect(defaultMaxDecoders('full', 1)).toBe(2);
   });
 
   it('refuses languages other than English with stt_language_unsupported', async () => {
@@ -166,4 +215,20 @@ async function childPids(): Promise<number[]> {
     .split('\n')
     .filter((line) => line.includes('python3') && line.includes('pocketsphinx'))
     .map((line) => Number.parseInt(line.trim(), 10));
+}
+
+/** CPU time (user + system, clock ticks) used so far by the decoder processes alive now. */
+async function childCpuTicks(): Promise<number> {
+  let total = 0;
+  for (const pid of await childPids()) {
+    try {
+      // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th.
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      total += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return total;
 }

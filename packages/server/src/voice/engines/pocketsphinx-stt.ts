@@ -3,14 +3,24 @@
  * `python3-pocketsphinx`): partial transcripts every 100 ms of audio, a final one on `finish`.
  *
  * Why processes and a lease: one pocketsphinx decoder holds ~90 MB (its language model is not
- * shared between decoders) and decodes at a real-time factor of ~0.3 on one core, so a decoder
- * per call does not scale to 20 calls. Instead a bounded pool of long-lived `/usr/bin/python3`
+ * shared between decoders) and, with pocketsphinx's default search, decodes at a real-time factor
+ * of ~0.3 on one core, so a decoder per call does not scale to 20 calls. Instead a bounded pool of long-lived `/usr/bin/python3`
  * processes, one decoder each (the OS spreads them over the cores; a crash takes one utterance
  * down, not the server), is leased to a stream from its first `write` of an utterance until
  * `finish`/`close`. Streams are cheap; only utterances in progress hold a decoder, so the
  * pipeline should write speech (VAD onset with its pre-roll) rather than the whole call. While
  * every decoder is busy, audio waits in the stream (bounded: past `maxBufferedSeconds` the
  * stream fails with `stt_overloaded`).
+ *
+ * Search width (`search`): almost all of a decoder's time goes to the HMMs it searches per frame
+ * (up to 30000 by default). `fast` caps them at FAST_MAX_HMM_PER_FRAME; measured on 11 flite
+ * (kal16) and 11 espeak-ng sentences it cut the CPU per second of speech from 0.25–0.29 to
+ * 0.11–0.15. On a decoder that has heard a few utterances the flite words were the same, with 2
+ * more word errors (of 91) on the espeak-ng sentences, which pocketsphinx garbles either way; on
+ * fresh decoders one flite sentence lost a word ("today" → "to date") (docs/voice.md "Engines"). `full`
+ * restores the old search (and the old pool size). Other options tried lost words on flite speech
+ * (`-ds 2`, `-topn 2`, narrower `-beam`/`-wbeam`) or saved little (`-maxwpf`, `-bestpath no`,
+ * `-pl_window`).
  *
  * Failures never hang: the process start, the final transcript and a process that stops
  * answering are all on timers; a process that dies fails its stream with `stt_engine_failed`.
@@ -26,11 +36,32 @@ import { type EngineReadiness, PIPELINE_SAMPLE_RATE, type SttEngine, type SttStr
 export const POCKETSPHINX_MODEL_DIR = '/usr/share/pocketsphinx/model/en-us';
 /** Debian's interpreter, which has `python3-pocketsphinx`; not whatever python3 is first on PATH. */
 export const SYSTEM_PYTHON = '/usr/bin/python3';
+/**
+ * `-maxhmmpf` of the `fast` search. 1500 was ~10% cheaper still but lost words a 2000 decoder
+ * kept on a decoder's first utterances (before its cepstral mean has adapted); 1000 lost words
+ * on flite speech outright.
+ */
+export const FAST_MAX_HMM_PER_FRAME = 2000;
+
+/**
+ * Decoders for `os.availableParallelism()` cores. A decoder is leased per utterance and decodes
+ * as the speech arrives, so it needs its real-time factor of a core while someone speaks: with
+ * `fast` (0.11–0.15 measured bare) half of each core runs 3
+ * speakers at once; with `full` (0.3–0.5) the old 2 per core. Capped by memory (~90 MB each).
+ */
+export function defaultMaxDecoders(search: 'fast' | 'full', cores = os.availableParallelism()): number {
+  return search === 'fast' ? Math.max(1, Math.min(8, cores * 3)) : Math.max(1, Math.min(4, cores * 2));
+}
 
 export interface PocketsphinxOptions {
   python?: string;
   modelDir?: string;
-  /** Decoder processes at most (default: 2 per core, at most 4; ~90 MB each). */
+  /**
+   * Decoder search: `fast` (default) caps the HMMs searched per frame at FAST_MAX_HMM_PER_FRAME,
+   * ~2.5× less CPU for the same words on the test speech; `full` is pocketsphinx's default search.
+   */
+  search?: 'fast' | 'full';
+  /** Decoder processes at most (default: defaultMaxDecoders — `fast` 3 per core, at most 8; ~90 MB each). */
   maxDecoders?: number;
   /** Audio a stream may hold while waiting for a decoder (default 30 s). */
   maxBufferedSeconds?: number;
@@ -63,10 +94,12 @@ export interface PocketsphinxEngine extends SttEngine {
 export function createPocketsphinxStt(options: PocketsphinxOptions = {}): PocketsphinxEngine {
   const python = options.python ?? SYSTEM_PYTHON;
   const modelDir = options.modelDir ?? POCKETSPHINX_MODEL_DIR;
+  const search = options.search ?? 'fast';
   const pool = new DecoderPool({
     python,
     modelDir,
-    maxDecoders: options.maxDecoders ?? Math.max(1, Math.min(4, os.availableParallelism() * 2)),
+    maxHmmPerFrame: search === 'fast' ? FAST_MAX_HMM_PER_FRAME : null,
+    maxDecoders: options.maxDecoders ?? defaultMaxDecoders(search),
     startTimeoutMs: options.startTimeoutMs ?? 30_000,
     idleExitMs: options.idleExitMs ?? 60_000,
     secondPass: options.secondPass ?? false,
@@ -166,10 +199,17 @@ class DecoderProcess {
     python: string,
     modelDir: string,
     secondPass: boolean,
+    maxHmmPerFrame: number | null,
     startTimeoutMs: number,
     private readonly onExit: (process: DecoderProcess) => void,
   ) {
-    const args = ['-c', POCKETSPHINX_WORKER_SCRIPT, modelDir, ...(secondPass ? ['second-pass'] : [])];
+    const args = [
+      '-c',
+      POCKETSPHINX_WORKER_SCRIPT,
+      modelDir,
+      ...(secondPass ? ['second-pass'] : []),
+      ...(maxHmmPerFrame !== null ? [`maxhmmpf=${maxHmmPerFrame}`] : []),
+    ];
     this.child = spawn(python, args, {
       stdio: ['pipe', 'pipe', 'pipe'],
     });
@@ -279,6 +319,8 @@ interface PoolConfig {
   python: string;
   modelDir: string;
   secondPass: boolean;
+  /** `-maxhmmpf`, or null for pocketsphinx's default. */
+  maxHmmPerFrame: number | null;
   maxDecoders: number;
   startTimeoutMs: number;
   idleExitMs: number;
@@ -310,6 +352,7 @@ class DecoderPool {
       this.config.python,
       this.config.modelDir,
       this.config.secondPass,
+      this.config.maxHmmPerFrame,
       this.config.startTimeoutMs,
       (dead) => this.forget(dead),
     );

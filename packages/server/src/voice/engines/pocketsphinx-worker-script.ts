@@ -4,10 +4,14 @@
  * without a file beside it. It uses Debian's `python3-pocketsphinx` (the system interpreter's
  * module; a pyenv python on PATH does not have it).
  *
- * Arguments: the model directory, then `second-pass` to keep pocketsphinx's flat-lexicon second
- * pass (fwdflat). It is off by default: it runs inside end_utt, after the speaker has stopped,
- * and measured here it tripled the time from the end of speech to the final text (149 → 44 ms
- * per utterance) for the same words on flite speech.
+ * Arguments: the model directory, then any of
+ * - `second-pass` to keep pocketsphinx's flat-lexicon second pass (fwdflat). It is off by
+ *   default: it runs inside end_utt, after the speaker has stopped, and measured here it tripled
+ *   the time from the end of speech to the final text (149 → 44 ms per utterance) for the same
+ *   words on flite speech.
+ * - `maxhmmpf=N`: at most N HMMs searched per frame (`-maxhmmpf`; pocketsphinx's default is
+ *   30000). The decoder's cost is almost all in that search; see pocketsphinx-stt.ts for the
+ *   measured effect of the value it passes.
  *
  * Protocol (one decoder per process, one utterance at a time):
  * - stdin, binary records: 1 byte type, uint32 LE utterance id, uint32 LE payload length, payload.
@@ -33,7 +37,11 @@ def read_exact(stream, n):
 def main():
     model = sys.argv[1]
     # Second passes run at end_utt, i.e. after the speaker stopped: off, they cost latency there.
-    second_pass = len(sys.argv) > 2 and sys.argv[2] == "second-pass"
+    second_pass = "second-pass" in sys.argv[2:]
+    max_hmm = None
+    for arg in sys.argv[2:]:
+        if arg.startswith("maxhmmpf="):
+            max_hmm = int(arg.split("=", 1)[1])
     try:
         import pocketsphinx
         from pocketsphinx import Decoder
@@ -44,10 +52,13 @@ def main():
             config.set_string("-dict", model + "/cmudict-en-us.dict")
             config.set_string("-logfn", "/dev/null")
             config.set_boolean("-fwdflat", second_pass)
+            if max_hmm is not None:
+                config.set_int("-maxhmmpf", max_hmm)
         else:
+            extra = {} if max_hmm is None else {"maxhmmpf": max_hmm}
             config = pocketsphinx.Config(hmm=model + "/en-us", lm=model + "/en-us.lm.bin",
                                          dict=model + "/cmudict-en-us.dict", logfn="/dev/null",
-                                         fwdflat=second_pass)
+                                         fwdflat=second_pass, **extra)
         decoder = Decoder(config)
     except Exception as e:
         emit({"t": "error", "message": "pocketsphinx failed to load: " + str(e)})
