@@ -82,7 +82,7 @@ describe('pocketsphinx', () => {
       expect(quick.texts).toEqual(sentences.map((s) => s.split(' ')));
       expect(quick.texts).toEqual(slow.texts);
       // Measured 0.11–0.15 vs 0.25–0.29 s of CPU per second of speech in a bare loop; through
-      // the pool, with the first utterances and the partials, 0.58–0.72× here (other test files
+      // the pool, with the first utterances and the partials, 0.44–0.72× here (other test files
       // beside it). The same search would give ~1×.
       expect(quick.ticks).toBeLessThan(slow.ticks * 0.85);
     } finally {
