@@ -244,21 +244,16 @@ describeStorage('the reply engine: turns, speakers, continue, usage (%s)', (mode
           ? 'question and reply, leaf moved'
           : /^with recorded as \(\s*insert into usage_events/.test(s) && /update messages/.test(s)
             ? 'finish with the usage event'
-            : /^select .* from memories m\s+where m\.owner_id = \$1 and m\.pinned/.test(s)
-              ? 'recall: the pinned profile'
-              : /^with terms as \(/.test(s)
-                ? 'recall: full text of one corpus'
-                : s,
+            : /^with l0 as materialized \(/.test(s) && /pinned as \(/.test(s)
+              ? 'recall: the profile and every list, one statement'
+              : s,
     );
     // Recall (memory on for this avatar; no embedding model, so full text only): the profile
-    // and one BM25 search each of memories, past messages and documents — nothing found, so no
-    // row reads. They run while the model chain is resolved.
+    // and the BM25 lists of memories, past messages and documents with their rows, in one
+    // statement (searchForRecall). It runs while the model chain is resolved.
     expect(kinds).toEqual([
       'conversation, its messages, avatar and user',
-      'recall: the pinned profile',
-      'recall: full text of one corpus',
-      'recall: full text of one corpus',
-      'recall: full text of one corpus',
+      'recall: the profile and every list, one statement',
       'question and reply, leaf moved',
       'finish with the usage event',
     ]);

@@ -2,6 +2,7 @@ import { cleanup, render, screen, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MessagePart } from '../../lib/chat-stream';
 import type { ChatMessage } from '../../lib/conversations';
+import { fakeApi, renderWithApp } from '../../test/render';
 import { bodySegments, MessageBody } from './message-body';
 import { MessageItem } from './message-item';
 
@@ -138,7 +139,8 @@ describe('MessageItem with parts', () => {
   });
 
   it('copies the text of a reply made of parts, and shows a picture a person sent under their bubble', () => {
-    render(
+    // The reply's actions include Read aloud, which talks to the server: render inside the app.
+    renderWithApp(
       <>
         <MessageItem
           message={message({
@@ -171,6 +173,7 @@ describe('MessageItem with parts', () => {
           actions={actions}
         />
       </>,
+      { fetch: fakeApi({}).fetch },
     );
     expect(screen.getByRole('button', { name: 'Copy reply as Markdown' })).toBeTruthy();
     expect(screen.getByText('Look')).toBeTruthy();
