@@ -42,14 +42,14 @@ describe('pocketsphinx', () => {
     stream.close();
   });
 
-  it('the fast search (default) gives the same words as the full one for well under its CPU per second of speech', async () => {
+  it('the fast search (an option) gives the same words as the full one on these sentences for well under its CPU per second of speech', async () => {
     const sentences = [
       'can you tell me a joke about cats',
       'please remind me to call my mother tomorrow morning',
       'my favorite color is green and i love to read books',
     ];
     const full = createPocketsphinxStt({ search: 'full', maxDecoders: 1 });
-    const fast = createPocketsphinxStt({ maxDecoders: 1 });
+    const fast = createPocketsphinxStt({ search: 'fast', maxDecoders: 1 });
     // Per phase, whether each decoder process was started with the capped search.
     const searches: boolean[][] = [];
     try {
@@ -78,7 +78,7 @@ describe('pocketsphinx', () => {
       console.warn(`pocketsphinx CPU ticks for the same speech: full ${slow.ticks}, fast ${quick.ticks}`);
       expect(searches[0]).toContain(false); // the full engine's decoder
       expect(searches[1]?.length).toBeGreaterThan(0);
-      expect(searches[1]).not.toContain(false); // the full engine is gone: all capped
+      expect(searches[1]).toContain(true); // the fast engine's decoder
       expect(quick.texts).toEqual(sentences.map((s) => s.split(' ')));
       expect(quick.texts).toEqual(slow.texts);
       // Measured 0.11–0.15 vs 0.25–0.29 s of CPU per second of speech in a bare loop; through

@@ -17,8 +17,9 @@
  * (kal16) and 11 espeak-ng sentences it cut the CPU per second of speech from 0.25–0.29 to
  * 0.11–0.15. On a decoder that has heard a few utterances the flite words were the same, with 2
  * more word errors (of 91) on the espeak-ng sentences, which pocketsphinx garbles either way; on
- * fresh decoders one flite sentence lost a word ("today" → "to date") (docs/voice.md "Engines"). `full`
- * restores the old search (and the old pool size). Other options tried lost words on flite speech
+ * fresh decoders one flite sentence lost a word ("today" → "to date"), and the call e2e's question
+ * came out as other words (docs/voice.md "Engines"), so `full`, the old search with the old pool
+ * size, stays the default. Other options tried lost words on flite speech
  * (`-ds 2`, `-topn 2`, narrower `-beam`/`-wbeam`) or saved little (`-maxwpf`, `-bestpath no`,
  * `-pl_window`).
  *
@@ -57,11 +58,13 @@ export interface PocketsphinxOptions {
   python?: string;
   modelDir?: string;
   /**
-   * Decoder search: `fast` (default) caps the HMMs searched per frame at FAST_MAX_HMM_PER_FRAME,
-   * ~2.5× less CPU for the same words on the test speech; `full` is pocketsphinx's default search.
+   * Decoder search: `full` (default) is pocketsphinx's own search; `fast` caps the HMMs searched
+   * per frame at FAST_MAX_HMM_PER_FRAME, ~2.5× less CPU, but misheard the call e2e's question
+   * ("what is the capital of france" → "what is that era but to love friends") on a fresh decoder,
+   * so it is not the default: a wrong transcript costs more than a queued one.
    */
   search?: 'fast' | 'full';
-  /** Decoder processes at most (default: defaultMaxDecoders — `fast` 3 per core, at most 8; ~90 MB each). */
+  /** Decoder processes at most (default: defaultMaxDecoders — `full` 2 per core, at most 4; `fast` 3 per core, at most 8; ~90 MB each). */
   maxDecoders?: number;
   /** Audio a stream may hold while waiting for a decoder (default 30 s). */
   maxBufferedSeconds?: number;
@@ -94,7 +97,7 @@ export interface PocketsphinxEngine extends SttEngine {
 export function createPocketsphinxStt(options: PocketsphinxOptions = {}): PocketsphinxEngine {
   const python = options.python ?? SYSTEM_PYTHON;
   const modelDir = options.modelDir ?? POCKETSPHINX_MODEL_DIR;
-  const search = options.search ?? 'fast';
+  const search = options.search ?? 'full';
   const pool = new DecoderPool({
     python,
     modelDir,
