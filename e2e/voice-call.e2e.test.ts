@@ -2,10 +2,16 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Account, api, signInByApi, signUpByApi } from './support/auth.js';
-import { saveViewportScreenshot, seriousAxeViolations, VIEWPORTS, watchContext } from './support/browser.js';
+import {
+  launchBrowser,
+  saveViewportScreenshot,
+  seriousAxeViolations,
+  VIEWPORTS,
+  watchContext,
+} from './support/browser.js';
 import { OllamaE2eServer } from './support/model-servers.js';
 import { type LuminaServer, startLumina } from './support/server.js';
 
@@ -79,23 +85,12 @@ beforeAll(async () => {
   ollama = await new OllamaE2eServer().listen();
   server = await startLumina({ env: { OLLAMA_BASE_URL: ollama.origin, LUMINA_OLLAMA_AUTODETECT: 'false' } });
   // Debian's Chromium with a fake microphone that plays the WAV, and permission granted.
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-quic',
-      '--autoplay-policy=no-user-gesture-required',
-      '--use-fake-ui-for-media-stream',
-      '--use-fake-device-for-media-stream',
-      `--use-file-for-fake-audio-capture=${speechWav}`,
-    ],
-  });
+  browser = await launchBrowser([
+    '--autoplay-policy=no-user-gesture-required',
+    '--use-fake-ui-for-media-stream',
+    '--use-fake-device-for-media-stream',
+    `--use-file-for-fake-audio-capture=${speechWav}`,
+  ]);
   const setup = await browser.newContext();
   await signUpByApi(setup, server.url, person);
   const avatar = await api(setup, server.url, 'POST', '/api/avatars', {

@@ -11,8 +11,8 @@ export const VIEWPORTS = {
   phone: { width: 375, height: 812 },
 } as const;
 
-/** Debian's Chromium, headless; no browser download needed. */
-export function launchBrowser(): Promise<Browser> {
+/** Debian's Chromium, headless; no browser download needed. `extraArgs` add flags (e.g. a fake microphone). */
+export function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: [
@@ -24,6 +24,7 @@ export function launchBrowser(): Promise<Browser> {
       '--disable-sync',
       '--no-first-run',
       '--disable-quic',
+      ...extraArgs,
     ],
   });
 }
