@@ -7678,6 +7678,354 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/voice/network-engines": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The network voice engines (OpenAI-compatible endpoints) with their readiness */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            engines: components["schemas"]["VoiceNetworkEngine"][];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Add an OpenAI-compatible transcription (stt) or speech (tts) endpoint
+         * @description Refused with 400 outbound_address_blocked when the URL is loopback or private and not in LUMINA_OUTBOUND_ALLOW.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        kind: "stt" | "tts";
+                        name: string;
+                        /**
+                         * Format: uri
+                         * @description Up to `/v1`, e.g. http://127.0.0.1:8080/v1 or https://api.openai.com/v1
+                         */
+                        baseUrl: string;
+                        apiKey?: string | null;
+                        /** @description Default whisper-1 (STT) or tts-1 (TTS) */
+                        model?: string;
+                        /** @description TTS only: the service's voice names, the first is the default (default: OpenAI's) */
+                        voices?: string[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            engine: components["schemas"]["VoiceNetworkEngine"];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/voice/network-engines/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a network voice engine and its stored key */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /** Change a network voice engine (apiKey null removes the key) */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name?: string;
+                        /**
+                         * Format: uri
+                         * @description Up to `/v1`, e.g. http://127.0.0.1:8080/v1 or https://api.openai.com/v1
+                         */
+                        baseUrl?: string;
+                        apiKey?: string | null;
+                        /** @description Default whisper-1 (STT) or tts-1 (TTS) */
+                        model?: string;
+                        /** @description TTS only: the service's voice names, the first is the default (default: OpenAI's) */
+                        voices?: string[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            engine: components["schemas"]["VoiceNetworkEngine"];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/admin/voice/network-engines/{id}/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Test the connection: one real transcription or speech request now */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            engine: components["schemas"]["VoiceNetworkEngine"];
+                            test: {
+                                ready: boolean;
+                                /** @description stt_engine_failed, outbound_address_blocked, local_only, … */
+                                code?: string;
+                                detail?: string;
+                                latencyMs: number | null;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/voice/engines": {
         parameters: {
             query?: never;
@@ -9630,6 +9978,31 @@ export interface components {
             /** @description Why it is not available: no service set up, or local-only mode with a cloud service */
             reason: ("not_configured" | "local_only") | null;
         };
+        VoiceNetworkEngineInput: {
+            /** @description Also the engine id an avatar’s voice stores */
+            id: string;
+            /** @enum {string} */
+            kind: "stt" | "tts";
+            name: string;
+            baseUrl: string;
+            model: string;
+            voices: string[];
+            /**
+             * @description The key itself is never returned
+             * @enum {string}
+             */
+            apiKey: "set" | "not set";
+            /** @description Audio leaves this machine; refused in local-only mode */
+            remote: boolean;
+            ready: boolean;
+            /** @description Why not ready: engine_unreachable, local_only, … */
+            code?: string;
+            detail?: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
         VoiceEngineInput: {
             id: string;
             /** @enum {string} */
@@ -10936,6 +11309,31 @@ export interface components {
             backend: ("openai" | "automatic1111" | "comfyui") | null;
             /** @description Why it is not available: no service set up, or local-only mode with a cloud service */
             reason: ("not_configured" | "local_only") | null;
+        };
+        VoiceNetworkEngine: {
+            /** @description Also the engine id an avatar’s voice stores */
+            id: string;
+            /** @enum {string} */
+            kind: "stt" | "tts";
+            name: string;
+            baseUrl: string;
+            model: string;
+            voices: string[];
+            /**
+             * @description The key itself is never returned
+             * @enum {string}
+             */
+            apiKey: "set" | "not set";
+            /** @description Audio leaves this machine; refused in local-only mode */
+            remote: boolean;
+            ready: boolean;
+            /** @description Why not ready: engine_unreachable, local_only, … */
+            code?: string;
+            detail?: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
         };
         VoiceEngine: {
             id: string;

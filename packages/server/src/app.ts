@@ -53,6 +53,7 @@ import { createSessionRepository } from './repositories/session.repository.js';
 import { createSettingsRepository } from './repositories/settings.repository.js';
 import { createUsageRepository } from './repositories/usage.repository.js';
 import { createUserRepository } from './repositories/user.repository.js';
+import { createVoiceNetworkEngineRepository } from './repositories/voice-network-engine.repository.js';
 import { adminJobRoutes } from './routes/admin-jobs.routes.js';
 import { adminUserRoutes } from './routes/admin-users.routes.js';
 import { apiTokenRoutes } from './routes/api-tokens.routes.js';
@@ -87,6 +88,7 @@ import { searchRoutes } from './routes/search.routes.js';
 import { settingsRoutes } from './routes/settings.routes.js';
 import { usageRoutes } from './routes/usage.routes.js';
 import { voiceRoutes } from './routes/voice.routes.js';
+import { voiceNetworkEngineRoutes } from './routes/voice-network-engines.routes.js';
 import { type VoiceSocketDeps, voiceSocketRoutes } from './routes/voice-socket.routes.js';
 import { createApiLimiter, registerApiRateLimit } from './security/api-rate-limit.js';
 import { registerAuthentication } from './security/authenticate.js';
@@ -132,6 +134,7 @@ import { createSettingsService } from './services/settings.service.js';
 import { queuedAfterReply } from './services/turns/after-reply.js';
 import { createUsageReportService } from './services/usage-report.service.js';
 import { createUserAdminService } from './services/user-admin.service.js';
+import { createVoiceNetworkEngineService } from './services/voice-network-engine.service.js';
 import { callEngines } from './voice/call-engines.js';
 import { createVoiceEngines } from './voice/engines/registry.js';
 import { createVoiceModels } from './voice/engines/sherpa-models.js';
@@ -601,6 +604,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     models: voiceModels,
   });
   app.addHook('preClose', () => voiceEngines.close());
+  const voiceNetwork = createVoiceNetworkEngineService({
+    repository: createVoiceNetworkEngineRepository(storage.db),
+    secrets,
+    engines: voiceEngines,
+    outbound,
+    localOnly: config.localOnly,
+  });
+  await voiceNetwork.start().catch((err) => app.log.error({ err }, 'network voice engines not loaded'));
+  app.addHook('onClose', () => voiceNetwork.stop());
+  await app.register(voiceNetworkEngineRoutes(voiceNetwork));
   await app.register(
     voiceRoutes({
       engines: voiceEngines,

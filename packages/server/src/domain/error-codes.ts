@@ -193,6 +193,9 @@ export const ERROR_CODES = [
   'voice_not_found',
   'voice_engine_unavailable',
   'voice_synthesis_failed',
+  // Network voice engines an admin configures (services/voice-network-engine.service.ts)
+  'voice_network_engine_not_found',
+  'voice_network_engine_limit',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -303,6 +303,16 @@ const resources: Record<
     expect: 403,
     why: 'administration routes are closed to non-admins as a whole',
   },
+  '/api/admin/voice/network-engines/{id}': {
+    create: async () => '01900000-0000-7000-8000-000000000000',
+    expect: 403,
+    why: 'administration routes are closed to non-admins as a whole',
+  },
+  '/api/admin/voice/network-engines/{id}/check': {
+    create: async () => '01900000-0000-7000-8000-000000000000',
+    expect: 403,
+    why: 'administration routes are closed to non-admins as a whole',
+  },
 };
 
 const idRoutes = Object.entries(spec.paths)

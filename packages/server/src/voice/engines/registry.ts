@@ -65,6 +65,11 @@ export interface VoiceEngines {
   defaults(): { vad: string; stt: string; tts: string };
   /** Re-checks readiness (after a model download) and updates `defaults`. */
   refresh(): Promise<void>;
+  /**
+   * Replaces every network engine (the ones an admin configured) with these, at run time, and
+   * checks their readiness before it resolves: the engine list, `/health` and calls see them at once.
+   */
+  replaceNetwork(engines: VoiceEngine[]): Promise<void>;
   /** Stops engine processes (server shutdown). */
   close(): Promise<void>;
 }
@@ -84,19 +89,19 @@ export function createVoiceEngines(options: VoiceEnginesOptions): VoiceEngines {
   ];
   // Preference order per kind: extra (sherpa, network) first, then system, builtin last.
   const familyRank: Record<string, number> = { sherpa: 0, system: 1, network: 2, builtin: 3 };
-  const engines = [...(options.extra ?? []), ...system].sort(
-    (a, b) => (familyRank[a.family] ?? 9) - (familyRank[b.family] ?? 9),
-  );
-  const byId = new Map(engines.map((e) => [e.id, e]));
+  const ranked = (list: VoiceEngine[]) =>
+    list.sort((a, b) => (familyRank[a.family] ?? 9) - (familyRank[b.family] ?? 9));
+  let engines = ranked([...(options.extra ?? []), ...system]);
+  let byId = new Map(engines.map((e) => [e.id, e]));
   const readiness = new Map<string, EngineReadiness>();
 
   const usable = (engine: VoiceEngine) => !(engine.remote && options.localOnly);
 
-  let refreshedAt = 0;
-  async function refresh(): Promise<void> {
-    refreshedAt = Date.now();
+  async function check(list: VoiceEngine[]): Promise<void> {
     await Promise.all(
-      engines.map(async (engine) => {
+      list.map(async (engine) => {
+        // Local-only: not even a readiness probe leaves the machine (list() says local_only).
+        if (!usable(engine)) return;
         try {
           readiness.set(engine.id, await engine.readiness());
         } catch (err) {
@@ -108,6 +113,12 @@ export function createVoiceEngines(options: VoiceEnginesOptions): VoiceEngines {
         }
       }),
     );
+  }
+
+  let refreshedAt = 0;
+  async function refresh(): Promise<void> {
+    refreshedAt = Date.now();
+    await check(engines);
   }
   // Known before the first call arrives; until then defaults fall back to preference order.
   const firstCheck = refresh().catch(() => {});
@@ -172,6 +183,13 @@ export function createVoiceEngines(options: VoiceEnginesOptions): VoiceEngines {
     tts: (id) => get('tts', id),
     defaults: () => ({ vad: pickDefault('vad'), stt: pickDefault('stt'), tts: pickDefault('tts') }),
     refresh,
+    async replaceNetwork(network) {
+      for (const engine of engines) if (engine.family === 'network') readiness.delete(engine.id);
+      const kept = engines.filter((e) => e.family !== 'network' && !network.some((n) => n.id === e.id));
+      engines = ranked([...network, ...kept]);
+      byId = new Map(engines.map((e) => [e.id, e]));
+      await check(network);
+    },
     async close() {
       await pocketsphinx.dispose();
       for (const engine of engines) {

@@ -1,0 +1,298 @@
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
+import { systemSettings } from '../db/schema/index.js';
+import { secrets } from '../db/schema/secrets.js';
+import { CSRF, createTestApp, signup } from '../test-support/app.js';
+import { OpenAiAudioServer, uploadedAudio } from '../test-support/protocol-servers/openai-audio-server.js';
+import { createTestStorage, describeStorage, type TestStorage } from '../test-support/storage.js';
+import { decodeWav } from '../voice/engines/resample.js';
+
+const URL_ = '/api/admin/voice/network-engines';
+const KEY = 'sk-voice-0c7f5e2a9d41';
+
+describeStorage('network voice engines on %s', (mode) => {
+  let storage: TestStorage;
+  /** LUMINA_OUTBOUND_ALLOW=127.0.0.1: the operator allowed the local protocol server. */
+  let app: FastifyInstance;
+  let server: OpenAiAudioServer;
+  let admin: Awaited<ReturnType<typeof signup>>;
+  let member: Awaited<ReturnType<typeof signup>>;
+  const env = { LUMINA_LOGIN_LIMIT_PER_MINUTE: '1000' };
+
+  beforeAll(async () => {
+    server = await OpenAiAudioServer.start();
+    storage = await createTestStorage(mode);
+    app = (await createTestApp(storage, { ...env, LUMINA_OUTBOUND_ALLOW: '127.0.0.1' })).app;
+    admin = await signup(app, 'admin@example.org');
+    member = await signup(app, 'member@example.org');
+  });
+  afterAll(async () => {
+    await app?.close();
+    await storage?.close();
+    await server?.close();
+  });
+  beforeEach(async () => {
+    for (const engine of (await call('GET', URL_)).json().engines ?? [])
+      await call('DELETE', `${URL_}/${engine.id}`);
+    server.requests.length = 0;
+  });
+
+  function call(
+    method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+    url: string,
+    payload?: object,
+    cookie = admin.cookie,
+    on = app,
+  ) {
+    return on.inject({ method, url, headers: { ...CSRF, cookie }, ...(payload ? { payload } : {}) });
+  }
+  async function create(payload: object, on = app) {
+    const res = await call('POST', URL_, payload, admin.cookie, on);
+    expect(res.statusCode, res.body).toBe(201);
+    return res.json().engine as { id: string; [k: string]: unknown };
+  }
+
+  it('adds a speech endpoint that /api/voice/engines lists at once and /api/voice/speak uses (WAV over the wire)', async () => {
+    const engine = await create({
+      kind: 'tts',
+      name: 'Local speech',
+      baseUrl: `${server.baseUrl}/`,
+      apiKey: KEY,
+      voices: ['nova', 'alloy'],
+    });
+    expect(engine).toMatchObject({
+      kind: 'tts',
+      name: 'Local speech',
+      baseUrl: server.baseUrl,
+      model: 'tts-1',
+      voices: ['nova', 'alloy'],
+      apiKey: 'set',
+      remote: false,
+      ready: true,
+    });
+    expect(JSON.stringify(engine)).not.toContain(KEY);
+
+    const listed = (await call('GET', '/api/voice/engines', undefined, member.cookie)).json();
+    expect(listed.engines).toContainEqual(
+      expect.objectContaining({
+        id: engine.id,
+        kind: 'tts',
+        family: 'network',
+        label: 'Local speech',
+        ready: true,
+      }),
+    );
+    const voices = await call('GET', `/api/voice/engines/${engine.id}/voices`, undefined, member.cookie);
+    expect(voices.json().voices.map((v: { id: string }) => v.id)).toEqual(['nova', 'alloy']);
+
+    const spoken = await call(
+      'POST',
+      '/api/voice/speak',
+      { text: 'Hello there.', engine: engine.id, rate: 1.5 },
+      member.cookie,
+    );
+    expect(spoken.statusCode, spoken.body).toBe(200);
+    expect(spoken.headers['content-type']).toBe('audio/wav');
+    expect(decodeWav(spoken.rawPayload).samples.length).toBeGreaterThan(1000);
+    const request = server.requests.find((r) => r.path === '/v1/audio/speech')!;
+    expect(request.headers.authorization).toBe(`Bearer ${KEY}`);
+    expect(request.fields).toMatchObject({
+      model: 'tts-1',
+      input: 'Hello there.',
+      voice: 'nova',
+      response_format: 'wav',
+      speed: '1.5',
+    });
+  });
+
+  it('tests a transcription endpoint with a real multipart request and shows its readiness', async () => {
+    const engine = await create({
+      kind: 'stt',
+      name: 'whisper.cpp',
+      baseUrl: server.baseUrl,
+      model: 'whisper-large',
+    });
+    expect(engine).toMatchObject({
+      kind: 'stt',
+      model: 'whisper-large',
+      voices: [],
+      apiKey: 'not set',
+      ready: true,
+    });
+    server.script({ kind: 'ok', text: ' ' });
+    const res = await call('POST', `${URL_}/${engine.id}/check`);
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json().test).toMatchObject({ ready: true, latencyMs: expect.any(Number) });
+    expect(res.json().engine).toMatchObject({ id: engine.id, ready: true });
+    const request = server.requests.find((r) => r.path === '/v1/audio/transcriptions')!;
+    expect(request.fields).toMatchObject({ model: 'whisper-large', response_format: 'json' });
+    expect(request.headers.authorization).toBeUndefined();
+    expect(uploadedAudio(request)).toMatchObject({ sampleRate: 16000 });
+
+    // A failing service: our code and words, never its body.
+    server.script({ kind: 'http-error', status: 500, message: 'INTERNAL-SECRET stack trace' });
+    const failing = (await call('POST', `${URL_}/${engine.id}/check`)).json();
+    expect(failing.test).toMatchObject({ ready: false, code: 'stt_engine_failed' });
+    expect(JSON.stringify(failing)).not.toContain('INTERNAL-SECRET');
+  });
+
+  it('keeps the API key encrypted at rest, replaces and removes it, and never returns it', async () => {
+    const engine = await create({ kind: 'tts', name: 'Keyed', baseUrl: server.baseUrl, apiKey: KEY });
+    const rows = await storage.db.select().from(secrets);
+    const row = rows.find((r) => r.purpose === `voice-engine:${engine.id}`)!;
+    expect(row.ownerId).toBeNull();
+    expect(row.ciphertext).not.toContain(KEY);
+    expect(row.ciphertext).not.toContain(Buffer.from(KEY).toString('base64'));
+    const settings = await storage.db.select().from(systemSettings);
+    expect(JSON.stringify(settings)).not.toContain(KEY);
+    expect(JSON.stringify((await call('GET', URL_)).json())).not.toContain(KEY);
+
+    const replaced = await call('PATCH', `${URL_}/${engine.id}`, { apiKey: 'sk-second-key' });
+    expect(replaced.json().engine.apiKey).toBe('set');
+    await call('POST', '/api/voice/speak', { text: 'Hi.', engine: engine.id }, member.cookie);
+    expect(server.requests.at(-1)!.headers.authorization).toBe('Bearer sk-second-key');
+
+    const removed = await call('PATCH', `${URL_}/${engine.id}`, { apiKey: null, name: 'Keyless' });
+    expect(removed.json().engine).toMatchObject({ apiKey: 'not set', name: 'Keyless' });
+    expect((await storage.db.select().from(secrets)).some((r) => r.id === row.id)).toBe(false);
+  });
+
+  it('edits and deletes; the registry follows at once', async () => {
+    const engine = await create({ kind: 'tts', name: 'Before', baseUrl: server.baseUrl });
+    const edited = await call('PATCH', `${URL_}/${engine.id}`, {
+      name: 'After',
+      voices: ['sage'],
+      model: 'tts-1-hd',
+    });
+    expect(edited.statusCode, edited.body).toBe(200);
+    expect(edited.json().engine).toMatchObject({ name: 'After', voices: ['sage'], model: 'tts-1-hd' });
+    const list = (await call('GET', '/api/voice/engines', undefined, member.cookie)).json().engines;
+    expect(list.find((e: { id: string }) => e.id === engine.id).label).toBe('After');
+
+    expect((await call('DELETE', `${URL_}/${engine.id}`)).statusCode).toBe(204);
+    const after = (await call('GET', '/api/voice/engines', undefined, member.cookie)).json().engines;
+    expect(after.some((e: { id: string }) => e.id === engine.id)).toBe(false);
+    const gone = await call('POST', '/api/voice/speak', { text: 'Hi.', engine: engine.id }, member.cookie);
+    expect(gone.json().error.code).toBe('voice_engine_not_found');
+    const again = await call('DELETE', `${URL_}/${engine.id}`);
+    expect(again.statusCode).toBe(404);
+    expect(again.json().error.code).toBe('voice_network_engine_not_found');
+  });
+
+  it('is for administrators only, validates ids and bodies with stable codes', async () => {
+    const engine = await create({ kind: 'tts', name: 'Admin only', baseUrl: server.baseUrl });
+    const valid = { kind: 'tts', name: 'x', baseUrl: server.baseUrl };
+    for (const [method, url, payload] of [
+      ['GET', URL_, undefined],
+      ['POST', URL_, valid],
+      ['PATCH', `${URL_}/${engine.id}`, { name: 'x' }],
+      ['DELETE', `${URL_}/${engine.id}`, undefined],
+      ['POST', `${URL_}/${engine.id}/check`, undefined],
+    ] as const) {
+      const res = await call(method, url, payload, member.cookie);
+      expect(res.statusCode, `${method} ${url}`).toBe(403);
+      expect(res.json().error.code).toBe('admin_only');
+      expect(
+        (await app.inject({ method, url, headers: CSRF, ...(payload ? { payload } : {}) })).statusCode,
+      ).toBe(401);
+    }
+    expect((await call('GET', URL_)).json().engines).toHaveLength(1);
+
+    const badId = await call('PATCH', `${URL_}/not-an-id`, { name: 'x' });
+    expect([badId.statusCode, badId.json().error.code]).toEqual([400, 'invalid_request']);
+    const unknown = await call('POST', `${URL_}/01900000-0000-7000-8000-000000000000/check`);
+    expect([unknown.statusCode, unknown.json().error.code]).toEqual([404, 'voice_network_engine_not_found']);
+    for (const body of [
+      { kind: 'vad', name: 'x', baseUrl: server.baseUrl },
+      { kind: 'tts', name: '', baseUrl: server.baseUrl },
+      { kind: 'tts', name: 'x', baseUrl: 'ftp://example.org/v1' },
+      { kind: 'tts', name: 'x', baseUrl: 'http://user:pw@127.0.0.1/v1' },
+      { kind: 'tts', name: 'x', baseUrl: server.baseUrl, voices: ['bad voice'] },
+      { kind: 'tts', name: 'x', baseUrl: server.baseUrl, voices: [] },
+      { kind: 'tts', name: 'x', baseUrl: server.baseUrl, voices: ['a', 'a'] },
+      { kind: 'stt', name: 'x', baseUrl: server.baseUrl, voices: ['nova'] },
+    ]) {
+      const res = await call('POST', URL_, body);
+      expect([res.statusCode, res.json().error.code], JSON.stringify(body)).toEqual([400, 'invalid_request']);
+    }
+  });
+
+  it('refuses private addresses the operator did not allow, at save and on every request', async () => {
+    const strict = (await createTestApp(storage, env)).app;
+    try {
+      for (const baseUrl of ['http://10.1.2.3:9/v1', server.baseUrl, 'http://169.254.169.254/v1']) {
+        const res = await call('POST', URL_, { kind: 'stt', name: 'Private', baseUrl }, admin.cookie, strict);
+        expect([res.statusCode, res.json().error.code], baseUrl).toEqual([400, 'outbound_address_blocked']);
+      }
+      // Saved through the instance that allows loopback; the strict one loads it and refuses to connect.
+      const engine = await create({ kind: 'tts', name: 'Loopback', baseUrl: server.baseUrl });
+      server.requests.length = 0;
+      const listed = (await call('GET', URL_, undefined, admin.cookie, strict)).json().engines;
+      expect(listed).toEqual([
+        expect.objectContaining({ id: engine.id, ready: false, code: 'engine_unreachable' }),
+      ]);
+      const checked = (
+        await call('POST', `${URL_}/${engine.id}/check`, undefined, admin.cookie, strict)
+      ).json();
+      expect(checked.test).toMatchObject({ ready: false, code: 'outbound_address_blocked' });
+      const spoken = await call(
+        'POST',
+        '/api/voice/speak',
+        { text: 'Hi.', engine: engine.id },
+        member.cookie,
+        strict,
+      );
+      expect(spoken.statusCode).toBeGreaterThanOrEqual(400);
+      expect(server.requests).toEqual([]);
+    } finally {
+      await strict.close();
+    }
+  });
+
+  it('in local-only mode lists a remote endpoint refused with local_only and keeps a loopback one', async () => {
+    const local = (
+      await createTestApp(storage, { ...env, LUMINA_OUTBOUND_ALLOW: '127.0.0.1', LUMINA_LOCAL_ONLY: 'true' })
+    ).app;
+    try {
+      const cloud = await create(
+        { kind: 'tts', name: 'Cloud', baseUrl: 'https://8.8.8.8/v1', apiKey: KEY },
+        local,
+      );
+      const loopback = await create({ kind: 'tts', name: 'Here', baseUrl: server.baseUrl }, local);
+      expect(cloud).toMatchObject({ remote: true, ready: false, code: 'local_only' });
+      expect(loopback).toMatchObject({ remote: false, ready: true });
+      const engines = (await call('GET', '/api/voice/engines', undefined, member.cookie, local)).json()
+        .engines;
+      expect(engines).toContainEqual(
+        expect.objectContaining({ id: cloud.id, ready: false, code: 'local_only' }),
+      );
+      const refused = await call(
+        'POST',
+        '/api/voice/speak',
+        { text: 'Hi.', engine: cloud.id },
+        member.cookie,
+        local,
+      );
+      expect([refused.statusCode, refused.json().error.code]).toEqual([403, 'local_only']);
+      const checked = (
+        await call('POST', `${URL_}/${cloud.id}/check`, undefined, admin.cookie, local)
+      ).json();
+      expect(checked.test).toMatchObject({ ready: false, code: 'local_only' });
+      const spoken = await call(
+        'POST',
+        '/api/voice/speak',
+        { text: 'Hi.', engine: loopback.id },
+        member.cookie,
+        local,
+      );
+      expect(spoken.statusCode, spoken.body).toBe(200);
+      // Nothing went to the remote address, not even a readiness probe (there is no route to it here).
+      expect(server.requests.every((r) => r.path === '/v1/audio/speech' || r.path === '/v1')).toBe(true);
+      expect((await call('DELETE', `${URL_}/${cloud.id}`, undefined, admin.cookie, local)).statusCode).toBe(
+        204,
+      );
+    } finally {
+      await local.close();
+    }
+  });
+});
