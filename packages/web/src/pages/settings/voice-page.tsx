@@ -11,6 +11,7 @@ import { ProgressBar } from '../../components/progress-bar';
 import { SettingsSection } from '../../components/settings-section';
 import { Skeleton } from '../../components/skeleton';
 import { StatusBadge } from '../../components/status-badge';
+import { NetworkEnginesSection } from '../../components/voice/network-engines-section';
 import { VoicePreviewButton } from '../../components/voice/voice-preview-button';
 import { useDocumentTitle } from '../../lib/document-title';
 import { useLuminaClient } from '../../lib/lumina-client';
@@ -37,6 +38,7 @@ const KINDS: { kind: VoiceEngine['kind']; title: string; what: string; Icon: typ
 /** /settings/voice: the speech engines this server found, their models, and the voices to try. */
 export function VoicePage() {
   useDocumentTitle('Voice');
+  const admin = useSession().data?.role === 'admin';
   return (
     <>
       <PageHeader
@@ -45,6 +47,7 @@ export function VoicePage() {
       />
       <div className="flex max-w-3xl flex-col gap-6">
         <EnginesSection />
+        {admin ? <NetworkEnginesSection /> : null}
         <VoicesSection />
         <ModelsSection />
       </div>
