@@ -82,6 +82,17 @@ describeStorage('network voice engines on %s', (mode) => {
         ready: true,
       }),
     );
+    // Another instance (or a restart) on the same database has it from start-up.
+    const restarted = (await createTestApp(storage, { ...env, LUMINA_OUTBOUND_ALLOW: '127.0.0.1' })).app;
+    try {
+      const engines = (await call('GET', '/api/voice/engines', undefined, member.cookie, restarted)).json()
+        .engines;
+      expect(engines).toContainEqual(expect.objectContaining({ id: engine.id, label: 'Local speech' }));
+      const health = (await restarted.inject({ method: 'GET', url: '/health' })).json();
+      expect(JSON.stringify(health)).toContain(engine.id);
+    } finally {
+      await restarted.close();
+    }
     const voices = await call('GET', `/api/voice/engines/${engine.id}/voices`, undefined, member.cookie);
     expect(voices.json().voices.map((v: { id: string }) => v.id)).toEqual(['nova', 'alloy']);
 

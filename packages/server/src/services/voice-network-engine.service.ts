@@ -93,13 +93,19 @@ export function createVoiceNetworkEngineService(deps: {
     }
   }
 
-  /** Puts the stored list into the registry (when it changed, or always with `force`). */
-  async function sync(list?: NetworkEngineConfig[], force = false): Promise<void> {
+  /**
+   * Puts the stored list into the registry (when it changed, or always with `force`). The swap
+   * is immediate; with `probe: false` the readiness probes finish in the background (start-up
+   * does not wait for a slow endpoint).
+   */
+  async function sync(list?: NetworkEngineConfig[], force = false, probe = true): Promise<void> {
     const current = list ?? (await deps.repository.list());
     const version = JSON.stringify(current);
     if (!force && version === loaded) return;
     loaded = version;
-    await deps.engines.replaceNetwork(await Promise.all(current.map(engineFor)));
+    const checked = deps.engines.replaceNetwork(await Promise.all(current.map(engineFor)));
+    if (probe) await checked;
+    else checked.catch(() => {});
   }
 
   async function views(list: NetworkEngineConfig[]): Promise<NetworkEngineView[]> {
@@ -150,9 +156,9 @@ export function createVoiceNetworkEngineService(deps: {
   return {
     /** Loads the stored endpoints into the registry and keeps following changes. */
     async start(): Promise<void> {
-      timer = setInterval(() => void sync().catch(() => {}), SYNC_INTERVAL_MS);
+      timer = setInterval(() => void sync(undefined, false, false).catch(() => {}), SYNC_INTERVAL_MS);
       timer.unref();
-      await sync();
+      await sync(undefined, false, false);
     },
 
     stop(): void {
