@@ -102,7 +102,8 @@ function Call({
         </button>
       </header>
 
-      <div className="flex min-h-0 flex-1 flex-col items-center overflow-y-auto px-4 pt-6 pb-4 sm:pt-10">
+      {/* The face and the status stay in view; the transcript below scrolls on its own. */}
+      <div className="flex min-h-0 flex-1 flex-col items-center px-4 pt-6 sm:pt-10">
         <TalkingFace
           name={avatar.name}
           imageUrl={avatar.imageUrl}
@@ -347,7 +348,13 @@ function Transcript({ state, avatarName }: { state: CallState; avatarName: strin
       </p>
     );
   return (
-    <section aria-label="Call transcript" className="mt-6 flex w-full max-w-xl flex-col gap-3 text-[15px]">
+    // Focusable, so a keyboard can scroll it (it is the call screen's one scrolling part).
+    <section
+      aria-label="Call transcript"
+      // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region needs focus to scroll by keyboard
+      tabIndex={0}
+      className="mt-6 flex min-h-0 w-full max-w-xl flex-1 flex-col gap-3 overflow-y-auto rounded-lg pb-4 text-[15px] focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-ring"
+    >
       {state.turns.map((turn) => (
         <Line key={turn.id} who={turn.role === 'user' ? 'You' : avatarName} mine={turn.role === 'user'}>
           {turn.text}
