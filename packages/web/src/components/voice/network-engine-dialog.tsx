@@ -22,7 +22,7 @@ type Field = (typeof FIELDS)[number];
 
 const DEFAULT_MODEL = { stt: 'whisper-1', tts: 'tts-1' } as const;
 const BLOCKED_ADDRESS =
-  'This address is on this computer or a private network. The server connects to such addresses only when its operator allows them in LUMINA_OUTBOUND_ALLOW (for example 127.0.0.1 or 10.0.0.0/8).';
+  'The server may not connect to this address: it is on this computer or a private network, and its operator has not allowed it in LUMINA_OUTBOUND_ALLOW.';
 const DEFAULT_VOICES = 'alloy, ash, coral, echo, fable, nova, onyx, sage, shimmer';
 
 interface NetworkEngineDialogProps {

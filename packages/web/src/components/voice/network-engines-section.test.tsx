@@ -147,7 +147,7 @@ describe('Settings → Voice → Network engines', () => {
     await user.click(within(dialog).getByRole('button', { name: 'Add engine' }));
     const field = within(dialog).getByLabelText(/^Base URL/);
     await waitFor(() => expect(field.getAttribute('aria-invalid')).toBe('true'));
-    expect(dialog.textContent).toContain('only when its operator allows them in LUMINA_OUTBOUND_ALLOW');
+    expect(dialog.textContent).toContain('its operator has not allowed it in LUMINA_OUTBOUND_ALLOW');
   });
 
   it('tests the connection and shows why it failed; edits and removes', async () => {
