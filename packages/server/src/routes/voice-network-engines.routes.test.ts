@@ -116,6 +116,30 @@ describeStorage('network voice engines on %s', (mode) => {
     });
   });
 
+  it("is an avatar's voice: its id is stored in the avatar and speaks with the avatar's voice name", async () => {
+    const engine = await create({
+      kind: 'tts',
+      name: 'Avatar voices',
+      baseUrl: server.baseUrl,
+      voices: ['nova', 'alloy'],
+    });
+    const avatar = await call(
+      'POST',
+      '/api/avatars',
+      { name: 'Nova', voice: { engine: engine.id, voice: 'alloy', rate: 1, pitch: 1 } },
+      member.cookie,
+    );
+    expect(avatar.statusCode, avatar.body).toBe(201);
+    const spoken = await call(
+      'POST',
+      '/api/voice/speak',
+      { text: 'Hi.', avatarId: avatar.json().avatar.id },
+      member.cookie,
+    );
+    expect(spoken.statusCode, spoken.body).toBe(200);
+    expect(server.requests.at(-1)!.fields).toMatchObject({ voice: 'alloy', input: 'Hi.' });
+  });
+
   it('tests a transcription endpoint with a real multipart request and shows its readiness', async () => {
     const engine = await create({
       kind: 'stt',
