@@ -7,6 +7,7 @@ import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod
 import type { Redis } from 'ioredis';
 import type { Config } from './config.js';
 import type { Storage } from './db/storage.js';
+import { startTableMaintenance } from './db/table-maintenance.js';
 import { notFound } from './errors.js';
 import { answerFrameworkError, registerErrorHandler, registerNotFoundHandler } from './http/error-handler.js';
 import { registerJsonBodyParser } from './http/json-body-parser.js';
@@ -567,6 +568,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         }
       : {}),
   });
+  // Fresh planner statistics (PGlite has no autovacuum): db/table-maintenance.ts.
+  const maintenance = startTableMaintenance({
+    db: storage.db,
+    kind: storage.kind,
+    busy: () => replies.inFlight() > 0,
+    log: app.log,
+  });
+  app.addHook('onClose', async () => maintenance.stop());
   const recovery = createReplyRecoveryService({
     messages: messageRows,
     locks: storage.writerLocks,

@@ -24,16 +24,23 @@ import {
  *   lexeme's share of rows; a lexeme in at least {@link BM25.frequentShare} of a full sample is
  *   frequent: its document frequency is that share times the corpus size, and its rows are not
  *   looked up (a row that shares only common words with the query is no candidate), unless no
- *   query term is rarer;
- * - every other lexeme (at most {@link BM25.maxTerms}) takes at most {@link BM25.dfCap} matching
+ *   query term is rarer; a lexeme in at least {@link BM25.commonShare} of a sample of at least
+ *   {@link BM25.commonMinRows} rows is common: it brings no rows at all (recalling every past
+ *   "hello" for a "hello" is noise, and reading them cost most of a reply's recall);
+ * - the query keeps at most {@link BM25.maxTerms} lexemes, those nearest the end of its text first
+ *   (the message being answered) and English function words last;
+ * - every other lexeme takes at most {@link BM25.dfCap} matching
  *   rows through the GIN index; their count is its document frequency (exact below the cap);
  * - a corpus that does not fill the sample is all there: its matching rows are read from the
  *   sample (no look-up per term; most users' history with one avatar is this small);
  * - the corpus size is the sample's when the sample is not full, else taken as
  *   {@link BM25.corpusCap} without counting (a count over a large corpus cost more than the rest
  *   of the query; IDFs keep their order: a rarer term still weighs more);
- * - the {@link BM25.rescore} rows with the most IDF among their matched terms are scored exactly
- *   (term frequencies and length from the row's tsvector positions).
+ * - the rows with the most IDF among their matched terms (twice the list's limit, at least
+ *   {@link BM25.rescore}) are scored exactly: term frequencies from the row's tsvector positions,
+ *   a row's length in characters (and the sample's average): counting its tokens took an unnest
+ *   of every row's tsvector and made recall several times slower on PGlite, and the number of
+ *   distinct lexemes ranked repetitive rows ("my my my, the the the …") above the evidence.
  * So the work per query is bounded whatever the corpus size, and a rare term's rows are always
  * candidates (an OR query ordered by recency would drown them in rows with common words).
  */
@@ -45,8 +52,11 @@ export const BM25 = {
   sample: 250,
   /** A term in at least this share of the sample is frequent (see above). */
   frequentShare: 0.2,
+  /** A term in at least this share of a sample of at least {@link BM25.commonMinRows} rows is common (see above). */
+  commonShare: 0.5,
+  commonMinRows: 20,
   corpusCap: 5_000,
-  rescore: 100,
+  rescore: 40,
 } as const;
 
 /** How full text is ranked: BM25 (recall), or `ts_rank` of the OR query (kept to measure against). */
@@ -164,9 +174,13 @@ const INDEX_FIRST_FACTOR = 5;
  */
 function textRankedSql(corpus: Corpus, text: string, limit: number, ranking: TextRanking): SQL | null {
   if (!text.trim() || limit < 1) return null;
+  // The words nearest the end first (recall's query ends with the message being answered, after
+  // the turn before it), English function words last: a tsvector lists its lexemes in
+  // alphabetical order, and taking its first terms kept "a", "about", "and" … of any question.
   const terms = sql`terms as (
       select lexeme, (${quotedLexeme(sql.raw('lexeme'))})::tsquery as query
       from unnest(to_tsvector('simple', ${text.slice(0, 4_000)})) u
+      order by to_tsvector('english', u.lexeme) = ''::tsvector, u.positions[array_upper(u.positions, 1)] desc
       limit ${num(BM25.maxTerms)}
     )`;
   if (ranking === 'ts_rank') {
@@ -183,17 +197,17 @@ function textRankedSql(corpus: Corpus, text: string, limit: number, ranking: Tex
   const b = sql.raw(String(BM25.b));
   return sql`with ${terms},
         sample as (
-          select d.id, d.tsv from ${corpus.from} where ${corpus.where} limit ${num(BM25.sample)}
+          select d.id, d.tsv, char_length(d.content) as len from ${corpus.from} where ${corpus.where} limit ${num(BM25.sample)}
         ),
         sample_stats as (
           select count(*)::float8 as rows,
-                 coalesce(avg((select sum(coalesce(array_length(u.positions, 1), 1)) from unnest(s.tsv) u)), 1)::float8 as avgdl
+                 coalesce(avg(s.len), 1)::float8 as avgdl
           from sample s
         ),
         term_counts as (
           select t.lexeme, t.query,
                  (select count(*) from sample s where s.tsv @@ t.query)::float8 / greatest(ss.rows, 1) as share,
-                 ss.rows >= ${num(BM25.sample)} as full_sample
+                 ss.rows >= ${num(BM25.sample)} as full_sample, ss.rows
           from terms t cross join sample_stats ss
         ),
         term_share as (
@@ -201,7 +215,10 @@ function textRankedSql(corpus: Corpus, text: string, limit: number, ranking: Tex
           -- sharing only common words with the query is no candidate), unless no term is rarer.
           select c.lexeme, c.query, c.share, c.full_sample,
                  (c.full_sample and c.share >= ${num(BM25.frequentShare)}
-                   and c.share > (select min(share) from term_counts)) as frequent
+                   and c.share > (select min(share) from term_counts)) as frequent,
+                 -- In most rows of a corpus of some size: it tells no row from another (its IDF is
+                 -- near 0), and its rows are no candidates even when no term is rarer ("hello").
+                 (c.rows >= ${num(BM25.commonMinRows)} and c.share >= ${num(BM25.commonShare)}) as common
           from term_counts c
         ),
         hits as (
@@ -211,12 +228,12 @@ function textRankedSql(corpus: Corpus, text: string, limit: number, ranking: Tex
           cross join lateral (
             select d.id from ${corpus.from} where ${corpus.where} and d.tsv @@ t.query limit ${num(BM25.dfCap)}
           ) h
-          where t.full_sample and not t.frequent
+          where t.full_sample and not t.frequent and not t.common
           union all
           -- A smaller one is all in the sample: its rows are read there, no look-up per term.
           select t.lexeme, s.id
           from term_share t join sample s on s.tsv @@ t.query
-          where not t.full_sample
+          where not t.full_sample and not t.common
         ),
         corpus_size as (
           -- Counting a large corpus costs more than the rest of the query: a corpus that fills the
@@ -235,8 +252,8 @@ function textRankedSql(corpus: Corpus, text: string, limit: number, ranking: Tex
           cross join corpus_size cs
           cross join lateral (
             select case
-              when not t.frequent and coalesce(df.hits, 0) < ${num(BM25.dfCap)} then coalesce(df.hits, 0)
-              -- Frequent (or at the cap): its share of the sample, scaled to the corpus.
+              when not t.frequent and not t.common and coalesce(df.hits, 0) < ${num(BM25.dfCap)} then coalesce(df.hits, 0)
+              -- Frequent or common (or at the cap): its share of the sample, scaled to the corpus.
               else greatest(coalesce(df.hits, 0), cs.n * t.share)
             end as df
           ) f
@@ -246,7 +263,7 @@ function textRankedSql(corpus: Corpus, text: string, limit: number, ranking: Tex
           from hits h join idf i on i.lexeme = h.lexeme
           group by h.id
           order by weight desc, h.id desc
-          limit ${num(BM25.rescore)}
+          limit ${num(Math.max(BM25.rescore, 2 * limit))}
         ),
         scored as (
           select p.id, sum(
@@ -255,9 +272,7 @@ function textRankedSql(corpus: Corpus, text: string, limit: number, ranking: Tex
                  ) as score
           from pre p
           join ${corpus.from} on d.id = p.id
-          cross join lateral (
-            select sum(coalesce(array_length(u.positions, 1), 1))::float8 as len from unnest(d.tsv) u
-          ) dl
+          cross join lateral (select char_length(d.content)::float8 as len) dl
           cross join lateral (
             select u.lexeme, coalesce(array_length(u.positions, 1), 1)::float8 as tf
             from unnest(d.tsv) u
