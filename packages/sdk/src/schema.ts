@@ -7754,6 +7754,8 @@ export interface paths {
                         model?: string;
                         /** @description TTS only: the service's voice names, the first is the default (default: OpenAI's) */
                         voices?: string[];
+                        /** @description The default of its kind while it is ready (one per kind): STT for every call, TTS for avatars that name no engine */
+                        useByDefault?: boolean;
                     };
                 };
             };
@@ -7897,6 +7899,8 @@ export interface paths {
                         model?: string;
                         /** @description TTS only: the service's voice names, the first is the default (default: OpenAI's) */
                         voices?: string[];
+                        /** @description The default of its kind while it is ready (one per kind): STT for every call, TTS for avatars that name no engine */
+                        useByDefault?: boolean;
                     };
                 };
             };
@@ -9992,6 +9996,8 @@ export interface components {
              * @enum {string}
              */
             apiKey: "set" | "not set";
+            /** @description The default of its kind while it is ready (one per kind): STT for every call, TTS for avatars that name no engine */
+            useByDefault: boolean;
             /** @description Audio leaves this machine; refused in local-only mode */
             remote: boolean;
             ready: boolean;
@@ -11324,6 +11330,8 @@ export interface components {
              * @enum {string}
              */
             apiKey: "set" | "not set";
+            /** @description The default of its kind while it is ready (one per kind): STT for every call, TTS for avatars that name no engine */
+            useByDefault: boolean;
             /** @description Audio leaves this machine; refused in local-only mode */
             remote: boolean;
             ready: boolean;

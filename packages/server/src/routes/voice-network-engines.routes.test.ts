@@ -1,11 +1,15 @@
+import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { systemSettings } from '../db/schema/index.js';
 import { secrets } from '../db/schema/secrets.js';
 import { CSRF, createTestApp, signup } from '../test-support/app.js';
+import { startChat } from '../test-support/conversations.js';
+import { OllamaServer } from '../test-support/protocol-servers/ollama-server.js';
 import { OpenAiAudioServer, uploadedAudio } from '../test-support/protocol-servers/openai-audio-server.js';
 import { createTestStorage, describeStorage, type TestStorage } from '../test-support/storage.js';
 import { decodeWav } from '../voice/engines/resample.js';
+import { fliteSpeech, openVoiceClient, withSilence } from '../voice/voice-test-client.js';
 
 const URL_ = '/api/admin/voice/network-engines';
 const KEY = 'sk-voice-0c7f5e2a9d41';
@@ -139,6 +143,81 @@ describeStorage('network voice engines on %s', (mode) => {
     expect(spoken.statusCode, spoken.body).toBe(200);
     expect(server.requests.at(-1)!.fields).toMatchObject({ voice: 'alloy', input: 'Hi.' });
   });
+
+  it('makes one endpoint per kind the default while it is ready, else falls back to the engines found here', async () => {
+    const defaults = async () =>
+      (await call('GET', '/api/voice/engines', undefined, member.cookie)).json().defaults;
+    const found = await defaults();
+    const first = await create({ kind: 'stt', name: 'First', baseUrl: server.baseUrl, useByDefault: true });
+    expect(first.useByDefault).toBe(true);
+    expect((await defaults()).stt).toBe(first.id);
+    const second = await create({ kind: 'stt', name: 'Second', baseUrl: server.baseUrl, useByDefault: true });
+    const listed = (await call('GET', URL_)).json().engines;
+    expect(listed.map((e: { name: string; useByDefault: boolean }) => [e.name, e.useByDefault])).toEqual([
+      ['First', false],
+      ['Second', true],
+    ]);
+    expect((await defaults()).stt).toBe(second.id);
+    // Down: calls keep working on what this server has.
+    await call('PATCH', `${URL_}/${second.id}`, { baseUrl: 'http://127.0.0.1:1/v1' });
+    expect((await defaults()).stt).toBe(found.stt);
+    await call('PATCH', `${URL_}/${second.id}`, { baseUrl: server.baseUrl, useByDefault: false });
+    expect((await defaults()).stt).toBe(found.stt);
+  });
+
+  it('carries a whole voice call: the network STT hears the question, the network TTS speaks the reply', async () => {
+    const ollama = await new OllamaServer().listen();
+    const voiceApp = (
+      await createTestApp(storage, {
+        ...env,
+        LUMINA_OUTBOUND_ALLOW: '127.0.0.1',
+        OLLAMA_BASE_URL: ollama.origin,
+        CHAT_FLUSH_INTERVAL_MS: '50',
+      })
+    ).app;
+    try {
+      await voiceApp.listen({ port: 0, host: '127.0.0.1' });
+      const origin = `127.0.0.1:${(voiceApp.server.address() as AddressInfo).port}`;
+      const stt = await create(
+        { kind: 'stt', name: 'Whisper', baseUrl: server.baseUrl, useByDefault: true },
+        voiceApp,
+      );
+      const tts = await create(
+        { kind: 'tts', name: 'Voices', baseUrl: server.baseUrl, useByDefault: true },
+        voiceApp,
+      );
+      const chat = await startChat(voiceApp, `caller-${mode}@example.org`, {
+        model: 'ollama/llama3.2:latest',
+      });
+      const client = await openVoiceClient(`ws://${origin}/ws/voice?conversationId=${chat.conversationId}`, {
+        cookie: chat.cookie,
+        origin: `http://${origin}`,
+      });
+      client.send({ type: 'start', sampleRate: 16_000, mode: 'hands_free' });
+      const ready = await client.next((e) => e.type === 'ready');
+      expect(ready.engines).toMatchObject({ stt: stt.id, tts: tts.id });
+      ollama.script({ kind: 'text', tokens: ['It is sunny. ', 'Enjoy it.'], delayMs: 10 });
+      server.script({ kind: 'ok', text: ' What is the weather like today? ' });
+      const question = fliteSpeech('what is the weather like today');
+      await client.stream(
+        withSilence(question.samples, question.sampleRate, 1_200, 300),
+        question.sampleRate,
+      );
+      const final = await client.next((e) => e.type === 'final_transcript', 20_000);
+      expect(final.text).toBe('What is the weather like today?');
+      const end = await client.next((e) => e.type === 'assistant_end', 20_000);
+      expect(end).toMatchObject({ text: 'It is sunny. Enjoy it.', interrupted: false });
+      expect(client.audio.reduce((sum, a) => sum + a.bytes, 0)).toBeGreaterThan(8_000);
+      const upload = server.requests.find((r) => r.path === '/v1/audio/transcriptions')!;
+      expect(uploadedAudio(upload).sampleRate).toBe(16_000);
+      const spoken = server.requests.filter((r) => r.path === '/v1/audio/speech').map((r) => r.fields.input);
+      expect(spoken.join(' ')).toContain('Enjoy it.');
+      client.socket.close();
+    } finally {
+      await voiceApp.close();
+      await ollama.close();
+    }
+  }, 60_000);
 
   it('tests a transcription endpoint with a real multipart request and shows its readiness', async () => {
     const engine = await create({

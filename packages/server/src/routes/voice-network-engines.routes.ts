@@ -24,6 +24,10 @@ const voices = z
   .max(50)
   .describe("TTS only: the service's voice names, the first is the default (default: OpenAI's)");
 
+const useByDefaultText =
+  'The default of its kind while it is ready (one per kind): STT for every call, TTS for avatars that name no engine';
+const useByDefault = z.boolean().describe(useByDefaultText);
+
 /**
  * Administrators' network voice engines (docs/voice.md, "Network engines"): OpenAI-compatible
  * transcription and speech endpoints, added to the voice engines of the instance at once.
@@ -43,6 +47,7 @@ export const voiceNetworkEngineRoutes =
         model: z.string(),
         voices: z.array(z.string()),
         apiKey: z.enum(['set', 'not set']).describe('The key itself is never returned'),
+        useByDefault: z.boolean().describe(useByDefaultText),
         remote: z.boolean().describe('Audio leaves this machine; refused in local-only mode'),
         ready: z.boolean(),
         code: z.string().optional().describe('Why not ready: engine_unreachable, local_only, …'),
@@ -82,6 +87,7 @@ export const voiceNetworkEngineRoutes =
             apiKey: apiKey.nullish(),
             model: model.optional(),
             voices: voices.optional(),
+            useByDefault: useByDefault.optional(),
           }),
           response: { 201: z.object({ engine: engineDto }), ...errorResponses(400, 401, 403, 409) },
         },
@@ -105,6 +111,7 @@ export const voiceNetworkEngineRoutes =
             apiKey: apiKey.nullish(),
             model: model.optional(),
             voices: voices.optional(),
+            useByDefault: useByDefault.optional(),
           }),
           response: { 200: z.object({ engine: engineDto }), ...errorResponses(400, 401, 403, 404) },
         },

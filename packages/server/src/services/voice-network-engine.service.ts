@@ -28,6 +28,7 @@ export interface NetworkEngineInput {
   apiKey?: string | null | undefined;
   model?: string | undefined;
   voices?: string[] | undefined;
+  useByDefault?: boolean | undefined;
 }
 
 export interface NetworkEngineChanges {
@@ -37,6 +38,7 @@ export interface NetworkEngineChanges {
   apiKey?: string | null | undefined;
   model?: string | undefined;
   voices?: string[] | undefined;
+  useByDefault?: boolean | undefined;
 }
 
 export interface NetworkEngineView {
@@ -48,6 +50,7 @@ export interface NetworkEngineView {
   voices: string[];
   /** Never the key itself. */
   apiKey: 'set' | 'not set';
+  useByDefault: boolean;
   remote: boolean;
   ready: boolean;
   code?: string;
@@ -103,7 +106,8 @@ export function createVoiceNetworkEngineService(deps: {
     const version = JSON.stringify(current);
     if (!force && version === loaded) return;
     loaded = version;
-    const checked = deps.engines.replaceNetwork(await Promise.all(current.map(engineFor)));
+    const preferred = current.filter((c) => c.useByDefault).map((c) => c.id);
+    const checked = deps.engines.replaceNetwork(await Promise.all(current.map(engineFor)), { preferred });
     if (probe) await checked;
     else checked.catch(() => {});
   }
@@ -120,6 +124,7 @@ export function createVoiceNetworkEngineService(deps: {
         model: config.model,
         voices: config.voices,
         apiKey: config.secretId ? 'set' : 'not set',
+        useByDefault: config.useByDefault === true,
         remote: !isLocalEndpoint(config.baseUrl),
         ready: engine?.ready ?? false,
         ...(engine?.code ? { code: engine.code } : {}),
@@ -140,6 +145,14 @@ export function createVoiceNetworkEngineService(deps: {
     const config = (await deps.repository.list()).find((c) => c.id === id);
     if (!config) throw notFound('voice_network_engine');
     return config;
+  }
+
+  /** One default per kind: `chosen` being the default clears the others of its kind. */
+  function onlyDefault(list: NetworkEngineConfig[], chosen: NetworkEngineConfig): NetworkEngineConfig[] {
+    if (!chosen.useByDefault) return list;
+    return list.map((c) =>
+      c.id !== chosen.id && c.kind === chosen.kind && c.useByDefault ? { ...c, useByDefault: false } : c,
+    );
   }
 
   function voicesFor(kind: 'stt' | 'tts', voices: string[] | undefined): string[] {
@@ -186,6 +199,7 @@ export function createVoiceNetworkEngineService(deps: {
         model: input.model ?? NETWORK_ENGINE_DEFAULT_MODEL[input.kind],
         voices,
         secretId,
+        useByDefault: input.useByDefault === true,
         createdAt: now,
         updatedAt: now,
       };
@@ -197,7 +211,7 @@ export function createVoiceNetworkEngineService(deps: {
               'voice_network_engine_limit',
               `An instance keeps at most ${MAX_NETWORK_ENGINES} network voice engines`,
             );
-          return [...list, config];
+          return onlyDefault([...list, config], config);
         });
         await sync(stored);
       } catch (err) {
@@ -220,19 +234,22 @@ export function createVoiceNetworkEngineService(deps: {
       if (removeKey) secretId = null;
       const stored = await deps.repository.change((list) => {
         if (!list.some((c) => c.id === id)) throw notFound('voice_network_engine');
-        return list.map((c) =>
-          c.id !== id
-            ? c
-            : {
-                ...c,
-                ...(changes.name !== undefined ? { name: changes.name } : {}),
-                ...(changes.baseUrl !== undefined ? { baseUrl: changes.baseUrl.replace(/\/+$/, '') } : {}),
-                ...(changes.model !== undefined ? { model: changes.model } : {}),
-                voices,
-                secretId,
-                updatedAt: new Date().toISOString(),
-              },
-        );
+        let changed: NetworkEngineConfig | undefined;
+        const next = list.map((c) => {
+          if (c.id !== id) return c;
+          changed = {
+            ...c,
+            ...(changes.name !== undefined ? { name: changes.name } : {}),
+            ...(changes.baseUrl !== undefined ? { baseUrl: changes.baseUrl.replace(/\/+$/, '') } : {}),
+            ...(changes.model !== undefined ? { model: changes.model } : {}),
+            ...(changes.useByDefault !== undefined ? { useByDefault: changes.useByDefault } : {}),
+            voices,
+            secretId,
+            updatedAt: new Date().toISOString(),
+          };
+          return changed;
+        });
+        return onlyDefault(next, changed!);
       });
       if (removeKey) await deps.secrets.remove(null, removeKey).catch(() => {});
       // A new key with the same configuration still needs new engines (and a fresh probe).

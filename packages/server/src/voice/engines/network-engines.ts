@@ -21,6 +21,11 @@ export interface NetworkEngineConfig {
   voices: string[];
   /** The encrypted API key's row in `secrets` (a system secret), or null for none. */
   secretId: string | null;
+  /**
+   * The default of its kind while it is ready (one per kind): STT for every call, TTS for avatars
+   * that name no engine. Absent in lists stored before it existed (= false).
+   */
+  useByDefault?: boolean;
   createdAt: string;
   updatedAt: string;
 }

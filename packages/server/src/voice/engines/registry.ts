@@ -68,8 +68,9 @@ export interface VoiceEngines {
   /**
    * Replaces every network engine (the ones an admin configured) with these, at run time, and
    * checks their readiness before it resolves: the engine list, `/health` and calls see them at once.
+   * `preferred` ids are the defaults of their kind while they are ready (an admin chose them).
    */
-  replaceNetwork(engines: VoiceEngine[]): Promise<void>;
+  replaceNetwork(engines: VoiceEngine[], options?: { preferred?: string[] }): Promise<void>;
   /** Stops engine processes (server shutdown). */
   close(): Promise<void>;
 }
@@ -94,6 +95,7 @@ export function createVoiceEngines(options: VoiceEnginesOptions): VoiceEngines {
   let engines = ranked([...(options.extra ?? []), ...system]);
   let byId = new Map(engines.map((e) => [e.id, e]));
   const readiness = new Map<string, EngineReadiness>();
+  let preferred = new Set<string>();
 
   const usable = (engine: VoiceEngine) => !(engine.remote && options.localOnly);
 
@@ -125,7 +127,8 @@ export function createVoiceEngines(options: VoiceEnginesOptions): VoiceEngines {
 
   function pickDefault(kind: EngineKind): string {
     const candidates = engines.filter((e) => e.kind === kind && usable(e));
-    const ready = candidates.find((e) => readiness.get(e.id)?.ready === true);
+    const isReady = (e: VoiceEngine) => readiness.get(e.id)?.ready === true;
+    const ready = candidates.find((e) => preferred.has(e.id) && isReady(e)) ?? candidates.find(isReady);
     // Before the first check has answered: the engines that need no download are the safer bet.
     const fallbackRank: Record<string, number> = { system: 0, builtin: 1, sherpa: 2, network: 3 };
     const unknown = candidates
@@ -183,7 +186,8 @@ export function createVoiceEngines(options: VoiceEnginesOptions): VoiceEngines {
     tts: (id) => get('tts', id),
     defaults: () => ({ vad: pickDefault('vad'), stt: pickDefault('stt'), tts: pickDefault('tts') }),
     refresh,
-    async replaceNetwork(network) {
+    async replaceNetwork(network, replaceOptions) {
+      preferred = new Set(replaceOptions?.preferred ?? []);
       for (const engine of engines) if (engine.family === 'network') readiness.delete(engine.id);
       const kept = engines.filter((e) => e.family !== 'network' && !network.some((n) => n.id === e.id));
       engines = ranked([...network, ...kept]);

@@ -95,6 +95,7 @@ function NetworkEngineForm({
   const [removeKey, setRemoveKey] = useState(false);
   const [model, setModel] = useState(engine?.model ?? '');
   const [voices, setVoices] = useState(engine ? engine.voices.join(', ') : '');
+  const [useByDefault, setUseByDefault] = useState(engine?.useByDefault ?? false);
   const [errors, setErrors] = useState<FormErrors<Field>>({ fields: {}, form: null });
   const [attempt, setAttempt] = useState(0);
   const form = useRef<HTMLFormElement>(null);
@@ -114,6 +115,7 @@ function NetworkEngineForm({
             baseUrl: baseUrl.trim(),
             ...chosenModel,
             ...chosenVoices,
+            useByDefault,
             ...(key ? { apiKey: key } : removeKey ? { apiKey: null } : {}),
           },
         });
@@ -126,6 +128,7 @@ function NetworkEngineForm({
           baseUrl: baseUrl.trim(),
           ...chosenModel,
           ...chosenVoices,
+          ...(useByDefault ? { useByDefault } : {}),
           ...(key ? { apiKey: key } : {}),
         },
       });
@@ -272,6 +275,24 @@ function NetworkEngineForm({
           }
         />
       ) : null}
+      <label className="flex items-start gap-2.5 text-sm text-ink">
+        <input
+          type="checkbox"
+          name="useByDefault"
+          checked={useByDefault}
+          onChange={(event) => setUseByDefault(event.target.checked)}
+          className="mt-0.5 size-4 shrink-0 accent-accent"
+        />
+        <span>
+          Use by default
+          <span className="block text-[13px] leading-5 text-ink-muted">
+            {kind === 'stt'
+              ? 'Every call transcribes with it while it is ready, instead of the engines found on this server.'
+              : 'Avatars that have no voice engine chosen speak with it while it is ready.'}{' '}
+            One engine of each kind can be the default.
+          </span>
+        </span>
+      </label>
       {errors.form ? <FormAlert requestId={errors.requestId}>{errors.form}</FormAlert> : null}
       <DialogActions>
         <button type="button" className="btn-secondary" onClick={onCancel} disabled={save.isPending}>

@@ -13,6 +13,7 @@ const WHISPER: NetworkEngine = {
   model: 'whisper-1',
   voices: [],
   apiKey: 'not set',
+  useByDefault: false,
   remote: false,
   ready: true,
   createdAt: '2026-12-07T10:00:00.000Z',
@@ -56,6 +57,7 @@ function server(role: 'user' | 'admin', initial: NetworkEngine[] = []) {
         model: String(body.model ?? 'tts-1'),
         voices: (body.voices as string[] | undefined) ?? ['alloy'],
         apiKey: body.apiKey ? 'set' : 'not set',
+        useByDefault: body.useByDefault === true,
         remote: true,
         ready: true,
       };
@@ -110,6 +112,7 @@ describe('Settings → Voice → Network engines', () => {
     await user.type(within(dialog).getByLabelText(/^API key/), 'sk-secret');
     await user.type(within(dialog).getByLabelText(/^Model/), 'tts-1-hd');
     await user.type(within(dialog).getByLabelText(/^Voices/), 'nova, alloy');
+    await user.click(within(dialog).getByRole('checkbox', { name: /Use by default/ }));
     await user.click(within(dialog).getByRole('button', { name: 'Add engine' }));
     await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
     expect(api.requests.find((r) => r.method === 'POST')?.body).toEqual({
@@ -118,6 +121,7 @@ describe('Settings → Voice → Network engines', () => {
       baseUrl: 'https://api.openai.com/v1',
       model: 'tts-1-hd',
       voices: ['nova', 'alloy'],
+      useByDefault: true,
       apiKey: 'sk-secret',
     });
     const list = await screen.findByRole('list', { name: 'Network engines' });
@@ -125,6 +129,7 @@ describe('Settings → Voice → Network engines', () => {
     expect(row.textContent).toContain('OpenAI voices');
     expect(row.textContent).toContain('Ready');
     expect(row.textContent).toContain('Key saved');
+    expect(row.textContent).toContain('Used by default');
     expect(row.textContent).toContain('Voices: nova, alloy');
     expect(row.textContent).not.toContain('sk-secret');
     // The engine list above follows at once.
@@ -175,6 +180,7 @@ describe('Settings → Voice → Network engines', () => {
       name: 'Whisper large',
       baseUrl: WHISPER.baseUrl,
       model: 'whisper-1',
+      useByDefault: false,
       apiKey: 'sk-new',
     });
     expect(await within(list).findByText('Whisper large')).toBeTruthy();

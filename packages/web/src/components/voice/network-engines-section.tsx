@@ -180,6 +180,12 @@ function NetworkEngineRow({
             <span>{engine.remote ? 'Cloud' : 'Local'}</span>
             <span aria-hidden="true">·</span>
             <span>Model {engine.model}</span>
+            {engine.useByDefault ? (
+              <>
+                <span aria-hidden="true">·</span>
+                <span>Used by default</span>
+              </>
+            ) : null}
             {engine.apiKey === 'set' ? (
               <>
                 <span aria-hidden="true">·</span>
