@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import { eq } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { systemSettings } from '../db/schema/index.js';
@@ -265,6 +266,19 @@ describeStorage('network voice engines on %s', (mode) => {
     expect(replaced.json().engine.apiKey).toBe('set');
     await call('POST', '/api/voice/speak', { text: 'Hi.', engine: engine.id }, member.cookie);
     expect(server.requests.at(-1)!.headers.authorization).toBe('Bearer sk-second-key');
+
+    // A key that no longer opens (a lost or wrong master key): listed, not ready, never sent.
+    const [sealed] = await storage.db.select().from(secrets).where(eq(secrets.id, row.id));
+    await storage.db
+      .update(secrets)
+      .set({ ciphertext: `${sealed!.ciphertext.slice(0, -4)}AAAA` })
+      .where(eq(secrets.id, row.id));
+    const broken = await call('PATCH', `${URL_}/${engine.id}`, { name: 'Broken key' });
+    expect(broken.json().engine).toMatchObject({
+      apiKey: 'set',
+      ready: false,
+      code: 'secret_decrypt_failed',
+    });
 
     const removed = await call('PATCH', `${URL_}/${engine.id}`, { apiKey: null, name: 'Keyless' });
     expect(removed.json().engine).toMatchObject({ apiKey: 'not set', name: 'Keyless' });
