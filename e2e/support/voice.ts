@@ -162,3 +162,39 @@ export async function saveTimeline(name: string, wire: VoiceWire): Promise<void>
   await fs.mkdir(ARTIFACTS_DIR, { recursive: true });
   await fs.writeFile(path.join(ARTIFACTS_DIR, `${name}.txt`), `${heard(wire)}\n${timeline(wire)}\n`);
 }
+
+/** Above this RMS the fake microphone is speaking; below QUIET it is silent (flite speech is ~0.05–0.2). */
+const SPEAKING_LEVEL = 0.01;
+const QUIET_LEVEL = 0.002;
+
+/**
+ * Resolves once the page's microphone has been speaking (or silent) for `forMs` without a
+ * break, watched in the page every 20 ms (recordVoiceSocket's tap); fails after `timeoutMs`.
+ */
+export async function waitForMic(
+  page: Page,
+  state: 'speaking' | 'silent',
+  { forMs, timeoutMs }: { forMs: number; timeoutMs: number },
+): Promise<void> {
+  await page.evaluate(
+    async ({ state, forMs, timeoutMs, speaking, quiet }) => {
+      const level = (window as unknown as { __micLevel: () => number }).__micLevel;
+      const start = performance.now();
+      let since: number | null = null;
+      let loudest = 0;
+      while (performance.now() - start < timeoutMs) {
+        const now = level();
+        loudest = Math.max(loudest, now);
+        if (state === 'speaking' ? now > speaking : now < quiet) {
+          since ??= performance.now();
+          if (performance.now() - since >= forMs) return;
+        } else since = null;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      throw new Error(
+        `the microphone was not ${state} for ${forMs} ms within ${timeoutMs} ms (loudest ${loudest})`,
+      );
+    },
+    { state, forMs, timeoutMs, speaking: SPEAKING_LEVEL, quiet: QUIET_LEVEL },
+  );
+}

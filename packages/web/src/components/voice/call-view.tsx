@@ -285,7 +285,7 @@ function PhaseChip({ phase, muted }: { phase: CallPhase; muted: boolean }) {
       data-testid="call-phase"
       data-phase={phase}
       className={clsx(
-        'mt-5 inline-flex items-center gap-2 rounded-full px-3 py-1 text-sm font-medium',
+        'mt-8 inline-flex items-center gap-2 rounded-full px-3 py-1 text-sm font-medium',
         phase === 'hearing'
           ? 'bg-ok-soft text-ok'
           : phase === 'speaking'
@@ -353,7 +353,7 @@ function Transcript({ state, avatarName }: { state: CallState; avatarName: strin
       aria-label="Call transcript"
       // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region needs focus to scroll by keyboard
       tabIndex={0}
-      className="mt-6 flex min-h-0 w-full max-w-xl flex-1 flex-col gap-3 overflow-y-auto rounded-lg pb-4 text-[15px] focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-ring"
+      className="mt-3 flex min-h-0 w-full max-w-xl flex-1 flex-col gap-3 overflow-y-auto rounded-lg pt-4 pb-4 text-[15px] [mask-image:linear-gradient(to_bottom,transparent,#000_1rem)] focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-ring"
     >
       {state.turns.map((turn) => (
         <Line key={turn.id} who={turn.role === 'user' ? 'You' : avatarName} mine={turn.role === 'user'}>

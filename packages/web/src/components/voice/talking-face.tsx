@@ -20,12 +20,37 @@ export function visemeMouth(shape: string | null, level: number): { open: number
   return byLevel;
 }
 
+/** Bars of the voice indicator under the face. */
+export const VOICE_BARS = 7;
+const BAR_KEYS = Array.from({ length: VOICE_BARS }, (_, i) => `bar-${i}`);
+/** A bar's height at rest, as a share of its full height: a row of dots. */
+export const BAR_REST = 0.2;
+
 /**
- * The avatar's picture as a talking face: a glow that swells with the voice, the picture moving
- * with it, and a mouth under the picture that opens with the output level (or takes the shape
- * of the engine's visemes when it sends them). Pictures are any face at any framing, so the
- * mouth is not painted onto them (it would land on a chin or a collar). Animated by writing
- * styles on each animation frame, not by re-rendering.
+ * The voice indicator's bar heights (BAR_REST…1 each, centre first in weight) for a mouth:
+ * `open` raises them all; `wide` spreads the shape — a spread vowel (e, i) is a broad plateau,
+ * a rounded one (o, u) a narrow peak. `timeSeconds` gives each bar its own slow flutter, so a
+ * held sound does not look frozen (pass 0 for none: reduced motion).
+ */
+export function voiceBars(open: number, wide: number, timeSeconds: number, count = VOICE_BARS): number[] {
+  const clampedOpen = Math.max(0, Math.min(1, open));
+  const spread = Math.max(0.15, Math.min(1, wide));
+  return Array.from({ length: count }, (_, i) => {
+    // -1 … 1 across the row.
+    const x = count === 1 ? 0 : (i / (count - 1)) * 2 - 1;
+    const envelope = Math.exp(-((x / (spread * 1.1)) ** 2));
+    const flutter = timeSeconds === 0 ? 1 : 0.8 + 0.2 * Math.sin(timeSeconds * (7 + i * 2.3) + i * 1.7);
+    return BAR_REST + (1 - BAR_REST) * clampedOpen * envelope * flutter;
+  });
+}
+
+/**
+ * The avatar's picture as a talking face: a ring around the picture that brightens and a glow
+ * that swells with the voice, and a voice indicator (a row of bars on the picture's lower edge)
+ * that moves with the output level, or takes the shape of the engine's visemes when it sends
+ * them. Nothing is painted onto the picture itself: avatar pictures are any face at any framing,
+ * so a drawn mouth would land on a chin or a collar. Animated by writing styles on each
+ * animation frame, not by re-rendering.
  */
 export function TalkingFace({
   name,
@@ -41,59 +66,83 @@ export function TalkingFace({
   level: () => number;
   /** The viseme sounding now, if the engine sends them. */
   viseme: () => string | null;
-  /** The person's turn: the glow in the "hearing you" colour. */
+  /** The person's turn: the ring and glow in the "hearing you" colour. */
   listening: boolean;
   className?: string;
 }) {
   const glow = useRef<HTMLDivElement>(null);
+  const ring = useRef<HTMLDivElement>(null);
+  const ripple = useRef<HTMLDivElement>(null);
   const face = useRef<HTMLDivElement>(null);
-  const mouth = useRef<HTMLDivElement>(null);
+  const bars = useRef<HTMLSpanElement[]>([]);
 
   useEffect(() => {
     let frame = 0;
     let smooth = 0;
     const reduced = window.matchMedia?.('(prefers-reduced-motion: reduce)').matches ?? false;
     const tick = () => {
-      const now = level();
       const shape = viseme();
-      // Quick to open, slower to close: reads as speech, not flicker.
-      smooth = now > smooth ? smooth * 0.4 + now * 0.6 : smooth * 0.82 + now * 0.18;
+      const current = level();
+      // Quick to rise, slower to fall: reads as speech, not flicker.
+      smooth = current > smooth ? smooth * 0.4 + current * 0.6 : smooth * 0.82 + current * 0.18;
+      const silent = smooth < 0.004 && shape === null;
       const { open, wide } = visemeMouth(shape, smooth);
-      const openness = smooth < 0.004 && shape === null ? 0 : open;
-      const g = Math.min(1, smooth * 5);
+      const g = silent ? 0 : Math.min(1, smooth * 5);
       if (glow.current) {
-        glow.current.style.opacity = String(0.2 + g * 0.8);
-        glow.current.style.transform = reduced ? '' : `scale(${1 + g * 0.14})`;
+        glow.current.style.opacity = String(0.25 + g * 0.75);
+        glow.current.style.transform = reduced ? '' : `scale(${1 + g * 0.12})`;
       }
-      if (face.current && !reduced)
-        face.current.style.transform = `translateY(${-openness * 1.5}%) scale(${1 + g * 0.025})`;
-      if (mouth.current) {
-        mouth.current.style.width = `${22 + wide * 26}%`;
-        mouth.current.style.height = `${6 + openness * 16}px`;
-        // Closed, the mouth is not drawn: a resting line under the picture reads as a scratch.
-        mouth.current.style.opacity = openness > 0.03 ? '1' : '0';
+      if (ring.current) ring.current.style.opacity = String(0.35 + g * 0.65);
+      if (ripple.current) {
+        ripple.current.style.opacity = String(g * 0.55);
+        ripple.current.style.transform = reduced ? '' : `scale(${1 + g * 0.07})`;
       }
+      if (face.current && !reduced) face.current.style.transform = `scale(${1 + g * 0.015})`;
+      const heights = voiceBars(
+        silent ? 0 : open,
+        wide,
+        reduced ? 0 : performance.now() / 1000,
+        bars.current.length,
+      );
+      bars.current.forEach((bar, i) => {
+        bar.style.height = `${Math.round((heights[i] ?? BAR_REST) * 100)}%`;
+      });
       frame = requestAnimationFrame(tick);
     };
     frame = requestAnimationFrame(tick);
     return () => cancelAnimationFrame(frame);
   }, [level, viseme]);
 
+  const tone = listening ? 'var(--ok)' : 'var(--accent)';
   return (
     <div className={clsx('relative aspect-square', className)} data-testid="talking-face">
+      {/* The glow: a soft light behind the face that swells with the voice. */}
       <div
         ref={glow}
         aria-hidden="true"
-        className={clsx(
-          'absolute -inset-5 rounded-full opacity-20 blur-2xl transition-colors duration-300',
-          listening
-            ? 'bg-[radial-gradient(closest-side,var(--ok),transparent)]'
-            : 'bg-[radial-gradient(closest-side,var(--accent),transparent)]',
-        )}
+        className="absolute -inset-[22%] rounded-full opacity-25 blur-2xl transition-[background] duration-300"
+        style={{
+          background: `radial-gradient(closest-side, color-mix(in oklab, ${tone} 55%, transparent), transparent)`,
+        }}
+      />
+      {/* The ripple: an outer ring that opens out on loud syllables. */}
+      <div
+        ref={ripple}
+        aria-hidden="true"
+        className="absolute -inset-3.5 rounded-full border-2 opacity-0 transition-colors duration-300"
+        style={{ borderColor: `color-mix(in oklab, ${tone} 45%, transparent)` }}
+      />
+      {/* The ring: always there around the picture, brighter while the avatar speaks. */}
+      <div
+        ref={ring}
+        data-testid="talking-ring"
+        aria-hidden="true"
+        className="absolute -inset-1.5 rounded-full border-[3px] opacity-35 transition-colors duration-300"
+        style={{ borderColor: tone }}
       />
       <div
         ref={face}
-        className="relative size-full overflow-hidden rounded-full border-4 border-surface bg-surface-sunken shadow-pop dark:border-surface-raised"
+        className="relative size-full overflow-hidden rounded-full bg-surface-sunken shadow-pop ring-2 ring-surface dark:ring-surface-raised"
       >
         {imageUrl ? (
           <AvatarPicture src={imageUrl} className="size-full rounded-none! border-0!" />
@@ -103,14 +152,25 @@ export function TalkingFace({
           </span>
         )}
       </div>
-      {/* The mouth: a dark opening with a lip-coloured rim, sitting on the picture's lower edge. */}
-      <div className="absolute inset-x-0 -bottom-1 flex h-6 items-center justify-center" aria-hidden="true">
+      {/* The voice: bars on a small pill over the picture's lower edge. */}
+      <div className="absolute inset-x-0 -bottom-3.5 flex justify-center" aria-hidden="true">
         <div
-          ref={mouth}
-          data-testid="talking-mouth"
-          className="rounded-[50%] border-[3px] border-[#d9828f] bg-[#3b1218] shadow-[inset_0_-4px_5px_rgba(255,140,150,0.5),0_0_0_2px_var(--surface)] transition-opacity duration-150"
-          style={{ width: '36%', height: '6px', opacity: 0 }}
-        />
+          data-testid="talking-voice"
+          className="flex h-8 items-center gap-[3px] rounded-full bg-surface/90 px-3 shadow-pop ring-1 ring-line backdrop-blur-sm dark:bg-surface-raised/90 dark:ring-line-strong"
+        >
+          {BAR_KEYS.map((key, i) => (
+            <span key={key} className="flex h-5 w-1 items-center">
+              <span
+                ref={(el) => {
+                  if (el) bars.current[i] = el;
+                }}
+                data-testid="talking-bar"
+                className="w-full rounded-full transition-colors duration-300"
+                style={{ height: `${Math.round(BAR_REST * 100)}%`, background: tone }}
+              />
+            </span>
+          ))}
+        </div>
       </div>
       <span className="sr-only">{name}</span>
     </div>
