@@ -179,6 +179,15 @@ describe('a voice call', () => {
       .toBeGreaterThan(16_000);
     await saveViewportScreenshot(page, 'voice-call-speaking-desktop-light');
     expect(await seriousAxeViolations(page)).toEqual([]);
+    // The same moment in dark mode and on a phone (the barge-in below does not wait for these).
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await saveViewportScreenshot(page, 'voice-call-speaking-desktop-dark');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await saveViewportScreenshot(page, 'voice-call-speaking-phone-dark');
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    await page.emulateMedia({ colorScheme: 'light' });
+    await saveViewportScreenshot(page, 'voice-call-speaking-phone-light');
+    await page.setViewportSize(VIEWPORTS.desktop);
 
     // The second utterance, during playback, interrupts it: the client stops at once and says
     // how much was heard; the stored reply is cut to that.
