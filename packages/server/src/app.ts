@@ -526,10 +526,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       memorySettings: memorySettings.memorySettingsFor,
       embedQuery: (userId, text) => embedder.embedQuery(userId, text),
       enqueueEmbedding: (userId) => enqueueEmbedding(queue, userId),
-      // Yields to the replies people wait for: starts once none has been written for 0.5 s, at
-      // most 5 s late (docs/memory.md, "Extraction").
-      waitForQuiet: createQuietGate({ busy: () => replies.inFlight(), quietMs: 500, maxWaitMs: 5_000 })
-        .waitForQuiet,
+      // On PGlite, yields to the replies people wait for (they share its one connection): starts
+      // once none has been written for 0.5 s, at most 5 s late. Not on PostgreSQL: a job waiting
+      // holds one of the queue's slots, so under steady traffic extraction would be capped at two
+      // jobs per 5 s per instance (docs/memory.md, "Extraction").
+      ...(storage.kind === 'pglite'
+        ? {
+            waitForQuiet: createQuietGate({ busy: () => replies.inFlight(), quietMs: 500, maxWaitMs: 5_000 })
+              .waitForQuiet,
+          }
+        : {}),
       log: app.log,
     });
   }
