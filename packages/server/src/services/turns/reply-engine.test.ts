@@ -232,8 +232,11 @@ describeStorage('the reply engine: turns, speakers, continue, usage (%s)', (mode
     // warm-up and this send) depend on timing; everything else a send does is here, in this
     // order. The price table is cached for 5 s: it was read on every turn while the cache held
     // a Drizzle query (a thenable that runs again on each await) instead of its rows.
+    // Table maintenance (db/table-maintenance.ts) may run its round meanwhile: not the turn's.
     const perTurn = statements.filter(
-      (s) => !/^update messages as m\s|^select .* from "(user_settings|provider_configs)"/.test(s),
+      (s) =>
+        !/^update messages as m\s|^select .* from "(user_settings|provider_configs)"/.test(s) &&
+        !/^select c\.relname as name|^(vacuum \(analyze\)|analyze) "/.test(s),
     );
     const kinds = perTurn.map((s) =>
       /row_to_json\(c\)/.test(s) && /row_to_json\(a\) from avatars/.test(s)
