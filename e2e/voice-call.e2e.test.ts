@@ -163,8 +163,6 @@ describe('a voice call', () => {
     expect(question.text, `${heard(wire)}\n${timeline(wire)}`).toMatch(/capital of france/);
     expect(wire.sent[0]).toMatchObject({ type: 'start', sampleRate: 16_000, mode: 'hands_free' });
     expect(wire.sentAudioBytes).toBeGreaterThan(16_000);
-    // Partial transcripts came while the person spoke.
-    expect(wire.received.some((e) => e.type === 'partial_transcript')).toBe(true);
     const transcript = screen.getByRole('region', { name: 'Call transcript' });
     await expect.poll(() => transcript.textContent(), { timeout: 10_000 }).toContain(question.text);
 
@@ -204,6 +202,19 @@ describe('a voice call', () => {
     expect((cut.text as string).length).toBeLessThan(LONG_REPLY.join('').trim().length);
     await expect.poll(() => transcript.textContent()).toContain('(interrupted)');
     expect(wire.received.some((e) => e.type === 'turn_timing')).toBe(true);
+    // Partial transcripts came while the person spoke, whenever the recogniser kept up with the
+    // speech (a turn's final text within 2 s of its end; 0.2–0.6 s measured here, also on one busy
+    // core). A recogniser far behind real time (9 s with two calls' tests on one core) finds its
+    // partials after the speech ended, and the server drops those (voice/pipeline/speech-to-text.ts).
+    const keptUp = wire.received.some(
+      (e) =>
+        e.type === 'turn_timing' && typeof e.finalTranscriptMs === 'number' && e.finalTranscriptMs < 2000,
+    );
+    if (keptUp)
+      expect(
+        wire.received.some((e) => e.type === 'partial_transcript'),
+        timeline(wire),
+      ).toBe(true);
     await expect(screen.getByTestId('call-latency').textContent()).resolves.toMatch(/\d+ ms/);
 
     // End the call: the screen goes, the socket closes normally, and the conversation shows the
