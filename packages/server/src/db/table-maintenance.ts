@@ -15,8 +15,8 @@ import type { StorageKind } from './storage.js';
  * Every `intervalMs` (5 s) one catalog query compares each table's size now with its size at the last
  * analyze (`pg_class.relpages`); a table never analyzed that holds data, or one that grew or
  * shrank by a fifth (plus 8 pages), is analyzed — on PGlite with `VACUUM (ANALYZE)` when the
- * server is quiet (vacuum reclaims the rows replaced while replies stream), `ANALYZE` alone
- * otherwise. PostgreSQL's own autovacuum still does its work; this only shortens the first
+ * server is quiet and the table is at most 80 MB (vacuum reclaims the rows replaced while replies
+ * stream), `ANALYZE` alone otherwise. PostgreSQL's own autovacuum still does its work; this only shortens the first
  * minute and costs one catalog query when nothing changed.
  */
 export interface TableMaintenanceOptions {
@@ -53,6 +53,8 @@ interface TableSize {
 /** Grew or shrank by this share of its analyzed size (plus {@link SLACK_PAGES}) since the last analyze. */
 const CHANGE_SHARE = 0.2;
 const SLACK_PAGES = 8;
+/** PGlite vacuums tables up to this size (80 MB of 8 kB pages); larger ones are analyzed only. */
+export const VACUUM_MAX_PAGES = 10_000;
 
 /** Whether a table's statistics are stale enough to analyze again. */
 export function needsAnalyze(size: Pick<TableSize, 'relpages' | 'reltuples' | 'pages'>): boolean {
@@ -78,8 +80,10 @@ export function startTableMaintenance(options: TableMaintenanceOptions): TableMa
     const stale = sizes.filter(needsAnalyze);
     const done: MaintainedTable[] = [];
     for (const table of stale) {
-      // Vacuum holds PGlite's only connection for as long as it reads the table: not while replies stream.
-      const vacuum = kind === 'pglite' && !(options.busy?.() ?? false);
+      // Vacuum holds PGlite's only connection for as long as it reads the table: not while replies
+      // stream, and not for a large table (its first vacuum reads every page; ANALYZE reads a
+      // sample of at most 30,000 rows whatever the size).
+      const vacuum = kind === 'pglite' && table.pages <= VACUUM_MAX_PAGES && !(options.busy?.() ?? false);
       const started = performance.now();
       await db.execute(sql.raw(`${vacuum ? 'vacuum (analyze)' : 'analyze'} ${quoteIdent(table.name)}`));
       done.push({ table: table.name, vacuumed: vacuum, ms: Math.round(performance.now() - started) });
