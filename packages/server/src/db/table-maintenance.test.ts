@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestStorage, describeStorage, type TestStorage } from '../test-support/storage.js';
 import { queryRows } from './database.js';
@@ -67,4 +68,29 @@ describeStorage('table maintenance on %s', (mode) => {
       await storage.db.execute(sql`drop table maintenance_probe`);
     }
   });
+
+  it.runIf(mode === 'postgres')(
+    'on PostgreSQL, skips the round while another instance holds it',
+    async () => {
+      await storage.db.execute(sql`create table maintenance_lock_probe (id int primary key)`);
+      await storage.db.execute(
+        sql`insert into maintenance_lock_probe select g from generate_series(1, 5000) g`,
+      );
+      const other = new pg.Client({ connectionString: storage.databaseUrl });
+      await other.connect();
+      const maintenance = startTableMaintenance({ db: storage.db, kind: mode, intervalMs: 3_600_000 });
+      try {
+        await other.query('select pg_advisory_lock(7301948)');
+        expect(await maintenance.runOnce()).toEqual([]);
+        expect((await stats('maintenance_lock_probe')).reltuples).toBe(-1);
+        await other.query('select pg_advisory_unlock(7301948)');
+        expect((await maintenance.runOnce()).map((done) => done.table)).toContain('maintenance_lock_probe');
+        expect((await stats('maintenance_lock_probe')).reltuples).toBe(5000);
+      } finally {
+        maintenance.stop();
+        await other.end();
+        await storage.db.execute(sql`drop table maintenance_lock_probe`);
+      }
+    },
+  );
 });

@@ -55,6 +55,8 @@ const CHANGE_SHARE = 0.2;
 const SLACK_PAGES = 8;
 /** PGlite vacuums tables up to this size (80 MB of 8 kB pages); larger ones are analyzed only. */
 export const VACUUM_MAX_PAGES = 10_000;
+/** The advisory lock one PostgreSQL instance holds while it analyzes (db/migrate.ts has 7301946). */
+const MAINTENANCE_LOCK = 7301948;
 
 /** Whether a table's statistics are stale enough to analyze again. */
 export function needsAnalyze(size: Pick<TableSize, 'relpages' | 'reltuples' | 'pages'>): boolean {
@@ -78,6 +80,25 @@ export function startTableMaintenance(options: TableMaintenanceOptions): TableMa
           where n.nspname = 'public' and c.relkind = 'r'`,
     );
     const stale = sizes.filter(needsAnalyze);
+    if (stale.length === 0) return [];
+    if (kind === 'postgres') {
+      // Several instances share the database: one analyzes, the others skip the round (the next
+      // finds fresh statistics). ANALYZE may run inside a transaction; the lock ends with it.
+      return db.transaction(async (tx) => {
+        const [lock] = await queryRows<{ got: boolean }>(
+          tx,
+          sql`select pg_try_advisory_xact_lock(${sql.raw(String(MAINTENANCE_LOCK))}) as got`,
+        );
+        return lock?.got ? analyzeAll(tx, stale) : [];
+      });
+    }
+    return analyzeAll(db, stale);
+  }
+
+  async function analyzeAll(
+    target: Pick<Database, 'execute'>,
+    stale: TableSize[],
+  ): Promise<MaintainedTable[]> {
     const done: MaintainedTable[] = [];
     for (const table of stale) {
       // Vacuum holds PGlite's only connection for as long as it reads the table: not while replies
@@ -85,7 +106,7 @@ export function startTableMaintenance(options: TableMaintenanceOptions): TableMa
       // sample of at most 30,000 rows whatever the size).
       const vacuum = kind === 'pglite' && table.pages <= VACUUM_MAX_PAGES && !(options.busy?.() ?? false);
       const started = performance.now();
-      await db.execute(sql.raw(`${vacuum ? 'vacuum (analyze)' : 'analyze'} ${quoteIdent(table.name)}`));
+      await target.execute(sql.raw(`${vacuum ? 'vacuum (analyze)' : 'analyze'} ${quoteIdent(table.name)}`));
       done.push({ table: table.name, vacuumed: vacuum, ms: Math.round(performance.now() - started) });
     }
     if (done.length > 0) options.log?.info({ tables: done }, 'table statistics refreshed');
