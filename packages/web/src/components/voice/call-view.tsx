@@ -102,48 +102,53 @@ function Call({
         </button>
       </header>
 
-      {/* The face and the status stay in view; the transcript below scrolls on its own. */}
-      <div className="flex min-h-0 flex-1 flex-col items-center px-4 pt-6 sm:pt-10">
-        <TalkingFace
-          name={avatar.name}
-          imageUrl={avatar.imageUrl}
-          level={call.outputLevel}
-          viseme={call.viseme}
-          listening={state.phase === 'hearing'}
-          className="w-40 shrink-0 sm:w-52"
-        />
-        <PhaseChip phase={state.phase} muted={state.muted} />
+      {/* The face and the status stay in view; the transcript scrolls on its own: below them, or
+          beside them on a short screen (a phone held sideways). */}
+      <div className="flex min-h-0 flex-1 flex-col items-center overflow-hidden px-4 pt-6 sm:pt-10 [@media(max-height:600px)]:flex-row [@media(max-height:600px)]:items-stretch [@media(max-height:600px)]:justify-center [@media(max-height:600px)]:gap-8 [@media(max-height:600px)]:pt-4">
+        <div className="flex shrink-0 flex-col items-center [@media(max-height:600px)]:justify-center [@media(max-height:600px)]:pb-4">
+          <TalkingFace
+            name={avatar.name}
+            imageUrl={avatar.imageUrl}
+            level={call.outputLevel}
+            viseme={call.viseme}
+            listening={state.phase === 'hearing'}
+            className="w-40 shrink-0 sm:w-52 [@media(max-height:600px)]:w-24"
+          />
+          <PhaseChip phase={state.phase} muted={state.muted} />
+        </div>
 
-        {state.phase === 'failed' && state.error ? (
-          <div
-            role="alert"
-            className="mt-6 w-full max-w-md rounded-xl border border-bad/30 bg-bad-soft px-4 py-3.5 text-sm text-ink"
-          >
-            <p className="font-semibold">The call ended</p>
-            <p className="mt-1 text-ink-muted">{state.error.message}</p>
-            <div className="mt-3 flex flex-wrap gap-2">
-              <button type="button" className="btn-primary" onClick={onRetry}>
-                <RotateCcw className="size-4" aria-hidden="true" />
-                Call again
-              </button>
-              <button type="button" className="btn-secondary" onClick={onClose}>
-                Back to the chat
+        <div className="flex min-h-0 w-full max-w-xl flex-1 flex-col items-center">
+          {state.phase === 'failed' && state.error ? (
+            <div
+              role="alert"
+              className="mt-6 w-full max-w-md rounded-xl border border-bad/30 bg-bad-soft px-4 py-3.5 text-sm text-ink"
+            >
+              <p className="font-semibold">The call ended</p>
+              <p className="mt-1 text-ink-muted">{state.error.message}</p>
+              <div className="mt-3 flex flex-wrap gap-2">
+                <button type="button" className="btn-primary" onClick={onRetry}>
+                  <RotateCcw className="size-4" aria-hidden="true" />
+                  Call again
+                </button>
+                <button type="button" className="btn-secondary" onClick={onClose}>
+                  Back to the chat
+                </button>
+              </div>
+            </div>
+          ) : state.error ? (
+            <div
+              role="alert"
+              className="mt-6 flex w-full max-w-md items-start gap-3 rounded-xl border border-warn/30 bg-warn-soft px-4 py-3 text-sm text-ink"
+            >
+              <p className="min-w-0 flex-1">{state.error.message}</p>
+              <button type="button" className="link shrink-0" onClick={call.dismissError}>
+                Dismiss
               </button>
             </div>
-          </div>
-        ) : state.error ? (
-          <div
-            role="alert"
-            className="mt-6 flex w-full max-w-md items-start gap-3 rounded-xl border border-warn/30 bg-warn-soft px-4 py-3 text-sm text-ink"
-          >
-            <p className="min-w-0 flex-1">{state.error.message}</p>
-            <button type="button" className="link shrink-0" onClick={call.dismissError}>
-              Dismiss
-            </button>
-          </div>
-        ) : null}
+          ) : null}
 
-        <Transcript state={state} avatarName={avatar.name} />
+          <Transcript state={state} avatarName={avatar.name} />
+        </div>
       </div>
 
       <footer className="shrink-0 border-t border-line bg-surface px-4 pt-3 pb-[max(0.75rem,env(safe-area-inset-bottom))]">
@@ -235,7 +240,12 @@ function Call({
               <PhoneOff className="size-6" aria-hidden="true" />
             </button>
           </div>
-          <p className={clsx('text-center text-xs text-ink-subtle max-sm:hidden', over && 'invisible')}>
+          <p
+            className={clsx(
+              'text-center text-xs text-ink-subtle max-sm:hidden [@media(max-height:600px)]:hidden',
+              over && 'invisible',
+            )}
+          >
             {state.mode === 'push_to_talk'
               ? 'Hold Space to talk · '
               : 'Talk any time, even over the reply · '}
@@ -353,7 +363,7 @@ function Transcript({ state, avatarName }: { state: CallState; avatarName: strin
       aria-label="Call transcript"
       // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region needs focus to scroll by keyboard
       tabIndex={0}
-      className="mt-3 flex min-h-0 w-full max-w-xl flex-1 flex-col gap-3 overflow-y-auto rounded-lg pt-4 pb-4 text-[15px] [mask-image:linear-gradient(to_bottom,transparent,#000_1rem)] focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-ring"
+      className="mt-3 flex min-h-0 w-full max-w-xl flex-1 flex-col gap-3 overflow-y-auto rounded-lg pt-4 pb-4 [@media(max-height:600px)]:mt-0 text-[15px] [mask-image:linear-gradient(to_bottom,transparent,#000_1rem)] focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-ring"
     >
       {state.turns.map((turn) => (
         <Line key={turn.id} who={turn.role === 'user' ? 'You' : avatarName} mine={turn.role === 'user'}>
