@@ -23,11 +23,23 @@ import {
 // Push-to-talk in a real browser (issue 14): Chromium's fake microphone says the same question
 // over and over (the WAV loops), and the call screen must send nothing of it until the talk
 // button (or Space) is held; releasing it ends the turn (`end`), and the server transcribes the
-// held stretch and answers aloud. The test follows the fake microphone's level in the page to
+// held stretch and answers aloud. Holding Space over the reply stops it at once and talks. The test follows the fake microphone's level in the page to
 // hold the button across exactly one question, from the silence before it to the one after.
 
 const person: Account = { email: 'grace@example.org', password: 'compiler nanoseconds 1952', name: 'Grace' };
-const REPLY = ['Paris is the capital of France. ', 'It lies on the Seine.'];
+/** The first reply: long (about half a minute of speech), so it still plays when Space is held over it. */
+const REPLY = [
+  'Paris is the capital of France. ',
+  'It lies on the river Seine in the north of the country. ',
+  'It has been the capital for more than a thousand years. ',
+  'It is famous for its museums, its cafes and its long avenues. ',
+  'The Louvre holds the Mona Lisa and many thousands of other works. ',
+  'The Eiffel Tower was built for the world fair of eighteen eighty nine. ',
+  'Today more than two million people live in the city itself. ',
+  'Many more live in the towns around it. ',
+  'Its underground railway opened in nineteen hundred. ',
+  'The river is crossed by more than thirty bridges. ',
+];
 /** A phone (the size of a common one), in dark mode: the call screen's smallest layout. */
 const PHONE = { width: 390, height: 844 };
 
@@ -79,7 +91,7 @@ async function talkOverOneQuestion(page: Page, press: () => Promise<void>, relea
 }
 
 describe('push-to-talk', () => {
-  it('sends nothing until the button is held; releasing it ends the turn and the reply comes', {
+  it('sends nothing until the button is held; releasing it ends the turn and the reply comes; Space held over a reply stops it and talks', {
     timeout: 180_000,
   }, async () => {
     const context = await browser.newContext({ viewport: PHONE, colorScheme: 'dark', hasTouch: false });
@@ -164,24 +176,23 @@ describe('push-to-talk', () => {
     await expect
       .poll(() => transcript.textContent(), { timeout: 30_000 })
       .toContain('Paris is the capital of France.');
+    await screen.locator('[data-phase="speaking"]').waitFor({ timeout: 30_000 });
     await expect
-      .poll(
-        async () =>
-          (await voiceWire(page)).received.some((e) => e.type === 'assistant_end' && e.interrupted === false),
-        { timeout: 30_000 },
-      )
-      .toBe(true);
-    wire = await voiceWire(page);
-    expect(wire.received.some((e) => e.type === 'tts_start')).toBe(true);
-    expect(wire.receivedAudioBytes).toBeGreaterThan(16_000);
-    // The reply plays to its end on the speakers, then the call listens again.
-    await screen.locator('[data-phase="listening"]').waitFor({ timeout: 30_000 });
+      .poll(async () => (await voiceWire(page)).receivedAudioBytes, { timeout: 15_000 })
+      .toBeGreaterThan(16_000);
+    await saveViewportScreenshot(page, 'voice-call-push-to-talk-speaking-phone-dark');
     expect(await seriousAxeViolations(page)).toEqual([]);
 
-    // Space (the key the screen names) works the same way, and is ignored again once released.
+    // Space (the key the screen names) held while the reply still plays stops it at once
+    // (`cancel`; the server's `interrupted` answered with how much was heard, the stored reply
+    // cut to that) and talks: one more question, ended by releasing Space.
+    wire = await voiceWire(page);
+    const reply = wire.received.find((e) => e.type === 'tts_start')!;
+    let pressedAt = 0;
     await talkOverOneQuestion(
       page,
       async () => {
+        pressedAt = await page.evaluate(() => performance.now());
         await page.keyboard.down('Space');
         await screen.getByRole('button', { name: 'Listening…' }).waitFor();
       },
@@ -191,6 +202,42 @@ describe('push-to-talk', () => {
     wire = await voiceWire(page);
     expect(second.text, `${heard(wire)}\n${timeline(wire)}`).toMatch(/capital of france/);
     expect(wire.sent.filter((e) => e.type === 'end')).toHaveLength(2);
+    const cancel = wire.sent.find((e) => e.type === 'cancel');
+    expect(cancel?.at, timeline(wire)).toBeGreaterThanOrEqual(pressedAt);
+    const interrupted = wire.received.find((e) => e.type === 'interrupted');
+    expect(interrupted?.messageId, timeline(wire)).toBe(reply.messageId);
+    const heardMs = wire.sent.find((e) => e.type === 'playback' && e.at >= interrupted!.at);
+    expect(heardMs?.playedMs).toBeGreaterThan(0);
+    await expect
+      .poll(
+        async () =>
+          (await voiceWire(page)).received.find(
+            (e) => e.type === 'assistant_end' && e.messageId === reply.messageId && e.interrupted === true,
+          ),
+        { timeout: 15_000 },
+      )
+      .toBeTruthy();
+    wire = await voiceWire(page);
+    const cut = wire.received.find(
+      (e) => e.type === 'assistant_end' && e.messageId === reply.messageId && e.interrupted === true,
+    )!;
+    expect((cut.text as string).length).toBeGreaterThan(0);
+    expect((cut.text as string).length).toBeLessThan(REPLY.join('').trim().length);
+
+    // The second reply plays to its end on the speakers, then the call listens again; what the
+    // microphone says now is ignored again.
+    await expect
+      .poll(
+        async () =>
+          (await voiceWire(page)).received.some(
+            (e) => e.type === 'assistant_end' && e.messageId !== reply.messageId && e.interrupted === false,
+          ),
+        { timeout: 30_000 },
+      )
+      .toBe(true);
+    await screen.locator('[data-phase="listening"]').waitFor({ timeout: 30_000 });
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    wire = await voiceWire(page);
     const bytesAfterTurns = wire.sentAudioBytes;
     await waitForMic(page, 'speaking', { forMs: 150, timeoutMs: 30_000 });
     await waitForMic(page, 'silent', { forMs: 600, timeoutMs: 30_000 });
@@ -206,6 +253,7 @@ describe('push-to-talk', () => {
       question.text,
       second.text,
     ]);
+    expect(stored.find((m) => m.id === reply.messageId)?.content).toBe(cut.text);
     expect(watch.problems).toEqual([]);
   });
 });
