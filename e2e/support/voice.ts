@@ -150,7 +150,12 @@ export function timeline(wire: VoiceWire): string {
   const s = (at: number | null) => (at === null ? '–' : ((at - zero) / 1000).toFixed(2));
   const events = wire.received
     .filter((e) => !['assistant_delta', 'partial_transcript', 'visemes'].includes(e.type))
-    .map((e) => `${s(e.at)} ${e.type}${'text' in e ? ` ${JSON.stringify(e.text)}` : ''}`);
+    .map(
+      (e) =>
+        `${s(e.at)} ${e.type}${'text' in e ? ` ${JSON.stringify(e.text)}` : ''}${
+          e.type === 'error' ? ` ${e.code}: ${e.message}` : ''
+        }`,
+    );
   return [
     `audio sent ${s(wire.firstAudioSentAt)}…${s(wire.lastAudioSentAt)} (${wire.sentAudioBytes} bytes)`,
     ...events,
