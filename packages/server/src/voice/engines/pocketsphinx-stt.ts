@@ -70,7 +70,7 @@ export interface PocketsphinxOptions {
   maxBufferedSeconds?: number;
   /** Model load (process start) timeout (default 30 s: several starting at once on 2 cores). */
   startTimeoutMs?: number;
-  /** How long `finish` waits beyond the audio still queued in the decoder (default 10 s). */
+  /** How long `finish` waits beyond the audio still queued in the decoder (default 10 s, plus 3 s per queued second). */
   finishTimeoutMs?: number;
   /** Idle decoders beyond the first exit after this long (default 60 s). */
   idleExitMs?: number;
@@ -541,7 +541,9 @@ class PocketsphinxStream implements SttStream, Lessee {
           process.kill();
           reject(error);
         },
-        this.finishTimeoutMs + backlogSeconds * 1000,
+        // Queued audio is allowed three times its length: a decoder on a loaded machine runs
+        // slower than real time (the call e2e timed out at ~4× load with one second per second).
+        this.finishTimeoutMs + backlogSeconds * 3000,
       );
       timer.unref();
       this.finalWaiter = {
