@@ -120,7 +120,7 @@ export function TalkingFace({
       <div
         ref={glow}
         aria-hidden="true"
-        className="absolute -inset-[22%] rounded-full opacity-25 blur-2xl transition-[background] duration-300"
+        className="absolute -inset-[22%] rounded-full opacity-25 transition-[background] duration-300"
         style={{
           background: `radial-gradient(closest-side, color-mix(in oklab, ${tone} 55%, transparent), transparent)`,
         }}
