@@ -11,6 +11,7 @@ import {
   heard,
   joinWavs,
   launchFakeMicBrowser,
+  PARIS_REPLY,
   recordVoiceSocket,
   saveTimeline,
   silenceWav,
@@ -37,24 +38,7 @@ const person: Account = { email: 'alan@example.org', password: 'imitation game 1
  * The reply: long enough (about forty seconds of flite speech) to still be playing when the
  * barge-in comes however quickly it started, see BARGE_GAP_SECONDS.
  */
-const LONG_REPLY = [
-  'The capital of France is Paris. ',
-  'It sits on the river Seine in the north of the country. ',
-  'Paris has been the capital for more than a thousand years. ',
-  'It is famous for its museums, its cafes and its long avenues. ',
-  'The Louvre holds the Mona Lisa and many thousands of other works. ',
-  'The Eiffel Tower was built for the world fair of eighteen eighty nine. ',
-  'Today more than two million people live in the city itself. ',
-  'Many more live in the towns around it. ',
-  'The city is divided into twenty districts that spiral out from the centre. ',
-  'Its underground railway opened in nineteen hundred. ',
-  'Two large parks lie at its western and eastern edges. ',
-  'The river is crossed by more than thirty bridges. ',
-  'The oldest of them is called the new bridge. ',
-  'Each summer, parts of the river bank become beaches. ',
-  'The city hosted the summer games three times. ',
-  'Its bakeries open early and close late. ',
-];
+const LONG_REPLY = PARIS_REPLY;
 
 /**
  * Silence before the question. The fake microphone starts playing when the page opens it; the

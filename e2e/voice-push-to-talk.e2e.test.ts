@@ -11,6 +11,7 @@ import {
   heard,
   joinWavs,
   launchFakeMicBrowser,
+  PARIS_REPLY,
   recordVoiceSocket,
   saveTimeline,
   silenceWav,
@@ -28,18 +29,7 @@ import {
 
 const person: Account = { email: 'grace@example.org', password: 'compiler nanoseconds 1952', name: 'Grace' };
 /** The first reply: long (about half a minute of speech), so it still plays when Space is held over it. */
-const REPLY = [
-  'Paris is the capital of France. ',
-  'It lies on the river Seine in the north of the country. ',
-  'It has been the capital for more than a thousand years. ',
-  'It is famous for its museums, its cafes and its long avenues. ',
-  'The Louvre holds the Mona Lisa and many thousands of other works. ',
-  'The Eiffel Tower was built for the world fair of eighteen eighty nine. ',
-  'Today more than two million people live in the city itself. ',
-  'Many more live in the towns around it. ',
-  'Its underground railway opened in nineteen hundred. ',
-  'The river is crossed by more than thirty bridges. ',
-];
+const REPLY = PARIS_REPLY.slice(0, 10);
 /** A phone (the size of a common one), in dark mode: the call screen's smallest layout. */
 const PHONE = { width: 390, height: 844 };
 
@@ -175,7 +165,7 @@ describe('push-to-talk', () => {
     const transcript = screen.getByRole('region', { name: 'Call transcript' });
     await expect
       .poll(() => transcript.textContent(), { timeout: 30_000 })
-      .toContain('Paris is the capital of France.');
+      .toContain('The capital of France is Paris.');
     await screen.locator('[data-phase="speaking"]').waitFor({ timeout: 30_000 });
     await expect
       .poll(async () => (await voiceWire(page)).receivedAudioBytes, { timeout: 15_000 })

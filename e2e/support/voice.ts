@@ -203,3 +203,26 @@ export async function waitForMic(
     { state, forMs, timeoutMs, speaking: SPEAKING_LEVEL, quiet: QUIET_LEVEL },
   );
 }
+
+/**
+ * A long spoken reply about Paris for the voice e2e (about forty seconds of flite speech): long
+ * enough to still be playing when a test talks over it. Tests take as many sentences as they need.
+ */
+export const PARIS_REPLY = [
+  'The capital of France is Paris. ',
+  'It sits on the river Seine in the north of the country. ',
+  'Paris has been the capital for more than a thousand years. ',
+  'It is famous for its museums, its cafes and its long avenues. ',
+  'The Louvre holds the Mona Lisa and many thousands of other works. ',
+  'The Eiffel Tower was built for the world fair of eighteen eighty nine. ',
+  'Today more than two million people live in the city itself. ',
+  'Many more live in the towns around it. ',
+  'The city is divided into twenty districts that spiral out from the centre. ',
+  'Its underground railway opened in nineteen hundred. ',
+  'Two large parks lie at its western and eastern edges. ',
+  'The river is crossed by more than thirty bridges. ',
+  'The oldest of them is called the new bridge. ',
+  'Each summer, parts of the river bank become beaches. ',
+  'The city hosted the summer games three times. ',
+  'Its bakeries open early and close late. ',
+];
