@@ -77,6 +77,9 @@ export const ERROR_CODES = [
   'cancelled',
   'cancel_unreachable',
   'no_model_configured',
+  // Compare and merge (services/turns/compare-planner.ts)
+  'compare_models_invalid',
+  'merge_reply_invalid',
   // Incognito conversations (services/conversation.service.ts, conversation-transfer.service.ts)
   'incognito_permanent',
   'incognito_not_exportable',
