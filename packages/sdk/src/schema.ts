@@ -7416,6 +7416,285 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/conversations/{id}/compare": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Compare: send a message answered by 2–6 models at once, and stream every reply
+         * @description Answers `text/event-stream`: one `ConversationEvent` per event (`event:` = the part’s type, `data:` = `{messageId, seq, part}`), the parts of every reply interleaved as they are written. Each reply’s stream starts with `message-start` (the first reply’s is preceded by the stored user message’s) and ends with `finish`; the stream ends when every reply has. Each reply is a sibling in the same turn, written by its model alone (no fallback), with `metadata.compare = {model, index}`; the user message has `metadata.compare = {models}`. Headers: `x-lumina-message-id` (the user message), `x-lumina-reply-ids` (the replies, in the order of `models`). Resume one reply with `GET /api/messages/{messageId}/stream`; stop them all with `POST /api/messages/{id}/cancel-replies`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description May be empty when the message has attachments */
+                        content: string;
+                        /** Format: uuid */
+                        parentId?: string;
+                        /** @description Uploaded attachments (POST /api/attachments) sent with the text, in order */
+                        attachments?: string[];
+                        /** @description 2–6 distinct `provider/model` ids, one reply each, in column order (else 400 `compare_models_invalid`) */
+                        models: string[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Server-Sent Events, one `ConversationEvent` each. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/event-stream": components["schemas"]["ConversationEvent"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/messages/{id}/merge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Merge: a chosen model writes one answer to this user message from some of its replies
+         * @description Answers `text/event-stream` like a regenerate: one `StreamPart` per event. The merged reply is another sibling in the same turn, written by `model` alone, with `metadata.merge = {model, from}` naming the replies it read. The replies must answer this message, be finished and not empty (else `merge_reply_invalid`).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description The `provider/model` that writes the merged answer */
+                        model: string;
+                        /** @description 2–6 replies to this message, in the order to read them */
+                        replyIds: string[];
+                    };
+                };
+            };
+            responses: {
+                /** @description The reply as Server-Sent Events, one `StreamPart` per event: `event:` is the part's `type`, `data:` the rest of the part as JSON, `id:` its sequence number within the reply (send the last one as `Last-Event-ID` to resume). The stream ends after `finish`. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/event-stream": components["schemas"]["StreamPart"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/messages/{id}/cancel-replies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Stop every reply to this user message still being written (all columns of a compare) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            messages: components["schemas"]["Message"][];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/messages/{id}": {
         parameters: {
             query?: never;
@@ -9041,6 +9320,206 @@ export interface components {
             greeting: string;
             imageUrl: string;
         };
+        ConversationPromptInput: {
+            /** @default null */
+            systemPrompt: string | null;
+            /** @default null */
+            authorsNote: {
+                text: string;
+                /** @default 4 */
+                depth: number;
+                /**
+                 * @default system
+                 * @enum {string}
+                 */
+                role: "system" | "user" | "assistant";
+            } | null;
+            personaId?: (string | "account") | null;
+        };
+        UsageInput: {
+            inputTokens: number;
+            outputTokens: number;
+            /** @description USD, null when the model has no known price */
+            costUsd: number | null;
+        };
+        SpeakerInput: {
+            /** @enum {string} */
+            kind: "avatar" | "user";
+            /** Format: uuid */
+            id: string;
+        };
+        ReplyTimingsInput: {
+            timeToFirstTokenMs: number | null;
+            durationMs: number | null;
+        };
+        StreamPartInput: {
+            /** @constant */
+            type: "message-start";
+            /** Format: uuid */
+            messageId: string;
+            parentId: string | null;
+            turnId: string | null;
+            /** @enum {string} */
+            role: "user" | "assistant" | "system" | "tool";
+            participant: components["schemas"]["SpeakerInput"] | null;
+            model: string | null;
+            content?: string;
+            /** Format: date-time */
+            createdAt: string;
+        } | {
+            /** @constant */
+            type: "text-delta";
+            delta: string;
+        } | {
+            /** @constant */
+            type: "reasoning-delta";
+            delta: string;
+        } | {
+            /** @constant */
+            type: "tool-call";
+            toolCallId: string;
+            toolName: string;
+            input: unknown;
+        } | {
+            /** @constant */
+            type: "tool-result";
+            toolCallId: string;
+            toolName: string;
+            output: unknown;
+            isError: boolean;
+        } | {
+            /** @constant */
+            type: "model";
+            modelId: string;
+        } | {
+            inputTokens: number;
+            outputTokens: number;
+            /** @description USD, null when the model has no known price */
+            costUsd: number | null;
+            /** @constant */
+            type: "usage";
+        } | {
+            /** @constant */
+            type: "title";
+            /** Format: uuid */
+            conversationId: string;
+            title: string;
+        } | {
+            /** @constant */
+            type: "finish";
+            /** @enum {string} */
+            status: "complete" | "cancelled" | "error" | "interrupted";
+            finishReason: string | null;
+            timings: components["schemas"]["ReplyTimingsInput"] | null;
+        } | {
+            /** @constant */
+            type: "error";
+            code: string;
+            message: string;
+        };
+        ParticipantInput: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            kind: "avatar" | "user";
+            /**
+             * @description Avatars are always `participant`
+             * @enum {string}
+             */
+            role: "owner" | "participant" | "viewer";
+            avatarId: string | null;
+            userId: string | null;
+            /** @description The avatar’s name, or the person’s display name */
+            name: string;
+            /** @description The avatar’s picture (as on `Avatar`); null for people */
+            imageUrl: string | null;
+            /** @description The conversation’s own avatar (answers by default, cannot be removed) */
+            primary: boolean;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        ConversationInput: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            avatarId: string;
+            title: string;
+            /** @enum {string} */
+            titleSource: "auto" | "user";
+            tags: string[];
+            pinned: boolean;
+            archived: boolean;
+            /** @description Not saved, not remembered: nothing extracted or recalled, in no list, search or export, deleted when the session ends (docs/memory.md) */
+            incognito: boolean;
+            activeLeafId: string | null;
+            /** @description `provider/model` for this conversation; null = avatar or user default */
+            model: string | null;
+            /** @description Its own system prompt (replaces the avatar’s main prompt; `{{original}}` inserts it) and author’s note */
+            prompt: components["schemas"]["ConversationPromptInput"];
+            /** @description Sampling settings that override the avatar’s here, field by field (docs/conversations.md) */
+            generation: components["schemas"]["GenerationSettingsInput"];
+            messageCount: number;
+            /** @description Its owner first, then avatars and people as they joined */
+            participants: components["schemas"]["ParticipantInput"][];
+            lastMessageAt: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        MessageInput: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            conversationId: string;
+            parentId: string | null;
+            /** @enum {string} */
+            role: "user" | "assistant" | "system" | "tool";
+            /** @description The text of the `text` parts, joined (what search and previews read) */
+            content: string;
+            /** @description The message in order: text, reasoning, tool calls and results, files */
+            parts: components["schemas"]["MessagePartInput"][];
+            /** @enum {string} */
+            status: "complete" | "streaming" | "cancelled" | "error" | "interrupted";
+            /** @description The user message (or greeting) that opened the turn this message belongs to */
+            turnId: string | null;
+            /** @description Who wrote it: an avatar or a person; null for system text */
+            speaker: components["schemas"]["SpeakerInput"] | null;
+            error: {
+                code: string;
+                message: string;
+            } | null;
+            model: string | null;
+            finishReason: string | null;
+            usage: {
+                inputTokens: number | null;
+                outputTokens: number | null;
+                costUsd: number | null;
+            } | null;
+            timings: {
+                timeToFirstTokenMs: number | null;
+                durationMs: number | null;
+            } | null;
+            siblingIds?: string[];
+            hasSummary: boolean;
+            metadata: {
+                [key: string]: unknown;
+            };
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        ConversationEventInput: {
+            /**
+             * Format: uuid
+             * @description The reply whose stream this part comes from (a `message-start` in it may name the user message that opened the turn, sent first)
+             */
+            messageId: string;
+            /** @description The part's sequence number in that reply's stream: resume one reply with `GET /api/messages/{messageId}/stream` and this as `Last-Event-ID`. 0 for a title set after the reply's stream ended */
+            seq: number;
+            part: components["schemas"]["StreamPartInput"];
+        };
         ContextMessageInput: {
             /** @enum {string} */
             role: "user" | "assistant" | "system" | "tool";
@@ -9156,206 +9635,6 @@ export interface components {
             needsSummary: boolean;
             /** @description A summary of this conversation is being written right now */
             summarizing: boolean;
-        };
-        UsageInput: {
-            inputTokens: number;
-            outputTokens: number;
-            /** @description USD, null when the model has no known price */
-            costUsd: number | null;
-        };
-        SpeakerInput: {
-            /** @enum {string} */
-            kind: "avatar" | "user";
-            /** Format: uuid */
-            id: string;
-        };
-        ReplyTimingsInput: {
-            timeToFirstTokenMs: number | null;
-            durationMs: number | null;
-        };
-        StreamPartInput: {
-            /** @constant */
-            type: "message-start";
-            /** Format: uuid */
-            messageId: string;
-            parentId: string | null;
-            turnId: string | null;
-            /** @enum {string} */
-            role: "user" | "assistant" | "system" | "tool";
-            participant: components["schemas"]["SpeakerInput"] | null;
-            model: string | null;
-            content?: string;
-            /** Format: date-time */
-            createdAt: string;
-        } | {
-            /** @constant */
-            type: "text-delta";
-            delta: string;
-        } | {
-            /** @constant */
-            type: "reasoning-delta";
-            delta: string;
-        } | {
-            /** @constant */
-            type: "tool-call";
-            toolCallId: string;
-            toolName: string;
-            input: unknown;
-        } | {
-            /** @constant */
-            type: "tool-result";
-            toolCallId: string;
-            toolName: string;
-            output: unknown;
-            isError: boolean;
-        } | {
-            /** @constant */
-            type: "model";
-            modelId: string;
-        } | {
-            inputTokens: number;
-            outputTokens: number;
-            /** @description USD, null when the model has no known price */
-            costUsd: number | null;
-            /** @constant */
-            type: "usage";
-        } | {
-            /** @constant */
-            type: "title";
-            /** Format: uuid */
-            conversationId: string;
-            title: string;
-        } | {
-            /** @constant */
-            type: "finish";
-            /** @enum {string} */
-            status: "complete" | "cancelled" | "error" | "interrupted";
-            finishReason: string | null;
-            timings: components["schemas"]["ReplyTimingsInput"] | null;
-        } | {
-            /** @constant */
-            type: "error";
-            code: string;
-            message: string;
-        };
-        ConversationEventInput: {
-            /**
-             * Format: uuid
-             * @description The reply whose stream this part comes from (a `message-start` in it may name the user message that opened the turn, sent first)
-             */
-            messageId: string;
-            /** @description The part's sequence number in that reply's stream: resume one reply with `GET /api/messages/{messageId}/stream` and this as `Last-Event-ID`. 0 for a title set after the reply's stream ended */
-            seq: number;
-            part: components["schemas"]["StreamPartInput"];
-        };
-        ConversationPromptInput: {
-            /** @default null */
-            systemPrompt: string | null;
-            /** @default null */
-            authorsNote: {
-                text: string;
-                /** @default 4 */
-                depth: number;
-                /**
-                 * @default system
-                 * @enum {string}
-                 */
-                role: "system" | "user" | "assistant";
-            } | null;
-            personaId?: (string | "account") | null;
-        };
-        ParticipantInput: {
-            /** Format: uuid */
-            id: string;
-            /** @enum {string} */
-            kind: "avatar" | "user";
-            /**
-             * @description Avatars are always `participant`
-             * @enum {string}
-             */
-            role: "owner" | "participant" | "viewer";
-            avatarId: string | null;
-            userId: string | null;
-            /** @description The avatar’s name, or the person’s display name */
-            name: string;
-            /** @description The avatar’s picture (as on `Avatar`); null for people */
-            imageUrl: string | null;
-            /** @description The conversation’s own avatar (answers by default, cannot be removed) */
-            primary: boolean;
-            /** Format: date-time */
-            createdAt: string;
-        };
-        ConversationInput: {
-            /** Format: uuid */
-            id: string;
-            /** Format: uuid */
-            avatarId: string;
-            title: string;
-            /** @enum {string} */
-            titleSource: "auto" | "user";
-            tags: string[];
-            pinned: boolean;
-            archived: boolean;
-            /** @description Not saved, not remembered: nothing extracted or recalled, in no list, search or export, deleted when the session ends (docs/memory.md) */
-            incognito: boolean;
-            activeLeafId: string | null;
-            /** @description `provider/model` for this conversation; null = avatar or user default */
-            model: string | null;
-            /** @description Its own system prompt (replaces the avatar’s main prompt; `{{original}}` inserts it) and author’s note */
-            prompt: components["schemas"]["ConversationPromptInput"];
-            /** @description Sampling settings that override the avatar’s here, field by field (docs/conversations.md) */
-            generation: components["schemas"]["GenerationSettingsInput"];
-            messageCount: number;
-            /** @description Its owner first, then avatars and people as they joined */
-            participants: components["schemas"]["ParticipantInput"][];
-            lastMessageAt: string | null;
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            updatedAt: string;
-        };
-        MessageInput: {
-            /** Format: uuid */
-            id: string;
-            /** Format: uuid */
-            conversationId: string;
-            parentId: string | null;
-            /** @enum {string} */
-            role: "user" | "assistant" | "system" | "tool";
-            /** @description The text of the `text` parts, joined (what search and previews read) */
-            content: string;
-            /** @description The message in order: text, reasoning, tool calls and results, files */
-            parts: components["schemas"]["MessagePartInput"][];
-            /** @enum {string} */
-            status: "complete" | "streaming" | "cancelled" | "error" | "interrupted";
-            /** @description The user message (or greeting) that opened the turn this message belongs to */
-            turnId: string | null;
-            /** @description Who wrote it: an avatar or a person; null for system text */
-            speaker: components["schemas"]["SpeakerInput"] | null;
-            error: {
-                code: string;
-                message: string;
-            } | null;
-            model: string | null;
-            finishReason: string | null;
-            usage: {
-                inputTokens: number | null;
-                outputTokens: number | null;
-                costUsd: number | null;
-            } | null;
-            timings: {
-                timeToFirstTokenMs: number | null;
-                durationMs: number | null;
-            } | null;
-            siblingIds?: string[];
-            hasSummary: boolean;
-            metadata: {
-                [key: string]: unknown;
-            };
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            updatedAt: string;
         };
         SocketClientFrameInput: {
             /** @constant */
@@ -10375,6 +10654,206 @@ export interface components {
             greeting: string;
             imageUrl: string;
         };
+        ConversationPrompt: {
+            /** @default null */
+            systemPrompt: string | null;
+            /** @default null */
+            authorsNote: {
+                text: string;
+                /** @default 4 */
+                depth: number;
+                /**
+                 * @default system
+                 * @enum {string}
+                 */
+                role: "system" | "user" | "assistant";
+            } | null;
+            personaId?: (string | "account") | null;
+        };
+        Usage: {
+            inputTokens: number;
+            outputTokens: number;
+            /** @description USD, null when the model has no known price */
+            costUsd: number | null;
+        };
+        Speaker: {
+            /** @enum {string} */
+            kind: "avatar" | "user";
+            /** Format: uuid */
+            id: string;
+        };
+        ReplyTimings: {
+            timeToFirstTokenMs: number | null;
+            durationMs: number | null;
+        };
+        StreamPart: {
+            /** @constant */
+            type: "message-start";
+            /** Format: uuid */
+            messageId: string;
+            parentId: string | null;
+            turnId: string | null;
+            /** @enum {string} */
+            role: "user" | "assistant" | "system" | "tool";
+            participant: components["schemas"]["Speaker"] | null;
+            model: string | null;
+            content?: string;
+            /** Format: date-time */
+            createdAt: string;
+        } | {
+            /** @constant */
+            type: "text-delta";
+            delta: string;
+        } | {
+            /** @constant */
+            type: "reasoning-delta";
+            delta: string;
+        } | {
+            /** @constant */
+            type: "tool-call";
+            toolCallId: string;
+            toolName: string;
+            input: unknown;
+        } | {
+            /** @constant */
+            type: "tool-result";
+            toolCallId: string;
+            toolName: string;
+            output: unknown;
+            isError: boolean;
+        } | {
+            /** @constant */
+            type: "model";
+            modelId: string;
+        } | {
+            inputTokens: number;
+            outputTokens: number;
+            /** @description USD, null when the model has no known price */
+            costUsd: number | null;
+            /** @constant */
+            type: "usage";
+        } | {
+            /** @constant */
+            type: "title";
+            /** Format: uuid */
+            conversationId: string;
+            title: string;
+        } | {
+            /** @constant */
+            type: "finish";
+            /** @enum {string} */
+            status: "complete" | "cancelled" | "error" | "interrupted";
+            finishReason: string | null;
+            timings: components["schemas"]["ReplyTimings"] | null;
+        } | {
+            /** @constant */
+            type: "error";
+            code: string;
+            message: string;
+        };
+        Participant: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            kind: "avatar" | "user";
+            /**
+             * @description Avatars are always `participant`
+             * @enum {string}
+             */
+            role: "owner" | "participant" | "viewer";
+            avatarId: string | null;
+            userId: string | null;
+            /** @description The avatar’s name, or the person’s display name */
+            name: string;
+            /** @description The avatar’s picture (as on `Avatar`); null for people */
+            imageUrl: string | null;
+            /** @description The conversation’s own avatar (answers by default, cannot be removed) */
+            primary: boolean;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        Conversation: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            avatarId: string;
+            title: string;
+            /** @enum {string} */
+            titleSource: "auto" | "user";
+            tags: string[];
+            pinned: boolean;
+            archived: boolean;
+            /** @description Not saved, not remembered: nothing extracted or recalled, in no list, search or export, deleted when the session ends (docs/memory.md) */
+            incognito: boolean;
+            activeLeafId: string | null;
+            /** @description `provider/model` for this conversation; null = avatar or user default */
+            model: string | null;
+            /** @description Its own system prompt (replaces the avatar’s main prompt; `{{original}}` inserts it) and author’s note */
+            prompt: components["schemas"]["ConversationPrompt"];
+            /** @description Sampling settings that override the avatar’s here, field by field (docs/conversations.md) */
+            generation: components["schemas"]["GenerationSettings"];
+            messageCount: number;
+            /** @description Its owner first, then avatars and people as they joined */
+            participants: components["schemas"]["Participant"][];
+            lastMessageAt: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        Message: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            conversationId: string;
+            parentId: string | null;
+            /** @enum {string} */
+            role: "user" | "assistant" | "system" | "tool";
+            /** @description The text of the `text` parts, joined (what search and previews read) */
+            content: string;
+            /** @description The message in order: text, reasoning, tool calls and results, files */
+            parts: components["schemas"]["MessagePart"][];
+            /** @enum {string} */
+            status: "complete" | "streaming" | "cancelled" | "error" | "interrupted";
+            /** @description The user message (or greeting) that opened the turn this message belongs to */
+            turnId: string | null;
+            /** @description Who wrote it: an avatar or a person; null for system text */
+            speaker: components["schemas"]["Speaker"] | null;
+            error: {
+                code: string;
+                message: string;
+            } | null;
+            model: string | null;
+            finishReason: string | null;
+            usage: {
+                inputTokens: number | null;
+                outputTokens: number | null;
+                costUsd: number | null;
+            } | null;
+            timings: {
+                timeToFirstTokenMs: number | null;
+                durationMs: number | null;
+            } | null;
+            siblingIds?: string[];
+            hasSummary: boolean;
+            metadata: {
+                [key: string]: unknown;
+            };
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        ConversationEvent: {
+            /**
+             * Format: uuid
+             * @description The reply whose stream this part comes from (a `message-start` in it may name the user message that opened the turn, sent first)
+             */
+            messageId: string;
+            /** @description The part's sequence number in that reply's stream: resume one reply with `GET /api/messages/{messageId}/stream` and this as `Last-Event-ID`. 0 for a title set after the reply's stream ended */
+            seq: number;
+            part: components["schemas"]["StreamPart"];
+        };
         ContextMessage: {
             /** @enum {string} */
             role: "user" | "assistant" | "system" | "tool";
@@ -10490,206 +10969,6 @@ export interface components {
             needsSummary: boolean;
             /** @description A summary of this conversation is being written right now */
             summarizing: boolean;
-        };
-        Usage: {
-            inputTokens: number;
-            outputTokens: number;
-            /** @description USD, null when the model has no known price */
-            costUsd: number | null;
-        };
-        Speaker: {
-            /** @enum {string} */
-            kind: "avatar" | "user";
-            /** Format: uuid */
-            id: string;
-        };
-        ReplyTimings: {
-            timeToFirstTokenMs: number | null;
-            durationMs: number | null;
-        };
-        StreamPart: {
-            /** @constant */
-            type: "message-start";
-            /** Format: uuid */
-            messageId: string;
-            parentId: string | null;
-            turnId: string | null;
-            /** @enum {string} */
-            role: "user" | "assistant" | "system" | "tool";
-            participant: components["schemas"]["Speaker"] | null;
-            model: string | null;
-            content?: string;
-            /** Format: date-time */
-            createdAt: string;
-        } | {
-            /** @constant */
-            type: "text-delta";
-            delta: string;
-        } | {
-            /** @constant */
-            type: "reasoning-delta";
-            delta: string;
-        } | {
-            /** @constant */
-            type: "tool-call";
-            toolCallId: string;
-            toolName: string;
-            input: unknown;
-        } | {
-            /** @constant */
-            type: "tool-result";
-            toolCallId: string;
-            toolName: string;
-            output: unknown;
-            isError: boolean;
-        } | {
-            /** @constant */
-            type: "model";
-            modelId: string;
-        } | {
-            inputTokens: number;
-            outputTokens: number;
-            /** @description USD, null when the model has no known price */
-            costUsd: number | null;
-            /** @constant */
-            type: "usage";
-        } | {
-            /** @constant */
-            type: "title";
-            /** Format: uuid */
-            conversationId: string;
-            title: string;
-        } | {
-            /** @constant */
-            type: "finish";
-            /** @enum {string} */
-            status: "complete" | "cancelled" | "error" | "interrupted";
-            finishReason: string | null;
-            timings: components["schemas"]["ReplyTimings"] | null;
-        } | {
-            /** @constant */
-            type: "error";
-            code: string;
-            message: string;
-        };
-        ConversationEvent: {
-            /**
-             * Format: uuid
-             * @description The reply whose stream this part comes from (a `message-start` in it may name the user message that opened the turn, sent first)
-             */
-            messageId: string;
-            /** @description The part's sequence number in that reply's stream: resume one reply with `GET /api/messages/{messageId}/stream` and this as `Last-Event-ID`. 0 for a title set after the reply's stream ended */
-            seq: number;
-            part: components["schemas"]["StreamPart"];
-        };
-        ConversationPrompt: {
-            /** @default null */
-            systemPrompt: string | null;
-            /** @default null */
-            authorsNote: {
-                text: string;
-                /** @default 4 */
-                depth: number;
-                /**
-                 * @default system
-                 * @enum {string}
-                 */
-                role: "system" | "user" | "assistant";
-            } | null;
-            personaId?: (string | "account") | null;
-        };
-        Participant: {
-            /** Format: uuid */
-            id: string;
-            /** @enum {string} */
-            kind: "avatar" | "user";
-            /**
-             * @description Avatars are always `participant`
-             * @enum {string}
-             */
-            role: "owner" | "participant" | "viewer";
-            avatarId: string | null;
-            userId: string | null;
-            /** @description The avatar’s name, or the person’s display name */
-            name: string;
-            /** @description The avatar’s picture (as on `Avatar`); null for people */
-            imageUrl: string | null;
-            /** @description The conversation’s own avatar (answers by default, cannot be removed) */
-            primary: boolean;
-            /** Format: date-time */
-            createdAt: string;
-        };
-        Conversation: {
-            /** Format: uuid */
-            id: string;
-            /** Format: uuid */
-            avatarId: string;
-            title: string;
-            /** @enum {string} */
-            titleSource: "auto" | "user";
-            tags: string[];
-            pinned: boolean;
-            archived: boolean;
-            /** @description Not saved, not remembered: nothing extracted or recalled, in no list, search or export, deleted when the session ends (docs/memory.md) */
-            incognito: boolean;
-            activeLeafId: string | null;
-            /** @description `provider/model` for this conversation; null = avatar or user default */
-            model: string | null;
-            /** @description Its own system prompt (replaces the avatar’s main prompt; `{{original}}` inserts it) and author’s note */
-            prompt: components["schemas"]["ConversationPrompt"];
-            /** @description Sampling settings that override the avatar’s here, field by field (docs/conversations.md) */
-            generation: components["schemas"]["GenerationSettings"];
-            messageCount: number;
-            /** @description Its owner first, then avatars and people as they joined */
-            participants: components["schemas"]["Participant"][];
-            lastMessageAt: string | null;
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            updatedAt: string;
-        };
-        Message: {
-            /** Format: uuid */
-            id: string;
-            /** Format: uuid */
-            conversationId: string;
-            parentId: string | null;
-            /** @enum {string} */
-            role: "user" | "assistant" | "system" | "tool";
-            /** @description The text of the `text` parts, joined (what search and previews read) */
-            content: string;
-            /** @description The message in order: text, reasoning, tool calls and results, files */
-            parts: components["schemas"]["MessagePart"][];
-            /** @enum {string} */
-            status: "complete" | "streaming" | "cancelled" | "error" | "interrupted";
-            /** @description The user message (or greeting) that opened the turn this message belongs to */
-            turnId: string | null;
-            /** @description Who wrote it: an avatar or a person; null for system text */
-            speaker: components["schemas"]["Speaker"] | null;
-            error: {
-                code: string;
-                message: string;
-            } | null;
-            model: string | null;
-            finishReason: string | null;
-            usage: {
-                inputTokens: number | null;
-                outputTokens: number | null;
-                costUsd: number | null;
-            } | null;
-            timings: {
-                timeToFirstTokenMs: number | null;
-                durationMs: number | null;
-            } | null;
-            siblingIds?: string[];
-            hasSummary: boolean;
-            metadata: {
-                [key: string]: unknown;
-            };
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            updatedAt: string;
         };
         SocketClientFrame: {
             /** @constant */

@@ -65,6 +65,7 @@ import { avatarLorebookRoutes } from './routes/avatar-lorebook.routes.js';
 import { avatarPictureImportRoutes } from './routes/avatar-picture-import.routes.js';
 import { avatarPromptRoutes } from './routes/avatar-prompt.routes.js';
 import { avatarRoutes } from './routes/avatars.routes.js';
+import { compareRoutes } from './routes/compare.routes.js';
 import { conversationContextRoutes } from './routes/conversation-context.routes.js';
 import { conversationEventRoutes } from './routes/conversation-events.routes.js';
 import { conversationParticipantRoutes } from './routes/conversation-participants.routes.js';
@@ -600,6 +601,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const chatDeps = { conversations, replies, continueOnDisconnect: config.chat.continueOnDisconnect };
   await app.register(conversationRoutes(chatDeps));
   await app.register(messageRoutes(chatDeps));
+  await app.register(compareRoutes(chatDeps));
   const edits = createMessageEditService({ db: storage.db, config: config.chat, conversations });
   await app.register(messageEditRoutes({ edits }));
   await app.register(

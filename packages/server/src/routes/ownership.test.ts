@@ -195,6 +195,13 @@ const resources: Record<
   '/api/messages/{id}/edit': { create: messageId, expect: 404, body: { content: 'edited' } },
   '/api/messages/{id}/continue': { create: messageId, expect: 404 },
   '/api/messages/{id}/cancel': { create: messageId, expect: 404 },
+  '/api/conversations/{id}/compare': {
+    create: conversationId,
+    expect: 404,
+    body: { content: 'hi', models: ['ollama/a', 'ollama/b'] },
+  },
+  '/api/messages/{id}/merge': { create: messageId, expect: 404, body: { model: 'ollama/a', replyIds: [] } },
+  '/api/messages/{id}/cancel-replies': { create: messageId, expect: 404 },
   '/api/conversations/{id}/participants': {
     create: conversationId,
     expect: 404,

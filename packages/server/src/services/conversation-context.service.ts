@@ -220,11 +220,15 @@ export function createConversationContextService(deps: {
      * refused (422 `model_cannot_see_images`) when the model cannot see, before anything is stored.
      */
     question?: Message,
+    /** The one model to answer with, no fallbacks (a compare column, a merge). */
+    only?: string,
   ): Promise<{ assembled: AssembledContext; chain: ChatModel[]; generation: GenerationSettings }> {
     const [avatar, user] = await load(userId, conversation, speaker);
     // Recall runs while the model chain and attachments are resolved.
     const recalling = recallFor(userId, conversation, avatar, branch);
-    let chain = await deps.models.chain(userId, modelFor(conversation, avatar), avatar.fallbackModels);
+    let chain = only
+      ? await deps.models.chain(userId, only, [])
+      : await deps.models.chain(userId, modelFor(conversation, avatar), avatar.fallbackModels);
     let attachments: AttachmentContents | undefined;
     if (branch.some(hasFileParts))
       ({ contents: attachments, chain } = await attachmentsFor(userId, branch, chain, question));

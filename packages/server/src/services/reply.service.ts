@@ -16,6 +16,7 @@ import type { UsageRepository } from '../repositories/usage.repository.js';
 import type { ConversationTitleService } from './conversation-title.service.js';
 import type { ModelService } from './model.service.js';
 import { type AfterReply, inProcessAfterReply } from './turns/after-reply.js';
+import { planCompare, planMerge } from './turns/compare-planner.js';
 import { createReplyEngine, type ReplyContext, type StartedReply } from './turns/reply-engine.js';
 import { intervalFlusher } from './turns/reply-flusher.js';
 import { followReply } from './turns/reply-follower.js';
@@ -54,7 +55,7 @@ export interface ReplyLimits {
 export function createReplyService(deps: {
   repositories: {
     messages: MessageRepository;
-    conversations: Pick<ConversationRepository, 'findOwned' | 'setAutoTitle'>;
+    conversations: Pick<ConversationRepository, 'findOwned' | 'setAutoTitle' | 'update'>;
     avatars: Pick<AvatarRepository, 'touch'>;
     /** Records the usage of a model call whose reply could not be stored. */
     usage: Pick<UsageRepository, 'record'>;
@@ -62,7 +63,8 @@ export function createReplyService(deps: {
     attachments: Pick<MessageAttachmentRepository, 'facts'>;
   };
   config: Config['chat'];
-  models: Pick<ModelService, 'stream'>;
+  /** `chain` checks the models of a compare or merge before anything is stored. */
+  models: Pick<ModelService, 'stream' | 'chain'>;
   context: ReplyContext;
   titles: ConversationTitleService;
   bus: ReplyBus;
@@ -211,6 +213,34 @@ export function createReplyService(deps: {
     return message;
   }
 
+  /** What a send and a compare read first: the text, the attachments, the tree, the branch above. */
+  async function sendInput(
+    userId: string,
+    conversationId: string,
+    input: { content: string; parentId?: string | undefined; attachments?: string[] | undefined },
+  ) {
+    const ids = input.attachments ?? [];
+    const content = checkContent(input.content, ids.length > 0);
+    const files = await attachmentParts(userId, ids);
+    // The conversation and its tree in one statement; the parent is looked up in the tree.
+    const tree = await messages.conversationTree(userId, { conversationId });
+    if (!tree) throw notFound('conversation');
+    let parentId = tree.conversation.activeLeafId;
+    if (input.parentId) {
+      if (!tree.message(input.parentId)) {
+        throw invalidRequest('parentId must be a message of this conversation');
+      }
+      parentId = input.parentId;
+    }
+    const above = parentId ? tree.branch(parentId) : [];
+    return { content, files, tree, above };
+  }
+
+  /** Each model can be used by this user now (local-only mode, keys, providers): throws otherwise. */
+  async function checkModels(userId: string, models: readonly string[]) {
+    await Promise.all(models.map((model) => deps.models.chain(userId, model, [])));
+  }
+
   return {
     getReply,
 
@@ -223,21 +253,8 @@ export function createReplyService(deps: {
       conversationId: string,
       input: { content: string; parentId?: string | undefined; attachments?: string[] | undefined },
     ): Promise<StartedReply> {
-      const ids = input.attachments ?? [];
-      const content = checkContent(input.content, ids.length > 0);
-      const files = await attachmentParts(userId, ids);
-      // The conversation and its tree in one statement; the parent is looked up in the tree.
-      const tree = await messages.conversationTree(userId, { conversationId });
-      if (!tree) throw notFound('conversation');
+      const { content, files, tree, above } = await sendInput(userId, conversationId, input);
       const { conversation } = tree;
-      let parentId = conversation.activeLeafId;
-      if (input.parentId) {
-        if (!tree.message(input.parentId)) {
-          throw invalidRequest('parentId must be a message of this conversation');
-        }
-        parentId = input.parentId;
-      }
-      const above = parentId ? tree.branch(parentId) : [];
       return engine.start(
         userId,
         conversation,
@@ -295,6 +312,98 @@ export function createReplyService(deps: {
         conversation,
         planContinue(planContext(userId, conversation), message, branch),
         tree.speaker,
+      );
+    },
+
+    /**
+     * Compare: the user's message answered by 2–6 models at once, each reply a sibling in the
+     * same turn, pinned to its model (no fallback) and marked `metadata.compare` (planCompare).
+     * Every model is checked before anything is stored; the replies start together once the
+     * message is stored, and the visible branch ends at the first model's reply. A reply that
+     * cannot start (its model vanished in between) is left out and logged; the others run.
+     */
+    async compare(
+      userId: string,
+      conversationId: string,
+      input: {
+        content: string;
+        parentId?: string | undefined;
+        attachments?: string[] | undefined;
+        models: string[];
+      },
+    ): Promise<{ questionId: string; replies: StartedReply[] }> {
+      const { content, files, tree, above } = await sendInput(userId, conversationId, input);
+      const { conversation } = tree;
+      const { question, plans } = planCompare(
+        planContext(userId, conversation),
+        above,
+        { content, files },
+        input.models,
+      );
+      await checkModels(
+        userId,
+        plans.map((plan) => plan.reply.model!),
+      );
+      const first = await engine.start(userId, conversation, plans[0]!, tree.speaker);
+      const others = await Promise.allSettled(
+        plans.slice(1).map((plan) => engine.start(userId, conversation, plan, tree.speaker)),
+      );
+      const replies = [first];
+      others.forEach((outcome, index) => {
+        if (outcome.status === 'fulfilled') replies.push(outcome.value);
+        else
+          deps.log.error(
+            { err: outcome.reason, model: plans[index + 1]!.reply.model },
+            'compare reply not started',
+          );
+      });
+      // Each reply moved the visible branch as it was stored; it ends at the first column.
+      if (replies.length > 1)
+        await conversations.update(userId, conversation.id, { activeLeafId: first.replyId });
+      return { questionId: question.id, replies };
+    },
+
+    /**
+     * Merge: `model` writes one answer to a user message from some of its replies (2–6, finished),
+     * stored as another sibling that records them in `metadata.merge` (planMerge).
+     */
+    async merge(
+      userId: string,
+      messageId: string,
+      input: { model: string; replyIds: string[] },
+    ): Promise<StartedReply> {
+      const { message, conversation, tree } = await messageAndConversation(userId, messageId);
+      const replies = input.replyIds.map((id) => {
+        const reply = tree.message(id);
+        if (!reply) throw notFound('message');
+        return reply;
+      });
+      const plan = planMerge(
+        planContext(userId, conversation),
+        message,
+        tree.branch(message.id),
+        replies,
+        input.model.trim(),
+      );
+      await checkModels(userId, [plan.reply.model!]);
+      return engine.start(userId, conversation, plan, tree.speaker);
+    },
+
+    /**
+     * Stops every reply to a user message still being written (all the columns of a compare);
+     * answers with the replies as stored, oldest first.
+     */
+    async cancelReplies(userId: string, messageId: string): Promise<Message[]> {
+      const message = await getMessage(userId, messageId);
+      if (message.role !== 'user')
+        throw invalidRequest('Only the replies to one of your messages can be stopped together');
+      const children = await messages.children(message.conversationId, message.id);
+      return Promise.all(
+        children.map((child) =>
+          child.status === 'streaming'
+            ? registry.cancel(child.id, () => getMessage(userId, child.id))
+            : child,
+        ),
       );
     },
 

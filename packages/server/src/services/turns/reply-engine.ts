@@ -100,6 +100,7 @@ export function createReplyEngine(deps: {
         plan.branch,
         speaker,
         plan.question ?? undefined,
+        plan.reply.model,
       );
       const { reply: planned, question } = plan;
       // The model is called now and the rows are written meanwhile: the model works on its first

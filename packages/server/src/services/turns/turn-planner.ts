@@ -24,6 +24,11 @@ export interface PlannedReply {
   /** What the reply starts with: the parts of the reply being continued; empty otherwise. */
   parts: MessagePart[];
   metadata: Record<string, unknown>;
+  /**
+   * The one model that writes it, without fallbacks (a compare column, a merge: the reply is
+   * labelled with its model, so another may not stand in). Unset: the conversation's chain.
+   */
+  model?: string;
 }
 
 export type TurnPlan =
