@@ -135,6 +135,68 @@ describeStorage('the voice socket on %s', (mode) => {
     expect(metrics.body).toMatch(/lumina_voice_turn_seconds_count\{stage="firstAudioSent"\} [1-9]/);
   }, 90_000);
 
+  it('sends a segment final at a short pause, before the turn ends; two utterances with a short pause are one stored turn', async () => {
+    const chat = await startChat(app, 'voice-segments@example.org', { model: MODEL });
+    const client = await call(chat);
+    client.send({ type: 'start', sampleRate: 16_000, mode: 'hands_free' });
+    await client.next((e) => e.type === 'ready');
+    ollama.script({ kind: 'text', tokens: ['It is nine. ', 'Good morning to you.'], delayMs: 20 });
+    // flite pads its speech with silence; the pause is measured between the loud samples.
+    const trim = (samples: Int16Array) => {
+      let from = 0;
+      let to = samples.length;
+      while (from < to && Math.abs(samples[from]!) < 500) from++;
+      while (to > from && Math.abs(samples[to - 1]!) < 500) to--;
+      return samples.slice(from, to);
+    };
+    const first = trim(fliteSpeech('what time is it').samples);
+    const second = { samples: trim(fliteSpeech('good morning').samples) };
+    // A 250 ms pause between them: longer than the segment silence (160 ms), shorter than the
+    // end-of-turn silence (450 ms).
+    const pause = withSilence(first, 16_000, 250, 500);
+    const audio = new Int16Array(pause.length + second.samples.length + 16 * 1_200);
+    audio.set(pause);
+    audio.set(second.samples, pause.length);
+    await client.stream(audio, 16_000);
+
+    const final = await client.next((e) => e.type === 'final_transcript');
+    expect(final.text).toBe('what time is it good morning');
+    const segments = client.events.filter((e) => e.type === 'segment_transcript');
+    expect(segments.length).toBeGreaterThanOrEqual(2);
+    expect(segments.map((e) => e.text).join(' ')).toBe(final.text);
+    expect(segments.at(-1)!.turnText).toBe(final.text);
+    expect(segments.map((e) => e.index)).toEqual([...segments.keys()]);
+    // The first segment's words were final while the person still spoke: before the turn ended
+    // (`vad {speaking: false}`), long before the stored turn.
+    const turnEnd = client.events.find((e) => e.type === 'vad' && e.speaking === false)!;
+    expect(segments[0]!.at).toBeLessThan(turnEnd.at);
+    expect(String(segments[0]!.text)).toContain('what');
+    // Partials carry the whole turn so far: once the first segment was final, they start with it.
+    const later = client.events.filter((e) => e.type === 'partial_transcript' && e.at > segments[0]!.at);
+    for (const p of later) expect(String(p.text).startsWith(String(segments[0]!.turnText))).toBe(true);
+
+    const timing = await client.next((e) => e.type === 'turn_timing');
+    expect(timing.turnId).toBe(final.messageId);
+    expect(timing.segmentFinalMs).toBeTypeOf('number');
+    expect(timing.finalTranscriptMs).toBeTypeOf('number');
+    await client.next((e) => e.type === 'assistant_end');
+    // One user turn, stored once, answered once.
+    const rows = await stored(chat.conversationId);
+    expect(rows.filter((r) => r.role === 'user').map((r) => r.content)).toEqual([
+      'what time is it good morning',
+    ]);
+    expect(rows.filter((r) => r.parent_id === final.messageId).map((r) => r.role)).toEqual(['assistant']);
+    expect(client.events.filter((e) => e.type === 'final_transcript')).toHaveLength(1);
+    client.socket.close();
+
+    const metrics = await app.inject({
+      method: 'GET',
+      url: '/metrics',
+      headers: { authorization: 'Bearer voice-metrics-token-1234' },
+    });
+    expect(metrics.body).toMatch(/lumina_voice_segment_final_seconds_count [1-9]/);
+  }, 90_000);
+
   it('deletes a reply interrupted before any of it was heard; the question stays and the next turn follows it', async () => {
     const chat = await startChat(app, 'voice-unheard@example.org', { model: MODEL });
     const client = await call(chat);

@@ -12,7 +12,7 @@ import { EngineUnavailableError } from '../voice/call-engines.js';
 import type { SttEngine, TtsEngine, VadEngine } from '../voice/engines/types.js';
 import type { EndpointingOptions } from '../voice/pipeline/speech-detector.js';
 import { replyServiceBridge } from '../voice/reply-service-bridge.js';
-import { observeTurnTiming } from '../voice/voice-metrics.js';
+import { observeSegmentFinal, observeTurnTiming } from '../voice/voice-metrics.js';
 import { type VoiceEvent, VoiceSession } from '../voice/voice-session.js';
 
 /** Close codes of docs/voice.md. */
@@ -405,6 +405,10 @@ class VoiceCall {
         onTiming: (timing) => {
           observeTurnTiming(timing);
           log.info({ turnTiming: timing, conversationId: this.conversationId }, 'voice turn');
+        },
+        onSegmentFinal: (ms) => {
+          observeSegmentFinal(ms);
+          log.debug({ segmentFinalMs: Math.round(ms), conversationId: this.conversationId }, 'voice segment');
         },
         onTurnEnd: () => {
           // The turn is over (its reply sent, or its interruption settled): an expired call ends now.

@@ -4,6 +4,12 @@ import { Histogram, type Registry } from 'prom-client';
 export interface TurnTiming {
   turnId: string;
   speechEndMs: number;
+  /**
+   * The turn's last segment final (`segment_transcript`), from the end of the turn like the
+   * others: negative when it was sent before the turn ended (the usual case: a segment ends at
+   * a short pause, the turn only after the end-of-turn silence). Null when no segment had words.
+   */
+  segmentFinalMs: number | null;
   finalTranscriptMs: number | null;
   llmFirstTokenMs: number | null;
   firstTtsByteMs: number | null;
@@ -25,8 +31,24 @@ const turnSeconds = new Histogram({
   registers: [],
 });
 
+/**
+ * `lumina_voice_segment_final_seconds`: per segment, the time from the pause that closed it (the
+ * speech detector's segment silence, or the end of the turn) to its final text sent.
+ */
+const segmentFinalSeconds = new Histogram({
+  name: 'lumina_voice_segment_final_seconds',
+  help: 'Voice segments: seconds from the pause that ended a segment to its final transcript',
+  buckets: [0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 1, 2.5],
+  registers: [],
+});
+
 export function registerVoiceMetrics(registry: Registry): void {
   registry.registerMetric(turnSeconds);
+  registry.registerMetric(segmentFinalSeconds);
+}
+
+export function observeSegmentFinal(ms: number): void {
+  segmentFinalSeconds.observe(Math.max(0, ms) / 1000);
 }
 
 export function observeTurnTiming(timing: TurnTiming): void {

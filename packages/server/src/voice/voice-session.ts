@@ -25,6 +25,7 @@ export type VoiceEvent =
     }
   | { type: 'vad'; speaking: boolean }
   | { type: 'partial_transcript'; text: string }
+  | { type: 'segment_transcript'; index: number; text: string; turnText: string }
   | { type: 'final_transcript'; text: string; messageId: string }
   | { type: 'assistant_delta'; text: string; messageId: string }
   | { type: 'tts_start'; sampleRate: number; messageId: string }
@@ -43,11 +44,15 @@ export interface VoiceSessionDeps {
   /** JSON events and binary audio to the client (the route applies backpressure). */
   send: (event: VoiceEvent | Int16Array) => void;
   endpointing?: Partial<EndpointingOptions>;
+  /** The longest a hypothesis goes unrepeated while speech is heard (default 200 ms; SpeechToText). */
+  partialIntervalMs?: number;
   /** Data frames one processor may hold before the oldest is dropped (default 200: 20 s of 100 ms packets). */
   maxQueued?: number;
   /** How long to wait for `playback {playedMs}` after an interruption before estimating it (default 1,500 ms). */
   playbackReportWaitMs?: number;
   onTiming?: (timing: TurnTiming) => void;
+  /** A segment's final text was sent: milliseconds from the pause that closed it (metrics). */
+  onSegmentFinal?: (ms: number) => void;
   /** A turn (its reply, or an interruption's cut) ended: the route may end an expired call now. */
   onTurnEnd?: () => void;
   /** A processor failed with an error the call cannot go on after (the route closes it). */
@@ -87,12 +92,15 @@ export class VoiceSession {
         id: string;
         speechEndAt: number;
         finalAt: number | null;
+        segmentAt: number | null;
         llmAt: number | null;
         ttsAt: number | null;
         reported: boolean;
       }
     | undefined;
   private cutting = 0;
+  /** When the current utterance's last segment final was sent (for its `turn_timing`). */
+  private segmentAt: number | null = null;
 
   private constructor(private readonly deps: VoiceSessionDeps) {}
 
@@ -113,7 +121,7 @@ export class VoiceSession {
           () => session.avatarSpeaking(),
           deps.endpointing,
         ),
-        new SpeechToText(deps.engines.stt),
+        new SpeechToText(deps.engines.stt, { partialIntervalMs: deps.partialIntervalMs }),
         new TurnAggregator(),
         session.chatReply,
         new SentenceChunker(),
@@ -203,17 +211,29 @@ export class VoiceSession {
       case 'partial-transcript':
         this.send({ type: 'partial_transcript', text: frame.text });
         return;
+      case 'segment-transcript':
+        this.segmentAt = frame.at;
+        this.send({
+          type: 'segment_transcript',
+          index: frame.index,
+          text: frame.text,
+          turnText: frame.turnText,
+        });
+        this.deps.onSegmentFinal?.(frame.at - frame.speechEndAt);
+        return;
       case 'final-transcript':
         if (frame.text !== '') {
           this.turn = {
             id: newId(),
             speechEndAt: frame.speechEndAt,
             finalAt: frame.at,
+            segmentAt: this.segmentAt,
             llmAt: null,
             ttsAt: null,
             reported: false,
           };
         }
+        this.segmentAt = null;
         return;
       case 'user-stored':
         if (this.turn) this.turn.id = frame.messageId;
@@ -312,6 +332,7 @@ export class VoiceSession {
     const timing: TurnTiming = {
       turnId: turn.id,
       speechEndMs: 0,
+      segmentFinalMs: since(turn.segmentAt),
       finalTranscriptMs: since(turn.finalAt),
       llmFirstTokenMs: since(turn.llmAt),
       firstTtsByteMs: since(turn.ttsAt),

@@ -39,8 +39,30 @@ export type DataFrame =
   | { kind: 'speech-start'; at: number; firstVoicedAt: number }
   /** The utterance ended (end-of-turn silence, or push-to-talk released). */
   | { kind: 'speech-stop'; at: number }
+  /**
+   * A short pause inside the utterance (`segmentSilenceMs`): the recogniser finalizes the words
+   * so far now; the turn goes on until the end-of-turn silence.
+   */
+  | { kind: 'segment-stop'; at: number }
+  /** Speech resumed after a `segment-stop`, before the turn ended: a new segment of the same turn. */
+  | { kind: 'segment-start'; at: number }
+  /** What the recogniser hears so far: the turn's finished segments and the current one's hypothesis. */
   | { kind: 'partial-transcript'; at: number; text: string }
-  /** What the recogniser heard in the utterance ('' for nothing). `speechEndAt` is the speech-stop's time. */
+  /**
+   * One segment's final words (`text`, never ''), sent as soon as the segment ends; `turnText`
+   * is every segment of the turn so far, merged. `index` counts the turn's segments from 0
+   * (segments with no words are skipped, so indexes may jump). `speechEndAt` is the time of the
+   * pause (or turn end) that closed the segment.
+   */
+  | {
+      kind: 'segment-transcript';
+      at: number;
+      index: number;
+      text: string;
+      turnText: string;
+      speechEndAt: number;
+    }
+  /** What the recogniser heard in the whole utterance (its segments merged; '' for nothing). `speechEndAt` is the speech-stop's time. */
   | { kind: 'final-transcript'; at: number; text: string; speechEndAt: number }
   /** A user turn ready for the chat engine. */
   | { kind: 'user-turn'; at: number; text: string; speechEndAt: number }

@@ -31,7 +31,11 @@ const speechSamples = (frames: Frame[]) =>
 describe('SpeechDetector (energy VAD)', () => {
   it('begins an utterance after the minimum speech, with pre-roll, and ends it after the end-of-turn silence', async () => {
     const out = await detect(join(hush(1_000), tone(800), hush(1_000)));
-    expect(kinds(out)).toEqual(['start', 'vad', 'speech-start', 'vad', 'speech-stop']);
+    // The segment ends at the short pause (its final text goes out then); the turn at the long one.
+    expect(kinds(out)).toEqual(['start', 'vad', 'speech-start', 'segment-stop', 'vad', 'speech-stop']);
+    const segment = out.find((f) => f.kind === 'segment-stop')!;
+    expect(segment.at - 1_800).toBeGreaterThanOrEqual(100);
+    expect(segment.at - 1_800).toBeLessThanOrEqual(300);
     const start = out.find((f) => f.kind === 'speech-start')!;
     const stop = out.find((f) => f.kind === 'speech-stop')!;
     // Speech from 1,000 ms to 1,800 ms; packets are 100 ms apart on the frame clock.
@@ -41,6 +45,55 @@ describe('SpeechDetector (energy VAD)', () => {
     expect(stop.at - 1_800).toBeLessThanOrEqual(600);
     // The whole tone and the pre-roll before it reach the recogniser.
     expect(speechSamples(out)).toBeGreaterThan(16 * (800 + 250));
+  });
+
+  it('a pause shorter than the end-of-turn silence splits the turn into segments; the pause is held back', async () => {
+    const out = await detect(join(hush(1_000), tone(600), hush(300), tone(600), hush(1_000)));
+    expect(kinds(out)).toEqual([
+      'start',
+      'vad',
+      'speech-start',
+      'segment-stop',
+      'segment-start',
+      'segment-stop',
+      'vad',
+      'speech-stop',
+    ]);
+    // Between segment-stop and segment-start nothing reaches the recogniser.
+    const stop = out.findIndex((f) => f.kind === 'segment-stop');
+    const resume = out.findIndex((f) => f.kind === 'segment-start');
+    expect(speechSamples(out.slice(stop, resume))).toBe(0);
+    // The pause's audio goes with the next segment as its pre-roll: nothing of the speech is lost.
+    expect(speechSamples(out)).toBeGreaterThan(16 * (600 + 300 + 600));
+    const resumed = out[resume]!;
+    expect(resumed.at).toBeGreaterThanOrEqual(1_900);
+    expect(resumed.at).toBeLessThanOrEqual(2_000);
+  });
+
+  it('segmentSilenceMs 0 (or not below the end-of-turn silence) keeps one segment per turn', async () => {
+    for (const segmentSilenceMs of [0, 450]) {
+      const detector = new SpeechDetector(await vad.open(), vad.frameSamples, () => false, {
+        segmentSilenceMs,
+      });
+      const out = await runProcessor(detector, [
+        { kind: 'start', at: 0, sampleRate: 16_000, mode: 'hands_free' },
+        ...packets(join(hush(1_000), tone(600), hush(300), tone(600), hush(1_000))),
+      ]);
+      expect(kinds(out)).toEqual(['start', 'vad', 'speech-start', 'vad', 'speech-stop']);
+    }
+  });
+
+  it('a longer end-of-turn silence keeps pauses inside one turn', async () => {
+    const detector = new SpeechDetector(await vad.open(), vad.frameSamples, () => false, {
+      endSilenceMs: 900,
+      segmentSilenceMs: 200,
+    });
+    const out = await runProcessor(detector, [
+      { kind: 'start', at: 0, sampleRate: 16_000, mode: 'hands_free' },
+      ...packets(join(hush(1_000), tone(600), hush(700), tone(600), hush(1_500))),
+    ]);
+    expect(kinds(out).filter((k) => k === 'speech-stop')).toHaveLength(1);
+    expect(kinds(out).filter((k) => k === 'segment-stop')).toHaveLength(2);
   });
 
   it('ignores a cough shorter than the minimum speech', async () => {

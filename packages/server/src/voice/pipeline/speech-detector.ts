@@ -14,6 +14,13 @@ export interface EndpointingOptions {
   bargeInMs: number;
   /** Silence that ends the turn (default 450 ms). */
   endSilenceMs: number;
+  /**
+   * Silence inside an utterance after which the recogniser finalizes the words so far (a
+   * segment), while the turn waits for `endSilenceMs` (default 160 ms). Speech that resumes
+   * before the turn ends starts the next segment of the same turn. 0, or a value not below
+   * `endSilenceMs`, turns segments off (one segment per turn, final at the turn's end).
+   */
+  segmentSilenceMs: number;
   /** Unvoiced audio that abandons a candidate utterance shorter than `minSpeechMs` (default 150 ms). */
   candidateGapMs: number;
   /** Audio before the first voiced frame handed to the recogniser, so the first word is whole (default 300 ms). */
@@ -28,6 +35,7 @@ export const DEFAULT_ENDPOINTING: EndpointingOptions = {
   minSpeechMs: 200,
   bargeInMs: 60,
   endSilenceMs: 450,
+  segmentSilenceMs: 160,
   candidateGapMs: 150,
   preRollMs: 300,
   maxUtteranceMs: 30_000,
@@ -39,6 +47,12 @@ export const DEFAULT_ENDPOINTING: EndpointingOptions = {
  * with the first audio and ends with `end-of-utterance` (the button released). Voiced audio while
  * `avatarSpeaking()` pushes an `interruption` (barge-in) after `bargeInMs`, before the utterance
  * is confirmed. Passes on: `vad`, `speech-start`, `speech-audio` (pre-roll first), `speech-stop`.
+ *
+ * Segments (hands-free): after `segmentSilenceMs` of silence inside an utterance it pushes
+ * `segment-stop` (the recogniser finalizes what it heard) and holds the silence that follows;
+ * if a voiced frame comes before `endSilenceMs`, `segment-start` and the held silence (up to
+ * the pre-roll) go first, then the speech — the same turn goes on. Push-to-talk has one segment
+ * per press: the release ends segment and turn together.
  */
 export class SpeechDetector implements Processor {
   readonly name = 'speech-detector';
@@ -54,6 +68,8 @@ export class SpeechDetector implements Processor {
   private utteranceMs = 0;
   private firstVoicedAt = 0;
   private interrupted = false;
+  /** Inside an utterance, after a `segment-stop`: the pause's frames are held, not sent. */
+  private paused = false;
 
   constructor(
     private readonly vad: VadDetector,
@@ -92,6 +108,7 @@ export class SpeechDetector implements Processor {
 
   private reset() {
     this.state = 'silence';
+    this.paused = false;
     this.held = [];
     this.voicedMs = 0;
     this.silenceMs = 0;
@@ -127,10 +144,35 @@ export class SpeechDetector implements Processor {
     const probability = this.vad.process(frame);
     const o = this.options;
     if (this.state === 'speech') {
-      push({ kind: 'speech-audio', at, samples: frame });
       this.utteranceMs += this.frameMs;
+      if (this.paused && probability >= o.startThreshold) {
+        // Speech again before the turn ended: the next segment, with the pause as its pre-roll.
+        this.paused = false;
+        push({ kind: 'segment-start', at });
+        this.held.push(frame);
+        push({ kind: 'speech-audio', at, samples: concat(this.held) });
+        this.held = [];
+      } else if (this.paused) {
+        this.held.push(frame);
+        const keep = Math.ceil(o.preRollMs / this.frameMs);
+        if (this.held.length > keep) this.held.splice(0, this.held.length - keep);
+      } else {
+        push({ kind: 'speech-audio', at, samples: frame });
+      }
       this.silenceMs = probability < o.stopThreshold ? this.silenceMs + this.frameMs : 0;
-      if (this.silenceMs >= o.endSilenceMs || this.utteranceMs >= o.maxUtteranceMs) this.stop(push, at);
+      if (this.silenceMs >= o.endSilenceMs || this.utteranceMs >= o.maxUtteranceMs) {
+        this.stop(push, at);
+        return;
+      }
+      if (
+        !this.paused &&
+        o.segmentSilenceMs > 0 &&
+        o.segmentSilenceMs < o.endSilenceMs &&
+        this.silenceMs >= o.segmentSilenceMs
+      ) {
+        this.paused = true;
+        push({ kind: 'segment-stop', at });
+      }
       return;
     }
     this.held.push(frame);
@@ -175,6 +217,7 @@ export class SpeechDetector implements Processor {
     push({ kind: 'vad', at, speaking: false });
     push({ kind: 'speech-stop', at });
     this.state = 'silence';
+    this.paused = false;
     this.held = [];
     this.voicedMs = 0;
     this.silenceMs = 0;
