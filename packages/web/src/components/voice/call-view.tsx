@@ -376,15 +376,33 @@ function Transcript({ state, avatarName }: { state: CallState; avatarName: strin
           {state.reply!.text}
         </Line>
       ) : null}
-      {state.partial ? (
+      {state.partial || state.heard ? (
         <Line who="You" mine live>
-          <span className="text-ink-muted italic" data-testid="partial-transcript">
-            {state.partial}
-          </span>
+          <LiveWords heard={state.heard} partial={state.partial} />
         </Line>
       ) : null}
       <div ref={end} />
     </section>
+  );
+}
+
+/**
+ * The person's words as they speak: the recogniser's final words (segments sent at short pauses)
+ * in plain ink, the rest — its current guess, which may still change — muted.
+ */
+export function LiveWords({ heard, partial }: { heard: string; partial: string }) {
+  const merged = partial.startsWith(heard) ? partial : heard;
+  const guess = merged.slice(heard.length).trim();
+  return (
+    <>
+      {heard ? <span data-testid="heard-transcript">{heard}</span> : null}
+      {heard && guess ? ' ' : null}
+      {guess ? (
+        <span className="text-ink-muted italic" data-testid="partial-transcript">
+          {guess}
+        </span>
+      ) : null}
+    </>
   );
 }
 

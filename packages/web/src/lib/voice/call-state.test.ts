@@ -181,6 +181,62 @@ describe('the call state', () => {
   });
 });
 
+describe('segment finals', () => {
+  it('merges segment finals into the live words of one turn until the turn is stored', () => {
+    let state = run([ready, server({ type: 'vad', speaking: true })]);
+    state = run([server({ type: 'partial_transcript', text: 'what time' })], state);
+    expect(state).toMatchObject({ heard: '', partial: 'what time' });
+    state = run(
+      [
+        server({
+          type: 'segment_transcript',
+          index: 0,
+          text: 'what time is it',
+          turnText: 'what time is it',
+        }),
+      ],
+      state,
+    );
+    // Final words at the pause, before the turn ended: still hearing, no turn stored yet.
+    expect(state).toMatchObject({ phase: 'hearing', heard: 'what time is it', partial: 'what time is it' });
+    expect(state.turns).toEqual([]);
+    state = run([server({ type: 'partial_transcript', text: 'what time is it good' })], state);
+    expect(state).toMatchObject({ heard: 'what time is it', partial: 'what time is it good' });
+    // A segment final that comes after the next segment's first partial keeps that partial.
+    state = run(
+      [
+        server({ type: 'partial_transcript', text: 'what time is it good morning' }),
+        server({
+          type: 'segment_transcript',
+          index: 1,
+          text: 'good morning',
+          turnText: 'what time is it good morning',
+        }),
+      ],
+      state,
+    );
+    expect(state).toMatchObject({
+      heard: 'what time is it good morning',
+      partial: 'what time is it good morning',
+    });
+    state = run(
+      [server({ type: 'final_transcript', text: 'what time is it good morning', messageId: 'u1' })],
+      state,
+    );
+    expect(state).toMatchObject({ phase: 'thinking', heard: '', partial: '' });
+    expect(state.turns).toEqual([{ id: 'u1', role: 'user', text: 'what time is it good morning' }]);
+  });
+
+  it('a segment final replaces an older guess that does not match it', () => {
+    const state = run([
+      ready,
+      server({ type: 'partial_transcript', text: 'what tie' }),
+      server({ type: 'segment_transcript', index: 0, text: 'what time', turnText: 'what time' }),
+    ]);
+    expect(state).toMatchObject({ heard: 'what time', partial: 'what time' });
+  });
+});
+
 describe('describeTiming', () => {
   it('reads voice-to-voice latency from turn_timing, with its parts', () => {
     expect(describeTiming(null)).toEqual({ total: null, parts: [] });
@@ -194,5 +250,21 @@ describe('describeTiming', () => {
         firstAudioSentMs: 455.6,
       }),
     ).toEqual({ total: 456, parts: ['transcript 180 ms', 'first word 390 ms', 'first audio 452 ms'] });
+    expect(
+      describeTiming({
+        turnId: 't',
+        speechEndMs: 0,
+        segmentFinalMs: -251.2,
+        finalTranscriptMs: 12,
+        llmFirstTokenMs: 300,
+        firstTtsByteMs: 350,
+        firstAudioSentMs: 352,
+      }).parts,
+    ).toEqual([
+      'words final 251 ms before the turn ended',
+      'transcript 12 ms',
+      'first word 300 ms',
+      'first audio 350 ms',
+    ]);
   });
 });

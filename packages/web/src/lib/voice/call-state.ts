@@ -29,8 +29,13 @@ export interface CallState {
   muted: boolean;
   /** Push-to-talk is held down. */
   talking: boolean;
-  /** What is understood of the person's current utterance so far. */
+  /** What is understood of the person's current utterance so far (final words and the live guess). */
   partial: string;
+  /**
+   * The words of the current utterance the recogniser has made final (its segments so far, sent
+   * at short pauses); `partial` starts with them. Cleared when the turn is stored.
+   */
+  heard: string;
   /** The finished turns of this call, oldest first. */
   turns: CallTurn[];
   /** The reply being written and spoken now. */
@@ -61,6 +66,7 @@ export function initialCallState(mode: CallMode = 'hands_free'): CallState {
     muted: false,
     talking: false,
     partial: '',
+    heard: '',
     turns: [],
     reply: null,
     timing: null,
@@ -137,11 +143,20 @@ function onServerMessage(state: CallState, message: ServerMessage): CallState {
         partial: message.text,
         phase: state.phase === 'listening' ? 'hearing' : state.phase,
       };
+    case 'segment_transcript':
+      return {
+        ...state,
+        heard: message.turnText,
+        // A partial that went further (the next segment already heard) stays.
+        partial: state.partial.startsWith(message.turnText) ? state.partial : message.turnText,
+        phase: state.phase === 'listening' ? 'hearing' : state.phase,
+      };
     case 'final_transcript':
       return {
         ...state,
         phase: 'thinking',
         partial: '',
+        heard: '',
         reply: null,
         turns: [...state.turns, { id: message.messageId, role: 'user', text: message.text }],
       };
@@ -201,6 +216,11 @@ function onServerMessage(state: CallState, message: ServerMessage): CallState {
 export function describeTiming(timing: TurnTiming | null): { total: number | null; parts: string[] } {
   if (!timing) return { total: null, parts: [] };
   const parts: string[] = [];
+  // The words were final at the last short pause: usually before the turn ended (negative).
+  if (timing.segmentFinalMs != null) {
+    const ms = Math.round(timing.segmentFinalMs);
+    parts.push(ms < 0 ? `words final ${-ms} ms before the turn ended` : `words final ${ms} ms`);
+  }
   if (timing.finalTranscriptMs != null) parts.push(`transcript ${Math.round(timing.finalTranscriptMs)} ms`);
   if (timing.llmFirstTokenMs != null) parts.push(`first word ${Math.round(timing.llmFirstTokenMs)} ms`);
   if (timing.firstTtsByteMs != null) parts.push(`first audio ${Math.round(timing.firstTtsByteMs)} ms`);

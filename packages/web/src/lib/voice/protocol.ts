@@ -16,6 +16,8 @@ export type ClientMessage =
 export interface TurnTiming {
   turnId: string;
   speechEndMs: number | null;
+  /** The turn's last segment final, from the end of the turn: negative when it came before (newer servers). */
+  segmentFinalMs?: number | null;
   finalTranscriptMs: number | null;
   llmFirstTokenMs: number | null;
   firstTtsByteMs: number | null;
@@ -36,7 +38,10 @@ export type ServerMessage =
       engines: { vad: string; stt: string; tts: string };
     }
   | { type: 'vad'; speaking: boolean }
+  /** The turn so far: its final segments and the recogniser's current hypothesis. */
   | { type: 'partial_transcript'; text: string }
+  /** A segment's final words, sent at a short pause; `turnText` is the turn's final words so far. */
+  | { type: 'segment_transcript'; index: number; text: string; turnText: string }
   | { type: 'final_transcript'; text: string; messageId: string }
   | { type: 'assistant_delta'; text: string; messageId?: string }
   | { type: 'tts_start'; sampleRate: number; messageId?: string }
@@ -51,6 +56,7 @@ const KNOWN = new Set<ServerMessage['type']>([
   'ready',
   'vad',
   'partial_transcript',
+  'segment_transcript',
   'final_transcript',
   'assistant_delta',
   'tts_start',
