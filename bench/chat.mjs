@@ -11,6 +11,7 @@
 // concurrent and --modes pglite,postgres (a part of the run, when working on one figure);
 // BENCH_INTERVAL=0 sends the concurrent streams' tokens at once (what the 200 starts alone cost);
 // BENCH_MEMORY=off turns the bench user's memory off (default on, as for a new user);
+// BENCH_KEEP_DB=1 keeps the PostgreSQL database for a look at its plans afterwards;
 // BENCH_SERVER_NODE_ARGS passes Node options to the server (e.g. "--cpu-prof --cpu-prof-dir=<dir>").
 import { inPostgresMode, progress, runAsMain } from './lib/common.mjs';
 import { withCpuUsage } from './lib/load.mjs';

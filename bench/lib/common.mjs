@@ -81,7 +81,8 @@ export function ensureBuilt() {
 
 /**
  * Creates a throw-away database on the PostgreSQL server behind `adminUrl`, runs `fn(url)` with
- * its URL, and drops it afterwards (also when `fn` throws).
+ * its URL, and drops it afterwards (also when `fn` throws). BENCH_KEEP_DB=1 keeps it (its name is
+ * printed on stderr), to look at its plans and statistics after a run.
  */
 export async function withPostgresDatabase(adminUrl, fn) {
   // pg is a dependency of the server package; resolve it from there so hoisting does not matter.
@@ -96,7 +97,8 @@ export async function withPostgresDatabase(adminUrl, fn) {
     try {
       return await fn(url.toString());
     } finally {
-      await admin.query(`drop database if exists ${name} with (force)`);
+      if (process.env.BENCH_KEEP_DB === '1') progress(`kept database ${name}`);
+      else await admin.query(`drop database if exists ${name} with (force)`);
     }
   } finally {
     await admin.end();

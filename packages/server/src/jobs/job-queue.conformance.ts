@@ -193,6 +193,44 @@ export function jobQueueConformance(open: () => Promise<JobQueueBackend>) {
     await expect(queue.retry('0190a8a4-0000-7000-8000-000000000000')).rejects.toBeInstanceOf(AppError);
   });
 
+  it('hands waiting jobs to a batch handler together; each completes or fails on its own', async () => {
+    const batches: Array<Array<{ n: number; attempt: number }>> = [];
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const define = (q: JobQueue) =>
+      q.register('conf-batch', {
+        schema: item,
+        retryLimit: 1,
+        backoff: { delayMs: 0 },
+        batch: {
+          size: 3,
+          handler: async (jobs) => {
+            batches.push(jobs.map((job) => ({ n: job.data.n, attempt: job.attempt })));
+            await gate;
+            // n = 4 fails its first attempt only; its neighbours complete.
+            const failing = jobs.filter((job) => job.data.n === 4 && job.attempt === 1);
+            return new Map(failing.map((job) => [job.id, new Error('not yet')]));
+          },
+        },
+      });
+    // The first batch holds the only slot while the others are stored: they wait together.
+    const queue = await queueWith(define);
+    await queue.enqueue('conf-batch', { n: 1 });
+    await waitFor(() => batches.length === 1, 'the first batch');
+    for (const n of [2, 3, 4, 5]) await queue.enqueue('conf-batch', { n });
+    release();
+    await waitFor(async () => (await statsOf(queue, 'conf-batch'))?.completed === 5, 'every job to complete');
+    // At most `size` at a time, every job handed over, the failed one again as its second attempt.
+    expect(batches.every((b) => b.length >= 1 && b.length <= 3)).toBe(true);
+    expect(batches[1]).toHaveLength(3);
+    const handed = batches.flat();
+    expect(handed.map((j) => j.n).sort()).toEqual([1, 2, 3, 4, 4, 5]);
+    expect(handed.filter((j) => j.n === 4).map((j) => j.attempt)).toEqual([1, 2]);
+    expect((await statsOf(queue, 'conf-batch'))?.failed).toBe(0);
+  });
+
   it('keeps one waiting job per key in a unique queue, across instances', async () => {
     let release = () => {};
     const gate = new Promise<void>((resolve) => {

@@ -41,9 +41,44 @@ export interface JobQueue {
   stop(options?: { drainMs?: number }): Promise<void>;
 }
 
-export interface JobDefinition<S extends z.ZodType> {
+/**
+ * A job name's definition: its data schema, how it is retried, and either a `handler` that works
+ * one job at a time or a `batch` handler that takes several waiting jobs at once.
+ */
+export type JobDefinition<S extends z.ZodType> = JobOptions<S> &
+  (
+    | { handler: (data: z.output<S>, context: JobContext) => Promise<void>; batch?: never }
+    | { batch: BatchDefinition<S>; handler?: never }
+  );
+
+/**
+ * Several waiting jobs in one call (one fetch and one completion for all of them), for work that
+ * is cheaper together, e.g. one model call for the exchanges of one conversation. Each job still
+ * completes or fails on its own; `timeoutMs` and the lease cover the whole batch.
+ */
+export interface BatchDefinition<S extends z.ZodType> {
+  /** Jobs handed over at once, at most (at least 1). */
+  size: number;
+  /**
+   * Works the jobs (their data validated; a job whose data does not parse fails alone and is not
+   * handed over). Answers the jobs that failed, by id, with their errors (an empty map: none);
+   * the rest complete. Throwing fails them all (each is retried per `retryLimit`).
+   */
+  handler: (
+    jobs: BatchJob<z.output<S>>[],
+    context: { signal: AbortSignal },
+  ) => Promise<ReadonlyMap<string, Error>>;
+}
+
+export interface BatchJob<T> {
+  id: string;
+  data: T;
+  /** 1 for the first attempt. */
+  attempt: number;
+}
+
+export interface JobOptions<S extends z.ZodType> {
   schema: S;
-  handler: (data: z.output<S>, context: JobContext) => Promise<void>;
   /** Attempts after the first one (default 3). */
   retryLimit?: number;
   /**
@@ -56,7 +91,7 @@ export interface JobDefinition<S extends z.ZodType> {
    * fails. A process that dies holding the job loses it a second later (the lease).
    */
   timeoutMs?: number;
-  /** Jobs of this name one process works at the same time (default 1). */
+  /** Jobs (or batches) of this name one process works at the same time (default 1). */
   concurrency?: number;
   /**
    * At most one waiting and one running job per `singletonKey` (a job without a key shares the

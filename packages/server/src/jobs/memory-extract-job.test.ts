@@ -237,6 +237,87 @@ describeStorage('memory extraction job (%s)', (mode) => {
     );
   }, 90_000);
 
+  it('a burst of exchanges waiting together is read in one call; each memory keeps its own source', async () => {
+    const c = await chat('burst@example.org');
+    let release = () => {};
+    model.holdExtraction = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const calls = () => model.requests.filter((r) => r.body?.format?.properties?.memories);
+    const before = calls().length;
+    const start = await done();
+    // The first exchanges' jobs take both worker slots and wait on the model; the others queue.
+    const said = [
+      'I have a dog called Rex.',
+      'Nice weather today.',
+      'My daughter Mia starts school on Monday.',
+      'I am allergic to peanuts.',
+      'Thanks, that is all.',
+    ];
+    const userMessageIds: string[] = [];
+    for (const content of said) {
+      const response = await fetch(`${base}/api/conversations/${c.conversationId}/messages`, {
+        method: 'POST',
+        headers: { ...CSRF, cookie: c.cookie, 'content-type': 'application/json' },
+        body: JSON.stringify({ content, parentId: c.leafId }),
+      });
+      expect(response.status).toBe(200);
+      c.leafId = response.headers.get('x-lumina-reply-id')!;
+      await response.text();
+      const branch = await createMessageRepository(storage.db).branch(c.userId, c.leafId);
+      userMessageIds.push(branch.findLast((m) => m.role === 'user')!.id);
+    }
+    // The calls held now (the first exchanges' jobs, one or two) stop arriving; the rest wait.
+    let seen = -1;
+    for (let i = 0; i < 100 && (calls().length === before || calls().length !== seen); i++) {
+      seen = calls().length;
+      await new Promise((r) => setTimeout(r, 700));
+    }
+    const held = calls().slice(before);
+    expect(held.length).toBeGreaterThanOrEqual(1);
+    const remaining = said.filter(
+      (text) => !held.some((r) => JSON.stringify(r.body.messages).includes(text)),
+    );
+    expect(remaining).toEqual(said.slice(said.length - remaining.length));
+    expect(remaining).toContain(said[2]);
+    for (const _ of held) model.extraction.push({ object: { memories: [] } });
+    model.extraction.push({
+      object: {
+        memories: [
+          {
+            exchange: remaining.indexOf(said[2]!) + 1,
+            ...memory('profile', "The user's daughter is called Mia.", 0.9),
+          },
+          {
+            exchange: remaining.indexOf(said[3]!) + 1,
+            ...memory('fact', 'The user is allergic to peanuts.', 0.95),
+          },
+        ],
+      },
+    });
+    model.holdExtraction = null;
+    release();
+    for (let i = 0; i < 300; i++) {
+      const now = await done();
+      if (now.completed + now.failed >= start.completed + start.failed + 5) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(await done()).toMatchObject({ completed: start.completed + 5, failed: start.failed });
+    // Two or three calls for five exchanges: the waiting ones were read together.
+    const made = calls().slice(before);
+    expect(made).toHaveLength(held.length + 1);
+    const batch = made.at(-1)!.body.messages[1].content as string;
+    expect(batch).toContain(`NEW exchange 1 of ${remaining.length}`);
+    expect(batch).toContain('Thanks, that is all.');
+    expect(made.at(-1)!.body.format.properties.memories.items.required).toContain('exchange');
+    const items = await current(c.userId);
+    expect(Object.fromEntries(items.map((m) => [m.content, m.sourceMessageIds]))).toEqual({
+      "The user's daughter is called Mia.": [userMessageIds[2]],
+      'The user is allergic to peanuts.': [userMessageIds[3]],
+    });
+    expect(lastReport()).toMatchObject({ exchanges: remaining.length, added: 2 });
+  }, 60_000);
+
   it('junk only, or an answer that breaks the schema: nothing stored, the job does not fail', async () => {
     const c = await chat('junk@example.org');
     model.extraction.push({

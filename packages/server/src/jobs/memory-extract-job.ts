@@ -1,13 +1,17 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { z } from 'zod';
 import type { Database } from '../db/database.js';
+import type { Avatar } from '../domain/avatar.js';
+import type { Conversation } from '../domain/conversation.js';
 import type { MemoryCandidate, MemoryItem, MemoryScope, UserMemorySettings } from '../domain/memory.js';
 import { storedAvatarId } from '../domain/memory.js';
+import type { Message } from '../domain/message.js';
 import {
   type ExtractionTurn,
   extractMemories,
   filterCandidates,
   type JunkReason,
+  MAX_EXCHANGES,
   type ObjectModels,
 } from '../memory/extract-memories.js';
 import { commandMemory, forgetMatches, parseMemoryCommand } from '../memory/memory-commands.js';
@@ -32,7 +36,7 @@ import {
 } from '../repositories/memory-search.repository.js';
 import { createMessageRepository } from '../repositories/message.repository.js';
 import { BACKGROUND_JOBS } from './background-jobs.js';
-import type { JobQueue } from './job-queue.js';
+import type { BatchJob, JobQueue } from './job-queue.js';
 
 export const memoryExtractJobData = z.object({
   userId: z.uuid(),
@@ -76,6 +80,8 @@ export interface MemoryExtractDeps {
 export interface MemoryExtractionReport {
   /** Why nothing was looked at, when so. */
   skipped: null | 'gone' | 'not_finished' | 'memory_off' | 'avatar_memory_off' | 'incognito';
+  /** Exchanges read (a user message and its reply each). */
+  exchanges: number;
   command: 'remember' | 'forget' | null;
   /** The model's answer did not fit the schema: nothing from it was stored. */
   badOutput: string | null;
@@ -97,44 +103,79 @@ export function enqueueMemoryExtraction(
   return jobs.enqueue(BACKGROUND_JOBS.memoryExtract, data);
 }
 
+/** Jobs one worker takes at once: those of one conversation share one extraction call. */
+export const EXTRACTION_BATCH = 8;
+
 /**
  * Registers `memory-extract`: after each finished exchange, the user's "remember that …" /
  * "forget that …" and what the memory model finds worth keeping are compared with the avatar's
- * memories and stored (memory/). A model that fails for a passing reason fails the attempt, and
- * the queue retries with back-off; an answer that breaks the schema is logged and stored nowhere.
+ * memories and stored (memory/). Waiting jobs are taken together ({@link EXTRACTION_BATCH}), and
+ * the exchanges of one conversation are read in one model call: a conversation answered turn
+ * after turn faster than extraction runs costs one call per burst, not one per exchange. A model
+ * that fails for a passing reason fails that conversation's jobs, and the queue retries them with
+ * back-off; an answer that breaks the schema is logged and stored nowhere.
  */
 export function registerMemoryExtractJob(jobs: JobQueue, deps: MemoryExtractDeps): void {
   jobs.register(BACKGROUND_JOBS.memoryExtract, {
     schema: memoryExtractJobData,
     retryLimit: 3,
     backoff: { delayMs: 5_000, exponential: true },
-    timeoutMs: 180_000,
+    // For the whole batch: up to EXTRACTION_BATCH conversations, one after the other.
+    timeoutMs: 300_000,
     concurrency: 2,
-    handler: async (data, { signal }) => {
-      await deps.waitForQuiet?.(signal);
-      signal.throwIfAborted();
-      const report = await runMemoryExtraction(deps, data, signal);
-      if (report.skipped) return;
-      deps.log.info(
-        {
-          conversationId: data.conversationId,
-          replyId: data.replyId,
-          command: report.command,
-          added: report.added.length,
-          updated: report.updated.length,
-          invalidated: report.invalidated.length,
-          noop: report.noop,
-          rejected: report.rejected,
-          ...(report.badOutput ? { badOutput: report.badOutput } : {}),
-        },
-        'memory extraction',
-      );
+    batch: {
+      size: EXTRACTION_BATCH,
+      handler: async (batch, { signal }) => {
+        await deps.waitForQuiet?.(signal);
+        signal.throwIfAborted();
+        const failed = new Map<string, Error>();
+        for (const group of byConversation(batch)) {
+          const { userId, conversationId } = group[0]!.data;
+          const replyIds = group.map((job) => job.data.replyId);
+          try {
+            const report = await runMemoryExtraction(deps, { userId, conversationId, replyIds }, signal);
+            if (report.skipped) continue;
+            deps.log.info(
+              {
+                conversationId,
+                replyIds,
+                exchanges: report.exchanges,
+                command: report.command,
+                added: report.added.length,
+                updated: report.updated.length,
+                invalidated: report.invalidated.length,
+                noop: report.noop,
+                rejected: report.rejected,
+                ...(report.badOutput ? { badOutput: report.badOutput } : {}),
+              },
+              'memory extraction',
+            );
+          } catch (err) {
+            const error = err instanceof Error ? err : new Error(String(err));
+            for (const job of group) failed.set(job.id, error);
+          }
+        }
+        return failed;
+      },
     },
   });
 }
 
+/** The batch's jobs per conversation (and user), in the order they were queued. */
+function byConversation(batch: BatchJob<MemoryExtractJobData>[]): BatchJob<MemoryExtractJobData>[][] {
+  const groups = new Map<string, BatchJob<MemoryExtractJobData>[]>();
+  for (const job of batch) {
+    const key = `${job.data.userId}/${job.data.conversationId}`;
+    const group = groups.get(key);
+    if (group) group.push(job);
+    else groups.set(key, [job]);
+  }
+  return [...groups.values()];
+}
+
 const emptyReport = (skipped: MemoryExtractionReport['skipped']): MemoryExtractionReport => ({
   skipped,
+  exchanges: 0,
   command: null,
   badOutput: null,
   rejected: {},
@@ -144,39 +185,124 @@ const emptyReport = (skipped: MemoryExtractionReport['skipped']): MemoryExtracti
   noop: 0,
 });
 
-/** The extraction of one reply (the job's work, callable on its own for measurements). */
+/** What to extract from: finished replies of one conversation (oldest first), each with its exchange. */
+export interface MemoryExtractionRequest {
+  userId: string;
+  conversationId: string;
+  replyIds: string[];
+}
+
+/** A finished reply and the user message it answered, with the branch up to the reply. */
+interface Exchange {
+  message: Message;
+  reply: Message;
+  branch: Message[];
+  messageIndex: number;
+}
+
+/**
+ * The extraction of a conversation's finished replies (the job's work, callable on its own for
+ * measurements): each reply with the user message it answers; replies to the same message (a
+ * regenerated answer) count once, with the newest reply.
+ */
 export async function runMemoryExtraction(
   deps: MemoryExtractDeps,
-  { userId, conversationId, replyId }: MemoryExtractJobData,
+  request: MemoryExtractionRequest | MemoryExtractJobData,
   signal?: AbortSignal,
 ): Promise<MemoryExtractionReport> {
+  const { userId, conversationId } = request;
+  const replyIds = 'replyIds' in request ? request.replyIds : [request.replyId];
   const conversation = await createConversationRepository(deps.db).findOwned(userId, conversationId);
   if (!conversation) return emptyReport('gone');
   // An incognito conversation leaves nothing behind (issue 13, point 8).
   if (conversation.incognito) return emptyReport('incognito');
-  const branch = await createMessageRepository(deps.db).branch(userId, replyId);
-  const reply = branch.at(-1);
-  if (!reply || reply.id !== replyId || reply.conversationId !== conversationId) return emptyReport('gone');
-  if (reply.role !== 'assistant' || reply.status !== 'complete') return emptyReport('not_finished');
-  const messageIndex = branch.findLastIndex((m) => m.role === 'user');
-  const message = branch[messageIndex];
-  if (!message || message.content.trim() === '') return emptyReport('not_finished');
 
-  // The avatar that spoke the reply (in a group conversation, not always the conversation's own):
-  // its memory policy says whether and where the exchange is remembered.
-  const avatar = await createAvatarRepository(deps.db).findVisible(
-    userId,
-    reply.speakerAvatarId ?? conversation.avatarId,
+  // The newest reply's branch usually holds the others (a conversation answered turn after turn):
+  // one statement for the lot; a reply on another branch reads its own.
+  const messageRows = createMessageRepository(deps.db);
+  const branches: Message[][] = [];
+  async function branchTo(replyId: string): Promise<Message[]> {
+    for (const branch of branches) {
+      const index = branch.findIndex((m) => m.id === replyId);
+      if (index !== -1) return branch.slice(0, index + 1);
+    }
+    const branch = await messageRows.branch(userId, replyId);
+    branches.push(branch);
+    return branch;
+  }
+  const ordered = [...new Set(replyIds)];
+  if (ordered.length > 1) await branchTo(ordered.at(-1)!);
+  const byMessage = new Map<string, Exchange>();
+  let why: MemoryExtractionReport['skipped'] = 'gone';
+  for (const replyId of ordered) {
+    const branch = await branchTo(replyId);
+    const reply = branch.at(-1);
+    if (!reply || reply.id !== replyId || reply.conversationId !== conversationId) continue;
+    if (reply.role !== 'assistant' || reply.status !== 'complete') {
+      why = 'not_finished';
+      continue;
+    }
+    const messageIndex = branch.findLastIndex((m) => m.role === 'user');
+    const message = branch[messageIndex];
+    if (!message || message.content.trim() === '') {
+      why = 'not_finished';
+      continue;
+    }
+    byMessage.delete(message.id);
+    byMessage.set(message.id, { message, reply, branch, messageIndex });
+  }
+  const exchanges = [...byMessage.values()].sort(
+    (a, b) => a.message.createdAt.getTime() - b.message.createdAt.getTime(),
   );
-  if (!avatar?.memory.enabled) return emptyReport('avatar_memory_off');
+  if (exchanges.length === 0) return emptyReport(why);
+
+  // The avatar that spoke each reply (in a group conversation, not always the conversation's
+  // own): its memory policy says whether and where the exchange is remembered.
+  const perAvatar = new Map<string, Exchange[]>();
+  for (const exchange of exchanges) {
+    const avatarId = exchange.reply.speakerAvatarId ?? conversation.avatarId;
+    perAvatar.set(avatarId, [...(perAvatar.get(avatarId) ?? []), exchange]);
+  }
   const settings = await deps.memorySettings(userId);
   if (!settings.enabled) return emptyReport('memory_off');
+  const report = emptyReport('avatar_memory_off');
+  for (const [avatarId, said] of perAvatar) {
+    const avatar = await createAvatarRepository(deps.db).findVisible(userId, avatarId);
+    if (!avatar?.memory.enabled) continue;
+    report.skipped = null;
+    await extractForAvatar(deps, { userId, conversation, avatar, exchanges: said, settings, report }, signal);
+  }
 
+  // New memories need vectors, and so does the exchange itself (chat history recall): with an
+  // embedding model set, every finished exchange queues the (per-user singleton) embedding job.
+  const embeds = report.added.length + report.updated.length > 0 || settings.embeddingModel != null;
+  if (!report.skipped && embeds && deps.enqueueEmbedding) {
+    await deps
+      .enqueueEmbedding(userId)
+      .catch((err) => deps.log.warn({ err, userId }, 'queueing the embedding failed'));
+  }
+  return report;
+}
+
+/** Commands and extraction for the exchanges one avatar answered; adds to `report`. */
+async function extractForAvatar(
+  deps: MemoryExtractDeps,
+  input: {
+    userId: string;
+    conversation: Conversation;
+    avatar: Avatar;
+    exchanges: Exchange[];
+    settings: Pick<UserMemorySettings, 'extractionModel'>;
+    report: MemoryExtractionReport;
+  },
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  const { userId, conversation, avatar, report } = input;
+  const conversationId = conversation.id;
   const scope: MemoryScope = { avatarId: avatar.id, shared: avatar.memory.scope === 'shared' };
-  const model = settings.extractionModel ?? conversation.model ?? avatar.defaultModel ?? undefined;
+  const model = input.settings.extractionModel ?? conversation.model ?? avatar.defaultModel ?? undefined;
   const store = createMemoryRepository(deps.db);
-  const report = emptyReport(null);
-  const context = (origin: DecisionContext['origin']): DecisionContext => ({
+  const context = (origin: DecisionContext['origin'], message: Message): DecisionContext => ({
     ownerId: userId,
     avatarId: storedAvatarId(scope),
     origin,
@@ -205,8 +331,12 @@ export async function runMemoryExtraction(
     return bestHits(hits, text, k);
   }
 
-  /** Compares the candidates with what is stored and stores the outcome. */
-  async function decideAndApply(candidates: MemoryCandidate[], origin: DecisionContext['origin']) {
+  /** Compares the candidates with what is stored and stores the outcome, from `message`. */
+  async function decideAndApply(
+    candidates: MemoryCandidate[],
+    origin: DecisionContext['origin'],
+    message: Message,
+  ) {
     if (candidates.length === 0) return;
     const items: CandidateWithSimilar[] = [];
     for (const candidate of candidates)
@@ -218,24 +348,30 @@ export async function runMemoryExtraction(
       ...(signal ? { signal } : {}),
     });
     if (outcome.fallback)
-      deps.log.warn({ replyId, reason: outcome.fallback }, 'memory decisions fell back to add');
+      deps.log.warn({ conversationId, reason: outcome.fallback }, 'memory decisions fell back to add');
     const offered = new Map(items.flatMap((i) => i.similar.map((m) => [m.id, m] as const)));
-    merge(await applyDecisions(store, context(origin), outcome.decisions, offered));
+    merge(await applyDecisions(store, context(origin, message), outcome.decisions, offered));
   }
 
-  const command = parseMemoryCommand(message.content);
-  report.command = command?.type ?? null;
-  if (command?.type === 'forget') {
-    // Forgetting ends the matching memories, and chat history recall no longer offers the messages
-    // they were learnt from; nothing is extracted from a message that asks it.
-    const found = await similarTo(command.about, 10);
-    for (const item of forgetMatches(command.about, found)) {
-      const ended = await store.forget(userId, item.id);
-      if (ended) report.invalidated.push(ended);
+  // "remember that …" and "forget that …" first, in the order they were said.
+  const toRead: Exchange[] = [];
+  for (const exchange of input.exchanges) {
+    const { message } = exchange;
+    report.exchanges += 1;
+    const command = parseMemoryCommand(message.content);
+    if (command) report.command = command.type;
+    if (command?.type === 'forget') {
+      // Forgetting ends the matching memories, and chat history recall no longer offers the
+      // messages they were learnt from; nothing is extracted from a message that asks it.
+      const found = await similarTo(command.about, 10);
+      for (const item of forgetMatches(command.about, found)) {
+        const ended = await store.forget(userId, item.id);
+        if (ended) report.invalidated.push(ended);
+      }
+      // The request itself repeats what is to be forgotten: it is not recalled either.
+      await store.excludeFromRecall(userId, [message.id]);
+      continue;
     }
-    // The request itself repeats what is to be forgotten: it is not recalled either.
-    await store.excludeFromRecall(userId, [message.id]);
-  } else {
     if (command?.type === 'remember') {
       const candidate = await commandMemory(deps.models, {
         userId,
@@ -246,48 +382,59 @@ export async function runMemoryExtraction(
       const { kept, rejected } = candidate ? filterCandidates([candidate]) : { kept: [], rejected: [] };
       for (const r of rejected) report.rejected[r.reason] = (report.rejected[r.reason] ?? 0) + 1;
       if (!candidate) report.badOutput = 'the remembered text could not be rewritten';
-      await decideAndApply(kept, 'command');
+      await decideAndApply(kept, 'command', message);
     }
-    const turn = (m: { role: string; content: string; createdAt: Date }): ExtractionTurn => ({
-      role: m.role === 'user' ? 'user' : 'assistant',
-      content: m.content,
-      at: m.createdAt,
-    });
-    const earlier = branch
-      .slice(0, messageIndex)
+    toRead.push(exchange);
+  }
+
+  const turn = (m: { role: string; content: string; createdAt: Date }): ExtractionTurn => ({
+    role: m.role === 'user' ? 'user' : 'assistant',
+    content: m.content,
+    at: m.createdAt,
+  });
+  const profile =
+    toRead.length > 0
+      ? (await pinnedMemories(deps.db, userId, scope, PROFILE_SHOWN)).map((p) => p.content)
+      : [];
+  for (let from = 0; from < toRead.length; from += MAX_EXCHANGES) {
+    const chunk = toRead.slice(from, from + MAX_EXCHANGES);
+    const first = chunk[0]!;
+    const earlier = first.branch
+      .slice(0, first.messageIndex)
       .filter((m) => (m.role === 'user' || m.role === 'assistant') && m.content.trim() !== '')
       .slice(-EARLIER_TURNS)
       .map(turn);
-    const profile = await pinnedMemories(deps.db, userId, scope, PROFILE_SHOWN);
     const outcome = await extractMemories(deps.models, {
       userId,
       avatarId: avatar.id,
       model,
       earlier,
-      message: turn(message),
-      reply: turn(reply),
-      profile: profile.map((p) => p.content),
+      exchanges: chunk.map((e) => ({ message: turn(e.message), reply: turn(e.reply) })),
+      profile,
       ...(signal ? { signal } : {}),
     });
     if (outcome.status === 'bad_output') {
       report.badOutput = outcome.reason;
       deps.log.warn(
-        { replyId, modelId: outcome.modelId, reason: outcome.reason },
+        {
+          conversationId,
+          replyIds: chunk.map((e) => e.reply.id),
+          modelId: outcome.modelId,
+          reason: outcome.reason,
+        },
         'memory extraction answer rejected: it does not match the schema; nothing stored',
       );
-    } else {
-      for (const r of outcome.rejected) report.rejected[r.reason] = (report.rejected[r.reason] ?? 0) + 1;
-      await decideAndApply(outcome.candidates, 'extracted');
+      continue;
+    }
+    for (const r of outcome.rejected) report.rejected[r.reason] = (report.rejected[r.reason] ?? 0) + 1;
+    // Each memory is kept with the message it was said in (its source and date).
+    for (const [index, exchange] of chunk.entries()) {
+      const said = outcome.candidates.filter((c) => c.exchange === index + 1);
+      await decideAndApply(
+        said.map(({ exchange: _, ...candidate }) => candidate),
+        'extracted',
+        exchange.message,
+      );
     }
   }
-
-  // New memories need vectors, and so does the exchange itself (chat history recall): with an
-  // embedding model set, every finished exchange queues the (per-user singleton) embedding job.
-  const embeds = report.added.length + report.updated.length > 0 || settings.embeddingModel != null;
-  if (embeds && deps.enqueueEmbedding) {
-    await deps
-      .enqueueEmbedding(userId)
-      .catch((err) => deps.log.warn({ err, userId }, 'queueing the embedding failed'));
-  }
-  return report;
 }

@@ -2,7 +2,14 @@ import PgBoss from 'pg-boss';
 import type { z } from 'zod';
 import type { Database } from '../db/database.js';
 import { AppError, notFound } from '../errors.js';
-import type { EnqueueOptions, JobDefinition, JobFailure, JobQueue, QueueStats } from './job-queue.js';
+import type {
+  BatchJob,
+  EnqueueOptions,
+  JobDefinition,
+  JobFailure,
+  JobQueue,
+  QueueStats,
+} from './job-queue.js';
 import { executorFor, type SqlExecutor } from './pg-boss-executor.js';
 
 /** pg-boss keeps its tables in this schema of the server's database. */
@@ -76,56 +83,106 @@ export function createPgBossJobQueue(options: PgBossJobQueueOptions): JobQueue {
     return found;
   }
 
+  /** The signal an attempt runs under, and a promise that rejects when it aborts. */
+  function attemptLimit(timeoutMs: number): { signal: AbortSignal; aborted: Promise<never> } {
+    const signal = AbortSignal.any([stopping.signal, AbortSignal.timeout(timeoutMs)]);
+    const aborted = new Promise<never>((_, reject) => {
+      const abort = () => reject(stopReason(signal, timeoutMs));
+      if (signal.aborted) abort();
+      else signal.addEventListener('abort', abort, { once: true });
+    });
+    aborted.catch(() => {});
+    return { signal, aborted };
+  }
+
+  /** Stores each job's outcome: completions in one statement, failures one by one. */
+  async function settle(name: string, done: string[], failed: Map<string, Error>): Promise<void> {
+    try {
+      if (done.length > 0) await boss.complete(name, done);
+      for (const [id, error] of failed)
+        await boss.fail(name, id, { name: error.name, message: error.message });
+    } catch (err) {
+      // The lease runs out and the jobs are retried: nothing is lost.
+      options.log.warn(
+        { err, jobs: [...done, ...failed.keys()], queue: name },
+        'job outcome could not be stored',
+      );
+    }
+  }
+
   async function runJob(name: string, reg: Registration, job: JobRow): Promise<void> {
     const { definition } = reg;
+    const handler = definition.handler!;
     const timeoutMs = definition.timeoutMs ?? 60_000;
-    const signal = AbortSignal.any([stopping.signal, AbortSignal.timeout(timeoutMs)]);
-    let outcome: { ok: true } | { ok: false; error: Error };
+    const { signal, aborted } = attemptLimit(timeoutMs);
     try {
       const data = definition.schema.parse(job.data);
       // A handler that ignores its signal still loses the attempt at the limit.
-      await Promise.race([
-        definition.handler(data, { jobId: job.id, attempt: job.retryCount + 1, signal }),
-        new Promise<never>((_, reject) => {
-          const abort = () => reject(stopReason(signal, timeoutMs));
-          if (signal.aborted) abort();
-          else signal.addEventListener('abort', abort, { once: true });
-        }),
-      ]);
-      outcome = { ok: true };
+      await Promise.race([handler(data, { jobId: job.id, attempt: job.retryCount + 1, signal }), aborted]);
+      await settle(name, [job.id], new Map());
     } catch (err) {
-      outcome = { ok: false, error: err instanceof Error ? err : new Error(String(err)) };
+      await settle(name, [], new Map([[job.id, asError(err)]]));
     }
-    try {
-      if (outcome.ok) await boss.complete(name, job.id);
-      else await boss.fail(name, job.id, { name: outcome.error.name, message: outcome.error.message });
-    } catch (err) {
-      // The lease runs out and the job is retried: nothing is lost.
-      options.log.warn({ err, job: job.id, queue: name }, 'job outcome could not be stored');
+  }
+
+  async function runBatch(name: string, reg: Registration, rows: JobRow[]): Promise<void> {
+    const { definition } = reg;
+    const batch = definition.batch!;
+    const failed = new Map<string, Error>();
+    const jobs: BatchJob<unknown>[] = [];
+    for (const row of rows) {
+      const parsed = definition.schema.safeParse(row.data);
+      if (parsed.success) jobs.push({ id: row.id, data: parsed.data, attempt: row.retryCount + 1 });
+      else failed.set(row.id, parsed.error);
     }
+    if (jobs.length > 0) {
+      const { signal, aborted } = attemptLimit(definition.timeoutMs ?? 60_000);
+      try {
+        const answered = await Promise.race([batch.handler(jobs, { signal }), aborted]);
+        for (const job of jobs) {
+          const error = answered.get(job.id);
+          if (error) failed.set(job.id, error);
+        }
+      } catch (err) {
+        for (const job of jobs) failed.set(job.id, asError(err));
+      }
+    }
+    await settle(
+      name,
+      jobs.map((job) => job.id).filter((id) => !failed.has(id)),
+      failed,
+    );
   }
 
   async function workLoop(name: string, reg: Registration): Promise<void> {
     const concurrency = reg.definition.concurrency ?? 1;
+    const batchSize = reg.definition.batch ? Math.max(1, Math.floor(reg.definition.batch.size)) : 1;
     while (accepting) {
       const free = concurrency - reg.running.size;
       let jobs: JobRow[] = [];
-      if (free > 0) {
+      // A batch queue takes one batch per free slot; the others one job per free slot.
+      const wanted = reg.definition.batch ? (free > 0 ? batchSize : 0) : free;
+      if (wanted > 0) {
         try {
-          jobs = (await boss.fetch(name, { batchSize: free, includeMetadata: true })) as JobRow[];
+          jobs = (await boss.fetch(name, { batchSize: wanted, includeMetadata: true })) as JobRow[];
         } catch (err) {
           if (accepting) options.log.warn({ err, queue: name }, 'fetching jobs failed');
         }
       }
-      for (const job of jobs) {
-        const run = runJob(name, reg, job).finally(() => {
+      const runs = reg.definition.batch
+        ? jobs.length > 0
+          ? [() => runBatch(name, reg, jobs)]
+          : []
+        : jobs.map((job) => () => runJob(name, reg, job));
+      for (const start of runs) {
+        const run = start().finally(() => {
           reg.running.delete(run);
           reg.wake();
         });
         reg.running.add(run);
       }
       if (!accepting) break;
-      if (jobs.length === free && free > 0) continue; // there may be more
+      if (wanted > 0 && jobs.length === wanted && reg.running.size < concurrency) continue; // there may be more
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, pollIntervalMs);
         reg.wake = () => {
@@ -300,6 +357,8 @@ export function createPgBossJobQueue(options: PgBossJobQueueOptions): JobQueue {
     },
   };
 }
+
+const asError = (err: unknown): Error => (err instanceof Error ? err : new Error(String(err)));
 
 function stopReason(signal: AbortSignal, timeoutMs: number): Error {
   const reason = signal.reason as { name?: string } | undefined;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { MemoryCandidate } from '../domain/memory.js';
 import {
+  batchExtractionOutputSchema,
   extractionMessages,
   extractionOutputSchema,
   filterCandidates,
@@ -74,8 +75,12 @@ describe('the extraction request', () => {
     const at = new Date('2026-12-07T10:15:00Z');
     const messages = extractionMessages({
       earlier: [{ role: 'user', content: 'Hi there', at }],
-      message: { role: 'user', content: 'My exam is tomorrow.', at },
-      reply: { role: 'assistant', content: 'Good luck!', at },
+      exchanges: [
+        {
+          message: { role: 'user', content: 'My exam is tomorrow.', at },
+          reply: { role: 'assistant', content: 'Good luck!', at },
+        },
+      ],
       profile: ['The user prefers to be called Sam.'],
     });
     expect(messages[0]!.role).toBe('system');
@@ -84,6 +89,34 @@ describe('the extraction request', () => {
     expect(messages[1]!.content).toContain('- The user prefers to be called Sam.');
     expect(messages[1]!.content).toContain(`message time is ${messageTime(at)}`);
     expect(messageTime(at)).toBe('Monday 2026-12-07 10:15 UTC');
+  });
+
+  it('numbers several exchanges and asks for the exchange of each memory', () => {
+    const at = new Date('2026-12-07T10:15:00Z');
+    const later = new Date('2026-12-08T09:00:00Z');
+    const messages = extractionMessages({
+      earlier: [],
+      exchanges: [
+        {
+          message: { role: 'user', content: 'My exam is tomorrow.', at },
+          reply: { role: 'assistant', content: 'Good luck!', at },
+        },
+        {
+          message: { role: 'user', content: 'I passed!', at: later },
+          reply: { role: 'assistant', content: 'Congratulations!', at: later },
+        },
+      ],
+      profile: [],
+    });
+    const text = messages[1]!.content;
+    expect(text).toContain('NEW exchange 1 of 2');
+    expect(text).toContain(`"exchange": 2 on what it gives; the message time is ${messageTime(later)}`);
+    expect(text.indexOf('My exam is tomorrow.')).toBeLessThan(text.indexOf('I passed!'));
+    expect(
+      batchExtractionOutputSchema.safeParse({
+        memories: [{ kind: 'event', content: 'The user passed an exam.', importance: 0.5, confidence: 1 }],
+      }).success,
+    ).toBe(false);
   });
 
   it('the schema refuses what is not the shape', () => {

@@ -5,8 +5,9 @@ import type { ModelService } from '../services/model.service.js';
 import { isProfileContent } from './memory-commands.js';
 
 /**
- * Extraction (issue 13, point 2): from one finished exchange, the memory model proposes what is
- * worth remembering about the user, as structured output; a deterministic filter then throws
+ * Extraction (issue 13, point 2): from the finished exchanges of a conversation not read yet (one,
+ * or a few that finished together), the memory model proposes what is worth remembering about
+ * the user, as structured output; a deterministic filter then throws
  * away what peers' memory layers are known to store as junk (questions, instructions, sentences
  * about nobody, repeats, guesses). Nothing here stores anything: memory-decisions.ts does.
  */
@@ -21,17 +22,25 @@ export interface ExtractionTurn {
   at: Date;
 }
 
+/** A user message and the reply that answered it. */
+export interface ExtractionExchange {
+  message: ExtractionTurn;
+  reply: ExtractionTurn;
+}
+
 export interface ExtractionInput {
   userId: string;
   /** The avatar the conversation is with (kept with the usage record). */
   avatarId: string;
   /** The memory model (`provider/model`); undefined: the user's default chain. */
   model: string | undefined;
-  /** A few turns before the exchange, for reference only (2–4). */
+  /** A few turns before the exchanges, for reference only (2–4). */
   earlier: ExtractionTurn[];
-  /** The user's message the reply answered. */
-  message: ExtractionTurn;
-  reply: ExtractionTurn;
+  /**
+   * The exchanges to extract from, oldest first (at least one; at most {@link MAX_EXCHANGES}).
+   * With several, each memory names the exchange it comes from (`exchange`, 1-based).
+   */
+  exchanges: ExtractionExchange[];
   /** The pinned profile as stored now, so the model does not propose it again. */
   profile: string[];
   signal?: AbortSignal;
@@ -39,6 +48,8 @@ export interface ExtractionInput {
 
 /** How many candidates one exchange may give at most (more is a model rambling). */
 export const MAX_CANDIDATES = 12;
+/** Exchanges read in one extraction call, at most (the prompt stays short; more wait for the next). */
+export const MAX_EXCHANGES = 6;
 
 /** What the model must answer. The JSON Schema sent is made from it, so both always agree. */
 export const extractionOutputSchema = z.object({
@@ -54,10 +65,29 @@ export const extractionOutputSchema = z.object({
     .max(MAX_CANDIDATES),
 });
 
+/**
+ * The answer for several exchanges: each memory also names its exchange, so it is kept with the
+ * right source message and date. Required (not optional), as strict structured outputs demand.
+ */
+export const batchExtractionOutputSchema = z.object({
+  memories: z
+    .array(
+      z.object({
+        exchange: z.number().int().min(1),
+        kind: z.enum(MEMORY_KINDS),
+        content: z.string(),
+        importance: z.number().min(0).max(1),
+        confidence: z.number().min(0).max(1),
+      }),
+    )
+    .max(MAX_CANDIDATES * 2),
+});
+
 const EXTRACTION_JSON_SCHEMA = z.toJSONSchema(extractionOutputSchema, { target: 'draft-7' });
+const BATCH_EXTRACTION_JSON_SCHEMA = z.toJSONSchema(batchExtractionOutputSchema, { target: 'draft-7' });
 
 const INSTRUCTIONS = `You maintain long-term memory about a person (called "the user") who chats with an AI assistant.
-Read the LAST exchange and list what the USER states about themselves and their life that will still matter in later conversations.
+Read the NEW exchange(s) and list what the USER states about themselves and their life that will still matter in later conversations.
 
 Rules:
 - Only facts the user states about themselves, their life, people, plans and tastes. Nothing about the assistant, nothing the assistant said unless the user confirmed it.
@@ -76,16 +106,22 @@ export function messageTime(at: Date): string {
   return `${day} ${at.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
 
-/** The messages of the extraction call: the rules as system text, the exchange quoted as data. */
+/** The messages of the extraction call: the rules as system text, the exchanges quoted as data. */
 export function extractionMessages(input: Omit<ExtractionInput, 'userId' | 'avatarId' | 'model'>) {
   const quote = (turn: ExtractionTurn) =>
     `[${turn.role} — ${messageTime(turn.at)}]\n${turn.content.slice(0, 4000)}`;
+  const { exchanges } = input;
+  const single = exchanges.length === 1;
   const parts = [
     `Current profile:\n${input.profile.length ? input.profile.map((p) => `- ${p}`).join('\n') : '(empty)'}`,
     input.earlier.length
       ? `Earlier turns (for reference only; do not extract from them):\n${input.earlier.map(quote).join('\n\n')}`
       : '',
-    `LAST exchange (extract from this; the message time is ${messageTime(input.message.at)}):\n${quote(input.message)}\n\n${quote(input.reply)}`,
+    ...exchanges.map(({ message, reply }, index) =>
+      single
+        ? `NEW exchange (extract from this; the message time is ${messageTime(message.at)}):\n${quote(message)}\n\n${quote(reply)}`
+        : `NEW exchange ${index + 1} of ${exchanges.length} (extract from this; set "exchange": ${index + 1} on what it gives; the message time is ${messageTime(message.at)}):\n${quote(message)}\n\n${quote(reply)}`,
+    ),
   ];
   return [
     { role: 'system' as const, content: INSTRUCTIONS },
@@ -169,11 +205,13 @@ function junkReason(candidate: MemoryCandidate): JunkReason | null {
  * Keeps the candidates worth comparing with stored memories. A name, an important person or a
  * date the model filed under another kind becomes `profile` (pinned: always in context).
  */
-export function filterCandidates(candidates: MemoryCandidate[]): {
-  kept: MemoryCandidate[];
+export function filterCandidates<C extends MemoryCandidate>(
+  candidates: C[],
+): {
+  kept: C[];
   rejected: RejectedCandidate[];
 } {
-  const kept: MemoryCandidate[] = [];
+  const kept: C[] = [];
   const rejected: RejectedCandidate[] = [];
   const seen = new Set<string>();
   for (const raw of candidates) {
@@ -195,8 +233,11 @@ export function filterCandidates(candidates: MemoryCandidate[]): {
   return { kept, rejected };
 }
 
+/** A candidate with the exchange it was said in (1-based, in the order of `exchanges`). */
+export type ExtractedCandidate = MemoryCandidate & { exchange: number };
+
 export type ExtractionOutcome =
-  | { status: 'ok'; modelId: string; candidates: MemoryCandidate[]; rejected: RejectedCandidate[] }
+  | { status: 'ok'; modelId: string; candidates: ExtractedCandidate[]; rejected: RejectedCandidate[] }
   /** The model answered something that is not the schema: nothing is stored, the job does not retry. */
   | { status: 'bad_output'; modelId: string | null; reason: string };
 
@@ -209,11 +250,13 @@ export async function extractMemories(
   models: ObjectModels,
   input: ExtractionInput,
 ): Promise<ExtractionOutcome> {
+  if (input.exchanges.length === 0) throw new RangeError('extraction needs at least one exchange');
+  const single = input.exchanges.length === 1;
   let answer: { object: unknown; modelId: string };
   try {
     answer = await models.generateObject<unknown>(input.userId, {
       messages: extractionMessages(input),
-      schema: EXTRACTION_JSON_SCHEMA as never,
+      schema: (single ? EXTRACTION_JSON_SCHEMA : BATCH_EXTRACTION_JSON_SCHEMA) as never,
       schemaName: 'memories',
       purpose: 'memory-extraction',
       ...(input.model ? { model: input.model } : {}),
@@ -226,7 +269,9 @@ export async function extractMemories(
     throw err;
   }
   // The adapters check the JSON Schema; zod checks again, should one let a wrong answer through.
-  const checked = extractionOutputSchema.safeParse(answer.object);
+  const checked = single
+    ? extractionOutputSchema.safeParse(answer.object)
+    : batchExtractionOutputSchema.safeParse(answer.object);
   if (!checked.success) {
     const issue = checked.error.issues[0];
     return {
@@ -235,6 +280,21 @@ export async function extractMemories(
       reason: `${issue ? `/${issue.path.join('/')}: ${issue.message}` : 'invalid'}`,
     };
   }
-  const { kept, rejected } = filterCandidates(checked.data.memories);
+  const memories: ExtractedCandidate[] = checked.data.memories.map((m) => ({
+    kind: m.kind,
+    content: m.content,
+    importance: m.importance,
+    confidence: m.confidence,
+    exchange: 'exchange' in m && typeof m.exchange === 'number' ? m.exchange : 1,
+  }));
+  // An exchange number the request did not have: the model lost track; nothing from it is kept.
+  const stray = memories.find((m) => m.exchange > input.exchanges.length);
+  if (stray)
+    return {
+      status: 'bad_output',
+      modelId: answer.modelId,
+      reason: `/memories: exchange ${stray.exchange} of ${input.exchanges.length}`,
+    };
+  const { kept, rejected } = filterCandidates(memories);
   return { status: 'ok', modelId: answer.modelId, candidates: kept, rejected };
 }

@@ -25,13 +25,17 @@ export class MemoryModelServer extends OllamaServer {
     decisions: statements.map((s) => ({ candidate: s.index, op: 'add', targetId: null })),
   });
   decisionCalls = 0;
+  /** While set, extraction calls wait for it before they are answered (to let jobs pile up). */
+  holdExtraction: Promise<void> | null = null;
 
   protected override async handle(req: RecordedRequest, res: ServerResponse): Promise<void> {
     const properties = req.body?.format?.properties;
     if (req.path !== '/api/chat' || req.body?.stream !== false || !properties) return super.handle(req, res);
     let answer: Scripted;
-    if (properties.memories) answer = this.extraction.shift() ?? { object: { memories: [] } };
-    else if (properties.decisions) {
+    if (properties.memories) {
+      if (this.holdExtraction) await this.holdExtraction;
+      answer = this.extraction.shift() ?? { object: { memories: [] } };
+    } else if (properties.decisions) {
       this.decisionCalls += 1;
       answer = { object: this.decide(parseStatements(req.body.messages[1].content)) };
     } else answer = this.rewrite.shift() ?? { raw: 'nothing scripted' };
