@@ -652,6 +652,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         return avatar.voice;
       },
       engines: (voice) => callEngines(voiceEngines, voice),
+      endpointing: {
+        endSilenceMs: config.voice.endSilenceMs,
+        segmentSilenceMs: config.voice.segmentSilenceMs,
+      },
       ...deps.voiceCalls,
     }),
   );

@@ -34,6 +34,14 @@ describe('loadConfig', () => {
     expect(config.redisUrl).toBe('redis://cache:6379');
   });
 
+  it('reads the voice endpointing silences (end of turn, segment)', () => {
+    expect(loadConfig({}).voice).toEqual({ endSilenceMs: 450, segmentSilenceMs: 160 });
+    expect(
+      loadConfig({ LUMINA_VOICE_END_SILENCE_MS: '800', LUMINA_VOICE_SEGMENT_SILENCE_MS: '0' }).voice,
+    ).toEqual({ endSilenceMs: 800, segmentSilenceMs: 0 });
+    expect(() => loadConfig({ LUMINA_VOICE_END_SILENCE_MS: '50' })).toThrow(/LUMINA_VOICE_END_SILENCE_MS/);
+  });
+
   it.each([
     ['PORT', 'eighty', /^invalid configuration: PORT .*"eighty"/],
     ['PORT', '70000', /PORT/],

@@ -86,6 +86,8 @@ export const envSchema = z.object({
   LUMINA_PROVIDER_IDLE_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
   LUMINA_LLAMA_CONTEXT_SIZE: z.coerce.number().int().min(128).max(1_048_576).default(4096),
   LUMINA_LLAMA_THREADS: z.coerce.number().int().min(0).max(256).default(0),
+  LUMINA_VOICE_END_SILENCE_MS: z.coerce.number().int().min(200).max(5000).default(450),
+  LUMINA_VOICE_SEGMENT_SILENCE_MS: z.coerce.number().int().min(0).max(5000).default(160),
   CHAT_MAX_MESSAGE_CHARS: z.coerce.number().int().min(1).max(1_000_000).default(32_000),
   CHAT_FLUSH_INTERVAL_MS: z.coerce.number().int().min(50).max(1000).default(500),
   CHAT_CONTINUE_ON_DISCONNECT: booleanString.default(true),
@@ -163,6 +165,8 @@ export interface Config {
   outbound: { allow: string[] };
   providerTimeouts: { connectTimeoutMs: number; firstTokenTimeoutMs: number; idleTimeoutMs: number };
   llama: { contextSize: number; threads: number };
+  /** Voice calls' endpointing (docs/voice.md "Endpointing"): silence that ends a turn, and a segment. */
+  voice: { endSilenceMs: number; segmentSilenceMs: number };
   /** Avatar pictures drawn by an image service; undefined when none is configured. */
   imageGeneration: ImageGenerationConfig | undefined;
   chat: {
@@ -256,6 +260,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       idleTimeoutMs: e.LUMINA_PROVIDER_IDLE_TIMEOUT_MS,
     },
     llama: { contextSize: e.LUMINA_LLAMA_CONTEXT_SIZE, threads: e.LUMINA_LLAMA_THREADS },
+    voice: {
+      endSilenceMs: e.LUMINA_VOICE_END_SILENCE_MS,
+      segmentSilenceMs: e.LUMINA_VOICE_SEGMENT_SILENCE_MS,
+    },
     imageGeneration: imageGenerationConfig(e),
     chat: {
       maxMessageChars: e.CHAT_MAX_MESSAGE_CHARS,
