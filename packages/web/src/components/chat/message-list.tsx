@@ -23,6 +23,8 @@ interface MessageListProps {
   editLastKey?: number;
   /** Who the person speaks as (their persona): its picture shows by their messages. */
   you?: { name: string; pictureUrl: string | null } | null;
+  /** Shown in place of a message when it answers (non-null): a compare's answers side by side. */
+  renderInstead?: (message: ChatMessage) => ReactNode | null;
 }
 
 /**
@@ -41,6 +43,7 @@ export function MessageList({
   footer,
   editLastKey = 0,
   you = null,
+  renderInstead,
 }: MessageListProps) {
   const scroller = useRef<HTMLDivElement>(null);
   const content = useRef<HTMLDivElement>(null);
@@ -124,7 +127,7 @@ export function MessageList({
       <div
         ref={scroller}
         onScroll={onScroll}
-        className="h-full overflow-y-auto overscroll-contain"
+        className="@container h-full overflow-y-auto overscroll-contain"
         data-testid="message-scroller"
       >
         <div
@@ -137,19 +140,22 @@ export function MessageList({
               Show {Math.min(first, MESSAGE_WINDOW)} earlier messages
             </button>
           ) : null}
-          {visible.map((message, index) => (
-            <MessageItem
-              key={message.id}
-              message={message}
-              avatar={avatar}
-              busy={busy}
-              highlighted={message.id === highlightId}
-              last={first + index === messages.length - 1}
-              actions={actions}
-              editKey={message.id === lastMineId ? editLastKey : 0}
-              you={you}
-            />
-          ))}
+          {visible.map(
+            (message, index) =>
+              renderInstead?.(message) ?? (
+                <MessageItem
+                  key={message.id}
+                  message={message}
+                  avatar={avatar}
+                  busy={busy}
+                  highlighted={message.id === highlightId}
+                  last={first + index === messages.length - 1}
+                  actions={actions}
+                  editKey={message.id === lastMineId ? editLastKey : 0}
+                  you={you}
+                />
+              ),
+          )}
           {footer}
         </div>
       </div>

@@ -2,6 +2,8 @@ import { LuminaApiError } from '@lumina/sdk';
 import { ArrowLeft, Brain, GitFork, Phone, RotateCcw, ScrollText, WifiOff, X } from 'lucide-react';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useLocation, useNavigate, useParams, useSearchParams } from 'react-router';
+import { CompareBoard } from '../../components/chat/compare-board';
+import { CompareControl } from '../../components/chat/compare-picker';
 import { Composer } from '../../components/chat/composer';
 import { ContextIndicator } from '../../components/chat/context-indicator';
 import { ConversationPromptDialog, hasOwnPrompt } from '../../components/chat/conversation-prompt-dialog';
@@ -20,6 +22,7 @@ import { CallView } from '../../components/voice/call-view';
 import { friendlyMessage, serverErrorRequestId } from '../../lib/api-errors';
 import { useComposerAttachments, visionlessModelName } from '../../lib/attachments';
 import { useChatShortcuts, useShortcuts, useSwipeKeys } from '../../lib/chat-shortcuts';
+import { columnOf, compareColumns, comparedModels, isCompareReply, mergeColumns } from '../../lib/compare';
 import {
   displayTitle,
   useBranch,
@@ -44,9 +47,10 @@ import {
 import { conversationPersona, personaPictureUrl, usePersonas } from '../../lib/personas';
 import { useSession } from '../../lib/session';
 import { swipeStep } from '../../lib/sibling-navigation';
+import { useCompare, useConversationTree } from '../../lib/use-compare';
 import { useConversationEvents } from '../../lib/use-conversation-events';
 import { boxWithImpersonation, useImpersonation } from '../../lib/use-impersonation';
-import { useReplyStream } from '../../lib/use-reply-stream';
+import { chatErrorMessage, useReplyStream } from '../../lib/use-reply-stream';
 import { ChatListToggle, useChatContext } from './chat-layout';
 import type { FirstMessageState } from './new-conversation-page';
 
@@ -86,6 +90,9 @@ function Conversation({ conversationId }: { conversationId: string }) {
   const branch = useBranch(conversationId);
   const data = branch.data!;
   const stream = useReplyStream(conversationId, data);
+  // Compare: the next message goes to these models at once (2–6), answered side by side.
+  const compare = useCompare(conversationId);
+  const [compareModels, setCompareModels] = useState<string[]>([]);
   const patch = usePatchConversation();
   const fork = useForkConversation();
   const removeBranch = useDeleteMessage(conversationId);
@@ -119,7 +126,10 @@ function Conversation({ conversationId }: { conversationId: string }) {
   const conversation = data.conversation;
   const messages = stream.live?.messages ?? data.messages;
   // Titles made after the reply ended, and replies started in another tab, arrive here.
-  useConversationEvents(conversationId, { shown: messages, busy: stream.live !== null });
+  useConversationEvents(conversationId, { shown: messages, busy: stream.live !== null || compare.streaming });
+  // A compare's other answers are siblings the branch does not carry: read from the tree.
+  const showsCompare = messages.some((m) => comparedModels(m) !== null);
+  const tree = useConversationTree(conversationId, showsCompare);
   const title = stream.live?.title ?? displayTitle(conversation);
   const avatar = avatars.find((a) => a.id === conversation.avatarId) ?? null;
   const avatarLook = useMemo(
@@ -139,7 +149,12 @@ function Conversation({ conversationId }: { conversationId: string }) {
     conversation.model ?? avatar?.defaultModel ?? defaultModel.data?.id ?? null,
     models.data,
   );
-  const busy = stream.streaming || patch.isPending || editInPlace.isPending || impersonation.writing;
+  const busy =
+    stream.streaming ||
+    compare.streaming ||
+    patch.isPending ||
+    editInPlace.isPending ||
+    impersonation.writing;
   const highlightId = params.get('message');
   useDocumentTitle(title);
 
@@ -147,6 +162,8 @@ function Conversation({ conversationId }: { conversationId: string }) {
   const last = data.messages.at(-1);
   useEffect(() => {
     if (last?.role !== 'assistant' || last.status !== 'streaming') return;
+    // A compare's columns are followed by the board (this tab's stream, or the tree).
+    if (isCompareReply(last)) return;
     if (stream.live || resumed.current === last.id) return;
     resumed.current = last.id;
     void stream.resume(last.id);
@@ -162,8 +179,8 @@ function Conversation({ conversationId }: { conversationId: string }) {
   }, []);
 
   useChatShortcuts({
-    onStop: impersonation.writing ? impersonation.stop : stream.stop,
-    streaming: stream.streaming || impersonation.writing,
+    onStop: impersonation.writing ? impersonation.stop : compare.streaming ? compare.stop : stream.stop,
+    streaming: stream.streaming || impersonation.writing || compare.streaming,
   });
   const canImpersonate = !busy && !noModel;
   const impersonate = () => {
@@ -192,12 +209,23 @@ function Conversation({ conversationId }: { conversationId: string }) {
   const { ready: readyFiles, clearSent: clearSentFiles } = attachments;
   const send = useCallback(() => {
     const content = draft.trim();
-    if ((!content && readyFiles.length === 0) || stream.streaming) return;
+    if ((!content && readyFiles.length === 0) || stream.streaming || compare.streaming) return;
     if (maxChars !== null && messageLength(draft) > maxChars) return;
     const sent = draft;
     const files = readyFiles;
     setFollowKey((k) => k + 1);
     if (highlightId) setParams({}, { replace: true });
+    const sendTo = compareModels.length >= 2 ? compareModels : null;
+    if (sendTo) {
+      void compare.compare(content, sendTo, {
+        attachments: files,
+        onAccepted: () => {
+          setDraft((current) => textAfterAccepted(current, sent));
+          clearSentFiles(files.map((file) => file.id));
+        },
+      });
+      return;
+    }
     void stream.send(content, {
       attachments: files,
       onAccepted: () => {
@@ -205,7 +233,18 @@ function Conversation({ conversationId }: { conversationId: string }) {
         clearSentFiles(files.map((file) => file.id));
       },
     });
-  }, [draft, readyFiles, clearSentFiles, stream, highlightId, setParams, maxChars, setDraft]);
+  }, [
+    draft,
+    readyFiles,
+    clearSentFiles,
+    stream,
+    compare,
+    compareModels,
+    highlightId,
+    setParams,
+    maxChars,
+    setDraft,
+  ]);
 
   // The first message, typed on the new-conversation page that created this conversation: sent
   // once, with the same care as a typed one (it stays in the box until the server stored it).
@@ -310,6 +349,40 @@ function Conversation({ conversationId }: { conversationId: string }) {
     void refetchBranch();
   }, [refetchBranch]);
 
+  // The answers of a compare, side by side, in place of the branch's reply to its message.
+  const { live: liveCompare, merge: mergeAnswers, stop: stopCompare } = compare;
+  const { onSwitch } = actions;
+  const renderInstead = useCallback(
+    (message: (typeof messages)[number]) => {
+      if (!isCompareReply(message) || !message.parentId) return null;
+      const questionId = message.parentId;
+      const stored = tree.data ? compareColumns(tree.data, questionId) : [];
+      const known = stored.some((c) => c.id === message.id)
+        ? stored
+        : [...stored, columnOf(message, stored.length)];
+      const columns =
+        liveCompare?.questionId === questionId ? mergeColumns(known, liveCompare.columns) : known;
+      return (
+        <CompareBoard
+          key={message.id}
+          questionId={questionId}
+          columns={columns}
+          activeId={message.id}
+          models={usable}
+          busy={busy}
+          avatarName={avatar?.name ?? 'The avatar'}
+          onContinue={onSwitch}
+          onMerge={(id, model, replyIds) => {
+            setFollowKey((k) => k + 1);
+            void mergeAnswers(id, model, replyIds);
+          }}
+          onStop={() => void stopCompare()}
+        />
+      );
+    },
+    [tree.data, liveCompare, usable, busy, avatar?.name, onSwitch, mergeAnswers, stopCompare],
+  );
+
   const noModelError = requestError?.code === 'no_model_configured';
   // Files dropped anywhere on the conversation join the message.
   const draggingFiles = useFileDrop(page, attachments.add);
@@ -391,7 +464,7 @@ function Conversation({ conversationId }: { conversationId: string }) {
                 avatar?.defaultModel ??
                 describeDefaultModel(defaultModel.data ?? null, usable, models.data !== undefined),
             }}
-            disabled={stream.streaming}
+            disabled={stream.streaming || compare.streaming}
           />
         </div>
       </header>
@@ -408,6 +481,7 @@ function Conversation({ conversationId }: { conversationId: string }) {
         followKey={followKey}
         editLastKey={editLastKey}
         you={you}
+        renderInstead={showsCompare ? renderInstead : undefined}
         footer={
           stream.connectionLost ? (
             <div className="mt-2 flex items-center gap-3 rounded-lg border border-warn/30 bg-warn-soft px-3 py-2.5 text-sm text-ink">
@@ -427,8 +501,8 @@ function Conversation({ conversationId }: { conversationId: string }) {
         value={draft}
         onChange={setDraft}
         onSend={send}
-        onStop={impersonation.writing ? impersonation.stop : stream.stop}
-        streaming={stream.streaming || impersonation.writing}
+        onStop={impersonation.writing ? impersonation.stop : compare.streaming ? compare.stop : stream.stop}
+        streaming={stream.streaming || impersonation.writing || compare.streaming}
         disabled={impersonation.writing}
         sendBlockedReason={noModel ? 'No model is set up yet, so there is no one to answer' : null}
         maxChars={maxChars}
@@ -448,6 +522,12 @@ function Conversation({ conversationId }: { conversationId: string }) {
               disabled={!canImpersonate}
               onStart={impersonate}
               onStop={impersonation.stop}
+            />
+            <CompareControl
+              models={usable}
+              chosen={compareModels}
+              onChange={setCompareModels}
+              disabled={compare.streaming}
             />
             <ContextIndicator conversationId={conversationId} />
           </div>
@@ -490,6 +570,15 @@ function Conversation({ conversationId }: { conversationId: string }) {
               Set one up on the Home page
             </Link>
             .
+          </FormAlert>
+        ) : null}
+        {compare.error ? (
+          <FormAlert requestId={serverErrorRequestId(compare.error)}>
+            <strong className="font-semibold">Not compared. </strong>
+            {chatErrorMessage(compare.error)}{' '}
+            <button type="button" className="link" onClick={compare.clearError}>
+              Dismiss
+            </button>
           </FormAlert>
         ) : null}
         {impersonation.error ? (
