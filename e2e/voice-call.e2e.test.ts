@@ -147,6 +147,11 @@ describe('a voice call', () => {
     expect(question.text, `${heard(wire)}\n${timeline(wire)}`).toMatch(/capital of france/);
     expect(wire.sent[0]).toMatchObject({ type: 'start', sampleRate: 16_000, mode: 'hands_free' });
     expect(wire.sentAudioBytes).toBeGreaterThan(16_000);
+    // Its words were final segment by segment (segment_transcript, at the speaker's short pauses)
+    // before the turn was stored; the stored turn is those segments merged.
+    const segments = wire.received.filter((e) => e.type === 'segment_transcript' && e.at <= question.at);
+    expect(segments.length, timeline(wire)).toBeGreaterThan(0);
+    expect(segments.at(-1)!.turnText).toBe(question.text);
     const transcript = screen.getByRole('region', { name: 'Call transcript' });
     await expect.poll(() => transcript.textContent(), { timeout: 10_000 }).toContain(question.text);
 

@@ -97,6 +97,27 @@ export function describeSttConformance(name: string, create: () => SttEngine | P
       expect(words(results[0]!)).not.toContain('time');
     });
 
+    it('takes the next segment on another stream while the last one finishes (no waiting on finish)', async () => {
+      // The pipeline's segments: at a short pause the segment's stream is finished and the next
+      // segment is written at once to a stream opened ahead of time.
+      const engine = await create();
+      const first = await engine.open({});
+      const second = await engine.open({});
+      const partials: string[] = [];
+      second.onPartial((text) => partials.push(text));
+      feed(first, await speech('what time is it'));
+      const firstText = first.finish();
+      feed(second, await speech('open the door please'));
+      const [a, b] = await Promise.all([firstText, second.finish()]);
+      expect(recall(a, 'what time is it')).toBeGreaterThanOrEqual(0.5);
+      expect(recall(b, 'open the door please')).toBeGreaterThanOrEqual(0.5);
+      expect(words(a)).not.toContain('door');
+      expect(words(b)).not.toContain('time');
+      if (engine.streaming) expect(partials.length).toBeGreaterThan(0);
+      first.close();
+      second.close();
+    });
+
     it('closes idempotently; writes after close are ignored; an aborted signal closes', async () => {
       const engine = await create();
       const stream = await engine.open({});
