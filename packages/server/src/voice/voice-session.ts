@@ -44,7 +44,7 @@ export interface VoiceSessionDeps {
   /** JSON events and binary audio to the client (the route applies backpressure). */
   send: (event: VoiceEvent | Int16Array) => void;
   endpointing?: Partial<EndpointingOptions>;
-  /** The longest a hypothesis goes unrepeated while speech is heard (default 200 ms; SpeechToText). */
+  /** The longest a hypothesis goes unrepeated while speech is heard (default 150 ms; SpeechToText). */
   partialIntervalMs?: number;
   /** Data frames one processor may hold before the oldest is dropped (default 200: 20 s of 100 ms packets). */
   maxQueued?: number;
