@@ -27,6 +27,7 @@ import { enqueueEmbedding, registerMemoryEmbedJob } from './jobs/memory-embed-jo
 import { registerMemoryExtractJob } from './jobs/memory-extract-job.js';
 import { createQuietGate } from './jobs/quiet-gate.js';
 import { type LogOverrides, loggerOptions } from './logger.js';
+import { createDocumentPresence } from './memory/document-presence.js';
 import { createEmbedder } from './memory/embedder.js';
 import { createMemoryRecall } from './memory/recall.js';
 import { createOutboundClient } from './net/outbound-client.js';
@@ -412,8 +413,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ),
   );
   // Recall (docs/memory.md, "Recall"): the memory section of each reply, and its endpoint.
+  const knowledgeRows = createKnowledgeRepository(storage.db);
+  const documentPresence = createDocumentPresence((ownerId, avatarId) =>
+    knowledgeRows.hasChunks(ownerId, avatarId),
+  );
   const memoryRecall = createMemoryRecall({
     db: storage.db,
+    documents: documentPresence,
     embedQuery: async (userId, text, signal) => {
       const query = await embedder.embedQuery(userId, text, signal);
       return query ? { model: query.model, values: query.vector } : null;
@@ -461,7 +467,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const jobQueue = deps.jobs;
   const knowledge = createKnowledgeService({
     avatars: avatarService,
-    knowledge: createKnowledgeRepository(storage.db),
+    knowledge: knowledgeRows,
+    onIndexed: documentPresence.indexed,
     ...(jobQueue
       ? { queue: (userId, documentId) => enqueueKnowledgeIndex(jobQueue, userId, documentId) }
       : {}),

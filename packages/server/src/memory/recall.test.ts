@@ -15,11 +15,13 @@ import type { Message } from '../domain/message.js';
 import { createAvatarRepository } from '../repositories/avatar.repository.js';
 import { createConversationRepository } from '../repositories/conversation.repository.js';
 import { createFileRepository } from '../repositories/file.repository.js';
+import { createKnowledgeRepository } from '../repositories/knowledge.repository.js';
 import { createMessageRepository } from '../repositories/message.repository.js';
 import { recallQuery } from '../services/conversation-context.service.js';
 import { storedConversation } from '../test-support/conversations.js';
 import { hashedEmbedding } from '../test-support/protocol-servers/hashed-embedding.js';
 import { createTestStorage, describeStorage, type TestStorage } from '../test-support/storage.js';
+import { createDocumentPresence } from './document-presence.js';
 import { RECENCY_HALF_LIFE_DAYS, recency } from './fuse-ranks.js';
 import { createMemoryRecall } from './recall.js';
 
@@ -209,6 +211,62 @@ describeStorage('memory recall on %s', (mode) => {
     const scores = items.slice(1).map((item) => item.score);
     expect(scores).toEqual([...scores].sort((a, b) => b - a));
     expect(items[0]!.score).toBeGreaterThan(scores[0]!);
+  });
+
+  it('skips the documents of an avatar that has none, and finds a document indexed since at once', async () => {
+    const knowledge = createKnowledgeRepository(db);
+    const asked: string[] = [];
+    const documents = createDocumentPresence(async (ownerId, avatarId) => {
+      asked.push(avatarId);
+      return knowledge.hasChunks(ownerId, avatarId);
+    });
+    const withPresence = createMemoryRecall({
+      db,
+      documents,
+      settingsFor: async (user) => settings.get(user) ?? DEFAULT_USER_MEMORY_SETTINGS,
+      embedQuery: async (_user, text) => ({ model: MODEL, values: embed(text) }),
+    });
+    const recalled = async (avatarId: string) =>
+      (
+        await withPresence.recall(userId, {
+          avatarId,
+          query: 'fresh water for the cat',
+          k: 10,
+          conversationId: currentConversation,
+          now,
+        })
+      ).filter((item) => item.type === 'document');
+    // The avatar with the document: its chunk is found, as without the presence.
+    expect((await recalled(privateAvatar)).map((item) => item.id)).toEqual([ids.chunk]);
+    // Another avatar of the user has none: nothing, and asked once for two recalls.
+    expect(await recalled(sharedAvatar)).toEqual([]);
+    expect(await recalled(sharedAvatar)).toEqual([]);
+    expect(asked.filter((id) => id === sharedAvatar)).toHaveLength(1);
+    // A document indexed for it (the knowledge service tells the presence): found at once.
+    const [file] = await db
+      .select({ id: knowledgeDocuments.fileId })
+      .from(knowledgeDocuments)
+      .where(eq(knowledgeDocuments.id, ids.document!));
+    const [document] = await db
+      .insert(knowledgeDocuments)
+      .values({
+        ownerId: userId,
+        avatarId: sharedAvatar,
+        fileId: file!.id,
+        name: 'Water.md',
+        mediaType: 'text/markdown',
+        sizeBytes: 4,
+        status: 'ready',
+      })
+      .returning({ id: knowledgeDocuments.id });
+    const content = 'Give the cat fresh water twice a day.';
+    const [chunk] = await db
+      .insert(knowledgeChunks)
+      .values({ documentId: document!.id, ownerId: userId, avatarId: sharedAvatar, ord: 0, content })
+      .returning({ id: knowledgeChunks.id });
+    documents.indexed(userId, sharedAvatar);
+    expect((await recalled(sharedAvatar)).map((item) => item.id)).toEqual([chunk!.id]);
+    await db.delete(knowledgeDocuments).where(eq(knowledgeDocuments.id, document!.id));
   });
 
   it('recalls only the user’s own messages with this avatar, not the conversation being answered nor replies', async () => {

@@ -15,6 +15,7 @@ import {
   type SearchOptions,
   searchForRecall,
 } from '../repositories/memory-search.repository.js';
+import type { DocumentPresence } from './document-presence.js';
 import { DEFAULT_IMPORTANCE, fuseRanks, recency, weightedScore } from './fuse-ranks.js';
 
 /** Which lists recall fuses: both (the chat), or one alone (to measure what each brings). */
@@ -47,6 +48,8 @@ export interface RecallRequest {
 
 export interface MemoryRecallDeps {
   db: Database;
+  /** Whether the avatar has read any document; without it, the documents are always searched. */
+  documents?: Pick<DocumentPresence, 'has'> | undefined;
   /** The query's vector with the user's embedding model; null (or absent) when there is none: full text only. */
   embedQuery?: (userId: string, text: string, signal?: AbortSignal) => Promise<QueryVector | null>;
   settingsFor: (userId: string) => Promise<UserMemorySettings>;
@@ -85,6 +88,9 @@ export function createMemoryRecall(deps: MemoryRecallDeps) {
       ...(vector ? { vector } : {}),
     };
     const searching = options.text !== undefined || options.vector !== undefined;
+    // An avatar without documents: no list over an empty corpus (memory/document-presence.ts).
+    const documents =
+      searching && (deps.documents ? await deps.documents.has(userId, request.avatarId) : true);
 
     // One statement for every list (repositories/memory-search.repository.ts searchForRecall).
     const found = await searchForRecall(deps.db, userId, {
@@ -92,6 +98,7 @@ export function createMemoryRecall(deps: MemoryRecallDeps) {
       pinnedLimit: PINNED_MAX,
       at: now,
       options,
+      chunks: documents,
       ...(searching && settings.recallMessages
         ? { messages: { avatarId: request.avatarId, excludeConversationId: request.conversationId } }
         : {}),

@@ -167,6 +167,16 @@ export function createKnowledgeRepository(db: Database) {
     },
 
     /** Deletes the document's file, and with it (cascade) the document and its chunks. */
+    /** Whether the avatar has any document chunk (recall skips an empty corpus: memory/document-presence.ts). */
+    async hasChunks(ownerId: string, avatarId: string): Promise<boolean> {
+      const [row] = await db
+        .select({ id: knowledgeChunks.id })
+        .from(knowledgeChunks)
+        .where(and(eq(knowledgeChunks.ownerId, ownerId), eq(knowledgeChunks.avatarId, avatarId)))
+        .limit(1);
+      return row !== undefined;
+    },
+
     async deleteOwned(ownerId: string, avatarId: string, id: string): Promise<boolean> {
       const rows = await queryRows<{ id: string }>(
         db,

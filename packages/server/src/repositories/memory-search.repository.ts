@@ -569,6 +569,8 @@ export interface RecallSearchRequest {
   messages?: MessageFilter | undefined;
   /** Pinned memories to bring, at most. */
   pinnedLimit: number;
+  /** Search the avatar's document chunks (default true; false when it has none). */
+  chunks?: boolean | undefined;
   /** Validity of memories is judged at this time. */
   at: Date;
   options: SearchOptions;
@@ -617,8 +619,11 @@ export async function searchForRecall(
     const corpora = messageCorpora(ownerId, request.messages);
     add('message', corpora.text, corpora.vector);
   }
-  const chunks = chunkCorpus(ownerId, request.scope.avatarId);
-  add('chunk', chunks, chunks);
+  const searchChunks = request.chunks ?? true;
+  if (searchChunks) {
+    const chunks = chunkCorpus(ownerId, request.scope.avatarId);
+    add('chunk', chunks, chunks);
+  }
   const ranked = lists.filter(
     (entry): entry is (typeof lists)[number] & { query: SQL } => entry.query !== null,
   );
@@ -656,12 +661,16 @@ export async function searchForRecall(
                null, null, null, null, null, m.created_at, null, null, m.conversation_id, null, null, null
         from candidates c join messages m on m.id = c.id and m.owner_id = ${ownerId}
         where c.source = 'message'
-        union all
+        ${
+          searchChunks
+            ? sql`union all
         select c.source, c.list, c.score, c.rank, k.id, null, null, null, k.content, null, null, null, null, null,
                null, null, null, null, null, doc.created_at, null, null, null, k.document_id, doc.name, k.page
         from candidates c join knowledge_chunks k on k.id = c.id and k.owner_id = ${ownerId}
           join knowledge_documents doc on doc.id = k.document_id and doc.owner_id = ${ownerId}
-        where c.source = 'chunk'`,
+        where c.source = 'chunk'`
+            : sql``
+        }`,
   );
 
   const result: RecallSearchResult = { pinned: [], memories: [], messages: [], chunks: [] };

@@ -66,6 +66,8 @@ export function createKnowledgeService(deps: {
   queue?: (userId: string, documentId: string) => Promise<void>;
   /** Tests shorten these to reach the time cap and the heap limit. */
   extraction?: ExtractionBounds;
+  /** Told when a document's chunks are stored (recall's document presence learns of it at once). */
+  onIndexed?: (userId: string, avatarId: string) => void;
   log?: { warn(fields: object, message: string): void };
 }) {
   const { knowledge } = deps;
@@ -206,7 +208,9 @@ export function createKnowledgeService(deps: {
         pageCount: read.pageCount,
         truncated: read.truncated,
       });
-      return stored ? 'ready' : 'skipped';
+      if (!stored) return 'skipped';
+      deps.onIndexed?.(userId, document.avatarId);
+      return 'ready';
     },
 
     /** Marks a document whose indexing failed for good (the job's last attempt threw). */
