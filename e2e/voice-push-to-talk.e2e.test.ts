@@ -119,7 +119,9 @@ describe('push-to-talk', () => {
     wire = await voiceWire(page);
     expect(wire.sentAudioBytes, timeline(wire)).toBe(0);
     expect(
-      wire.received.filter((e) => ['vad', 'partial_transcript', 'final_transcript'].includes(e.type)),
+      wire.received.filter((e) =>
+        ['vad', 'partial_transcript', 'segment_transcript', 'final_transcript'].includes(e.type),
+      ),
     ).toEqual([]);
     await expect(screen.getByTestId('call-phase').getAttribute('data-phase')).resolves.toBe('listening');
     await saveViewportScreenshot(page, 'voice-call-push-to-talk-phone-dark');
@@ -162,6 +164,11 @@ describe('push-to-talk', () => {
     expect(question.text, `${heard(wire)}\n${timeline(wire)}`).toMatch(/capital of france/);
     // The turn ended with the release, not with a pause in the speech.
     expect(question.at).toBeGreaterThan(released!.at);
+    // The press is one segment, whatever its pauses: its final words came with the release.
+    const pressSegments = wire.received.filter((e) => e.type === 'segment_transcript' && e.at <= question.at);
+    expect(pressSegments, timeline(wire)).toHaveLength(1);
+    expect(pressSegments[0]).toMatchObject({ index: 0, turnText: question.text });
+    expect(pressSegments[0]!.at).toBeGreaterThan(released!.at);
     const transcript = screen.getByRole('region', { name: 'Call transcript' });
     await expect
       .poll(() => transcript.textContent(), { timeout: 30_000 })

@@ -134,11 +134,12 @@ export function micLevel(page: Page): Promise<number> {
   return page.evaluate(() => (window as unknown as { __micLevel: () => number }).__micLevel());
 }
 
-/** What the server said it heard (final transcripts) and was hearing (partials), for failure messages. */
+/** What the server said it heard (final transcripts, segment finals) and was hearing (partials), for failure messages. */
 export function heard(wire: VoiceWire): string {
   const finals = wire.received.filter((e) => e.type === 'final_transcript').map((e) => e.text);
+  const segments = wire.received.filter((e) => e.type === 'segment_transcript').map((e) => e.text);
   const partials = wire.received.filter((e) => e.type === 'partial_transcript').map((e) => e.text);
-  return `final transcripts: ${JSON.stringify(finals)}; last partials: ${JSON.stringify(partials.slice(-3))}`;
+  return `final transcripts: ${JSON.stringify(finals)}; last segment finals: ${JSON.stringify(segments.slice(-3))}; last partials: ${JSON.stringify(partials.slice(-3))}`;
 }
 
 /**
