@@ -36,8 +36,8 @@ interface CompareBoardProps {
 }
 
 /**
- * The answers of a compare side by side: one column per model on a wide screen (scrolling
- * sideways past three), tabs on a phone. Each column shows its model, whether it is still being
+ * The answers of a compare side by side: one column per model on a wide screen (as many in a
+ * row as fit), tabs on a phone. Each column shows its model, whether it is still being
  * written, its text, its timings and cost, and "Continue with this one"; "Merge with…" asks a
  * chosen model for one answer from the finished ones, shown as one more column.
  */
@@ -123,11 +123,8 @@ export function CompareBoard({
         ))}
       </div>
 
-      <div
-        className={clsx(
-          'md:grid md:snap-x md:auto-cols-[minmax(16rem,1fr)] md:grid-flow-col md:gap-3 md:overflow-x-auto md:pb-2',
-        )}
-      >
+      {/* Wide: as many columns side by side as fit (at least 15rem each), the rest on the next row. */}
+      <div className="md:grid md:grid-cols-[repeat(auto-fit,minmax(15rem,1fr))] md:gap-3">
         {columns.map((column) => (
           <article
             key={column.id}
@@ -136,7 +133,7 @@ export function CompareBoard({
             data-testid="compare-column"
             data-model={column.model ?? ''}
             className={clsx(
-              'min-w-0 snap-start flex-col rounded-xl border bg-surface-raised dark:bg-surface',
+              'min-w-0 flex-col rounded-xl border bg-surface-raised dark:bg-surface',
               column.id === current?.id ? 'flex' : 'hidden md:flex',
               column.id === activeId
                 ? 'border-accent/60 ring-1 ring-accent/30'
@@ -192,13 +189,13 @@ export function CompareBoard({
                     <Check className="size-3.5" aria-hidden="true" />
                     In the conversation
                   </span>
-                ) : (
+                ) : column.content.trim() === '' && column.status !== 'streaming' ? null : (
                   <button
                     type="button"
                     className="btn-secondary h-8 px-2.5 text-xs"
                     disabled={busy || column.status === 'streaming'}
                     onClick={() => onContinue(column.id)}
-                    aria-label={`Continue with ${columnTitle(column)}’s answer`}
+                    aria-label={`Continue with this one: ${columnTitle(column)}`}
                   >
                     <CornerDownRight className="size-3.5" aria-hidden="true" />
                     Continue with this one
