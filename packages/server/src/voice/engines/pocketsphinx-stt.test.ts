@@ -103,6 +103,27 @@ describe('pocketsphinx', () => {
     await expect(engine.open({ language: 'en-GB' })).resolves.toBeDefined();
   });
 
+  it('keeps one spare decoder started while there is room: the next segment does not wait for a model load', async () => {
+    const pool = createPocketsphinxStt({ maxDecoders: 2 });
+    try {
+      const first = await pool.open({});
+      first.write(await speech('what time is it'));
+      // One leased, one started beside it and idle.
+      await expect.poll(() => pool.stats(), { timeout: 10_000 }).toMatchObject({ processes: 2, leased: 1 });
+      const finishing = first.finish();
+      const second = await pool.open({});
+      second.write(await speech('good morning'));
+      expect(words(await finishing)).toEqual(['what', 'time', 'is', 'it']);
+      expect(words(await second.finish())).toEqual(['good', 'morning']);
+      // Never past the bound.
+      expect(pool.stats().processes).toBe(2);
+      first.close();
+      second.close();
+    } finally {
+      await pool.dispose();
+    }
+  }, 60_000);
+
   it('bounds decoder processes: a caller waits for a free decoder and is then served', async () => {
     const one = createPocketsphinxStt({ maxDecoders: 1 });
     try {

@@ -382,10 +382,15 @@ class DecoderPool {
       const process = this.idle.pop()!;
       if (process.idleTimer) clearTimeout(process.idleTimer);
       process.idleTimer = null;
-      if (!process.dead) return { promise: Promise.resolve(process), cancel: () => {} };
+      if (!process.dead) {
+        this.keepSpare();
+        return { promise: Promise.resolve(process), cancel: () => {} };
+      }
     }
     if (this.processes.size < this.config.maxDecoders) {
-      return { promise: Promise.resolve(this.spawn()), cancel: () => {} };
+      const process = this.spawn();
+      this.keepSpare();
+      return { promise: Promise.resolve(process), cancel: () => {} };
     }
     let waiter!: { resolve: (p: DecoderProcess) => void; reject: (e: SttError) => void };
     const promise = new Promise<DecoderProcess>((resolve, reject) => {
@@ -399,6 +404,15 @@ class DecoderPool {
         if (at >= 0) this.waiters.splice(at, 1);
       },
     };
+  }
+
+  /**
+   * While there is room, one decoder more than those leased is started and kept idle: the next
+   * segment of a turn begins while the last one's decoder still finishes it, and loading a model
+   * (~0.5 s, more on a busy machine) would hold up its partials. Extra decoders exit when idle.
+   */
+  private keepSpare(): void {
+    if (this.idle.length === 0 && this.processes.size < this.config.maxDecoders) this.release(this.spawn());
   }
 
   release(process: DecoderProcess): void {
