@@ -249,6 +249,10 @@ export async function benchVoice(options = benchOptions()) {
       speechEndToFinalTranscriptMs: spread(turns.map((t) => t.final.at - t.speechEnd)),
       serverEndOfTurnToFinalTranscriptMs: spread(turns.map((t) => t.timing.finalTranscriptMs)),
       partialIntervalMs: spread(turns.flatMap((t) => t.gaps)),
+      // The same gaps in two parts: speech onset → first partial (the detector's minimum speech
+      // and the recogniser's first word), then between partials.
+      firstPartialAfterSpeechStartMs: spread(turns.filter((t) => t.gaps.length).map((t) => t.gaps[0])),
+      partialIntervalAfterFirstMs: spread(turns.flatMap((t) => t.gaps.slice(1))),
       modelFirstTokenMeasuredMs: modelFirst,
       endOfTurnToFirstAudioMinusModelFirstTokenMs: spread(
         turns.map((t) => t.timing.firstAudioSentMs - t.timing.finalTranscriptMs - modelFirst),
@@ -322,6 +326,8 @@ export async function benchVoice(options = benchOptions()) {
       failedSessions: concurrent.filter((c) => c.failed).map((c) => c.failed),
       errorCodes: concurrent.flatMap((c) => c.errors.map((e) => e.code)),
       speechEndToSegmentFinalMs: spread(all.filter((t) => t.segment).map((t) => t.segment.at - t.speechEnd)),
+      partialIntervalMs: spread(all.flatMap((t) => t.gaps)),
+      partialIntervalAfterFirstMs: spread(all.flatMap((t) => t.gaps.slice(1))),
       speechEndToFinalTranscriptMs: spread(all.map((t) => t.final.at - t.speechEnd)),
       endOfTurnToFirstAudioMinusModelFirstTokenMs: spread(
         all.map((t) => t.timing.firstAudioSentMs - t.timing.finalTranscriptMs - modelFirst),
