@@ -211,6 +211,10 @@ export class VoiceSession {
       case 'partial-transcript':
         this.send({ type: 'partial_transcript', text: frame.text });
         return;
+      case 'speech-start':
+        // A turn ended by a failure leaves no final: its segment time is not the next turn's.
+        this.segmentAt = null;
+        return;
       case 'segment-transcript':
         this.segmentAt = frame.at;
         this.send({
