@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { benchAuth } from './auth.mjs';
 import { benchChat } from './chat.mjs';
+import { benchCompare } from './compare.mjs';
 import { benchContext } from './context.mjs';
 import { benchFlush } from './flush.mjs';
 import { benchHealth } from './health.mjs';
@@ -27,6 +28,7 @@ const BENCHES = {
   providers: benchProviders,
   context: benchContext,
   chat: benchChat,
+  compare: benchCompare,
   flush: benchFlush,
   search: benchSearch,
   hostile: benchHostile,
