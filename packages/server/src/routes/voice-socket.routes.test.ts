@@ -142,15 +142,8 @@ describeStorage('the voice socket on %s', (mode) => {
     await client.next((e) => e.type === 'ready');
     ollama.script({ kind: 'text', tokens: ['It is nine. ', 'Good morning to you.'], delayMs: 20 });
     // flite pads its speech with silence; the pause is measured between the loud samples.
-    const trim = (samples: Int16Array) => {
-      let from = 0;
-      let to = samples.length;
-      while (from < to && Math.abs(samples[from]!) < 500) from++;
-      while (to > from && Math.abs(samples[to - 1]!) < 500) to--;
-      return samples.slice(from, to);
-    };
-    const first = trim(fliteSpeech('what time is it').samples);
-    const second = { samples: trim(fliteSpeech('good morning').samples) };
+    const first = trimmed('what time is it');
+    const second = { samples: trimmed('good morning') };
     // A 250 ms pause between them: longer than the segment silence (160 ms), shorter than the
     // end-of-turn silence (450 ms).
     const pause = withSilence(first, 16_000, 250, 500);
@@ -395,6 +388,73 @@ describeStorage('the voice socket on %s', (mode) => {
       interrupted: false,
     });
     expect(client.close()?.code).toBe(1008);
+  }, 60_000);
+});
+
+/** flite's speech without the silence it pads around it, so a test sets the pauses itself. */
+function trimmed(text: string): Int16Array {
+  const samples = fliteSpeech(text).samples;
+  let from = 0;
+  let to = samples.length;
+  while (from < to && Math.abs(samples[from]!) < 500) from++;
+  while (to > from && Math.abs(samples[to - 1]!) < 500) to--;
+  return samples.slice(from, to);
+}
+
+describe('voice endpointing from the environment', () => {
+  let storage: TestStorage;
+  let ollama: OllamaServer;
+  let app: FastifyInstance;
+  let origin: string;
+
+  beforeAll(async () => {
+    ollama = await new OllamaServer().listen();
+    storage = await createTestStorage('pglite');
+    app = await buildApp({
+      config: loadConfig({
+        ...FAST_ARGON2,
+        OLLAMA_BASE_URL: ollama.origin,
+        CHAT_FLUSH_INTERVAL_MS: '50',
+        // Segments off: the words are final only when the turn ends, as before segments.
+        LUMINA_VOICE_SEGMENT_SILENCE_MS: '0',
+      }),
+      storage,
+      serveWeb: false,
+      logger: { level: 'warn', stream: new Writable({ write: (_chunk, _encoding, done) => done() }) },
+    });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    origin = `127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  }, 60_000);
+  afterAll(async () => {
+    await app?.close();
+    await storage?.close();
+    await ollama?.close();
+  });
+
+  it('LUMINA_VOICE_SEGMENT_SILENCE_MS=0: a short pause makes no segment final; one at the end of the turn', async () => {
+    const chat = await startChat(app, 'voice-no-segments@example.org', { model: MODEL });
+    const client = await openVoiceClient(`ws://${origin}/ws/voice?conversationId=${chat.conversationId}`, {
+      cookie: chat.cookie,
+      origin: `http://${origin}`,
+    });
+    client.send({ type: 'start', sampleRate: 16_000, mode: 'hands_free' });
+    await client.next((e) => e.type === 'ready');
+    ollama.script({ kind: 'text', tokens: ['It is nine.'], delayMs: 20 });
+    const first = withSilence(trimmed('what time is it'), 16_000, 250, 500);
+    const second = trimmed('good morning');
+    const audio = new Int16Array(first.length + second.length + 16 * 1_200);
+    audio.set(first);
+    audio.set(second, first.length);
+    await client.stream(audio, 16_000);
+    const final = await client.next((e) => e.type === 'final_transcript');
+    expect(final.text).toBe('what time is it good morning');
+    const segments = client.events.filter((e) => e.type === 'segment_transcript');
+    expect(segments).toHaveLength(1);
+    expect(segments[0]).toMatchObject({ index: 0, text: final.text, turnText: final.text });
+    const turnEnd = client.events.find((e) => e.type === 'vad' && e.speaking === false)!;
+    expect(segments[0]!.at).toBeGreaterThan(turnEnd.at);
+    await client.next((e) => e.type === 'assistant_end');
+    client.socket.close();
   }, 60_000);
 });
 
