@@ -163,6 +163,32 @@ export function createConversationContextService(deps: {
     }
   }
 
+  /**
+   * Recalls of the last few seconds, by what they searched for: the replies of one compare (the
+   * same branch answered by several models, their contexts built a few milliseconds apart) run
+   * recall once and share it, instead of once per model on the one database connection.
+   */
+  const recentRecalls = new Map<string, { at: number; items: Promise<RecallItem[]> }>();
+  function sharedRecall(
+    userId: string,
+    conversation: Conversation,
+    avatar: Avatar,
+    branch: Message[],
+  ): { items: Promise<RecallItem[]>; shared: boolean } {
+    const now = Date.now();
+    const key = [userId, avatar.id, conversation.id, branch.at(-1)?.id ?? '', recallQuery(branch) ?? ''].join(
+      '\u0000',
+    );
+    const recent = recentRecalls.get(key);
+    if (recent && now - recent.at < SHARED_RECALL_MS) return { items: recent.items, shared: true };
+    if (recentRecalls.size > 1000) recentRecalls.clear();
+    for (const [old, entry] of recentRecalls)
+      if (now - entry.at >= SHARED_RECALL_MS) recentRecalls.delete(old);
+    const items = recallFor(userId, conversation, avatar, branch);
+    recentRecalls.set(key, { at: now, items });
+    return { items, shared: false };
+  }
+
   /** Marks the memories a context sent as recalled: one update, not awaited, failures logged. */
   function markRecalled(userId: string, assembled: AssembledContext) {
     const ids = assembled.recalled.filter((ref) => ref.type === 'memory').map((ref) => ref.id);
@@ -225,7 +251,10 @@ export function createConversationContextService(deps: {
   ): Promise<{ assembled: AssembledContext; chain: ChatModel[]; generation: GenerationSettings }> {
     const [avatar, user] = await load(userId, conversation, speaker);
     // Recall runs while the model chain and attachments are resolved.
-    const recalling = recallFor(userId, conversation, avatar, branch);
+    // Only the replies of a compare (pinned to a model each) share: an ordinary regenerate recalls afresh.
+    const { items: recalling, shared } = only
+      ? sharedRecall(userId, conversation, avatar, branch)
+      : { items: recallFor(userId, conversation, avatar, branch), shared: false };
     let chain = only
       ? await deps.models.chain(userId, only, [])
       : await deps.models.chain(userId, modelFor(conversation, avatar), avatar.fallbackModels);
@@ -244,7 +273,8 @@ export function createConversationContextService(deps: {
       attachments,
       await recalling,
     );
-    markRecalled(userId, assembled);
+    // A shared recall was marked by the context that ran it.
+    if (!shared) markRecalled(userId, assembled);
     return { assembled, chain, generation };
   }
 
@@ -344,6 +374,8 @@ export type ConversationContextService = ReturnType<typeof createConversationCon
 
 /** Recall slower than this is given up for this reply (the reply goes on without memory). */
 export const RECALL_TIMEOUT_MS = 2_000;
+/** How long the replies of one compare may share a recall (they start within milliseconds). */
+const SHARED_RECALL_MS = 5_000;
 
 /** Characters of the turn before the new message added to the recall query. */
 const PREVIOUS_TURN_CHARS = 200;
