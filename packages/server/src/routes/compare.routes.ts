@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { AppError } from '../errors.js';
 import { sendConversationEvents } from '../http/sse.js';
 import { messageDto, toMessageDto } from '../presenters/conversation.presenter.js';
 import { conversationEventSchema } from '../realtime/conversation-events.js';
@@ -28,7 +29,7 @@ export const compareRoutes =
           tags,
           summary: 'Compare: send a message answered by 2–6 models at once, and stream every reply',
           description:
-            'Answers `text/event-stream`: one `ConversationEvent` per event (`event:` = the part’s type, `data:` = `{messageId, seq, part}`), the parts of every reply interleaved as they are written. Each reply’s stream starts with `message-start` (the first reply’s is preceded by the stored user message’s) and ends with `finish`; the stream ends when every reply has. Each reply is a sibling in the same turn, written by its model alone (no fallback), with `metadata.compare = {model, index}`; the user message has `metadata.compare = {models}`. Headers: `x-lumina-message-id` (the user message), `x-lumina-reply-ids` (the replies, in the order of `models`). Resume one reply with `GET /api/messages/{messageId}/stream`; stop them all with `POST /api/messages/{id}/cancel-replies`.',
+            'Answers `text/event-stream`: one `ConversationEvent` per event (`event:` = the part’s type, `data:` = `{messageId, seq, part}`), the parts of every reply interleaved as they are written. Each reply’s stream starts with `message-start` (the first reply’s is preceded by the stored user message’s) and ends with `finish`; the stream ends when every reply has. Each reply is a sibling in the same turn, written by its model alone (no fallback), with `metadata.compare = {model, index}`; the user message has `metadata.compare = {models}`. Headers: `x-lumina-message-id` (the user message), `x-lumina-reply-ids` (the replies, in the order of `models`). The first reply streams as soon as it runs; a reply that could not start (its model vanished after the check) gets an `error` part and `finish {status: error}` and is not stored. Resume one reply with `GET /api/messages/{messageId}/stream`; stop them all with `POST /api/messages/{id}/cancel-replies`.',
           params: idParams,
           body: z.object({
             content: z.string().describe('May be empty when the message has attachments'),
@@ -56,12 +57,29 @@ export const compareRoutes =
         const userId = requireIdentity(request).user.id;
         const started = await replies.compare(userId, request.params.id, request.body);
         const ids = started.replies.map((r) => r.replyId);
+        const byId = new Map(started.replies.map((r) => [r.replyId, r]));
         reply.header('x-lumina-message-id', started.questionId);
         reply.header('x-lumina-reply-ids', ids.join(','));
+        // The first column streams at once; each other one as soon as it has started.
+        async function* follow(replyId: string, signal: AbortSignal) {
+          try {
+            await byId.get(replyId)!.started;
+          } catch (err) {
+            const code = err instanceof AppError ? err.code : 'internal_error';
+            const message = err instanceof AppError ? err.message : 'This model’s reply could not be started';
+            yield { seq: 1, part: { type: 'error' as const, code, message } };
+            yield {
+              seq: 2,
+              part: { type: 'finish' as const, status: 'error' as const, finishReason: null, timings: null },
+            };
+            return;
+          }
+          yield* replies.followStarted(replyId, signal);
+        }
         await sendConversationEvents(request, reply, async function* (signal) {
           const finished = new Set<string>();
           try {
-            for await (const event of followReplies(ids, replies.followStarted, signal)) {
+            for await (const event of followReplies(ids, follow, signal)) {
               if (event.part.type === 'finish') finished.add(event.messageId);
               yield event;
             }

@@ -318,9 +318,10 @@ export function createReplyService(deps: {
     /**
      * Compare: the user's message answered by 2–6 models at once, each reply a sibling in the
      * same turn, pinned to its model (no fallback) and marked `metadata.compare` (planCompare).
-     * Every model is checked before anything is stored; the replies start together once the
-     * message is stored, and the visible branch ends at the first model's reply. A reply that
-     * cannot start (its model vanished in between) is left out and logged; the others run.
+     * Every model is checked before anything is stored. Answers once the message and the first
+     * reply are stored and that reply is running; the others start together meanwhile, each
+     * reply's `started` telling when it runs (or why it could not start: its model vanished in
+     * between). Once they have all started the visible branch is set to the first column.
      */
     async compare(
       userId: string,
@@ -331,7 +332,10 @@ export function createReplyService(deps: {
         attachments?: string[] | undefined;
         models: string[];
       },
-    ): Promise<{ questionId: string; replies: StartedReply[] }> {
+    ): Promise<{
+      questionId: string;
+      replies: { replyId: string; model: string; started: Promise<StartedReply> }[];
+    }> {
       const { content, files, tree, above } = await sendInput(userId, conversationId, input);
       const { conversation } = tree;
       const { question, plans } = planCompare(
@@ -345,22 +349,26 @@ export function createReplyService(deps: {
         plans.map((plan) => plan.reply.model!),
       );
       const first = await engine.start(userId, conversation, plans[0]!, tree.speaker);
-      const others = await Promise.allSettled(
-        plans.slice(1).map((plan) => engine.start(userId, conversation, plan, tree.speaker)),
+      const others = plans.slice(1).map((plan) =>
+        engine.start(userId, conversation, plan, tree.speaker).catch((err: unknown) => {
+          deps.log.error({ err, model: plan.reply.model }, 'compare reply not started');
+          throw err;
+        }),
       );
-      const replies = [first];
-      others.forEach((outcome, index) => {
-        if (outcome.status === 'fulfilled') replies.push(outcome.value);
-        else
-          deps.log.error(
-            { err: outcome.reason, model: plans[index + 1]!.reply.model },
-            'compare reply not started',
-          );
-      });
       // Each reply moved the visible branch as it was stored; it ends at the first column.
-      if (replies.length > 1)
-        await conversations.update(userId, conversation.id, { activeLeafId: first.replyId });
-      return { questionId: question.id, replies };
+      void Promise.allSettled(others).then(() =>
+        conversations
+          .update(userId, conversation.id, { activeLeafId: first.replyId })
+          .catch((err: unknown) => deps.log.warn({ err }, 'compare: the visible branch was not moved')),
+      );
+      return {
+        questionId: question.id,
+        replies: plans.map((plan, index) => ({
+          replyId: plan.reply.id,
+          model: plan.reply.model!,
+          started: index === 0 ? Promise.resolve(first) : others[index - 1]!,
+        })),
+      };
     },
 
     /**
