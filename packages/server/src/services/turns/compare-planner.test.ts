@@ -1,0 +1,179 @@
+import { describe, expect, it } from 'vitest';
+import type { Conversation } from '../../domain/conversation.js';
+import type { Message } from '../../domain/message.js';
+import { AppError } from '../../errors.js';
+import { mergePrompt, planCompare, planMerge } from './compare-planner.js';
+import type { PlanContext } from './turn-planner.js';
+
+const USER = '00000000-0000-7000-8000-0000000000a1';
+const AVATAR = '00000000-0000-7000-8000-0000000000b1';
+const now = new Date('2026-01-01T00:00:00Z');
+
+const conversation: Conversation = {
+  id: '00000000-0000-7000-8000-0000000000c1',
+  ownerId: USER,
+  avatarId: AVATAR,
+  title: '',
+  titleSource: 'auto',
+  tags: [],
+  pinned: false,
+  archived: false,
+  activeLeafId: null,
+  model: null,
+  messageCount: 0,
+  lastMessageAt: null,
+  createdAt: now,
+  updatedAt: now,
+};
+
+function context(): PlanContext {
+  let next = 0;
+  return {
+    userId: USER,
+    conversation,
+    now,
+    newId: () => `00000000-0000-7000-8000-${String(++next).padStart(12, '0')}`,
+  };
+}
+
+function message(fields: Partial<Message> & Pick<Message, 'id' | 'role' | 'parentId'>): Message {
+  const content = fields.content ?? '';
+  return {
+    conversationId: conversation.id,
+    ownerId: USER,
+    content,
+    parts: content === '' ? [] : [{ type: 'text', text: content }],
+    turnId: null,
+    speakerAvatarId: null,
+    speakerUserId: null,
+    tokenCount: null,
+    tokenCounter: null,
+    status: 'complete',
+    error: null,
+    model: null,
+    finishReason: null,
+    inputTokens: null,
+    outputTokens: null,
+    costUsd: null,
+    timeToFirstTokenMs: null,
+    durationMs: null,
+    writerId: null,
+    summary: null,
+    metadata: {},
+    createdAt: now,
+    updatedAt: now,
+    ...fields,
+  };
+}
+
+const code = (run: () => unknown) => {
+  try {
+    run();
+  } catch (err) {
+    return err instanceof AppError ? [err.status, err.code] : String(err);
+  }
+  return 'no error';
+};
+
+describe('planCompare', () => {
+  it('plans one user message and one pinned reply per model, all siblings in its turn', () => {
+    const above = [message({ id: 'g', role: 'assistant', parentId: null, turnId: 'g', content: 'Hi' })];
+    const { question, plans } = planCompare(context(), above, { content: 'Which?' }, ['a/1', ' b/2 ', 'c/3']);
+    expect(question).toMatchObject({
+      role: 'user',
+      parentId: 'g',
+      content: 'Which?',
+      metadata: { compare: { models: ['a/1', 'b/2', 'c/3'] } },
+    });
+    expect(plans.map((p) => p.question?.id ?? null)).toEqual([question.id, null, null]);
+    expect(plans.map((p) => p.reply.model)).toEqual(['a/1', 'b/2', 'c/3']);
+    expect(plans.map((p) => p.reply.metadata)).toEqual([
+      { compare: { model: 'a/1', index: 0 } },
+      { compare: { model: 'b/2', index: 1 } },
+      { compare: { model: 'c/3', index: 2 } },
+    ]);
+    for (const plan of plans) {
+      expect(plan.reply.parentId).toBe(question.id);
+      expect(plan.reply.turnId).toBe(question.id);
+      expect(plan.reply.speaker).toEqual({ kind: 'avatar', id: AVATAR });
+      expect(plan.branch.at(-1)).toBe(question);
+    }
+    expect(new Set(plans.map((p) => p.reply.id)).size).toBe(3);
+  });
+
+  it('refuses fewer than 2, more than 6, repeated or empty model ids', () => {
+    const plan = (models: string[]) => () => planCompare(context(), [], { content: 'Hi' }, models);
+    for (const models of [
+      ['a/1'],
+      ['a/1', 'a/1'],
+      ['a/1', ' '],
+      ['1', '2', '3', '4', '5', '6', '7'].map((n) => `a/${n}`),
+    ])
+      expect(code(plan(models))).toEqual([400, 'compare_models_invalid']);
+    expect(code(plan(['1', '2', '3', '4', '5', '6'].map((n) => `a/${n}`)))).toBe('no error');
+  });
+});
+
+describe('planMerge', () => {
+  const question = message({
+    id: 'q',
+    role: 'user',
+    parentId: null,
+    turnId: 'q',
+    content: 'Capital of France?',
+  });
+  const reply = (id: string, fields: Partial<Message> = {}) =>
+    message({
+      id,
+      role: 'assistant',
+      parentId: 'q',
+      turnId: 'q',
+      content: `Answer ${id}`,
+      model: `m/${id}`,
+      ...fields,
+    });
+
+  it('asks the model with the answers in place of the question, and records what it merged', () => {
+    const plan = planMerge(context(), question, [question], [reply('r1'), reply('r2')], 'm/judge');
+    expect(plan.question).toBeNull();
+    expect(plan.reply).toMatchObject({
+      parentId: 'q',
+      turnId: 'q',
+      model: 'm/judge',
+      metadata: { merge: { model: 'm/judge', from: ['r1', 'r2'] } },
+    });
+    const asked = plan.branch.at(-1)!;
+    expect(asked.id).toBe('q');
+    expect(asked.content).toBe(mergePrompt(question, [reply('r1'), reply('r2')]));
+    expect(asked.content).toContain('Capital of France?');
+    expect(asked.content).toContain('<answer number="2" model="m/r2">\nAnswer r2\n</answer>');
+    // The stored question is not changed.
+    expect(question.content).toBe('Capital of France?');
+  });
+
+  it('refuses replies that are not finished answers to this message, and too few or too many', () => {
+    const merge =
+      (replies: Message[], q = question) =>
+      () =>
+        planMerge(context(), q, [q], replies, 'm/judge');
+    expect(code(merge([reply('r1')]))).toEqual([400, 'merge_reply_invalid']);
+    expect(code(merge([reply('r1'), reply('r1')]))).toEqual([400, 'merge_reply_invalid']);
+    expect(code(merge([reply('r1'), reply('r2', { parentId: 'elsewhere' })]))).toEqual([
+      400,
+      'merge_reply_invalid',
+    ]);
+    expect(code(merge([reply('r1'), reply('r2', { status: 'streaming' })]))).toEqual([
+      409,
+      'merge_reply_invalid',
+    ]);
+    expect(code(merge([reply('r1'), reply('r2', { content: '  ' })]))).toEqual([400, 'merge_reply_invalid']);
+    expect(code(merge(['1', '2', '3', '4', '5', '6', '7'].map((n) => reply(`r${n}`))))).toEqual([
+      400,
+      'merge_reply_invalid',
+    ]);
+    expect(code(merge([reply('r1'), reply('r2')], { ...question, role: 'assistant' }))).toEqual([
+      400,
+      'invalid_request',
+    ]);
+  });
+});
