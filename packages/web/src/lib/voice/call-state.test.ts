@@ -227,6 +227,16 @@ describe('segment finals', () => {
     expect(state.turns).toEqual([{ id: 'u1', role: 'user', text: 'what time is it good morning' }]);
   });
 
+  it('forgets final words of an utterance that made no turn once a new utterance is heard', () => {
+    const state = run([
+      ready,
+      server({ type: 'segment_transcript', index: 0, text: 'open the', turnText: 'open the' }),
+      server({ type: 'error', code: 'stt_engine_failed', message: 'Speech recognition failed' }),
+      server({ type: 'partial_transcript', text: 'hello' }),
+    ]);
+    expect(state).toMatchObject({ heard: '', partial: 'hello' });
+  });
+
   it('a segment final replaces an older guess that does not match it', () => {
     const state = run([
       ready,

@@ -141,6 +141,9 @@ function onServerMessage(state: CallState, message: ServerMessage): CallState {
       return {
         ...state,
         partial: message.text,
+        // Partials start with the turn's final words; one that does not belongs to a new
+        // utterance (the last one ended without a stored turn, e.g. the recogniser failed).
+        heard: message.text.startsWith(state.heard) ? state.heard : '',
         phase: state.phase === 'listening' ? 'hearing' : state.phase,
       };
     case 'segment_transcript':
