@@ -224,6 +224,8 @@ describe('compare', () => {
       await box.press('Enter');
       await expect.poll(() => columns(page).count()).toBe(2);
       await expect.poll(() => board(page).getByText('Writing…', { exact: true }).count()).toBe(2);
+      await expect.poll(() => columns(page).first().textContent()).toContain('Saturn has');
+      await saveScreenshot(page, 'compare-streaming-desktop-light');
       await board(page).getByRole('button', { name: 'Stop all' }).click();
       await expect.poll(() => board(page).getByText('Stopped', { exact: true }).count(), { timeout: 10_000 }).toBe(2);
     } finally {

@@ -68,8 +68,8 @@ export function CompareBoard({
     >
       <div className="mb-2 flex flex-wrap items-center gap-x-3 gap-y-2 px-1">
         <p className="min-w-0 flex-1 text-sm text-ink-muted">
-          <span className="font-semibold text-ink">{avatarName}</span> · {compared} models answered
-          {writing ? ' (writing…)' : ''}
+          <span className="font-semibold text-ink">{avatarName}</span> ·{' '}
+          {writing ? `${compared} models answering…` : `${compared} models answered`}
         </p>
         {writing ? (
           <button type="button" className="btn-secondary h-8 px-2.5 text-xs" onClick={onStop}>
