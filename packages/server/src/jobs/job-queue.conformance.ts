@@ -231,6 +231,49 @@ export function jobQueueConformance(open: () => Promise<JobQueueBackend>) {
     expect((await statsOf(queue, 'conf-batch'))?.failed).toBe(0);
   });
 
+  it('lets a batch take the other waiting jobs of its group, which complete with it', async () => {
+    const grouped = z.object({ n: z.number().int(), group: z.string() });
+    const batches: string[][] = [];
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const queue = await queueWith((q) =>
+      q.register('conf-take', {
+        schema: grouped,
+        retryLimit: 0,
+        batch: {
+          size: 2,
+          handler: async (jobs, { take }) => {
+            if (jobs[0]!.data.n === 0) await gate;
+            const all = [...jobs];
+            for (const group of new Set(jobs.map((job) => job.data.group)))
+              all.push(...(await take('group', group, 10)));
+            batches.push(all.map((job) => `${job.data.group}${job.data.n}`).sort());
+            return new Map();
+          },
+        },
+      }),
+    );
+    // The first batch holds the only slot while the rest are stored.
+    await queue.enqueue('conf-take', { n: 0, group: 'z' });
+    await waitFor(async () => (await statsOf(queue, 'conf-take'))?.active === 1, 'the first batch');
+    for (const [n, group] of [
+      [1, 'a'],
+      [2, 'b'],
+      [3, 'a'],
+      [4, 'c'],
+      [5, 'a'],
+      [6, 'b'],
+    ] as const)
+      await queue.enqueue('conf-take', { n, group });
+    release();
+    await waitFor(async () => (await statsOf(queue, 'conf-take'))?.completed === 7, 'every job to complete');
+    // The second batch fetched a1 and b2, then took a3, a5 and b6 with them; c4 came alone.
+    expect(batches).toEqual([['z0'], ['a1', 'a3', 'a5', 'b2', 'b6'], ['c4']]);
+    expect(await statsOf(queue, 'conf-take')).toMatchObject({ waiting: 0, active: 0, failed: 0 });
+  });
+
   it('keeps one waiting job per key in a unique queue, across instances', async () => {
     let release = () => {};
     const gate = new Promise<void>((resolve) => {

@@ -66,8 +66,20 @@ export interface BatchDefinition<S extends z.ZodType> {
    */
   handler: (
     jobs: BatchJob<z.output<S>>[],
-    context: { signal: AbortSignal },
+    context: BatchContext<z.output<S>>,
   ) => Promise<ReadonlyMap<string, Error>>;
+}
+
+export interface BatchContext<T> {
+  /** Aborts at the batch's time limit or when the queue stops. */
+  signal: AbortSignal;
+  /**
+   * Takes into this batch up to `limit` more waiting jobs of the same name whose data has the
+   * string `value` at `field` (oldest first; jobs another worker holds are skipped), e.g. every
+   * waiting job of one conversation. They complete or fail with the batch: answer their ids like
+   * the others'.
+   */
+  take(field: string, value: string, limit: number): Promise<BatchJob<T>[]>;
 }
 
 export interface BatchJob<T> {

@@ -239,6 +239,7 @@ describeStorage('memory extraction job (%s)', (mode) => {
 
   it('a burst of exchanges waiting together is read in one call; each memory keeps its own source', async () => {
     const c = await chat('burst@example.org');
+    const other = await chat('burst-other@example.org');
     let release = () => {};
     model.holdExtraction = new Promise<void>((resolve) => {
       release = resolve;
@@ -246,52 +247,42 @@ describeStorage('memory extraction job (%s)', (mode) => {
     const calls = () => model.requests.filter((r) => r.body?.format?.properties?.memories);
     const before = calls().length;
     const start = await done();
-    // The first exchanges' jobs take both worker slots and wait on the model; the others queue.
-    const said = [
-      'I have a dog called Rex.',
-      'Nice weather today.',
+    const send = async (to: Chat, content: string) => {
+      const response = await fetch(`${base}/api/conversations/${to.conversationId}/messages`, {
+        method: 'POST',
+        headers: { ...CSRF, cookie: to.cookie, 'content-type': 'application/json' },
+        body: JSON.stringify({ content, parentId: to.leafId }),
+      });
+      expect(response.status).toBe(200);
+      to.leafId = response.headers.get('x-lumina-reply-id')!;
+      await response.text();
+      const branch = await createMessageRepository(storage.db).branch(to.userId, to.leafId);
+      return branch.findLast((m) => m.role === 'user')!.id;
+    };
+    const arrived = async (count: number) => {
+      for (let i = 0; i < 500 && calls().length < before + count; i++)
+        await new Promise((r) => setTimeout(r, 20));
+      expect(calls().length).toBe(before + count);
+    };
+    // Both worker slots wait on the model: one with this conversation's first exchange, one with
+    // another user's. The next three exchanges' jobs can only wait, together.
+    const first = await send(c, 'I have a dog called Rex.');
+    await arrived(1);
+    await send(other, 'Nice weather today.');
+    await arrived(2);
+    const userMessageIds = [first];
+    for (const content of [
       'My daughter Mia starts school on Monday.',
       'I am allergic to peanuts.',
       'Thanks, that is all.',
-    ];
-    const userMessageIds: string[] = [];
-    for (const content of said) {
-      const response = await fetch(`${base}/api/conversations/${c.conversationId}/messages`, {
-        method: 'POST',
-        headers: { ...CSRF, cookie: c.cookie, 'content-type': 'application/json' },
-        body: JSON.stringify({ content, parentId: c.leafId }),
-      });
-      expect(response.status).toBe(200);
-      c.leafId = response.headers.get('x-lumina-reply-id')!;
-      await response.text();
-      const branch = await createMessageRepository(storage.db).branch(c.userId, c.leafId);
-      userMessageIds.push(branch.findLast((m) => m.role === 'user')!.id);
-    }
-    // The calls held now (the first exchanges' jobs, one or two) stop arriving; the rest wait.
-    let seen = -1;
-    for (let i = 0; i < 100 && (calls().length === before || calls().length !== seen); i++) {
-      seen = calls().length;
-      await new Promise((r) => setTimeout(r, 700));
-    }
-    const held = calls().slice(before);
-    expect(held.length).toBeGreaterThanOrEqual(1);
-    const remaining = said.filter(
-      (text) => !held.some((r) => JSON.stringify(r.body.messages).includes(text)),
-    );
-    expect(remaining).toEqual(said.slice(said.length - remaining.length));
-    expect(remaining).toContain(said[2]);
-    for (const _ of held) model.extraction.push({ object: { memories: [] } });
+    ])
+      userMessageIds.push(await send(c, content));
+    model.extraction.push({ object: { memories: [] } }, { object: { memories: [] } });
     model.extraction.push({
       object: {
         memories: [
-          {
-            exchange: remaining.indexOf(said[2]!) + 1,
-            ...memory('profile', "The user's daughter is called Mia.", 0.9),
-          },
-          {
-            exchange: remaining.indexOf(said[3]!) + 1,
-            ...memory('fact', 'The user is allergic to peanuts.', 0.95),
-          },
+          { exchange: 1, ...memory('profile', "The user's daughter is called Mia.", 0.9) },
+          { exchange: 2, ...memory('fact', 'The user is allergic to peanuts.', 0.95) },
         ],
       },
     });
@@ -303,19 +294,22 @@ describeStorage('memory extraction job (%s)', (mode) => {
       await new Promise((r) => setTimeout(r, 20));
     }
     expect(await done()).toMatchObject({ completed: start.completed + 5, failed: start.failed });
-    // Two or three calls for five exchanges: the waiting ones were read together.
+    // Three calls for five exchanges: the three that waited were read together.
     const made = calls().slice(before);
-    expect(made).toHaveLength(held.length + 1);
-    const batch = made.at(-1)!.body.messages[1].content as string;
-    expect(batch).toContain(`NEW exchange 1 of ${remaining.length}`);
+    expect(made).toHaveLength(3);
+    const batch = made[2]!.body.messages[1].content as string;
+    expect(batch).toContain('NEW exchange 1 of 3');
+    expect(batch).toContain('My daughter Mia starts school on Monday.');
     expect(batch).toContain('Thanks, that is all.');
-    expect(made.at(-1)!.body.format.properties.memories.items.required).toContain('exchange');
+    // The exchange read before is there for reference only, above the new ones.
+    expect(batch.indexOf('I have a dog called Rex.')).toBeLessThan(batch.indexOf('NEW exchange 1 of 3'));
+    expect(made[2]!.body.format.properties.memories.items.required).toContain('exchange');
     const items = await current(c.userId);
     expect(Object.fromEntries(items.map((m) => [m.content, m.sourceMessageIds]))).toEqual({
-      "The user's daughter is called Mia.": [userMessageIds[2]],
-      'The user is allergic to peanuts.': [userMessageIds[3]],
+      "The user's daughter is called Mia.": [userMessageIds[1]],
+      'The user is allergic to peanuts.': [userMessageIds[2]],
     });
-    expect(lastReport()).toMatchObject({ exchanges: remaining.length, added: 2 });
+    expect(lastReport()).toMatchObject({ exchanges: 3, added: 2 });
   }, 60_000);
 
   it('junk only, or an answer that breaks the schema: nothing stored, the job does not fail', async () => {

@@ -103,34 +103,48 @@ export function enqueueMemoryExtraction(
   return jobs.enqueue(BACKGROUND_JOBS.memoryExtract, data);
 }
 
-/** Jobs one worker takes at once: those of one conversation share one extraction call. */
-export const EXTRACTION_BATCH = 8;
+/** Jobs one worker fetches at once; each then takes the other waiting jobs of its conversation. */
+export const EXTRACTION_BATCH = 4;
+/** Waiting jobs of one conversation read together, at most (three extraction calls). */
+export const EXTRACTION_PER_CONVERSATION = 3 * MAX_EXCHANGES;
 
 /**
  * Registers `memory-extract`: after each finished exchange, the user's "remember that …" /
  * "forget that …" and what the memory model finds worth keeping are compared with the avatar's
- * memories and stored (memory/). Waiting jobs are taken together ({@link EXTRACTION_BATCH}), and
- * the exchanges of one conversation are read in one model call: a conversation answered turn
- * after turn faster than extraction runs costs one call per burst, not one per exchange. A model
- * that fails for a passing reason fails that conversation's jobs, and the queue retries them with
- * back-off; an answer that breaks the schema is logged and stored nowhere.
+ * memories and stored (memory/). A worker fetches a few waiting jobs ({@link EXTRACTION_BATCH}),
+ * then takes every other waiting job of their conversations (up to
+ * {@link EXTRACTION_PER_CONVERSATION}), and the exchanges of one conversation are read together
+ * ({@link MAX_EXCHANGES} per model call): a conversation answered turn after turn faster than
+ * extraction runs costs one call per burst, not one per exchange. A model that fails for a
+ * passing reason fails that conversation's jobs, and the queue retries them with back-off; an
+ * answer that breaks the schema is logged and stored nowhere.
  */
 export function registerMemoryExtractJob(jobs: JobQueue, deps: MemoryExtractDeps): void {
   jobs.register(BACKGROUND_JOBS.memoryExtract, {
     schema: memoryExtractJobData,
     retryLimit: 3,
     backoff: { delayMs: 5_000, exponential: true },
-    // For the whole batch: up to EXTRACTION_BATCH conversations, one after the other.
-    timeoutMs: 300_000,
+    // For the whole batch: up to EXTRACTION_BATCH conversations of up to three calls each, one
+    // after the other, with a slow local model.
+    timeoutMs: 600_000,
     concurrency: 2,
     batch: {
       size: EXTRACTION_BATCH,
-      handler: async (batch, { signal }) => {
+      handler: async (batch, { signal, take }) => {
         await deps.waitForQuiet?.(signal);
         signal.throwIfAborted();
         const failed = new Map<string, Error>();
-        for (const group of byConversation(batch)) {
-          const { userId, conversationId } = group[0]!.data;
+        for (const fetched of byConversation(batch)) {
+          const { userId, conversationId } = fetched[0]!.data;
+          // What else of this conversation waits, including what came while waiting for quiet.
+          const more = await take(
+            'conversationId',
+            conversationId,
+            EXTRACTION_PER_CONVERSATION - fetched.length,
+          );
+          const group = [...fetched, ...more.filter((job) => job.data.userId === userId)];
+          for (const stray of more.filter((job) => job.data.userId !== userId))
+            failed.set(stray.id, new Error('the job names another user for its conversation'));
           const replyIds = group.map((job) => job.data.replyId);
           try {
             const report = await runMemoryExtraction(deps, { userId, conversationId, replyIds }, signal);

@@ -137,8 +137,22 @@ export function createPgBossJobQueue(options: PgBossJobQueueOptions): JobQueue {
     }
     if (jobs.length > 0) {
       const { signal, aborted } = attemptLimit(definition.timeoutMs ?? 60_000);
+      const take = async (field: string, value: string, limit: number) => {
+        const added: BatchJob<unknown>[] = [];
+        for (const row of await takeWaiting(name, field, value, limit)) {
+          const parsed = definition.schema.safeParse(row.data);
+          if (!parsed.success) {
+            failed.set(row.id, parsed.error);
+            continue;
+          }
+          const job = { id: row.id, data: parsed.data, attempt: row.retryCount + 1 };
+          jobs.push(job);
+          added.push(job);
+        }
+        return added;
+      };
       try {
-        const answered = await Promise.race([batch.handler(jobs, { signal }), aborted]);
+        const answered = await Promise.race([batch.handler(jobs, { signal, take }), aborted]);
         for (const job of jobs) {
           const error = answered.get(job.id);
           if (error) failed.set(job.id, error);
@@ -152,6 +166,35 @@ export function createPgBossJobQueue(options: PgBossJobQueueOptions): JobQueue {
       jobs.map((job) => job.id).filter((id) => !failed.has(id)),
       failed,
     );
+  }
+
+  /**
+   * Marks up to `limit` waiting jobs of `name` whose data has `value` at `field` active for this
+   * worker, as pg-boss's own fetch does (the same state change, retry count and lock skipping),
+   * and answers them. Only what is waiting is read (pg-boss's partial index on waiting jobs).
+   */
+  async function takeWaiting(name: string, field: string, value: string, limit: number): Promise<JobRow[]> {
+    if (limit < 1) return [];
+    const { rows } = await executor.executeSql(
+      `with next as (
+          select id from ${SCHEMA}.job
+          where name = $1 and state < 'active' and start_after < now() and data ->> $2 = $3
+          order by created_on, id
+          limit $4
+          for update skip locked
+        )
+        update ${SCHEMA}.job j set state = 'active', started_on = now(),
+          retry_count = case when j.started_on is not null then j.retry_count + 1 else j.retry_count end
+        from next where j.name = $1 and j.id = next.id
+        returning j.id, j.name, j.data, j.retry_count, j.created_on`,
+      [name, field, value, limit],
+    );
+    return rows.map((row) => ({
+      id: row.id,
+      name: row.name,
+      data: row.data,
+      retryCount: Number(row.retry_count),
+    }));
   }
 
   async function workLoop(name: string, reg: Registration): Promise<void> {
