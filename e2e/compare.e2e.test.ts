@@ -143,7 +143,9 @@ describe('compare', () => {
     await box.press('Enter');
 
     await expect.poll(() => columns(page).count()).toBe(4);
-    await expect.poll(() => board(page).getByText('Writing…', { exact: true }).count(), { timeout: 15_000 }).toBe(0);
+    await expect
+      .poll(() => board(page).getByText('Writing…', { exact: true }).count(), { timeout: 15_000 })
+      .toBe(0);
     // Markdown is drawn once its renderer has loaded.
     await expect.poll(() => column(page, 'ollama/llama3.2:1b').textContent()).toContain('146 known moons');
     expect(await column(page, 'ollama/qwen2.5:3b').textContent()).toContain('bigger than Mercury');
@@ -227,7 +229,9 @@ describe('compare', () => {
       await expect.poll(() => columns(page).first().textContent()).toContain('Saturn has');
       await saveScreenshot(page, 'compare-streaming-desktop-light');
       await board(page).getByRole('button', { name: 'Stop all' }).click();
-      await expect.poll(() => board(page).getByText('Stopped', { exact: true }).count(), { timeout: 10_000 }).toBe(2);
+      await expect
+        .poll(() => board(page).getByText('Stopped', { exact: true }).count(), { timeout: 10_000 })
+        .toBe(2);
     } finally {
       ollama.slow = false;
     }

@@ -175,7 +175,9 @@ describe('CompareBoard', () => {
     expect(within(columns[0]!).getByText('2.4 s')).toBeTruthy();
     expect(within(columns[0]!).getByText(/\$0\.0021/)).toBeTruthy();
     expect(within(columns[1]!).getByRole('heading', { name: 'gpt-4o-mini' })).toBeTruthy();
-    await userEvent.click(within(columns[1]!).getByRole('button', { name: /Continue with this one: gpt-4o-mini/ }));
+    await userEvent.click(
+      within(columns[1]!).getByRole('button', { name: /Continue with this one: gpt-4o-mini/ }),
+    );
     expect(onContinue).toHaveBeenCalledWith(B);
     // On a phone, the tabs choose the answer shown.
     const tabs = screen.getAllByRole('tab');
