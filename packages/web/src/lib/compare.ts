@@ -110,16 +110,19 @@ export interface LiveCompare {
 export function applyCompareEvent(
   state: LiveCompare,
   event: Pick<ConversationEvent, 'messageId' | 'part'>,
-  mark?: { merge?: CompareColumn['merge'] },
+  /** A merge's mark; or the column's place in the compare (the order of `x-lumina-reply-ids`). */
+  mark?: { merge?: CompareColumn['merge']; index?: number },
 ): LiveCompare {
   const { part, messageId } = event;
   if (part.type === 'message-start') {
     if (part.role === 'user') return { ...state, questionId: part.messageId };
     if (state.columns.some((c) => c.id === part.messageId)) return state;
-    const column = startedColumn(
-      part,
-      mark?.merge ? COMPARE_MAX_MODELS + state.columns.length : state.columns.length,
-    );
+    const index = mark?.merge
+      ? COMPARE_MAX_MODELS + state.columns.length
+      : mark?.index !== undefined && mark.index >= 0
+        ? mark.index
+        : state.columns.length;
+    const column = startedColumn(part, index);
     return { ...state, columns: [...state.columns, { ...column, merge: mark?.merge ?? null }] };
   }
   const columns = state.columns.map((column) => {

@@ -128,7 +128,10 @@ export function useCompare(conversationId: string) {
           return response;
         },
         async (response, signal, apply) => {
-          for await (const event of readConversationEvents(response.body!, signal)) apply(event);
+          // Columns keep the order the models were chosen in, whichever starts streaming first.
+          const order = response.headers.get('x-lumina-reply-ids')?.split(',') ?? [];
+          for await (const event of readConversationEvents(response.body!, signal))
+            apply(event, { index: order.indexOf(event.messageId) });
         },
         options.onAccepted,
       ),

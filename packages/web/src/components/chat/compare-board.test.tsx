@@ -139,6 +139,29 @@ describe('compare columns', () => {
   });
 });
 
+describe('compare column order', () => {
+  it('keeps the order the models were chosen in, whichever column starts first', () => {
+    const start = (messageId: string, model: string) =>
+      ({
+        messageId,
+        part: {
+          type: 'message-start',
+          messageId,
+          parentId: Q,
+          turnId: Q,
+          role: 'assistant',
+          participant: null,
+          model,
+          createdAt: '2026-12-07T10:00:00.000Z',
+        },
+      }) as const;
+    let state: LiveCompare = { questionId: Q, columns: [] };
+    state = applyCompareEvent(state, start(B, 'b/2'), { index: 1 });
+    state = applyCompareEvent(state, start(A, 'a/1'), { index: 0 });
+    expect(mergeColumns([], state.columns).map((c) => c.model)).toEqual(['a/1', 'b/2']);
+  });
+});
+
 describe('CompareBoard', () => {
   const models = [model('ollama/llama3.2:latest'), model('ollama/qwen2.5:latest')];
   const render = (props: Partial<Parameters<typeof CompareBoard>[0]> = {}) => {

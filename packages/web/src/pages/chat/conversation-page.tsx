@@ -362,12 +362,16 @@ function Conversation({ conversationId }: { conversationId: string }) {
         : [...stored, columnOf(message, stored.length)];
       const columns =
         liveCompare?.questionId === questionId ? mergeColumns(known, liveCompare.columns) : known;
+      // While this tab writes them, the column the server will leave in the conversation: a
+      // merge, else the first model's (the branch moves as each reply is stored, then back).
+      const live = liveCompare?.questionId === questionId ? liveCompare.columns : [];
+      const liveActive = (live.find((c) => c.merge) ?? live.find((c) => c.index === 0))?.id;
       return (
         <CompareBoard
           key={message.id}
           questionId={questionId}
           columns={columns}
-          activeId={message.id}
+          activeId={liveActive ?? message.id}
           models={usable}
           busy={busy}
           avatarName={avatar?.name ?? 'The avatar'}
