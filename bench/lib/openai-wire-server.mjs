@@ -4,8 +4,33 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
+ * The smallest answer a JSON Schema accepts: an object with its required properties, empty
+ * arrays, the first enum value, a minimum or zero. What a model answers to a structured-output
+ * request when there is nothing to report (memory extraction of "Hello there": no memories).
+ */
+export function smallestInstance(schema) {
+  if (!schema || typeof schema !== 'object') return null;
+  if (Array.isArray(schema.enum)) return schema.enum[0];
+  if ('const' in schema) return schema.const;
+  const type = Array.isArray(schema.type) ? schema.type.find((t) => t !== 'null') : schema.type;
+  if (type === 'object' || schema.properties) {
+    const out = {};
+    for (const key of schema.required ?? []) out[key] = smallestInstance(schema.properties?.[key]);
+    return out;
+  }
+  if (type === 'array') return [];
+  if (type === 'string') return '';
+  if (type === 'number' || type === 'integer') return schema.minimum ?? 0;
+  if (type === 'boolean') return false;
+  if (schema.anyOf?.length) return smallestInstance(schema.anyOf[0]);
+  return null;
+}
+
+/**
  * A minimal OpenAI chat-completions server on 127.0.0.1: streams `tokens` chunks (` t0`, ` t1` …),
- * then usage and [DONE]. The count is `fixedTokens` when given, else `?tokens=`, else the
+ * then usage and [DONE]. A request with `stream` not true (the server's structured-output and
+ * other one-shot calls) gets one `chat.completion` JSON: for a `json_schema` response format the
+ * smallest instance of the schema, else the tokens as text. The count is `fixedTokens` when given, else `?tokens=`, else the
  * request's max_tokens, else 50. With `intervalMs` (or `?interval=`) the first token goes out at
  * once and each next one `intervalMs` later, like a model generating; without it every chunk goes
  * out in one write. `GET …/models` lists `bench-model`; `PUT /bench/mode {fixedTokens, intervalMs}`
@@ -31,7 +56,25 @@ export function startOpenAiWireServer({ fixedTokens, intervalMs = 0 } = {}) {
         return res.end(JSON.stringify({ object: 'list', data: [{ id: 'bench-model', object: 'model' }] }));
       }
       const query = new URL(req.url, 'http://x').searchParams;
-      const tokens = mode.fixedTokens ?? Number(query.get('tokens') ?? JSON.parse(body).max_tokens ?? 50);
+      const request = JSON.parse(body);
+      const tokens = mode.fixedTokens ?? Number(query.get('tokens') ?? request.max_tokens ?? 50);
+      if (request.stream !== true) {
+        const schema = request.response_format?.json_schema?.schema;
+        const content = schema
+          ? JSON.stringify(smallestInstance(schema))
+          : Array.from({ length: tokens }, (_, i) => ` t${i}`).join('');
+        res.writeHead(200, { 'content-type': 'application/json' });
+        return res.end(
+          JSON.stringify({
+            id: 'c1',
+            object: 'chat.completion',
+            created: 1,
+            model: 'bench-model',
+            choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
+            usage: { prompt_tokens: 5, completion_tokens: tokens, total_tokens: tokens + 5 },
+          }),
+        );
+      }
       const spacing = Number(query.get('interval') ?? mode.intervalMs);
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       const chunk = (delta, extra = {}) =>

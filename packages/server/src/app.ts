@@ -534,16 +534,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       memorySettings: memorySettings.memorySettingsFor,
       embedQuery: (userId, text) => embedder.embedQuery(userId, text),
       enqueueEmbedding: (userId) => enqueueEmbedding(queue, userId),
-      // On PGlite, yields to the replies people wait for (they share its one connection): starts
-      // once none has been written for 0.5 s, at most 5 s late. Not on PostgreSQL: a job waiting
-      // holds one of the queue's slots, so under steady traffic extraction would be capped at two
-      // jobs per 5 s per instance (docs/memory.md, "Extraction").
-      ...(storage.kind === 'pglite'
-        ? {
-            waitForQuiet: createQuietGate({ busy: () => replies.inFlight(), quietMs: 500, maxWaitMs: 5_000 })
-              .waitForQuiet,
-          }
-        : {}),
+      // Yields to the replies people wait for: the worker fetches extraction jobs once no reply
+      // of this process has been written for a moment, and never more than a few seconds late
+      // (docs/memory.md, "Extraction"). On PGlite they share its one connection (0.5 s quiet, at
+      // most 5 s); on PostgreSQL only this process's CPU (0.2 s, at most 1 s), so a steady stream
+      // of replies does not cap extraction at a batch per 5 s.
+      waitForQuiet: createQuietGate({
+        busy: () => replies.inFlight(),
+        ...(storage.kind === 'pglite'
+          ? { quietMs: 500, maxWaitMs: 5_000 }
+          : { quietMs: 200, maxWaitMs: 1_000 }),
+      }).waitForQuiet,
       log: app.log,
     });
   }

@@ -274,6 +274,40 @@ export function jobQueueConformance(open: () => Promise<JobQueueBackend>) {
     expect(await statsOf(queue, 'conf-take')).toMatchObject({ waiting: 0, active: 0, failed: 0 });
   });
 
+  it('waits for a batch definition to be ready before fetching; what arrives meanwhile comes together', async () => {
+    const batches: number[][] = [];
+    let open = () => {};
+    let gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    let readyCalls = 0;
+    const queue = await queueWith((q) =>
+      q.register('conf-ready', {
+        schema: item,
+        batch: {
+          size: 10,
+          ready: async () => {
+            readyCalls += 1;
+            await gate;
+          },
+          handler: async (jobs) => {
+            batches.push(jobs.map((job) => job.data.n).sort());
+            return new Map();
+          },
+        },
+      }),
+    );
+    for (const n of [1, 2, 3]) await queue.enqueue('conf-ready', { n });
+    await waitFor(() => readyCalls >= 1, 'the loop to wait for ready');
+    // Nothing is held while it waits.
+    expect(await statsOf(queue, 'conf-ready')).toMatchObject({ waiting: 3, active: 0 });
+    expect(batches).toEqual([]);
+    open();
+    gate = Promise.resolve();
+    await waitFor(async () => (await statsOf(queue, 'conf-ready'))?.completed === 3, 'the batch to complete');
+    expect(batches).toEqual([[1, 2, 3]]);
+  });
+
   it('keeps one waiting job per key in a unique queue, across instances', async () => {
     let release = () => {};
     const gate = new Promise<void>((resolve) => {

@@ -60,6 +60,12 @@ export interface BatchDefinition<S extends z.ZodType> {
   /** Jobs handed over at once, at most (at least 1). */
   size: number;
   /**
+   * Awaited before each fetch, while no job is held (e.g. until no reply is being written, a few
+   * seconds at most): the jobs that arrive meanwhile are fetched together. Resolves early when
+   * the signal (the queue stopping) aborts.
+   */
+  ready?: (signal: AbortSignal) => Promise<unknown>;
+  /**
    * Works the jobs (their data validated; a job whose data does not parse fails alone and is not
    * handed over). Answers the jobs that failed, by id, with their errors (an empty map: none);
    * the rest complete. Throwing fails them all (each is retried per `retryLimit`).

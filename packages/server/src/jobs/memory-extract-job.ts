@@ -69,8 +69,9 @@ export interface MemoryExtractDeps {
   /** Queues the embedding of what was stored (jobs/memory-embed-job.ts). */
   enqueueEmbedding?: ((userId: string) => Promise<unknown>) | undefined;
   /**
-   * Holds the job while replies of this process are being written (jobs/quiet-gate.ts), so the
-   * extraction's model call and statements do not slow the next turn; absent: no waiting.
+   * Awaited before the worker fetches extraction jobs, while replies of this process are being
+   * written (jobs/quiet-gate.ts), so the extraction's model calls and statements do not slow the
+   * next turn, and what arrives meanwhile is read together; absent: no waiting.
    */
   waitForQuiet?: ((signal: AbortSignal) => Promise<unknown>) | undefined;
   log: Pick<FastifyBaseLogger, 'info' | 'warn'>;
@@ -104,7 +105,7 @@ export function enqueueMemoryExtraction(
 }
 
 /** Jobs one worker fetches at once; each then takes the other waiting jobs of its conversation. */
-export const EXTRACTION_BATCH = 4;
+export const EXTRACTION_BATCH = 8;
 /** Waiting jobs of one conversation read together, at most (three extraction calls). */
 export const EXTRACTION_PER_CONVERSATION = 3 * MAX_EXCHANGES;
 
@@ -125,14 +126,14 @@ export function registerMemoryExtractJob(jobs: JobQueue, deps: MemoryExtractDeps
     retryLimit: 3,
     backoff: { delayMs: 5_000, exponential: true },
     // For the whole batch: up to EXTRACTION_BATCH conversations of up to three calls each, one
-    // after the other, with a slow local model.
+    // after the other, with a slow local model (25 s a call).
     timeoutMs: 600_000,
     concurrency: 2,
     batch: {
       size: EXTRACTION_BATCH,
+      // Before fetching, not after: a batch waiting for quiet would hold a worker slot.
+      ...(deps.waitForQuiet ? { ready: deps.waitForQuiet } : {}),
       handler: async (batch, { signal, take }) => {
-        await deps.waitForQuiet?.(signal);
-        signal.throwIfAborted();
         const failed = new Map<string, Error>();
         for (const fetched of byConversation(batch)) {
           const { userId, conversationId } = fetched[0]!.data;

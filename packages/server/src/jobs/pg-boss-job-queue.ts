@@ -73,6 +73,8 @@ export function createPgBossJobQueue(options: PgBossJobQueueOptions): JobQueue {
   const timers: NodeJS.Timeout[] = [];
   const loops: Promise<void>[] = [];
   const stopping = new AbortController();
+  /** Aborts when stop() begins (loops waiting for `ready` stop waiting). */
+  const closing = new AbortController();
   let state: 'new' | 'started' | 'stopped' = 'new';
   /** False once stop() begins: loops fetch nothing more. */
   let accepting = true;
@@ -205,6 +207,10 @@ export function createPgBossJobQueue(options: PgBossJobQueueOptions): JobQueue {
       let jobs: JobRow[] = [];
       // A batch queue takes one batch per free slot; the others one job per free slot.
       const wanted = reg.definition.batch ? (free > 0 ? batchSize : 0) : free;
+      if (wanted > 0 && reg.definition.batch?.ready) {
+        await reg.definition.batch.ready(closing.signal);
+        if (!accepting) break;
+      }
       if (wanted > 0) {
         try {
           jobs = (await boss.fetch(name, { batchSize: wanted, includeMetadata: true })) as JobRow[];
@@ -382,6 +388,7 @@ export function createPgBossJobQueue(options: PgBossJobQueueOptions): JobQueue {
       state = 'stopped';
       for (const timer of timers) clearInterval(timer);
       accepting = false;
+      closing.abort();
       for (const reg of registrations.values()) reg.wake();
       await Promise.all(loops);
       // Nothing new is fetched now; what is in flight gets drainMs, then its signal aborts.
