@@ -9,6 +9,7 @@ import { type Account, api, signUpByApi } from './support/auth.js';
 import {
   launchBrowser,
   saveScreenshot,
+  saveViewportScreenshot,
   seriousAxeViolations,
   VIEWPORTS,
   watchContext,
@@ -115,12 +116,16 @@ const columns = (page: Page) => board(page).getByTestId('compare-column');
 const column = (page: Page, model: string) =>
   board(page).locator(`[data-testid="compare-column"][data-model="${model}"]`);
 
-async function chooseModels(page: Page, names: string[]) {
+async function chooseModels(page: Page, names: string[], shot?: string) {
   await page.getByRole('button', { name: 'Compare', exact: true }).click();
   const dialog = page.getByRole('dialog', { name: 'Compare models' });
   await dialog.waitFor();
   for (const name of names)
     await dialog.getByRole('checkbox', { name: new RegExp(name.replace('.', '\\.')) }).check();
+  if (shot) {
+    await saveViewportScreenshot(page, shot);
+    expect(await seriousAxeViolations(page)).toEqual([]);
+  }
   await dialog.getByRole('button', { name: `Compare ${names.length} models` }).click();
   await page.getByText(`Comparing ${names.length} models`).waitFor();
 }
@@ -137,7 +142,11 @@ describe('compare', () => {
   it('answers one message with four models side by side; one fails alone; continue, merge, reload', async () => {
     const { context, page, watch } = await open();
     conversationId = await newConversation(context, page);
-    await chooseModels(page, ['llama3.2:1b', 'qwen2.5:3b', 'mistral:7b', 'broken:1b']);
+    await chooseModels(
+      page,
+      ['llama3.2:1b', 'qwen2.5:3b', 'mistral:7b', 'broken:1b'],
+      'compare-picker-desktop-light',
+    );
     const box = page.getByRole('textbox', { name: 'Message' });
     await box.fill('Tell me one thing about Saturn.');
     await box.press('Enter');

@@ -125,11 +125,13 @@ function CompareModelsDialog({
                   />
                   <span className="min-w-0 flex-1">
                     <span className="block truncate text-sm font-medium text-ink">{model.name}</span>
-                    <span className="block truncate font-mono text-[11px] text-ink-muted">
-                      {shortModelName(model.id)}
-                    </span>
+                    {shortModelName(model.id) === model.name ? null : (
+                      <span className="block truncate font-mono text-[11px] text-ink-muted">
+                        {shortModelName(model.id)}
+                      </span>
+                    )}
                   </span>
-                  <span className="text-xs text-ink-subtle">{model.local ? 'Local' : 'Cloud'}</span>
+                  <span className="text-xs text-ink-muted">{model.local ? 'Local' : 'Cloud'}</span>
                   {checked ? (
                     <span className="inline-flex size-5 items-center justify-center rounded-full bg-accent text-[11px] font-semibold text-accent-ink">
                       {order + 1}
