@@ -27,10 +27,10 @@ import { enqueueEmbedding, registerMemoryEmbedJob } from './jobs/memory-embed-jo
 import { registerMemoryExtractJob } from './jobs/memory-extract-job.js';
 import { createQuietGate } from './jobs/quiet-gate.js';
 import { type LogOverrides, loggerOptions } from './logger.js';
-import { createDocumentPresence } from './memory/document-presence.js';
+import { createCorpusPresence } from './memory/corpus-presence.js';
 import { createEmbedder } from './memory/embedder.js';
 import { createMemoryRecall } from './memory/recall.js';
-import { createOutboundClient } from './net/outbound-client.js';
+import { createOutboundClient, type HostLookup } from './net/outbound-client.js';
 import { DOWNLOAD_LIMITS, IMAGE_SERVICE_LIMITS, PICTURE_IMPORT_LIMITS } from './net/outbound-limits.js';
 import { createCircuitBreaker } from './providers/circuit-breaker.js';
 import { createProviderFactory } from './providers/provider-factory.js';
@@ -46,6 +46,7 @@ import { createConversationRepository } from './repositories/conversation.reposi
 import { createEmbeddingRepository } from './repositories/embedding.repository.js';
 import { createFileRepository } from './repositories/file.repository.js';
 import { createKnowledgeRepository } from './repositories/knowledge.repository.js';
+import { createMemoryRepository } from './repositories/memory.repository.js';
 import { createMessageRepository } from './repositories/message.repository.js';
 import { createMessageAttachmentRepository } from './repositories/message-attachment.repository.js';
 import { createPasswordResetRepository } from './repositories/password-reset.repository.js';
@@ -168,6 +169,8 @@ export interface AppDeps {
   jobs?: JobQueue | undefined;
   /** Limits of /ws/voice calls (tests shorten them); the route's defaults otherwise (docs/voice.md). */
   voiceCalls?: Pick<VoiceSocketDeps, 'maxSessions' | 'idleTimeoutMs' | 'maxBufferedBytes'> | undefined;
+  /** Replaces DNS for every outbound request (tests make a public-looking name reach a local server). */
+  outboundLookup?: HostLookup | undefined;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
@@ -289,7 +292,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   // Models: the instance's providers (environment) and each user's own, behind one registry.
   // Every request a user (or the operator) aims at another server goes through this client.
-  const outbound = createOutboundClient({ allow: config.outbound.allow });
+  const outbound = createOutboundClient({
+    allow: config.outbound.allow,
+    ...(deps.outboundLookup ? { lookup: deps.outboundLookup } : {}),
+  });
   app.addHook('onClose', () => outbound.close());
   const secrets =
     deps.secrets ??
@@ -414,12 +420,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   );
   // Recall (docs/memory.md, "Recall"): the memory section of each reply, and its endpoint.
   const knowledgeRows = createKnowledgeRepository(storage.db);
-  const documentPresence = createDocumentPresence((ownerId, avatarId) =>
-    knowledgeRows.hasChunks(ownerId, avatarId),
-  );
+  const memoryRows = createMemoryRepository(storage.db);
+  // An empty corpus is not searched (docs/memory.md, "Recall").
+  const corpusPresence = createCorpusPresence(storage.db, {
+    memories: (ownerId) => memoryRows.hasAny(ownerId),
+    documents: (ownerId, avatarId) => knowledgeRows.hasChunks(ownerId, avatarId),
+  });
+  app.addHook('onClose', async () => corpusPresence.close());
   const memoryRecall = createMemoryRecall({
     db: storage.db,
-    documents: documentPresence,
+    presence: corpusPresence,
     embedQuery: async (userId, text, signal) => {
       const query = await embedder.embedQuery(userId, text, signal);
       return query ? { model: query.model, values: query.vector } : null;
@@ -468,7 +478,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const knowledge = createKnowledgeService({
     avatars: avatarService,
     knowledge: knowledgeRows,
-    onIndexed: documentPresence.indexed,
     ...(jobQueue
       ? { queue: (userId, documentId) => enqueueKnowledgeIndex(jobQueue, userId, documentId) }
       : {}),
@@ -623,8 +632,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     dataDir: config.dataDir,
     fetch: outbound.fetch('trusted', DOWNLOAD_LIMITS), // admin-only downloads of catalog URLs
   });
+  // LUMINA_LOCAL_ONLY, or the admin's run-time switch (read again before audio may leave).
+  const voiceLocalOnly = async () => (await settings.instanceLocalOnly()).localOnly;
   const voiceEngines = createVoiceEngines({
     localOnly: config.localOnly,
+    isLocalOnly: voiceLocalOnly,
     dataDir: config.dataDir,
     models: voiceModels,
   });
@@ -634,7 +646,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     secrets,
     engines: voiceEngines,
     outbound,
-    localOnly: config.localOnly,
+    isLocalOnly: voiceLocalOnly,
   });
   await voiceNetwork.start().catch((err) => app.log.error({ err }, 'network voice engines not loaded'));
   app.addHook('onClose', () => voiceNetwork.stop());

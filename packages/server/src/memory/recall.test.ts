@@ -16,12 +16,14 @@ import { createAvatarRepository } from '../repositories/avatar.repository.js';
 import { createConversationRepository } from '../repositories/conversation.repository.js';
 import { createFileRepository } from '../repositories/file.repository.js';
 import { createKnowledgeRepository } from '../repositories/knowledge.repository.js';
+import { createMemoryRepository } from '../repositories/memory.repository.js';
 import { createMessageRepository } from '../repositories/message.repository.js';
+import { createUserRepository } from '../repositories/user.repository.js';
 import { recallQuery } from '../services/conversation-context.service.js';
 import { storedConversation } from '../test-support/conversations.js';
 import { hashedEmbedding } from '../test-support/protocol-servers/hashed-embedding.js';
 import { createTestStorage, describeStorage, type TestStorage } from '../test-support/storage.js';
-import { createDocumentPresence } from './document-presence.js';
+import { createCorpusPresence } from './corpus-presence.js';
 import { RECENCY_HALF_LIFE_DAYS, recency } from './fuse-ranks.js';
 import { createMemoryRecall } from './recall.js';
 
@@ -213,36 +215,43 @@ describeStorage('memory recall on %s', (mode) => {
     expect(items[0]!.score).toBeGreaterThan(scores[0]!);
   });
 
-  it('skips the documents of an avatar that has none, and finds a document indexed since at once', async () => {
+  it('skips the corpora a user or an avatar does not have, and finds what is stored since at once', async () => {
     const knowledge = createKnowledgeRepository(db);
+    const memoryRows = createMemoryRepository(db);
     const asked: string[] = [];
-    const documents = createDocumentPresence(async (ownerId, avatarId) => {
-      asked.push(avatarId);
-      return knowledge.hasChunks(ownerId, avatarId);
+    const presence = createCorpusPresence(db, {
+      memories: async (ownerId) => {
+        asked.push(`memories ${ownerId}`);
+        return memoryRows.hasAny(ownerId);
+      },
+      documents: async (ownerId, avatarId) => {
+        asked.push(`documents ${avatarId}`);
+        return knowledge.hasChunks(ownerId, avatarId);
+      },
     });
     const withPresence = createMemoryRecall({
       db,
-      documents,
+      presence,
       settingsFor: async (user) => settings.get(user) ?? DEFAULT_USER_MEMORY_SETTINGS,
       embedQuery: async (_user, text) => ({ model: MODEL, values: embed(text) }),
     });
-    const recalled = async (avatarId: string) =>
+    const recalled = async (user: string, avatarId: string, type: string) =>
       (
-        await withPresence.recall(userId, {
+        await withPresence.recall(user, {
           avatarId,
           query: 'fresh water for the cat',
           k: 10,
           conversationId: currentConversation,
           now,
         })
-      ).filter((item) => item.type === 'document');
+      ).filter((item) => item.type === type);
     // The avatar with the document: its chunk is found, as without the presence.
-    expect((await recalled(privateAvatar)).map((item) => item.id)).toEqual([ids.chunk]);
+    expect((await recalled(userId, privateAvatar, 'document')).map((item) => item.id)).toEqual([ids.chunk]);
     // Another avatar of the user has none: nothing, and asked once for two recalls.
-    expect(await recalled(sharedAvatar)).toEqual([]);
-    expect(await recalled(sharedAvatar)).toEqual([]);
-    expect(asked.filter((id) => id === sharedAvatar)).toHaveLength(1);
-    // A document indexed for it (the knowledge service tells the presence): found at once.
+    expect(await recalled(userId, sharedAvatar, 'document')).toEqual([]);
+    expect(await recalled(userId, sharedAvatar, 'document')).toEqual([]);
+    expect(asked.filter((q) => q === `documents ${sharedAvatar}`)).toHaveLength(1);
+    // A document indexed for it through the repository: found at once.
     const [file] = await db
       .select({ id: knowledgeDocuments.fileId })
       .from(knowledgeDocuments)
@@ -256,17 +265,54 @@ describeStorage('memory recall on %s', (mode) => {
         name: 'Water.md',
         mediaType: 'text/markdown',
         sizeBytes: 4,
-        status: 'ready',
+        status: 'indexing',
       })
       .returning({ id: knowledgeDocuments.id });
-    const content = 'Give the cat fresh water twice a day.';
-    const [chunk] = await db
-      .insert(knowledgeChunks)
-      .values({ documentId: document!.id, ownerId: userId, avatarId: sharedAvatar, ord: 0, content })
-      .returning({ id: knowledgeChunks.id });
-    documents.indexed(userId, sharedAvatar);
-    expect((await recalled(sharedAvatar)).map((item) => item.id)).toEqual([chunk!.id]);
+    expect(
+      await knowledge.storeChunks(
+        userId,
+        document!.id,
+        [{ ord: 0, page: null, content: 'Give the cat fresh water twice a day.' }],
+        { pageCount: null, truncated: false },
+      ),
+    ).toBe(true);
+    expect((await recalled(userId, sharedAvatar, 'document')).map((item) => item.content)).toEqual([
+      'Give the cat fresh water twice a day.',
+    ]);
     await db.delete(knowledgeDocuments).where(eq(knowledgeDocuments.id, document!.id));
+
+    // A user without memories: none searched; one stored through the repository is found at once.
+    const newcomer = (
+      await createUserRepository(db).create({ email: 'presence@example.org', passwordHash: 'x', name: 'New' })
+    ).id;
+    const avatar = (
+      await createAvatarRepository(db).create({
+        ownerId: newcomer,
+        name: 'Nia',
+        style: NEUTRAL_STYLE,
+        voice: { engine: null, voice: null, rate: 1, pitch: 1 },
+        memory: { enabled: true, scope: 'private' },
+      })
+    ).id;
+    expect(await recalled(newcomer, avatar, 'memory')).toEqual([]);
+    expect(await recalled(newcomer, avatar, 'memory')).toEqual([]);
+    expect(asked.filter((q) => q === `memories ${newcomer}`)).toHaveLength(1);
+    await memoryRows.insert({
+      ownerId: newcomer,
+      avatarId: avatar,
+      kind: 'fact',
+      content: "The user's cat drinks fresh water from a fountain.",
+      importance: 0.6,
+      confidence: 0.9,
+      origin: 'manual',
+      sourceMessageIds: [],
+      sourceConversationId: null,
+      pinned: false,
+    });
+    expect((await recalled(newcomer, avatar, 'memory')).map((item) => item.content)).toEqual([
+      "The user's cat drinks fresh water from a fountain.",
+    ]);
+    presence.close();
   });
 
   it('recalls only the user’s own messages with this avatar, not the conversation being answered nor replies', async () => {

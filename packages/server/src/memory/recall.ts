@@ -15,7 +15,7 @@ import {
   type SearchOptions,
   searchForRecall,
 } from '../repositories/memory-search.repository.js';
-import type { DocumentPresence } from './document-presence.js';
+import type { CorpusPresence } from './corpus-presence.js';
 import { DEFAULT_IMPORTANCE, fuseRanks, recency, weightedScore } from './fuse-ranks.js';
 
 /** Which lists recall fuses: both (the chat), or one alone (to measure what each brings). */
@@ -48,8 +48,11 @@ export interface RecallRequest {
 
 export interface MemoryRecallDeps {
   db: Database;
-  /** Whether the avatar has read any document; without it, the documents are always searched. */
-  documents?: Pick<DocumentPresence, 'has'> | undefined;
+  /**
+   * Whether the user has any memory and the avatar any document (memory/corpus-presence.ts): an
+   * empty corpus is not searched. Without it, every corpus is.
+   */
+  presence?: Pick<CorpusPresence, 'memories' | 'documents'> | undefined;
   /** The query's vector with the user's embedding model; null (or absent) when there is none: full text only. */
   embedQuery?: (userId: string, text: string, signal?: AbortSignal) => Promise<QueryVector | null>;
   settingsFor: (userId: string) => Promise<UserMemorySettings>;
@@ -88,9 +91,13 @@ export function createMemoryRecall(deps: MemoryRecallDeps) {
       ...(vector ? { vector } : {}),
     };
     const searching = options.text !== undefined || options.vector !== undefined;
-    // An avatar without documents: no list over an empty corpus (memory/document-presence.ts).
-    const documents =
-      searching && (deps.documents ? await deps.documents.has(userId, request.avatarId) : true);
+    // A user without memories, an avatar without documents: no list over an empty corpus.
+    const [hasMemories, hasDocuments] = deps.presence
+      ? await Promise.all([
+          deps.presence.memories(userId),
+          searching ? deps.presence.documents(userId, request.avatarId) : false,
+        ])
+      : [true, searching];
 
     // One statement for every list (repositories/memory-search.repository.ts searchForRecall).
     const found = await searchForRecall(deps.db, userId, {
@@ -98,7 +105,8 @@ export function createMemoryRecall(deps: MemoryRecallDeps) {
       pinnedLimit: PINNED_MAX,
       at: now,
       options,
-      chunks: documents,
+      memories: hasMemories,
+      chunks: hasDocuments,
       ...(searching && settings.recallMessages
         ? { messages: { avatarId: request.avatarId, excludeConversationId: request.conversationId } }
         : {}),

@@ -1,6 +1,7 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { type Database, queryRows } from '../db/database.js';
 import { avatars, files, knowledgeChunks, knowledgeDocuments } from '../db/schema/index.js';
+import { noteWrite } from '../db/write-notices.js';
 import type { KnowledgeDocument } from '../domain/memory.js';
 
 /** The `files.kind` of a knowledge document's original file. */
@@ -225,7 +226,7 @@ export function createKnowledgeRepository(db: Database) {
       chunks: readonly NewKnowledgeChunk[],
       outcome: { pageCount: number | null; truncated: boolean },
     ): Promise<boolean> {
-      return db.transaction(async (tx) => {
+      const stored = await db.transaction(async (tx) => {
         const [document] = await tx
           .select({ avatarId: d.avatarId })
           .from(d)
@@ -258,6 +259,9 @@ export function createKnowledgeRepository(db: Database) {
           .where(and(eq(d.ownerId, ownerId), eq(d.id, id)));
         return true;
       });
+      // Recall's corpus presence learns of the new chunks at once (memory/corpus-presence.ts).
+      if (stored) noteWrite(db, 'knowledge_chunks', ownerId);
+      return stored;
     },
 
     /** Marks the document `failed` with why; its chunks (from an earlier run, if any) go. */

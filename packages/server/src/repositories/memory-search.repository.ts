@@ -571,6 +571,8 @@ export interface RecallSearchRequest {
   pinnedLimit: number;
   /** Search the avatar's document chunks (default true; false when it has none). */
   chunks?: boolean | undefined;
+  /** Search the memories (default true; false when the user has none: the pinned are still read). */
+  memories?: boolean | undefined;
   /** Validity of memories is judged at this time. */
   at: Date;
   options: SearchOptions;
@@ -613,8 +615,10 @@ export async function searchForRecall(
         query: vectorRankedSql(vector, options.vector, options.k, pgvector),
       });
   };
-  const memories = memoryCorpus(ownerId, request.scope, false, request.at);
-  add('memory', memories, memories);
+  if (request.memories ?? true) {
+    const memories = memoryCorpus(ownerId, request.scope, false, request.at);
+    add('memory', memories, memories);
+  }
   if (request.messages) {
     const corpora = messageCorpora(ownerId, request.messages);
     add('message', corpora.text, corpora.vector);

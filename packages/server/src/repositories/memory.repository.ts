@@ -1,6 +1,7 @@
 import { and, count, desc, eq, ilike, inArray, isNull, lt, or, type SQL, sql } from 'drizzle-orm';
 import { type Database, queryRows } from '../db/database.js';
 import { memories } from '../db/schema/index.js';
+import { noteWrite } from '../db/write-notices.js';
 import type { MemoryItem, MemoryKind, MemoryScope } from '../domain/memory.js';
 import { isUuid, newId } from '../ids.js';
 // A pure parser shared with message search, so both search boxes read text the same way.
@@ -178,7 +179,18 @@ export function createMemoryRepository(db: Database) {
           ...(item.validFrom ? { validFrom: item.validFrom } : {}),
         })
         .returning(itemColumns);
+      noteWrite(db, 'memories', item.ownerId);
       return row!;
+    },
+
+    /** Whether the user has any memory at all, current or not (recall skips an empty corpus). */
+    async hasAny(ownerId: string): Promise<boolean> {
+      const [row] = await db
+        .select({ id: memories.id })
+        .from(memories)
+        .where(eq(memories.ownerId, ownerId))
+        .limit(1);
+      return row !== undefined;
     },
 
     get,
@@ -264,6 +276,7 @@ export function createMemoryRepository(db: Database) {
             )
             select inserted.id from inserted, ended`,
       );
+      if (rows[0]) noteWrite(db, 'memories', ownerId);
       return rows[0] ? get(ownerId, rows[0].id) : undefined;
     },
 

@@ -234,7 +234,7 @@ describeStorage('GET /api/memories/recall and the memory section of replies (%s)
   it('replies without memory when recall fails (a database error in the search), and logs it', async () => {
     const conversationId = await conversationWith(sam, aria);
     // A real failure of recall's own statement: the column its full-text search reads is gone.
-    await storage.db.execute(sql.raw('alter table knowledge_chunks rename column tsv to tsv_gone'));
+    await storage.db.execute(sql.raw('alter table memories rename column tsv to tsv_gone'));
     try {
       const { prompt, reply } = await exchange(sam, conversationId, 'Do you remember my cat?');
       expect(reply.status).toBe('complete');
@@ -242,7 +242,7 @@ describeStorage('GET /api/memories/recall and the memory section of replies (%s)
       expect(reply.metadata.recalled).toBeUndefined();
       expect(logs.some((line) => line.includes('recall failed: replying without memory'))).toBe(true);
     } finally {
-      await storage.db.execute(sql.raw('alter table knowledge_chunks rename column tsv_gone to tsv'));
+      await storage.db.execute(sql.raw('alter table memories rename column tsv_gone to tsv'));
     }
   });
 });

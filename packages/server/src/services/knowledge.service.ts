@@ -66,8 +66,6 @@ export function createKnowledgeService(deps: {
   queue?: (userId: string, documentId: string) => Promise<void>;
   /** Tests shorten these to reach the time cap and the heap limit. */
   extraction?: ExtractionBounds;
-  /** Told when a document's chunks are stored (recall's document presence learns of it at once). */
-  onIndexed?: (userId: string, avatarId: string) => void;
   log?: { warn(fields: object, message: string): void };
 }) {
   const { knowledge } = deps;
@@ -208,9 +206,7 @@ export function createKnowledgeService(deps: {
         pageCount: read.pageCount,
         truncated: read.truncated,
       });
-      if (!stored) return 'skipped';
-      deps.onIndexed?.(userId, document.avatarId);
-      return 'ready';
+      return stored ? 'ready' : 'skipped';
     },
 
     /** Marks a document whose indexing failed for good (the job's last attempt threw). */
