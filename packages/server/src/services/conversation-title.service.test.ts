@@ -9,6 +9,11 @@ describe('conversation titles', () => {
     expect(cleanTitle('# **Bread baking**')).toBe('Bread baking');
     expect(cleanTitle('"Trip to Rome."')).toBe('Trip to Rome');
     expect(cleanTitle("\n\n  subject: 'Moving house'  \nsecond line")).toBe('Moving house');
+    expect(cleanTitle('Saturn has **146** known moons')).toBe('Saturn has 146 known moons');
+    expect(cleanTitle('The `git rebase` question and *why* __it__ matters')).toBe(
+      'The git rebase question and why it matters',
+    );
+    expect(cleanTitle('snake_case_names and 2 * 3 * 4')).toBe('snake_case_names and 2 * 3 * 4');
   });
 
   it('keeps quotes inside the title and falls back to the text when the model said nothing', () => {

@@ -24,7 +24,9 @@ export function cleanTitle(raw: string): string {
     // source (MBs) as a two-byte string (docs/performance.md, idle memory).
     .replace(/^["'\u201C\u201D\u2018\u2019*#\s]+/, '')
     // Quotes, emphasis and the final period, in any order ('"Trip to Rome".', '"Trip to Rome."').
-    .replace(/["'\u201C\u201D\u2018\u2019*.\s]+$/, '');
+    .replace(/["'\u201C\u201D\u2018\u2019*.\s]+$/, '')
+    // Markdown inside: "Saturn has **146** moons" is shown as plain text, marks and all.
+    .replace(/(\*{1,3}|_{2,3}|`)(\S(?:.*?\S)?)\1/g, '$2');
   return title.length > MAX_TITLE_CHARS ? `${title.slice(0, MAX_TITLE_CHARS - 1)}…` : title;
 }
 
