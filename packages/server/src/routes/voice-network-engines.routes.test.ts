@@ -2,9 +2,11 @@ import type { AddressInfo } from 'node:net';
 import { eq } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
+import { buildApp } from '../app.js';
+import { loadConfig } from '../config.js';
 import { systemSettings } from '../db/schema/index.js';
 import { secrets } from '../db/schema/secrets.js';
-import { CSRF, createTestApp, signup } from '../test-support/app.js';
+import { CSRF, createTestApp, FAST_ARGON2, signup } from '../test-support/app.js';
 import { startChat } from '../test-support/conversations.js';
 import { OllamaServer } from '../test-support/protocol-servers/ollama-server.js';
 import { OpenAiAudioServer, uploadedAudio } from '../test-support/protocol-servers/openai-audio-server.js';
@@ -423,4 +425,140 @@ describeStorage('network voice engines on %s', (mode) => {
       await local.close();
     }
   });
+
+  it("follows the admin's run-time local-only switch: a remote endpoint is refused at once, calls fall back, and it works again when switched off", async () => {
+    const ollama = await new OllamaServer().listen();
+    // A public-looking name (not a local host, so `remote`) that reaches the local protocol server.
+    const remoteApp = await buildApp({
+      config: loadConfig({
+        ...FAST_ARGON2,
+        ...env,
+        LUMINA_OUTBOUND_ALLOW: '127.0.0.1',
+        OLLAMA_BASE_URL: ollama.origin,
+        CHAT_FLUSH_INTERVAL_MS: '50',
+      }),
+      storage,
+      serveWeb: false,
+      logger: { level: 'silent' },
+      outboundLookup: async (hostname) =>
+        hostname === 'speech.example.com' ? [{ address: '127.0.0.1', family: 4 }] : [],
+    });
+    const privacy = (localOnly: boolean) =>
+      call('PUT', '/api/admin/privacy', { localOnly }, admin.cookie, remoteApp);
+    const engineIn = async (id: string, as = member.cookie) =>
+      (await call('GET', '/api/voice/engines', undefined, as, remoteApp))
+        .json()
+        .engines.find((e: { id: string }) => e.id === id);
+    try {
+      await remoteApp.listen({ port: 0, host: '127.0.0.1' });
+      const origin = `127.0.0.1:${(remoteApp.server.address() as AddressInfo).port}`;
+      const remoteUrl = server.baseUrl.replace('127.0.0.1', 'speech.example.com');
+      const stt = await create(
+        { kind: 'stt', name: 'Far whisper', baseUrl: remoteUrl, useByDefault: true },
+        remoteApp,
+      );
+      const tts = await create(
+        { kind: 'tts', name: 'Far voices', baseUrl: remoteUrl, apiKey: KEY, useByDefault: true },
+        remoteApp,
+      );
+      expect(stt).toMatchObject({ remote: true, ready: true });
+      expect(tts).toMatchObject({ remote: true, ready: true });
+      const chat = await startChat(remoteApp, `switch-${mode}@example.org`, {
+        model: 'ollama/llama3.2:latest',
+      });
+      const openCall = async () => {
+        const client = await openVoiceClient(
+          `ws://${origin}/ws/voice?conversationId=${chat.conversationId}`,
+          {
+            cookie: chat.cookie,
+            origin: `http://${origin}`,
+          },
+        );
+        client.send({ type: 'start', sampleRate: 16_000, mode: 'hands_free' });
+        return client;
+      };
+
+      // A call that started with the remote engines keeps none of them once the switch is on.
+      const running = await openCall();
+      expect((await running.next((e) => e.type === 'ready')).engines).toMatchObject({
+        stt: stt.id,
+        tts: tts.id,
+      });
+      expect((await privacy(true)).statusCode).toBe(200);
+      server.requests.length = 0;
+      const question = fliteSpeech('what is the weather like today');
+      await running.stream(
+        withSilence(question.samples, question.sampleRate, 1_200, 300),
+        question.sampleRate,
+      );
+      const refusedMidCall = await running.next((e) => e.type === 'error', 20_000);
+      expect(refusedMidCall).toMatchObject({ code: 'local_only', message: expect.any(String) });
+      running.socket.close();
+
+      // Listed as refused everywhere: the admin list, Settings › Voice, /health.
+      const adminList = (await call('GET', URL_, undefined, admin.cookie, remoteApp)).json().engines;
+      for (const id of [stt.id, tts.id]) {
+        expect(adminList.find((e: { id: string }) => e.id === id)).toMatchObject({
+          remote: true,
+          ready: false,
+          code: 'local_only',
+        });
+        expect(await engineIn(id)).toMatchObject({ ready: false, code: 'local_only' });
+      }
+      const health = JSON.stringify((await remoteApp.inject({ method: 'GET', url: '/health' })).json());
+      expect(health).toContain(stt.id);
+      expect(health).toContain('local_only');
+      const defaults = (await call('GET', '/api/voice/engines', undefined, member.cookie, remoteApp)).json()
+        .defaults;
+      expect([defaults.stt, defaults.tts]).not.toContain(stt.id);
+      expect(defaults.tts).not.toBe(tts.id);
+      const refused = await call(
+        'POST',
+        '/api/voice/speak',
+        { text: 'Hi.', engine: tts.id },
+        member.cookie,
+        remoteApp,
+      );
+      expect([refused.statusCode, refused.json().error.code]).toEqual([403, 'local_only']);
+      const checked = (
+        await call('POST', `${URL_}/${stt.id}/check`, undefined, admin.cookie, remoteApp)
+      ).json();
+      expect(checked.test).toMatchObject({ ready: false, code: 'local_only' });
+      // A new call falls back to the engines of this machine, as the default choice does.
+      const fallback = await openCall();
+      const fellBack = await fallback.next((e) => e.type === 'ready' || e.type === 'error');
+      expect(fellBack.type).toBe('ready');
+      expect(fellBack.engines).toMatchObject({ stt: defaults.stt, tts: defaults.tts });
+      fallback.socket.close();
+      // Nothing reached the endpoint while the switch was on: no audio, no text, no probe.
+      expect(server.requests).toEqual([]);
+
+      // Switched off: usable again at once, without a restart.
+      expect((await privacy(false)).statusCode).toBe(200);
+      expect(await engineIn(tts.id)).toMatchObject({ ready: true });
+      const spoken = await call(
+        'POST',
+        '/api/voice/speak',
+        { text: 'Back again.', engine: tts.id },
+        member.cookie,
+        remoteApp,
+      );
+      expect(spoken.statusCode, spoken.body).toBe(200);
+      expect(server.requests.find((r) => r.path === '/v1/audio/speech')?.fields).toMatchObject({
+        input: 'Back again.',
+      });
+      const again = await openCall();
+      expect((await again.next((e) => e.type === 'ready')).engines).toMatchObject({
+        stt: stt.id,
+        tts: tts.id,
+      });
+      again.socket.close();
+    } finally {
+      await privacy(false);
+      for (const engine of (await call('GET', URL_, undefined, admin.cookie, remoteApp)).json().engines ?? [])
+        await call('DELETE', `${URL_}/${engine.id}`, undefined, admin.cookie, remoteApp);
+      await remoteApp.close();
+      await ollama.close();
+    }
+  }, 60_000);
 });

@@ -106,6 +106,7 @@ export const voiceRoutes =
 
     const ttsEngine = async (id: string | null | undefined): Promise<TtsEngine> => {
       let engine: TtsEngine;
+      await deps.engines.localOnly(); // the admin's switch as it is now
       try {
         engine = deps.engines.tts(id);
       } catch (err) {

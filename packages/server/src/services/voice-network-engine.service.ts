@@ -69,14 +69,31 @@ export function createVoiceNetworkEngineService(deps: {
   secrets: SecretService;
   engines: VoiceEngines;
   outbound: Pick<OutboundClient, 'assertAllowed' | 'fetch'>;
-  localOnly: boolean;
+  /**
+   * Local-only mode now (LUMINA_LOCAL_ONLY or the admin's run-time switch): asked before every
+   * request to a remote endpoint, so a call already running stops sending the moment it is on.
+   */
+  isLocalOnly: () => Promise<boolean>;
 }) {
-  const fetch = deps.outbound.fetch('untrusted', NETWORK_VOICE_LIMITS);
+  const outboundFetch = deps.outbound.fetch('untrusted', NETWORK_VOICE_LIMITS);
+  const refusal = () =>
+    Object.assign(new Error('Refused in local-only mode: audio would leave this machine'), {
+      code: 'local_only',
+    });
+  const localOnlyNow = () => deps.isLocalOnly().then(Boolean, () => true);
+  /** A remote endpoint's requests are refused (`local_only`) while local-only mode is on. */
+  const guardedFetch: typeof fetch = async (input, init) => {
+    if (await localOnlyNow()) throw refusal();
+    return outboundFetch(input, init);
+  };
+  const fetchFor = (config: NetworkEngineConfig) =>
+    isLocalEndpoint(config.baseUrl) ? outboundFetch : guardedFetch;
   const purpose = (id: string) => `voice-engine:${id}`;
   let loaded: string | null = null;
   let timer: NodeJS.Timeout | null = null;
 
   async function engineFor(config: NetworkEngineConfig): Promise<SttEngine | TtsEngine> {
+    const fetch = fetchFor(config);
     if (!config.secretId) return createNetworkEngine(config, { fetch });
     try {
       const apiKey = await deps.secrets.reveal(null, config.secretId);
@@ -272,7 +289,7 @@ export function createVoiceNetworkEngineService(deps: {
     async check(id: string): Promise<{ engine: NetworkEngineView; test: ConnectionTest }> {
       const config = await find(id);
       let test: ConnectionTest;
-      if (deps.localOnly && !isLocalEndpoint(config.baseUrl)) {
+      if (!isLocalEndpoint(config.baseUrl) && (await localOnlyNow())) {
         test = {
           ready: false,
           code: 'local_only',

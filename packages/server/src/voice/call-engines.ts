@@ -23,6 +23,9 @@ export async function callEngines(
   voice: Pick<AvatarVoice, 'engine'>,
 ): Promise<{ vad: VadEngine; stt: SttEngine; tts: TtsEngine }> {
   let chosen: { vad: VadEngine; stt: SttEngine; tts: TtsEngine };
+  // The admin's local-only switch as it is now: defaults fall back to local engines, a remote
+  // engine the avatar names is refused with `local_only`.
+  await engines.localOnly();
   try {
     chosen = { vad: engines.vad(), stt: engines.stt(), tts: engines.tts(voice.engine) };
   } catch (err) {

@@ -92,7 +92,7 @@ export function createOpenAiAudioStt(options: OpenAiAudioSttOptions): SttEngine 
     if (signal.aborted)
       return sttError('stt_timeout', `The transcription service did not answer within ${timeoutMs} ms`);
     const code = (err as { code?: string }).code;
-    if (code?.startsWith('outbound_')) return sttError(code, (err as Error).message);
+    if (code?.startsWith('outbound_') || code === 'local_only') return sttError(code, (err as Error).message);
     return sttError('stt_engine_failed', fallback ?? 'The transcription service could not be reached');
   }
 

@@ -62,7 +62,8 @@ export function createOpenAiAudioTts(options: OpenAiAudioTtsOptions): TtsEngine 
         if (deadline.aborted)
           return ttsError('tts_timeout', `The speech service did not finish within ${timeoutMs} ms`);
         const code = (err as { code?: string }).code;
-        if (code?.startsWith('outbound_')) return ttsError(code, (err as Error).message);
+        if (code?.startsWith('outbound_') || code === 'local_only')
+          return ttsError(code, (err as Error).message);
         return ttsError('tts_engine_failed', 'The speech service could not be reached or stopped mid-answer');
       };
       let response: Response;

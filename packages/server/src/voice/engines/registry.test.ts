@@ -79,4 +79,61 @@ describe('voice engine registry', () => {
     expect(open.stt('cloud-stt').id).toBe('cloud-stt');
     await open.close();
   });
+
+  it("follows the admin's run-time local-only switch: refused and not probed while on, usable again when off", async () => {
+    let switchedOn = false;
+    let probes = 0;
+    const probed: SttEngine = {
+      ...cloudStt,
+      readiness: async () => {
+        probes++;
+        return { ready: true };
+      },
+    };
+    const engines = createVoiceEngines({
+      localOnly: false,
+      isLocalOnly: async () => switchedOn,
+      extra: [probed],
+      // A local engine ranked after network ones: the default only while the remote one is refused.
+      engines: [createEnergyVad(), { ...cloudStt, id: 'here-stt', family: 'builtin', remote: false }],
+    });
+    expect((await engines.list()).find((e) => e.id === 'cloud-stt')).toMatchObject({ ready: true });
+    expect(engines.defaults().stt).toBe('cloud-stt');
+
+    switchedOn = true;
+    probes = 0;
+    expect(await engines.localOnly()).toBe(true);
+    expect(() => engines.stt('cloud-stt')).toThrow(expect.objectContaining({ code: 'local_only' }));
+    expect(engines.defaults().stt).toBe('here-stt'); // the default falls back to a local engine
+    await engines.refresh();
+    expect((await engines.list()).find((e) => e.id === 'cloud-stt')).toMatchObject({
+      ready: false,
+      code: 'local_only',
+    });
+    expect(probes).toBe(0); // not even a readiness probe leaves the machine
+
+    switchedOn = false;
+    expect((await engines.list()).find((e) => e.id === 'cloud-stt')).toMatchObject({ ready: true });
+    expect(probes).toBeGreaterThan(0);
+    expect(engines.stt('cloud-stt').id).toBe('cloud-stt');
+    expect(engines.defaults().stt).toBe('cloud-stt');
+
+    // A switch that cannot be read counts as on; LUMINA_LOCAL_ONLY cannot be switched off.
+    const unreadable = createVoiceEngines({
+      localOnly: false,
+      isLocalOnly: () => Promise.reject(new Error('database down')),
+      extra: [cloudStt],
+      engines: [createEnergyVad()],
+    });
+    expect(await unreadable.localOnly()).toBe(true);
+    const locked = createVoiceEngines({
+      localOnly: true,
+      isLocalOnly: async () => false,
+      extra: [cloudStt],
+      engines: [createEnergyVad()],
+    });
+    expect(await locked.localOnly()).toBe(true);
+    expect(() => locked.stt('cloud-stt')).toThrow(expect.objectContaining({ code: 'local_only' }));
+    await Promise.all([engines.close(), unreadable.close(), locked.close()]);
+  });
 });

@@ -6,7 +6,8 @@
  * Defaults prefer quality where it is installed and fall back to what always works: sherpa-onnx
  * models when downloaded, then the system engines (pocketsphinx, espeak-ng), then the builtin
  * energy VAD. Remote engines (audio leaving the machine) are listed but refused in local-only
- * mode with `local_only`.
+ * mode with `local_only`: LUMINA_LOCAL_ONLY, or the admin's run-time switch (`isLocalOnly`), read
+ * again on every list, every call's engine choice and every refresh.
  */
 
 import path from 'node:path';
@@ -34,8 +35,13 @@ function engineError(code: string, message: string): VoiceEngineError {
 }
 
 export interface VoiceEnginesOptions {
-  /** LUMINA_LOCAL_ONLY: remote engines are listed but refused. */
+  /** LUMINA_LOCAL_ONLY: remote engines are listed but refused, always. */
   localOnly: boolean;
+  /**
+   * The instance's run-time local-only switch (Settings › Privacy, admin). Asked by `localOnly()`,
+   * `list()` and `refresh()`; an error counts as on (nothing leaves the machine on a doubt).
+   */
+  isLocalOnly?: () => Promise<boolean>;
   pocketsphinx?: PocketsphinxOptions;
   /** `<data dir>`: Silero VAD is looked for in `voice-models/silero-vad/silero_vad.onnx` there. */
   dataDir?: string;
@@ -57,6 +63,11 @@ export type ListedEngine = EngineInfo & EngineReadiness;
 export interface VoiceEngines {
   /** Every engine with its readiness now (cached by each engine where checking is costly). */
   list(): Promise<ListedEngine[]>;
+  /**
+   * Reads the local-only switch now and applies it (remote engines refused or usable again, the
+   * defaults following). Call it before `vad`/`stt`/`tts` when a call starts; `list()` does.
+   */
+  localOnly(): Promise<boolean>;
   /** The engine by id, or the default; throws `engine_not_found`, `local_only`. */
   vad(id?: string | null): VadEngine;
   stt(id?: string | null): SttEngine;
@@ -97,7 +108,18 @@ export function createVoiceEngines(options: VoiceEnginesOptions): VoiceEngines {
   const readiness = new Map<string, EngineReadiness>();
   let preferred = new Set<string>();
 
-  const usable = (engine: VoiceEngine) => !(engine.remote && options.localOnly);
+  let localOnlyNow = options.localOnly;
+  const usable = (engine: VoiceEngine) => !(engine.remote && localOnlyNow);
+
+  async function applyLocalOnly(): Promise<boolean> {
+    const before = localOnlyNow;
+    localOnlyNow =
+      options.localOnly ||
+      (options.isLocalOnly ? await options.isLocalOnly().then(Boolean, () => true) : false);
+    // Switched off: the remote engines were never probed while refused; know their readiness now.
+    if (before && !localOnlyNow) await check(engines.filter((e) => e.remote));
+    return localOnlyNow;
+  }
 
   async function check(list: VoiceEngine[]): Promise<void> {
     await Promise.all(
@@ -120,6 +142,7 @@ export function createVoiceEngines(options: VoiceEnginesOptions): VoiceEngines {
   let refreshedAt = 0;
   async function refresh(): Promise<void> {
     refreshedAt = Date.now();
+    await applyLocalOnly();
     await check(engines);
   }
   // Known before the first call arrives; until then defaults fall back to preference order.
@@ -156,8 +179,10 @@ export function createVoiceEngines(options: VoiceEnginesOptions): VoiceEngines {
   }
 
   return {
+    localOnly: applyLocalOnly,
     async list() {
       await firstCheck;
+      await applyLocalOnly();
       // `/health` lists on every probe: readiness a few seconds old is fresh enough.
       if (Date.now() - refreshedAt > 5_000) await refresh();
       return engines.map((engine) => {
@@ -192,6 +217,7 @@ export function createVoiceEngines(options: VoiceEnginesOptions): VoiceEngines {
       const kept = engines.filter((e) => e.family !== 'network' && !network.some((n) => n.id === e.id));
       engines = ranked([...network, ...kept]);
       byId = new Map(engines.map((e) => [e.id, e]));
+      await applyLocalOnly();
       await check(network);
     },
     async close() {

@@ -28,6 +28,8 @@ export function InstancePrivacySection() {
     onSuccess: (answer) => {
       queryClient.setQueryData(PRIVACY_QUERY_KEY, answer);
       void invalidateModelData(queryClient);
+      // Voice engines follow the switch too: a remote network engine is refused (or usable again).
+      void queryClient.invalidateQueries({ queryKey: ['voice'] });
     },
   });
 
