@@ -46,6 +46,10 @@ function server() {
     }),
     'GET /api/providers': () => ({ providers: [provider('ollama', 'system'), provider('mine', 'user')] }),
     'GET /api/admin/privacy': () => ({ localOnly: false, lockedByEnvironment: false }),
+    'PUT /api/admin/privacy': async (request) => ({
+      ...((await request.json()) as { localOnly: boolean }),
+      lockedByEnvironment: false,
+    }),
   });
 }
 
@@ -74,5 +78,27 @@ describe('the default model for everyone (admin)', () => {
     await waitFor(() =>
       expect(api.requests.filter((r) => r.method === 'PATCH').at(-1)?.body).toEqual({ defaultModel: null }),
     );
+  });
+});
+
+describe('local-only mode for everyone (admin)', () => {
+  afterEach(cleanup);
+
+  it('switches it on and refreshes the voice engines, which follow the switch', async () => {
+    const api = server();
+    const { queryClient } = renderApp({ fetch: api.fetch, path: '/admin/models' });
+    queryClient.setQueryData(['voice', 'engines'], { engines: [], defaults: { vad: '', stt: '', tts: '' } });
+    queryClient.setQueryData(['voice', 'network-engines'], []);
+    const toggle = await screen.findByRole('switch', { name: /Local-only mode for everyone/ });
+    expect(toggle.getAttribute('aria-checked')).toBe('false');
+    fireEvent.click(toggle);
+    await waitFor(() =>
+      expect(api.requests.find((r) => r.method === 'PUT')?.body).toEqual({ localOnly: true }),
+    );
+    await waitFor(() => expect(toggle.getAttribute('aria-checked')).toBe('true'));
+    await waitFor(() => {
+      expect(queryClient.getQueryState(['voice', 'engines'])?.isInvalidated).toBe(true);
+      expect(queryClient.getQueryState(['voice', 'network-engines'])?.isInvalidated).toBe(true);
+    });
   });
 });
