@@ -7628,6 +7628,110 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/messages/{id}/consensus": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Consensus: a judge model writes the agreed answer from 3–5 replies to this user message and lists the points of disagreement
+         * @description Answers `text/event-stream` like a regenerate: one `StreamPart` per event. The judge (`model`, alone) reads the replies, quoted as data and labelled A1…An in the order of `replyIds`, and writes the answer they agree on followed by a "## Points of disagreement" section whose points cite the answers concerned as `[A1]`…`[A5]`. The reply is another sibling in the same turn with `metadata.consensus = {model, from}` (`from[n-1]` is the reply `[An]` cites). The replies must answer this message, be finished and not empty (else `merge_reply_invalid`, 409 while one is still being written). Stop it like any reply, or with `POST /api/messages/{id}/cancel-replies`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description The `provider/model` that judges the answers */
+                        model: string;
+                        /** @description 3–5 replies to this message, in the order A1…An (else 400 `merge_reply_invalid`) */
+                        replyIds: string[];
+                    };
+                };
+            };
+            responses: {
+                /** @description The reply as Server-Sent Events, one `StreamPart` per event: `event:` is the part's `type`, `data:` the rest of the part as JSON, `id:` its sequence number within the reply (send the last one as `Last-Event-ID` to resume). The stream ends after `finish`. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/event-stream": components["schemas"]["StreamPart"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/messages/{id}/cancel-replies": {
         parameters: {
             query?: never;

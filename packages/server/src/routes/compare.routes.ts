@@ -118,6 +118,33 @@ export const compareRoutes =
     );
 
     app.post(
+      '/api/messages/:id/consensus',
+      {
+        schema: {
+          tags,
+          summary:
+            'Consensus: a judge model writes the agreed answer from 3–5 replies to this user message and lists the points of disagreement',
+          description:
+            'Answers `text/event-stream` like a regenerate: one `StreamPart` per event. The judge (`model`, alone) reads the replies, quoted as data and labelled A1…An in the order of `replyIds`, and writes the answer they agree on followed by a "## Points of disagreement" section whose points cite the answers concerned as `[A1]`…`[A5]`. The reply is another sibling in the same turn with `metadata.consensus = {model, from}` (`from[n-1]` is the reply `[An]` cites). The replies must answer this message, be finished and not empty (else `merge_reply_invalid`, 409 while one is still being written). Stop it like any reply, or with `POST /api/messages/{id}/cancel-replies`.',
+          params: idParams,
+          body: z.object({
+            model: modelId.describe('The `provider/model` that judges the answers'),
+            replyIds: z
+              .array(z.uuid())
+              .max(16)
+              .describe('3–5 replies to this message, in the order A1…An (else 400 `merge_reply_invalid`)'),
+          }),
+          response: { ...replyStreamResponse, ...errorResponses(400, 401, 403, 404, 409, 422) },
+        },
+      },
+      async (request, reply) => {
+        const userId = requireIdentity(request).user.id;
+        const started = await replies.consensus(userId, request.params.id, request.body);
+        await streamStartedReply(request, reply, replies, { ...started, userId }, deps.continueOnDisconnect);
+      },
+    );
+
+    app.post(
       '/api/messages/:id/cancel-replies',
       {
         schema: {

@@ -16,7 +16,7 @@ import type { UsageRepository } from '../repositories/usage.repository.js';
 import type { ConversationTitleService } from './conversation-title.service.js';
 import type { ModelService } from './model.service.js';
 import { type AfterReply, inProcessAfterReply } from './turns/after-reply.js';
-import { planCompare, planMerge } from './turns/compare-planner.js';
+import { planCompare, planConsensus, planMerge } from './turns/compare-planner.js';
 import { createReplyEngine, type ReplyContext, type StartedReply } from './turns/reply-engine.js';
 import { intervalFlusher } from './turns/reply-flusher.js';
 import { followReply } from './turns/reply-follower.js';
@@ -241,6 +241,30 @@ export function createReplyService(deps: {
     await Promise.all(models.map((model) => deps.models.chain(userId, model, [])));
   }
 
+  /** A merge or a consensus: `plan` checks the replies and asks `model` (planMerge, planConsensus). */
+  async function judged(
+    plan: typeof planMerge,
+    userId: string,
+    messageId: string,
+    input: { model: string; replyIds: string[] },
+  ): Promise<StartedReply> {
+    const { message, conversation, tree } = await messageAndConversation(userId, messageId);
+    const replies = input.replyIds.map((id) => {
+      const reply = tree.message(id);
+      if (!reply) throw notFound('message');
+      return reply;
+    });
+    const planned = plan(
+      planContext(userId, conversation),
+      message,
+      tree.branch(message.id),
+      replies,
+      input.model.trim(),
+    );
+    await checkModels(userId, [planned.reply.model!]);
+    return engine.start(userId, conversation, planned, tree.speaker);
+  }
+
   return {
     getReply,
 
@@ -380,21 +404,20 @@ export function createReplyService(deps: {
       messageId: string,
       input: { model: string; replyIds: string[] },
     ): Promise<StartedReply> {
-      const { message, conversation, tree } = await messageAndConversation(userId, messageId);
-      const replies = input.replyIds.map((id) => {
-        const reply = tree.message(id);
-        if (!reply) throw notFound('message');
-        return reply;
-      });
-      const plan = planMerge(
-        planContext(userId, conversation),
-        message,
-        tree.branch(message.id),
-        replies,
-        input.model.trim(),
-      );
-      await checkModels(userId, [plan.reply.model!]);
-      return engine.start(userId, conversation, plan, tree.speaker);
+      return judged(planMerge, userId, messageId, input);
+    },
+
+    /**
+     * Consensus: `model` judges 3–5 finished replies to a user message and writes the agreed
+     * answer and the points of disagreement, citing them `[An]`; stored as another sibling that
+     * records them in `metadata.consensus` (planConsensus).
+     */
+    async consensus(
+      userId: string,
+      messageId: string,
+      input: { model: string; replyIds: string[] },
+    ): Promise<StartedReply> {
+      return judged(planConsensus, userId, messageId, input);
     },
 
     /**
