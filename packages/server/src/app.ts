@@ -68,6 +68,7 @@ import { avatarPictureImportRoutes } from './routes/avatar-picture-import.routes
 import { avatarPromptRoutes } from './routes/avatar-prompt.routes.js';
 import { avatarRoutes } from './routes/avatars.routes.js';
 import { compareRoutes } from './routes/compare.routes.js';
+import { compareEstimateRoutes } from './routes/compare-estimate.routes.js';
 import { conversationContextRoutes } from './routes/conversation-context.routes.js';
 import { conversationEventRoutes } from './routes/conversation-events.routes.js';
 import { conversationParticipantRoutes } from './routes/conversation-participants.routes.js';
@@ -112,6 +113,7 @@ import { createAvatarPictureImportService } from './services/avatar-picture-impo
 import { createAvatarPromptService } from './services/avatar-prompt.service.js';
 import { createAvatarSuggestionService } from './services/avatar-suggestion.service.js';
 import { createAvatarTransferService } from './services/avatar-transfer.service.js';
+import { createCompareEstimateService } from './services/compare-estimate.service.js';
 import { createConversationService } from './services/conversation.service.js';
 import { createConversationContextService } from './services/conversation-context.service.js';
 import { createConversationEventsService } from './services/conversation-events.service.js';
@@ -619,6 +621,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(conversationRoutes(chatDeps));
   await app.register(messageRoutes(chatDeps));
   await app.register(compareRoutes(chatDeps));
+  await app.register(
+    compareEstimateRoutes({
+      estimates: createCompareEstimateService({
+        messages: createMessageRepository(storage.db),
+        context: conversationContext,
+        prices: () => usage.cachedPrices(5000),
+        config: config.chat,
+      }),
+    }),
+  );
   const edits = createMessageEditService({ db: storage.db, config: config.chat, conversations });
   await app.register(messageEditRoutes({ edits }));
   await app.register(

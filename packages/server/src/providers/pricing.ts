@@ -29,3 +29,27 @@ export function costOf(
     (usage.inputTokens * price.inputUsdPerMillion + usage.outputTokens * price.outputUsdPerMillion) / 1e6
   );
 }
+
+/** What a call is expected to cost before it runs: the prompt alone, up to the prompt and a full reply. */
+export interface CostRange {
+  minUsd: number;
+  maxUsd: number;
+}
+
+/**
+ * The cost range of a call not yet made: `promptTokens` are known (counted as the context
+ * inspector counts them), the reply is anything from nothing to `maxOutputTokens` (the reply
+ * budget the call is capped at). 0–0 for a local model, null when the model has no price.
+ * @example costRange(1000, 500, { pattern: 'x/y', inputUsdPerMillion: 1, outputUsdPerMillion: 4 }, false)
+ * // { minUsd: 0.001, maxUsd: 0.003 }
+ */
+export function costRange(
+  promptTokens: number,
+  maxOutputTokens: number,
+  price: Price | undefined,
+  local: boolean,
+): CostRange | null {
+  const min = costOf({ inputTokens: promptTokens, outputTokens: 0 }, price, local);
+  const max = costOf({ inputTokens: promptTokens, outputTokens: maxOutputTokens }, price, local);
+  return min === null || max === null ? null : { minUsd: min, maxUsd: max };
+}

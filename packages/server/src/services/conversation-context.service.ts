@@ -248,6 +248,8 @@ export function createConversationContextService(deps: {
     question?: Message,
     /** The one model to answer with, no fallbacks (a compare column, a merge). */
     only?: string,
+    /** False for an estimate: what recall finds is counted, not marked as recalled. */
+    markRecalledItems = true,
   ): Promise<{ assembled: AssembledContext; chain: ChatModel[]; generation: GenerationSettings }> {
     const [avatar, user] = await load(userId, conversation, speaker);
     // Recall runs while the model chain and attachments are resolved.
@@ -274,7 +276,7 @@ export function createConversationContextService(deps: {
       await recalling,
     );
     // A shared recall was marked by the context that ran it.
-    if (!shared) markRecalled(userId, assembled);
+    if (!shared && markRecalledItems) markRecalled(userId, assembled);
     return { assembled, chain, generation };
   }
 
@@ -296,6 +298,20 @@ export function createConversationContextService(deps: {
 
   return {
     build,
+
+    /**
+     * The context a reply pinned to `model` would be sent for `branch` (ending with the message
+     * not yet sent), built exactly as `build` builds it but marking nothing as recalled: what a
+     * cost estimate counts (services/compare-estimate.service.ts).
+     */
+    measure: (
+      userId: string,
+      conversation: Conversation,
+      branch: Message[],
+      speaker: ConversationSpeaker | undefined,
+      question: Message,
+      model: string,
+    ) => build(userId, conversation, branch, speaker, question, model, false),
 
     /**
      * Called after a reply completes, with the branch including the reply: summarizes older turns
