@@ -7799,6 +7799,112 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/conversations/{id}/compare/estimate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Estimate what a compare would cost, per model and in total, before sending it
+         * @description Plans the compare `POST /api/conversations/{id}/compare` would run with the same body (nothing is stored, no model is called) and, for each model, counts the tokens its reply’s context would send and prices them with the admin’s model prices. The reply is priced as anything from nothing to the full reply budget the call is capped at, so each cost is a range. Local models cost 0; models without a price have `costUsd: null`. The models are checked as the send checks them: 400 `compare_models_invalid`, 404 `model_not_found`, 403 `local_only`. `content` may be empty (a draft); attachments are not counted.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description The message as drafted so far (may be empty) */
+                        content: string;
+                        /** Format: uuid */
+                        parentId?: string;
+                        /** @description 2–6 distinct `provider/model` ids (else 400 `compare_models_invalid`) */
+                        models: string[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CompareEstimate"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/messages/{id}": {
         parameters: {
             query?: never;
@@ -9624,6 +9730,34 @@ export interface components {
             seq: number;
             part: components["schemas"]["StreamPartInput"];
         };
+        CompareEstimateInput: {
+            models: {
+                model: string;
+                /** @description A local model costs nothing */
+                local: boolean;
+                /** @description Tokens sent: the assembled context with the new message, counted as the context inspector counts them */
+                promptTokens: number;
+                /** @description The reply budget the reply is capped at (the generation settings’ max tokens, else CHAT_REPLY_TOKENS) */
+                maxOutputTokens: number;
+                /** @description The admin’s price for the model; null for a local or unpriced model */
+                price: {
+                    inputUsdPerMillion: number;
+                    outputUsdPerMillion: number;
+                } | null;
+                /** @description 0–0 for a local model; null when the price is unknown */
+                costUsd: {
+                    minUsd: number;
+                    maxUsd: number;
+                } | null;
+            }[];
+            /** @description The sum over the models whose cost is known; null when none is (see `unpriced`) */
+            totalUsd: {
+                minUsd: number;
+                maxUsd: number;
+            } | null;
+            /** @description Cloud models without a price, left out of the total */
+            unpriced: string[];
+        };
         ContextMessageInput: {
             /** @enum {string} */
             role: "user" | "assistant" | "system" | "tool";
@@ -10957,6 +11091,34 @@ export interface components {
             /** @description The part's sequence number in that reply's stream: resume one reply with `GET /api/messages/{messageId}/stream` and this as `Last-Event-ID`. 0 for a title set after the reply's stream ended */
             seq: number;
             part: components["schemas"]["StreamPart"];
+        };
+        CompareEstimate: {
+            models: {
+                model: string;
+                /** @description A local model costs nothing */
+                local: boolean;
+                /** @description Tokens sent: the assembled context with the new message, counted as the context inspector counts them */
+                promptTokens: number;
+                /** @description The reply budget the reply is capped at (the generation settings’ max tokens, else CHAT_REPLY_TOKENS) */
+                maxOutputTokens: number;
+                /** @description The admin’s price for the model; null for a local or unpriced model */
+                price: {
+                    inputUsdPerMillion: number;
+                    outputUsdPerMillion: number;
+                } | null;
+                /** @description 0–0 for a local model; null when the price is unknown */
+                costUsd: {
+                    minUsd: number;
+                    maxUsd: number;
+                } | null;
+            }[];
+            /** @description The sum over the models whose cost is known; null when none is (see `unpriced`) */
+            totalUsd: {
+                minUsd: number;
+                maxUsd: number;
+            } | null;
+            /** @description Cloud models without a price, left out of the total */
+            unpriced: string[];
         };
         ContextMessage: {
             /** @enum {string} */
