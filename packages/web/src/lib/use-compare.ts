@@ -138,17 +138,21 @@ export function useCompare(conversationId: string) {
     [lumina, conversationId, run],
   );
 
-  const merge = useCallback(
-    (questionId: string, model: string, replyIds: readonly string[]) =>
+  /** A merge or a consensus: one more column, written by `model` from `replyIds`. */
+  const judged = useCallback(
+    (kind: 'merge' | 'consensus', questionId: string, model: string, replyIds: readonly string[]) =>
       run(
         { questionId, columns: [] },
         async (signal) => {
-          const { response } = await lumina.POST('/api/messages/{id}/merge', {
-            params: { path: { id: questionId } },
-            body: { model, replyIds: [...replyIds] },
-            parseAs: 'stream',
-            signal,
-          });
+          const { response } = await lumina.POST(
+            kind === 'merge' ? '/api/messages/{id}/merge' : '/api/messages/{id}/consensus',
+            {
+              params: { path: { id: questionId } },
+              body: { model, replyIds: [...replyIds] },
+              parseAs: 'stream',
+              signal,
+            },
+          );
           return response;
         },
         async (response, signal, apply) => {
@@ -157,13 +161,23 @@ export function useCompare(conversationId: string) {
             if (part.type === 'message-start') {
               messageId = part.messageId;
               mergeReply.current = messageId;
-              // Marked as a merge at once, so the column sorts after the compared ones.
-              apply({ messageId, part }, { merge: { model, from: [...replyIds] } });
+              // Marked at once, so the column sorts after the compared ones.
+              apply({ messageId, part }, { [kind]: { model, from: [...replyIds] } });
             } else apply({ messageId, part });
           }
         },
       ),
     [lumina, run],
+  );
+  const merge = useCallback(
+    (questionId: string, model: string, replyIds: readonly string[]) =>
+      judged('merge', questionId, model, replyIds),
+    [judged],
+  );
+  const consensus = useCallback(
+    (questionId: string, model: string, replyIds: readonly string[]) =>
+      judged('consensus', questionId, model, replyIds),
+    [judged],
   );
 
   /** Stops every column on the server (the text so far is kept); the stream then ends by itself. */
@@ -188,6 +202,7 @@ export function useCompare(conversationId: string) {
     clearError: () => setError(null),
     compare,
     merge,
+    consensus,
     stop,
   };
 }

@@ -29,6 +29,7 @@ function column(id: string, overrides: Partial<CompareColumn> = {}): CompareColu
     usage: null,
     timings: null,
     merge: null,
+    consensus: null,
     index: 0,
     ...overrides,
   };
@@ -165,7 +166,7 @@ describe('compare column order', () => {
 describe('CompareBoard', () => {
   const models = [model('ollama/llama3.2:latest'), model('ollama/qwen2.5:latest')];
   const render = (props: Partial<Parameters<typeof CompareBoard>[0]> = {}) => {
-    const handlers = { onContinue: vi.fn(), onMerge: vi.fn(), onStop: vi.fn() };
+    const handlers = { onContinue: vi.fn(), onMerge: vi.fn(), onConsensus: vi.fn(), onStop: vi.fn() };
     renderWithApp(
       <CompareBoard
         questionId={Q}

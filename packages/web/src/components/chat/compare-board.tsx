@@ -9,13 +9,14 @@ import {
   LoaderCircle,
   Square,
 } from 'lucide-react';
-import { useId, useState } from 'react';
-import { type CompareColumn, mergeable, shortModelName } from '../../lib/compare';
+import { useCallback, useEffect, useId, useState } from 'react';
+import { type CompareColumn, isAnswer, mergeable, shortModelName } from '../../lib/compare';
 import { formatLatency } from '../../lib/format';
 import type { Model } from '../../lib/models';
 import { formatCost } from '../../lib/try-it';
 import { menuContentClass, menuItemClass } from '../avatars/menu';
 import { CopyButton } from '../copy-button';
+import { ConsensusBody, ConsensusMenu } from './compare-consensus';
 import { MessageBody } from './message-body';
 
 interface CompareBoardProps {
@@ -32,6 +33,8 @@ interface CompareBoardProps {
   avatarName: string;
   onContinue: (replyId: string) => void;
   onMerge: (questionId: string, model: string, replyIds: string[]) => void;
+  /** "Find consensus…": a judge model on 3–5 finished answers (compare-consensus.tsx). */
+  onConsensus: (questionId: string, model: string, replyIds: string[]) => void;
   onStop: () => void;
 }
 
@@ -50,6 +53,7 @@ export function CompareBoard({
   avatarName,
   onContinue,
   onMerge,
+  onConsensus,
   onStop,
 }: CompareBoardProps) {
   const [selected, setSelected] = useState<string | null>(null);
@@ -58,7 +62,26 @@ export function CompareBoard({
     columns.find((c) => c.id === selected) ?? columns.find((c) => c.id === activeId) ?? columns[0];
   const writing = columns.some((c) => c.status === 'streaming');
   const readable = mergeable(columns);
-  const compared = columns.filter((c) => c.merge === null).length;
+  const compared = columns.filter(isAnswer).length;
+  // A citation's chip shows its column: the tab on a phone, scrolled to and outlined on a wide screen.
+  const [flash, setFlash] = useState<string | null>(null);
+  const show = useCallback(
+    (replyId: string) => {
+      setSelected(replyId);
+      setFlash(replyId);
+      requestAnimationFrame(() => {
+        const panel = document.getElementById(`${tabsId}-panel-${replyId}`);
+        panel?.scrollIntoView?.({ block: 'nearest', inline: 'nearest', behavior: 'smooth' });
+        panel?.focus({ preventScroll: true });
+      });
+    },
+    [tabsId],
+  );
+  useEffect(() => {
+    if (!flash) return;
+    const timer = setTimeout(() => setFlash(null), 1600);
+    return () => clearTimeout(timer);
+  }, [flash]);
 
   return (
     <section
@@ -77,18 +100,32 @@ export function CompareBoard({
             Stop all
           </button>
         ) : (
-          <MergeMenu
-            models={models}
-            disabled={busy || readable.length < 2}
-            count={readable.length}
-            onPick={(model) =>
-              onMerge(
-                questionId,
-                model,
-                readable.map((c) => c.id),
-              )
-            }
-          />
+          <>
+            <MergeMenu
+              models={models}
+              disabled={busy || readable.length < 2}
+              count={readable.length}
+              onPick={(model) =>
+                onMerge(
+                  questionId,
+                  model,
+                  readable.map((c) => c.id),
+                )
+              }
+            />
+            <ConsensusMenu
+              models={models}
+              disabled={busy}
+              count={readable.length}
+              onPick={(model) =>
+                onConsensus(
+                  questionId,
+                  model,
+                  readable.map((c) => c.id),
+                )
+              }
+            />
+          </>
         )}
       </div>
 
@@ -132,9 +169,11 @@ export function CompareBoard({
             aria-labelledby={`${tabsId}-title-${column.id}`}
             data-testid="compare-column"
             data-model={column.model ?? ''}
+            tabIndex={-1}
             className={clsx(
-              'min-w-0 flex-col rounded-xl border bg-surface-raised dark:bg-surface',
+              'min-w-0 flex-col rounded-xl border bg-surface-raised outline-none transition-shadow dark:bg-surface',
               column.id === current?.id ? 'flex' : 'hidden md:flex',
+              column.id === flash && 'ring-2 ring-accent',
               column.id === activeId
                 ? 'border-accent/60 ring-1 ring-accent/30'
                 : 'border-line dark:border-line-strong',
@@ -158,7 +197,10 @@ export function CompareBoard({
                   Merged from {column.merge.from.length} answers
                 </p>
               ) : null}
-              {column.content ? (
+              {column.consensus ? (
+                <ConsensusBody column={column} consensus={column.consensus} columns={columns} onShow={show} />
+              ) : null}
+              {column.content && column.consensus ? null : column.content ? (
                 <MessageBody
                   parts={[{ type: 'text', text: column.content }]}
                   content={column.content}
@@ -211,7 +253,11 @@ export function CompareBoard({
 }
 
 const columnTitle = (column: CompareColumn) =>
-  column.merge ? `Merge · ${shortModelName(column.model)}` : shortModelName(column.model);
+  column.merge
+    ? `Merge · ${shortModelName(column.model)}`
+    : column.consensus
+      ? `Consensus · ${shortModelName(column.model)}`
+      : shortModelName(column.model);
 
 function StatusDot({ column }: { column: CompareColumn }) {
   if (column.status === 'streaming')

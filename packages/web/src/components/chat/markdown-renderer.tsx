@@ -5,6 +5,7 @@ import ReactMarkdown, { type Components } from 'react-markdown';
 import remarkGfm from 'remark-gfm';
 import type { PluggableList } from 'unified';
 import { safeLinkUrl } from '../../lib/safe-url';
+import { useCitation } from './citations';
 import { CodeBlock } from './code-block';
 import './markdown.css';
 
@@ -58,6 +59,9 @@ function useHighlightPlugins(needed: boolean): PluggableList | null {
 
 /** Links open in a new tab without access to this one; unsafe ones become plain text. */
 function Anchor({ href, children }: ComponentProps<'a'>) {
+  // A citation of another answer (a consensus's [An]) where the message may make one.
+  const citation = useCitation(href);
+  if (citation) return citation;
   const url = safeLinkUrl(href);
   if (!url) return <span className="md-unsafe-link">{children}</span>;
   if (url.startsWith('#')) return <span>{children}</span>;

@@ -350,7 +350,7 @@ function Conversation({ conversationId }: { conversationId: string }) {
   }, [refetchBranch]);
 
   // The answers of a compare, side by side, in place of the branch's reply to its message.
-  const { live: liveCompare, merge: mergeAnswers, stop: stopCompare } = compare;
+  const { live: liveCompare, merge: mergeAnswers, consensus: findConsensus, stop: stopCompare } = compare;
   const { onSwitch } = actions;
   const renderInstead = useCallback(
     (message: (typeof messages)[number]) => {
@@ -365,7 +365,7 @@ function Conversation({ conversationId }: { conversationId: string }) {
       // While this tab writes them, the column the server will leave in the conversation: a
       // merge, else the first model's (the branch moves as each reply is stored, then back).
       const live = liveCompare?.questionId === questionId ? liveCompare.columns : [];
-      const liveActive = (live.find((c) => c.merge) ?? live.find((c) => c.index === 0))?.id;
+      const liveActive = (live.find((c) => c.merge || c.consensus) ?? live.find((c) => c.index === 0))?.id;
       return (
         <CompareBoard
           key={message.id}
@@ -380,11 +380,15 @@ function Conversation({ conversationId }: { conversationId: string }) {
             setFollowKey((k) => k + 1);
             void mergeAnswers(id, model, replyIds);
           }}
+          onConsensus={(id, model, replyIds) => {
+            setFollowKey((k) => k + 1);
+            void findConsensus(id, model, replyIds);
+          }}
           onStop={() => void stopCompare()}
         />
       );
     },
-    [tree.data, liveCompare, usable, busy, avatar?.name, onSwitch, mergeAnswers, stopCompare],
+    [tree.data, liveCompare, usable, busy, avatar?.name, onSwitch, mergeAnswers, findConsensus, stopCompare],
   );
 
   const noModelError = requestError?.code === 'no_model_configured';
