@@ -2,23 +2,31 @@ import clsx from 'clsx';
 import { Columns3, X } from 'lucide-react';
 import { useState } from 'react';
 import { COMPARE_MAX_MODELS, COMPARE_MIN_MODELS, shortModelName } from '../../lib/compare';
+import { modelCostLabel, totalCostLabel, useCompareEstimate } from '../../lib/compare-estimate';
 import type { Model } from '../../lib/models';
 import { Dialog } from '../dialog';
 
 /**
  * The composer's "Compare" control: a button that opens the model picker, and once 2–6 models
  * are chosen, a chip saying so (the next message goes to all of them) with a way to turn it off.
+ * With `conversationId`, the picker shows what the compare of `content` would cost (estimate).
  */
 export function CompareControl({
   models,
   chosen,
   onChange,
   disabled,
+  conversationId,
+  content = '',
 }: {
   models: readonly Model[];
   chosen: readonly string[];
   onChange: (models: string[]) => void;
   disabled: boolean;
+  /** The conversation the compare goes to: its estimate is shown while choosing. */
+  conversationId?: string;
+  /** The message as drafted: what the estimate counts. */
+  content?: string;
 }) {
   const [open, setOpen] = useState(false);
   const on = chosen.length >= COMPARE_MIN_MODELS;
@@ -65,6 +73,8 @@ export function CompareControl({
         <CompareModelsDialog
           models={models}
           initial={chosen}
+          conversationId={conversationId}
+          content={content}
           onClose={() => setOpen(false)}
           onDone={(picked) => {
             onChange(picked);
@@ -81,9 +91,13 @@ function CompareModelsDialog({
   initial,
   onClose,
   onDone,
+  conversationId,
+  content,
 }: {
   models: readonly Model[];
   initial: readonly string[];
+  conversationId: string | undefined;
+  content: string;
   onClose: () => void;
   onDone: (models: string[]) => void;
 }) {
@@ -91,6 +105,18 @@ function CompareModelsDialog({
     initial.filter((id) => models.some((m) => m.id === id)),
   );
   const full = picked.length >= COMPARE_MAX_MODELS;
+  // An all-local choice costs nothing: no estimate is asked or shown.
+  const anyCloud = picked.some((id) => models.find((m) => m.id === id)?.local !== true);
+  const { estimate, loading, failed } = useCompareEstimate(
+    anyCloud ? conversationId : undefined,
+    picked,
+    content,
+  );
+  const costOf = (id: string) => {
+    const found = estimate?.models.find((m) => m.model === id);
+    return found ? modelCostLabel(found) : null;
+  };
+  const total = estimate ? totalCostLabel(estimate) : null;
   const toggle = (id: string) =>
     setPicked((current) => (current.includes(id) ? current.filter((x) => x !== id) : [...current, id]));
   return (
@@ -131,6 +157,11 @@ function CompareModelsDialog({
                       </span>
                     )}
                   </span>
+                  {checked && !model.local && costOf(model.id) ? (
+                    <span className="text-xs whitespace-nowrap text-ink-muted" data-testid="model-cost">
+                      {costOf(model.id)}
+                    </span>
+                  ) : null}
                   <span className="text-xs text-ink-muted">{model.local ? 'Local' : 'Cloud'}</span>
                   {checked ? (
                     <span className="inline-flex size-5 items-center justify-center rounded-full bg-accent text-[11px] font-semibold text-accent-ink">
@@ -143,6 +174,23 @@ function CompareModelsDialog({
           })}
         </ul>
       </fieldset>
+      {anyCloud && conversationId && picked.length >= COMPARE_MIN_MODELS ? (
+        <p className="mt-3 text-xs text-ink-muted" aria-live="polite" aria-busy={loading}>
+          {total ? (
+            <>
+              Estimated cost: <span className="font-medium text-ink">{total}</span>
+              {loading ? ' (updating…)' : null}
+              <span className="block">
+                From the prompt alone up to a reply of the full length; local models are free.
+              </span>
+            </>
+          ) : loading ? (
+            'Estimating cost…'
+          ) : failed ? (
+            'The cost could not be estimated.'
+          ) : null}
+        </p>
+      ) : null}
       <div className="mt-5 flex flex-wrap items-center justify-end gap-2">
         <p className="mr-auto text-xs text-ink-muted" aria-live="polite">
           {picked.length} of {COMPARE_MAX_MODELS} chosen

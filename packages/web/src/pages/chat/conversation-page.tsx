@@ -536,6 +536,8 @@ function Conversation({ conversationId }: { conversationId: string }) {
               chosen={compareModels}
               onChange={setCompareModels}
               disabled={compare.streaming}
+              conversationId={conversationId}
+              content={draft}
             />
             <ContextIndicator conversationId={conversationId} />
           </div>
