@@ -92,7 +92,9 @@ function firstSentence(text: string): string {
 }
 
 function sentenceOf(line: string): string {
-  const end = /[.!?…。！？]+["'”’)]*(?=\s|$)/g;
+  // Characters above U+00FF as \u escapes: one in the server bundle makes V8 hold the whole chunk's
+  // source as a two-byte string (scripts/bundle-server.mjs).
+  const end = /[.!?\u2026\u3002\uFF01\uFF1F]+["'\u201D\u2019)]*(?=\s|$)/g;
   for (let match = end.exec(line); match; match = end.exec(line)) {
     const before = line.slice(0, match.index).split(' ').pop() ?? '';
     if (match[0] === '.' && (ABBREVIATIONS.has(before.toLowerCase()) || /^\p{L}$/u.test(before))) continue;
@@ -105,5 +107,5 @@ function bound(sentence: string): string {
   if (sentence.length <= MAX_BLURB_LENGTH) return sentence;
   const cut = sentence.slice(0, MAX_BLURB_LENGTH - 1);
   const space = cut.lastIndexOf(' ');
-  return `${(space > MAX_BLURB_LENGTH / 2 ? cut.slice(0, space) : cut).replace(/[\s,;:–-]+$/, '')}…`;
+  return `${(space > MAX_BLURB_LENGTH / 2 ? cut.slice(0, space) : cut).replace(/[\s,;:\u2013-]+$/, '')}…`;
 }

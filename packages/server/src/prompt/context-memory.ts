@@ -32,7 +32,9 @@ function clip(text: string, max: number): string {
 const day = (date: Date) => (Number.isNaN(date.getTime()) ? 'unknown date' : date.toISOString().slice(0, 10));
 
 /** A straight quote inside quotes is shown as a curly one, so the quoting stays unambiguous. */
-const quoted = (text: string) => `“${text.replace(/["“”]/g, '″')}”`;
+// Characters above U+00FF as \u escapes: one in the server bundle makes V8 hold the whole chunk's
+// source as a two-byte string (scripts/bundle-server.mjs).
+const quoted = (text: string) => `\u201C${text.replace(/["\u201C\u201D]/g, '\u2033')}\u201D`;
 
 /** One item as its line in the section. */
 export function memoryLine(item: RecallItem): string {

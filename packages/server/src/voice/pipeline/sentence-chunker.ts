@@ -8,8 +8,10 @@ export interface ChunkerOptions {
   maxChars: number;
 }
 
-const SENTENCE_END = /[.!?…]+["'”’)\]]*(?=\s)|\n+/g;
-const CLAUSE_END = /[,;:]["'”’)\]]*(?=\s)|\s[—–-](?=\s)/g;
+// Characters above U+00FF as \u escapes: one in the server bundle makes V8 hold the whole chunk's
+// source as a two-byte string (scripts/bundle-server.mjs).
+const SENTENCE_END = /[.!?\u2026]+["'\u201D\u2019)\]]*(?=\s)|\n+/g;
+const CLAUSE_END = /[,;:]["'\u201D\u2019)\]]*(?=\s)|\s[\u2014\u2013-](?=\s)/g;
 
 /**
  * The LLM stream → what TTS speaks: a sentence as soon as it ends, a long clause without waiting
