@@ -19,7 +19,7 @@ import { type LuminaServer, startLumina } from './support/server.js';
 
 // Compare (issue 15 point 1) in a real browser: one message answered by four local models at
 // once, side by side; one model fails alone; "Continue with this one"; a merge by a chosen
-// model; the board after a reload; dark mode; tabs on a phone; "Stop all".
+// model; a consensus judged by another, its citations linked to the columns; the board after a reload; dark mode; tabs on a phone; "Stop all".
 
 const person: Account = {
   email: 'ada@example.org',
@@ -57,15 +57,22 @@ class CompareOllama extends OllamaE2eServer {
     if (model.startsWith('broken'))
       return { kind: 'http-error', status: 400, message: 'this model is broken' };
     const asked = messages?.at(-1)?.content ?? '';
-    const tokens = asked.includes('assistants answered')
+    const tokens = asked.includes('You are the judge')
       ? [
-          '**Merged:**',
-          ' Saturn has 146 moons',
-          '; Titan is bigger than Mercury',
-          '; the rings are water ice',
-          '.',
+          'Saturn has 146 known moons; Titan is bigger than Mercury.',
+          '\n\n## Points of disagreement\n\n',
+          '- What matters most: the moons [A1], Titan [A2] or the rings [A3].',
+          '\n- How thick the rings are: only one answer says [A3]; [A9] is not an answer.',
         ]
-      : (this.answers[model.replace(/:latest$/, '')] ?? ['Hello', '.']);
+      : asked.includes('assistants answered')
+        ? [
+            '**Merged:**',
+            ' Saturn has 146 moons',
+            '; Titan is bigger than Mercury',
+            '; the rings are water ice',
+            '.',
+          ]
+        : (this.answers[model.replace(/:latest$/, '')] ?? ['Hello', '.']);
     return { kind: 'text', tokens, delayMs: this.slow ? 400 : 30 };
   }
 }
@@ -192,9 +199,38 @@ describe('compare', () => {
     expect(await merged.textContent()).toContain('Merged from 3 answers');
     await expect.poll(() => board(page).getByText('Writing…', { exact: true }).count()).toBe(0);
 
+    // Consensus: a judge reads the three finished answers (not the merge, not the failed one),
+    // and its points of disagreement link to the columns they cite.
+    await board(page)
+      .getByRole('button', { name: /Find consensus/ })
+      .click();
+    await page.getByRole('menuitem', { name: /qwen2\.5:3b/ }).click();
+    await expect.poll(() => columns(page).count()).toBe(6);
+    const judged = columns(page).last();
+    await expect.poll(() => judged.textContent(), { timeout: 15_000 }).toContain('[A9] is not an answer');
+    await expect.poll(() => board(page).getByText('Writing…', { exact: true }).count()).toBe(0);
+    expect(await judged.getByRole('heading', { name: 'Consensus · qwen2.5:3b' }).count()).toBe(1);
+    expect(await judged.getByText('Judged 3 answers:').count()).toBe(1);
+    expect(await judged.getByRole('button', { name: /^Answer A3, mistral:7b/ }).count()).toBe(2);
+    expect(await judged.getByRole('button', { name: /Answer A9/ }).count()).toBe(0);
+    await judged.getByRole('button', { name: 'Answer A3, mistral:7b' }).first().click();
+    await expect
+      .poll(() =>
+        column(page, 'ollama/mistral:7b')
+          .first()
+          .evaluate((el) => el === document.activeElement),
+      )
+      .toBe(true);
+    await judged.scrollIntoViewIfNeeded();
+    await saveScreenshot(page, 'compare-consensus-desktop-light');
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    const stored = await api(context, server.url, 'GET', `/api/conversations/${conversationId}/messages`);
+    const consensus = (stored.json.messages as { metadata: { consensus?: { from: string[] } } }[]).at(-1)!;
+    expect(consensus.metadata.consensus?.from).toHaveLength(3);
+
     // Everything is stored: a reload shows the same board, and search finds a column.
     await page.reload();
-    await expect.poll(() => columns(page).count()).toBe(5);
+    await expect.poll(() => columns(page).count()).toBe(6);
     expect(await column(page, 'ollama/mistral:7b').first().textContent()).toContain('water ice');
     const search = await api(context, server.url, 'GET', '/api/search?q=Mercury');
     expect((search.json.hits as unknown[]).length).toBeGreaterThan(0);
@@ -204,7 +240,7 @@ describe('compare', () => {
   it('looks right in dark mode and as tabs on a phone', async () => {
     const dark = await open({ colorScheme: 'dark' });
     await dark.page.goto(`${server.url}/chat/${conversationId}`);
-    await expect.poll(() => columns(dark.page).count()).toBe(5);
+    await expect.poll(() => columns(dark.page).count()).toBe(6);
     await saveScreenshot(dark.page, 'compare-desktop-dark');
     expect(await seriousAxeViolations(dark.page)).toEqual([]);
 
@@ -212,7 +248,7 @@ describe('compare', () => {
       const phone = await open({ viewport: VIEWPORTS.phone, colorScheme });
       await phone.page.goto(`${server.url}/chat/${conversationId}`);
       const tabs = board(phone.page).getByRole('tab');
-      await expect.poll(() => tabs.count()).toBe(5);
+      await expect.poll(() => tabs.count()).toBe(6);
       // One answer at a time: the one in the conversation, then the one a tab picks.
       expect(await columns(phone.page).filter({ visible: true }).count()).toBe(1);
       await tabs.filter({ hasText: 'mistral' }).first().click();

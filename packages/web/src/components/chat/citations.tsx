@@ -29,7 +29,7 @@ export function useCitation(href: string | undefined): ReactNode | null {
   return (
     <button
       type="button"
-      className="mx-0.5 inline-flex h-5 items-center rounded-md bg-accent-soft px-1.5 align-baseline font-mono text-[11px] font-semibold text-accent-soft-ink hover:bg-accent hover:text-accent-ink focus-visible:outline-2 focus-visible:outline-accent"
+      className="inline-flex h-5 items-center rounded-md bg-accent-soft px-1.5 align-baseline font-mono text-[11px] font-semibold text-accent-soft-ink hover:bg-accent hover:text-accent-ink focus-visible:outline-2 focus-visible:outline-accent"
       title={`Show answer A${n}: ${label}`}
       aria-label={`Answer A${n}, ${label}`}
       onClick={() => citations.show(n)}
