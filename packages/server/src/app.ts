@@ -625,6 +625,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     compareEstimateRoutes({
       estimates: createCompareEstimateService({
         messages: createMessageRepository(storage.db),
+        attachments: createMessageAttachmentRepository(storage.db),
         context: conversationContext,
         prices: () => usage.cachedPrices(5000),
         config: config.chat,

@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { TOKENS_PER_MESSAGE } from '../prompt/context-budget.js';
+import { createFileRepository } from '../repositories/file.repository.js';
 import { CSRF, createTestApp, signup } from '../test-support/app.js';
 import { OllamaServer } from '../test-support/protocol-servers/ollama-server.js';
 import { OpenAiServer } from '../test-support/protocol-servers/openai-server.js';
@@ -29,6 +31,8 @@ describeStorage('compare estimate (%s)', (mode) => {
   let openai: OpenAiServer;
   let app: FastifyInstance;
   let cookie: string;
+  let userId: string;
+  let otherId: string;
   let otherCookie: string;
   let avatarId: string;
   let cloud: string;
@@ -52,8 +56,12 @@ describeStorage('compare estimate (%s)', (mode) => {
         LUMINA_OUTBOUND_ALLOW: '127.0.0.1',
       })
     ).app;
-    ({ cookie } = await signup(app, 'sam@example.org'));
-    ({ cookie: otherCookie } = await signup(app, 'other@example.org'));
+    const sam = await signup(app, 'sam@example.org');
+    cookie = sam.cookie;
+    userId = sam.user.id;
+    const other = await signup(app, 'other@example.org');
+    otherCookie = other.cookie;
+    otherId = other.user.id;
     await app.inject({
       method: 'PUT',
       url: '/api/settings',
@@ -194,6 +202,37 @@ describeStorage('compare estimate (%s)', (mode) => {
     expect((res.json() as Estimate).models[0]!.promptTokens).toBe(
       inspected.tokens.total + question!.tokens + TOKENS_PER_MESSAGE,
     );
+  });
+
+  /** Stores a document attachment as the upload route leaves it. */
+  const attach = async (ownerId: string, text: string) => {
+    const bytes = Buffer.from(text);
+    const { id } = await createFileRepository(storage.db).create({
+      ownerId,
+      kind: 'attachment',
+      mimeType: 'text/markdown',
+      bytes,
+      sizeBytes: bytes.length,
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+      name: 'notes.md',
+      extractedText: text,
+    });
+    return id;
+  };
+
+  it('counts the documents the message will carry, which must be the sender’s', async () => {
+    const conversationId = await createConversation();
+    const body = { content: 'Summarize my notes.', models: [LLAMA, QWEN] };
+    const plain = (await estimate(conversationId, body)).json() as Estimate;
+    const notes = await attach(userId, 'Saturn has rings of ice and rock. '.repeat(40));
+    const withNotes = await estimate(conversationId, { ...body, attachments: [notes] });
+    expect(withNotes.statusCode).toBe(200);
+    expect((withNotes.json() as Estimate).models[0]!.promptTokens).toBeGreaterThan(
+      plain.models[0]!.promptTokens + 200,
+    );
+    const theirs = await attach(otherId, 'Not yours.');
+    const refused = await estimate(conversationId, { ...body, attachments: [theirs] });
+    expect([refused.statusCode, refused.json().error.code]).toEqual([404, 'attachment_not_found']);
   });
 
   it('says when a price is unknown, and checks the models as a send does', async () => {

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { requireIdentity } from '../security/authenticate.js';
 import type { CompareEstimateService } from '../services/compare-estimate.service.js';
-import { errorResponses, idParams } from './schemas.js';
+import { attachmentIds, errorResponses, idParams } from './schemas.js';
 
 const costRange = z
   .object({ minUsd: z.number(), maxUsd: z.number() })
@@ -51,11 +51,14 @@ export const compareEstimateRoutes =
           tags: ['conversations'],
           summary: 'Estimate what a compare would cost, per model and in total, before sending it',
           description:
-            'Plans the compare `POST /api/conversations/{id}/compare` would run with the same body (nothing is stored, no model is called) and, for each model, counts the tokens its reply’s context would send and prices them with the admin’s model prices. The reply is priced as anything from nothing to the full reply budget the call is capped at, so each cost is a range. Local models cost 0; models without a price have `costUsd: null`. The models are checked as the send checks them: 400 `compare_models_invalid`, 404 `model_not_found`, 403 `local_only`. `content` may be empty (a draft); attachments are not counted.',
+            'Plans the compare `POST /api/conversations/{id}/compare` would run with the same body (nothing is stored, no model is called) and, for each model, counts the tokens its reply’s context would send and prices them with the admin’s model prices. The reply is priced as anything from nothing to the full reply budget the call is capped at, so each cost is a range. Local models cost 0; models without a price have `costUsd: null`. The models are checked as the send checks them: 400 `compare_models_invalid`, 404 `model_not_found`, 403 `local_only`. `content` may be empty (a draft); `attachments` are checked and counted as the send would (404 `attachment_not_found`, 422 `attachment_limit`, 422 `model_cannot_see_images`).',
           params: idParams,
           body: z.object({
             content: z.string().describe('The message as drafted so far (may be empty)'),
             parentId: z.uuid().optional(),
+            attachments: attachmentIds
+              .optional()
+              .describe('Uploaded attachments the message will carry: their text and pictures are counted'),
             models: z
               .array(z.string().min(1).max(300))
               .max(16)

@@ -3,7 +3,9 @@ import { AppError, invalidRequest, notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import { type CostRange, costRange, type Price, priceFor } from '../providers/pricing.js';
 import type { MessageRepository } from '../repositories/message.repository.js';
+import type { MessageAttachmentRepository } from '../repositories/message-attachment.repository.js';
 import type { ConversationContextService } from './conversation-context.service.js';
+import { attachmentParts } from './turns/attachment-parts.js';
 import { planCompare } from './turns/compare-planner.js';
 
 /** One model's share of a compare estimate. */
@@ -37,6 +39,7 @@ export interface CompareEstimate {
  */
 export function createCompareEstimateService(deps: {
   messages: Pick<MessageRepository, 'conversationTree'>;
+  attachments: Pick<MessageAttachmentRepository, 'facts'>;
   context: Pick<ConversationContextService, 'measure'>;
   prices: () => Promise<Price[]>;
   config: Pick<Config['chat'], 'maxMessageChars'>;
@@ -45,7 +48,12 @@ export function createCompareEstimateService(deps: {
     async estimate(
       userId: string,
       conversationId: string,
-      input: { content: string; parentId?: string | undefined; models: string[] },
+      input: {
+        content: string;
+        parentId?: string | undefined;
+        attachments?: string[] | undefined;
+        models: string[];
+      },
     ): Promise<CompareEstimate> {
       // An estimate may be asked while the message is still empty; a too-long one is refused as a send would be.
       if (input.content.length > deps.config.maxMessageChars)
@@ -55,6 +63,7 @@ export function createCompareEstimateService(deps: {
           `The message is longer than ${deps.config.maxMessageChars.toLocaleString('en')} characters`,
           { maxChars: deps.config.maxMessageChars },
         );
+      const files = await attachmentParts(deps.attachments, userId, input.attachments ?? []);
       const tree = await deps.messages.conversationTree(userId, { conversationId });
       if (!tree) throw notFound('conversation');
       const { conversation } = tree;
@@ -65,7 +74,7 @@ export function createCompareEstimateService(deps: {
       const { question, plans } = planCompare(
         { userId, conversation, newId, now: new Date() },
         above,
-        { content: input.content },
+        { content: input.content, files },
         input.models,
       );
       const [measured, prices] = await Promise.all([

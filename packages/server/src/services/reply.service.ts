@@ -1,7 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config.js';
 import type { WriterLocks } from '../db/storage.js';
-import { ATTACHMENT_LIMITS, attachmentUrl } from '../domain/attachment.js';
 import type { Conversation } from '../domain/conversation.js';
 import type { Message } from '../domain/message.js';
 import { AppError, invalidRequest, notFound } from '../errors.js';
@@ -16,6 +15,7 @@ import type { UsageRepository } from '../repositories/usage.repository.js';
 import type { ConversationTitleService } from './conversation-title.service.js';
 import type { ModelService } from './model.service.js';
 import { type AfterReply, inProcessAfterReply } from './turns/after-reply.js';
+import { attachmentParts } from './turns/attachment-parts.js';
 import { planCompare, planConsensus, planMerge } from './turns/compare-planner.js';
 import { createReplyEngine, type ReplyContext, type StartedReply } from './turns/reply-engine.js';
 import { intervalFlusher } from './turns/reply-flusher.js';
@@ -23,14 +23,7 @@ import { followReply } from './turns/reply-follower.js';
 import { createLateReplyStore } from './turns/reply-late-store.js';
 import { createReplyRegistry } from './turns/reply-registry.js';
 import type { ToolRunner } from './turns/reply-run.js';
-import {
-  type FilePart,
-  type PlanContext,
-  planContinue,
-  planEdit,
-  planRegenerate,
-  planSend,
-} from './turns/turn-planner.js';
+import { type PlanContext, planContinue, planEdit, planRegenerate, planSend } from './turns/turn-planner.js';
 
 export type { ReplyContext, StartedReply };
 
@@ -144,44 +137,8 @@ export function createReplyService(deps: {
     return content;
   }
 
-  /**
-   * The file parts for the attachments a message names, in the order given: each must be the
-   * user's (404 `attachment_not_found` otherwise), at most `maxPerMessage` of them and
-   * `maxTextCharsPerMessage` characters of document text together (422 `attachment_limit`).
-   * Reads nothing when none are named.
-   */
-  async function attachmentParts(userId: string, ids: readonly string[]): Promise<FilePart[]> {
-    if (ids.length === 0) return [];
-    const limit = ATTACHMENT_LIMITS.maxPerMessage;
-    if (ids.length > limit)
-      throw new AppError(422, 'attachment_limit', `A message can carry at most ${limit} attachments`, {
-        maxPerMessage: limit,
-      });
-    if (new Set(ids).size !== ids.length) throw invalidRequest('An attachment is named twice');
-    const found = new Map((await deps.repositories.attachments.facts(userId, ids)).map((f) => [f.id, f]));
-    const missing = ids.find((id) => !found.has(id));
-    if (missing)
-      throw new AppError(404, 'attachment_not_found', 'Attachment not found', { attachmentId: missing });
-    const chars = [...found.values()].reduce((sum, file) => sum + file.textChars, 0);
-    const maxChars = ATTACHMENT_LIMITS.maxTextCharsPerMessage;
-    if (chars > maxChars)
-      throw new AppError(
-        422,
-        'attachment_limit',
-        `The attached documents hold ${chars.toLocaleString('en')} characters of text; a message can carry ${maxChars.toLocaleString('en')}`,
-        { textChars: chars, maxTextCharsPerMessage: maxChars },
-      );
-    return ids.map((id) => {
-      const file = found.get(id)!;
-      return {
-        type: 'file',
-        url: attachmentUrl(id),
-        mediaType: file.mediaType,
-        name: file.name ?? (file.kind === 'image' ? 'picture' : 'document'),
-        sizeBytes: file.sizeBytes,
-      };
-    });
-  }
+  const attachmentsOf = (userId: string, ids: readonly string[]) =>
+    attachmentParts(deps.repositories.attachments, userId, ids);
 
   async function getMessage(userId: string, id: string): Promise<Message> {
     const message = await messages.findOwned(userId, id);
@@ -221,7 +178,7 @@ export function createReplyService(deps: {
   ) {
     const ids = input.attachments ?? [];
     const content = checkContent(input.content, ids.length > 0);
-    const files = await attachmentParts(userId, ids);
+    const files = await attachmentsOf(userId, ids);
     // The conversation and its tree in one statement; the parent is looked up in the tree.
     const tree = await messages.conversationTree(userId, { conversationId });
     if (!tree) throw notFound('conversation');
@@ -316,7 +273,7 @@ export function createReplyService(deps: {
         throw invalidRequest('Only your own messages take attachments');
       const files =
         input.attachments && message.role === 'user'
-          ? await attachmentParts(userId, input.attachments)
+          ? await attachmentsOf(userId, input.attachments)
           : undefined;
       const above = message.role === 'user' && message.parentId ? tree.branch(message.parentId) : [];
       return engine.start(
