@@ -7810,7 +7810,7 @@ export interface paths {
         put?: never;
         /**
          * Estimate what a compare would cost, per model and in total, before sending it
-         * @description Plans the compare `POST /api/conversations/{id}/compare` would run with the same body (nothing is stored, no model is called) and, for each model, counts the tokens its reply’s context would send and prices them with the admin’s model prices. The reply is priced as anything from nothing to the full reply budget the call is capped at, so each cost is a range. Local models cost 0; models without a price have `costUsd: null`. The models are checked as the send checks them: 400 `compare_models_invalid`, 404 `model_not_found`, 403 `local_only`. `content` may be empty (a draft); attachments are not counted.
+         * @description Plans the compare `POST /api/conversations/{id}/compare` would run with the same body (nothing is stored, no model is called) and, for each model, counts the tokens its reply’s context would send and prices them with the admin’s model prices. The reply is priced as anything from nothing to the full reply budget the call is capped at, so each cost is a range. Local models cost 0; models without a price have `costUsd: null`. The models are checked as the send checks them: 400 `compare_models_invalid`, 404 `model_not_found`, 403 `local_only`. `content` may be empty (a draft); `attachments` are checked and counted as the send would (404 `attachment_not_found`, 422 `attachment_limit`, 422 `model_cannot_see_images`).
          */
         post: {
             parameters: {
@@ -7828,6 +7828,8 @@ export interface paths {
                         content: string;
                         /** Format: uuid */
                         parentId?: string;
+                        /** @description Uploaded attachments the message will carry: their text and pictures are counted */
+                        attachments?: string[];
                         /** @description 2–6 distinct `provider/model` ids (else 400 `compare_models_invalid`) */
                         models: string[];
                     };
