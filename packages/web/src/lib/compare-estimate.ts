@@ -54,17 +54,19 @@ export function useCompareEstimate(
   conversationId: string | undefined,
   models: readonly string[],
   content: string,
+  /** Uploaded attachments the message will carry (their text and pictures are counted). */
+  attachments: readonly string[] = [],
 ): { estimate: CompareEstimate | null; loading: boolean; failed: boolean } {
   const lumina = useLuminaClient();
-  const wanted = JSON.stringify([models, content]);
+  const wanted = JSON.stringify([models, content, attachments]);
   const settled = useDebouncedValue(wanted, 300);
-  const [askedModels, askedContent] = JSON.parse(settled) as [string[], string];
+  const [askedModels, askedContent, askedAttachments] = JSON.parse(settled) as [string[], string, string[]];
   const enabled =
     conversationId !== undefined &&
     askedModels.length >= COMPARE_MIN_MODELS &&
     askedModels.length <= COMPARE_MAX_MODELS;
   const query = useQuery({
-    queryKey: ['compare-estimate', conversationId, askedModels, askedContent],
+    queryKey: ['compare-estimate', conversationId, askedModels, askedContent, askedAttachments],
     enabled,
     retry: false,
     staleTime: 15_000,
@@ -72,7 +74,11 @@ export function useCompareEstimate(
     queryFn: async ({ signal }) => {
       const { data } = await lumina.POST('/api/conversations/{id}/compare/estimate', {
         params: { path: { id: conversationId! } },
-        body: { models: askedModels, content: askedContent },
+        body: {
+          models: askedModels,
+          content: askedContent,
+          ...(askedAttachments.length ? { attachments: askedAttachments } : {}),
+        },
         signal,
       });
       return data ?? null;

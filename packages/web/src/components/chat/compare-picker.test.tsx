@@ -14,13 +14,13 @@ const PRICES: Record<string, { minUsd: number; maxUsd: number }> = {
 
 /** A server that estimates from the models asked for; `hold` keeps the next answers waiting. */
 function estimateServer() {
-  const asked: { models: string[]; content: string }[] = [];
+  const asked: { models: string[]; content: string; attachments?: string[] }[] = [];
   let release: (() => void) | null = null;
   let gate: Promise<void> | null = null;
   const fetch = vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
     const request = new Request(input, init);
     expect(new URL(request.url).pathname).toBe(`/api/conversations/${CONVERSATION}/compare/estimate`);
-    const body = (await request.json()) as { models: string[]; content: string };
+    const body = (await request.json()) as { models: string[]; content: string; attachments?: string[] };
     asked.push(body);
     if (gate) await gate;
     const models = body.models.map((id) => ({
@@ -70,7 +70,11 @@ const models = [
   model('cloud/odd'),
 ];
 
-async function openPicker(server: ReturnType<typeof estimateServer>, content = 'How do rings form?') {
+async function openPicker(
+  server: ReturnType<typeof estimateServer>,
+  content = 'How do rings form?',
+  attachments: string[] = [],
+) {
   renderWithApp(
     <CompareControl
       models={models}
@@ -79,6 +83,7 @@ async function openPicker(server: ReturnType<typeof estimateServer>, content = '
       disabled={false}
       conversationId={CONVERSATION}
       content={content}
+      attachments={attachments}
     />,
     { fetch: server.fetch },
   );
@@ -136,6 +141,21 @@ describe('compare picker cost estimate', () => {
     expect(server.fetch.mock.calls.length).toBe(calls);
     expect(within(dialog).queryByText(/Estimat/)).toBeNull();
   });
+});
+
+it('sends the draft’s attachments with the estimate', async () => {
+  const server = estimateServer();
+  const file = '01a1fd38-701a-743d-aec4-79b1a96ae799';
+  const dialog = await openPicker(server, '', [file]);
+  await userEvent.click(within(row(dialog, 'big')).getByRole('checkbox'));
+  await userEvent.click(within(row(dialog, 'mid')).getByRole('checkbox'));
+  await waitFor(() =>
+    expect(server.asked.at(-1)).toEqual({
+      models: ['cloud/big', 'cloud/mid'],
+      content: '',
+      attachments: [file],
+    }),
+  );
 });
 
 describe('cost labels', () => {

@@ -18,6 +18,7 @@ export function CompareControl({
   disabled,
   conversationId,
   content = '',
+  attachments = [],
 }: {
   models: readonly Model[];
   chosen: readonly string[];
@@ -27,6 +28,8 @@ export function CompareControl({
   conversationId?: string;
   /** The message as drafted: what the estimate counts. */
   content?: string;
+  /** The uploaded attachments of the draft (counted too). */
+  attachments?: readonly string[];
 }) {
   const [open, setOpen] = useState(false);
   const on = chosen.length >= COMPARE_MIN_MODELS;
@@ -75,6 +78,7 @@ export function CompareControl({
           initial={chosen}
           conversationId={conversationId}
           content={content}
+          attachments={attachments}
           onClose={() => setOpen(false)}
           onDone={(picked) => {
             onChange(picked);
@@ -93,11 +97,13 @@ function CompareModelsDialog({
   onDone,
   conversationId,
   content,
+  attachments,
 }: {
   models: readonly Model[];
   initial: readonly string[];
   conversationId: string | undefined;
   content: string;
+  attachments: readonly string[];
   onClose: () => void;
   onDone: (models: string[]) => void;
 }) {
@@ -111,6 +117,7 @@ function CompareModelsDialog({
     anyCloud ? conversationId : undefined,
     picked,
     content,
+    attachments,
   );
   const costOf = (id: string) => {
     const found = estimate?.models.find((m) => m.model === id);

@@ -538,6 +538,7 @@ function Conversation({ conversationId }: { conversationId: string }) {
               disabled={compare.streaming}
               conversationId={conversationId}
               content={draft}
+              attachments={attachments.ready.map((file) => file.id)}
             />
             <ContextIndicator conversationId={conversationId} />
           </div>
