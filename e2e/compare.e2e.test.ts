@@ -251,6 +251,18 @@ describe('compare', () => {
       await expect.poll(() => tabs.count()).toBe(6);
       // One answer at a time: the one in the conversation, then the one a tab picks.
       expect(await columns(phone.page).filter({ visible: true }).count()).toBe(1);
+      if (colorScheme === 'light') {
+        // The consensus as a tab; a citation chip opens the answer it cites.
+        await tabs.filter({ hasText: 'Consensus' }).click();
+        const judged = columns(phone.page).filter({ visible: true }).first();
+        await judged.getByRole('button', { name: 'Answer A1, llama3.2:1b' }).first().waitFor();
+        await board(phone.page).scrollIntoViewIfNeeded();
+        await saveScreenshot(phone.page, 'compare-consensus-phone-light');
+        await judged.getByRole('button', { name: 'Answer A1, llama3.2:1b' }).first().click();
+        await expect
+          .poll(() => columns(phone.page).filter({ visible: true }).first().getAttribute('data-model'))
+          .toBe('ollama/llama3.2:1b');
+      }
       await tabs.filter({ hasText: 'mistral' }).first().click();
       await expect
         .poll(() => columns(phone.page).filter({ visible: true }).first().getAttribute('data-model'))

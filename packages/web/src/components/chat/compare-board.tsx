@@ -90,7 +90,7 @@ export function CompareBoard({
       data-testid="compare-board"
     >
       <div className="mb-2 flex flex-wrap items-center gap-x-3 gap-y-2 px-1">
-        <p className="min-w-0 flex-1 text-sm text-ink-muted">
+        <p className="min-w-0 flex-1 basis-48 text-sm text-ink-muted">
           <span className="font-semibold text-ink">{avatarName}</span> ·{' '}
           {writing ? `${compared} models answering…` : `${compared} models answered`}
         </p>
