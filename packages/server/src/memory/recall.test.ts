@@ -17,6 +17,7 @@ import { createConversationRepository } from '../repositories/conversation.repos
 import { createFileRepository } from '../repositories/file.repository.js';
 import { createKnowledgeRepository } from '../repositories/knowledge.repository.js';
 import { createMemoryRepository } from '../repositories/memory.repository.js';
+import { messageStatistics, searchForRecall } from '../repositories/memory-search.repository.js';
 import { createMessageRepository } from '../repositories/message.repository.js';
 import { createUserRepository } from '../repositories/user.repository.js';
 import { recallQuery } from '../services/conversation-context.service.js';
@@ -368,6 +369,30 @@ describeStorage('memory recall on %s', (mode) => {
     expect(found).toContain(ids.cat);
     expect(found).not.toContain(ids.pastMessage);
     settings.delete(userId);
+  });
+
+  it('ranks the same with the past messages’ statistics read before as with a sample per recall', async () => {
+    const stats = await messageStatistics(db, userId, privateAvatar);
+    expect(stats.rows).toBeGreaterThan(0);
+    expect(stats.avgdl).toBeGreaterThan(0);
+    // Only shares the ranking reads are kept.
+    expect(Object.values(stats.frequent).every((share) => share >= 0.2 && share <= 1)).toBe(true);
+    for (const text of ['What is my cat Miso doing?', 'fresh water', 'the the the', 'Miso']) {
+      const search = (messageStats?: typeof stats) =>
+        searchForRecall(db, userId, {
+          scope: { avatarId: privateAvatar, shared: false },
+          pinnedLimit: 20,
+          at: now,
+          options: { k: 20, text },
+          // Every conversation, as the statistics are read (recall leaves the one being answered
+          // out of the candidates; its messages barely move the statistics of a real history).
+          messages: { avatarId: privateAvatar },
+          messageStats,
+        });
+      const sampled = (await search()).messages.map((hit) => [hit.item.id, hit.textScore.toFixed(6)]);
+      const kept = (await search(stats)).messages.map((hit) => [hit.item.id, hit.textScore.toFixed(6)]);
+      expect(kept, text).toEqual(sampled);
+    }
   });
 
   it('compares text-only, vector-only and hybrid: vectors find what shares no word', async () => {

@@ -10,6 +10,9 @@ import {
 import { notFound } from '../errors.js';
 import { createAvatarRepository } from '../repositories/avatar.repository.js';
 import {
+  type CorpusStatistics,
+  type MessageFilter,
+  messageStatistics,
   type QueryVector,
   type SearchHit,
   type SearchOptions,
@@ -21,6 +24,11 @@ import { DEFAULT_IMPORTANCE, fuseRanks, recency, weightedScore } from './fuse-ra
 /** Which lists recall fuses: both (the chat), or one alone (to measure what each brings). */
 export const RECALL_MODES = ['hybrid', 'text', 'vector'] as const;
 export type RecallMode = (typeof RECALL_MODES)[number];
+
+/** How long the BM25 statistics of a user's past messages with an avatar are reused. */
+export const STATISTICS_TTL_MS = 30_000;
+/** Users × avatars whose statistics are kept at most (the oldest go first). */
+const STATISTICS_KEPT = 10_000;
 
 /** Pinned memories (the profile) recall puts first, at most. */
 export const PINNED_MAX = 20;
@@ -71,6 +79,28 @@ export interface MemoryRecallDeps {
  */
 export function createMemoryRecall(deps: MemoryRecallDeps) {
   const avatars = createAvatarRepository(deps.db);
+  /**
+   * The BM25 statistics of each user's past messages with an avatar, kept for
+   * {@link STATISTICS_TTL_MS}: sampling them in every recall was most of its time on PGlite
+   * (docs/performance.md, "Chat with memory on, third pass"). Statistics, not results: new
+   * messages are found at once; only their weight follows a few seconds later.
+   */
+  const statistics = new Map<string, { at: number; stats: Promise<CorpusStatistics> }>();
+  function messageStatsFor(userId: string, avatarId: string): Promise<CorpusStatistics> {
+    const key = `${userId}/${avatarId}`;
+    const now = Date.now();
+    const kept = statistics.get(key);
+    if (kept && now - kept.at < STATISTICS_TTL_MS) return kept.stats;
+    const stats = messageStatistics(deps.db, userId, avatarId);
+    statistics.delete(key);
+    if (statistics.size >= STATISTICS_KEPT) statistics.delete(statistics.keys().next().value!);
+    statistics.set(key, { at: now, stats });
+    // A failed read is not kept: the next recall asks again.
+    stats.catch(() => {
+      if (statistics.get(key)?.stats === stats) statistics.delete(key);
+    });
+    return stats;
+  }
 
   async function recall(userId: string, request: RecallRequest, signal?: AbortSignal): Promise<RecallItem[]> {
     const k = Math.max(1, Math.min(MEMORY_LIMITS.recallMax, Math.floor(request.k)));
@@ -99,17 +129,25 @@ export function createMemoryRecall(deps: MemoryRecallDeps) {
         ])
       : [true, searching];
 
+    const searchMessages = searching && settings.recallMessages;
+    const messageFilter: MessageFilter = {
+      avatarId: request.avatarId,
+      excludeConversationId: request.conversationId,
+    };
+    const messageStats =
+      searchMessages && options.text !== undefined
+        ? await messageStatsFor(userId, request.avatarId)
+        : undefined;
     // One statement for every list (repositories/memory-search.repository.ts searchForRecall).
     const found = await searchForRecall(deps.db, userId, {
+      messageStats,
       scope,
       pinnedLimit: PINNED_MAX,
       at: now,
       options,
       memories: hasMemories,
       chunks: hasDocuments,
-      ...(searching && settings.recallMessages
-        ? { messages: { avatarId: request.avatarId, excludeConversationId: request.conversationId } }
-        : {}),
+      ...(searchMessages ? { messages: messageFilter } : {}),
     });
     const { pinned } = found;
     const [memories, messages, chunks] = searching

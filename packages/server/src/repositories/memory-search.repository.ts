@@ -157,6 +157,24 @@ interface Corpus {
    * messages against 29 ms index first; bench/memory-recall.mjs).
    */
   indexFirst?: { from: SQL; where: SQL; join: SQL; joinedWhere: SQL };
+  /**
+   * The corpus's BM25 statistics as read a moment ago ({@link corpusStatistics}): with them the
+   * statement reads no sample (most of a past-messages search's time on PGlite).
+   */
+  stats?: CorpusStatistics | undefined;
+}
+
+/**
+ * What BM25 takes from a corpus's sample ({@link BM25.sample} rows): how many rows it held, their
+ * average length in characters, and the share of the sample each lexeme in at least
+ * {@link BM25.frequentShare} of it appears in (the only shares the ranking reads: below that a
+ * term is neither frequent nor common). Statistics, not results: a few seconds old is as good.
+ */
+export interface CorpusStatistics {
+  rows: number;
+  avgdl: number;
+  /** Lexeme → share of the sample's rows that hold it, for shares ≥ BM25.frequentShare. */
+  frequent: Record<string, number>;
 }
 
 /**
@@ -195,8 +213,20 @@ function textRankedSql(corpus: Corpus, text: string, limit: number, ranking: Tex
   // Constants as SQL literals: a bound `$1 + 1` would be typed integer.
   const k1 = sql.raw(String(BM25.k1));
   const b = sql.raw(String(BM25.b));
-  return sql`with ${terms},
-        sample as (
+  const { stats } = corpus;
+  // The sample: read now, or its statistics as read a moment ago (no rows at hand then: every
+  // term's rows come through the index).
+  const sampled = stats
+    ? sql`sample_stats as (
+          select ${stats.rows}::float8 as rows, ${stats.avgdl}::float8 as avgdl
+        ),
+        term_counts as (
+          select t.lexeme, t.query,
+                 coalesce((${JSON.stringify(stats.frequent)}::jsonb ->> t.lexeme)::float8, 0) as share,
+                 ss.rows >= ${num(BM25.sample)} as full_sample, ss.rows
+          from terms t cross join sample_stats ss
+        ),`
+    : sql`sample as (
           select d.id, d.tsv, char_length(d.content) as len from ${corpus.from} where ${corpus.where} limit ${num(BM25.sample)}
         ),
         sample_stats as (
@@ -209,7 +239,9 @@ function textRankedSql(corpus: Corpus, text: string, limit: number, ranking: Tex
                  (select count(*) from sample s where s.tsv @@ t.query)::float8 / greatest(ss.rows, 1) as share,
                  ss.rows >= ${num(BM25.sample)} as full_sample, ss.rows
           from terms t cross join sample_stats ss
-        ),
+        ),`;
+  return sql`with ${terms},
+        ${sampled}
         term_share as (
           -- Frequent in a corpus larger than the sample: its rows are not looked up (a row
           -- sharing only common words with the query is no candidate), unless no term is rarer.
@@ -221,7 +253,17 @@ function textRankedSql(corpus: Corpus, text: string, limit: number, ranking: Tex
                  (c.rows >= ${num(BM25.commonMinRows)} and c.share >= ${num(BM25.commonShare)}) as common
           from term_counts c
         ),
-        hits as (
+        hits as (${
+          stats
+            ? sql`
+          -- Each term's rows through the index (the sample's rows are not at hand).
+          select t.lexeme, h.id
+          from term_share t
+          cross join lateral (
+            select d.id from ${corpus.from} where ${corpus.where} and d.tsv @@ t.query limit ${num(BM25.dfCap)}
+          ) h
+          where not t.frequent and not t.common`
+            : sql`
           -- A corpus larger than the sample: each term's rows through the index.
           select t.lexeme, h.id
           from term_share t
@@ -233,7 +275,8 @@ function textRankedSql(corpus: Corpus, text: string, limit: number, ranking: Tex
           -- A smaller one is all in the sample: its rows are read there, no look-up per term.
           select t.lexeme, s.id
           from term_share t join sample s on s.tsv @@ t.query
-          where not t.full_sample and not t.common
+          where not t.full_sample and not t.common`
+        }
         ),
         corpus_size as (
           -- Counting a large corpus costs more than the rest of the query: a corpus that fills the
@@ -428,7 +471,11 @@ export interface MessageFilter {
  * one corpus for full text (`messages d`) and one for vectors (`message_embeddings d` joined to
  * its message).
  */
-function messageCorpora(ownerId: string, filter: MessageFilter): { text: Corpus; vector: Corpus } {
+function messageCorpora(
+  ownerId: string,
+  filter: MessageFilter,
+  stats?: CorpusStatistics,
+): { text: Corpus; vector: Corpus } {
   // The conversation test is a lookup per candidate row: as `conversation_id = any(array(…))`
   // the planner read every message of the user's conversations through their index into a
   // bitmap for each query term (bench/memory-recall.mjs).
@@ -443,7 +490,7 @@ function messageCorpora(ownerId: string, filter: MessageFilter): { text: Corpus;
             ${filter.excludeConversationId ? sql`and c.id <> ${filter.excludeConversationId}` : sql``}
         )`;
   return {
-    text: { from: sql`messages d`, where: messageWhere(sql.raw('d')), newest: sql`d.created_at desc` },
+    text: { from: sql`messages d`, where: messageWhere(sql.raw('d')), newest: sql`d.created_at desc`, stats },
     // Vectors live in message_embeddings: `d` is the embedding row, `msg` the message.
     vector: {
       from: sql`message_embeddings d join messages msg on msg.id = d.message_id`,
@@ -563,6 +610,39 @@ export async function searchChunks(
   return attach(hits, new Map(rows.map((row) => [row.id, chunkOfRow(row)])));
 }
 
+/**
+ * The BM25 statistics of a user's past messages with an avatar, in all of their conversations:
+ * one statement that reads the sample recall would read (the search leaves the conversation being
+ * answered out of its candidates; its few messages barely move the statistics, and one set serves
+ * every conversation with the avatar). Recall keeps them for a few seconds (memory/recall.ts).
+ */
+export async function messageStatistics(
+  db: Database,
+  ownerId: string,
+  avatarId: string,
+): Promise<CorpusStatistics> {
+  const corpus = messageCorpora(ownerId, { avatarId }).text;
+  const [row] = await queryRows<{
+    rows: number | string;
+    avgdl: number | string | null;
+    frequent: Record<string, number | string> | null;
+  }>(
+    db,
+    sql`with sample as (
+          select d.tsv, char_length(d.content) as len from ${corpus.from} where ${corpus.where} limit ${num(BM25.sample)}
+        ),
+        stats as (select count(*)::float8 as rows, coalesce(avg(len), 1)::float8 as avgdl from sample)
+        select st.rows, st.avgdl,
+               (select jsonb_object_agg(f.lexeme, f.n::float8 / st.rows)
+                from (select u.lexeme, count(*) as n from sample s, unnest(s.tsv) u group by u.lexeme) f
+                where f.n::float8 / st.rows >= ${num(BM25.frequentShare)}) as frequent
+        from stats st`,
+  );
+  const frequent: Record<string, number> = {};
+  for (const [lexeme, share] of Object.entries(row?.frequent ?? {})) frequent[lexeme] = Number(share);
+  return { rows: Number(row?.rows ?? 0), avgdl: Number(row?.avgdl ?? 1), frequent };
+}
+
 export interface RecallSearchRequest {
   scope: MemoryScope;
   /** Past messages to search; absent when chat history recall is off. */
@@ -573,6 +653,8 @@ export interface RecallSearchRequest {
   chunks?: boolean | undefined;
   /** Search the memories (default true; false when the user has none: the pinned are still read). */
   memories?: boolean | undefined;
+  /** The past messages' BM25 statistics as read a moment ago ({@link messageStatistics}); else sampled now. */
+  messageStats?: CorpusStatistics | undefined;
   /** Validity of memories is judged at this time. */
   at: Date;
   options: SearchOptions;
@@ -620,7 +702,7 @@ export async function searchForRecall(
     add('memory', memories, memories);
   }
   if (request.messages) {
-    const corpora = messageCorpora(ownerId, request.messages);
+    const corpora = messageCorpora(ownerId, request.messages, request.messageStats);
     add('message', corpora.text, corpora.vector);
   }
   const searchChunks = request.chunks ?? true;
