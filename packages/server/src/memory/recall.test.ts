@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../db/database.js';
 import {
@@ -372,26 +372,36 @@ describeStorage('memory recall on %s', (mode) => {
   });
 
   it('ranks the same with the past messages’ statistics read before as with a sample per recall', async () => {
-    const stats = await messageStatistics(db, userId, privateAvatar);
-    expect(stats.rows).toBeGreaterThan(0);
-    expect(stats.avgdl).toBeGreaterThan(0);
-    // Only shares the ranking reads are kept.
+    // A history larger than the sample (smaller ones are read whole, statistics or not).
+    const { owner, avatar, conversation } = await storedConversation(db, 'statistics@example.org');
+    const words = ['garden', 'tomatoes', 'rain', 'bicycle', 'piano', 'lisbon', 'sister', 'wedding'];
+    await db.execute(sql`
+      insert into messages (id, conversation_id, owner_id, role, content, speaker_user_id, status)
+      select gen_random_uuid(), ${conversation.id}, ${owner.id}, 'user',
+             'Hello there, note ' || n || ' about the ' || (${`{${words.join(',')}}`}::text[])[1 + n % 8]
+               || case when n % 37 = 0 then ' and my sister''s wedding in Lisbon' else '' end,
+             ${owner.id}, 'complete'
+      from generate_series(1, 320) as n`);
+    const stats = await messageStatistics(db, owner.id, avatar.id);
+    expect(stats.rows).toBe(250);
+    expect(stats.avgdl).toBeGreaterThan(20);
+    // Only shares the ranking reads are kept: "hello", "there", "note", "about", "the".
+    expect(Object.keys(stats.frequent).sort()).toEqual(['about', 'hello', 'note', 'the', 'there']);
     expect(Object.values(stats.frequent).every((share) => share >= 0.2 && share <= 1)).toBe(true);
-    for (const text of ['What is my cat Miso doing?', 'fresh water', 'the the the', 'Miso']) {
+    for (const text of ['my sister wedding in Lisbon', 'the piano and the rain', 'Hello there', 'note 17']) {
       const search = (messageStats?: typeof stats) =>
-        searchForRecall(db, userId, {
-          scope: { avatarId: privateAvatar, shared: false },
+        searchForRecall(db, owner.id, {
+          scope: { avatarId: avatar.id, shared: false },
           pinnedLimit: 20,
           at: now,
           options: { k: 20, text },
-          // Every conversation, as the statistics are read (recall leaves the one being answered
-          // out of the candidates; its messages barely move the statistics of a real history).
-          messages: { avatarId: privateAvatar },
+          messages: { avatarId: avatar.id },
           messageStats,
         });
       const sampled = (await search()).messages.map((hit) => [hit.item.id, hit.textScore.toFixed(6)]);
       const kept = (await search(stats)).messages.map((hit) => [hit.item.id, hit.textScore.toFixed(6)]);
       expect(kept, text).toEqual(sampled);
+      if (text !== 'Hello there') expect(kept.length, text).toBeGreaterThan(0);
     }
   });
 

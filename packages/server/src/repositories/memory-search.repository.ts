@@ -213,9 +213,10 @@ function textRankedSql(corpus: Corpus, text: string, limit: number, ranking: Tex
   // Constants as SQL literals: a bound `$1 + 1` would be typed integer.
   const k1 = sql.raw(String(BM25.k1));
   const b = sql.raw(String(BM25.b));
-  const { stats } = corpus;
   // The sample: read now, or its statistics as read a moment ago (no rows at hand then: every
-  // term's rows come through the index).
+  // term's rows come through the index). A corpus smaller than the sample is read whole instead:
+  // matching its rows in the sample is cheaper than a look-up per term.
+  const stats = corpus.stats && corpus.stats.rows >= BM25.sample ? corpus.stats : undefined;
   const sampled = stats
     ? sql`sample_stats as (
           select ${stats.rows}::float8 as rows, ${stats.avgdl}::float8 as avgdl
