@@ -1,23 +1,14 @@
-import * as DropdownMenu from '@radix-ui/react-dropdown-menu';
 import clsx from 'clsx';
-import {
-  Check,
-  ChevronDown,
-  CircleAlert,
-  Combine,
-  CornerDownRight,
-  LoaderCircle,
-  Square,
-} from 'lucide-react';
+import { Check, CircleAlert, Combine, CornerDownRight, LoaderCircle, Square } from 'lucide-react';
 import { useCallback, useEffect, useId, useState } from 'react';
 import { type CompareColumn, isAnswer, mergeable, shortModelName } from '../../lib/compare';
 import { formatLatency } from '../../lib/format';
 import type { Model } from '../../lib/models';
 import { formatCost } from '../../lib/try-it';
-import { menuContentClass, menuItemClass } from '../avatars/menu';
 import { CopyButton } from '../copy-button';
 import { ConsensusBody, ConsensusMenu } from './compare-consensus';
 import { MessageBody } from './message-body';
+import { ModelPickMenu } from './model-pick-menu';
 
 interface CompareBoardProps {
   /** The user message the columns answer. */
@@ -334,40 +325,14 @@ function MergeMenu({
   onPick: (model: string) => void;
 }) {
   return (
-    <DropdownMenu.Root>
-      <DropdownMenu.Trigger asChild>
-        <button
-          type="button"
-          className="btn-secondary h-8 px-2.5 text-xs"
-          disabled={disabled || models.length === 0}
-          title={
-            count < 2 ? 'Two finished answers are needed to merge' : `Merge the ${count} finished answers`
-          }
-        >
-          <Combine className="size-3.5" aria-hidden="true" />
-          Merge with…
-          <ChevronDown className="size-3" aria-hidden="true" />
-        </button>
-      </DropdownMenu.Trigger>
-      <DropdownMenu.Portal>
-        <DropdownMenu.Content
-          align="end"
-          sideOffset={4}
-          className={clsx(menuContentClass, 'max-h-80 overflow-y-auto')}
-        >
-          <DropdownMenu.Label className="px-2.5 py-1.5 text-xs text-ink-muted">
-            Which model writes one answer from these {count}?
-          </DropdownMenu.Label>
-          {models.map((model) => (
-            <DropdownMenu.Item key={model.id} className={menuItemClass} onSelect={() => onPick(model.id)}>
-              <span className="min-w-0 truncate">{model.name}</span>
-              <span className="ml-auto pl-3 font-mono text-[11px] text-ink-subtle">
-                {model.local ? 'local' : 'cloud'}
-              </span>
-            </DropdownMenu.Item>
-          ))}
-        </DropdownMenu.Content>
-      </DropdownMenu.Portal>
-    </DropdownMenu.Root>
+    <ModelPickMenu
+      icon={Combine}
+      label="Merge with…"
+      title={count < 2 ? 'Two finished answers are needed to merge' : `Merge the ${count} finished answers`}
+      question={`Which model writes one answer from these ${count}?`}
+      models={models}
+      disabled={disabled}
+      onPick={onPick}
+    />
   );
 }

@@ -1,6 +1,4 @@
-import * as DropdownMenu from '@radix-ui/react-dropdown-menu';
-import clsx from 'clsx';
-import { ChevronDown, Scale } from 'lucide-react';
+import { Scale } from 'lucide-react';
 import { useMemo } from 'react';
 import {
   CONSENSUS_MAX_ANSWERS,
@@ -10,9 +8,9 @@ import {
   shortModelName,
 } from '../../lib/compare';
 import type { Model } from '../../lib/models';
-import { menuContentClass, menuItemClass } from '../avatars/menu';
 import { CitationProvider, type Citations } from './citations';
 import { MessageBody } from './message-body';
+import { ModelPickMenu } from './model-pick-menu';
 
 /**
  * Consensus on the compare board (docs/conversations.md "Compare"): "Find consensus…" asks a judge
@@ -41,39 +39,15 @@ export function ConsensusMenu({
 }) {
   const blocked = consensusBlocked(count);
   return (
-    <DropdownMenu.Root>
-      <DropdownMenu.Trigger asChild>
-        <button
-          type="button"
-          className="btn-secondary h-8 px-2.5 text-xs"
-          disabled={disabled || blocked !== null || models.length === 0}
-          title={blocked ?? `A judge model writes what the ${count} answers agree on and where they differ`}
-        >
-          <Scale className="size-3.5" aria-hidden="true" />
-          Find consensus…
-          <ChevronDown className="size-3" aria-hidden="true" />
-        </button>
-      </DropdownMenu.Trigger>
-      <DropdownMenu.Portal>
-        <DropdownMenu.Content
-          align="end"
-          sideOffset={4}
-          className={clsx(menuContentClass, 'max-h-80 overflow-y-auto')}
-        >
-          <DropdownMenu.Label className="px-2.5 py-1.5 text-xs text-ink-muted">
-            Which model judges these {count} answers?
-          </DropdownMenu.Label>
-          {models.map((model) => (
-            <DropdownMenu.Item key={model.id} className={menuItemClass} onSelect={() => onPick(model.id)}>
-              <span className="min-w-0 truncate">{model.name}</span>
-              <span className="ml-auto pl-3 font-mono text-[11px] text-ink-subtle">
-                {model.local ? 'local' : 'cloud'}
-              </span>
-            </DropdownMenu.Item>
-          ))}
-        </DropdownMenu.Content>
-      </DropdownMenu.Portal>
-    </DropdownMenu.Root>
+    <ModelPickMenu
+      icon={Scale}
+      label="Find consensus…"
+      title={blocked ?? `A judge model writes what the ${count} answers agree on and where they differ`}
+      question={`Which model judges these ${count} answers?`}
+      models={models}
+      disabled={disabled || blocked !== null}
+      onPick={onPick}
+    />
   );
 }
 
