@@ -200,7 +200,13 @@ const resources: Record<
     expect: 404,
     body: { content: 'hi', models: ['ollama/a', 'ollama/b'] },
   },
+  '/api/conversations/{id}/compare/estimate': {
+    create: conversationId,
+    expect: 404,
+    body: { content: 'hi', models: ['ollama/a', 'ollama/b'] },
+  },
   '/api/messages/{id}/merge': { create: messageId, expect: 404, body: { model: 'ollama/a', replyIds: [] } },
+  '/api/messages/{id}/consensus': { create: messageId, expect: 404, body: { model: 'ollama/a', replyIds: [] } },
   '/api/messages/{id}/cancel-replies': { create: messageId, expect: 404 },
   '/api/conversations/{id}/participants': {
     create: conversationId,
