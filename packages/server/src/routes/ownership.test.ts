@@ -206,7 +206,11 @@ const resources: Record<
     body: { content: 'hi', models: ['ollama/a', 'ollama/b'] },
   },
   '/api/messages/{id}/merge': { create: messageId, expect: 404, body: { model: 'ollama/a', replyIds: [] } },
-  '/api/messages/{id}/consensus': { create: messageId, expect: 404, body: { model: 'ollama/a', replyIds: [] } },
+  '/api/messages/{id}/consensus': {
+    create: messageId,
+    expect: 404,
+    body: { model: 'ollama/a', replyIds: [] },
+  },
   '/api/messages/{id}/cancel-replies': { create: messageId, expect: 404 },
   '/api/conversations/{id}/participants': {
     create: conversationId,
