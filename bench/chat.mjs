@@ -13,7 +13,7 @@
 // BENCH_MEMORY=off turns the bench user's memory off (default on, as for a new user);
 // BENCH_KEEP_DB=1 keeps the PostgreSQL database for a look at its plans afterwards;
 // BENCH_SERVER_NODE_ARGS passes Node options to the server (e.g. "--cpu-prof --cpu-prof-dir=<dir>").
-import { inPostgresMode, progress, runAsMain } from './lib/common.mjs';
+import { inPostgresMode, progress, runAsMain, signedInCaller } from './lib/common.mjs';
 import { withCpuUsage } from './lib/load.mjs';
 import { spawnOpenAiWireServer } from './lib/openai-wire-server.mjs';
 import { BUNDLE_BIN, round, SERVER_BIN, startServer, tempDir } from './lib/server.mjs';
@@ -93,23 +93,7 @@ async function modelTurn(origin) {
 
 /** Signs up a bench user with the bench model as default; helpers to make conversations and turns. */
 export async function session(url) {
-  const headers = { 'content-type': 'application/json', 'x-lumina-csrf': '1' };
-  const signup = await fetch(`${url}/api/auth/signup`, {
-    method: 'POST',
-    headers,
-    body: JSON.stringify({ email: 'bench@example.org', password: 'a benchmark passphrase', name: 'Bench' }),
-  });
-  if (signup.status !== 201) throw new Error(`signup failed: ${signup.status} ${await signup.text()}`);
-  const all = { ...headers, cookie: signup.headers.get('set-cookie').split(';')[0] };
-  const call = async (method, path, body) => {
-    const res = await fetch(`${url}${path}`, {
-      method,
-      headers: all,
-      ...(body ? { body: JSON.stringify(body) } : {}),
-    });
-    if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-    return res.json();
-  };
+  const { call, headers: all } = await signedInCaller(url);
   await call('PUT', '/api/settings', { defaultModel: 'openai/bench-model' });
   // BENCH_MEMORY=off: the user's memory off (no recall before the reply, no extraction after
   // it), to compare a turn with and without memory; on by default, as for every new user.

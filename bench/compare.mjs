@@ -10,7 +10,7 @@
 // whether every column was streamed and stored complete.
 // Options: --quick (fewer compares), --pg-url <admin url> (PostgreSQL mode too), --modes
 // pglite,postgres; BENCH_MEMORY=off turns the bench user's memory off.
-import { inPostgresMode, progress, runAsMain } from './lib/common.mjs';
+import { inPostgresMode, progress, runAsMain, signedInCaller } from './lib/common.mjs';
 import { withCpuUsage } from './lib/load.mjs';
 import { spawnOpenAiWireServer } from './lib/openai-wire-server.mjs';
 import { BUNDLE_BIN, round, startServer, tempDir } from './lib/server.mjs';
@@ -72,23 +72,7 @@ async function modelFirstToken(origin) {
 
 /** Signs up the bench user, adds each model server as a provider; compare and send helpers. */
 async function session(url, servers) {
-  const headers = { 'content-type': 'application/json', 'x-lumina-csrf': '1' };
-  const signup = await fetch(`${url}/api/auth/signup`, {
-    method: 'POST',
-    headers,
-    body: JSON.stringify({ email: 'bench@example.org', password: 'a benchmark passphrase', name: 'Bench' }),
-  });
-  if (signup.status !== 201) throw new Error(`signup failed: ${signup.status} ${await signup.text()}`);
-  const all = { ...headers, cookie: signup.headers.get('set-cookie').split(';')[0] };
-  const call = async (method, path, body) => {
-    const res = await fetch(`${url}${path}`, {
-      method,
-      headers: all,
-      ...(body ? { body: JSON.stringify(body) } : {}),
-    });
-    if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-    return res.json();
-  };
+  const { call, headers: all } = await signedInCaller(url);
   const models = [];
   for (const [index, server] of servers.entries()) {
     const { provider } = await call('POST', '/api/providers', {

@@ -144,3 +144,30 @@ export async function runAsMain(importMetaUrl, name, bench) {
   const result = await bench(options);
   printJson({ bench: name, date: new Date().toISOString(), machine: machineInfo(), result });
 }
+
+/**
+ * Signs up the bench user on a running server and answers `call(method, path, body)`: a JSON
+ * request with its session cookie that throws on any status from 300 up; `headers` are that
+ * request's headers, for the requests a bench reads as a stream.
+ * @example const { call } = await signedInCaller(url); await call('PUT', '/api/settings', { defaultModel });
+ */
+export async function signedInCaller(url) {
+  const headers = { 'content-type': 'application/json', 'x-lumina-csrf': '1' };
+  const signup = await fetch(`${url}/api/auth/signup`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ email: 'bench@example.org', password: 'a benchmark passphrase', name: 'Bench' }),
+  });
+  if (signup.status !== 201) throw new Error(`signup failed: ${signup.status} ${await signup.text()}`);
+  const all = { ...headers, cookie: signup.headers.get('set-cookie').split(';')[0] };
+  const call = async (method, path, body) => {
+    const res = await fetch(`${url}${path}`, {
+      method,
+      headers: all,
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+    if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+    return res.json();
+  };
+  return { call, headers: all };
+}
